@@ -1,0 +1,215 @@
+# SPDX-License-Identifier: ISC
+#
+# kpass — GNU make build.
+#
+# Each module lists its sources, one line per file, in src/<module>/module.mk.
+# Everything but the two entry points goes into build/libkpass.a; the
+# programs, the Check runner and the fuzz targets link against it.
+#
+#   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
+#   make test       build and run every test; ends with Check's summary line
+#   make debug      the same binaries with ASan+UBSan under build/debug
+#   make debug-test run the test suite against the sanitizer build
+#   make fuzz       libFuzzer targets (clang) under build/fuzz
+#   make demo       install dependencies, build, run the demo on ./var
+#   make deps       apt-get what is missing (root, or sudo otherwise)
+#   make install    PREFIX=/usr/local DESTDIR= honoured; make uninstall
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share/kpass
+SYSCONFDIR ?= $(PREFIX)/etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DESTDIR    ?=
+
+BUILD      ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+NODE       ?= node
+
+PKGS       := libevent_core libevent_extra libsmpp34 sqlite3 libsodium jansson libqrencode libpng
+HAVE_ZBAR  := $(shell $(PKG_CONFIG) --exists zbar 2>/dev/null && echo 1)
+ifeq ($(HAVE_ZBAR),1)
+PKGS       += zbar
+endif
+
+# pkg-config's -I becomes -isystem so that our warnings do not fire inside
+# other projects' headers (libsmpp34's headers are not warning-clean).
+PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CHECK_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags check 2>/dev/null))
+CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+
+WERROR     ?= -Werror
+WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+              -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wundef
+OPT        ?= -O2 -g
+SANITIZE   ?=
+KP_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARNINGS) $(WERROR) \
+              -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing \
+              -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
+              -DKP_SYSCONFDIR='"$(SYSCONFDIR)"' -DKP_DATADIR='"$(DATADIR)"'
+ifeq ($(HAVE_ZBAR),1)
+KP_CFLAGS  += -DKP_HAVE_ZBAR=1
+endif
+ifneq ($(SANITIZE),)
+KP_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+KP_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+KP_LDFLAGS += $(LDFLAGS)
+
+SRCS       :=
+KPASS_SRCS :=
+include src/core/module.mk
+include src/smpp/module.mk
+include src/store/module.mk
+include src/ussd/module.mk
+include src/menu/module.mk
+include src/id/module.mk
+include src/sms/module.mk
+include src/http/module.mk
+include src/kpass/module.mk
+
+KPASSD_SRCS := src/kpassd.c
+
+OBJS        := $(SRCS:%.c=$(BUILD)/%.o)
+KPASS_OBJS  := $(KPASS_SRCS:%.c=$(BUILD)/%.o)
+KPASSD_OBJS := $(KPASSD_SRCS:%.c=$(BUILD)/%.o)
+LIB         := $(BUILD)/libkpass.a
+
+# Check suites: every tests/check_<name>.c defines `Suite *suite_<name>(void)`;
+# the runner's list is generated from the file names.
+TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
+TEST_NAMES  := $(patsubst tests/check_%.c,%,$(TEST_SRCS))
+TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/runner.o
+# Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
+# corpus in tests/fuzz/corpus/<name>/ replays under `make test`.
+FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
+CHECK_BIN   := $(BUILD)/tests/check_kpass
+
+.PHONY: all test debug debug-test fuzz demo deps install uninstall clean tags FORCE
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/kpassd $(BUILD)/kpass
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/kpassd: $(KPASSD_OBJS) $(LIB)
+	$(CC) $(KP_LDFLAGS) -o $@ $(KPASSD_OBJS) $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/kpass: $(KPASS_OBJS) $(LIB)
+	$(CC) $(KP_LDFLAGS) -o $@ $(KPASS_OBJS) $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KP_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KP_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -MMD -MP -c -o $@ $<
+
+# The generated lists are rewritten only when their content changes, so that
+# an unchanged tree does not relink.
+$(BUILD)/gen/kp_suites.h: FORCE
+	@mkdir -p $(@D)
+	@{ for n in $(TEST_NAMES); do echo "KP_SUITE($$n)"; done; } > $@.tmp
+	@{ for n in $(FUZZ_NAMES); do echo "KP_FUZZER($$n)"; done; } >> $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(TEST_OBJS): $(BUILD)/gen/kp_suites.h
+
+$(CHECK_BIN): $(TEST_OBJS) $(FUZZ_OBJS) $(LIB)
+	$(CC) $(KP_LDFLAGS) -o $@ $(TEST_OBJS) $(FUZZ_OBJS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS) -lm
+
+# Node peers (the npm `smpp` package, an independent SMPP implementation)
+# used by the interoperability tests.
+tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/package-lock.json
+	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed
+	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+
+debug:
+	$(MAKE) BUILD=build/debug OPT='-O1 -g' SANITIZE=address,undefined all build/debug/tests/check_kpass
+
+debug-test: debug tests/peers/node_modules/.kp-installed
+	KP_BUILD=build/debug KP_TOP=$(CURDIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/debug/tests/check_kpass
+
+# libFuzzer: the library is rebuilt with clang and coverage instrumentation;
+# each target is its own binary (build/fuzz/fuzz_<name>).
+FUZZ_CC     ?= clang
+FUZZ_FLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
+		CFLAGS='$(FUZZ_FLAGS) -DKP_LIBFUZZER=1' $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+$(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
+            libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
+            libzbar-dev clang curl
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		echo "deps: installing$$missing"; \
+		$$sudo apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	else \
+		echo "deps: everything is installed"; \
+	fi
+
+demo: deps
+	$(MAKE) all
+	sh tests/demo.sh $(BUILD)
+
+MAN1 := $(wildcard doc/*.1)
+MAN5 := $(wildcard doc/*.5)
+MAN8 := $(wildcard doc/*.8)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/menus \
+		$(DESTDIR)$(DATADIR)/seed $(DESTDIR)$(SYSCONFDIR)/kpass $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/kpassd $(DESTDIR)$(SBINDIR)/kpassd
+	install -m 755 $(BUILD)/kpass $(DESTDIR)$(BINDIR)/kpass
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
+	$(if $(wildcard menus/*.menu),install -m 644 $(wildcard menus/*.menu) $(DESTDIR)$(DATADIR)/menus/)
+	$(if $(wildcard etc/seed/*.csv),install -m 644 $(wildcard etc/seed/*.csv) $(DESTDIR)$(DATADIR)/seed/)
+	install -m 644 etc/kpassd.conf $(DESTDIR)$(DATADIR)/kpassd.conf.example
+	test -e $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf || \
+		install -m 640 etc/kpassd.conf $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/kpassd.service \
+		> $(DESTDIR)$(UNITDIR)/kpassd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/kpassd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/kpassd $(DESTDIR)$(BINDIR)/kpass $(DESTDIR)$(UNITDIR)/kpassd.service
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
+	rm -rf $(DESTDIR)$(DATADIR)
+	@echo "uninstall: $(SYSCONFDIR)/kpass/kpassd.conf is left in place"
+
+clean:
+	rm -rf build
+
+FORCE:
+
+-include $(OBJS:.o=.d) $(KPASS_OBJS:.o=.d) $(KPASSD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * A small INI reader driven by a table of known keys.
+ *
+ *   [section]
+ *   key = value          # full-line comments only ('#' or ';' first):
+ *                        # values such as "*789#" keep their '#'
+ *
+ * Every problem is reported as "file:line: reason" into the error buffer and
+ * parsing keeps going, so one run names every error (OpenSMTPD's parse.y
+ * habit).  Unknown sections and keys are errors; a key given twice is an
+ * error unless it is a list.  Pure: the caller reads the file.
+ */
+#ifndef KPASS_CONF_H
+#define KPASS_CONF_H
+
+#include <stddef.h>
+
+#include "kpass/buf.h"
+
+enum conf_kind {
+    CONF_STRING,   /* char * (owned by the target; freed by its owner) */
+    CONF_UINT,     /* unsigned, within [min, max] */
+    CONF_DURATION, /* unsigned milliseconds: "250ms", "10s", "2m", "1h"; bare number = seconds */
+    CONF_BOOL,     /* int: yes/no, true/false, on/off, 1/0 */
+    CONF_CHOICE,   /* int: index into choices[] */
+    CONF_ADDR,     /* struct kp_addr[max]; count (int) at count_off; may repeat; "a, b" lists */
+};
+
+struct conf_key {
+    const char *section;
+    const char *name;
+    enum conf_kind kind;
+    size_t off;
+    unsigned long min, max;     /* CONF_UINT/CONF_DURATION bounds; CONF_ADDR: max entries */
+    const char *const *choices; /* CONF_CHOICE: NULL-terminated */
+    size_t count_off;           /* CONF_ADDR: offset of the int count */
+};
+
+/*
+ * Parse text (len bytes, need not be NUL-terminated) named file against
+ * keys[0..nkeys), writing values into target.  Appends one line per error to
+ * err.  When lines is not NULL, lines[i] receives the line keys[i] was set
+ * on (0 when absent), for checks that span several keys.  Returns 0, or
+ * -KP_ERR_CONFIG when any error was found.
+ */
+int conf_parse(const struct conf_key *keys, size_t nkeys, void *target, const char *file,
+               const char *text, size_t len, struct kp_buf *err, unsigned *lines);
+
+/* Parse "10s" etc. into milliseconds; 0 or -KP_ERR_PARSE. */
+int conf_duration_parse(const char *s, unsigned long long *ms);
+
+#endif

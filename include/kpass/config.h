@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kpassd.conf: the daemon's configuration (see kpassd.conf(5)).  kpass reads
+ * the same file to find the database and key folder.
+ */
+#ifndef KPASS_CONFIG_H
+#define KPASS_CONFIG_H
+
+#include "kpass/addr.h"
+#include "kpass/buf.h"
+
+#define KP_CONFIG_MAX_LISTEN 8
+
+enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 };
+
+struct kp_config {
+    char *path; /* the file this came from, or NULL for defaults */
+
+    /* [daemon] */
+    char *database;
+    char *keys_dir;
+    char *system_id;
+    int log_level;  /* enum kp_log_level */
+    int log_target; /* enum kp_config_log_target */
+
+    /* [smpp] */
+    struct kp_addr smpp_listen[KP_CONFIG_MAX_LISTEN];
+    int smpp_nlisten;
+    unsigned session_init_ms;
+    unsigned enquire_link_ms;
+    unsigned inactivity_ms; /* 0: never close an idle bound link */
+    unsigned response_ms;
+    unsigned window;
+    unsigned max_links;
+    unsigned bind_fail_limit; /* failed binds per source address per minute */
+    unsigned reconnect_min_ms;
+    unsigned reconnect_max_ms;
+    unsigned unbind_grace_ms;
+};
+
+/* Defaults for every key (the values kpassd.conf(5) documents). */
+void kp_config_init(struct kp_config *c);
+void kp_config_free(struct kp_config *c);
+
+/*
+ * Parse text as a kpassd.conf named file into c (which holds defaults).
+ * Errors go to err as "file:line: reason" lines.  0 or -KP_ERR_CONFIG.
+ */
+int kp_config_parse(struct kp_config *c, const char *file, const char *text, size_t len,
+                    struct kp_buf *err);
+
+/* Read and parse path; a missing file is an error too.  0 or -KP_ERR_CONFIG. */
+int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
+
+/* The config file to use: explicit, else $KPASS_CONF, else the installed default. */
+const char *kp_config_default_path(const char *explicit_path);
+
+#endif

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kpassd.conf keys, their defaults and cross-key checks.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/conf.h"
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+
+#ifndef KP_SYSCONFDIR
+#define KP_SYSCONFDIR "/usr/local/etc"
+#endif
+
+#define OFF(f) offsetof(struct kp_config, f)
+#define MS_DAY (24u * 3600u * 1000u)
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const log_targets[] = {"stderr", "syslog", NULL};
+
+static const struct conf_key config_keys[] = {
+    {"daemon", "database", CONF_STRING, OFF(database), 0, 0, NULL, 0},
+    {"daemon", "keys", CONF_STRING, OFF(keys_dir), 0, 0, NULL, 0},
+    {"daemon", "system_id", CONF_STRING, OFF(system_id), 0, 0, NULL, 0},
+    {"daemon", "log_level", CONF_CHOICE, OFF(log_level), 0, 0, log_levels, 0},
+    {"daemon", "log_target", CONF_CHOICE, OFF(log_target), 0, 0, log_targets, 0},
+
+    {"smpp", "listen", CONF_ADDR, OFF(smpp_listen), 0, KP_CONFIG_MAX_LISTEN, NULL,
+     OFF(smpp_nlisten)},
+    {"smpp", "session_init_timeout", CONF_DURATION, OFF(session_init_ms), 100, MS_DAY, NULL, 0},
+    {"smpp", "enquire_link_interval", CONF_DURATION, OFF(enquire_link_ms), 100, MS_DAY, NULL, 0},
+    {"smpp", "inactivity_timeout", CONF_DURATION, OFF(inactivity_ms), 0, MS_DAY, NULL, 0},
+    {"smpp", "response_timeout", CONF_DURATION, OFF(response_ms), 100, 600000, NULL, 0},
+    {"smpp", "window", CONF_UINT, OFF(window), 1, 4096, NULL, 0},
+    {"smpp", "max_links", CONF_UINT, OFF(max_links), 1, 100000, NULL, 0},
+    {"smpp", "bind_failures_per_minute", CONF_UINT, OFF(bind_fail_limit), 1, 100000, NULL, 0},
+    {"smpp", "reconnect_min", CONF_DURATION, OFF(reconnect_min_ms), 100, MS_DAY, NULL, 0},
+    {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
+    {"smpp", "unbind_grace", CONF_DURATION, OFF(unbind_grace_ms), 0, 60000, NULL, 0},
+};
+
+void kp_config_init(struct kp_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->database = kp_strdup("/var/lib/kpass/kpass.db");
+    c->keys_dir = kp_strdup("/var/lib/kpass/keys");
+    c->system_id = kp_strdup("kpass");
+    c->log_level = KP_LOG_INFO;
+    c->log_target = KP_CONFIG_LOG_STDERR;
+    c->session_init_ms = 10000;
+    c->enquire_link_ms = 30000;
+    c->inactivity_ms = 300000;
+    c->response_ms = 10000;
+    c->window = 64;
+    c->max_links = 1000;
+    c->bind_fail_limit = 10;
+    c->reconnect_min_ms = 1000;
+    c->reconnect_max_ms = 60000;
+    c->unbind_grace_ms = 2000;
+}
+
+void kp_config_free(struct kp_config *c)
+{
+    free(c->path);
+    free(c->database);
+    free(c->keys_dir);
+    free(c->system_id);
+    memset(c, 0, sizeof(*c));
+}
+
+static unsigned kp_config_line(const unsigned *lines, const char *name)
+{
+    for (size_t i = 0; i < KP_ARRAY_LEN(config_keys); i++)
+        if (strcmp(config_keys[i].name, name) == 0)
+            return lines[i];
+    return 0;
+}
+
+/* Checks that involve more than one key, or a key's content beyond its type. */
+static void kp_config_check(struct kp_config *c, const char *file, const unsigned *lines,
+                            struct kp_buf *err, int *bad)
+{
+    if (strlen(c->system_id) > 15) {
+        kp_buf_printf(err, "%s:%u: system_id: at most 15 characters (SMPP 3.4 §5.2.1)\n", file,
+                      kp_config_line(lines, "system_id"));
+        *bad = 1;
+    }
+    if (c->reconnect_min_ms > c->reconnect_max_ms) {
+        unsigned l = kp_config_line(lines, "reconnect_min");
+        if (l == 0)
+            l = kp_config_line(lines, "reconnect_max");
+        kp_buf_printf(err, "%s:%u: reconnect_min is larger than reconnect_max\n", file, l);
+        *bad = 1;
+    }
+}
+
+int kp_config_parse(struct kp_config *c, const char *file, const char *text, size_t len,
+                    struct kp_buf *err)
+{
+    unsigned lines[KP_ARRAY_LEN(config_keys)] = {0};
+    int bad =
+        conf_parse(config_keys, KP_ARRAY_LEN(config_keys), c, file, text, len, err, lines) < 0;
+
+    kp_config_check(c, file, lines, err, &bad);
+    if (c->smpp_nlisten == 0) {
+        kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
+        c->smpp_nlisten = 1;
+    }
+    free(c->path);
+    c->path = kp_strdup(file);
+    return bad ? -KP_ERR_CONFIG : 0;
+}
+
+int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err)
+{
+    FILE *f = fopen(path, "r");
+    struct kp_buf text = KP_BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    int rc;
+
+    if (f == NULL) {
+        kp_buf_printf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
+        return -KP_ERR_CONFIG;
+    }
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        kp_buf_append(&text, chunk, n);
+        if (text.len > 1024 * 1024) {
+            kp_buf_printf(err, "%s:0: file larger than 1 MiB\n", path);
+            fclose(f);
+            kp_buf_free(&text);
+            return -KP_ERR_CONFIG;
+        }
+    }
+    if (ferror(f)) {
+        kp_buf_printf(err, "%s:0: read error: %s\n", path, strerror(errno));
+        fclose(f);
+        kp_buf_free(&text);
+        return -KP_ERR_CONFIG;
+    }
+    fclose(f);
+    rc = kp_config_parse(c, path, text.data ? text.data : "", text.len, err);
+    kp_buf_free(&text);
+    return rc;
+}
+
+const char *kp_config_default_path(const char *explicit_path)
+{
+    const char *env;
+
+    if (explicit_path)
+        return explicit_path;
+    env = getenv("KPASS_CONF");
+    if (env && *env)
+        return env;
+    return KP_SYSCONFDIR "/kpass/kpassd.conf";
+}

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Shared test helpers (see testutil.h).
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+const char *tu_top(void)
+{
+    const char *t = getenv("KP_TOP");
+    return t && *t ? t : ".";
+}
+
+const char *tu_bin(const char *name)
+{
+    static char path[8][1024];
+    static int next;
+    const char *b = getenv("KP_BUILD");
+    char *p = path[next++ % 8];
+
+    snprintf(p, sizeof(path[0]), "%s/%s/%s", tu_top(), b && *b ? b : "build", name);
+    return p;
+}
+
+char *tu_tmpdir(const char *tag)
+{
+    char tmpl[256];
+
+    snprintf(tmpl, sizeof(tmpl), "/tmp/kpass-test-%s-XXXXXX", tag);
+    ck_assert_ptr_nonnull(mkdtemp(tmpl));
+    return strdup(tmpl);
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    size_t cap = 0, n = 0, r;
+
+    if (f == NULL)
+        return NULL;
+    do {
+        if (n + 4096 + 1 > cap) {
+            cap = (n + 4096 + 1) * 2;
+            buf = realloc(buf, cap);
+        }
+        r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+    } while (r > 0);
+    fclose(f);
+    if (buf == NULL)
+        buf = malloc(1);
+    buf[n] = 0;
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int tu_write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    if (f == NULL)
+        return -1;
+    fputs(text, f);
+    return fclose(f);
+}
+
+int tu_hex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+
+    for (; *hex; hex++) {
+        int v;
+        if (*hex == ' ' || *hex == '\n' || *hex == '\t')
+            continue;
+        if (*hex >= '0' && *hex <= '9')
+            v = *hex - '0';
+        else if (*hex >= 'a' && *hex <= 'f')
+            v = *hex - 'a' + 10;
+        else if (*hex >= 'A' && *hex <= 'F')
+            v = *hex - 'A' + 10;
+        else
+            return -1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            if (n == cap)
+                return -1;
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? (int)n : -1;
+}
+
+int tu_free_port(void)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+    ck_assert_int_ge(fd, 0);
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+    port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+static uint64_t tu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int tu_run(char *const argv[], const char *in, char **out, int timeout_ms)
+{
+    int pin[2], pout[2], status = -1;
+    size_t cap = 4096, n = 0, inlen = in ? strlen(in) : 0, inpos = 0;
+    char *buf = malloc(cap);
+    uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
+    pid_t pid;
+
+    ck_assert_int_eq(pipe(pin), 0);
+    ck_assert_int_eq(pipe(pout), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        dup2(pout[1], 2);
+        close(pin[0]);
+        close(pin[1]);
+        close(pout[0]);
+        close(pout[1]);
+        execv(argv[0], argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    fcntl(pin[1], F_SETFL, O_NONBLOCK);
+    if (inlen == 0) {
+        close(pin[1]);
+        pin[1] = -1;
+    }
+    for (;;) {
+        struct pollfd pf[2] = {{pout[0], POLLIN, 0}, {pin[1], POLLOUT, 0}};
+        int left = (int)(deadline - tu_ms());
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            break;
+        }
+        if (poll(pf, pin[1] >= 0 ? 2 : 1, left) < 0 && errno != EINTR)
+            break;
+        if (pin[1] >= 0 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+            ssize_t w = write(pin[1], in + inpos, inlen - inpos);
+            if (w > 0)
+                inpos += (size_t)w;
+            if (w < 0 || inpos == inlen) {
+                close(pin[1]);
+                pin[1] = -1;
+            }
+        }
+        if (pf[0].revents & (POLLIN | POLLHUP)) {
+            if (n + 1024 > cap)
+                buf = realloc(buf, cap *= 2);
+            ssize_t r = read(pout[0], buf + n, cap - n - 1);
+            if (r <= 0)
+                break;
+            n += (size_t)r;
+        }
+    }
+    if (pin[1] >= 0)
+        close(pin[1]);
+    close(pout[0]);
+    buf[n] = '\0';
+    if (waitpid(pid, &status, 0) < 0)
+        status = -1;
+    else if (WIFEXITED(status))
+        status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        status = 128 + WTERMSIG(status);
+    if (out)
+        *out = buf;
+    else
+        free(buf);
+    return status;
+}
+
+int tu_connect(int port, int timeout_ms)
+{
+    uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
+
+    do {
+        struct sockaddr_in sin;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons((uint16_t)port);
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+            return fd;
+        close(fd);
+        usleep(20000);
+    } while (tu_ms() < deadline);
+    return -1;
+}
+
+void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
+{
+    char text[4096];
+    char *out = NULL;
+    int rc;
+
+    memset(d, 0, sizeof(*d));
+    d->dir = tu_tmpdir("kpassd");
+    d->smpp_port = tu_free_port();
+    d->http_port = tu_free_port();
+    snprintf(d->conf, sizeof(d->conf), "%s/kpassd.conf", d->dir);
+    snprintf(d->log, sizeof(d->log), "%s/kpassd.log", d->dir);
+    snprintf(text, sizeof(text),
+             "[daemon]\n"
+             "database = %s/kpass.db\n"
+             "keys = %s/keys\n"
+             "system_id = kpass-test\n"
+             "log_level = debug\n"
+             "[smpp]\n"
+             "listen = 127.0.0.1:%d\n"
+             "%s\n",
+             d->dir, d->dir, d->smpp_port, extra_conf ? extra_conf : "");
+    ck_assert_int_eq(tu_write_file(d->conf, text), 0);
+    rc = tu_kpass(d, NULL, &out, "init", NULL);
+    ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);
+    free(out);
+}
+
+void tu_daemon_start(struct tu_daemon *d)
+{
+    pid_t pid = fork();
+
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(fd, 2);
+        dup2(fd, 1);
+        close(fd);
+        execl(tu_bin("kpassd"), "kpassd", "-c", d->conf, (char *)NULL);
+        _exit(127);
+    }
+    d->pid = pid;
+    int fd = tu_connect(d->smpp_port, 5000);
+    if (fd < 0) {
+        char *log = tu_daemon_log(d);
+        ck_abort_msg("kpassd did not listen on %d: %s", d->smpp_port, log);
+    }
+    close(fd);
+}
+
+int tu_daemon_stop(struct tu_daemon *d, int sig)
+{
+    uint64_t deadline = tu_ms() + 10000;
+    int status;
+
+    if (d->pid <= 0)
+        return -1;
+    kill(d->pid, sig);
+    for (;;) {
+        pid_t r = waitpid(d->pid, &status, WNOHANG);
+        if (r == d->pid)
+            break;
+        if (tu_ms() > deadline) {
+            kill(d->pid, SIGKILL);
+            waitpid(d->pid, &status, 0);
+            break;
+        }
+        usleep(10000);
+    }
+    d->pid = 0;
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+}
+
+int tu_kpass(struct tu_daemon *d, const char *in, char **out, ...)
+{
+    char *argv[64];
+    int argc = 0, rc;
+    va_list ap;
+
+    argv[argc++] = strdup(tu_bin("kpass"));
+    argv[argc++] = strdup("-c");
+    argv[argc++] = strdup(d->conf);
+    va_start(ap, out);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 63;)
+        argv[argc++] = strdup(a);
+    va_end(ap);
+    argv[argc] = NULL;
+    rc = tu_run(argv, in, out, 30000);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+    return rc;
+}
+
+char *tu_daemon_log(struct tu_daemon *d)
+{
+    char *s = (char *)tu_read_file(d->log, NULL);
+    return s ? s : strdup("");
+}
+
+void tu_daemon_cleanup(struct tu_daemon *d)
+{
+    char *argv[] = {(char *)"/bin/rm", (char *)"-rf", d->dir, NULL};
+
+    if (d->pid > 0)
+        tu_daemon_stop(d, SIGKILL);
+    if (d->dir && getenv("KP_KEEP") == NULL)
+        tu_run(argv, NULL, NULL, 10000);
+    free(d->dir);
+    d->dir = NULL;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Helpers shared by the Check suites: paths, temporary folders, hex, files,
+ * running the real programs, and starting the real daemon on a loopback port.
+ * Every wait here is bounded in time.
+ */
+#ifndef KPASS_TESTS_TESTUTIL_H
+#define KPASS_TESTS_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <check.h>
+
+/* Every suite's and fuzz target's prototype, from the generated list. */
+#define KP_SUITE(n) Suite *suite_##n(void);
+#define KP_FUZZER(n) int fuzz_##n(const uint8_t *data, size_t size);
+#include "kp_suites.h"
+#undef KP_SUITE
+#undef KP_FUZZER
+
+/* The source tree (KP_TOP, else "."), and a built program ("kpassd", "kpass"). */
+const char *tu_top(void);
+const char *tu_bin(const char *name);
+
+/* A new empty folder under /tmp; the caller owns the returned string. */
+char *tu_tmpdir(const char *tag);
+
+/* Whole file into a malloc'd buffer (NUL-terminated, NUL not counted). */
+uint8_t *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const char *text);
+
+/* Hex (spaces allowed) into bytes; returns the byte count or -1. */
+int tu_hex(const char *hex, uint8_t *out, size_t cap);
+
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int tu_free_port(void);
+
+/*
+ * Run argv (argv[0] a path), stdin from in (may be NULL), capture stdout and
+ * stderr together into *out (malloc'd, may be NULL).  Waits at most
+ * timeout_ms, then kills it.  Returns the exit status, 128+signal, or -1.
+ */
+int tu_run(char *const argv[], const char *in, char **out, int timeout_ms);
+
+/* Connect a blocking TCP socket to 127.0.0.1:port within timeout_ms; fd or -1. */
+int tu_connect(int port, int timeout_ms);
+
+struct tu_daemon {
+    char *dir;       /* its folder: kpassd.conf, kpass.db, keys/, kpassd.log */
+    char conf[512];  /* path of kpassd.conf */
+    char log[512];   /* path of its stderr */
+    int smpp_port;
+    int http_port;
+    pid_t pid;
+};
+
+/*
+ * Prepare a daemon folder: kpassd.conf with free loopback ports, extra lines
+ * appended (may be NULL; "[section]\nkey = value" text), and `kpass init`.
+ */
+void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf);
+/* Start kpassd (extra args may be NULL) and wait until its SMPP port accepts. */
+void tu_daemon_start(struct tu_daemon *d);
+/* Send sig and wait for exit (bounded); returns the exit status or 128+signal. */
+int tu_daemon_stop(struct tu_daemon *d, int sig);
+/* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; output in *out. */
+int tu_kpass(struct tu_daemon *d, const char *in, char **out, ...);
+/* The daemon's log so far (malloc'd). */
+char *tu_daemon_log(struct tu_daemon *d);
+/* Stop if running, and remove the folder unless KP_KEEP is set. */
+void tu_daemon_cleanup(struct tu_daemon *d);
+
+#endif
