@@ -47,7 +47,7 @@ WARNINGS   := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
               -Wpointer-arith -Wcast-qual -Wformat=2 -Wvla -Wundef
 OPT        ?= -O2 -g
 SANITIZE   ?=
-KP_CFLAGS  := -std=c11 -D_GNU_SOURCE $(OPT) $(WARNINGS) $(WERROR) \
+KP_CFLAGS  := -std=c11 -D_GNU_SOURCE -pthread $(OPT) $(WARNINGS) $(WERROR) \
               -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing \
               -Iinclude -I$(BUILD)/gen $(PKG_CFLAGS) \
               -DKP_SYSCONFDIR='"$(SYSCONFDIR)"' -DKP_DATADIR='"$(DATADIR)"'
@@ -58,7 +58,7 @@ ifneq ($(SANITIZE),)
 KP_CFLAGS  += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
 KP_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-KP_LDFLAGS += $(LDFLAGS)
+KP_LDFLAGS += -pthread $(LDFLAGS)
 
 SRCS       :=
 KPASS_SRCS :=

@@ -1,7 +1,319 @@
 /* SPDX-License-Identifier: ISC */
-/* kpassd entry point (filled in by the SMPP work). */
+/*
+ * kpassd: the daemon.  One process, one event_base, no threads in the hot
+ * path.  This file owns start-up (configuration, store, listeners, client
+ * binds), the main loop (one group commit per event-loop pass), the
+ * housekeeping tick and signals (SIGTERM/SIGINT: unbind and exit 0;
+ * SIGHUP: reload).  The modules it wires together own everything else.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "kpass/clock.h"
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/keys.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/smpp.h"
+#include "kpass/store.h"
+#include "kpass/store_partner.h"
+
+#define KPD_TICK_MS 100
+
+struct kpd {
+    struct event_base *base;
+    const char *conf_path;
+    struct kp_config cfg;
+    struct store *st;
+    struct smpp_hub *hub;
+    uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
+    struct event *ev_tick;
+    struct event *ev_sig[3];
+    int debug;
+    int stopping;
+    int done;
+    uint64_t stop_deadline_ms;
+};
+
+static void kpd_usage(void)
 {
+    fprintf(stderr, "usage: kpassd [-dt] [-c file]\n"
+                    "  -c file  configuration (default: $KPASS_CONF or %s)\n"
+                    "  -d       debug logging\n"
+                    "  -t       check the configuration and exit\n",
+            kp_config_default_path(NULL));
+}
+
+/* ---- partners: the link layer asks, the store answers ---- */
+
+static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_partner_conf *out)
+{
+    struct kpd *d = arg;
+    struct store_partner p;
+    int rc = store_partner_get(d->st, system_id, &p);
+
+    if (rc == 0)
+        *out = p.conf;
+    return rc;
+}
+
+static uint32_t kpd_on_request(void *arg, struct smpp_link *l, const struct smpp_pdu *req,
+                               struct smpp_pdu *resp)
+{
+    (void)arg;
+    (void)resp;
+    /* No application is attached to this PDU kind: refuse it plainly. */
+    log_info("smpp: link %u %s not handled", smpp_link_id(l), smpp_command_name(req->command_id));
+    return SMPP_ESME_RX_P_APPN;
+}
+
+/* Decrypt the password we present to a client-mode partner into p->conf.password. */
+static int kpd_partner_password(struct kpd *d, struct store_partner *p)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    int rc;
+
+    if (d->partner_key == NULL &&
+        keys_secret_load(d->cfg.keys_dir, "partner.key", &d->partner_key, &err) < 0) {
+        log_warnx("kpassd: partner %s: %s", p->conf.system_id, err.data ? err.data : "no key");
+        kp_buf_free(&err);
+        return -KP_ERR_CRYPTO;
+    }
+    rc = keys_unseal(d->partner_key, p->password_enc, p->conf.password,
+                     sizeof(p->conf.password));
+    if (rc < 0)
+        log_warnx("kpassd: partner %s: cannot decrypt its password: %s", p->conf.system_id,
+                  kp_strerror(rc));
+    return rc;
+}
+
+/* Start or update every client-mode partner, and retire the ones gone. */
+static void kpd_clients_load(struct kpd *d)
+{
+    struct store_partner *v = NULL;
+    int n = store_partner_list(d->st, &v);
+    int64_t *keep;
+    size_t nkeep = 0;
+
+    if (n < 0) {
+        log_warnx("kpassd: cannot list partners");
+        return;
+    }
+    keep = kp_calloc((size_t)n + 1, sizeof(*keep));
+    for (int i = 0; i < n; i++) {
+        struct smpp_partner_conf *c = &v[i].conf;
+        if (c->mode != SMPP_PARTNER_CLIENT || !c->enabled)
+            continue;
+        if (kpd_partner_password(d, &v[i]) < 0)
+            continue;
+        smpp_hub_connect(d->hub, c);
+        sodium_memzero(c->password, sizeof(c->password));
+        keep[nkeep++] = c->id;
+    }
+    smpp_hub_retire_clients(d->hub, keep, nkeep);
+    free(keep);
+    free(v);
+}
+
+/* ---- signals and housekeeping ---- */
+
+static void kpd_stop(struct kpd *d, const char *why)
+{
+    if (d->stopping)
+        return;
+    log_info("kpassd: %s: unbinding and stopping", why);
+    d->stopping = 1;
+    d->stop_deadline_ms = kp_clock_ms() + d->cfg.unbind_grace_ms + 200;
+    smpp_hub_stop_listening(d->hub);
+    smpp_hub_unbind_all(d->hub);
+}
+
+static void kpd_reload(struct kpd *d)
+{
+    struct kp_config c;
+    struct kp_buf err = KP_BUF_INIT;
+
+    kp_config_init(&c);
+    if (kp_config_load(&c, d->conf_path, &err) < 0) {
+        log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
+        kp_config_free(&c);
+        kp_buf_free(&err);
+        return;
+    }
+    kp_buf_free(&err);
+    log_set_level(d->debug ? KP_LOG_DEBUG : (enum kp_log_level)c.log_level);
+    d->cfg.log_level = c.log_level;
+    kp_config_free(&c);
+    kpd_clients_load(d);
+    log_info("kpassd: reloaded %s", d->conf_path);
+}
+
+static void kpd_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+    struct kpd *d = arg;
+
+    (void)what;
+    if (sig == SIGHUP)
+        kpd_reload(d);
+    else
+        kpd_stop(d, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct kpd *d = arg;
+    uint64_t now = kp_clock_ms();
+
+    (void)fd;
+    (void)what;
+    smpp_hub_tick(d->hub, now);
+    if (d->stopping && (smpp_hub_link_count(d->hub) == 0 || now >= d->stop_deadline_ms))
+        d->done = 1;
+}
+
+/* ---- start-up ---- */
+
+static int kpd_load_config(struct kpd *d)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    int rc;
+
+    kp_config_init(&d->cfg);
+    rc = kp_config_load(&d->cfg, d->conf_path, &err);
+    if (rc < 0)
+        fprintf(stderr, "%s", err.data);
+    kp_buf_free(&err);
+    return rc;
+}
+
+static int kpd_start(struct kpd *d)
+{
+    struct smpp_settings set;
+    struct smpp_ops ops = {
+        .arg = d,
+        .partner_lookup = kpd_partner_lookup,
+        .on_request = kpd_on_request,
+    };
+    int rc;
+
+    rc = store_open(d->cfg.database, 0, &d->st);
+    if (rc == -KP_ERR_NOTFOUND) {
+        log_error("kpassd: no database at %s (run: kpass -c %s init)", d->cfg.database,
+                  d->conf_path);
+        return rc;
+    }
+    if (rc < 0) {
+        log_error("kpassd: cannot open the database %s", d->cfg.database);
+        return rc;
+    }
+    d->base = event_base_new();
+    if (d->base == NULL)
+        fatalx("kpassd: cannot create the event loop");
+    smpp_settings_from_config(&set, &d->cfg);
+    d->hub = smpp_hub_new(d->base, &set, &ops);
+    for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
+        rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
+        if (rc < 0) {
+            log_error("kpassd: cannot listen on %s: %s", d->cfg.smpp_listen[i].text,
+                      kp_strerror(rc));
+            return rc;
+        }
+    }
+    kpd_clients_load(d);
+
+    static const int sigs[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < KP_ARRAY_LEN(sigs); i++) {
+        d->ev_sig[i] = evsignal_new(d->base, sigs[i], kpd_signal_cb, d);
+        evsignal_add(d->ev_sig[i], NULL);
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct timeval tv = {0, KPD_TICK_MS * 1000};
+    d->ev_tick = event_new(d->base, -1, EV_PERSIST, kpd_tick_cb, d);
+    event_add(d->ev_tick, &tv);
+    return 0;
+}
+
+static void kpd_shutdown(struct kpd *d)
+{
+    smpp_hub_free(d->hub);
+    for (size_t i = 0; i < KP_ARRAY_LEN(d->ev_sig); i++)
+        if (d->ev_sig[i])
+            event_free(d->ev_sig[i]);
+    if (d->ev_tick)
+        event_free(d->ev_tick);
+    store_close(d->st);
+    if (d->partner_key)
+        keys_secret_free(d->partner_key);
+    if (d->base)
+        event_base_free(d->base);
+    kp_config_free(&d->cfg);
+}
+
+int main(int argc, char **argv)
+{
+    struct kpd d;
+    int ch, check_only = 0;
+
+    memset(&d, 0, sizeof(d));
+    while ((ch = getopt(argc, argv, "c:dthV")) != -1) {
+        switch (ch) {
+        case 'c':
+            d.conf_path = optarg;
+            break;
+        case 'd':
+            d.debug = 1;
+            break;
+        case 't':
+            check_only = 1;
+            break;
+        case 'V':
+            printf("kpassd 0.1\n");
+            return 0;
+        default:
+            kpd_usage();
+            return 1;
+        }
+    }
+    if (optind != argc) {
+        kpd_usage();
+        return 1;
+    }
+    d.conf_path = kp_config_default_path(d.conf_path);
+    if (kpd_load_config(&d) < 0)
+        return 1;
+    if (check_only) {
+        printf("%s: configuration OK\n", d.conf_path);
+        kp_config_free(&d.cfg);
+        return 0;
+    }
+    if (sodium_init() < 0)
+        fatalx("kpassd: libsodium failed to initialise");
+    log_init("kpassd", d.cfg.log_target == KP_CONFIG_LOG_SYSLOG ? KP_LOG_SYSLOG : KP_LOG_STDERR,
+             d.debug ? KP_LOG_DEBUG : (enum kp_log_level)d.cfg.log_level);
+    if (kpd_start(&d) < 0) {
+        kpd_shutdown(&d);
+        return 1;
+    }
+    log_info("kpassd: started (pid %ld, database %s)", (long)getpid(), d.cfg.database);
+    /* One pass of the loop, then one commit: dialog state written during
+       the pass reaches the disk before the replies queued in it are
+       written to their sockets, which happens in the next pass. */
+    while (!d.done) {
+        if (event_base_loop(d.base, EVLOOP_ONCE) < 0)
+            break;
+        store_flush(d.st);
+    }
+    store_flush(d.st);
+    log_info("kpassd: stopped");
+    kpd_shutdown(&d);
     return 0;
 }

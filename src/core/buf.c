@@ -44,14 +44,20 @@ void kp_buf_putc(struct kp_buf *b, char c)
 
 void kp_buf_printf(struct kp_buf *b, const char *fmt, ...)
 {
+    char small[256];
     va_list ap;
     int n;
 
+    /* Most texts are short: format once into the stack, copy once. */
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(small, sizeof(small), fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
+    if ((size_t)n < sizeof(small)) {
+        kp_buf_append(b, small, (size_t)n);
+        return;
+    }
     kp_buf_reserve(b, (size_t)n);
     va_start(ap, fmt);
     vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

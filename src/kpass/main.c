@@ -1,6 +1,196 @@
 /* SPDX-License-Identifier: ISC */
-/* kpass entry point (filled in next). */
-int main(void)
+/*
+ * kpass: one command-line tool, git style (kpass [-c file] <command> ...).
+ * This file owns the dispatch table and the helpers every subcommand shares.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(struct kp_cli *, int, char **);
+    const char *help;
+} commands[] = {
+    {"init", cmd_init, "create the database and the key folder"},
+    {"partner", cmd_partner, "manage SMPP partners (add, list, show, set, passwd, remove)"},
+    {"bench", cmd_bench, "load a running SMPP server and measure it"},
+};
+
+static int usage(void)
 {
+    fprintf(stderr, "usage: kpass [-c file] <command> [arguments]\n\ncommands:\n");
+    for (size_t i = 0; i < KP_ARRAY_LEN(commands); i++)
+        fprintf(stderr, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(stderr, "\nThe configuration is the daemon's: -c file, else $KPASS_CONF, else %s.\n"
+                    "See kpass(1).\n",
+            kp_config_default_path(NULL));
+    return 2;
+}
+
+int cli_fail(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "kpass: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+int cli_usage(const char *text)
+{
+    fprintf(stderr, "usage: %s\n", text);
+    return 2;
+}
+
+int cli_config(struct kp_cli *cli)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    int rc;
+
+    if (cli->cfg_loaded)
+        return 0;
+    kp_config_init(&cli->cfg);
+    rc = kp_config_load(&cli->cfg, cli->conf_path, &err);
+    if (rc < 0) {
+        fputs(err.data, stderr);
+        kp_buf_free(&err);
+        return rc;
+    }
+    kp_buf_free(&err);
+    cli->cfg_loaded = 1;
     return 0;
+}
+
+int cli_store(struct kp_cli *cli)
+{
+    int rc;
+
+    if (cli->st)
+        return 0;
+    if ((rc = cli_config(cli)) < 0)
+        return rc;
+    rc = store_open(cli->cfg.database, 0, &cli->st);
+    if (rc == -KP_ERR_NOTFOUND)
+        cli_fail("no database at %s (run: kpass -c %s init)", cli->cfg.database, cli->conf_path);
+    else if (rc < 0)
+        cli_fail("cannot open the database %s", cli->cfg.database);
+    return rc;
+}
+
+static int cli_read_line(FILE *f, char *out, size_t cap)
+{
+    size_t n;
+
+    if (fgets(out, (int)cap, f) == NULL)
+        return -KP_ERR_INVAL;
+    n = strcspn(out, "\r\n");
+    if (out[n] == '\0' && n == cap - 1) {
+        /* No newline within cap: longer than allowed.  Swallow the rest. */
+        int c;
+        while ((c = fgetc(f)) != EOF && c != '\n')
+            ;
+        sodium_memzero(out, cap);
+        return -KP_ERR_TOOLONG;
+    }
+    out[n] = '\0';
+    return (int)n;
+}
+
+int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap)
+{
+    char line[256];
+    int n;
+
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (f == NULL) {
+            cli_fail("cannot read %s: %s", file, strerror(errno));
+            return -KP_ERR_INVAL;
+        }
+        n = cli_read_line(f, line, sizeof(line));
+        fclose(f);
+    } else if (isatty(STDIN_FILENO)) {
+        struct termios old, quiet;
+        fprintf(stderr, "%s", prompt);
+        fflush(stderr);
+        tcgetattr(STDIN_FILENO, &old);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        n = cli_read_line(stdin, line, sizeof(line));
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fputc('\n', stderr);
+    } else {
+        n = cli_read_line(stdin, line, sizeof(line));
+    }
+    if (n <= 0 || (size_t)n >= cap) {
+        sodium_memzero(line, sizeof(line));
+        cli_fail(n == 0 || n == -KP_ERR_INVAL ? "empty secret"
+                                              : "secret too long (at most %zu characters)",
+                 cap - 1);
+        return -KP_ERR_INVAL;
+    }
+    memcpy(out, line, (size_t)n + 1);
+    sodium_memzero(line, sizeof(line));
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    struct kp_cli cli;
+    int ch, rc;
+
+    memset(&cli, 0, sizeof(cli));
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    /* '+': stop at the subcommand; its options are its own. */
+    while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            cli.conf_path = optarg;
+            break;
+        default:
+            return usage();
+        }
+    }
+    if (optind >= argc)
+        return usage();
+    cli.conf_path = kp_config_default_path(cli.conf_path);
+    cli.tty_out = isatty(STDOUT_FILENO);
+    if (sodium_init() < 0)
+        return cli_fail("libsodium failed to initialise");
+    log_init("kpass", KP_LOG_STDERR, getenv("KPASS_DEBUG") ? KP_LOG_DEBUG : KP_LOG_WARN);
+
+    for (size_t i = 0; i < KP_ARRAY_LEN(commands); i++) {
+        if (strcmp(argv[optind], commands[i].name) != 0)
+            continue;
+        char **sub = argv + optind;
+        int subc = argc - optind;
+        optind = 1; /* subcommands parse their own options */
+        rc = commands[i].fn(&cli, subc, sub);
+        store_close(cli.st);
+        if (cli.cfg_loaded)
+            kp_config_free(&cli.cfg);
+        return rc;
+    }
+    fprintf(stderr, "kpass: unknown command '%s'\n", argv[optind]);
+    return usage();
 }

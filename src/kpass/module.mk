@@ -1,2 +1,6 @@
 # kpass: the command-line tool (entry point and one file per subcommand)
+KPASS_SRCS += src/kpass/bench.c
+KPASS_SRCS += src/kpass/cmd_bench.c
+KPASS_SRCS += src/kpass/cmd_init.c
+KPASS_SRCS += src/kpass/cmd_partner.c
 KPASS_SRCS += src/kpass/main.c

@@ -1,1 +1,4 @@
-# store
+# store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+SRCS += src/store/partner.c
+SRCS += src/store/schema.c
+SRCS += src/store/store.c

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SQLite store: opening with the pragmas DESIGN.md §8 requires (WAL,
+ * synchronous=NORMAL, foreign keys, busy timeout), numbered migrations
+ * applied at open, and transactions.  SQL lives only in src/store/, behind
+ * functions named for what they do (store_partner.h, ...), so that another
+ * backend can replace this one without touching callers.
+ *
+ * Two kinds of transaction:
+ *   - the group transaction: hot-path writes (dialog state) call
+ *     store_batch(); the daemon calls store_flush() once per event-loop
+ *     pass, committing everything of that pass at once;
+ *   - explicit transactions (store_tx_begin/commit/rollback) for anything
+ *     a person is told happened; store_tx_begin() first commits the group
+ *     transaction, so the two never nest.
+ */
+#ifndef KPASS_STORE_H
+#define KPASS_STORE_H
+
+#include <stdint.h>
+
+#include "kpass/buf.h"
+
+struct store;
+
+enum store_flags {
+    STORE_CREATE = 1 << 0,   /* create the file if missing */
+    STORE_READONLY = 1 << 1, /* no migrations, no writes */
+};
+
+/* Open path (migrating it to the current schema).  0, -KP_ERR_DB or -KP_ERR_NOTFOUND. */
+int store_open(const char *path, unsigned flags, struct store **out);
+/* Commit any group transaction and close; NULL is a no-op. */
+void store_close(struct store *st);
+/* The schema version the file is at, and the one this build writes. */
+int store_schema_version(struct store *st);
+int store_schema_latest(void);
+/* PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in out. */
+int store_integrity_check(struct store *st, struct kp_buf *out);
+
+/* Open the group transaction if none is open.  0 or -KP_ERR_DB. */
+int store_batch(struct store *st);
+/* Commit the group transaction if one is open.  0 or -KP_ERR_DB. */
+int store_flush(struct store *st);
+/* Commit the group transaction, then BEGIN IMMEDIATE.  0 or -KP_ERR_DB. */
+int store_tx_begin(struct store *st);
+int store_tx_commit(struct store *st);
+void store_tx_rollback(struct store *st);
+
+/* The last SQLite error text (for logs; never contains bound values). */
+const char *store_errmsg(struct store *st);
+
+#endif

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The hub: every link, listener and partner of one process, the periodic
+ * tick that drives all link timers and reconnects (one housekeeping
+ * callback, as Redis's serverCron, instead of a timer per link), and the
+ * choice of a link when an upper layer sends to a partner.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "kpass/clock.h"
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/smpp_fsm.h"
+#include "smpp_internal.h"
+
+void smpp_settings_default(struct smpp_settings *s)
+{
+    memset(s, 0, sizeof(*s));
+    strcpy(s->system_id, "kpass");
+    s->session_init_ms = 10000;
+    s->enquire_link_ms = 30000;
+    s->inactivity_ms = 0;
+    s->response_ms = 10000;
+    s->window = 64;
+    s->max_links = 1000;
+    s->bind_fail_limit = 10;
+    s->reconnect_min_ms = 1000;
+    s->reconnect_max_ms = 60000;
+    s->unbind_grace_ms = 2000;
+    s->send_queue_max = 100000;
+}
+
+void smpp_settings_from_config(struct smpp_settings *s, const struct kp_config *c)
+{
+    smpp_settings_default(s);
+    smpp_strlcpy(s->system_id, sizeof(s->system_id), c->system_id);
+    s->session_init_ms = c->session_init_ms;
+    s->enquire_link_ms = c->enquire_link_ms;
+    s->inactivity_ms = c->inactivity_ms;
+    s->response_ms = c->response_ms;
+    s->window = c->window;
+    s->max_links = c->max_links;
+    s->bind_fail_limit = c->bind_fail_limit;
+    s->reconnect_min_ms = c->reconnect_min_ms;
+    s->reconnect_max_ms = c->reconnect_max_ms;
+    s->unbind_grace_ms = c->unbind_grace_ms;
+}
+
+static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct smpp_hub *h = arg;
+    struct smpp_link *l;
+
+    (void)fd;
+    (void)what;
+    while ((l = TAILQ_FIRST(&h->dead)) != NULL) {
+        TAILQ_REMOVE(&h->dead, l, hub_entry);
+        free(l->ring);
+        free(l);
+    }
+}
+
+struct smpp_hub *smpp_hub_new(struct event_base *base, const struct smpp_settings *s,
+                              const struct smpp_ops *ops)
+{
+    struct smpp_hub *h = kp_calloc(1, sizeof(*h));
+
+    h->base = base;
+    h->set = *s;
+    if (h->set.window == 0)
+        h->set.window = 1;
+    if (h->set.send_queue_max == 0)
+        h->set.send_queue_max = 100000;
+    h->ops = *ops;
+    TAILQ_INIT(&h->links);
+    TAILQ_INIT(&h->dead);
+    TAILQ_INIT(&h->partners);
+    h->reaper = event_new(base, -1, 0, hub_reap_cb, h);
+    h->failmap = kp_calloc(1, sizeof(*h->failmap));
+    h->failmap->limit = s->bind_fail_limit ? s->bind_fail_limit : 10;
+    randombytes_buf(h->auth_key, sizeof(h->auth_key));
+    h->now_ms = kp_clock_ms();
+    return h;
+}
+
+static void hub_partner_free(struct smpp_partner *p)
+{
+    smpp_client_free_slots(p);
+    sodium_memzero(p->conf.password, sizeof(p->conf.password));
+    sodium_memzero(p->auth_tag, sizeof(p->auth_tag));
+    free(p);
+}
+
+void smpp_hub_free(struct smpp_hub *h)
+{
+    struct smpp_link *l;
+    struct smpp_partner *p;
+
+    if (h == NULL)
+        return;
+    smpp_hub_stop_listening(h);
+    while ((l = TAILQ_FIRST(&h->links)) != NULL)
+        smpp_link_close(l, "shutting down");
+    hub_reap_cb(-1, 0, h);
+    while ((p = TAILQ_FIRST(&h->partners)) != NULL) {
+        TAILQ_REMOVE(&h->partners, p, entry);
+        hub_partner_free(p);
+    }
+    smpp_auth_free(h->auth);
+    if (h->dns)
+        evdns_base_free(h->dns, 0);
+    event_free(h->reaper);
+    free(h->failmap);
+    sodium_memzero(h->auth_key, sizeof(h->auth_key));
+    free(h);
+}
+
+void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l)
+{
+    TAILQ_REMOVE(&h->links, l, hub_entry);
+    TAILQ_INSERT_TAIL(&h->dead, l, hub_entry);
+    h->nlinks--;
+    h->stats.links_closed++;
+    event_active(h->reaper, 0, 0);
+}
+
+unsigned smpp_hub_link_count(const struct smpp_hub *h)
+{
+    return h->nlinks;
+}
+
+const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h)
+{
+    return &h->stats;
+}
+
+struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id)
+{
+    struct smpp_partner *p;
+
+    TAILQ_FOREACH(p, &h->partners, entry)
+        if (p->conf.id == id)
+            return p;
+    return NULL;
+}
+
+struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c)
+{
+    struct smpp_partner *p = smpp_hub_partner(h, c->id);
+
+    if (p == NULL) {
+        p = kp_calloc(1, sizeof(*p));
+        p->hub = h;
+        TAILQ_INIT(&p->links);
+        TAILQ_INSERT_TAIL(&h->partners, p, entry);
+        smpp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
+    } else if (p->conf.throughput != c->throughput || p->conf.burst != c->burst) {
+        smpp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
+    }
+    if (strcmp(p->conf.pwhash, c->pwhash) != 0)
+        p->auth_tag_valid = 0;
+    p->conf = *c;
+    return p;
+}
+
+void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms)
+{
+    struct smpp_link *l, *next;
+    struct smpp_partner *p;
+
+    h->now_ms = now_ms;
+    for (l = TAILQ_FIRST(&h->links); l != NULL; l = next) {
+        next = TAILQ_NEXT(l, hub_entry);
+        smpp_link_tick(l, now_ms);
+    }
+    TAILQ_FOREACH(p, &h->partners, entry)
+        if (p->nslots)
+            smpp_client_tick(p, now_ms);
+}
+
+void smpp_hub_unbind_all(struct smpp_hub *h)
+{
+    struct smpp_link *l, *next;
+
+    for (l = TAILQ_FIRST(&h->links); l != NULL; l = next) {
+        next = TAILQ_NEXT(l, hub_entry);
+        if (l->slot)
+            l->slot->partner->retired = 1; /* no reconnect while shutting down */
+        smpp_link_unbind(l);
+    }
+}
+
+const struct smpp_partner_conf *smpp_partner_conf(const struct smpp_partner *p)
+{
+    return &p->conf;
+}
+
+static unsigned hub_link_room(const struct smpp_link *l)
+{
+    unsigned used = l->outstanding + l->queued;
+
+    return used >= l->hub->set.window ? 0 : l->hub->set.window - used;
+}
+
+unsigned smpp_partner_links_usable(const struct smpp_partner *p)
+{
+    const struct smpp_link *l;
+    unsigned n = 0;
+
+    TAILQ_FOREACH(l, &p->links, partner_entry)
+        n += smpp_fsm_is_bound(l->state) &&
+             (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM));
+    return n;
+}
+
+unsigned smpp_partner_room(const struct smpp_partner *p)
+{
+    const struct smpp_link *l;
+    unsigned n = 0;
+
+    TAILQ_FOREACH(l, &p->links, partner_entry)
+        if (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM))
+            n += hub_link_room(l);
+    return n;
+}
+
+int smpp_partner_send(struct smpp_partner *p, struct smpp_pdu *pdu, smpp_resp_cb cb, void *arg)
+{
+    struct smpp_link *l, *best = NULL;
+    unsigned best_room = 0;
+    int any = 0;
+
+    TAILQ_FOREACH(l, &p->links, partner_entry) {
+        unsigned room;
+        if (!smpp_link_may_send(l, pdu->command_id) || l->close_after_flush)
+            continue;
+        any = 1;
+        room = hub_link_room(l);
+        if (best == NULL || room > best_room) {
+            best = l;
+            best_room = room;
+        }
+    }
+    if (!any)
+        return -KP_ERR_CLOSED;
+    return smpp_link_send(best, pdu, cb, arg);
+}
+
+static const char *const bind_type_names[] = {"transmitter", "receiver", "transceiver"};
+
+const char *smpp_bind_type_name(enum smpp_bind_type t)
+{
+    return (unsigned)t < KP_ARRAY_LEN(bind_type_names) ? bind_type_names[t] : "?";
+}
+
+int smpp_bind_type_parse(const char *s)
+{
+    for (unsigned i = 0; i < KP_ARRAY_LEN(bind_type_names); i++)
+        if (strcmp(s, bind_type_names[i]) == 0)
+            return (int)i;
+    return -KP_ERR_INVAL;
+}

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Server mode: listeners, accepting links, and binds from partners
+ * (SMPP 3.4 §4.1): partner lookup, source address allowlist, bind count,
+ * failed-bind rate limit per source address, and the password check, which
+ * runs off the event loop (auth.c) unless this password was verified before.
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+#include <sodium.h>
+
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/smpp_fsm.h"
+#include "smpp_internal.h"
+
+static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                             int salen, void *arg)
+{
+    struct smpp_hub *h = arg;
+    struct bufferevent *bev;
+    char peer[64];
+    int one = 1;
+
+    (void)lev;
+    if (h->nlinks >= h->set.max_links) {
+        log_warnx("smpp: refusing connection from %s: max_links (%u) reached",
+                  kp_addr_ntop(sa, peer, sizeof(peer)), h->set.max_links);
+        evutil_closesocket(fd);
+        return;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    bev = bufferevent_socket_new(h->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        evutil_closesocket(fd);
+        return;
+    }
+    h->now_ms = kp_clock_ms();
+    struct smpp_link *l = smpp_link_new(h, SMPP_ROLE_SMSC, bev, sa, (socklen_t)salen);
+    log_debug("smpp: link %u accepted from %s", l->id, l->peer_text);
+}
+
+static void server_accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+    (void)arg;
+    (void)lev;
+    log_warn("smpp: accept failed");
+}
+
+int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
+{
+    struct smpp_listener *sl;
+
+    if (h->nlisteners == SMPP_HUB_MAX_LISTENERS)
+        return -KP_ERR_LIMIT;
+    sl = &h->listeners[h->nlisteners];
+    sl->lev = evconnlistener_new_bind(h->base, server_accept_cb, h,
+                                      LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE, 128,
+                                      (const struct sockaddr *)&addr->ss, (int)addr->len);
+    if (sl->lev == NULL)
+        return -errno;
+    evconnlistener_set_error_cb(sl->lev, server_accept_error_cb);
+    sl->addr = *addr;
+    h->nlisteners++;
+    log_info("smpp: listening on %s", addr->text);
+    return 0;
+}
+
+void smpp_hub_stop_listening(struct smpp_hub *h)
+{
+    for (int i = 0; i < h->nlisteners; i++) {
+        evconnlistener_free(h->listeners[i].lev);
+        h->listeners[i].lev = NULL;
+    }
+    h->nlisteners = 0;
+}
+
+static void server_bind_fail(struct smpp_link *l, const struct smpp_pdu *bind, uint32_t status,
+                             const char *why, int count)
+{
+    struct smpp_hub *h = l->hub;
+
+    h->stats.binds_failed++;
+    if (count && l->peerlen)
+        smpp_failmap_record(h->failmap, (struct sockaddr *)&l->peer, h->now_ms);
+    /* The system_id is not a secret; the password is never logged. */
+    log_info("smpp: link %u bind as '%s' from %s refused: %s (%s)", l->id, bind->bind.system_id,
+             l->peer_text, why, smpp_status_name(status));
+    smpp_link_refuse(l, bind->command_id, status, bind->sequence_number);
+    smpp_link_enter_state(l, SMPP_LINK_OPEN);
+    l->close_after_flush = 1;
+    bufferevent_disable(l->bev, EV_READ);
+}
+
+static int server_peer_allowed(const struct smpp_link *l, const struct smpp_partner_conf *c)
+{
+    if (c->ncidrs == 0)
+        return 1;
+    for (int i = 0; i < c->ncidrs; i++)
+        if (kp_cidr_match(&c->cidrs[i], (const struct sockaddr *)&l->peer))
+            return 1;
+    return 0;
+}
+
+/* Keyed hash of (partner, stored hash, password): remembers a verified
+   password without keeping it, and forgets it when the stored hash changes. */
+static void server_auth_tag(const struct smpp_hub *h, const struct smpp_partner_conf *c,
+                            const char *password, uint8_t out[32])
+{
+    crypto_generichash_state st;
+
+    crypto_generichash_init(&st, h->auth_key, sizeof(h->auth_key), 32);
+    crypto_generichash_update(&st, (const uint8_t *)&c->id, sizeof(c->id));
+    crypto_generichash_update(&st, (const uint8_t *)c->pwhash, strlen(c->pwhash) + 1);
+    crypto_generichash_update(&st, (const uint8_t *)password, strlen(password));
+    crypto_generichash_final(&st, out, 32);
+}
+
+void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
+{
+    struct smpp_hub *h = l->hub;
+    struct smpp_partner_conf conf;
+    struct smpp_partner *p;
+    uint8_t tag[32];
+    int rc;
+
+    if (l->peerlen && smpp_failmap_blocked(h->failmap, (struct sockaddr *)&l->peer, h->now_ms)) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many failed binds from this address",
+                         0);
+        return;
+    }
+    memset(&conf, 0, sizeof(conf));
+    rc = h->ops.partner_lookup ? h->ops.partner_lookup(h->ops.arg, bind->bind.system_id, &conf)
+                               : -KP_ERR_NOTFOUND;
+    if (rc == -KP_ERR_NOTFOUND || (rc == 0 && conf.mode != SMPP_PARTNER_SERVER)) {
+        server_bind_fail(l, bind, SMPP_ESME_RINVSYSID, "unknown system_id", 1);
+        return;
+    }
+    if (rc < 0) {
+        server_bind_fail(l, bind, SMPP_ESME_RSYSERR, "partner lookup failed", 0);
+        return;
+    }
+    if (!conf.enabled) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "partner disabled", 1);
+        return;
+    }
+    if (!server_peer_allowed(l, &conf)) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "source address not allowed", 1);
+        return;
+    }
+    p = smpp_hub_partner_get(h, &conf);
+    if (p->nlinks >= conf.max_binds) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many binds", 0);
+        return;
+    }
+    server_auth_tag(h, &conf, bind->bind.password, tag);
+    if (p->auth_tag_valid && sodium_memcmp(tag, p->auth_tag, sizeof(tag)) == 0) {
+        smpp_server_auth_done(l, bind, 1, tag);
+        return;
+    }
+    /* The slow check runs in the worker; PDUs behind the bind wait. */
+    smpp_link_enter_state(l, SMPP_LINK_BINDING);
+    bufferevent_disable(l->bev, EV_READ);
+    if (h->auth == NULL)
+        h->auth = smpp_auth_new(h->base);
+    if (smpp_auth_submit(h->auth, l, bind, conf.pwhash, tag) < 0)
+        server_bind_fail(l, bind, SMPP_ESME_RSYSERR, "cannot check password", 0);
+}
+
+void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,
+                           const uint8_t tag[32])
+{
+    struct smpp_hub *h = l->hub;
+    struct smpp_partner_conf conf;
+    struct smpp_partner *p;
+    struct smpp_pdu resp;
+
+    /* Look the partner up again: it may have changed while the worker ran. */
+    if (h->ops.partner_lookup(h->ops.arg, bind->bind.system_id, &conf) < 0 ||
+        conf.mode != SMPP_PARTNER_SERVER) {
+        server_bind_fail(l, bind, SMPP_ESME_RINVSYSID, "unknown system_id", 1);
+        goto out;
+    }
+    if (!ok) {
+        server_bind_fail(l, bind, SMPP_ESME_RINVPASWD, "wrong password", 1);
+        goto out;
+    }
+    p = smpp_hub_partner_get(h, &conf);
+    if (p->nlinks >= conf.max_binds) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many binds", 0);
+        goto out;
+    }
+    /* Remember the verified password only if the stored hash is still the one checked. */
+    if (strcmp(conf.pwhash, p->conf.pwhash) == 0) {
+        memcpy(p->auth_tag, tag, sizeof(p->auth_tag));
+        p->auth_tag_valid = 1;
+    }
+    smpp_link_attach_partner(l, p);
+    smpp_link_enter_state(l, smpp_fsm_bound_state(bind->command_id));
+    smpp_pdu_init(&resp, smpp_resp_id(bind->command_id), bind->sequence_number);
+    smpp_strlcpy(resp.bind.system_id, sizeof(resp.bind.system_id), h->set.system_id);
+    /* SMPP 3.4 §5.3.2.25: tell the ESME which version we speak. */
+    resp.tlv.present = SMPP_TLV_SC_INTERFACE_VERSION;
+    resp.tlv.sc_interface_version = 0x34;
+    smpp_link_write_pdu(l, &resp);
+    h->stats.binds_ok++;
+    log_info("smpp: link %u bound as %s (%s) from %s", l->id, conf.system_id,
+             smpp_link_state_name(l->state), l->peer_text);
+    if (h->ops.on_bound)
+        h->ops.on_bound(h->ops.arg, l);
+out:
+    return;
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private declarations shared by the files of src/smpp/: the link, partner,
+ * client connector and hub structures, the token bucket and the failed-bind
+ * limiter, and the password-check worker.
+ */
+#ifndef KPASS_SMPP_INTERNAL_H
+#define KPASS_SMPP_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "kpass/smpp.h"
+#include "kpass/smpp_pdu.h"
+
+struct bufferevent;
+struct event;
+struct evconnlistener;
+struct evdns_base;
+struct smpp_auth;
+struct smpp_auth_job;
+
+/* Token bucket for a partner's throughput (pure; time passed in). */
+struct smpp_bucket {
+    uint64_t last_ms;
+    uint64_t milli_tokens; /* tokens x 1000 */
+    unsigned rate;         /* tokens per second; 0 = unlimited */
+    unsigned burst;        /* depth in tokens */
+};
+
+void smpp_bucket_init(struct smpp_bucket *b, unsigned rate, unsigned burst, uint64_t now_ms);
+/* Take one token: 1 when allowed, 0 when the caller must be throttled. */
+int smpp_bucket_take(struct smpp_bucket *b, uint64_t now_ms);
+
+/* Failed binds per source address per minute (pure; time passed in). */
+#define SMPP_FAILMAP_SIZE 1024
+struct smpp_failmap_entry {
+    uint8_t addr[16];
+    uint8_t family;
+    uint64_t window_ms;
+    unsigned count;
+};
+struct smpp_failmap {
+    struct smpp_failmap_entry e[SMPP_FAILMAP_SIZE];
+    unsigned limit; /* failures allowed per minute */
+};
+/* True when addr has failed limit times within the current minute. */
+int smpp_failmap_blocked(struct smpp_failmap *m, const struct sockaddr *sa, uint64_t now_ms);
+void smpp_failmap_record(struct smpp_failmap *m, const struct sockaddr *sa, uint64_t now_ms);
+
+/* One of our outstanding requests. */
+struct smpp_pending {
+    uint32_t seq;
+    uint32_t command_id;
+    uint64_t deadline_ms;
+    smpp_resp_cb cb;
+    void *arg;
+    int done;
+};
+
+/* A request waiting for window room: encoded, sequence number patched at send. */
+struct smpp_queued {
+    TAILQ_ENTRY(smpp_queued) entry;
+    smpp_resp_cb cb;
+    void *arg;
+    uint32_t command_id;
+    size_t len;
+    uint8_t pdu[];
+};
+
+struct smpp_link {
+    TAILQ_ENTRY(smpp_link) hub_entry;
+    TAILQ_ENTRY(smpp_link) partner_entry;
+    struct smpp_hub *hub;
+    unsigned id;
+    enum smpp_role role;
+    enum smpp_link_state state;
+    struct bufferevent *bev;
+    struct smpp_partner *partner; /* set once bound (server) or from the start (client) */
+    struct smpp_client_slot *slot; /* client mode: the slot that owns this link */
+    struct sockaddr_storage peer;
+    socklen_t peerlen;
+    char peer_text[64];
+    uint64_t opened_ms;
+    uint64_t last_rx_ms;
+    uint64_t last_enquire_ms;
+    uint64_t unbind_deadline_ms;
+    uint32_t next_seq;
+    struct smpp_pending *ring; /* outstanding requests in send order */
+    unsigned ring_cap;         /* power of two, >= 2 x window */
+    unsigned ring_head;
+    unsigned ring_count;
+    unsigned outstanding;
+    TAILQ_HEAD(, smpp_queued) queue;
+    unsigned queued;
+    struct smpp_auth_job *auth_job; /* a bind being checked by the worker */
+    int close_after_flush;
+    int in_partner; /* on partner->links */
+};
+
+/* Client mode: one slot per link we keep to a partner. */
+struct smpp_client_slot {
+    struct smpp_partner *partner;
+    struct smpp_link *link;
+    uint64_t next_attempt_ms;
+    unsigned backoff_ms;
+    unsigned index;
+};
+
+struct smpp_partner {
+    TAILQ_ENTRY(smpp_partner) entry;
+    struct smpp_hub *hub;
+    struct smpp_partner_conf conf;
+    TAILQ_HEAD(, smpp_link) links; /* bound links */
+    unsigned nlinks;
+    struct smpp_bucket bucket;
+    uint8_t auth_tag[32]; /* keyed hash of the last password verified (server mode) */
+    int auth_tag_valid;
+    struct smpp_client_slot *slots; /* client mode */
+    unsigned nslots;
+    int retired; /* client mode: removed by a reload, slots stop reconnecting */
+};
+
+struct smpp_listener {
+    struct evconnlistener *lev;
+    struct kp_addr addr;
+};
+
+#define SMPP_HUB_MAX_LISTENERS 8
+
+struct smpp_hub {
+    struct event_base *base;
+    struct smpp_settings set;
+    struct smpp_ops ops;
+    struct smpp_stats stats;
+    TAILQ_HEAD(, smpp_link) links;
+    TAILQ_HEAD(, smpp_link) dead; /* closed, freed by the reaper */
+    TAILQ_HEAD(, smpp_partner) partners;
+    unsigned nlinks;
+    unsigned next_link_id;
+    struct smpp_listener listeners[SMPP_HUB_MAX_LISTENERS];
+    int nlisteners;
+    struct event *reaper;
+    struct smpp_failmap *failmap;
+    struct smpp_auth *auth;
+    struct evdns_base *dns;
+    uint8_t auth_key[32]; /* per-process key for the verified-password cache */
+    uint64_t now_ms;      /* time of the current loop pass */
+};
+
+/* link.c */
+struct smpp_link *smpp_link_new(struct smpp_hub *h, enum smpp_role role, struct bufferevent *bev,
+                                const struct sockaddr *peer, socklen_t peerlen);
+void smpp_link_enter_state(struct smpp_link *l, enum smpp_link_state next);
+void smpp_link_close(struct smpp_link *l, const char *why);
+void smpp_link_tick(struct smpp_link *l, uint64_t now_ms);
+int smpp_link_write_pdu(struct smpp_link *l, const struct smpp_pdu *pdu);
+void smpp_link_write_header(struct smpp_link *l, uint32_t command_id, uint32_t status,
+                            uint32_t seq);
+void smpp_link_refuse(struct smpp_link *l, uint32_t command_id, uint32_t status, uint32_t seq);
+void smpp_link_attach_partner(struct smpp_link *l, struct smpp_partner *p);
+uint32_t smpp_link_next_seq(struct smpp_link *l);
+/* Re-enable reading and process what was buffered meanwhile. */
+void smpp_link_resume_read(struct smpp_link *l);
+
+/* server.c */
+void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind);
+/* Finish a bind once the password check is known; tag is its cache key. */
+void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,
+                           const uint8_t tag[32]);
+
+/* client.c */
+void smpp_client_connected(struct smpp_link *l);
+void smpp_client_tick(struct smpp_partner *p, uint64_t now_ms);
+void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound);
+void smpp_client_free_slots(struct smpp_partner *p);
+
+/* hub.c */
+struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
+void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
+
+/* auth.c: crypto_pwhash_str_verify off the event loop */
+struct smpp_auth *smpp_auth_new(struct event_base *base);
+void smpp_auth_free(struct smpp_auth *a);
+/* Check password against pwhash in the worker; smpp_server_auth_done() is
+   called on the loop with the result, unless the link closed meanwhile. */
+int smpp_auth_submit(struct smpp_auth *a, struct smpp_link *l, const struct smpp_pdu *bind,
+                     const char *pwhash, const uint8_t tag[32]);
+void smpp_auth_cancel(struct smpp_auth_job *job);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The schema, as numbered migrations.  A migration is never edited once
+ * released: changes are new migrations appended to the list.
+ */
+#include "kpass/mem.h"
+#include "store_internal.h"
+
+static const struct store_migration migrations[] = {
+    {1, /* schema bookkeeping and SMPP partners */
+     "CREATE TABLE IF NOT EXISTS schema_version ("
+     "  version INTEGER PRIMARY KEY,"
+     "  applied_at INTEGER NOT NULL);"
+     "CREATE TABLE partner ("
+     "  id INTEGER PRIMARY KEY,"
+     "  system_id TEXT NOT NULL UNIQUE CHECK (length(system_id) BETWEEN 1 AND 15),"
+     "  mode TEXT NOT NULL CHECK (mode IN ('server', 'client')),"
+     "  password_hash TEXT,"  /* server mode: crypto_pwhash_str */
+     "  password_enc TEXT,"   /* client mode: secretbox under keys/partner.key */
+     "  system_type TEXT NOT NULL DEFAULT '' CHECK (length(system_type) <= 12),"
+     "  host TEXT,"
+     "  port INTEGER CHECK (port IS NULL OR port BETWEEN 1 AND 65535),"
+     "  bind_type TEXT NOT NULL DEFAULT 'transceiver'"
+     "    CHECK (bind_type IN ('transmitter', 'receiver', 'transceiver')),"
+     "  binds INTEGER NOT NULL DEFAULT 1 CHECK (binds BETWEEN 1 AND 64),"
+     "  allowed_cidrs TEXT NOT NULL DEFAULT '',"
+     "  max_binds INTEGER NOT NULL DEFAULT 4 CHECK (max_binds BETWEEN 1 AND 1000),"
+     "  throughput INTEGER NOT NULL DEFAULT 0 CHECK (throughput >= 0),"
+     "  burst INTEGER NOT NULL DEFAULT 0 CHECK (burst >= 0),"
+     "  profile TEXT NOT NULL DEFAULT 'its-session',"
+     "  carries_sms INTEGER NOT NULL DEFAULT 0 CHECK (carries_sms IN (0, 1)),"
+     "  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  CHECK ((mode = 'server' AND password_hash IS NOT NULL) OR"
+     "         (mode = 'client' AND password_enc IS NOT NULL AND host IS NOT NULL"
+     "          AND port IS NOT NULL)));"},
+};
+
+const struct store_migration *store_migrations(int *count)
+{
+    *count = (int)KP_ARRAY_LEN(migrations);
+    return migrations;
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Opening the SQLite store, pragmas, migrations, the statement cache and
+ * transactions (see store.h for the two kinds of transaction).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "store_internal.h"
+
+sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+{
+    uintptr_t h = (uintptr_t)sql;
+    unsigned i = (unsigned)((h >> 4) ^ (h >> 12)) & (STORE_STMT_SLOTS - 1);
+
+    for (unsigned n = 0; n < STORE_STMT_SLOTS; n++, i = (i + 1) & (STORE_STMT_SLOTS - 1)) {
+        struct store_stmt_slot *slot = &st->stmts[i];
+        if (slot->sql == sql) {
+            sqlite3_reset(slot->stmt);
+            sqlite3_clear_bindings(slot->stmt);
+            return slot->stmt;
+        }
+        if (slot->sql == NULL) {
+            if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->stmt,
+                                   NULL) != SQLITE_OK) {
+                log_warnx("store: cannot prepare statement: %s", sqlite3_errmsg(st->db));
+                slot->stmt = NULL;
+                return NULL;
+            }
+            slot->sql = sql;
+            return slot->stmt;
+        }
+    }
+    fatalx("store: statement cache full (raise STORE_STMT_SLOTS)");
+}
+
+int store_step_done(struct store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return -KP_ERR_EXISTS;
+    log_warnx("store: %s", sqlite3_errmsg(st->db));
+    return -KP_ERR_DB;
+}
+
+int store_exec(struct store *st, const char *sql)
+{
+    char *err = NULL;
+
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        log_warnx("store: %s", err ? err : sqlite3_errmsg(st->db));
+        sqlite3_free(err);
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
+void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+void store_bind_blob(sqlite3_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_bind_blob(s, i, v, (int)n, SQLITE_TRANSIENT);
+}
+
+void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+
+    if (n >= size)
+        n = size - 1;
+    if (n)
+        memcpy(dst, t, n);
+    dst[n] = '\0';
+}
+
+const char *store_errmsg(struct store *st)
+{
+    return sqlite3_errmsg(st->db);
+}
+
+static int store_read_version(struct store *st)
+{
+    sqlite3_stmt *s;
+    int v = 0;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT max(version) FROM schema_version", -1, &s, NULL) != SQLITE_OK)
+        return 0; /* no table yet: a new file */
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+int store_schema_version(struct store *st)
+{
+    return store_read_version(st);
+}
+
+int store_schema_latest(void)
+{
+    int n;
+    const struct store_migration *m = store_migrations(&n);
+
+    return m[n - 1].version;
+}
+
+/* Apply every migration above the file's version, each in its own transaction. */
+static int store_migrate(struct store *st)
+{
+    int n, have = store_read_version(st);
+    const struct store_migration *m = store_migrations(&n);
+
+    if (have > m[n - 1].version) {
+        log_warnx("store: %s is at schema %d, newer than this program (%d)", st->path, have,
+                  m[n - 1].version);
+        return -KP_ERR_DB;
+    }
+    for (int i = 0; i < n; i++) {
+        sqlite3_stmt *s;
+        if (m[i].version <= have)
+            continue;
+        if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+            return -KP_ERR_DB;
+        if (store_exec(st, m[i].sql) < 0)
+            goto fail;
+        if (sqlite3_prepare_v2(st->db, "INSERT INTO schema_version (version, applied_at) "
+                                       "VALUES (?1, ?2)",
+                               -1, &s, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_int(s, 1, m[i].version);
+        sqlite3_bind_int64(s, 2, kp_time_s());
+        int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc != SQLITE_DONE || store_exec(st, "COMMIT") < 0)
+            goto fail;
+        log_info("store: %s migrated to schema %d", st->path, m[i].version);
+    }
+    return 0;
+fail:
+    store_exec(st, "ROLLBACK");
+    return -KP_ERR_DB;
+}
+
+int store_open(const char *path, unsigned flags, struct store **out)
+{
+    struct store *st = kp_calloc(1, sizeof(*st));
+    int oflags = SQLITE_OPEN_NOMUTEX;
+
+    *out = NULL;
+    if (flags & STORE_READONLY)
+        oflags |= SQLITE_OPEN_READONLY;
+    else
+        oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+    if (!(flags & STORE_CREATE) && access(path, F_OK) != 0) {
+        free(st);
+        return -KP_ERR_NOTFOUND;
+    }
+    st->path = kp_strdup(path);
+    st->readonly = (flags & STORE_READONLY) != 0;
+    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+        log_warnx("store: cannot open %s: %s", path, st->db ? sqlite3_errmsg(st->db) : "?");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    /* DESIGN.md §8 */
+    sqlite3_busy_timeout(st->db, 5000);
+    if ((!st->readonly && store_exec(st, "PRAGMA journal_mode=WAL") < 0) ||
+        store_exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                       "PRAGMA temp_store=MEMORY") < 0)
+        goto fail;
+    if (!st->readonly && store_migrate(st) < 0)
+        goto fail;
+    *out = st;
+    return 0;
+fail:
+    store_close(st);
+    return -KP_ERR_DB;
+}
+
+void store_close(struct store *st)
+{
+    if (st == NULL)
+        return;
+    if (st->db) {
+        if (st->in_batch)
+            store_flush(st);
+        for (unsigned i = 0; i < STORE_STMT_SLOTS; i++)
+            if (st->stmts[i].stmt)
+                sqlite3_finalize(st->stmts[i].stmt);
+        sqlite3_close(st->db);
+    }
+    free(st->path);
+    free(st);
+}
+
+int store_integrity_check(struct store *st, struct kp_buf *out)
+{
+    sqlite3_stmt *s;
+    int ok = 1;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
+        return -KP_ERR_DB;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (t && strcmp(t, "ok") != 0) {
+            ok = 0;
+            if (out)
+                kp_buf_printf(out, "%s\n", t);
+        }
+    }
+    sqlite3_finalize(s);
+    return ok ? 0 : -KP_ERR_DB;
+}
+
+int store_batch(struct store *st)
+{
+    if (st->in_batch || st->in_tx)
+        return 0;
+    if (store_exec(st, "BEGIN") < 0)
+        return -KP_ERR_DB;
+    st->in_batch = 1;
+    return 0;
+}
+
+int store_flush(struct store *st)
+{
+    if (!st->in_batch)
+        return 0;
+    st->in_batch = 0;
+    if (store_exec(st, "COMMIT") < 0) {
+        store_exec(st, "ROLLBACK");
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
+int store_tx_begin(struct store *st)
+{
+    if (st->in_tx) {
+        log_warnx("store: nested transaction");
+        return -KP_ERR_STATE;
+    }
+    if (store_flush(st) < 0)
+        return -KP_ERR_DB;
+    if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+        return -KP_ERR_DB;
+    st->in_tx = 1;
+    return 0;
+}
+
+int store_tx_commit(struct store *st)
+{
+    if (!st->in_tx)
+        return -KP_ERR_STATE;
+    st->in_tx = 0;
+    if (store_exec(st, "COMMIT") < 0) {
+        store_exec(st, "ROLLBACK");
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
+void store_tx_rollback(struct store *st)
+{
+    if (!st->in_tx)
+        return;
+    st->in_tx = 0;
+    store_exec(st, "ROLLBACK");
+}

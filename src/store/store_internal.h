@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private to src/store/: the store structure, the prepared-statement cache
+ * and small binding helpers.  Every statement is prepared once from a
+ * static SQL string and cached by that string's address; no SQL is ever
+ * built from input.
+ */
+#ifndef KPASS_STORE_INTERNAL_H
+#define KPASS_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "kpass/store.h"
+
+#define STORE_STMT_SLOTS 256 /* open addressing, power of two */
+
+struct store_stmt_slot {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    int readonly;
+    int in_batch; /* the group transaction is open */
+    int in_tx;    /* an explicit transaction is open */
+    struct store_stmt_slot stmts[STORE_STMT_SLOTS];
+};
+
+/* The cached statement for sql (a static string), reset and unbound; NULL on error. */
+sqlite3_stmt *store_stmt(struct store *st, const char *sql);
+/* Step a statement expected to finish (INSERT/UPDATE/DELETE): 0 or -KP_ERR_DB;
+   a constraint violation is -KP_ERR_EXISTS. */
+int store_step_done(struct store *st, sqlite3_stmt *s);
+/* Run a fixed statement list (no parameters), e.g. a migration. */
+int store_exec(struct store *st, const char *sql);
+void store_bind_text(sqlite3_stmt *s, int i, const char *v);
+void store_bind_blob(sqlite3_stmt *s, int i, const void *v, size_t n);
+/* Copy column i (text) into dst of size; "" when NULL. */
+void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t size);
+
+/* schema.c */
+struct store_migration {
+    int version;
+    const char *sql;
+};
+const struct store_migration *store_migrations(int *count);
+
+#endif

@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * smpp: framing and the codec wrapper.  Golden PDUs as hex with the SMPP 3.4
+ * section they follow; every truncated length and every split point of each;
+ * a table of malformed PDUs with the exact command_status they must get.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/smpp_pdu.h"
+#include "testutil.h"
+
+struct golden {
+    const char *name;
+    const char *hex;
+};
+
+static const struct golden goldens[] = {
+    /* §4.11.1 enquire_link, sequence 7 */
+    {"enquire_link", "00000010 00000015 00000000 00000007"},
+    /* §4.11.2 enquire_link_resp */
+    {"enquire_link_resp", "00000010 80000015 00000000 00000007"},
+    /* §4.3.1 generic_nack ESME_RINVCMDID */
+    {"generic_nack", "00000010 80000000 00000003 00000009"},
+    /* §4.2.1 unbind */
+    {"unbind", "00000010 00000006 00000000 00000002"},
+    /* §4.1.5 bind_transceiver: system_id "kpass", password "secret", system_type "",
+       interface_version 0x34, addr_ton 0, addr_npi 0, address_range "" */
+    {"bind_transceiver", "00000022 00000009 00000000 00000001"
+                         "6b7061737300 73656372657400 00 34 00 00 00"},
+    /* §4.1.6 bind_transceiver_resp: system_id "kpass" + sc_interface_version 0x34 */
+    {"bind_transceiver_resp", "0000001b 80000009 00000000 00000001 6b7061737300 0210 0001 34"},
+    /* §4.4.1 submit_sm: a USSD begin (PSSR indication, §5.3.2.44) from
+       +923001234567 to 789, "*789#", its_session_info session 1 */
+    {"submit_sm_ussd", "00000040 00000004 00000000 00000003"
+                       "00 01 01 39323330303132333435363700 00 00 37383900"
+                       "00 00 00 00 00 00 00 00 00 05 2a37383923"
+                       "0501 0001 01 1383 0002 0100"},
+    /* §4.4.2 submit_sm_resp, message_id "abc" */
+    {"submit_sm_resp", "00000014 80000004 00000000 00000003 61626300"},
+    /* §4.6.1 deliver_sm: a plain SMS "hi" to +923001234567 */
+    {"deliver_sm", "00000032 00000005 00000000 00000004"
+                   "00 00 00 37383900 01 01 39323330303132333435363700"
+                   "00 00 00 00 00 00 00 00 00 02 6869"},
+    /* §4.6.2 deliver_sm_resp: message_id unused (NUL) */
+    {"deliver_sm_resp", "00000011 80000005 00000000 00000004 00"},
+    /* §4.7.1 data_sm with user_message_reference 0x0102 and message_payload "hello"
+       (TLVs in the order kpass writes them) */
+    {"data_sm", "00000038 00000103 00000000 00000005"
+                "00 01 01 39323330303132333435363700 00 00 37383900 00 00 00"
+                "0204 0002 0102 0424 0005 68656c6c6f"},
+};
+
+static int golden_bytes(int i, uint8_t *buf, size_t cap)
+{
+    int n = tu_hex(goldens[i].hex, buf, cap);
+
+    ck_assert_msg(n >= 16, "%s: bad hex", goldens[i].name);
+    return n;
+}
+
+/* Every golden decodes, and re-encodes to exactly the same octets. */
+START_TEST(test_golden_roundtrip)
+{
+    uint8_t in[512], out[SMPP_PDU_MAX + 1];
+    struct smpp_pdu pdu;
+    struct smpp_decode_error err;
+    int n = golden_bytes(_i, in, sizeof(in)), m;
+
+    ck_assert_msg(smpp_pdu_decode(in, (size_t)n, &pdu, &err) == 0, "%s: decode failed (%s)",
+                  goldens[_i].name, smpp_status_name(err.status));
+    m = smpp_pdu_encode(&pdu, out, sizeof(out));
+    ck_assert_int_eq(m, n);
+    ck_assert_msg(memcmp(in, out, (size_t)n) == 0, "%s: re-encoding differs", goldens[_i].name);
+}
+END_TEST
+
+START_TEST(test_golden_fields)
+{
+    uint8_t in[512];
+    struct smpp_pdu p;
+    struct smpp_decode_error err;
+    int n;
+
+    n = golden_bytes(4, in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.command_id, SMPP_BIND_TRANSCEIVER);
+    ck_assert_str_eq(p.bind.system_id, "kpass");
+    ck_assert_str_eq(p.bind.password, "secret");
+    ck_assert_uint_eq(p.bind.interface_version, 0x34);
+
+    n = golden_bytes(6, in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.command_id, SMPP_SUBMIT_SM);
+    ck_assert_uint_eq(p.sequence_number, 3);
+    ck_assert_str_eq(p.sm.source_addr, "923001234567");
+    ck_assert_uint_eq(p.sm.source_addr_ton, 1);
+    ck_assert_str_eq(p.sm.destination_addr, "789");
+    ck_assert_uint_eq(p.sm.sm_length, 5);
+    ck_assert(memcmp(p.sm.short_message, "*789#", 5) == 0);
+    ck_assert(p.tlv.present & SMPP_TLV_USSD_SERVICE_OP);
+    ck_assert_uint_eq(p.tlv.ussd_service_op, 1);
+    ck_assert(p.tlv.present & SMPP_TLV_ITS_SESSION_INFO);
+    ck_assert_uint_eq(p.tlv.its_session_info, 0x0100);
+
+    n = golden_bytes(7, in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_str_eq(p.message_id, "abc");
+
+    n = golden_bytes(10, in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.tlv.payload_len, 5);
+    ck_assert(memcmp(p.tlv.message_payload, "hello", 5) == 0);
+    ck_assert_uint_eq(p.tlv.user_message_reference, 0x0102);
+}
+END_TEST
+
+/* Framing sees a PDU only once 16 octets are there, and never misreads a split. */
+START_TEST(test_frame_every_split)
+{
+    uint8_t in[512];
+    struct smpp_hdr h;
+    int n = golden_bytes(_i, in, sizeof(in));
+
+    for (int k = 0; k <= n; k++) {
+        int r = smpp_frame_check(in, (size_t)k, &h);
+        if (k < SMPP_HEADER_LEN) {
+            ck_assert_int_eq(r, 0);
+        } else {
+            ck_assert_int_eq(r, n);
+            ck_assert_uint_eq(h.command_length, (uint32_t)n);
+        }
+    }
+}
+END_TEST
+
+/* A PDU cut short (its command_length saying so) never decodes as a request,
+   never crashes, and always yields its header so that it can be answered. */
+START_TEST(test_decode_every_truncation)
+{
+    uint8_t in[512], cut[512];
+    struct smpp_pdu p;
+    struct smpp_decode_error err;
+    struct smpp_hdr h;
+    int n = golden_bytes(_i, in, sizeof(in));
+
+    ck_assert_int_eq(smpp_frame_check(in, (size_t)n, &h), n);
+    for (int k = SMPP_HEADER_LEN; k < n; k++) {
+        memcpy(cut, in, (size_t)k);
+        cut[0] = 0;
+        cut[1] = 0;
+        cut[2] = (uint8_t)(k >> 8);
+        cut[3] = (uint8_t)k;
+        int r = smpp_pdu_decode(cut, (size_t)k, &p, &err);
+        ck_assert_uint_eq(p.command_id, h.command_id);
+        ck_assert_uint_eq(p.sequence_number, h.sequence_number);
+        if (r == 0) {
+            /* Only a prefix that ends exactly between parameters may decode:
+               a response without its optional body, or a PDU without its TLVs. */
+            ck_assert_msg(smpp_is_resp(h.command_id) || h.command_id == SMPP_SUBMIT_SM ||
+                              h.command_id == SMPP_DATA_SM,
+                          "%s cut at %d decoded", goldens[_i].name, k);
+        }
+    }
+    /* A buffer shorter than the length it claims is refused outright. */
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n - 1, &p, &err), -KP_ERR_PARSE);
+    ck_assert_int_eq(err.nack, 1);
+    ck_assert_uint_eq(err.status, SMPP_ESME_RINVCMDLEN);
+}
+END_TEST
+
+static const struct {
+    const char *name;
+    uint32_t length; /* 0: use the real length */
+    int expect_frame; /* smpp_frame_check result sign */
+} frame_lengths[] = {
+    {"15", 15, -1}, {"0", 0x00000000, -1}, {"65537", 65537, -1},
+    {"huge", 0xFFFFFFFFu, -1}, {"16", 16, 1}, {"65536", 65536, 1},
+};
+
+START_TEST(test_frame_length_bounds)
+{
+    uint8_t b[16] = {0};
+    struct smpp_hdr h;
+    uint32_t l = frame_lengths[_i].length;
+    int r;
+
+    b[0] = (uint8_t)(l >> 24);
+    b[1] = (uint8_t)(l >> 16);
+    b[2] = (uint8_t)(l >> 8);
+    b[3] = (uint8_t)l;
+    r = smpp_frame_check(b, sizeof(b), &h);
+    if (frame_lengths[_i].expect_frame < 0)
+        ck_assert_int_eq(r, -KP_ERR_RANGE);
+    else
+        ck_assert_int_eq(r, (int)l);
+}
+END_TEST
+
+/* Malformed requests and the exact answer each must get. */
+static const struct {
+    const char *name;
+    const char *hex;
+    int rc;
+    int nack;
+    uint32_t status;
+} bad[] = {
+    {"unknown command id", "00000010 00000099 00000000 00000001", -KP_ERR_UNSUPPORTED, 1,
+     SMPP_ESME_RINVCMDID},
+    {"vendor command id", "00000010 00010200 00000000 00000001", -KP_ERR_UNSUPPORTED, 1,
+     SMPP_ESME_RINVCMDID},
+    {"enquire_link with a body", "00000014 00000015 00000000 00000001 00000000", -KP_ERR_PARSE,
+     1, SMPP_ESME_RINVCMDLEN},
+    {"submit_sm body cut in source_addr",
+     "00000018 00000004 00000000 00000001 00 01 01 3932 3330", -KP_ERR_PARSE, 1,
+     SMPP_ESME_RINVCMDLEN},
+    {"submit_sm sm_length beyond the PDU",
+     "00000029 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 c8 2a3738",
+     -KP_ERR_PARSE, 1, SMPP_ESME_RINVCMDLEN},
+    {"submit_sm source_addr_ton 7",
+     "00000026 00000004 00000000 00000003 00 07 01 393200 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 01 2a",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVSRCTON},
+    {"submit_sm source_addr of 24 digits",
+     "0000003b 00000004 00000000 00000003 00 01 01 "
+     "39323330303132333435363739323330303132333435363700 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 01 2a",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVSRCADR},
+    {"submit_sm destination_addr of 24 digits",
+     "0000003b 00000004 00000000 00000003 00 01 01 393200 00 00 "
+     "39323330303132333435363739323330303132333435363700"
+     "00 00 00 00 00 00 00 00 00 01 2a",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVDSTADR},
+    {"submit_sm ussd_service_op of 2 octets",
+     "0000002d 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 01 2a 0501 0002 0101",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVPARLEN},
+    {"submit_sm its_session_info of 1 octet",
+     "0000002c 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 01 2a 1383 0001 01",
+     -KP_ERR_PARSE, 1, SMPP_ESME_RINVCMDLEN},
+    {"submit_sm TLV header cut", "00000028 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+                                 "00 00 00 00 00 00 00 00 00 01 2a 05",
+     -KP_ERR_PARSE, 1, SMPP_ESME_RINVCMDLEN},
+    {"bind system_id of 16 chars",
+     "0000002d 00000002 00000000 00000001 6b70617373616263646566676869 6a6b6c00"
+     "7300 00 34 00 00 00",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVSYSID},
+    {"bind password of 9 chars",
+     "00000026 00000002 00000000 00000001 6b7000 313233343536373839 00 00 34 00 00 00",
+     -KP_ERR_PARSE, 0, SMPP_ESME_RINVPASWD},
+    {"bind with trailing garbage",
+     "00000023 00000002 00000000 00000001 6b7000 7300 00 34 00 00 00 ff ff ff ff ff ff ff ff ff",
+     -KP_ERR_PARSE, 1, SMPP_ESME_RINVCMDLEN},
+};
+
+START_TEST(test_decode_bad)
+{
+    uint8_t in[512];
+    struct smpp_pdu p;
+    struct smpp_decode_error err;
+    int n = tu_hex(bad[_i].hex, in, sizeof(in));
+    int rc;
+
+    ck_assert_msg(n >= 16, "%s: bad hex", bad[_i].name);
+    /* command_length always matches the octets here: what is wrong is inside. */
+    in[2] = (uint8_t)(n >> 8);
+    in[3] = (uint8_t)n;
+    rc = smpp_pdu_decode(in, (size_t)n, &p, &err);
+    ck_assert_msg(rc == bad[_i].rc, "%s: rc %d", bad[_i].name, rc);
+    ck_assert_msg(err.nack == bad[_i].nack, "%s: nack %d", bad[_i].name, err.nack);
+    ck_assert_msg(err.status == bad[_i].status, "%s: %s, want %s", bad[_i].name,
+                  smpp_status_name(err.status), smpp_status_name(bad[_i].status));
+    /* The header is known even when the body is not: enough to answer. */
+    ck_assert_uint_eq(p.sequence_number, (uint32_t)in[15]);
+}
+END_TEST
+
+/* What libsmpp34 alone would refuse, but SMPP allows. */
+START_TEST(test_decode_lenient)
+{
+    uint8_t in[128];
+    struct smpp_pdu p;
+    struct smpp_decode_error err;
+    int n;
+
+    /* interface_version 0x33 (an SMPP 3.3 ESME binding): decoded, value kept. */
+    n = tu_hex("00000022 00000002 00000000 00000001 6b7061737300 73656372657400 00 33 00 00 00",
+               in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.bind.interface_version, 0x33);
+    ck_assert_str_eq(p.bind.system_id, "kpass");
+
+    /* A vendor command_status (0x400-0x4FF) in a response. */
+    n = tu_hex("00000010 80000004 00000401 00000005", in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.command_status, 0x401);
+    ck_assert_str_eq(smpp_status_name(0x401), "vendor");
+
+    /* Sequence number 0. */
+    n = tu_hex("00000014 80000004 00000000 00000000 61626300", in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.sequence_number, 0);
+    ck_assert_str_eq(p.message_id, "abc");
+
+    /* An unknown vendor TLV (0x1400) is ignored (SMPP 3.4 §3.2.4). */
+    n = tu_hex("0000002d 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+               "00 00 00 00 00 00 00 00 00 01 2a 1400 0002 abcd",
+               in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.tlv.present, 0);
+
+    /* A short_message without a NUL anywhere: the sentinel keeps libsmpp34 in bounds. */
+    n = tu_hex("00000029 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+               "00 00 00 00 00 00 00 00 00 03 414243",
+               in, sizeof(in));
+    ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
+    ck_assert_uint_eq(p.sm.sm_length, 3);
+}
+END_TEST
+
+START_TEST(test_encode_refusals)
+{
+    struct smpp_pdu p;
+    uint8_t out[SMPP_PDU_MAX + 1];
+    int n;
+
+    smpp_pdu_init(&p, SMPP_SUBMIT_SM_RESP, 9);
+    p.command_status = SMPP_ESME_RTHROTTLED;
+    n = smpp_pdu_encode(&p, out, sizeof(out));
+    /* SMPP 3.4 §4.4.2: no message_id when command_status is not 0. */
+    ck_assert_int_eq(n, 16);
+    ck_assert_uint_eq(out[11], 0x58);
+
+    smpp_pdu_init(&p, SMPP_QUERY_SM_RESP, 9);
+    p.command_status = 0x67;
+    n = smpp_pdu_encode(&p, out, sizeof(out));
+    ck_assert_int_gt(n, 16);
+    ck_assert_uint_eq(out[11], 0x67);
+
+    smpp_pdu_init(&p, SMPP_SUBMIT_SM, 1);
+    memset(p.sm.source_addr, '9', 30);
+    p.sm.source_addr[30] = '\0';
+    ck_assert_int_eq(smpp_pdu_encode(&p, out, sizeof(out)), -KP_ERR_INVAL);
+
+    smpp_pdu_init(&p, 0x99, 1);
+    ck_assert_int_eq(smpp_pdu_encode(&p, out, sizeof(out)), -KP_ERR_INVAL);
+}
+END_TEST
+
+START_TEST(test_names)
+{
+    ck_assert_str_eq(smpp_command_name(SMPP_BIND_TRANSCEIVER_RESP), "bind_transceiver_resp");
+    ck_assert_ptr_null(smpp_command_name(0x99));
+    ck_assert_str_eq(smpp_status_name(SMPP_ESME_RTHROTTLED), "ESME_RTHROTTLED");
+    ck_assert_str_eq(smpp_status_name(0x500), "reserved");
+    ck_assert_uint_eq(smpp_resp_id(SMPP_SUBMIT_SM), SMPP_SUBMIT_SM_RESP);
+}
+END_TEST
+
+Suite *suite_smpp_pdu(void)
+{
+    Suite *s = suite_create("smpp_pdu");
+    TCase *tc = tcase_create("golden");
+    int ng = (int)KP_ARRAY_LEN(goldens);
+
+    tcase_add_loop_test(tc, test_golden_roundtrip, 0, ng);
+    tcase_add_test(tc, test_golden_fields);
+    tcase_add_loop_test(tc, test_frame_every_split, 0, ng);
+    tcase_add_loop_test(tc, test_decode_every_truncation, 0, ng);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("bad");
+    tcase_add_loop_test(tc, test_frame_length_bounds, 0, (int)KP_ARRAY_LEN(frame_lengths));
+    tcase_add_loop_test(tc, test_decode_bad, 0, (int)KP_ARRAY_LEN(bad));
+    tcase_add_test(tc, test_decode_lenient);
+    tcase_add_test(tc, test_encode_refusals);
+    tcase_add_test(tc, test_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
