@@ -1,1 +1,9 @@
-# id
+# id: CNIC and MSISDN rules, one-time codes, Base45, keys, the KP1 token, receipts
+SRCS += src/id/base45.c
+SRCS += src/id/cnic.c
+SRCS += src/id/msisdn.c
+SRCS += src/id/otp.c
+SRCS += src/id/trust.c
+SRCS += src/id/keys.c
+SRCS += src/id/kp1.c
+SRCS += src/id/receipt.c
