@@ -350,13 +350,14 @@ int bench_run(struct bench *b)
 
     double secs = (double)(b->t_stop_us - b->t_start_us) / 1e6;
     qsort(b->lat, b->nlat, sizeof(*b->lat), bench_cmp_u32);
+    double rate = secs > 0 ? (double)b->count / secs : 0;
     if (b->d.report)
-        b->d.report(b, secs, extra, sizeof(extra));
+        b->d.report(b, rate, extra, sizeof(extra));
     printf("{\"mode\":\"%s\",%s\"binds\":%u,\"window\":%u,\"seconds\":%.3f,\"operations\":%llu,"
            "\"ops_per_s\":%.0f,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
            "\"errors\":%llu}\n",
-           b->o.mode, extra, b->o.binds, b->o.window, secs, (unsigned long long)b->count,
-           secs > 0 ? (double)b->count / secs : 0, bench_pct(b, 0.50), bench_pct(b, 0.95),
+           b->o.mode, extra, b->o.binds, b->o.window, secs, (unsigned long long)b->count, rate,
+           bench_pct(b, 0.50), bench_pct(b, 0.95),
            bench_pct(b, 0.99), b->nlat ? b->lat[b->nlat - 1] / 1000.0 : 0,
            (unsigned long long)b->errors);
     fflush(stdout);

@@ -39,8 +39,9 @@ struct bench_driver {
                    uint64_t now_us);
     /* The measured period ended: stop starting new work. */
     void (*on_stop)(struct bench *b);
-    /* Extra JSON members for the final line ("\"hops_per_s\":...,"), may be NULL. */
-    void (*report)(struct bench *b, double seconds, char *out, size_t size);
+    /* Extra JSON members for the final line ("\"hops_per_s\":...,"), given the
+       completed operations per second; may be NULL. */
+    void (*report)(struct bench *b, double ops_per_s, char *out, size_t size);
     void *arg;
 };
 

@@ -320,7 +320,7 @@ static int partner_list(struct kp_cli *cli)
            "RATE/S", "SMS", "STATE", "PEER");
     for (int i = 0; i < n; i++) {
         const struct smpp_partner_conf *c = &v[i].conf;
-        char rate[16], peer[300];
+        char rate[16], peer[600];
         int client = c->mode == SMPP_PARTNER_CLIENT;
         if (c->throughput)
             snprintf(rate, sizeof(rate), "%u", c->throughput);
