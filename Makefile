@@ -26,6 +26,15 @@ DESTDIR    ?=
 
 BUILD      ?= build
 CC         ?= cc
+# make V=1 shows whole command lines
+V          ?= 0
+ifeq ($(V),0)
+Q          := @
+SAY         = @echo "  $(1)	$(2)"
+else
+Q          :=
+SAY         =
+endif
 PKG_CONFIG ?= pkg-config
 NODE       ?= node
 
@@ -83,7 +92,8 @@ LIB         := $(BUILD)/libkpass.a
 # the runner's list is generated from the file names.
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
 TEST_NAMES  := $(patsubst tests/check_%.c,%,$(TEST_SRCS))
-TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/runner.o
+TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o \
+               $(BUILD)/tests/runner.o
 # Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
 # corpus in tests/fuzz/corpus/<name>/ replays under `make test`.
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -98,21 +108,26 @@ all: $(BUILD)/kpassd $(BUILD)/kpass
 
 $(LIB): $(OBJS)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call SAY,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 $(BUILD)/kpassd: $(KPASSD_OBJS) $(LIB)
-	$(CC) $(KP_LDFLAGS) -o $@ $(KPASSD_OBJS) $(LIB) $(PKG_LIBS) -lm
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $(KPASSD_OBJS) $(LIB) $(PKG_LIBS) -lm
 
 $(BUILD)/kpass: $(KPASS_OBJS) $(LIB)
-	$(CC) $(KP_LDFLAGS) -o $@ $(KPASS_OBJS) $(LIB) $(PKG_LIBS) -lm
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $(KPASS_OBJS) $(LIB) $(PKG_LIBS) -lm
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(KP_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call SAY,CC,$<)
+	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KP_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -MMD -MP -c -o $@ $<
+	$(call SAY,CC,$<)
+	$(Q)$(CC) $(KP_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests -MMD -MP -c -o $@ $<
 
 # The generated lists are rewritten only when their content changes, so that
 # an unchanged tree does not relink.
@@ -125,7 +140,8 @@ $(BUILD)/gen/kp_suites.h: FORCE
 $(TEST_OBJS): $(BUILD)/gen/kp_suites.h
 
 $(CHECK_BIN): $(TEST_OBJS) $(FUZZ_OBJS) $(LIB)
-	$(CC) $(KP_LDFLAGS) -o $@ $(TEST_OBJS) $(FUZZ_OBJS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $(TEST_OBJS) $(FUZZ_OBJS) $(LIB) $(PKG_LIBS) $(CHECK_LIBS) -lm
 
 # Node peers (the npm `smpp` package, an independent SMPP implementation)
 # used by the interoperability tests.

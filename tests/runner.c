@@ -7,6 +7,8 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "kpass/log.h"
+
 #define KP_SUITE(n) Suite *suite_##n(void);
 #define KP_FUZZER(n)
 #include "kp_suites.h"
@@ -15,7 +17,13 @@
 int main(void)
 {
     SRunner *sr = srunner_create(NULL);
+    const char *lv = getenv("KP_TEST_LOG");
     int failed;
+
+    /* In-process modules log only errors unless KP_TEST_LOG=debug|info|warn. */
+    log_init("check", KP_LOG_STDERR,
+             lv && log_level_parse(lv) >= 0 ? (enum kp_log_level)log_level_parse(lv)
+                                            : KP_LOG_ERROR);
 
 #define KP_SUITE(n) srunner_add_suite(sr, suite_##n());
 #include "kp_suites.h"

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -263,6 +264,9 @@ void tu_daemon_start(struct tu_daemon *d)
 
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
+        /* The daemon dies with the test process, even when a failed
+           assertion ends it before its teardown runs. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         dup2(fd, 1);

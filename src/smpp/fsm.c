@@ -44,7 +44,7 @@ static const struct fsm_row fsm_rows[] = {
     {SMPP_DATA_SM, BTX | BTRX, BRX | BTRX, SMPP_FSM_ACCEPT, 0},
     /* §4.5, §4.8-§4.10: valid, not offered by kpass: refused with their own failure status */
     {SMPP_SUBMIT_MULTI, BTX | BTRX, 0, SMPP_FSM_REFUSE, SMPP_ESME_RSUBMITFAIL},
-    {SMPP_QUERY_SM, BTX | BTRX, 0, SMPP_FSM_REFUSE, 0x67 /* ESME_RQUERYFAIL */},
+    {SMPP_QUERY_SM, BTX | BTRX, 0, SMPP_FSM_REFUSE, SMPP_ESME_RQUERYFAIL},
     {SMPP_CANCEL_SM, BTX | BTRX, 0, SMPP_FSM_REFUSE, SMPP_ESME_RCANCELFAIL},
     {SMPP_REPLACE_SM, BTX | BTRX, 0, SMPP_FSM_REFUSE, SMPP_ESME_RREPLACEFAIL},
     /* §4.1.7, §4.12: no response exists for these */
