@@ -150,11 +150,13 @@ static void kpd_reload(struct kpd *d)
         return;
     }
     kp_buf_free(&err);
+    /* Said before the new level applies, so that it is seen at the old one. */
+    log_info("kpassd: reloaded %s (log level %s)", d->conf_path,
+             log_level_name((enum kp_log_level)c.log_level));
     log_set_level(d->debug ? KP_LOG_DEBUG : (enum kp_log_level)c.log_level);
     d->cfg.log_level = c.log_level;
     kp_config_free(&c);
     kpd_clients_load(d);
-    log_info("kpassd: reloaded %s", d->conf_path);
 }
 
 static void kpd_signal_cb(evutil_socket_t sig, short what, void *arg)
