@@ -76,6 +76,8 @@ struct smpp_partner_conf {
     unsigned throughput;         /* requests per second they may send us; 0 = unlimited */
     unsigned burst;              /* token bucket depth; 0 = same as throughput */
     char profile[32];            /* USSD behaviour profile name */
+    unsigned gsm7_limit;         /* USSD screen limit, GSM 7-bit septets (default 182) */
+    unsigned ucs2_limit;         /* USSD screen limit, UCS-2 characters (default 80) */
     int carries_sms;
     int enabled;
 };

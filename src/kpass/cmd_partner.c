@@ -25,7 +25,8 @@ static const char partner_usage_text[] =
     "       kpass partner passwd SYSTEM_ID [--password-file F]\n"
     "       kpass partner list | show SYSTEM_ID | remove SYSTEM_ID\n"
     "options: --allow CIDR[,CIDR...] --max-binds N --throughput N --burst N\n"
-    "         --profile NAME --sms | --no-sms --enable | --disable --system-type S";
+    "         --profile NAME --sms | --no-sms --enable | --disable --system-type S\n"
+    "         --gsm7-limit N --ucs2-limit N (USSD screen size)";
 
 enum partner_opt {
     OPT_CLIENT = 1000,
@@ -45,6 +46,8 @@ enum partner_opt {
     OPT_ENABLE,
     OPT_DISABLE,
     OPT_SYSTEM_TYPE,
+    OPT_GSM7_LIMIT,
+    OPT_UCS2_LIMIT,
 };
 
 static const struct option partner_opts[] = {
@@ -65,6 +68,8 @@ static const struct option partner_opts[] = {
     {"enable", no_argument, NULL, OPT_ENABLE},
     {"disable", no_argument, NULL, OPT_DISABLE},
     {"system-type", required_argument, NULL, OPT_SYSTEM_TYPE},
+    {"gsm7-limit", required_argument, NULL, OPT_GSM7_LIMIT},
+    {"ucs2-limit", required_argument, NULL, OPT_UCS2_LIMIT},
     {NULL, 0, NULL, 0},
 };
 
@@ -157,6 +162,16 @@ static int partner_apply_opts(struct store_partner *p, int argc, char **argv,
             break;
         case OPT_DISABLE:
             c->enabled = 0;
+            break;
+        case OPT_GSM7_LIMIT:
+            if (partner_uint("gsm7-limit", optarg, 40, 254, &v))
+                return 1;
+            c->gsm7_limit = v;
+            break;
+        case OPT_UCS2_LIMIT:
+            if (partner_uint("ucs2-limit", optarg, 20, 127, &v))
+                return 1;
+            c->ucs2_limit = v;
             break;
         case OPT_SYSTEM_TYPE:
             if (smpp_strlcpy(c->system_type, sizeof(c->system_type), optarg) < 0)
@@ -365,6 +380,7 @@ static int partner_show(struct kp_cli *cli, const char *system_id)
     else
         printf("throughput:    unlimited\n");
     printf("profile:       %s\n", c->profile);
+    printf("screen limits: %u GSM 7-bit / %u UCS-2 characters\n", c->gsm7_limit, c->ucs2_limit);
     printf("carries SMS:   %s\n", c->carries_sms ? "yes" : "no");
     printf("state:         %s\n", c->enabled ? "enabled" : "disabled");
     return 0;

@@ -15,20 +15,21 @@
 #define PARTNER_COLS                                                                               \
     "id, system_id, mode, password_hash, password_enc, system_type, host, port, bind_type, "    \
     "binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, enabled, "       \
-    "created_at, updated_at"
+    "created_at, updated_at, gsm7_limit, ucs2_limit"
 
 static const char sql_get[] = "SELECT " PARTNER_COLS " FROM partner WHERE system_id = ?1";
 static const char sql_list[] = "SELECT " PARTNER_COLS " FROM partner ORDER BY system_id";
 static const char sql_add[] =
     "INSERT INTO partner (system_id, mode, password_hash, password_enc, system_type, host, port, "
     "bind_type, binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, "
-    "enabled, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17)";
+    "enabled, created_at, updated_at, gsm7_limit, ucs2_limit) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, "
+    "?19, ?20)";
 static const char sql_update[] =
     "UPDATE partner SET mode = ?2, password_hash = ?3, password_enc = ?4, system_type = ?5, "
     "host = ?6, port = ?7, bind_type = ?8, binds = ?9, allowed_cidrs = ?10, max_binds = ?11, "
     "throughput = ?12, burst = ?13, profile = ?14, carries_sms = ?15, enabled = ?16, "
-    "updated_at = ?17, system_id = ?1 WHERE id = ?18";
+    "updated_at = ?17, system_id = ?1, gsm7_limit = ?19, ucs2_limit = ?20 WHERE id = ?18";
 static const char sql_remove[] = "DELETE FROM partner WHERE system_id = ?1";
 
 static void partner_row(sqlite3_stmt *s, struct store_partner *p)
@@ -67,6 +68,8 @@ static void partner_row(sqlite3_stmt *s, struct store_partner *p)
     c->enabled = sqlite3_column_int(s, 16);
     p->created_at = sqlite3_column_int64(s, 17);
     p->updated_at = sqlite3_column_int64(s, 18);
+    c->gsm7_limit = (unsigned)sqlite3_column_int(s, 19);
+    c->ucs2_limit = (unsigned)sqlite3_column_int(s, 20);
 }
 
 static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
@@ -94,6 +97,8 @@ static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
     sqlite3_bind_int(s, 15, c->carries_sms ? 1 : 0);
     sqlite3_bind_int(s, 16, c->enabled ? 1 : 0);
     sqlite3_bind_int64(s, 17, kp_time_s());
+    sqlite3_bind_int(s, 19, (int)(c->gsm7_limit ? c->gsm7_limit : 182));
+    sqlite3_bind_int(s, 20, (int)(c->ucs2_limit ? c->ucs2_limit : 80));
 }
 
 int store_partner_add(struct store *st, struct store_partner *p)

@@ -35,6 +35,30 @@ static const struct store_migration migrations[] = {
      "  CHECK ((mode = 'server' AND password_hash IS NOT NULL) OR"
      "         (mode = 'client' AND password_enc IS NOT NULL AND host IS NOT NULL"
      "          AND port IS NOT NULL)));"},
+    /* 2, 3, 4: the services directory, the audit log, citizens (other branches) */
+    {5, /* USSD dialogs, per-partner screen limits, remembered languages */
+     "CREATE TABLE dialog ("
+     "  partner_id INTEGER NOT NULL REFERENCES partner(id) ON DELETE CASCADE,"
+     "  session_key TEXT NOT NULL,"
+     "  msisdn TEXT NOT NULL,"
+     "  graph_version TEXT NOT NULL,"
+     "  screen TEXT NOT NULL DEFAULT '',"
+     "  lang TEXT NOT NULL DEFAULT 'en',"
+     "  resumable INTEGER NOT NULL DEFAULT 1 CHECK (resumable IN (0, 1)),"
+     "  started_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL,"
+     "  state BLOB NOT NULL,"
+     "  PRIMARY KEY (partner_id, session_key)) WITHOUT ROWID;"
+     "CREATE INDEX dialog_by_msisdn ON dialog (msisdn, partner_id, updated_at);"
+     "CREATE INDEX dialog_by_age ON dialog (updated_at);"
+     "CREATE TABLE msisdn_lang ("
+     "  msisdn TEXT PRIMARY KEY,"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps')),"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "ALTER TABLE partner ADD COLUMN gsm7_limit INTEGER NOT NULL DEFAULT 182"
+     "  CHECK (gsm7_limit BETWEEN 40 AND 254);"
+     "ALTER TABLE partner ADD COLUMN ucs2_limit INTEGER NOT NULL DEFAULT 80"
+     "  CHECK (ucs2_limit BETWEEN 20 AND 127);"},
 };
 
 const struct store_migration *store_migrations(int *count)

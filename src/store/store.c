@@ -123,7 +123,22 @@ int store_schema_latest(void)
     return m[n - 1].version;
 }
 
-/* Apply every migration above the file's version, each in its own transaction. */
+static int store_has_version(struct store *st, int version)
+{
+    sqlite3_stmt *s;
+    int found = 0;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM schema_version WHERE version = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return 0; /* no table yet: a new file */
+    sqlite3_bind_int(s, 1, version);
+    found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+}
+
+/* Apply every migration the file has not had, in order, each in its own
+   transaction with its schema_version row. */
 static int store_migrate(struct store *st)
 {
     int n, have = store_read_version(st);
@@ -136,7 +151,7 @@ static int store_migrate(struct store *st)
     }
     for (int i = 0; i < n; i++) {
         sqlite3_stmt *s;
-        if (m[i].version <= have)
+        if (store_has_version(st, m[i].version))
             continue;
         if (store_exec(st, "BEGIN IMMEDIATE") < 0)
             return -KP_ERR_DB;

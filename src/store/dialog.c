@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * USSD dialogs and per-MSISDN language choices.
+ */
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/store_dialog.h"
+#include "store_internal.h"
+
+#define DIALOG_COLS                                                                                \
+    "partner_id, session_key, msisdn, graph_version, screen, lang, resumable, started_at, "     \
+    "updated_at, state"
+
+static const char sql_put[] =
+    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char sql_get[] =
+    "SELECT " DIALOG_COLS " FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
+static const char sql_latest[] =
+    "SELECT " DIALOG_COLS " FROM dialog WHERE msisdn = ?2 AND partner_id = ?1 "
+    "AND updated_at >= ?3 AND resumable = 1 ORDER BY updated_at DESC LIMIT 1";
+static const char sql_delete[] = "DELETE FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
+static const char sql_reap[] = "DELETE FROM dialog WHERE updated_at < ?1";
+static const char sql_count[] = "SELECT count(*) FROM dialog";
+static const char sql_lang_get[] = "SELECT lang FROM msisdn_lang WHERE msisdn = ?1";
+static const char sql_lang_set[] =
+    "INSERT INTO msisdn_lang (msisdn, lang, updated_at) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (msisdn) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at";
+
+int store_dialog_put(struct store *st, const struct store_dialog *d)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_put);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, d->partner_id);
+    sqlite3_bind_text(s, 2, d->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, d->msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, d->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, d->screen, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, d->lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 7, d->resumable ? 1 : 0);
+    sqlite3_bind_int64(s, 8, d->started_at);
+    sqlite3_bind_int64(s, 9, d->updated_at);
+    sqlite3_bind_blob(s, 10, d->state, (int)d->state_len, SQLITE_STATIC);
+    return store_step_done(st, s);
+}
+
+static int dialog_row(sqlite3_stmt *s, struct store_dialog *out, struct kp_buf *state)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    }
+    memset(out, 0, sizeof(*out));
+    out->partner_id = sqlite3_column_int64(s, 0);
+    store_col_text(s, 1, out->key, sizeof(out->key));
+    store_col_text(s, 2, out->msisdn, sizeof(out->msisdn));
+    store_col_text(s, 3, out->version, sizeof(out->version));
+    store_col_text(s, 4, out->screen, sizeof(out->screen));
+    store_col_text(s, 5, out->lang, sizeof(out->lang));
+    out->resumable = sqlite3_column_int(s, 6);
+    out->started_at = sqlite3_column_int64(s, 7);
+    out->updated_at = sqlite3_column_int64(s, 8);
+    kp_buf_reset(state);
+    kp_buf_append(state, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
+    out->state = (const uint8_t *)state->data;
+    out->state_len = state->len;
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_dialog_get(struct store *st, int64_t partner_id, const char *key,
+                     struct store_dialog *out, struct kp_buf *state)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_get);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, partner_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return dialog_row(s, out, state);
+}
+
+int store_dialog_latest(struct store *st, int64_t partner_id, const char *msisdn, int64_t since,
+                        struct store_dialog *out, struct kp_buf *state)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_latest);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, partner_id);
+    sqlite3_bind_text(s, 2, msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, since);
+    return dialog_row(s, out, state);
+}
+
+int store_dialog_delete(struct store *st, int64_t partner_id, const char *key)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_delete);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, partner_id);
+    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return store_step_done(st, s);
+}
+
+int store_dialog_reap(struct store *st, int64_t before)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_reap);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, before);
+    rc = store_step_done(st, s);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
+}
+
+int store_dialog_count(struct store *st)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_count);
+    int n = -KP_ERR_DB;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_lang_get(struct store *st, const char *msisdn, char lang[4])
+{
+    sqlite3_stmt *s = store_stmt(st, sql_lang_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        store_col_text(s, 0, lang, 4);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_lang_set(struct store *st, const char *msisdn, const char *lang, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_lang_set);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    return store_step_done(st, s);
+}
