@@ -29,8 +29,22 @@ enum text_enc {
  */
 int text_utf8_valid(const char *s, size_t len);
 
-/* Append s to out with every invalid UTF-8 sequence replaced by U+FFFD. */
+/* Append s to out with every invalid UTF-8 sequence replaced by U+FFFD
+   (one per maximal subpart, Unicode §3.9). */
 void text_utf8_clean(const char *s, size_t len, struct kp_buf *out);
+
+/*
+ * Decode the UTF-8 character at s (len bytes left) into *cp.  Returns its
+ * length in bytes (1..4), -KP_ERR_ENCODING when invalid, -KP_ERR_TRUNC when
+ * len is 0.
+ */
+int text_utf8_next(const char *s, size_t len, uint32_t *cp);
+
+/* Write cp (<= U+10FFFF, not a surrogate) as UTF-8 into out; returns 1..4. */
+size_t text_utf8_put(uint32_t cp, char out[4]);
+
+/* Characters (code points) in s, or -KP_ERR_ENCODING for invalid UTF-8. */
+int text_utf8_chars(const char *s, size_t len);
 
 /*
  * Units s needs in enc: septets for TEXT_GSM7 (-KP_ERR_ENCODING when a
@@ -54,14 +68,20 @@ int text_encode(const char *s, size_t len, enum text_enc enc, struct kp_buf *out
  * Decode wire octets in enc (data_coding 0, 8; also 1 = IA5/ASCII and 3 =
  * Latin-1, which some gateways send) into UTF-8 appended to out.  Invalid
  * input (an odd UCS-2 length, an unpaired surrogate, a septet > 0x7F, a
- * trailing ESC) gives -KP_ERR_ENCODING and appends nothing.
- * Returns the number of bytes appended.
+ * trailing ESC, an IA5 octet > 0x7F, an unknown data_coding) gives
+ * -KP_ERR_ENCODING and appends nothing.
+ * GSM: ESC followed by a septet without an extension-table entry decodes as
+ * that septet's basic-table character, and ESC ESC as a space (3GPP TS
+ * 23.038 §6.2.1.1).  Returns the number of bytes appended.
  */
 int text_decode(const uint8_t *in, size_t len, int data_coding, struct kp_buf *out);
 
 /*
  * The longest prefix of UTF-8 s (in bytes, ending on a character boundary)
- * that fits in max_units of enc.  For choosing page breaks.
+ * that fits in max_units of enc.  For choosing page breaks: a GSM
+ * extension character (ESC + code) and a UTF-16 surrogate pair are never
+ * split.  The prefix also stops before the first character that is invalid
+ * UTF-8 or, for TEXT_GSM7, outside the alphabet.
  */
 size_t text_fit(const char *s, size_t len, enum text_enc enc, size_t max_units);
 

@@ -1,1 +1,3 @@
-# ussd
+# ussd: text codecs (GSM 03.38, UCS-2)
+SRCS += src/ussd/gsm7.c
+SRCS += src/ussd/text.c
