@@ -6,6 +6,8 @@
 #ifndef KPASS_CONFIG_H
 #define KPASS_CONFIG_H
 
+#include <stdint.h>
+
 #include "kpass/addr.h"
 #include "kpass/buf.h"
 
@@ -36,6 +38,18 @@ struct kp_config {
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
     unsigned unbind_grace_ms;
+
+    /* [ussd] */
+    char *menus_dir;
+    char *service_code;
+    unsigned screen_timeout_ms;
+    unsigned dialog_timeout_ms;
+    unsigned resume_window_ms;
+    unsigned gsm7_limit;
+    unsigned ucs2_limit;
+    char *abort_ops; /* "0x81, 0x82": checked into abort_op[] */
+    uint8_t abort_op[8];
+    unsigned nabort;
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

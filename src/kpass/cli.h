@@ -42,5 +42,6 @@ int cli_usage(const char *text);
 int cmd_init(struct kp_cli *cli, int argc, char **argv);
 int cmd_partner(struct kp_cli *cli, int argc, char **argv);
 int cmd_bench(struct kp_cli *cli, int argc, char **argv);
+int cmd_phone(struct kp_cli *cli, int argc, char **argv);
 
 #endif

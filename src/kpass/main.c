@@ -27,6 +27,7 @@ static const struct {
 } commands[] = {
     {"init", cmd_init, "create the database and the key folder"},
     {"partner", cmd_partner, "manage SMPP partners (add, list, show, set, passwd, remove)"},
+    {"phone", cmd_phone, "a feature phone: dial USSD codes, read screens and SMS"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 

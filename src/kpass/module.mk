@@ -3,4 +3,5 @@ KPASS_SRCS += src/kpass/bench.c
 KPASS_SRCS += src/kpass/cmd_bench.c
 KPASS_SRCS += src/kpass/cmd_init.c
 KPASS_SRCS += src/kpass/cmd_partner.c
+KPASS_SRCS += src/kpass/cmd_phone.c
 KPASS_SRCS += src/kpass/main.c

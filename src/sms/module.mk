@@ -1,1 +1,2 @@
-# sms
+# sms: text splitting, delivery receipts, the outbox state machine and dispatcher
+SRCS += src/sms/sms.c

@@ -1,3 +1,4 @@
 # ussd: text codecs (GSM 03.38, UCS-2)
 SRCS += src/ussd/gsm7.c
 SRCS += src/ussd/text.c
+SRCS += src/ussd/profile.c

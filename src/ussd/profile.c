@@ -96,7 +96,7 @@ int ussd_mo_parse(const struct ussd_profile *p, const struct smpp_pdu *pdu, stru
     out->dst_npi = pdu->sm.dest_addr_npi;
     memcpy(out->src_addr, pdu->sm.source_addr, sizeof(out->src_addr));
     memcpy(out->dst_addr, pdu->sm.destination_addr, sizeof(out->dst_addr));
-    snprintf(out->service, sizeof(out->service), "%s", pdu->sm.destination_addr);
+    snprintf(out->service, sizeof(out->service), "%.21s", pdu->sm.destination_addr);
     if (msisdn_from_smpp(pdu->sm.source_addr_ton, pdu->sm.source_addr_npi, pdu->sm.source_addr,
                          out->msisdn, &fault) < 0) {
         *status = SMPP_ESME_RINVSRCADR;

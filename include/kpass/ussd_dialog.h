@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * USSD dialogs in the daemon: the loaded menu graphs, the dialog lifecycle
+ * (begin, continue, resume, abort, expiry), dialog state in the store, and
+ * sending each screen back to the partner over SMPP.
+ */
+#ifndef KPASS_USSD_DIALOG_H
+#define KPASS_USSD_DIALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/buf.h"
+#include "kpass/menu.h"
+#include "kpass/smpp.h"
+#include "kpass/store.h"
+#include "kpass/ussd.h"
+
+/* The built-ins the menus may call, with their implementation. */
+struct ussd_builtins {
+    const struct menu_builtin *table;
+    size_t n;
+    int (*call)(void *ctx, const struct menu_call *call, struct menu_result *res);
+    void *ctx;
+};
+
+struct ussd_settings {
+    char menus_dir[512];
+    char service_code[24];     /* as dialled, "*789#" */
+    unsigned screen_timeout_s; /* idle time allowed on one screen */
+    unsigned dialog_timeout_s; /* length allowed for one dialog */
+    unsigned resume_window_s;  /* a redial this soon may continue */
+    struct menu_limits limits; /* the default page limits */
+    uint8_t abort_ops[USSD_MAX_ABORT_OPS];
+    unsigned nabort;
+};
+
+struct ussd_stats {
+    uint64_t started;
+    uint64_t resumed;
+    uint64_t ended;
+    uint64_t expired;
+    uint64_t aborted;
+    uint64_t hops;
+    uint64_t mt_failed;
+};
+
+struct ussd_svc;
+
+/* The service over st (borrowed).  No graph yet: call ussd_svc_load(). */
+struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
+                              const struct ussd_builtins *b);
+void ussd_svc_free(struct ussd_svc *u);
+
+/*
+ * Compile the menus folder and make it the current graph (at start and on
+ * SIGHUP).  Dialogs already running keep the graph they began with.  On
+ * error the previous graph stays and diag holds every message.  0 or < 0.
+ */
+int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag);
+const char *ussd_svc_version(const struct ussd_svc *u);
+
+/*
+ * A submit_sm, deliver_sm or data_sm carrying ussd_service_op arrived on l.
+ * Runs the dialog hop and queues the screen on the partner's links.
+ * Returns the command_status for the PDU's response.
+ */
+uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
+                          int64_t now);
+
+/* Expire and reap old dialogs (from the housekeeping tick, about once a second). */
+void ussd_svc_tick(struct ussd_svc *u, int64_t now);
+const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u);
+/* Dialogs in the store now. */
+int ussd_svc_active(struct ussd_svc *u);
+
+/* Settings from the configuration's [ussd] section. */
+struct kp_config;
+void ussd_settings_from_config(struct ussd_settings *s, const struct kp_config *c);
+
+#endif

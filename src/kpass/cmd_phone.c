@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kpass phone: a feature phone behind an operator's USSD gateway.  It binds
+ * to kpassd as a partner (transceiver), dials a USSD code, shows each screen
+ * and sends the user's replies, and shows SMS that arrive for its number.
+ * Interactive on a terminal, or non-interactive with --script (each element
+ * is sent when the previous screen arrives).  Uses the daemon's own SMPP
+ * link layer in client mode.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "cli.h"
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/smpp.h"
+#include "kpass/text.h"
+#include "kpass/ussd.h"
+
+static const char phone_usage_text[] =
+    "kpass phone [--host H] [--port P] [--system-id S] [--password-file F]\n"
+    "                   [--msisdn +923001234567] [--dial '*789#'] [--session its|umr|msisdn]\n"
+    "                   [--script '*789#,1,2,0'] [--wait-sms N] [--timeout SECONDS] [--json]";
+
+struct phone {
+    struct event_base *base;
+    struct smpp_hub *hub;
+    struct smpp_partner_conf conf;
+    struct event *ev_stdin;
+    struct event *ev_tick;
+    struct event *ev_deadline;
+    char msisdn[17];     /* E.164 */
+    char addr[16];       /* digits for SMPP */
+    char service[22];    /* destination address: the code's digits */
+    char **script;       /* remaining script elements */
+    int nscript, iscript;
+    enum ussd_sid sid;
+    uint16_t its;        /* session number << 8 | seq << 1 */
+    uint16_t umr;
+    int in_dialog;
+    int bound;
+    int json;
+    int exit_code;
+    unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
+    unsigned sms_seen;
+    int interactive;
+};
+
+static void phone_quit(struct phone *ph, int code)
+{
+    ph->exit_code = code;
+    event_base_loopbreak(ph->base);
+}
+
+static void phone_print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c == '\n')
+            printf("\\n");
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+static void phone_show(struct phone *ph, const char *kind, const char *from, const char *text,
+                       int dc, int end)
+{
+    if (ph->json) {
+        printf("{\"%s\":", kind);
+        phone_print_json_string(text);
+        printf(",\"encoding\":\"%s\",\"end\":%s", dc == 8 ? "ucs2" : "gsm7", end ? "true" : "false");
+        if (from) {
+            printf(",\"from\":");
+            phone_print_json_string(from);
+        }
+        printf("}\n");
+    } else if (strcmp(kind, "sms") == 0) {
+        printf("\n[SMS from %s]\n%s\n", from, text);
+    } else {
+        printf("\n%s\n%s\n", text, end ? "[dialog ended]" : "");
+    }
+    fflush(stdout);
+}
+
+/* Send one MO: a begin (op 1) with the dialled string, or a reply (op 18). */
+static void phone_send(struct phone *ph, const char *text, int begin)
+{
+    struct smpp_partner *p = smpp_hub_partner(ph->hub, ph->conf.id);
+    struct smpp_pdu mo;
+    struct kp_buf enc = KP_BUF_INIT;
+    enum text_enc e = text_choose(text, strlen(text));
+
+    if (p == NULL || text_encode(text, strlen(text), e, &enc) < 0 || enc.len > 254) {
+        fprintf(stderr, "kpass phone: cannot send '%s'\n", text);
+        kp_buf_free(&enc);
+        phone_quit(ph, 1);
+        return;
+    }
+    smpp_pdu_init(&mo, SMPP_SUBMIT_SM, 0);
+    strcpy(mo.sm.service_type, "USSD");
+    mo.sm.source_addr_ton = 1;
+    mo.sm.source_addr_npi = 1;
+    strcpy(mo.sm.source_addr, ph->addr);
+    strcpy(mo.sm.destination_addr, ph->service);
+    mo.sm.data_coding = (uint8_t)e;
+    mo.sm.sm_length = (uint8_t)enc.len;
+    memcpy(mo.sm.short_message, enc.data, enc.len);
+    kp_buf_free(&enc);
+    mo.tlv.present = SMPP_TLV_USSD_SERVICE_OP;
+    mo.tlv.ussd_service_op = begin ? USSD_OP_PSSR_IND : USSD_OP_USSR_CONF;
+    if (begin) {
+        ph->its = (uint16_t)(randombytes_uniform(256) << 8);
+        ph->umr = (uint16_t)randombytes_uniform(65536);
+    } else {
+        ph->its = (uint16_t)((ph->its & 0xFF00) | ((((ph->its >> 1) + 1) & 0x7F) << 1));
+    }
+    if (ph->sid == USSD_SID_ITS) {
+        mo.tlv.present |= SMPP_TLV_ITS_SESSION_INFO;
+        mo.tlv.its_session_info = ph->its;
+    } else if (ph->sid == USSD_SID_UMR) {
+        mo.tlv.present |= SMPP_TLV_USER_MESSAGE_REFERENCE;
+        mo.tlv.user_message_reference = ph->umr;
+    }
+    if (smpp_partner_send(p, &mo, NULL, NULL) < 0) {
+        fprintf(stderr, "kpass phone: not connected\n");
+        phone_quit(ph, 1);
+        return;
+    }
+    ph->in_dialog = 1;
+    if (ph->json) {
+        printf("{\"send\":");
+        phone_print_json_string(text);
+        printf("}\n");
+    } else if (!ph->interactive) {
+        printf("> %s\n", text);
+    }
+    fflush(stdout);
+}
+
+static void phone_next_script(struct phone *ph)
+{
+    if (ph->iscript < ph->nscript) {
+        const char *t = ph->script[ph->iscript++];
+        phone_send(ph, t, t[0] == '*' && !ph->in_dialog);
+    } else if (ph->sms_seen >= ph->wait_sms) {
+        phone_quit(ph, 0);
+    }
+}
+
+/* A screen or an SMS from kpassd (deliver_sm). */
+static uint32_t phone_on_request(void *arg, struct smpp_link *l, const struct smpp_pdu *req,
+                                 struct smpp_pdu *resp)
+{
+    struct phone *ph = arg;
+    struct kp_buf text = KP_BUF_INIT;
+    const uint8_t *raw = req->sm.short_message;
+    size_t n = req->sm.sm_length;
+    char from[17];
+    enum msisdn_fault fault;
+
+    (void)l;
+    (void)resp;
+    if (req->tlv.present & SMPP_TLV_MESSAGE_PAYLOAD) {
+        raw = req->tlv.message_payload;
+        n = req->tlv.payload_len;
+    }
+    if (text_decode(raw, n, req->sm.data_coding, &text) < 0)
+        kp_buf_puts(&text, "(undecodable text)");
+    if (req->tlv.present & SMPP_TLV_USSD_SERVICE_OP) {
+        int end = req->tlv.ussd_service_op != USSD_OP_USSR_REQ;
+        if (req->tlv.present & SMPP_TLV_ITS_SESSION_INFO)
+            ph->its = req->tlv.its_session_info;
+        phone_show(ph, "screen", NULL, text.data ? text.data : "", req->sm.data_coding, end);
+        if (end)
+            ph->in_dialog = 0;
+        if (ph->script) {
+            if (end && ph->iscript < ph->nscript && ph->script[ph->iscript][0] != '*')
+                ph->iscript = ph->nscript; /* the rest of the script has no dialog to go to */
+            phone_next_script(ph);
+        } else if (ph->interactive) {
+            printf(end ? "dial> " : "reply> ");
+            fflush(stdout);
+        }
+    } else {
+        if (msisdn_from_smpp(req->sm.source_addr_ton, req->sm.source_addr_npi,
+                             req->sm.source_addr, from, &fault) < 0)
+            snprintf(from, sizeof(from), "%.16s", req->sm.source_addr);
+        phone_show(ph, "sms", from, text.data ? text.data : "", req->sm.data_coding, 0);
+        ph->sms_seen++;
+        if (ph->script && ph->iscript >= ph->nscript && !ph->in_dialog &&
+            ph->sms_seen >= ph->wait_sms)
+            phone_quit(ph, 0);
+    }
+    kp_buf_free(&text);
+    return SMPP_ESME_ROK;
+}
+
+static void phone_on_bound(void *arg, struct smpp_link *l)
+{
+    struct phone *ph = arg;
+
+    (void)l;
+    if (ph->bound++)
+        return;
+    if (ph->script)
+        phone_next_script(ph);
+    else if (ph->interactive) {
+        printf("kpass phone %s: type a USSD code (e.g. *789#), then your replies; "
+               "an empty line ends.\ndial> ",
+               ph->msisdn);
+        fflush(stdout);
+    }
+}
+
+static void phone_on_closed(void *arg, struct smpp_link *l)
+{
+    struct phone *ph = arg;
+
+    (void)l;
+    fprintf(stderr, "kpass phone: the link to kpassd closed\n");
+    phone_quit(ph, 1);
+}
+
+static void phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct phone *ph = arg;
+    char line[512];
+    ssize_t n;
+
+    (void)what;
+    n = read(fd, line, sizeof(line) - 1);
+    if (n <= 0) {
+        phone_quit(ph, 0);
+        return;
+    }
+    line[n] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
+    if (line[0] == '\0') {
+        phone_quit(ph, 0);
+        return;
+    }
+    phone_send(ph, line, !ph->in_dialog);
+}
+
+static void phone_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct phone *ph = arg;
+
+    (void)fd;
+    (void)what;
+    smpp_hub_tick(ph->hub, kp_clock_ms());
+}
+
+static void phone_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct phone *ph = arg;
+
+    (void)fd;
+    (void)what;
+    fprintf(stderr, "kpass phone: timed out\n");
+    phone_quit(ph, ph->sms_seen >= ph->wait_sms && ph->iscript >= ph->nscript ? 0 : 1);
+}
+
+/* Split "*789#,1,2" into elements (the string is modified). */
+static int phone_split(char *s, char ***out)
+{
+    int n = 0;
+    char **v = NULL;
+
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+        v = kp_realloc(v, (size_t)(n + 1) * sizeof(*v));
+        v[n++] = tok;
+    }
+    *out = v;
+    return n;
+}
+
+/* Fill host/port from the configuration when not given. */
+static void phone_defaults(struct kp_cli *cli, struct phone *ph)
+{
+    strcpy(ph->conf.host, "127.0.0.1");
+    ph->conf.port = 2775;
+    if (access(cli->conf_path, R_OK) == 0 && cli_config(cli) == 0 && cli->cfg.smpp_nlisten) {
+        const char *t = cli->cfg.smpp_listen[0].text;
+        const char *colon = strrchr(t, ':');
+        if (t[0] != '[' && colon) {
+            snprintf(ph->conf.host, sizeof(ph->conf.host), "%.*s", (int)(colon - t), t);
+            ph->conf.port = (unsigned)atoi(colon + 1);
+        }
+    }
+}
+
+static int phone_run(struct phone *ph, unsigned timeout_s)
+{
+    struct smpp_settings set;
+    struct smpp_ops ops = {.arg = ph,
+                           .on_request = phone_on_request,
+                           .on_bound = phone_on_bound,
+                           .on_closed = phone_on_closed};
+    struct timeval tick = {0, 100000};
+
+    smpp_settings_default(&set);
+    set.reconnect_max_ms = 1000;
+    ph->base = event_base_new();
+    ph->hub = smpp_hub_new(ph->base, &set, &ops);
+    smpp_hub_connect(ph->hub, &ph->conf);
+    ph->ev_tick = event_new(ph->base, -1, EV_PERSIST, phone_tick_cb, ph);
+    event_add(ph->ev_tick, &tick);
+    smpp_hub_tick(ph->hub, kp_clock_ms());
+    if (ph->interactive) {
+        ph->ev_stdin = event_new(ph->base, STDIN_FILENO, EV_READ | EV_PERSIST, phone_stdin_cb, ph);
+        event_add(ph->ev_stdin, NULL);
+    }
+    if (timeout_s) {
+        struct timeval tv = {(time_t)timeout_s, 0};
+        ph->ev_deadline = evtimer_new(ph->base, phone_deadline_cb, ph);
+        event_add(ph->ev_deadline, &tv);
+    }
+    event_base_dispatch(ph->base);
+    smpp_hub_free(ph->hub);
+    if (ph->ev_stdin)
+        event_free(ph->ev_stdin);
+    event_free(ph->ev_tick);
+    if (ph->ev_deadline)
+        event_free(ph->ev_deadline);
+    event_base_free(ph->base);
+    return ph->exit_code;
+}
+
+int cmd_phone(struct kp_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"host", required_argument, NULL, 'H'},     {"port", required_argument, NULL, 'P'},
+        {"system-id", required_argument, NULL, 's'}, {"password-file", required_argument, NULL, 'f'},
+        {"msisdn", required_argument, NULL, 'm'},   {"dial", required_argument, NULL, 'd'},
+        {"session", required_argument, NULL, 'S'},  {"script", required_argument, NULL, 'x'},
+        {"wait-sms", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0},
+    };
+    struct phone ph;
+    const char *pwfile = NULL, *msisdn = "+923001234567", *host = NULL, *dial = NULL;
+    char *script = NULL;
+    unsigned timeout = 0, port = 0;
+    enum msisdn_fault fault;
+    int ch, rc;
+
+    memset(&ph, 0, sizeof(ph));
+    strcpy(ph.conf.system_id, "phone");
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'H': host = optarg; break;
+        case 'P': port = (unsigned)atoi(optarg); break;
+        case 's':
+            if (smpp_strlcpy(ph.conf.system_id, sizeof(ph.conf.system_id), optarg) < 0)
+                return cli_fail("--system-id: at most 15 characters");
+            break;
+        case 'f': pwfile = optarg; break;
+        case 'm': msisdn = optarg; break;
+        case 'd': dial = optarg; break;
+        case 'S':
+            if (strcmp(optarg, "its") == 0)
+                ph.sid = USSD_SID_ITS;
+            else if (strcmp(optarg, "umr") == 0)
+                ph.sid = USSD_SID_UMR;
+            else if (strcmp(optarg, "msisdn") == 0)
+                ph.sid = USSD_SID_MSISDN;
+            else
+                return cli_fail("--session: its, umr or msisdn");
+            break;
+        case 'x': script = optarg; break;
+        case 'w': ph.wait_sms = (unsigned)atoi(optarg); break;
+        case 't': timeout = (unsigned)atoi(optarg); break;
+        case 'j': ph.json = 1; break;
+        default: return cli_usage(phone_usage_text);
+        }
+    }
+    if (optind != argc)
+        return cli_usage(phone_usage_text);
+    if (msisdn_parse(msisdn, strlen(msisdn), ph.msisdn, &fault) < 0)
+        return cli_fail("--msisdn: %s", msisdn_fault_text(fault));
+    uint8_t ton, npi;
+    msisdn_to_smpp(ph.msisdn, &ton, &npi, ph.addr);
+    phone_defaults(cli, &ph);
+    if (host)
+        snprintf(ph.conf.host, sizeof(ph.conf.host), "%s", host);
+    if (port)
+        ph.conf.port = port;
+    if (pwfile && cli_read_secret("", pwfile, ph.conf.password, sizeof(ph.conf.password)) < 0)
+        return 1;
+    ph.conf.id = 1;
+    ph.conf.mode = SMPP_PARTNER_CLIENT;
+    ph.conf.bind_type = SMPP_BIND_TRX;
+    ph.conf.binds = 1;
+    ph.conf.enabled = 1;
+    /* The service code's first digits are the short code the gateway addresses. */
+    const char *code = dial ? dial : script ? script : "*789#";
+    size_t i = 0;
+    for (const char *c = code + (code[0] == '*'); *c >= '0' && *c <= '9' && i < 20; c++)
+        ph.service[i++] = *c;
+    if (i == 0)
+        strcpy(ph.service, "789");
+    char *copy = NULL;
+    if (script) {
+        copy = kp_strdup(script);
+        ph.nscript = phone_split(copy, &ph.script);
+    } else if (dial) {
+        copy = kp_strdup(dial);
+        ph.nscript = phone_split(copy, &ph.script);
+    } else {
+        ph.interactive = 1;
+    }
+    /* A script always ends: by itself, or at the deadline. */
+    if (ph.script && timeout == 0)
+        timeout = 30;
+    rc = phone_run(&ph, timeout);
+    sodium_memzero(ph.conf.password, sizeof(ph.conf.password));
+    free(ph.script);
+    free(copy);
+    return rc;
+}

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * USSD dialogs: one hop per mobile-originated message.  A begin starts (or
+ * offers to resume) a dialog, a continue feeds the user's reply to the menu
+ * engine, an abort leaves the dialog for a redial; each screen goes back to
+ * the partner as deliver_sm, submit_sm or data_sm per its profile.  Dialog
+ * state is written to the store inside the group transaction, which the
+ * daemon commits at the end of the event-loop pass, before the screen is
+ * written to the socket (see kpassd.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/store_dialog.h"
+#include "kpass/ussd_dialog.h"
+
+/* Graphs stay loaded while this process runs, so that a dialog can finish
+   on the graph it began with after a reload (reloads are rare and graphs small). */
+#define USSD_MAX_GRAPHS 32
+
+struct ussd_svc {
+    struct store *st;
+    struct ussd_settings set;
+    struct ussd_builtins b;
+    struct menu_graph *graphs[USSD_MAX_GRAPHS]; /* [0] is the current one */
+    int ngraphs;
+    struct menu_state *state;  /* reused for every hop */
+    struct menu_screen screen; /* reused for every hop */
+    struct kp_buf blob;        /* state encoding, reused */
+    struct kp_buf loaded;      /* state read from the store, reused */
+    struct ussd_stats stats;
+    int64_t last_reap;
+};
+
+struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
+                              const struct ussd_builtins *b)
+{
+    struct ussd_svc *u = kp_calloc(1, sizeof(*u));
+
+    u->st = st;
+    u->set = *s;
+    u->b = *b;
+    u->state = menu_state_new();
+    return u;
+}
+
+void ussd_svc_free(struct ussd_svc *u)
+{
+    if (u == NULL)
+        return;
+    for (int i = 0; i < u->ngraphs; i++)
+        menu_graph_unref(u->graphs[i]);
+    menu_state_free(u->state);
+    menu_screen_free(&u->screen);
+    kp_buf_free(&u->blob);
+    kp_buf_free(&u->loaded);
+    free(u);
+}
+
+int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag)
+{
+    struct menu_options opts = {u->b.table, u->b.n, u->set.limits};
+    struct menu_graph *g;
+    int rc = menu_graph_load(u->set.menus_dir, &opts, &g, diag);
+
+    if (rc < 0)
+        return rc;
+    if (u->ngraphs && strcmp(menu_graph_version(g), menu_graph_version(u->graphs[0])) == 0) {
+        menu_graph_unref(g); /* unchanged */
+        return 0;
+    }
+    if (u->ngraphs == USSD_MAX_GRAPHS) {
+        /* Drop the oldest: dialogs still on it end with the expired text. */
+        menu_graph_unref(u->graphs[--u->ngraphs]);
+    }
+    memmove(u->graphs + 1, u->graphs, (size_t)u->ngraphs * sizeof(u->graphs[0]));
+    u->graphs[0] = g;
+    u->ngraphs++;
+    log_info("ussd: menus %s loaded: version %s, %zu screens", u->set.menus_dir,
+             menu_graph_version(g), menu_graph_screens(g));
+    return 0;
+}
+
+const char *ussd_svc_version(const struct ussd_svc *u)
+{
+    return u->ngraphs ? menu_graph_version(u->graphs[0]) : "";
+}
+
+const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u)
+{
+    return &u->stats;
+}
+
+int ussd_svc_active(struct ussd_svc *u)
+{
+    return store_dialog_count(u->st);
+}
+
+static struct menu_graph *ussd_graph(struct ussd_svc *u, const char *version)
+{
+    for (int i = 0; i < u->ngraphs; i++)
+        if (strcmp(menu_graph_version(u->graphs[i]), version) == 0)
+            return u->graphs[i];
+    return NULL;
+}
+
+/* ---- sending a screen ---- */
+
+static void ussd_mt_done(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
+{
+    struct ussd_svc *u = arg;
+
+    if (err < 0 || resp->command_status != 0 || resp->command_id == SMPP_GENERIC_NACK) {
+        u->stats.mt_failed++;
+        log_info("ussd: link %u screen not accepted: %s", smpp_link_id(l),
+                 err < 0 ? kp_strerror(err) : smpp_status_name(resp->command_status));
+    }
+}
+
+/* The PDU a screen travels in, per profile and our role on the link. */
+static uint32_t ussd_reply_command(const struct ussd_profile *p, const struct smpp_link *l)
+{
+    if (p->reply == USSD_REPLY_DATA_SM)
+        return SMPP_DATA_SM;
+    return smpp_link_role(l) == SMPP_ROLE_SMSC ? SMPP_DELIVER_SM : SMPP_SUBMIT_SM;
+}
+
+static void ussd_send_screen(struct ussd_svc *u, struct smpp_link *l,
+                             const struct ussd_profile *p, const struct ussd_mo *mo)
+{
+    struct smpp_pdu mt;
+    int rc;
+
+    rc = ussd_mt_build(mo, ussd_reply_command(p, l), u->screen.text.data, u->screen.text.len,
+                       u->screen.enc, u->screen.end, &mt);
+    if (rc < 0) {
+        log_warnx("ussd: link %u cannot build the screen: %s", smpp_link_id(l), kp_strerror(rc));
+        u->stats.mt_failed++;
+        return;
+    }
+    /* Back on the same link when it may carry it, else on another of the partner's. */
+    if (smpp_link_may_send(l, mt.command_id))
+        rc = smpp_link_send(l, &mt, ussd_mt_done, u);
+    else if (smpp_link_partner(l))
+        rc = smpp_partner_send(smpp_link_partner(l), &mt, ussd_mt_done, u);
+    else
+        rc = -KP_ERR_CLOSED;
+    if (rc < 0) {
+        u->stats.mt_failed++;
+        log_info("ussd: link %u cannot send the screen: %s", smpp_link_id(l), kp_strerror(rc));
+    }
+}
+
+/* ---- dialog state ---- */
+
+static void ussd_limits(const struct ussd_svc *u, const struct smpp_link *l,
+                        struct menu_limits *lim)
+{
+    const struct smpp_partner *p = smpp_link_partner(l);
+    const struct smpp_partner_conf *c = p ? smpp_partner_conf(p) : NULL;
+
+    *lim = u->set.limits;
+    if (c && c->gsm7_limit)
+        lim->gsm7 = c->gsm7_limit;
+    if (c && c->ucs2_limit)
+        lim->ucs2 = c->ucs2_limit;
+}
+
+/* Write the dialog after a hop: deleted once ended, else stored. */
+static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t partner_id,
+                     const struct ussd_mo *mo, int64_t started_at, int64_t now)
+{
+    struct store_dialog d;
+    const char *screen;
+
+    if (store_batch(u->st) < 0)
+        return -KP_ERR_DB;
+    if (u->screen.lang_changed)
+        store_lang_set(u->st, mo->msisdn, menu_lang_name(u->screen.lang), now);
+    if (u->screen.end) {
+        u->stats.ended++;
+        return store_dialog_delete(u->st, partner_id, mo->key);
+    }
+    memset(&d, 0, sizeof(d));
+    d.partner_id = partner_id;
+    memcpy(d.key, mo->key, sizeof(d.key));
+    memcpy(d.msisdn, mo->msisdn, sizeof(d.msisdn));
+    snprintf(d.version, sizeof(d.version), "%s", menu_graph_version(g));
+    screen = menu_state_screen(u->state, g);
+    snprintf(d.screen, sizeof(d.screen), "%s", screen ? screen : "");
+    snprintf(d.lang, sizeof(d.lang), "%s", menu_lang_name(menu_state_lang(u->state)));
+    d.resumable = menu_state_resumable(u->state);
+    d.started_at = started_at;
+    d.updated_at = now;
+    kp_buf_reset(&u->blob);
+    menu_state_encode(u->state, &u->blob);
+    d.state = (const uint8_t *)u->blob.data;
+    d.state_len = u->blob.len;
+    return store_dialog_put(u->st, &d);
+}
+
+static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn)
+{
+    char lang[4];
+    int l;
+
+    if (store_lang_get(u->st, msisdn, lang) == 0 && (l = menu_lang_parse(lang)) >= 0)
+        return (enum menu_lang)l;
+    return MENU_LANG_EN;
+}
+
+static int ussd_system(struct ussd_svc *u, const struct menu_limits *lim, enum menu_lang lang,
+                       enum menu_sys_screen which)
+{
+    if (u->ngraphs == 0)
+        return -KP_ERR_STATE;
+    return menu_render_system(u->graphs[0], lang, which, lim, &u->screen);
+}
+
+/* ---- the hop ---- */
+
+static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
+                      const struct ussd_mo *mo, int64_t now, struct menu_graph **gp,
+                      int64_t *started)
+{
+    const char *steps = menu_dial_steps(mo->text, u->set.service_code);
+    struct menu_graph *g = u->graphs[0];
+    enum menu_lang lang = ussd_lang_of(u, mo->msisdn);
+    struct store_dialog old;
+
+    *gp = g;
+    *started = now;
+    /* A plain redial soon after a dialog was cut off may continue it
+       (unless the user dialled a shortcut: that says where they want to go). */
+    if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) &&
+        u->set.resume_window_s &&
+        store_dialog_latest(u->st, partner_id, mo->msisdn, now - u->set.resume_window_s, &old,
+                            &u->loaded) == 0 &&
+        (g = ussd_graph(u, old.version)) != NULL &&
+        menu_state_decode(u->state, old.state, old.state_len) == 0 &&
+        menu_state_resumable(u->state) && menu_resume(g, env, u->state, &u->screen) == 0) {
+        *gp = g;
+        store_batch(u->st);
+        store_dialog_delete(u->st, partner_id, old.key);
+        u->stats.resumed++;
+        log_debug("ussd: %s resumes a dialog at %s", mo->key, old.screen);
+        return 0;
+    }
+    g = u->graphs[0];
+    *gp = g;
+    /* Someone else's session key reused by the gateway: that dialog is over. */
+    store_batch(u->st);
+    store_dialog_delete(u->st, partner_id, mo->key);
+    u->stats.started++;
+    return menu_begin(g, env, u->state, lang, steps, &u->screen);
+}
+
+static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
+                         const struct ussd_mo *mo, int64_t now, struct menu_graph **gp,
+                         int64_t *started)
+{
+    struct store_dialog d;
+    struct menu_graph *g;
+    int rc = store_dialog_get(u->st, partner_id, mo->key, &d, &u->loaded);
+
+    if (rc < 0)
+        return rc; /* -KP_ERR_NOTFOUND: an unknown session */
+    *started = d.started_at;
+    g = ussd_graph(u, d.version);
+    if (g == NULL || now > d.updated_at + u->set.screen_timeout_s ||
+        now > d.started_at + u->set.dialog_timeout_s) {
+        /* Too late to continue; the dialog stays for a redial (resume). */
+        return -KP_ERR_EXPIRED;
+    }
+    *gp = g;
+    if (menu_state_decode(u->state, d.state, d.state_len) < 0)
+        return -KP_ERR_STATE;
+    /* Undecodable text is no choice at all: the screen is shown again. */
+    return menu_input(g, env, u->state, mo->bad_text ? "" : mo->text,
+                      mo->bad_text ? 0 : mo->text_len, &u->screen);
+}
+
+uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
+                          int64_t now)
+{
+    const struct smpp_partner *sp = smpp_link_partner(l);
+    const struct smpp_partner_conf *pc = sp ? smpp_partner_conf(sp) : NULL;
+    struct ussd_profile prof;
+    const struct ussd_profile *pp;
+    struct ussd_mo mo;
+    struct menu_env env;
+    struct menu_graph *g = NULL;
+    int64_t started = now;
+    uint32_t status = SMPP_ESME_ROK;
+    char masked[17];
+    int rc;
+
+    if (pc == NULL || u->ngraphs == 0)
+        return SMPP_ESME_RSYSERR;
+    pp = ussd_profile_find(pc->profile);
+    if (pp == NULL)
+        pp = ussd_profile_find("its-session");
+    prof = *pp;
+    if (u->set.nabort) {
+        memcpy(prof.abort_ops, u->set.abort_ops, sizeof(prof.abort_ops));
+        prof.nabort = u->set.nabort;
+    }
+    if (ussd_mo_parse(&prof, req, &mo, &status) < 0) {
+        log_info("ussd: link %u refused a message: %s", smpp_link_id(l), smpp_status_name(status));
+        return status;
+    }
+    msisdn_mask(mo.msisdn, masked);
+    u->stats.hops++;
+    memset(&env, 0, sizeof(env));
+    env.ctx = u->b.ctx;
+    env.call = u->b.call;
+    env.msisdn = mo.msisdn;
+    ussd_limits(u, l, &env.limits);
+
+    switch (mo.kind) {
+    case USSD_BEGIN:
+        rc = ussd_begin(u, &env, pc->id, &mo, now, &g, &started);
+        break;
+    case USSD_CONTINUE:
+        rc = ussd_continue(u, &env, pc->id, &mo, now, &g, &started);
+        break;
+    case USSD_ABORT:
+        /* Released by the user or the network: kept for a redial. */
+        u->stats.aborted++;
+        log_debug("ussd: %s released (op %u)", masked, mo.op);
+        return SMPP_ESME_ROK;
+    default:
+        return SMPP_ESME_ROK; /* a notification's confirmation: nothing to do */
+    }
+    if (rc < 0) {
+        /* Unknown or expired session, a damaged state, a graph gone: say so and end. */
+        enum menu_lang lang = ussd_lang_of(u, mo.msisdn);
+        if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED)
+            u->stats.expired++;
+        log_info("ussd: %s %s: %s", masked, mo.kind == USSD_BEGIN ? "begin" : "reply",
+                 kp_strerror(rc));
+        if (ussd_system(u, &env.limits, lang,
+                        rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED ? MENU_SYS_EXPIRED
+                                                                        : MENU_SYS_ERROR) < 0)
+            return SMPP_ESME_RSYSERR;
+        u->screen.end = 1;
+        ussd_send_screen(u, l, &prof, &mo);
+        return SMPP_ESME_ROK;
+    }
+    if (ussd_save(u, g, pc->id, &mo, started, now) < 0) {
+        /* Not stored: the user must not see a screen we could not remember. */
+        log_warnx("ussd: %s dialog not stored", masked);
+        return SMPP_ESME_RSYSERR;
+    }
+    ussd_send_screen(u, l, &prof, &mo);
+    return SMPP_ESME_ROK;
+}
+
+void ussd_svc_tick(struct ussd_svc *u, int64_t now)
+{
+    unsigned keep = u->set.resume_window_s;
+    int n;
+
+    if (now == u->last_reap)
+        return;
+    u->last_reap = now;
+    if (u->set.screen_timeout_s > keep)
+        keep = u->set.screen_timeout_s;
+    store_batch(u->st);
+    n = store_dialog_reap(u->st, now - keep);
+    if (n > 0) {
+        u->stats.expired += (uint64_t)n;
+        log_debug("ussd: %d dialogs expired", n);
+    }
+}
+
+void ussd_settings_from_config(struct ussd_settings *s, const struct kp_config *c)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->menus_dir, sizeof(s->menus_dir), "%s", c->menus_dir);
+    snprintf(s->service_code, sizeof(s->service_code), "%s", c->service_code);
+    s->screen_timeout_s = c->screen_timeout_ms / 1000;
+    s->dialog_timeout_s = c->dialog_timeout_ms / 1000;
+    s->resume_window_s = c->resume_window_ms / 1000;
+    s->limits.gsm7 = c->gsm7_limit;
+    s->limits.ucs2 = c->ucs2_limit;
+    memcpy(s->abort_ops, c->abort_op, sizeof(s->abort_ops));
+    s->nabort = c->nabort;
+}
