@@ -136,31 +136,31 @@ END_TEST
 
 START_TEST(test_bucket)
 {
-    struct smpp_bucket b;
+    struct kp_bucket b;
     int ok = 0;
 
     /* 10/s with a burst of 5: five at once, then one per 100 ms. */
-    smpp_bucket_init(&b, 10, 5, 1000);
+    kp_bucket_init(&b, 10, 5, 1000);
     for (int i = 0; i < 8; i++)
-        ok += smpp_bucket_take(&b, 1000);
+        ok += kp_bucket_take(&b, 1000);
     ck_assert_int_eq(ok, 5);
-    ck_assert_int_eq(smpp_bucket_take(&b, 1099), 0);
-    ck_assert_int_eq(smpp_bucket_take(&b, 1100), 1);
-    ck_assert_int_eq(smpp_bucket_take(&b, 1100), 0);
+    ck_assert_int_eq(kp_bucket_take(&b, 1099), 0);
+    ck_assert_int_eq(kp_bucket_take(&b, 1100), 1);
+    ck_assert_int_eq(kp_bucket_take(&b, 1100), 0);
     /* A long pause refills only up to the burst. */
     ok = 0;
     for (int i = 0; i < 20; i++)
-        ok += smpp_bucket_take(&b, 60000);
+        ok += kp_bucket_take(&b, 60000);
     ck_assert_int_eq(ok, 5);
     /* Burst 0 means burst = rate; rate 0 means unlimited. */
-    smpp_bucket_init(&b, 3, 0, 0);
+    kp_bucket_init(&b, 3, 0, 0);
     ok = 0;
     for (int i = 0; i < 10; i++)
-        ok += smpp_bucket_take(&b, 0);
+        ok += kp_bucket_take(&b, 0);
     ck_assert_int_eq(ok, 3);
-    smpp_bucket_init(&b, 0, 0, 0);
+    kp_bucket_init(&b, 0, 0, 0);
     for (int i = 0; i < 1000; i++)
-        ck_assert_int_eq(smpp_bucket_take(&b, 0), 1);
+        ck_assert_int_eq(kp_bucket_take(&b, 0), 1);
 }
 END_TEST
 

@@ -50,6 +50,16 @@ struct kp_config {
     char *abort_ops; /* "0x81, 0x82": checked into abort_op[] */
     uint8_t abort_op[8];
     unsigned nabort;
+
+    /* [sms] */
+    char *sms_source;
+    unsigned sms_source_ton;
+    unsigned sms_max_attempts;
+    unsigned sms_backoff_min_ms;
+    unsigned sms_backoff_max_ms;
+    int sms_long; /* 0 udh, 1 payload */
+    unsigned sms_max_inflight;
+    unsigned sms_validity_ms;
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

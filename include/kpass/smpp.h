@@ -160,6 +160,8 @@ void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms);
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
 /* The partner with this id if it has any link, else NULL. */
 struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id);
+/* Up to max partners known to the hub (bound now or client mode); the count. */
+size_t smpp_hub_partners(struct smpp_hub *h, struct smpp_partner **out, size_t max);
 
 /*
  * Send a request (submit_sm, deliver_sm, data_sm, ...) on a link of partner p

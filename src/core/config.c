@@ -26,6 +26,7 @@
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const log_targets[] = {"stderr", "syslog", NULL};
+static const char *const sms_longs[] = {"udh", "payload", NULL};
 
 static const struct conf_key config_keys[] = {
     {"daemon", "database", CONF_STRING, OFF(database), 0, 0, NULL, 0},
@@ -55,6 +56,15 @@ static const struct conf_key config_keys[] = {
     {"ussd", "gsm7_limit", CONF_UINT, OFF(gsm7_limit), 40, 254, NULL, 0},
     {"ussd", "ucs2_limit", CONF_UINT, OFF(ucs2_limit), 20, 127, NULL, 0},
     {"ussd", "abort_ops", CONF_STRING, OFF(abort_ops), 0, 0, NULL, 0},
+
+    {"sms", "source", CONF_STRING, OFF(sms_source), 0, 0, NULL, 0},
+    {"sms", "source_ton", CONF_UINT, OFF(sms_source_ton), 0, 6, NULL, 0},
+    {"sms", "max_attempts", CONF_UINT, OFF(sms_max_attempts), 1, 1000, NULL, 0},
+    {"sms", "retry_min", CONF_DURATION, OFF(sms_backoff_min_ms), 1000, MS_DAY, NULL, 0},
+    {"sms", "retry_max", CONF_DURATION, OFF(sms_backoff_max_ms), 1000, MS_DAY, NULL, 0},
+    {"sms", "long_messages", CONF_CHOICE, OFF(sms_long), 0, 0, sms_longs, 0},
+    {"sms", "max_inflight", CONF_UINT, OFF(sms_max_inflight), 1, 100000, NULL, 0},
+    {"sms", "validity", CONF_DURATION, OFF(sms_validity_ms), 60000, 7u * MS_DAY, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -85,6 +95,14 @@ void kp_config_init(struct kp_config *c)
     c->abort_ops = kp_strdup("0x81");
     c->abort_op[0] = 0x81;
     c->nabort = 1;
+    c->sms_source = kp_strdup("KPASS");
+    c->sms_source_ton = 5;
+    c->sms_max_attempts = 10;
+    c->sms_backoff_min_ms = 2000;
+    c->sms_backoff_max_ms = 300000;
+    c->sms_long = 0;
+    c->sms_max_inflight = 1024;
+    c->sms_validity_ms = 24u * 3600u * 1000u;
 }
 
 void kp_config_free(struct kp_config *c)
@@ -96,6 +114,7 @@ void kp_config_free(struct kp_config *c)
     free(c->menus_dir);
     free(c->service_code);
     free(c->abort_ops);
+    free(c->sms_source);
     memset(c, 0, sizeof(*c));
 }
 
@@ -164,6 +183,18 @@ static void kp_config_check(struct kp_config *c, const char *file, const unsigne
     if (kp_config_service_code_ok(c->service_code) < 0) {
         kp_buf_printf(err, "%s:%u: service_code: '%s' is not a USSD code such as *789#\n", file,
                       kp_config_line(lines, "service_code"), c->service_code);
+        *bad = 1;
+    }
+    if (strlen(c->sms_source) > 20 ||
+        (c->sms_source_ton == 5 && strlen(c->sms_source) > 11)) {
+        kp_buf_printf(err, "%s:%u: source: at most 11 characters alphanumeric (TON 5), 20 digits "
+                           "otherwise\n",
+                      file, kp_config_line(lines, "source"));
+        *bad = 1;
+    }
+    if (c->sms_backoff_min_ms > c->sms_backoff_max_ms) {
+        kp_buf_printf(err, "%s:%u: retry_min is larger than retry_max\n", file,
+                      kp_config_line(lines, "retry_min"));
         *bad = 1;
     }
     if (kp_config_abort_ops(c) < 0) {

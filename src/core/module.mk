@@ -1,5 +1,6 @@
 # core: logging, configuration, allocation, buffers, time, addresses
 SRCS += src/core/addr.c
+SRCS += src/core/bucket.c
 SRCS += src/core/buf.c
 SRCS += src/core/clock.c
 SRCS += src/core/conf.c

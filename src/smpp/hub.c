@@ -151,6 +151,20 @@ struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id)
     return NULL;
 }
 
+size_t smpp_hub_partners(struct smpp_hub *h, struct smpp_partner **out, size_t max)
+{
+    struct smpp_partner *p;
+    size_t n = 0;
+
+    TAILQ_FOREACH(p, &h->partners, entry) {
+        if (n == max)
+            break;
+        if (p->nlinks)
+            out[n++] = p;
+    }
+    return n;
+}
+
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c)
 {
     struct smpp_partner *p = smpp_hub_partner(h, c->id);
@@ -160,9 +174,9 @@ struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_
         p->hub = h;
         TAILQ_INIT(&p->links);
         TAILQ_INSERT_TAIL(&h->partners, p, entry);
-        smpp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
+        kp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
     } else if (p->conf.throughput != c->throughput || p->conf.burst != c->burst) {
-        smpp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
+        kp_bucket_init(&p->bucket, c->throughput, c->burst, h->now_ms);
     }
     if (strcmp(p->conf.pwhash, c->pwhash) != 0)
         p->auth_tag_valid = 0;

@@ -314,7 +314,7 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
     struct smpp_pdu resp;
     uint32_t status;
 
-    if (l->partner && !smpp_bucket_take(&l->partner->bucket, h->now_ms)) {
+    if (l->partner && !kp_bucket_take(&l->partner->bucket, h->now_ms)) {
         h->stats.throttled++;
         smpp_link_refuse(l, req->command_id, SMPP_ESME_RTHROTTLED, req->sequence_number);
         return;

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "kpass/bucket.h"
 #include "kpass/smpp.h"
 #include "kpass/smpp_pdu.h"
 
@@ -20,18 +21,6 @@ struct evconnlistener;
 struct evdns_base;
 struct smpp_auth;
 struct smpp_auth_job;
-
-/* Token bucket for a partner's throughput (pure; time passed in). */
-struct smpp_bucket {
-    uint64_t last_ms;
-    uint64_t milli_tokens; /* tokens x 1000 */
-    unsigned rate;         /* tokens per second; 0 = unlimited */
-    unsigned burst;        /* depth in tokens */
-};
-
-void smpp_bucket_init(struct smpp_bucket *b, unsigned rate, unsigned burst, uint64_t now_ms);
-/* Take one token: 1 when allowed, 0 when the caller must be throttled. */
-int smpp_bucket_take(struct smpp_bucket *b, uint64_t now_ms);
 
 /* Failed binds per source address per minute (pure; time passed in). */
 #define SMPP_FAILMAP_SIZE 1024
@@ -114,7 +103,7 @@ struct smpp_partner {
     struct smpp_partner_conf conf;
     TAILQ_HEAD(, smpp_link) links; /* bound links */
     unsigned nlinks;
-    struct smpp_bucket bucket;
+    struct kp_bucket bucket;
     uint8_t auth_tag[32]; /* keyed hash of the last password verified (server mode) */
     int auth_tag_valid;
     struct smpp_client_slot *slots; /* client mode */

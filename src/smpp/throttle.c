@@ -1,41 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Rate limits: the token bucket behind each partner's throughput limit
- * (requests beyond it are answered ESME_RTHROTTLED, SMPP 3.4 §5.1.3), and
- * the failed-bind counter per source address (binds from an address that
+ * The failed-bind counter per source address: binds from an address that
  * failed too often in the last minute are refused without a password
- * check).  Pure: the caller passes the time.
+ * check.  Pure: the caller passes the time.
  */
 #include <netinet/in.h>
 #include <string.h>
 
 #include "smpp_internal.h"
-
-void smpp_bucket_init(struct smpp_bucket *b, unsigned rate, unsigned burst, uint64_t now_ms)
-{
-    b->rate = rate;
-    b->burst = burst ? burst : rate;
-    b->last_ms = now_ms;
-    b->milli_tokens = (uint64_t)b->burst * 1000u; /* start full: a burst is allowed */
-}
-
-int smpp_bucket_take(struct smpp_bucket *b, uint64_t now_ms)
-{
-    uint64_t cap = (uint64_t)b->burst * 1000u;
-
-    if (b->rate == 0)
-        return 1;
-    if (now_ms > b->last_ms) {
-        /* rate tokens per 1000 ms = rate milli-tokens per ms */
-        uint64_t add = (now_ms - b->last_ms) * b->rate;
-        b->milli_tokens = b->milli_tokens + add > cap ? cap : b->milli_tokens + add;
-        b->last_ms = now_ms;
-    }
-    if (b->milli_tokens < 1000u)
-        return 0;
-    b->milli_tokens -= 1000u;
-    return 1;
-}
 
 static void failmap_key(const struct sockaddr *sa, uint8_t addr[16], uint8_t *family)
 {

@@ -1,2 +1,3 @@
 # sms: text splitting, delivery receipts, the outbox state machine and dispatcher
 SRCS += src/sms/sms.c
+SRCS += src/sms/outbox.c

@@ -2,4 +2,5 @@
 SRCS += src/store/dialog.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c
+SRCS += src/store/sms.c
 SRCS += src/store/store.c

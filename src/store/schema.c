@@ -59,6 +59,34 @@ static const struct store_migration migrations[] = {
      "  CHECK (gsm7_limit BETWEEN 40 AND 254);"
      "ALTER TABLE partner ADD COLUMN ucs2_limit INTEGER NOT NULL DEFAULT 80"
      "  CHECK (ucs2_limit BETWEEN 20 AND 127);"},
+    /* 6: one-time codes */
+    {7, /* the SMS outbox */
+     "CREATE TABLE sms_outbox ("
+     "  id INTEGER PRIMARY KEY,"
+     "  msisdn TEXT NOT NULL,"
+     "  body TEXT,"                       /* NULL once scrubbed */
+     "  is_code INTEGER NOT NULL DEFAULT 0 CHECK (is_code IN (0, 1)),"
+     "  subject TEXT,"                    /* the citizen's CNIC index, for the audit log */
+     "  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'delivered',"
+     "    'undeliverable', 'expired', 'failed')),"
+     "  partner_id INTEGER REFERENCES partner(id) ON DELETE SET NULL,"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_attempt_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  message_id TEXT,"
+     "  parts INTEGER NOT NULL DEFAULT 0,"
+     "  last_status INTEGER NOT NULL DEFAULT 0,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL);"
+     "CREATE INDEX sms_due ON sms_outbox (state, next_attempt_at);"
+     "CREATE INDEX sms_scrub ON sms_outbox (is_code, expires_at) WHERE body IS NOT NULL;"
+     "CREATE TABLE sms_part ("
+     "  sms_id INTEGER NOT NULL REFERENCES sms_outbox(id) ON DELETE CASCADE,"
+     "  part INTEGER NOT NULL,"
+     "  partner_id INTEGER NOT NULL,"
+     "  message_id TEXT NOT NULL,"
+     "  PRIMARY KEY (sms_id, part));"
+     "CREATE INDEX sms_part_by_id ON sms_part (partner_id, message_id);"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SMS dispatcher in the daemon: sends queued messages over bound links
+ * of partners that carry SMS (deliver_sm to an ESME bound to us, submit_sm
+ * to an SMSC we bound to), within each link's window and each partner's
+ * throughput; retries temporary failures with capped backoff; turns
+ * delivery receipts into final states; expires and scrubs.
+ */
+#ifndef KPASS_SMS_OUTBOX_H
+#define KPASS_SMS_OUTBOX_H
+
+#include <stdint.h>
+
+#include "kpass/sms.h"
+#include "kpass/smpp.h"
+#include "kpass/store.h"
+
+struct kp_config;
+struct sms_outbox;
+
+struct sms_settings {
+    char source[21];        /* our sender address, e.g. "KPASS" or "8500" */
+    uint8_t source_ton;     /* 5 alphanumeric, 3 network-specific (short code), 1 international */
+    uint8_t source_npi;
+    struct sms_rules rules;
+    enum sms_long long_mode;
+    unsigned max_inflight;  /* messages in flight at once, over all partners */
+    unsigned validity_s;    /* default validity of informational messages */
+};
+
+struct sms_stats {
+    uint64_t sent;       /* accepted by a partner */
+    uint64_t delivered;
+    uint64_t failed;
+    uint64_t expired;
+    uint64_t retried;
+    uint64_t receipts;
+    uint64_t recovered;  /* found in flight at start: possibly sent twice */
+};
+
+/* Events the audit log wants: code messages sent and delivered. */
+typedef void (*sms_audit_cb)(void *arg, const char *event, const char *subject_hex,
+                             int64_t sms_id);
+
+void sms_settings_from_config(struct sms_settings *s, const struct kp_config *c);
+
+struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
+                                  const struct sms_settings *s);
+void sms_outbox_free(struct sms_outbox *ob);
+void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg);
+
+/* At start: put messages left in flight by a crash back in the queue (logged). */
+int sms_outbox_recover(struct sms_outbox *ob, int64_t now);
+/* New messages were queued: dispatch without waiting for the next tick. */
+void sms_outbox_kick(struct sms_outbox *ob);
+/* Dispatch what is due, expire and scrub (from the housekeeping tick). */
+void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms);
+/* A delivery receipt arrived on l; returns the status to answer it with. */
+uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
+                            const struct sms_receipt *r, int64_t now);
+/* Messages handed to links and not answered yet. */
+unsigned sms_outbox_inflight(const struct sms_outbox *ob);
+const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SMS outbox in the store.  A message is committed here before anyone
+ * is told it was sent; the dispatcher (src/sms/outbox.c) moves it through
+ * the states of sms.h.  The text of a code message is scrubbed (set to
+ * NULL) once it reaches a final state or its validity passes.
+ */
+#ifndef KPASS_STORE_SMS_H
+#define KPASS_STORE_SMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/sms.h"
+#include "kpass/store.h"
+
+#define STORE_SMS_BODY_MAX 1200
+
+struct store_sms {
+    int64_t id;
+    char msisdn[17];
+    char body[STORE_SMS_BODY_MAX]; /* "" once scrubbed */
+    int scrubbed;
+    int is_code;        /* a one-time code message: scrub after a final state */
+    char subject[65];   /* CNIC index hex, or "" */
+    enum sms_state state;
+    int64_t partner_id; /* 0: not sent yet */
+    unsigned attempts;
+    int64_t next_attempt_at;
+    int64_t expires_at;
+    char message_id[65]; /* of the first part */
+    unsigned parts;
+    uint32_t last_status;
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+/* Queue a message (inside the caller's transaction when it has one).
+   subject: the citizen's CNIC index (hex) for the audit log, or NULL. */
+int store_sms_queue(struct store *st, const char *msisdn, const char *body, int is_code,
+                    const char *subject, int64_t expires_at, int64_t now, int64_t *id);
+/* Up to max queued messages due at now, oldest first.  Count or -KP_ERR_DB. */
+int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max);
+/* Move a message to state with its attempt bookkeeping. */
+int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
+                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
+                     int64_t now);
+/* Record the message_id of one part (for receipts). */
+int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
+                   const char *message_id);
+/* The message a receipt names: 0 with *id and *state, or -KP_ERR_NOTFOUND. */
+int store_sms_by_message_id(struct store *st, int64_t partner_id, const char *message_id,
+                            struct store_sms *out);
+/* Queued messages whose validity passed become EXPIRED; returns how many. */
+int store_sms_expire(struct store *st, int64_t now);
+/* Scrub code texts of final or expired messages; returns how many. */
+int store_sms_scrub(struct store *st, int64_t now);
+/* At start: messages left SENDING by a crash go back to QUEUED; returns how many. */
+int store_sms_recover(struct store *st, int64_t now);
+int store_sms_get(struct store *st, int64_t id, struct store_sms *out);
+/* The newest messages (state < 0: any), for operators.  Count or -KP_ERR_DB. */
+int store_sms_list(struct store *st, int state, struct store_sms *out, int max);
+/* Messages per state into counts[SMS_STATE_MAX]. */
+int store_sms_counts(struct store *st, uint64_t counts[SMS_STATE_MAX]);
+
+#endif

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SMS dispatcher (see sms_outbox.h).  A message is marked SENDING in
+ * the group transaction before its PDUs are queued on a link; the daemon
+ * commits that transaction at the end of the event-loop pass, before the
+ * PDUs reach the socket, so a crash can only leave messages SENDING that
+ * may or may not have gone out: sms_outbox_recover() re-queues and counts
+ * them (the only possible duplicates).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/bucket.h"
+#include "kpass/clock.h"
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/store_sms.h"
+
+#define OB_MAX_PARTNERS 64
+#define OB_BATCH        512
+
+struct ob_pacer {
+    int64_t partner_id;
+    struct kp_bucket bucket;
+};
+
+struct sms_outbox {
+    struct store *st;
+    struct smpp_hub *hub;
+    struct sms_settings set;
+    struct sms_stats stats;
+    struct ob_pacer pacers[OB_MAX_PARTNERS];
+    unsigned npacers;
+    unsigned inflight;
+    int pending;      /* more may be due: dispatch again when room appears */
+    uint8_t ref;      /* concatenation reference */
+    unsigned rr;      /* round robin over partners */
+    int64_t last_housekeeping;
+    sms_audit_cb audit;
+    void *audit_arg;
+    struct store_sms due[OB_BATCH];
+};
+
+/* One message in flight: its parts and what came back. */
+struct ob_flight {
+    struct sms_outbox *ob;
+    int64_t id;
+    int64_t partner_id;
+    int is_code;
+    char subject[65];
+    unsigned attempts;
+    unsigned parts, answered, accepted, temp, perm;
+    uint32_t status;
+};
+
+struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
+                                  const struct sms_settings *s)
+{
+    struct sms_outbox *ob = kp_calloc(1, sizeof(*ob));
+
+    ob->st = st;
+    ob->hub = hub;
+    ob->set = *s;
+    if (ob->set.max_inflight == 0)
+        ob->set.max_inflight = 1024;
+    ob->pending = 1;
+    return ob;
+}
+
+void sms_outbox_free(struct sms_outbox *ob)
+{
+    free(ob);
+}
+
+void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg)
+{
+    ob->audit = cb;
+    ob->audit_arg = arg;
+}
+
+unsigned sms_outbox_inflight(const struct sms_outbox *ob)
+{
+    return ob->inflight;
+}
+
+const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob)
+{
+    return &ob->stats;
+}
+
+void sms_outbox_kick(struct sms_outbox *ob)
+{
+    ob->pending = 1;
+}
+
+int sms_outbox_recover(struct sms_outbox *ob, int64_t now)
+{
+    int n = store_sms_recover(ob->st, now);
+
+    if (n > 0) {
+        ob->stats.recovered += (uint64_t)n;
+        log_warnx("sms: %d message(s) were in flight when kpassd stopped; they are queued again "
+                  "and may reach their recipients twice",
+                  n);
+    }
+    return n;
+}
+
+static struct kp_bucket *ob_pacer(struct sms_outbox *ob, const struct smpp_partner_conf *c,
+                                  uint64_t now_ms)
+{
+    for (unsigned i = 0; i < ob->npacers; i++)
+        if (ob->pacers[i].partner_id == c->id)
+            return &ob->pacers[i].bucket;
+    if (ob->npacers == OB_MAX_PARTNERS)
+        return NULL;
+    struct ob_pacer *p = &ob->pacers[ob->npacers++];
+    p->partner_id = c->id;
+    kp_bucket_init(&p->bucket, c->throughput, c->burst, now_ms);
+    return &p->bucket;
+}
+
+/* The PDU an SMS travels in to this partner (SMPP 3.4 §4.4, §4.6). */
+static uint32_t ob_command(const struct smpp_partner_conf *c)
+{
+    return c->mode == SMPP_PARTNER_CLIENT ? SMPP_SUBMIT_SM : SMPP_DELIVER_SM;
+}
+
+static void ob_finish(struct ob_flight *f)
+{
+    struct sms_outbox *ob = f->ob;
+    enum sms_event ev = f->perm ? SMS_EV_PERMFAIL : f->temp ? SMS_EV_TEMPFAIL : SMS_EV_ACCEPTED;
+    int64_t now = kp_time_s();
+    unsigned retry = 0;
+    enum sms_state to = sms_next(SMS_SENDING, ev, 0, f->attempts, &ob->set.rules, &retry);
+
+    store_batch(ob->st);
+    store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status, now);
+    switch (to) {
+    case SMS_SENT:
+        ob->stats.sent++;
+        if (f->is_code && ob->audit)
+            ob->audit(ob->audit_arg, "code.sent", f->subject, f->id);
+        break;
+    case SMS_QUEUED:
+        ob->stats.retried++;
+        ob->pending = 1;
+        log_debug("sms: %lld retry in %u s (%s)", (long long)f->id, retry,
+                  smpp_status_name(f->status));
+        break;
+    default:
+        ob->stats.failed++;
+        log_info("sms: %lld failed: %s", (long long)f->id, smpp_status_name(f->status));
+        if (f->is_code && ob->audit)
+            ob->audit(ob->audit_arg, "code.undelivered", f->subject, f->id);
+        break;
+    }
+    ob->inflight--;
+    free(f);
+}
+
+static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
+{
+    struct ob_flight *f = arg;
+
+    (void)l;
+    f->answered++;
+    if (err < 0) {
+        f->temp++; /* no response in time, or the link was lost */
+        f->status = SMPP_ESME_RSYSERR;
+    } else if (resp->command_status == 0 && resp->command_id != SMPP_GENERIC_NACK) {
+        f->accepted++;
+        if (resp->message_id[0]) {
+            store_batch(f->ob->st);
+            store_sms_part(f->ob->st, f->id, f->accepted, f->partner_id, resp->message_id);
+        }
+    } else {
+        f->status = resp->command_status;
+        if (sms_status_temporary(resp->command_status))
+            f->temp++;
+        else
+            f->perm++;
+    }
+    if (f->answered == f->parts)
+        ob_finish(f);
+}
+
+/* Fill one PDU of a message part. */
+static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf *c,
+                     const char *dest, const struct sms_parts *parts, unsigned i,
+                     unsigned validity_s, struct smpp_pdu *p)
+{
+    uint8_t ton, npi;
+
+    smpp_pdu_init(p, ob_command(c), 0);
+    memcpy(p->sm.source_addr, ob->set.source, sizeof(ob->set.source));
+    p->sm.source_addr_ton = ob->set.source_ton;
+    p->sm.source_addr_npi = ob->set.source_npi;
+    msisdn_to_smpp(dest, &ton, &npi, p->sm.destination_addr);
+    p->sm.dest_addr_ton = ton;
+    p->sm.dest_addr_npi = npi;
+    p->sm.data_coding = (uint8_t)parts->enc;
+    if (parts->udh)
+        p->sm.esm_class |= 0x40; /* UDHI, SMPP 3.4 §5.2.12 */
+    if (p->command_id == SMPP_SUBMIT_SM) {
+        p->sm.registered_delivery = 1; /* a receipt for the final outcome, §5.2.17 */
+        /* Relative validity "YYMMDDhhmmss000R", SMPP 3.4 §7.1.1.2 */
+        unsigned h = validity_s / 3600, m = validity_s / 60 % 60, sec = validity_s % 60;
+        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period), "000000%02u%02u%02u000R",
+                 h > 99 ? 99 : h, m, sec);
+    }
+    if (parts->len[i] > 254) {
+        p->tlv.present |= SMPP_TLV_MESSAGE_PAYLOAD;
+        p->tlv.payload_len = parts->len[i];
+        memcpy(p->tlv.message_payload, parts->data[i], parts->len[i]);
+    } else {
+        p->sm.sm_length = (uint8_t)parts->len[i];
+        memcpy(p->sm.short_message, parts->data[i], parts->len[i]);
+    }
+}
+
+/* Hand one message to partner p; 0, or < 0 when nothing was sent. */
+static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct store_sms *m,
+                   int64_t now)
+{
+    const struct smpp_partner_conf *c = smpp_partner_conf(p);
+    struct sms_parts *parts = kp_malloc(sizeof(*parts));
+    struct ob_flight *f;
+    int rc;
+
+    rc = sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts);
+    if (rc < 0) {
+        store_sms_update(ob->st, m->id, SMS_FAILED, m->attempts, now, 0, SMPP_ESME_RINVMSGLEN,
+                         now);
+        ob->stats.failed++;
+        free(parts);
+        return 0; /* handled: it can never be sent */
+    }
+    f = kp_calloc(1, sizeof(*f));
+    f->ob = ob;
+    f->id = m->id;
+    f->partner_id = c->id;
+    f->is_code = m->is_code;
+    memcpy(f->subject, m->subject, sizeof(f->subject));
+    f->attempts = m->attempts + 1;
+    f->parts = parts->n;
+    store_sms_update(ob->st, m->id, SMS_SENDING, f->attempts, now, c->id, 0, now);
+    ob->inflight++;
+    unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
+    for (unsigned i = 0; i < parts->n; i++) {
+        struct smpp_pdu pdu;
+        ob_build(ob, c, m->msisdn, parts, i, validity, &pdu);
+        if (smpp_partner_send(p, &pdu, ob_part_done, f) < 0) {
+            /* No link took it: the parts not sent count as temporary failures;
+               the ones already sent finish the flight when they are answered. */
+            unsigned left = parts->n - i;
+            f->temp += left;
+            f->answered += left;
+            f->status = SMPP_ESME_RMSGQFUL;
+            if (f->answered == f->parts)
+                ob_finish(f);
+            break;
+        }
+    }
+    free(parts);
+    return 0;
+}
+
+/* Partners that carry SMS and can take one now. */
+static int ob_usable(struct sms_outbox *ob, struct smpp_partner *p, uint64_t now_ms)
+{
+    const struct smpp_partner_conf *c = smpp_partner_conf(p);
+    struct kp_bucket *b;
+
+    (void)ob;
+    if (!c->carries_sms || !c->enabled || smpp_partner_room(p) == 0)
+        return 0;
+    b = ob_pacer(ob, c, now_ms);
+    return b == NULL || kp_bucket_take(b, now_ms);
+}
+
+static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
+{
+    struct smpp_partner *parts[OB_MAX_PARTNERS];
+    size_t np = smpp_hub_partners(ob->hub, parts, OB_MAX_PARTNERS);
+    int64_t now = kp_time_s();
+    unsigned room = 0, want;
+    int n;
+
+    for (size_t i = 0; i < np; i++) {
+        const struct smpp_partner_conf *c = smpp_partner_conf(parts[i]);
+        if (c->carries_sms && c->enabled)
+            room += smpp_partner_room(parts[i]);
+    }
+    if (room == 0 || ob->inflight >= ob->set.max_inflight)
+        return;
+    want = ob->set.max_inflight - ob->inflight;
+    if (want > room)
+        want = room;
+    if (want > OB_BATCH)
+        want = OB_BATCH;
+    store_batch(ob->st);
+    n = store_sms_due(ob->st, now, ob->due, (int)want);
+    ob->pending = n == (int)want; /* a full batch: there may be more */
+    for (int i = 0; i < n; i++) {
+        struct smpp_partner *chosen = NULL;
+        for (size_t k = 0; k < np && chosen == NULL; k++) {
+            struct smpp_partner *p = parts[(ob->rr + k) % np];
+            if (ob_usable(ob, p, now_ms))
+                chosen = p;
+        }
+        if (chosen == NULL) {
+            ob->pending = 1; /* throttled or full: the rest waits for the next tick */
+            break;
+        }
+        ob->rr++;
+        ob_send(ob, chosen, &ob->due[i], now);
+    }
+}
+
+void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
+{
+    int64_t now = kp_time_s();
+
+    if (now != ob->last_housekeeping) {
+        int n;
+        ob->last_housekeeping = now;
+        store_batch(ob->st);
+        n = store_sms_expire(ob->st, now);
+        if (n > 0) {
+            ob->stats.expired += (uint64_t)n;
+            log_info("sms: %d message(s) expired before they could be sent", n);
+        }
+        store_sms_scrub(ob->st, now);
+        ob->pending = 1; /* retries come due with time */
+    }
+    if (ob->pending)
+        ob_dispatch(ob, now_ms);
+}
+
+uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
+                            const struct sms_receipt *r, int64_t now)
+{
+    const struct smpp_partner *p = smpp_link_partner(l);
+    struct store_sms m;
+    enum sms_state to;
+    unsigned retry;
+
+    ob->stats.receipts++;
+    if (p == NULL ||
+        store_sms_by_message_id(ob->st, smpp_partner_conf(p)->id, r->message_id, &m) < 0) {
+        /* Acknowledged anyway: a refusal would only make the SMSC resend it. */
+        log_info("sms: receipt for unknown message_id on link %u", smpp_link_id(l));
+        return SMPP_ESME_ROK;
+    }
+    to = sms_next(m.state, SMS_EV_RECEIPT, r->state, m.attempts, &ob->set.rules, &retry);
+    if (to == m.state)
+        return SMPP_ESME_ROK;
+    store_batch(ob->st);
+    store_sms_update(ob->st, m.id, to, m.attempts, m.next_attempt_at, 0, m.last_status, now);
+    if (to == SMS_DELIVERED)
+        ob->stats.delivered++;
+    else if (to == SMS_EXPIRED)
+        ob->stats.expired++;
+    else
+        ob->stats.failed++;
+    if (m.is_code && ob->audit)
+        ob->audit(ob->audit_arg, to == SMS_DELIVERED ? "code.delivered" : "code.undelivered",
+                  m.subject, m.id);
+    store_sms_scrub(ob->st, now);
+    log_debug("sms: %lld %s by receipt", (long long)m.id, sms_state_name(to));
+    return SMPP_ESME_ROK;
+}
+
+void sms_settings_from_config(struct sms_settings *s, const struct kp_config *c)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->source, sizeof(s->source), "%s", c->sms_source);
+    s->source_ton = (uint8_t)c->sms_source_ton;
+    s->source_npi = s->source_ton == 5 ? 0 : 1;
+    s->rules.max_attempts = c->sms_max_attempts;
+    s->rules.backoff_min_s = c->sms_backoff_min_ms / 1000;
+    s->rules.backoff_max_s = c->sms_backoff_max_ms / 1000;
+    s->long_mode = (enum sms_long)c->sms_long;
+    s->max_inflight = c->sms_max_inflight;
+    s->validity_s = c->sms_validity_ms / 1000;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SMS outbox tables: sms_outbox (one row per message) and sms_part (the
+ * message_id of each part, for delivery receipts).
+ */
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store_sms.h"
+#include "store_internal.h"
+
+#define SMS_COLS                                                                                   \
+    "id, msisdn, body, is_code, state, partner_id, attempts, next_attempt_at, expires_at, "      \
+    "message_id, parts, last_status, created_at, updated_at, subject"
+
+static const char sql_queue[] =
+    "INSERT INTO sms_outbox (msisdn, body, is_code, state, next_attempt_at, expires_at, "
+    "created_at, updated_at, subject) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4, ?4, ?6)";
+static const char sql_due[] =
+    "SELECT " SMS_COLS " FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
+    "AND expires_at > ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+static const char sql_update[] =
+    "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, "
+    "partner_id = CASE WHEN ?5 = 0 THEN partner_id ELSE ?5 END, last_status = ?6, "
+    "updated_at = ?7 WHERE id = ?1";
+static const char sql_part[] =
+    "INSERT OR REPLACE INTO sms_part (sms_id, part, partner_id, message_id) "
+    "VALUES (?1, ?2, ?3, ?4)";
+static const char sql_first_id[] =
+    "UPDATE sms_outbox SET message_id = ?2, parts = max(parts, ?3) WHERE id = ?1";
+static const char sql_by_mid[] =
+    "SELECT " SMS_COLS " FROM sms_outbox WHERE id = (SELECT sms_id FROM sms_part "
+    "WHERE partner_id = ?1 AND message_id = ?2 ORDER BY sms_id DESC LIMIT 1)";
+static const char sql_expire[] =
+    "UPDATE sms_outbox SET state = 'expired', updated_at = ?1 "
+    "WHERE state = 'queued' AND expires_at <= ?1";
+static const char sql_scrub[] =
+    "UPDATE sms_outbox SET body = NULL, updated_at = ?1 WHERE is_code = 1 AND body IS NOT NULL "
+    "AND (expires_at <= ?1 OR state IN ('delivered', 'undeliverable', 'expired', 'failed'))";
+static const char sql_recover[] =
+    "UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?1, updated_at = ?1 "
+    "WHERE state = 'sending'";
+static const char sql_get[] = "SELECT " SMS_COLS " FROM sms_outbox WHERE id = ?1";
+static const char sql_list[] =
+    "SELECT " SMS_COLS " FROM sms_outbox WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2";
+static const char sql_counts[] = "SELECT state, count(*) FROM sms_outbox GROUP BY state";
+
+int store_sms_queue(struct store *st, const char *msisdn, const char *body, int is_code,
+                    const char *subject, int64_t expires_at, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_queue);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if (strlen(body) >= STORE_SMS_BODY_MAX)
+        return -KP_ERR_TOOLONG;
+    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, is_code ? 1 : 0);
+    sqlite3_bind_int64(s, 4, now);
+    sqlite3_bind_int64(s, 5, expires_at);
+    store_bind_text(s, 6, subject);
+    rc = store_step_done(st, s);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+static void sms_row(sqlite3_stmt *s, struct store_sms *m)
+{
+    char state[16];
+    int sv;
+
+    memset(m, 0, sizeof(*m));
+    m->id = sqlite3_column_int64(s, 0);
+    store_col_text(s, 1, m->msisdn, sizeof(m->msisdn));
+    m->scrubbed = sqlite3_column_type(s, 2) == SQLITE_NULL;
+    store_col_text(s, 2, m->body, sizeof(m->body));
+    m->is_code = sqlite3_column_int(s, 3);
+    store_col_text(s, 4, state, sizeof(state));
+    sv = sms_state_parse(state);
+    m->state = sv < 0 ? SMS_FAILED : (enum sms_state)sv;
+    m->partner_id = sqlite3_column_int64(s, 5);
+    m->attempts = (unsigned)sqlite3_column_int(s, 6);
+    m->next_attempt_at = sqlite3_column_int64(s, 7);
+    m->expires_at = sqlite3_column_int64(s, 8);
+    store_col_text(s, 9, m->message_id, sizeof(m->message_id));
+    m->parts = (unsigned)sqlite3_column_int(s, 10);
+    m->last_status = (uint32_t)sqlite3_column_int64(s, 11);
+    m->created_at = sqlite3_column_int64(s, 12);
+    m->updated_at = sqlite3_column_int64(s, 13);
+    store_col_text(s, 14, m->subject, sizeof(m->subject));
+}
+
+static int sms_rows(sqlite3_stmt *s, struct store_sms *out, int max)
+{
+    int n = 0, rc;
+
+    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        sms_row(s, &out[n++]);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_due);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, now);
+    sqlite3_bind_int(s, 2, max);
+    return sms_rows(s, out, max);
+}
+
+int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
+                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
+                     int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_update);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, sms_state_name(state), -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, (int)attempts);
+    sqlite3_bind_int64(s, 4, next_attempt_at);
+    sqlite3_bind_int64(s, 5, partner_id);
+    sqlite3_bind_int64(s, 6, last_status);
+    sqlite3_bind_int64(s, 7, now);
+    return store_step_done(st, s);
+}
+
+int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
+                   const char *message_id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_part);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, (int)part);
+    sqlite3_bind_int64(s, 3, partner_id);
+    sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    if (part != 1)
+        return 0;
+    s = store_stmt(st, sql_first_id);
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, (int)part);
+    return store_step_done(st, s);
+}
+
+int store_sms_by_message_id(struct store *st, int64_t partner_id, const char *message_id,
+                            struct store_sms *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_by_mid);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, partner_id);
+    sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+    return sms_rows(s, out, 1) == 1 ? 0 : -KP_ERR_NOTFOUND;
+}
+
+static int sms_exec_now(struct store *st, const char *sql, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, now);
+    rc = store_step_done(st, s);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
+}
+
+int store_sms_expire(struct store *st, int64_t now)
+{
+    return sms_exec_now(st, sql_expire, now);
+}
+
+int store_sms_scrub(struct store *st, int64_t now)
+{
+    return sms_exec_now(st, sql_scrub, now);
+}
+
+int store_sms_recover(struct store *st, int64_t now)
+{
+    return sms_exec_now(st, sql_recover, now);
+}
+
+int store_sms_get(struct store *st, int64_t id, struct store_sms *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_get);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    return sms_rows(s, out, 1) == 1 ? 0 : -KP_ERR_NOTFOUND;
+}
+
+int store_sms_list(struct store *st, int state, struct store_sms *out, int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_list);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, state < 0 ? "" : sms_state_name((enum sms_state)state), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, max);
+    return sms_rows(s, out, max);
+}
+
+int store_sms_counts(struct store *st, uint64_t counts[SMS_STATE_MAX])
+{
+    sqlite3_stmt *s = store_stmt(st, sql_counts);
+    char name[16];
+
+    memset(counts, 0, sizeof(uint64_t) * SMS_STATE_MAX);
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        int sv;
+        store_col_text(s, 0, name, sizeof(name));
+        if ((sv = sms_state_parse(name)) >= 0)
+            counts[sv] = (uint64_t)sqlite3_column_int64(s, 1);
+    }
+    sqlite3_reset(s);
+    return 0;
+}
