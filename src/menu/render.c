@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Rendering: {var} templates, the language fallback, the system texts and
+ * their English defaults, and the page builder that lays a screen out in
+ * pages of at most the partner's limit (GSM 7-bit septets or UCS-2 units,
+ * 3GPP TS 23.038): the text is split at a line break or space, options are
+ * never cut, "98 More" / "0 Back" / "00 Home" lines are added.  Shared by
+ * the engine (run-time pages) and the checker (every static page).
+ *
+ * A page position ("pos") is a byte offset into the header text while
+ * below its length, then header length + the index of an option line.
+ */
+#include <string.h>
+
+#include "kpass/text.h"
+#include "menu_internal.h"
+
+static const struct {
+    const char *name;
+    const char *text;
+} sys_texts[MS__COUNT] = {
+    [MS_MORE] = {"more", "More"},
+    [MS_BACK] = {"back", "Back"},
+    [MS_HOME] = {"home", "Home"},
+    [MS_INVALID] = {"invalid", "Invalid choice"},
+    [MS_INVALID_INPUT] = {"invalid_input", "Invalid input, please try again"},
+    [MS_RESUME] = {"resume", "Continue where you left off?"},
+    [MS_CONTINUE] = {"continue", "Continue"},
+    [MS_RESTART] = {"restart", "Start again"},
+    [MS_EXPIRED] = {"expired", "Your session has expired. Please dial again."},
+    [MS_ERROR] = {"error", "Service unavailable. Please try again later."},
+};
+
+const char *menu_sys_name(enum menu_sys s)
+{
+    return sys_texts[s].name;
+}
+
+const char *menu_sys_default(enum menu_sys s)
+{
+    return sys_texts[s].text;
+}
+
+uint32_t menu_text_tpl(const struct menu_graph *g, uint32_t text, enum menu_lang lang)
+{
+    if (text == MENU_NONE)
+        return MENU_NONE;
+    if (g->texts[text].tpl[lang] != MENU_NONE)
+        return g->texts[text].tpl[lang];
+    return g->texts[text].tpl[MENU_LANG_EN];
+}
+
+void menu_tpl_render(const struct menu_graph *g, uint32_t tpl, menu_var_fn lookup, void *ctx,
+                     struct kp_buf *out)
+{
+    const struct menu_tpl *t;
+
+    kp_buf_append(out, "", 0); /* allocated and NUL-terminated */
+    if (tpl == MENU_NONE)
+        return;
+    t = &g->tpls[tpl];
+    for (uint32_t i = t->first; i < t->first + t->n; i++) {
+        const struct menu_seg *s = &g->segs[i];
+        if (s->var == MENU_NONE) {
+            kp_buf_append(out, GSTR(g, s->off), s->len);
+        } else if (lookup) {
+            size_t len = 0;
+            const char *v = lookup(ctx, s->var, &len);
+            if (v)
+                kp_buf_append(out, v, len);
+        }
+    }
+}
+
+void menu_sys_render(const struct menu_graph *g, enum menu_sys s, enum menu_lang lang,
+                     struct kp_buf *out)
+{
+    uint32_t tpl = menu_text_tpl(g, g->sys[s], lang);
+
+    if (tpl == MENU_NONE)
+        kp_buf_puts(out, sys_texts[s].text);
+    else
+        menu_tpl_render(g, tpl, NULL, NULL, out);
+}
+
+void menu_item_line(struct kp_buf *out, const char *key, const char *label, size_t len)
+{
+    kp_buf_puts(out, key);
+    kp_buf_putc(out, ' ');
+    kp_buf_append(out, label, len);
+}
+
+unsigned menu_auto_key(size_t n)
+{
+    if (n < 98)
+        return (unsigned)n;
+    return n == 98 ? 99 : 0;
+}
+
+/* ---- the page builder ---- */
+
+struct page {
+    const struct menu_page_in *in;
+    struct kp_buf *out;
+    unsigned used;
+    unsigned lines;
+};
+
+static unsigned units_of(const struct menu_page_in *in, const char *s, size_t len)
+{
+    int u = text_units(s, len, in->enc);
+    return u < 0 ? 0 : (unsigned)u;
+}
+
+/* Cost of one more line: its units plus the line break before it. */
+static unsigned line_cost(const struct page *pg, unsigned units)
+{
+    return units + (pg->lines ? 1 : 0);
+}
+
+static void page_line(struct page *pg, const char *s, size_t len)
+{
+    unsigned u = units_of(pg->in, s, len);
+
+    pg->used += line_cost(pg, u);
+    if (pg->lines++)
+        kp_buf_putc(pg->out, '\n');
+    kp_buf_append(pg->out, s, len);
+}
+
+/* Units of the footer lines (each with the line break before it). */
+static unsigned footer_cost(const struct menu_page_in *in, int more)
+{
+    const char *f[3] = {more ? in->more : NULL, in->back, in->home};
+    unsigned u = 0;
+
+    for (int i = 0; i < 3; i++)
+        if (f[i])
+            u += units_of(in, f[i], strlen(f[i])) + 1;
+    return u;
+}
+
+static void page_footer(struct page *pg, int more)
+{
+    const char *f[3] = {more ? pg->in->more : NULL, pg->in->back, pg->in->home};
+
+    for (int i = 0; i < 3; i++)
+        if (f[i])
+            page_line(pg, f[i], strlen(f[i]));
+}
+
+/* Everything from pos on, with the footer without "98 More": does it fit? */
+static int page_all_fits(const struct menu_page_in *in, size_t pos)
+{
+    const char *f[2] = {in->back, in->home};
+    unsigned u = 0, n = 0;
+
+#define ADD(units) (u += (units) + (n++ ? 1 : 0))
+    if (in->notice_len)
+        ADD(units_of(in, in->notice, in->notice_len));
+    if (pos < in->header_len)
+        ADD(units_of(in, in->header + pos, in->header_len - pos));
+    for (size_t i = pos > in->header_len ? pos - in->header_len : 0; i < in->nitems; i++) {
+        ADD(units_of(in, in->items[i], in->item_len[i]));
+        if (u > in->cap)
+            return 0;
+    }
+    for (int i = 0; i < 2; i++)
+        if (f[i])
+            ADD(units_of(in, f[i], strlen(f[i])));
+#undef ADD
+    return u <= in->cap;
+}
+
+/* Append a prefix of s that fits in avail units; "..." marks the cut. */
+static void page_cut_line(struct page *pg, const char *s, size_t len, unsigned avail)
+{
+    struct kp_buf tmp = KP_BUF_INIT;
+    size_t n = avail > 3 ? text_fit(s, len, pg->in->enc, avail - 3) : 0;
+
+    kp_buf_append(&tmp, s, n);
+    if (avail >= 3)
+        kp_buf_puts(&tmp, "...");
+    page_line(pg, tmp.data, tmp.len);
+    kp_buf_free(&tmp);
+}
+
+/* The header from pos: all of it, or a chunk ending at a break.  Returns the next pos. */
+static size_t page_header(struct page *pg, size_t pos, unsigned budget)
+{
+    const struct menu_page_in *in = pg->in;
+    const char *s = in->header + pos;
+    size_t len = in->header_len - pos, n, brk;
+    unsigned avail = budget - pg->used - (pg->lines ? 1 : 0);
+
+    if (pg->used + line_cost(pg, units_of(in, s, len)) <= budget) {
+        page_line(pg, s, len);
+        return in->header_len;
+    }
+    n = text_fit(s, len, in->enc, avail);
+    for (brk = n; brk > 0 && s[brk - 1] != '\n'; brk--)
+        ;
+    if (brk == 0)
+        for (brk = n; brk > 0 && s[brk - 1] != ' '; brk--)
+            ;
+    if (brk > 1) { /* break after the space or newline, dropping it */
+        page_line(pg, s, brk - 1);
+        return pos + brk;
+    }
+    if (n == 0)
+        n = 1; /* never stall: at least one byte (only when the limit is absurd) */
+    page_line(pg, s, n);
+    return pos + n;
+}
+
+/*
+ * The notice (an error line) goes first; it is cut only when it and the
+ * first piece of content cannot share a page.
+ */
+static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
+                        struct menu_page_out *res)
+{
+    const struct menu_page_in *in = pg->in;
+    unsigned nu = units_of(in, in->notice, in->notice_len);
+    unsigned room = min_content ? min_content + 1 : 0;
+
+    if (nu + room <= budget) {
+        page_line(pg, in->notice, in->notice_len);
+        return;
+    }
+    res->truncated = 1;
+    if (budget > room + 3)
+        page_cut_line(pg, in->notice, in->notice_len, budget - room);
+}
+
+/* Option lines from idx while they fit whole; returns the next index. */
+static size_t page_items(struct page *pg, size_t idx, unsigned budget, int alone,
+                         struct menu_page_out *res)
+{
+    const struct menu_page_in *in = pg->in;
+
+    while (idx < in->nitems) {
+        unsigned u = units_of(in, in->items[idx], in->item_len[idx]);
+        if (pg->used + line_cost(pg, u) <= budget) {
+            page_line(pg, in->items[idx], in->item_len[idx]);
+            idx++;
+            alone = 0;
+            continue;
+        }
+        if (alone) {
+            /* too long even alone on a page: cut it (run-time data only;
+               the checker refuses static options that do this) */
+            res->truncated = 1;
+            res->cut_item = idx;
+            page_cut_line(pg, in->items[idx], in->item_len[idx],
+                          budget > pg->used + 1 ? budget - pg->used - (pg->lines ? 1 : 0) : 0);
+            idx++;
+        }
+        break;
+    }
+    return idx;
+}
+
+void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res)
+{
+    struct page pg = {in, out, 0, 0};
+    size_t pos = in->pos, end = in->header_len + in->nitems;
+    unsigned budget, min_content = 0, fc;
+    int last, had_header = 0;
+
+    res->truncated = 0;
+    res->cut_item = MENU_NONE;
+    res->next = MENU_NONE;
+    if (pos >= end)
+        pos = 0;
+    last = in->more == NULL || page_all_fits(in, pos);
+    fc = footer_cost(in, !last);
+    budget = fc < in->cap ? in->cap - fc : 0;
+    if (pos < in->header_len)
+        min_content = 1;
+    else if (pos < end)
+        min_content = units_of(in, in->items[pos - in->header_len],
+                               in->item_len[pos - in->header_len]);
+    if (in->notice_len)
+        page_notice(&pg, budget, min_content, res);
+    if (pos < in->header_len) {
+        pos = page_header(&pg, pos, budget);
+        had_header = 1;
+    }
+    if (pos >= in->header_len)
+        pos = in->header_len + page_items(&pg, pos - in->header_len, budget, !had_header, res);
+    if (pos < end && in->more == NULL)
+        res->truncated = 1;
+    else if (pos < end)
+        res->next = pos;
+    page_footer(&pg, res->next != MENU_NONE);
+    res->units = pg.used;
+}
+
+enum text_enc menu_page_enc(const struct menu_page_in *in)
+{
+    const char *f[3] = {in->more, in->back, in->home};
+
+    if (text_choose(in->notice, in->notice_len) != TEXT_GSM7 ||
+        text_choose(in->header, in->header_len) != TEXT_GSM7)
+        return TEXT_UCS2;
+    for (size_t i = 0; i < in->nitems; i++)
+        if (text_choose(in->items[i], in->item_len[i]) != TEXT_GSM7)
+            return TEXT_UCS2;
+    for (int i = 0; i < 3; i++)
+        if (f[i] && text_choose(f[i], strlen(f[i])) != TEXT_GSM7)
+            return TEXT_UCS2;
+    return TEXT_GSM7;
+}
+
+void menu_nav_line(const struct menu_graph *g, enum menu_sys s, enum menu_lang lang,
+                   struct kp_buf *out)
+{
+    kp_buf_reset(out);
+    kp_buf_puts(out, s == MS_MORE ? "98 " : s == MS_BACK ? "0 " : "00 ");
+    menu_sys_render(g, s, lang, out);
+}

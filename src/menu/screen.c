@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Assembling the screen a dialog is on for one hop: its text with the
+ * dialog's variables, its option lines (static ones, then a list built-in's
+ * items, numbered 1, 2, ... skipping explicit keys and 98), the navigation
+ * lines, the encoding (GSM 7-bit when everything fits GSM 03.38, else
+ * UCS-2) and the page at the state's position.  The page builder itself is
+ * in render.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/mem.h"
+#include "kpass/text.h"
+#include "menu_internal.h"
+
+static const char *hop_lookup(void *ctx, uint32_t var, size_t *len)
+{
+    struct menu_hop *h = ctx;
+    const char *v;
+
+    if (var == MENU_VAR_LANG) {
+        v = menu_lang_name((enum menu_lang)h->st->lang);
+        *len = strlen(v);
+        return v;
+    }
+    return menu_state_value(h->st, var, len);
+}
+
+void menu_hop_tpl(struct menu_hop *h, uint32_t tpl, struct kp_buf *out)
+{
+    menu_tpl_render(h->g, tpl, hop_lookup, h, out);
+}
+
+void menu_hop_text(struct menu_hop *h, uint32_t text, struct kp_buf *out)
+{
+    menu_hop_tpl(h, menu_text_tpl(h->g, text, (enum menu_lang)h->st->lang), out);
+}
+
+static void item_add(struct menu_scratch *sc, const char *key, const char *label, size_t len,
+                     uint32_t opt, uint32_t val)
+{
+    size_t i = sc->nitems, cap = sc->cap_items;
+
+    if (i + 1 > cap) {
+        sc->items = kp_grow(sc->items, &sc->cap_items, i + 1, sizeof(*sc->items));
+        sc->item_len = kp_realloc(sc->item_len, sc->cap_items * sizeof(*sc->item_len));
+        sc->keys = kp_realloc(sc->keys, sc->cap_items * sizeof(*sc->keys));
+        sc->item_opt = kp_realloc(sc->item_opt, sc->cap_items * sizeof(*sc->item_opt));
+        sc->item_val = kp_realloc(sc->item_val, sc->cap_items * sizeof(*sc->item_val));
+        sc->item_off = kp_realloc(sc->item_off, sc->cap_items * sizeof(*sc->item_off));
+    }
+    snprintf(sc->keys[i], MENU_KEY_MAX, "%s", key);
+    sc->item_off[i] = sc->lines.len;
+    menu_item_line(&sc->lines, key, label, len);
+    sc->item_len[i] = sc->lines.len - sc->item_off[i];
+    sc->item_opt[i] = opt;
+    sc->item_val[i] = val;
+    sc->nitems++;
+}
+
+static uint32_t list_hash(const struct menu_result *r)
+{
+    uint32_t h = 2166136261u; /* FNV-1a over every label and value */
+
+    for (size_t i = 0; i < r->nitems; i++) {
+        const char *s[2] = {RSTR(r, r->items[i].a), RSTR(r, r->items[i].b)};
+        for (int k = 0; k < 2; k++)
+            for (const char *p = s[k];; p++) {
+                h = (h ^ (uint8_t)*p) * 16777619u;
+                if (*p == '\0')
+                    break;
+            }
+    }
+    return h;
+}
+
+/* The list's items, numbered after the static options. */
+static int items_list(struct menu_hop *h, uint32_t oi, const uint8_t *used, size_t *n)
+{
+    const struct menu_option *o = &h->g->options[oi];
+    struct menu_scratch *sc = h->sc;
+    int rc = menu_call_run(h, o->call, &sc->res);
+
+    if (rc < 0)
+        return rc;
+    menu_result_apply(h, &sc->res); /* before the title, which may use them */
+    for (size_t k = 0; k < sc->res.nitems; k++) {
+        unsigned key;
+        char kbuf[MENU_KEY_MAX];
+        do
+            key = menu_auto_key(++*n);
+        while (key && used[key]);
+        if (key == 0)
+            break; /* past 99: cannot be numbered */
+        snprintf(kbuf, sizeof(kbuf), "%u", key % 100);
+        const char *label = RSTR(&sc->res, sc->res.items[k].a);
+        item_add(sc, kbuf, label, strlen(label), oi, sc->res.items[k].b);
+    }
+    sc->list_hash = list_hash(&sc->res);
+    return 0;
+}
+
+int menu_items_load(struct menu_hop *h, uint32_t si)
+{
+    const struct menu_graph *g = h->g;
+    const struct menu_screen_def *s = &g->screens[si];
+    struct menu_scratch *sc = h->sc;
+    uint8_t used[100] = {0};
+    size_t n = 0;
+    int rc = 0;
+
+    if (sc->loaded == si)
+        return 0;
+    sc->nitems = 0;
+    kp_buf_reset(&sc->lines);
+    for (uint32_t i = s->opt; i < s->opt + s->nopt; i++)
+        if (g->options[i].explicit_key)
+            used[atoi(g->options[i].key)] = 1;
+    for (uint32_t i = s->opt; i < s->opt + s->nopt && rc == 0; i++) {
+        const struct menu_option *o = &g->options[i];
+        if (o->is_list) {
+            rc = items_list(h, i, used, &n);
+            continue;
+        }
+        if (!o->explicit_key) /* keep the numbering in step with the checker's */
+            do
+                n++;
+            while (menu_auto_key(n) && used[menu_auto_key(n)]);
+        kp_buf_reset(&sc->tmp);
+        menu_hop_text(h, o->text, &sc->tmp);
+        item_add(sc, o->key, sc->tmp.data, sc->tmp.len, i, MENU_NONE);
+    }
+    for (size_t i = 0; i < sc->nitems; i++)
+        sc->items[i] = sc->lines.data + sc->item_off[i];
+    sc->loaded = rc == 0 ? si : MENU_NONE;
+    return rc;
+}
+
+/* Lay out in (whose texts are set) at st->pos into out, and note the next page. */
+static void render_page(struct menu_hop *h, struct menu_page_in *in, int more)
+{
+    struct menu_page_out res;
+    const struct menu_limits *lim = &h->env->limits;
+
+    in->more = more ? h->sc->more.data : NULL;
+    in->enc = menu_page_enc(in);
+    in->cap = in->enc == TEXT_GSM7 ? lim->gsm7 : lim->ucs2;
+    in->pos = h->st->pos;
+    kp_buf_reset(&h->out->text);
+    menu_page_build(in, &h->out->text, &res);
+    if (in->pos >= in->header_len + in->nitems)
+        h->st->pos = 0; /* the builder started over */
+    h->st->next = res.next;
+    h->out->enc = in->enc;
+    h->out->units = res.units;
+}
+
+int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
+{
+    const struct menu_graph *g = h->g;
+    struct menu_state *st = h->st;
+    const struct menu_screen_def *s = &g->screens[st->screen];
+    struct menu_scratch *sc = h->sc;
+    enum menu_lang lang = (enum menu_lang)st->lang;
+    struct menu_page_in in;
+    int rc;
+
+    memset(&in, 0, sizeof(in));
+    if (s->kind == MK_MENU) {
+        if ((rc = menu_items_load(h, st->screen)) < 0)
+            return rc;
+        in.items = sc->items;
+        in.item_len = sc->item_len;
+        in.nitems = sc->nitems;
+    }
+    kp_buf_reset(&sc->hdr);
+    menu_hop_text(h, s->text, &sc->hdr);
+    in.header = sc->hdr.data;
+    in.header_len = sc->hdr.len;
+    in.notice = notice;
+    in.notice_len = notice_len;
+    menu_nav_line(g, MS_MORE, lang, &sc->more);
+    menu_nav_line(g, MS_BACK, lang, &sc->back);
+    menu_nav_line(g, MS_HOME, lang, &sc->home);
+    in.back = s->kind != MK_END && st->nhist ? sc->back.data : NULL;
+    in.home = s->kind == MK_INFO && st->screen != g->home ? sc->home.data : NULL;
+    render_page(h, &in, 1);
+    st->flags &= (uint8_t)~(MST_LIST | MST_RESUME);
+    if (s->kind == MK_MENU && s->has_list) {
+        st->flags |= MST_LIST;
+        st->list_hash = sc->list_hash;
+    } else {
+        st->list_hash = 0;
+    }
+    if (s->kind == MK_END && st->next == MENU_NONE) {
+        st->flags |= MST_ENDED;
+        h->out->end = 1;
+    }
+    return 0;
+}
+
+int menu_render_resume(struct menu_hop *h, const char *notice, size_t notice_len)
+{
+    const struct menu_graph *g = h->g;
+    struct menu_scratch *sc = h->sc;
+    enum menu_lang lang = (enum menu_lang)h->st->lang;
+    struct menu_page_in in;
+    uint32_t pos = h->st->pos, next = h->st->next;
+
+    memset(&in, 0, sizeof(in));
+    kp_buf_reset(&sc->hdr);
+    menu_sys_render(g, MS_RESUME, lang, &sc->hdr);
+    sc->nitems = 0;
+    sc->loaded = MENU_NONE;
+    kp_buf_reset(&sc->lines);
+    kp_buf_reset(&sc->tmp);
+    menu_sys_render(g, MS_CONTINUE, lang, &sc->tmp);
+    item_add(sc, "1", sc->tmp.data, sc->tmp.len, MENU_NONE, MENU_NONE);
+    kp_buf_reset(&sc->tmp);
+    menu_sys_render(g, MS_RESTART, lang, &sc->tmp);
+    item_add(sc, "2", sc->tmp.data, sc->tmp.len, MENU_NONE, MENU_NONE);
+    for (size_t i = 0; i < sc->nitems; i++)
+        sc->items[i] = sc->lines.data + sc->item_off[i];
+    in.header = sc->hdr.data;
+    in.header_len = sc->hdr.len;
+    in.items = sc->items;
+    in.item_len = sc->item_len;
+    in.nitems = sc->nitems;
+    in.notice = notice;
+    in.notice_len = notice_len;
+    h->st->pos = 0;
+    render_page(h, &in, 0);
+    /* the dialog's own page is kept for "1 Continue" */
+    h->st->pos = pos;
+    h->st->next = next;
+    h->st->flags |= MST_RESUME;
+    return 0;
+}
+
+int menu_render_final(struct menu_hop *h, enum menu_sys which)
+{
+    struct menu_scratch *sc = h->sc;
+    struct menu_page_in in;
+
+    memset(&in, 0, sizeof(in));
+    kp_buf_reset(&sc->hdr);
+    menu_sys_render(h->g, which, (enum menu_lang)h->st->lang, &sc->hdr);
+    in.header = sc->hdr.data;
+    in.header_len = sc->hdr.len;
+    h->st->pos = 0;
+    render_page(h, &in, 0);
+    h->st->next = MENU_NONE;
+    h->st->flags |= MST_ENDED;
+    h->out->end = 1;
+    return 0;
+}
