@@ -15,12 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CNIC_DIGITS     13
-#define CNIC_SIZE       14 /* normalised digits + NUL */
-#define CNIC_TEXT_SIZE  16 /* "35202-1234567-1" + NUL, also the mask */
-#define CNIC_KEY_BYTES  32 /* crypto_generichash_KEYBYTES */
+#define CNIC_DIGITS      13
+#define CNIC_SIZE        14 /* normalised digits + NUL */
+#define CNIC_TEXT_SIZE   16 /* "35202-1234567-1" + NUL, also the mask */
+#define CNIC_KEY_BYTES   32 /* crypto_generichash_KEYBYTES */
 #define CNIC_INDEX_BYTES 32
-#define CNIC_INDEX_HEX  65 /* 64 hex digits + NUL */
+#define CNIC_INDEX_HEX   65 /* 64 hex digits + NUL */
 
 /* Why a text is not a CNIC (for precise messages; see cnic_fault_text). */
 enum cnic_fault {
@@ -76,8 +76,7 @@ int cnic_last4_text(const uint8_t bcd[2], char out[5]);
  * (crypto_generichash, key from cnic.key) of its 13 ASCII digits.
  * 0 or -KP_ERR_INVAL (not normalised).
  */
-int cnic_index(const char *cnic, const uint8_t key[CNIC_KEY_BYTES],
-               uint8_t out[CNIC_INDEX_BYTES]);
+int cnic_index(const char *cnic, const uint8_t key[CNIC_KEY_BYTES], uint8_t out[CNIC_INDEX_BYTES]);
 
 /* The same as 64 lower-case hex digits, NUL-terminated.  0 or -KP_ERR_INVAL. */
 int cnic_index_hex(const char *cnic, const uint8_t key[CNIC_KEY_BYTES], char out[CNIC_INDEX_HEX]);

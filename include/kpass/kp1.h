@@ -36,9 +36,9 @@
 #define KP1_PREFIX_LEN   4
 #define KP1_BODY_BYTES   26
 #define KP1_SIG_BYTES    64
-#define KP1_RAW_BYTES    (KP1_BODY_BYTES + KP1_SIG_BYTES)   /* 90 */
-#define KP1_B45_LEN      135                                /* Base45 of 90 octets */
-#define KP1_TEXT_LEN     (KP1_PREFIX_LEN + KP1_B45_LEN)     /* 139 */
+#define KP1_RAW_BYTES    (KP1_BODY_BYTES + KP1_SIG_BYTES) /* 90 */
+#define KP1_B45_LEN      135                              /* Base45 of 90 octets */
+#define KP1_TEXT_LEN     (KP1_PREFIX_LEN + KP1_B45_LEN)   /* 139 */
 #define KP1_TEXT_SIZE    (KP1_TEXT_LEN + 1)
 #define KP1_SERIAL_BYTES 12
 #define KP1_SKEW_S       300 /* a token issued up to 5 minutes "in the future" is accepted */

@@ -55,19 +55,19 @@ int otp_code_hash(const uint8_t key[OTP_KEY_BYTES], const char *code, const stru
  * (crypto_verify_32).  0 when it matches; -KP_ERR_WRONG otherwise,
  * including a code that is not 6 digits or a binding that differs.
  */
-int otp_code_verify(const uint8_t key[OTP_KEY_BYTES], const char *code,
-                    const struct otp_binding *b, const uint8_t hash[OTP_HASH_BYTES]);
+int otp_code_verify(const uint8_t key[OTP_KEY_BYTES], const char *code, const struct otp_binding *b,
+                    const uint8_t hash[OTP_HASH_BYTES]);
 
 /* The rules (DESIGN.md §6).  otp_policy_default() fills the defaults shown. */
 struct otp_policy {
-    uint32_t validity_s;      /* 300: a code lives 5 minutes */
-    uint32_t max_tries;       /* 5 wrong tries kill a code */
-    uint32_t issue_gap_s;     /* 60: at most one code per 60 s per CNIC and per MSISDN */
-    uint32_t issue_window_s;  /* 3600 ... */
-    uint32_t issue_window_max;/* 5: ... at most 5 codes per hour per CNIC and per MSISDN */
-    uint32_t lockout_after;   /* 10 consecutive wrong tries lock the citizen out */
-    uint32_t lockout_s;       /* 3600 for the first lockout, doubling on each repeat */
-    uint32_t lockout_max_s;   /* 2592000 (30 days): the doubling stops here */
+    uint32_t validity_s;       /* 300: a code lives 5 minutes */
+    uint32_t max_tries;        /* 5 wrong tries kill a code */
+    uint32_t issue_gap_s;      /* 60: at most one code per 60 s per CNIC and per MSISDN */
+    uint32_t issue_window_s;   /* 3600 ... */
+    uint32_t issue_window_max; /* 5: ... at most 5 codes per hour per CNIC and per MSISDN */
+    uint32_t lockout_after;    /* 10 consecutive wrong tries lock the citizen out */
+    uint32_t lockout_s;        /* 3600 for the first lockout, doubling on each repeat */
+    uint32_t lockout_max_s;    /* 2592000 (30 days): the doubling stops here */
 };
 
 void otp_policy_default(struct otp_policy *p);

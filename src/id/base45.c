@@ -8,6 +8,7 @@
  * decoding and every decoding exactly one text.
  */
 #include <limits.h>
+#include <string.h>
 
 #include "kpass/base45.h"
 #include "kpass/err.h"
@@ -22,18 +23,9 @@ static int base45_value(unsigned char ch)
         return ch - '0';
     if (ch >= 'A' && ch <= 'Z')
         return ch - 'A' + 10;
-    switch (ch) {
-    case ' ': return 36;
-    case '$': return 37;
-    case '%': return 38;
-    case '*': return 39;
-    case '+': return 40;
-    case '-': return 41;
-    case '.': return 42;
-    case '/': return 43;
-    case ':': return 44;
-    default: return -1;
-    }
+    /* The 9 symbols, in alphabet order from value 36. */
+    const char *sym = memchr(base45_alphabet + 36, ch, 9);
+    return sym != NULL ? (int)(sym - base45_alphabet) : -1;
 }
 
 size_t base45_encoded_len(size_t n)

@@ -65,7 +65,8 @@ static int keys_folder_check(const char *dir, struct kp_buf *err)
         return -KP_ERR_INVAL;
     }
     if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-        kp_buf_printf(err, "keys: %s: mode %04o lets group or others change keys; it must be 0700\n",
+        kp_buf_printf(err,
+                      "keys: %s: mode %04o lets group or others change keys; it must be 0700\n",
                       dir, (unsigned)(st.st_mode & 07777));
         return -KP_ERR_DENIED;
     }

@@ -83,8 +83,7 @@ int kp1_decode(const char *text, size_t len, struct kp1_token *t)
         return -KP_ERR_TRUNC;
     if (len > KP1_TEXT_LEN)
         return -KP_ERR_TOOLONG;
-    if (base45_decode(text + KP1_PREFIX_LEN, KP1_B45_LEN, raw, sizeof(raw), NULL) !=
-        KP1_RAW_BYTES)
+    if (base45_decode(text + KP1_PREFIX_LEN, KP1_B45_LEN, raw, sizeof(raw), NULL) != KP1_RAW_BYTES)
         return -KP_ERR_ENCODING;
     if (b[KP1_OFF_VERSION] != KP1_VERSION)
         return -KP_ERR_UNSUPPORTED;

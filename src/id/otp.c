@@ -125,8 +125,8 @@ int otp_code_hash(const uint8_t key[OTP_KEY_BYTES], const char *code, const stru
     return 0;
 }
 
-int otp_code_verify(const uint8_t key[OTP_KEY_BYTES], const char *code,
-                    const struct otp_binding *b, const uint8_t hash[OTP_HASH_BYTES])
+int otp_code_verify(const uint8_t key[OTP_KEY_BYTES], const char *code, const struct otp_binding *b,
+                    const uint8_t hash[OTP_HASH_BYTES])
 {
     uint8_t h[OTP_HASH_BYTES];
     int rc = -KP_ERR_WRONG;
@@ -191,8 +191,8 @@ uint32_t otp_lockout_length(const struct otp_policy *p, uint32_t n)
 }
 
 /* A wrong try: count it on the code and on the citizen; maybe lock out. */
-static int otp_wrong(const struct otp_policy *p, struct otp_code_state *code,
-                     struct otp_lock *lock, int64_t now, struct otp_verdict *v)
+static int otp_wrong(const struct otp_policy *p, struct otp_code_state *code, struct otp_lock *lock,
+                     int64_t now, struct otp_verdict *v)
 {
     code->wrong_tries++;
     v->tries_left = code->wrong_tries >= p->max_tries ? 0 : p->max_tries - code->wrong_tries;

@@ -36,6 +36,23 @@ _Static_assert(sodium_base64_ENCODED_LEN(RECEIPT_RAW_BYTES, RECEIPT_B64_VARIANT)
                    RECEIPT_B64_LEN + 1,
                "KPR1 base64url length");
 
+/*
+ * Every character in the base64url alphabet (RFC 4648 §5).  Checked here
+ * because libsodium 1.0.18's sodium_base642bin() reads characters as
+ * signed and takes every octet 0x80-0xFF for '_': without this check a
+ * receipt would have 128 more spellings per '_' (found by fuzz_receipt).
+ */
+static int receipt_b64_clean(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
 void receipt_vid_generate(uint8_t vid[RECEIPT_VID_BYTES])
 {
     randombytes_buf(vid, RECEIPT_VID_BYTES);
@@ -87,7 +104,8 @@ int receipt_decode(const char *text, size_t len, struct receipt *r)
         return -KP_ERR_TRUNC;
     if (len > RECEIPT_TEXT_LEN)
         return -KP_ERR_TOOLONG;
-    if (sodium_base642bin(b, sizeof(b), text + RECEIPT_PREFIX_LEN, RECEIPT_B64_LEN, NULL, &got,
+    if (!receipt_b64_clean(text + RECEIPT_PREFIX_LEN, RECEIPT_B64_LEN) ||
+        sodium_base642bin(b, sizeof(b), text + RECEIPT_PREFIX_LEN, RECEIPT_B64_LEN, NULL, &got,
                           NULL, RECEIPT_B64_VARIANT) != 0 ||
         got != RECEIPT_RAW_BYTES)
         return -KP_ERR_ENCODING;
