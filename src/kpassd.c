@@ -23,9 +23,13 @@
 #include "kpass/keys.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/sms.h"
+#include "kpass/sms_outbox.h"
 #include "kpass/smpp.h"
 #include "kpass/store.h"
 #include "kpass/store_partner.h"
+#include "kpass/ussd_dialog.h"
+#include "kpass/builtins.h"
 
 #define KPD_TICK_MS 100
 
@@ -35,6 +39,9 @@ struct kpd {
     struct kp_config cfg;
     struct store *st;
     struct smpp_hub *hub;
+    struct ussd_svc *ussd;
+    struct sms_outbox *outbox;
+    struct kp_builtins *builtins;
     uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
     struct event *ev_tick;
     struct event *ev_sig[3];
@@ -66,14 +73,33 @@ static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_part
     return rc;
 }
 
+/* A submit_sm, deliver_sm or data_sm from a partner: a USSD message, a
+   delivery receipt, or a plain SMS, which kpass does not route. */
 static uint32_t kpd_on_request(void *arg, struct smpp_link *l, const struct smpp_pdu *req,
                                struct smpp_pdu *resp)
 {
-    (void)arg;
+    struct kpd *d = arg;
+    struct sms_receipt r;
+    int rc;
+
     (void)resp;
-    /* No application is attached to this PDU kind: refuse it plainly. */
-    log_info("smpp: link %u %s not handled", smpp_link_id(l), smpp_command_name(req->command_id));
-    return SMPP_ESME_RX_P_APPN;
+    if (req->tlv.present & SMPP_TLV_USSD_SERVICE_OP)
+        return ussd_svc_request(d->ussd, l, req, kp_time_s());
+    rc = sms_receipt_parse(req, &r);
+    if (rc == 1)
+        return sms_outbox_receipt(d->outbox, l, &r, kp_time_s());
+    if (rc < 0) {
+        log_info("sms: link %u sent an unreadable delivery receipt", smpp_link_id(l));
+        return SMPP_ESME_ROK; /* refusing it would only bring it back */
+    }
+    if (req->command_id == SMPP_DELIVER_SM) {
+        /* An SMS to us from the network: kpass offers no SMS keywords. */
+        log_info("sms: link %u: a mobile-originated SMS was received and not kept",
+                 smpp_link_id(l));
+        return SMPP_ESME_ROK;
+    }
+    /* A partner asking us to carry an SMS: kpass is not an SMS centre. */
+    return SMPP_ESME_RSUBMITFAIL;
 }
 
 /* Decrypt the password we present to a client-mode partner into p->conf.password. */
@@ -157,6 +183,10 @@ static void kpd_reload(struct kpd *d)
     d->cfg.log_level = c.log_level;
     kp_config_free(&c);
     kpd_clients_load(d);
+    err = (struct kp_buf)KP_BUF_INIT;
+    if (ussd_svc_load(d->ussd, &err) < 0)
+        log_warnx("kpassd: menus refused, the running ones stay:\n%s", err.data);
+    kp_buf_free(&err);
 }
 
 static void kpd_signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -178,6 +208,10 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     smpp_hub_tick(d->hub, now);
+    if (!d->stopping) {
+        ussd_svc_tick(d->ussd, kp_time_s());
+        sms_outbox_tick(d->outbox, now);
+    }
     if (d->stopping && (smpp_hub_link_count(d->hub) == 0 || now >= d->stop_deadline_ms))
         d->done = 1;
 }
@@ -197,9 +231,26 @@ static int kpd_load_config(struct kpd *d)
     return rc;
 }
 
+/* The built-ins and the menus: at start, and for -t. */
+static int kpd_menus(struct kpd *d)
+{
+    struct ussd_settings us;
+    struct kp_buf diag = KP_BUF_INIT;
+    int rc;
+
+    ussd_settings_from_config(&us, &d->cfg);
+    d->ussd = ussd_svc_new(d->st, &us, kp_builtins_table(d->builtins));
+    rc = ussd_svc_load(d->ussd, &diag);
+    if (rc < 0)
+        fprintf(stderr, "%s", diag.data ? diag.data : "kpassd: cannot load the menus\n");
+    kp_buf_free(&diag);
+    return rc;
+}
+
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
+    struct sms_settings ss;
     struct smpp_ops ops = {
         .arg = d,
         .partner_lookup = kpd_partner_lookup,
@@ -222,6 +273,15 @@ static int kpd_start(struct kpd *d)
         fatalx("kpassd: cannot create the event loop");
     smpp_settings_from_config(&set, &d->cfg);
     d->hub = smpp_hub_new(d->base, &set, &ops);
+    sms_settings_from_config(&ss, &d->cfg);
+    d->outbox = sms_outbox_new(d->st, d->hub, &ss);
+    sms_outbox_recover(d->outbox, kp_time_s());
+    if (kp_builtins_new(d->st, d->outbox, &d->cfg, &d->builtins) < 0) {
+        log_error("kpassd: cannot prepare the built-ins (is the key folder there?)");
+        return -KP_ERR_CONFIG;
+    }
+    if ((rc = kpd_menus(d)) < 0)
+        return rc;
     for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
         rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
         if (rc < 0) {
@@ -246,7 +306,10 @@ static int kpd_start(struct kpd *d)
 
 static void kpd_shutdown(struct kpd *d)
 {
+    ussd_svc_free(d->ussd);
     smpp_hub_free(d->hub);
+    sms_outbox_free(d->outbox);
+    kp_builtins_free(d->builtins);
     for (size_t i = 0; i < KP_ARRAY_LEN(d->ev_sig); i++)
         if (d->ev_sig[i])
             event_free(d->ev_sig[i]);

@@ -1,5 +1,6 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
 SRCS += src/store/dialog.c
+SRCS += src/store/otp.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c
 SRCS += src/store/sms.c

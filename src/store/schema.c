@@ -59,7 +59,28 @@ static const struct store_migration migrations[] = {
      "  CHECK (gsm7_limit BETWEEN 40 AND 254);"
      "ALTER TABLE partner ADD COLUMN ucs2_limit INTEGER NOT NULL DEFAULT 80"
      "  CHECK (ucs2_limit BETWEEN 20 AND 127);"},
-    /* 6: one-time codes */
+    {6, /* one-time codes: keyed hashes only, the issue log, lockouts */
+     "CREATE TABLE otp_code ("
+     "  id INTEGER PRIMARY KEY,"
+     "  citizen_id INTEGER NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  office TEXT NOT NULL DEFAULT '',"
+     "  desk TEXT NOT NULL DEFAULT '',"
+     "  hash BLOB NOT NULL CHECK (length(hash) = 32),"
+     "  msisdn TEXT NOT NULL,"
+     "  issued_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL,"
+     "  tries INTEGER NOT NULL DEFAULT 0,"
+     "  use INTEGER NOT NULL DEFAULT 0 CHECK (use BETWEEN 0 AND 3),"
+     "  sms_id INTEGER);"
+     "CREATE INDEX otp_binding ON otp_code (citizen_id, purpose, office, desk, id);"
+     "CREATE TABLE otp_log (key TEXT NOT NULL, at INTEGER NOT NULL);"
+     "CREATE INDEX otp_log_key ON otp_log (key, at);"
+     "CREATE TABLE otp_lock ("
+     "  citizen_id INTEGER PRIMARY KEY,"
+     "  failures INTEGER NOT NULL DEFAULT 0,"
+     "  lockouts INTEGER NOT NULL DEFAULT 0,"
+     "  locked_until INTEGER NOT NULL DEFAULT 0);"},
     {7, /* the SMS outbox */
      "CREATE TABLE sms_outbox ("
      "  id INTEGER PRIMARY KEY,"

@@ -8,6 +8,7 @@
  * daemon commits at the end of the event-loop pass, before the screen is
  * written to the socket (see kpassd.c).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -2,3 +2,4 @@
 SRCS += src/ussd/gsm7.c
 SRCS += src/ussd/text.c
 SRCS += src/ussd/profile.c
+SRCS += src/ussd/dialog.c

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * One-time codes in the store: the codes (only their keyed hashes), the
+ * issue log behind the rate limits, and each citizen's lockout counters.
+ */
+#ifndef KPASS_STORE_OTP_H
+#define KPASS_STORE_OTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/otp.h"
+#include "kpass/store.h"
+
+enum store_otp_use {
+    STORE_OTP_LIVE = 0,
+    STORE_OTP_USED = 1,       /* consumed by a successful verify */
+    STORE_OTP_DEAD = 2,       /* too many wrong tries */
+    STORE_OTP_SUPERSEDED = 3, /* a newer code was issued for the same binding */
+};
+
+struct store_otp {
+    int64_t id;
+    int64_t citizen_id;
+    char purpose[32];
+    char office[16];
+    char desk[32];
+    uint8_t hash[OTP_HASH_BYTES];
+    char msisdn[17];
+    int64_t issued_at;
+    int64_t expires_at;
+    unsigned tries;
+    enum store_otp_use use;
+    int64_t sms_id;
+};
+
+/* Insert a code (p->id set); older live codes of the same binding are superseded. */
+int store_otp_insert(struct store *st, struct store_otp *p);
+/* The newest code of a binding (any use state): 0, -KP_ERR_NOTFOUND. */
+int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose,
+                     const char *office, const char *desk, struct store_otp *out);
+/* Record a wrong try count, or a consumption (exactly once: -KP_ERR_USED if raced). */
+int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use);
+int store_otp_consume(struct store *st, int64_t id);
+
+/* The issue log: keys such as "c:<citizen id>" or "m:<msisdn>". */
+int store_otp_log(struct store *st, const char *key, int64_t at);
+/* Times of issues under key at or after since, newest first.  Count or -KP_ERR_DB. */
+int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max);
+/* Forget issue log entries older than before. */
+int store_otp_log_prune(struct store *st, int64_t before);
+
+/* A citizen's lockout counters (zero when none stored). */
+int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *out);
+int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lock *l);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * One-time codes: otp_code (keyed hashes, never the codes), otp_log (issue
+ * times behind the rate limits) and otp_lock (lockout counters).
+ */
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/store_otp.h"
+#include "store_internal.h"
+
+#define OTP_COLS                                                                                   \
+    "id, citizen_id, purpose, office, desk, hash, msisdn, issued_at, expires_at, tries, use, "   \
+    "sms_id"
+
+static const char sql_supersede[] =
+    "UPDATE otp_code SET use = 3 WHERE citizen_id = ?1 AND purpose = ?2 AND office = ?3 "
+    "AND desk = ?4 AND use = 0";
+static const char sql_insert[] =
+    "INSERT INTO otp_code (citizen_id, purpose, office, desk, hash, msisdn, issued_at, "
+    "expires_at, sms_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char sql_latest[] =
+    "SELECT " OTP_COLS " FROM otp_code WHERE citizen_id = ?1 AND purpose = ?2 AND office = ?3 "
+    "AND desk = ?4 ORDER BY id DESC LIMIT 1";
+static const char sql_tries[] = "UPDATE otp_code SET tries = ?2, use = ?3 WHERE id = ?1";
+static const char sql_consume[] = "UPDATE otp_code SET use = 1 WHERE id = ?1 AND use = 0";
+static const char sql_log[] = "INSERT INTO otp_log (key, at) VALUES (?1, ?2)";
+static const char sql_recent[] =
+    "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3";
+static const char sql_prune[] = "DELETE FROM otp_log WHERE at < ?1";
+static const char sql_lock_get[] =
+    "SELECT failures, lockouts, locked_until FROM otp_lock WHERE citizen_id = ?1";
+static const char sql_lock_put[] =
+    "INSERT INTO otp_lock (citizen_id, failures, lockouts, locked_until) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (citizen_id) DO UPDATE SET failures = excluded.failures, "
+    "lockouts = excluded.lockouts, locked_until = excluded.locked_until";
+
+static void otp_bind_binding(sqlite3_stmt *s, int64_t citizen_id, const char *purpose,
+                             const char *office, const char *desk)
+{
+    sqlite3_bind_int64(s, 1, citizen_id);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, office ? office : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, desk ? desk : "", -1, SQLITE_STATIC);
+}
+
+int store_otp_insert(struct store *st, struct store_otp *p)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_supersede);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    otp_bind_binding(s, p->citizen_id, p->purpose, p->office, p->desk);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    if ((s = store_stmt(st, sql_insert)) == NULL)
+        return -KP_ERR_DB;
+    otp_bind_binding(s, p->citizen_id, p->purpose, p->office, p->desk);
+    sqlite3_bind_blob(s, 5, p->hash, OTP_HASH_BYTES, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, p->msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 7, p->issued_at);
+    sqlite3_bind_int64(s, 8, p->expires_at);
+    if (p->sms_id)
+        sqlite3_bind_int64(s, 9, p->sms_id);
+    else
+        sqlite3_bind_null(s, 9);
+    if ((rc = store_step_done(st, s)) == 0)
+        p->id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose,
+                     const char *office, const char *desk, struct store_otp *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_latest);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    otp_bind_binding(s, citizen_id, purpose, office, desk);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(s);
+        return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = sqlite3_column_int64(s, 0);
+    out->citizen_id = sqlite3_column_int64(s, 1);
+    store_col_text(s, 2, out->purpose, sizeof(out->purpose));
+    store_col_text(s, 3, out->office, sizeof(out->office));
+    store_col_text(s, 4, out->desk, sizeof(out->desk));
+    if (sqlite3_column_bytes(s, 5) == OTP_HASH_BYTES)
+        memcpy(out->hash, sqlite3_column_blob(s, 5), OTP_HASH_BYTES);
+    store_col_text(s, 6, out->msisdn, sizeof(out->msisdn));
+    out->issued_at = sqlite3_column_int64(s, 7);
+    out->expires_at = sqlite3_column_int64(s, 8);
+    out->tries = (unsigned)sqlite3_column_int(s, 9);
+    out->use = (enum store_otp_use)sqlite3_column_int(s, 10);
+    out->sms_id = sqlite3_column_int64(s, 11);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_tries);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, (int)tries);
+    sqlite3_bind_int(s, 3, (int)use);
+    return store_step_done(st, s);
+}
+
+int store_otp_consume(struct store *st, int64_t id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_consume);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    /* Exactly one consumer: "UPDATE ... WHERE use = 0" (DESIGN.md §6). */
+    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_USED;
+}
+
+int store_otp_log(struct store *st, const char *key, int64_t at)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_log);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, at);
+    return store_step_done(st, s);
+}
+
+int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_recent);
+    int n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int(s, 3, max);
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        out[n++] = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_otp_log_prune(struct store *st, int64_t before)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_prune);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, before);
+    return store_step_done(st, s);
+}
+
+int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_lock_get);
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, citizen_id);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        out->failures = (uint32_t)sqlite3_column_int(s, 0);
+        out->lockouts = (uint32_t)sqlite3_column_int(s, 1);
+        out->locked_until = sqlite3_column_int64(s, 2);
+    }
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lock *l)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_lock_put);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, citizen_id);
+    sqlite3_bind_int(s, 2, (int)l->failures);
+    sqlite3_bind_int(s, 3, (int)l->lockouts);
+    sqlite3_bind_int64(s, 4, l->locked_until);
+    return store_step_done(st, s);
+}
