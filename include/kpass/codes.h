@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Identity-bound one-time codes (DESIGN.md §6): issue a code for a citizen
+ * and a purpose (and an office and desk when one asked) and queue it by SMS
+ * to the citizen's registered number; verify what the citizen types.  Each
+ * issue and each verify is one transaction with its audit row, committed
+ * before the caller tells anyone anything.  The code itself exists only in
+ * the SMS text (scrubbed after delivery) and in sodium-guarded memory here.
+ */
+#ifndef KPASS_CODES_H
+#define KPASS_CODES_H
+
+#include <stdint.h>
+
+#include "kpass/otp.h"
+#include "kpass/store.h"
+
+struct codes;
+struct sms_outbox;
+
+/* Purposes a code may be issued for, with the label its SMS names. */
+const char *codes_purpose_label(const char *purpose);
+/* NULL-terminated list of purpose codes. */
+const char *const *codes_purposes(void);
+
+/*
+ * The service over st.  otp_key and cnic_key are copied into guarded memory.
+ * outbox may be NULL (then nothing is kicked after queueing).
+ */
+struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
+                        const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
+                        const struct otp_policy *policy);
+void codes_free(struct codes *c);
+
+struct codes_request {
+    int64_t citizen_id;
+    const char *purpose;     /* one of codes_purposes() */
+    const char *office;      /* office code, or NULL */
+    const char *office_name; /* named in the SMS when set */
+    const char *desk;        /* desk id, or NULL */
+    const char *msisdn;      /* must be one of the citizen's numbers; NULL: the first */
+    const char *actor;       /* for the audit log: "ussd:<partner>", "desk:<id>" */
+};
+
+struct codes_result {
+    int64_t code_id;
+    int64_t sms_id;
+    int64_t until;        /* -KP_ERR_LIMIT / -KP_ERR_LOCKED: when to try again */
+    unsigned tries_left;  /* -KP_ERR_WRONG */
+    char msisdn_masked[17];
+};
+
+/*
+ * Issue a code.  0 (queued by SMS), -KP_ERR_LIMIT, -KP_ERR_LOCKED,
+ * -KP_ERR_DENIED (citizen not active, or msisdn not theirs),
+ * -KP_ERR_NOTFOUND (no such citizen, or no registered number),
+ * -KP_ERR_INVAL (unknown purpose), -KP_ERR_DB.
+ */
+int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
+                struct codes_result *res);
+
+/*
+ * Verify a typed code for the binding in req (msisdn is ignored).
+ * 0 (verified: the code is used up), -KP_ERR_WRONG (res->tries_left),
+ * -KP_ERR_EXPIRED, -KP_ERR_USED, -KP_ERR_LOCKED (res->until), -KP_ERR_LIMIT
+ * (dead after too many wrong tries), -KP_ERR_NOTFOUND (no code for this
+ * binding: also what a code issued for another office gets), -KP_ERR_DB.
+ */
+int codes_verify(struct codes *c, const struct codes_request *req, const char *typed,
+                 int64_t now, struct codes_result *res);
+
+#endif

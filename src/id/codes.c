@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Identity-bound one-time codes: issuing (rate limits, lockout, a keyed
+ * hash in the store, an SMS to the registered number, an audit row, all in
+ * one transaction) and verifying (5 wrong tries kill a code, 10
+ * consecutive failures lock the citizen out, consumed exactly once).
+ * The decisions are otp.c's; this file applies them to the store.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "kpass/codes.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_citizen.h"
+#include "kpass/store_otp.h"
+#include "kpass/store_sms.h"
+
+struct codes {
+    struct store *st;
+    struct sms_outbox *outbox;
+    uint8_t *keys; /* sodium_malloc: otp key then cnic key */
+    struct otp_policy policy;
+};
+
+static const struct {
+    const char *purpose;
+    const char *label;
+} codes_labels[] = {
+    {"identity", "identity check"},
+    {"sehat", "Sehat Card"},
+    {"land", "land record"},
+    {"domicile", "domicile certificate"},
+    {"vehicle", "vehicle registration"},
+    {"licence", "driving licence"},
+    {"birth", "birth registration"},
+    {"service", "service request"},
+};
+
+const char *codes_purpose_label(const char *purpose)
+{
+    for (size_t i = 0; i < KP_ARRAY_LEN(codes_labels); i++)
+        if (strcmp(codes_labels[i].purpose, purpose) == 0)
+            return codes_labels[i].label;
+    return NULL;
+}
+
+const char *const *codes_purposes(void)
+{
+    static const char *list[KP_ARRAY_LEN(codes_labels) + 1];
+
+    for (size_t i = 0; i < KP_ARRAY_LEN(codes_labels); i++)
+        list[i] = codes_labels[i].purpose;
+    return list;
+}
+
+struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
+                        const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
+                        const struct otp_policy *policy)
+{
+    struct codes *c = kp_calloc(1, sizeof(*c));
+
+    c->st = st;
+    c->outbox = outbox;
+    c->keys = sodium_malloc(OTP_KEY_BYTES + 32);
+    if (c->keys == NULL)
+        fatalx("codes: cannot allocate guarded memory");
+    memcpy(c->keys, otp_key, OTP_KEY_BYTES);
+    memcpy(c->keys + OTP_KEY_BYTES, cnic_key, 32);
+    sodium_mprotect_readonly(c->keys);
+    c->policy = *policy;
+    return c;
+}
+
+void codes_free(struct codes *c)
+{
+    if (c == NULL)
+        return;
+    sodium_free(c->keys);
+    free(c);
+}
+
+/* The binding a code's hash covers: citizen row id, purpose, office, desk. */
+static void codes_binding(const struct codes_request *req, char cid[24], struct otp_binding *b)
+{
+    snprintf(cid, 24, "%lld", (long long)req->citizen_id);
+    b->citizen = cid;
+    b->purpose = req->purpose;
+    b->office = req->office ? req->office : "";
+    b->desk = req->desk ? req->desk : "";
+}
+
+static void codes_detail(const struct codes_request *req, const char *masked, char *out,
+                         size_t size)
+{
+    snprintf(out, size, "purpose=%s%s%s%s%s%s%s", req->purpose, req->office ? " office=" : "",
+             req->office ? req->office : "", req->desk ? " desk=" : "", req->desk ? req->desk : "",
+             masked ? " to=" : "", masked ? masked : "");
+}
+
+/* Choose the number: req->msisdn if it is one of the citizen's, else the first. */
+static int codes_destination(struct codes *c, const struct codes_request *req, char out[17])
+{
+    char nums[8][MSISDN_SIZE];
+    int n = store_citizen_msisdns(c->st, req->citizen_id, nums, 8);
+
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return -KP_ERR_NOTFOUND;
+    if (req->msisdn == NULL) {
+        memcpy(out, nums[0], 17);
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (strcmp(nums[i], req->msisdn) == 0) {
+            memcpy(out, nums[i], 17);
+            return 0;
+        }
+    }
+    return -KP_ERR_DENIED; /* codes never go to a number that is not registered */
+}
+
+static int codes_issue_tx(struct codes *c, const struct codes_request *req, int64_t now,
+                          const struct store_citizen *cz, const char *dest,
+                          struct codes_result *res)
+{
+    int64_t crecent[8], mrecent[8];
+    char ckey[32], mkey[32], cid[24], text[320], code[OTP_CODE_SIZE], detail[160];
+    struct otp_binding b;
+    struct otp_lock lock;
+    struct otp_verdict v;
+    struct store_otp row;
+    int nc, nm, rc;
+
+    snprintf(ckey, sizeof(ckey), "c:%lld", (long long)cz->id);
+    snprintf(mkey, sizeof(mkey), "m:%s", dest);
+    store_otp_lock_get(c->st, cz->id, &lock);
+    nc = store_otp_recent(c->st, ckey, now - (int64_t)c->policy.issue_window_s, crecent, 8);
+    nm = store_otp_recent(c->st, mkey, now - (int64_t)c->policy.issue_window_s, mrecent, 8);
+    if (nc < 0 || nm < 0)
+        return -KP_ERR_DB;
+    rc = otp_issue_check(&c->policy, &lock, crecent, (size_t)nc, mrecent, (size_t)nm, now, &v);
+    if (rc < 0) {
+        res->until = v.until;
+        codes_detail(req, NULL, detail, sizeof(detail));
+        store_audit_append(c->st, now, rc == -KP_ERR_LOCKED ? "code.locked" : "code.limited",
+                           req->actor, cz->cnic_index, detail);
+        return rc;
+    }
+    /* The code: generated, hashed with its binding, put into the SMS, wiped. */
+    otp_code_generate(code);
+    codes_binding(req, cid, &b);
+    memset(&row, 0, sizeof(row));
+    otp_code_hash(c->keys, code, &b, row.hash);
+    snprintf(text, sizeof(text),
+             "Khyber Pass: your code for %s%s%s is %s. Valid %u minutes. "
+             "Staff will never phone you for it; do not share it.",
+             codes_purpose_label(req->purpose), req->office_name ? " at " : "",
+             req->office_name ? req->office_name : "", code, c->policy.validity_s / 60);
+    sodium_memzero(code, sizeof(code));
+    char subject[65];
+    sodium_bin2hex(subject, sizeof(subject), cz->cnic_index, sizeof(cz->cnic_index));
+    rc = store_sms_queue(c->st, dest, text, 1, subject, now + c->policy.validity_s, now,
+                         &res->sms_id);
+    sodium_memzero(text, sizeof(text));
+    if (rc < 0)
+        return rc;
+    row.citizen_id = cz->id;
+    snprintf(row.purpose, sizeof(row.purpose), "%s", req->purpose);
+    snprintf(row.office, sizeof(row.office), "%s", req->office ? req->office : "");
+    snprintf(row.desk, sizeof(row.desk), "%s", req->desk ? req->desk : "");
+    memcpy(row.msisdn, dest, sizeof(row.msisdn));
+    row.issued_at = now;
+    row.expires_at = now + c->policy.validity_s;
+    row.sms_id = res->sms_id;
+    if ((rc = store_otp_insert(c->st, &row)) < 0 || (rc = store_otp_log(c->st, ckey, now)) < 0 ||
+        (rc = store_otp_log(c->st, mkey, now)) < 0)
+        return rc;
+    res->code_id = row.id;
+    codes_detail(req, res->msisdn_masked, detail, sizeof(detail));
+    if (store_audit_append(c->st, now, "code.issued", req->actor, cz->cnic_index, detail) < 0)
+        return -KP_ERR_DB;
+    return 0;
+}
+
+int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
+                struct codes_result *res)
+{
+    struct store_citizen cz;
+    char dest[17];
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    if (codes_purpose_label(req->purpose) == NULL)
+        return -KP_ERR_INVAL;
+    if ((rc = store_tx_begin(c->st)) < 0)
+        return rc;
+    rc = store_citizen_get_by_id(c->st, req->citizen_id, &cz);
+    if (rc == 0 && cz.status != STORE_CITIZEN_ACTIVE)
+        rc = -KP_ERR_DENIED;
+    if (rc == 0)
+        rc = codes_destination(c, req, dest);
+    if (rc == 0) {
+        msisdn_mask(dest, res->msisdn_masked);
+        rc = codes_issue_tx(c, req, now, &cz, dest, res);
+    }
+    /* A refusal for limits or a lockout is audited: commit that row too. */
+    if (rc == 0 || rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED) {
+        int crc = store_tx_commit(c->st);
+        if (crc < 0)
+            return crc;
+    } else {
+        store_tx_rollback(c->st);
+    }
+    if (rc == 0 && c->outbox)
+        sms_outbox_kick(c->outbox);
+    return rc;
+}
+
+static int codes_verify_tx(struct codes *c, const struct codes_request *req, const char *typed,
+                           int64_t now, const struct store_citizen *cz, struct codes_result *res)
+{
+    char code[OTP_CODE_SIZE], cid[24], detail[160];
+    struct otp_binding b;
+    struct otp_lock lock;
+    struct otp_code_state cs, *csp = NULL;
+    struct otp_verdict v;
+    struct store_otp row;
+    int matched = 0, rc, have;
+
+    store_otp_lock_get(c->st, cz->id, &lock);
+    have = store_otp_latest(c->st, cz->id, req->purpose, req->office, req->desk, &row) == 0 &&
+           row.use != STORE_OTP_SUPERSEDED;
+    if (have) {
+        codes_binding(req, cid, &b);
+        if (otp_code_parse(typed, strlen(typed), code) == 0)
+            matched = otp_code_verify(c->keys, code, &b, row.hash) == 0;
+        sodium_memzero(code, sizeof(code));
+        cs.issued_at = row.issued_at;
+        cs.wrong_tries = row.tries;
+        cs.used = row.use == STORE_OTP_USED;
+        if (row.use == STORE_OTP_DEAD)
+            cs.wrong_tries = c->policy.max_tries;
+        csp = &cs;
+    }
+    rc = otp_verify_decide(&c->policy, csp, &lock, matched, now, &v);
+    res->until = v.until;
+    res->tries_left = v.tries_left;
+    if (rc == 0 && store_otp_consume(c->st, row.id) < 0)
+        rc = -KP_ERR_USED; /* consumed meanwhile by someone else */
+    if (have && rc == -KP_ERR_WRONG)
+        store_otp_set_tries(c->st, row.id, cs.wrong_tries,
+                            v.tries_left ? STORE_OTP_LIVE : STORE_OTP_DEAD);
+    store_otp_lock_put(c->st, cz->id, &lock);
+    codes_detail(req, NULL, detail, sizeof(detail));
+    snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " result=%s",
+             rc == 0 ? "ok" : kp_strerror(rc));
+    if (store_audit_append(c->st, now,
+                           rc == 0                                           ? "code.verified"
+                           : rc == -KP_ERR_LOCKED && v.lockout_started       ? "code.locked"
+                                                                             : "code.failed",
+                           req->actor, cz->cnic_index, detail) < 0)
+        return -KP_ERR_DB;
+    return rc;
+}
+
+int codes_verify(struct codes *c, const struct codes_request *req, const char *typed,
+                 int64_t now, struct codes_result *res)
+{
+    struct store_citizen cz;
+    int rc, crc;
+
+    memset(res, 0, sizeof(*res));
+    if ((rc = store_tx_begin(c->st)) < 0)
+        return rc;
+    rc = store_citizen_get_by_id(c->st, req->citizen_id, &cz);
+    if (rc < 0) {
+        store_tx_rollback(c->st);
+        return rc;
+    }
+    rc = codes_verify_tx(c, req, typed, now, &cz, res);
+    if (rc == -KP_ERR_DB) {
+        store_tx_rollback(c->st);
+        return rc;
+    }
+    /* Every outcome is committed: counters, the consumption, the audit row. */
+    crc = store_tx_commit(c->st);
+    return crc < 0 ? crc : rc;
+}
