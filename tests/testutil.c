@@ -345,3 +345,136 @@ void tu_daemon_cleanup(struct tu_daemon *d)
     free(d->dir);
     d->dir = NULL;
 }
+
+void tu_proc_start(struct tu_proc *p, char *const argv[])
+{
+    int pin[2], pout[2];
+
+    memset(p, 0, sizeof(*p));
+    ck_assert_int_eq(pipe(pin), 0);
+    ck_assert_int_eq(pipe(pout), 0);
+    p->pid = fork();
+    ck_assert_int_ge(p->pid, 0);
+    if (p->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(pin[0], 0);
+        dup2(pout[1], 1);
+        close(pin[0]);
+        close(pin[1]);
+        close(pout[0]);
+        close(pout[1]);
+        execvp(argv[0], argv);
+        fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(pin[0]);
+    close(pout[1]);
+    p->in = pin[1];
+    p->out = pout[0];
+}
+
+void tu_peer_start(struct tu_proc *p, const char *script, ...)
+{
+    char *argv[40], path[1024];
+    int argc = 0;
+    va_list ap;
+
+    snprintf(path, sizeof(path), "%s/tests/peers/%s", tu_top(), script);
+    argv[argc++] = strdup("node");
+    argv[argc++] = strdup(path);
+    va_start(ap, script);
+    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 39;)
+        argv[argc++] = strdup(a);
+    va_end(ap);
+    argv[argc] = NULL;
+    tu_proc_start(p, argv);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
+}
+
+char *tu_proc_expect(struct tu_proc *p, int timeout_ms, ...)
+{
+    uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
+    const char *want[8];
+    int nwant = 0;
+    va_list ap;
+
+    va_start(ap, timeout_ms);
+    for (const char *w; (w = va_arg(ap, const char *)) != NULL && nwant < 8;)
+        want[nwant++] = w;
+    va_end(ap);
+    for (;;) {
+        char *nl = memchr(p->buf, '\n', p->len);
+        if (nl) {
+            size_t n = (size_t)(nl - p->buf);
+            char *line = strndup(p->buf, n);
+            int ok = 1;
+            memmove(p->buf, nl + 1, p->len - n - 1);
+            p->len -= n + 1;
+            for (int i = 0; i < nwant; i++)
+                ok &= strstr(line, want[i]) != NULL;
+            if (getenv("KP_TEST_PEERS"))
+                fprintf(stderr, "peer: %s\n", line);
+            if (ok)
+                return line;
+            free(line);
+            continue;
+        }
+        int left = (int)(deadline - tu_ms());
+        struct pollfd pf = {p->out, POLLIN, 0};
+        if (left <= 0 || p->len == sizeof(p->buf))
+            return NULL;
+        if (poll(&pf, 1, left) <= 0)
+            continue;
+        ssize_t r = read(p->out, p->buf + p->len, sizeof(p->buf) - p->len);
+        if (r <= 0)
+            return NULL;
+        p->len += (size_t)r;
+    }
+}
+
+void tu_proc_send(struct tu_proc *p, const char *line)
+{
+    size_t n = strlen(line);
+
+    ck_assert_int_eq(write(p->in, line, n), (ssize_t)n);
+    ck_assert_int_eq(write(p->in, "\n", 1), 1);
+}
+
+int tu_proc_stop(struct tu_proc *p)
+{
+    uint64_t deadline = tu_ms() + 5000;
+    int status = -1;
+
+    if (p->pid <= 0)
+        return -1;
+    if (p->in >= 0)
+        close(p->in);
+    p->in = -1;
+    for (;;) {
+        pid_t r = waitpid(p->pid, &status, WNOHANG);
+        if (r == p->pid)
+            break;
+        if (tu_ms() > deadline) {
+            kill(p->pid, SIGKILL);
+            waitpid(p->pid, &status, 0);
+            break;
+        }
+        usleep(10000);
+    }
+    close(p->out);
+    p->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+long tu_json_int(const char *line, const char *key)
+{
+    char pat[80];
+    const char *p;
+
+    snprintf(pat, sizeof(pat), "\"%s\":", key);
+    p = strstr(line, pat);
+    if (p == NULL)
+        return -1;
+    return strtol(p + strlen(pat), NULL, 10);
+}

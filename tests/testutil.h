@@ -72,4 +72,27 @@ char *tu_daemon_log(struct tu_daemon *d);
 /* Stop if running, and remove the folder unless KP_KEEP is set. */
 void tu_daemon_cleanup(struct tu_daemon *d);
 
+/* A child process spoken to over pipes, one line at a time (the node peers). */
+struct tu_proc {
+    pid_t pid;
+    int in;  /* its stdin */
+    int out; /* its stdout */
+    size_t len;
+    char buf[1 << 16];
+};
+
+/* Start argv (argv[0] found in PATH) with stdin and stdout as pipes. */
+void tu_proc_start(struct tu_proc *p, char *const argv[]);
+/* Start tests/peers/<script> under node with args (NULL-terminated). */
+void tu_peer_start(struct tu_proc *p, const char *script, ...);
+/* Read lines until one contains every NULL-terminated substring; returns it
+   (malloc'd) or NULL after timeout_ms or EOF. */
+char *tu_proc_expect(struct tu_proc *p, int timeout_ms, ...);
+/* Write one line (a newline is added). */
+void tu_proc_send(struct tu_proc *p, const char *line);
+/* Close its stdin, wait (bounded), kill if needed; returns the exit status. */
+int tu_proc_stop(struct tu_proc *p);
+/* The integer after "key": in a JSON line, or -1. */
+long tu_json_int(const char *line, const char *key);
+
 #endif

@@ -60,6 +60,9 @@ const char *log_level_name(enum kp_log_level level)
 }
 
 static void log_vwrite(enum kp_log_level level, int errnum, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vwrite(enum kp_log_level level, int errnum, const char *fmt, va_list ap)
 {
     char msg[1024];
     int n;
