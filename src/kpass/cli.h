@@ -42,5 +42,8 @@ int cli_usage(const char *text);
 int cmd_init(struct kp_cli *cli, int argc, char **argv);
 int cmd_partner(struct kp_cli *cli, int argc, char **argv);
 int cmd_bench(struct kp_cli *cli, int argc, char **argv);
+int cmd_import(struct kp_cli *cli, int argc, char **argv);
+int cmd_service(struct kp_cli *cli, int argc, char **argv);
+int cmd_office(struct kp_cli *cli, int argc, char **argv);
 
 #endif

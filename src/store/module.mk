@@ -1,4 +1,6 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+SRCS += src/store/directory.c
+SRCS += src/store/directory_list.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c
 SRCS += src/store/store.c
