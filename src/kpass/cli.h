@@ -43,5 +43,8 @@ int cmd_init(struct kp_cli *cli, int argc, char **argv);
 int cmd_partner(struct kp_cli *cli, int argc, char **argv);
 int cmd_bench(struct kp_cli *cli, int argc, char **argv);
 int cmd_phone(struct kp_cli *cli, int argc, char **argv);
+int cmd_import(struct kp_cli *cli, int argc, char **argv);
+int cmd_service(struct kp_cli *cli, int argc, char **argv);
+int cmd_office(struct kp_cli *cli, int argc, char **argv);
 
 #endif

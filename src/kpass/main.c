@@ -28,6 +28,9 @@ static const struct {
     {"init", cmd_init, "create the database and the key folder"},
     {"partner", cmd_partner, "manage SMPP partners (add, list, show, set, passwd, remove)"},
     {"phone", cmd_phone, "a feature phone: dial USSD codes, read screens and SMS"},
+    {"import", cmd_import, "load directory CSV files (departments ... offices, seed)"},
+    {"service", cmd_service, "list, show and search the services directory"},
+    {"office", cmd_office, "list, show, add and remove offices"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 

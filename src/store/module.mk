@@ -1,5 +1,7 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
 SRCS += src/store/dialog.c
+SRCS += src/store/directory.c
+SRCS += src/store/directory_list.c
 SRCS += src/store/otp.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The services directory, one row at a time: upserts that say whether they
+ * added, updated or left a row alone (so that an import can count and a
+ * second import changes nothing), lookups by code, existence checks and
+ * counts.  Lists and search are in directory_list.c.
+ */
+#include <string.h>
+
+#include "directory_internal.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "store_internal.h"
+
+static const char sql_department_id[] = "SELECT id FROM department WHERE code = ?1";
+static const char sql_district_id[] = "SELECT id FROM district WHERE code = ?1";
+static const char sql_service_id[] = "SELECT id FROM service WHERE code = ?1";
+static const char sql_office_id[] = "SELECT id FROM office WHERE code = ?1";
+
+static const char sql_department_insert[] =
+    "INSERT INTO department (code, name_en, name_ur, name_ps, sort) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_department_update[] =
+    "UPDATE department SET name_en = ?2, name_ur = ?3, name_ps = ?4, sort = ?5 "
+    "WHERE id = ?20 AND (name_en IS NOT ?2 OR name_ur IS NOT ?3 OR name_ps IS NOT ?4 "
+    "OR sort IS NOT ?5)";
+static const char sql_district_insert[] =
+    "INSERT INTO district (code, name_en, name_ur, name_ps, division, sort) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_district_update[] =
+    "UPDATE district SET name_en = ?2, name_ur = ?3, name_ps = ?4, division = ?5, sort = ?6 "
+    "WHERE id = ?20 AND (name_en IS NOT ?2 OR name_ur IS NOT ?3 OR name_ps IS NOT ?4 "
+    "OR division IS NOT ?5 OR sort IS NOT ?6)";
+static const char sql_service_insert[] =
+    "INSERT INTO service (code, department_id, name_en, name_ur, name_ps, description_en, "
+    "description_ur, fee, documents, processing_time, where_to_apply, online, ussd, sort) "
+    "VALUES (?1, ?21, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char sql_service_update[] =
+    "UPDATE service SET department_id = ?21, name_en = ?2, name_ur = ?3, name_ps = ?4, "
+    "description_en = ?5, description_ur = ?6, fee = ?7, documents = ?8, "
+    "processing_time = ?9, where_to_apply = ?10, online = ?11, ussd = ?12, sort = ?13 "
+    "WHERE id = ?20 AND (department_id IS NOT ?21 OR name_en IS NOT ?2 OR name_ur IS NOT ?3 "
+    "OR name_ps IS NOT ?4 OR description_en IS NOT ?5 OR description_ur IS NOT ?6 "
+    "OR fee IS NOT ?7 OR documents IS NOT ?8 OR processing_time IS NOT ?9 "
+    "OR where_to_apply IS NOT ?10 OR online IS NOT ?11 OR ussd IS NOT ?12 OR sort IS NOT ?13)";
+static const char sql_office_insert[] =
+    "INSERT INTO office (code, district_id, name_en, name_ur, address, hours, phone, sort) "
+    "VALUES (?1, ?21, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_office_update[] =
+    "UPDATE office SET district_id = ?21, name_en = ?2, name_ur = ?3, address = ?4, "
+    "hours = ?5, phone = ?6, sort = ?7 "
+    "WHERE id = ?20 AND (district_id IS NOT ?21 OR name_en IS NOT ?2 OR name_ur IS NOT ?3 "
+    "OR address IS NOT ?4 OR hours IS NOT ?5 OR phone IS NOT ?6 OR sort IS NOT ?7)";
+static const char sql_office_links[] =
+    "SELECT service_id FROM office_service WHERE office_id = ?1 ORDER BY pos";
+static const char sql_office_unlink[] = "DELETE FROM office_service WHERE office_id = ?1";
+static const char sql_office_link[] =
+    "INSERT INTO office_service (office_id, service_id, pos) VALUES (?1, ?2, ?3)";
+static const char sql_office_remove[] = "DELETE FROM office WHERE code = ?1";
+
+static const char sql_department_get[] =
+    "SELECT code, name_en, name_ur, name_ps, sort FROM department WHERE code = ?1";
+static const char sql_district_get[] =
+    "SELECT code, name_en, name_ur, name_ps, division, sort FROM district WHERE code = ?1";
+static const char sql_service_get[] =
+    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps, s.description_en, "
+    "s.description_ur, s.fee, s.documents, s.processing_time, s.where_to_apply, s.online, "
+    "s.ussd, s.sort FROM service s JOIN department d ON d.id = s.department_id "
+    "WHERE s.code = ?1";
+static const char sql_office_get[] =
+    "SELECT o.id, o.code, d.code, o.name_en, o.name_ur, o.address, o.hours, o.phone, o.sort "
+    "FROM office o JOIN district d ON d.id = o.district_id WHERE o.code = ?1";
+static const char sql_office_services[] =
+    "SELECT s.code FROM office_service os JOIN service s ON s.id = os.service_id "
+    "WHERE os.office_id = ?1 ORDER BY os.pos";
+static const char sql_count[] =
+    "SELECT (SELECT count(*) FROM department), (SELECT count(*) FROM district), "
+    "(SELECT count(*) FROM service), (SELECT count(*) FROM office), "
+    "(SELECT count(*) FROM office_service)";
+
+/* Parameter numbers shared by the insert and update statements. */
+#define DIR_P_ID     20 /* the row's id (update) */
+#define DIR_P_PARENT 21 /* department_id or district_id */
+
+const char *store_dir_name_pick(const struct store_dir_name *n, enum store_dir_lang lang)
+{
+    if (lang == STORE_DIR_UR && n->ur[0])
+        return n->ur;
+    if (lang == STORE_DIR_PS && n->ps[0])
+        return n->ps;
+    return n->en;
+}
+
+const char *store_dir_desc_pick(const struct store_dir_desc *d, enum store_dir_lang lang)
+{
+    if (lang == STORE_DIR_UR && d->ur[0])
+        return d->ur;
+    return d->en;
+}
+
+int store_dir_lang_parse(const char *s)
+{
+    if (strcmp(s, "en") == 0)
+        return STORE_DIR_EN;
+    if (strcmp(s, "ur") == 0)
+        return STORE_DIR_UR;
+    if (strcmp(s, "ps") == 0)
+        return STORE_DIR_PS;
+    return -KP_ERR_INVAL;
+}
+
+int dir_id(struct store *st, enum store_dir_kind kind, const char *code, int64_t *id)
+{
+    static const char *const sql[] = {
+        [STORE_DIR_DEPARTMENT] = sql_department_id,
+        [STORE_DIR_DISTRICT] = sql_district_id,
+        [STORE_DIR_SERVICE] = sql_service_id,
+        [STORE_DIR_OFFICE] = sql_office_id,
+    };
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((unsigned)kind >= KP_ARRAY_LEN(sql) || (s = store_stmt(st, sql[kind])) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+void dir_name_row(sqlite3_stmt *s, int i, struct store_dir_name *n)
+{
+    store_col_text(s, i, n->en, sizeof(n->en));
+    store_col_text(s, i + 1, n->ur, sizeof(n->ur));
+    store_col_text(s, i + 2, n->ps, sizeof(n->ps));
+}
+
+int store_dir_exists(struct store *st, enum store_dir_kind kind, const char *code)
+{
+    int64_t id;
+    int rc = dir_id(st, kind, code, &id);
+
+    if (rc == -KP_ERR_NOTFOUND)
+        return 0;
+    return rc < 0 ? rc : 1;
+}
+
+typedef void (*dir_bind_fn)(sqlite3_stmt *s, const void *row);
+
+/* Step a write; a broken CHECK, NOT NULL or foreign key is the caller's bad value. */
+static int dir_step(struct store *st, sqlite3_stmt *s)
+{
+    int rc = store_step_done(st, s);
+
+    return rc == -KP_ERR_EXISTS ? -KP_ERR_INVAL : rc;
+}
+
+/*
+ * Insert the row with code, or update it where a field differs (the
+ * update's WHERE compares every field, so an identical row is not
+ * written).  *id receives the row id.  enum store_dir_change or < 0.
+ */
+static int dir_put(struct store *st, enum store_dir_kind kind, const char *code,
+                   const char *sql_insert, const char *sql_update, dir_bind_fn bind,
+                   const void *row, int64_t parent, int64_t *id)
+{
+    sqlite3_stmt *s;
+    int rc = dir_id(st, kind, code, id), insert = rc == -KP_ERR_NOTFOUND;
+
+    if (rc < 0 && !insert)
+        return rc;
+    if ((s = store_stmt(st, insert ? sql_insert : sql_update)) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    bind(s, row);
+    if (parent)
+        sqlite3_bind_int64(s, DIR_P_PARENT, parent);
+    if (!insert)
+        sqlite3_bind_int64(s, DIR_P_ID, *id);
+    if ((rc = dir_step(st, s)) < 0)
+        return rc;
+    if (insert) {
+        *id = sqlite3_last_insert_rowid(st->db);
+        return STORE_DIR_ADDED;
+    }
+    return sqlite3_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
+}
+
+static void dir_bind_names(sqlite3_stmt *s, int i, const struct store_dir_name *n)
+{
+    store_bind_text(s, i, n->en);
+    store_bind_text(s, i + 1, n->ur);
+    store_bind_text(s, i + 2, n->ps);
+}
+
+static void department_bind(sqlite3_stmt *s, const void *row)
+{
+    const struct store_dir_department *d = row;
+
+    dir_bind_names(s, 2, &d->name);
+    sqlite3_bind_int64(s, 5, d->sort);
+}
+
+int store_dir_department_put(struct store *st, const struct store_dir_department *d)
+{
+    int64_t id;
+
+    return dir_put(st, STORE_DIR_DEPARTMENT, d->code, sql_department_insert, sql_department_update,
+                   department_bind, d, 0, &id);
+}
+
+static void district_bind(sqlite3_stmt *s, const void *row)
+{
+    const struct store_dir_district *d = row;
+
+    dir_bind_names(s, 2, &d->name);
+    store_bind_text(s, 5, d->division);
+    sqlite3_bind_int64(s, 6, d->sort);
+}
+
+int store_dir_district_put(struct store *st, const struct store_dir_district *d)
+{
+    int64_t id;
+
+    return dir_put(st, STORE_DIR_DISTRICT, d->code, sql_district_insert, sql_district_update,
+                   district_bind, d, 0, &id);
+}
+
+static void service_bind(sqlite3_stmt *s, const void *row)
+{
+    const struct store_dir_service *v = row;
+
+    dir_bind_names(s, 2, &v->name);
+    store_bind_text(s, 5, v->description.en);
+    store_bind_text(s, 6, v->description.ur);
+    store_bind_text(s, 7, v->fee);
+    store_bind_text(s, 8, v->documents);
+    store_bind_text(s, 9, v->processing_time);
+    store_bind_text(s, 10, v->where_to_apply);
+    sqlite3_bind_int(s, 11, v->online ? 1 : 0);
+    sqlite3_bind_int(s, 12, v->ussd ? 1 : 0);
+    sqlite3_bind_int64(s, 13, v->sort);
+}
+
+int store_dir_service_put(struct store *st, const struct store_dir_service *v)
+{
+    int64_t dept, id;
+    int rc;
+
+    if ((rc = dir_id(st, STORE_DIR_DEPARTMENT, v->department, &dept)) < 0)
+        return rc;
+    return dir_put(st, STORE_DIR_SERVICE, v->code, sql_service_insert, sql_service_update,
+                   service_bind, v, dept, &id);
+}
+
+static void office_bind(sqlite3_stmt *s, const void *row)
+{
+    const struct store_dir_office *o = row;
+
+    store_bind_text(s, 2, o->name.en);
+    store_bind_text(s, 3, o->name.ur);
+    store_bind_text(s, 4, o->address);
+    store_bind_text(s, 5, o->hours);
+    store_bind_text(s, 6, o->phone);
+    sqlite3_bind_int64(s, 7, o->sort);
+}
+
+/* 1 when the office's stored links are ids[0..n) in that order, 0 if not, < 0 on error. */
+static int office_links_same(struct store *st, int64_t office, const int64_t *ids, unsigned n)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_office_links);
+    unsigned i = 0;
+    int rc, same = 1;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, office);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (i >= n || sqlite3_column_int64(s, 0) != ids[i])
+            same = 0;
+        i++;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return -KP_ERR_DB;
+    return same && i == n;
+}
+
+static int office_links_set(struct store *st, int64_t office, const int64_t *ids, unsigned n)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_office_unlink);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, office);
+    if ((rc = dir_step(st, s)) < 0)
+        return rc;
+    for (unsigned i = 0; i < n; i++) {
+        if ((s = store_stmt(st, sql_office_link)) == NULL)
+            return -KP_ERR_DB;
+        sqlite3_bind_int64(s, 1, office);
+        sqlite3_bind_int64(s, 2, ids[i]);
+        sqlite3_bind_int(s, 3, (int)i + 1);
+        if ((rc = dir_step(st, s)) < 0)
+            return rc; /* a service listed twice breaks the primary key */
+    }
+    return 0;
+}
+
+int store_dir_office_put(struct store *st, const struct store_dir_office *o)
+{
+    int64_t district, id, ids[STORE_DIR_OFFICE_SERVICES];
+    int rc, change;
+
+    if (o->nservices > STORE_DIR_OFFICE_SERVICES)
+        return -KP_ERR_INVAL;
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, o->district, &district)) < 0)
+        return rc;
+    for (unsigned i = 0; i < o->nservices; i++)
+        if ((rc = dir_id(st, STORE_DIR_SERVICE, o->services[i], &ids[i])) < 0)
+            return rc;
+    change = dir_put(st, STORE_DIR_OFFICE, o->code, sql_office_insert, sql_office_update,
+                     office_bind, o, district, &id);
+    if (change < 0)
+        return change;
+    if ((rc = office_links_same(st, id, ids, o->nservices)) < 0)
+        return rc;
+    if (rc == 1)
+        return change;
+    if ((rc = office_links_set(st, id, ids, o->nservices)) < 0)
+        return rc;
+    return change == STORE_DIR_UNCHANGED ? STORE_DIR_UPDATED : change;
+}
+
+int store_dir_office_remove(struct store *st, const char *code)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_office_remove);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    return sqlite3_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
+}
+
+/* Step a single-row lookup: 1 with a row, or -KP_ERR_NOTFOUND / -KP_ERR_DB (reset). */
+static int dir_get_step(sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    if (rc == SQLITE_ROW)
+        return 1;
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_dir_department_get(struct store *st, const char *code, struct store_dir_department *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_department_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    if ((rc = dir_get_step(s)) < 0)
+        return rc;
+    store_col_text(s, 0, out->code, sizeof(out->code));
+    dir_name_row(s, 1, &out->name);
+    out->sort = (unsigned)sqlite3_column_int64(s, 4);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_dir_district_get(struct store *st, const char *code, struct store_dir_district *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_district_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    if ((rc = dir_get_step(s)) < 0)
+        return rc;
+    store_col_text(s, 0, out->code, sizeof(out->code));
+    dir_name_row(s, 1, &out->name);
+    store_col_text(s, 4, out->division, sizeof(out->division));
+    out->sort = (unsigned)sqlite3_column_int64(s, 5);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_dir_service_get(struct store *st, const char *code, struct store_dir_service *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_service_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    if ((rc = dir_get_step(s)) < 0)
+        return rc;
+    store_col_text(s, 0, out->code, sizeof(out->code));
+    store_col_text(s, 1, out->department, sizeof(out->department));
+    dir_name_row(s, 2, &out->name);
+    store_col_text(s, 5, out->description.en, sizeof(out->description.en));
+    store_col_text(s, 6, out->description.ur, sizeof(out->description.ur));
+    store_col_text(s, 7, out->fee, sizeof(out->fee));
+    store_col_text(s, 8, out->documents, sizeof(out->documents));
+    store_col_text(s, 9, out->processing_time, sizeof(out->processing_time));
+    store_col_text(s, 10, out->where_to_apply, sizeof(out->where_to_apply));
+    out->online = sqlite3_column_int(s, 11);
+    out->ussd = sqlite3_column_int(s, 12);
+    out->sort = (unsigned)sqlite3_column_int64(s, 13);
+    sqlite3_reset(s);
+    return 0;
+}
+
+int store_dir_office_get(struct store *st, const char *code, struct store_dir_office *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_office_get);
+    int64_t id;
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    if ((rc = dir_get_step(s)) < 0)
+        return rc;
+    id = sqlite3_column_int64(s, 0);
+    store_col_text(s, 1, out->code, sizeof(out->code));
+    store_col_text(s, 2, out->district, sizeof(out->district));
+    store_col_text(s, 3, out->name.en, sizeof(out->name.en));
+    store_col_text(s, 4, out->name.ur, sizeof(out->name.ur));
+    out->name.ps[0] = '\0';
+    store_col_text(s, 5, out->address, sizeof(out->address));
+    store_col_text(s, 6, out->hours, sizeof(out->hours));
+    store_col_text(s, 7, out->phone, sizeof(out->phone));
+    out->sort = (unsigned)sqlite3_column_int64(s, 8);
+    sqlite3_reset(s);
+    if ((s = store_stmt(st, sql_office_services)) == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    out->nservices = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nservices < STORE_DIR_OFFICE_SERVICES)
+        store_col_text(s, 0, out->services[out->nservices++], STORE_DIR_CODE_SIZE);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
+int store_dir_count(struct store *st, struct store_dir_counts *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_count);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        out->departments = (unsigned)sqlite3_column_int64(s, 0);
+        out->districts = (unsigned)sqlite3_column_int64(s, 1);
+        out->services = (unsigned)sqlite3_column_int64(s, 2);
+        out->offices = (unsigned)sqlite3_column_int64(s, 3);
+        out->links = (unsigned)sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
+}

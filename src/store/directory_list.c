@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The services directory, many rows at a time: the paginated lists the
+ * USSD menus walk (departments, services of a department, districts with
+ * offices, offices of a district or of a service), keyword search over
+ * the FTS5 index of the service texts, and whole walks for kpass.
+ *
+ * Every list runs on an index that yields its rows in order
+ * (department_sort, service_department, district_sort, office_district,
+ * office_service_service): a page costs the rows it skips and returns,
+ * never a sort of the table.
+ */
+#include <string.h>
+
+#include "directory_internal.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "store_internal.h"
+
+/* ?1 limit, ?2 offset, ?3 the parent's code (copied into each item), ?4 and
+   ?5 row ids. */
+static const char sql_department_list[] =
+    "SELECT code, '', name_en, name_ur, name_ps FROM department ORDER BY sort, code "
+    "LIMIT ?1 OFFSET ?2";
+static const char sql_department_total[] = "SELECT count(*) FROM department";
+static const char sql_service_list[] =
+    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
+    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+static const char sql_service_total[] = "SELECT count(*) FROM service WHERE department_id = ?4";
+static const char sql_district_list[] =
+    "SELECT code, '', name_en, name_ur, name_ps FROM district d "
+    "WHERE EXISTS (SELECT 1 FROM office o WHERE o.district_id = d.id) ORDER BY sort, code "
+    "LIMIT ?1 OFFSET ?2";
+static const char sql_district_total[] =
+    "SELECT count(*) FROM district d WHERE EXISTS (SELECT 1 FROM office o "
+    "WHERE o.district_id = d.id)";
+static const char sql_office_list[] =
+    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
+    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+static const char sql_office_total[] = "SELECT count(*) FROM office WHERE district_id = ?4";
+static const char sql_office_find[] =
+    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM office_service os "
+    "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
+    "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
+static const char sql_office_find_total[] =
+    "SELECT count(*) FROM office_service WHERE service_id = ?4";
+static const char sql_office_find_in[] =
+    "SELECT code, ?3, name_en, name_ur, '' FROM office o WHERE district_id = ?5 AND EXISTS "
+    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4) "
+    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+static const char sql_office_find_in_total[] =
+    "SELECT count(*) FROM office o WHERE district_id = ?5 AND EXISTS "
+    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)";
+/* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
+   at most STORE_DIR_SEARCH_MAX. */
+#define DIR_STR_(x) #x
+#define DIR_STR(x)  DIR_STR_(x)
+static const char sql_search[] =
+    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM service_fts "
+    "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
+    "WHERE service_fts MATCH ?1 "
+    "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
+    "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+/* FTS5 'optimize' command: merge the index's segments into one. */
+static const char sql_search_optimize[] =
+    "INSERT INTO service_fts (service_fts) VALUES ('optimize')";
+static const char sql_service_all[] =
+    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM department d "
+    "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
+static const char sql_service_each[] =
+    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
+    "ORDER BY sort, code";
+static const char sql_office_all[] =
+    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM district d "
+    "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
+static const char sql_office_each[] =
+    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
+    "ORDER BY sort, code";
+
+/* What one list query needs bound. */
+struct dir_query {
+    const char *parent; /* ?3 (text), or NULL */
+    int64_t id;         /* ?4, or 0 */
+    int64_t id2;        /* ?5, or 0 */
+};
+
+static void dir_query_bind(sqlite3_stmt *s, const struct dir_query *q)
+{
+    if (q->parent)
+        store_bind_text(s, 3, q->parent);
+    if (q->id)
+        sqlite3_bind_int64(s, 4, q->id);
+    if (q->id2)
+        sqlite3_bind_int64(s, 5, q->id2);
+}
+
+static void dir_item_row(sqlite3_stmt *s, struct store_dir_item *it)
+{
+    store_col_text(s, 0, it->code, sizeof(it->code));
+    store_col_text(s, 1, it->parent, sizeof(it->parent));
+    dir_name_row(s, 2, &it->name);
+}
+
+/* One page of sql into out, and the count of sql_total into *total. */
+static int dir_page(struct store *st, const char *sql, const char *sql_total,
+                    const struct dir_query *q, unsigned offset, unsigned limit,
+                    struct store_dir_item *out, unsigned *total)
+{
+    sqlite3_stmt *s;
+    unsigned n = 0;
+    int rc = SQLITE_DONE;
+
+    if (limit > STORE_DIR_PAGE_MAX)
+        return -KP_ERR_RANGE;
+    if (limit > 0) {
+        if ((s = store_stmt(st, sql)) == NULL)
+            return -KP_ERR_DB;
+        sqlite3_bind_int(s, 1, (int)limit);
+        sqlite3_bind_int64(s, 2, offset);
+        dir_query_bind(s, q);
+        while (n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
+            dir_item_row(s, &out[n++]);
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return -KP_ERR_DB;
+    }
+    if (total) {
+        if ((s = store_stmt(st, sql_total)) == NULL)
+            return -KP_ERR_DB;
+        dir_query_bind(s, q);
+        rc = sqlite3_step(s);
+        *total = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW)
+            return -KP_ERR_DB;
+    }
+    return (int)n;
+}
+
+int store_dir_department_list(struct store *st, unsigned offset, unsigned limit,
+                              struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {NULL, 0, 0};
+
+    return dir_page(st, sql_department_list, sql_department_total, &q, offset, limit, out, total);
+}
+
+int store_dir_service_list(struct store *st, const char *department, unsigned offset,
+                           unsigned limit, struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {department, 0, 0};
+    int rc = dir_id(st, STORE_DIR_DEPARTMENT, department, &q.id);
+
+    if (rc < 0)
+        return rc;
+    return dir_page(st, sql_service_list, sql_service_total, &q, offset, limit, out, total);
+}
+
+int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
+                            struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {NULL, 0, 0};
+
+    return dir_page(st, sql_district_list, sql_district_total, &q, offset, limit, out, total);
+}
+
+int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
+                          struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {district, 0, 0};
+    int rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id);
+
+    if (rc < 0)
+        return rc;
+    return dir_page(st, sql_office_list, sql_office_total, &q, offset, limit, out, total);
+}
+
+int store_dir_office_find(struct store *st, const char *service, const char *district,
+                          unsigned offset, unsigned limit, struct store_dir_item *out,
+                          unsigned *total)
+{
+    struct dir_query q = {district, 0, 0};
+    int rc = dir_id(st, STORE_DIR_SERVICE, service, &q.id);
+
+    if (rc < 0)
+        return rc;
+    if (district == NULL)
+        return dir_page(st, sql_office_find, sql_office_find_total, &q, offset, limit, out, total);
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id2)) < 0)
+        return rc;
+    return dir_page(st, sql_office_find_in, sql_office_find_in_total, &q, offset, limit, out,
+                    total);
+}
+
+/* A byte that can be part of a word: an ASCII letter or digit, or any byte
+   of a multi-byte UTF-8 character (the tokenizer decides about those). */
+static int dir_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/*
+ * Turn the query into an FTS5 expression: each word becomes a quoted
+ * string with its quotes doubled, marked as a prefix, and the words are
+ * joined by AND ("veh reg" -> "veh"* AND "reg"*).  Quoting makes every
+ * byte of the input literal text to the FTS5 query syntax (SQLite FTS5
+ * §3.1, "strings").  Words without a letter or digit are dropped.
+ * Returns the number of words kept.
+ */
+static int dir_search_expr(const char *query, char *out, size_t cap)
+{
+    size_t n = 0;
+    int words = 0;
+    const char *p = query;
+
+    while (*p && words < STORE_DIR_QUERY_WORDS) {
+        const char *w;
+        int useful = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        for (w = p; *p && *p != ' ' && *p != '\t'; p++)
+            useful |= dir_word_byte((unsigned char)*p);
+        if (!useful)
+            continue;
+        /* Worst case: every byte doubled, plus AND, quotes and '*'. */
+        if (n + 2 * (size_t)(p - w) + 10 >= cap)
+            break;
+        if (words++) {
+            memcpy(out + n, " AND ", 5);
+            n += 5;
+        }
+        out[n++] = '"';
+        for (; w < p; w++) {
+            if (*w == '"')
+                out[n++] = '"';
+            out[n++] = *w;
+        }
+        out[n++] = '"';
+        out[n++] = '*';
+    }
+    out[n] = '\0';
+    return words;
+}
+
+int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
+                             struct store_dir_item *out, unsigned *total)
+{
+    char expr[2 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
+    sqlite3_stmt *s;
+    unsigned i = 0, n = 0;
+    int rc;
+
+    if (limit > STORE_DIR_PAGE_MAX)
+        return -KP_ERR_RANGE;
+    if (strlen(query) > STORE_DIR_QUERY_MAX || dir_search_expr(query, expr, sizeof(expr)) == 0)
+        return -KP_ERR_INVAL;
+    /* Ranking needs every match anyway: walk the first STORE_DIR_SEARCH_MAX
+       once, keeping the page and counting the rest (one MATCH, not two). */
+    if ((s = store_stmt(st, sql_search)) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, expr);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (i >= offset && n < limit)
+            dir_item_row(s, &out[n++]);
+        i++;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return -KP_ERR_DB;
+    if (total)
+        *total = i;
+    return (int)n;
+}
+
+int store_dir_optimize(struct store *st)
+{
+    return store_exec(st, sql_search_optimize);
+}
+
+static int dir_each(struct store *st, const char *sql, const struct dir_query *q,
+                    store_dir_each_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    struct store_dir_item it;
+    int rc, stop = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    dir_query_bind(s, q);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        dir_item_row(s, &it);
+        if ((stop = fn(ctx, &it)) != 0)
+            break;
+    }
+    sqlite3_reset(s);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
+int store_dir_service_each(struct store *st, const char *department, store_dir_each_fn fn,
+                           void *ctx)
+{
+    struct dir_query q = {department, 0, 0};
+    int rc;
+
+    if (department == NULL)
+        return dir_each(st, sql_service_all, &q, fn, ctx);
+    if ((rc = dir_id(st, STORE_DIR_DEPARTMENT, department, &q.id)) < 0)
+        return rc;
+    return dir_each(st, sql_service_each, &q, fn, ctx);
+}
+
+int store_dir_office_each(struct store *st, const char *district, store_dir_each_fn fn, void *ctx)
+{
+    struct dir_query q = {district, 0, 0};
+    int rc;
+
+    if (district == NULL)
+        return dir_each(st, sql_office_all, &q, fn, ctx);
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id)) < 0)
+        return rc;
+    return dir_each(st, sql_office_each, &q, fn, ctx);
+}

@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * directory: the services directory in the store.  Upserts that say what
+ * they did, office links, lookups, every list at its pagination
+ * boundaries, language fallback, keyword search (the matching rule, its
+ * bounds, hostile queries) with the FTS index kept in step, all on a
+ * synthetic fixture; then the shipped seed imported by the real kpass,
+ * checked row by row through the same queries, and timed.
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/store/store_internal.h"
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store.h"
+#include "kpass/store_directory.h"
+#include "testutil.h"
+
+static char *dir;
+static char path[512];
+static struct store *st;
+
+static void dir_setup(void)
+{
+    dir = tu_tmpdir("directory");
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+}
+
+static void dir_teardown(void)
+{
+    char *argv[] = {(char *)"/bin/rm", (char *)"-rf", dir, NULL};
+
+    store_close(st);
+    st = NULL;
+    tu_run(argv, NULL, NULL, 5000);
+    free(dir);
+}
+
+static long long db_int(const char *sql)
+{
+    sqlite3_stmt *s;
+    long long v = -1;
+
+    ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void name_set(struct store_dir_name *n, const char *en, const char *ur, const char *ps)
+{
+    snprintf(n->en, sizeof(n->en), "%s", en);
+    snprintf(n->ur, sizeof(n->ur), "%s", ur);
+    snprintf(n->ps, sizeof(n->ps), "%s", ps);
+}
+
+static void put_department(const char *code, const char *en, const char *ps, unsigned sort)
+{
+    struct store_dir_department d;
+
+    memset(&d, 0, sizeof(d));
+    strcpy(d.code, code);
+    name_set(&d.name, en, "محکمہ", ps);
+    d.sort = sort;
+    ck_assert_int_ge(store_dir_department_put(st, &d), 0);
+}
+
+static void put_district(const char *code, const char *en, unsigned sort)
+{
+    struct store_dir_district d;
+
+    memset(&d, 0, sizeof(d));
+    strcpy(d.code, code);
+    name_set(&d.name, en, "ضلع", "");
+    strcpy(d.division, "Peshawar");
+    d.sort = sort;
+    ck_assert_int_ge(store_dir_district_put(st, &d), 0);
+}
+
+static void service_fill(struct store_dir_service *s, const char *code, const char *dept,
+                         const char *en, const char *desc, unsigned sort)
+{
+    memset(s, 0, sizeof(*s));
+    strcpy(s->code, code);
+    strcpy(s->department, dept);
+    name_set(&s->name, en, "خدمت", "");
+    snprintf(s->description.en, sizeof(s->description.en), "%s", desc);
+    strcpy(s->fee, "Free");
+    strcpy(s->documents, "None");
+    strcpy(s->processing_time, "Same day");
+    strcpy(s->where_to_apply, "Any office");
+    s->sort = sort;
+}
+
+static void put_service(const char *code, const char *dept, const char *en, const char *desc,
+                        unsigned sort)
+{
+    struct store_dir_service s;
+
+    service_fill(&s, code, dept, en, desc, sort);
+    ck_assert_int_ge(store_dir_service_put(st, &s), 0);
+}
+
+static void office_fill(struct store_dir_office *o, const char *code, const char *district,
+                        const char *services, unsigned sort)
+{
+    char list[256], *save = NULL;
+
+    memset(o, 0, sizeof(*o));
+    strcpy(o->code, code);
+    strcpy(o->district, district);
+    name_set(&o->name, code, "دفتر", "");
+    strcpy(o->address, "Main road");
+    strcpy(o->hours, "Mon-Fri 09:00-16:00");
+    strcpy(o->phone, "091-0000101");
+    snprintf(list, sizeof(list), "%s", services);
+    for (char *t = strtok_r(list, " ", &save); t; t = strtok_r(NULL, " ", &save))
+        strcpy(o->services[o->nservices++], t);
+    o->sort = sort;
+}
+
+static void put_office(const char *code, const char *district, const char *services, unsigned sort)
+{
+    struct store_dir_office o;
+
+    office_fill(&o, code, district, services, sort);
+    ck_assert_int_ge(store_dir_office_put(st, &o), 0);
+}
+
+/*
+ * The synthetic directory: departments D3, D1, D2 (sort 1..3, so not in
+ * code order), 250 services S000..S249 in D1 (listed by sort, which runs
+ * backwards against the codes), 2 in D2, none in D3; districts AA, BB, CC
+ * with offices in AA and CC only.
+ */
+static void dir_fixture(void)
+{
+    char code[16];
+
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    put_department("D3", "Third", "", 1);
+    put_department("D1", "First", "لومړی", 2);
+    put_department("D2", "Second", "", 3);
+    for (int i = 0; i < 250; i++) {
+        snprintf(code, sizeof(code), "S%03d", i);
+        put_service(code, "D1", "Common service", "Every one of these says service.",
+                    (unsigned)(1000 - i));
+    }
+    put_service("VEHREG", "D2", "Vehicle registration", "Number plates and a card.", 1);
+    put_service("CAFE", "D2", "Café licence", "Open a café or a hotel.", 2);
+    put_district("AA", "Alpha", 1);
+    put_district("BB", "Beta", 2);
+    put_district("CC", "Gamma", 3);
+    put_office("AA1", "AA", "VEHREG CAFE", 1);
+    put_office("AA2", "AA", "CAFE", 2);
+    put_office("CC1", "CC", "VEHREG", 3);
+    ck_assert_int_eq(store_tx_commit(st), 0);
+}
+
+START_TEST(test_dir_upsert)
+{
+    struct store_dir_department d, got;
+    struct store_dir_service s, sg;
+
+    memset(&d, 0, sizeof(d));
+    strcpy(d.code, "HLTH");
+    name_set(&d.name, "Health", "محکمہ صحت", "");
+    d.sort = 1;
+    ck_assert_int_eq(store_dir_department_put(st, &d), STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_department_put(st, &d), STORE_DIR_UNCHANGED);
+    strcpy(d.name.ps, "روغتیا");
+    ck_assert_int_eq(store_dir_department_put(st, &d), STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_dir_department_put(st, &d), STORE_DIR_UNCHANGED);
+    d.sort = 2; /* a moved row is an update too */
+    ck_assert_int_eq(store_dir_department_put(st, &d), STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_dir_department_get(st, "HLTH", &got), 0);
+    ck_assert_str_eq(got.name.ps, "روغتیا");
+    ck_assert_uint_eq(got.sort, 2);
+    ck_assert_int_eq(store_dir_department_get(st, "NOPE", &got), -KP_ERR_NOTFOUND);
+    /* The table's CHECKs refuse what the importer would (a lower-case code,
+       an empty name): -KP_ERR_INVAL, nothing written. */
+    strcpy(d.code, "hl");
+    ck_assert_int_eq(store_dir_department_put(st, &d), -KP_ERR_INVAL);
+    strcpy(d.code, "HL");
+    d.name.en[0] = '\0';
+    ck_assert_int_eq(store_dir_department_put(st, &d), -KP_ERR_INVAL);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM department"), 1);
+    /* A service needs its department. */
+    service_fill(&s, "OPD", "NOPE", "Outpatient", "See a doctor.", 1);
+    ck_assert_int_eq(store_dir_service_put(st, &s), -KP_ERR_NOTFOUND);
+    strcpy(s.department, "HLTH");
+    ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_UNCHANGED);
+    strcpy(s.fee, "Rs 20");
+    s.ussd = 1;
+    ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_UPDATED);
+    strcpy(s.fee, "free"); /* not Free, Varies or Rs N */
+    ck_assert_int_eq(store_dir_service_put(st, &s), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_service_get(st, "OPD", &sg), 0);
+    ck_assert_str_eq(sg.fee, "Rs 20");
+    ck_assert_str_eq(sg.department, "HLTH");
+    ck_assert_int_eq(sg.ussd, 1);
+    ck_assert_int_eq(sg.online, 0);
+    ck_assert_int_eq(store_dir_exists(st, STORE_DIR_SERVICE, "OPD"), 1);
+    ck_assert_int_eq(store_dir_exists(st, STORE_DIR_OFFICE, "OPD"), 0);
+}
+END_TEST
+
+START_TEST(test_dir_office_links)
+{
+    struct store_dir_office o, got;
+    struct store_dir_counts n;
+
+    dir_fixture();
+    ck_assert_int_eq(store_dir_office_get(st, "AA1", &got), 0);
+    ck_assert_str_eq(got.district, "AA");
+    ck_assert_uint_eq(got.nservices, 2);
+    ck_assert_str_eq(got.services[0], "VEHREG");
+    ck_assert_str_eq(got.services[1], "CAFE");
+    /* The list is part of the office: same list unchanged, new order updated. */
+    office_fill(&o, "AA1", "AA", "VEHREG CAFE", 1);
+    ck_assert_int_eq(store_dir_office_put(st, &o), STORE_DIR_UNCHANGED);
+    office_fill(&o, "AA1", "AA", "CAFE VEHREG", 1);
+    ck_assert_int_eq(store_dir_office_put(st, &o), STORE_DIR_UPDATED);
+    office_fill(&o, "AA1", "AA", "CAFE", 1);
+    ck_assert_int_eq(store_dir_office_put(st, &o), STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_dir_office_get(st, "AA1", &got), 0);
+    ck_assert_uint_eq(got.nservices, 1);
+    /* An unknown service or district: refused before anything is written. */
+    office_fill(&o, "BB1", "BB", "CAFE NOSUCH", 1);
+    ck_assert_int_eq(store_dir_office_put(st, &o), -KP_ERR_NOTFOUND);
+    office_fill(&o, "BB1", "ZZ", "CAFE", 1);
+    ck_assert_int_eq(store_dir_office_put(st, &o), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_dir_exists(st, STORE_DIR_OFFICE, "BB1"), 0);
+    /* A service twice breaks the link table's key. */
+    office_fill(&o, "BB1", "BB", "CAFE CAFE", 1);
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(store_dir_office_put(st, &o), -KP_ERR_INVAL);
+    store_tx_rollback(st);
+    ck_assert_int_eq(store_dir_count(st, &n), 0);
+    ck_assert_uint_eq(n.departments, 3);
+    ck_assert_uint_eq(n.districts, 3);
+    ck_assert_uint_eq(n.services, 252);
+    ck_assert_uint_eq(n.offices, 3);
+    ck_assert_uint_eq(n.links, 3); /* AA1: CAFE; AA2: CAFE; CC1: VEHREG */
+    /* Removing an office removes its links. */
+    ck_assert_int_eq(store_dir_office_remove(st, "AA1"), 0);
+    ck_assert_int_eq(store_dir_office_remove(st, "AA1"), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM office_service"), 2);
+}
+END_TEST
+
+static const struct {
+    const char *en, *ur, *ps;
+    enum store_dir_lang lang;
+    const char *want;
+} pick_cases[] = {
+    {"Health", "صحت", "روغتیا", STORE_DIR_EN, "Health"},
+    {"Health", "صحت", "روغتیا", STORE_DIR_UR, "صحت"},
+    {"Health", "صحت", "روغتیا", STORE_DIR_PS, "روغتیا"},
+    {"Health", "صحت", "", STORE_DIR_PS, "Health"}, /* English, not Urdu */
+    {"Health", "", "", STORE_DIR_UR, "Health"},
+    {"Health", "", "روغتیا", STORE_DIR_UR, "Health"},
+};
+
+START_TEST(test_dir_pick)
+{
+    struct store_dir_name n;
+    struct store_dir_desc d;
+
+    name_set(&n, pick_cases[_i].en, pick_cases[_i].ur, pick_cases[_i].ps);
+    ck_assert_str_eq(store_dir_name_pick(&n, pick_cases[_i].lang), pick_cases[_i].want);
+    strcpy(d.en, n.en);
+    strcpy(d.ur, n.ur);
+    /* Descriptions have no Pashto: Pashto readers get English. */
+    ck_assert_str_eq(store_dir_desc_pick(&d, pick_cases[_i].lang),
+                     pick_cases[_i].lang == STORE_DIR_UR && n.ur[0] ? n.ur : n.en);
+}
+END_TEST
+
+START_TEST(test_dir_lang_parse)
+{
+    ck_assert_int_eq(store_dir_lang_parse("en"), STORE_DIR_EN);
+    ck_assert_int_eq(store_dir_lang_parse("ur"), STORE_DIR_UR);
+    ck_assert_int_eq(store_dir_lang_parse("ps"), STORE_DIR_PS);
+    ck_assert_int_eq(store_dir_lang_parse("EN"), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_lang_parse(""), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_lang_parse("urdu"), -KP_ERR_INVAL);
+}
+END_TEST
+
+/* Page boundaries: (offset, limit) -> the first and last code and count. */
+static const struct {
+    unsigned offset, limit;
+    int count;
+    const char *first, *last;
+} page_cases[] = {
+    {0, 1, 1, "S249", "S249"}, /* sort runs against the codes */
+    {0, 100, 100, "S249", "S150"}, {100, 100, 100, "S149", "S050"}, {200, 100, 50, "S049", "S000"},
+    {249, 100, 1, "S000", "S000"}, {250, 100, 0, NULL, NULL},       {1000, 5, 0, NULL, NULL},
+    {10, 0, 0, NULL, NULL}, /* limit 0: only the total */
+};
+
+START_TEST(test_dir_service_pages)
+{
+    struct store_dir_item items[STORE_DIR_PAGE_MAX + 1];
+    unsigned total = 0;
+    int n;
+
+    dir_fixture();
+    n = store_dir_service_list(st, "D1", page_cases[_i].offset, page_cases[_i].limit, items,
+                               &total);
+    ck_assert_int_eq(n, page_cases[_i].count);
+    ck_assert_uint_eq(total, 250);
+    if (n > 0) {
+        ck_assert_str_eq(items[0].code, page_cases[_i].first);
+        ck_assert_str_eq(items[n - 1].code, page_cases[_i].last);
+        ck_assert_str_eq(items[0].parent, "D1");
+        ck_assert_str_eq(items[0].name.en, "Common service");
+        ck_assert_str_eq(items[0].name.ur, "خدمت");
+    }
+}
+END_TEST
+
+START_TEST(test_dir_lists)
+{
+    struct store_dir_item it[STORE_DIR_PAGE_MAX + 1];
+    unsigned total = 99;
+
+    dir_fixture();
+    /* Departments in file order, not code order; total without a page. */
+    ck_assert_int_eq(store_dir_department_list(st, 0, 10, it, &total), 3);
+    ck_assert_uint_eq(total, 3);
+    ck_assert_str_eq(it[0].code, "D3");
+    ck_assert_str_eq(it[1].code, "D1");
+    ck_assert_str_eq(it[1].name.ps, "لومړی");
+    ck_assert_str_eq(it[2].code, "D2");
+    ck_assert_str_eq(it[0].parent, "");
+    ck_assert_int_eq(store_dir_department_list(st, 1, 1, it, NULL), 1);
+    ck_assert_str_eq(it[0].code, "D1");
+    ck_assert_int_eq(store_dir_department_list(st, 0, STORE_DIR_PAGE_MAX + 1, it, &total),
+                     -KP_ERR_RANGE);
+    /* A department without services: empty; an unknown one: not found. */
+    ck_assert_int_eq(store_dir_service_list(st, "D3", 0, 10, it, &total), 0);
+    ck_assert_uint_eq(total, 0);
+    ck_assert_int_eq(store_dir_service_list(st, "D9", 0, 10, it, &total), -KP_ERR_NOTFOUND);
+    /* Districts: only those with offices (BB has none). */
+    ck_assert_int_eq(store_dir_district_list(st, 0, 10, it, &total), 2);
+    ck_assert_uint_eq(total, 2);
+    ck_assert_str_eq(it[0].code, "AA");
+    ck_assert_str_eq(it[1].code, "CC");
+    ck_assert_int_eq(store_dir_district_list(st, 1, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "CC");
+    /* Offices of a district. */
+    ck_assert_int_eq(store_dir_office_list(st, "AA", 0, 10, it, &total), 2);
+    ck_assert_uint_eq(total, 2);
+    ck_assert_str_eq(it[0].code, "AA1");
+    ck_assert_str_eq(it[0].parent, "AA");
+    ck_assert_str_eq(it[1].code, "AA2");
+    ck_assert_int_eq(store_dir_office_list(st, "BB", 0, 10, it, &total), 0);
+    ck_assert_int_eq(store_dir_office_list(st, "XX", 0, 10, it, &total), -KP_ERR_NOTFOUND);
+    /* Offices offering a service, anywhere or within a district. */
+    ck_assert_int_eq(store_dir_office_find(st, "VEHREG", NULL, 0, 10, it, &total), 2);
+    ck_assert_uint_eq(total, 2);
+    ck_assert_str_eq(it[0].code, "AA1");
+    ck_assert_str_eq(it[1].code, "CC1");
+    ck_assert_str_eq(it[1].parent, "CC");
+    ck_assert_int_eq(store_dir_office_find(st, "VEHREG", NULL, 1, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "CC1");
+    ck_assert_int_eq(store_dir_office_find(st, "VEHREG", "CC", 0, 10, it, &total), 1);
+    ck_assert_uint_eq(total, 1);
+    ck_assert_str_eq(it[0].code, "CC1");
+    ck_assert_int_eq(store_dir_office_find(st, "CAFE", "CC", 0, 10, it, &total), 0);
+    ck_assert_uint_eq(total, 0);
+    ck_assert_int_eq(store_dir_office_find(st, "CAFE", "AA", 0, 10, it, &total), 2);
+    ck_assert_int_eq(store_dir_office_find(st, "S001", NULL, 0, 10, it, &total), 0);
+    ck_assert_int_eq(store_dir_office_find(st, "NOPE", NULL, 0, 10, it, &total), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_dir_office_find(st, "CAFE", "XX", 0, 10, it, &total), -KP_ERR_NOTFOUND);
+}
+END_TEST
+
+/* Search: query -> the codes found, best first (or an error). */
+static const struct {
+    const char *query;
+    int rc;           /* count, or the error */
+    const char *want; /* codes joined by ' ', first ones only when longer */
+} search_cases[] = {
+    {"vehicle", 1, "VEHREG"},
+    {"VEHICLE", 1, "VEHREG"},       /* case-insensitive */
+    {"veh reg", 1, "VEHREG"},       /* every word a prefix */
+    {"  veh   reg  ", 1, "VEHREG"}, /* extra spaces */
+    {"veh cafe", 0, ""},            /* every word must match */
+    {"plates", 1, "VEHREG"},        /* the description counts */
+    {"hicle", 0, ""},               /* prefixes of words, not infixes */
+    {"cafe", 1, "CAFE"},            /* Latin diacritics folded */
+    {"CAFÉ", 1, "CAFE"},
+    {"café hotel", 1, "CAFE"},
+    /* Urdu.  Capped at 50.  BM25 ranks shorter texts first (VEHREG has
+       the fewest words), then file order on ties (CAFE is sort 2). */
+    {"خدمت", 50, "VEHREG CAFE"},
+    {"\"veh", 1, "VEHREG"}, /* a quote is only text */
+    {"veh\"", 1, "VEHREG"},
+    {"veh OR cafe", 0, ""}, /* FTS5 operators are plain words */
+    {"NEAR(veh", 0, ""},
+    {"veh*", 1, "VEHREG"},
+    {"-", -KP_ERR_INVAL, ""}, /* no letter or digit */
+    {"", -KP_ERR_INVAL, ""},
+    {"   ", -KP_ERR_INVAL, ""},
+    {"vehicle a a a a a a a zzz", 1, "VEHREG"}, /* a 9th word does not count */
+    {"zzz", 0, ""},
+};
+
+START_TEST(test_dir_search)
+{
+    struct store_dir_item it[STORE_DIR_PAGE_MAX];
+    struct kp_buf got = KP_BUF_INIT;
+    unsigned total = 12345;
+    int n;
+
+    dir_fixture();
+    n = store_dir_service_search(st, search_cases[_i].query, 0, 2, it, &total);
+    ck_assert_msg(n == (search_cases[_i].rc > 2 ? 2 : search_cases[_i].rc), "case %d '%s': %d", _i,
+                  search_cases[_i].query, n);
+    if (n < 0)
+        return;
+    ck_assert_uint_eq(total, (unsigned)search_cases[_i].rc);
+    for (int i = 0; i < n; i++)
+        kp_buf_printf(&got, "%s%s", i ? " " : "", it[i].code);
+    kp_buf_append(&got, "", 0);
+    ck_assert_str_eq(got.data, search_cases[_i].want);
+    kp_buf_free(&got);
+}
+END_TEST
+
+START_TEST(test_dir_search_bounds)
+{
+    struct store_dir_item it[STORE_DIR_PAGE_MAX];
+    char longq[STORE_DIR_QUERY_MAX + 2];
+    unsigned total;
+
+    dir_fixture();
+    /* 250 services say "service"; only the first STORE_DIR_SEARCH_MAX count. */
+    ck_assert_int_eq(store_dir_service_search(st, "service", 0, 100, it, &total), 50);
+    ck_assert_uint_eq(total, STORE_DIR_SEARCH_MAX);
+    ck_assert_int_eq(store_dir_service_search(st, "service", 40, 20, it, &total), 10);
+    ck_assert_int_eq(store_dir_service_search(st, "service", 49, 20, it, &total), 1);
+    ck_assert_int_eq(store_dir_service_search(st, "service", 50, 20, it, &total), 0);
+    ck_assert_uint_eq(total, STORE_DIR_SEARCH_MAX);
+    ck_assert_int_eq(store_dir_service_search(st, "service", 0, 101, it, &total), -KP_ERR_RANGE);
+    /* Names weigh more than descriptions: "common" is in every name,
+       "every" in every description; both find all, S249 leads by sort. */
+    ck_assert_int_eq(store_dir_service_search(st, "common", 0, 1, it, NULL), 1);
+    ck_assert_str_eq(it[0].code, "S249");
+    memset(longq, 'a', sizeof(longq) - 1);
+    longq[sizeof(longq) - 1] = '\0';
+    ck_assert_int_eq(store_dir_service_search(st, longq, 0, 10, it, &total), -KP_ERR_INVAL);
+    longq[STORE_DIR_QUERY_MAX] = '\0'; /* exactly the limit: allowed */
+    ck_assert_int_eq(store_dir_service_search(st, longq, 0, 10, it, &total), 0);
+}
+END_TEST
+
+/* The FTS index follows every change of the service texts. */
+START_TEST(test_dir_search_follows)
+{
+    struct store_dir_item it[4];
+    struct store_dir_service s;
+    struct kp_buf rep = KP_BUF_INIT;
+    unsigned total;
+
+    dir_fixture();
+    ck_assert_int_eq(store_dir_service_get(st, "VEHREG", &s), 0);
+    strcpy(s.name.en, "Motor registration");
+    strcpy(s.name.ps, "د موټر ثبت");
+    ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_dir_service_search(st, "vehicle", 0, 4, it, &total), 0);
+    ck_assert_int_eq(store_dir_service_search(st, "motor", 0, 4, it, &total), 1);
+    ck_assert_int_eq(store_dir_service_search(st, "موټر", 0, 4, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "VEHREG");
+    ck_assert_str_eq(it[0].parent, "D2");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "د موټر ثبت");
+    /* A change of sort only does not touch the index; the index checks out. */
+    s.sort = 7;
+    ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_exec(st, "INSERT INTO service_fts (service_fts) "
+                                    "VALUES ('integrity-check')"),
+                     0);
+    ck_assert_int_eq(store_dir_optimize(st), 0);
+    ck_assert_int_eq(store_dir_service_search(st, "motor", 0, 4, it, &total), 1);
+    ck_assert_int_eq(store_integrity_check(st, &rep), 0);
+    kp_buf_free(&rep);
+}
+END_TEST
+
+struct each_ctx {
+    unsigned n, stop_at;
+    char first[16], last[16];
+};
+
+static int each_cb(void *ctx, const struct store_dir_item *it)
+{
+    struct each_ctx *c = ctx;
+
+    if (c->n++ == 0)
+        strcpy(c->first, it->code);
+    strcpy(c->last, it->code);
+    return c->n == c->stop_at ? 42 : 0;
+}
+
+START_TEST(test_dir_each)
+{
+    struct each_ctx c = {0, 0, "", ""};
+
+    dir_fixture();
+    ck_assert_int_eq(store_dir_service_each(st, NULL, each_cb, &c), 0);
+    ck_assert_uint_eq(c.n, 252);
+    ck_assert_str_eq(c.first, "S249"); /* D1 before D2 (file order) */
+    ck_assert_str_eq(c.last, "CAFE");
+    memset(&c, 0, sizeof(c));
+    ck_assert_int_eq(store_dir_service_each(st, "D2", each_cb, &c), 0);
+    ck_assert_uint_eq(c.n, 2);
+    memset(&c, 0, sizeof(c));
+    c.stop_at = 5;
+    ck_assert_int_eq(store_dir_service_each(st, "D1", each_cb, &c), 42);
+    ck_assert_uint_eq(c.n, 5);
+    memset(&c, 0, sizeof(c));
+    ck_assert_int_eq(store_dir_office_each(st, NULL, each_cb, &c), 0);
+    ck_assert_uint_eq(c.n, 3);
+    ck_assert_str_eq(c.last, "CC1");
+    ck_assert_int_eq(store_dir_office_each(st, "BB", each_cb, &c), 0);
+    ck_assert_int_eq(store_dir_office_each(st, "ZZ", each_cb, &c), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_dir_service_each(st, "ZZ", each_cb, &c), -KP_ERR_NOTFOUND);
+}
+END_TEST
+
+/* ---- the shipped seed, imported by the real kpass ---- */
+
+static struct tu_daemon d;
+
+static void seed_setup(void)
+{
+    char *out = NULL, db[600];
+    int rc;
+
+    tu_daemon_prepare(&d, NULL);
+    rc = tu_kpass(&d, NULL, &out, "import", "seed", NULL);
+    ck_assert_msg(rc == 0, "kpass import seed: %d: %s", rc, out);
+    free(out);
+    snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
+    ck_assert_int_eq(store_open(db, 0, &st), 0);
+}
+
+static void seed_teardown(void)
+{
+    store_close(st);
+    st = NULL;
+    tu_daemon_cleanup(&d);
+}
+
+START_TEST(test_seed_rows)
+{
+    struct store_dir_counts n;
+    struct store_dir_service s;
+    struct store_dir_office o;
+    struct store_dir_district di;
+    struct store_dir_department de;
+    struct store_dir_item it[10];
+    unsigned total;
+
+    ck_assert_int_eq(store_dir_count(st, &n), 0);
+    ck_assert_uint_eq(n.departments, 15);
+    ck_assert_uint_eq(n.districts, 35);
+    ck_assert_uint_eq(n.services, 62);
+    ck_assert_uint_eq(n.offices, 96);
+    ck_assert_uint_eq(n.links, 382);
+    ck_assert_int_eq(store_dir_service_get(st, "DOMICILE", &s), 0);
+    ck_assert_str_eq(s.department, "DC");
+    ck_assert_str_eq(s.name.en, "Domicile certificate");
+    ck_assert_str_eq(s.name.ur, "ڈومیسائل سرٹیفکیٹ");
+    ck_assert_str_eq(s.name.ps, "");
+    ck_assert_str_eq(store_dir_name_pick(&s.name, STORE_DIR_PS), "Domicile certificate");
+    ck_assert_str_eq(s.fee, "Varies");
+    ck_assert_str_eq(s.processing_time, "10 days");
+    ck_assert_str_eq(s.documents, "CNIC copy; father's CNIC or domicile; 2 photos; affidavit");
+    ck_assert_int_eq(s.online, 0);
+    ck_assert_int_eq(store_dir_service_get(st, "VEHVERIF", &s), 0);
+    ck_assert_int_eq(s.online, 1);
+    ck_assert_int_eq(s.ussd, 1);
+    ck_assert_str_eq(s.fee, "Free");
+    ck_assert_int_eq(store_dir_office_get(st, "PSHEX1", &o), 0);
+    ck_assert_str_eq(o.name.en, "Excise & Taxation office, Peshawar"); /* was quoted */
+    ck_assert_str_eq(o.phone, "091-0000101");
+    ck_assert_str_eq(o.hours, "Mon-Fri 09:00-16:00");
+    ck_assert_uint_eq(o.nservices, 6);
+    ck_assert_str_eq(o.services[0], "VEHREG");
+    ck_assert_str_eq(o.services[5], "PROFTAX");
+    ck_assert_int_eq(store_dir_district_get(st, "DIK", &di), 0);
+    ck_assert_str_eq(di.division, "Dera Ismail Khan");
+    ck_assert_str_eq(di.name.ps, "ډېره اسماعیل خان");
+    ck_assert_int_eq(store_dir_department_get(st, "EXCISE", &de), 0);
+    ck_assert_str_eq(de.name.en, "Excise, Taxation & Narcotics");
+    /* File order: EDU is the first department, PSH the first district. */
+    ck_assert_int_eq(store_dir_department_list(st, 0, 2, it, &total), 2);
+    ck_assert_uint_eq(total, 15);
+    ck_assert_str_eq(it[0].code, "EDU");
+    ck_assert_str_eq(it[1].code, "HED");
+    ck_assert_str_eq(store_dir_name_pick(&it[1].name, STORE_DIR_PS), "لوړې زده کړې");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "Elementary & Sec. Education");
+    ck_assert_int_eq(store_dir_district_list(st, 0, 1, it, &total), 1);
+    ck_assert_uint_eq(total, 19); /* 96 offices in 19 districts */
+    ck_assert_str_eq(it[0].code, "PSH");
+    ck_assert_int_eq(store_dir_office_list(st, "PSH", 0, 10, it, &total), 10);
+    ck_assert_uint_eq(total, 26);
+    ck_assert_str_eq(it[0].code, "PSHEX1");
+    ck_assert_int_eq(store_dir_office_find(st, "SEHATCHK", NULL, 0, 10, it, &total), 10);
+    ck_assert_uint_eq(total, 21);
+    ck_assert_int_eq(store_dir_office_find(st, "FARD", "PSH", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "PSHLR1");
+    ck_assert_int_eq(store_dir_service_list(st, "EXCISE", 0, 10, it, &total), 6);
+    ck_assert_str_eq(it[0].code, "VEHREG");
+    /* Search in every language of the seed. */
+    ck_assert_int_eq(store_dir_service_search(st, "domicile", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "DOMICILE");
+    ck_assert_int_eq(store_dir_service_search(st, "ڈومیسائل", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "DOMICILE");
+    ck_assert_int_eq(store_dir_service_search(st, "sehat card", 0, 10, it, &total), 4);
+    ck_assert_int_eq(store_dir_service_search(st, "driving licence", 0, 10, it, &total), 3);
+}
+END_TEST
+
+/* Query latency on the seed (printed with KP_BENCH=1; a benchmark, not a
+   timed test: DESIGN.md §9).  Every call must still give the right rows. */
+START_TEST(test_seed_latency)
+{
+    struct store_dir_item it[9];
+    struct store_dir_service s;
+    struct store_dir_office o;
+    const int loops = 2000;
+    unsigned total;
+    uint64_t t[8];
+    int k = 0;
+
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_department_list(st, 0, 9, it, &total), 9);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_service_list(st, "HLTH", 0, 9, it, &total), 5);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_service_get(st, "DOMICILE", &s), 0);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_service_search(st, "birth cert", 0, 9, it, &total), 1);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_district_list(st, 9, 9, it, &total), 9);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_office_find(st, "OPD", "PSH", 0, 9, it, &total), 3);
+    t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_office_get(st, "PSHHT1", &o), 0);
+    t[k++] = kp_clock_us();
+    if (getenv("KP_BENCH")) {
+        static const char *const names[] = {"department_list", "service_list",  "service_get",
+                                            "service_search",  "district_list", "office_find",
+                                            "office_get"};
+        for (int i = 0; i + 1 < k; i++)
+            fprintf(stderr, "directory: %-16s %6.1f us/call (page of 9 with total)\n", names[i],
+                    (double)(t[i + 1] - t[i]) / loops);
+    }
+}
+END_TEST
+
+Suite *suite_directory(void)
+{
+    Suite *s = suite_create("directory");
+    TCase *tc = tcase_create("store");
+    TCase *seed = tcase_create("seed");
+
+    tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+    tcase_add_test(tc, test_dir_upsert);
+    tcase_add_test(tc, test_dir_office_links);
+    tcase_add_loop_test(tc, test_dir_pick, 0, (int)KP_ARRAY_LEN(pick_cases));
+    tcase_add_test(tc, test_dir_lang_parse);
+    tcase_add_loop_test(tc, test_dir_service_pages, 0, (int)KP_ARRAY_LEN(page_cases));
+    tcase_add_test(tc, test_dir_lists);
+    tcase_add_loop_test(tc, test_dir_search, 0, (int)KP_ARRAY_LEN(search_cases));
+    tcase_add_test(tc, test_dir_search_bounds);
+    tcase_add_test(tc, test_dir_search_follows);
+    tcase_add_test(tc, test_dir_each);
+    suite_add_tcase(s, tc);
+    tcase_add_checked_fixture(seed, seed_setup, seed_teardown);
+    tcase_set_timeout(seed, 60);
+    tcase_add_test(seed, test_seed_rows);
+    tcase_add_test(seed, test_seed_latency);
+    suite_add_tcase(s, seed);
+    return s;
+}
