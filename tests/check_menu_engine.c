@@ -195,7 +195,7 @@ START_TEST(test_sensitive_cnic)
     ck_assert(!contains(&blob, "1234567"));
     ck_assert_int_eq(menu_state_ended(d.st), 1);
     ck_assert_int_eq(menu_state_resumable(d.st), 0);
-    ck_assert_int_eq(menu_input(d.g, &d.env, d.st, "1", 1, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_input(d.g, &d.env, d.st, "1", 1, &d.scr), -KP_ERR_STATE);
     kp_buf_free(&blob);
 }
 END_TEST
@@ -321,7 +321,7 @@ START_TEST(test_resume)
     fx_begin(&d, MENU_LANG_EN, "1");
     kp_buf_puts(&before.text, d.scr.text.data);
     ck_assert_int_eq(menu_state_resumable(d.st), 1);
-    ck_assert_int_eq(menu_resume(d.g, &d.env, d.st, &d.scr), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), 0);
     fx_reload(&d);
     fx_expect(&d, "Continue where you left off?\n1 Continue\n2 Start again", TEXT_GSM7, 0);
     fx_send(&d, "3");
@@ -333,7 +333,7 @@ START_TEST(test_resume)
     fx_expect(&d, HOME1, TEXT_UCS2, 0);
     fx_send(&d, "1");
     fx_send(&d, "1");
-    ck_assert_int_eq(menu_resume(d.g, &d.env, d.st, &d.scr), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), 0);
     fx_reload(&d);
     fx_send(&d, "2"); /* start again: home, no history, no variables */
     fx_expect(&d, HOME1, TEXT_UCS2, 0);
@@ -342,12 +342,12 @@ START_TEST(test_resume)
     fx_expect(&d, "Invalid choice\n" HOME1, TEXT_UCS2, 0);
     /* in Urdu */
     fx_begin(&d, MENU_LANG_UR, "1");
-    ck_assert_int_eq(menu_resume(d.g, &d.env, d.st, &d.scr), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), 0);
     fx_expect(&d, "جہاں چھوڑا تھا وہیں سے جاری رکھیں؟\n1 جاری رکھیں\n2 دوبارہ شروع کریں", TEXT_UCS2,
               0);
     /* not on a sensitive screen */
     fx_begin(&d, MENU_LANG_EN, "2*1");
-    ck_assert_int_eq(menu_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
     menu_screen_free(&before);
 }
 END_TEST
@@ -359,15 +359,15 @@ START_TEST(test_state_checks)
     struct menu_state *fresh = menu_state_new();
 
     /* a state that never began, or from another graph version, is refused */
-    ck_assert_int_eq(menu_input(d.g, &d.env, fresh, "1", 1, &d.scr), -KP_ERR_STATE);
-    ck_assert_int_eq(menu_resume(d.g, &d.env, fresh, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_input(d.g, &d.env, fresh, "1", 1, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, fresh, &d.scr), -KP_ERR_STATE);
     ck_assert_int_eq(menu_state_resumable(fresh), 0);
     ck_assert_ptr_null(menu_state_screen(fresh, d.g));
     ck_assert_str_eq(menu_state_version(fresh), "");
     ck_assert_int_eq(fx_compile("screen main menu\n  option \"A\" -> main\n", &other, &diag), 0);
     fx_begin(&d, MENU_LANG_EN, NULL);
-    ck_assert_int_eq(menu_input(other, &d.env, d.st, "1", 1, &d.scr), -KP_ERR_STATE);
-    ck_assert_int_eq(menu_resume(other, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_input(other, &d.env, d.st, "1", 1, &d.scr), -KP_ERR_STATE);
+    ck_assert_int_eq(menu_dialog_resume(other, &d.env, d.st, &d.scr), -KP_ERR_STATE);
     menu_graph_unref(other);
     menu_state_free(fresh);
     kp_buf_free(&diag);
@@ -378,13 +378,13 @@ START_TEST(test_system_screens)
 {
     struct menu_limits lim = MENU_LIMITS_DEFAULT;
 
-    ck_assert_int_eq(menu_render_system(d.g, MENU_LANG_EN, MENU_SYS_EXPIRED, &lim, &d.scr), 0);
+    ck_assert_int_eq(menu_system_render(d.g, MENU_LANG_EN, MENU_SYS_EXPIRED, &lim, &d.scr), 0);
     fx_expect(&d, "Your session has expired. Please dial again.", TEXT_GSM7, 1);
-    ck_assert_int_eq(menu_render_system(d.g, MENU_LANG_UR, MENU_SYS_EXPIRED, &lim, &d.scr), 0);
+    ck_assert_int_eq(menu_system_render(d.g, MENU_LANG_UR, MENU_SYS_EXPIRED, &lim, &d.scr), 0);
     fx_expect(&d, "آپ کا سیشن ختم ہو گیا۔ دوبارہ ڈائل کریں۔", TEXT_UCS2, 1);
-    ck_assert_int_eq(menu_render_system(d.g, MENU_LANG_PS, MENU_SYS_ERROR, &lim, &d.scr), 0);
+    ck_assert_int_eq(menu_system_render(d.g, MENU_LANG_PS, MENU_SYS_ERROR, &lim, &d.scr), 0);
     fx_expect(&d, "Service unavailable. Please try again later.", TEXT_GSM7, 1);
-    ck_assert_int_eq(menu_render_system(d.g, MENU_LANG_MAX, MENU_SYS_ERROR, &lim, &d.scr),
+    ck_assert_int_eq(menu_system_render(d.g, MENU_LANG_MAX, MENU_SYS_ERROR, &lim, &d.scr),
                      -KP_ERR_INVAL);
 }
 END_TEST

@@ -335,6 +335,9 @@ START_TEST(test_bad_builtins)
     ck_assert_int_eq(menu_graph_compile(&src, 1, &o, &g, &diag), -KP_ERR_INVAL);
     ck_assert_ptr_null(g);
     ck_assert_str_eq(diag.data, "menu: malformed built-in table\n");
+    /* no options at all: no built-ins, default limits */
+    ck_assert_int_eq(menu_graph_compile(&src, 1, NULL, &g, &diag), 0);
+    menu_graph_unref(g);
     kp_buf_free(&diag);
 }
 END_TEST

@@ -180,13 +180,13 @@ static inline void fx_reload(struct fx_dialog *d)
 
 static inline void fx_begin(struct fx_dialog *d, enum menu_lang lang, const char *steps)
 {
-    ck_assert_int_eq(menu_begin(d->g, &d->env, d->st, lang, steps, &d->scr), 0);
+    ck_assert_int_eq(menu_dialog_begin(d->g, &d->env, d->st, lang, steps, &d->scr), 0);
     fx_reload(d);
 }
 
 static inline void fx_send(struct fx_dialog *d, const char *reply)
 {
-    ck_assert_int_eq(menu_input(d->g, &d->env, d->st, reply, strlen(reply), &d->scr), 0);
+    ck_assert_int_eq(menu_dialog_input(d->g, &d->env, d->st, reply, strlen(reply), &d->scr), 0);
     fx_reload(d);
 }
 

@@ -16,11 +16,11 @@
  *
  *   struct menu_state *st = menu_state_new();
  *   struct menu_screen scr = MENU_SCREEN_INIT;
- *   menu_begin(g, &env, st, MENU_LANG_UR, "2*1", &scr);   // *789*2*1#
+ *   menu_dialog_begin(g, &env, st, MENU_LANG_UR, "2*1", &scr);   // *789*2*1#
  *   // send scr.text as scr.enc; if scr.end the dialog is over
  *   menu_state_encode(st, &blob);           // store; next hop:
  *   menu_state_decode(st, blob.data, blob.len);
- *   menu_input(g, &env, st, "3", 1, &scr);
+ *   menu_dialog_input(g, &env, st, "3", 1, &scr);
  */
 #ifndef KPASS_MENU_H
 #define KPASS_MENU_H
@@ -50,7 +50,9 @@ struct menu_limits {
     unsigned ucs2; /* UTF-16 units, default 80 */
 };
 
+/* clang-format off */
 #define MENU_LIMITS_DEFAULT {182, 80}
+/* clang-format on */
 
 /* ------------------------------------------------------------------ */
 /* Built-ins: described to the compiler, called through menu_env.     */
@@ -70,12 +72,12 @@ struct menu_builtin {
 
 /* One call, as the engine makes it.  Everything is borrowed for the call. */
 struct menu_call {
-    const char *name;         /* the built-in's name */
-    unsigned builtin;         /* its index in the table given to the compiler */
+    const char *name; /* the built-in's name */
+    unsigned builtin; /* its index in the table given to the compiler */
     unsigned argc;
-    const char *const *argv;  /* evaluated arguments (UTF-8, never NULL) */
-    enum menu_lang lang;      /* the dialog's language: list labels in it */
-    const char *msisdn;       /* env->msisdn: the caller, E.164 */
+    const char *const *argv; /* evaluated arguments (UTF-8, never NULL) */
+    enum menu_lang lang;     /* the dialog's language: list labels in it */
+    const char *msisdn;      /* env->msisdn: the caller, E.164 */
 };
 
 /*
@@ -129,11 +131,10 @@ struct menu_options {
  * syntax error) or -KP_ERR_CONFIG (the checker refused it), *out is NULL,
  * and diag has every problem as "file:line:col: message", the source line
  * and a caret line.  The builtins table is copied: it need not outlive the
- * call.
+ * call.  opts may be NULL: no built-ins, MENU_LIMITS_DEFAULT.
  */
-int menu_graph_compile(const struct menu_source *src, size_t nsrc,
-                       const struct menu_options *opts, struct menu_graph **out,
-                       struct kp_buf *diag);
+int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct menu_options *opts,
+                       struct menu_graph **out, struct kp_buf *diag);
 
 /*
  * Read every *.menu file in dir (sorted by name) and compile them.  Errors
@@ -177,7 +178,7 @@ int menu_state_encode(const struct menu_state *st, struct kp_buf *out);
  */
 int menu_state_decode(struct menu_state *st, const uint8_t *data, size_t len);
 
-/* Hex version of the graph the dialog began with ("" before menu_begin). */
+/* Hex version of the graph the dialog began with ("" before menu_dialog_begin). */
 const char *menu_state_version(const struct menu_state *st);
 /* True when a redial may offer "Continue / Start again" (not ended, not on a
    `sensitive` or `noresume` screen, begun). */
@@ -197,17 +198,19 @@ const char *menu_state_get(const struct menu_state *st, const struct menu_graph 
 struct menu_scratch;
 
 struct menu_screen {
-    struct kp_buf text;      /* UTF-8, within the env's limits for enc */
-    enum text_enc enc;       /* TEXT_GSM7 when every character is GSM 03.38 */
-    unsigned units;          /* septets or UTF-16 units of text */
-    int end;                 /* the dialog ends with this screen */
-    int lang_changed;        /* the menus changed the language: remember it */
-    enum menu_lang lang;     /* the dialog's language after this hop */
-    int call_error;          /* a built-in failed this hop (its negative code), else 0 */
+    struct kp_buf text;           /* UTF-8, within the env's limits for enc */
+    enum text_enc enc;            /* TEXT_GSM7 when every character is GSM 03.38 */
+    unsigned units;               /* septets or UTF-16 units of text */
+    int end;                      /* the dialog ends with this screen */
+    int lang_changed;             /* the menus changed the language: remember it */
+    enum menu_lang lang;          /* the dialog's language after this hop */
+    int call_error;               /* a built-in failed this hop (its negative code), else 0 */
     struct menu_scratch *scratch; /* the engine's reusable memory */
 };
 
+/* clang-format off */
 #define MENU_SCREEN_INIT {KP_BUF_INIT, TEXT_GSM7, 0, 0, 0, MENU_LANG_EN, 0, NULL}
+/* clang-format on */
 
 /* Release a screen's memory; it is MENU_SCREEN_INIT again afterwards. */
 void menu_screen_free(struct menu_screen *scr);
@@ -219,24 +222,24 @@ void menu_screen_free(struct menu_screen *scr);
  * option; the walk stops at the first screen that cannot take one.
  * Returns 0 with the screen in *out, or a negative kp_err.
  */
-int menu_begin(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-               enum menu_lang lang, const char *steps, struct menu_screen *out);
+int menu_dialog_begin(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
+                      enum menu_lang lang, const char *steps, struct menu_screen *out);
 
 /*
  * The user's reply (UTF-8, len bytes) to the screen st is on.  0 with the
  * next screen in *out; -KP_ERR_STATE when st is not a live dialog of g
  * (another graph version, ended, or damaged).
  */
-int menu_input(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-               const char *text, size_t len, struct menu_screen *out);
+int menu_dialog_input(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
+                      const char *text, size_t len, struct menu_screen *out);
 
 /*
  * A redial within the resume window: show the system resume prompt
- * ("1 Continue", "2 Start again"); the answer goes to menu_input().
+ * ("1 Continue", "2 Start again"); the answer goes to menu_dialog_input().
  * -KP_ERR_STATE when menu_state_resumable(st) is false.
  */
-int menu_resume(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-                struct menu_screen *out);
+int menu_dialog_resume(const struct menu_graph *g, const struct menu_env *env,
+                       struct menu_state *st, struct menu_screen *out);
 
 /* The system texts a caller may need outside a dialog. */
 enum menu_sys_screen {
@@ -245,9 +248,8 @@ enum menu_sys_screen {
 };
 
 /* Render a system text as a final screen in lang within limits. */
-int menu_render_system(const struct menu_graph *g, enum menu_lang lang,
-                       enum menu_sys_screen which, const struct menu_limits *limits,
-                       struct menu_screen *out);
+int menu_system_render(const struct menu_graph *g, enum menu_lang lang, enum menu_sys_screen which,
+                       const struct menu_limits *limits, struct menu_screen *out);
 
 /*
  * The shortcut part of a dialled string for a service code: for "*789#",
@@ -276,8 +278,8 @@ int menu_transcript_run(const struct menu_graph *g, const struct menu_env *env, 
                         struct menu_transcript_result *res);
 
 /* Read path and run it as above; -KP_ERR_IO when it cannot be read. */
-int menu_transcript_file(const struct menu_graph *g, const struct menu_env *env,
-                         const char *path, struct kp_buf *report,
-                         struct menu_transcript_result *res);
+int menu_transcript_run_file(const struct menu_graph *g, const struct menu_env *env,
+                             const char *path, struct kp_buf *report,
+                             struct menu_transcript_result *res);
 
 #endif

@@ -156,8 +156,10 @@ static void check_structure(struct checker *c, uint32_t si)
         break;
     case MK_ROUTER:
         if (!s->has_else)
-            menu_diag(c->cc, s->loc, "dead end: router screen '%s' has no 'else' for when no "
-                                     "rule matches", name);
+            menu_diag(c->cc, s->loc,
+                      "dead end: router screen '%s' has no 'else' for when no "
+                      "rule matches",
+                      name);
         break;
     default:
         break;
@@ -198,8 +200,9 @@ static void check_keys(struct checker *c, uint32_t si)
     for (uint32_t i = s->opt; i < s->opt + s->nopt; i++) {
         struct menu_option *o = &g->options[i];
         if (after_list && !o->is_list)
-            menu_diag(c->cc, o->loc, "options must come before the list (its items are "
-                                     "numbered after them)");
+            menu_diag(c->cc, o->loc,
+                      "options must come before the list (its items are "
+                      "numbered after them)");
         after_list |= o->is_list;
         if (!o->explicit_key)
             continue;
@@ -234,8 +237,9 @@ static void check_texts(struct checker *c)
 
     for (uint32_t i = 0; i < g->ntexts; i++)
         if (g->texts[i].tpl[MENU_LANG_EN] == MENU_NONE)
-            menu_diag(c->cc, g->texts[i].loc, "text has no English variant (the fallback for "
-                                              "other languages)");
+            menu_diag(c->cc, g->texts[i].loc,
+                      "text has no English variant (the fallback for "
+                      "other languages)");
 }
 
 static void check_outcomes(struct checker *c, uint32_t si)

@@ -54,9 +54,10 @@ static int pages_walk(struct pages *p, struct menu_page_in *in, struct menu_loc 
         if (res.truncated) {
             if (res.cut_item != MENU_NONE && p->item_opt) {
                 const struct menu_option *o = &p->g->options[p->item_opt[res.cut_item]];
-                menu_diag(p->cc, o->loc, "option %s of %s does not fit on one %s page of %u %s "
-                                         "units with the navigation lines", o->key, what, lang,
-                          in->cap, encname);
+                menu_diag(p->cc, o->loc,
+                          "option %s of %s does not fit on one %s page of %u %s "
+                          "units with the navigation lines",
+                          o->key, what, lang, in->cap, encname);
             } else {
                 menu_diag(p->cc, loc, "%s does not fit on one %s page of %u %s units", what, lang,
                           in->cap, encname);
@@ -184,7 +185,8 @@ static void pages_system(struct pages *p)
         menu_sys_render(g, finals[i], p->lang, &p->header);
         in.header = p->header.data;
         in.header_len = p->header.len;
-        pages_walk(p, &in, p->cc->sys_loc[finals[i]], i ? "the 'error' text" : "the 'expired' text");
+        pages_walk(p, &in, p->cc->sys_loc[finals[i]],
+                   i ? "the 'error' text" : "the 'expired' text");
     }
     p->item_opt = saved;
 }

@@ -23,7 +23,7 @@ struct flow {
     uint64_t *reported; /* for the screen being checked */
     uint64_t *never;    /* "never set" already reported */
     uint64_t *tmp;
-    uint32_t *work;     /* worklist of screens */
+    uint32_t *work; /* worklist of screens */
     uint8_t *queued;
     size_t nwork;
 };
@@ -93,8 +93,7 @@ static void gen_any(struct flow *f, uint32_t si, struct menu_edge *e, uint32_t v
     edge_gen(f, e, var, call, f->any);
 }
 
-static void propagate(struct flow *f, uint32_t si, struct menu_edge *e, uint32_t var,
-                      uint32_t call)
+static void propagate(struct flow *f, uint32_t si, struct menu_edge *e, uint32_t var, uint32_t call)
 {
     uint64_t *in;
     int changed = 0;
@@ -134,8 +133,10 @@ static void use(struct flow *f, uint32_t si, uint32_t var, const uint64_t *set, 
         menu_diag(f->cc, loc, "variable '%s' is never set", name);
     } else if (set && !BIT(set, var)) {
         if (BIT(f->sens, var))
-            menu_diag(f->cc, loc, "sensitive variable '%s' is dropped at the end of the hop that "
-                                  "set it: it cannot be used on screen '%s'", name, screen);
+            menu_diag(f->cc, loc,
+                      "sensitive variable '%s' is dropped at the end of the hop that "
+                      "set it: it cannot be used on screen '%s'",
+                      name, screen);
         else
             menu_diag(f->cc, loc, "variable '%s' is not set on any path to screen '%s'", name,
                       screen);
@@ -175,8 +176,7 @@ static void use_call(struct flow *f, uint32_t si, uint32_t call, const uint64_t 
 }
 
 /* Set clauses are evaluated after the edge's other effects. */
-static void use_edge(struct flow *f, uint32_t si, struct menu_edge *e, uint32_t var,
-                     uint32_t call)
+static void use_edge(struct flow *f, uint32_t si, struct menu_edge *e, uint32_t var, uint32_t call)
 {
     screen_base(f, si, f->tmp);
     edge_gen(f, e, var, call, f->tmp);

@@ -85,8 +85,8 @@ static void dot_cond(struct kp_buf *out, const struct menu_graph *g, const struc
 
 static void dot_node(struct kp_buf *out, const struct menu_graph *g, uint32_t si)
 {
-    static const char *const shapes[MK__COUNT] = {"box",     "parallelogram", "note",
-                                                  "doubleoctagon", "hexagon", "diamond"};
+    static const char *const shapes[MK__COUNT] = {"box",           "parallelogram", "note",
+                                                  "doubleoctagon", "hexagon",       "diamond"};
     const struct menu_screen_def *s = &g->screens[si];
 
     kp_buf_printf(out, "  \"%s\" [shape=%s, label=\"%s\\n%s", GSTR(g, s->name), shapes[s->kind],
@@ -107,9 +107,11 @@ int menu_graph_dot(const struct menu_graph *g, struct kp_buf *out)
 {
     size_t start = out->len;
 
-    kp_buf_printf(out, "digraph menu {\n  // kpass menu graph %s\n  rankdir=LR;\n"
-                       "  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", "
-                       "fontsize=10];\n", g->version);
+    kp_buf_printf(out,
+                  "digraph menu {\n  // kpass menu graph %s\n  rankdir=LR;\n"
+                  "  node [fontname=\"Helvetica\"];\n  edge [fontname=\"Helvetica\", "
+                  "fontsize=10];\n",
+                  g->version);
     for (uint32_t si = 0; si < g->nscreens; si++)
         dot_node(out, g, si);
     for (uint32_t si = 0; si < g->nscreens; si++) {

@@ -26,7 +26,7 @@ void menu_screen_free(struct menu_screen *scr)
 
     kp_buf_free(&scr->text);
     if (sc) {
-        struct kp_buf *bufs[] = {&sc->hdr,  &sc->tmp,  &sc->norm, &sc->lines, &sc->argbuf,
+        struct kp_buf *bufs[] = {&sc->hdr,    &sc->tmp,  &sc->norm, &sc->lines, &sc->argbuf,
                                  &sc->notice, &sc->more, &sc->back, &sc->home};
         for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
             kp_buf_free(bufs[i]);
@@ -207,8 +207,8 @@ static int cond_true(struct menu_hop *h, const struct menu_cond *c)
         return (v != NULL) == (c->kind == MCOND_SET);
     kp_buf_reset(&h->sc->tmp);
     menu_hop_tpl(h, c->tpl, &h->sc->tmp);
-    int eq = v ? len == h->sc->tmp.len && memcmp(v, h->sc->tmp.data, len) == 0
-               : h->sc->tmp.len == 0;
+    int eq =
+        v ? len == h->sc->tmp.len && memcmp(v, h->sc->tmp.data, len) == 0 : h->sc->tmp.len == 0;
     return eq == (c->kind == MCOND_EQ);
 }
 
@@ -218,8 +218,8 @@ static const struct menu_edge *step_router(struct menu_hop *h, const struct menu
 
     for (uint32_t b = s->br; b < s->br + s->nbr; b++) {
         int all = 1;
-        for (uint32_t k = g->branches[b].cond; all && k < g->branches[b].cond + g->branches[b].ncond;
-             k++)
+        for (uint32_t k = g->branches[b].cond;
+             all && k < g->branches[b].cond + g->branches[b].ncond; k++)
             all = cond_true(h, &g->conds[k]);
         if (all)
             return &g->branches[b].edge;
@@ -356,8 +356,6 @@ static int reply(struct menu_hop *h, const char *s, size_t n)
     const struct menu_screen_def *scr = &g->screens[st->screen];
     int rc, ended;
 
-    if (scr->kind == MK_MENU && (rc = menu_items_load(h, st->screen)) < 0)
-        return rc;
     if (is(s, n, "00") && scr->kind != MK_END) {
         st->nhist = 0;
         return enter(h, g->home) ? 0 : menu_render(h, NULL, 0);
@@ -375,6 +373,8 @@ static int reply(struct menu_hop *h, const char *s, size_t n)
     }
     switch (scr->kind) {
     case MK_MENU:
+        if ((rc = menu_items_load(h, st->screen)) < 0)
+            return rc;
         if (scr->has_list && h->sc->list_hash != st->list_hash) {
             st->pos = 0; /* the list changed since it was shown: show it again */
             return invalid(h, MS_INVALID, MENU_NONE);
@@ -408,8 +408,8 @@ static int reply_resume(struct menu_hop *h, const char *s, size_t n)
     return menu_render_resume(h, h->sc->notice.data, h->sc->notice.len);
 }
 
-int menu_input(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-               const char *text, size_t len, struct menu_screen *out)
+int menu_dialog_input(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
+                      const char *text, size_t len, struct menu_screen *out)
 {
     struct menu_hop h;
     int rc;
@@ -451,8 +451,8 @@ static int walk(struct menu_hop *h, const char *p)
     return 0;
 }
 
-int menu_begin(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-               enum menu_lang lang, const char *steps, struct menu_screen *out)
+int menu_dialog_begin(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
+                      enum menu_lang lang, const char *steps, struct menu_screen *out)
 {
     struct menu_hop h;
     int rc;
@@ -473,8 +473,8 @@ int menu_begin(const struct menu_graph *g, const struct menu_env *env, struct me
     return hop_finish(&h, rc < 0 ? rc : 0);
 }
 
-int menu_resume(const struct menu_graph *g, const struct menu_env *env, struct menu_state *st,
-                struct menu_screen *out)
+int menu_dialog_resume(const struct menu_graph *g, const struct menu_env *env,
+                       struct menu_state *st, struct menu_screen *out)
 {
     struct menu_hop h;
 
@@ -484,9 +484,8 @@ int menu_resume(const struct menu_graph *g, const struct menu_env *env, struct m
     return hop_finish(&h, menu_render_resume(&h, NULL, 0));
 }
 
-int menu_render_system(const struct menu_graph *g, enum menu_lang lang,
-                       enum menu_sys_screen which, const struct menu_limits *limits,
-                       struct menu_screen *out)
+int menu_system_render(const struct menu_graph *g, enum menu_lang lang, enum menu_sys_screen which,
+                       const struct menu_limits *limits, struct menu_screen *out)
 {
     struct menu_state st;
     struct menu_env env;

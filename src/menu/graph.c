@@ -38,8 +38,8 @@ int menu_lang_parse(const char *name)
 
 const char *menu_kind_name(enum menu_kind kind)
 {
-    static const char *const names[MK__COUNT] = {"menu", "input", "info", "end", "action",
-                                                  "router"};
+    static const char *const names[MK__COUNT] = {"menu", "input",  "info",
+                                                 "end",  "action", "router"};
     return names[kind];
 }
 
@@ -120,8 +120,8 @@ static uint32_t name_hash(const char *s, size_t len)
  * whose names are name_of(g, id).  Returns the slot.
  */
 static size_t table_slot(const struct menu_graph *g, const uint32_t *table, size_t size,
-                         uint32_t (*name_of)(const struct menu_graph *, uint32_t),
-                         const char *name, size_t len)
+                         uint32_t (*name_of)(const struct menu_graph *, uint32_t), const char *name,
+                         size_t len)
 {
     size_t i = name_hash(name, len) & (size - 1);
 
@@ -313,16 +313,18 @@ static void graph_version(struct menu_graph *g, const struct menu_source *src, s
     sodium_bin2hex(g->version, sizeof(g->version), g->digest, MENU_VERSION_LEN);
 }
 
-int menu_graph_compile(const struct menu_source *src, size_t nsrc,
-                       const struct menu_options *opts, struct menu_graph **out,
-                       struct kp_buf *diag)
+int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct menu_options *opts,
+                       struct menu_graph **out, struct kp_buf *diag)
 {
+    static const struct menu_options defaults = {NULL, 0, MENU_LIMITS_DEFAULT};
     struct menu_source *sorted = kp_calloc(nsrc ? nsrc : 1, sizeof(*sorted));
     struct menu_graph *g = kp_calloc(1, sizeof(*g));
     struct menu_cc cc;
     int rc = 0;
 
     *out = NULL;
+    if (opts == NULL)
+        opts = &defaults;
     if (sodium_init() < 0)
         fatalx("menu: libsodium failed to initialise");
     memcpy(sorted, src, nsrc * sizeof(*src));

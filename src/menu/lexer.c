@@ -172,7 +172,7 @@ static int lex_punct(struct menu_lexer *lx)
         const char *s;
         enum menu_tok t;
     } punct[] = {
-        {"->", TK_ARROW}, {"==", TK_EQ}, {"!=", TK_NE}, {"..", TK_DOTDOT},
+        {"->", TK_ARROW}, {"==", TK_EQ},    {"!=", TK_NE},   {"..", TK_DOTDOT},
         {"(", TK_LPAREN}, {")", TK_RPAREN}, {",", TK_COMMA}, {"=", TK_ASSIGN},
     };
 
@@ -207,8 +207,7 @@ void menu_lex_next(struct menu_lexer *lx)
     }
     if (is_word_start(c) || (c >= '0' && c <= '9')) {
         int number = !is_word_start(c);
-        while (lx->p < lx->end &&
-               (number ? (*lx->p >= '0' && *lx->p <= '9') : is_word(*lx->p)))
+        while (lx->p < lx->end && (number ? (*lx->p >= '0' && *lx->p <= '9') : is_word(*lx->p)))
             lex_skip(lx, 1);
         lx->tok = number ? TK_NUMBER : TK_IDENT;
         lx->tlen = (size_t)(lx->p - lx->tp);

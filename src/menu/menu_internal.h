@@ -16,13 +16,13 @@
 #include "kpass/menu.h"
 
 #define MENU_NONE        UINT32_MAX
-#define MENU_VAR_LANG    0u   /* variable 0 is the dialog language */
-#define MENU_HISTORY_MAX 16   /* back stack depth; older entries fall off */
-#define MENU_ARGS_MAX    8    /* arguments of one call */
-#define MENU_HOP_STEPS   64   /* action/router screens followed in one hop */
-#define MENU_KEY_MAX     4    /* option key text, with its NUL */
-#define MENU_INPUT_MAX   160  /* bytes of one reply an input screen accepts */
-#define MENU_VERSION_LEN 16   /* BLAKE2b output bytes */
+#define MENU_VAR_LANG    0u  /* variable 0 is the dialog language */
+#define MENU_HISTORY_MAX 16  /* back stack depth; older entries fall off */
+#define MENU_ARGS_MAX    8   /* arguments of one call */
+#define MENU_HOP_STEPS   64  /* action/router screens followed in one hop */
+#define MENU_KEY_MAX     4   /* option key text, with its NUL */
+#define MENU_INPUT_MAX   160 /* bytes of one reply an input screen accepts */
+#define MENU_VERSION_LEN 16  /* BLAKE2b output bytes */
 
 enum menu_kind { MK_MENU, MK_INPUT, MK_INFO, MK_END, MK_ACTION, MK_ROUTER, MK__COUNT };
 
@@ -31,8 +31,17 @@ enum menu_kind { MK_MENU, MK_INPUT, MK_INFO, MK_END, MK_ACTION, MK_ROUTER, MK__C
 
 /* System texts, each definable per language with `system KEY TEXT`. */
 enum menu_sys {
-    MS_MORE, MS_BACK, MS_HOME, MS_INVALID, MS_INVALID_INPUT, MS_RESUME, MS_CONTINUE,
-    MS_RESTART, MS_EXPIRED, MS_ERROR, MS__COUNT
+    MS_MORE,
+    MS_BACK,
+    MS_HOME,
+    MS_INVALID,
+    MS_INVALID_INPUT,
+    MS_RESUME,
+    MS_CONTINUE,
+    MS_RESTART,
+    MS_EXPIRED,
+    MS_ERROR,
+    MS__COUNT
 };
 
 struct menu_loc {
@@ -65,16 +74,16 @@ struct menu_edge {
     uint32_t target;      /* screen index once resolved */
     uint32_t target_name; /* pool offset */
     uint32_t set, nset;
-    struct menu_loc loc;  /* of the target name */
+    struct menu_loc loc; /* of the target name */
 };
 
 struct menu_option {
     char key[MENU_KEY_MAX]; /* "" until numbered; explicit keys given in source */
     uint8_t explicit_key;
-    uint8_t is_list;        /* generated from call's items */
-    uint32_t text;          /* static option */
-    uint32_t call;          /* list */
-    uint32_t list_var;      /* list: receives the chosen item's value */
+    uint8_t is_list;   /* generated from call's items */
+    uint32_t text;     /* static option */
+    uint32_t call;     /* list */
+    uint32_t list_var; /* list: receives the chosen item's value */
     struct menu_edge edge;
     struct menu_loc loc;
 };
@@ -122,7 +131,7 @@ struct menu_screen_def {
     unsigned flags;
     uint32_t text; /* MENU_NONE when absent */
     uint32_t opt, nopt;
-    uint32_t var;  /* input: receives the reply */
+    uint32_t var; /* input: receives the reply */
     uint32_t chk, nchk;
     uint32_t call; /* action */
     uint32_t br, nbr;
@@ -154,8 +163,8 @@ struct menu_graph {
     struct kp_buf pool;
     uint32_t sys[MS__COUNT]; /* text index or MENU_NONE: the English default */
 
-#define MENU_ARRAY(type, name) \
-    type *name;                \
+#define MENU_ARRAY(type, name)                                                                     \
+    type *name;                                                                                    \
     size_t n##name, cap_##name
     MENU_ARRAY(struct menu_screen_def, screens);
     MENU_ARRAY(struct menu_option, options);
@@ -185,7 +194,7 @@ struct menu_graph {
 
 /* Grow array name of g by one zeroed element; returns its index. */
 #define MENU_PUSH(g, name)                                                                         \
-    ((g)->name = kp_grow((g)->name, &(g)->cap_##name, (g)->n##name + 1, sizeof(*(g)->name)),     \
+    ((g)->name = kp_grow((g)->name, &(g)->cap_##name, (g)->n##name + 1, sizeof(*(g)->name)),       \
      memset(&(g)->name[(g)->n##name], 0, sizeof(*(g)->name)), (uint32_t)(g)->n##name++)
 
 /* ---- the compiler's context (graph.c) ---- */
@@ -197,7 +206,7 @@ struct menu_cc {
     const struct menu_options *opts;
     struct kp_buf *diag;
     unsigned errors;
-    uint32_t home_name;   /* pool offset from `home`, or MENU_NONE */
+    uint32_t home_name; /* pool offset from `home`, or MENU_NONE */
     struct menu_loc home_loc;
     struct menu_loc sys_loc[MS__COUNT];
 };
@@ -217,8 +226,20 @@ const char *menu_sys_name(enum menu_sys s);
 /* ---- lexer.c ---- */
 
 enum menu_tok {
-    TK_EOF, TK_NL, TK_IDENT, TK_NUMBER, TK_STRING, TK_ARROW, TK_LPAREN, TK_RPAREN, TK_COMMA,
-    TK_ASSIGN, TK_EQ, TK_NE, TK_DOTDOT, TK_ERROR
+    TK_EOF,
+    TK_NL,
+    TK_IDENT,
+    TK_NUMBER,
+    TK_STRING,
+    TK_ARROW,
+    TK_LPAREN,
+    TK_RPAREN,
+    TK_COMMA,
+    TK_ASSIGN,
+    TK_EQ,
+    TK_NE,
+    TK_DOTDOT,
+    TK_ERROR
 };
 
 struct menu_lexer {
@@ -229,10 +250,10 @@ struct menu_lexer {
     /* the current token */
     enum menu_tok tok;
     struct menu_loc loc;
-    const char *tp;        /* token text (IDENT, NUMBER) */
+    const char *tp; /* token text (IDENT, NUMBER) */
     size_t tlen;
-    struct kp_buf str;     /* decoded STRING value */
-    uint32_t str_col;      /* column of the first character inside the quotes */
+    struct kp_buf str; /* decoded STRING value */
+    uint32_t str_col;  /* column of the first character inside the quotes */
 };
 
 void menu_lex_init(struct menu_lexer *lx, struct menu_cc *cc, uint32_t file);
@@ -243,10 +264,44 @@ void menu_lex_next(struct menu_lexer *lx);
 int menu_lex_is(const struct menu_lexer *lx, const char *word);
 const char *menu_tok_name(enum menu_tok t);
 
-/* ---- parser.c ---- */
+/* ---- parser.c: statements; clauses.c: what they are made of ---- */
 
 /* Parse one source into cc->g; returns the number of errors reported. */
 unsigned menu_parse(struct menu_cc *cc, uint32_t file);
+
+struct parser {
+    struct menu_cc *cc;
+    struct menu_graph *g;
+    struct menu_lexer lx;
+    uint32_t screen; /* the screen being filled in, or MENU_NONE */
+    int failed;      /* this statement had an error: skip to its end */
+};
+
+/* A text being collected from STRING / LANG STRING clauses. */
+struct text_acc {
+    uint32_t tpl[MENU_LANG_MAX];
+    struct menu_loc loc;
+    int any;
+};
+
+/* Report at loc, once per statement (the rest of the line is skipped). */
+void menu_parse_error(struct parser *p, struct menu_loc loc, const char *fmt, ...) KP_PRINTF(3, 4);
+void menu_parse_next(struct parser *p);
+/* "expected WANTED, found ..." at the current token. */
+void menu_parse_unexpected(struct parser *p, const char *wanted);
+/* A screen or variable name: a word without dots, at most 64 bytes. */
+int menu_name_valid(const char *s, size_t len);
+/* The clauses, each from the current token; MENU_NONE or -1 after an error. */
+uint32_t menu_parse_var(struct parser *p);
+uint32_t menu_parse_value(struct parser *p, int allow_var);
+void menu_text_acc_init(struct text_acc *acc);
+int menu_parse_text_clause(struct parser *p, struct text_acc *acc, int allow_vars);
+uint32_t menu_text_store(struct parser *p, const struct text_acc *acc);
+uint32_t menu_parse_text(struct parser *p, int allow_vars);
+void menu_parse_sets(struct parser *p, struct menu_edge *e);
+int menu_parse_target(struct parser *p, struct menu_edge *e);
+void menu_parse_edge(struct parser *p, struct menu_edge *e);
+uint32_t menu_parse_call(struct parser *p);
 /* Compile a template string (loc: of its first character) into a tpl index. */
 uint32_t menu_tpl_compile(struct menu_cc *cc, const char *s, size_t len, struct menu_loc loc,
                           int allow_vars);
@@ -272,20 +327,20 @@ void menu_check_pages(struct menu_cc *cc, const uint8_t *reach);
 
 struct menu_page_in {
     enum text_enc enc;
-    unsigned cap;                /* units */
-    const char *notice;          /* may be NULL */
+    unsigned cap;       /* units */
+    const char *notice; /* may be NULL */
     size_t notice_len;
     const char *header;
     size_t header_len;
-    const char *const *items;    /* full option lines "N label" */
+    const char *const *items; /* full option lines "N label" */
     const size_t *item_len;
     size_t nitems;
     const char *back, *home, *more; /* footer lines (NULL: not shown) */
-    size_t pos;                  /* where the page starts (see render.c) */
+    size_t pos;                     /* where the page starts (see render.c) */
 };
 
 struct menu_page_out {
-    size_t next;     /* where the next page starts, or MENU_NONE */
+    size_t next; /* where the next page starts, or MENU_NONE */
     unsigned units;
     int truncated;   /* something had to be cut to fit (the checker refuses it) */
     size_t cut_item; /* the item cut, or MENU_NONE (the notice or header) */
@@ -297,8 +352,7 @@ enum text_enc menu_page_enc(const struct menu_page_in *in);
 void menu_nav_line(const struct menu_graph *g, enum menu_sys s, enum menu_lang lang,
                    struct kp_buf *out);
 /* Lay out one page into out (appended).  Pure. */
-void menu_page_build(const struct menu_page_in *in, struct kp_buf *out,
-                     struct menu_page_out *res);
+void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res);
 
 /* Template rendering: variables come from lookup(ctx, var) (NULL: empty). */
 typedef const char *(*menu_var_fn)(void *ctx, uint32_t var, size_t *len);
@@ -357,7 +411,7 @@ struct menu_state {
     uint8_t digest[MENU_VERSION_LEN];
     char version[2 * MENU_VERSION_LEN + 1];
     uint32_t screen;
-    uint32_t pos, next;   /* page start; next page start or MENU_NONE */
+    uint32_t pos, next; /* page start; next page start or MENU_NONE */
     uint8_t lang;
     uint8_t flags;
     uint32_t list_hash;
@@ -372,8 +426,7 @@ void menu_state_clear(struct menu_state *st);
 /* Value of var (NULL when unset); *len its length. */
 const char *menu_state_value(const struct menu_state *st, uint32_t var, size_t *len);
 /* Set var to v (len bytes, cut at MENU_VALUE_MAX; v must not point into st). */
-void menu_state_set(struct menu_state *st, uint32_t var, const char *v, size_t len,
-                    int sensitive);
+void menu_state_set(struct menu_state *st, uint32_t var, const char *v, size_t len, int sensitive);
 void menu_state_unset(struct menu_state *st, uint32_t var);
 /* Forget every sensitive value (end of a hop). */
 void menu_state_drop_sensitive(struct menu_state *st);
@@ -388,15 +441,15 @@ int menu_validate(const struct menu_graph *g, const struct menu_check *chk, cons
 struct menu_scratch {
     struct kp_buf hdr, tmp, norm, lines, argbuf, notice;
     struct kp_buf more, back, home; /* navigation lines in the dialog's language */
-    const char **items;  /* option lines of the screen being shown */
+    const char **items;             /* option lines of the screen being shown */
     size_t *item_len;
-    size_t *item_off;    /* into lines */
+    size_t *item_off; /* into lines */
     char (*keys)[MENU_KEY_MAX];
-    uint32_t *item_opt;  /* option index of each item */
-    uint32_t *item_val;  /* list: result arena offset of the value, else MENU_NONE */
+    uint32_t *item_opt; /* option index of each item */
+    uint32_t *item_val; /* list: result arena offset of the value, else MENU_NONE */
     size_t nitems, cap_items;
     struct menu_result res;
-    uint32_t loaded;     /* screen whose items are loaded this hop, or MENU_NONE */
+    uint32_t loaded; /* screen whose items are loaded this hop, or MENU_NONE */
     uint32_t list_hash;
 };
 

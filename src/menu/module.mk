@@ -2,6 +2,7 @@
 SRCS += src/menu/check.c
 SRCS += src/menu/check_pages.c
 SRCS += src/menu/check_vars.c
+SRCS += src/menu/clauses.c
 SRCS += src/menu/dot.c
 SRCS += src/menu/engine.c
 SRCS += src/menu/graph.c

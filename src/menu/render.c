@@ -273,14 +273,17 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
     res->next = MENU_NONE;
     if (pos >= end)
         pos = 0;
+    /* a stored position may predate a change of the text: start on a character */
+    while (pos > 0 && pos < in->header_len && ((uint8_t)in->header[pos] & 0xc0) == 0x80)
+        pos--;
     last = in->more == NULL || page_all_fits(in, pos);
     fc = footer_cost(in, !last);
     budget = fc < in->cap ? in->cap - fc : 0;
     if (pos < in->header_len)
         min_content = 1;
     else if (pos < end)
-        min_content = units_of(in, in->items[pos - in->header_len],
-                               in->item_len[pos - in->header_len]);
+        min_content =
+            units_of(in, in->items[pos - in->header_len], in->item_len[pos - in->header_len]);
     if (in->notice_len)
         page_notice(&pg, budget, min_content, res);
     if (pos < in->header_len) {

@@ -187,7 +187,7 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     in.back = s->kind != MK_END && st->nhist ? sc->back.data : NULL;
     in.home = s->kind == MK_INFO && st->screen != g->home ? sc->home.data : NULL;
     render_page(h, &in, 1);
-    st->flags &= (uint8_t)~(MST_LIST | MST_RESUME);
+    st->flags &= (uint8_t) ~(MST_LIST | MST_RESUME);
     if (s->kind == MK_MENU && s->has_list) {
         st->flags |= MST_LIST;
         st->list_hash = sc->list_hash;

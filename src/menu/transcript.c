@@ -172,16 +172,16 @@ static void act(struct run *r, const struct tline *l)
             fail(r, l->no, "'%s' is not the service code %s", dialled, r->service.data);
             return;
         }
-        rc = menu_begin(r->g, &r->env, r->st, r->lang, steps, &r->scr);
+        rc = menu_dialog_begin(r->g, &r->env, r->st, r->lang, steps, &r->scr);
     } else if (starts(l, "! resume")) {
         if (menu_state_resumable(r->st))
-            rc = menu_resume(r->g, &r->env, r->st, &r->scr);
+            rc = menu_dialog_resume(r->g, &r->env, r->st, &r->scr);
         else
-            rc = menu_begin(r->g, &r->env, r->st, menu_state_lang(r->st), NULL, &r->scr);
+            rc = menu_dialog_begin(r->g, &r->env, r->st, menu_state_lang(r->st), NULL, &r->scr);
     } else if (starts(l, "! expired")) {
         enum menu_lang lang = r->live ? menu_state_lang(r->st) : r->lang;
         r->live = 0;
-        r->have = menu_render_system(r->g, lang, MENU_SYS_EXPIRED, &r->env.limits, &r->scr) == 0;
+        r->have = menu_system_render(r->g, lang, MENU_SYS_EXPIRED, &r->env.limits, &r->scr) == 0;
         return;
     } else {
         size_t n = l->len > 1 ? l->len - 2 : 0;
@@ -189,7 +189,7 @@ static void act(struct run *r, const struct tline *l)
             fail(r, l->no, "no dialog in progress (use '! dial' first)");
             return;
         }
-        rc = menu_input(r->g, &r->env, r->st, l->s + (l->len > 1 ? 2 : 1), n, &r->scr);
+        rc = menu_dialog_input(r->g, &r->env, r->st, l->s + (l->len > 1 ? 2 : 1), n, &r->scr);
     }
     if (rc < 0) {
         fail(r, l->no, "the engine refused this: %s", kp_strerror(rc));
@@ -227,8 +227,7 @@ static size_t expect(struct run *r, const struct tline *lines, size_t n, size_t 
     memcpy(buf, l->s, l->len < sizeof(buf) ? l->len : sizeof(buf) - 1);
     sscanf(buf, "< %7s %11s lang %7s", enc, kind, lang);
     kp_buf_append(&want, "", 0); /* allocated and NUL-terminated */
-    for (; j < n && (starts(&lines[j], "| ") || (lines[j].len == 1 && lines[j].s[0] == '|'));
-         j++) {
+    for (; j < n && (starts(&lines[j], "| ") || (lines[j].len == 1 && lines[j].s[0] == '|')); j++) {
         if (j > i + 1)
             kp_buf_putc(&want, '\n');
         kp_buf_append(&want, lines[j].s + (lines[j].len > 1 ? 2 : 1),
@@ -324,9 +323,9 @@ out:
     return rc;
 }
 
-int menu_transcript_file(const struct menu_graph *g, const struct menu_env *env,
-                         const char *path, struct kp_buf *report,
-                         struct menu_transcript_result *res)
+int menu_transcript_run_file(const struct menu_graph *g, const struct menu_env *env,
+                             const char *path, struct kp_buf *report,
+                             struct menu_transcript_result *res)
 {
     struct kp_buf text = KP_BUF_INIT;
     char chunk[8192];

@@ -7,6 +7,9 @@
  */
 #include "text_internal.h"
 
+/* The tables keep the spec's layout. */
+/* clang-format off */
+
 /* 3GPP TS 23.038 §6.2.1, figure "GSM 7 bit default alphabet", by septet. */
 const uint16_t gsm7_basic[128] = {
     0x0040, 0x00a3, 0x0024, 0x00a5, 0x00e8, 0x00e9, 0x00f9, 0x00ec, /* @ £ $ ¥ è é ù ì */
@@ -84,3 +87,5 @@ const uint16_t gsm7_rev[GSM7_REV_SIZE] = {
     [0x039e] = B(0x1a), [0x03a0] = B(0x16), [0x03a3] = B(0x18), [0x03a6] = B(0x12),
     [0x03a8] = B(0x17), [0x03a9] = B(0x15),
 };
+
+/* clang-format on */

@@ -101,7 +101,7 @@ size_t text_utf8_put(uint32_t cp, char out[4])
 
 int text_utf8_valid(const char *s, size_t len)
 {
-    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p;
     uint32_t cp;
 
     while (p < end) {
@@ -119,7 +119,7 @@ int text_utf8_valid(const char *s, size_t len)
 
 int text_utf8_chars(const char *s, size_t len)
 {
-    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p;
     uint32_t cp;
     int count = 0;
 
@@ -136,7 +136,7 @@ int text_utf8_chars(const char *s, size_t len)
 void text_utf8_clean(const char *s, size_t len, struct kp_buf *out)
 {
     static const char fffd[] = "\xef\xbf\xbd";
-    const uint8_t *p = (const uint8_t *)s, *end = p + len, *run = p;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p, *run = p;
     uint32_t cp;
 
     kp_buf_reserve(out, len);
@@ -155,6 +155,7 @@ void text_utf8_clean(const char *s, size_t len, struct kp_buf *out)
 }
 
 /* Septets an ASCII byte costs in GSM 7-bit: 0 when not in the alphabet. */
+/* clang-format off */
 static const uint8_t gsm7_ascii_cost[128] = {
     ['\n'] = 1, ['\f'] = 2, ['\r'] = 1,
     [' '] = 1, ['!'] = 1, ['"'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
@@ -170,6 +171,7 @@ static const uint8_t gsm7_ascii_cost[128] = {
     ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1,
     ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 2, ['|'] = 2, ['}'] = 2, ['~'] = 2,
 };
+/* clang-format on */
 
 /*
  * Cost in enc of the character at p (len >= 1 bytes left): sets *cost and
@@ -201,7 +203,7 @@ static inline int char_cost(const uint8_t *p, size_t len, enum text_enc enc, uns
 
 int text_units(const char *s, size_t len, enum text_enc enc)
 {
-    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p;
     size_t units = 0;
     unsigned cost;
 
@@ -221,7 +223,7 @@ int text_units(const char *s, size_t len, enum text_enc enc)
 
 enum text_enc text_choose(const char *s, size_t len)
 {
-    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p;
     unsigned cost;
 
     while (p < end) {
@@ -235,7 +237,7 @@ enum text_enc text_choose(const char *s, size_t len)
 
 size_t text_fit(const char *s, size_t len, enum text_enc enc, size_t max_units)
 {
-    const uint8_t *p = (const uint8_t *)s, *end = p + len;
+    const uint8_t *p = (const uint8_t *)s, *end = len ? p + len : p;
     size_t units = 0;
     unsigned cost;
 
@@ -311,9 +313,9 @@ int text_encode(const char *s, size_t len, enum text_enc enc, struct kp_buf *out
        a 1-byte ASCII character; 4 octets for a 4-byte UTF-8 sequence). */
     kp_buf_reserve(out, len * 2);
     if (enc == TEXT_GSM7)
-        n = encode_gsm7(p, p + len, (uint8_t *)out->data + out->len);
+        n = encode_gsm7(p, len ? p + len : p, (uint8_t *)out->data + out->len);
     else if (enc == TEXT_UCS2)
-        n = encode_ucs2(p, p + len, (uint8_t *)out->data + out->len);
+        n = encode_ucs2(p, len ? p + len : p, (uint8_t *)out->data + out->len);
     else
         n = -KP_ERR_ENCODING;
     if (n < 0) {

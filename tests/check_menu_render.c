@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * menu render: pagination at every boundary.  A screen exactly at the
+ * limit and one unit over, a GSM extension character (ESC + code) and a
+ * UTF-8 sequence at the page break, UCS-2 pages, and, white-box, the page
+ * builder over many option sets and limits: every page fits, every option
+ * appears exactly once and whole, the text comes back intact.
+ */
+#include "menu_fixture.h"
+
+#include "../src/menu/menu_internal.h"
+#include "kpass/mem.h"
+#include "kpass/text.h"
+
+/* A home info screen (no navigation lines) showing text. */
+static void info_dialog(struct fx_dialog *d, const char *text, unsigned gsm7, unsigned ucs2)
+{
+    struct kp_buf src = KP_BUF_INIT, diag = KP_BUF_INIT;
+    struct menu_options o = fx_options();
+    struct menu_source s;
+    struct menu_graph *g = NULL;
+
+    kp_buf_printf(&src, "screen main info\n  text \"%s\"\n", text);
+    s.name = "t.menu";
+    s.text = src.data;
+    s.len = src.len;
+    ck_assert_msg(menu_graph_compile(&s, 1, &o, &g, &diag) == 0, "%s", diag.data);
+    fx_open(d, g);
+    d->env.limits.gsm7 = gsm7;
+    d->env.limits.ucs2 = ucs2;
+    fx_begin(d, MENU_LANG_EN, NULL);
+    kp_buf_free(&src);
+    kp_buf_free(&diag);
+}
+
+static char *repeat(char c, size_t n)
+{
+    char *s = kp_malloc(n + 1);
+    memset(s, c, n);
+    s[n] = '\0';
+    return s;
+}
+
+/* 182 septets fit one page exactly; 183 need two, at a word break. */
+START_TEST(test_exact_limit)
+{
+    struct fx_dialog d;
+    char *a = repeat('a', 100), *b = repeat('b', 81), text[256];
+
+    snprintf(text, sizeof(text), "%s %s", a, b); /* 182 characters */
+    info_dialog(&d, text, 182, 80);
+    fx_expect(&d, text, TEXT_GSM7, 0);
+    ck_assert_uint_eq(d.scr.units, 182);
+    fx_close(&d);
+
+    snprintf(text, sizeof(text), "%s %sb", a, b); /* 183: one over */
+    info_dialog(&d, text, 182, 80);
+    {
+        char want[256];
+        snprintf(want, sizeof(want), "%s\n98 More", a);
+        fx_expect(&d, want, TEXT_GSM7, 0);
+    }
+    fx_send(&d, "98");
+    {
+        char want[256];
+        snprintf(want, sizeof(want), "%sb\n0 Back", b);
+        fx_expect(&d, want, TEXT_GSM7, 0);
+    }
+    fx_close(&d);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/* A '€' (ESC 0x65, two septets) that would straddle the break moves whole
+   to the next page; with no space to break at, the cut is hard. */
+START_TEST(test_extension_at_break)
+{
+    struct fx_dialog d;
+    /* page 1 holds 182 - 8 ("\n98 More") = 174 septets of text */
+    char *a = repeat('a', 173), text[400], want[400];
+
+    snprintf(text, sizeof(text), "%s€tail and more words", a);
+    info_dialog(&d, text, 182, 80);
+    snprintf(want, sizeof(want), "%s\n98 More", a);
+    fx_expect(&d, want, TEXT_GSM7, 0);
+    ck_assert_uint_eq(d.scr.units, 181); /* one septet left unused rather than split ESC + code */
+    fx_send(&d, "98");
+    fx_expect(&d, "€tail and more words\n0 Back", TEXT_GSM7, 0);
+    fx_close(&d);
+    /* one 'a' less: the € fits exactly */
+    a[172] = '\0';
+    snprintf(text, sizeof(text), "%s€tail and more words", a);
+    info_dialog(&d, text, 182, 80);
+    snprintf(want, sizeof(want), "%s€\n98 More", a);
+    fx_expect(&d, want, TEXT_GSM7, 0);
+    ck_assert_uint_eq(d.scr.units, 182);
+    fx_send(&d, "98");
+    fx_expect(&d, "tail and more words\n0 Back", TEXT_GSM7, 0);
+    fx_close(&d);
+    free(a);
+}
+END_TEST
+
+/* UCS-2: 80 units, a multi-byte character is one unit and never split. */
+START_TEST(test_ucs2_pages)
+{
+    struct fx_dialog d;
+    struct kp_buf text = KP_BUF_INIT, got = KP_BUF_INIT;
+    int pages = 0;
+
+    for (int i = 0; i < 30; i++)
+        kp_buf_printf(&text, "%sخدمت", i ? " " : "");
+    info_dialog(&d, text.data, 182, 80);
+    for (;;) {
+        const char *more = strstr(d.scr.text.data, "\n98 More");
+        ck_assert_int_eq(d.scr.enc, TEXT_UCS2);
+        ck_assert_uint_le(d.scr.units, 80);
+        ck_assert_int_eq(text_units(d.scr.text.data, d.scr.text.len, TEXT_UCS2),
+                         (int)d.scr.units);
+        pages++;
+        const char *end = more ? more : strstr(d.scr.text.data, pages > 1 ? "\n0 Back" : "");
+        if (got.len)
+            kp_buf_putc(&got, ' ');
+        kp_buf_append(&got, d.scr.text.data,
+                      (size_t)((more ? more : end ? end : d.scr.text.data + d.scr.text.len) -
+                               d.scr.text.data));
+        if (!more)
+            break;
+        fx_send(&d, "98");
+    }
+    ck_assert_int_eq(pages, 3);
+    ck_assert_str_eq(got.data, text.data); /* broken only at spaces, nothing lost */
+    fx_close(&d);
+    kp_buf_free(&text);
+    kp_buf_free(&got);
+}
+END_TEST
+
+/* ---- the page builder, white-box ---- */
+
+struct pb {
+    struct menu_page_in in;
+    const char *items[40];
+    size_t lens[40];
+    char store[40][96];
+};
+
+static unsigned rnd(unsigned *seed)
+{
+    *seed = *seed * 1103515245u + 12345u;
+    return (*seed >> 16) & 0x7fff;
+}
+
+static void pb_make(struct pb *p, unsigned seed, int urdu)
+{
+    static const char *const words[] = {"Health", "card", "office", "€5", "{fee}", "Peshawar",
+                                        "صحت", "کارڈ", "دفتر"};
+    size_t nw = urdu ? 9 : 6;
+
+    memset(p, 0, sizeof(*p));
+    p->in.nitems = 1 + rnd(&seed) % 30;
+    for (size_t i = 0; i < p->in.nitems; i++) {
+        size_t n = (size_t)snprintf(p->store[i], sizeof(p->store[i]), "%zu", i + 1);
+        for (unsigned w = 0, nwords = 1 + rnd(&seed) % 6; w < nwords; w++)
+            n += (size_t)snprintf(p->store[i] + n, sizeof(p->store[i]) - n, " %s",
+                                  words[rnd(&seed) % nw]);
+        p->items[i] = p->store[i];
+        p->lens[i] = n;
+    }
+    p->in.items = p->items;
+    p->in.item_len = p->lens;
+    p->in.header = rnd(&seed) % 4 ? "Choose one of the services offered by the office" : "";
+    p->in.header_len = strlen(p->in.header);
+    p->in.back = rnd(&seed) % 2 ? "0 Back" : NULL;
+    p->in.home = rnd(&seed) % 3 == 0 ? "00 Home" : NULL;
+    p->in.more = "98 More";
+    p->in.enc = menu_page_enc(&p->in);
+}
+
+/* Walk every page of p at cap; check the invariants. */
+static void pb_walk(struct pb *p, unsigned cap, const char *notice)
+{
+    struct kp_buf page = KP_BUF_INIT, text = KP_BUF_INIT;
+    struct menu_page_out res;
+    size_t next_item = 0;
+    int pages = 0;
+
+    p->in.cap = cap;
+    p->in.pos = 0;
+    do {
+        kp_buf_reset(&page);
+        p->in.notice = pages == 0 ? notice : NULL;
+        p->in.notice_len = p->in.notice ? strlen(notice) : 0;
+        menu_page_build(&p->in, &page, &res);
+        kp_buf_append(&page, "", 0);
+        ck_assert_msg(!res.truncated, "cap %u: cut", cap);
+        ck_assert_int_eq(text_units(page.data, page.len, p->in.enc), (int)res.units);
+        ck_assert_msg(res.units <= cap, "cap %u: page of %u units", cap, res.units);
+        /* each line: an option whole (the next one in order), text, or navigation */
+        for (char *line = page.data, *nl; line; line = nl ? nl + 1 : NULL) {
+            nl = strchr(line, '\n');
+            size_t len = nl ? (size_t)(nl - line) : strlen(line);
+            if (next_item < p->in.nitems && len == p->lens[next_item] &&
+                memcmp(line, p->items[next_item], len) == 0) {
+                next_item++;
+            } else if ((len == 7 && memcmp(line, "98 More", 7) == 0) ||
+                       (len == 6 && memcmp(line, "0 Back", 6) == 0) ||
+                       (len == 7 && memcmp(line, "00 Home", 7) == 0) ||
+                       (notice && len == strlen(notice) && memcmp(line, notice, len) == 0)) {
+                continue;
+            } else {
+                ck_assert_msg(next_item == 0, "cap %u: stray line '%.*s'", cap, (int)len, line);
+                if (text.len)
+                    kp_buf_putc(&text, ' ');
+                kp_buf_append(&text, line, len);
+            }
+        }
+        ck_assert_int_eq(strstr(page.data, "98 More") != NULL, res.next != MENU_NONE);
+        ck_assert(res.next == MENU_NONE || res.next > p->in.pos);
+        p->in.pos = res.next;
+        pages++;
+    } while (res.next != MENU_NONE && pages < 1000);
+    ck_assert_uint_eq(next_item, p->in.nitems);
+    kp_buf_append(&text, "", 0);
+    ck_assert_str_eq(text.data, p->in.header);
+    kp_buf_free(&page);
+    kp_buf_free(&text);
+}
+
+/* Largest option line plus the navigation lines: the smallest cap with no cut. */
+static unsigned pb_min_cap(const struct pb *p, const char *notice)
+{
+    unsigned need = 0, nav = 0;
+    const char *f[3] = {p->in.more, p->in.back, p->in.home};
+
+    for (int i = 0; i < 3; i++)
+        if (f[i])
+            nav += (unsigned)text_units(f[i], strlen(f[i]), p->in.enc) + 1;
+    for (size_t i = 0; i < p->in.nitems; i++) {
+        unsigned u = (unsigned)text_units(p->items[i], p->lens[i], p->in.enc);
+        need = u > need ? u : need;
+    }
+    if (notice) /* the notice shares page 1 with the first piece of content */
+        nav += (unsigned)text_units(notice, strlen(notice), p->in.enc) + 1;
+    return need + nav + (notice ? (unsigned)p->lens[0] : 0);
+}
+
+START_TEST(test_builder_never_cuts)
+{
+    struct pb p;
+
+    for (unsigned seed = 1; seed <= 60; seed++) {
+        pb_make(&p, seed, seed % 2);
+        for (unsigned cap = pb_min_cap(&p, NULL); cap <= 200; cap++)
+            pb_walk(&p, cap, NULL);
+        for (unsigned cap = pb_min_cap(&p, "Invalid choice"); cap <= 200; cap += 7)
+            pb_walk(&p, cap, "Invalid choice");
+    }
+}
+END_TEST
+
+/* Below the smallest page, an option is cut (with "...") but the page still fits. */
+START_TEST(test_builder_cut_fits)
+{
+    struct pb p;
+    struct kp_buf page = KP_BUF_INIT;
+    struct menu_page_out res;
+
+    pb_make(&p, 7, 0);
+    p.store[0][0] = '1';
+    memset(p.store[0] + 1, 'x', 90);
+    p.store[0][91] = '\0';
+    p.lens[0] = 91;
+    p.in.header = "";
+    p.in.header_len = 0;
+    p.in.cap = 40;
+    p.in.pos = 0;
+    menu_page_build(&p.in, &page, &res);
+    kp_buf_append(&page, "", 0);
+    ck_assert_int_eq(res.truncated, 1);
+    ck_assert_uint_eq(res.cut_item, 0);
+    ck_assert_uint_le(res.units, 40);
+    ck_assert_ptr_nonnull(strstr(page.data, "...\n98 More"));
+    ck_assert_uint_eq(res.next, 1); /* the next page starts with the next option */
+    kp_buf_free(&page);
+}
+END_TEST
+
+/* A position inside a UTF-8 sequence (a stale or forged one) starts the
+   page on that character, never in its middle. */
+START_TEST(test_builder_mid_char)
+{
+    static const char header[] = "اردو متن کی ایک لمبی سطر";
+    struct menu_page_in in;
+    struct menu_page_out res;
+    struct kp_buf page = KP_BUF_INIT;
+
+    memset(&in, 0, sizeof(in));
+    in.header = header;
+    in.header_len = sizeof(header) - 1;
+    in.more = "98 More";
+    in.enc = TEXT_UCS2;
+    in.cap = 80;
+    for (size_t pos = 0; pos < in.header_len; pos++) {
+        kp_buf_reset(&page);
+        in.pos = pos;
+        menu_page_build(&in, &page, &res);
+        ck_assert_int_eq(text_utf8_valid(page.data, page.len), 0);
+        ck_assert(strstr(header, page.data) != NULL); /* a whole-character tail */
+    }
+    kp_buf_free(&page);
+}
+END_TEST
+
+/* One menu, every cap: a menu line never appears cut, numbering continues. */
+START_TEST(test_menu_every_cap)
+{
+    static const char src[] = "screen main menu\n  title \"Offices in Peshawar\"\n"
+                              "  option \"Saddar, Main Road\" -> main\n"
+                              "  option \"University Town, Block B\" -> main\n"
+                              "  option \"Hayatabad Phase 3 (€2 fee)\" -> main\n"
+                              "  option \"Cantonment [closed Fri]\" -> main\n"
+                              "  option \"Board Bazaar\" -> main\n";
+    static const char *const lines[] = {"1 Saddar, Main Road", "2 University Town, Block B",
+                                        "3 Hayatabad Phase 3 (€2 fee)",
+                                        "4 Cantonment [closed Fri]", "5 Board Bazaar"};
+    struct menu_graph *g = NULL;
+    struct kp_buf diag = KP_BUF_INIT;
+
+    ck_assert_msg(fx_compile(src, &g, &diag) == 0, "%s", diag.data);
+    for (unsigned cap = 48; cap <= 182; cap++) {
+        struct fx_dialog d;
+        size_t seen = 0;
+        fx_open(&d, menu_graph_ref(g));
+        d.env.limits.gsm7 = cap;
+        fx_begin(&d, MENU_LANG_EN, NULL);
+        for (int pages = 0; pages < 20; pages++) {
+            ck_assert_uint_le(d.scr.units, cap);
+            for (size_t i = 0; i < 5; i++)
+                if (strstr(d.scr.text.data, lines[i]))
+                    seen |= (size_t)1 << i;
+            if (!strstr(d.scr.text.data, "98 More"))
+                break;
+            fx_send(&d, "98");
+        }
+        ck_assert_msg(seen == 31, "cap %u: an option was never shown whole", cap);
+        fx_close(&d);
+    }
+    menu_graph_unref(g);
+    kp_buf_free(&diag);
+}
+END_TEST
+
+Suite *suite_menu_render(void)
+{
+    Suite *s = suite_create("menu_render");
+    TCase *tc = tcase_create("render");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_exact_limit);
+    tcase_add_test(tc, test_extension_at_break);
+    tcase_add_test(tc, test_ucs2_pages);
+    tcase_add_test(tc, test_builder_never_cuts);
+    tcase_add_test(tc, test_builder_cut_fits);
+    tcase_add_test(tc, test_builder_mid_char);
+    tcase_add_test(tc, test_menu_every_cap);
+    suite_add_tcase(s, tc);
+    return s;
+}
