@@ -220,7 +220,7 @@ static int ussd_system(struct ussd_svc *u, const struct menu_limits *lim, enum m
 {
     if (u->ngraphs == 0)
         return -KP_ERR_STATE;
-    return menu_render_system(u->graphs[0], lang, which, lim, &u->screen);
+    return menu_system_render(u->graphs[0], lang, which, lim, &u->screen);
 }
 
 /* ---- the hop ---- */
@@ -244,7 +244,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
                             &u->loaded) == 0 &&
         (g = ussd_graph(u, old.version)) != NULL &&
         menu_state_decode(u->state, old.state, old.state_len) == 0 &&
-        menu_state_resumable(u->state) && menu_resume(g, env, u->state, &u->screen) == 0) {
+        menu_state_resumable(u->state) && menu_dialog_resume(g, env, u->state, &u->screen) == 0) {
         *gp = g;
         store_batch(u->st);
         store_dialog_delete(u->st, partner_id, old.key);
@@ -258,7 +258,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
     store_batch(u->st);
     store_dialog_delete(u->st, partner_id, mo->key);
     u->stats.started++;
-    return menu_begin(g, env, u->state, lang, steps, &u->screen);
+    return menu_dialog_begin(g, env, u->state, lang, steps, &u->screen);
 }
 
 static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
@@ -282,7 +282,7 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
     if (menu_state_decode(u->state, d.state, d.state_len) < 0)
         return -KP_ERR_STATE;
     /* Undecodable text is no choice at all: the screen is shown again. */
-    return menu_input(g, env, u->state, mo->bad_text ? "" : mo->text,
+    return menu_dialog_input(g, env, u->state, mo->bad_text ? "" : mo->text,
                       mo->bad_text ? 0 : mo->text_len, &u->screen);
 }
 
