@@ -30,6 +30,8 @@
 #include "kpass/store_partner.h"
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
+#include "kpass/otp.h"
+#include "kpass/store_citizen.h"
 
 #define KPD_TICK_MS 100
 
@@ -231,15 +233,41 @@ static int kpd_load_config(struct kpd *d)
     return rc;
 }
 
-/* The built-ins and the menus: at start, and for -t. */
+/* The built-ins, with the keys they need from the key folder. */
+static int kpd_builtins(struct kpd *d)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    struct otp_policy pol;
+    uint8_t *otp_key = NULL, *cnic_key = NULL;
+    int rc = -KP_ERR_CONFIG;
+
+    if (keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
+        keys_secret_load(d->cfg.keys_dir, "cnic.key", &cnic_key, &err) < 0) {
+        log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
+        goto out;
+    }
+    store_citizen_use_key(d->st, cnic_key);
+    kp_config_otp_policy(&d->cfg, &pol);
+    rc = kp_builtins_new(d->st, d->outbox, otp_key, cnic_key, &pol, &d->builtins);
+out:
+    if (otp_key)
+        keys_secret_free(otp_key);
+    if (cnic_key)
+        keys_secret_free(cnic_key);
+    kp_buf_free(&err);
+    return rc;
+}
+
+/* The menus: at start (with the built-ins), and for -t (without: d->st NULL). */
 static int kpd_menus(struct kpd *d)
 {
     struct ussd_settings us;
+    struct ussd_builtins bt = kp_builtins_table(d->builtins);
     struct kp_buf diag = KP_BUF_INIT;
     int rc;
 
     ussd_settings_from_config(&us, &d->cfg);
-    d->ussd = ussd_svc_new(d->st, &us, kp_builtins_table(d->builtins));
+    d->ussd = ussd_svc_new(d->st, &us, &bt);
     rc = ussd_svc_load(d->ussd, &diag);
     if (rc < 0)
         fprintf(stderr, "%s", diag.data ? diag.data : "kpassd: cannot load the menus\n");
@@ -276,10 +304,8 @@ static int kpd_start(struct kpd *d)
     sms_settings_from_config(&ss, &d->cfg);
     d->outbox = sms_outbox_new(d->st, d->hub, &ss);
     sms_outbox_recover(d->outbox, kp_time_s());
-    if (kp_builtins_new(d->st, d->outbox, &d->cfg, &d->builtins) < 0) {
-        log_error("kpassd: cannot prepare the built-ins (is the key folder there?)");
+    if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;
-    }
     if ((rc = kpd_menus(d)) < 0)
         return rc;
     for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
@@ -356,9 +382,13 @@ int main(int argc, char **argv)
     if (kpd_load_config(&d) < 0)
         return 1;
     if (check_only) {
-        printf("%s: configuration OK\n", d.conf_path);
+        /* The menus are part of the configuration: compile them too. */
+        int rc = kpd_menus(&d);
+        ussd_svc_free(d.ussd);
+        if (rc == 0)
+            printf("%s: configuration OK, menus %s OK\n", d.conf_path, d.cfg.menus_dir);
         kp_config_free(&d.cfg);
-        return 0;
+        return rc == 0 ? 0 : 1;
     }
     if (sodium_init() < 0)
         fatalx("kpassd: libsodium failed to initialise");

@@ -60,6 +60,15 @@ struct kp_config {
     int sms_long; /* 0 udh, 1 payload */
     unsigned sms_max_inflight;
     unsigned sms_validity_ms;
+
+    /* [otp] */
+    unsigned otp_validity_ms;
+    unsigned otp_max_tries;
+    unsigned otp_issue_gap_ms;
+    unsigned otp_issue_window_ms;
+    unsigned otp_issue_window_max;
+    unsigned otp_lockout_after;
+    unsigned otp_lockout_ms;
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */
@@ -75,6 +84,10 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
 
 /* Read and parse path; a missing file is an error too.  0 or -KP_ERR_CONFIG. */
 int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
+
+/* The one-time code rules from [otp]. */
+struct otp_policy;
+void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p);
 
 /* The config file to use: explicit, else $KPASS_CONF, else the installed default. */
 const char *kp_config_default_path(const char *explicit_path);

@@ -21,6 +21,7 @@ void kp_buf_reserve(struct kp_buf *b, size_t extra)
         cap *= 2;
     b->data = kp_realloc(b->data, cap);
     b->cap = cap;
+    b->data[b->len] = '\0'; /* kp_buf_steal() of an untouched buffer is "" too */
 }
 
 void kp_buf_append(struct kp_buf *b, const void *p, size_t n)

@@ -13,6 +13,7 @@
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/otp.h"
 
 #ifndef KP_DATADIR
 #define KP_DATADIR "/usr/local/share/kpass"
@@ -65,6 +66,14 @@ static const struct conf_key config_keys[] = {
     {"sms", "long_messages", CONF_CHOICE, OFF(sms_long), 0, 0, sms_longs, 0},
     {"sms", "max_inflight", CONF_UINT, OFF(sms_max_inflight), 1, 100000, NULL, 0},
     {"sms", "validity", CONF_DURATION, OFF(sms_validity_ms), 60000, 7u * MS_DAY, NULL, 0},
+
+    {"otp", "validity", CONF_DURATION, OFF(otp_validity_ms), 60000, 3600000, NULL, 0},
+    {"otp", "max_tries", CONF_UINT, OFF(otp_max_tries), 1, 20, NULL, 0},
+    {"otp", "issue_gap", CONF_DURATION, OFF(otp_issue_gap_ms), 0, 3600000, NULL, 0},
+    {"otp", "issue_window", CONF_DURATION, OFF(otp_issue_window_ms), 60000, MS_DAY, NULL, 0},
+    {"otp", "issue_window_max", CONF_UINT, OFF(otp_issue_window_max), 1, 1000, NULL, 0},
+    {"otp", "lockout_after", CONF_UINT, OFF(otp_lockout_after), 1, 1000, NULL, 0},
+    {"otp", "lockout", CONF_DURATION, OFF(otp_lockout_ms), 60000, 7u * MS_DAY, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -103,6 +112,26 @@ void kp_config_init(struct kp_config *c)
     c->sms_long = 0;
     c->sms_max_inflight = 1024;
     c->sms_validity_ms = 24u * 3600u * 1000u;
+    /* DESIGN.md §6, after NIST SP 800-63B out-of-band authenticators */
+    c->otp_validity_ms = 300000;
+    c->otp_max_tries = 5;
+    c->otp_issue_gap_ms = 60000;
+    c->otp_issue_window_ms = 3600000;
+    c->otp_issue_window_max = 5;
+    c->otp_lockout_after = 10;
+    c->otp_lockout_ms = 3600000;
+}
+
+void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p)
+{
+    otp_policy_default(p);
+    p->validity_s = c->otp_validity_ms / 1000;
+    p->max_tries = c->otp_max_tries;
+    p->issue_gap_s = c->otp_issue_gap_ms / 1000;
+    p->issue_window_s = c->otp_issue_window_ms / 1000;
+    p->issue_window_max = c->otp_issue_window_max;
+    p->lockout_after = c->otp_lockout_after;
+    p->lockout_s = c->otp_lockout_ms / 1000;
 }
 
 void kp_config_free(struct kp_config *c)

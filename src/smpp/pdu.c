@@ -5,6 +5,7 @@
  * libsmpp34's headers for decoding and encoding.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include <smpp34.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
+#include <smpp34_heap.h>
 
 #include "kpass/err.h"
 #include "kpass/smpp_pdu.h"
@@ -19,6 +21,81 @@
 
 /* libsmpp34 keeps its last error text here; we read it, never show it. */
 extern char smpp34_strerror[2048];
+
+/*
+ * libsmpp34 allocates each TLV it unpacks, and leaks the one it was filling
+ * when an unpack fails.  Its allocator hooks let us own that memory: during
+ * an unpack, TLVs come from a small arena (or, past it, from malloc with the
+ * pointer remembered), and everything is released after we have copied what
+ * we need, whatever the outcome.  No destroy_tlv(), no leak.
+ */
+#define PDU_ARENA_SLOTS 16
+
+static struct {
+    int installed;
+    int active;
+    unsigned used;
+    tlv_t slots[PDU_ARENA_SLOTS];
+    void **extra;
+    size_t nextra, capextra;
+} pdu_heap;
+
+static void *pdu_heap_malloc(size_t sz)
+{
+    void *p;
+
+    if (pdu_heap.active && sz <= sizeof(tlv_t) && pdu_heap.used < PDU_ARENA_SLOTS)
+        return &pdu_heap.slots[pdu_heap.used++];
+    p = malloc(sz);
+    if (p && pdu_heap.active) {
+        if (pdu_heap.nextra == pdu_heap.capextra) {
+            size_t cap = pdu_heap.capextra ? pdu_heap.capextra * 2 : 16;
+            void **v = realloc(pdu_heap.extra, cap * sizeof(*v));
+            if (v == NULL) {
+                free(p);
+                return NULL;
+            }
+            pdu_heap.extra = v;
+            pdu_heap.capextra = cap;
+        }
+        pdu_heap.extra[pdu_heap.nextra++] = p;
+    }
+    return p;
+}
+
+static void *pdu_heap_realloc(void *ptr, size_t sz)
+{
+    (void)ptr;
+    (void)sz;
+    return NULL; /* libsmpp34 does not reallocate while unpacking */
+}
+
+static void pdu_heap_free(void *ptr)
+{
+    /* Only our own release below frees: destroy_tlv() is never called. */
+    (void)ptr;
+}
+
+static void pdu_heap_begin(void)
+{
+    if (!pdu_heap.installed) {
+        static const struct smpp34_memory_functions mf = {pdu_heap_malloc, pdu_heap_realloc,
+                                                          pdu_heap_free};
+        smpp34_set_memory_functions(&mf);
+        pdu_heap.installed = 1;
+    }
+    pdu_heap.active = 1;
+    pdu_heap.used = 0;
+}
+
+static void pdu_heap_end(void)
+{
+    for (size_t i = 0; i < pdu_heap.nextra; i++)
+        free(pdu_heap.extra[i]);
+    pdu_heap.nextra = 0;
+    pdu_heap.used = 0;
+    pdu_heap.active = 0;
+}
 
 static uint32_t pdu_get32(const uint8_t *p)
 {
@@ -528,7 +605,6 @@ static int pdu_unpack(const uint8_t *buf, size_t len, uint32_t id, union pdu_raw
 {
     uint8_t copy[SMPP_PDU_MAX + 1];
     uint32_t status = pdu_get32(buf + 8);
-    tlv_t **tlvs;
     int rc;
 
     memcpy(copy, buf, len);
@@ -549,10 +625,8 @@ static int pdu_unpack(const uint8_t *buf, size_t len, uint32_t id, union pdu_raw
     }
     memset(raw, 0, sizeof(*raw));
     rc = smpp34_unpack(id, raw, copy, (int)len);
-    tlvs = pdu_raw_tlvs(raw, id);
     if (rc != 0) {
-        if (tlvs && *tlvs)
-            destroy_tlv(*tlvs);
+        pdu_heap_end(); /* the partial TLV list goes with the arena */
         pdu_map_error(err);
         return -KP_ERR_PARSE;
     }
@@ -584,14 +658,14 @@ int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
         return 0; /* known, body not used by kpass (query_sm, submit_multi, ...) */
 
     out->bind.interface_version = 0x34;
+    pdu_heap_begin();
     rc = pdu_unpack(buf, len, h.command_id, &raw, &out->bind.interface_version, err);
     if (rc < 0)
         return rc;
     pdu_raw_take(&raw, h.command_id, out);
     tlvs = pdu_raw_tlvs(&raw, h.command_id);
-    if (tlvs && *tlvs) {
+    if (tlvs && *tlvs)
         rc = pdu_tlvs_take(*tlvs, &out->tlv, err);
-        destroy_tlv(*tlvs);
-    }
+    pdu_heap_end();
     return rc;
 }

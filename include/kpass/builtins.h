@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The built-ins the menus call (kpass-menu(5)): the services directory
+ * (departments, services, offices, search), one-time codes, the caller's
+ * own registration, and "send these details by SMS".  The same table and
+ * implementation serve kpassd and `kpass menu check|test`.
+ */
+#ifndef KPASS_BUILTINS_H
+#define KPASS_BUILTINS_H
+
+#include <stdint.h>
+
+#include "kpass/otp.h"
+#include "kpass/store.h"
+#include "kpass/ussd_dialog.h"
+
+struct kp_builtins;
+struct sms_outbox;
+
+/*
+ * Built-ins over st (borrowed).  outbox may be NULL (messages are queued in
+ * the store and sent by whoever dispatches).  The keys are copied into
+ * guarded memory.  0 or < 0.
+ */
+int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
+                    const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
+                    const struct otp_policy *policy, struct kp_builtins **out);
+void kp_builtins_free(struct kp_builtins *b);
+
+/* The table and call function for the USSD service; b may be NULL for
+   compiling menus only (every call then fails). */
+struct ussd_builtins kp_builtins_table(struct kp_builtins *b);
+
+/* The time built-ins use (tests pin it); 0 means the clock. */
+void kp_builtins_set_now(struct kp_builtins *b, int64_t now);
+
+#endif

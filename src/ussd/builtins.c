@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Built-ins for the menus: the table the compiler checks calls against, and
+ * their implementation over the store.  Directory built-ins read the
+ * services directory; identity built-ins (codes, registration, SMS) are in
+ * builtins_id.c.  Labels come back in the dialog's language, with English
+ * where a translation is missing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builtins_internal.h"
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store_directory.h"
+
+static const char *const out_found[] = {"found", "not_found", NULL};
+static const char *const out_sent[] = {"sent", "try_later", NULL};
+static const char *const out_reg[] = {"registered", "unregistered", NULL};
+static const char *const sets_services[] = {"dept_name", NULL};
+static const char *const sets_offices[] = {"district_name", NULL};
+static const char *const sets_offices_for[] = {"service_name", NULL};
+static const char *const sets_search[] = {"search_count", NULL};
+static const char *const sets_service[] = {"service_name",  "service_desc",   "service_fee",
+                                           "service_docs",  "service_time",   "service_where",
+                                           "service_online", "service_ussd", NULL};
+static const char *const sets_office[] = {"office_name",  "office_address", "office_hours",
+                                          "office_phone", "office_district", NULL};
+static const char *const sets_reg[] = {"reg_name", "reg_cnic", "reg_district", "reg_status",
+                                       "reg_numbers", NULL};
+
+static int bi_departments(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_services(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_service(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_search(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_districts(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_offices(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_offices_for(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_office(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+
+typedef int (*bi_fn)(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+
+/* The table, in one order for the compiler (menu_builtin) and for dispatch. */
+static const struct menu_builtin bi_table[] = {
+    {"dir.departments", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
+    {"dir.services", MENU_BUILTIN_LIST, 1, 1, NULL, sets_services},
+    {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
+    {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
+    {"dir.districts", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
+    {"dir.offices", MENU_BUILTIN_LIST, 1, 1, NULL, sets_offices},
+    {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
+    {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
+    {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, out_sent, NULL},
+    {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
+    {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
+};
+
+static const bi_fn bi_fns[] = {
+    bi_departments, bi_services, bi_service, bi_search, bi_districts, bi_offices,
+    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
+};
+
+_Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
+
+int64_t bi_now(const struct kp_builtins *b)
+{
+    return b->now ? b->now : kp_time_s();
+}
+
+static enum store_dir_lang bi_lang(const struct menu_call *c)
+{
+    return c->lang == MENU_LANG_UR ? STORE_DIR_UR : c->lang == MENU_LANG_PS ? STORE_DIR_PS
+                                                                            : STORE_DIR_EN;
+}
+
+static int bi_call(void *ctx, const struct menu_call *call, struct menu_result *res)
+{
+    struct kp_builtins *b = ctx;
+
+    if (b == NULL || call->builtin >= KP_ARRAY_LEN(bi_fns))
+        return -KP_ERR_UNSUPPORTED;
+    return bi_fns[call->builtin](b, call, res);
+}
+
+struct ussd_builtins kp_builtins_table(struct kp_builtins *b)
+{
+    struct ussd_builtins t = {bi_table, KP_ARRAY_LEN(bi_table), bi_call, b};
+    return t;
+}
+
+void kp_builtins_set_now(struct kp_builtins *b, int64_t now)
+{
+    b->now = now;
+}
+
+/* ---- the services directory ---- */
+
+/* Add list items in the caller's language (MENU_LIST_MAX at most). */
+static void bi_items(struct menu_result *res, const struct store_dir_item *v, int n,
+                     enum store_dir_lang lang)
+{
+    for (int i = 0; i < n; i++)
+        menu_result_item(res, store_dir_name_pick(&v[i].name, lang), v[i].code);
+}
+
+#define BI_PAGE (MENU_LIST_MAX < STORE_DIR_PAGE_MAX ? MENU_LIST_MAX : STORE_DIR_PAGE_MAX)
+
+static int bi_departments(struct kp_builtins *b, const struct menu_call *c,
+                          struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    unsigned total;
+    int n = store_dir_department_list(b->st, 0, BI_PAGE, v, &total);
+
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    struct store_dir_department d;
+    unsigned total;
+    int n;
+
+    if (store_dir_department_get(b->st, c->argv[0], &d) == 0)
+        menu_result_set(res, "dept_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    n = store_dir_service_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND)
+        return 0; /* an empty list: the menu shows only its own options */
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_service s;
+    enum store_dir_lang lang = bi_lang(c);
+    int rc = store_dir_service_get(b->st, c->argv[0], &s);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        menu_result_outcome(res, "not_found");
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    menu_result_outcome(res, "found");
+    menu_result_set(res, "service_name", store_dir_name_pick(&s.name, lang));
+    menu_result_set(res, "service_desc", store_dir_desc_pick(&s.description, lang));
+    menu_result_set(res, "service_fee", s.fee);
+    menu_result_set(res, "service_docs", s.documents);
+    menu_result_set(res, "service_time", s.processing_time);
+    menu_result_set(res, "service_where", s.where_to_apply);
+    menu_result_set(res, "service_online", s.online ? "yes" : "no");
+    menu_result_set(res, "service_ussd", s.ussd ? "yes" : "no");
+    return 0;
+}
+
+static int bi_search(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    unsigned total = 0;
+    char count[16];
+    int n = store_dir_service_search(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+
+    if (n == -KP_ERR_INVAL) /* no word in the query: nothing found */
+        n = 0;
+    if (n < 0)
+        return n;
+    snprintf(count, sizeof(count), "%d", n);
+    menu_result_set(res, "search_count", count);
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_districts(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    unsigned total;
+    int n = store_dir_district_list(b->st, 0, BI_PAGE, v, &total);
+
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    struct store_dir_district d;
+    unsigned total;
+    int n;
+
+    if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
+        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND)
+        return 0;
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_offices_for(struct kp_builtins *b, const struct menu_call *c,
+                          struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    struct store_dir_service s;
+    unsigned total;
+    int n;
+
+    if (store_dir_service_get(b->st, c->argv[0], &s) == 0)
+        menu_result_set(res, "service_name", store_dir_name_pick(&s.name, bi_lang(c)));
+    n = store_dir_office_find(b->st, c->argv[0], c->argc > 1 && c->argv[1][0] ? c->argv[1] : NULL,
+                              0, BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND)
+        return 0;
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+static int bi_office(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_office o;
+    struct store_dir_district d;
+    enum store_dir_lang lang = bi_lang(c);
+    int rc = store_dir_office_get(b->st, c->argv[0], &o);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        menu_result_outcome(res, "not_found");
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    menu_result_outcome(res, "found");
+    menu_result_set(res, "office_name", store_dir_name_pick(&o.name, lang));
+    menu_result_set(res, "office_address", o.address);
+    menu_result_set(res, "office_hours", o.hours);
+    menu_result_set(res, "office_phone", o.phone);
+    if (store_dir_district_get(b->st, o.district, &d) == 0)
+        menu_result_set(res, "office_district", store_dir_name_pick(&d.name, lang));
+    return 0;
+}

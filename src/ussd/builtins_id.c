@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Identity built-ins: a one-time code for the caller, the caller's own
+ * registration, and a service's details by SMS.  None of them lets a caller
+ * learn whether a CNIC or another number is registered (DESIGN.md §6): a
+ * code request gets the same outcome whatever happened, and the only
+ * registration shown is the caller's own number's.  Requests are limited
+ * per calling number whether or not it is registered, so that the limit
+ * itself tells nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "builtins_internal.h"
+#include "kpass/cnic.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/store_citizen.h"
+#include "kpass/store_directory.h"
+#include "kpass/store_otp.h"
+#include "kpass/store_sms.h"
+
+int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
+                    const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
+                    const struct otp_policy *policy, struct kp_builtins **out)
+{
+    struct kp_builtins *b = kp_calloc(1, sizeof(*b));
+
+    b->st = st;
+    b->outbox = outbox;
+    b->policy = *policy;
+    b->codes = codes_new(st, outbox, otp_key, cnic_key, policy);
+    *out = b;
+    return 0;
+}
+
+void kp_builtins_free(struct kp_builtins *b)
+{
+    if (b == NULL)
+        return;
+    codes_free(b->codes);
+    free(b);
+}
+
+/*
+ * Count a request of this kind from the caller, whatever its outcome, and
+ * say whether it is within the policy's limits (1 a minute, 5 an hour).
+ */
+static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn,
+                             int64_t now)
+{
+    int64_t recent[8], until;
+    char key[48];
+    int n;
+
+    snprintf(key, sizeof(key), "%s:%s", kind, msisdn);
+    n = store_otp_recent(b->st, key, now - (int64_t)b->policy.issue_window_s, recent, 8);
+    if (n < 0)
+        return n;
+    if (otp_rate_check(&b->policy, recent, (size_t)n, now, &until) < 0)
+        return 0;
+    store_batch(b->st);
+    return store_otp_log(b->st, key, now) < 0 ? -KP_ERR_DB : 1;
+}
+
+/* otp.issue(purpose, last4): a code by SMS to the caller's own number when
+   that number is registered to an active citizen whose CNIC ends in last4. */
+int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_citizen cz;
+    struct codes_result r;
+    int64_t now = bi_now(b);
+    char actor[40], masked[17];
+    int ok = bi_caller_allowed(b, "u", c->msisdn, now);
+
+    if (ok < 0)
+        return ok;
+    if (!ok) {
+        menu_result_outcome(res, "try_later");
+        return 0;
+    }
+    menu_result_outcome(res, "sent");
+    if (store_citizen_get_by_msisdn(b->st, c->msisdn, &cz) < 0 || strlen(c->argv[1]) != 4 ||
+        sodium_memcmp(cz.last4, c->argv[1], 4) != 0)
+        return 0; /* the same answer: nothing about the CNIC or the number is revealed */
+    snprintf(actor, sizeof(actor), "ussd");
+    struct codes_request req = {cz.id, c->argv[0], NULL, NULL, NULL, c->msisdn, actor};
+    int rc = codes_issue(b->codes, &req, now, &r);
+    msisdn_mask(c->msisdn, masked);
+    if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED)
+        log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));
+    return 0;
+}
+
+/* reg.lookup(): the registration of the calling number itself, masked. */
+int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_citizen cz;
+    char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
+    char name[80];
+    int n, rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        menu_result_outcome(res, "unregistered");
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    menu_result_outcome(res, "registered");
+    /* The name as a greeting: the first word and the last name's initial. */
+    const char *full = c->lang == MENU_LANG_UR && cz.name_ur[0] ? cz.name_ur : cz.name_en;
+    const char *sp = strrchr(full, ' ');
+    int first = (int)strcspn(full, " ");
+    if (sp && sp[1])
+        snprintf(name, sizeof(name), "%.*s %.1s.", first, full, sp + 1);
+    else
+        snprintf(name, sizeof(name), "%.*s", first, full);
+    if (c->lang == MENU_LANG_UR || (unsigned char)name[0] >= 0x80)
+        snprintf(name, sizeof(name), "%.*s", first, full); /* no initial in Arabic script */
+    menu_result_set(res, "reg_name", name);
+    if (store_citizen_cnic(b->st, cz.id, cnic) == 0) {
+        cnic_mask(cnic, masked);
+        sodium_memzero(cnic, sizeof(cnic));
+        menu_result_set(res, "reg_cnic", masked);
+    }
+    menu_result_set(res, "reg_district", cz.district);
+    menu_result_set(res, "reg_status", store_citizen_status_name(cz.status));
+    n = store_citizen_msisdns(b->st, cz.id, nums, 8);
+    for (int i = 0; i < n; i++) {
+        char m[17];
+        msisdn_mask(nums[i], m);
+        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "", m);
+    }
+    menu_result_set(res, "reg_numbers", list);
+    return 0;
+}
+
+/* sms.service(code): the service's details by SMS to the caller. */
+int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_service s;
+    int64_t now = bi_now(b);
+    char text[600];
+    int ok, rc;
+
+    if ((rc = store_dir_service_get(b->st, c->argv[0], &s)) < 0)
+        return rc;
+    ok = bi_caller_allowed(b, "s", c->msisdn, now);
+    if (ok < 0)
+        return ok;
+    if (!ok) {
+        menu_result_outcome(res, "try_later");
+        return 0;
+    }
+    snprintf(text, sizeof(text), "%s: %s Fee: %s. Documents: %s. Time: %s. Apply at: %s.",
+             s.name.en, s.description.en, s.fee, s.documents, s.processing_time,
+             s.where_to_apply);
+    /* Committed before the screen that says it was sent (DESIGN.md §8). */
+    if ((rc = store_tx_begin(b->st)) < 0)
+        return rc;
+    rc = store_sms_queue(b->st, c->msisdn, text, 0, NULL, now + 24 * 3600, now, NULL);
+    if (rc < 0 || (rc = store_tx_commit(b->st)) < 0) {
+        store_tx_rollback(b->st);
+        return rc;
+    }
+    if (b->outbox)
+        sms_outbox_kick(b->outbox);
+    menu_result_outcome(res, "sent");
+    return 0;
+}

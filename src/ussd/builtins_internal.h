@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private to the built-ins (builtins.c, builtins_id.c).
+ */
+#ifndef KPASS_BUILTINS_INTERNAL_H
+#define KPASS_BUILTINS_INTERNAL_H
+
+#include "kpass/builtins.h"
+#include "kpass/codes.h"
+#include "kpass/menu.h"
+
+struct kp_builtins {
+    struct store *st;
+    struct sms_outbox *outbox;
+    struct codes *codes;
+    struct otp_policy policy;
+    int64_t now; /* 0: the clock */
+};
+
+int64_t bi_now(const struct kp_builtins *b);
+int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+
+#endif
