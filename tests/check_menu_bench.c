@@ -11,6 +11,7 @@
 #include "menu_fixture.h"
 
 #include "kpass/mem.h"
+#include "kpass/text.h"
 
 static const char *const gen_outcomes[] = {"ok", "no", NULL};
 static const struct menu_builtin gen_builtins[] = {
@@ -131,6 +132,46 @@ START_TEST(test_hop)
 }
 END_TEST
 
+/* The text codecs on a full GSM screen and a full UCS-2 screen. */
+START_TEST(test_text_codec)
+{
+    static const char gsm[] = "Khyber Pass\n1 Find a service\n2 Get a verification code\n"
+                              "3 Check a registration\n4 Offices and hours (fee: 5€)\n"
+                              "5 Health card [new]\n6 Education\n7 Revenue\n98 More\n0 Back";
+    static const char ucs[] = "خیبر پاس\n1 سروس تلاش کریں\n2 تصدیقی کوڈ حاصل کریں\n"
+                              "3 رجسٹریشن چیک کریں\n98 مزید";
+    const struct {
+        const char *s;
+        enum text_enc enc;
+    } t[] = {{gsm, TEXT_GSM7}, {ucs, TEXT_UCS2}};
+    struct kp_buf wire = KP_BUF_INIT, back = KP_BUF_INIT;
+    const int n = 200000;
+
+    for (int k = 0; k < 2; k++) {
+        size_t len = strlen(t[k].s);
+        double t0 = now_ms(), t1, t2;
+        for (int i = 0; i < n; i++) {
+            kp_buf_reset(&wire);
+            if (text_choose(t[k].s, len) != t[k].enc || text_encode(t[k].s, len, t[k].enc, &wire) < 0)
+                ck_abort_msg("encode failed");
+        }
+        t1 = now_ms();
+        for (int i = 0; i < n; i++) {
+            kp_buf_reset(&back);
+            if (text_decode((const uint8_t *)wire.data, wire.len, t[k].enc, &back) != (int)len)
+                ck_abort_msg("decode failed");
+        }
+        t2 = now_ms();
+        ck_assert_str_eq(back.data, t[k].s);
+        printf("menu_bench: %s screen of %d units: choose+encode %.0f ns, decode %.0f ns\n",
+               k ? "UCS-2" : "GSM 7-bit", text_units(t[k].s, len, t[k].enc), (t1 - t0) * 1e6 / n,
+               (t2 - t1) * 1e6 / n);
+    }
+    kp_buf_free(&wire);
+    kp_buf_free(&back);
+}
+END_TEST
+
 Suite *suite_menu_bench(void)
 {
     Suite *s = suite_create("menu_bench");
@@ -139,6 +180,7 @@ Suite *suite_menu_bench(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_compile_1000);
     tcase_add_test(tc, test_hop);
+    tcase_add_test(tc, test_text_codec);
     suite_add_tcase(s, tc);
     return s;
 }
