@@ -31,6 +31,7 @@
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
 #include "kpass/otp.h"
+#include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 
 #define KPD_TICK_MS 100
@@ -45,6 +46,8 @@ struct kpd {
     struct sms_outbox *outbox;
     struct kp_builtins *builtins;
     uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
+    uint8_t *cnic_key;    /* keys/cnic.key: citizen look-ups (the store borrows it) */
+    uint8_t *audit_key;   /* keys/audit.key: the audit chain (the store borrows it) */
     struct event *ev_tick;
     struct event *ev_sig[3];
     int debug;
@@ -238,22 +241,23 @@ static int kpd_builtins(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
     struct otp_policy pol;
-    uint8_t *otp_key = NULL, *cnic_key = NULL;
+    uint8_t *otp_key = NULL;
     int rc = -KP_ERR_CONFIG;
 
     if (keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
-        keys_secret_load(d->cfg.keys_dir, "cnic.key", &cnic_key, &err) < 0) {
+        keys_secret_load(d->cfg.keys_dir, "cnic.key", &d->cnic_key, &err) < 0 ||
+        keys_secret_load(d->cfg.keys_dir, "audit.key", &d->audit_key, &err) < 0) {
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
         goto out;
     }
-    store_citizen_use_key(d->st, cnic_key);
+    if (store_citizen_use_key(d->st, d->cnic_key) < 0)
+        goto out;
+    store_audit_use_key(d->st, d->audit_key);
     kp_config_otp_policy(&d->cfg, &pol);
-    rc = kp_builtins_new(d->st, d->outbox, otp_key, cnic_key, &pol, &d->builtins);
+    rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);
 out:
     if (otp_key)
-        keys_secret_free(otp_key);
-    if (cnic_key)
-        keys_secret_free(cnic_key);
+        keys_secret_free(otp_key); /* codes.c keeps its own guarded copy */
     kp_buf_free(&err);
     return rc;
 }
@@ -344,6 +348,10 @@ static void kpd_shutdown(struct kpd *d)
     store_close(d->st);
     if (d->partner_key)
         keys_secret_free(d->partner_key);
+    if (d->cnic_key)
+        keys_secret_free(d->cnic_key);
+    if (d->audit_key)
+        keys_secret_free(d->audit_key);
     if (d->base)
         event_base_free(d->base);
     kp_config_free(&d->cfg);
@@ -379,8 +387,10 @@ int main(int argc, char **argv)
         return 1;
     }
     d.conf_path = kp_config_default_path(d.conf_path);
-    if (kpd_load_config(&d) < 0)
+    if (kpd_load_config(&d) < 0) {
+        kp_config_free(&d.cfg);
         return 1;
+    }
     if (check_only) {
         /* The menus are part of the configuration: compile them too. */
         int rc = kpd_menus(&d);

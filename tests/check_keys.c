@@ -194,14 +194,15 @@ START_TEST(test_keys_init)
     uint8_t *k1 = NULL, *k2 = NULL, pk[TRUST_PK_BYTES];
 
     umask(022);
-    ck_assert_int_eq(keys_dir_init(dir, 1735689600, &err), 5);
+    ck_assert_int_eq(keys_dir_init(dir, 1735689600, &err), 6);
     ck_assert_msg(err.len == 0, "%s", err.data);
     ck_assert_uint_eq(mode_of(dir, "."), 0700);
     ck_assert_uint_eq(mode_of(dir, KEYS_OTP), 0600);
     ck_assert_uint_eq(mode_of(dir, KEYS_CNIC), 0600);
     ck_assert_uint_eq(mode_of(dir, KEYS_PARTNER), 0600);
+    ck_assert_uint_eq(mode_of(dir, KEYS_AUDIT), 0600);
     ck_assert_uint_eq(mode_of(dir, KEYS_TRUST), 0644);
-    ck_assert_int_eq(count_files(dir), 5);
+    ck_assert_int_eq(count_files(dir), 6);
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     ck_assert_uint_eq(ring->trust.n, 1);
     ck_assert_int_eq(ring->trust.keys[0].status, TRUST_ACTIVE);
@@ -217,13 +218,16 @@ START_TEST(test_keys_init)
     ck_assert_int_eq(keys_secret_load(dir, KEYS_CNIC, &k2, &err), 0);
     ck_assert_int_ne(memcmp(k1, k2, KEYS_SYM_BYTES), 0);
     keys_secret_free(k2);
+    ck_assert_int_eq(keys_secret_load(dir, KEYS_AUDIT, &k2, &err), 0);
+    ck_assert_int_ne(memcmp(k1, k2, KEYS_SYM_BYTES), 0);
+    keys_secret_free(k2);
     ck_assert_int_eq(keys_dir_init(dir, 1800000000, &err), 0);
     ck_assert_int_eq(keys_secret_load(dir, KEYS_OTP, &k2, &err), 0);
     ck_assert_mem_eq(k1, k2, KEYS_SYM_BYTES);
     keys_secret_free(k1);
     keys_secret_free(k2);
     keys_secret_free(NULL);
-    ck_assert_int_eq(count_files(dir), 5);
+    ck_assert_int_eq(count_files(dir), 6);
     keys_ring_free(ring);
     ck_assert_int_eq(keys_ring_open(dir, 0, &ring, &err), 0);
     ck_assert_ptr_null(keys_ring_signer(ring));
@@ -250,7 +254,7 @@ START_TEST(test_keys_refuse)
     uint8_t *k = NULL;
     int fd;
 
-    ck_assert_int_ge(keys_dir_init(dir, 1, &err), 5);
+    ck_assert_int_ge(keys_dir_init(dir, 1, &err), 6);
     snprintf(path, sizeof(path), "%s/%s", dir, KEYS_OTP);
 
     /* Readable by group or others: refused, and the message says why. */
@@ -328,7 +332,7 @@ START_TEST(test_keys_rotate_retire)
     uint8_t first[TRUST_ID_BYTES], second[TRUST_ID_BYTES], third[TRUST_ID_BYTES];
     uint8_t pk[TRUST_PK_BYTES], nosuch[TRUST_ID_BYTES] = {1, 2, 3, 4};
 
-    ck_assert_int_eq(keys_dir_init(dir, 100, &err), 5);
+    ck_assert_int_eq(keys_dir_init(dir, 100, &err), 6);
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     memcpy(first, ring->signer.id, TRUST_ID_BYTES);
     sign_name(&ring->signer, name, sizeof(name));
@@ -338,7 +342,7 @@ START_TEST(test_keys_rotate_retire)
     ck_assert_int_ne(memcmp(first, second, TRUST_ID_BYTES), 0);
     /* The old seed is gone; its public key still verifies. */
     ck_assert_uint_eq(mode_of(dir, name), (mode_t)-1);
-    ck_assert_int_eq(count_files(dir), 5);
+    ck_assert_int_eq(count_files(dir), 6);
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     ck_assert_mem_eq(ring->signer.id, second, TRUST_ID_BYTES);
     ck_assert_int_eq(keys_ring_lookup(ring, first, pk), 0);
@@ -392,7 +396,7 @@ START_TEST(test_keys_seed_mismatch)
     uint8_t other[KEYS_SEED_BYTES];
     int fd;
 
-    ck_assert_int_eq(keys_dir_init(dir, 1, &err), 5);
+    ck_assert_int_eq(keys_dir_init(dir, 1, &err), 6);
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     sign_name(&ring->signer, name, sizeof(name));
     keys_ring_free(ring);

@@ -58,7 +58,11 @@ static void sql_exec(const char *sql)
 START_TEST(test_open_and_migrate)
 {
     struct store *st;
+    int nmigrations;
 
+    /* Versions are numbered per feature branch, so the list may skip one:
+       count the migrations, not the latest version. */
+    store_migrations(&nmigrations);
     /* No file and no STORE_CREATE: not found, nothing created. */
     ck_assert_int_eq(store_open(path, 0, &st), -KP_ERR_NOTFOUND);
     ck_assert_ptr_null(st);
@@ -66,12 +70,11 @@ START_TEST(test_open_and_migrate)
     ck_assert_int_eq(store_schema_version(st), store_schema_latest());
     store_close(st);
     /* Every migration recorded once; reopening applies nothing again. */
-    long long applied = sql_int("SELECT count(*) FROM schema_version");
-    ck_assert_int_ge(applied, 1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM schema_version"), nmigrations);
+    ck_assert_int_eq(sql_int("SELECT max(version) FROM schema_version"), store_schema_latest());
     ck_assert_int_eq(store_open(path, 0, &st), 0);
     store_close(st);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM schema_version"), applied);
-    ck_assert_int_eq(sql_int("SELECT max(version) FROM schema_version"), store_schema_latest());
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM schema_version"), nmigrations);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'partner'"), 1);
     /* WAL persists in the file. */
     ck_assert_int_eq(sql_int("SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);

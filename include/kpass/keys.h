@@ -8,6 +8,8 @@
  *     cnic.key            32 random octets: the CNIC index          (0600)
  *     partner.key         32 random octets: crypto_secretbox key for
  *                         client-mode SMPP passwords               (0600)
+ *     audit.key           32 random octets: the audit log's keyed
+ *                         hash chain (store_audit.h)               (0600)
  *     sign-<id>.key       32-octet Ed25519 seed of the active key  (0600)
  *     trust.list          the trust list (see trust.h)             (0644)
  *
@@ -42,6 +44,7 @@
 #define KEYS_OTP     "otp.key"
 #define KEYS_CNIC    "cnic.key"
 #define KEYS_PARTNER "partner.key"
+#define KEYS_AUDIT   "audit.key"
 #define KEYS_TRUST   "trust.list"
 
 /* Longest secret keys_seal() takes (SMPP passwords are at most 8, SMPP 3.4 §4.1.1). */
@@ -100,7 +103,7 @@ int keys_ring_lookup(void *ctx, const uint8_t id[TRUST_ID_BYTES], uint8_t pk[TRU
 
 /*
  * Create dir (0700) and whatever keys are missing: otp.key, cnic.key,
- * partner.key, and a first active signing key with trust.list.  Existing
+ * partner.key, audit.key, and a first active signing key with trust.list.  Existing
  * files are checked, never replaced, so running it again is harmless.
  * Returns the number of files created (0: all were there) or an error.
  */
@@ -128,7 +131,7 @@ int keys_dir_list(const char *dir, struct trust_list *out, struct kp_buf *err);
 int keys_dir_export(const char *dir, struct kp_buf *out, struct kp_buf *err);
 
 /*
- * Load the 32-octet secret file name (KEYS_OTP, KEYS_CNIC, KEYS_PARTNER)
+ * Load the 32-octet secret file name (KEYS_OTP, KEYS_CNIC, KEYS_PARTNER, KEYS_AUDIT)
  * from dir into new sodium_malloc() memory, read-only, at *key; the caller
  * frees it with keys_secret_free().  Refused (-KP_ERR_DENIED, with the
  * reason in err) when the file may be read or written by group or others,

@@ -453,7 +453,7 @@ static int keys_sign_ensure(const char *dir, int64_t now, struct kp_buf *err)
 
 int keys_dir_init(const char *dir, int64_t now, struct kp_buf *err)
 {
-    static const char *const sym[] = {KEYS_OTP, KEYS_CNIC, KEYS_PARTNER};
+    static const char *const sym[] = {KEYS_OTP, KEYS_CNIC, KEYS_PARTNER, KEYS_AUDIT};
     int created = 0, rc;
 
     if (mkdir(dir, 0700) < 0 && errno != EEXIST) {

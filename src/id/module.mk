@@ -7,3 +7,4 @@ SRCS += src/id/trust.c
 SRCS += src/id/keys.c
 SRCS += src/id/kp1.c
 SRCS += src/id/receipt.c
+SRCS += src/id/codes.c

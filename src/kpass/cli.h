@@ -7,6 +7,7 @@
 #define KPASS_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kpass/config.h"
@@ -18,12 +19,25 @@ struct kp_cli {
     int cfg_loaded;
     struct store *st;
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */
+    uint8_t *cnic_key;  /* keys/cnic.key once cli_store_keys() loaded it (sodium memory) */
+    uint8_t *audit_key; /* keys/audit.key, likewise */
 };
+
+#define CLI_TIME_SIZE 21 /* "2025-01-31T10:00:00Z" + NUL */
 
 /* Load the configuration (once); print its errors.  0 or -KP_ERR_CONFIG. */
 int cli_config(struct kp_cli *cli);
 /* Open the store named by the configuration (once).  0 or < 0 (reported). */
 int cli_store(struct kp_cli *cli);
+/*
+ * Open the store and give it the keys that the registry and the audit log
+ * need (cnic.key, audit.key; loaded once, freed when kpass exits).
+ * 0 or < 0 (reported).
+ */
+int cli_store_keys(struct kp_cli *cli);
+
+/* t (Unix seconds) as ISO 8601 UTC, "2025-01-31T10:00:00Z"; returns out. */
+const char *cli_time(int64_t t, char out[CLI_TIME_SIZE]);
 
 /*
  * Read a secret (a password or PIN): the first line of file when given, else
@@ -43,8 +57,13 @@ int cmd_init(struct kp_cli *cli, int argc, char **argv);
 int cmd_partner(struct kp_cli *cli, int argc, char **argv);
 int cmd_bench(struct kp_cli *cli, int argc, char **argv);
 int cmd_phone(struct kp_cli *cli, int argc, char **argv);
+int cmd_menu(struct kp_cli *cli, int argc, char **argv);
 int cmd_import(struct kp_cli *cli, int argc, char **argv);
 int cmd_service(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
+int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
+int cmd_audit(struct kp_cli *cli, int argc, char **argv);
+/* `kpass import citizens ...` (argv[0] = "citizens"), for whichever cmd_import dispatches. */
+int import_citizens(struct kp_cli *cli, int argc, char **argv);
 
 #endif

@@ -482,6 +482,23 @@ int cmd_import(struct kp_cli *cli, int argc, char **argv)
     const struct import_kind *kind;
     int ch, dry = 0;
 
+    /* Citizens have their own importer (a registry extract, keys, audit). */
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        if (strcmp(argv[i], "citizens") == 0) {
+            char *sub[8];
+            int n = 0;
+            sub[n++] = argv[i];
+            for (int k = 1; k < argc && n < 7; k++)
+                if (k != i)
+                    sub[n++] = argv[k];
+            sub[n] = NULL;
+            return import_citizens(cli, n, sub);
+        }
+        break;
+    }
+
     while ((ch = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
         if (ch != 'n')
             return cli_usage(import_usage_text);

@@ -18,6 +18,7 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/menu.h"
+#include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 
 static const char menu_usage_text[] =
@@ -96,23 +97,31 @@ static int menu_quiet(int (*fn)(struct kp_cli *, int, char **), struct kp_cli *c
 static int menu_scratch(struct kp_cli *scratch, const char *tmp, const char *seed)
 {
     char db[600], citizens[600];
-    uint8_t cnic_key[32];
     int rc;
 
     snprintf(db, sizeof(db), "%s/menu-test.db", tmp);
     if (store_open(db, STORE_CREATE, &scratch->st) < 0)
         return cli_fail("cannot create a scratch database in %s", tmp);
-    randombytes_buf(cnic_key, sizeof(cnic_key));
-    store_citizen_use_key(scratch->st, cnic_key);
-    sodium_memzero(cnic_key, sizeof(cnic_key));
-    char *imp_seed[] = {(char *)"import", (char *)"seed", (char *)seed, NULL};
+    /* Throw-away keys: the scratch data never leaves this process. */
+    scratch->cnic_key = sodium_malloc(32);
+    scratch->audit_key = sodium_malloc(32);
+    if (scratch->cnic_key == NULL || scratch->audit_key == NULL)
+        return cli_fail("out of secure memory");
+    randombytes_buf(scratch->cnic_key, 32);
+    randombytes_buf(scratch->audit_key, 32);
+    store_citizen_use_key(scratch->st, scratch->cnic_key);
+    store_audit_use_key(scratch->st, scratch->audit_key);
+    char a_import[] = "import", a_seed[] = "seed", *a_dir = seed ? kp_strdup(seed) : NULL;
+    char *imp_seed[] = {a_import, a_seed, a_dir, NULL};
     rc = menu_quiet(cmd_import, scratch, seed ? 3 : 2, imp_seed);
+    free(a_dir);
     if (rc != 0)
         return cli_fail("cannot load the seed directory%s%s", seed ? " from " : "",
                         seed ? seed : "");
     snprintf(citizens, sizeof(citizens), "%s/citizens.csv", seed ? seed : "etc/seed");
     if (access(citizens, R_OK) == 0) {
-        char *imp_cit[] = {(char *)"import", (char *)"citizens", citizens, NULL};
+        char a_cit[] = "citizens";
+        char *imp_cit[] = {a_import, a_cit, citizens, NULL};
         if (menu_quiet(cmd_import, scratch, 3, imp_cit) != 0)
             return cli_fail("cannot load %s", citizens);
     }
@@ -178,6 +187,8 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
 out:
     kp_builtins_free(b);
     store_close(scratch.st);
+    sodium_free(scratch.cnic_key);
+    sodium_free(scratch.audit_key);
     if (scratch.cfg_loaded)
         kp_config_free(&scratch.cfg);
     char db[600];

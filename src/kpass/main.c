@@ -11,14 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
 #include "kpass/err.h"
+#include "kpass/keys.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_citizen.h"
 
 static const struct {
     const char *name;
@@ -27,10 +31,13 @@ static const struct {
 } commands[] = {
     {"init", cmd_init, "create the database and the key folder"},
     {"partner", cmd_partner, "manage SMPP partners (add, list, show, set, passwd, remove)"},
+    {"menu", cmd_menu, "check, draw (DOT) and test the USSD menus"},
     {"phone", cmd_phone, "a feature phone: dial USSD codes, read screens and SMS"},
-    {"import", cmd_import, "load directory CSV files (departments ... offices, seed)"},
+    {"import", cmd_import, "load CSV files: seed, departments, districts, services, offices, citizens"},
     {"service", cmd_service, "list, show and search the services directory"},
     {"office", cmd_office, "list, show, add and remove offices"},
+    {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
+    {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 
@@ -96,6 +103,49 @@ int cli_store(struct kp_cli *cli)
     else if (rc < 0)
         cli_fail("cannot open the database %s", cli->cfg.database);
     return rc;
+}
+
+/* Load dir/name into *key once; 0 or -1 after reporting. */
+static int cli_key_load(struct kp_cli *cli, const char *name, uint8_t **key)
+{
+    struct kp_buf err = KP_BUF_INIT;
+
+    if (*key != NULL)
+        return 0;
+    if (keys_secret_load(cli->cfg.keys_dir, name, key, &err) < 0) {
+        fputs(err.data ? err.data : "keys: cannot load a key\n", stderr);
+        kp_buf_free(&err);
+        return -1;
+    }
+    kp_buf_free(&err);
+    return 0;
+}
+
+int cli_store_keys(struct kp_cli *cli)
+{
+    int rc;
+
+    if ((rc = cli_store(cli)) < 0)
+        return rc;
+    if (cli_key_load(cli, KEYS_CNIC, &cli->cnic_key) < 0 ||
+        cli_key_load(cli, KEYS_AUDIT, &cli->audit_key) < 0)
+        return -KP_ERR_NOTFOUND;
+    if (store_citizen_use_key(cli->st, cli->cnic_key) < 0) {
+        cli_fail("out of secure memory");
+        return -KP_ERR_NOMEM;
+    }
+    store_audit_use_key(cli->st, cli->audit_key);
+    return 0;
+}
+
+const char *cli_time(int64_t t, char out[CLI_TIME_SIZE])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, CLI_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, CLI_TIME_SIZE, "@%lld", (long long)t);
+    return out;
 }
 
 static int cli_read_line(FILE *f, char *out, size_t cap)
@@ -191,6 +241,8 @@ int main(int argc, char **argv)
         optind = 1; /* subcommands parse their own options */
         rc = commands[i].fn(&cli, subc, sub);
         store_close(cli.st);
+        keys_secret_free(cli.cnic_key);
+        keys_secret_free(cli.audit_key);
         if (cli.cfg_loaded)
             kp_config_free(&cli.cfg);
         return rc;

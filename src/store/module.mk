@@ -1,4 +1,7 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+SRCS += src/store/audit.c
+SRCS += src/store/citizen.c
+SRCS += src/store/citizen_fields.c
 SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
 SRCS += src/store/directory_list.c

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
@@ -223,6 +225,8 @@ void store_close(struct store *st)
                 sqlite3_finalize(st->stmts[i].stmt);
         sqlite3_close(st->db);
     }
+    if (st->cnic_box_key)
+        sodium_free(st->cnic_box_key);
     free(st->path);
     free(st);
 }
@@ -292,6 +296,11 @@ int store_tx_commit(struct store *st)
         return -KP_ERR_DB;
     }
     return 0;
+}
+
+int store_in_tx(const struct store *st)
+{
+    return st->in_tx || st->in_batch;
 }
 
 void store_tx_rollback(struct store *st)

@@ -26,6 +26,12 @@ struct store {
     int readonly;
     int in_batch; /* the group transaction is open */
     int in_tx;    /* an explicit transaction is open */
+    /* Keys lent by the caller (store_audit_use_key, store_citizen_use_key). */
+    const uint8_t *audit_key;
+    uint8_t audit_genesis[32]; /* the prev of row 1 under audit_key */
+    const uint8_t *cnic_key;
+    uint8_t *cnic_box_key; /* derived from cnic_key; sodium_malloc()'d, owned */
+    int bulk;              /* store_citizen_bulk(): no savepoint per row */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
 };
 
@@ -40,6 +46,9 @@ void store_bind_text(sqlite3_stmt *s, int i, const char *v);
 void store_bind_blob(sqlite3_stmt *s, int i, const void *v, size_t n);
 /* Copy column i (text) into dst of size; "" when NULL. */
 void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t size);
+
+/* Is an explicit or group transaction open? */
+int store_in_tx(const struct store *st);
 
 /* schema.c */
 struct store_migration {

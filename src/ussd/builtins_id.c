@@ -146,7 +146,7 @@ int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu
 {
     struct store_dir_service s;
     int64_t now = bi_now(b);
-    char text[600];
+    char text[1200]; /* STORE_SMS_BODY_MAX */
     int ok, rc;
 
     if ((rc = store_dir_service_get(b->st, c->argv[0], &s)) < 0)

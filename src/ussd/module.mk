@@ -3,3 +3,5 @@ SRCS += src/ussd/gsm7.c
 SRCS += src/ussd/text.c
 SRCS += src/ussd/profile.c
 SRCS += src/ussd/dialog.c
+SRCS += src/ussd/builtins.c
+SRCS += src/ussd/builtins_id.c

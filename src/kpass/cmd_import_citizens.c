@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kpass import citizens FILE.csv: load a citizens registry file
+ * (etc/seed/README.md) in ONE transaction.  Every bad row is reported as
+ * "file:line: reason"; if there is any, nothing is imported.  Running the
+ * same file again changes nothing (store_citizen_import is an upsert that
+ * leaves equal rows alone).  On a terminal, stderr shows a progress bar.
+ *
+ * Speed: one pass, statements prepared once (the store's cache), the line
+ * buffer and the duplicate sets reused across rows, no allocation per row.
+ *
+ * This file also holds `kpass import` itself, which so far knows only
+ * "citizens": the directory branch writes cmd_import.c for the directory
+ * files; when both are merged, its dispatcher should call
+ * import_citizens() and this cmd_import() should go.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "citizen_csv.h"
+#include "cli.h"
+#include "kpass/clock.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_citizen.h"
+
+#define IMPORT_LINE_MAX 4096
+#define IMPORT_PROGRESS_EVERY 8192 /* rows between progress bar updates */
+#define IMPORT_BAR 30
+
+static const char import_usage_text[] = "kpass import citizens [--dry-run] FILE.csv";
+
+/*
+ * A set of 64-bit keys (a CNIC or an E.164 number read as an integer:
+ * never 0) with the line each was first seen on; open addressing, grown by
+ * doubling, so that a million rows cost a few dozen allocations in all.
+ */
+struct import_seen {
+    uint64_t *keys;
+    uint32_t *lines;
+    size_t cap, n;
+};
+
+static uint64_t import_mix(uint64_t x)
+{
+    /* splitmix64's finaliser: spreads nearby numbers over the table. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+static void import_seen_put(struct import_seen *s, uint64_t key, uint32_t line)
+{
+    size_t i = (size_t)import_mix(key) & (s->cap - 1);
+
+    while (s->keys[i] != 0)
+        i = (i + 1) & (s->cap - 1);
+    s->keys[i] = key;
+    s->lines[i] = line;
+    s->n++;
+}
+
+/* The line key was first seen on, or 0 after adding it with line. */
+static uint32_t import_seen_add(struct import_seen *s, uint64_t key, uint32_t line)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        struct import_seen old = *s;
+        s->cap = old.cap ? old.cap * 2 : 4096;
+        s->keys = kp_calloc(s->cap, sizeof(*s->keys));
+        s->lines = kp_calloc(s->cap, sizeof(*s->lines));
+        s->n = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.keys[i] != 0)
+                import_seen_put(s, old.keys[i], old.lines[i]);
+        free(old.keys);
+        free(old.lines);
+    }
+    for (size_t i = (size_t)import_mix(key) & (s->cap - 1); s->keys[i] != 0;
+         i = (i + 1) & (s->cap - 1))
+        if (s->keys[i] == key)
+            return s->lines[i];
+    import_seen_put(s, key, line);
+    return 0;
+}
+
+static void import_seen_free(struct import_seen *s)
+{
+    /* The keys are CNICs and numbers: wipe them. */
+    if (s->keys)
+        sodium_memzero(s->keys, s->cap * sizeof(*s->keys));
+    free(s->keys);
+    free(s->lines);
+}
+
+static uint64_t import_digits(const char *s)
+{
+    uint64_t v = 0;
+
+    for (; *s; s++)
+        if (*s >= '0' && *s <= '9')
+            v = v * 10 + (uint64_t)(*s - '0');
+    return v;
+}
+
+struct import_run {
+    const char *path;
+    char source[80]; /* audit detail prefix: the file's base name, if the guard takes it */
+    int tty;
+    off_t size;
+    int64_t now;
+    unsigned long rows, bad, added, updated, unchanged;
+    struct import_seen cnics, msisdns;
+};
+
+static void import_bad(struct import_run *r, unsigned long line, const char *why)
+{
+    if (r->tty)
+        fputs("\r\033[K", stderr); /* clear the progress bar first */
+    fprintf(stderr, "%s:%lu: %s\n", r->path, line, why);
+    r->bad++;
+}
+
+static void import_progress(struct import_run *r, off_t done)
+{
+    int pct = r->size > 0 ? (int)(done * 100 / r->size) : 100;
+    int bar = pct * IMPORT_BAR / 100;
+
+    fprintf(stderr, "\rimporting citizens [%.*s%*s] %3d%% %lu rows",
+            bar, "##############################", IMPORT_BAR - bar, "", pct, r->rows);
+}
+
+/* One data line: check it, then hand it to the store.  Errors are reported. */
+static int import_line(struct kp_cli *cli, struct import_run *r, char *line, size_t len,
+                       unsigned long lineno)
+{
+    struct citizen_csv_row row;
+    struct store_citizen_import imp;
+    char why[CITIZEN_CSV_WHY], source[128], masked[MSISDN_SIZE];
+    uint32_t first;
+    int rc;
+
+    if (citizen_csv_row(line, len, &row, why, sizeof(why)) < 0) {
+        import_bad(r, lineno, why);
+        return 0;
+    }
+    if ((first = import_seen_add(&r->cnics, import_digits(row.cnic), (uint32_t)lineno)) != 0) {
+        snprintf(why, sizeof(why), "cnic: the same CNIC as line %u", first);
+        import_bad(r, lineno, why);
+        return 0;
+    }
+    if ((first = import_seen_add(&r->msisdns, import_digits(row.msisdn), (uint32_t)lineno)) != 0) {
+        snprintf(why, sizeof(why), "msisdn: the same number as line %u", first);
+        import_bad(r, lineno, why);
+        return 0;
+    }
+    snprintf(source, sizeof(source), "%s:%lu", r->source, lineno);
+    imp = (struct store_citizen_import){row.cnic, row.msisdn, source, row.fields};
+    rc = store_citizen_import(cli->st, &imp, "kpass", r->now);
+    sodium_memzero(row.cnic, sizeof(row.cnic));
+    switch (rc) {
+    case STORE_CITIZEN_ADDED:
+        r->added++;
+        return 0;
+    case STORE_CITIZEN_UPDATED:
+        r->updated++;
+        return 0;
+    case STORE_CITIZEN_UNCHANGED:
+        r->unchanged++;
+        return 0;
+    case -KP_ERR_EXISTS:
+        msisdn_mask(row.msisdn, masked);
+        snprintf(why, sizeof(why), "msisdn: %s is registered to another citizen", masked);
+        break;
+    case -KP_ERR_LIMIT:
+        snprintf(why, sizeof(why), "msisdn: this citizen has %d numbers already",
+                 STORE_CITIZEN_MSISDNS);
+        break;
+    case -KP_ERR_DENIED:
+        snprintf(why, sizeof(why), "the audit log refused the row's note (%.80s)", source);
+        break;
+    default:
+        snprintf(why, sizeof(why), "cannot import: %s", kp_strerror(rc));
+        import_bad(r, lineno, why);
+        return rc == -KP_ERR_DB ? rc : 0; /* a broken store ends the run */
+    }
+    import_bad(r, lineno, why);
+    return 0;
+}
+
+/* Read every line of f; 0, or < 0 when the run cannot go on (reported). */
+static int import_read(struct kp_cli *cli, struct import_run *r, FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned long lineno = 0;
+    char why[CITIZEN_CSV_WHY];
+    ssize_t n;
+    int rc = 0;
+
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        size_t len = (size_t)n;
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n')
+            len--;
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        line[len] = '\0';
+        if (len > IMPORT_LINE_MAX) {
+            import_bad(r, lineno, "line longer than 4096 octets");
+        } else if (lineno == 1) {
+            if (citizen_csv_header(line, len, why, sizeof(why)) < 0) {
+                import_bad(r, lineno, why);
+                break; /* not this kind of file: the rest would only be noise */
+            }
+        } else {
+            r->rows++;
+            rc = import_line(cli, r, line, len, lineno);
+            if (r->tty && r->rows % IMPORT_PROGRESS_EVERY == 0)
+                import_progress(r, ftello(f));
+        }
+    }
+    if (line)
+        sodium_memzero(line, cap);
+    free(line);
+    if (rc == 0 && ferror(f)) {
+        cli_fail("%s: read error: %s", r->path, strerror(errno));
+        rc = -KP_ERR_IO;
+    }
+    if (rc == 0 && lineno == 0)
+        import_bad(r, 1, "empty file: the header must be " CITIZEN_CSV_HEADER);
+    return rc;
+}
+
+/* The audit detail prefix: the base name, unless the guard would refuse it. */
+static void import_source(struct import_run *r)
+{
+    char *copy = kp_strdup(r->path);
+    const char *base = basename(copy);
+
+    if (strlen(base) > 60 || store_audit_detail_check(base) < 0 || strchr(base, ','))
+        base = "import";
+    snprintf(r->source, sizeof(r->source), "%s", base);
+    free(copy);
+}
+
+static void import_summary(const struct import_run *r, uint64_t ms, int dry)
+{
+    printf("%s: %lu rows: %lu added, %lu updated, %lu unchanged (%.2f s)%s\n", r->path, r->rows,
+           r->added, r->updated, r->unchanged, (double)ms / 1000.0,
+           dry ? "; dry run, nothing written" : "");
+}
+
+int import_citizens(struct kp_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"dry-run", no_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+    struct import_run r;
+    struct stat sb;
+    uint64_t t0 = kp_clock_ms();
+    int ch, dry = 0, rc;
+    FILE *f;
+
+    while ((ch = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
+        if (ch != 'n')
+            return cli_usage(import_usage_text);
+        dry = 1;
+    }
+    if (optind + 1 != argc)
+        return cli_usage(import_usage_text);
+    memset(&r, 0, sizeof(r));
+    r.path = argv[optind];
+    if ((f = fopen(r.path, "r")) == NULL)
+        return cli_fail("cannot read %s: %s", r.path, strerror(errno));
+    r.size = fstat(fileno(f), &sb) == 0 ? sb.st_size : 0;
+    r.tty = isatty(STDERR_FILENO);
+    r.now = kp_time_s();
+    import_source(&r);
+    if (cli_store_keys(cli) < 0 || store_citizen_bulk(cli->st) < 0 ||
+        store_tx_begin(cli->st) < 0) {
+        fclose(f);
+        return 1;
+    }
+    rc = import_read(cli, &r, f);
+    fclose(f);
+    if (r.tty)
+        fputs("\r\033[K", stderr);
+    if (rc == 0 && r.bad == 0 && !dry)
+        rc = store_tx_commit(cli->st);
+    else
+        store_tx_rollback(cli->st);
+    import_seen_free(&r.cnics);
+    import_seen_free(&r.msisdns);
+    if (r.bad > 0)
+        return cli_fail("%s: %lu bad row%s; nothing imported", r.path, r.bad,
+                        r.bad == 1 ? "" : "s");
+    if (rc < 0)
+        return cli_fail("%s: import failed: %s; nothing imported", r.path, kp_strerror(rc));
+    import_summary(&r, kp_clock_ms() - t0, dry);
+    return 0;
+}
