@@ -388,7 +388,7 @@ START_TEST(test_cli_import_files)
     snprintf(file, sizeof(file), "%s/nosuch.csv", d.dir);
     expect(RUN(&out, "import", "citizens", file), &out, 1, "kpass: cannot read");
     expect(RUN(&out, "import", "citizens"), &out, 2, "usage: kpass import citizens");
-    expect(RUN(&out, "import", "offices"), &out, 2, "usage: kpass import citizens");
+    expect(RUN(&out, "import", "offices"), &out, 2, "kpass import citizens [--dry-run] FILE");
 }
 END_TEST
 

@@ -37,7 +37,8 @@
 
 static const char import_usage_text[] =
     "kpass import [--dry-run] departments|districts|services|offices FILE\n"
-    "       kpass import [--dry-run] seed [DIR]";
+    "       kpass import [--dry-run] seed [DIR]\n"
+    "       kpass import citizens [--dry-run] FILE";
 
 /* In-file duplicates: a small open-addressing set of short keys -> line. */
 struct import_seen_slot {
