@@ -236,6 +236,25 @@ static int kpd_load_config(struct kpd *d)
     return rc;
 }
 
+/* Code messages sent and delivered, into the audit log (the outbox knows
+   the citizen only by CNIC index). */
+static void kpd_sms_audit(void *arg, const char *event, const char *subject_hex, int64_t sms_id)
+{
+    struct kpd *d = arg;
+    uint8_t subject[32];
+    char detail[48];
+    size_t n = 0;
+
+    if (sodium_hex2bin(subject, sizeof(subject), subject_hex, strlen(subject_hex), NULL, &n,
+                       NULL) != 0 ||
+        n != sizeof(subject))
+        return;
+    snprintf(detail, sizeof(detail), "sms=%lld", (long long)sms_id);
+    store_batch(d->st);
+    if (store_audit_append(d->st, kp_time_s(), event, "kpassd", subject, detail) < 0)
+        log_warnx("kpassd: cannot write the audit row for %s", event);
+}
+
 /* The built-ins, with the keys they need from the key folder. */
 static int kpd_builtins(struct kpd *d)
 {
@@ -255,6 +274,7 @@ static int kpd_builtins(struct kpd *d)
     store_audit_use_key(d->st, d->audit_key);
     kp_config_otp_policy(&d->cfg, &pol);
     rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);
+    sms_outbox_set_audit(d->outbox, kpd_sms_audit, d);
 out:
     if (otp_key)
         keys_secret_free(otp_key); /* codes.c keeps its own guarded copy */
