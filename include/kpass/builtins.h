@@ -31,6 +31,9 @@ void kp_builtins_free(struct kp_builtins *b);
    compiling menus only (every call then fails). */
 struct ussd_builtins kp_builtins_table(struct kp_builtins *b);
 
+/* The code service the built-ins use (the desk API shares it). */
+struct codes *kp_builtins_codes(struct kp_builtins *b);
+
 /* The time built-ins use (tests pin it); 0 means the clock. */
 void kp_builtins_set_now(struct kp_builtins *b, int64_t now);
 

@@ -18,6 +18,14 @@
 struct codes;
 struct sms_outbox;
 
+struct codes_stats {
+    uint64_t issued;
+    uint64_t refused;  /* rate limits, lockouts, inactive citizens */
+    uint64_t verified;
+    uint64_t failed;   /* wrong, expired, used, dead, no code */
+    uint64_t locked;   /* lockouts started */
+};
+
 /* Purposes a code may be issued for, with the label its SMS names. */
 const char *codes_purpose_label(const char *purpose);
 /* NULL-terminated list of purpose codes. */
@@ -31,6 +39,7 @@ struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
                         const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                         const struct otp_policy *policy);
 void codes_free(struct codes *c);
+const struct codes_stats *codes_stats(const struct codes *c);
 
 struct codes_request {
     int64_t citizen_id;

@@ -69,6 +69,20 @@ struct kp_config {
     unsigned otp_issue_window_max;
     unsigned otp_lockout_after;
     unsigned otp_lockout_ms;
+
+    /* [http] */
+    int http_enabled;
+    struct kp_addr http_listen[4];
+    int http_nlisten;
+    unsigned http_session_ttl_ms;
+    unsigned http_timeout_ms;
+    unsigned http_addr_rate;
+    unsigned http_addr_burst;
+    unsigned http_desk_rate;
+    unsigned http_desk_burst;
+    unsigned http_pin_failures;
+    int http_trust_proxy;
+    char *http_helpline;
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

@@ -131,6 +131,14 @@ struct smpp_stats {
     uint64_t links_closed;
 };
 
+/* PDUs in and out by command_id and command_status (for /metrics). */
+struct smpp_pdu_count {
+    uint32_t command_id;
+    uint32_t status;
+    uint64_t in;
+    uint64_t out;
+};
+
 /* Settings from the daemon's configuration. */
 void smpp_settings_from_config(struct smpp_settings *s, const struct kp_config *c);
 /* Defaults for programs without a config (kpass phone, bench). */
@@ -158,6 +166,10 @@ unsigned smpp_hub_link_count(const struct smpp_hub *h);
    reconnects); kpassd calls it from its housekeeping tick. */
 void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms);
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
+/* The PDU counters: up to max of them into out; returns the count. */
+size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max);
+/* Bound links of a partner right now. */
+unsigned smpp_partner_links(const struct smpp_partner *p);
 /* The partner with this id if it has any link, else NULL. */
 struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id);
 /* Up to max partners known to the hub (bound now or client mode); the count. */

@@ -35,7 +35,13 @@ struct ussd_settings {
     unsigned nabort;
 };
 
+/* Upper bounds of the hop latency histogram, microseconds (Prometheus le=). */
+#define USSD_HOP_BUCKETS 10
+extern const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS];
+
 struct ussd_stats {
+    uint64_t hop_le[USSD_HOP_BUCKETS]; /* hops that took <= each bound */
+    uint64_t hop_us_sum;               /* total time spent, microseconds */
     uint64_t started;
     uint64_t resumed;
     uint64_t ended;

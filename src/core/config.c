@@ -74,6 +74,18 @@ static const struct conf_key config_keys[] = {
     {"otp", "issue_window_max", CONF_UINT, OFF(otp_issue_window_max), 1, 1000, NULL, 0},
     {"otp", "lockout_after", CONF_UINT, OFF(otp_lockout_after), 1, 1000, NULL, 0},
     {"otp", "lockout", CONF_DURATION, OFF(otp_lockout_ms), 60000, 7u * MS_DAY, NULL, 0},
+
+    {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
+    {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
+    {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
+    {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
+    {"http", "rate_per_address", CONF_UINT, OFF(http_addr_rate), 1, 100000, NULL, 0},
+    {"http", "burst_per_address", CONF_UINT, OFF(http_addr_burst), 1, 100000, NULL, 0},
+    {"http", "rate_per_desk", CONF_UINT, OFF(http_desk_rate), 1, 100000, NULL, 0},
+    {"http", "burst_per_desk", CONF_UINT, OFF(http_desk_burst), 1, 100000, NULL, 0},
+    {"http", "pin_failures", CONF_UINT, OFF(http_pin_failures), 1, 100, NULL, 0},
+    {"http", "trust_proxy", CONF_BOOL, OFF(http_trust_proxy), 0, 0, NULL, 0},
+    {"http", "helpline", CONF_STRING, OFF(http_helpline), 0, 0, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -120,6 +132,15 @@ void kp_config_init(struct kp_config *c)
     c->otp_issue_window_max = 5;
     c->otp_lockout_after = 10;
     c->otp_lockout_ms = 3600000;
+    c->http_enabled = 1;
+    c->http_session_ttl_ms = 8u * 3600u * 1000u;
+    c->http_timeout_ms = 10000;
+    c->http_addr_rate = 20;
+    c->http_addr_burst = 60;
+    c->http_desk_rate = 5;
+    c->http_desk_burst = 20;
+    c->http_pin_failures = 5;
+    c->http_helpline = kp_strdup("1700");
 }
 
 void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p)
@@ -144,6 +165,7 @@ void kp_config_free(struct kp_config *c)
     free(c->service_code);
     free(c->abort_ops);
     free(c->sms_source);
+    free(c->http_helpline);
     memset(c, 0, sizeof(*c));
 }
 
@@ -245,6 +267,10 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     if (c->smpp_nlisten == 0) {
         kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
         c->smpp_nlisten = 1;
+    }
+    if (c->http_nlisten == 0) {
+        kp_addr_parse("127.0.0.1:8780", &c->http_listen[0]);
+        c->http_nlisten = 1;
     }
     free(c->path);
     c->path = kp_strdup(file);

@@ -8,4 +8,5 @@ SRCS += src/core/csv.c
 SRCS += src/core/config.c
 SRCS += src/core/err.c
 SRCS += src/core/log.c
+SRCS += src/core/worker.c
 SRCS += src/core/mem.c

@@ -1,1 +1,2 @@
-# http
+# http: the desk API, metrics and health over libevent's evhttp
+SRCS += src/http/request.c

@@ -28,7 +28,13 @@ struct codes {
     struct sms_outbox *outbox;
     uint8_t *keys; /* sodium_malloc: otp key then cnic key */
     struct otp_policy policy;
+    struct codes_stats stats;
 };
+
+const struct codes_stats *codes_stats(const struct codes *c)
+{
+    return &c->stats;
+}
 
 static const struct {
     const char *purpose;
@@ -222,6 +228,10 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
     }
     if (rc == 0 && c->outbox)
         sms_outbox_kick(c->outbox);
+    if (rc == 0)
+        c->stats.issued++;
+    else if (rc != -KP_ERR_DB)
+        c->stats.refused++;
     return rc;
 }
 
@@ -293,5 +303,13 @@ int codes_verify(struct codes *c, const struct codes_request *req, const char *t
     }
     /* Every outcome is committed: counters, the consumption, the audit row. */
     crc = store_tx_commit(c->st);
-    return crc < 0 ? crc : rc;
+    if (crc < 0)
+        return crc;
+    if (rc == 0)
+        c->stats.verified++;
+    else if (rc == -KP_ERR_LOCKED && res->until)
+        c->stats.locked++;
+    else
+        c->stats.failed++;
+    return rc;
 }

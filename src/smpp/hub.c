@@ -17,6 +17,7 @@
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/worker.h"
 #include "kpass/smpp_fsm.h"
 #include "smpp_internal.h"
 
@@ -113,7 +114,7 @@ void smpp_hub_free(struct smpp_hub *h)
         TAILQ_REMOVE(&h->partners, p, entry);
         hub_partner_free(p);
     }
-    smpp_auth_free(h->auth);
+    kp_worker_free(h->worker);
     if (h->dns)
         evdns_base_free(h->dns, 0);
     event_free(h->reaper);
@@ -139,6 +140,45 @@ unsigned smpp_hub_link_count(const struct smpp_hub *h)
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h)
 {
     return &h->stats;
+}
+
+void smpp_hub_count(struct smpp_hub *h, uint32_t command_id, uint32_t status, int dir)
+{
+    unsigned i = (command_id * 31u + status * 7u) & (SMPP_HUB_COUNTERS - 1);
+
+    if (command_id == 0)
+        command_id = 0xFFFFFFFFu; /* 0 marks an empty slot; no real PDU has it */
+    for (unsigned n = 0; n < SMPP_HUB_COUNTERS; n++, i = (i + 1) & (SMPP_HUB_COUNTERS - 1)) {
+        struct smpp_pdu_count *c = &h->counters[i];
+        if (c->command_id == 0) {
+            c->command_id = command_id;
+            c->status = status;
+        }
+        if (c->command_id == command_id && c->status == status) {
+            if (dir)
+                c->out++;
+            else
+                c->in++;
+            return;
+        }
+    }
+    /* Full: an attacker spraying statuses cannot grow memory; the PDU is
+       still in pdus_in/pdus_out. */
+}
+
+size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < SMPP_HUB_COUNTERS && n < max; i++)
+        if (h->counters[i].command_id)
+            out[n++] = h->counters[i];
+    return n;
+}
+
+unsigned smpp_partner_links(const struct smpp_partner *p)
+{
+    return p->nlinks;
 }
 
 struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id)

@@ -144,6 +144,8 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
         return;
     bufferevent_write(l->bev, buf, len);
     l->hub->stats.pdus_out++;
+    smpp_hub_count(l->hub, (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | buf[6] << 8 | buf[7],
+                   (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | buf[10] << 8 | buf[11], 1);
 }
 
 void smpp_link_write_header(struct smpp_link *l, uint32_t command_id, uint32_t status,
@@ -349,6 +351,8 @@ static void link_dispatch(struct smpp_link *l, const uint8_t *buf, size_t len)
     l->hub->stats.pdus_in++;
     l->last_rx_ms = l->hub->now_ms;
     rc = smpp_pdu_decode(buf, len, &pdu, &err);
+    if (smpp_command_name(pdu.command_id))
+        smpp_hub_count(l->hub, pdu.command_id, pdu.command_status, 0);
     if (rc < 0) {
         if (smpp_is_resp(pdu.command_id)) {
             /* A response whose body we cannot read still answers our request. */
@@ -484,7 +488,7 @@ void smpp_link_close(struct smpp_link *l, const char *why)
              l->partner ? ", " : "", l->partner ? l->partner->conf.system_id : "", why);
     smpp_link_enter_state(l, SMPP_LINK_CLOSED);
     if (l->auth_job) {
-        smpp_auth_cancel(l->auth_job);
+        smpp_server_auth_cancel(l->auth_job);
         l->auth_job = NULL;
     }
     if (l->bev) {

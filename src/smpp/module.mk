@@ -1,6 +1,5 @@
 # smpp: PDU framing and codec (over libsmpp34), link state machine, listener,
 # outbound binds, windowing and throttling
-SRCS += src/smpp/auth.c
 SRCS += src/smpp/client.c
 SRCS += src/smpp/encode.c
 SRCS += src/smpp/fsm.c

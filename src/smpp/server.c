@@ -16,6 +16,8 @@
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/worker.h"
 #include "kpass/smpp_fsm.h"
 #include "smpp_internal.h"
 
@@ -121,6 +123,45 @@ static void server_auth_tag(const struct smpp_hub *h, const struct smpp_partner_
     crypto_generichash_final(&st, out, 32);
 }
 
+/* A bind's password check, run by the worker thread. */
+struct smpp_auth_job {
+    struct smpp_link *link; /* NULL once the link closed (loop only) */
+    struct smpp_pdu bind;   /* password wiped */
+    uint8_t tag[32];
+    char pwhash[128];
+    char password[9]; /* wiped by the thread after use */
+    int ok;           /* written by the thread */
+};
+
+static void server_auth_run(void *arg)
+{
+    struct smpp_auth_job *j = arg;
+
+    j->ok = crypto_pwhash_str_verify(j->pwhash, j->password, strlen(j->password)) == 0;
+    sodium_memzero(j->password, sizeof(j->password));
+}
+
+static void server_auth_done_cb(void *arg)
+{
+    struct smpp_auth_job *j = arg;
+    struct smpp_link *l = j->link;
+
+    if (l != NULL) {
+        l->auth_job = NULL;
+        l->hub->now_ms = kp_clock_ms();
+        smpp_server_auth_done(l, &j->bind, j->ok, j->tag);
+        if (l->state != SMPP_LINK_CLOSED && !l->close_after_flush)
+            smpp_link_resume_read(l);
+    }
+    sodium_memzero(j, sizeof(*j));
+    free(j);
+}
+
+void smpp_server_auth_cancel(struct smpp_auth_job *job)
+{
+    job->link = NULL;
+}
+
 void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
 {
     struct smpp_hub *h = l->hub;
@@ -166,10 +207,18 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
     /* The slow check runs in the worker; PDUs behind the bind wait. */
     smpp_link_enter_state(l, SMPP_LINK_BINDING);
     bufferevent_disable(l->bev, EV_READ);
-    if (h->auth == NULL)
-        h->auth = smpp_auth_new(h->base);
-    if (smpp_auth_submit(h->auth, l, bind, conf.pwhash, tag) < 0)
-        server_bind_fail(l, bind, SMPP_ESME_RSYSERR, "cannot check password", 0);
+    if (h->worker == NULL)
+        h->worker = kp_worker_new(h->base);
+    struct smpp_auth_job *j = kp_calloc(1, sizeof(*j));
+    j->link = l;
+    j->bind = *bind;
+    sodium_memzero(j->bind.bind.password, sizeof(j->bind.bind.password));
+    memcpy(j->tag, tag, sizeof(j->tag));
+    smpp_strlcpy(j->pwhash, sizeof(j->pwhash), conf.pwhash);
+    memcpy(j->password, bind->bind.password, sizeof(j->password));
+    j->password[sizeof(j->password) - 1] = '\0';
+    l->auth_job = j;
+    kp_worker_submit(h->worker, server_auth_run, server_auth_done_cb, j);
 }
 
 void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,

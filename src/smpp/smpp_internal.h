@@ -19,7 +19,7 @@ struct bufferevent;
 struct event;
 struct evconnlistener;
 struct evdns_base;
-struct smpp_auth;
+struct kp_worker;
 struct smpp_auth_job;
 
 /* Failed binds per source address per minute (pure; time passed in). */
@@ -83,7 +83,7 @@ struct smpp_link {
     unsigned outstanding;
     TAILQ_HEAD(, smpp_queued) queue;
     unsigned queued;
-    struct smpp_auth_job *auth_job; /* a bind being checked by the worker */
+    struct smpp_auth_job *auth_job; /* a bind's password being checked by the worker */
     int close_after_flush;
     int in_partner; /* on partner->links */
 };
@@ -117,6 +117,7 @@ struct smpp_listener {
 };
 
 #define SMPP_HUB_MAX_LISTENERS 8
+#define SMPP_HUB_COUNTERS 128 /* distinct (command, status) pairs counted */
 
 struct smpp_hub {
     struct event_base *base;
@@ -132,11 +133,15 @@ struct smpp_hub {
     int nlisteners;
     struct event *reaper;
     struct smpp_failmap *failmap;
-    struct smpp_auth *auth;
+    struct kp_worker *worker;
     struct evdns_base *dns;
     uint8_t auth_key[32]; /* per-process key for the verified-password cache */
     uint64_t now_ms;      /* time of the current loop pass */
+    struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
 };
+
+/* Count one PDU in (dir 0) or out (dir 1). */
+void smpp_hub_count(struct smpp_hub *h, uint32_t command_id, uint32_t status, int dir);
 
 /* link.c */
 struct smpp_link *smpp_link_new(struct smpp_hub *h, enum smpp_role role, struct bufferevent *bev,
@@ -159,6 +164,9 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind);
 void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,
                            const uint8_t tag[32]);
 
+/* The link is closing: its password check's result will be dropped. */
+void smpp_server_auth_cancel(struct smpp_auth_job *job);
+
 /* client.c */
 void smpp_client_connected(struct smpp_link *l);
 void smpp_client_tick(struct smpp_partner *p, uint64_t now_ms);
@@ -168,14 +176,5 @@ void smpp_client_free_slots(struct smpp_partner *p);
 /* hub.c */
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
-
-/* auth.c: crypto_pwhash_str_verify off the event loop */
-struct smpp_auth *smpp_auth_new(struct event_base *base);
-void smpp_auth_free(struct smpp_auth *a);
-/* Check password against pwhash in the worker; smpp_server_auth_done() is
-   called on the loop with the result, unless the link closed meanwhile. */
-int smpp_auth_submit(struct smpp_auth *a, struct smpp_link *l, const struct smpp_pdu *bind,
-                     const char *pwhash, const uint8_t tag[32]);
-void smpp_auth_cancel(struct smpp_auth_job *job);
 
 #endif

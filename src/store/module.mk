@@ -10,3 +10,4 @@ SRCS += src/store/partner.c
 SRCS += src/store/schema.c
 SRCS += src/store/sms.c
 SRCS += src/store/store.c
+SRCS += src/store/verification.c

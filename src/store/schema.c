@@ -237,6 +237,29 @@ static const struct store_migration migrations[] = {
      "  message_id TEXT NOT NULL,"
      "  PRIMARY KEY (sms_id, part));"
      "CREATE INDEX sms_part_by_id ON sms_part (partner_id, message_id);"},
+    /* 8: credentials, 9: desks and staff (other branches) */
+    {10, /* desk sessions and in-person verifications */
+     "CREATE TABLE desk_session ("
+     "  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"
+     "  desk TEXT NOT NULL,"
+     "  staff TEXT NOT NULL,"
+     "  office TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX desk_session_expiry ON desk_session (expires_at);"
+     "CREATE TABLE verification ("
+     "  id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+     "  office TEXT NOT NULL,"
+     "  desk TEXT NOT NULL,"
+     "  staff TEXT NOT NULL,"
+     "  citizen_id INTEGER NOT NULL,"
+     "  serial TEXT NOT NULL,"
+     "  state TEXT NOT NULL CHECK (state IN ('scanned', 'code_sent', 'verified', 'failed')),"
+     "  purpose TEXT NOT NULL DEFAULT '',"
+     "  receipt_id TEXT NOT NULL DEFAULT '',"
+     "  biometric TEXT NOT NULL DEFAULT '',"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 const struct store_migration *store_migrations(int *count)

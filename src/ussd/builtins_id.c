@@ -40,6 +40,11 @@ int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
     return 0;
 }
 
+struct codes *kp_builtins_codes(struct kp_builtins *b)
+{
+    return b->codes;
+}
+
 void kp_builtins_free(struct kp_builtins *b)
 {
     if (b == NULL)

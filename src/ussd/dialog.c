@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/clock.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
@@ -19,6 +20,9 @@
 #include "kpass/msisdn.h"
 #include "kpass/store_dialog.h"
 #include "kpass/ussd_dialog.h"
+
+const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS] = {100,  250,   500,   1000,  2500,
+                                                       5000, 10000, 25000, 50000, 100000};
 
 /* Graphs stay loaded while this process runs, so that a dialog can finish
    on the graph it began with after a reload (reloads are rare and graphs small). */
@@ -286,8 +290,26 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
                       mo->bad_text ? 0 : mo->text_len, &u->screen);
 }
 
+static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
+                         int64_t now);
+
+/* One hop, timed from the PDU in hand to its screen queued on a link. */
 uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
                           int64_t now)
+{
+    uint64_t t0 = kp_clock_us(), dt;
+    uint32_t status = ussd_hop(u, l, req, now);
+
+    dt = kp_clock_us() - t0;
+    u->stats.hop_us_sum += dt;
+    for (unsigned i = 0; i < USSD_HOP_BUCKETS; i++)
+        if (dt <= ussd_hop_bounds_us[i])
+            u->stats.hop_le[i]++;
+    return status;
+}
+
+static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
+                         int64_t now)
 {
     const struct smpp_partner *sp = smpp_link_partner(l);
     const struct smpp_partner_conf *pc = sp ? smpp_partner_conf(sp) : NULL;

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The HTTP API in kpassd (doc/http-api.md): office desks (sessions, scans,
+ * codes, confirmations), /metrics in Prometheus text format and /healthz,
+ * on libevent's evhttp.  Plain HTTP on loopback by default; TLS belongs to
+ * a reverse proxy.
+ */
+#ifndef KPASS_HTTP_API_H
+#define KPASS_HTTP_API_H
+
+#include <stdint.h>
+
+#include "kpass/addr.h"
+
+struct codes;
+struct event_base;
+struct keys_ring;
+struct kp_config;
+struct smpp_hub;
+struct sms_outbox;
+struct store;
+struct ussd_svc;
+struct http_api;
+
+#define HTTP_MAX_LISTEN 4
+
+struct http_settings {
+    struct kp_addr listen[HTTP_MAX_LISTEN];
+    int nlisten;
+    unsigned session_ttl_s;
+    unsigned timeout_s;
+    unsigned addr_rate;     /* requests per second per source address */
+    unsigned addr_burst;
+    unsigned desk_rate;     /* requests per second per desk */
+    unsigned desk_burst;
+    unsigned pin_failures;  /* wrong PINs in a row that lock a staff member */
+    int trust_proxy;        /* take the client address from X-Forwarded-For */
+    char helpline[32];      /* named in the "Not you?" SMS */
+};
+
+/* What the API reads and drives; all borrowed. */
+struct http_deps {
+    struct store *st;
+    struct codes *codes;
+    struct sms_outbox *outbox;
+    struct keys_ring *keys; /* trust list and the active signing key */
+    struct smpp_hub *hub;   /* for /metrics and /healthz */
+    struct ussd_svc *ussd;  /* for /metrics */
+};
+
+void http_settings_from_config(struct http_settings *s, const struct kp_config *c);
+
+struct http_api *http_api_new(struct event_base *base, const struct http_settings *s,
+                              const struct http_deps *d);
+void http_api_free(struct http_api *a);
+/* Listen on every configured address.  0 or -errno (reported). */
+int http_api_listen(struct http_api *a);
+/* Swap the key ring after a reload (the old one is the caller's to free). */
+void http_api_set_keys(struct http_api *a, struct keys_ring *keys);
+/* Housekeeping: prune expired sessions (from the daemon's tick). */
+void http_api_tick(struct http_api *a, int64_t now);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Desk sessions (bearer tokens, stored as hashes) and in-person
+ * verifications (scan, code sent, verified or failed) in the store.
+ */
+#ifndef KPASS_STORE_VERIFICATION_H
+#define KPASS_STORE_VERIFICATION_H
+
+#include <stdint.h>
+
+#include "kpass/store.h"
+
+struct store_session {
+    uint8_t hash[32]; /* BLAKE2b-256 of the bearer token */
+    char desk[32];
+    char staff[32];
+    char office[16];
+    int64_t created_at;
+    int64_t expires_at;
+};
+
+int store_session_add(struct store *st, const struct store_session *s);
+/* A live session by token hash at now: 0, -KP_ERR_NOTFOUND (unknown or expired). */
+int store_session_get(struct store *st, const uint8_t hash[32], int64_t now,
+                      struct store_session *out);
+/* Forget expired sessions; returns how many. */
+int store_session_prune(struct store *st, int64_t now);
+
+enum store_verification_state {
+    STORE_VERIF_SCANNED = 0,
+    STORE_VERIF_CODE_SENT,
+    STORE_VERIF_VERIFIED,
+    STORE_VERIF_FAILED,
+};
+
+struct store_verification {
+    char id[33];      /* 16 random octets, hex: also the receipt's verification id */
+    char office[16];
+    char desk[32];
+    char staff[32];
+    int64_t citizen_id;
+    char serial[25];  /* the credential scanned, hex */
+    enum store_verification_state state;
+    char purpose[32];
+    char receipt_id[16];
+    char biometric[12];
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+const char *store_verification_state_name(enum store_verification_state s);
+int store_verification_add(struct store *st, const struct store_verification *v);
+int store_verification_get(struct store *st, const char *id, struct store_verification *out);
+/* Write state, purpose, receipt_id, biometric and updated_at of v->id. */
+int store_verification_update(struct store *st, const struct store_verification *v);
+
+#endif

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Private to src/http/: the API object, the request context handlers get,
+ * and the helpers they share.
+ */
+#ifndef KPASS_HTTP_INTERNAL_H
+#define KPASS_HTTP_INTERNAL_H
+
+#include <stdint.h>
+
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "kpass/bucket.h"
+#include "kpass/http_api.h"
+#include "kpass/store_verification.h"
+
+struct kp_pwcheck;
+
+/* Routes, for metrics (one counter per route and status class). */
+enum http_route {
+    HTTP_R_SESSIONS = 0,
+    HTTP_R_VERIFY,
+    HTTP_R_CODE,
+    HTTP_R_CONFIRM,
+    HTTP_R_GET,
+    HTTP_R_METRICS,
+    HTTP_R_HEALTHZ,
+    HTTP_R_OTHER,
+    HTTP_R_MAX
+};
+
+#define HTTP_STATUS_SLOTS 12 /* 200 201 202 400 401 403 404 409 413/other4xx 422 423 429 / 5xx */
+
+#define HTTP_LIMITERS 1024
+
+struct http_limiter {
+    char key[48]; /* "a:<address>" or "d:<desk>" */
+    struct kp_bucket b;
+    uint64_t last_ms;
+};
+
+struct http_api {
+    struct event_base *base;
+    struct evhttp *http;
+    struct http_settings set;
+    struct http_deps d;
+    struct kp_pwcheck *pw;
+    struct http_limiter limiters[HTTP_LIMITERS];
+    uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
+    uint64_t refusals; /* every 4xx */
+};
+
+/* One request, as the handlers see it. */
+struct http_req {
+    struct http_api *api;
+    struct evhttp_request *req;
+    enum http_route route;
+    char addr[48];
+    const char *body;
+    size_t body_len;
+    char id[33]; /* the {id} of /v1/verifications/{id}/... */
+    struct store_session session;
+};
+
+extern const int http_status_codes[HTTP_STATUS_SLOTS];
+extern const char *const http_route_names[HTTP_R_MAX];
+
+/* Reply with a JSON object (stolen) and status; counts it. */
+void http_reply_json(struct http_req *r, int status, json_t *body);
+/* Reply {"error": kind, "reason": reason} with status; counts and audits refusals. */
+void http_reply_error(struct http_req *r, int status, const char *kind, const char *reason);
+/* Reply text/plain (metrics). */
+void http_reply_text(struct http_req *r, int status, const char *text, size_t len);
+
+/* The bearer session of r, or a 401 already sent (returns < 0). */
+int http_auth(struct http_req *r);
+/* Take a token from key's bucket; 0, or a 429 already sent (< 0). */
+int http_limit(struct http_req *r, const char *key, unsigned rate, unsigned burst);
+
+/* desk.c */
+void http_desk_session(struct http_req *r);
+void http_desk_scan(struct http_req *r);
+void http_desk_code(struct http_req *r);
+void http_desk_confirm(struct http_req *r);
+void http_desk_get(struct http_req *r);
+
+/* metrics.c */
+void http_metrics(struct http_req *r);
+void http_healthz(struct http_req *r);
+
+#endif

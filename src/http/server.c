@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The HTTP server: evhttp with bounded headers and bodies and a timeout,
+ * routing, the client address, rate limits per address and per desk, the
+ * bearer session check, replies and their counters.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sodium.h>
+
+#include "http_internal.h"
+#include "kpass/clock.h"
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/http_request.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/pwcheck.h"
+
+const int http_status_codes[HTTP_STATUS_SLOTS] = {200, 201, 202, 400, 401, 403,
+                                                  404, 409, 422, 423, 429, 500};
+const char *const http_route_names[HTTP_R_MAX] = {
+    "/v1/desk/sessions",         "/v1/verifications", "/v1/verifications/{id}/code",
+    "/v1/verifications/{id}/confirm", "/v1/verifications/{id}", "/metrics",
+    "/healthz",                  "other"};
+
+static void http_count(struct http_req *r, int status)
+{
+    unsigned slot = HTTP_STATUS_SLOTS - 1; /* 5xx and anything unlisted */
+
+    for (unsigned i = 0; i < HTTP_STATUS_SLOTS; i++)
+        if (http_status_codes[i] == status)
+            slot = i;
+    if (status >= 400 && status < 500 && http_status_codes[slot] != status)
+        slot = 3; /* another 4xx counts with 400 */
+    r->api->requests[r->route][slot]++;
+    if (status >= 400 && status < 500)
+        r->api->refusals++;
+}
+
+static const char *http_reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+void http_reply_json(struct http_req *r, int status, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+    struct evbuffer *out = evbuffer_new();
+
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
+                      "application/json");
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Cache-Control", "no-store");
+    evbuffer_add_printf(out, "%s\n", text ? text : "{}");
+    evhttp_send_reply(r->req, status, http_reason_phrase(status), out);
+    evbuffer_free(out);
+    free(text);
+    json_decref(body);
+    http_count(r, status);
+}
+
+void http_reply_error(struct http_req *r, int status, const char *kind, const char *reason)
+{
+    json_t *b = json_pack("{s:s, s:s}", "error", kind, "reason", reason);
+
+    log_info("http: %s %s from %s: %d %s (%s)", evhttp_request_get_command(r->req) ==
+                                                          EVHTTP_REQ_GET ? "GET" : "POST",
+             http_route_names[r->route], r->addr, status, kind, reason);
+    http_reply_json(r, status, b);
+}
+
+void http_reply_text(struct http_req *r, int status, const char *text, size_t len)
+{
+    struct evbuffer *out = evbuffer_new();
+
+    evhttp_add_header(evhttp_request_get_output_headers(r->req), "Content-Type",
+                      "text/plain; version=0.0.4; charset=utf-8");
+    evbuffer_add(out, text, len);
+    evhttp_send_reply(r->req, status, http_reason_phrase(status), out);
+    evbuffer_free(out);
+    http_count(r, status);
+}
+
+/* A fixed table, replaced in least-recently-used order: bounded memory
+   whatever the number of addresses. */
+int http_limit(struct http_req *r, const char *key, unsigned rate, unsigned burst)
+{
+    struct http_api *a = r->api;
+    uint64_t now = kp_clock_ms();
+    uint32_t h = 2166136261u;
+    unsigned base, victim;
+
+    for (const char *p = key; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    base = (h % (HTTP_LIMITERS / 8)) * 8;
+    victim = base;
+    for (unsigned i = base; i < base + 8; i++) {
+        struct http_limiter *l = &a->limiters[i];
+        if (strcmp(l->key, key) == 0) {
+            l->last_ms = now;
+            if (kp_bucket_take(&l->b, now))
+                return 0;
+            evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", "1");
+            http_reply_error(r, 429, "rate_limited", "too many requests, slow down");
+            return -KP_ERR_LIMIT;
+        }
+        if (l->last_ms < a->limiters[victim].last_ms)
+            victim = i;
+    }
+    struct http_limiter *l = &a->limiters[victim];
+    snprintf(l->key, sizeof(l->key), "%s", key);
+    kp_bucket_init(&l->b, rate, burst, now);
+    l->last_ms = now;
+    kp_bucket_take(&l->b, now);
+    return 0;
+}
+
+int http_auth(struct http_req *r)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+    uint8_t hash[32];
+    char key[48];
+    int rc;
+
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) > 128) {
+        http_reply_error(r, 401, "unauthorized", "no session: sign in first");
+        return -KP_ERR_AUTH;
+    }
+    crypto_generichash(hash, sizeof(hash), (const uint8_t *)h + 7, strlen(h + 7), NULL, 0);
+    rc = store_session_get(r->api->d.st, hash, kp_time_s(), &r->session);
+    if (rc < 0) {
+        http_reply_error(r, rc == -KP_ERR_NOTFOUND ? 401 : 500,
+                         rc == -KP_ERR_NOTFOUND ? "unauthorized" : "internal",
+                         rc == -KP_ERR_NOTFOUND ? "unknown or expired session" : "store");
+        return rc;
+    }
+    snprintf(key, sizeof(key), "d:%s", r->session.desk);
+    return http_limit(r, key, r->api->set.desk_rate, r->api->set.desk_burst);
+}
+
+/* The client's address: the peer, or X-Forwarded-For behind a trusted proxy. */
+static void http_peer(struct http_api *a, struct evhttp_request *req, char *out, size_t size)
+{
+    const char *fwd;
+    char *host = NULL;
+    ev_uint16_t port = 0;
+
+    if (a->set.trust_proxy &&
+        (fwd = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For"))) {
+        size_t n = strcspn(fwd, ", ");
+        snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), fwd);
+        return;
+    }
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    snprintf(out, size, "%s", host ? host : "?");
+}
+
+/* Split "/v1/verifications/<32 hex>[/code|/confirm]". */
+static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd, char id[33])
+{
+    static const char pre[] = "/v1/verifications/";
+    const char *p;
+    size_t n;
+
+    if (strcmp(path, "/metrics") == 0)
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_METRICS : HTTP_R_OTHER;
+    if (strcmp(path, "/healthz") == 0)
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_HEALTHZ : HTTP_R_OTHER;
+    if (strcmp(path, "/v1/desk/sessions") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_SESSIONS : HTTP_R_OTHER;
+    if (strcmp(path, "/v1/verifications") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_VERIFY : HTTP_R_OTHER;
+    if (strncmp(path, pre, sizeof(pre) - 1) != 0)
+        return HTTP_R_OTHER;
+    p = path + sizeof(pre) - 1;
+    n = strspn(p, "0123456789abcdef");
+    if (n != 32)
+        return HTTP_R_OTHER;
+    memcpy(id, p, 32);
+    id[32] = '\0';
+    p += 32;
+    if (*p == '\0')
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_GET : HTTP_R_OTHER;
+    if (strcmp(p, "/code") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_CODE : HTTP_R_OTHER;
+    if (strcmp(p, "/confirm") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_CONFIRM : HTTP_R_OTHER;
+    return HTTP_R_OTHER;
+}
+
+static void http_gen_cb(struct evhttp_request *req, void *arg)
+{
+    struct http_api *a = arg;
+    struct http_req r;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    char key[64];
+
+    memset(&r, 0, sizeof(r));
+    r.api = a;
+    r.req = req;
+    http_peer(a, req, r.addr, sizeof(r.addr));
+    r.route = http_route_of(path ? path : "", evhttp_request_get_command(req), r.id);
+    snprintf(key, sizeof(key), "a:%s", r.addr);
+    if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ &&
+        http_limit(&r, key, a->set.addr_rate, a->set.addr_burst) < 0)
+        return;
+    /* evhttp already refused bodies over the limit (413). */
+    r.body_len = evbuffer_get_length(in);
+    r.body = r.body_len ? (const char *)evbuffer_pullup(in, -1) : "";
+    switch (r.route) {
+    case HTTP_R_SESSIONS: http_desk_session(&r); break;
+    case HTTP_R_VERIFY: http_desk_scan(&r); break;
+    case HTTP_R_CODE: http_desk_code(&r); break;
+    case HTTP_R_CONFIRM: http_desk_confirm(&r); break;
+    case HTTP_R_GET: http_desk_get(&r); break;
+    case HTTP_R_METRICS: http_metrics(&r); break;
+    case HTTP_R_HEALTHZ: http_healthz(&r); break;
+    default: http_reply_error(&r, 404, "not_found", "no such route"); break;
+    }
+}
+
+struct http_api *http_api_new(struct event_base *base, const struct http_settings *s,
+                              const struct http_deps *d)
+{
+    struct http_api *a = kp_calloc(1, sizeof(*a));
+
+    a->base = base;
+    a->set = *s;
+    a->d = *d;
+    a->http = evhttp_new(base);
+    if (a->http == NULL)
+        fatalx("http: cannot create the server");
+    evhttp_set_max_body_size(a->http, HTTP_BODY_MAX);
+    evhttp_set_max_headers_size(a->http, 8192);
+    evhttp_set_timeout(a->http, (int)s->timeout_s);
+    evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    evhttp_set_gencb(a->http, http_gen_cb, a);
+    return a;
+}
+
+void http_api_free(struct http_api *a)
+{
+    if (a == NULL)
+        return;
+    evhttp_free(a->http);
+    kp_pwcheck_free(a->pw);
+    free(a);
+}
+
+int http_api_listen(struct http_api *a)
+{
+    for (int i = 0; i < a->set.nlisten; i++) {
+        const struct kp_addr *ad = &a->set.listen[i];
+        char host[64];
+        const char *colon = strrchr(ad->text, ':');
+        size_t hl = (size_t)(colon - ad->text);
+        if (ad->text[0] == '[')
+            snprintf(host, sizeof(host), "%.*s", (int)hl - 2, ad->text + 1);
+        else
+            snprintf(host, sizeof(host), "%.*s", (int)hl, ad->text);
+        if (evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1)) == NULL) {
+            log_error("http: cannot listen on %s", ad->text);
+            return -KP_ERR_IO;
+        }
+        log_info("http: listening on %s", ad->text);
+    }
+    return 0;
+}
+
+void http_api_set_keys(struct http_api *a, struct keys_ring *keys)
+{
+    a->d.keys = keys;
+}
+
+void http_api_tick(struct http_api *a, int64_t now)
+{
+    store_batch(a->d.st);
+    store_session_prune(a->d.st, now);
+}
+
+void http_settings_from_config(struct http_settings *s, const struct kp_config *c)
+{
+    memset(s, 0, sizeof(*s));
+    s->nlisten = c->http_nlisten > HTTP_MAX_LISTEN ? HTTP_MAX_LISTEN : c->http_nlisten;
+    memcpy(s->listen, c->http_listen, sizeof(s->listen[0]) * (size_t)s->nlisten);
+    s->session_ttl_s = c->http_session_ttl_ms / 1000;
+    s->timeout_s = c->http_timeout_ms / 1000;
+    s->addr_rate = c->http_addr_rate;
+    s->addr_burst = c->http_addr_burst;
+    s->desk_rate = c->http_desk_rate;
+    s->desk_burst = c->http_desk_burst;
+    s->pin_failures = c->http_pin_failures;
+    s->trust_proxy = c->http_trust_proxy;
+    snprintf(s->helpline, sizeof(s->helpline), "%s", c->http_helpline);
+}

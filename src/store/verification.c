@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Desk sessions and in-person verifications.
+ */
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store_verification.h"
+#include "store_internal.h"
+
+static const char sql_session_add[] =
+    "INSERT INTO desk_session (token_hash, desk, staff, office, created_at, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_session_get[] =
+    "SELECT desk, staff, office, created_at, expires_at FROM desk_session "
+    "WHERE token_hash = ?1 AND expires_at > ?2";
+static const char sql_session_prune[] = "DELETE FROM desk_session WHERE expires_at <= ?1";
+static const char sql_verif_add[] =
+    "INSERT INTO verification (id, office, desk, staff, citizen_id, serial, state, purpose, "
+    "receipt_id, biometric, created_at, updated_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
+static const char sql_verif_get[] =
+    "SELECT id, office, desk, staff, citizen_id, serial, state, purpose, receipt_id, biometric, "
+    "created_at, updated_at FROM verification WHERE id = ?1";
+static const char sql_verif_update[] =
+    "UPDATE verification SET state = ?2, purpose = ?3, receipt_id = ?4, biometric = ?5, "
+    "updated_at = ?6 WHERE id = ?1";
+
+static const char *const verif_states[] = {"scanned", "code_sent", "verified", "failed"};
+
+const char *store_verification_state_name(enum store_verification_state s)
+{
+    return (unsigned)s < KP_ARRAY_LEN(verif_states) ? verif_states[s] : "?";
+}
+
+int store_session_add(struct store *st, const struct store_session *s)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_session_add);
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_blob(q, 1, s->hash, 32, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, s->desk, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, s->staff, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, s->office, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, s->created_at);
+    sqlite3_bind_int64(q, 6, s->expires_at);
+    return store_step_done(st, q);
+}
+
+int store_session_get(struct store *st, const uint8_t hash[32], int64_t now,
+                      struct store_session *out)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_session_get);
+    int rc;
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, now);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        memcpy(out->hash, hash, 32);
+        store_col_text(q, 0, out->desk, sizeof(out->desk));
+        store_col_text(q, 1, out->staff, sizeof(out->staff));
+        store_col_text(q, 2, out->office, sizeof(out->office));
+        out->created_at = sqlite3_column_int64(q, 3);
+        out->expires_at = sqlite3_column_int64(q, 4);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_session_prune(struct store *st, int64_t now)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_session_prune);
+    int rc;
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(q, 1, now);
+    rc = store_step_done(st, q);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
+}
+
+int store_verification_add(struct store *st, const struct store_verification *v)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_verif_add);
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(q, 1, v->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, v->office, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, v->desk, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, v->staff, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 5, v->citizen_id);
+    sqlite3_bind_text(q, 6, v->serial, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 7, store_verification_state_name(v->state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, v->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, v->receipt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 10, v->biometric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 11, v->created_at);
+    return store_step_done(st, q);
+}
+
+int store_verification_get(struct store *st, const char *id, struct store_verification *out)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_verif_get);
+    char state[16];
+    int rc;
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        store_col_text(q, 0, out->id, sizeof(out->id));
+        store_col_text(q, 1, out->office, sizeof(out->office));
+        store_col_text(q, 2, out->desk, sizeof(out->desk));
+        store_col_text(q, 3, out->staff, sizeof(out->staff));
+        out->citizen_id = sqlite3_column_int64(q, 4);
+        store_col_text(q, 5, out->serial, sizeof(out->serial));
+        store_col_text(q, 6, state, sizeof(state));
+        for (unsigned i = 0; i < KP_ARRAY_LEN(verif_states); i++)
+            if (strcmp(state, verif_states[i]) == 0)
+                out->state = (enum store_verification_state)i;
+        store_col_text(q, 7, out->purpose, sizeof(out->purpose));
+        store_col_text(q, 8, out->receipt_id, sizeof(out->receipt_id));
+        store_col_text(q, 9, out->biometric, sizeof(out->biometric));
+        out->created_at = sqlite3_column_int64(q, 10);
+        out->updated_at = sqlite3_column_int64(q, 11);
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_verification_update(struct store *st, const struct store_verification *v)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_verif_update);
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(q, 1, v->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, store_verification_state_name(v->state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, v->purpose, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, v->receipt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, v->biometric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, v->updated_at);
+    return store_step_done(st, q);
+}
