@@ -30,6 +30,8 @@
 #include "kpass/store_partner.h"
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
+#include "kpass/http_api.h"
+#include "kpass/store_desk.h"
 #include "kpass/otp.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
@@ -45,11 +47,15 @@ struct kpd {
     struct ussd_svc *ussd;
     struct sms_outbox *outbox;
     struct kp_builtins *builtins;
+    struct http_api *http;
+    struct keys_ring *keys; /* trust list and the active signing key */
+    uint8_t *desk_key;      /* desk tokens and staff PINs (sodium memory) */
     uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
     uint8_t *cnic_key;    /* keys/cnic.key: citizen look-ups (the store borrows it) */
     uint8_t *audit_key;   /* keys/audit.key: the audit chain (the store borrows it) */
     struct event *ev_tick;
     struct event *ev_sig[3];
+    uint64_t last_http_tick;
     int debug;
     int stopping;
     int done;
@@ -168,6 +174,24 @@ static void kpd_stop(struct kpd *d, const char *why)
     smpp_hub_unbind_all(d->hub);
 }
 
+/* A rotated or retired signing key takes effect on SIGHUP. */
+static void kpd_reload_keys(struct kpd *d)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    struct keys_ring *ring;
+
+    if (d->http == NULL)
+        return;
+    if (keys_ring_open(d->cfg.keys_dir, 1, &ring, &err) < 0) {
+        log_warnx("kpassd: keys not reloaded: %s", err.data ? err.data : "?");
+    } else {
+        http_api_set_keys(d->http, ring);
+        keys_ring_free(d->keys);
+        d->keys = ring;
+    }
+    kp_buf_free(&err);
+}
+
 static void kpd_reload(struct kpd *d)
 {
     struct kp_config c;
@@ -188,6 +212,7 @@ static void kpd_reload(struct kpd *d)
     d->cfg.log_level = c.log_level;
     kp_config_free(&c);
     kpd_clients_load(d);
+    kpd_reload_keys(d);
     err = (struct kp_buf)KP_BUF_INIT;
     if (ussd_svc_load(d->ussd, &err) < 0)
         log_warnx("kpassd: menus refused, the running ones stay:\n%s", err.data);
@@ -216,6 +241,10 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
     if (!d->stopping) {
         ussd_svc_tick(d->ussd, kp_time_s());
         sms_outbox_tick(d->outbox, now);
+        if (d->http && now / 1000 != d->last_http_tick) {
+            d->last_http_tick = now / 1000;
+            http_api_tick(d->http, kp_time_s());
+        }
     }
     if (d->stopping && (smpp_hub_link_count(d->hub) == 0 || now >= d->stop_deadline_ms))
         d->done = 1;
@@ -299,6 +328,37 @@ static int kpd_menus(struct kpd *d)
     return rc;
 }
 
+/* The desk API: the signing key ring and the desk key, then the listeners. */
+static int kpd_http(struct kpd *d)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    struct http_settings hs;
+    int rc = -KP_ERR_CONFIG;
+
+    if (!d->cfg.http_enabled)
+        return 0;
+    if (keys_ring_open(d->cfg.keys_dir, 1, &d->keys, &err) < 0) {
+        log_error("kpassd: signing keys: %s", err.data ? err.data : "cannot load");
+        goto out;
+    }
+    if (d->partner_key == NULL &&
+        keys_secret_load(d->cfg.keys_dir, "partner.key", &d->partner_key, &err) < 0) {
+        log_error("kpassd: %s", err.data ? err.data : "cannot load partner.key");
+        goto out;
+    }
+    d->desk_key = sodium_malloc(STORE_DESK_KEY_BYTES);
+    if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
+        goto out;
+    http_settings_from_config(&hs, &d->cfg);
+    struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
+                             kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
+    d->http = http_api_new(d->base, &hs, &deps);
+    rc = http_api_listen(d->http);
+out:
+    kp_buf_free(&err);
+    return rc;
+}
+
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
@@ -332,6 +392,8 @@ static int kpd_start(struct kpd *d)
         return -KP_ERR_CONFIG;
     if ((rc = kpd_menus(d)) < 0)
         return rc;
+    if ((rc = kpd_http(d)) < 0)
+        return rc;
     for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
         rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
         if (rc < 0) {
@@ -356,6 +418,7 @@ static int kpd_start(struct kpd *d)
 
 static void kpd_shutdown(struct kpd *d)
 {
+    http_api_free(d->http);
     ussd_svc_free(d->ussd);
     smpp_hub_free(d->hub);
     sms_outbox_free(d->outbox);
@@ -372,6 +435,9 @@ static void kpd_shutdown(struct kpd *d)
         keys_secret_free(d->cnic_key);
     if (d->audit_key)
         keys_secret_free(d->audit_key);
+    if (d->desk_key)
+        sodium_free(d->desk_key);
+    keys_ring_free(d->keys);
     if (d->base)
         event_base_free(d->base);
     kp_config_free(&d->cfg);

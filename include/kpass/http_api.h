@@ -41,6 +41,9 @@ struct http_settings {
 /* What the API reads and drives; all borrowed. */
 struct http_deps {
     struct store *st;
+    const char *db_path;     /* the worker thread opens its own connection */
+    const uint8_t *desk_key; /* desk tokens and staff PINs (store_desk.h) */
+    const uint8_t *audit_key;
     struct codes *codes;
     struct sms_outbox *outbox;
     struct keys_ring *keys; /* trust list and the active signing key */

@@ -15,7 +15,8 @@
 #include "kpass/http_api.h"
 #include "kpass/store_verification.h"
 
-struct kp_pwcheck;
+struct kp_worker;
+struct store;
 
 /* Routes, for metrics (one counter per route and status class). */
 enum http_route {
@@ -45,7 +46,8 @@ struct http_api {
     struct evhttp *http;
     struct http_settings set;
     struct http_deps d;
-    struct kp_pwcheck *pw;
+    struct kp_worker *worker; /* staff PIN checks */
+    struct store *wst;        /* the worker thread's own store connection */
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
     uint64_t refusals; /* every 4xx */

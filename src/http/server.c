@@ -22,7 +22,9 @@
 #include "kpass/http_request.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
-#include "kpass/pwcheck.h"
+#include "kpass/store.h"
+#include "kpass/store_audit.h"
+#include "kpass/worker.h"
 
 const int http_status_codes[HTTP_STATUS_SLOTS] = {200, 201, 202, 400, 401, 403,
                                                   404, 409, 422, 423, 429, 500};
@@ -258,6 +260,10 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     evhttp_set_timeout(a->http, (int)s->timeout_s);
     evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
     evhttp_set_gencb(a->http, http_gen_cb, a);
+    /* The worker's own connection: SQLite connections are not shared by threads. */
+    if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
+        store_audit_use_key(a->wst, d->audit_key);
+    a->worker = kp_worker_new(base);
     return a;
 }
 
@@ -266,7 +272,8 @@ void http_api_free(struct http_api *a)
     if (a == NULL)
         return;
     evhttp_free(a->http);
-    kp_pwcheck_free(a->pw);
+    kp_worker_free(a->worker); /* pending sign-ins end before their store */
+    store_close(a->wst);
     free(a);
 }
 

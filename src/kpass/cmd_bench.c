@@ -171,6 +171,8 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
         return 1;
     if (strcmp(o.mode, "link") == 0)
         rc = bench_mode_link(&o);
+    else if (strcmp(o.mode, "ussd") == 0)
+        rc = bench_mode_ussd(&o);
     else
         rc = cli_fail("--mode: link or ussd");
     sodium_memzero(o.password, sizeof(o.password));

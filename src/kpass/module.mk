@@ -2,6 +2,7 @@
 # Check suite and the fuzz target can reach it (see citizen_csv.h).
 # Pure and private to `kpass import citizens`, but in libkpass.a so that the
 KPASS_SRCS += src/kpass/bench.c
+KPASS_SRCS += src/kpass/bench_ussd.c
 KPASS_SRCS += src/kpass/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd_bench.c
 KPASS_SRCS += src/kpass/cmd_citizen.c

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The office desk API (doc/http-api.md): sign-in (the PIN check runs in the
+ * worker thread), scanning a KP1 card, sending a code, confirming it with a
+ * signed receipt.  Every step that a person is told happened is committed
+ * (with its audit row) before the answer; every refusal is counted and
+ * audited.  Citizens appear masked only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/http.h>
+#include <sodium.h>
+
+#include "http_internal.h"
+#include "kpass/clock.h"
+#include "kpass/cnic.h"
+#include "kpass/codes.h"
+#include "kpass/err.h"
+#include "kpass/http_request.h"
+#include "kpass/keys.h"
+#include "kpass/kp1.h"
+#include "kpass/log.h"
+#include "kpass/mem.h"
+#include "kpass/msisdn.h"
+#include "kpass/receipt.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_citizen.h"
+#include "kpass/store_credential.h"
+#include "kpass/store_desk.h"
+#include "kpass/store_directory.h"
+#include "kpass/store_sms.h"
+#include "kpass/worker.h"
+
+/* Audit a refusal: the event names the step, the detail says why. */
+static void desk_audit(struct http_req *r, const char *event, const uint8_t *subject,
+                       const char *detail)
+{
+    char actor[48];
+
+    snprintf(actor, sizeof(actor), "desk:%s", r->session.desk[0] ? r->session.desk : "?");
+    store_batch(r->api->d.st);
+    store_audit_append(r->api->d.st, kp_time_s(), event, actor, subject, detail);
+}
+
+static void desk_refuse(struct http_req *r, int status, const char *kind, const char *reason,
+                        const uint8_t *subject)
+{
+    char detail[160];
+
+    snprintf(detail, sizeof(detail), "route=%s status=%d reason=%s", http_route_names[r->route],
+             status, kind);
+    desk_audit(r, "desk.refused", subject, detail);
+    http_reply_error(r, status, kind, reason);
+}
+
+/* ---- sign-in ---- */
+
+struct desk_signin {
+    struct http_api *api;
+    struct evhttp_request *req; /* NULL once the client went away */
+    struct http_req r;          /* copied request context */
+    struct store_desk desk;
+    struct store_staff staff;
+    char staff_id[32];
+    char pin[16];
+    int rc;
+};
+
+static void desk_signin_closed(struct evhttp_connection *evcon, void *arg)
+{
+    struct desk_signin *s = arg;
+
+    (void)evcon;
+    s->req = NULL; /* libevent frees the request; the result is still recorded */
+}
+
+/* In the worker thread, on the worker's own store connection. */
+static void desk_signin_run(void *arg)
+{
+    struct desk_signin *s = arg;
+    char actor[48];
+
+    snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
+    s->rc = store_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
+                                  s->pin, s->api->set.pin_failures, actor, kp_time_s(),
+                                  &s->staff);
+    sodium_memzero(s->pin, sizeof(s->pin));
+}
+
+static void desk_signin_done(void *arg)
+{
+    struct desk_signin *s = arg;
+    struct http_req *r = &s->r;
+    uint8_t raw[32], hash[32];
+    char token[64], b64[48], actor[48];
+    int64_t now = kp_time_s();
+
+    if (s->req == NULL)
+        goto out;
+    snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
+    r->req = s->req;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(s->req), NULL, NULL);
+    snprintf(r->session.desk, sizeof(r->session.desk), "%s", s->desk.id);
+    if (s->rc == -KP_ERR_LOCKED) {
+        desk_refuse(r, 423, "locked", "this staff member is locked: ask an administrator", NULL);
+        goto out;
+    }
+    if (s->rc == -KP_ERR_WRONG || s->rc == -KP_ERR_NOTFOUND) {
+        desk_refuse(r, 401, "unauthorized", "wrong staff id or PIN", NULL);
+        goto out;
+    }
+    if (s->rc < 0) {
+        http_reply_error(r, 500, "internal", "cannot check the PIN");
+        goto out;
+    }
+    /* A bearer token: 32 random octets; the store keeps only its hash. */
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(token, sizeof(token), "ks1_%s", b64);
+    crypto_generichash(hash, sizeof(hash), (const uint8_t *)token, strlen(token), NULL, 0);
+    struct store_session ss;
+    memset(&ss, 0, sizeof(ss));
+    memcpy(ss.hash, hash, sizeof(hash));
+    snprintf(ss.desk, sizeof(ss.desk), "%s", s->desk.id);
+    snprintf(ss.staff, sizeof(ss.staff), "%s", s->staff.id);
+    snprintf(ss.office, sizeof(ss.office), "%s", s->desk.office);
+    ss.created_at = now;
+    ss.expires_at = now + s->api->set.session_ttl_s;
+    char detail[96];
+    snprintf(detail, sizeof(detail), "staff=%s office=%s", s->staff.id, s->desk.office);
+    if (store_tx_begin(s->api->d.st) < 0 || store_session_add(s->api->d.st, &ss) < 0 ||
+        store_audit_append(s->api->d.st, now, "desk.signin", actor, NULL, detail) < 0 ||
+        store_tx_commit(s->api->d.st) < 0) {
+        store_tx_rollback(s->api->d.st);
+        http_reply_error(r, 500, "internal", "cannot store the session");
+        goto out;
+    }
+    struct store_dir_office off;
+    const char *oname = store_dir_office_get(s->api->d.st, s->desk.office, &off) == 0
+                            ? off.name.en
+                            : s->desk.office;
+    http_reply_json(r, 201,
+                    json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:s}", "session", token,
+                              "expires_at", (json_int_t)ss.expires_at, "office", "code",
+                              s->desk.office, "name", oname, "desk", s->desk.id, "staff",
+                              s->staff.id));
+    sodium_memzero(token, sizeof(token));
+    sodium_memzero(b64, sizeof(b64));
+out:
+    sodium_memzero(s, sizeof(*s));
+    free(s);
+}
+
+void http_desk_session(struct http_req *r)
+{
+    struct http_session_req q;
+    struct desk_signin *s;
+    const char *reason;
+    int rc;
+
+    if (http_parse_session(r->body, r->body_len, &q, &reason) < 0) {
+        desk_refuse(r, 400, "bad_request", reason, NULL);
+        return;
+    }
+    s = kp_calloc(1, sizeof(*s));
+    rc = store_desk_authenticate(r->api->d.st, r->api->d.desk_key, q.desk_token, &s->desk);
+    if (rc < 0) {
+        sodium_memzero(&q, sizeof(q));
+        free(s);
+        if (rc == -KP_ERR_DENIED)
+            desk_refuse(r, 403, "forbidden", "this desk has been revoked", NULL);
+        else if (rc == -KP_ERR_AUTH)
+            desk_refuse(r, 401, "unauthorized", "unknown desk token", NULL);
+        else
+            http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    s->api = r->api;
+    s->req = r->req;
+    s->r = *r;
+    memcpy(s->staff_id, q.staff_id, sizeof(s->staff_id));
+    memcpy(s->pin, q.pin, sizeof(s->pin));
+    sodium_memzero(&q, sizeof(q));
+    /* The answer comes when the worker is done; if the client leaves first,
+       the PIN check still counts. */
+    evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), desk_signin_closed, s);
+    kp_worker_submit(r->api->worker, desk_signin_run, desk_signin_done, s);
+}
+
+/* ---- verifications ---- */
+
+/* The citizen as a desk may see it: names, masked CNIC and number, district. */
+static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c)
+{
+    char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE] = "", nums[1][MSISDN_SIZE], m[MSISDN_SIZE] = "";
+
+    if (store_citizen_cnic(st, c->id, cnic) == 0) {
+        cnic_mask(cnic, masked);
+        sodium_memzero(cnic, sizeof(cnic));
+    }
+    if (store_citizen_msisdns(st, c->id, nums, 1) == 1)
+        msisdn_mask(nums[0], m);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name_en, "name_ur", c->name_ur,
+                     "cnic", masked, "msisdn", m, "district", c->district, "status",
+                     store_citizen_status_name(c->status));
+}
+
+/* Why a scanned token is refused, as doc/http-api.md names it. */
+static const char *desk_kp1_reason(int rc)
+{
+    switch (rc) {
+    case -KP_ERR_NOTFOUND: return "unknown_key";
+    case -KP_ERR_DENIED: return "retired_key";
+    case -KP_ERR_CRYPTO: return "signature";
+    case -KP_ERR_RANGE: return "not_yet_valid";
+    case -KP_ERR_EXPIRED: return "expired";
+    default: return "format";
+    }
+}
+
+void http_desk_scan(struct http_req *r)
+{
+    struct http_scan_req q;
+    struct kp1_token t;
+    struct store_credential cred;
+    struct store_citizen c;
+    struct store_verification v;
+    const char *reason;
+    uint8_t vid[16];
+    char detail[128];
+    int64_t now = kp_time_s();
+    int rc;
+
+    if (http_auth(r) < 0)
+        return;
+    if (http_parse_scan(r->body, r->body_len, &q, &reason) < 0) {
+        desk_refuse(r, 400, "bad_request", reason, NULL);
+        return;
+    }
+    /* A scanner may add spaces or a line end around the text, never inside. */
+    size_t b = 0, e = strlen(q.token);
+    while (q.token[b] == ' ')
+        b++;
+    while (e > b && q.token[e - 1] == ' ')
+        e--;
+    rc = kp1_verify(q.token + b, e - b, keys_ring_lookup, r->api->d.keys, now, KP1_SKEW_S, &t);
+    if (rc < 0) {
+        desk_refuse(r, 422, "credential", desk_kp1_reason(rc), NULL);
+        return;
+    }
+    rc = store_credential_check(r->api->d.st, &t, &cred);
+    if (rc < 0) {
+        desk_refuse(r, 422, "credential",
+                    rc == -KP_ERR_USED      ? "revoked"
+                    : rc == -KP_ERR_NOTFOUND ? "unknown_serial"
+                                             : "format",
+                    NULL);
+        return;
+    }
+    if (store_citizen_get_by_id(r->api->d.st, cred.citizen_id, &c) < 0) {
+        desk_refuse(r, 422, "credential", "unknown_serial", NULL);
+        return;
+    }
+    if (c.status != STORE_CITIZEN_ACTIVE) {
+        desk_refuse(r, 422, "credential", "citizen_inactive", c.cnic_index);
+        return;
+    }
+    memset(&v, 0, sizeof(v));
+    randombytes_buf(vid, sizeof(vid));
+    sodium_bin2hex(v.id, sizeof(v.id), vid, sizeof(vid));
+    snprintf(v.office, sizeof(v.office), "%s", r->session.office);
+    snprintf(v.desk, sizeof(v.desk), "%s", r->session.desk);
+    snprintf(v.staff, sizeof(v.staff), "%s", r->session.staff);
+    v.citizen_id = c.id;
+    sodium_bin2hex(v.serial, sizeof(v.serial), t.serial, sizeof(t.serial));
+    v.state = STORE_VERIF_SCANNED;
+    v.created_at = v.updated_at = now;
+    snprintf(detail, sizeof(detail), "verification=%.8s serial=%.8s staff=%s", v.id, v.serial,
+             r->session.staff);
+    if (store_tx_begin(r->api->d.st) < 0 || store_verification_add(r->api->d.st, &v) < 0) {
+        store_tx_rollback(r->api->d.st);
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    desk_audit(r, "desk.scan", c.cnic_index, detail);
+    if (store_tx_commit(r->api->d.st) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    http_reply_json(r, 201,
+                    json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
+                              "citizen", desk_citizen_json(r->api->d.st, &c), "credential",
+                              "serial", v.serial, "status", "valid", "expires_at",
+                              (json_int_t)kp1_expires_at(&t)));
+}
+
+/* The verification of r's {id}, if this session's office may see it. */
+static int desk_load(struct http_req *r, struct store_verification *v, struct store_citizen *c)
+{
+    int rc = store_verification_get(r->api->d.st, r->id, v);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        desk_refuse(r, 404, "not_found", "no such verification", NULL);
+        return rc;
+    }
+    if (rc < 0 || store_citizen_get_by_id(r->api->d.st, v->citizen_id, c) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return -KP_ERR_DB;
+    }
+    if (strcmp(v->office, r->session.office) != 0) {
+        desk_refuse(r, 403, "forbidden", "this verification belongs to another office",
+                    c->cnic_index);
+        return -KP_ERR_DENIED;
+    }
+    return 0;
+}
+
+static void desk_office_name(struct store *st, const char *code, char *out, size_t size)
+{
+    struct store_dir_office o;
+
+    snprintf(out, size, "%s", store_dir_office_get(st, code, &o) == 0 ? o.name.en : code);
+}
+
+void http_desk_code(struct http_req *r)
+{
+    struct store_verification v;
+    struct store_citizen c;
+    struct http_code_req q;
+    struct codes_result res;
+    const char *reason;
+    char office_name[200], actor[48];
+    int64_t now = kp_time_s();
+    int rc;
+
+    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
+        return;
+    if (v.state != STORE_VERIF_SCANNED && v.state != STORE_VERIF_CODE_SENT) {
+        desk_refuse(r, 409, "conflict", "this verification is finished", c.cnic_index);
+        return;
+    }
+    if (http_parse_code(r->body, r->body_len, &q, &reason) < 0 ||
+        codes_purpose_label(q.purpose) == NULL) {
+        desk_refuse(r, 400, "bad_request", "field purpose must be a known purpose code",
+                    c.cnic_index);
+        return;
+    }
+    desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
+    snprintf(actor, sizeof(actor), "desk:%s", v.desk);
+    struct codes_request cr = {c.id, q.purpose, v.office, office_name, v.desk, NULL, actor};
+    rc = codes_issue(r->api->d.codes, &cr, now, &res);
+    if (rc == -KP_ERR_LIMIT) {
+        char ra[24];
+        snprintf(ra, sizeof(ra), "%lld", (long long)(res.until > now ? res.until - now : 1));
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After", ra);
+        desk_refuse(r, 429, "rate_limited", "too many codes for this citizen: wait", c.cnic_index);
+        return;
+    }
+    if (rc == -KP_ERR_LOCKED) {
+        desk_refuse(r, 423, "locked", "this citizen is locked out of codes for now", c.cnic_index);
+        return;
+    }
+    if (rc < 0) {
+        desk_refuse(r, rc == -KP_ERR_DB ? 500 : 422, "no_code",
+                    rc == -KP_ERR_NOTFOUND ? "the citizen has no registered number"
+                                           : "a code cannot be sent to this citizen",
+                    c.cnic_index);
+        return;
+    }
+    v.state = STORE_VERIF_CODE_SENT;
+    snprintf(v.purpose, sizeof(v.purpose), "%s", q.purpose);
+    v.updated_at = now;
+    store_batch(r->api->d.st);
+    store_verification_update(r->api->d.st, &v);
+    http_reply_json(r, 202,
+                    json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
+                              res.msisdn_masked, "expires_at",
+                              (json_int_t)(now + 300)));
+}
+
+/* The citizen's "Verified at <office>, <time>. Not you? ..." SMS, queued in the open tx. */
+static int desk_verified_sms(struct http_req *r, const struct store_citizen *c,
+                             const char *office_name, int64_t now)
+{
+    char nums[1][MSISDN_SIZE], text[400], when[40], subject[65];
+    time_t t = (time_t)(now + 5 * 3600); /* Pakistan Standard Time, UTC+5, no DST */
+    struct tm tm;
+
+    if (store_citizen_msisdns(r->api->d.st, c->id, nums, 1) != 1)
+        return 0;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof(when), "%d %b %Y %H:%M PKT", &tm);
+    snprintf(text, sizeof(text),
+             "Khyber Pass: your identity was verified at %s, %s. Not you? Call %s.", office_name,
+             when, r->api->set.helpline);
+    sodium_bin2hex(subject, sizeof(subject), c->cnic_index, sizeof(c->cnic_index));
+    return store_sms_queue(r->api->d.st, nums[0], text, 0, subject, now + 24 * 3600, now, NULL);
+}
+
+static const char *desk_verify_result(int rc)
+{
+    switch (rc) {
+    case -KP_ERR_WRONG: return "wrong";
+    case -KP_ERR_EXPIRED: return "expired";
+    case -KP_ERR_USED: return "used";
+    case -KP_ERR_LIMIT: return "dead";
+    case -KP_ERR_LOCKED: return "locked";
+    default: return "no_code";
+    }
+}
+
+static int desk_receipt(struct http_req *r, const struct store_verification *v,
+                        const struct http_confirm_req *q, int64_t now, char text[RECEIPT_TEXT_SIZE],
+                        char id[11])
+{
+    struct receipt rc;
+    const char *const *purposes = codes_purposes();
+    struct store_desk desk;
+    uint8_t h[4];
+    size_t n;
+
+    memset(&rc, 0, sizeof(rc));
+    sodium_hex2bin(rc.verification_id, sizeof(rc.verification_id), v->id, strlen(v->id), NULL,
+                   &n, NULL);
+    sodium_hex2bin(rc.serial, sizeof(rc.serial), v->serial, strlen(v->serial), NULL, &n, NULL);
+    /* The office as 32 bits: the first octets of BLAKE2b of its code (doc/kp1-token.md). */
+    crypto_generichash(h, sizeof(h), (const uint8_t *)v->office, strlen(v->office), NULL, 0);
+    rc.office_id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    rc.desk_id = store_desk_get(r->api->d.st, v->desk, &desk) == 0 ? desk.seq : 0;
+    for (unsigned i = 0; purposes[i]; i++)
+        if (strcmp(purposes[i], v->purpose) == 0)
+            rc.purpose = (uint16_t)i;
+    rc.verified_at = (uint32_t)now;
+    rc.code_confirmed = 1;
+    rc.bio = q->biometric == HTTP_BIO_MATCH      ? RECEIPT_BIO_MATCH
+             : q->biometric == HTTP_BIO_NO_MATCH ? RECEIPT_BIO_NO_MATCH
+                                                 : RECEIPT_BIO_NONE;
+    if (receipt_encode(keys_ring_signer(r->api->d.keys), &rc, text) < 0)
+        return -KP_ERR_CRYPTO;
+    receipt_id(&rc, id);
+    return 0;
+}
+
+void http_desk_confirm(struct http_req *r)
+{
+    struct store_verification v;
+    struct store_citizen c;
+    struct http_confirm_req q;
+    struct codes_result res;
+    const char *reason;
+    char actor[48], office_name[200], text[RECEIPT_TEXT_SIZE], rid[11], detail[128];
+    int64_t now = kp_time_s();
+    int rc;
+
+    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
+        return;
+    if (v.state != STORE_VERIF_CODE_SENT) {
+        desk_refuse(r, 409, "conflict",
+                    v.state == STORE_VERIF_VERIFIED ? "this verification is already confirmed"
+                                                    : "send a code first",
+                    c.cnic_index);
+        return;
+    }
+    if (http_parse_confirm(r->body, r->body_len, &q, &reason) < 0) {
+        desk_refuse(r, 400, "bad_request", reason, c.cnic_index);
+        return;
+    }
+    snprintf(actor, sizeof(actor), "desk:%s", v.desk);
+    struct codes_request cr = {c.id, v.purpose, v.office, NULL, v.desk, NULL, actor};
+    rc = codes_verify(r->api->d.codes, &cr, q.code, now, &res);
+    sodium_memzero(q.code, sizeof(q.code));
+    if (rc < 0) {
+        if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED) {
+            v.state = STORE_VERIF_FAILED;
+            v.updated_at = now;
+            store_batch(r->api->d.st);
+            store_verification_update(r->api->d.st, &v);
+        }
+        json_t *b = json_pack("{s:s, s:s}", "error", "refused", "result", desk_verify_result(rc));
+        if (rc == -KP_ERR_WRONG)
+            json_object_set_new(b, "tries_left", json_integer(res.tries_left));
+        if (rc == -KP_ERR_LOCKED)
+            json_object_set_new(b, "until", json_integer(res.until));
+        snprintf(detail, sizeof(detail), "route=confirm result=%s", desk_verify_result(rc));
+        desk_audit(r, "desk.refused", c.cnic_index, detail);
+        http_reply_json(r, rc == -KP_ERR_LOCKED ? 423 : 422, b);
+        return;
+    }
+    desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
+    if (desk_receipt(r, &v, &q, now, text, rid) < 0) {
+        http_reply_error(r, 500, "internal", "cannot sign the receipt");
+        return;
+    }
+    v.state = STORE_VERIF_VERIFIED;
+    snprintf(v.receipt_id, sizeof(v.receipt_id), "%s", rid);
+    snprintf(v.biometric, sizeof(v.biometric), "%s", http_biometric_name(q.biometric));
+    v.updated_at = now;
+    snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s", v.id, rid,
+             v.biometric[0] ? v.biometric : "none");
+    if (store_tx_begin(r->api->d.st) < 0 || store_verification_update(r->api->d.st, &v) < 0 ||
+        desk_verified_sms(r, &c, office_name, now) < 0 ||
+        store_audit_append(r->api->d.st, now, "desk.verified", actor, c.cnic_index, detail) < 0 ||
+        store_tx_commit(r->api->d.st) < 0) {
+        store_tx_rollback(r->api->d.st);
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    if (r->api->d.outbox)
+        sms_outbox_kick(r->api->d.outbox);
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:s, s:s, s:s}", "id", v.id, "result", "verified", "receipt",
+                              text, "receipt_id", rid));
+}
+
+void http_desk_get(struct http_req *r)
+{
+    struct store_verification v;
+    struct store_citizen c;
+
+    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
+        return;
+    http_reply_json(r, 200,
+                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "id", v.id, "state",
+                              store_verification_state_name(v.state), "office", v.office, "desk",
+                              v.desk, "purpose", v.purpose, "receipt_id", v.receipt_id, "citizen",
+                              desk_citizen_json(r->api->d.st, &c), "created_at",
+                              (json_int_t)v.created_at, "updated_at", (json_int_t)v.updated_at));
+}

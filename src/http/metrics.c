@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * /metrics in the Prometheus text format (version 0.0.4) and /healthz.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "http_internal.h"
+#include "kpass/buf.h"
+#include "kpass/codes.h"
+#include "kpass/mem.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/smpp.h"
+#include "kpass/store.h"
+#include "kpass/store_sms.h"
+#include "kpass/ussd_dialog.h"
+
+/* A label value: backslash, double quote and line feed escaped. */
+static void metrics_label(struct kp_buf *b, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\' || *v == '"')
+            kp_buf_printf(b, "\\%c", *v);
+        else if (*v == '\n')
+            kp_buf_puts(b, "\\n");
+        else
+            kp_buf_putc(b, *v);
+    }
+}
+
+static void metrics_head(struct kp_buf *b, const char *name, const char *type, const char *help)
+{
+    kp_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
+{
+    struct smpp_partner *parts[256];
+    struct smpp_pdu_count counts[128];
+    size_t np = smpp_hub_partners(h, parts, KP_ARRAY_LEN(parts));
+    size_t nc = smpp_hub_pdu_counts(h, counts, KP_ARRAY_LEN(counts));
+    const struct smpp_stats *s = smpp_hub_stats(h);
+
+    metrics_head(b, "kpass_smpp_binds", "gauge", "Bound SMPP links per partner.");
+    for (size_t i = 0; i < np; i++) {
+        kp_buf_puts(b, "kpass_smpp_binds{partner=\"");
+        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+        kp_buf_printf(b, "\"} %u\n", smpp_partner_links(parts[i]));
+    }
+    metrics_head(b, "kpass_smpp_pdus_total", "counter", "SMPP PDUs by direction, command and status.");
+    for (size_t i = 0; i < nc; i++) {
+        const char *cmd = smpp_command_name(counts[i].command_id);
+        for (int dir = 0; dir < 2; dir++) {
+            uint64_t v = dir ? counts[i].out : counts[i].in;
+            if (v == 0 || cmd == NULL)
+                continue;
+            kp_buf_printf(b, "kpass_smpp_pdus_total{direction=\"%s\",command=\"%s\",status=\"%s\"} %llu\n",
+                          dir ? "out" : "in", cmd, smpp_status_name(counts[i].status),
+                          (unsigned long long)v);
+        }
+    }
+    metrics_head(b, "kpass_smpp_links_open", "gauge", "Open SMPP connections.");
+    kp_buf_printf(b, "kpass_smpp_links_open %u\n", smpp_hub_link_count(h));
+    metrics_head(b, "kpass_smpp_binds_failed_total", "counter", "Refused or failed binds.");
+    kp_buf_printf(b, "kpass_smpp_binds_failed_total %llu\n", (unsigned long long)s->binds_failed);
+    metrics_head(b, "kpass_smpp_throttled_total", "counter", "Requests answered ESME_RTHROTTLED.");
+    kp_buf_printf(b, "kpass_smpp_throttled_total %llu\n", (unsigned long long)s->throttled);
+    metrics_head(b, "kpass_smpp_response_timeouts_total", "counter", "Requests we sent that got no response.");
+    kp_buf_printf(b, "kpass_smpp_response_timeouts_total %llu\n", (unsigned long long)s->timeouts);
+}
+
+static void metrics_ussd(struct kp_buf *b, struct ussd_svc *u)
+{
+    const struct ussd_stats *s = ussd_svc_stats(u);
+    int active = ussd_svc_active(u);
+
+    metrics_head(b, "kpass_ussd_dialogs_active", "gauge", "USSD dialogs stored (live or resumable).");
+    kp_buf_printf(b, "kpass_ussd_dialogs_active %d\n", active < 0 ? 0 : active);
+    metrics_head(b, "kpass_ussd_dialogs_started_total", "counter", "USSD dialogs begun.");
+    kp_buf_printf(b, "kpass_ussd_dialogs_started_total %llu\n", (unsigned long long)s->started);
+    metrics_head(b, "kpass_ussd_dialogs_resumed_total", "counter", "USSD dialogs resumed after a redial.");
+    kp_buf_printf(b, "kpass_ussd_dialogs_resumed_total %llu\n", (unsigned long long)s->resumed);
+    metrics_head(b, "kpass_ussd_dialogs_ended_total", "counter", "USSD dialogs that reached an end screen.");
+    kp_buf_printf(b, "kpass_ussd_dialogs_ended_total %llu\n", (unsigned long long)s->ended);
+    metrics_head(b, "kpass_ussd_dialogs_expired_total", "counter", "USSD dialogs that timed out.");
+    kp_buf_printf(b, "kpass_ussd_dialogs_expired_total %llu\n", (unsigned long long)s->expired);
+    metrics_head(b, "kpass_ussd_dialogs_aborted_total", "counter", "USSD dialogs released by the user or network.");
+    kp_buf_printf(b, "kpass_ussd_dialogs_aborted_total %llu\n", (unsigned long long)s->aborted);
+    metrics_head(b, "kpass_ussd_hops_total", "counter", "USSD messages handled.");
+    kp_buf_printf(b, "kpass_ussd_hops_total %llu\n", (unsigned long long)s->hops);
+    metrics_head(b, "kpass_ussd_hop_seconds", "histogram", "Time to handle one USSD message.");
+    for (unsigned i = 0; i < USSD_HOP_BUCKETS; i++)
+        kp_buf_printf(b, "kpass_ussd_hop_seconds_bucket{le=\"%g\"} %llu\n",
+                      ussd_hop_bounds_us[i] / 1e6, (unsigned long long)s->hop_le[i]);
+    kp_buf_printf(b, "kpass_ussd_hop_seconds_bucket{le=\"+Inf\"} %llu\n",
+                  (unsigned long long)s->hops);
+    kp_buf_printf(b, "kpass_ussd_hop_seconds_sum %.6f\n", s->hop_us_sum / 1e6);
+    kp_buf_printf(b, "kpass_ussd_hop_seconds_count %llu\n", (unsigned long long)s->hops);
+}
+
+static void metrics_codes(struct kp_buf *b, struct codes *c)
+{
+    const struct codes_stats *s = codes_stats(c);
+
+    metrics_head(b, "kpass_codes_total", "counter", "One-time codes by outcome.");
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"issued\"} %llu\n", (unsigned long long)s->issued);
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"refused\"} %llu\n", (unsigned long long)s->refused);
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"verified\"} %llu\n",
+                  (unsigned long long)s->verified);
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"failed\"} %llu\n", (unsigned long long)s->failed);
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"locked\"} %llu\n", (unsigned long long)s->locked);
+}
+
+static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *ob)
+{
+    uint64_t counts[SMS_STATE_MAX];
+    const struct sms_stats *s = sms_outbox_stats(ob);
+
+    metrics_head(b, "kpass_sms_outbox", "gauge", "SMS outbox messages by state.");
+    if (store_sms_counts(st, counts) == 0)
+        for (int i = 0; i < SMS_STATE_MAX; i++)
+            kp_buf_printf(b, "kpass_sms_outbox{state=\"%s\"} %llu\n",
+                          sms_state_name((enum sms_state)i), (unsigned long long)counts[i]);
+    metrics_head(b, "kpass_sms_inflight", "gauge", "SMS handed to links, not answered yet.");
+    kp_buf_printf(b, "kpass_sms_inflight %u\n", sms_outbox_inflight(ob));
+    metrics_head(b, "kpass_sms_events_total", "counter", "SMS dispatch events.");
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"sent\"} %llu\n", (unsigned long long)s->sent);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"delivered\"} %llu\n",
+                  (unsigned long long)s->delivered);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"failed\"} %llu\n", (unsigned long long)s->failed);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"expired\"} %llu\n",
+                  (unsigned long long)s->expired);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"retried\"} %llu\n",
+                  (unsigned long long)s->retried);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"receipt\"} %llu\n",
+                  (unsigned long long)s->receipts);
+}
+
+static void metrics_http(struct kp_buf *b, const struct http_api *a)
+{
+    metrics_head(b, "kpass_http_requests_total", "counter", "HTTP requests by route and status.");
+    for (int r = 0; r < HTTP_R_MAX; r++)
+        for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
+            if (a->requests[r][i])
+                kp_buf_printf(b, "kpass_http_requests_total{route=\"%s\",code=\"%d\"} %llu\n",
+                              http_route_names[r], http_status_codes[i],
+                              (unsigned long long)a->requests[r][i]);
+    metrics_head(b, "kpass_http_refusals_total", "counter", "HTTP requests refused (4xx).");
+    kp_buf_printf(b, "kpass_http_refusals_total %llu\n", (unsigned long long)a->refusals);
+}
+
+void http_metrics(struct http_req *r)
+{
+    struct http_api *a = r->api;
+    struct kp_buf b = KP_BUF_INIT;
+
+    if (a->d.hub)
+        metrics_smpp(&b, a->d.hub);
+    if (a->d.ussd)
+        metrics_ussd(&b, a->d.ussd);
+    if (a->d.codes)
+        metrics_codes(&b, a->d.codes);
+    if (a->d.outbox)
+        metrics_sms(&b, a->d.st, a->d.outbox);
+    /* This request counts itself: it is answered 200 below. */
+    a->requests[HTTP_R_METRICS][0]++;
+    metrics_http(&b, a);
+    a->requests[HTTP_R_METRICS][0]--;
+    http_reply_text(r, 200, b.data ? b.data : "", b.len);
+    kp_buf_free(&b);
+}
+
+void http_healthz(struct http_req *r)
+{
+    struct http_api *a = r->api;
+    int db = store_schema_version(a->d.st) > 0;
+
+    http_reply_json(r, db ? 200 : 503,
+                    json_pack("{s:s, s:s, s:i}", "status", db ? "ok" : "degraded", "database",
+                              db ? "ok" : "unavailable", "smpp_links",
+                              a->d.hub ? (int)smpp_hub_link_count(a->d.hub) : 0));
+}
