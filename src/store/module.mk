@@ -2,6 +2,7 @@
 SRCS += src/store/audit.c
 SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c
+SRCS += src/store/desk.c
 SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
 SRCS += src/store/directory_list.c
@@ -9,5 +10,6 @@ SRCS += src/store/otp.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c
 SRCS += src/store/sms.c
+SRCS += src/store/staff.c
 SRCS += src/store/store.c
 SRCS += src/store/verification.c

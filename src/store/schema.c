@@ -237,7 +237,27 @@ static const struct store_migration migrations[] = {
      "  message_id TEXT NOT NULL,"
      "  PRIMARY KEY (sms_id, part));"
      "CREATE INDEX sms_part_by_id ON sms_part (partner_id, message_id);"},
-    /* 8: credentials, 9: desks and staff (other branches) */
+    {9, /* office desks and staff (store_desk.h) */
+     "CREATE TABLE desk ("
+     "  id TEXT PRIMARY KEY CHECK (id = office || '-' || seq),"
+     "  office TEXT NOT NULL REFERENCES office (code),"
+     "  seq INTEGER NOT NULL CHECK (seq BETWEEN 1 AND 9999),"
+     "  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 40),"
+     "  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+     "  created_at INTEGER NOT NULL,"
+     "  revoked_at INTEGER CHECK (revoked_at IS NULL OR revoked_at >= created_at),"
+     "  UNIQUE (office, seq)) WITHOUT ROWID;"
+     "CREATE TABLE staff ("
+     "  id TEXT PRIMARY KEY CHECK (length(id) BETWEEN 4 AND 15"
+     "    AND id GLOB '[A-Z]*-[0-9]*' AND id NOT GLOB '*[^A-Z0-9-]*'),"
+     "  office TEXT NOT NULL REFERENCES office (code),"
+     "  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+     "  pin_hash TEXT NOT NULL CHECK (pin_hash GLOB '$argon2*'),"
+     "  failed_pins INTEGER NOT NULL DEFAULT 0 CHECK (failed_pins >= 0),"
+     "  locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE INDEX staff_office ON staff (office, id);"},
     {10, /* desk sessions and in-person verifications */
      "CREATE TABLE desk_session ("
      "  token_hash BLOB PRIMARY KEY CHECK (length(token_hash) = 32),"

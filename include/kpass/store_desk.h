@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Office desks and staff in the store (DESIGN.md §7, doc/http-api.md
+ * "Sessions").  A desk is a device at an office counter; it proves itself
+ * with a desk token.  A staff member of an office signs in at a desk of
+ * that office with their staff id and PIN.
+ *
+ * Desk tokens: 32 random octets, shown once as "kd1_" + base64url without
+ * padding (RFC 4648 §5), 47 characters.  The store keeps only
+ *
+ *   token_hash = BLAKE2b-256(key = desk key, personal = "kpass-desk-tok1", raw 32 octets)
+ *
+ * so the database alone cannot be used to sign a desk in.  Staff PINs (4
+ * to 8 digits) are stored with crypto_pwhash_str (Argon2id, interactive
+ * limits) over a keyed BLAKE2b-256 of the staff id and the PIN (personal
+ * "kpass-staff-pin"): a PIN has at most 10^8 values, so a stolen database
+ * alone must not be enough to try them all offline.
+ *
+ * The desk key is derived from keys/partner.key with crypto_kdf (context
+ * "kpdesk01", subkey 1; store_desk_key_derive), so no primitive uses
+ * partner.key itself twice and no new key file is needed.  Losing or
+ * replacing partner.key invalidates every desk token and staff PIN.
+ *
+ * Every change appends an audit row in the same transaction: desk.added,
+ * desk.revoked, staff.added, staff.locked, staff.unlocked,
+ * staff.pin_changed, staff.pin_failed.  Each write function is atomic:
+ * inside the caller's transaction it runs in a savepoint, else in its own
+ * transaction.  Times are passed in (Unix seconds).  Before any write:
+ * store_audit_use_key().
+ *
+ * Threads: no function here uses globals or static state; each uses only
+ * its arguments and the struct store it is given.  A struct store (one
+ * SQLite connection, SQLITE_OPEN_NOMUTEX) must be used by one thread at a
+ * time, so a worker thread calling store_staff_check_pin() (slow by design:
+ * one Argon2id verification, about 64 MiB and a tenth of a second) needs
+ * its own store_open() of the same file and its own store_audit_use_key();
+ * sodium_init() must have run.  store_staff_check_pin() holds no
+ * transaction while it hashes.
+ */
+#ifndef KPASS_STORE_DESK_H
+#define KPASS_STORE_DESK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/store.h"
+
+#define STORE_DESK_KEY_BYTES   32
+#define STORE_DESK_TOKEN_BYTES 32          /* random octets in a token */
+#define STORE_DESK_TOKEN_LEN   47          /* "kd1_" + 43 base64url characters */
+#define STORE_DESK_TOKEN_SIZE  48          /* with the NUL */
+#define STORE_DESK_TOKEN_PREFIX "kd1_"
+#define STORE_DESK_ID_SIZE     16          /* "PSHDC1-1": office code '-' 1..9999 */
+#define STORE_DESK_OFFICE_SIZE 9           /* 2 to 8 of A-Z 0-9 */
+#define STORE_DESK_NAME_CHARS  40
+#define STORE_DESK_NAME_SIZE   161
+#define STORE_DESK_SEQ_MAX     9999        /* desks one office may ever have */
+#define STORE_STAFF_ID_SIZE    16          /* "PSH-0042" */
+#define STORE_STAFF_NAME_CHARS 64
+#define STORE_STAFF_NAME_SIZE  257
+#define STORE_STAFF_PIN_MIN    4
+#define STORE_STAFF_PIN_MAX    8
+#define STORE_STAFF_PIN_SIZE   9
+#define STORE_STAFF_FAILURES   5 /* consecutive wrong PINs that lock, by default */
+
+struct store_desk {
+    char id[STORE_DESK_ID_SIZE];
+    char office[STORE_DESK_OFFICE_SIZE];
+    unsigned seq; /* the number after the dash */
+    char name[STORE_DESK_NAME_SIZE];
+    int64_t created_at;
+    int64_t revoked_at; /* 0: not revoked */
+};
+
+struct store_staff {
+    char id[STORE_STAFF_ID_SIZE];
+    char office[STORE_DESK_OFFICE_SIZE];
+    char name[STORE_STAFF_NAME_SIZE];
+    unsigned failed_pins; /* consecutive wrong PINs */
+    int locked;           /* 1: refused until store_staff_unlock() */
+    int64_t created_at;
+    int64_t updated_at;
+};
+
+/*
+ * The desk key from partner.key (32 octets each): crypto_kdf_derive_from_key,
+ * context "kpdesk01", subkey 1.  The caller keeps out in sodium_malloc()
+ * memory and wipes it.  0, or -KP_ERR_CRYPTO.
+ */
+int store_desk_key_derive(const uint8_t partner_key[32], uint8_t out[STORE_DESK_KEY_BYTES]);
+
+/*
+ * Parse a desk token's text ("kd1_" + exactly 43 base64url characters, the
+ * canonical encoding of 32 octets; nothing around it) into raw.  Pure.
+ * 0 or -KP_ERR_PARSE (raw is wiped).
+ */
+int store_desk_token_parse(const char *text, uint8_t raw[STORE_DESK_TOKEN_BYTES]);
+
+/* Is code an office code (2 to 8 of A-Z 0-9)?  0 or -KP_ERR_INVAL.  Pure. */
+int store_desk_office_valid(const char *code);
+
+/*
+ * Is name a valid desk name (max_chars 40) or staff name (64): valid UTF-8
+ * of 1 to max_chars characters, no control characters (C0, DEL, C1), no
+ * leading or trailing space?  0 or -KP_ERR_INVAL.  Pure.
+ */
+int store_desk_name_valid(const char *name, unsigned max_chars);
+
+/*
+ * Add a desk to office (which must exist in the directory): its id is the
+ * office code, '-', and the next number of that office (numbers are never
+ * reused, revoked desks keep theirs).  name may be NULL ("Desk N").  A new
+ * token is written to token (shown once: the store keeps only its keyed
+ * hash; the caller wipes it after showing it).  Audit: desk.added.
+ * 0 (out filled), -KP_ERR_NOTFOUND (no such office), -KP_ERR_INVAL (office
+ * or name), -KP_ERR_LIMIT (STORE_DESK_SEQ_MAX reached), -KP_ERR_STATE (no
+ * audit key), -KP_ERR_DB.
+ */
+int store_desk_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *office,
+                   const char *name, const char *actor, int64_t now, struct store_desk *out,
+                   char token[STORE_DESK_TOKEN_SIZE]);
+
+/* One desk by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
+int store_desk_get(struct store *st, const char *id, struct store_desk *out);
+
+/*
+ * The desks of office (NULL: all), in office and number order; *out is
+ * malloc'd (NULL when none; free it).  Count or -KP_ERR_DB.
+ */
+int store_desk_list(struct store *st, const char *office, struct store_desk **out);
+
+/*
+ * Revoke desk id: its token is refused from now on (the row stays, for
+ * the audit trail).  Audit: desk.revoked.  1 revoked, 0 already revoked
+ * (no audit row), -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int store_desk_revoke(struct store *st, const char *id, const char *actor, int64_t now);
+
+/*
+ * The desk a token belongs to (looked up by its keyed hash, compared with
+ * sodium_memcmp).  Writes nothing.  0 (out filled), -KP_ERR_AUTH (not a
+ * token, or no desk has it), -KP_ERR_DENIED (the desk is revoked; out is
+ * filled so the caller can name it), -KP_ERR_DB.
+ */
+int store_desk_authenticate(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                            const char *token, struct store_desk *out);
+
+/*
+ * Is id a staff id: 2 to 8 of A-Z 0-9 starting with a letter, '-', 1 to 6
+ * digits ("PSH-0042"), at most 9 digits in all (so that it never looks
+ * like a phone number to the audit guard)?  0 or -KP_ERR_INVAL.  Pure.
+ */
+int store_staff_id_valid(const char *id);
+
+/*
+ * Is pin acceptable as a new PIN: 4 to 8 ASCII digits, not one digit
+ * repeated ("0000") and not a straight run up or down ("1234", "98765"),
+ * after NIST SP 800-63B §5.1.1.2's advice to refuse the values people
+ * guess first?  0, -KP_ERR_INVAL (not 4 to 8 digits) or -KP_ERR_DENIED
+ * (too easy to guess).  Pure.
+ */
+int store_staff_pin_valid(const char *pin);
+
+/*
+ * Add staff member s->id to s->office (which must exist) with name s->name
+ * and PIN pin (checked with store_staff_pin_valid).  Hashes the PIN before
+ * opening any transaction.  Audit: staff.added.  0 (s's times filled),
+ * -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such office),
+ * -KP_ERR_INVAL, -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE,
+ * -KP_ERR_DB.
+ */
+int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                    struct store_staff *s, const char *pin, const char *actor, int64_t now);
+
+/* One staff member by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
+int store_staff_get(struct store *st, const char *id, struct store_staff *out);
+
+/* The staff of office (NULL: all), by office then id; *out malloc'd.  Count or -KP_ERR_DB. */
+int store_staff_list(struct store *st, const char *office, struct store_staff **out);
+
+/*
+ * Lock or unlock staff member id.  Unlocking also clears the count of
+ * wrong PINs.  Audit: staff.locked / staff.unlocked, with reason (may be
+ * NULL; guarded as an audit detail).  1 changed, 0 already so (no audit
+ * row), -KP_ERR_NOTFOUND, -KP_ERR_DENIED / -KP_ERR_INVAL (reason refused),
+ * -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int store_staff_lock(struct store *st, const char *id, const char *reason, const char *actor,
+                     int64_t now);
+int store_staff_unlock(struct store *st, const char *id, const char *reason, const char *actor,
+                       int64_t now);
+
+/*
+ * Give staff member id a new PIN (checked with store_staff_pin_valid) and
+ * clear the count of wrong PINs; a lock stays (store_staff_unlock lifts
+ * it).  Audit: staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL,
+ * -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                        const char *id, const char *pin, const char *actor, int64_t now);
+
+/*
+ * Check a PIN typed at a desk for staff member id of office (NULL: any
+ * office).  Reads the row, verifies the PIN with no transaction open
+ * (crypto_pwhash_str_verify), then in one short transaction:
+ *   - right PIN: the count of wrong PINs goes back to 0 (nothing is
+ *     written when it already was 0);
+ *   - wrong PIN: the count goes up (staff.pin_failed), and reaching
+ *     max_failures (0: STORE_STAFF_FAILURES) locks the staff member
+ *     (staff.locked).  Concurrent checks count every failure.
+ * An unknown id, or a member of another office, costs the same hashing
+ * time as a real check (no staff-id probing by timing) and counts nothing.
+ * actor is the audit actor ("desk:PSHDC1-1").
+ * Returns 0 (out filled), -KP_ERR_WRONG (out->failed_pins says how many
+ * so far), -KP_ERR_LOCKED (locked now or already; a right PIN does not
+ * open a lock), -KP_ERR_NOTFOUND (unknown id or other office; out is not
+ * filled), -KP_ERR_STATE (no audit key), -KP_ERR_NOMEM, -KP_ERR_DB.
+ */
+int store_staff_check_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                          const char *office, const char *id, const char *pin,
+                          unsigned max_failures, const char *actor, int64_t now,
+                          struct store_staff *out);
+
+#endif
