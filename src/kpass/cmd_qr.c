@@ -19,7 +19,6 @@
  * ("*****-****567-1"); the token itself carries only the last 4 digits.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,10 +246,14 @@ static int qr_file_stage(const char *path, const struct kp_buf *data, char *tmp,
     size_t left = data->len;
     int fd, rc = 0;
 
-    if ((size_t)snprintf(tmp, size, "%s.XXXXXX", path) >= size)
+    if ((size_t)snprintf(tmp, size, "%s.XXXXXX", path) >= size) {
+        tmp[0] = '\0';
         return -ENAMETOOLONG;
-    if ((fd = mkstemp(tmp)) < 0)
+    }
+    if ((fd = mkstemp(tmp)) < 0) {
+        tmp[0] = '\0';
         return -errno;
+    }
     if (fchmod(fd, 0644) < 0)
         rc = -errno;
     while (rc == 0 && left > 0) {
@@ -268,8 +271,10 @@ static int qr_file_stage(const char *path, const struct kp_buf *data, char *tmp,
         rc = -errno;
     if (close(fd) < 0 && rc == 0)
         rc = -errno;
-    if (rc < 0)
+    if (rc < 0) {
         unlink(tmp);
+        tmp[0] = '\0';
+    }
     return rc;
 }
 
@@ -328,8 +333,8 @@ static void qr_issue_print(const struct qr_args *a, const struct store_citizen *
     printf("credential %s issued to citizen %s (%s)\n", serial, mask, c->name_en);
     printf("key:       %s\n", key);
     printf("issued:    %s\n", cli_time(t->issued_at, when));
-    printf("expires:   %s (%u days)\n", cli_time(kp1_expires_at(t), when),
-           (unsigned)t->valid_days);
+    printf("expires:   %s (%u day%s)\n", cli_time(kp1_expires_at(t), when),
+           (unsigned)t->valid_days, t->valid_days == 1 ? "" : "s");
     if (a->png)
         printf("png:       %s (%dx%d pixels, QR version %d-M)\n", a->png, px, px, q->version);
     printf("%s\n", text);
@@ -373,15 +378,15 @@ static int qr_issue(struct kp_cli *cli, int argc, char **argv)
         goto out;
     }
     if (tmp[0] && rename(tmp, a.png) < 0) {
+        /* Issued all the same: the token is printed below. */
         cli_fail("the credential is issued, but %s could not be written: %s", a.png,
                  strerror(errno));
+        a.png = NULL;
+    } else {
         tmp[0] = '\0';
-        qr_issue_print(&a, &c, mask, &t, text, q, &draw);
-        goto out;
+        status = 0;
     }
-    tmp[0] = '\0';
     qr_issue_print(&a, &c, mask, &t, text, q, &draw);
-    status = 0;
 out:
     if (tmp[0])
         unlink(tmp);
@@ -456,6 +461,8 @@ static void qr_trim(struct kp_buf *b)
 {
     size_t start = 0;
 
+    if (b->data == NULL)
+        return;
     while (b->len > 0 && strchr("\r\n \t", b->data[b->len - 1]) != NULL && b->data[b->len - 1])
         b->data[--b->len] = '\0';
     while (start < b->len && strchr("\r\n \t", b->data[start]) != NULL && b->data[start])
@@ -479,11 +486,15 @@ static void qr_verify_print(const struct store_credential_result *r, const struc
                store_credential_verdict_text(r->verdict));
     if (!r->decoded)
         return;
-    store_credential_serial_text(r->token.serial, serial);
     trust_id_hex(r->token.key_id, key);
     k = trust_list_find(&ring->trust, r->token.key_id);
-    printf("serial:    %s\n", serial);
     printf("key:       %s (%s)\n", key, k ? trust_status_name(k->status) : "not in the trust list");
+    /* Nothing else of a token whose signature was not (or could not be) checked. */
+    if (r->verdict == STORE_CREDENTIAL_SIGNATURE || r->verdict == STORE_CREDENTIAL_UNKNOWN_KEY ||
+        r->verdict == STORE_CREDENTIAL_RETIRED_KEY)
+        return;
+    store_credential_serial_text(r->token.serial, serial);
+    printf("serial:    %s\n", serial);
     if (r->found) {
         store_citizen_mask(&r->citizen, mask);
         printf("citizen:   %s %s (%s)\n", mask, r->citizen.name_en,

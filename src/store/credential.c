@@ -301,7 +301,8 @@ int store_credential_add(struct store *st, const struct store_credential *c, con
         goto out;
     store_credential_serial_text(c->serial, serial);
     trust_id_hex(c->key_id, key);
-    snprintf(detail, sizeof(detail), "serial %s, key %s, %u days", serial, key, c->valid_days);
+    snprintf(detail, sizeof(detail), "serial %s, key %s, %u day%s", serial, key, c->valid_days,
+             c->valid_days == 1 ? "" : "s");
     id = store_audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
     rc = id < 0 ? (int)id : 0;
 out:
