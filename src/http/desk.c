@@ -209,25 +209,10 @@ static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c
                      store_citizen_status_name(c->status));
 }
 
-/* Why a scanned token is refused, as doc/http-api.md names it. */
-static const char *desk_kp1_reason(int rc)
-{
-    switch (rc) {
-    case -KP_ERR_NOTFOUND: return "unknown_key";
-    case -KP_ERR_DENIED: return "retired_key";
-    case -KP_ERR_CRYPTO: return "signature";
-    case -KP_ERR_RANGE: return "not_yet_valid";
-    case -KP_ERR_EXPIRED: return "expired";
-    default: return "format";
-    }
-}
-
 void http_desk_scan(struct http_req *r)
 {
     struct http_scan_req q;
-    struct kp1_token t;
-    struct store_credential cred;
-    struct store_citizen c;
+    struct store_credential_result cr;
     struct store_verification v;
     const char *reason;
     uint8_t vid[16];
@@ -241,32 +226,21 @@ void http_desk_scan(struct http_req *r)
         desk_refuse(r, 400, "bad_request", reason, NULL);
         return;
     }
-    /* A scanner may add spaces or a line end around the text, never inside. */
+    /* A scanner may add spaces around the text, never inside it. */
     size_t b = 0, e = strlen(q.token);
     while (q.token[b] == ' ')
         b++;
     while (e > b && q.token[e - 1] == ' ')
         e--;
-    rc = kp1_verify(q.token + b, e - b, keys_ring_lookup, r->api->d.keys, now, KP1_SKEW_S, &t);
+    rc = store_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
+                                 r->api->d.keys, now, &cr);
     if (rc < 0) {
-        desk_refuse(r, 422, "credential", desk_kp1_reason(rc), NULL);
+        http_reply_error(r, 500, "internal", "store");
         return;
     }
-    rc = store_credential_check(r->api->d.st, &t, &cred);
-    if (rc < 0) {
-        desk_refuse(r, 422, "credential",
-                    rc == -KP_ERR_USED      ? "revoked"
-                    : rc == -KP_ERR_NOTFOUND ? "unknown_serial"
-                                             : "format",
-                    NULL);
-        return;
-    }
-    if (store_citizen_get_by_id(r->api->d.st, cred.citizen_id, &c) < 0) {
-        desk_refuse(r, 422, "credential", "unknown_serial", NULL);
-        return;
-    }
-    if (c.status != STORE_CITIZEN_ACTIVE) {
-        desk_refuse(r, 422, "credential", "citizen_inactive", c.cnic_index);
+    if (cr.verdict != STORE_CREDENTIAL_VALID) {
+        desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict),
+                    cr.found ? cr.citizen.cnic_index : NULL);
         return;
     }
     memset(&v, 0, sizeof(v));
@@ -275,8 +249,8 @@ void http_desk_scan(struct http_req *r)
     snprintf(v.office, sizeof(v.office), "%s", r->session.office);
     snprintf(v.desk, sizeof(v.desk), "%s", r->session.desk);
     snprintf(v.staff, sizeof(v.staff), "%s", r->session.staff);
-    v.citizen_id = c.id;
-    sodium_bin2hex(v.serial, sizeof(v.serial), t.serial, sizeof(t.serial));
+    v.citizen_id = cr.citizen.id;
+    store_credential_serial_hex(cr.token.serial, v.serial);
     v.state = STORE_VERIF_SCANNED;
     v.created_at = v.updated_at = now;
     snprintf(detail, sizeof(detail), "verification=%.8s serial=%.8s staff=%s", v.id, v.serial,
@@ -286,16 +260,16 @@ void http_desk_scan(struct http_req *r)
         http_reply_error(r, 500, "internal", "store");
         return;
     }
-    desk_audit(r, "desk.scan", c.cnic_index, detail);
+    desk_audit(r, "desk.scan", cr.citizen.cnic_index, detail);
     if (store_tx_commit(r->api->d.st) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
     }
     http_reply_json(r, 201,
                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
-                              "citizen", desk_citizen_json(r->api->d.st, &c), "credential",
-                              "serial", v.serial, "status", "valid", "expires_at",
-                              (json_int_t)kp1_expires_at(&t)));
+                              "citizen", desk_citizen_json(r->api->d.st, &cr.citizen),
+                              "credential", "serial", v.serial, "status", "valid", "expires_at",
+                              (json_int_t)cr.cred.expires_at));
 }
 
 /* The verification of r's {id}, if this session's office may see it. */

@@ -237,6 +237,20 @@ static const struct store_migration migrations[] = {
      "  message_id TEXT NOT NULL,"
      "  PRIMARY KEY (sms_id, part));"
      "CREATE INDEX sms_part_by_id ON sms_part (partner_id, message_id);"},
+    {8, /* QR credentials (store_credential.h): one row per KP1 token issued */
+     "CREATE TABLE credential ("
+     "  serial TEXT PRIMARY KEY" /* 12 random octets as lower-case hex: the token's serial */
+     "    CHECK (length(serial) = 24 AND serial NOT GLOB '*[^0-9a-f]*'),"
+     "  citizen_id INTEGER NOT NULL REFERENCES citizen (id),"
+     "  key_id TEXT NOT NULL CHECK (length(key_id) = 8 AND key_id NOT GLOB '*[^0-9a-f]*'),"
+     "  issued_at INTEGER NOT NULL CHECK (issued_at BETWEEN 0 AND 4294967295),"
+     "  valid_days INTEGER NOT NULL CHECK (valid_days BETWEEN 1 AND 65535),"
+     "  expires_at INTEGER NOT NULL CHECK (expires_at = issued_at + 86400 * valid_days),"
+     "  revoked_at INTEGER CHECK (revoked_at IS NULL OR revoked_at >= 0),"
+     "  revoke_reason TEXT NOT NULL DEFAULT ''"
+     "    CHECK (length(revoke_reason) <= 150 AND (revoked_at IS NOT NULL OR revoke_reason = ''))"
+     ") WITHOUT ROWID;"
+     "CREATE INDEX credential_citizen ON credential (citizen_id, issued_at);"},
     {9, /* office desks and staff (store_desk.h) */
      "CREATE TABLE desk ("
      "  id TEXT PRIMARY KEY CHECK (id = office || '-' || seq),"

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The credential table: the record of every KP1 token issued, its
+ * revocation, the audit row each change writes, and the database's half
+ * of verifying a token (see store_credential.h).
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_credential.h"
+#include "store_internal.h"
+
+#define CRED_HEX_LEN 24 /* 2 * KP1_SERIAL_BYTES */
+#define CRED_GROUP   8  /* hex digits per group in the text form */
+#define CRED_ISSUED_MAX 4294967295LL /* the token's issued-at is 32 bits */
+
+#define CRED_COLS                                                                                  \
+    "serial, citizen_id, key_id, issued_at, valid_days, expires_at, revoked_at, revoke_reason"
+
+static const char sql_insert[] =
+    "INSERT INTO credential (serial, citizen_id, key_id, issued_at, valid_days, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_get[] = "SELECT " CRED_COLS " FROM credential WHERE serial = ?1";
+static const char sql_list[] = "SELECT " CRED_COLS " FROM credential WHERE citizen_id = ?1 "
+                               "ORDER BY issued_at DESC, serial LIMIT ?2";
+static const char sql_revoke[] = "UPDATE credential SET revoked_at = ?2, revoke_reason = ?3 "
+                                 "WHERE serial = ?1 AND revoked_at IS NULL";
+static const char sql_sp_begin[] = "SAVEPOINT credential_op";
+static const char sql_sp_release[] = "RELEASE credential_op";
+static const char sql_sp_rollback[] = "ROLLBACK TO credential_op";
+
+static const struct {
+    const char *name, *text;
+} cred_verdicts[] = {
+    [STORE_CREDENTIAL_VALID] = {"valid", "the credential is valid"},
+    [STORE_CREDENTIAL_FORMAT] = {"format", "not a valid KP1 token"},
+    [STORE_CREDENTIAL_SIGNATURE] = {"signature", "the signature does not verify (forged or "
+                                                 "altered)"},
+    [STORE_CREDENTIAL_UNKNOWN_KEY] = {"unknown_key", "signed by a key that is not trusted"},
+    [STORE_CREDENTIAL_RETIRED_KEY] = {"retired_key", "signed by a retired key"},
+    [STORE_CREDENTIAL_EXPIRED] = {"expired", "the credential has expired"},
+    [STORE_CREDENTIAL_NOT_YET_VALID] = {"not_yet_valid", "the credential is not valid yet"},
+    [STORE_CREDENTIAL_REVOKED] = {"revoked", "the credential was revoked"},
+    [STORE_CREDENTIAL_UNKNOWN_SERIAL] = {"unknown_serial", "no credential with this serial "
+                                                           "was issued here"},
+    [STORE_CREDENTIAL_CITIZEN_MISMATCH] = {"citizen_mismatch", "the token does not match the "
+                                                               "credential on record"},
+    [STORE_CREDENTIAL_CITIZEN_INACTIVE] = {"citizen_inactive", "the citizen is blocked or "
+                                                               "deceased"},
+};
+
+const char *store_credential_verdict_name(enum store_credential_verdict v)
+{
+    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].name : "unknown";
+}
+
+const char *store_credential_verdict_text(enum store_credential_verdict v)
+{
+    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].text : "unknown verdict";
+}
+
+enum store_credential_verdict store_credential_verdict_of(int kp1_rc)
+{
+    switch (kp1_rc) {
+    case 0:
+        return STORE_CREDENTIAL_VALID;
+    case -KP_ERR_NOTFOUND:
+        return STORE_CREDENTIAL_UNKNOWN_KEY;
+    case -KP_ERR_DENIED:
+        return STORE_CREDENTIAL_RETIRED_KEY;
+    case -KP_ERR_CRYPTO:
+        return STORE_CREDENTIAL_SIGNATURE;
+    case -KP_ERR_RANGE:
+        return STORE_CREDENTIAL_NOT_YET_VALID;
+    case -KP_ERR_EXPIRED:
+        return STORE_CREDENTIAL_EXPIRED;
+    default: /* PARSE, TRUNC, TOOLONG, ENCODING, UNSUPPORTED, INVAL */
+        return STORE_CREDENTIAL_FORMAT;
+    }
+}
+
+void store_credential_serial_hex(const uint8_t serial[KP1_SERIAL_BYTES],
+                                 char out[STORE_CREDENTIAL_SERIAL_HEX])
+{
+    sodium_bin2hex(out, STORE_CREDENTIAL_SERIAL_HEX, serial, KP1_SERIAL_BYTES);
+}
+
+void store_credential_serial_text(const uint8_t serial[KP1_SERIAL_BYTES],
+                                  char out[STORE_CREDENTIAL_SERIAL_TEXT])
+{
+    char hex[STORE_CREDENTIAL_SERIAL_HEX];
+
+    store_credential_serial_hex(serial, hex);
+    snprintf(out, STORE_CREDENTIAL_SERIAL_TEXT, "%.8s:%.8s:%.8s", hex, hex + CRED_GROUP,
+             hex + 2 * CRED_GROUP);
+}
+
+/* Exactly 2 * n hex digits into out[0..n).  0 or -KP_ERR_PARSE. */
+static int cred_hex(const char *hex, size_t len, uint8_t *out, size_t n)
+{
+    size_t got = 0;
+    const char *end = NULL;
+
+    if (len != 2 * n || sodium_hex2bin(out, n, hex, len, NULL, &got, &end) != 0 || got != n ||
+        end != hex + len)
+        return -KP_ERR_PARSE;
+    return 0;
+}
+
+int store_credential_serial_parse(const char *s, uint8_t serial[KP1_SERIAL_BYTES])
+{
+    char hex[CRED_HEX_LEN];
+    size_t n = strlen(s), j = 0;
+    int grouped = n == CRED_HEX_LEN + 2;
+
+    if (n != CRED_HEX_LEN && !grouped)
+        return -KP_ERR_PARSE;
+    for (size_t i = 0; i < n; i++) {
+        if (grouped && (i == CRED_GROUP || i == 2 * CRED_GROUP + 1)) {
+            if (s[i] != ':')
+                return -KP_ERR_PARSE;
+            continue;
+        }
+        if (s[i] == ':')
+            return -KP_ERR_PARSE;
+        hex[j++] = s[i];
+    }
+    return cred_hex(hex, sizeof(hex), serial, KP1_SERIAL_BYTES);
+}
+
+void store_credential_from_token(const struct kp1_token *t, int64_t citizen_id,
+                                 struct store_credential *out)
+{
+    memset(out, 0, sizeof(*out));
+    memcpy(out->serial, t->serial, KP1_SERIAL_BYTES);
+    out->citizen_id = citizen_id;
+    memcpy(out->key_id, t->key_id, TRUST_ID_BYTES);
+    out->issued_at = t->issued_at;
+    out->valid_days = t->valid_days;
+    out->expires_at = kp1_expires_at(t);
+}
+
+const char *store_credential_status(const struct store_credential *c, int64_t now)
+{
+    if (c->revoked)
+        return "revoked";
+    if (now >= c->expires_at)
+        return "expired";
+    if (now < c->issued_at - KP1_SKEW_S)
+        return "not yet valid";
+    return "valid";
+}
+
+static int cred_step(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+
+    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
+}
+
+/* Begin an atomic change: a savepoint inside the caller's transaction, else our own.
+   *own says which. */
+static int cred_begin(struct store *st, int *own)
+{
+    *own = !store_in_tx(st);
+    return *own ? store_tx_begin(st) : cred_step(st, sql_sp_begin);
+}
+
+/* Keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
+static int cred_end(struct store *st, int own, int rc)
+{
+    if (own) {
+        if (rc < 0) {
+            store_tx_rollback(st);
+            return rc;
+        }
+        int c = store_tx_commit(st);
+        return c < 0 ? c : rc;
+    }
+    if (rc < 0)
+        cred_step(st, sql_sp_rollback);
+    cred_step(st, sql_sp_release);
+    return rc;
+}
+
+static void cred_row(sqlite3_stmt *s, struct store_credential *c)
+{
+    memset(c, 0, sizeof(*c));
+    /* The table's CHECKs guarantee the hex; a damaged value reads as zeros. */
+    if (cred_hex((const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0),
+                 c->serial, KP1_SERIAL_BYTES) < 0)
+        memset(c->serial, 0, KP1_SERIAL_BYTES);
+    c->citizen_id = sqlite3_column_int64(s, 1);
+    if (cred_hex((const char *)sqlite3_column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2),
+                 c->key_id, TRUST_ID_BYTES) < 0)
+        memset(c->key_id, 0, TRUST_ID_BYTES);
+    c->issued_at = sqlite3_column_int64(s, 3);
+    c->valid_days = (unsigned)sqlite3_column_int(s, 4);
+    c->expires_at = sqlite3_column_int64(s, 5);
+    c->revoked = sqlite3_column_type(s, 6) != SQLITE_NULL;
+    c->revoked_at = c->revoked ? sqlite3_column_int64(s, 6) : 0;
+    store_col_text(s, 7, c->revoke_reason, sizeof(c->revoke_reason));
+}
+
+int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                         struct store_credential *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_get);
+    char hex[STORE_CREDENTIAL_SERIAL_HEX];
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_credential_serial_hex(serial, hex);
+    store_bind_text(s, 1, hex);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        cred_row(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_credential_list(struct store *st, int64_t citizen_id, struct store_credential **out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_list);
+    struct store_credential *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, citizen_id);
+    sqlite3_bind_int(s, 2, STORE_CREDENTIAL_LIST_MAX);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = kp_grow(v, &cap, n + 1, sizeof(*v));
+        cred_row(s, &v[n++]);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -KP_ERR_DB;
+    }
+    *out = v;
+    return (int)n;
+}
+
+static int cred_fields_valid(const struct store_credential *c)
+{
+    return c->citizen_id > 0 && c->issued_at >= 0 && c->issued_at <= CRED_ISSUED_MAX &&
+           c->valid_days >= 1 && c->valid_days <= UINT16_MAX &&
+           c->expires_at == c->issued_at + (int64_t)c->valid_days * KP1_DAY_S;
+}
+
+static int cred_insert(struct store *st, const struct store_credential *c)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_insert);
+    char hex[STORE_CREDENTIAL_SERIAL_HEX], key[TRUST_ID_HEX];
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_credential_serial_hex(c->serial, hex);
+    trust_id_hex(c->key_id, key);
+    store_bind_text(s, 1, hex);
+    sqlite3_bind_int64(s, 2, c->citizen_id);
+    store_bind_text(s, 3, key);
+    sqlite3_bind_int64(s, 4, c->issued_at);
+    sqlite3_bind_int64(s, 5, c->valid_days);
+    sqlite3_bind_int64(s, 6, c->expires_at);
+    return store_step_done(st, s);
+}
+
+int store_credential_add(struct store *st, const struct store_credential *c, const char *actor,
+                         int64_t now)
+{
+    struct store_citizen cit;
+    char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], detail[80];
+    int64_t id;
+    int own, rc;
+
+    if (!cred_fields_valid(c))
+        return -KP_ERR_INVAL;
+    if (st->audit_key == NULL)
+        return -KP_ERR_STATE;
+    if ((rc = cred_begin(st, &own)) < 0)
+        return rc;
+    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
+        goto out;
+    if (cit.status != STORE_CITIZEN_ACTIVE) {
+        rc = -KP_ERR_DENIED;
+        goto out;
+    }
+    if ((rc = cred_insert(st, c)) < 0)
+        goto out;
+    store_credential_serial_text(c->serial, serial);
+    trust_id_hex(c->key_id, key);
+    snprintf(detail, sizeof(detail), "serial %s, key %s, %u day%s", serial, key, c->valid_days,
+             c->valid_days == 1 ? "" : "s");
+    id = store_audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
+    rc = id < 0 ? (int)id : 0;
+out:
+    return cred_end(st, own, rc);
+}
+
+/* Mark c revoked at now with reason and write the audit row.  1 or an error. */
+static int cred_revoke_do(struct store *st, const struct store_credential *c, const char *reason,
+                          const char *actor, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_revoke);
+    struct store_citizen cit;
+    char hex[STORE_CREDENTIAL_SERIAL_HEX], serial[STORE_CREDENTIAL_SERIAL_TEXT];
+    char detail[STORE_AUDIT_DETAIL_MAX + 1];
+    int64_t id;
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
+    store_credential_serial_hex(c->serial, hex);
+    store_bind_text(s, 1, hex);
+    sqlite3_bind_int64(s, 2, now);
+    store_bind_text(s, 3, reason);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    if (sqlite3_changes(st->db) != 1)
+        return -KP_ERR_DB;
+    store_credential_serial_text(c->serial, serial);
+    snprintf(detail, sizeof(detail), "serial %s%s%s", serial, reason[0] ? ": " : "", reason);
+    id = store_audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
+    return id < 0 ? (int)id : 1;
+}
+
+int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                            const char *reason, const char *actor, int64_t now)
+{
+    struct store_credential c;
+    int own, rc;
+
+    if (reason == NULL)
+        reason = "";
+    if (strlen(reason) > STORE_CREDENTIAL_REASON_MAX)
+        return -KP_ERR_INVAL;
+    if ((rc = store_audit_detail_check(reason)) < 0)
+        return rc;
+    if (st->audit_key == NULL)
+        return -KP_ERR_STATE;
+    if ((rc = cred_begin(st, &own)) < 0)
+        return rc;
+    if ((rc = store_credential_get(st, serial, &c)) == 0)
+        rc = c.revoked ? 0 : cred_revoke_do(st, &c, reason, actor, now);
+    return cred_end(st, own, rc);
+}
+
+/* Does token t say what its record and citizen say? */
+static int cred_matches(const struct kp1_token *t, const struct store_credential *c,
+                        const struct store_citizen *cit)
+{
+    char last4[5];
+
+    return cnic_last4_text(t->cnic_last4, last4) == 0 && strcmp(last4, cit->last4) == 0 &&
+           memcmp(t->key_id, c->key_id, TRUST_ID_BYTES) == 0 && t->issued_at == c->issued_at &&
+           t->valid_days == c->valid_days;
+}
+
+int store_credential_check(struct store *st, const struct kp1_token *t,
+                           struct store_credential_result *r)
+{
+    struct kp1_token tok = *t; /* t may be r->token */
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->token = tok;
+    r->decoded = 1;
+    rc = store_credential_get(st, tok.serial, &r->cred);
+    if (rc == -KP_ERR_NOTFOUND)
+        return (int)(r->verdict = STORE_CREDENTIAL_UNKNOWN_SERIAL);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
+    r->found = 1;
+    if (!cred_matches(&tok, &r->cred, &r->citizen))
+        r->verdict = STORE_CREDENTIAL_CITIZEN_MISMATCH;
+    else if (r->cred.revoked)
+        r->verdict = STORE_CREDENTIAL_REVOKED;
+    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
+        r->verdict = STORE_CREDENTIAL_CITIZEN_INACTIVE;
+    else
+        r->verdict = STORE_CREDENTIAL_VALID;
+    return (int)r->verdict;
+}
+
+int store_credential_verify(struct store *st, const char *text, size_t len,
+                            trust_lookup_fn lookup, void *ctx, int64_t now,
+                            struct store_credential_result *r)
+{
+    struct store_credential_result rows;
+    enum store_credential_verdict v;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = kp1_verify(text, len, lookup, ctx, now, KP1_SKEW_S, &r->token);
+    if (rc == 0)
+        return store_credential_check(st, &r->token, r);
+    r->kp1_rc = rc;
+    v = store_credential_verdict_of(rc);
+    r->decoded = v != STORE_CREDENTIAL_FORMAT;
+    /* The signature held, only the time did not: say whose credential it is. */
+    if (v == STORE_CREDENTIAL_EXPIRED || v == STORE_CREDENTIAL_NOT_YET_VALID) {
+        if ((rc = store_credential_check(st, &r->token, &rows)) < 0)
+            return rc;
+        r->found = rows.found;
+        r->cred = rows.cred;
+        r->citizen = rows.citizen;
+    }
+    r->verdict = v;
+    return (int)v;
+}
