@@ -37,6 +37,8 @@ static const struct {
     {"service", cmd_service, "list, show and search the services directory"},
     {"office", cmd_office, "list, show, add and remove offices"},
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
+    {"staff", cmd_staff, "manage office staff (add, list, lock, unlock, pin)"},
+    {"desk", cmd_desk, "office desks (add, list, revoke); run: the counter program for staff"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
