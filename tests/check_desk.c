@@ -105,8 +105,8 @@ static const struct {
 } token_cases[] = {
     {"kd1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1},
     {"kd1_____________________________________________", 0}, /* 44 characters */
-    {"kd1___________________________________________8", 1}, /* all 0xff: the spare bits are 0 */
-    {"kd1___________________________________________9", 0}, /* spare bits set: not canonical */
+    {"kd1___________________________________________8", 1},  /* all 0xff: the spare bits are 0 */
+    {"kd1___________________________________________9", 0},  /* spare bits set: not canonical */
     {"kd1___________________________________________-", 0},
     {"kd1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 0}, /* 42 */
     {"kd1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", 0},
@@ -145,12 +145,12 @@ static const struct {
     const char *text;
     int ok;
 } staff_id_cases[] = {
-    {"PSH-0042", 1},   {"PS-1", 1},          {"PSHDC1-42", 1},   {"ABCDEFGH-123456", 1},
-    {"A1234567-12", 1}, /* 9 digits in all */
+    {"PSH-0042", 1},     {"PS-1", 1},        {"PSHDC1-42", 1}, {"ABCDEFGH-123456", 1},
+    {"A1234567-12", 1},  /* 9 digits in all */
     {"A1234567-123", 0}, /* 10 digits: would look like a phone number */
-    {"P-1", 0},        {"ABCDEFGHI-1", 0},  {"PSH-", 0},        {"PSH-1234567", 0},
-    {"PSH0042", 0},    {"psh-0042", 0},     {"1SH-0042", 0},    {"PSH-00A2", 0},
-    {"PSH--42", 0},    {"PSH-42 ", 0},      {"", 0},            {"PSH_0042", 0},
+    {"P-1", 0},          {"ABCDEFGHI-1", 0}, {"PSH-", 0},      {"PSH-1234567", 0},
+    {"PSH0042", 0},      {"psh-0042", 0},    {"1SH-0042", 0},  {"PSH-00A2", 0},
+    {"PSH--42", 0},      {"PSH-42 ", 0},     {"", 0},          {"PSH_0042", 0},
 };
 
 START_TEST(test_staff_id_valid)
@@ -173,13 +173,27 @@ static const struct {
     const char *pin;
     int rc;
 } pin_cases[] = {
-    {"4821", 0},           {"48213", 0},          {"90210001", 0},
-    {"1359", 0},           {"1243", 0},           {"0001", 0},
-    {"0000", -KP_ERR_DENIED}, {"99999999", -KP_ERR_DENIED}, {"1234", -KP_ERR_DENIED},
-    {"12345678", -KP_ERR_DENIED}, {"4321", -KP_ERR_DENIED}, {"98765", -KP_ERR_DENIED},
-    {"0123", -KP_ERR_DENIED}, {"123", -KP_ERR_INVAL},  {"482", -KP_ERR_INVAL},
-    {"123456789", -KP_ERR_INVAL}, {"48a1", -KP_ERR_INVAL}, {"4821 ", -KP_ERR_INVAL},
-    {" 4821", -KP_ERR_INVAL}, {"", -KP_ERR_INVAL},     {"-482", -KP_ERR_INVAL},
+    {"4821", 0},
+    {"48213", 0},
+    {"90210001", 0},
+    {"1359", 0},
+    {"1243", 0},
+    {"0001", 0},
+    {"0000", -KP_ERR_DENIED},
+    {"99999999", -KP_ERR_DENIED},
+    {"1234", -KP_ERR_DENIED},
+    {"12345678", -KP_ERR_DENIED},
+    {"4321", -KP_ERR_DENIED},
+    {"98765", -KP_ERR_DENIED},
+    {"0123", -KP_ERR_DENIED},
+    {"123", -KP_ERR_INVAL},
+    {"482", -KP_ERR_INVAL},
+    {"123456789", -KP_ERR_INVAL},
+    {"48a1", -KP_ERR_INVAL},
+    {"4821 ", -KP_ERR_INVAL},
+    {" 4821", -KP_ERR_INVAL},
+    {"", -KP_ERR_INVAL},
+    {"-482", -KP_ERR_INVAL},
     {"٤٨٢١", -KP_ERR_INVAL}, /* Arabic-Indic digits are not ASCII digits */
 };
 
@@ -206,10 +220,14 @@ static const struct {
     {" Front", 40, 0},
     {"Front ", 40, 0},
     {"Front\tcounter", 40, 0},
-    {"Front\x1b[31mcounter", 40, 0},   /* a terminal escape */
-    {"Front\xc2\x9b" "31m", 40, 0},      /* C1 CSI */
-    {"Front\xe2\x80\xae" "rats", 40, 0}, /* U+202E right-to-left override */
-    {"Front\xff", 40, 0},                /* not UTF-8 */
+    {"Front\x1b[31mcounter", 40, 0}, /* a terminal escape */
+    {"Front\xc2\x9b"
+     "31m",
+     40, 0}, /* C1 CSI */
+    {"Front\xe2\x80\xae"
+     "rats",
+     40, 0},              /* U+202E right-to-left override */
+    {"Front\xff", 40, 0}, /* not UTF-8 */
 };
 
 START_TEST(test_name_and_office_valid)
@@ -381,11 +399,9 @@ START_TEST(test_no_audit_key)
     char token[STORE_DESK_TOKEN_SIZE];
 
     store_audit_use_key(st, NULL);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token),
-                     -KP_ERR_STATE);
+    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
     ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(store_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1,
-                                           &s),
+    ck_assert_int_eq(store_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
                      -KP_ERR_STATE);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0); /* reading needs no key */
 }
@@ -528,9 +544,9 @@ START_TEST(test_pin_unknown_and_other_office)
         uint8_t pk[32], other[STORE_DESK_KEY_BYTES];
         randombytes_buf(pk, sizeof(pk));
         ck_assert_int_eq(store_desk_key_derive(pk, other), 0);
-        ck_assert_int_eq(store_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass",
-                                               1, &s),
-                         -KP_ERR_WRONG);
+        ck_assert_int_eq(
+            store_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
+            -KP_ERR_WRONG);
     }
 }
 END_TEST

@@ -45,23 +45,23 @@
 
 #include "kpass/store.h"
 
-#define STORE_DESK_KEY_BYTES   32
-#define STORE_DESK_TOKEN_BYTES 32          /* random octets in a token */
-#define STORE_DESK_TOKEN_LEN   47          /* "kd1_" + 43 base64url characters */
-#define STORE_DESK_TOKEN_SIZE  48          /* with the NUL */
+#define STORE_DESK_KEY_BYTES    32
+#define STORE_DESK_TOKEN_BYTES  32 /* random octets in a token */
+#define STORE_DESK_TOKEN_LEN    47 /* "kd1_" + 43 base64url characters */
+#define STORE_DESK_TOKEN_SIZE   48 /* with the NUL */
 #define STORE_DESK_TOKEN_PREFIX "kd1_"
-#define STORE_DESK_ID_SIZE     16          /* "PSHDC1-1": office code '-' 1..9999 */
-#define STORE_DESK_OFFICE_SIZE 9           /* 2 to 8 of A-Z 0-9 */
-#define STORE_DESK_NAME_CHARS  40
-#define STORE_DESK_NAME_SIZE   161
-#define STORE_DESK_SEQ_MAX     9999        /* desks one office may ever have */
-#define STORE_STAFF_ID_SIZE    16          /* "PSH-0042" */
-#define STORE_STAFF_NAME_CHARS 64
-#define STORE_STAFF_NAME_SIZE  257
-#define STORE_STAFF_PIN_MIN    4
-#define STORE_STAFF_PIN_MAX    8
-#define STORE_STAFF_PIN_SIZE   9
-#define STORE_STAFF_FAILURES   5 /* consecutive wrong PINs that lock, by default */
+#define STORE_DESK_ID_SIZE      16 /* "PSHDC1-1": office code '-' 1..9999 */
+#define STORE_DESK_OFFICE_SIZE  9  /* 2 to 8 of A-Z 0-9 */
+#define STORE_DESK_NAME_CHARS   40
+#define STORE_DESK_NAME_SIZE    161
+#define STORE_DESK_SEQ_MAX      9999 /* desks one office may ever have */
+#define STORE_STAFF_ID_SIZE     16   /* "PSH-0042" */
+#define STORE_STAFF_NAME_CHARS  64
+#define STORE_STAFF_NAME_SIZE   257
+#define STORE_STAFF_PIN_MIN     4
+#define STORE_STAFF_PIN_MAX     8
+#define STORE_STAFF_PIN_SIZE    9
+#define STORE_STAFF_FAILURES    5 /* consecutive wrong PINs that lock, by default */
 
 struct store_desk {
     char id[STORE_DESK_ID_SIZE];
@@ -196,8 +196,8 @@ int store_staff_unlock(struct store *st, const char *id, const char *reason, con
  * it).  Audit: staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL,
  * -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
  */
-int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                        const char *id, const char *pin, const char *actor, int64_t now);
+int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
+                        const char *pin, const char *actor, int64_t now);
 
 /*
  * Check a PIN typed at a desk for staff member id of office (NULL: any

@@ -307,7 +307,7 @@ void http_desk_code(struct http_req *r)
     struct http_code_req q;
     struct codes_result res;
     const char *reason;
-    char office_name[200], actor[48];
+    char office_name[260], actor[48];
     int64_t now = kp_time_s();
     int rc;
 
@@ -426,7 +426,7 @@ void http_desk_confirm(struct http_req *r)
     struct http_confirm_req q;
     struct codes_result res;
     const char *reason;
-    char actor[48], office_name[200], text[RECEIPT_TEXT_SIZE], rid[11], detail[128];
+    char actor[48], office_name[260], text[RECEIPT_TEXT_SIZE], rid[11], detail[128];
     int64_t now = kp_time_s();
     int rc;
 

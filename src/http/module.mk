@@ -1,2 +1,5 @@
 # http: the desk API, metrics and health over libevent's evhttp
 SRCS += src/http/request.c
+SRCS += src/http/desk.c
+SRCS += src/http/metrics.c
+SRCS += src/http/server.c

@@ -47,6 +47,13 @@ const char *cli_time(int64_t t, char out[CLI_TIME_SIZE]);
  */
 int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap);
 
+/*
+ * Open the store with its keys (cli_store_keys) and derive the desk key
+ * from keys/partner.key (store_desk_key_derive) into new sodium_malloc()
+ * memory at *key; the caller sodium_free()s it.  0 or < 0 (reported).
+ */
+int cli_desk_key(struct kp_cli *cli, uint8_t **key);
+
 /* Print "kpass: <message>" to stderr; returns 1 (an exit status). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print usage text for a subcommand to stderr; returns 2. */
@@ -65,6 +72,8 @@ int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
 int cmd_audit(struct kp_cli *cli, int argc, char **argv);
 int cmd_keys(struct kp_cli *cli, int argc, char **argv);
 int cmd_qr(struct kp_cli *cli, int argc, char **argv);
+int cmd_desk(struct kp_cli *cli, int argc, char **argv);
+int cmd_staff(struct kp_cli *cli, int argc, char **argv);
 /* `kpass import citizens ...` (argv[0] = "citizens"), for whichever cmd_import dispatches. */
 int import_citizens(struct kp_cli *cli, int argc, char **argv);
 

@@ -216,6 +216,8 @@ static int office_remove(struct kp_cli *cli, char *code)
     rc = store_dir_office_remove(cli->st, office_code(code));
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no office %s", code);
+    if (rc == -KP_ERR_EXISTS) /* the desk and staff tables refer to it */
+        return cli_fail("office %s has desks or staff on record: it cannot be removed", code);
     if (rc < 0)
         return cli_fail("cannot remove office %s: %s", code, kp_strerror(rc));
     printf("office %s removed\n", code);

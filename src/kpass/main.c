@@ -39,6 +39,8 @@ static const struct {
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
     {"keys", cmd_keys, "signing keys: init, list, rotate, retire, export-public"},
     {"qr", cmd_qr, "QR credentials: issue, verify, revoke, list"},
+    {"staff", cmd_staff, "manage office staff (add, list, lock, unlock, pin)"},
+    {"desk", cmd_desk, "office desks (add, list, revoke); run: the counter program for staff"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };

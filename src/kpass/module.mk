@@ -1,11 +1,10 @@
 # kpass: the command-line tool (entry point and one file per subcommand)
-# Check suite and the fuzz target can reach it (see citizen_csv.h).
-# Pure and private to `kpass import citizens`, but in libkpass.a so that the
 KPASS_SRCS += src/kpass/bench.c
 KPASS_SRCS += src/kpass/bench_ussd.c
 KPASS_SRCS += src/kpass/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd_bench.c
 KPASS_SRCS += src/kpass/cmd_citizen.c
+KPASS_SRCS += src/kpass/cmd_desk.c
 KPASS_SRCS += src/kpass/cmd_import.c
 KPASS_SRCS += src/kpass/cmd_import_citizens.c
 KPASS_SRCS += src/kpass/cmd_init.c
@@ -16,6 +15,15 @@ KPASS_SRCS += src/kpass/cmd_partner.c
 KPASS_SRCS += src/kpass/cmd_phone.c
 KPASS_SRCS += src/kpass/cmd_qr.c
 KPASS_SRCS += src/kpass/cmd_service.c
+KPASS_SRCS += src/kpass/cmd_staff.c
 KPASS_SRCS += src/kpass/dir_rows.c
 KPASS_SRCS += src/kpass/main.c
+# Private to kpass, but in libkpass.a so that the Check suite and the fuzz
+# targets can reach them: `kpass import citizens`' line reader (see
+# citizen_csv.h) and `kpass desk`'s HTTP client, answers and views (see
+# http_client.h, desk_client.h).
 SRCS += src/kpass/citizen_csv.c
+SRCS += src/kpass/desk_client.c
+SRCS += src/kpass/desk_image.c
+SRCS += src/kpass/desk_view.c
+SRCS += src/kpass/http_client.c

@@ -106,8 +106,8 @@ int store_desk_token_parse(const char *text, uint8_t raw[STORE_DESK_TOKEN_BYTES]
     if (strnlen(text, STORE_DESK_TOKEN_SIZE) != STORE_DESK_TOKEN_LEN ||
         memcmp(text, STORE_DESK_TOKEN_PREFIX, DESK_PREFIX_LEN) != 0)
         return -KP_ERR_PARSE;
-    ok = sodium_base642bin(raw, STORE_DESK_TOKEN_BYTES, text + DESK_PREFIX_LEN, DESK_B64_LEN,
-                           NULL, &binlen, &end, DESK_B64_VARIANT) == 0 &&
+    ok = sodium_base642bin(raw, STORE_DESK_TOKEN_BYTES, text + DESK_PREFIX_LEN, DESK_B64_LEN, NULL,
+                           &binlen, &end, DESK_B64_VARIANT) == 0 &&
          binlen == STORE_DESK_TOKEN_BYTES && end == text + STORE_DESK_TOKEN_LEN;
     if (ok) {
         /* Only the canonical text: the last character's two spare bits are 0. */

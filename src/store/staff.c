@@ -90,8 +90,8 @@ static void staff_pin_input(const uint8_t key[STORE_DESK_KEY_BYTES], const char 
 {
     crypto_generichash_blake2b_state h;
 
-    crypto_generichash_blake2b_init_salt_personal(&h, key, STORE_DESK_KEY_BYTES, STAFF_INPUT,
-                                                  NULL, staff_pin_personal);
+    crypto_generichash_blake2b_init_salt_personal(&h, key, STORE_DESK_KEY_BYTES, STAFF_INPUT, NULL,
+                                                  staff_pin_personal);
     crypto_generichash_blake2b_update(&h, (const unsigned char *)id, strlen(id) + 1);
     crypto_generichash_blake2b_update(&h, (const unsigned char *)pin, strlen(pin));
     crypto_generichash_blake2b_final(&h, out, STAFF_INPUT);
@@ -288,8 +288,8 @@ int store_staff_unlock(struct store *st, const char *id, const char *reason, con
     return staff_set_lock(st, id, 0, reason, actor, now);
 }
 
-int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                        const char *id, const char *pin, const char *actor, int64_t now)
+int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
+                        const char *pin, const char *actor, int64_t now)
 {
     char hash[STAFF_HASH_SIZE];
     enum desk_scope scope;
@@ -393,8 +393,7 @@ static int staff_pin_settle(struct store *st, const char *id, const char *hash, 
 
     /* The usual sign-in: nothing to write, so no write transaction. */
     rc = staff_read(st, id, out, cur_hash);
-    if (rc == 0 && right && !out->locked && out->failed_pins == 0 &&
-        strcmp(cur_hash, hash) == 0)
+    if (rc == 0 && right && !out->locked && out->failed_pins == 0 && strcmp(cur_hash, hash) == 0)
         return 0;
     if ((rc = desk_scope_begin(st, &scope)) < 0)
         return rc;

@@ -1,0 +1,599 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The talking half of `kpass desk` (see desk_client.h): prompts and
+ * answers on two streams, and the four API calls of a desk
+ * (doc/http-api.md): sign in, scan, send the code, confirm.  Each citizen
+ * is one pass: scan, purpose, code, confirm; any refusal ends the pass
+ * with the reason and the next citizen starts.  A session that ends
+ * (401) sends the staff member back to sign in.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "desk_client.h"
+#include "http_client.h"
+#include "kpass/codes.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+
+#define DESK_TIMEOUT_MS 10000
+#define DESK_CODE_LEN   6 /* DESIGN.md §6 */
+#define DESK_GREEN      "\033[1;32m"
+#define DESK_RED        "\033[1;31m"
+#define DESK_RESET      "\033[0m"
+
+/* What one pass over a citizen ends with. */
+enum desk_next {
+    DESK_NEXT = 0,    /* the next citizen */
+    DESK_EOF = -1,    /* input ended */
+    DESK_SIGN_IN = 2, /* the session ended: sign in again */
+};
+
+struct desk_ctx {
+    const struct desk_client_opts *o;
+    struct http_url url;
+    FILE *in, *out;
+    int tty;       /* in is a terminal: echo off for the PIN, prompts without newline */
+    char *session; /* sodium_malloc()'d, DESK_SESSION_SIZE; "" when signed out */
+    char staff[16];
+    char desk[16];
+};
+
+/* Print a line, in colour (DESK_GREEN, DESK_RED or NULL) when allowed. */
+static void desk_say(struct desk_ctx *c, const char *colour, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void desk_say(struct desk_ctx *c, const char *colour, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (colour && c->o->colour)
+        fputs(colour, c->out);
+    va_start(ap, fmt);
+    vfprintf(c->out, fmt, ap);
+    va_end(ap);
+    if (colour && c->o->colour)
+        fputs(DESK_RESET, c->out);
+    fputc('\n', c->out);
+    fflush(c->out);
+}
+
+/*
+ * Ask: print prompt, read one line (at most cap - 1 octets) without its
+ * newline.  secret turns echo off on a terminal.  Returns the length,
+ * DESK_EOF at the end of input; a longer line is refused and asked again.
+ */
+static int desk_ask(struct desk_ctx *c, const char *prompt, char *buf, size_t cap, int secret)
+{
+    struct termios old, quiet;
+    int quiet_on = 0;
+
+    for (;;) {
+        size_t n;
+        char *got;
+        fputs(prompt, c->out);
+        fputc(c->tty ? ' ' : '\n', c->out);
+        fflush(c->out);
+        if (secret && c->tty && tcgetattr(fileno(c->in), &old) == 0) {
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            quiet_on = tcsetattr(fileno(c->in), TCSAFLUSH, &quiet) == 0;
+        }
+        got = fgets(buf, (int)cap, c->in);
+        if (quiet_on) {
+            tcsetattr(fileno(c->in), TCSAFLUSH, &old);
+            fputc('\n', c->out);
+        }
+        if (got == NULL)
+            return DESK_EOF;
+        n = strcspn(buf, "\n");
+        if (buf[n] == '\n' || feof(c->in)) {
+            buf[n] = '\0';
+            if (n > 0 && buf[n - 1] == '\r')
+                buf[--n] = '\0';
+            return (int)n;
+        }
+        /* Longer than cap: drop the rest of the line and ask again. */
+        for (int ch; (ch = fgetc(c->in)) != EOF && ch != '\n';)
+            ;
+        sodium_memzero(buf, cap);
+        desk_say(c, NULL, "That line is too long (at most %zu characters).", cap - 2);
+    }
+}
+
+/* One API call; the answer parsed into a.  0, or < 0 when there is no answer. */
+static int desk_call(struct desk_ctx *c, const char *method, const char *path, const char *body,
+                     struct desk_answer *a)
+{
+    struct http_response r;
+    int rc;
+
+    rc = http_request(&c->url, method, path, c->session[0] ? c->session : NULL, body,
+                      c->o->timeout_ms ? c->o->timeout_ms : DESK_TIMEOUT_MS, &r);
+    if (rc < 0)
+        return rc;
+    desk_answer_parse(r.status, r.body, r.body_len, a);
+    if (a->retry_after < 0)
+        a->retry_after = r.retry_after;
+    http_response_free(&r);
+    return 0;
+}
+
+/* "HH:MM" local time for t. */
+static const char *desk_clock(int64_t t, char out[8])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0 || localtime_r(&tt, &tm) == NULL || strftime(out, 8, "%H:%M", &tm) == 0)
+        snprintf(out, 8, "?");
+    return out;
+}
+
+/* An answer that no step expects: say what the server said. */
+static void desk_unexpected(struct desk_ctx *c, const struct desk_answer *a)
+{
+    if (a->status >= 500)
+        desk_say(c, DESK_RED, "The server could not do it (%d%s%s). Try again.", a->status,
+                 a->reason[0] ? ": " : "", a->reason);
+    else if (a->status == 429)
+        desk_say(c, DESK_RED, "Too many requests from this desk: wait %ld seconds.",
+                 a->retry_after > 0 ? a->retry_after : 60);
+    else
+        desk_say(c, DESK_RED, "The server refused it (%d %s%s%s).", a->status,
+                 a->error[0] ? a->error : "error", a->reason[0] ? ": " : "", a->reason);
+}
+
+static void desk_network(struct desk_ctx *c, int rc)
+{
+    desk_say(c, DESK_RED, "Cannot reach kpassd at http://%s%s: %s.", c->url.authority, c->url.base,
+             kp_strerror(rc));
+}
+
+/* A staff id as typed: letters upper-cased; 0, or -1 when it cannot be one. */
+static int desk_staff_id(char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= 16)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 'a' && s[i] <= 'z')
+            s[i] = (char)(s[i] - 'a' + 'A');
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+            return -1;
+    }
+    return 0;
+}
+
+static int desk_digits(const char *s, size_t min, size_t max)
+{
+    size_t n = strlen(s);
+
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+/* What a sign-in answer means: 0 signed in, 1 give up, 2 ask again. */
+static int desk_sign_in_answer(struct desk_ctx *c, const struct desk_answer *a, const char *staff)
+{
+    char until[8];
+
+    switch (a->status) {
+    case 201:
+        if (a->session[0] == '\0') {
+            desk_say(c, DESK_RED, "The server's answer was not understood.");
+            return 1;
+        }
+        memcpy(c->session, a->session, DESK_SESSION_SIZE);
+        snprintf(c->staff, sizeof(c->staff), "%s", a->staff[0] ? a->staff : staff);
+        snprintf(c->desk, sizeof(c->desk), "%s", a->desk);
+        desk_say(c, NULL, "Signed in: %s at desk %s, %s (%s), until %s.", c->staff, c->desk,
+                 a->office_name, a->office_code, desk_clock(a->expires_at, until));
+        return 0;
+    case 401:
+        desk_say(c, DESK_RED, "Wrong staff id or PIN.");
+        return 2;
+    case 423:
+        desk_say(c, DESK_RED,
+                 "%s is locked after too many wrong PINs: ask the administrator "
+                 "(kpass staff unlock %s).",
+                 staff, staff);
+        return 2;
+    case 403:
+        desk_say(c, DESK_RED,
+                 "This desk has been revoked: ask the administrator for a new "
+                 "desk token.");
+        return 1;
+    case 400:
+        desk_say(c, DESK_RED, "The server refused the sign-in (%s): check the desk token file.",
+                 a->reason[0] ? a->reason : "bad request");
+        return 1;
+    default:
+        desk_unexpected(c, a);
+        return 2;
+    }
+}
+
+/* Sign in: 0 signed in, 1 give up, DESK_EOF at the end of input (or "q"). */
+static int desk_sign_in(struct desk_ctx *c)
+{
+    char staff[64], pin[64], body[256];
+    struct desk_answer a;
+    int rc;
+
+    for (;;) {
+        if ((rc = desk_ask(c, "Staff id (q to quit):", staff, sizeof(staff), 0)) == DESK_EOF)
+            return DESK_EOF;
+        if (strcmp(staff, "q") == 0 || strcmp(staff, "Q") == 0)
+            return DESK_EOF;
+        if (rc == 0)
+            continue;
+        if (desk_staff_id(staff) < 0) {
+            desk_say(c, NULL, "That is not a staff id (like PSH-0042).");
+            continue;
+        }
+        if (desk_ask(c, "PIN:", pin, sizeof(pin), 1) == DESK_EOF)
+            return DESK_EOF;
+        if (!desk_digits(pin, 4, 8)) {
+            sodium_memzero(pin, sizeof(pin));
+            desk_say(c, NULL, "A PIN is 4 to 8 digits.");
+            continue;
+        }
+        /* Every value was checked to need no JSON escaping. */
+        snprintf(body, sizeof(body), "{\"desk_token\":\"%s\",\"staff_id\":\"%s\",\"pin\":\"%s\"}",
+                 c->o->token, staff, pin);
+        sodium_memzero(pin, sizeof(pin));
+        rc = desk_call(c, "POST", "/v1/desk/sessions", body, &a);
+        sodium_memzero(body, sizeof(body));
+        if (rc < 0) {
+            desk_network(c, rc);
+            return 1;
+        }
+        rc = desk_sign_in_answer(c, &a, staff);
+        sodium_memzero(&a, sizeof(a));
+        if (rc != 2)
+            return rc;
+    }
+}
+
+/* A POST whose body is one string field.  As desk_call. */
+static int desk_post1(struct desk_ctx *c, const char *path, const char *key, const char *value,
+                      struct desk_answer *a)
+{
+    json_t *o = json_pack("{s:s}", key, value);
+    char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    int rc;
+
+    json_decref(o);
+    if (body == NULL)
+        return -KP_ERR_NOMEM;
+    rc = desk_call(c, "POST", path, body, a);
+    sodium_memzero(body, strlen(body));
+    free(body);
+    return rc;
+}
+
+/* Choose a purpose: its code, NULL to cancel, or *eof set. */
+static const char *desk_purpose(struct desk_ctx *c, int *eof)
+{
+    const char *const *p = codes_purposes();
+    char line[32];
+    size_t n = 0;
+
+    desk_say(c, NULL, "Purpose of the check:");
+    for (; p[n] != NULL; n++)
+        desk_say(c, NULL, "  %zu %s", n + 1, codes_purpose_label(p[n]));
+    desk_say(c, NULL, "  0 cancel (next citizen)");
+    for (;;) {
+        char prompt[48];
+        snprintf(prompt, sizeof(prompt), "Choose 1-%zu:", n);
+        if (desk_ask(c, prompt, line, sizeof(line), 0) == DESK_EOF) {
+            *eof = 1;
+            return NULL;
+        }
+        if (strcmp(line, "0") == 0)
+            return NULL;
+        if (desk_digits(line, 1, 2) && atoi(line) >= 1 && (size_t)atoi(line) <= n)
+            return p[atoi(line) - 1];
+    }
+}
+
+/* Send the code: DESK_NEXT when sent (*sent = 1) or refused, DESK_SIGN_IN. */
+static int desk_send_code(struct desk_ctx *c, const char *id, const char *purpose, int *sent)
+{
+    struct desk_answer a;
+    char path[128], until[8];
+    int rc;
+
+    *sent = 0;
+    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id);
+    if ((rc = desk_post1(c, path, "purpose", purpose, &a)) < 0) {
+        desk_network(c, rc);
+        return DESK_NEXT;
+    }
+    if (a.status == 202) {
+        *sent = 1;
+        desk_say(c, NULL, "Code sent by SMS to %s (valid until %s). Ask the citizen for it.",
+                 a.msisdn[0] ? a.msisdn : "the registered number", desk_clock(a.expires_at, until));
+    } else if (a.status == 401) {
+        return DESK_SIGN_IN;
+    } else if (a.status == 429) {
+        long s = a.retry_after > 0 ? a.retry_after : 60;
+        desk_say(c, DESK_RED,
+                 "NO CODE SENT: the citizen asked for too many codes; try again "
+                 "in %ld minute%s.",
+                 (s + 59) / 60, (s + 59) / 60 == 1 ? "" : "s");
+    } else if (a.status == 423) {
+        desk_say(c, DESK_RED, "NO CODE SENT: the citizen is locked out until %s.",
+                 desk_clock(a.until, until));
+    } else {
+        desk_unexpected(c, &a);
+    }
+    return DESK_NEXT;
+}
+
+/* The code as typed, spaces and dashes dropped, into code: 1 when it is 6 digits. */
+static int desk_code_text(const char *line, char code[DESK_CODE_LEN + 1])
+{
+    size_t n = 0;
+
+    for (; *line; line++) {
+        if (*line == ' ' || *line == '-')
+            continue;
+        if (*line < '0' || *line > '9' || n == DESK_CODE_LEN)
+            return 0;
+        code[n++] = *line;
+    }
+    code[n] = '\0';
+    return n == DESK_CODE_LEN;
+}
+
+/* One confirm answer: DESK_NEXT when done, 1 to ask again, DESK_SIGN_IN. */
+static int desk_confirm_answer(struct desk_ctx *c, const struct desk_answer *a)
+{
+    char until[8];
+
+    if (a->status == 200 && strcmp(a->result, "verified") == 0) {
+        desk_say(c, DESK_GREEN, "VERIFIED");
+        desk_say(c, NULL, "Receipt: %s", a->receipt_id[0] ? a->receipt_id : "?");
+        return DESK_NEXT;
+    }
+    if (a->status == 401)
+        return DESK_SIGN_IN;
+    if (a->status == 422 && strcmp(a->result, "wrong") == 0 && a->tries_left > 0) {
+        desk_say(c, DESK_RED, "Wrong code: %ld %s left.", a->tries_left,
+                 a->tries_left == 1 ? "try" : "tries");
+        return 1;
+    }
+    if (a->status == 423)
+        desk_say(c, DESK_RED, "NOT VERIFIED: %s (until %s).", desk_view_confirm_refusal("locked"),
+                 desk_clock(a->until, until));
+    else if (a->status == 422)
+        desk_say(c, DESK_RED, "NOT VERIFIED: %s.", desk_view_confirm_refusal(a->result));
+    else
+        desk_unexpected(c, a);
+    return DESK_NEXT;
+}
+
+/* Ask for the code and confirm it.  DESK_NEXT, DESK_EOF or DESK_SIGN_IN. */
+static int desk_confirm(struct desk_ctx *c, const char *id, const char *purpose)
+{
+    char line[64], code[DESK_CODE_LEN + 1], path[128];
+    struct desk_answer a;
+    int rc, sent;
+
+    snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", id);
+    for (;;) {
+        if (desk_ask(c, "Code from the citizen (r: send a new code, 0: cancel):", line,
+                     sizeof(line), 0) == DESK_EOF)
+            return DESK_EOF;
+        if (strcmp(line, "0") == 0)
+            return DESK_NEXT;
+        if (strcmp(line, "r") == 0 || strcmp(line, "R") == 0) {
+            if ((rc = desk_send_code(c, id, purpose, &sent)) != DESK_NEXT || !sent)
+                return rc;
+            continue;
+        }
+        if (!desk_code_text(line, code)) {
+            desk_say(c, NULL, "A code is %d digits.", DESK_CODE_LEN);
+            continue;
+        }
+        rc = desk_post1(c, path, "code", code, &a);
+        sodium_memzero(line, sizeof(line));
+        sodium_memzero(code, sizeof(code));
+        if (rc < 0) {
+            desk_network(c, rc);
+            continue;
+        }
+        if ((rc = desk_confirm_answer(c, &a)) != 1)
+            return rc;
+    }
+}
+
+/* Scan answer: 1 to go on with a->id, else what the pass ends with. */
+static int desk_scanned(struct desk_ctx *c, const struct desk_answer *a)
+{
+    struct kp_buf view = KP_BUF_INIT;
+
+    if (a->status == 201 && a->id[0]) {
+        desk_view_citizen(a, &view);
+        desk_say(c, NULL, "Citizen:\n%s", view.data ? view.data : "");
+        kp_buf_free(&view);
+        return 1;
+    }
+    if (a->status == 401)
+        return DESK_SIGN_IN;
+    if (a->status == 201)
+        desk_say(c, DESK_RED, "The server's answer was not understood.");
+    else if (a->status == 422)
+        desk_say(c, DESK_RED, "REFUSED: %s.", desk_view_scan_refusal(a->reason));
+    else
+        desk_unexpected(c, a);
+    return DESK_NEXT;
+}
+
+/* One citizen, from the scanned token text.  DESK_NEXT, DESK_EOF or DESK_SIGN_IN. */
+static int desk_citizen(struct desk_ctx *c, const char *token)
+{
+    struct desk_answer a;
+    const char *purpose;
+    char id[DESK_ID_SIZE];
+    int rc, eof = 0, sent;
+
+    if ((rc = desk_post1(c, "/v1/verifications", "token", token, &a)) < 0) {
+        desk_network(c, rc);
+        return DESK_NEXT;
+    }
+    if ((rc = desk_scanned(c, &a)) != 1)
+        return rc;
+    memcpy(id, a.id, sizeof(id));
+    if ((purpose = desk_purpose(c, &eof)) == NULL)
+        return eof ? DESK_EOF : DESK_NEXT;
+    if ((rc = desk_send_code(c, id, purpose, &sent)) != DESK_NEXT || !sent)
+        return rc;
+    return desk_confirm(c, id, purpose);
+}
+
+static void desk_help(struct desk_ctx *c)
+{
+    desk_say(c, NULL,
+             "Scan the citizen's QR card with the scanner, or type:\n"
+             "  image FILE   read the QR code from a PNG picture\n"
+             "  q            sign out");
+}
+
+/* The scanned text of one line: commands handled; NULL when none to serve. */
+static const char *desk_line(struct desk_ctx *c, char *line, char *img, size_t cap, int *quit)
+{
+    const char *text = desk_scan_text(line);
+    int n;
+
+    if (strcmp(text, "q") == 0 || strcmp(text, "quit") == 0) {
+        *quit = 1;
+        return NULL;
+    }
+    if (strcmp(text, "?") == 0 || strcmp(text, "help") == 0) {
+        desk_help(c);
+        return NULL;
+    }
+    if (strncmp(text, "image ", 6) != 0)
+        return text[0] ? text : NULL;
+    if ((n = desk_image_scan(text + 6, img, cap)) < 0) {
+        desk_say(c, DESK_RED, "No QR code read from %s: %s.", text + 6,
+                 n == -KP_ERR_UNSUPPORTED ? "this kpass was built without libzbar"
+                                          : kp_strerror(n));
+        return NULL;
+    }
+    return img;
+}
+
+/* Serve citizens until the staff member signs out.  DESK_NEXT (signed out),
+   DESK_EOF or DESK_SIGN_IN. */
+static int desk_serve(struct desk_ctx *c, int *first)
+{
+    char line[DESK_LINE_MAX], img[DESK_LINE_MAX];
+    const char *text;
+    int rc, quit = 0;
+
+    for (;;) {
+        if (*first && c->o->image) {
+            snprintf(line, sizeof(line), "image %s", c->o->image);
+        } else if (desk_ask(c, "Scan a QR card (? for help, q to sign out):", line, sizeof(line),
+                            0) == DESK_EOF) {
+            return DESK_EOF;
+        }
+        *first = 0;
+        if ((text = desk_line(c, line, img, sizeof(img), &quit)) == NULL) {
+            if (quit)
+                return DESK_NEXT;
+            continue;
+        }
+        if ((rc = desk_citizen(c, text)) != DESK_NEXT)
+            return rc;
+        desk_say(c, NULL, "----");
+    }
+}
+
+static int desk_token_ok(const char *t)
+{
+    if (strlen(t) != 47 || strncmp(t, "kd1_", 4) != 0)
+        return 0;
+    for (t += 4; *t; t++)
+        if (!((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') || (*t >= '0' && *t <= '9') ||
+              *t == '-' || *t == '_'))
+            return 0;
+    return 1;
+}
+
+static int desk_setup(struct desk_ctx *c, const struct desk_client_opts *o)
+{
+    int rc = http_url_parse(o->url, &c->url);
+
+    if (rc == -KP_ERR_UNSUPPORTED) {
+        fprintf(stderr,
+                "kpass: desk: %s: this client speaks plain HTTP; reach an HTTPS "
+                "server through a local TLS tunnel (see doc/kpass-desk.md)\n",
+                o->url);
+        return 2;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "kpass: desk: '%s' is not a URL such as http://127.0.0.1:8080\n", o->url);
+        return 2;
+    }
+    if (!http_url_is_loopback(&c->url) && !o->insecure) {
+        fprintf(stderr,
+                "kpass: desk: %s is not this machine: the desk token and PINs would "
+                "cross the network in clear; use a TLS tunnel to a local port, or "
+                "--insecure-http on a network you trust\n",
+                o->url);
+        return 2;
+    }
+    if (!desk_token_ok(o->token)) {
+        fprintf(stderr, "kpass: desk: the desk token file does not hold a desk token "
+                        "(kd1_ and 43 characters)\n");
+        return 2;
+    }
+    return 0;
+}
+
+int desk_client_run(const struct desk_client_opts *o, FILE *in, FILE *out)
+{
+    struct desk_ctx c;
+    int rc, first = 1;
+
+    memset(&c, 0, sizeof(c));
+    c.o = o;
+    c.in = in;
+    c.out = out;
+    c.tty = isatty(fileno(in));
+    if ((rc = desk_setup(&c, o)) != 0)
+        return rc;
+    if ((c.session = sodium_malloc(DESK_SESSION_SIZE)) == NULL)
+        return 1;
+    c.session[0] = '\0';
+    for (;;) {
+        if (c.session[0] == '\0' && (rc = desk_sign_in(&c)) != 0)
+            break;
+        rc = desk_serve(&c, &first);
+        if (rc == DESK_SIGN_IN)
+            desk_say(&c, NULL, "Your session has ended: sign in again.");
+        else if (rc == DESK_NEXT)
+            desk_say(&c, NULL, "Signed out.");
+        sodium_memzero(c.session, DESK_SESSION_SIZE);
+        if (rc == DESK_EOF)
+            break;
+    }
+    sodium_free(c.session);
+    return rc == DESK_EOF ? 0 : rc;
+}
