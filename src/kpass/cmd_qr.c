@@ -40,9 +40,9 @@
 
 #define QR_ACTOR        "kpass"
 #define QR_DAYS_DEFAULT 365
-#define QR_DAYS_MAX     3650            /* ten years, as long as a CNIC card is valid */
-#define QR_IMAGE_MAX    (16 << 20)      /* octets: larger "PNG" files are refused */
-#define QR_LINE_MAX     1024            /* a token typed on standard input */
+#define QR_DAYS_MAX     3650       /* ten years, as long as a CNIC card is valid */
+#define QR_IMAGE_MAX    (16 << 20) /* octets: larger "PNG" files are refused */
+#define QR_LINE_MAX     1024       /* a token typed on standard input */
 
 static const char qr_usage_text[] =
     "kpass qr issue CNIC [--days N] [--png FILE] [--terminal] [--invert]\n"
