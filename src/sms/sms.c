@@ -35,7 +35,8 @@ static int sms_put(struct sms_parts *out, const uint8_t *udh, size_t udhlen, con
         kp_buf_free(&b);
         return -KP_ERR_TOOLONG;
     }
-    memcpy(out->data[i], udh, udhlen);
+    if (udhlen)
+        memcpy(out->data[i], udh, udhlen);
     memcpy(out->data[i] + udhlen, b.data, b.len);
     out->len[i] = (uint16_t)(udhlen + b.len);
     out->n++;
