@@ -98,7 +98,7 @@ void kp_config_init(struct kp_config *c)
     c->log_target = KP_CONFIG_LOG_STDERR;
     c->session_init_ms = 10000;
     c->enquire_link_ms = 30000;
-    c->inactivity_ms = 300000;
+    c->inactivity_ms = 0;
     c->response_ms = 10000;
     c->window = 64;
     c->max_links = 1000;

@@ -162,18 +162,29 @@ int http_auth(struct http_req *r)
     return http_limit(r, key, r->api->set.desk_rate, r->api->set.desk_burst);
 }
 
-/* The client's address: the peer, or X-Forwarded-For behind a trusted proxy. */
+/*
+ * The client's address: the peer, or behind a trusted proxy the last entry
+ * of X-Forwarded-For, the one that proxy added (earlier entries come from
+ * the client and prove nothing).
+ */
 static void http_peer(struct http_api *a, struct evhttp_request *req, char *out, size_t size)
 {
-    const char *fwd;
+    const char *fwd, *last;
     char *host = NULL;
     ev_uint16_t port = 0;
 
     if (a->set.trust_proxy &&
         (fwd = evhttp_find_header(evhttp_request_get_input_headers(req), "X-Forwarded-For"))) {
-        size_t n = strcspn(fwd, ", ");
-        snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), fwd);
-        return;
+        size_t n;
+
+        last = strrchr(fwd, ',');
+        last = last ? last + 1 : fwd;
+        last += strspn(last, " \t");
+        n = strcspn(last, " \t");
+        if (n > 0) {
+            snprintf(out, size, "%.*s", (int)(n < size ? n : size - 1), last);
+            return;
+        }
     }
     evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
     snprintf(out, size, "%s", host ? host : "?");
