@@ -11,6 +11,7 @@
 #   make debug      the same binaries with ASan+UBSan under build/debug
 #   make debug-test run the test suite against the sanitizer build
 #   make fuzz       libFuzzer targets (clang) under build/fuzz
+#   make bench      the micro-benchmark programs under build/bench
 #   make demo       install dependencies, build, run the demo on ./var
 #   make deps       apt-get what is missing (root, or sudo otherwise)
 #   make install    PREFIX=/usr/local DESTDIR= honoured; make uninstall
@@ -101,7 +102,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test debug debug-test fuzz demo deps install uninstall clean tags FORCE
+.PHONY: all test debug debug-test fuzz bench demo deps install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -170,6 +171,17 @@ fuzz:
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
+# Micro-benchmarks: tests/bench/bench_<name>.c, one program each (not tests;
+# doc/PERFORMANCE.md says how they are run).
+BENCH_SRCS  := $(sort $(wildcard tests/bench/bench_*.c))
+BENCH_BINS  := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+bench: all $(BENCH_BINS)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) $(KP_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
 DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
             libzbar-dev clang curl
@@ -208,9 +220,10 @@ install: all
 	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/)
 	$(if $(wildcard menus/*.menu),install -m 644 $(wildcard menus/*.menu) $(DESTDIR)$(DATADIR)/menus/)
 	$(if $(wildcard etc/seed/*.csv),install -m 644 $(wildcard etc/seed/*.csv) $(DESTDIR)$(DATADIR)/seed/)
-	install -m 644 etc/kpassd.conf $(DESTDIR)$(DATADIR)/kpassd.conf.example
+	sed 's|/usr/local/share/kpass|$(DATADIR)|g' etc/kpassd.conf > $(DESTDIR)$(DATADIR)/kpassd.conf.example
+	chmod 644 $(DESTDIR)$(DATADIR)/kpassd.conf.example
 	test -e $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf || \
-		install -m 640 etc/kpassd.conf $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf
+		install -m 640 $(DESTDIR)$(DATADIR)/kpassd.conf.example $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' etc/kpassd.service \
 		> $(DESTDIR)$(UNITDIR)/kpassd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/kpassd.service

@@ -6,8 +6,7 @@
  * per operation and a final JSON line.  Not a test: nothing is asserted
  * beyond correctness of each call.
  *
- *   make && cc -std=c11 -O2 -Iinclude tests/bench/bench_id.c build/libkpass.a \
- *       $(pkg-config --libs libsodium) -o build/bench_id && build/bench_id
+ *   make bench && build/bench/bench_id
  */
 #include <sodium.h>
 #include <stdio.h>

@@ -9,9 +9,7 @@
  * loop per operation; prints one line per operation and a final JSON
  * line.  Not a test: nothing is asserted beyond each call's success.
  *
- *   make && cc -std=c11 -O2 -D_GNU_SOURCE -Iinclude tests/bench/bench_qr.c build/libkpass.a \
- *       $(pkg-config --libs sqlite3 libsodium libqrencode libpng zbar) -lm \
- *       -o build/bench_qr && build/bench_qr
+ *   make bench && build/bench/bench_qr
  */
 #include <sodium.h>
 #include <stdio.h>
