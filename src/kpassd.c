@@ -27,6 +27,7 @@
 #include "kpass/sms_outbox.h"
 #include "kpass/smpp.h"
 #include "kpass/store.h"
+#include "kpass/store_checkpoint.h"
 #include "kpass/store_partner.h"
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
@@ -43,6 +44,7 @@ struct kpd {
     const char *conf_path;
     struct kp_config cfg;
     struct store *st;
+    struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
     struct ussd_svc *ussd;
     struct sms_outbox *outbox;
@@ -383,6 +385,9 @@ static int kpd_start(struct kpd *d)
     d->base = event_base_new();
     if (d->base == NULL)
         fatalx("kpassd: cannot create the event loop");
+    d->ckpt = store_checkpointer_new(d->st, d->base, 0);
+    if (d->ckpt == NULL)
+        log_warnx("kpassd: WAL checkpoints stay on the event loop");
     smpp_settings_from_config(&set, &d->cfg);
     d->hub = smpp_hub_new(d->base, &set, &ops);
     sms_settings_from_config(&ss, &d->cfg);
@@ -428,6 +433,7 @@ static void kpd_shutdown(struct kpd *d)
             event_free(d->ev_sig[i]);
     if (d->ev_tick)
         event_free(d->ev_tick);
+    store_checkpointer_free(d->ckpt);
     store_close(d->st);
     if (d->partner_key)
         keys_secret_free(d->partner_key);

@@ -8,10 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
 
 #include "../src/store/store_internal.h"
 #include "kpass/err.h"
 #include "kpass/store.h"
+#include "kpass/store_checkpoint.h"
 #include "kpass/store_partner.h"
 #include "testutil.h"
 
@@ -152,6 +157,52 @@ START_TEST(test_transactions)
 }
 END_TEST
 
+static long long file_size(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* Checkpoints happen in the thread: the database file grows while the
+   loop's connection only commits (its own automatic checkpoint is off). */
+START_TEST(test_checkpoint_thread)
+{
+    struct store *st;
+    struct store_partner p;
+    struct event_base *base = event_base_new();
+    struct store_checkpointer *c;
+    char wal[600];
+    long long before;
+    int i;
+
+    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    c = store_checkpointer_new(st, base, 8);
+    ck_assert_ptr_nonnull(c);
+    before = file_size(path);
+    memset(&p, 0, sizeof(p));
+    strcpy(p.conf.pwhash, "h");
+    p.conf.enabled = 1;
+    for (i = 0; i < 400 && store_checkpointer_runs(c) == 0; i++) {
+        ck_assert_int_eq(store_batch(st), 0);
+        for (int j = 0; j < 20; j++) {
+            snprintf(p.conf.system_id, sizeof(p.conf.system_id), "p%d_%d", i, j);
+            ck_assert_int_eq(store_partner_add(st, &p), 0);
+        }
+        ck_assert_int_eq(store_flush(st), 0);
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        usleep(5000);
+    }
+    ck_assert_uint_ge(store_checkpointer_runs(c), 1);
+    ck_assert_int_gt(file_size(path), before);
+    ck_assert_int_gt(file_size(wal), 0);
+    store_checkpointer_free(c);
+    store_close(st);
+    event_base_free(base);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM partner"), (long long)i * 20);
+}
+END_TEST
+
 START_TEST(test_partner_crud)
 {
     struct store *st;
@@ -217,6 +268,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_newer_schema_refused);
     tcase_add_test(tc, test_transactions);
     tcase_add_test(tc, test_partner_crud);
+    tcase_add_test(tc, test_checkpoint_thread);
     suite_add_tcase(s, tc);
     return s;
 }

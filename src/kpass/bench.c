@@ -128,6 +128,21 @@ static void bench_flush(struct bench_conn *c)
         bufferevent_write_buffer(c->bev, c->out);
 }
 
+void bench_conn_flush(struct bench_conn *c)
+{
+    bench_flush(c);
+}
+
+struct bench_conn *bench_conn_at(struct bench *b, unsigned index)
+{
+    return index < b->o.binds ? &b->conns[index] : NULL;
+}
+
+struct event_base *bench_base(struct bench *b)
+{
+    return b->base;
+}
+
 static void bench_conn_close(struct bench_conn *c)
 {
     if (c->closed)

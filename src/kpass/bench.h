@@ -29,6 +29,7 @@ struct bench_opts {
     const char *inputs;
     unsigned sessions;
     const char *service_code;
+    unsigned rate;      /* hops per second offered; 0: as fast as answers come */
 };
 
 /* A mode: what to do once bound, and with each PDU that arrives. */
@@ -59,6 +60,10 @@ uint32_t bench_conn_next_seq(struct bench_conn *c);
 /* Queue a PDU on the connection (written when the read callback returns). */
 void bench_send(struct bench_conn *c, const uint8_t *pdu, size_t len);
 void bench_send_pdu(struct bench_conn *c, const struct smpp_pdu *pdu);
+/* Outside a read callback (a driver's own timer): write what was queued. */
+void bench_conn_flush(struct bench_conn *c);
+struct bench_conn *bench_conn_at(struct bench *b, unsigned index);
+struct event_base *bench_base(struct bench *b);
 void bench_sample(struct bench *b, uint64_t latency_us);
 void bench_error(struct bench *b, const char *what);
 void bench_count(struct bench *b, uint64_t n); /* completed operations (pairs, hops) */

@@ -19,7 +19,8 @@ static const char bench_usage_text[] =
     "kpass bench [--host H] [--port P] --system-id S [--password-file F]\n"
     "                   [--binds N] [--window W] [--seconds T]\n"
     "                   [--mode link] [--pdu enquire_link|submit_sm]\n"
-    "                   [--mode ussd --dial '*789#' --inputs 1,2,00 --sessions S]";
+    "                   [--mode ussd --dial '*789#' --inputs 1,2,00 --sessions S\n"
+    "                    [--service-code 789] [--rate HOPS_PER_S]]";
 
 struct link_bench {
     uint8_t pdu[512]; /* the request, sequence number patched per send */
@@ -133,7 +134,8 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
         {"seconds", required_argument, NULL, 't'}, {"pdu", required_argument, NULL, 'p'},
         {"mode", required_argument, NULL, 'm'},    {"dial", required_argument, NULL, 'd'},
         {"inputs", required_argument, NULL, 'i'},  {"sessions", required_argument, NULL, 'S'},
-        {"service-code", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
+        {"service-code", required_argument, NULL, 'c'}, {"rate", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
     };
     struct bench_opts o = {.host = "127.0.0.1", .port = 2775, .binds = 4, .window = 64,
                            .seconds = 10, .pdu = "enquire_link", .mode = "link",
@@ -162,6 +164,7 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
         case 'i': o.inputs = optarg; break;
         case 'S': if (bench_uint("sessions", optarg, 1, 1000000, &o.sessions)) return 1; break;
         case 'c': o.service_code = optarg; break;
+        case 'r': if (bench_uint("rate", optarg, 1, 10000000, &o.rate)) return 1; break;
         default: return cli_usage(bench_usage_text);
         }
     }

@@ -1,0 +1,87 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+#
+# Benchmarks against a running kpassd (doc/PERFORMANCE.md): a scratch
+# database and keys under $KP_BENCH_DIR (default /tmp/kpass-bench), the
+# sample directory and citizens, a partner "bench", kpassd on 127.0.0.1,
+# then one of:
+#
+#   tests/bench/run_daemon.sh link      enquire_link pairs/s and latency
+#   tests/bench/run_daemon.sh ussd      USSD hops/s at full load, then p99 at
+#                                       half of it, and the daemon's RSS
+#                                       (idle, and sampled every second
+#                                       over at least 1,000,000 hops)
+#
+# Everything is loopback and bounded in time.  Knobs: KP_BENCH_SECONDS
+# (default 10), KP_BENCH_BINDS (4), KP_BENCH_SESSIONS (256), KP_BENCH_PORT.
+set -eu
+
+MODE=${1:-ussd}
+BUILD=${KP_BUILD:-build}
+TOP=$(pwd)
+DIR=${KP_BENCH_DIR:-/tmp/kpass-bench}
+PORT=${KP_BENCH_PORT:-27750}
+HPORT=$((PORT + 1))
+SECONDS_=${KP_BENCH_SECONDS:-10}
+BINDS=${KP_BENCH_BINDS:-4}
+SESSIONS=${KP_BENCH_SESSIONS:-256}
+KPASS="$TOP/$BUILD/kpass -c $DIR/kpassd.conf"
+
+rm -rf "$DIR"
+mkdir -p "$DIR"
+sed -e "s|^database = .*|database = $DIR/kpass.db|" \
+    -e "s|^keys = .*|keys = $DIR/keys|" \
+    -e "s|^listen = 127.0.0.1:2775|listen = 127.0.0.1:$PORT|" \
+    -e "s|^menus = .*|menus = $TOP/menus|" \
+    -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HPORT|" \
+    -e "s|^log_level = .*|log_level = warn|" \
+    "$TOP/etc/kpassd.conf" > "$DIR/kpassd.conf"
+$KPASS init >/dev/null
+$KPASS import seed "$TOP/etc/seed" >/dev/null
+$KPASS import citizens "$TOP/etc/seed/citizens.csv" >/dev/null
+printf 'bench123\n' > "$DIR/bench.pw"
+$KPASS partner add bench --password-file "$DIR/bench.pw" --max-binds 64 >/dev/null
+
+"$TOP/$BUILD/kpassd" -c "$DIR/kpassd.conf" 2> "$DIR/kpassd.log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT INT TERM
+i=0
+until $KPASS phone --system-id bench --password-file "$DIR/bench.pw" --port "$PORT" \
+        --listen 0 >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 50 ] || { cat "$DIR/kpassd.log"; exit 1; }
+    sleep 0.1
+done
+
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
+BENCH="$KPASS bench --port $PORT --system-id bench --password-file $DIR/bench.pw --binds $BINDS"
+
+echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+echo "kpassd idle RSS: $(rss) kB"
+case $MODE in
+link)
+    $BENCH --mode link --window 64 --seconds "$SECONDS_"
+    ;;
+ussd)
+    full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
+    echo "full load: $full"
+    rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
+    half=$((rate / 2))
+    echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
+        --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
+    # RSS over at least 1,000,000 hops at full load, sampled every second.
+    secs=$((1000000 / (rate > 0 ? rate : 1) + 2))
+    [ $secs -le 600 ] || secs=600
+    echo "RSS over $secs s at full load (kB, one sample a second):"
+    $BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$secs" > "$DIR/long.json" &
+    bpid=$!
+    samples=""
+    while kill -0 $bpid 2>/dev/null; do samples="$samples $(rss)"; sleep 1; done
+    wait $bpid || true
+    echo " $samples"
+    echo "long run: $(tail -1 "$DIR/long.json")"
+    echo "kpassd RSS after: $(rss) kB"
+    ;;
+*)
+    echo "usage: $0 link|ussd" >&2; exit 2
+    ;;
+esac
