@@ -197,7 +197,7 @@ static int desk_sign_in_answer(struct desk_ctx *c, const struct desk_answer *a, 
             return 1;
         }
         memcpy(c->session, a->session, DESK_SESSION_SIZE);
-        snprintf(c->staff, sizeof(c->staff), "%s", a->staff[0] ? a->staff : staff);
+        snprintf(c->staff, sizeof(c->staff), "%.15s", a->staff[0] ? a->staff : staff);
         snprintf(c->desk, sizeof(c->desk), "%s", a->desk);
         desk_say(c, NULL, "Signed in: %s at desk %s, %s (%s), until %s.", c->staff, c->desk,
                  a->office_name, a->office_code, desk_clock(a->expires_at, until));
