@@ -407,6 +407,33 @@ START_TEST(test_no_audit_key)
 }
 END_TEST
 
+/* Inside the caller's transaction a change is a savepoint: the caller's rollback undoes it. */
+START_TEST(test_inside_caller_tx)
+{
+    struct store_desk d, *v;
+    char token[STORE_DESK_TOKEN_SIZE];
+
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    /* A refused change inside leaves the rest of the transaction alone. */
+    ck_assert_int_eq(store_desk_add(st, key, "NOSUCH", NULL, "kpass", 1000, &d, token),
+                     -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_desk_list(st, NULL, &v), 1);
+    free(v);
+    store_tx_rollback(st);
+    ck_assert_int_eq(store_desk_list(st, NULL, &v), 0);
+    ck_assert_int_eq(audit_count("desk.added", NULL), 0);
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(store_desk_revoke(st, d.id, "kpass", 1001), 1);
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    ck_assert_int_eq(store_desk_get(st, "PSHDC1-1", &d), 0);
+    ck_assert_int_eq(d.revoked_at, 1001);
+    ck_assert_int_eq(audit_count("desk.added", NULL), 1);
+    assert_chain();
+}
+END_TEST
+
 /* ---- staff ---- */
 
 static void add_staff(const char *id, const char *office, const char *pin)
@@ -676,6 +703,7 @@ Suite *suite_desk(void)
     tcase_add_test(store, test_token_not_stored);
     tcase_add_test(store, test_authenticate);
     tcase_add_test(store, test_no_audit_key);
+    tcase_add_test(store, test_inside_caller_tx);
     tcase_add_test(store, test_staff_add_list);
     tcase_add_test(store, test_pin_lockout);
     tcase_add_test(store, test_pin_unknown_and_other_office);

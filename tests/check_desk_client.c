@@ -178,11 +178,14 @@ START_TEST(test_hostile_answer)
     };
     struct run r;
 
-    run_desk(&r, replies, KP_ARRAY_LEN(replies), "PSH-0042\n4821\nKP1:A\n0\nKP1:B\n", 0, NULL);
+    run_desk(&r, replies, KP_ARRAY_LEN(replies), "PSH-0042\n4821\nKP1:\xff\xfe\nKP1:A\n0\nKP1:B\n",
+             0, NULL);
     ck_assert_int_eq(r.rc, 0);
     want(&r, "  Name:      Ayesha?[2J?Khan\n");
     want(&r, "  CNIC:      *****-****567-1\n");
     want(&r, "  Mobile:    +92300****567\n");
+    /* Not UTF-8 (a scanner on the wrong layout): refused here, never sent. */
+    want(&r, "REFUSED: this is not a Khyber Pass QR code (scan it again).\n");
     /* An id that could walk the path is not used. */
     want(&r, "The server's answer was not understood.");
     ck_assert_uint_eq(r.srv.served, 3);

@@ -22,6 +22,7 @@
 #include "kpass/codes.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
+#include "kpass/text.h"
 
 #define DESK_TIMEOUT_MS 10000
 #define DESK_CODE_LEN   6 /* DESIGN.md §6 */
@@ -196,7 +197,7 @@ static int desk_sign_in_answer(struct desk_ctx *c, const struct desk_answer *a, 
             return 1;
         }
         memcpy(c->session, a->session, DESK_SESSION_SIZE);
-        snprintf(c->staff, sizeof(c->staff), "%s", a->staff[0] ? a->staff : staff);
+        snprintf(c->staff, sizeof(c->staff), "%.15s", a->staff[0] ? a->staff : staff);
         snprintf(c->desk, sizeof(c->desk), "%s", a->desk);
         desk_say(c, NULL, "Signed in: %s at desk %s, %s (%s), until %s.", c->staff, c->desk,
                  a->office_name, a->office_code, desk_clock(a->expires_at, until));
@@ -271,10 +272,12 @@ static int desk_sign_in(struct desk_ctx *c)
 static int desk_post1(struct desk_ctx *c, const char *path, const char *key, const char *value,
                       struct desk_answer *a)
 {
-    json_t *o = json_pack("{s:s}", key, value);
+    json_t *o = json_pack("{s:s}", key, value); /* NULL when value is not UTF-8 */
     char *body = o ? json_dumps(o, JSON_COMPACT) : NULL;
     int rc;
 
+    if (o == NULL)
+        return -KP_ERR_ENCODING;
     json_decref(o);
     if (body == NULL)
         return -KP_ERR_NOMEM;
@@ -451,6 +454,11 @@ static int desk_citizen(struct desk_ctx *c, const char *token)
     char id[DESK_ID_SIZE];
     int rc, eof = 0, sent;
 
+    /* A scanner on the wrong keyboard layout can type anything: not UTF-8 is not a card. */
+    if (text_utf8_valid(token, strlen(token)) < 0) {
+        desk_say(c, DESK_RED, "REFUSED: %s.", desk_view_scan_refusal("format"));
+        return DESK_NEXT;
+    }
     if ((rc = desk_post1(c, "/v1/verifications", "token", token, &a)) < 0) {
         desk_network(c, rc);
         return DESK_NEXT;
