@@ -32,6 +32,9 @@ void kp_buf_printf(struct kp_buf *b, const char *fmt, ...) KP_PRINTF(2, 3);
 void kp_buf_reset(struct kp_buf *b);
 /* Release the memory; the buffer is empty and reusable afterwards. */
 void kp_buf_free(struct kp_buf *b);
+/* Append the file at path, at most max octets, to b.  0, -errno when it
+   cannot be opened or read, -KP_ERR_TOOLONG when it is larger than max. */
+int kp_buf_read_file(struct kp_buf *b, const char *path, size_t max);
 /* Take ownership of the NUL-terminated data (never NULL); the buffer is reset. */
 char *kp_buf_steal(struct kp_buf *b);
 

@@ -2,12 +2,14 @@
 /*
  * Growable NUL-terminated buffers.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kpass/buf.h"
+#include "kpass/err.h"
 #include "kpass/mem.h"
 
 void kp_buf_reserve(struct kp_buf *b, size_t extra)
@@ -89,4 +91,26 @@ char *kp_buf_steal(struct kp_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
     return p;
+}
+
+int kp_buf_read_file(struct kp_buf *b, const char *path, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    char chunk[16384];
+    size_t n, start = b->len;
+    int rc = 0;
+
+    if (f == NULL)
+        return -errno;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (b->len - start + n > max) {
+            rc = -KP_ERR_TOOLONG;
+            break;
+        }
+        kp_buf_append(b, chunk, n);
+    }
+    if (rc == 0 && ferror(f))
+        rc = errno ? -errno : -EIO;
+    fclose(f);
+    return rc;
 }

@@ -279,33 +279,17 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
 
 int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err)
 {
-    FILE *f = fopen(path, "r");
     struct kp_buf text = KP_BUF_INIT;
-    char chunk[4096];
-    size_t n;
-    int rc;
+    int rc = kp_buf_read_file(&text, path, 1024 * 1024);
 
-    if (f == NULL) {
-        kp_buf_printf(err, "%s:0: cannot open: %s\n", path, strerror(errno));
-        return -KP_ERR_CONFIG;
-    }
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        kp_buf_append(&text, chunk, n);
-        if (text.len > 1024 * 1024) {
-            kp_buf_printf(err, "%s:0: file larger than 1 MiB\n", path);
-            fclose(f);
-            kp_buf_free(&text);
-            return -KP_ERR_CONFIG;
-        }
-    }
-    if (ferror(f)) {
-        kp_buf_printf(err, "%s:0: read error: %s\n", path, strerror(errno));
-        fclose(f);
-        kp_buf_free(&text);
-        return -KP_ERR_CONFIG;
-    }
-    fclose(f);
-    rc = kp_config_parse(c, path, text.data ? text.data : "", text.len, err);
+    if (rc == -KP_ERR_TOOLONG)
+        kp_buf_printf(err, "%s:0: file larger than 1 MiB\n", path);
+    else if (rc < 0)
+        kp_buf_printf(err, "%s:0: cannot open: %s\n", path, strerror(-rc));
+    if (rc == 0)
+        rc = kp_config_parse(c, path, text.data ? text.data : "", text.len, err);
+    else
+        rc = -KP_ERR_CONFIG;
     kp_buf_free(&text);
     return rc;
 }

@@ -401,21 +401,12 @@ out:
 /* Read at most max octets of path into out.  0, or 1 after reporting. */
 static int qr_file_read(const char *path, size_t max, struct kp_buf *out)
 {
-    FILE *f = fopen(path, "rb");
-    char chunk[65536];
-    size_t n;
+    int rc = kp_buf_read_file(out, path, max);
 
-    if (f == NULL)
-        return cli_fail("cannot read %s: %s", path, strerror(errno));
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && out->len <= max)
-        kp_buf_append(out, chunk, n);
-    if (ferror(f) || out->len > max) {
-        fclose(f);
-        return cli_fail(out->len > max ? "%s: too large for an image of a QR code"
-                                       : "cannot read %s",
-                        path);
-    }
-    fclose(f);
+    if (rc == -KP_ERR_TOOLONG)
+        return cli_fail("%s: too large for an image of a QR code", path);
+    if (rc < 0)
+        return cli_fail("cannot read %s: %s", path, strerror(-rc));
     return 0;
 }
 
