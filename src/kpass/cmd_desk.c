@@ -24,7 +24,6 @@
 #include "desk_client.h"
 #include "kpass/addr.h"
 #include "kpass/clock.h"
-#include "kpass/conf.h"
 #include "kpass/err.h"
 #include "kpass/keys.h"
 #include "kpass/mem.h"
@@ -32,7 +31,6 @@
 
 #define DESK_ACTOR       "kpass"
 #define DESK_DEFAULT_URL "http://127.0.0.1:8080"
-#define DESK_CONF_MAX    (1 << 20)
 
 static const char desk_usage_text[] =
     "kpass desk add OFFICE [--name NAME] [--token-file FILE]\n"
@@ -265,46 +263,32 @@ static int desk_token_read(const char *path, char *out, size_t cap)
     return 0;
 }
 
-/* What desk_url_from_config() reads of kpassd.conf. */
-struct desk_http_conf {
-    struct kp_addr listen[KP_CONFIG_MAX_LISTEN];
-    int n;
-};
-
-/* The URL of [http] listen in the configuration file, if it has one. */
-static void desk_url_from_config(const char *conf, char *url, size_t cap)
+/*
+ * The URL of [http] listen in the configuration, when there is a
+ * configuration file (a counter's PC may have none: then the default).
+ * 0, or an exit status after the configuration's errors were shown.
+ */
+static int desk_url_from_config(struct kp_cli *cli, char *url, size_t cap)
 {
-    static const struct conf_key key = {"http",    "listen",
-                                        CONF_ADDR, offsetof(struct desk_http_conf, listen),
-                                        0,         KP_CONFIG_MAX_LISTEN,
-                                        NULL,      offsetof(struct desk_http_conf, n)};
-    struct desk_http_conf http;
-    struct kp_buf ignored = KP_BUF_INIT;
-    size_t len = 0;
-    char *text;
-    FILE *f;
+    const struct sockaddr_in *s4;
+    const struct sockaddr_in6 *s6;
 
     snprintf(url, cap, "%s", DESK_DEFAULT_URL);
-    if (conf == NULL || (f = fopen(conf, "re")) == NULL)
-        return;
-    text = kp_malloc(DESK_CONF_MAX);
-    len = fread(text, 1, DESK_CONF_MAX, f);
-    fclose(f);
-    memset(&http, 0, sizeof(http));
-    /* Only [http] listen counts here: every other line is the daemon's business. */
-    conf_parse(&key, 1, &http, conf, text, len, &ignored, NULL);
-    kp_buf_free(&ignored);
-    free(text);
-    if (http.n < 1)
-        return;
-    const struct sockaddr_in *s4 = (const struct sockaddr_in *)&http.listen[0].ss;
-    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&http.listen[0].ss;
+    if (access(cli->conf_path, F_OK) != 0)
+        return 0;
+    if (cli_config(cli) < 0)
+        return 1;
+    if (cli->cfg.http_nlisten < 1)
+        return 0;
+    s4 = (const struct sockaddr_in *)&cli->cfg.http_listen[0].ss;
+    s6 = (const struct sockaddr_in6 *)&cli->cfg.http_listen[0].ss;
     if (s4->sin_family == AF_INET && s4->sin_addr.s_addr == htonl(INADDR_ANY))
         snprintf(url, cap, "http://127.0.0.1:%u", ntohs(s4->sin_port));
     else if (s6->sin6_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
         snprintf(url, cap, "http://[::1]:%u", ntohs(s6->sin6_port));
     else
-        snprintf(url, cap, "http://%s", http.listen[0].text);
+        snprintf(url, cap, "http://%s", cli->cfg.http_listen[0].text);
+    return 0;
 }
 
 static int desk_run(struct kp_cli *cli, int argc, char **argv, int first)
@@ -325,8 +309,8 @@ static int desk_run(struct kp_cli *cli, int argc, char **argv, int first)
     if (a.token_file == NULL && (a.token_file = getenv("KPASS_DESK_TOKEN_FILE")) == NULL)
         return cli_fail("desk: --token-file FILE (or $KPASS_DESK_TOKEN_FILE) names the file "
                         "that holds this desk's token");
-    if (a.url == NULL)
-        desk_url_from_config(cli->conf_path, url, sizeof(url));
+    if (a.url == NULL && desk_url_from_config(cli, url, sizeof(url)) != 0)
+        return 1;
     if ((token = sodium_malloc(DESK_LINE_MAX)) == NULL)
         return cli_fail("out of secure memory");
     if ((rc = desk_token_read(a.token_file, token, DESK_LINE_MAX)) == 0) {
