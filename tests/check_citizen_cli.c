@@ -188,7 +188,7 @@ START_TEST(test_cli_add)
     expect(RUN(&out, "citizen", "show", "03451234567"), &out, 0, "name_ur:   ثناء گل\n");
     expect(RUN(&out, "audit", "show", "--cnic", "17301-7654321-9", "--event=citizen.linked"), &out, 0, "citizen.linked     kpass        *****-****321-9 +92345****567\n");
     expect(RUN(&out, "citizen", "frobnicate"), &out, 2, "usage: kpass citizen add");
-    expect(RUN(&out, "citizen", "list", "--limit", "0"), &out, 1, "--limit: at least 1");
+    expect(RUN(&out, "citizen", "list", "--limit", "0"), &out, 1, "--limit: a number from 1 to 10000");
     expect(RUN(&out, "citizen", "show", "1000000000011", "--reason=x"), &out, 2, "usage:");
 }
 END_TEST
@@ -235,6 +235,9 @@ START_TEST(test_cli_link_block)
            "citizen *****-****005-5 updated\n");
     expect(RUN(&out, "citizen", "set", "10000-0000005-5", "--district=PSH"), &out, 0,
            "citizen *****-****005-5: nothing to change\n");
+    /* A reason alone would be dropped: refused, nothing written. */
+    expect(RUN(&out, "citizen", "set", "10000-0000005-5", "--reason=moved"), &out, 1,
+           "kpass: --reason goes with --status\n");
     expect(RUN(&out, "citizen", "set", "10000-0000005-5", "--status=deceased",
                 "--reason=death certificate seen"), &out, 0, "updated");
     expect(RUN(&out, "citizen", "list", "--status", "blocked"), &out, 0,

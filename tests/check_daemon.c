@@ -128,6 +128,36 @@ START_TEST(test_sighup)
 }
 END_TEST
 
+/* kpass phone: a script that runs to its end exits 0, even though closing its
+   own link afterwards is a "link closed" event; a refused bind times out, 1. */
+START_TEST(test_phone_script)
+{
+    char *out, pwfile[600];
+    int rc;
+
+    tu_daemon_prepare(&d, NULL);
+    ck_assert_int_eq(tu_kpass(&d, "phonepw\n", NULL, "partner", "add", "phone", NULL), 0);
+    tu_daemon_start(&d);
+    snprintf(pwfile, sizeof(pwfile), "%s/phone.pw", d.dir);
+    tu_write_file(pwfile, "phonepw\n");
+    /* Host and port come from the configuration's [smpp] listen. */
+    rc = tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--msisdn", "03001234567",
+                  "--script", "*789#", "--timeout", "10", NULL);
+    ck_assert_msg(rc == 0, "kpass phone exited %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "> *789#\n"));
+    ck_assert_ptr_nonnull(strstr(out, "Khyber Pass"));
+    ck_assert_ptr_null(strstr(out, "link to kpassd closed"));
+    free(out);
+    tu_write_file(pwfile, "wrong\n");
+    rc = tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--script", "*789#",
+                  "--timeout", "1", NULL);
+    ck_assert_msg(rc == 1, "kpass phone exited %d: %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "kpass phone: timed out"));
+    ck_assert_ptr_null(strstr(out, "Khyber Pass"));
+    free(out);
+}
+END_TEST
+
 START_TEST(test_partner_cli)
 {
     char *out, pwfile[600];
@@ -179,6 +209,21 @@ START_TEST(test_partner_cli)
     ck_assert_ptr_nonnull(strstr(out, "state:         disabled"));
     ck_assert_ptr_nonnull(strstr(out, "profile:       umr"));
     free(out);
+    /* An unknown profile is refused (it would fall back to its-session unseen), and a
+       password file is not silently ignored by set. */
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--profile=its", NULL),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out, "--profile: 'its' is not a profile (its-session, umr"));
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--enable",
+                              "--password-file", pwfile, NULL),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out, "--password-file goes with kpass partner passwd gw1"));
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "show", "gw1", NULL), 0);
+    ck_assert_ptr_nonnull(strstr(out, "state:         disabled"));
+    ck_assert_ptr_nonnull(strstr(out, "profile:       umr"));
+    free(out);
     /* A new password works, the old one no longer does. */
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--enable", NULL), 0);
     free(out);
@@ -216,6 +261,7 @@ Suite *suite_daemon(void)
     tcase_add_test(tc, test_port_busy);
     tcase_add_test(tc, test_sighup);
     tcase_add_test(tc, test_partner_cli);
+    tcase_add_test(tc, test_phone_script);
     suite_add_tcase(s, tc);
     return s;
 }

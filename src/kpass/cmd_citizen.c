@@ -81,14 +81,14 @@ static int citizen_text_opt(const char *name, const char *v, char *dst, size_t s
     return 0;
 }
 
-static int citizen_number_opt(const char *name, const char *v, unsigned long max,
-                              unsigned long *out)
+static int citizen_number_opt(const char *name, const char *v, unsigned long min,
+                              unsigned long max, unsigned long *out)
 {
     char *end;
     unsigned long n = strtoul(v, &end, 10);
 
-    if (*v < '0' || *v > '9' || *end != '\0' || n > max)
-        return cli_fail("--%s: a number from 0 to %lu", name, max);
+    if (*v < '0' || *v > '9' || *end != '\0' || n < min || n > max)
+        return cli_fail("--%s: a number from %lu to %lu", name, min, max);
     *out = n;
     return 0;
 }
@@ -134,9 +134,9 @@ static int citizen_opt(struct citizen_args *a, int ch, const char *v)
         a->reason = v;
         return 0;
     case OPT_OFFSET:
-        return citizen_number_opt("offset", v, 1000000000UL, &a->offset);
+        return citizen_number_opt("offset", v, 0, 1000000000UL, &a->offset);
     case OPT_LIMIT:
-        return citizen_number_opt("limit", v, STORE_CITIZEN_LIST_MAX, &a->limit);
+        return citizen_number_opt("limit", v, 1, STORE_CITIZEN_LIST_MAX, &a->limit);
     default:
         return cli_usage(citizen_usage_text);
     }
@@ -289,8 +289,6 @@ static int citizen_list(struct kp_cli *cli, int argc, char **argv)
                                     CITIZEN_ALLOW(OPT_OFFSET) | CITIZEN_ALLOW(OPT_LIMIT),
                             argc, argv, 1)) != 0)
         return rc;
-    if (a.limit == 0)
-        return cli_fail("--limit: at least 1");
     if (cli_store_keys(cli) < 0)
         return 1;
     f = (struct store_citizen_filter){(a.given & CITIZEN_ALLOW(OPT_DISTRICT)) ? a.fields.district
@@ -329,6 +327,9 @@ static int citizen_set(struct kp_cli *cli, int argc, char **argv)
                                   CITIZEN_ALLOW(OPT_LIMIT)),
                             argc, argv, 2)) != 0)
         return rc;
+    /* The reason is recorded with a status change; alone it would be dropped. */
+    if (a.reason && a.status < 0)
+        return cli_fail("--reason goes with --status");
     if (citizen_find(cli, argv[1], &c) != 0)
         return 1;
     store_citizen_mask(&c, mask);

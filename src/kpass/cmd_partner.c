@@ -21,12 +21,13 @@
 #include "kpass/smpp_pdu.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_partner.h"
+#include "kpass/ussd.h"
 
 static const char partner_usage_text[] =
     "kpass partner add SYSTEM_ID [--client --host H --port P [--bind-type T] [--binds N]]\n"
     "                  [--password-file F] [options]\n"
     "       kpass partner set SYSTEM_ID [options]\n"
-    "       kpass partner passwd SYSTEM_ID [--password-file F]\n"
+    "       kpass partner passwd SYSTEM_ID [--client|--server] [--password-file F] [options]\n"
     "       kpass partner list | show SYSTEM_ID | remove SYSTEM_ID\n"
     "options: --allow CIDR[,CIDR...] --max-binds N --throughput N --burst N\n"
     "         --profile NAME --sms | --no-sms --enable | --disable --system-type S\n"
@@ -87,6 +88,20 @@ static int partner_uint(const char *name, const char *s, unsigned min, unsigned 
         return cli_fail("--%s: '%s' is not a number from %u to %u", name, s, min, max);
     *out = (unsigned)v;
     return 0;
+}
+
+/* Report an unknown --profile with the names there are; returns 1. */
+static int partner_profile_unknown(const char *name)
+{
+    struct kp_buf names = KP_BUF_INIT;
+    size_t n;
+    const struct ussd_profile *v = ussd_profile_list(&n);
+
+    for (size_t i = 0; i < n; i++)
+        kp_buf_printf(&names, "%s%s", i ? ", " : "", v[i].name);
+    cli_fail("--profile: '%s' is not a profile (%s)", name, names.data);
+    kp_buf_free(&names);
+    return 1;
 }
 
 /* Apply options to p.  Returns 0, or 1 after reporting an error. */
@@ -152,8 +167,10 @@ static int partner_apply_opts(struct store_partner *p, int argc, char **argv,
             c->burst = v;
             break;
         case OPT_PROFILE:
-            if (smpp_strlcpy(c->profile, sizeof(c->profile), optarg) < 0)
-                return cli_fail("--profile: too long");
+            /* An unknown name would fall back to its-session at run time, unseen. */
+            if (ussd_profile_find(optarg) == NULL ||
+                smpp_strlcpy(c->profile, sizeof(c->profile), optarg) < 0)
+                return partner_profile_unknown(optarg);
             break;
         case OPT_SMS:
             c->carries_sms = 1;
@@ -361,6 +378,8 @@ static int partner_set(struct kp_cli *cli, int argc, char **argv, int passwd)
         return rc;
     if ((rc = partner_check(&p)) != 0)
         return rc;
+    if (!passwd && pwfile)
+        return cli_fail("--password-file goes with kpass partner passwd %s", argv[1]);
     if (!passwd && (int)p.conf.mode != old_mode)
         return cli_fail("changing the mode needs a new password: use kpass partner passwd %s "
                         "--client|--server",

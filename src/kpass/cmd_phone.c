@@ -52,10 +52,15 @@ struct phone {
     unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
     unsigned sms_seen;
     int interactive;
+    int quitting;        /* phone_quit() ran: the link's closing is ours, not a failure */
 };
 
+/* Stop with exit status code; only the first call counts. */
 static void phone_quit(struct phone *ph, int code)
 {
+    if (ph->quitting)
+        return;
+    ph->quitting = 1;
     ph->exit_code = code;
     event_base_loopbreak(ph->base);
 }
@@ -232,6 +237,8 @@ static void phone_on_closed(void *arg, struct smpp_link *l)
     struct phone *ph = arg;
 
     (void)l;
+    if (ph->quitting) /* smpp_hub_free() closing the link after we are done */
+        return;
     fprintf(stderr, "kpass phone: the link to kpassd closed\n");
     phone_quit(ph, 1);
 }

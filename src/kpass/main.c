@@ -45,15 +45,16 @@ static const struct {
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 
-static int usage(void)
+/* The command list on f; returns status (0 when asked for with -h, else 2). */
+static int usage(FILE *f, int status)
 {
-    fprintf(stderr, "usage: kpass [-c file] <command> [arguments]\n\ncommands:\n");
+    fprintf(f, "usage: kpass [-c file] <command> [arguments]\n\ncommands:\n");
     for (size_t i = 0; i < KP_ARRAY_LEN(commands); i++)
-        fprintf(stderr, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(stderr, "\nThe configuration is the daemon's: -c file, else $KPASS_CONF, else %s.\n"
-                    "See kpass(1).\n",
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\nThe configuration is the daemon's: -c file, else $KPASS_CONF, else %s.\n"
+               "See kpass(1).\n",
             kp_config_default_path(NULL));
-    return 2;
+    return status;
 }
 
 int cli_fail(const char *fmt, ...)
@@ -225,12 +226,14 @@ int main(int argc, char **argv)
         case 'c':
             cli.conf_path = optarg;
             break;
+        case 'h':
+            return usage(stdout, 0);
         default:
-            return usage();
+            return usage(stderr, 2);
         }
     }
     if (optind >= argc)
-        return usage();
+        return usage(stderr, 2);
     cli.conf_path = kp_config_default_path(cli.conf_path);
     cli.tty_out = isatty(STDOUT_FILENO);
     if (sodium_init() < 0)
@@ -252,5 +255,5 @@ int main(int argc, char **argv)
         return rc;
     }
     fprintf(stderr, "kpass: unknown command '%s'\n", argv[optind]);
-    return usage();
+    return usage(stderr, 2);
 }
