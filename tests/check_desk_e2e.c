@@ -21,14 +21,28 @@
 #include "smpputil.h"
 #include "testutil.h"
 
+struct world {
+    char *token_a, *token_b; /* desk tokens at two offices */
+    char *qr;                /* the citizen's KP1 token text */
+    char *serial;
+};
+
 static struct tu_daemon d;
 static int sms_fd = -1;
+static struct world *cur_world; /* freed by the teardown */
 
 static void desk_teardown(void)
 {
     if (sms_fd >= 0)
         close(sms_fd);
     sms_fd = -1;
+    if (cur_world) {
+        free(cur_world->token_a);
+        free(cur_world->token_b);
+        free(cur_world->qr);
+        free(cur_world->serial);
+        cur_world = NULL;
+    }
     tu_daemon_cleanup(&d);
 }
 
@@ -148,12 +162,6 @@ static char *code_of(const char *sms)
     return strndup(p + 4, 6);
 }
 
-struct world {
-    char *token_a, *token_b; /* desk tokens at two offices */
-    char *qr;                /* the citizen's KP1 token text */
-    char *serial;
-};
-
 /* A daemon with the seed, a partner "sms" carrying SMS bound as receiver,
    two desks at two offices, a staff member at each, one credential. */
 static void world_conf(struct world *w, const char *extra)
@@ -162,6 +170,8 @@ static void world_conf(struct world *w, const char *extra)
     uint32_t st;
     char conf[256];
 
+    memset(w, 0, sizeof(*w));
+    cur_world = w;
     snprintf(conf, sizeof(conf), "[http]\npin_failures = 3\n%s", extra ? extra : "");
     tu_daemon_prepare(&d, conf);
     free(kp(NULL, "import", "seed", NULL));
@@ -232,7 +242,7 @@ static char *scan(const char *session, const char *qr, int *status, json_t **ans
 
 START_TEST(test_desk_flow)
 {
-    struct world w;
+    static struct world w;
     int status;
     json_t *j;
     char path[128], body[128];
@@ -327,7 +337,7 @@ END_TEST
 
 START_TEST(test_code_bound_to_office)
 {
-    struct world w;
+    static struct world w;
     int status;
     char path[128], body[128];
     json_t *j;
@@ -341,11 +351,15 @@ START_TEST(test_code_bound_to_office)
     snprintf(path, sizeof(path), "/v1/verifications/%s/code", ida);
     json_decref(http("POST", path, sa, "{\"purpose\":\"identity\"}", &status));
     ck_assert_int_eq(status, 202);
-    char *code_a = code_of(sms_wait("your code for identity check at Excise"));
+    char *sms_a = sms_wait("your code for identity check at Excise");
+    char *code_a = code_of(sms_a);
     snprintf(path, sizeof(path), "/v1/verifications/%s/code", idb);
     json_decref(http("POST", path, sb, "{\"purpose\":\"identity\"}", &status));
     ck_assert_int_eq(status, 202);
-    char *code_b = code_of(sms_wait("your code for identity check at Deputy Commissioner"));
+    char *sms_b = sms_wait("your code for identity check at Deputy Commissioner");
+    char *code_b = code_of(sms_b);
+    free(sms_a);
+    free(sms_b);
     /* A's code, typed at B, is refused: codes are bound to their office. */
     snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", idb);
     snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code_a);
@@ -374,7 +388,7 @@ END_TEST
 
 START_TEST(test_revoked_card_and_bad_input)
 {
-    struct world w;
+    static struct world w;
     int status;
     json_t *j;
 
@@ -428,7 +442,7 @@ END_TEST
 
 START_TEST(test_pin_lockout)
 {
-    struct world w;
+    static struct world w;
     int status;
 
     world(&w);
