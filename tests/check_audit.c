@@ -451,13 +451,13 @@ static void d_exec(const char *sql)
     sqlite3_close(h);
 }
 
-/* "audit: N rows, chain intact, head ID HEX": the head as "ID:HEX". */
+/* "audit: N rows, chain intact, head ID:HEX": the head. */
 static void head_of(const char *out, char *head, size_t size)
 {
     long long id;
     char hex[65];
 
-    ck_assert_msg(sscanf(out, "audit: %*d rows, chain intact, head %lld %64s", &id, hex) == 2,
+    ck_assert_msg(sscanf(out, "audit: %*d rows, chain intact, head %lld:%64s", &id, hex) == 2,
                   "got: %s", out);
     snprintf(head, size, "%lld:%s", id, hex);
 }
@@ -468,7 +468,7 @@ START_TEST(test_cli_verify)
 
     tu_daemon_prepare(&d, NULL);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "verify", NULL), 0);
-    ck_assert_str_eq(out, "audit: 0 rows, chain intact, head 0 -\n");
+    ck_assert_str_eq(out, "audit: 0 rows, chain intact, head -\n");
     free(out);
     /* Partner changes are audited in the same transaction. */
     ck_assert_int_eq(tu_kpass(&d, "pw1\n", NULL, "partner", "add", "gw1", NULL), 0);
@@ -494,7 +494,7 @@ START_TEST(test_cli_verify)
     ck_assert_ptr_null(strstr(out, "partner.added"));
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "verify", NULL), 0);
-    ck_assert_ptr_nonnull(strstr(out, "audit: 4 rows, chain intact, head 4 "));
+    ck_assert_ptr_nonnull(strstr(out, "audit: 4 rows, chain intact, head 4:"));
     head_of(out, head, sizeof(head));
     free(out);
     snprintf(arg, sizeof(arg), "--head=%s", head);

@@ -234,6 +234,9 @@ START_TEST(test_partner_crud)
     ck_assert_uint_eq(q.conf.binds, 3);
     ck_assert_int_eq(q.conf.ncidrs, 1);
     ck_assert_uint_eq(q.conf.throughput, 50);
+    /* Screen limits not given stay 0: the daemon's [ussd] defaults apply. */
+    ck_assert_uint_eq(q.conf.gsm7_limit, 0);
+    ck_assert_uint_eq(q.conf.ucs2_limit, 0);
     ck_assert_str_eq(q.conf.profile, "umr");
     ck_assert_int_eq(q.conf.carries_sms, 1);
     ck_assert_str_eq(q.password_enc, "00ff");

@@ -3,7 +3,8 @@
  * kpass bench core: N transceiver binds to a running SMPP server over
  * loopback, the measured period, latency samples and the final JSON line.
  * Every run is bounded: connect and bind within 10 s, the measured period,
- * then at most 5 s to drain and unbind.
+ * then at most 5 s to drain and unbind.  A run with any error (a refused
+ * request, an unexpected PDU) exits 1 after its JSON line.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -376,5 +377,10 @@ int bench_run(struct bench *b)
            bench_pct(b, 0.99), b->nlat ? b->lat[b->nlat - 1] / 1000.0 : 0,
            (unsigned long long)b->errors);
     fflush(stdout);
+    if (b->errors) {
+        fprintf(stderr, "bench: %llu errors: the figures above are not a clean run\n",
+                (unsigned long long)b->errors);
+        return 1;
+    }
     return 0;
 }

@@ -200,10 +200,6 @@ int bench_mode_ussd(const struct bench_opts *o)
         u.inputs = kp_realloc(u.inputs, (size_t)(u.ninputs + 1) * sizeof(*u.inputs));
         u.inputs[u.ninputs++] = t;
     }
-    if (o->sessions > 99999999u) {
-        free(copy);
-        return cli_fail("--sessions: at most 99999999");
-    }
     u.ns = o->sessions;
     u.s = kp_calloc(u.ns, sizeof(*u.s));
     u.ready = kp_calloc(u.ns, sizeof(*u.ready));

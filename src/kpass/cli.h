@@ -66,6 +66,9 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv);
 int cmd_phone(struct kp_cli *cli, int argc, char **argv);
 int cmd_menu(struct kp_cli *cli, int argc, char **argv);
 int cmd_import(struct kp_cli *cli, int argc, char **argv);
+/* The default seed folder (the source tree's etc/seed, else the installed
+   one): a malloc'd path, or NULL after reporting. */
+char *cli_seed_dir(void);
 int cmd_service(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
 int cmd_citizen(struct kp_cli *cli, int argc, char **argv);

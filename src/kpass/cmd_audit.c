@@ -4,7 +4,7 @@
  * (masked data only: subjects are shown as the citizen's masked CNIC).
  *
  *   kpass audit verify [--head ID:HASH]
- *       exit 0 with "audit: N rows, chain intact, head ID HASH", or exit 1
+ *       exit 0 with "audit: N rows, chain intact, head ID:HASH", or exit 1
  *       naming the first broken row and why.  The chain cannot show rows
  *       cut off at the end, so the printed head is meant to be recorded
  *       elsewhere; --head checks that a recorded head is still there
@@ -116,9 +116,12 @@ static int audit_verify(struct kp_cli *cli, int argc, char **argv)
     if (head_id > 0 && audit_head_check(cli, head_id, head, &rep) != 0)
         return 1;
     sodium_bin2hex(hex, sizeof(hex), rep.head, sizeof(rep.head));
-    printf("audit: %lld rows, chain intact, head %lld %s%s\n", (long long)rep.rows,
-           (long long)rep.head_id, rep.rows ? hex : "-",
-           head_id > 0 ? "; the recorded head is still there" : "");
+    if (rep.rows)
+        printf("audit: %lld rows, chain intact, head %lld:%s%s\n", (long long)rep.rows,
+               (long long)rep.head_id, hex,
+               head_id > 0 ? "; the recorded head is still there" : "");
+    else
+        printf("audit: 0 rows, chain intact, head -\n");
     return 0;
 }
 

@@ -4,10 +4,13 @@
  * outstanding on every bind, enquire_link or submit_sm; every response sends
  * the next request).  The final stdout line is one JSON object.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -142,13 +145,17 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
                            .dial = "*789#", .inputs = "1", .sessions = 64,
                            .service_code = "789"};
     const char *pwfile = NULL;
-    int ch, rc;
+    char host[INET_ADDRSTRLEN];
+    int ch, rc, host_given = 0, port_given = 0;
 
-    (void)cli;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'H': o.host = optarg; break;
-        case 'P': if (bench_uint("port", optarg, 1, 65535, &o.port)) return 1; break;
+        case 'H': o.host = optarg; host_given = 1; break;
+        case 'P':
+            if (bench_uint("port", optarg, 1, 65535, &o.port))
+                return 1;
+            port_given = 1;
+            break;
         case 's':
             if (strlen(optarg) > 15)
                 return cli_fail("--system-id: at most 15 characters");
@@ -170,6 +177,16 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
     }
     if (optind != argc || o.system_id[0] == '\0')
         return cli_usage(bench_usage_text);
+    if (!host_given && access(cli->conf_path, F_OK) == 0 && cli_config(cli) == 0 &&
+        cli->cfg.smpp_nlisten > 0 && cli->cfg.smpp_listen[0].ss.ss_family == AF_INET) {
+        /* The daemon's first [smpp] listen address, unless told otherwise. */
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&cli->cfg.smpp_listen[0].ss;
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+        if (sin->sin_addr.s_addr != htonl(INADDR_ANY))
+            o.host = host;
+        if (!port_given)
+            o.port = ntohs(sin->sin_port);
+    }
     if (pwfile && cli_read_secret("", pwfile, o.password, sizeof(o.password)) < 0)
         return 1;
     if (strcmp(o.mode, "link") == 0)

@@ -377,7 +377,7 @@ static int import_is_file(const char *dir, const char *name)
  * the installed copy (make install puts it in $(DATADIR)/seed).  Returns a
  * malloc'd path, or NULL after reporting.
  */
-static char *import_seed_dir(void)
+char *cli_seed_dir(void)
 {
     static const char *const ups[] = {"/..", "/../.."};
     struct kp_buf top = KP_BUF_INIT;
@@ -462,7 +462,7 @@ static int import_seed(struct kp_cli *cli, const char *dir, int dry)
     size_t n = KP_ARRAY_LEN(import_seed_files);
     int rc;
 
-    if (dir == NULL && (dir = found = import_seed_dir()) == NULL)
+    if (dir == NULL && (dir = found = cli_seed_dir()) == NULL)
         return 1;
     for (size_t i = 0; i < n; i++) {
         struct kp_buf p = KP_BUF_INIT;
@@ -488,14 +488,16 @@ int cmd_import(struct kp_cli *cli, int argc, char **argv)
         if (argv[i][0] == '-')
             continue;
         if (strcmp(argv[i], "citizens") == 0) {
-            char *sub[8];
-            int n = 0;
+            char **sub = kp_calloc((size_t)argc + 1, sizeof(*sub));
+            int n = 0, rc;
             sub[n++] = argv[i];
-            for (int k = 1; k < argc && n < 7; k++)
+            for (int k = 1; k < argc; k++)
                 if (k != i)
                     sub[n++] = argv[k];
             sub[n] = NULL;
-            return import_citizens(cli, n, sub);
+            rc = import_citizens(cli, n, sub);
+            free(sub);
+            return rc;
         }
         break;
     }

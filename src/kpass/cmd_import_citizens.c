@@ -9,10 +9,7 @@
  * Speed: one pass, statements prepared once (the store's cache), the line
  * buffer and the duplicate sets reused across rows, no allocation per row.
  *
- * This file also holds `kpass import` itself, which so far knows only
- * "citizens": the directory branch writes cmd_import.c for the directory
- * files; when both are merged, its dispatcher should call
- * import_citizens() and this cmd_import() should go.
+ * `kpass import` (cmd_import.c) hands "citizens" to import_citizens().
  */
 #include <errno.h>
 #include <getopt.h>

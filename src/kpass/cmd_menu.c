@@ -111,14 +111,17 @@ static int menu_scratch(struct kp_cli *scratch, const char *tmp, const char *see
     randombytes_buf(scratch->audit_key, 32);
     store_citizen_use_key(scratch->st, scratch->cnic_key);
     store_audit_use_key(scratch->st, scratch->audit_key);
-    char a_import[] = "import", a_seed[] = "seed", *a_dir = seed ? kp_strdup(seed) : NULL;
+    char a_import[] = "import", a_seed[] = "seed";
+    char *a_dir = seed ? kp_strdup(seed) : cli_seed_dir();
     char *imp_seed[] = {a_import, a_seed, a_dir, NULL};
-    rc = menu_quiet(cmd_import, scratch, seed ? 3 : 2, imp_seed);
+    if (a_dir == NULL)
+        return 1;
+    rc = menu_quiet(cmd_import, scratch, 3, imp_seed);
+    snprintf(citizens, sizeof(citizens), "%s/citizens.csv", a_dir);
     free(a_dir);
     if (rc != 0)
         return cli_fail("cannot load the seed directory%s%s", seed ? " from " : "",
                         seed ? seed : "");
-    snprintf(citizens, sizeof(citizens), "%s/citizens.csv", seed ? seed : "etc/seed");
     if (access(citizens, R_OK) == 0) {
         char a_cit[] = "citizens";
         char *imp_cit[] = {a_import, a_cit, citizens, NULL};
@@ -166,7 +169,10 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
     randombytes_buf(k1, sizeof(k1));
     randombytes_buf(k2, sizeof(k2));
     otp_policy_default(&pol);
-    kp_builtins_new(scratch.st, NULL, k1, k2, &pol, &b);
+    if (kp_builtins_new(scratch.st, NULL, k1, k2, &pol, &b) < 0) {
+        cli_fail("cannot set up the built-in functions");
+        goto out;
+    }
     struct ussd_builtins bt = kp_builtins_table(b);
     struct menu_env env = {bt.ctx, bt.call, msisdn, MENU_LIMITS_DEFAULT};
     for (int i = first; i < argc; i++) {

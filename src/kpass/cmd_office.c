@@ -190,7 +190,7 @@ static int office_add(struct kp_cli *cli, int argc, char **argv)
     }
     if (optind != argc)
         return cli_usage(office_usage_text);
-    f[0] = argv[1];
+    f[0] = office_code(argv[1]); /* codes are upper case, as show and remove take them */
     if (cli_store(cli) < 0)
         return 1;
     refs.exists = office_exists;

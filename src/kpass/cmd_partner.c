@@ -185,13 +185,15 @@ static int partner_apply_opts(struct store_partner *p, int argc, char **argv,
             c->enabled = 0;
             break;
         case OPT_GSM7_LIMIT:
-            if (partner_uint("gsm7-limit", optarg, 40, 254, &v))
+            if (strcmp(optarg, "0") != 0 && partner_uint("gsm7-limit", optarg, 40, 254, &v))
                 return 1;
+            v = strcmp(optarg, "0") == 0 ? 0 : v; /* 0: the configured default */
             c->gsm7_limit = v;
             break;
         case OPT_UCS2_LIMIT:
-            if (partner_uint("ucs2-limit", optarg, 20, 127, &v))
+            if (strcmp(optarg, "0") != 0 && partner_uint("ucs2-limit", optarg, 20, 127, &v))
                 return 1;
+            v = strcmp(optarg, "0") == 0 ? 0 : v;
             c->ucs2_limit = v;
             break;
         case OPT_SYSTEM_TYPE:
@@ -453,7 +455,13 @@ static int partner_show(struct kp_cli *cli, const char *system_id)
     else
         printf("throughput:    unlimited\n");
     printf("profile:       %s\n", c->profile);
-    printf("screen limits: %u GSM 7-bit / %u UCS-2 characters\n", c->gsm7_limit, c->ucs2_limit);
+    if (c->gsm7_limit || c->ucs2_limit)
+        printf("screen limits: %u GSM 7-bit / %u UCS-2 characters\n",
+               c->gsm7_limit ? c->gsm7_limit : cli->cfg.gsm7_limit,
+               c->ucs2_limit ? c->ucs2_limit : cli->cfg.ucs2_limit);
+    else
+        printf("screen limits: %u GSM 7-bit / %u UCS-2 characters ([ussd] defaults)\n",
+               cli->cfg.gsm7_limit, cli->cfg.ucs2_limit);
     printf("carries SMS:   %s\n", c->carries_sms ? "yes" : "no");
     printf("state:         %s\n", c->enabled ? "enabled" : "disabled");
     return 0;

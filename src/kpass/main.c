@@ -211,6 +211,24 @@ int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap)
     return n;
 }
 
+/*
+ * Forget main's getopt state.  glibc decides the argument ordering once,
+ * on its first call after optind was 0: main's "+" (stop at the command)
+ * would stay in force for every subcommand, whose options would then be
+ * read only before their first operand.  A call on an empty argument list
+ * with optind 0 starts glibc afresh (permuting, as getopt_long documents).
+ */
+static void cli_getopt_reset(void)
+{
+    static char *none[] = {(char *)"kpass", NULL};
+
+    optind = 0;
+    opterr = 0;
+    (void)getopt_long(1, none, "", NULL, NULL);
+    opterr = 1;
+    optind = 1;
+}
+
 int main(int argc, char **argv)
 {
     struct kp_cli cli;
@@ -245,7 +263,7 @@ int main(int argc, char **argv)
             continue;
         char **sub = argv + optind;
         int subc = argc - optind;
-        optind = 1; /* subcommands parse their own options */
+        cli_getopt_reset(); /* subcommands parse their own options */
         rc = commands[i].fn(&cli, subc, sub);
         store_close(cli.st);
         keys_secret_free(cli.cnic_key);

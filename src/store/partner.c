@@ -97,8 +97,8 @@ static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
     sqlite3_bind_int(s, 15, c->carries_sms ? 1 : 0);
     sqlite3_bind_int(s, 16, c->enabled ? 1 : 0);
     sqlite3_bind_int64(s, 17, kp_time_s());
-    sqlite3_bind_int(s, 19, (int)(c->gsm7_limit ? c->gsm7_limit : 182));
-    sqlite3_bind_int(s, 20, (int)(c->ucs2_limit ? c->ucs2_limit : 80));
+    sqlite3_bind_int(s, 19, (int)c->gsm7_limit); /* 0: the configured default */
+    sqlite3_bind_int(s, 20, (int)c->ucs2_limit);
 }
 
 int store_partner_add(struct store *st, struct store_partner *p)

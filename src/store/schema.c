@@ -184,10 +184,11 @@ static const struct store_migration migrations[] = {
      "  msisdn TEXT PRIMARY KEY,"
      "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps')),"
      "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
-     "ALTER TABLE partner ADD COLUMN gsm7_limit INTEGER NOT NULL DEFAULT 182"
-     "  CHECK (gsm7_limit BETWEEN 40 AND 254);"
-     "ALTER TABLE partner ADD COLUMN ucs2_limit INTEGER NOT NULL DEFAULT 80"
-     "  CHECK (ucs2_limit BETWEEN 20 AND 127);"},
+     /* 0: the daemon's [ussd] gsm7_limit / ucs2_limit */
+     "ALTER TABLE partner ADD COLUMN gsm7_limit INTEGER NOT NULL DEFAULT 0"
+     "  CHECK (gsm7_limit = 0 OR gsm7_limit BETWEEN 40 AND 254);"
+     "ALTER TABLE partner ADD COLUMN ucs2_limit INTEGER NOT NULL DEFAULT 0"
+     "  CHECK (ucs2_limit = 0 OR ucs2_limit BETWEEN 20 AND 127);"},
     {6, /* one-time codes: keyed hashes only, the issue log, lockouts */
      "CREATE TABLE otp_code ("
      "  id INTEGER PRIMARY KEY,"
