@@ -63,6 +63,7 @@ int cmd_service(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
 int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
 int cmd_audit(struct kp_cli *cli, int argc, char **argv);
+int cmd_sms(struct kp_cli *cli, int argc, char **argv);
 /* `kpass import citizens ...` (argv[0] = "citizens"), for whichever cmd_import dispatches. */
 int import_citizens(struct kp_cli *cli, int argc, char **argv);
 

@@ -38,6 +38,7 @@ static const struct {
     {"office", cmd_office, "list, show, add and remove offices"},
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
+    {"sms", cmd_sms, "the SMS outbox: list messages, show one (numbers masked)"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 

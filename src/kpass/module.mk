@@ -13,6 +13,7 @@ KPASS_SRCS += src/kpass/cmd_office.c
 KPASS_SRCS += src/kpass/cmd_partner.c
 KPASS_SRCS += src/kpass/cmd_phone.c
 KPASS_SRCS += src/kpass/cmd_service.c
+KPASS_SRCS += src/kpass/cmd_sms.c
 KPASS_SRCS += src/kpass/dir_rows.c
 KPASS_SRCS += src/kpass/main.c
 SRCS += src/kpass/citizen_csv.c
