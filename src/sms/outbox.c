@@ -140,7 +140,16 @@ static void ob_finish(struct ob_flight *f)
     enum sms_state to = sms_next(SMS_SENDING, ev, 0, f->attempts, &ob->set.rules, &retry);
 
     store_batch(ob->st);
-    store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status, now);
+    if (store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status,
+                         now) == 0) {
+        /* Already final: a receipt for an earlier part overtook the
+           response to the last one.  It was accepted; nothing to retry. */
+        if (to == SMS_SENT)
+            ob->stats.sent++;
+        ob->inflight--;
+        free(f);
+        return;
+    }
     switch (to) {
     case SMS_SENT:
         ob->stats.sent++;
@@ -209,10 +218,18 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
         p->sm.esm_class |= 0x40; /* UDHI, SMPP 3.4 §5.2.12 */
     if (p->command_id == SMPP_SUBMIT_SM) {
         p->sm.registered_delivery = 1; /* a receipt for the final outcome, §5.2.17 */
-        /* Relative validity "YYMMDDhhmmss000R", SMPP 3.4 §7.1.1.2 */
-        unsigned h = validity_s / 3600, m = validity_s / 60 % 60, sec = validity_s % 60;
-        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period), "000000%02u%02u%02u000R",
-                 h > 99 ? 99 : h, m, sec);
+        /* Relative validity "YYMMDDhhmmss000R", SMPP 3.4 §7.1.1.2: days in
+           DD, so that hh stays 00-23 (some SMSCs refuse 24 hours as "24"). */
+        unsigned d = validity_s / 86400, h = validity_s / 3600 % 24, m = validity_s / 60 % 60,
+                 sec = validity_s % 60;
+        if (d > 99) {
+            d = 99;
+            h = 23;
+            m = 59;
+            sec = 59;
+        }
+        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period),
+                 "0000%02u%02u%02u%02u000R", d, h, m, sec);
     }
     if (parts->len[i] > 254) {
         p->tlv.present |= SMPP_TLV_MESSAGE_PAYLOAD;
