@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The SMS dispatcher (see sms_outbox.h).  A message is marked SENDING in
- * the group transaction before its PDUs are queued on a link; the daemon
- * commits that transaction at the end of the event-loop pass, before the
- * PDUs reach the socket, so a crash can only leave messages SENDING that
- * may or may not have gone out: sms_outbox_recover() re-queues and counts
- * them (the only possible duplicates).
+ * The SMS dispatcher (see sms_outbox.h).  A message is marked SENDING and
+ * that mark committed before its PDUs are queued on a link, so a crash can
+ * only leave messages SENDING that may or may not have gone out:
+ * sms_outbox_recover() re-queues and counts them (the only possible
+ * duplicates).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +46,8 @@ struct sms_outbox {
     sms_audit_cb audit;
     void *audit_arg;
     struct store_sms due[OB_BATCH];
+    struct smpp_partner *picks[OB_BATCH]; /* where due[i] goes; NULL: it failed */
+    struct sms_parts parts;               /* scratch for ob_mark / ob_send */
 };
 
 /* One message in flight: its parts and what came back. */
@@ -266,23 +267,35 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
     }
 }
 
-/* Hand one message to partner p; 0, or < 0 when nothing was sent. */
-static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct store_sms *m,
+/*
+ * First half of sending: the message is marked SENDING (attempt counted),
+ * or FAILED if it can never be sent (its text does not split).  1 when it
+ * is to be sent, 0 when it failed.
+ */
+static int ob_mark(struct sms_outbox *ob, const struct smpp_partner *p, const struct store_sms *m,
                    int64_t now)
 {
-    const struct smpp_partner_conf *c = smpp_partner_conf(p);
-    struct sms_parts *parts = kp_malloc(sizeof(*parts));
-    struct ob_flight *f;
-    int rc;
-
-    rc = sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts);
-    if (rc < 0) {
+    if (sms_split(m->body, strlen(m->body), ob->set.long_mode, 0, &ob->parts) < 0) {
         store_sms_update(ob->st, m->id, SMS_FAILED, m->attempts, now, 0, SMPP_ESME_RINVMSGLEN,
                          now);
         ob->stats.failed++;
-        free(parts);
-        return 0; /* handled: it can never be sent */
+        return 0;
     }
+    store_sms_update(ob->st, m->id, SMS_SENDING, m->attempts + 1, now,
+                     smpp_partner_conf(p)->id, 0, now);
+    return 1;
+}
+
+/* Second half, once the marks are committed: its PDUs to partner p. */
+static void ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct store_sms *m,
+                    int64_t now)
+{
+    const struct smpp_partner_conf *c = smpp_partner_conf(p);
+    struct sms_parts *parts = &ob->parts;
+    struct ob_flight *f;
+    unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
+
+    sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts); /* as in ob_mark */
     f = kp_calloc(1, sizeof(*f));
     f->ob = ob;
     f->id = m->id;
@@ -291,9 +304,7 @@ static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct s
     memcpy(f->subject, m->subject, sizeof(f->subject));
     f->attempts = m->attempts + 1;
     f->parts = parts->n;
-    store_sms_update(ob->st, m->id, SMS_SENDING, f->attempts, now, c->id, 0, now);
     ob->inflight++;
-    unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
     for (unsigned i = 0; i < parts->n; i++) {
         struct smpp_pdu pdu;
         ob_build(ob, c, m->msisdn, parts, i, validity, &pdu);
@@ -309,8 +320,6 @@ static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct s
             break;
         }
     }
-    free(parts);
-    return 0;
 }
 
 /* Partners that carry SMS and can take one now. */
@@ -331,7 +340,7 @@ static void ob_dispatch_batch(struct sms_outbox *ob, uint64_t now_ms)
     struct smpp_partner *parts[OB_MAX_PARTNERS];
     size_t np = smpp_hub_partners(ob->hub, parts, OB_MAX_PARTNERS);
     int64_t now = kp_time_s();
-    unsigned room = 0, want;
+    unsigned room = 0, want, npicks = 0;
     int n;
 
     for (size_t i = 0; i < np; i++) {
@@ -361,8 +370,19 @@ static void ob_dispatch_batch(struct sms_outbox *ob, uint64_t now_ms)
             break;
         }
         ob->rr++;
-        ob_send(ob, chosen, &ob->due[i], now);
+        ob->picks[npicks] = ob_mark(ob, chosen, &ob->due[i], now) ? chosen : NULL;
+        npicks++;
     }
+    /* Commit the marks before any PDU is written: whatever may have gone
+       out is SENDING in the file, so that after a crash recovery counts
+       every possible duplicate.  (A write event already active in this
+       event-loop pass could otherwise send them before the daemon's
+       end-of-pass commit.) */
+    if (npicks > 0)
+        store_flush(ob->st);
+    for (unsigned i = 0; i < npicks; i++)
+        if (ob->picks[i] != NULL)
+            ob_send(ob, ob->picks[i], &ob->due[i], now);
 }
 
 /* Send what is due and fits (ob->due is reused: never re-entered). */
