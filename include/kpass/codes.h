@@ -63,7 +63,9 @@ struct codes_result {
  * Issue a code.  0 (queued by SMS), -KP_ERR_LIMIT, -KP_ERR_LOCKED,
  * -KP_ERR_DENIED (citizen not active, or msisdn not theirs),
  * -KP_ERR_NOTFOUND (no such citizen, or no registered number),
- * -KP_ERR_INVAL (unknown purpose), -KP_ERR_DB.
+ * -KP_ERR_INVAL (unknown purpose), -KP_ERR_DB.  Audit rows: code.issued,
+ * code.limited, code.locked, and code.refused (not active, not their
+ * number, no number) for a citizen that exists.
  */
 int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
                 struct codes_result *res);
@@ -73,7 +75,9 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
  * 0 (verified: the code is used up), -KP_ERR_WRONG (res->tries_left),
  * -KP_ERR_EXPIRED, -KP_ERR_USED, -KP_ERR_LOCKED (res->until), -KP_ERR_LIMIT
  * (dead after too many wrong tries), -KP_ERR_NOTFOUND (no code for this
- * binding: also what a code issued for another office gets), -KP_ERR_DB.
+ * binding: also what a code issued for another office gets),
+ * -KP_ERR_DENIED (the citizen is no longer active; nothing is counted),
+ * -KP_ERR_DB.  Audit rows: code.verified, code.failed, code.locked.
  */
 int codes_verify(struct codes *c, const struct codes_request *req, const char *typed,
                  int64_t now, struct codes_result *res);

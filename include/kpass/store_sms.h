@@ -41,11 +41,14 @@ int store_sms_queue(struct store *st, const char *msisdn, const char *body, int 
                     const char *subject, int64_t expires_at, int64_t now, int64_t *id);
 /* Up to max queued messages due at now, oldest first.  Count or -KP_ERR_DB. */
 int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max);
-/* Move a message to state with its attempt bookkeeping. */
+/* Move a message to state with its attempt bookkeeping (partner_id 0
+   keeps the one recorded).  1 when it moved, 0 when it is already in a
+   final state (or does not exist): final states never change.  < 0 on error. */
 int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
                      int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
                      int64_t now);
-/* Record the message_id of one part (for receipts). */
+/* Record the message_id of the part-th part accepted (1, 2, ...), for
+   receipts; the message's parts counts them, its message_id is part 1's. */
 int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
                    const char *message_id);
 /* The message a receipt names: 0 with *id and *state, or -KP_ERR_NOTFOUND. */

@@ -166,11 +166,13 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
     codes_binding(req, cid, &b);
     memset(&row, 0, sizeof(row));
     otp_code_hash(c->keys, code, &b, row.hash);
+    /* Whole minutes, rounded down: never more time than the code has. */
+    unsigned minutes = c->policy.validity_s / 60;
     snprintf(text, sizeof(text),
-             "Khyber Pass: your code for %s%s%s is %s. Valid %u minutes. "
+             "Khyber Pass: your code for %s%s%s is %s. Valid %u minute%s. "
              "Staff will never phone you for it; do not share it.",
              codes_purpose_label(req->purpose), req->office_name ? " at " : "",
-             req->office_name ? req->office_name : "", code, c->policy.validity_s / 60);
+             req->office_name ? req->office_name : "", code, minutes, minutes == 1 ? "" : "s");
     sodium_memzero(code, sizeof(code));
     char subject[65];
     sodium_bin2hex(subject, sizeof(subject), cz->cnic_index, sizeof(cz->cnic_index));
@@ -197,12 +199,35 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
     return 0;
 }
 
+/*
+ * A request refused before any limit was looked at (the citizen is not
+ * active, the number is not theirs, they have none): one audit row, since
+ * someone tried to use this identity.  Returns rc, or -KP_ERR_DB.
+ */
+static int codes_refused(struct codes *c, const struct codes_request *req, int64_t now,
+                         const struct store_citizen *cz, int rc)
+{
+    char detail[160], masked[MSISDN_SIZE] = "";
+    const char *why = cz->status == STORE_CITIZEN_BLOCKED    ? "blocked"
+                      : cz->status == STORE_CITIZEN_DECEASED ? "deceased"
+                      : rc == -KP_ERR_NOTFOUND               ? "no_number"
+                                                             : "not_registered";
+
+    if (req->msisdn && msisdn_mask(req->msisdn, masked) < 0)
+        snprintf(masked, sizeof(masked), "invalid");
+    codes_detail(req, masked[0] ? masked : NULL, detail, sizeof(detail));
+    snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " reason=%s", why);
+    if (store_audit_append(c->st, now, "code.refused", req->actor, cz->cnic_index, detail) < 0)
+        return -KP_ERR_DB;
+    return rc;
+}
+
 int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
                 struct codes_result *res)
 {
     struct store_citizen cz;
     char dest[17];
-    int rc;
+    int rc, found, audited = 0;
 
     memset(res, 0, sizeof(*res));
     if (codes_purpose_label(req->purpose) == NULL)
@@ -210,16 +235,21 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
     if ((rc = store_tx_begin(c->st)) < 0)
         return rc;
     rc = store_citizen_get_by_id(c->st, req->citizen_id, &cz);
-    if (rc == 0 && cz.status != STORE_CITIZEN_ACTIVE)
+    found = rc == 0;
+    if (found && cz.status != STORE_CITIZEN_ACTIVE)
         rc = -KP_ERR_DENIED;
-    if (rc == 0)
+    else if (found)
         rc = codes_destination(c, req, dest);
-    if (rc == 0) {
+    if (found && (rc == -KP_ERR_DENIED || rc == -KP_ERR_NOTFOUND)) {
+        rc = codes_refused(c, req, now, &cz, rc);
+        audited = rc != -KP_ERR_DB;
+    } else if (rc == 0) {
         msisdn_mask(dest, res->msisdn_masked);
         rc = codes_issue_tx(c, req, now, &cz, dest, res);
+        audited = rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED;
     }
-    /* A refusal for limits or a lockout is audited: commit that row too. */
-    if (rc == 0 || rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED) {
+    /* A refusal is audited: commit that row too. */
+    if (rc == 0 || audited) {
         int crc = store_tx_commit(c->st);
         if (crc < 0)
             return crc;
@@ -235,48 +265,84 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
     return rc;
 }
 
+/*
+ * The newest code of the binding as otp.c sees it, and whether typed
+ * matches it.  1 (a code), 0 (none, or superseded), -KP_ERR_DB.
+ */
+static int codes_code_state(struct codes *c, const struct codes_request *req, const char *typed,
+                            int64_t citizen_id, struct store_otp *row, struct otp_code_state *cs,
+                            int *matched)
+{
+    char code[OTP_CODE_SIZE], cid[24];
+    struct otp_binding b;
+    int rc = store_otp_latest(c->st, citizen_id, req->purpose, req->office, req->desk, row);
+
+    *matched = 0;
+    if (rc == -KP_ERR_NOTFOUND || (rc == 0 && row->use == STORE_OTP_SUPERSEDED))
+        return 0;
+    if (rc < 0)
+        return -KP_ERR_DB;
+    codes_binding(req, cid, &b);
+    if (otp_code_parse(typed, strlen(typed), code) == 0)
+        *matched = otp_code_verify(c->keys, code, &b, row->hash) == 0;
+    sodium_memzero(code, sizeof(code));
+    cs->issued_at = row->issued_at;
+    cs->wrong_tries = row->use == STORE_OTP_DEAD ? c->policy.max_tries : row->tries;
+    cs->used = row->use == STORE_OTP_USED;
+    return 1;
+}
+
+/* Decide and write back the counters; the decision, or -KP_ERR_DB. */
+static int codes_verify_apply(struct codes *c, const struct codes_request *req, const char *typed,
+                              int64_t now, int64_t citizen_id, struct otp_verdict *v)
+{
+    struct otp_lock lock;
+    struct otp_code_state cs;
+    struct store_otp row;
+    int matched, rc, have;
+
+    if (store_otp_lock_get(c->st, citizen_id, &lock) < 0)
+        return -KP_ERR_DB;
+    if ((have = codes_code_state(c, req, typed, citizen_id, &row, &cs, &matched)) < 0)
+        return have;
+    rc = otp_verify_decide(&c->policy, have ? &cs : NULL, &lock, matched, now, v);
+    if (rc == 0 && (rc = store_otp_consume(c->st, row.id)) < 0 && rc != -KP_ERR_USED)
+        return -KP_ERR_DB;
+    /* Every wrong try counts on the code: the one that locked the citizen
+       out too, or the code would get one more try after the lockout. */
+    if (have && (rc == -KP_ERR_WRONG || (rc == -KP_ERR_LOCKED && v->lockout_started)) &&
+        store_otp_set_tries(c->st, row.id, cs.wrong_tries,
+                            cs.wrong_tries >= c->policy.max_tries ? STORE_OTP_DEAD
+                                                                  : STORE_OTP_LIVE) < 0)
+        return -KP_ERR_DB;
+    if (store_otp_lock_put(c->st, citizen_id, &lock) < 0)
+        return -KP_ERR_DB;
+    return rc;
+}
+
 static int codes_verify_tx(struct codes *c, const struct codes_request *req, const char *typed,
                            int64_t now, const struct store_citizen *cz, struct codes_result *res)
 {
-    char code[OTP_CODE_SIZE], cid[24], detail[160];
-    struct otp_binding b;
-    struct otp_lock lock;
-    struct otp_code_state cs, *csp = NULL;
+    char detail[160];
     struct otp_verdict v;
-    struct store_otp row;
-    int matched = 0, rc, have;
+    int rc;
 
-    store_otp_lock_get(c->st, cz->id, &lock);
-    have = store_otp_latest(c->st, cz->id, req->purpose, req->office, req->desk, &row) == 0 &&
-           row.use != STORE_OTP_SUPERSEDED;
-    if (have) {
-        codes_binding(req, cid, &b);
-        if (otp_code_parse(typed, strlen(typed), code) == 0)
-            matched = otp_code_verify(c->keys, code, &b, row.hash) == 0;
-        sodium_memzero(code, sizeof(code));
-        cs.issued_at = row.issued_at;
-        cs.wrong_tries = row.tries;
-        cs.used = row.use == STORE_OTP_USED;
-        if (row.use == STORE_OTP_DEAD)
-            cs.wrong_tries = c->policy.max_tries;
-        csp = &cs;
-    }
-    rc = otp_verify_decide(&c->policy, csp, &lock, matched, now, &v);
+    memset(&v, 0, sizeof(v));
+    /* A citizen blocked or reported dead since the code went out: refused,
+       and nothing counted. */
+    if (cz->status != STORE_CITIZEN_ACTIVE)
+        rc = -KP_ERR_DENIED;
+    else if ((rc = codes_verify_apply(c, req, typed, now, cz->id, &v)) == -KP_ERR_DB)
+        return rc;
     res->until = v.until;
     res->tries_left = v.tries_left;
-    if (rc == 0 && store_otp_consume(c->st, row.id) < 0)
-        rc = -KP_ERR_USED; /* consumed meanwhile by someone else */
-    if (have && rc == -KP_ERR_WRONG)
-        store_otp_set_tries(c->st, row.id, cs.wrong_tries,
-                            v.tries_left ? STORE_OTP_LIVE : STORE_OTP_DEAD);
-    store_otp_lock_put(c->st, cz->id, &lock);
     codes_detail(req, NULL, detail, sizeof(detail));
     snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " result=%s",
              rc == 0 ? "ok" : kp_strerror(rc));
     if (store_audit_append(c->st, now,
-                           rc == 0                                           ? "code.verified"
-                           : rc == -KP_ERR_LOCKED && v.lockout_started       ? "code.locked"
-                                                                             : "code.failed",
+                           rc == 0                                     ? "code.verified"
+                           : rc == -KP_ERR_LOCKED && v.lockout_started ? "code.locked"
+                                                                       : "code.failed",
                            req->actor, cz->cnic_index, detail) < 0)
         return -KP_ERR_DB;
     return rc;

@@ -52,7 +52,9 @@ struct phone {
     unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
     unsigned sms_seen;
     int interactive;
-    int quitting;        /* phone_quit() ran: the link's closing is ours, not a failure */
+    int quitting;
+    int unbind_pending;
+    uint64_t quit_deadline_ms;
 };
 
 /* Stop with exit status code; only the first call counts. */
@@ -62,6 +64,17 @@ static void phone_quit(struct phone *ph, int code)
         return;
     ph->quitting = 1;
     ph->exit_code = code;
+    /* Unbind first, from the next tick (we may be inside a request's
+       callback, whose response is written after it returns): the
+       responses already written (the deliver_sm_resp of the last SMS)
+       then reach kpassd before the link goes; a message it never saw
+       answered, it would send again.  The tick ends the loop when the link
+       is gone, or after 2 s. */
+    if (smpp_hub_link_count(ph->hub) > 0) {
+        ph->quit_deadline_ms = kp_clock_ms() + 2000;
+        ph->unbind_pending = 1;
+        return;
+    }
     event_base_loopbreak(ph->base);
 }
 
@@ -237,8 +250,8 @@ static void phone_on_closed(void *arg, struct smpp_link *l)
     struct phone *ph = arg;
 
     (void)l;
-    if (ph->quitting) /* smpp_hub_free() closing the link after we are done */
-        return;
+    if (ph->quitting)
+        return; /* our own unbind */
     fprintf(stderr, "kpass phone: the link to kpassd closed\n");
     phone_quit(ph, 1);
 }
@@ -268,9 +281,17 @@ static void phone_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct phone *ph = arg;
 
+    uint64_t now = kp_clock_ms();
+
     (void)fd;
     (void)what;
-    smpp_hub_tick(ph->hub, kp_clock_ms());
+    smpp_hub_tick(ph->hub, now);
+    if (ph->unbind_pending) {
+        ph->unbind_pending = 0;
+        smpp_hub_unbind_all(ph->hub);
+    }
+    if (ph->quitting && (smpp_hub_link_count(ph->hub) == 0 || now >= ph->quit_deadline_ms))
+        event_base_loopbreak(ph->base);
 }
 
 static void phone_deadline_cb(evutil_socket_t fd, short what, void *arg)

@@ -42,6 +42,7 @@ static const struct {
     {"staff", cmd_staff, "manage office staff (add, list, lock, unlock, pin)"},
     {"desk", cmd_desk, "office desks (add, list, revoke); run: the counter program for staff"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
+    {"sms", cmd_sms, "the SMS outbox: list messages, show one (numbers masked)"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 

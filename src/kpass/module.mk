@@ -16,6 +16,7 @@ KPASS_SRCS += src/kpass/cmd_phone.c
 KPASS_SRCS += src/kpass/cmd_qr.c
 KPASS_SRCS += src/kpass/cmd_service.c
 KPASS_SRCS += src/kpass/cmd_staff.c
+KPASS_SRCS += src/kpass/cmd_sms.c
 KPASS_SRCS += src/kpass/dir_rows.c
 KPASS_SRCS += src/kpass/main.c
 # Private to kpass, but in libkpass.a so that the Check suite and the fuzz

@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The SMS dispatcher (see sms_outbox.h).  A message is marked SENDING in
- * the group transaction before its PDUs are queued on a link; the daemon
- * commits that transaction at the end of the event-loop pass, before the
- * PDUs reach the socket, so a crash can only leave messages SENDING that
- * may or may not have gone out: sms_outbox_recover() re-queues and counts
- * them (the only possible duplicates).
+ * The SMS dispatcher (see sms_outbox.h).  A message is marked SENDING and
+ * that mark committed before its PDUs are queued on a link, so a crash can
+ * only leave messages SENDING that may or may not have gone out:
+ * sms_outbox_recover() re-queues and counts them (the only possible
+ * duplicates).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #define OB_MAX_PARTNERS 64
 #define OB_BATCH        512
+#define OB_REFILL       16 /* answers that free window room before dispatching again */
 
 struct ob_pacer {
     int64_t partner_id;
@@ -38,12 +38,16 @@ struct sms_outbox {
     unsigned npacers;
     unsigned inflight;
     int pending;      /* more may be due: dispatch again when room appears */
+    int dispatching;  /* inside ob_dispatch(): no refill from a callback */
+    unsigned freed;   /* flights finished since the last dispatch */
     uint8_t ref;      /* concatenation reference */
     unsigned rr;      /* round robin over partners */
     int64_t last_housekeeping;
     sms_audit_cb audit;
     void *audit_arg;
     struct store_sms due[OB_BATCH];
+    struct smpp_partner *picks[OB_BATCH]; /* where due[i] goes; NULL: it failed */
+    struct sms_parts parts;               /* scratch for ob_mark / ob_send */
 };
 
 /* One message in flight: its parts and what came back. */
@@ -140,7 +144,17 @@ static void ob_finish(struct ob_flight *f)
     enum sms_state to = sms_next(SMS_SENDING, ev, 0, f->attempts, &ob->set.rules, &retry);
 
     store_batch(ob->st);
-    store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status, now);
+    if (store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status,
+                         now) == 0) {
+        /* Already final: a receipt for an earlier part overtook the
+           response to the last one.  It was accepted; nothing to retry. */
+        if (to == SMS_SENT)
+            ob->stats.sent++;
+        ob->inflight--;
+        ob->freed++;
+        free(f);
+        return;
+    }
     switch (to) {
     case SMS_SENT:
         ob->stats.sent++;
@@ -161,12 +175,30 @@ static void ob_finish(struct ob_flight *f)
         break;
     }
     ob->inflight--;
+    ob->freed++;
     free(f);
+}
+
+static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms);
+
+/*
+ * Answers free window room: dispatch again from here, in batches of
+ * OB_REFILL (or when nothing is left in flight), instead of waiting for the
+ * next tick, which would cap a link at window x 10 messages a second.  Not
+ * from inside ob_dispatch() (a send that fails at once finishes its flight
+ * there).
+ */
+static void ob_refill(struct sms_outbox *ob)
+{
+    if (ob->dispatching || !ob->pending || (ob->inflight > 0 && ob->freed < OB_REFILL))
+        return;
+    ob_dispatch(ob, kp_clock_ms());
 }
 
 static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
 {
     struct ob_flight *f = arg;
+    struct sms_outbox *ob = f->ob;
 
     (void)l;
     f->answered++;
@@ -186,8 +218,11 @@ static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int e
         else
             f->perm++;
     }
-    if (f->answered == f->parts)
+    if (f->answered == f->parts) {
         ob_finish(f);
+        if (err == 0) /* not while a link is being torn down */
+            ob_refill(ob);
+    }
 }
 
 /* Fill one PDU of a message part. */
@@ -209,10 +244,18 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
         p->sm.esm_class |= 0x40; /* UDHI, SMPP 3.4 §5.2.12 */
     if (p->command_id == SMPP_SUBMIT_SM) {
         p->sm.registered_delivery = 1; /* a receipt for the final outcome, §5.2.17 */
-        /* Relative validity "YYMMDDhhmmss000R", SMPP 3.4 §7.1.1.2 */
-        unsigned h = validity_s / 3600, m = validity_s / 60 % 60, sec = validity_s % 60;
-        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period), "000000%02u%02u%02u000R",
-                 h > 99 ? 99 : h, m, sec);
+        /* Relative validity "YYMMDDhhmmss000R", SMPP 3.4 §7.1.1.2: days in
+           DD, so that hh stays 00-23 (some SMSCs refuse 24 hours as "24"). */
+        unsigned d = validity_s / 86400, h = validity_s / 3600 % 24, m = validity_s / 60 % 60,
+                 sec = validity_s % 60;
+        if (d > 99) {
+            d = 99;
+            h = 23;
+            m = 59;
+            sec = 59;
+        }
+        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period),
+                 "0000%02u%02u%02u%02u000R", d, h, m, sec);
     }
     if (parts->len[i] > 254) {
         p->tlv.present |= SMPP_TLV_MESSAGE_PAYLOAD;
@@ -224,23 +267,35 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
     }
 }
 
-/* Hand one message to partner p; 0, or < 0 when nothing was sent. */
-static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct store_sms *m,
+/*
+ * First half of sending: the message is marked SENDING (attempt counted),
+ * or FAILED if it can never be sent (its text does not split).  1 when it
+ * is to be sent, 0 when it failed.
+ */
+static int ob_mark(struct sms_outbox *ob, const struct smpp_partner *p, const struct store_sms *m,
                    int64_t now)
 {
-    const struct smpp_partner_conf *c = smpp_partner_conf(p);
-    struct sms_parts *parts = kp_malloc(sizeof(*parts));
-    struct ob_flight *f;
-    int rc;
-
-    rc = sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts);
-    if (rc < 0) {
+    if (sms_split(m->body, strlen(m->body), ob->set.long_mode, 0, &ob->parts) < 0) {
         store_sms_update(ob->st, m->id, SMS_FAILED, m->attempts, now, 0, SMPP_ESME_RINVMSGLEN,
                          now);
         ob->stats.failed++;
-        free(parts);
-        return 0; /* handled: it can never be sent */
+        return 0;
     }
+    store_sms_update(ob->st, m->id, SMS_SENDING, m->attempts + 1, now,
+                     smpp_partner_conf(p)->id, 0, now);
+    return 1;
+}
+
+/* Second half, once the marks are committed: its PDUs to partner p. */
+static void ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct store_sms *m,
+                    int64_t now)
+{
+    const struct smpp_partner_conf *c = smpp_partner_conf(p);
+    struct sms_parts *parts = &ob->parts;
+    struct ob_flight *f;
+    unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
+
+    sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts); /* as in ob_mark */
     f = kp_calloc(1, sizeof(*f));
     f->ob = ob;
     f->id = m->id;
@@ -249,9 +304,7 @@ static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct s
     memcpy(f->subject, m->subject, sizeof(f->subject));
     f->attempts = m->attempts + 1;
     f->parts = parts->n;
-    store_sms_update(ob->st, m->id, SMS_SENDING, f->attempts, now, c->id, 0, now);
     ob->inflight++;
-    unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
     for (unsigned i = 0; i < parts->n; i++) {
         struct smpp_pdu pdu;
         ob_build(ob, c, m->msisdn, parts, i, validity, &pdu);
@@ -267,8 +320,6 @@ static int ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct s
             break;
         }
     }
-    free(parts);
-    return 0;
 }
 
 /* Partners that carry SMS and can take one now. */
@@ -284,12 +335,12 @@ static int ob_usable(struct sms_outbox *ob, struct smpp_partner *p, uint64_t now
     return b == NULL || kp_bucket_take(b, now_ms);
 }
 
-static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
+static void ob_dispatch_batch(struct sms_outbox *ob, uint64_t now_ms)
 {
     struct smpp_partner *parts[OB_MAX_PARTNERS];
     size_t np = smpp_hub_partners(ob->hub, parts, OB_MAX_PARTNERS);
     int64_t now = kp_time_s();
-    unsigned room = 0, want;
+    unsigned room = 0, want, npicks = 0;
     int n;
 
     for (size_t i = 0; i < np; i++) {
@@ -319,8 +370,28 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
             break;
         }
         ob->rr++;
-        ob_send(ob, chosen, &ob->due[i], now);
+        ob->picks[npicks] = ob_mark(ob, chosen, &ob->due[i], now) ? chosen : NULL;
+        npicks++;
     }
+    /* Commit the marks before any PDU is written: whatever may have gone
+       out is SENDING in the file, so that after a crash recovery counts
+       every possible duplicate.  (A write event already active in this
+       event-loop pass could otherwise send them before the daemon's
+       end-of-pass commit.) */
+    if (npicks > 0)
+        store_flush(ob->st);
+    for (unsigned i = 0; i < npicks; i++)
+        if (ob->picks[i] != NULL)
+            ob_send(ob, ob->picks[i], &ob->due[i], now);
+}
+
+/* Send what is due and fits (ob->due is reused: never re-entered). */
+static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
+{
+    ob->dispatching = 1;
+    ob->freed = 0;
+    ob_dispatch_batch(ob, now_ms);
+    ob->dispatching = 0;
 }
 
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)

@@ -35,9 +35,10 @@ static int sms_put(struct sms_parts *out, const uint8_t *udh, size_t udhlen, con
         kp_buf_free(&b);
         return -KP_ERR_TOOLONG;
     }
-    if (udhlen)
+    if (udhlen) /* udh is NULL for a single part: memcpy(NULL, 0) is undefined */
         memcpy(out->data[i], udh, udhlen);
-    memcpy(out->data[i] + udhlen, b.data, b.len);
+    if (b.len)
+        memcpy(out->data[i] + udhlen, b.data, b.len);
     out->len[i] = (uint16_t)(udhlen + b.len);
     out->n++;
     kp_buf_free(&b);

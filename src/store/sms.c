@@ -20,15 +20,20 @@ static const char sql_queue[] =
 static const char sql_due[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
     "AND expires_at > ?1 ORDER BY next_attempt_at, id LIMIT ?2";
+/* A final state never changes (sms.h): a receipt can settle a message
+   before the response to its last part arrives. */
 static const char sql_update[] =
     "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, "
     "partner_id = CASE WHEN ?5 = 0 THEN partner_id ELSE ?5 END, last_status = ?6, "
-    "updated_at = ?7 WHERE id = ?1";
+    "updated_at = ?7 WHERE id = ?1 "
+    "AND state NOT IN ('delivered', 'undeliverable', 'expired', 'failed')";
 static const char sql_part[] =
     "INSERT OR REPLACE INTO sms_part (sms_id, part, partner_id, message_id) "
     "VALUES (?1, ?2, ?3, ?4)";
-static const char sql_first_id[] =
-    "UPDATE sms_outbox SET message_id = ?2, parts = max(parts, ?3) WHERE id = ?1";
+/* parts: how many parts were accepted; message_id: the first part's. */
+static const char sql_part_seen[] =
+    "UPDATE sms_outbox SET parts = max(parts, ?2), "
+    "message_id = CASE WHEN ?2 = 1 THEN ?3 ELSE message_id END WHERE id = ?1";
 static const char sql_by_mid[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE id = (SELECT sms_id FROM sms_part "
     "WHERE partner_id = ?1 AND message_id = ?2 ORDER BY sms_id DESC LIMIT 1)";
@@ -120,6 +125,7 @@ int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigne
                      int64_t now)
 {
     sqlite3_stmt *s = store_stmt(st, sql_update);
+    int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
@@ -130,7 +136,9 @@ int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigne
     sqlite3_bind_int64(s, 5, partner_id);
     sqlite3_bind_int64(s, 6, last_status);
     sqlite3_bind_int64(s, 7, now);
-    return store_step_done(st, s);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    return sqlite3_changes(st->db);
 }
 
 int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
@@ -147,14 +155,12 @@ int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_
     sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    if (part != 1)
-        return 0;
-    s = store_stmt(st, sql_first_id);
+    s = store_stmt(st, sql_part_seen);
     if (s == NULL)
         return -KP_ERR_DB;
     sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, (int)part);
+    sqlite3_bind_int(s, 2, (int)part);
+    sqlite3_bind_text(s, 3, message_id, -1, SQLITE_STATIC);
     return store_step_done(st, s);
 }
 

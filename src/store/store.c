@@ -198,11 +198,13 @@ int store_open(const char *path, unsigned flags, struct store **out)
         goto fail;
     }
     sqlite3_extended_result_codes(st->db, 1);
-    /* DESIGN.md §8 */
+    /* DESIGN.md §8.  secure_delete: a scrubbed code message's old text is
+       zeroed in the file, not left in the page's free space (Debian builds
+       SQLite with it on by default; other builds do not). */
     sqlite3_busy_timeout(st->db, 5000);
     if ((!st->readonly && store_exec(st, "PRAGMA journal_mode=WAL") < 0) ||
         store_exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                       "PRAGMA temp_store=MEMORY") < 0)
+                       "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON") < 0)
         goto fail;
     if (!st->readonly && store_migrate(st) < 0)
         goto fail;

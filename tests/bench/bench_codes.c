@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Codes issued and queued per second through codes_issue(): one code for
+ * each of N citizens (the issue limits stop a citizen at one a minute, so
+ * every code is for another citizen), each issue its own transaction with
+ * its rate-limit reads, its keyed hash, its SMS row, its issue log rows and
+ * its audit row, as kpassd does it.  A file store in /tmp (WAL,
+ * synchronous=NORMAL, as the daemon opens it).  Not a test; prints one line
+ * per phase and a final JSON line.
+ *
+ *   make && cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tests/bench/bench_codes.c \
+ *       build/libkpass.a $(pkg-config --libs sqlite3 libsodium) -o build/bench_codes && \
+ *       build/bench_codes [citizens]
+ *
+ * Target (DESIGN.md §9): >= 10,000 codes issued and queued per second.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kpass/clock.h"
+#include "kpass/codes.h"
+#include "kpass/err.h"
+#include "kpass/log.h"
+#include "kpass/store.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_citizen.h"
+#include "kpass/store_sms.h"
+
+#define T0 1800000000LL
+
+static void die(const char *what, int rc)
+{
+    fprintf(stderr, "bench_codes: %s: %s\n", what, kp_strerror(rc));
+    exit(1);
+}
+
+/* n citizens with one number each, in one transaction. */
+static int64_t *citizens_make(struct store *st, int n)
+{
+    int64_t *ids = calloc((size_t)n, sizeof(*ids));
+    int rc;
+
+    if ((rc = store_tx_begin(st)) < 0 || (rc = store_citizen_bulk(st)) < 0)
+        die("begin", rc);
+    for (int i = 0; i < n; i++) {
+        struct store_citizen_import row;
+        char cnic[CNIC_SIZE], msisdn[MSISDN_SIZE];
+        memset(&row, 0, sizeof(row));
+        snprintf(cnic, sizeof(cnic), "35202%08d", i % 100000000);
+        snprintf(msisdn, sizeof(msisdn), "+92300%07d", i % 10000000);
+        row.cnic = cnic;
+        row.msisdn = msisdn;
+        row.source = "bench";
+        snprintf(row.fields.name_en, sizeof(row.fields.name_en), "Citizen %d", i);
+        snprintf(row.fields.name_ur, sizeof(row.fields.name_ur), "احمد");
+        snprintf(row.fields.district, sizeof(row.fields.district), "PSH");
+        if ((rc = store_citizen_import(st, &row, "bench", T0 - 100)) < 0)
+            die("import", rc);
+        if ((rc = store_citizen_get(st, cnic, &row.fields)) < 0)
+            die("lookup", rc);
+        ids[i] = row.fields.id;
+    }
+    if ((rc = store_tx_commit(st)) < 0)
+        die("commit", rc);
+    return ids;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 50000;
+    char dir[] = "/tmp/kpass-bench-codes-XXXXXX", path[600];
+    uint8_t otp_key[OTP_KEY_BYTES], cnic_key[32], audit_key[32];
+    struct otp_policy pol;
+    struct store *st;
+    struct codes *c;
+    struct codes_result r;
+    int64_t *ids;
+    uint64_t t0, t1;
+    int rc;
+
+    if (sodium_init() < 0 || n <= 0 || mkdtemp(dir) == NULL)
+        return 1;
+    log_init("bench", KP_LOG_STDERR, KP_LOG_WARN);
+    snprintf(path, sizeof(path), "%s/kpass.db", dir);
+    randombytes_buf(otp_key, sizeof(otp_key));
+    randombytes_buf(cnic_key, sizeof(cnic_key));
+    randombytes_buf(audit_key, sizeof(audit_key));
+    if ((rc = store_open(path, STORE_CREATE, &st)) < 0)
+        die("open", rc);
+    store_citizen_use_key(st, cnic_key);
+    store_audit_use_key(st, audit_key);
+    t0 = kp_clock_ms();
+    ids = citizens_make(st, n);
+    t1 = kp_clock_ms();
+    printf("citizens: %d in %.2f s\n", n, (double)(t1 - t0) / 1000);
+    otp_policy_default(&pol);
+    c = codes_new(st, NULL, otp_key, cnic_key, &pol);
+    t0 = kp_clock_ms();
+    for (int i = 0; i < n; i++) {
+        struct codes_request req = {ids[i], "identity", NULL, NULL, NULL, NULL, "bench"};
+        /* a different second now and then, as on a live system */
+        if ((rc = codes_issue(c, &req, T0 + i / 1000, &r)) < 0)
+            die("codes_issue", rc);
+    }
+    t1 = kp_clock_ms();
+    double s = (double)(t1 - t0) / 1000, rate = n / (s > 0 ? s : 1e-3);
+    uint64_t counts[SMS_STATE_MAX];
+    store_sms_counts(st, counts);
+    printf("codes_issue: %d codes in %.2f s: %.0f/s (%llu SMS queued)\n", n, s, rate,
+           (unsigned long long)counts[SMS_QUEUED]);
+    printf("{\"bench\":\"codes_issue\",\"codes\":%d,\"seconds\":%.3f,\"per_second\":%.0f}\n", n, s,
+           rate);
+    codes_free(c);
+    store_close(st);
+    free(ids);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 && counts[SMS_QUEUED] == (uint64_t)n ? 0 : 1;
+}
