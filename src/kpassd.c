@@ -385,6 +385,8 @@ static int kpd_start(struct kpd *d)
     d->base = event_base_new();
     if (d->base == NULL)
         fatalx("kpassd: cannot create the event loop");
+    /* Codes, credentials, verifications: committed with the pass (see store.h). */
+    store_group_mode(d->st, 1);
     d->ckpt = store_checkpointer_new(d->st, d->base, 0);
     if (d->ckpt == NULL)
         log_warnx("kpassd: WAL checkpoints stay on the event loop");
@@ -507,7 +509,15 @@ int main(int argc, char **argv)
     while (!d.done) {
         if (event_base_loop(d.base, EVLOOP_ONCE) < 0)
             break;
-        store_flush(d.st);
+        if (store_flush(d.st) < 0) {
+            /* Disk full or an I/O error: the pass's changes are gone, and
+               the replies that told of them must not leave.  Stop here,
+               before the loop writes them; partners retry elsewhere. */
+            log_error("kpassd: the database refused a commit (%s); stopping without "
+                      "sending this pass's replies",
+                      store_errmsg(d.st));
+            _exit(1);
+        }
     }
     store_flush(d.st);
     log_info("kpassd: stopped");

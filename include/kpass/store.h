@@ -10,9 +10,16 @@
  *   - the group transaction: hot-path writes (dialog state) call
  *     store_batch(); the daemon calls store_flush() once per event-loop
  *     pass, committing everything of that pass at once;
- *   - explicit transactions (store_tx_begin/commit/rollback) for anything
- *     a person is told happened; store_tx_begin() first commits the group
- *     transaction, so the two never nest.
+ *   - explicit transactions (store_tx_begin/commit/rollback); store_tx_begin()
+ *     first commits the group transaction, so the two never nest.
+ *
+ * Atomic changes (store_scope_begin/end: a code issued with its SMS and
+ * audit row, a credential, a staff change) are a savepoint inside whatever
+ * transaction is open, else a transaction of their own.  In group mode
+ * (the daemon) they open the group transaction and join it: the daemon
+ * commits once per event-loop pass, before any reply queued in that pass
+ * is written, so nothing is acknowledged before it is on disk, and a busy
+ * pass pays for one commit instead of one per change.
  */
 #ifndef KPASS_STORE_H
 #define KPASS_STORE_H
@@ -46,6 +53,19 @@ int store_flush(struct store *st);
 int store_tx_begin(struct store *st);
 int store_tx_commit(struct store *st);
 void store_tx_rollback(struct store *st);
+
+enum store_scope {
+    STORE_SCOPE_OWN,       /* no transaction was open: ours, committed at the end */
+    STORE_SCOPE_SAVEPOINT, /* a savepoint in the caller's or the group transaction */
+};
+
+/* Atomic changes join the group transaction (1) or commit on their own (0, the default). */
+void store_group_mode(struct store *st, int on);
+/* Begin an atomic change.  0 or -KP_ERR_DB. */
+int store_scope_begin(struct store *st, enum store_scope *scope);
+/* End it: keep the change (keep != 0) or undo it.  0, or -KP_ERR_DB when
+   keeping failed to commit (then nothing of it remains). */
+int store_scope_end(struct store *st, enum store_scope scope, int keep);
 
 /* The last SQLite error text (for logs; never contains bound values). */
 const char *store_errmsg(struct store *st);

@@ -226,13 +226,14 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
                 struct codes_result *res)
 {
     struct store_citizen cz;
+    enum store_scope scope;
     char dest[17];
-    int rc, found, audited = 0;
+    int rc, crc, found, audited = 0;
 
     memset(res, 0, sizeof(*res));
     if (codes_purpose_label(req->purpose) == NULL)
         return -KP_ERR_INVAL;
-    if ((rc = store_tx_begin(c->st)) < 0)
+    if ((rc = store_scope_begin(c->st, &scope)) < 0)
         return rc;
     rc = store_citizen_get_by_id(c->st, req->citizen_id, &cz);
     found = rc == 0;
@@ -248,14 +249,9 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
         rc = codes_issue_tx(c, req, now, &cz, dest, res);
         audited = rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED;
     }
-    /* A refusal is audited: commit that row too. */
-    if (rc == 0 || audited) {
-        int crc = store_tx_commit(c->st);
-        if (crc < 0)
-            return crc;
-    } else {
-        store_tx_rollback(c->st);
-    }
+    /* A refusal is audited: keep that row too. */
+    if ((crc = store_scope_end(c->st, scope, rc == 0 || audited)) < 0)
+        return crc;
     if (rc == 0 && c->outbox)
         sms_outbox_kick(c->outbox);
     if (rc == 0)
@@ -352,24 +348,24 @@ int codes_verify(struct codes *c, const struct codes_request *req, const char *t
                  int64_t now, struct codes_result *res)
 {
     struct store_citizen cz;
+    enum store_scope scope;
     int rc, crc;
 
     memset(res, 0, sizeof(*res));
-    if ((rc = store_tx_begin(c->st)) < 0)
+    if ((rc = store_scope_begin(c->st, &scope)) < 0)
         return rc;
     rc = store_citizen_get_by_id(c->st, req->citizen_id, &cz);
     if (rc < 0) {
-        store_tx_rollback(c->st);
+        store_scope_end(c->st, scope, 0);
         return rc;
     }
     rc = codes_verify_tx(c, req, typed, now, &cz, res);
     if (rc == -KP_ERR_DB) {
-        store_tx_rollback(c->st);
+        store_scope_end(c->st, scope, 0);
         return rc;
     }
-    /* Every outcome is committed: counters, the consumption, the audit row. */
-    crc = store_tx_commit(c->st);
-    if (crc < 0)
+    /* Every outcome is kept: counters, the consumption, the audit row. */
+    if ((crc = store_scope_end(c->st, scope, 1)) < 0)
         return crc;
     if (rc == 0)
         c->stats.verified++;

@@ -55,9 +55,6 @@ static const char sql_count_district[] =
     "SELECT count(*) FROM citizen WHERE district = ?1 AND (?2 IS NULL OR status = ?2)";
 static const char sql_count_status[] = "SELECT count(*) FROM citizen WHERE status = ?2";
 static const char sql_count_all[] = "SELECT count(*) FROM citizen";
-static const char sql_sp_begin[] = "SAVEPOINT citizen_op";
-static const char sql_sp_release[] = "RELEASE citizen_op";
-static const char sql_sp_rollback[] = "ROLLBACK TO citizen_op";
 
 int store_citizen_use_key(struct store *st, const uint8_t cnic_key[CNIC_KEY_BYTES])
 {
@@ -75,49 +72,36 @@ int store_citizen_use_key(struct store *st, const uint8_t cnic_key[CNIC_KEY_BYTE
     return 0;
 }
 
-static int citizen_step(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = store_stmt(st, sql);
+/* Atomic changes: the store's scope, except in bulk mode, where the
+   caller rolls everything back on any error (no savepoint per row). */
+enum { CITIZEN_BULK = -1 };
 
-    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
-}
-
-enum citizen_scope {
-    CITIZEN_SAVEPOINT, /* inside the caller's transaction */
-    CITIZEN_OWN_TX,    /* no transaction was open: ours */
-    CITIZEN_BULK,      /* bulk mode: the caller rolls everything back on any error */
-};
-
-/* Begin an atomic change: a savepoint inside the caller's transaction, else our own. */
+/* Begin an atomic change; -KP_ERR_STATE without the keys. */
 static int citizen_begin(struct store *st, int *scope)
 {
+    enum store_scope sc;
+    int rc;
+
     if (st->cnic_key == NULL || st->audit_key == NULL)
         return -KP_ERR_STATE;
-    if (!store_in_tx(st)) {
-        *scope = CITIZEN_OWN_TX;
-        return store_tx_begin(st);
+    if (st->bulk && store_in_tx(st)) {
+        *scope = CITIZEN_BULK;
+        return 0;
     }
-    *scope = st->bulk ? CITIZEN_BULK : CITIZEN_SAVEPOINT;
-    return *scope == CITIZEN_BULK ? 0 : citizen_step(st, sql_sp_begin);
+    rc = store_scope_begin(st, &sc);
+    *scope = (int)sc;
+    return rc;
 }
 
 /* End it: keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
 static int citizen_end(struct store *st, int scope, int rc)
 {
+    int c;
+
     if (scope == CITIZEN_BULK)
         return rc;
-    if (scope == CITIZEN_OWN_TX) {
-        if (rc < 0) {
-            store_tx_rollback(st);
-            return rc;
-        }
-        int c = store_tx_commit(st);
-        return c < 0 ? c : rc;
-    }
-    if (rc < 0)
-        citizen_step(st, sql_sp_rollback);
-    citizen_step(st, sql_sp_release);
-    return rc;
+    c = store_scope_end(st, (enum store_scope)scope, rc >= 0);
+    return c < 0 ? c : rc;
 }
 
 static void citizen_row(sqlite3_stmt *s, struct store_citizen *c)

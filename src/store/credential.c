@@ -30,9 +30,6 @@ static const char sql_list[] = "SELECT " CRED_COLS " FROM credential WHERE citiz
                                "ORDER BY issued_at DESC, serial LIMIT ?2";
 static const char sql_revoke[] = "UPDATE credential SET revoked_at = ?2, revoke_reason = ?3 "
                                  "WHERE serial = ?1 AND revoked_at IS NULL";
-static const char sql_sp_begin[] = "SAVEPOINT credential_op";
-static const char sql_sp_release[] = "RELEASE credential_op";
-static const char sql_sp_rollback[] = "ROLLBACK TO credential_op";
 
 static const struct {
     const char *name, *text;
@@ -156,36 +153,18 @@ const char *store_credential_status(const struct store_credential *c, int64_t no
     return "valid";
 }
 
-static int cred_step(struct store *st, const char *sql)
+/* Begin an atomic change (a savepoint in an open transaction, else our own). */
+static int cred_begin(struct store *st, enum store_scope *scope)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
-
-    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
-}
-
-/* Begin an atomic change: a savepoint inside the caller's transaction, else our own.
-   *own says which. */
-static int cred_begin(struct store *st, int *own)
-{
-    *own = !store_in_tx(st);
-    return *own ? store_tx_begin(st) : cred_step(st, sql_sp_begin);
+    return store_scope_begin(st, scope);
 }
 
 /* Keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
-static int cred_end(struct store *st, int own, int rc)
+static int cred_end(struct store *st, enum store_scope scope, int rc)
 {
-    if (own) {
-        if (rc < 0) {
-            store_tx_rollback(st);
-            return rc;
-        }
-        int c = store_tx_commit(st);
-        return c < 0 ? c : rc;
-    }
-    if (rc < 0)
-        cred_step(st, sql_sp_rollback);
-    cred_step(st, sql_sp_release);
-    return rc;
+    int c = store_scope_end(st, scope, rc >= 0);
+
+    return c < 0 ? c : rc;
 }
 
 static void cred_row(sqlite3_stmt *s, struct store_credential *c)
@@ -283,7 +262,8 @@ int store_credential_add(struct store *st, const struct store_credential *c, con
     struct store_citizen cit;
     char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], detail[80];
     int64_t id;
-    int own, rc;
+    enum store_scope own;
+    int rc;
 
     if (!cred_fields_valid(c))
         return -KP_ERR_INVAL;
@@ -342,7 +322,8 @@ int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BY
                             const char *reason, const char *actor, int64_t now)
 {
     struct store_credential c;
-    int own, rc;
+    enum store_scope own;
+    int rc;
 
     if (reason == NULL)
         reason = "";

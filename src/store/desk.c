@@ -36,47 +36,23 @@ static const char sql_insert[] = "INSERT INTO desk (id, office, seq, name, token
                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char sql_revoke[] = "UPDATE desk SET revoked_at = max(?2, created_at) "
                                  "WHERE id = ?1 AND revoked_at IS NULL";
-static const char sql_sp_begin[] = "SAVEPOINT desk_op";
-static const char sql_sp_release[] = "RELEASE desk_op";
-static const char sql_sp_rollback[] = "ROLLBACK TO desk_op";
 
 /* BLAKE2b personalisation (RFC 7693 §2.5): 16 octets with the NUL. */
 static const unsigned char desk_token_personal[crypto_generichash_blake2b_PERSONALBYTES] =
     "kpass-desk-tok1";
 
-static int desk_step(struct store *st, const char *sql)
-{
-    sqlite3_stmt *s = store_stmt(st, sql);
-
-    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
-}
-
-int desk_scope_begin(struct store *st, enum desk_scope *scope)
+int desk_scope_begin(struct store *st, enum store_scope *scope)
 {
     if (st->audit_key == NULL)
         return -KP_ERR_STATE;
-    if (!store_in_tx(st)) {
-        *scope = DESK_SCOPE_OWN_TX;
-        return store_tx_begin(st);
-    }
-    *scope = DESK_SCOPE_SAVEPOINT;
-    return desk_step(st, sql_sp_begin);
+    return store_scope_begin(st, scope);
 }
 
-int desk_scope_end(struct store *st, enum desk_scope scope, int rc)
+int desk_scope_end(struct store *st, enum store_scope scope, int rc)
 {
-    if (scope == DESK_SCOPE_OWN_TX) {
-        if (rc < 0) {
-            store_tx_rollback(st);
-            return rc;
-        }
-        int c = store_tx_commit(st);
-        return c < 0 ? c : rc;
-    }
-    if (rc < 0)
-        desk_step(st, sql_sp_rollback);
-    desk_step(st, sql_sp_release);
-    return rc;
+    int c = store_scope_end(st, scope, rc >= 0);
+
+    return c < 0 ? c : rc;
 }
 
 int store_desk_key_derive(const uint8_t partner_key[32], uint8_t out[STORE_DESK_KEY_BYTES])
@@ -225,7 +201,7 @@ int store_desk_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], co
                    char token[STORE_DESK_TOKEN_SIZE])
 {
     uint8_t raw[STORE_DESK_TOKEN_BYTES];
-    enum desk_scope scope;
+    enum store_scope scope;
     int rc, seq;
 
     memset(token, 0, STORE_DESK_TOKEN_SIZE);
@@ -303,7 +279,7 @@ int store_desk_list(struct store *st, const char *office, struct store_desk **ou
 int store_desk_revoke(struct store *st, const char *id, const char *actor, int64_t now)
 {
     struct store_desk d;
-    enum desk_scope scope;
+    enum store_scope scope;
     char detail[64];
     sqlite3_stmt *s;
     int rc;

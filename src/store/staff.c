@@ -216,7 +216,7 @@ int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
                     struct store_staff *s, const char *pin, const char *actor, int64_t now)
 {
     char hash[STAFF_HASH_SIZE];
-    enum desk_scope scope;
+    enum store_scope scope;
     int rc;
 
     if (store_staff_id_valid(s->id) < 0 || store_desk_office_valid(s->office) < 0 ||
@@ -244,7 +244,7 @@ int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
 static int staff_set_lock(struct store *st, const char *id, int lock, const char *reason,
                           const char *actor, int64_t now)
 {
-    enum desk_scope scope;
+    enum store_scope scope;
     struct store_staff f;
     char suffix[STORE_AUDIT_DETAIL_MAX + 1] = "";
     sqlite3_stmt *s;
@@ -292,7 +292,7 @@ int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES
                         const char *pin, const char *actor, int64_t now)
 {
     char hash[STAFF_HASH_SIZE];
-    enum desk_scope scope;
+    enum store_scope scope;
     struct store_staff f;
     sqlite3_stmt *s;
     int rc;
@@ -388,7 +388,7 @@ static int staff_pin_settle(struct store *st, const char *id, const char *hash, 
                             unsigned max, const char *actor, int64_t now, struct store_staff *out)
 {
     char cur_hash[STAFF_HASH_SIZE];
-    enum desk_scope scope;
+    enum store_scope scope;
     int rc;
 
     /* The usual sign-in: nothing to write, so no write transaction. */

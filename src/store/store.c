@@ -312,3 +312,45 @@ void store_tx_rollback(struct store *st)
     st->in_tx = 0;
     store_exec(st, "ROLLBACK");
 }
+
+void store_group_mode(struct store *st, int on)
+{
+    st->group = on != 0;
+}
+
+static const char sql_scope_begin[] = "SAVEPOINT kp_scope";
+static const char sql_scope_release[] = "RELEASE kp_scope";
+static const char sql_scope_undo[] = "ROLLBACK TO kp_scope";
+
+static int store_scope_step(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+
+    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
+}
+
+int store_scope_begin(struct store *st, enum store_scope *scope)
+{
+    if (!store_in_tx(st) && st->group && store_batch(st) < 0)
+        return -KP_ERR_DB;
+    if (!store_in_tx(st)) {
+        *scope = STORE_SCOPE_OWN;
+        return store_tx_begin(st);
+    }
+    *scope = STORE_SCOPE_SAVEPOINT;
+    return store_scope_step(st, sql_scope_begin);
+}
+
+int store_scope_end(struct store *st, enum store_scope scope, int keep)
+{
+    if (scope == STORE_SCOPE_OWN) {
+        if (!keep) {
+            store_tx_rollback(st);
+            return 0;
+        }
+        return store_tx_commit(st);
+    }
+    if (!keep)
+        store_scope_step(st, sql_scope_undo);
+    return store_scope_step(st, sql_scope_release);
+}

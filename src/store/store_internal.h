@@ -26,6 +26,7 @@ struct store {
     int readonly;
     int in_batch; /* the group transaction is open */
     int in_tx;    /* an explicit transaction is open */
+    int group;    /* store_group_mode(): atomic changes join the group transaction */
     /* Keys lent by the caller (store_audit_use_key, store_citizen_use_key). */
     const uint8_t *audit_key;
     uint8_t audit_genesis[32]; /* the prev of row 1 under audit_key */

@@ -7,9 +7,7 @@
  * "sent" (its submit_sm_resp recorded and committed).  Not a test; prints
  * one line per phase and a final JSON line.
  *
- *   make && cc -std=c11 -D_GNU_SOURCE -O2 -Iinclude tests/bench/bench_sms.c build/libkpass.a \
- *       $(pkg-config --libs libevent_core libevent_extra libsmpp34 sqlite3 libsodium jansson \
- *       libqrencode libpng) -lm -o build/bench_sms && build/bench_sms [messages] [window]
+ *   make bench && build/bench/bench_sms [messages] [window]
  *
  * Run from the top of the tree (it starts build/kpassd, build/kpass and
  * node tests/peers/bench_server.js).  Target (brief): >= 5,000 SMS/s with a
