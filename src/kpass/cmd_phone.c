@@ -52,12 +52,43 @@ struct phone {
     unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
     unsigned sms_seen;
     int interactive;
+    int finishing;       /* unbinding before the end */
+    uint64_t finish_by;  /* ms: stop even if the unbind is not answered */
 };
 
 static void phone_quit(struct phone *ph, int code)
 {
     ph->exit_code = code;
     event_base_loopbreak(ph->base);
+}
+
+static void phone_unbind_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct phone *ph = arg;
+
+    (void)fd;
+    (void)what;
+    smpp_hub_unbind_all(ph->hub);
+    if (smpp_hub_link_count(ph->hub) == 0)
+        event_base_loopbreak(ph->base);
+}
+
+/*
+ * Done: unbind and stop once the link has closed (the tick looks), or
+ * after a second at most.  The unbind waits for the next loop pass: called
+ * from phone_on_request, the response to the last screen is not written
+ * yet, and kpassd reads nothing after an unbind.
+ */
+static void phone_finish(struct phone *ph, int code)
+{
+    struct timeval now = {0, 0};
+
+    if (ph->finishing)
+        return;
+    ph->finishing = 1;
+    ph->exit_code = code;
+    ph->finish_by = kp_clock_ms() + 1000;
+    event_base_once(ph->base, -1, EV_TIMEOUT, phone_unbind_cb, ph, &now);
 }
 
 static void phone_print_json_string(const char *s)
@@ -158,7 +189,7 @@ static void phone_next_script(struct phone *ph)
         const char *t = ph->script[ph->iscript++];
         phone_send(ph, t, t[0] == '*' && !ph->in_dialog);
     } else if (ph->sms_seen >= ph->wait_sms) {
-        phone_quit(ph, 0);
+        phone_finish(ph, 0);
     }
 }
 
@@ -204,7 +235,7 @@ static uint32_t phone_on_request(void *arg, struct smpp_link *l, const struct sm
         ph->sms_seen++;
         if (ph->script && ph->iscript >= ph->nscript && !ph->in_dialog &&
             ph->sms_seen >= ph->wait_sms)
-            phone_quit(ph, 0);
+            phone_finish(ph, 0);
     }
     kp_buf_free(&text);
     return SMPP_ESME_ROK;
@@ -232,6 +263,8 @@ static void phone_on_closed(void *arg, struct smpp_link *l)
     struct phone *ph = arg;
 
     (void)l;
+    if (ph->finishing)
+        return; /* our own unbind */
     fprintf(stderr, "kpass phone: the link to kpassd closed\n");
     phone_quit(ph, 1);
 }
@@ -245,13 +278,15 @@ static void phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     n = read(fd, line, sizeof(line) - 1);
     if (n <= 0) {
-        phone_quit(ph, 0);
+        event_del(ph->ev_stdin);
+        phone_finish(ph, 0);
         return;
     }
     line[n] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
     if (line[0] == '\0') {
-        phone_quit(ph, 0);
+        event_del(ph->ev_stdin);
+        phone_finish(ph, 0);
         return;
     }
     phone_send(ph, line, !ph->in_dialog);
@@ -261,9 +296,13 @@ static void phone_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct phone *ph = arg;
 
+    uint64_t now = kp_clock_ms();
+
     (void)fd;
     (void)what;
-    smpp_hub_tick(ph->hub, kp_clock_ms());
+    smpp_hub_tick(ph->hub, now);
+    if (ph->finishing && (smpp_hub_link_count(ph->hub) == 0 || now >= ph->finish_by))
+        event_base_loopbreak(ph->base);
 }
 
 static void phone_deadline_cb(evutil_socket_t fd, short what, void *arg)
