@@ -187,8 +187,12 @@ static void gw_collect(struct gw *g, uint32_t seq, struct hop *h, int want_scree
             idle = 1;
             continue;
         }
-        ck_assert_msg(rc == 0, "no answer from kpassd (%d): resp %d screen %d", rc, resp,
-                      h->screen);
+        if (rc != 0) {
+            char *log = tu_daemon_log(&d);
+            size_t n = strlen(log);
+            ck_abort_msg("no answer from kpassd (%d): resp %d screen %d; its log ends:\n%s", rc,
+                         resp, h->screen, log + (n > 3000 ? n - 3000 : 0));
+        }
         if (p.command_id == SMPP_SUBMIT_SM_RESP || p.command_id == SMPP_GENERIC_NACK) {
             ck_assert_uint_eq(p.sequence_number, seq);
             h->status = p.command_id == SMPP_GENERIC_NACK ? 0xFFFFFFFF : p.command_status;
