@@ -234,6 +234,9 @@ static const struct {
     {8, "d800", NULL, NULL},                                    /* unpaired high surrogate */
     {8, "dc000031", NULL, NULL},                                /* unpaired low surrogate */
     {8, "d83dde00", NULL, "\xf0\x9f\x98\x80"},                  /* a pair: U+1F600 */
+    {8, "00310000", NULL, NULL},                                /* U+0000 */
+    {1, "3100", NULL, NULL},                                    /* IA5 NUL */
+    {0, "0031", NULL, "@1"},                                    /* GSM 0x00 is '@' */
     {1, "3132", NULL, "12"},                                    /* IA5 */
     {3, "e9", NULL, "é"},                                       /* Latin-1 */
     {4, "3132", NULL, NULL},                                    /* 8-bit binary: no text */
