@@ -574,6 +574,28 @@ START_TEST(test_refusals_and_notes)
     gw_hop_raw(&g, &u, USSD_OP_USSR_REQ, "", 0, 0, &h, 0);
     ck_assert_uint_eq(h.status, SMPP_ESME_ROK);
     ck_assert(!h.screen);
+    /* a hundred empty TLVs (libsmpp34 used to write past its log buffer,
+       and kpassd died): refused, and the link goes on */
+    {
+        static uint8_t buf[SMPP_PDU_MAX + 1];
+        struct smpp_pdu mo;
+        int n;
+        dlg_init(&u, "923001234569", 2);
+        mo_make(&mo, &u, USSD_OP_PSSR_IND, "*789#", 5, 0);
+        mo.sequence_number = g.seq++;
+        n = smpp_pdu_encode(&mo, buf, sizeof(buf));
+        ck_assert_int_gt(n, 0);
+        memset(buf + n, 0, 400);
+        n += 400;
+        buf[2] = (uint8_t)(n >> 8);
+        buf[3] = (uint8_t)n;
+        ck_assert_int_eq(write(g.fd, buf, (size_t)n), n);
+        gw_collect(&g, mo.sequence_number, &h, 0);
+        ck_assert_uint_eq(h.status, SMPP_ESME_RINVOPTPARSTREAM);
+        ck_assert(!h.screen);
+        gw_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+        ck_screen_starts(&h, HOME_EN);
+    }
     /* the umr profile: user_message_reference is needed, and echoed */
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw", "--profile", "umr", NULL),
                      0);
