@@ -35,8 +35,10 @@ static int sms_put(struct sms_parts *out, const uint8_t *udh, size_t udhlen, con
         kp_buf_free(&b);
         return -KP_ERR_TOOLONG;
     }
-    memcpy(out->data[i], udh, udhlen);
-    memcpy(out->data[i] + udhlen, b.data, b.len);
+    if (udhlen) /* a single part has no UDH, and udh is NULL (memcpy wants a pointer) */
+        memcpy(out->data[i], udh, udhlen);
+    if (b.len)
+        memcpy(out->data[i] + udhlen, b.data, b.len);
     out->len[i] = (uint16_t)(udhlen + b.len);
     out->n++;
     kp_buf_free(&b);
