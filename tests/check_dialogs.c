@@ -27,7 +27,7 @@
 #include "kpass/store_citizen.h"
 #include "testutil.h"
 
-#define DLG_MAX 64
+#define DLG_MAX            64
 #define DLG_DEFAULT_MSISDN "+923000000101" /* kpass menu test's default caller */
 
 static char dlg_files[DLG_MAX][64];
@@ -91,8 +91,11 @@ static unsigned dlg_count(const char *text, const char *prefix)
 static int dlg_kpass_test(const char *path, const char *msisdn, char **out)
 {
     char bin[1024], menus[1024], seed[1024], caller[24], file[1200];
-    char *argv[] = {bin,  "-c",  "/nonexistent/kpassd.conf", "menu", "test", "--menus", menus,
-                    "--seed", seed, "--msisdn", caller, file, NULL};
+    char *argv[] = {bin,        "-c",     "/nonexistent/kpassd.conf",
+                    "menu",     "test",   "--menus",
+                    menus,      "--seed", seed,
+                    "--msisdn", caller,   file,
+                    NULL};
 
     snprintf(bin, sizeof(bin), "%s", tu_bin("kpass"));
     snprintf(caller, sizeof(caller), "%s", msisdn);
@@ -120,8 +123,7 @@ START_TEST(test_transcript_passes)
     rc = dlg_kpass_test(path, msisdn, &out);
     ck_assert_msg(rc == 0, "%s (caller %s): exit %d\n%s", dlg_files[_i], msisdn, rc, out);
     snprintf(want, sizeof(want), "1 transcripts, %u screens compared, 0 failures", screens);
-    ck_assert_msg(strstr(out, want) != NULL, "%s: expected '%s', got %s", dlg_files[_i], want,
-                  out);
+    ck_assert_msg(strstr(out, want) != NULL, "%s: expected '%s', got %s", dlg_files[_i], want, out);
     free(out);
     free(text);
     free(path);
@@ -286,8 +288,8 @@ static void replay_act(struct replay *r, const char *l, size_t len, unsigned no)
             r->prompt = 1;
             shows_screen = 0;
         } else {
-            rc = menu_dialog_begin(r->cov->g, &r->env, r->st, menu_state_lang(r->st), NULL,
-                                   &r->scr);
+            rc =
+                menu_dialog_begin(r->cov->g, &r->env, r->st, menu_state_lang(r->st), NULL, &r->scr);
         }
     } else if (strncmp(l, "! expired", 9) == 0) {
         rc = menu_system_render(r->cov->g, r->live ? menu_state_lang(r->st) : r->lang,

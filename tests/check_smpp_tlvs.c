@@ -35,7 +35,7 @@ static size_t pdu_build(uint32_t id, unsigned ntlv, uint16_t tag, uint16_t vlen)
     size_t p = SMPP_HEADER_LEN;
 
     if (id == SMPP_SUBMIT_SM || id == SMPP_DELIVER_SM || id == SMPP_DATA_SM) {
-        p = put_str(p, 'U', 5);  /* service_type */
+        p = put_str(p, 'U', 5); /* service_type */
         body[p++] = 1;
         body[p++] = 1;
         p = put_str(p, '9', 20); /* source_addr */
@@ -44,11 +44,11 @@ static size_t pdu_build(uint32_t id, unsigned ntlv, uint16_t tag, uint16_t vlen)
         p = put_str(p, '7', 20); /* destination_addr */
         body[p++] = 0;           /* esm_class */
         if (id == SMPP_DATA_SM) {
-            body[p++] = 1;       /* registered_delivery */
-            body[p++] = 8;       /* data_coding */
+            body[p++] = 1; /* registered_delivery */
+            body[p++] = 8; /* data_coding */
         } else {
-            body[p++] = 0;       /* protocol_id */
-            body[p++] = 3;       /* priority_flag */
+            body[p++] = 0; /* protocol_id */
+            body[p++] = 3; /* priority_flag */
             /* schedule_delivery_time and validity_period (SMPP 3.4 §7.1.1),
                which deliver_sm leaves empty (§4.6.1) */
             const char *t = id == SMPP_SUBMIT_SM ? "261231235959000+" : "";
@@ -60,7 +60,7 @@ static size_t pdu_build(uint32_t id, unsigned ntlv, uint16_t tag, uint16_t vlen)
             body[p++] = 1;
             body[p++] = 8;
             body[p++] = 0;
-            body[p++] = 253;     /* the longest libsmpp34 takes */
+            body[p++] = 253; /* the longest libsmpp34 takes */
             memset(body + p, 'A', 253);
             p += 253;
         }
@@ -113,7 +113,8 @@ START_TEST(test_tlv_count)
             ck_assert_int_eq(rc, -KP_ERR_PARSE);
             ck_assert_uint_eq(err.status, SMPP_ESME_RINVOPTPARSTREAM);
             ck_assert_int_eq(err.nack, 0); /* answered with the command's own response */
-        } else if (with_tlvs[c] != SMPP_DATA_SM_RESP && with_tlvs[c] != SMPP_BIND_TRANSCEIVER_RESP) {
+        } else if (with_tlvs[c] != SMPP_DATA_SM_RESP &&
+                   with_tlvs[c] != SMPP_BIND_TRANSCEIVER_RESP) {
             ck_assert_msg(rc == 0, "command 0x%x with %u TLVs: %d (0x%x)", with_tlvs[c],
                           counts[_i].n, rc, err.status);
             ck_assert_uint_eq(!!(pdu.tlv.present & SMPP_TLV_USER_MESSAGE_REFERENCE),
@@ -126,11 +127,10 @@ END_TEST
 /* Sixteen TLVs of every SMPP 3.4 tag (and unknown ones) behind the longest
    mandatory fields: libsmpp34's log stays inside its buffer. */
 static const uint16_t tags[] = {
-    0x0005, 0x0006, 0x0007, 0x0008, 0x000D, 0x000E, 0x000F, 0x0010, 0x0017, 0x0019, 0x001D,
-    0x001E, 0x0030, 0x0201, 0x0202, 0x0203, 0x0204, 0x0205, 0x020A, 0x020B, 0x020C, 0x020D,
-    0x020E, 0x020F, 0x0210, 0x0302, 0x0303, 0x0304, 0x0381, 0x0420, 0x0421, 0x0422, 0x0423,
-    0x0424, 0x0425, 0x0426, 0x0427, 0x0501, 0x1201, 0x1203, 0x1204, 0x130C, 0x1380, 0x1383,
-    0x0000, 0x1400, 0xFFFF,
+    0x0005, 0x0006, 0x0007, 0x0008, 0x000D, 0x000E, 0x000F, 0x0010, 0x0017, 0x0019, 0x001D, 0x001E,
+    0x0030, 0x0201, 0x0202, 0x0203, 0x0204, 0x0205, 0x020A, 0x020B, 0x020C, 0x020D, 0x020E, 0x020F,
+    0x0210, 0x0302, 0x0303, 0x0304, 0x0381, 0x0420, 0x0421, 0x0422, 0x0423, 0x0424, 0x0425, 0x0426,
+    0x0427, 0x0501, 0x1201, 0x1203, 0x1204, 0x130C, 0x1380, 0x1383, 0x0000, 0x1400, 0xFFFF,
 };
 
 START_TEST(test_tlv_log_fits)

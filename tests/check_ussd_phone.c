@@ -18,7 +18,7 @@
 #include "kpass/mem.h"
 #include "testutil.h"
 
-#define SEG_MAX    16
+#define SEG_MAX     16
 #define SEG_SCREENS 48
 
 /* One expected screen. */
@@ -199,8 +199,8 @@ static void phone_set_lang(const char *msisdn, const char *session, const char *
     ck_assert_msg(rc == 0 && p, "language %s: exit %d: %s", lang, rc, out);
     ck_assert_int_eq(json_str(p, "screen", got, sizeof(got)), 0);
     /* home, in that language, with the way back to the language screen */
-    ck_assert_msg(strstr(got, strcmp(lang, "en") == 0 ? "Khyber Pass\n1 " : "خیبر پاس\n1 "),
-                  "%s", got);
+    ck_assert_msg(strstr(got, strcmp(lang, "en") == 0 ? "Khyber Pass\n1 " : "خیبر پاس\n1 "), "%s",
+                  got);
     free(out);
     snprintf(remembered, sizeof(remembered), "%s", lang);
 }
@@ -225,12 +225,12 @@ static void phone_play(const struct script *s, const char *session)
             char *eol = strchr(p, '\n');
             if (eol)
                 *eol = '\0';
-            ck_assert_msg(n < g->nx, "%s:%u: more screens than the transcript has:\n%s",
-                          s->file, g->line, p);
+            ck_assert_msg(n < g->nx, "%s:%u: more screens than the transcript has:\n%s", s->file,
+                          g->line, p);
             ck_assert_int_eq(json_str(p, "screen", text, sizeof(text)), 0);
             ck_assert_int_eq(json_str(p, "encoding", enc, sizeof(enc)), 0);
-            screen_check(s, g, n, text, strcmp(enc, "ucs2") == 0,
-                         strstr(p, "\"end\":true") != NULL, session);
+            screen_check(s, g, n, text, strcmp(enc, "ucs2") == 0, strstr(p, "\"end\":true") != NULL,
+                         session);
             if (g->x[n].lang[0])
                 snprintf(remembered, sizeof(remembered), "%s", g->x[n].lang);
             n++;
@@ -280,7 +280,7 @@ static void phone_teardown(void)
 /* Transcripts that need no resume, no expiry, no empty reply; together
    they use each rate-limited request once per caller. */
 static const char *const played[] = {
-    "en_browse.dialog", "en_services.dialog", "en_search.dialog", "en_offices.dialog",
+    "en_browse.dialog", "en_services.dialog", "en_search.dialog",       "en_offices.dialog",
     "language.dialog",  "ur_offices.dialog",  "en_unregistered.dialog", "en_blocked.dialog",
 };
 
@@ -341,9 +341,9 @@ START_TEST(test_code_by_sms)
     int rc;
 
     phone_daemon("its-session", 1);
-    rc = tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--msisdn",
-                  "+923000000101", "--script", "*789*4*3#,0011", "--json", "--wait-sms", "1",
-                  "--timeout", "20", NULL);
+    rc = tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--msisdn", "+923000000101",
+                  "--script", "*789*4*3#,0011", "--json", "--wait-sms", "1", "--timeout", "20",
+                  NULL);
     ck_assert_msg(rc == 0, "kpass phone exit %d:\n%s", rc, out);
     ck_assert_ptr_nonnull(strstr(out, "{\"screen\":\"If this number is registered, a code will "
                                       "arrive by SMS. Staff will never phone you for it.\","
@@ -359,9 +359,9 @@ START_TEST(test_code_by_sms)
     ck_assert_int_eq((int)strspn(p + 4, "0123456789"), 6);
     free(out);
     /* the wrong digits: the same screen, and no SMS within a few seconds */
-    rc = tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--msisdn",
-                  "+923110000102", "--script", "*789*4*1#,0011", "--json", "--wait-sms", "1",
-                  "--timeout", "3", NULL);
+    rc =
+        tu_kpass(&d, NULL, &out, "phone", "--password-file", pwfile, "--msisdn", "+923110000102",
+                 "--script", "*789*4*1#,0011", "--json", "--wait-sms", "1", "--timeout", "3", NULL);
     ck_assert_int_eq(rc, 1); /* timed out waiting for the SMS */
     ck_assert_ptr_nonnull(strstr(out, "{\"screen\":\"If this number is registered"));
     ck_assert_ptr_null(strstr(out, "{\"sms\":"));
@@ -373,8 +373,8 @@ END_TEST
 
 static const struct {
     const char *profile;
-    const char *tlv;   /* client.js --session-tlv */
-    const char *mo;    /* client.js --mo-pdu */
+    const char *tlv; /* client.js --session-tlv */
+    const char *mo;  /* client.js --mo-pdu */
 } npm[] = {
     {"its-session", "its", "submit_sm"},
     {"umr", "umr", "submit_sm"},

@@ -31,8 +31,8 @@ static void mo_init(struct smpp_pdu *p, uint32_t cmd, uint8_t op, const char *te
     strcpy(p->sm.destination_addr, "789");
     p->sm.sm_length = (uint8_t)strlen(text);
     memcpy(p->sm.short_message, text, p->sm.sm_length);
-    p->tlv.present = SMPP_TLV_USSD_SERVICE_OP | SMPP_TLV_ITS_SESSION_INFO |
-                     SMPP_TLV_USER_MESSAGE_REFERENCE;
+    p->tlv.present =
+        SMPP_TLV_USSD_SERVICE_OP | SMPP_TLV_ITS_SESSION_INFO | SMPP_TLV_USER_MESSAGE_REFERENCE;
     p->tlv.ussd_service_op = op;
     p->tlv.its_session_info = 0x2A04; /* session 42, sequence 2, not the end */
     p->tlv.user_message_reference = 0x1234;
@@ -75,17 +75,17 @@ static const struct {
     uint8_t op;
     enum ussd_kind kind;
 } ops[] = {
-    {0, USSD_BEGIN},         /* PSSD indication */
-    {1, USSD_BEGIN},         /* PSSR indication */
-    {2, USSD_ABORT},         /* USSR request: ours, not the network's */
-    {3, USSD_ABORT},         /* USSN request */
-    {16, USSD_ABORT},        /* PSSD response */
-    {17, USSD_ABORT},        /* PSSR response */
-    {18, USSD_CONTINUE},     /* USSR confirm: the user's reply */
-    {19, USSD_NOTIFY_CONF},  /* USSN confirm */
-    {4, USSD_ABORT},         /* reserved */
-    {32, USSD_ABORT},        /* vendor, not named */
-    {0x81, USSD_ABORT},      /* vendor release */
+    {0, USSD_BEGIN},        /* PSSD indication */
+    {1, USSD_BEGIN},        /* PSSR indication */
+    {2, USSD_ABORT},        /* USSR request: ours, not the network's */
+    {3, USSD_ABORT},        /* USSN request */
+    {16, USSD_ABORT},       /* PSSD response */
+    {17, USSD_ABORT},       /* PSSR response */
+    {18, USSD_CONTINUE},    /* USSR confirm: the user's reply */
+    {19, USSD_NOTIFY_CONF}, /* USSN confirm */
+    {4, USSD_ABORT},        /* reserved */
+    {32, USSD_ABORT},       /* vendor, not named */
+    {0x81, USSD_ABORT},     /* vendor release */
     {255, USSD_ABORT},
 };
 
@@ -104,8 +104,8 @@ START_TEST(test_op_values)
     mo_init(&pdu, SMPP_SUBMIT_SM, ops[k].op, "*789#");
     ck_assert_int_eq(ussd_mo_parse(p, &pdu, &mo, &status), 0);
     ck_assert_uint_eq(status, 0xDEAD); /* untouched on success */
-    ck_assert_msg(mo.kind == ops[k].kind, "%s op %u: kind %d, want %d", p->name, ops[k].op,
-                  mo.kind, ops[k].kind);
+    ck_assert_msg(mo.kind == ops[k].kind, "%s op %u: kind %d, want %d", p->name, ops[k].op, mo.kind,
+                  ops[k].kind);
     ck_assert_uint_eq(mo.op, ops[k].op);
     ck_assert_str_eq(mo.key, keys[_i / KP_ARRAY_LEN(ops)]);
     ck_assert_str_eq(mo.msisdn, "+923001234567");
@@ -147,24 +147,27 @@ END_TEST
 /* What a profile cannot take, and the command_status it answers with. */
 static const struct {
     const char *profile;
-    uint32_t drop;         /* TLV bits removed */
-    uint8_t ton, npi;      /* source address */
+    uint32_t drop;    /* TLV bits removed */
+    uint8_t ton, npi; /* source address */
     const char *addr;
-    uint32_t status;       /* 0: accepted */
+    uint32_t status; /* 0: accepted */
     const char *key;
 } refusals[] = {
-    {"its-session", SMPP_TLV_ITS_SESSION_INFO, 1, 1, "923001234567", SMPP_ESME_RMISSINGOPTPARAM, NULL},
-    {"its-session", SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567", 0, "its:42:+923001234567"},
-    {"umr", SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567", SMPP_ESME_RMISSINGOPTPARAM, NULL},
+    {"its-session", SMPP_TLV_ITS_SESSION_INFO, 1, 1, "923001234567", SMPP_ESME_RMISSINGOPTPARAM,
+     NULL},
+    {"its-session", SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567", 0,
+     "its:42:+923001234567"},
+    {"umr", SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567", SMPP_ESME_RMISSINGOPTPARAM,
+     NULL},
     {"umr", SMPP_TLV_ITS_SESSION_INFO, 1, 1, "923001234567", 0, "umr:4660:+923001234567"},
-    {"msisdn", SMPP_TLV_ITS_SESSION_INFO | SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567",
-     0, "msisdn:+923001234567:789"},
+    {"msisdn", SMPP_TLV_ITS_SESSION_INFO | SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567", 0,
+     "msisdn:+923001234567:789"},
     {"data-sm", SMPP_TLV_ITS_SESSION_INFO | SMPP_TLV_USER_MESSAGE_REFERENCE, 1, 1, "923001234567",
      0, "msisdn:+923001234567:789"},
     /* the source must be a phone number, for every profile */
     {"its-session", 0, 1, 1, "", SMPP_ESME_RINVSRCADR, NULL},
-    {"umr", 0, 5, 0, "KPASS", SMPP_ESME_RINVSRCADR, NULL},      /* alphanumeric */
-    {"msisdn", 0, 1, 1, "9230", SMPP_ESME_RINVSRCADR, NULL}, /* too short */
+    {"umr", 0, 5, 0, "KPASS", SMPP_ESME_RINVSRCADR, NULL},           /* alphanumeric */
+    {"msisdn", 0, 1, 1, "9230", SMPP_ESME_RINVSRCADR, NULL},         /* too short */
     {"msisdn", 0, 1, 9, "923001234567", SMPP_ESME_RINVSRCADR, NULL}, /* NPI private */
     /* national and unknown TON follow the Pakistani rules */
     {"msisdn", 0, 2, 1, "03001234567", 0, "msisdn:+923001234567:789"},
@@ -223,26 +226,26 @@ static const struct {
     const char *payload_hex; /* message_payload, NULL: none */
     const char *text;        /* NULL: undecodable */
 } texts[] = {
-    {0, "2a3738392a322a3123", NULL, "*789*2*1#"},              /* GSM 7-bit, one per octet */
-    {0, "", NULL, ""},                                          /* an empty reply */
-    {0, "1b65", NULL, "€"},                                     /* GSM extension table */
-    {0, "1b", NULL, NULL},                                      /* a trailing ESC */
-    {0, "80", NULL, NULL},                                      /* not a septet */
-    {8, "0031", NULL, "1"},                                     /* UCS-2 */
-    {8, "06a906480688", NULL, "کوڈ"},                           /* UCS-2 Urdu */
-    {8, "003", NULL, NULL},                                     /* odd length (see below) */
-    {8, "d800", NULL, NULL},                                    /* unpaired high surrogate */
-    {8, "dc000031", NULL, NULL},                                /* unpaired low surrogate */
-    {8, "d83dde00", NULL, "\xf0\x9f\x98\x80"},                  /* a pair: U+1F600 */
-    {8, "00310000", NULL, NULL},                                /* U+0000 */
-    {1, "3100", NULL, NULL},                                    /* IA5 NUL */
-    {0, "0031", NULL, "@1"},                                    /* GSM 0x00 is '@' */
-    {1, "3132", NULL, "12"},                                    /* IA5 */
-    {3, "e9", NULL, "é"},                                       /* Latin-1 */
-    {4, "3132", NULL, NULL},                                    /* 8-bit binary: no text */
-    {0, "31", "3232", "22"},                                    /* payload wins */
-    {8, "", "00310032", "12"},                                  /* data_sm: payload only */
-    {8, "", "003", NULL},                                       /* odd payload */
+    {0, "2a3738392a322a3123", NULL, "*789*2*1#"}, /* GSM 7-bit, one per octet */
+    {0, "", NULL, ""},                            /* an empty reply */
+    {0, "1b65", NULL, "€"},                       /* GSM extension table */
+    {0, "1b", NULL, NULL},                        /* a trailing ESC */
+    {0, "80", NULL, NULL},                        /* not a septet */
+    {8, "0031", NULL, "1"},                       /* UCS-2 */
+    {8, "06a906480688", NULL, "کوڈ"},             /* UCS-2 Urdu */
+    {8, "003", NULL, NULL},                       /* odd length (see below) */
+    {8, "d800", NULL, NULL},                      /* unpaired high surrogate */
+    {8, "dc000031", NULL, NULL},                  /* unpaired low surrogate */
+    {8, "d83dde00", NULL, "\xf0\x9f\x98\x80"},    /* a pair: U+1F600 */
+    {8, "00310000", NULL, NULL},                  /* U+0000 */
+    {1, "3100", NULL, NULL},                      /* IA5 NUL */
+    {0, "0031", NULL, "@1"},                      /* GSM 0x00 is '@' */
+    {1, "3132", NULL, "12"},                      /* IA5 */
+    {3, "e9", NULL, "é"},                         /* Latin-1 */
+    {4, "3132", NULL, NULL},                      /* 8-bit binary: no text */
+    {0, "31", "3232", "22"},                      /* payload wins */
+    {8, "", "00310032", "12"},                    /* data_sm: payload only */
+    {8, "", "003", NULL},                         /* odd payload */
 };
 
 START_TEST(test_texts)
@@ -322,12 +325,11 @@ static const struct {
     int end;
     uint16_t mt;
 } its_echo[] = {
-    {0x2A00, 0, 0x2A02}, /* begin, sequence 0 -> 1 */
-    {0x2A04, 0, 0x2A06}, /* sequence 2 -> 3 */
-    {0x2A04, 1, 0x2A07}, /* ... the last screen */
-    {0x00FE, 0, 0x0000}, /* sequence 127 wraps to 0 */
-    {0xFFFE, 1, 0xFF01},
-    {0x0701, 0, 0x0702}, /* an end bit from the MO is not carried over */
+    {0x2A00, 0, 0x2A02},                      /* begin, sequence 0 -> 1 */
+    {0x2A04, 0, 0x2A06},                      /* sequence 2 -> 3 */
+    {0x2A04, 1, 0x2A07},                      /* ... the last screen */
+    {0x00FE, 0, 0x0000},                      /* sequence 127 wraps to 0 */
+    {0xFFFE, 1, 0xFF01}, {0x0701, 0, 0x0702}, /* an end bit from the MO is not carried over */
     {0x0701, 1, 0x0703},
 };
 
@@ -358,25 +360,26 @@ END_TEST
 static const struct {
     const char *what;
     uint32_t mo_cmd, mt_cmd;
-    uint32_t tlvs;      /* session TLVs on the MO */
+    uint32_t tlvs; /* session TLVs on the MO */
     const char *text;
     enum text_enc enc;
     int end;
-    const char *hex;    /* the whole MT with sequence number 7 */
+    const char *hex; /* the whole MT with sequence number 7 */
 } golden[] = {
-    {"its, continue", SMPP_SUBMIT_SM, SMPP_DELIVER_SM, SMPP_TLV_ITS_SESSION_INFO, "Hi", TEXT_GSM7, 0,
+    {"its, continue", SMPP_SUBMIT_SM, SMPP_DELIVER_SM, SMPP_TLV_ITS_SESSION_INFO, "Hi", TEXT_GSM7,
+     0,
      "00000041 00000005 00000000 00000007"
      "5553534400 00 01 37383900 01 01 39323330303132333435363700"
      "00 00 00 00 00 00 00 00 00 02 4869"
-     "0501 0001 02"          /* ussd_service_op: 2, USSR request */
-     "1383 0002 2a06"},      /* its_session_info: session 42, sequence 3 */
-    {"umr, end", SMPP_DELIVER_SM, SMPP_SUBMIT_SM, SMPP_TLV_USER_MESSAGE_REFERENCE, "Bye",
-     TEXT_GSM7, 1,
+     "0501 0001 02"     /* ussd_service_op: 2, USSR request */
+     "1383 0002 2a06"}, /* its_session_info: session 42, sequence 3 */
+    {"umr, end", SMPP_DELIVER_SM, SMPP_SUBMIT_SM, SMPP_TLV_USER_MESSAGE_REFERENCE, "Bye", TEXT_GSM7,
+     1,
      "00000042 00000004 00000000 00000007"
      "5553534400 00 01 37383900 01 01 39323330303132333435363700"
      "00 00 00 00 00 00 00 00 00 03 427965"
-     "0501 0001 11"          /* 17, PSSR response: the end */
-     "0204 0002 1234"},      /* user_message_reference echoed */
+     "0501 0001 11"     /* 17, PSSR response: the end */
+     "0204 0002 1234"}, /* user_message_reference echoed */
     {"msisdn, ucs2", SMPP_SUBMIT_SM, SMPP_DELIVER_SM, 0, "کوڈ", TEXT_UCS2, 0,
      "0000003f 00000005 00000000 00000007"
      "5553534400 00 01 37383900 01 01 39323330303132333435363700"
@@ -405,8 +408,8 @@ START_TEST(test_golden_mt)
     mo_init(&pdu, golden[_i].mo_cmd, USSD_OP_USSR_CONF, "1");
     pdu.tlv.present = SMPP_TLV_USSD_SERVICE_OP | golden[_i].tlvs;
     ck_assert_int_eq(ussd_mo_parse(ussd_profile_find("msisdn"), &pdu, &mo, &status), 0);
-    ck_assert_int_eq(ussd_mt_build(&mo, golden[_i].mt_cmd, golden[_i].text,
-                                   strlen(golden[_i].text), golden[_i].enc, golden[_i].end, &mt),
+    ck_assert_int_eq(ussd_mt_build(&mo, golden[_i].mt_cmd, golden[_i].text, strlen(golden[_i].text),
+                                   golden[_i].enc, golden[_i].end, &mt),
                      0);
     mt.sequence_number = 7;
     nw = tu_hex(golden[_i].hex, want, sizeof(want));
