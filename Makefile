@@ -94,7 +94,7 @@ LIB         := $(BUILD)/libkpass.a
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
 TEST_NAMES  := $(patsubst tests/check_%.c,%,$(TEST_SRCS))
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o \
-               $(BUILD)/tests/runner.o
+               $(BUILD)/tests/ussdgw.o $(BUILD)/tests/runner.o
 # Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
 # corpus in tests/fuzz/corpus/<name>/ replays under `make test`.
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))

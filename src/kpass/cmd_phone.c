@@ -265,12 +265,14 @@ static void phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     n = read(fd, line, sizeof(line) - 1);
     if (n <= 0) {
+        event_del(ph->ev_stdin);
         phone_quit(ph, 0);
         return;
     }
     line[n] = '\0';
     line[strcspn(line, "\r\n")] = '\0';
     if (line[0] == '\0') {
+        event_del(ph->ev_stdin);
         phone_quit(ph, 0);
         return;
     }

@@ -596,6 +596,11 @@ static int pdu_body_decoded(uint32_t id)
     }
 }
 
+/* At most this many TLVs reach libsmpp34 (see tlv_guard.c): its log then
+   takes at most about 650 octets for the mandatory fields and 70 per TLV,
+   inside its 2048. */
+#define PDU_TLV_MAX 16
+
 /*
  * Run libsmpp34 on a private copy of the PDU: NUL sentinel after the end,
  * and the values it refuses although SMPP 3.4 allows them masked.
@@ -622,6 +627,11 @@ static int pdu_unpack(const uint8_t *buf, size_t len, uint32_t id, union pdu_raw
             *interface_version = copy[off];
             copy[off] = 0x34;
         }
+    }
+    if (smpp_tlv_steps(copy, len, id, PDU_TLV_MAX) > PDU_TLV_MAX) {
+        err->nack = 0;
+        err->status = SMPP_ESME_RINVOPTPARSTREAM; /* SMPP 3.4 §5.1.3 */
+        return -KP_ERR_PARSE;
     }
     memset(raw, 0, sizeof(*raw));
     rc = smpp34_unpack(id, raw, copy, (int)len);

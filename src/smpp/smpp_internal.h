@@ -177,4 +177,8 @@ void smpp_client_free_slots(struct smpp_partner *p);
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
 
+/* tlv_guard.c: how many TLV steps libsmpp34 would take on this whole PDU
+   (buf NUL-terminated at len), counted up to max + 1. */
+unsigned smpp_tlv_steps(const uint8_t *buf, size_t len, uint32_t command_id, unsigned max);
+
 #endif

@@ -69,7 +69,7 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
-static enum store_dir_lang bi_lang(const struct menu_call *c)
+enum store_dir_lang bi_lang(const struct menu_call *c)
 {
     return c->lang == MENU_LANG_UR ? STORE_DIR_UR : c->lang == MENU_LANG_PS ? STORE_DIR_PS
                                                                             : STORE_DIR_EN;

@@ -107,6 +107,7 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
+    struct store_dir_district dist;
     char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
     char name[80];
     int n, rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
@@ -134,7 +135,12 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
         sodium_memzero(cnic, sizeof(cnic));
         menu_result_set(res, "reg_cnic", masked);
     }
-    menu_result_set(res, "reg_district", cz.district);
+    /* The district by its name in the dialog's language; its code only
+       when the directory does not list it. */
+    if (store_dir_district_get(b->st, cz.district, &dist) == 0)
+        menu_result_set(res, "reg_district", store_dir_name_pick(&dist.name, bi_lang(c)));
+    else
+        menu_result_set(res, "reg_district", cz.district);
     menu_result_set(res, "reg_status", store_citizen_status_name(cz.status));
     n = store_citizen_msisdns(b->st, cz.id, nums, 8);
     for (int i = 0; i < n; i++) {

@@ -8,6 +8,7 @@
 #include "kpass/builtins.h"
 #include "kpass/codes.h"
 #include "kpass/menu.h"
+#include "kpass/store_directory.h"
 
 struct kp_builtins {
     struct store *st;
@@ -18,6 +19,8 @@ struct kp_builtins {
 };
 
 int64_t bi_now(const struct kp_builtins *b);
+/* The directory language for the dialog's (English when it has none). */
+enum store_dir_lang bi_lang(const struct menu_call *c);
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);

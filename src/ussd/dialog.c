@@ -249,11 +249,14 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
         (g = ussd_graph(u, old.version)) != NULL &&
         menu_state_decode(u->state, old.state, old.state_len) == 0 &&
         menu_state_resumable(u->state) && menu_dialog_resume(g, env, u->state, &u->screen) == 0) {
+        char masked[MSISDN_SIZE];
         *gp = g;
         store_batch(u->st);
         store_dialog_delete(u->st, partner_id, old.key);
         u->stats.resumed++;
-        log_debug("ussd: %s resumes a dialog at %s", mo->key, old.screen);
+        /* the key holds the whole number: the masked one is logged */
+        msisdn_mask(mo->msisdn, masked);
+        log_debug("ussd: %s resumes a dialog at %s", masked, old.screen);
         return 0;
     }
     g = u->graphs[0];

@@ -69,7 +69,10 @@ static void ussd_mo_text(const struct smpp_pdu *pdu, struct ussd_mo *out)
     out->text_len = 0;
     if (n == 0)
         return;
-    if (text_decode(raw, n, pdu->sm.data_coding, &b) < 0 || b.len >= sizeof(out->text)) {
+    /* A NUL (UCS-2 or IA5 0x00) is no character a keypad sends, and the
+       text must stay one C string: such a text is undecodable too. */
+    if (text_decode(raw, n, pdu->sm.data_coding, &b) < 0 || b.len >= sizeof(out->text) ||
+        (b.len && memchr(b.data, '\0', b.len) != NULL)) {
         out->bad_text = 1;
     } else {
         memcpy(out->text, b.data, b.len + 1);
