@@ -215,6 +215,13 @@ START_TEST(test_parts_and_receipts)
     ck_assert_uint_eq(get(a).parts, 2);
     ck_assert_int_eq(store_sms_by_message_id(st, p1, "m-9", &m), 0);
     ck_assert_int_eq(store_sms_by_message_id(st, p1, "m-1", &m), -KP_ERR_NOTFOUND);
+    /* An answer with no message_id (deliver_sm_resp) still counts its part. */
+    int64_t c = queue("to a gateway", 0, T0, T0 + 600);
+    ck_assert_int_eq(store_sms_part(st, c, 1, p1, ""), 0);
+    ck_assert_int_eq(store_sms_part(st, c, 2, p1, NULL), 0);
+    ck_assert_uint_eq(get(c).parts, 2);
+    ck_assert_str_eq(get(c).message_id, "");
+    ck_assert_int_eq(store_sms_by_message_id(st, p1, "", &m), -KP_ERR_NOTFOUND);
 }
 END_TEST
 

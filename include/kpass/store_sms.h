@@ -47,8 +47,9 @@ int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
 int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
                      int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
                      int64_t now);
-/* Record the message_id of the part-th part accepted (1, 2, ...), for
-   receipts; the message's parts counts them, its message_id is part 1's. */
+/* Record the part-th part accepted (1, 2, ...): the message's parts counts
+   them; a message_id (for receipts; empty or NULL when the answer carried
+   none, as deliver_sm_resp does) is kept, and the message's is part 1's. */
 int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
                    const char *message_id);
 /* The message a receipt names: 0 with *id and *state, or -KP_ERR_NOTFOUND. */

@@ -28,7 +28,8 @@
 static const char phone_usage_text[] =
     "kpass phone [--host H] [--port P] [--system-id S] [--password-file F]\n"
     "                   [--msisdn +923001234567] [--dial '*789#'] [--session its|umr|msisdn]\n"
-    "                   [--script '*789#,1,2,0'] [--wait-sms N] [--timeout SECONDS] [--json]";
+    "                   [--script '*789#,1,2,0'] [--wait-sms N] [--timeout SECONDS] [--json]\n"
+    "       kpass phone --listen SECONDS [--wait-sms N] [--json] [connection options]";
 
 struct phone {
     struct event_base *base;
@@ -52,6 +53,8 @@ struct phone {
     unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
     unsigned sms_seen;
     int interactive;
+    int listen;          /* --listen: no dialog, only SMS, until the deadline */
+    unsigned listen_s;   /* its seconds; 0: exit 0 once bound (a readiness probe) */
     int quitting;
     int unbind_pending;
     uint64_t quit_deadline_ms;
@@ -223,6 +226,8 @@ static uint32_t phone_on_request(void *arg, struct smpp_link *l, const struct sm
         if (ph->script && ph->iscript >= ph->nscript && !ph->in_dialog &&
             ph->sms_seen >= ph->wait_sms)
             phone_quit(ph, 0);
+        if (ph->listen && ph->wait_sms && ph->sms_seen >= ph->wait_sms)
+            phone_quit(ph, 0);
     }
     kp_buf_free(&text);
     return SMPP_ESME_ROK;
@@ -235,7 +240,9 @@ static void phone_on_bound(void *arg, struct smpp_link *l)
     (void)l;
     if (ph->bound++)
         return;
-    if (ph->script)
+    if (ph->listen && ph->listen_s == 0)
+        phone_quit(ph, 0); /* --listen 0: bound, which was the question */
+    else if (ph->script)
         phone_next_script(ph);
     else if (ph->interactive) {
         printf("kpass phone %s: type a USSD code (e.g. *789#), then your replies; "
@@ -302,8 +309,16 @@ static void phone_deadline_cb(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    fprintf(stderr, "kpass phone: timed out\n");
-    phone_quit(ph, ph->sms_seen >= ph->wait_sms && ph->iscript >= ph->nscript ? 0 : 1);
+    if (ph->listen && ph->bound && ph->sms_seen >= ph->wait_sms) {
+        phone_quit(ph, 0); /* listened as long as asked */
+        return;
+    }
+    if (!ph->bound)
+        fprintf(stderr, "kpass phone: not bound to kpassd at %s:%u in time\n", ph->conf.host,
+                ph->conf.port);
+    else
+        fprintf(stderr, "kpass phone: timed out\n");
+    phone_quit(ph, ph->bound && ph->sms_seen >= ph->wait_sms && ph->iscript >= ph->nscript ? 0 : 1);
 }
 
 /* Split "*789#,1,2" into elements (the string is modified). */
@@ -372,6 +387,17 @@ static int phone_run(struct phone *ph, unsigned timeout_s)
     return ph->exit_code;
 }
 
+static int phone_uint(const char *name, const char *s, unsigned min, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+
+    if (*s < '0' || *s > '9' || *end != '\0' || v < min || v > max)
+        return cli_fail("--%s: a number from %u to %u", name, min, max);
+    *out = (unsigned)v;
+    return 0;
+}
+
 int cmd_phone(struct kp_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -380,7 +406,8 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
         {"msisdn", required_argument, NULL, 'm'},   {"dial", required_argument, NULL, 'd'},
         {"session", required_argument, NULL, 'S'},  {"script", required_argument, NULL, 'x'},
         {"wait-sms", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},           {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},           {"listen", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0},
     };
     struct phone ph;
     const char *pwfile = NULL, *msisdn = "+923001234567", *host = NULL, *dial = NULL;
@@ -394,7 +421,10 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'H': host = optarg; break;
-        case 'P': port = (unsigned)atoi(optarg); break;
+        case 'P':
+            if (phone_uint("port", optarg, 1, 65535, &port))
+                return 1;
+            break;
         case 's':
             if (smpp_strlcpy(ph.conf.system_id, sizeof(ph.conf.system_id), optarg) < 0)
                 return cli_fail("--system-id: at most 15 characters");
@@ -413,13 +443,24 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
                 return cli_fail("--session: its, umr or msisdn");
             break;
         case 'x': script = optarg; break;
-        case 'w': ph.wait_sms = (unsigned)atoi(optarg); break;
-        case 't': timeout = (unsigned)atoi(optarg); break;
+        case 'w':
+            if (phone_uint("wait-sms", optarg, 0, 1000, &ph.wait_sms))
+                return 1;
+            break;
+        case 't':
+            if (phone_uint("timeout", optarg, 1, 86400, &timeout))
+                return 1;
+            break;
+        case 'l':
+            if (phone_uint("listen", optarg, 0, 86400, &ph.listen_s))
+                return 1;
+            ph.listen = 1;
+            break;
         case 'j': ph.json = 1; break;
         default: return cli_usage(phone_usage_text);
         }
     }
-    if (optind != argc)
+    if (optind != argc || (ph.listen && (script || dial)))
         return cli_usage(phone_usage_text);
     if (msisdn_parse(msisdn, strlen(msisdn), ph.msisdn, &fault) < 0)
         return cli_fail("--msisdn: %s", msisdn_fault_text(fault));
@@ -451,6 +492,9 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
     } else if (dial) {
         copy = kp_strdup(dial);
         ph.nscript = phone_split(copy, &ph.script);
+    } else if (ph.listen) {
+        /* A probe that cannot bind gives up after 2 s. */
+        timeout = ph.listen_s ? ph.listen_s : 2;
     } else {
         ph.interactive = 1;
     }

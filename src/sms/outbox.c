@@ -207,10 +207,8 @@ static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int e
         f->status = SMPP_ESME_RSYSERR;
     } else if (resp->command_status == 0 && resp->command_id != SMPP_GENERIC_NACK) {
         f->accepted++;
-        if (resp->message_id[0]) {
-            store_batch(f->ob->st);
-            store_sms_part(f->ob->st, f->id, f->accepted, f->partner_id, resp->message_id);
-        }
+        store_batch(f->ob->st);
+        store_sms_part(f->ob->st, f->id, f->accepted, f->partner_id, resp->message_id);
     } else {
         f->status = resp->command_status;
         if (sms_status_temporary(resp->command_status))

@@ -149,12 +149,16 @@ int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, (int)part);
-    sqlite3_bind_int64(s, 3, partner_id);
-    sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
-    if ((rc = store_step_done(st, s)) < 0)
-        return rc;
+    if (message_id && message_id[0]) { /* else no receipt can name it: only counted */
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int(s, 2, (int)part);
+        sqlite3_bind_int64(s, 3, partner_id);
+        sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
+        if ((rc = store_step_done(st, s)) < 0)
+            return rc;
+    } else {
+        message_id = NULL;
+    }
     s = store_stmt(st, sql_part_seen);
     if (s == NULL)
         return -KP_ERR_DB;
