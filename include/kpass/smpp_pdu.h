@@ -145,7 +145,7 @@ struct smpp_tlvs {
     uint8_t network_error_code[3];
     uint8_t message_state;
     uint8_t ussd_service_op;
-    uint16_t its_session_info; /* SMPP 3.4 §5.3.2.44: session number << 8 | seq << 1 | end */
+    uint16_t its_session_info; /* SMPP 3.4 §5.3.2.43: session number << 8 | seq << 1 | end */
     uint16_t payload_len;
     uint8_t message_payload[SMPP_PAYLOAD_MAX];
 };

@@ -294,7 +294,12 @@ static int source_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* BLAKE2b-128 over (name, NUL, 8-byte length, text) of each sorted source. */
+/*
+ * BLAKE2b-128 over (file name, NUL, 8-byte length, text) of each sorted
+ * source.  Only the name's last component counts: the same files read
+ * through another path (a copy on another node, a relative path) are the
+ * same version, so that dialogs continue across them.
+ */
 static void graph_version(struct menu_graph *g, const struct menu_source *src, size_t nsrc)
 {
     crypto_generichash_state h;
@@ -303,9 +308,11 @@ static void graph_version(struct menu_graph *g, const struct menu_source *src, s
     for (size_t i = 0; i < nsrc; i++) {
         uint8_t len[8];
         uint64_t n = src[i].len;
+        const char *base = strrchr(src[i].name, '/');
+        base = base ? base + 1 : src[i].name;
         for (int k = 0; k < 8; k++)
             len[k] = (uint8_t)(n >> (8 * k));
-        crypto_generichash_update(&h, (const uint8_t *)src[i].name, strlen(src[i].name) + 1);
+        crypto_generichash_update(&h, (const uint8_t *)base, strlen(base) + 1);
         crypto_generichash_update(&h, len, sizeof(len));
         crypto_generichash_update(&h, (const uint8_t *)src[i].text, src[i].len);
     }
