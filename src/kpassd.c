@@ -507,6 +507,9 @@ int main(int argc, char **argv)
     while (!d.done) {
         if (event_base_loop(d.base, EVLOOP_ONCE) < 0)
             break;
+        /* SMS queued in the pass (a code, a confirmation) go out now, not at the next tick. */
+        if (!d.stopping)
+            sms_outbox_flush(d.outbox, kp_clock_ms());
         store_flush(d.st);
     }
     store_flush(d.st);

@@ -38,6 +38,7 @@ struct sms_outbox {
     unsigned npacers;
     unsigned inflight;
     int pending;      /* more may be due: dispatch again when room appears */
+    int kicked;       /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
     uint8_t ref;      /* concatenation reference */
     unsigned rr;      /* round robin over partners */
     int64_t last_housekeeping;
@@ -96,6 +97,7 @@ const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob)
 void sms_outbox_kick(struct sms_outbox *ob)
 {
     ob->pending = 1;
+    ob->kicked = 1;
 }
 
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now)
@@ -170,6 +172,8 @@ static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int e
 
     (void)l;
     f->answered++;
+    if (f->ob->pending)
+        f->ob->kicked = 1; /* a window slot is free again: what waits may go now */
     if (err < 0) {
         f->temp++; /* no response in time, or the link was lost */
         f->status = SMPP_ESME_RSYSERR;
@@ -339,6 +343,15 @@ void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
         store_sms_scrub(ob->st, now);
         ob->pending = 1; /* retries come due with time */
     }
+    if (ob->pending)
+        ob_dispatch(ob, now_ms);
+}
+
+void sms_outbox_flush(struct sms_outbox *ob, uint64_t now_ms)
+{
+    if (!ob->kicked)
+        return;
+    ob->kicked = 0;
     if (ob->pending)
         ob_dispatch(ob, now_ms);
 }
