@@ -25,9 +25,10 @@
 # the setup (so every run sees the same state and all N citizens), on
 # loopback ports, and stops it after.  A run takes about W + S + 3 s.
 # Knobs: KP_BENCH_SECONDS (S, 10), KP_BENCH_WARMUP (W, 1), KP_BENCH_CONNS
-# (C, 32), KP_BENCH_BINDS (SMPP binds, 1), KP_BENCH_CITIZENS (N, 20000),
+# (C, 32), KP_BENCH_BINDS (SMPP binds, 1), KP_BENCH_CITIZENS (N, 30000),
 # KP_BENCH_RUNS (3: the median ops/s is printed), KP_BENCH_PORT (SMPP,
-# 27760; HTTP is the next port).
+# 27760; HTTP is the next port), KP_BENCH_REUSE=1 (keep the setup that
+# $KP_BENCH_DIR already holds, for a series of runs with other knobs).
 set -eu
 
 MODE=${1:-both}
@@ -40,7 +41,7 @@ SECS=${KP_BENCH_SECONDS:-10}
 WARMUP=${KP_BENCH_WARMUP:-1}
 CONNS=${KP_BENCH_CONNS:-32}
 BINDS=${KP_BENCH_BINDS:-1}
-N=${KP_BENCH_CITIZENS:-20000}
+N=${KP_BENCH_CITIZENS:-30000}
 RUNS=${KP_BENCH_RUNS:-3}
 KPASS="$TOP/$BUILD/kpass -c $DIR/kpassd.conf"
 BENCH="$TOP/$BUILD/bench/bench_http"
@@ -50,40 +51,49 @@ case $MODE in scan|full|both) ;; *) echo "usage: $0 [scan|full|both]" >&2; exit 
 [ "$SECS" -le 26 ] || { echo "KP_BENCH_SECONDS: at most 26 (a run stays within 30 s)" >&2; exit 2; }
 
 # ---- setup ----
-rm -rf "$DIR"
-mkdir -p "$DIR/pristine"
-sed -e "s|^database = .*|database = $DIR/kpass.db|" \
-    -e "s|^keys = .*|keys = $DIR/keys|" \
-    -e "s|^listen = 127.0.0.1:2775|listen = 127.0.0.1:$PORT|" \
-    -e "s|^menus = .*|menus = $TOP/menus|" \
-    -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HPORT|" \
-    -e "s|^log_level = .*|log_level = warn|" \
-    -e "s|^rate_per_address = .*|rate_per_address = 100000|" \
-    -e "s|^burst_per_address = .*|burst_per_address = 100000|" \
-    -e "s|^rate_per_desk = .*|rate_per_desk = 100000|" \
-    -e "s|^burst_per_desk = .*|burst_per_desk = 100000|" \
-    "$TOP/etc/kpassd.conf" > "$DIR/kpassd.conf"
-grep -q '^rate_per_desk = 100000' "$DIR/kpassd.conf" || { echo "config: rate limits not raised" >&2; exit 1; }
-t0=$(date +%s)
-$KPASS init >/dev/null
-$KPASS import seed "$TOP/etc/seed" >/dev/null
-# Fictitious citizens: CNICs 17301-0000001-1 ..., numbers +92345xxxxxxx.
-awk -v n="$N" 'BEGIN {
-    print "cnic,name_en,name_ur,district,msisdn,status"
-    for (i = 1; i <= n; i++)
-        printf "17301-%07d-%d,Bench Citizen %d,شہری,PSH,+92345%07d,active\n", i, i % 10, i, i
-}' > "$DIR/citizens.csv"
-$KPASS import citizens "$DIR/citizens.csv" >/dev/null
-"$BENCH" issue "$DIR/kpassd.conf" "$DIR/citizens.csv" "$DIR/tokens.tsv"
-$KPASS qr verify "$(head -1 "$DIR/tokens.tsv" | cut -f2)" >/dev/null
-umask 077
-$KPASS desk add PSHEX1 | sed -n 's/^token: //p' > "$DIR/desk.token"
-printf '4821\n' > "$DIR/pin"
-$KPASS staff add PSHEX1 PSH-0042 --name "Bench Staff" < "$DIR/pin" >/dev/null
-printf 'smspw\n' > "$DIR/sms.pw"
-$KPASS partner add sms --sms --max-binds 8 --password-file "$DIR/sms.pw" >/dev/null
-cp "$DIR"/kpass.db* "$DIR/pristine/"
-echo "setup: $N citizens and credentials in $(( $(date +%s) - t0 )) s"
+setup() {
+    rm -rf "$DIR"
+    mkdir -p "$DIR/pristine"
+    sed -e "s|^database = .*|database = $DIR/kpass.db|" \
+        -e "s|^keys = .*|keys = $DIR/keys|" \
+        -e "s|^listen = 127.0.0.1:2775|listen = 127.0.0.1:$PORT|" \
+        -e "s|^menus = .*|menus = $TOP/menus|" \
+        -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HPORT|" \
+        -e "s|^log_level = .*|log_level = warn|" \
+        -e "s|^rate_per_address = .*|rate_per_address = 100000|" \
+        -e "s|^burst_per_address = .*|burst_per_address = 100000|" \
+        -e "s|^rate_per_desk = .*|rate_per_desk = 100000|" \
+        -e "s|^burst_per_desk = .*|burst_per_desk = 100000|" \
+        "$TOP/etc/kpassd.conf" > "$DIR/kpassd.conf"
+    grep -q '^rate_per_desk = 100000' "$DIR/kpassd.conf" || { echo "config: rate limits not raised" >&2; exit 1; }
+    t0=$(date +%s)
+    $KPASS init >/dev/null
+    $KPASS import seed "$TOP/etc/seed" >/dev/null
+    # Fictitious citizens: CNICs 17301-0000001-1 ..., numbers +92345xxxxxxx.
+    awk -v n="$N" 'BEGIN {
+        print "cnic,name_en,name_ur,district,msisdn,status"
+        for (i = 1; i <= n; i++)
+            printf "17301-%07d-%d,Bench Citizen %d,شہری,PSH,+92345%07d,active\n", i, i % 10, i, i
+    }' > "$DIR/citizens.csv"
+    $KPASS import citizens "$DIR/citizens.csv" >/dev/null
+    "$BENCH" issue "$DIR/kpassd.conf" "$DIR/citizens.csv" "$DIR/tokens.tsv"
+    $KPASS qr verify "$(head -1 "$DIR/tokens.tsv" | cut -f2)" >/dev/null
+    umask 077
+    $KPASS desk add PSHEX1 | sed -n 's/^token: //p' > "$DIR/desk.token"
+    printf '4821\n' > "$DIR/pin"
+    $KPASS staff add PSHEX1 PSH-0042 --name "Bench Staff" < "$DIR/pin" >/dev/null
+    printf 'smspw\n' > "$DIR/sms.pw"
+    $KPASS partner add sms --sms --max-binds 8 --password-file "$DIR/sms.pw" >/dev/null
+    cp "$DIR"/kpass.db* "$DIR/pristine/"
+    echo "setup: $N citizens and credentials in $(( $(date +%s) - t0 )) s"
+}
+
+if [ "${KP_BENCH_REUSE:-0}" = 1 ] && [ -f "$DIR/pristine/kpass.db" ]; then
+    N=$(wc -l < "$DIR/tokens.tsv")
+    echo "setup: reusing $DIR ($N citizens and credentials)"
+else
+    setup
+fi
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo);" \
      "load average $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine)"
 
@@ -113,7 +123,6 @@ run() {
         --smpp-port "$PORT" --system-id sms --password-file "$DIR/sms.pw" --binds "$BINDS" \
         > "$DIR/run.json"
     stop_daemon
-    cat "$DIR/run.json"
 }
 
 median() {
@@ -126,7 +135,9 @@ for m in scan full; do
     : > "$DIR/$m.jsonl"
     r=0
     while [ $r -lt "$RUNS" ]; do
-        run "$m" | tee -a "$DIR/$m.jsonl"
+        run "$m"
+        cat "$DIR/run.json"
+        cat "$DIR/run.json" >> "$DIR/$m.jsonl"
         r=$((r + 1))
     done
     echo "$m: median ops/s $(median < "$DIR/$m.jsonl")"
