@@ -49,100 +49,15 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "kpass/buf.h"
+#include "bench_http.h"
 #include "kpass/clock.h"
-#include "kpass/cnic.h"
-#include "kpass/config.h"
-#include "kpass/csv.h"
-#include "kpass/keys.h"
-#include "kpass/kp1.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_credential.h"
-#include "kpass/text.h"
 
-#define HB_CONNS_MAX   1024
-#define HB_BINDS_MAX   8
-#define HB_HEAD_MAX    8192
-#define HB_BODY_MAX    16384
-#define HB_SMS_PARTS   4
-#define HB_SMS_TIMEOUT 10000000 /* us: a code SMS later than this abandons the citizen */
-#define HB_DRAIN_S     2
-
-enum hb_kind { HB_SIGNIN, HB_SCAN, HB_CODE, HB_SMS, HB_CONFIRM, HB_FLOW, HB_KINDS };
 static const char *const hb_kind_names[HB_KINDS] = {"signin", "scan",    "code",
                                                     "sms",    "confirm", "flow"};
-enum hb_phase { HB_STARTING, HB_WARMUP, HB_RUNNING, HB_DRAINING };
 
-struct hb_stat {
-    uint32_t *lat; /* microseconds */
-    size_t n, cap;
-    uint64_t status[600];
-};
-
-/* A citizen: the registered number and the card's token text. */
-struct hb_cit {
-    char msisdn[MSISDN_SIZE];
-    char token[KP1_TEXT_SIZE];
-    struct hb_conn *waiting; /* the connection waiting for this citizen's code SMS */
-};
-
-struct hb_conn {
-    struct hb *b;
-    struct bufferevent *bev;
-    unsigned index;
-    int busy;           /* a request is in flight */
-    enum hb_kind kind;  /* of the request in flight */
-    uint64_t t_sent;
-    size_t need;        /* header + body octets of the answer being read, 0: unknown */
-    int status;
-    /* full mode: the citizen this connection is verifying */
-    struct hb_cit *cit;
-    char vid[33];
-    char code[7];
-    int accepted; /* the code request was answered 202 */
-    uint64_t t_flow, t_code;
-    unsigned sms_ref, sms_total, sms_got;
-    uint8_t sms_len[HB_SMS_PARTS];
-    uint8_t sms[HB_SMS_PARTS][160];
-    int sms_coding;
-};
-
-struct hb_bind {
-    struct hb *b;
-    struct bufferevent *bev;
-    uint32_t seq;
-    int bound;
-};
-
-struct hb {
-    const char *mode, *tokens_path, *desk_token_file, *staff, *pin_file, *pw_file, *system_id;
-    unsigned port, smpp_port, nconns, nbinds, seconds, warmup;
-    long daemon_pid;
-    struct event_base *base;
-    struct event *timer, *sweep;
-    enum hb_phase phase;
-    struct hb_conn *conns;
-    struct hb_bind binds[HB_BINDS_MAX];
-    unsigned connected, bound;
-    char auth[128]; /* "Authorization: Bearer ks1_...\r\n" */
-    char signin[384]; /* the sign-in body (desk token and PIN) */
-    struct hb_cit *cits;
-    size_t ncits, next_cit;
-    uint32_t *by_msisdn; /* open addressing: 1 + citizen index, 0 empty */
-    size_t hcap;
-    int exhausted, failed;
-    uint64_t ops, t_start, t_stop;
-    double cpu0[3], cpu1[3];
-    struct hb_stat st[HB_KINDS];
-    uint64_t conn_errors, proto_errors, sms_timeouts, sms_other, sms_unknown;
-};
-
-static void hb_fail(struct hb *b, const char *what)
+void hb_fail(struct hb *b, const char *what)
 {
     fprintf(stderr, "bench_http: %s\n", what);
     b->failed = 1;
@@ -151,7 +66,7 @@ static void hb_fail(struct hb *b, const char *what)
 
 /* ---- measurements ---- */
 
-static void hb_record(struct hb *b, enum hb_kind k, int status, uint64_t lat_us)
+void hb_record(struct hb *b, enum hb_kind k, int status, uint64_t lat_us)
 {
     struct hb_stat *s = &b->st[k];
 
@@ -165,8 +80,14 @@ static void hb_record(struct hb *b, enum hb_kind k, int status, uint64_t lat_us)
     s->lat[s->n++] = lat_us > UINT32_MAX ? UINT32_MAX : (uint32_t)lat_us;
 }
 
-/* CPU seconds: [0] this process, [1] the daemon, [2] the machine (all cores, busy). */
-static void hb_cpu(const struct hb *b, double out[3])
+/*
+ * CPU seconds: [0] this process, [1] the daemon, [2] the machine (all
+ * cores, busy); the daemon's main thread (its event loop): [3] on a CPU,
+ * [4] runnable but waiting for one (/proc/PID/schedstat): a loop that
+ * waits much for a CPU is starved by other processes, one that neither
+ * runs nor waits is blocked.
+ */
+static void hb_cpu(const struct hb *b, double out[5])
 {
     struct rusage ru;
     char path[64], line[1024];
@@ -177,7 +98,7 @@ static void hb_cpu(const struct hb *b, double out[3])
     getrusage(RUSAGE_SELF, &ru);
     out[0] = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
              ru.ru_stime.tv_usec / 1e6;
-    out[1] = out[2] = 0;
+    out[1] = out[2] = out[3] = out[4] = 0;
     snprintf(path, sizeof(path), "/proc/%ld/stat", b->daemon_pid);
     if (b->daemon_pid > 0 && (f = fopen(path, "r")) != NULL) {
         /* Fields 14 and 15 (utime, stime) follow the ")" that ends comm. */
@@ -185,6 +106,14 @@ static void hb_cpu(const struct hb *b, double out[3])
             sscanf(strrchr(line, ')') + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
                    &v[0], &v[1]) == 2)
             out[1] = (double)(v[0] + v[1]) / tck;
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/schedstat", b->daemon_pid);
+    if (b->daemon_pid > 0 && (f = fopen(path, "r")) != NULL) {
+        if (fscanf(f, "%llu %llu", &v[0], &v[1]) == 2) {
+            out[3] = (double)v[0] / 1e9;
+            out[4] = (double)v[1] / 1e9;
+        }
         fclose(f);
     }
     if ((f = fopen("/proc/stat", "r")) != NULL) {
@@ -221,24 +150,32 @@ static void hb_report(struct hb *b)
             continue;
         qsort(s->lat, s->n, sizeof(*s->lat), hb_cmp_u32);
         printf("%s\"%s\":{\"n\":%zu,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,"
-               "\"max_ms\":%.3f,\"status\":{",
+               "\"max_ms\":%.3f",
                first ? "" : ",", hb_kind_names[k], s->n, hb_pct(s, 0.5), hb_pct(s, 0.95),
                hb_pct(s, 0.99), s->lat[s->n - 1] / 1000.0);
-        for (int c = 0, f2 = 1; c < 600; c++)
-            if (s->status[c] && k != HB_SMS && k != HB_FLOW) {
-                printf("%s\"%d\":%llu", f2 ? "" : ",", c, (unsigned long long)s->status[c]);
-                f2 = 0;
-            }
-        printf("}}");
+        if (k != HB_SMS && k != HB_FLOW) {
+            /* Every answer by HTTP status: the errors are the non-2xx ones. */
+            printf(",\"status\":{");
+            for (int c = 0, f2 = 1; c < 600; c++)
+                if (s->status[c]) {
+                    printf("%s\"%d\":%llu", f2 ? "" : ",", c, (unsigned long long)s->status[c]);
+                    f2 = 0;
+                }
+            printf("}");
+        }
+        printf("}");
         first = 0;
     }
     printf("},\"errors\":{\"connection\":%llu,\"protocol\":%llu,\"sms_timeout\":%llu,"
            "\"sms_unmatched\":%llu},\"sms_notices\":%llu,"
-           "\"cpu_cores\":{\"generator\":%.2f,\"daemon\":%.2f,\"machine\":%.2f,\"nproc\":%ld}}\n",
+           "\"cpu_cores\":{\"generator\":%.2f,\"daemon\":%.2f,\"daemon_loop\":%.2f,"
+           "\"daemon_loop_runq\":%.2f,\"machine\":%.2f,\"nproc\":%ld}}\n",
            (unsigned long long)b->conn_errors, (unsigned long long)b->proto_errors,
            (unsigned long long)b->sms_timeouts, (unsigned long long)b->sms_unknown,
            (unsigned long long)b->sms_other, secs > 0 ? (b->cpu1[0] - b->cpu0[0]) / secs : 0,
            secs > 0 ? (b->cpu1[1] - b->cpu0[1]) / secs : 0,
+           secs > 0 ? (b->cpu1[3] - b->cpu0[3]) / secs : 0,
+           secs > 0 ? (b->cpu1[4] - b->cpu0[4]) / secs : 0,
            secs > 0 ? (b->cpu1[2] - b->cpu0[2]) / secs : 0, sysconf(_SC_NPROCESSORS_ONLN));
     fflush(stdout);
 }
@@ -255,7 +192,7 @@ static uint64_t hb_msisdn_key(const char *e164)
     return k * 0x9E3779B97F4A7C15ULL;
 }
 
-static struct hb_cit *hb_cit_find(struct hb *b, const char *e164)
+struct hb_cit *hb_cit_find(struct hb *b, const char *e164)
 {
     for (size_t i = hb_msisdn_key(e164) % b->hcap; b->by_msisdn[i]; i = (i + 1) % b->hcap)
         if (strcmp(b->cits[b->by_msisdn[i] - 1].msisdn, e164) == 0)
@@ -359,7 +296,7 @@ static void hb_next(struct hb_conn *c, uint64_t now)
 }
 
 /* Confirm once both the 202 and the code are there. */
-static void hb_confirm(struct hb_conn *c, uint64_t now)
+void hb_confirm(struct hb_conn *c, uint64_t now)
 {
     char path[96], body[32];
 
@@ -455,8 +392,6 @@ static int hb_head_parse(struct hb_conn *c, const char *h, size_t *clen)
     return *clen <= HB_BODY_MAX ? 0 : -1;
 }
 
-static void hb_conn_open(struct hb_conn *c);
-
 static void hb_conn_lost(struct hb_conn *c)
 {
     struct hb *b = c->b;
@@ -528,7 +463,7 @@ static void hb_http_event_cb(struct bufferevent *bev, short what, void *arg)
     hb_conn_lost(c);
 }
 
-static void hb_conn_open(struct hb_conn *c)
+void hb_conn_open(struct hb_conn *c)
 {
     struct sockaddr_in sin;
 
@@ -543,212 +478,6 @@ static void hb_conn_open(struct hb_conn *c)
         hb_fail(c->b, "cannot connect");
 }
 
-/* ---- SMPP: the partner that receives the code SMS ---- */
-
-static void hb_smpp_send(struct hb_bind *s, const struct smpp_pdu *p)
-{
-    uint8_t buf[SMPP_PDU_MAX];
-    int n = smpp_pdu_encode(p, buf, sizeof(buf));
-
-    if (n > 0)
-        bufferevent_write(s->bev, buf, (size_t)n);
-}
-
-/* The 6 digits after " is " in "Khyber Pass: your code for ... is 123456. ...". */
-static int hb_code_of(const char *text, char code[7])
-{
-    const char *p = strstr(text, "your code for ");
-
-    if (p == NULL)
-        return -1;
-    for (p = strstr(p, " is "); p; p = strstr(p + 1, " is "))
-        if (strspn(p + 4, "0123456789") == 6) {
-            memcpy(code, p + 4, 6);
-            code[6] = '\0';
-            return 0;
-        }
-    return -1;
-}
-
-/* One SMS part for a connection's citizen; the code once the parts are all in. */
-static void hb_sms_part(struct hb *b, struct hb_conn *c, const struct smpp_pdu *p, uint64_t now)
-{
-    const uint8_t *d = p->sm.short_message;
-    unsigned len = p->sm.sm_length, seq = 1, total = 1, ref = 0;
-    struct kp_buf t = KP_BUF_INIT;
-
-    if (p->sm.esm_class & 0x40) {
-        /* UDH (3GPP TS 23.040 §9.2.3.24): concatenation IE 0x00 (8-bit ref) or 0x08. */
-        unsigned udhl = len ? d[0] : 0;
-        if (udhl + 1 > len || udhl < 5)
-            goto bad;
-        ref = d[3];
-        total = d[1] == 0x08 ? d[5] : d[4];
-        seq = d[1] == 0x08 ? d[6] : d[5];
-        if (d[1] == 0x08)
-            ref = (unsigned)d[3] << 8 | d[4];
-        d += udhl + 1;
-        len -= udhl + 1;
-    }
-    if (seq < 1 || seq > total || total > HB_SMS_PARTS || len > 160)
-        goto bad;
-    if (c->sms_got == 0 || c->sms_ref != ref) {
-        c->sms_got = 0;
-        c->sms_ref = ref;
-        c->sms_total = total;
-    }
-    c->sms_coding = p->sm.data_coding;
-    memcpy(c->sms[seq - 1], d, len);
-    c->sms_len[seq - 1] = (uint8_t)len;
-    c->sms_got |= 1u << (seq - 1);
-    if (c->sms_got != (1u << c->sms_total) - 1)
-        return;
-    uint8_t all[HB_SMS_PARTS * 160];
-    size_t n = 0;
-    for (unsigned i = 0; i < c->sms_total; i++) {
-        memcpy(all + n, c->sms[i], c->sms_len[i]);
-        n += c->sms_len[i];
-    }
-    sodium_memzero(c->sms, sizeof(c->sms));
-    c->sms_got = 0;
-    if (text_decode(all, n, c->sms_coding, &t) < 0 || t.data == NULL ||
-        hb_code_of(t.data, c->code) < 0) {
-        b->proto_errors++; /* a message without a code while one was awaited */
-    } else {
-        hb_record(b, HB_SMS, 0, now - c->t_code);
-        hb_confirm(c, now);
-    }
-    sodium_memzero(all, sizeof(all));
-    if (t.data)
-        sodium_memzero(t.data, t.len);
-    kp_buf_free(&t);
-    return;
-bad:
-    b->proto_errors++;
-}
-
-static void hb_deliver(struct hb *b, struct hb_bind *s, const struct smpp_pdu *p, uint64_t now)
-{
-    struct smpp_pdu r;
-    char e164[MSISDN_SIZE];
-    struct hb_cit *cit = NULL;
-
-    smpp_pdu_init(&r, SMPP_DELIVER_SM_RESP, p->sequence_number);
-    hb_smpp_send(s, &r);
-    if (msisdn_from_smpp(p->sm.dest_addr_ton, p->sm.dest_addr_npi, p->sm.destination_addr, e164,
-                         NULL) == 0)
-        cit = hb_cit_find(b, e164);
-    if (cit && cit->waiting)
-        hb_sms_part(b, cit->waiting, p, now);
-    else if (b->phase != HB_RUNNING)
-        return;
-    else if (cit == NULL)
-        b->sms_unknown++;
-    else
-        b->sms_other++; /* "Verified at ...": for a citizen no one waits for any more */
-}
-
-static void hb_smpp_read_cb(struct bufferevent *bev, void *arg)
-{
-    struct hb_bind *s = arg;
-    struct hb *b = s->b;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    uint64_t now = kp_clock_us();
-    struct smpp_hdr h;
-    struct smpp_pdu p, r;
-    struct smpp_decode_error err;
-
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        int n;
-        if (avail < SMPP_HEADER_LEN)
-            return;
-        n = smpp_frame_check(evbuffer_pullup(in, SMPP_HEADER_LEN), avail, &h);
-        if (n < 0) {
-            hb_fail(b, "bad command_length on the SMPP bind");
-            return;
-        }
-        if (avail < (size_t)n)
-            return;
-        int rc = smpp_pdu_decode(evbuffer_pullup(in, n), (size_t)n, &p, &err);
-        evbuffer_drain(in, (size_t)n);
-        if (rc < 0) {
-            b->proto_errors++;
-            continue;
-        }
-        switch (p.command_id) {
-        case SMPP_BIND_TRANSCEIVER_RESP:
-            if (p.command_status != 0) {
-                hb_fail(b, "SMPP bind refused");
-                return;
-            }
-            s->bound = 1;
-            if (++b->bound == b->nbinds)
-                for (unsigned i = 0; i < b->nconns; i++)
-                    hb_conn_open(&b->conns[i]);
-            break;
-        case SMPP_DELIVER_SM:
-            hb_deliver(b, s, &p, now);
-            break;
-        case SMPP_ENQUIRE_LINK:
-        case SMPP_UNBIND:
-            smpp_pdu_init(&r, smpp_resp_id(p.command_id), p.sequence_number);
-            hb_smpp_send(s, &r);
-            break;
-        default:
-            break;
-        }
-    }
-}
-
-static void hb_smpp_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-    struct hb_bind *s = arg;
-    struct hb *b = s->b;
-    struct smpp_pdu p;
-    char pw[16] = "";
-    FILE *f;
-    int one = 1;
-
-    if (!(what & BEV_EVENT_CONNECTED)) {
-        if (b->phase != HB_DRAINING)
-            hb_fail(b, "the SMPP bind was lost");
-        return;
-    }
-    setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if ((f = fopen(b->pw_file, "r")) == NULL || fgets(pw, sizeof(pw), f) == NULL) {
-        if (f)
-            fclose(f);
-        hb_fail(b, "cannot read --password-file");
-        return;
-    }
-    fclose(f);
-    pw[strcspn(pw, "\r\n")] = '\0';
-    smpp_pdu_init(&p, SMPP_BIND_TRANSCEIVER, ++s->seq);
-    smpp_strlcpy(p.bind.system_id, sizeof(p.bind.system_id), b->system_id);
-    smpp_strlcpy(p.bind.password, sizeof(p.bind.password), pw);
-    p.bind.interface_version = 0x34;
-    sodium_memzero(pw, sizeof(pw));
-    hb_smpp_send(s, &p);
-    sodium_memzero(&p, sizeof(p));
-}
-
-static void hb_bind_open(struct hb *b, struct hb_bind *s)
-{
-    struct sockaddr_in sin;
-
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)b->smpp_port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    s->b = b;
-    s->bev = bufferevent_socket_new(b->base, -1, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(s->bev, hb_smpp_read_cb, NULL, hb_smpp_event_cb, s);
-    bufferevent_enable(s->bev, EV_READ | EV_WRITE);
-    if (bufferevent_socket_connect(s->bev, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-        hb_fail(b, "cannot connect to the SMPP port");
-}
-
 /* ---- phases ---- */
 
 static void hb_stop(struct hb *b, uint64_t now)
@@ -759,11 +488,7 @@ static void hb_stop(struct hb *b, uint64_t now)
     hb_cpu(b, b->cpu1);
     b->phase = HB_DRAINING;
     evtimer_add(b->timer, &tv);
-    for (unsigned i = 0; i < b->bound; i++) {
-        struct smpp_pdu p;
-        smpp_pdu_init(&p, SMPP_UNBIND, ++b->binds[i].seq);
-        hb_smpp_send(&b->binds[i], &p);
-    }
+    hb_binds_unbind(b);
 }
 
 /* Full mode out of citizens: the period ends when the last flow has. */
@@ -836,96 +561,6 @@ static void hb_sweep_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* ---- setup: credentials for every citizen of a CSV ---- */
-
-/* Sign and record one citizen's credential, as `kpass qr issue` does.  0 or < 0. */
-static int hb_issue_one(struct store *st, const struct keys_signer *signer, const char *cnic_text,
-                        int64_t now, char text[KP1_TEXT_SIZE])
-{
-    struct store_credential cred;
-    struct store_citizen c;
-    struct kp1_token t;
-    char cnic[CNIC_SIZE];
-    int rc;
-
-    if ((rc = cnic_parse(cnic_text, strlen(cnic_text), cnic, NULL)) < 0 ||
-        (rc = store_citizen_get(st, cnic, &c)) < 0)
-        return rc;
-    memset(&t, 0, sizeof(t));
-    kp1_serial_generate(t.serial);
-    if ((rc = cnic_last4_parse(c.last4, strlen(c.last4), t.cnic_last4)) < 0)
-        return rc;
-    t.issued_at = (uint32_t)now;
-    t.valid_days = 365;
-    if ((rc = kp1_encode(signer, &t, text)) < 0)
-        return rc;
-    store_credential_from_token(&t, c.id, &cred);
-    return store_credential_add(st, &cred, "kpass", now);
-}
-
-static int hb_issue(const char *conf, const char *csv_path, const char *out_path)
-{
-    struct kp_config cfg;
-    struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
-    struct store *st = NULL;
-    struct keys_ring *ring = NULL;
-    uint8_t *ckey = NULL, *akey = NULL;
-    struct csv_reader r;
-    struct csv_record rec;
-    struct csv_error e;
-    char text[KP1_TEXT_SIZE], e164[MSISDN_SIZE];
-    int64_t now = kp_time_s();
-    FILE *out = NULL;
-    long n = 0;
-    int rc, status = 1;
-
-    kp_config_init(&cfg);
-    if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
-        keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
-        keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||
-        store_citizen_use_key(st, ckey) < 0 || keys_ring_open(cfg.keys_dir, 1, &ring, &err) < 0 ||
-        kp_buf_read_file(&data, csv_path, (size_t)1 << 30) < 0 ||
-        (out = fopen(out_path, "w")) == NULL || store_tx_begin(st) < 0) {
-        fprintf(stderr, "bench_http: issue: cannot set up: %s\n", err.data ? err.data : "");
-        goto out;
-    }
-    store_audit_use_key(st, akey);
-    csv_reader_init(&r, data.data, data.len);
-    while ((rc = csv_read(&r, &rec, &e)) != 0) {
-        if (rc < 0 || rec.nfields < 5 || strcmp(rec.field[0], "cnic") == 0)
-            continue;
-        if (msisdn_parse(rec.field[4], rec.len[4], e164, NULL) < 0 ||
-            hb_issue_one(st, keys_ring_signer(ring), rec.field[0], now, text) < 0) {
-            fprintf(stderr, "bench_http: issue: %s:%u: refused\n", csv_path, rec.line);
-            store_tx_rollback(st);
-            csv_reader_free(&r);
-            goto out;
-        }
-        fprintf(out, "%s\t%s\n", e164, text);
-        n++;
-    }
-    csv_reader_free(&r);
-    if (store_tx_commit(st) < 0 || fclose(out) != 0) {
-        out = NULL;
-        fprintf(stderr, "bench_http: issue: cannot commit\n");
-        goto out;
-    }
-    out = NULL;
-    printf("bench_http: %ld credentials issued, tokens in %s\n", n, out_path);
-    status = 0;
-out:
-    if (out)
-        fclose(out);
-    keys_ring_free(ring);
-    keys_secret_free(ckey);
-    keys_secret_free(akey);
-    store_close(st);
-    kp_buf_free(&data);
-    kp_buf_free(&err);
-    kp_config_free(&cfg);
-    return status;
-}
-
 /* ---- the command line ---- */
 
 static const char hb_usage[] =
@@ -955,27 +590,41 @@ static int hb_args(struct hb *b, int argc, char **argv)
         unsigned long n = v ? strtoul(v, NULL, 10) : 0;
         if (v == NULL)
             return -1;
-        if (strcmp(k, "--port") == 0) b->port = (unsigned)n;
-        else if (strcmp(k, "--smpp-port") == 0) b->smpp_port = (unsigned)n;
-        else if (strcmp(k, "--conns") == 0) b->nconns = (unsigned)n;
-        else if (strcmp(k, "--binds") == 0) b->nbinds = (unsigned)n;
-        else if (strcmp(k, "--seconds") == 0) b->seconds = (unsigned)n;
-        else if (strcmp(k, "--warmup") == 0) b->warmup = (unsigned)n;
-        else if (strcmp(k, "--daemon-pid") == 0) b->daemon_pid = (long)n;
-        else if (strcmp(k, "--tokens") == 0) b->tokens_path = v;
-        else if (strcmp(k, "--desk-token-file") == 0) b->desk_token_file = v;
-        else if (strcmp(k, "--staff") == 0) b->staff = v;
-        else if (strcmp(k, "--pin-file") == 0) b->pin_file = v;
-        else if (strcmp(k, "--system-id") == 0) b->system_id = v;
-        else if (strcmp(k, "--password-file") == 0) b->pw_file = v;
-        else return -1;
+        if (strcmp(k, "--port") == 0)
+            b->port = (unsigned)n;
+        else if (strcmp(k, "--smpp-port") == 0)
+            b->smpp_port = (unsigned)n;
+        else if (strcmp(k, "--conns") == 0)
+            b->nconns = (unsigned)n;
+        else if (strcmp(k, "--binds") == 0)
+            b->nbinds = (unsigned)n;
+        else if (strcmp(k, "--seconds") == 0)
+            b->seconds = (unsigned)n;
+        else if (strcmp(k, "--warmup") == 0)
+            b->warmup = (unsigned)n;
+        else if (strcmp(k, "--daemon-pid") == 0)
+            b->daemon_pid = (long)n;
+        else if (strcmp(k, "--tokens") == 0)
+            b->tokens_path = v;
+        else if (strcmp(k, "--desk-token-file") == 0)
+            b->desk_token_file = v;
+        else if (strcmp(k, "--staff") == 0)
+            b->staff = v;
+        else if (strcmp(k, "--pin-file") == 0)
+            b->pin_file = v;
+        else if (strcmp(k, "--system-id") == 0)
+            b->system_id = v;
+        else if (strcmp(k, "--password-file") == 0)
+            b->pw_file = v;
+        else
+            return -1;
     }
     if (b->port == 0 || b->port > 65535 || b->nconns == 0 || b->nconns > HB_CONNS_MAX ||
         b->seconds == 0 || b->seconds > 600 || b->warmup > 60 || !b->tokens_path || !b->staff)
         return -1;
     if (strcmp(b->mode, "full") == 0 &&
-        (b->smpp_port == 0 || b->smpp_port > 65535 || b->nbinds == 0 ||
-         b->nbinds > HB_BINDS_MAX || !b->system_id || !b->pw_file))
+        (b->smpp_port == 0 || b->smpp_port > 65535 || b->nbinds == 0 || b->nbinds > HB_BINDS_MAX ||
+         !b->system_id || !b->pw_file))
         return -1;
     return 0;
 }
@@ -987,8 +636,8 @@ static int hb_signin_body(struct hb *b, char *out, size_t size)
     int rc = -1;
 
     if (hb_secret(b->desk_token_file, tok, sizeof(tok)) == 0 &&
-        hb_secret(b->pin_file, pin, sizeof(pin)) == 0 &&
-        strcspn(tok, "\"\\") == strlen(tok) && strcspn(b->staff, "\"\\") == strlen(b->staff) &&
+        hb_secret(b->pin_file, pin, sizeof(pin)) == 0 && strcspn(tok, "\"\\") == strlen(tok) &&
+        strcspn(b->staff, "\"\\") == strlen(b->staff) &&
         (size_t)snprintf(out, size, "{\"desk_token\":\"%s\",\"staff_id\":\"%s\",\"pin\":\"%s\"}",
                          tok, b->staff, pin) < size)
         rc = 0;
