@@ -30,9 +30,16 @@
  * request sent to SMS read, confirm, flow: scan sent to confirm answered),
  * answers by status per kind, other errors, the SMS that came for citizens
  * no longer awaiting a code (sms_notices: the "Verified at ..." message
- * each verified citizen gets), and the CPU time the generator,
- * the daemon and the whole machine used in the period (in cores), so that
- * a generator at its limit shows.  Loopback only; every phase is bounded.
+ * each verified citizen gets), and the CPU time the generator, the daemon,
+ * its event-loop thread (running, and runnable but waiting for a CPU) and
+ * the whole machine used in the period (in cores), so that a generator at
+ * its limit, or a daemon starved by other jobs, shows.  Loopback only;
+ * every phase is bounded (connect and sign in 15 s, warm-up, the period,
+ * 2 s to drain).
+ *
+ * This file: the runs, the HTTP side and the report; http_sms.c: the SMPP
+ * binds; http_issue.c: `issue`; bench_http.h: what they share.
+ * tests/bench/run_http.sh sets everything up and runs both modes.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
