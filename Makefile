@@ -177,10 +177,13 @@ BENCH_SRCS  := $(sort $(wildcard tests/bench/bench_*.c))
 BENCH_BINS  := $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 bench: all $(BENCH_BINS)
 
+# A program may have parts of its own (not named bench_*.c): list them here.
+$(BUILD)/bench/bench_http: tests/bench/http_sms.c tests/bench/http_issue.c tests/bench/bench_http.h
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(call SAY,LINK,$@)
-	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) $(KP_LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) $(KP_LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(PKG_LIBS) -lm
 
 DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \

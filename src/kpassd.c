@@ -509,6 +509,9 @@ int main(int argc, char **argv)
     while (!d.done) {
         if (event_base_loop(d.base, EVLOOP_ONCE) < 0)
             break;
+        /* SMS queued in the pass (a code, a confirmation) go out now, not at the next tick. */
+        if (!d.stopping)
+            sms_outbox_flush(d.outbox, kp_clock_ms());
         if (store_flush(d.st) < 0) {
             /* Disk full or an I/O error: the pass's changes are gone, and
                the replies that told of them must not leave.  Stop here,

@@ -114,19 +114,33 @@ int tu_hex(const char *hex, uint8_t *out, size_t cap)
 
 int tu_free_port(void)
 {
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+    /* The kernel may hand out the same free port twice in a row (it was
+       closed again): never return one of the last few given. */
+    static int given[16];
+    static unsigned ngiven;
 
-    ck_assert_int_ge(fd, 0);
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-    port = ntohs(sin.sin_port);
-    close(fd);
-    return port;
+    for (int tries = 0; tries < 64; tries++) {
+        struct sockaddr_in sin;
+        socklen_t len = sizeof(sin);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port, seen = 0;
+
+        ck_assert_int_ge(fd, 0);
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+        port = ntohs(sin.sin_port);
+        close(fd);
+        for (unsigned i = 0; i < 16 && i < ngiven; i++)
+            seen |= given[i] == port;
+        if (!seen) {
+            given[ngiven++ % 16] = port;
+            return port;
+        }
+    }
+    ck_abort_msg("no free loopback port");
+    return -1;
 }
 
 static uint64_t tu_ms(void)

@@ -51,8 +51,20 @@ void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg);
 
 /* At start: put messages left in flight by a crash back in the queue (logged). */
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now);
-/* New messages were queued: dispatch without waiting for the next tick. */
+/*
+ * New messages were queued (committed): they go out at the end of this
+ * event-loop pass (sms_outbox_flush), not at the next tick.  Safe inside
+ * any callback: nothing is sent or written here.
+ */
 void sms_outbox_kick(struct sms_outbox *ob);
+/*
+ * The daemon calls this at the end of every event-loop pass, outside any
+ * transaction and before the group commit: when messages were kicked, or
+ * a link's window slot was freed while messages waited, dispatch what is
+ * due.  Their SENDING marks are committed with the pass, before the PDUs
+ * reach the sockets in the next pass.  Does nothing otherwise.
+ */
+void sms_outbox_flush(struct sms_outbox *ob, uint64_t now_ms);
 /* Dispatch what is due, expire and scrub (from the housekeeping tick). */
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms);
 /* A delivery receipt arrived on l; returns the status to answer it with. */

@@ -4,7 +4,9 @@
  * that mark committed before its PDUs are queued on a link, so a crash can
  * only leave messages SENDING that may or may not have gone out:
  * sms_outbox_recover() re-queues and counts them (the only possible
- * duplicates).
+ * duplicates).  Dispatching happens on the tick, and at the end of an
+ * event-loop pass in which a message was queued or a window slot freed
+ * (sms_outbox_flush), so a link runs at its window's pace, not the tick's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +24,6 @@
 
 #define OB_MAX_PARTNERS 64
 #define OB_BATCH        512
-#define OB_REFILL       16 /* answers that free window room before dispatching again */
 
 struct ob_pacer {
     int64_t partner_id;
@@ -38,8 +39,7 @@ struct sms_outbox {
     unsigned npacers;
     unsigned inflight;
     int pending;      /* more may be due: dispatch again when room appears */
-    int dispatching;  /* inside ob_dispatch(): no refill from a callback */
-    unsigned freed;   /* flights finished since the last dispatch */
+    int kicked;       /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
     uint8_t ref;      /* concatenation reference */
     unsigned rr;      /* round robin over partners */
     int64_t last_housekeeping;
@@ -100,6 +100,7 @@ const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob)
 void sms_outbox_kick(struct sms_outbox *ob)
 {
     ob->pending = 1;
+    ob->kicked = 1;
 }
 
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now)
@@ -151,7 +152,6 @@ static void ob_finish(struct ob_flight *f)
         if (to == SMS_SENT)
             ob->stats.sent++;
         ob->inflight--;
-        ob->freed++;
         free(f);
         return;
     }
@@ -175,33 +175,17 @@ static void ob_finish(struct ob_flight *f)
         break;
     }
     ob->inflight--;
-    ob->freed++;
     free(f);
-}
-
-static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms);
-
-/*
- * Answers free window room: dispatch again from here, in batches of
- * OB_REFILL (or when nothing is left in flight), instead of waiting for the
- * next tick, which would cap a link at window x 10 messages a second.  Not
- * from inside ob_dispatch() (a send that fails at once finishes its flight
- * there).
- */
-static void ob_refill(struct sms_outbox *ob)
-{
-    if (ob->dispatching || !ob->pending || (ob->inflight > 0 && ob->freed < OB_REFILL))
-        return;
-    ob_dispatch(ob, kp_clock_ms());
 }
 
 static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
 {
     struct ob_flight *f = arg;
-    struct sms_outbox *ob = f->ob;
 
     (void)l;
     f->answered++;
+    if (f->ob->pending)
+        f->ob->kicked = 1; /* a window slot is free again: what waits goes at the pass's end */
     if (err < 0) {
         f->temp++; /* no response in time, or the link was lost */
         f->status = SMPP_ESME_RSYSERR;
@@ -216,11 +200,8 @@ static void ob_part_done(struct smpp_link *l, const struct smpp_pdu *resp, int e
         else
             f->perm++;
     }
-    if (f->answered == f->parts) {
+    if (f->answered == f->parts)
         ob_finish(f);
-        if (err == 0) /* not while a link is being torn down */
-            ob_refill(ob);
-    }
 }
 
 /* Fill one PDU of a message part. */
@@ -333,7 +314,9 @@ static int ob_usable(struct sms_outbox *ob, struct smpp_partner *p, uint64_t now
     return b == NULL || kp_bucket_take(b, now_ms);
 }
 
-static void ob_dispatch_batch(struct sms_outbox *ob, uint64_t now_ms)
+/* Send what is due and fits (ob->due is reused: never re-entered; kpassd
+   calls it from its tick and at the end of a pass, never from a callback). */
+static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
 {
     struct smpp_partner *parts[OB_MAX_PARTNERS];
     size_t np = smpp_hub_partners(ob->hub, parts, OB_MAX_PARTNERS);
@@ -383,14 +366,6 @@ static void ob_dispatch_batch(struct sms_outbox *ob, uint64_t now_ms)
             ob_send(ob, ob->picks[i], &ob->due[i], now);
 }
 
-/* Send what is due and fits (ob->due is reused: never re-entered). */
-static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
-{
-    ob->dispatching = 1;
-    ob->freed = 0;
-    ob_dispatch_batch(ob, now_ms);
-    ob->dispatching = 0;
-}
 
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
 {
@@ -408,6 +383,15 @@ void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
         store_sms_scrub(ob->st, now);
         ob->pending = 1; /* retries come due with time */
     }
+    if (ob->pending)
+        ob_dispatch(ob, now_ms);
+}
+
+void sms_outbox_flush(struct sms_outbox *ob, uint64_t now_ms)
+{
+    if (!ob->kicked)
+        return;
+    ob->kicked = 0;
     if (ob->pending)
         ob_dispatch(ob, now_ms);
 }
