@@ -266,6 +266,7 @@ START_TEST(test_text_validity)
     ck_assert_int_eq(store_sms_get(st, r.sms_id, m), 0);
     ck_assert_msg(strstr(m->body, validity_texts[_i].says) != NULL, "%s", m->body);
     ck_assert_int_eq(m->expires_at, T0 + validity_texts[_i].validity_s);
+    ck_assert_int_eq(r.expires_at, T0 + validity_texts[_i].validity_s);
     free(m);
 }
 END_TEST

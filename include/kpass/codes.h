@@ -55,6 +55,7 @@ struct codes_result {
     int64_t code_id;
     int64_t sms_id;
     int64_t until;        /* -KP_ERR_LIMIT / -KP_ERR_LOCKED: when to try again */
+    int64_t expires_at;   /* issued: when the code stops being good */
     unsigned tries_left;  /* -KP_ERR_WRONG */
     char msisdn_masked[17];
 };

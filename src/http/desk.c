@@ -353,7 +353,7 @@ void http_desk_code(struct http_req *r)
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
                               res.msisdn_masked, "expires_at",
-                              (json_int_t)(now + 300)));
+                              (json_int_t)res.expires_at));
 }
 
 /* The citizen's "Verified at <office>, <time>. Not you? ..." SMS, queued in the open tx. */

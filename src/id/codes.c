@@ -193,6 +193,7 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
         (rc = store_otp_log(c->st, mkey, now)) < 0)
         return rc;
     res->code_id = row.id;
+    res->expires_at = row.expires_at;
     codes_detail(req, res->msisdn_masked, detail, sizeof(detail));
     if (store_audit_append(c->st, now, "code.issued", req->actor, cz->cnic_index, detail) < 0)
         return -KP_ERR_DB;
