@@ -159,6 +159,7 @@ void ug_collect(struct ug_gw *g, uint32_t seq, struct ug_hop *h, int want_screen
             snprintf(h->text, sizeof(h->text), "%s", t.data ? t.data : "");
             kp_buf_free(&t);
             h->screen = 1;
+            h->screen_after_resp = resp;
             h->cmd = p.command_id;
             h->op = p.tlv.ussd_service_op;
             h->has_its = (p.tlv.present & SMPP_TLV_ITS_SESSION_INFO) != 0;
@@ -196,4 +197,5 @@ void ug_hop(struct ug_gw *g, struct ug_dlg *u, uint8_t op, const char *text, str
 {
     ug_hop_raw(g, u, op, text, strlen(text), 0, h, 1);
     ck_assert_uint_eq(h->status, SMPP_ESME_ROK);
+    ck_assert_msg(h->screen_after_resp, "the screen came before the MO's submit_sm_resp");
 }

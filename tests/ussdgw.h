@@ -41,6 +41,7 @@ struct ug_dlg {
 struct ug_hop {
     uint32_t status; /* of the MO's response */
     int screen;      /* a screen arrived */
+    int screen_after_resp; /* ... after the MO's response, as gateways expect */
     uint32_t cmd;    /* the PDU it came in */
     uint8_t op;      /* its ussd_service_op */
     int has_its;
@@ -69,7 +70,7 @@ void ug_collect(struct ug_gw *g, uint32_t seq, struct ug_hop *h, int want_screen
 /* One MO of u and what came back; the its sequence number follows. */
 void ug_hop_raw(struct ug_gw *g, struct ug_dlg *u, uint8_t op, const void *raw, size_t len,
                 uint8_t dc, struct ug_hop *h, int want_screen);
-/* Dial (op 1) or reply (op 18) with GSM text: a screen and ESME_ROK. */
+/* Dial (op 1) or reply (op 18) with GSM text: ESME_ROK, then a screen. */
 void ug_hop(struct ug_gw *g, struct ug_dlg *u, uint8_t op, const char *text, struct ug_hop *h);
 
 #define ck_screen_starts(h, want)                                                                  \

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <sodium.h>
@@ -63,6 +64,8 @@ static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     while ((l = TAILQ_FIRST(&h->dead)) != NULL) {
         TAILQ_REMOVE(&h->dead, l, hub_entry);
+        if (l->held)
+            evbuffer_free(l->held);
         free(l->ring);
         free(l);
     }

@@ -142,7 +142,13 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bev == NULL)
         return;
-    bufferevent_write(l->bev, buf, len);
+    if (l->holding) {
+        if (l->held == NULL && (l->held = evbuffer_new()) == NULL)
+            fatalx("smpp: out of memory");
+        evbuffer_add(l->held, buf, len);
+    } else {
+        bufferevent_write(l->bev, buf, len);
+    }
     l->hub->stats.pdus_out++;
     smpp_hub_count(l->hub, (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | buf[6] << 8 | buf[7],
                    (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | buf[10] << 8 | buf[11], 1);
@@ -322,13 +328,23 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
         return;
     }
     smpp_pdu_init(&resp, smpp_resp_id(req->command_id), req->sequence_number);
+    /* A USSD screen sent in answer to this request goes after its
+       response: gateways match the two in that order. */
+    l->holding = 1;
     status = h->ops.on_request ? h->ops.on_request(h->ops.arg, l, req, &resp)
                                : SMPP_ESME_RSYSERR;
+    l->holding = 0;
     resp.command_status = status;
     if (status != SMPP_ESME_ROK)
         resp.message_id[0] = '\0';
     if (smpp_link_write_pdu(l, &resp) < 0)
         smpp_link_write_header(l, SMPP_GENERIC_NACK, SMPP_ESME_RSYSERR, req->sequence_number);
+    if (l->held && evbuffer_get_length(l->held) > 0) {
+        if (l->bev)
+            bufferevent_write_buffer(l->bev, l->held);
+        else
+            evbuffer_drain(l->held, evbuffer_get_length(l->held));
+    }
 }
 
 static void link_unbind_received(struct smpp_link *l, const struct smpp_pdu *req)

@@ -86,6 +86,10 @@ struct smpp_link {
     struct smpp_auth_job *auth_job; /* a bind's password being checked by the worker */
     int close_after_flush;
     int in_partner; /* on partner->links */
+    /* While a request is handled, what the handler sends on this link
+       waits here, so that the request's response goes first. */
+    int holding;
+    struct evbuffer *held;
 };
 
 /* Client mode: one slot per link we keep to a partner. */
