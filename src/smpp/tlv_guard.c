@@ -11,8 +11,11 @@
  *
  * libsmpp34 does not walk TLVs by their declared lengths: it reads the
  * values of the tags it knows as fixed-size at that size, whatever the
- * length says, and every other value at its declared length.  Its tables
- * per command are copied below from its def_frame/<command>.tlv.
+ * length says, and every other value at its declared length.  The tables
+ * below list, per command, the tags its def_frame/<command>.tlv reads at a
+ * fixed size (checked against the headers Debian 12's libsmpp34-dev 1.14.1
+ * installs under /usr/include/libsmpp34/def_frame: the same as upstream
+ * 1.14.4).
  */
 #include <stddef.h>
 #include <stdint.h>
