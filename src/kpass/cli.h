@@ -58,6 +58,9 @@ int cli_desk_key(struct kp_cli *cli, uint8_t **key);
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print usage text for a subcommand to stderr; returns 2. */
 int cli_usage(const char *text);
+/* Unix seconds, "YYYY-MM-DD[THH:MM[:SS][Z]]" (UTC), and with relative set
+   "30m", "24h", "7d" before now.  0 or -1. */
+int cli_time_parse(const char *s, int64_t now, int relative, int64_t *out);
 
 /* Subcommands: each takes argv with argv[0] = its own name. */
 int cmd_init(struct kp_cli *cli, int argc, char **argv);

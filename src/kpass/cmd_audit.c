@@ -125,47 +125,6 @@ static int audit_verify(struct kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
-/* Seconds from "1735689600", "2025-01-31", "2025-01-31T10:00[:00][Z]", "30m", "24h", "7d". */
-static int audit_since_parse(const char *s, int64_t now, int64_t *out)
-{
-    struct tm tm;
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-
-    if (*s >= '0' && *s <= '9' && end != s && v >= 0) {
-        static const struct { char unit; int64_t secs; } units[] = {
-            {'\0', 0}, {'m', 60}, {'h', 3600}, {'d', 86400}};
-        for (size_t i = 0; i < KP_ARRAY_LEN(units); i++)
-            if (*end == units[i].unit && (units[i].unit == '\0' || end[1] == '\0')) {
-                *out = units[i].secs ? now - v * units[i].secs : v;
-                return 0;
-            }
-    }
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return -1;
-    s += n;
-    if (*s == 'T' && sscanf(s, "T%2d:%2d%n", &h, &mi, &n) == 2) {
-        s += n;
-        if (*s == ':' && sscanf(s, ":%2d%n", &sec, &n) == 1)
-            s += n;
-        if (*s == 'Z')
-            s++;
-    }
-    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 ||
-        h < 0 || mi < 0 || sec < 0)
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *out = (int64_t)timegm(&tm);
-    return 0;
-}
-
 /* The subject as the citizen's masked CNIC, or "#" and the index's first 8 hex digits. */
 static void audit_subject(struct kp_cli *cli, const struct store_audit_row *r, char *out,
                           size_t size)
@@ -215,7 +174,7 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
             f->event = optarg;
             break;
         case 's':
-            if (audit_since_parse(optarg, kp_time_s(), &f->since) < 0)
+            if (cli_time_parse(optarg, kp_time_s(), 1, &f->since) < 0)
                 return cli_fail("--since: Unix seconds, YYYY-MM-DD[THH:MM[:SS]] (UTC), or "
                                 "Nm, Nh, Nd ago");
             break;

@@ -83,45 +83,6 @@ struct qr_args {
     int npos;
 };
 
-/* Unix seconds, "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC).  0 or -1. */
-static int qr_time_parse(const char *s, int64_t *out)
-{
-    struct tm tm;
-    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
-    char *end;
-    long long v;
-
-    if (*s >= '0' && *s <= '9' && strchr(s, '-') == NULL) {
-        v = strtoll(s, &end, 10);
-        if (*end != '\0' || v < 0)
-            return -1;
-        *out = v;
-        return 0;
-    }
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return -1;
-    s += n;
-    if (*s == 'T' && sscanf(s, "T%2d:%2d%n", &h, &mi, &n) == 2) {
-        s += n;
-        if (*s == ':' && sscanf(s, ":%2d%n", &sec, &n) == 1)
-            s += n;
-        if (*s == 'Z')
-            s++;
-    }
-    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
-        mi > 59 || sec < 0 || sec > 60)
-        return -1;
-    memset(&tm, 0, sizeof(tm));
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = sec;
-    *out = (int64_t)timegm(&tm);
-    return 0;
-}
-
 /* One option into a.  0, or an exit status after reporting. */
 static int qr_opt(struct qr_args *a, int ch, const char *v)
 {
@@ -147,7 +108,7 @@ static int qr_opt(struct qr_args *a, int ch, const char *v)
         return 0;
     case OPT_AT:
         a->at_given = 1;
-        if (qr_time_parse(v, &a->at) < 0)
+        if (cli_time_parse(v, 0, 0, &a->at) < 0)
             return cli_fail("--at: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
         return 0;
     case OPT_REASON:

@@ -173,6 +173,53 @@ static int cli_read_line(FILE *f, char *out, size_t cap)
     return (int)n;
 }
 
+/*
+ * A time: Unix seconds ("1735689600"), "YYYY-MM-DD" or
+ * "YYYY-MM-DDTHH:MM[:SS][Z]" (UTC), and with relative set, "30m", "24h",
+ * "7d" before now.  0 or -1.
+ */
+int cli_time_parse(const char *s, int64_t now, int relative, int64_t *out)
+{
+    static const struct {
+        char unit;
+        int64_t secs;
+    } units[] = {{'\0', 0}, {'m', 60}, {'h', 3600}, {'d', 86400}};
+    struct tm tm;
+    int y, mo, d, h = 0, mi = 0, sec = 0, n = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+
+    if (*s >= '0' && *s <= '9' && end != s && v >= 0) {
+        for (size_t i = 0; i < KP_ARRAY_LEN(units) && (i == 0 || relative); i++)
+            if (*end == units[i].unit && (units[i].unit == '\0' || end[1] == '\0')) {
+                *out = units[i].secs ? now - v * units[i].secs : v;
+                return 0;
+            }
+    }
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
+        return -1;
+    s += n;
+    if (*s == 'T' && sscanf(s, "T%2d:%2d%n", &h, &mi, &n) == 2) {
+        s += n;
+        if (*s == ':' && sscanf(s, ":%2d%n", &sec, &n) == 1)
+            s += n;
+        if (*s == 'Z')
+            s++;
+    }
+    if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 ||
+        mi > 59 || sec < 0 || sec > 60)
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
 int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap)
 {
     char line[256];

@@ -63,32 +63,6 @@ static int enc_cstr(uint8_t *dst, size_t size, const char *src)
             return -KP_ERR_INVAL;                                                                  \
     } while (0)
 
-#define ENC_SM_FIELDS(dst, src)                                                                    \
-    do {                                                                                           \
-        ENC_CSTR((dst)->service_type, (src)->service_type);                                       \
-        (dst)->source_addr_ton = (src)->source_addr_ton;                                          \
-        (dst)->source_addr_npi = (src)->source_addr_npi;                                          \
-        ENC_CSTR((dst)->source_addr, (src)->source_addr);                                         \
-        (dst)->dest_addr_ton = (src)->dest_addr_ton;                                              \
-        (dst)->dest_addr_npi = (src)->dest_addr_npi;                                              \
-        ENC_CSTR((dst)->destination_addr, (src)->destination_addr);                               \
-        (dst)->esm_class = (src)->esm_class;                                                      \
-        (dst)->registered_delivery = (src)->registered_delivery;                                  \
-        (dst)->data_coding = (src)->data_coding;                                                  \
-    } while (0)
-
-#define ENC_SHORT_SM_FIELDS(dst, src)                                                              \
-    do {                                                                                           \
-        (dst)->protocol_id = (src)->protocol_id;                                                  \
-        (dst)->priority_flag = (src)->priority_flag;                                              \
-        ENC_CSTR((dst)->schedule_delivery_time, (src)->schedule_delivery_time);                   \
-        ENC_CSTR((dst)->validity_period, (src)->validity_period);                                 \
-        (dst)->replace_if_present_flag = (src)->replace_if_present_flag;                          \
-        (dst)->sm_default_msg_id = (src)->sm_default_msg_id;                                      \
-        (dst)->sm_length = (src)->sm_length;                                                      \
-        memcpy((dst)->short_message, (src)->short_message, (src)->sm_length);                     \
-    } while (0)
-
 /* Fill the libsmpp34 struct for pdu's command; -KP_ERR_INVAL if unsupported. */
 static int enc_fill(const struct smpp_pdu *pdu, union enc_raw *r)
 {
@@ -110,15 +84,15 @@ static int enc_fill(const struct smpp_pdu *pdu, union enc_raw *r)
         ENC_CSTR(r->bind_resp.system_id, pdu->bind.system_id);
         return 0;
     case SMPP_SUBMIT_SM:
-        ENC_SM_FIELDS(&r->submit, &pdu->sm);
-        ENC_SHORT_SM_FIELDS(&r->submit, &pdu->sm);
+        SMPP_SM_FIELDS(&r->submit, &pdu->sm, ENC_CSTR);
+        SMPP_SHORT_SM_FIELDS(&r->submit, &pdu->sm, ENC_CSTR);
         return 0;
     case SMPP_DELIVER_SM:
-        ENC_SM_FIELDS(&r->deliver, &pdu->sm);
-        ENC_SHORT_SM_FIELDS(&r->deliver, &pdu->sm);
+        SMPP_SM_FIELDS(&r->deliver, &pdu->sm, ENC_CSTR);
+        SMPP_SHORT_SM_FIELDS(&r->deliver, &pdu->sm, ENC_CSTR);
         return 0;
     case SMPP_DATA_SM:
-        ENC_SM_FIELDS(&r->data, &pdu->sm);
+        SMPP_SM_FIELDS(&r->data, &pdu->sm, ENC_CSTR);
         return 0;
     case SMPP_SUBMIT_SM_RESP:
         ENC_CSTR(r->submit_resp.message_id, pdu->message_id);

@@ -459,32 +459,6 @@ static int pdu_tlvs_take(const tlv_t *list, struct smpp_tlvs *t, struct smpp_dec
     return 0;
 }
 
-#define PDU_SM_FIELDS(dst, src)                                                                    \
-    do {                                                                                           \
-        PDU_CSTR((dst)->service_type, (src)->service_type);                                       \
-        (dst)->source_addr_ton = (src)->source_addr_ton;                                          \
-        (dst)->source_addr_npi = (src)->source_addr_npi;                                          \
-        PDU_CSTR((dst)->source_addr, (src)->source_addr);                                         \
-        (dst)->dest_addr_ton = (src)->dest_addr_ton;                                              \
-        (dst)->dest_addr_npi = (src)->dest_addr_npi;                                              \
-        PDU_CSTR((dst)->destination_addr, (src)->destination_addr);                               \
-        (dst)->esm_class = (src)->esm_class;                                                      \
-        (dst)->registered_delivery = (src)->registered_delivery;                                  \
-        (dst)->data_coding = (src)->data_coding;                                                  \
-    } while (0)
-
-#define PDU_SHORT_SM_FIELDS(dst, src)                                                              \
-    do {                                                                                           \
-        (dst)->protocol_id = (src)->protocol_id;                                                  \
-        (dst)->priority_flag = (src)->priority_flag;                                              \
-        PDU_CSTR((dst)->schedule_delivery_time, (src)->schedule_delivery_time);                   \
-        PDU_CSTR((dst)->validity_period, (src)->validity_period);                                 \
-        (dst)->replace_if_present_flag = (src)->replace_if_present_flag;                          \
-        (dst)->sm_default_msg_id = (src)->sm_default_msg_id;                                      \
-        (dst)->sm_length = (src)->sm_length;                                                      \
-        memcpy((dst)->short_message, (src)->short_message, (src)->sm_length);                     \
-    } while (0)
-
 /* All libsmpp34 structs that kpass decodes, in one piece of memory. */
 union pdu_raw {
     bind_transmitter_t bind_tx;
@@ -552,15 +526,15 @@ static void pdu_raw_take(union pdu_raw *r, uint32_t id, struct smpp_pdu *out)
         PDU_CSTR(out->bind.password, r->outbind.password);
         break;
     case SMPP_SUBMIT_SM:
-        PDU_SM_FIELDS(&out->sm, &r->submit);
-        PDU_SHORT_SM_FIELDS(&out->sm, &r->submit);
+        SMPP_SM_FIELDS(&out->sm, &r->submit, PDU_CSTR);
+        SMPP_SHORT_SM_FIELDS(&out->sm, &r->submit, PDU_CSTR);
         break;
     case SMPP_DELIVER_SM:
-        PDU_SM_FIELDS(&out->sm, &r->deliver);
-        PDU_SHORT_SM_FIELDS(&out->sm, &r->deliver);
+        SMPP_SM_FIELDS(&out->sm, &r->deliver, PDU_CSTR);
+        SMPP_SHORT_SM_FIELDS(&out->sm, &r->deliver, PDU_CSTR);
         break;
     case SMPP_DATA_SM:
-        PDU_SM_FIELDS(&out->sm, &r->data);
+        SMPP_SM_FIELDS(&out->sm, &r->data, PDU_CSTR);
         break;
     case SMPP_SUBMIT_SM_RESP:
         PDU_CSTR(out->message_id, r->submit_resp.message_id);

@@ -185,4 +185,37 @@ void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
    (buf NUL-terminated at len), counted up to max + 1. */
 unsigned smpp_tlv_steps(const uint8_t *buf, size_t len, uint32_t command_id, unsigned max);
 
+/*
+ * The fields submit_sm, deliver_sm and data_sm share (SMPP 3.4 §4.4.1,
+ * §4.6.1, §4.7.1), copied between our struct and libsmpp34's in either
+ * direction; CSTR(dst, src) copies a C-octet string (checked when
+ * encoding, lenient when decoding).
+ */
+#define SMPP_SM_FIELDS(dst, src, CSTR)                                                             \
+    do {                                                                                           \
+        CSTR((dst)->service_type, (src)->service_type);                                           \
+        (dst)->source_addr_ton = (src)->source_addr_ton;                                          \
+        (dst)->source_addr_npi = (src)->source_addr_npi;                                          \
+        CSTR((dst)->source_addr, (src)->source_addr);                                             \
+        (dst)->dest_addr_ton = (src)->dest_addr_ton;                                              \
+        (dst)->dest_addr_npi = (src)->dest_addr_npi;                                              \
+        CSTR((dst)->destination_addr, (src)->destination_addr);                                   \
+        (dst)->esm_class = (src)->esm_class;                                                      \
+        (dst)->registered_delivery = (src)->registered_delivery;                                  \
+        (dst)->data_coding = (src)->data_coding;                                                  \
+    } while (0)
+
+/* The fields submit_sm and deliver_sm add (data_sm has none of them). */
+#define SMPP_SHORT_SM_FIELDS(dst, src, CSTR)                                                       \
+    do {                                                                                           \
+        (dst)->protocol_id = (src)->protocol_id;                                                  \
+        (dst)->priority_flag = (src)->priority_flag;                                              \
+        CSTR((dst)->schedule_delivery_time, (src)->schedule_delivery_time);                       \
+        CSTR((dst)->validity_period, (src)->validity_period);                                     \
+        (dst)->replace_if_present_flag = (src)->replace_if_present_flag;                          \
+        (dst)->sm_default_msg_id = (src)->sm_default_msg_id;                                      \
+        (dst)->sm_length = (src)->sm_length;                                                      \
+        memcpy((dst)->short_message, (src)->short_message, (src)->sm_length);                     \
+    } while (0)
+
 #endif
