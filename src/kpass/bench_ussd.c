@@ -8,8 +8,9 @@
  * from the submit_sm to the deliver_sm carrying the screen.
  *
  * With --rate R the load is paced: a session whose screen came back waits
- * in a queue, and a 1 ms timer sends at most R hops per second from it, so
- * that latency can be read at a chosen fraction of the peak load.  Time
+ * in a queue, from which at most R hops per second are sent, as screens
+ * arrive and from a 1 ms timer, so that latency can be read at a chosen
+ * fraction of the peak load.  Time
  * spent in that queue is the generator's, not the daemon's: it is not part
  * of a hop's latency.
  */
@@ -82,16 +83,13 @@ static void ub_ready(struct ub *u, unsigned idx)
     u->ready[(u->head + u->nready++) % u->ns] = idx;
 }
 
-/* The pacing timer: send what the rate allows since the start. */
-static void ub_pace_cb(evutil_socket_t fd, short what, void *arg)
+/* Send from the queue what the rate allows by now, and write it out. */
+static void ub_pace(struct bench *b)
 {
-    struct bench *b = arg;
     struct ub *u = bench_driver_arg(b);
     uint64_t now = bench_now_us(), allowed;
-    unsigned nconn = bench_opts(b)->binds;
+    unsigned nconn = bench_opts(b)->binds, sent = 0;
 
-    (void)fd;
-    (void)what;
     if (!bench_running(b))
         return;
     if (u->pace_t0_us == 0)
@@ -102,13 +100,23 @@ static void ub_pace_cb(evutil_socket_t fd, short what, void *arg)
         u->head = (u->head + 1) % u->ns;
         u->nready--;
         u->paced++;
+        sent++;
         ub_send(b, bench_conn_at(b, u->s[idx].conn), idx);
     }
     /* Offered load that found no idle session is not owed later. */
     if (u->nready == 0 && u->paced < allowed)
         u->paced = allowed;
-    for (unsigned i = 0; i < nconn; i++)
-        bench_conn_flush(bench_conn_at(b, i));
+    if (sent)
+        for (unsigned i = 0; i < nconn; i++)
+            bench_conn_flush(bench_conn_at(b, i));
+}
+
+/* The pacing timer, for when no screen comes back to trigger ub_pace(). */
+static void ub_pace_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ub_pace(arg);
 }
 
 static void ub_on_bound(struct bench *b, struct bench_conn *c)
@@ -171,10 +179,13 @@ static void ub_on_pdu(struct bench *b, struct bench_conn *c, const struct smpp_p
     }
     if (!bench_running(b))
         return;
-    if (u->o->rate)
+    if (u->o->rate) {
+        /* Sends are spread over the arrivals instead of bursts per tick. */
         ub_ready(u, idx);
-    else
+        ub_pace(b);
+    } else {
         ub_send(b, c, idx);
+    }
 }
 
 static void ub_report(struct bench *b, double rate, char *out, size_t size)

@@ -7,6 +7,11 @@
 # then one of:
 #
 #   tests/bench/run_daemon.sh link      enquire_link pairs/s and latency
+#                                       against kpassd, then enquire_link and
+#                                       submit_sm against the npm smpp
+#                                       package's server on the same machine
+#                                       (tests/peers/bench_server.js), the
+#                                       reference
 #   tests/bench/run_daemon.sh ussd      USSD hops/s at full load, then p99 at
 #                                       half of it, and the daemon's RSS
 #                                       (idle, and sampled every second
@@ -59,7 +64,23 @@ echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /pro
 echo "kpassd idle RSS: $(rss) kB"
 case $MODE in
 link)
-    $BENCH --mode link --window 64 --seconds "$SECONDS_"
+    echo "kpassd, enquire_link: $($BENCH --mode link --window 64 --seconds "$SECONDS_" | tail -1)"
+    # (kpassd is no SMSC: a submit_sm that is not USSD is refused, so its
+    # submit_sm traffic is measured by the ussd mode.)
+    # The reference: the npm smpp package's server on the same machine.
+    node "$TOP/tests/peers/bench_server.js" --port $((PORT + 2)) --no-stdin --max-time 120000 \
+        > "$DIR/bench_server.out" &
+    npid=$!
+    i=0
+    until grep -q listening "$DIR/bench_server.out" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 50 ] || { echo "bench_server.js did not start" >&2; exit 1; }
+        sleep 0.1
+    done
+    REF="$KPASS bench --port $((PORT + 2)) --system-id bench --password-file $DIR/bench.pw --binds $BINDS"
+    echo "npm smpp, enquire_link: $($REF --mode link --window 64 --seconds "$SECONDS_" | tail -1)"
+    echo "npm smpp, submit_sm:    $($REF --mode link --pdu submit_sm --window 64 --seconds "$SECONDS_" | tail -1)"
+    kill $npid 2>/dev/null || true
+    wait $npid 2>/dev/null || true
     ;;
 ussd)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
