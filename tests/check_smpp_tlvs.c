@@ -4,9 +4,10 @@
  * libsmpp34 logs each field and TLV it unpacks into a 2048-octet buffer and
  * wrote past its end once that was full, so a submit_sm with a hundred
  * empty TLVs from a bound partner overwrote memory and killed kpassd (found
- * by the ussd_mo fuzz target).  The decoder now refuses more than 16 TLVs
- * with ESME_RINVOPTPARSTREAM, and with 16 of any tag behind the longest
- * mandatory fields the log still fits.
+ * by the ussd_mo fuzz target).  libsmpp34 now sees the mandatory fields
+ * only and kpass walks the TLVs itself (src/smpp/tlv.c), refusing more
+ * than 16 with ESME_RINVOPTPARSTREAM; with any TLVs of any tag behind the
+ * longest mandatory fields the log stays short.
  */
 #include <check.h>
 #include <stdio.h>

@@ -8,4 +8,4 @@ SRCS += src/smpp/link.c
 SRCS += src/smpp/pdu.c
 SRCS += src/smpp/server.c
 SRCS += src/smpp/throttle.c
-SRCS += src/smpp/tlv_guard.c
+SRCS += src/smpp/tlv.c

@@ -358,107 +358,6 @@ static void pdu_copy_cstr(char *dst, size_t dst_size, const uint8_t *src, size_t
 
 #define PDU_CSTR(dst, src) pdu_copy_cstr((dst), sizeof(dst), (src), sizeof(src))
 
-/* The fixed size libsmpp34 reads for a tag, or 0 when it reads the declared length. */
-static unsigned pdu_tlv_fixed_size(uint16_t tag)
-{
-    switch (tag) {
-    case SMPP_TAG_USER_MESSAGE_REFERENCE:
-    case SMPP_TAG_SAR_MSG_REF_NUM:
-    case SMPP_TAG_ITS_SESSION_INFO:
-        return 2;
-    case SMPP_TAG_SAR_TOTAL_SEGMENTS:
-    case SMPP_TAG_SAR_SEGMENT_SEQNUM:
-    case SMPP_TAG_SC_INTERFACE_VERSION:
-    case SMPP_TAG_MESSAGE_STATE:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-/*
- * Take the TLVs kpass understands out of a libsmpp34 list, checking their
- * declared lengths (libsmpp34 reads fixed-size values whatever the length
- * says).  Returns 0, or -KP_ERR_PARSE with err set (ESME_RINVPARLEN).
- */
-static int pdu_tlvs_take(const tlv_t *list, struct smpp_tlvs *t, struct smpp_decode_error *err)
-{
-    unsigned sar = 0;
-
-    for (const tlv_t *v = list; v != NULL; v = v->next) {
-        unsigned fixed = pdu_tlv_fixed_size(v->tag);
-        if (fixed && v->length != fixed) {
-            err->nack = 0;
-            err->status = SMPP_ESME_RINVPARLEN;
-            return -KP_ERR_PARSE;
-        }
-        switch (v->tag) {
-        case SMPP_TAG_RECEIPTED_MESSAGE_ID:
-            pdu_copy_cstr(t->receipted_message_id, sizeof(t->receipted_message_id),
-                          v->value.octet, v->length < 65 ? v->length : 65);
-            t->present |= SMPP_TLV_RECEIPTED_MESSAGE_ID;
-            break;
-        case SMPP_TAG_USER_MESSAGE_REFERENCE:
-            t->user_message_reference = v->value.val16;
-            t->present |= SMPP_TLV_USER_MESSAGE_REFERENCE;
-            break;
-        case SMPP_TAG_SAR_MSG_REF_NUM:
-            t->sar_msg_ref_num = v->value.val16;
-            sar |= 1;
-            break;
-        case SMPP_TAG_SAR_TOTAL_SEGMENTS:
-            t->sar_total_segments = v->value.val08;
-            sar |= 2;
-            break;
-        case SMPP_TAG_SAR_SEGMENT_SEQNUM:
-            t->sar_segment_seqnum = v->value.val08;
-            sar |= 4;
-            break;
-        case SMPP_TAG_SC_INTERFACE_VERSION:
-            t->sc_interface_version = v->value.val08;
-            t->present |= SMPP_TLV_SC_INTERFACE_VERSION;
-            break;
-        case SMPP_TAG_NETWORK_ERROR_CODE:
-            if (v->length != 3) {
-                err->nack = 0;
-                err->status = SMPP_ESME_RINVPARLEN;
-                return -KP_ERR_PARSE;
-            }
-            memcpy(t->network_error_code, v->value.octet, 3);
-            t->present |= SMPP_TLV_NETWORK_ERROR_CODE;
-            break;
-        case SMPP_TAG_MESSAGE_PAYLOAD:
-            t->payload_len = v->length;
-            memcpy(t->message_payload, v->value.octet, v->length);
-            t->present |= SMPP_TLV_MESSAGE_PAYLOAD;
-            break;
-        case SMPP_TAG_MESSAGE_STATE:
-            t->message_state = v->value.val08;
-            t->present |= SMPP_TLV_MESSAGE_STATE;
-            break;
-        case SMPP_TAG_USSD_SERVICE_OP:
-            /* SMPP 3.4 §5.3.2.44: 1 octet.  libsmpp34 keeps it as raw octets. */
-            if (v->length != 1) {
-                err->nack = 0;
-                err->status = SMPP_ESME_RINVPARLEN;
-                return -KP_ERR_PARSE;
-            }
-            t->ussd_service_op = v->value.octet[0];
-            t->present |= SMPP_TLV_USSD_SERVICE_OP;
-            break;
-        case SMPP_TAG_ITS_SESSION_INFO:
-            t->its_session_info = v->value.val16;
-            t->present |= SMPP_TLV_ITS_SESSION_INFO;
-            break;
-        default:
-            break; /* SMPP 3.4 §3.2.4: unsupported optional parameters are ignored */
-        }
-    }
-    if (sar == 7)
-        t->present |= SMPP_TLV_SAR;
-    return 0;
-}
-
 /* All libsmpp34 structs that kpass decodes, in one piece of memory. */
 union pdu_raw {
     bind_transmitter_t bind_tx;
@@ -475,30 +374,6 @@ union pdu_raw {
     data_sm_t data;
     data_sm_resp_t data_resp;
 };
-
-/* The TLV list head inside the raw struct, or NULL for PDUs without TLVs
-   (libsmpp34's data_sm_resp has none: its TLVs fail to decode, and a
-   response that fails to decode still yields its header, see
-   smpp_pdu_decode). */
-static tlv_t **pdu_raw_tlvs(union pdu_raw *r, uint32_t id)
-{
-    switch (id) {
-    case SMPP_SUBMIT_SM:
-        return &r->submit.tlv;
-    case SMPP_DELIVER_SM:
-        return &r->deliver.tlv;
-    case SMPP_DATA_SM:
-        return &r->data.tlv;
-    case SMPP_BIND_TRANSMITTER_RESP:
-        return &r->bind_tx_resp.tlv;
-    case SMPP_BIND_RECEIVER_RESP:
-        return &r->bind_rx_resp.tlv;
-    case SMPP_BIND_TRANSCEIVER_RESP:
-        return &r->bind_trx_resp.tlv;
-    default:
-        return NULL;
-    }
-}
 
 static void pdu_raw_take(union pdu_raw *r, uint32_t id, struct smpp_pdu *out)
 {
@@ -570,17 +445,17 @@ static int pdu_body_decoded(uint32_t id)
     }
 }
 
-/* At most this many TLVs reach libsmpp34 (see tlv_guard.c): its log then
-   takes at most about 650 octets for the mandatory fields and 70 per TLV,
-   inside its 2048. */
+/* TLVs accepted in one body: a real PDU carries a handful (SMPP 3.4
+   §3.2.4); more is refused with ESME_RINVOPTPARSTREAM. */
 #define PDU_TLV_MAX 16
 
 /*
  * Run libsmpp34 on a private copy of the PDU: NUL sentinel after the end,
  * and the values it refuses although SMPP 3.4 allows them masked.
  */
-static int pdu_unpack(const uint8_t *buf, size_t len, uint32_t id, union pdu_raw *raw,
-                      uint8_t *interface_version, struct smpp_decode_error *err)
+static int pdu_unpack(const uint8_t *buf, size_t len, size_t tlv_start, uint32_t id,
+                      union pdu_raw *raw, uint8_t *interface_version,
+                      struct smpp_decode_error *err)
 {
     uint8_t copy[SMPP_PDU_MAX + 1];
     uint32_t status = pdu_get32(buf + 8);
@@ -602,10 +477,11 @@ static int pdu_unpack(const uint8_t *buf, size_t len, uint32_t id, union pdu_raw
             copy[off] = 0x34;
         }
     }
-    if (smpp_tlv_steps(copy, len, id, PDU_TLV_MAX) > PDU_TLV_MAX) {
-        err->nack = 0;
-        err->status = SMPP_ESME_RINVOPTPARSTREAM; /* SMPP 3.4 §5.1.3 */
-        return -KP_ERR_PARSE;
+    if (tlv_start > 0) {
+        /* libsmpp34 sees the mandatory part only (tlv.c says why). */
+        len = tlv_start;
+        pdu_put32(copy, (uint32_t)len);
+        copy[len] = '\0';
     }
     memset(raw, 0, sizeof(*raw));
     rc = smpp34_unpack(id, raw, copy, (int)len);
@@ -622,7 +498,7 @@ int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
 {
     struct smpp_hdr h;
     union pdu_raw raw;
-    tlv_t **tlvs;
+    size_t tlv_start;
     int rc;
 
     err->nack = 1;
@@ -642,14 +518,14 @@ int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
         return 0; /* known, body not used by kpass (query_sm, submit_multi, ...) */
 
     out->bind.interface_version = 0x34;
+    tlv_start = smpp_tlv_start(buf, len, h.command_id);
     pdu_heap_begin();
-    rc = pdu_unpack(buf, len, h.command_id, &raw, &out->bind.interface_version, err);
+    rc = pdu_unpack(buf, len, tlv_start, h.command_id, &raw, &out->bind.interface_version, err);
     if (rc < 0)
         return rc;
     pdu_raw_take(&raw, h.command_id, out);
-    tlvs = pdu_raw_tlvs(&raw, h.command_id);
-    if (tlvs && *tlvs)
-        rc = pdu_tlvs_take(*tlvs, &out->tlv, err);
     pdu_heap_end();
+    if (tlv_start > 0)
+        rc = smpp_tlvs_parse(buf + tlv_start, len - tlv_start, PDU_TLV_MAX, &out->tlv, err);
     return rc;
 }

@@ -181,10 +181,14 @@ void smpp_client_free_slots(struct smpp_partner *p);
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
 
-/* tlv_guard.c: how many TLV steps libsmpp34 would take on this whole PDU
-   (buf NUL-terminated at len), counted up to max + 1. */
-unsigned smpp_tlv_steps(const uint8_t *buf, size_t len, uint32_t command_id, unsigned max);
-
+/* tlv.c: where the TLVs of this body begin (after its mandatory fields),
+   or 0 when the command has none or its mandatory part is cut short. */
+size_t smpp_tlv_start(const uint8_t *buf, size_t len, uint32_t command_id);
+/* Walk n octets of TLVs by their declared lengths into t: at most max of
+   them.  0, or -KP_ERR_PARSE with err (ESME_RINVOPTPARSTREAM for a cut or
+   too many, ESME_RINVPARLEN for a length its tag does not allow). */
+int smpp_tlvs_parse(const uint8_t *p, size_t n, unsigned max, struct smpp_tlvs *t,
+                    struct smpp_decode_error *err);
 /*
  * The fields submit_sm, deliver_sm and data_sm share (SMPP 3.4 §4.4.1,
  * §4.6.1, §4.7.1), copied between our struct and libsmpp34's in either
