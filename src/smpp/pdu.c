@@ -24,10 +24,11 @@ extern char smpp34_strerror[2048];
 
 /*
  * libsmpp34 allocates each TLV it unpacks, and leaks the one it was filling
- * when an unpack fails.  Its allocator hooks let us own that memory: during
- * an unpack, TLVs come from a small arena (or, past it, from malloc with the
- * pointer remembered), and everything is released after we have copied what
- * we need, whatever the outcome.  No destroy_tlv(), no leak.
+ * when an unpack fails.  It is given no TLVs any more (tlv.c), but should
+ * it allocate anyway, its allocator hooks let us own that memory: during
+ * an unpack, allocations come from a small arena (or, past it, from malloc
+ * with the pointer remembered), and everything is released after we have
+ * copied what we need, whatever the outcome.
  */
 #define PDU_ARENA_SLOTS 16
 
@@ -326,14 +327,6 @@ static void pdu_map_error(struct smpp_decode_error *err)
         return; /* the body is shorter or longer than command_length says */
     last++;
     n = strcspn(last, ":");
-    /* TLV values are logged as "value.val16", "value.octet": a value longer
-       than its tag allows is a parameter length error (SMPP 3.4 §5.1.3). */
-    if (n > 6 && strncmp(last, "value.", 6) == 0) {
-        err->nack = 0;
-        err->status = strstr(last, "Data length is invalid") ? SMPP_ESME_RINVPARLEN
-                                                             : SMPP_ESME_RINVOPTPARSTREAM;
-        return;
-    }
     for (size_t i = 0; i < sizeof(pdu_field_status) / sizeof(pdu_field_status[0]); i++) {
         if (strlen(pdu_field_status[i].field) == n &&
             strncmp(last, pdu_field_status[i].field, n) == 0) {
