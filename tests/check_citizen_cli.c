@@ -31,60 +31,8 @@ static void cli_teardown(void)
     tu_daemon_cleanup(&d);
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/*
- * No full CNIC or number: no run of 10 or more digits (counting digits
- * joined by single spaces or dashes, as CNICs and numbers are written),
- * and no '+' followed by 8 or more digits.  Written independently of the
- * audit guard, which it must agree with.
- */
-static void assert_masked(const char *out)
-{
-    for (const char *p = out; *p; p++) {
-        const char *q = p;
-        int digits = 0;
-        if (!is_digit(*p) || (p > out && is_digit(p[-1])))
-            continue;
-        while (is_digit(*q) || ((*q == ' ' || *q == '-') && is_digit(q[1]) && digits)) {
-            digits += is_digit(*q);
-            q++;
-        }
-        ck_assert_msg(digits < 10, "a full CNIC or number in the output: %s", out);
-        ck_assert_msg(!(digits >= 8 && p > out && p[-1] == '+'), "a full number in: %s", out);
-    }
-}
-
-/* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; scan the output. */
-static int run(const char *in, char **out, ...)
-{
-    char *argv[32], *o = NULL;
-    int argc = 0, rc;
-    va_list ap;
-
-    argv[argc++] = strdup(tu_bin("kpass"));
-    argv[argc++] = strdup("-c");
-    argv[argc++] = strdup(d.conf);
-    va_start(ap, out);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 31;)
-        argv[argc++] = strdup(a);
-    va_end(ap);
-    argv[argc] = NULL;
-    rc = tu_run(argv, in, &o, 30000);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
-    ck_assert_ptr_nonnull(o);
-    assert_masked(o);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    return rc;
-}
-
+/* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; the output is scanned. */
+#define run(in, out, ...) tu_kpass_masked(&d, (in), (out), __VA_ARGS__)
 #define RUN(out, ...) run(NULL, out, __VA_ARGS__, (const char *)NULL)
 
 /* Check a run's exit status and a part of its output (out: where run() left it). */

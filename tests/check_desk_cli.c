@@ -37,47 +37,18 @@ static void cli_teardown(void)
     tu_daemon_cleanup(&d);
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* No full CNIC or number (see check_citizen_cli.c). */
-static void assert_masked(const char *out)
-{
-    for (const char *p = out; *p; p++) {
-        const char *q = p;
-        int digits = 0;
-        if (!is_digit(*p) || (p > out && is_digit(p[-1])))
-            continue;
-        while (is_digit(*q) || ((*q == ' ' || *q == '-') && is_digit(q[1]) && digits)) {
-            digits += is_digit(*q);
-            q++;
-        }
-        ck_assert_msg(digits < 10, "a full CNIC or number in the output: %s", out);
-    }
-}
-
 /* Run kpass ARGS... with stdin in; check the exit status and a part of the output. */
 static char *run(const char *in, int want_rc, const char *want, ...)
 {
-    char *argv[32], *out = NULL;
-    int argc = 0, rc;
+    char *out = NULL;
     va_list ap;
+    int rc;
 
-    argv[argc++] = strdup(tu_bin("kpass"));
-    argv[argc++] = strdup("-c");
-    argv[argc++] = strdup(d.conf);
     va_start(ap, want);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 31;)
-        argv[argc++] = strdup(a);
+    rc = tu_kpass_v(&d, in, &out, ap);
     va_end(ap);
-    argv[argc] = NULL;
-    rc = tu_run(argv, in, &out, 30000);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
     ck_assert_ptr_nonnull(out);
-    assert_masked(out);
+    tu_assert_masked(out);
     ck_assert_msg(rc == want_rc, "exit %d, want %d: %s", rc, want_rc, out);
     ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
     return out;

@@ -43,28 +43,6 @@
 #define ANS_VERIFIED                                                                               \
     "{\"result\":\"verified\",\"receipt\":\"KPR1:xyz\",\"receipt_id\":\"K7Q2M9X4TB\"}"
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/* No run of 10 digits (joined by single spaces or dashes), no '+' and 8 digits. */
-static void assert_masked(const char *out)
-{
-    for (const char *p = out; *p; p++) {
-        const char *q = p;
-        int digits = 0;
-        if (!is_digit(*p) || (p > out && is_digit(p[-1])))
-            continue;
-        while (is_digit(*q) || ((*q == ' ' || *q == '-') && is_digit(q[1]) && digits)) {
-            digits += is_digit(*q);
-            q++;
-        }
-        ck_assert_msg(digits < 10, "a full CNIC or number in the output: %s", out);
-        ck_assert_msg(!(digits >= 8 && p > out && p[-1] == '+'), "a full number in: %s", out);
-    }
-}
-
 struct run {
     struct fake_server srv;
     char *out;
@@ -91,7 +69,7 @@ static void run_desk(struct run *r, const struct fake_reply *replies, size_t n, 
     free(copy);
     fclose(out);
     fake_stop(&r->srv);
-    assert_masked(r->out);
+    tu_assert_masked(r->out);
     ck_assert_ptr_null(strstr(r->out, "ks1_s3cr3t"));
     ck_assert_ptr_null(strstr(r->out, DESK_TOKEN));
 }

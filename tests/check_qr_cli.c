@@ -40,66 +40,8 @@ static void cli_teardown(void)
     tu_daemon_cleanup(&d);
 }
 
-static int is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-/*
- * No full CNIC or number: no run of 10 or more digits (joined by single
- * spaces or dashes, as they are written) and no '+' followed by 8 or more
- * digits.  Tokens ("KP1:" and 135 Base45 characters) are left out: their
- * Base45 text may hold such runs by chance, and what they carry of the
- * CNIC (the last 4 digits) is checked by the verify output instead.
- */
-static void assert_masked(const char *out)
-{
-    char *copy = strdup(out), *k;
-
-    for (k = strstr(copy, KP1_PREFIX); k != NULL; k = strstr(k + 1, KP1_PREFIX))
-        memset(k, 'x', strnlen(k, KP1_TEXT_LEN));
-    for (const char *p = copy; *p; p++) {
-        const char *q = p;
-        int digits = 0;
-        if (!is_digit(*p) || (p > copy && is_digit(p[-1])))
-            continue;
-        while (is_digit(*q) || ((*q == ' ' || *q == '-') && is_digit(q[1]) && digits)) {
-            digits += is_digit(*q);
-            q++;
-        }
-        ck_assert_msg(digits < 10, "a full CNIC or number in the output: %s", out);
-        ck_assert_msg(!(digits >= 8 && p > copy && p[-1] == '+'), "a full number in: %s", out);
-    }
-    free(copy);
-}
-
-/* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; scan the output. */
-static int run(const char *in, char **out, ...)
-{
-    char *argv[32], *o = NULL;
-    int argc = 0, rc;
-    va_list ap;
-
-    argv[argc++] = strdup(tu_bin("kpass"));
-    argv[argc++] = strdup("-c");
-    argv[argc++] = strdup(d.conf);
-    va_start(ap, out);
-    for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 31;)
-        argv[argc++] = strdup(a);
-    va_end(ap);
-    argv[argc] = NULL;
-    rc = tu_run(argv, in, &o, 30000);
-    for (int i = 0; i < argc; i++)
-        free(argv[i]);
-    ck_assert_ptr_nonnull(o);
-    assert_masked(o);
-    if (out)
-        *out = o;
-    else
-        free(o);
-    return rc;
-}
-
+/* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; the output is scanned. */
+#define run(in, out, ...)    tu_kpass_masked(&d, (in), (out), __VA_ARGS__)
 #define RUN(out, ...)       run(NULL, out, __VA_ARGS__, (const char *)NULL)
 #define RUN_IN(in, out, ...) run(in, out, __VA_ARGS__, (const char *)NULL)
 

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kpass/kp1.h"
 #include "testutil.h"
 
 const char *tu_top(void)
@@ -327,24 +328,82 @@ int tu_daemon_stop(struct tu_daemon *d, int sig)
     return 128 + WTERMSIG(status);
 }
 
-int tu_kpass(struct tu_daemon *d, const char *in, char **out, ...)
+int tu_kpass_v(struct tu_daemon *d, const char *in, char **out, va_list ap)
 {
     char *argv[64];
     int argc = 0, rc;
-    va_list ap;
 
     argv[argc++] = strdup(tu_bin("kpass"));
     argv[argc++] = strdup("-c");
     argv[argc++] = strdup(d->conf);
-    va_start(ap, out);
     for (const char *a; (a = va_arg(ap, const char *)) != NULL && argc < 63;)
         argv[argc++] = strdup(a);
-    va_end(ap);
     argv[argc] = NULL;
     rc = tu_run(argv, in, out, 30000);
     for (int i = 0; i < argc; i++)
         free(argv[i]);
     return rc;
+}
+
+int tu_kpass(struct tu_daemon *d, const char *in, char **out, ...)
+{
+    va_list ap;
+    int rc;
+
+    va_start(ap, out);
+    rc = tu_kpass_v(d, in, out, ap);
+    va_end(ap);
+    return rc;
+}
+
+int tu_kpass_masked(struct tu_daemon *d, const char *in, char **out, ...)
+{
+    char *o = NULL;
+    va_list ap;
+    int rc;
+
+    va_start(ap, out);
+    rc = tu_kpass_v(d, in, &o, ap);
+    va_end(ap);
+    ck_assert_ptr_nonnull(o);
+    tu_assert_masked(o);
+    if (out)
+        *out = o;
+    else
+        free(o);
+    return rc;
+}
+
+static int tu_is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+void tu_assert_masked(const char *out)
+{
+    char *copy = strdup(out), *k;
+
+    for (k = strstr(copy, KP1_PREFIX); k != NULL; k = strstr(k + 1, KP1_PREFIX))
+        memset(k, 'x', strnlen(k, KP1_TEXT_LEN));
+    for (k = copy; *k;) {
+        size_t n = strspn(k, "0123456789abcdef");
+        if (n >= 32)
+            memset(k, 'x', n);
+        k += n ? n : 1;
+    }
+    for (const char *p = copy; *p; p++) {
+        const char *q = p;
+        int digits = 0;
+        if (!tu_is_digit(*p) || (p > copy && tu_is_digit(p[-1])))
+            continue;
+        while (tu_is_digit(*q) || ((*q == ' ' || *q == '-') && tu_is_digit(q[1]) && digits)) {
+            digits += tu_is_digit(*q);
+            q++;
+        }
+        ck_assert_msg(digits < 10, "a full CNIC or number in the output: %s", out);
+        ck_assert_msg(!(digits >= 8 && p > copy && p[-1] == '+'), "a full number in: %s", out);
+    }
+    free(copy);
 }
 
 char *tu_daemon_log(struct tu_daemon *d)

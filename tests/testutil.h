@@ -7,6 +7,7 @@
 #ifndef KPASS_TESTS_TESTUTIL_H
 #define KPASS_TESTS_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -67,6 +68,16 @@ void tu_daemon_start(struct tu_daemon *d);
 int tu_daemon_stop(struct tu_daemon *d, int sig);
 /* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; output in *out. */
 int tu_kpass(struct tu_daemon *d, const char *in, char **out, ...);
+int tu_kpass_v(struct tu_daemon *d, const char *in, char **out, va_list ap);
+/* tu_kpass, whose output must pass tu_assert_masked(); out NULL: not kept. */
+int tu_kpass_masked(struct tu_daemon *d, const char *in, char **out, ...);
+/*
+ * Fail if out holds a full CNIC or phone number: a run of 10 or more
+ * digits (digits joined by single spaces or dashes count together, as they
+ * are written), or '+' and 8 or more digits.  KP1 tokens and hex runs of
+ * 32 or more (hashes, ids) are left out: they may hold such runs by chance.
+ */
+void tu_assert_masked(const char *out);
 /* The daemon's log so far (malloc'd). */
 char *tu_daemon_log(struct tu_daemon *d);
 /* Stop if running, and remove the folder unless KP_KEEP is set. */
