@@ -45,13 +45,7 @@ static void add_citizen(const char *cnic, const char *en, struct store_citizen *
 
 static void trust_add(const struct keys_signer *s, enum trust_status status)
 {
-    struct trust_key k;
-
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, s->id, TRUST_ID_BYTES);
-    memcpy(k.pk, s->pk, TRUST_PK_BYTES);
-    k.status = status;
-    ck_assert_int_eq(trust_list_add(&trust, &k), 0);
+    ck_assert_int_eq(keys_signer_trust(s, status, &trust), 0);
 }
 
 static void cred_setup(void)
@@ -92,17 +86,7 @@ static void cred_teardown(void)
 
 static long long sql_int(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    long long v = -1;
-
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
+    return tu_sql_int(path, sql);
 }
 
 static int sql_exec(const char *sql)

@@ -40,23 +40,7 @@ static struct trust_list trust; /* A active, B retired */
 
 static void kp1_setup(void)
 {
-    uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
-
-    for (int i = 0; i < KEYS_SEED_BYTES; i++)
-        seed[i] = (uint8_t)i;
-    ck_assert_int_eq(keys_signer_from_seed(&signer_a, seed), 0);
-    memset(seed, 0x42, sizeof(seed));
-    ck_assert_int_eq(keys_signer_from_seed(&signer_b, seed), 0);
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, signer_a.id, 4);
-    memcpy(k.pk, signer_a.pk, 32);
-    k.status = TRUST_ACTIVE;
-    ck_assert_int_eq(trust_list_add(&trust, &k), 0);
-    memcpy(k.id, signer_b.id, 4);
-    memcpy(k.pk, signer_b.pk, 32);
-    k.status = TRUST_RETIRED;
-    ck_assert_int_eq(trust_list_add(&trust, &k), 0);
+    tu_signers(&signer_a, &signer_b, &trust);
 }
 
 static void kp1_teardown(void)
@@ -314,15 +298,11 @@ START_TEST(test_kp1_keys)
 {
     struct trust_list only_b = TRUST_LIST_INIT;
     struct kp1_token t, d;
-    struct trust_key k;
     uint8_t body[KP1_BODY_BYTES];
     char text[KP1_TEXT_SIZE];
 
     /* Unknown key id. */
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, signer_b.id, 4);
-    memcpy(k.pk, signer_b.pk, 32);
-    ck_assert_int_eq(trust_list_add(&only_b, &k), 0);
+    ck_assert_int_eq(keys_signer_trust(&signer_b, TRUST_ACTIVE, &only_b), 0);
     ck_assert_int_eq(kp1_verify(EX_TEXT, KP1_TEXT_LEN, trust_list_lookup, &only_b, EX_ISSUED,
                                 KP1_SKEW_S, &d),
                      -KP_ERR_NOTFOUND);

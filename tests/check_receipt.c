@@ -33,23 +33,7 @@ static struct trust_list trust; /* A active, B retired */
 
 static void receipt_setup(void)
 {
-    uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
-
-    for (int i = 0; i < KEYS_SEED_BYTES; i++)
-        seed[i] = (uint8_t)i;
-    ck_assert_int_eq(keys_signer_from_seed(&signer_a, seed), 0);
-    memset(seed, 0x42, sizeof(seed));
-    ck_assert_int_eq(keys_signer_from_seed(&signer_b, seed), 0);
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, signer_a.id, 4);
-    memcpy(k.pk, signer_a.pk, 32);
-    k.status = TRUST_ACTIVE;
-    ck_assert_int_eq(trust_list_add(&trust, &k), 0);
-    memcpy(k.id, signer_b.id, 4);
-    memcpy(k.pk, signer_b.pk, 32);
-    k.status = TRUST_RETIRED;
-    ck_assert_int_eq(trust_list_add(&trust, &k), 0);
+    tu_signers(&signer_a, &signer_b, &trust);
 }
 
 static void receipt_teardown(void)

@@ -38,17 +38,7 @@ static void store_teardown(void)
 
 static long long sql_int(const char *sql)
 {
-    sqlite3 *db;
-    sqlite3_stmt *s;
-    long long v = -1;
-
-    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
+    return tu_sql_int(path, sql);
 }
 
 static void sql_exec(const char *sql)

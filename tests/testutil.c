@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kpass/keys.h"
 #include "kpass/kp1.h"
 #include "testutil.h"
 
@@ -555,4 +557,32 @@ long tu_json_int(const char *line, const char *key)
     if (p == NULL)
         return -1;
     return strtol(p + strlen(pat), NULL, 10);
+}
+
+void tu_signers(struct keys_signer *a, struct keys_signer *b, struct trust_list *t)
+{
+    uint8_t seed[KEYS_SEED_BYTES];
+
+    for (int i = 0; i < KEYS_SEED_BYTES; i++)
+        seed[i] = (uint8_t)i;
+    ck_assert_int_eq(keys_signer_from_seed(a, seed), 0);
+    memset(seed, 0x42, sizeof(seed));
+    ck_assert_int_eq(keys_signer_from_seed(b, seed), 0);
+    ck_assert_int_eq(keys_signer_trust(a, TRUST_ACTIVE, t), 0);
+    ck_assert_int_eq(keys_signer_trust(b, TRUST_RETIRED, t), 0);
+}
+
+long long tu_sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    long long v = -1;
+
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
 }

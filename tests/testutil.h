@@ -78,6 +78,15 @@ int tu_kpass_masked(struct tu_daemon *d, const char *in, char **out, ...);
  * 32 or more (hashes, ids) are left out: they may hold such runs by chance.
  */
 void tu_assert_masked(const char *out);
+
+/* The first column of the first row of sql on the database at path, -1 for no row. */
+long long tu_sql_int(const char *path, const char *sql);
+
+struct keys_signer;
+struct trust_list;
+/* Two fixed signing keys (seeds 0, 1, ..., 31 and 0x42 x 32): a active and
+   b retired in t.  Clear both and free t after. */
+void tu_signers(struct keys_signer *a, struct keys_signer *b, struct trust_list *t);
 /* The daemon's log so far (malloc'd). */
 char *tu_daemon_log(struct tu_daemon *d);
 /* Stop if running, and remove the folder unless KP_KEEP is set. */

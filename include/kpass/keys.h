@@ -67,6 +67,8 @@ int keys_signer_from_seed(struct keys_signer *s, const uint8_t seed[KEYS_SEED_BY
 
 /* Wipe and free s->sk; s is zeroed.  A cleared signer is a no-op. */
 void keys_signer_clear(struct keys_signer *s);
+/* Add s's public key to t with status.  0, or trust_list_add()'s error. */
+int keys_signer_trust(const struct keys_signer *s, enum trust_status status, struct trust_list *t);
 
 /*
  * Sign tag || msg (Ed25519, crypto_sign_detached) with s.  The domain tag

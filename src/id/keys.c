@@ -272,6 +272,17 @@ int keys_signer_from_seed(struct keys_signer *s, const uint8_t seed[KEYS_SEED_BY
     return 0;
 }
 
+int keys_signer_trust(const struct keys_signer *s, enum trust_status status, struct trust_list *t)
+{
+    struct trust_key k;
+
+    memset(&k, 0, sizeof(k));
+    memcpy(k.id, s->id, TRUST_ID_BYTES);
+    memcpy(k.pk, s->pk, TRUST_PK_BYTES);
+    k.status = status;
+    return trust_list_add(t, &k);
+}
+
 void keys_signer_clear(struct keys_signer *s)
 {
     if (s->sk != NULL)

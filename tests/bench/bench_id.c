@@ -96,7 +96,6 @@ static double bench(const char *name, int (*op)(void))
 int main(void)
 {
     uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
     struct kp1_token t;
     double r[5];
 
@@ -106,10 +105,7 @@ int main(void)
         seed[i] = (uint8_t)i;
     if (keys_signer_from_seed(&signer, seed) < 0)
         return 1;
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, signer.id, 4);
-    memcpy(k.pk, signer.pk, 32);
-    trust_list_add(&trust, &k);
+    keys_signer_trust(&signer, TRUST_ACTIVE, &trust);
     memset(&t, 0, sizeof(t));
     t.issued_at = 1735689600;
     t.valid_days = 1826;

@@ -147,7 +147,6 @@ static int setup(const char *path)
 {
     static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
     uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
 
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
@@ -156,10 +155,7 @@ static int setup(const char *path)
         keys_signer_from_seed(&signer, seed) < 0)
         return -1;
     store_audit_use_key(st, akey);
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, signer.id, TRUST_ID_BYTES);
-    memcpy(k.pk, signer.pk, TRUST_PK_BYTES);
-    trust_list_add(&trust, &k);
+    keys_signer_trust(&signer, TRUST_ACTIVE, &trust);
     memset(&citizen, 0, sizeof(citizen));
     strcpy(citizen.name_en, "Ahmad Khan");
     strcpy(citizen.name_ur, "احمد خان");

@@ -20,7 +20,6 @@ static void fuzz_kp1_init(void)
 {
     static int ready;
     uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
 
     if (ready)
         return;
@@ -30,11 +29,7 @@ static void fuzz_kp1_init(void)
         seed[i] = (uint8_t)i;
     if (keys_signer_from_seed(&fuzz_kp1_signer, seed) < 0)
         abort();
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, fuzz_kp1_signer.id, TRUST_ID_BYTES);
-    memcpy(k.pk, fuzz_kp1_signer.pk, TRUST_PK_BYTES);
-    k.status = TRUST_ACTIVE;
-    if (trust_list_add(&fuzz_kp1_trust, &k) < 0)
+    if (keys_signer_trust(&fuzz_kp1_signer, TRUST_ACTIVE, &fuzz_kp1_trust) < 0)
         abort();
     ready = 1;
 }

@@ -18,7 +18,6 @@ static void fuzz_receipt_init(void)
 {
     static int ready;
     uint8_t seed[KEYS_SEED_BYTES];
-    struct trust_key k;
 
     if (ready)
         return;
@@ -28,11 +27,7 @@ static void fuzz_receipt_init(void)
         seed[i] = (uint8_t)i;
     if (keys_signer_from_seed(&fuzz_receipt_signer, seed) < 0)
         abort();
-    memset(&k, 0, sizeof(k));
-    memcpy(k.id, fuzz_receipt_signer.id, TRUST_ID_BYTES);
-    memcpy(k.pk, fuzz_receipt_signer.pk, TRUST_PK_BYTES);
-    k.status = TRUST_ACTIVE;
-    if (trust_list_add(&fuzz_receipt_trust, &k) < 0)
+    if (keys_signer_trust(&fuzz_receipt_signer, TRUST_ACTIVE, &fuzz_receipt_trust) < 0)
         abort();
     ready = 1;
 }
