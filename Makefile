@@ -90,9 +90,10 @@ KPASSD_OBJS := $(KPASSD_SRCS:%.c=$(BUILD)/%.o)
 LIB         := $(BUILD)/libkpass.a
 
 # Check suites: every tests/check_<name>.c defines `Suite *suite_<name>(void)`;
-# the runner's list is generated from the file names.
-TEST_SRCS   := $(sort $(wildcard tests/check_*.c))
-TEST_NAMES  := $(patsubst tests/check_%.c,%,$(TEST_SRCS))
+# the runner's list is generated from the file names.  The attacks live
+# together in tests/security/check_sec_<name>.c (suite_sec_<name>).
+TEST_SRCS   := $(sort $(wildcard tests/check_*.c)) $(sort $(wildcard tests/security/check_*.c))
+TEST_NAMES  := $(patsubst check_%.c,%,$(notdir $(TEST_SRCS)))
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o \
                $(BUILD)/tests/ussdgw.o $(BUILD)/tests/runner.o
 # Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
