@@ -11,6 +11,7 @@
 #   make debug      the same binaries with ASan+UBSan under build/debug
 #   make debug-test run the test suite against the sanitizer build
 #   make fuzz       libFuzzer targets (clang) under build/fuzz
+#   make fuzz-long  run each of them SECONDS=N seconds (JOBS=J at a time)
 #   make bench      the micro-benchmark programs under build/bench
 #   make demo       install dependencies, build, run the demo on ./var
 #   make deps       apt-get what is missing (root, or sudo otherwise)
@@ -103,7 +104,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test debug debug-test fuzz bench demo deps install uninstall clean tags FORCE
+.PHONY: all test debug debug-test fuzz fuzz-long bench demo deps install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -168,6 +169,13 @@ FUZZ_FLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-point
 fuzz:
 	$(MAKE) BUILD=build/fuzz CC=$(FUZZ_CC) OPT='-O1 -g' \
 		CFLAGS='$(FUZZ_FLAGS) -DKP_LIBFUZZER=1' $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+# make fuzz-long SECONDS=600 [JOBS=2]: every target for SECONDS each, from its
+# corpus; prints executions and crashes per target and in total.
+SECONDS    ?= 60
+JOBS       ?= 1
+fuzz-long: fuzz
+	sh tests/fuzz/long.sh $(SECONDS) $(JOBS)
 
 $(BUILD)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIB)
 	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB) $(PKG_LIBS) -lm
