@@ -9,6 +9,8 @@
  * as the real program.
  */
 #include <check.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -477,12 +479,21 @@ START_TEST(test_cli_verify)
     ck_assert_int_eq(tu_kpass(&d, NULL, NULL, "partner", "remove", "gw1", NULL), 0);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "remove", "gw1", NULL), 1);
     free(out);
+    /* The actor names the operating-system user, and who ran sudo. */
+    char added[128], changed[128], removed[128], actor[64];
+    const struct passwd *pw = getpwuid(geteuid());
+    snprintf(actor, sizeof(actor), "kpass:%s", pw ? pw->pw_name : "?");
+    snprintf(added, sizeof(added), "partner.added      %-12s -               gw1, server mode\n",
+             actor);
+    snprintf(changed, sizeof(changed), "partner.changed    %-12s -               gw1, settings\n",
+             actor);
+    snprintf(removed, sizeof(removed), "partner.removed    %-12s -               gw1\n", actor);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", NULL), 0);
-    ck_assert_ptr_nonnull(strstr(out, "partner.added      kpass        -               gw1, "
-                                      "server mode\n"));
-    ck_assert_ptr_nonnull(strstr(out, "partner.changed    kpass        -               gw1, "
-                                      "settings\n"));
-    ck_assert_ptr_nonnull(strstr(out, "partner.removed    kpass        -               gw1\n"));
+    ck_assert_msg(strncmp(out, "ID      TIME (UTC)           EVENT              ACTOR        "
+                               "SUBJECT         DETAIL\n", 84) == 0, "header: %s", out);
+    ck_assert_msg(strstr(out, added) != NULL, "want %s in %s", added, out);
+    ck_assert_ptr_nonnull(strstr(out, changed));
+    ck_assert_ptr_nonnull(strstr(out, removed));
     /* A system_id that looks like a phone number is not written down. */
     ck_assert_ptr_nonnull(strstr(out, "system_id withheld"));
     ck_assert_ptr_null(strstr(out, "923001234567"));
@@ -587,6 +598,34 @@ START_TEST(test_cli_show_opts)
 }
 END_TEST
 
+START_TEST(test_cli_show_json_sudo)
+{
+    char *out, want[96];
+    const struct passwd *pw;
+
+    tu_daemon_prepare(&d, NULL);
+    setenv("SUDO_USER", "alice", 1);
+    ck_assert_int_eq(tu_kpass(&d, "pw\n", NULL, "partner", "add", "gw1", NULL), 0);
+    unsetenv("SUDO_USER");
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--json", NULL), 0);
+    pw = getpwuid(geteuid());
+    snprintf(want, sizeof(want), "\"actor\":\"kpass:%s(sudo:alice)\"", pw ? pw->pw_name : "?");
+    ck_assert_msg(strncmp(out, "{\"id\":1,\"time\":\"", 16) == 0, "%s", out);
+    ck_assert_msg(strstr(out, want) != NULL, "want %s in %s", want, out);
+    ck_assert_ptr_nonnull(strstr(out, "\"event\":\"partner.added\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"detail\":\"gw1, server mode\"}\n"));
+    /* One object per line, no header. */
+    ck_assert_ptr_null(strstr(out, "EVENT"));
+    ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n'));
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--json", "--since", "2999-01-01",
+                              NULL),
+                     0);
+    ck_assert_str_eq(out, "");
+    free(out);
+}
+END_TEST
+
 Suite *suite_audit(void)
 {
     Suite *s = suite_create("audit");
@@ -614,6 +653,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, test_cli_verify);
     tcase_add_test(tc, test_cli_verify_deleted);
     tcase_add_test(tc, test_cli_show_opts);
+    tcase_add_test(tc, test_cli_show_json_sudo);
     suite_add_tcase(s, tc);
     return s;
 }

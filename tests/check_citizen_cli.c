@@ -134,7 +134,7 @@ START_TEST(test_cli_add)
     expect(RUN(&out, "citizen", "add", "1730176543219", "--name-en=Other", "--name-ur=ب",
                 "--district=MRD"), &out, 1, "kpass: a citizen with CNIC *****-****321-9 is already registered\n");
     expect(RUN(&out, "citizen", "show", "03451234567"), &out, 0, "name_ur:   ثناء گل\n");
-    expect(RUN(&out, "audit", "show", "--cnic", "17301-7654321-9", "--event=citizen.linked"), &out, 0, "citizen.linked     kpass        *****-****321-9 +92345****567\n");
+    expect(RUN(&out, "audit", "show", "--cnic", "17301-7654321-9", "--event=citizen.linked"), &out, 0, "citizen.linked     kpass:root   *****-****321-9 +92345****567\n");
     expect(RUN(&out, "citizen", "frobnicate"), &out, 2, "usage: kpass citizen add");
     expect(RUN(&out, "citizen", "list", "--limit", "0"), &out, 1, "--limit: a number from 1 to 10000");
     expect(RUN(&out, "citizen", "show", "1000000000011", "--reason=x"), &out, 2, "usage:");
@@ -195,10 +195,10 @@ START_TEST(test_cli_link_block)
     expect(RUN(&out, "citizen", "list", "--limit=2", "--offset", "10"), &out, 0,
            "citizens 11-12 of 12\n");
     expect(RUN(&out, "audit", "show", "--cnic", "10000-0000003-3"), &out, 0,
-           "citizen.blocked    kpass        *****-****003-3 active -> blocked: card reported "
+           "citizen.blocked    kpass:root   *****-****003-3 active -> blocked: card reported "
            "lost\n");
     expect(RUN(&out, "audit", "show", "--cnic", "10000-0000005-5"), &out, 0,
-           "citizen.deceased   kpass        *****-****005-5 active -> deceased: death "
+           "citizen.deceased   kpass:root   *****-****005-5 active -> deceased: death "
            "certificate seen\n");
     /* link, unlink, block, unblock, set (2 rows for the status change and district). */
     ck_assert_int_eq(audit_rows(), rows + 6);
@@ -220,7 +220,7 @@ START_TEST(test_cli_import)
     expect(RUN(&out, "citizen", "list", "--status=deceased"), &out, 0,
            "12       *****-****012-3 HRP      deceased Abdul Ghafoor\n");
     expect(RUN(&out, "audit", "show", "--cnic", "10000-0000011-1"), &out, 0,
-           "citizen.imported   kpass        *****-****011-1 citizens.csv:12, district LDR, "
+           "citizen.imported   kpass:root   *****-****011-1 citizens.csv:12, district LDR, "
            "status blocked, +92300****111\n");
 
     /* A changed file: one moved, one unblocked, one with a new number, one new. */
@@ -235,13 +235,13 @@ START_TEST(test_cli_import)
            "changed.csv: 5 rows: 1 added, 3 updated, 1 unchanged (");
     ck_assert_int_eq(audit_rows(), 12 + 4);
     expect(RUN(&out, "audit", "show", "--limit=4"), &out, 0,
-           "citizen.changed    kpass        *****-****001-1 district PSH -> MRD\n");
+           "citizen.changed    kpass:root   *****-****001-1 district PSH -> MRD\n");
     expect(RUN(&out, "audit", "show", "--limit=4"), &out, 0,
-           "citizen.unblocked  kpass        *****-****011-1 blocked -> active: changed.csv:3\n");
+           "citizen.unblocked  kpass:root   *****-****011-1 blocked -> active: changed.csv:3\n");
     expect(RUN(&out, "audit", "show", "--limit=4"), &out, 0,
-           "citizen.linked     kpass        *****-****002-2 +92333****999\n");
+           "citizen.linked     kpass:root   *****-****002-2 +92333****999\n");
     expect(RUN(&out, "audit", "show", "--limit=4"), &out, 0,
-           "citizen.imported   kpass        *****-****321-9 changed.csv:6, district PSH, status "
+           "citizen.imported   kpass:root   *****-****321-9 changed.csv:6, district PSH, status "
            "active, +92345****567\n");
     /* The old number is kept. */
     expect(RUN(&out, "citizen", "show", "03110000102"), &out, 0, "cnic:      *****-****002-2\n");

@@ -6,8 +6,10 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kpass/addr.h"
 #include "kpass/buf.h"
@@ -271,6 +273,44 @@ START_TEST(test_strerror)
 }
 END_TEST
 
+/* A multi-line message is one log line per line, each with its own
+   timestamp and level (a config's errors used to leave bare lines). */
+START_TEST(test_log_multiline)
+{
+    char path[] = "/tmp/kp-log-XXXXXX";
+    int fd = mkstemp(path), saved = dup(2);
+    char *text;
+    size_t len;
+
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, 2);
+    log_init("t", KP_LOG_STDERR, KP_LOG_INFO);
+    log_warnx("first: %s\nsecond\nthird\n", "x");
+    log_info("one line");
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    close(fd);
+    text = (char *)tu_read_file(path, &len);
+    unlink(path);
+    ck_assert_ptr_nonnull(text);
+    static const char *const want[] = {" t[warn] first: x\n", " t[warn] second\n",
+                                       " t[warn] third\n", " t[info] one line\n"};
+    char *line = text;
+    for (size_t i = 0; i < KP_ARRAY_LEN(want); i++) {
+        char *nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        /* 2026-12-07T10:00:00.123Z */
+        ck_assert_msg(nl - line > 24 && line[4] == '-' && line[10] == 'T' && line[23] == 'Z',
+                      "no timestamp: %s", line);
+        ck_assert_msg(strncmp(line + 24, want[i], strlen(want[i])) == 0, "line %zu: %s", i, line);
+        line = nl + 1;
+    }
+    ck_assert_str_eq(line, "");
+    free(text);
+}
+END_TEST
+
 Suite *suite_core(void)
 {
     Suite *s = suite_create("core");
@@ -292,6 +332,7 @@ Suite *suite_core(void)
     tc = tcase_create("util");
     tcase_add_test(tc, test_buf);
     tcase_add_test(tc, test_strerror);
+    tcase_add_test(tc, test_log_multiline);
     suite_add_tcase(s, tc);
     return s;
 }

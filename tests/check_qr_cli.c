@@ -119,7 +119,7 @@ START_TEST(test_qr_roundtrip)
     snprintf(line, sizeof(line), "  %s ", tok);
     expect(RUN(&out, "qr", "verify", line), &out, 0, "verdict:   valid\n");
     expect(RUN(&out, "audit", "show", "--event=credential.issued", "--limit=1"), &out, 0,
-           "credential.issued  kpass        *****-****001-1 serial ");
+           "credential.issued  kpass:root   *****-****001-1 serial ");
     expect(RUN(&out, "qr", "list", "10000-0000001-1"), &out, 0,
            "citizen *****-****001-1 (Ahmad Khan, active): 3 credentials\n"
            "SERIAL                      STATUS         ISSUED                EXPIRES");
@@ -312,10 +312,10 @@ START_TEST(test_qr_keys)
     expect(RUN(&out, "qr", "list", "10000-0000006-6"), &out, 0, "  retired key  ");
     expect(RUN(&out, "qr", "verify", new_tok), &out, 0, "verdict:   valid\n");
     ck_assert_int_eq(audit_rows(), rows + 3); /* rotated, retired, one credential issued */
-    snprintf(want, sizeof(want), "key.rotated        kpass        -               %s -> %s\n",
+    snprintf(want, sizeof(want), "key.rotated        kpass:root   -               %s -> %s\n",
              old_id, new_id);
     expect(RUN(&out, "audit", "show", "--event=key.rotated"), &out, 0, want);
-    snprintf(want, sizeof(want), "key.retired        kpass        -               %s\n", old_id);
+    snprintf(want, sizeof(want), "key.retired        kpass:root   -               %s\n", old_id);
     expect(RUN(&out, "audit", "show", "--event=key.retired"), &out, 0, want);
     /* The trust list for verifiers: both keys, public halves only (not
        scanned: creation times are 10-digit Unix seconds). */

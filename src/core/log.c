@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Logging: one line per message, to stderr with an ISO 8601 UTC timestamp and
+ * Logging: one line per message line, to stderr with an ISO 8601 UTC timestamp and
  * the level, or to syslog(3).  Owns the process-wide log level.
  */
 #include <errno.h>
@@ -75,12 +75,9 @@ static void log_vwrite(enum kp_log_level level, int errnum, const char *fmt, va_
     if (errnum && (size_t)n < sizeof(msg))
         snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(errnum));
 
-    if (log_target == KP_LOG_SYSLOG) {
-        static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
-        syslog(prio[level], "%s", msg);
-        return;
-    }
-
+    /* A multi-line message (a configuration's errors, a menu's diagnostics)
+       becomes one line each, every one with its own timestamp and level, so
+       that grep and the journal keep each line attributable. */
     struct timespec ts;
     struct tm tm;
     char when[32];
@@ -88,8 +85,21 @@ static void log_vwrite(enum kp_log_level level, int errnum, const char *fmt, va_
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ %s[%s] %s\n", when, ts.tv_nsec / 1000000L, log_ident,
-            log_names[level], msg);
+    for (char *line = msg, *nl; line != NULL; line = nl) {
+        nl = strchr(line, '\n');
+        if (nl != NULL) {
+            *nl++ = '\0';
+            if (*nl == '\0')
+                nl = NULL; /* a trailing newline is not one more line */
+        }
+        if (log_target == KP_LOG_SYSLOG) {
+            static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+            syslog(prio[level], "%s", line);
+        } else {
+            fprintf(stderr, "%s.%03ldZ %s[%s] %s\n", when, ts.tv_nsec / 1000000L, log_ident,
+                    log_names[level], line);
+        }
+    }
 }
 
 #define LOG_BODY(level, errnum)                                                                    \

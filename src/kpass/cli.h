@@ -36,6 +36,13 @@ int cli_store(struct kp_cli *cli);
  */
 int cli_store_keys(struct kp_cli *cli);
 
+/*
+ * The audit log's actor for a change made with kpass: "kpass:<user>", or
+ * "kpass:<user>(sudo:<SUDO_USER>)" when run through sudo, so that an
+ * operator's change names the person, not just the tool.  Static storage.
+ */
+const char *cli_actor(void);
+
 /* t (Unix seconds) as ISO 8601 UTC, "2025-01-31T10:00:00Z"; returns out. */
 const char *cli_time(int64_t t, char out[CLI_TIME_SIZE]);
 

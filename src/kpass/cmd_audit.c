@@ -9,8 +9,9 @@
  *       cut off at the end, so the printed head is meant to be recorded
  *       elsewhere; --head checks that a recorded head is still there
  *       (HASH: at least 16 of its hex digits).
- *   kpass audit show [--cnic CNIC] [--event E] [--since T] [--limit N]
- *       the newest N rows (default 50) matching, oldest of them first.
+ *   kpass audit show [--cnic CNIC] [--event E] [--since T] [--limit N] [--json]
+ *       the newest N rows (default 50) matching, oldest of them first,
+ *       under a header line; --json: one JSON object per line instead.
  *       T: Unix seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or
  *       Nm / Nh / Nd ago.
  */
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "cli.h"
@@ -35,7 +37,7 @@
 
 static const char audit_usage_text[] =
     "kpass audit verify [--head ID:HASH]\n"
-    "       kpass audit show [--cnic CNIC] [--event E] [--since T] [--limit N]";
+    "       kpass audit show [--cnic CNIC] [--event E] [--since T] [--limit N] [--json]";
 
 /* A recorded head: "ID:HEX".  0 or -1. */
 static int audit_head_parse(const char *s, int64_t *id, char *hex, size_t size)
@@ -146,12 +148,14 @@ static void audit_subject(struct kp_cli *cli, const struct store_audit_row *r, c
 
 /* Parse show's options into f.  0, or an exit status after reporting. */
 static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
-                           struct store_audit_filter *f, uint8_t index[CNIC_INDEX_BYTES])
+                           struct store_audit_filter *f, uint8_t index[CNIC_INDEX_BYTES],
+                           int *json)
 {
     static const struct option opts[] = {{"cnic", required_argument, NULL, 'c'},
                                          {"event", required_argument, NULL, 'e'},
                                          {"since", required_argument, NULL, 's'},
                                          {"limit", required_argument, NULL, 'l'},
+                                         {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     char cnic[CNIC_SIZE], *end;
     enum cnic_fault cf;
@@ -184,6 +188,9 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
                 return cli_fail("--limit: a number from 1 to 10000");
             f->limit = (unsigned)limit;
             break;
+        case 'j':
+            *json = 1;
+            break;
         default:
             return cli_usage(audit_usage_text);
         }
@@ -191,31 +198,55 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
     return optind == argc ? 0 : cli_usage(audit_usage_text);
 }
 
+/* One row as a JSON line: the same fields and the same guards as the table. */
+static void audit_show_json(const struct store_audit_row *r, const char *when, const char *subject)
+{
+    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id, "time",
+                          when, "at", (json_int_t)r->at, "event", r->event, "actor",
+                          store_audit_actor_check(r->actor) == 0 ? r->actor : "?", "subject",
+                          subject,
+                          "detail", store_audit_detail_check(r->detail) == 0 ? r->detail
+                                                                             : "(withheld)");
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(o);
+}
+
 static int audit_show(struct kp_cli *cli, int argc, char **argv)
 {
     struct store_audit_filter f = {NULL, NULL, 0, 0, AUDIT_SHOW_LIMIT};
     struct store_audit_row *v;
     uint8_t index[CNIC_INDEX_BYTES];
-    int n, rc;
+    int n, rc, json = 0;
 
     /* The keys first: --cnic needs cnic.key for the index. */
     if (cli_store_keys(cli) < 0)
         return 1;
-    if ((rc = audit_show_opts(cli, argc, argv, &f, index)) != 0)
+    if ((rc = audit_show_opts(cli, argc, argv, &f, index, &json)) != 0)
         return rc;
     if ((n = store_audit_list(cli->st, &f, &v)) < 0)
         return cli_fail("cannot read the audit log");
+    if (n > 0 && !json)
+        printf("%-7s %-20s %-18s %-12s %-15s %s\n", "ID", "TIME (UTC)", "EVENT", "ACTOR",
+               "SUBJECT", "DETAIL");
     /* Newest N, printed oldest first (like tail). */
     for (int i = n - 1; i >= 0; i--) {
         char t[CLI_TIME_SIZE], subject[CNIC_TEXT_SIZE + 2];
         audit_subject(cli, &v[i], subject, sizeof(subject));
+        cli_time(v[i].at, t);
+        if (json) {
+            audit_show_json(&v[i], t, subject);
+            continue;
+        }
         /* Rows written behind the store's back could hold anything: guard the output too. */
-        printf("%-7lld %s %-18s %-12s %-15s %s\n", (long long)v[i].id, cli_time(v[i].at, t),
-               v[i].event, store_audit_actor_check(v[i].actor) == 0 ? v[i].actor : "?",
-               subject,
+        printf("%-7lld %s %-18s %-12s %-15s %s\n", (long long)v[i].id, t, v[i].event,
+               store_audit_actor_check(v[i].actor) == 0 ? v[i].actor : "?", subject,
                store_audit_detail_check(v[i].detail) == 0 ? v[i].detail : "(withheld)");
     }
-    if (n == 0)
+    if (n == 0 && !json)
         printf("no audit rows match\n");
     free(v);
     return 0;

@@ -6,7 +6,7 @@
  * mobile number in any form msisdn_parse() accepts.  Output shows only
  * masked CNICs and numbers; messages about a bad CNIC or number say what
  * is wrong without repeating it.  Every change writes an audit row (actor
- * "kpass") in the same transaction.
+ * "kpass:<user>", see cli_actor) in the same transaction.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,7 +22,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 
-#define CITIZEN_ACTOR      "kpass"
+#define CITIZEN_ACTOR cli_actor()
 #define CITIZEN_REASON_MAX 150
 #define CITIZEN_PAGE       50
 

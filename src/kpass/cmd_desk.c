@@ -29,7 +29,7 @@
 #include "kpass/mem.h"
 #include "kpass/store_desk.h"
 
-#define DESK_ACTOR       "kpass"
+#define DESK_ACTOR cli_actor()
 #define DESK_DEFAULT_URL "http://127.0.0.1:8080"
 
 static const char desk_usage_text[] =

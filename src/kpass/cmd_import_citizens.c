@@ -164,7 +164,7 @@ static int import_line(struct kp_cli *cli, struct import_run *r, char *line, siz
     }
     snprintf(source, sizeof(source), "%s:%lu", r->source, lineno);
     imp = (struct store_citizen_import){row.cnic, row.msisdn, source, row.fields};
-    rc = store_citizen_import(cli->st, &imp, "kpass", r->now);
+    rc = store_citizen_import(cli->st, &imp, cli_actor(), r->now);
     sodium_memzero(row.cnic, sizeof(row.cnic));
     switch (rc) {
     case STORE_CITIZEN_ADDED:

@@ -24,7 +24,7 @@
 #include "kpass/keys.h"
 #include "kpass/store_audit.h"
 
-#define KEYS_ACTOR "kpass"
+#define KEYS_ACTOR cli_actor()
 
 static const char keys_usage_text[] = "kpass keys init|list|rotate|export-public\n"
                                       "       kpass keys retire ID";

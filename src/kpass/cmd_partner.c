@@ -284,7 +284,7 @@ static int partner_commit(struct kp_cli *cli, const char *event, const char *sys
         return rc;
     if ((rc = fn(cli, arg)) < 0)
         goto fail;
-    if ((ar = store_audit_append(cli->st, kp_time_s(), event, "kpass", NULL, detail)) < 0) {
+    if ((ar = store_audit_append(cli->st, kp_time_s(), event, cli_actor(), NULL, detail)) < 0) {
         rc = (int)ar;
         goto fail;
     }

@@ -38,7 +38,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_credential.h"
 
-#define QR_ACTOR        "kpass"
+#define QR_ACTOR cli_actor()
 #define QR_DAYS_DEFAULT 365
 #define QR_DAYS_MAX     3650       /* ten years, as long as a CNIC card is valid */
 #define QR_IMAGE_MAX    (16 << 20) /* octets: larger "PNG" files are refused */

@@ -4,7 +4,7 @@
  * a new PIN.  PINs are read from standard input (echo off on a terminal,
  * asked twice there) or the first line of --pin-file, never from the
  * command line, and never printed.  Every change writes an audit row
- * (actor "kpass") in the same transaction.
+ * (actor "kpass:<user>", see cli_actor) in the same transaction.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_desk.h"
 
-#define STAFF_ACTOR "kpass"
+#define STAFF_ACTOR cli_actor()
 
 static const char staff_usage_text[] =
     "kpass staff add OFFICE STAFF_ID --name NAME [--pin-file FILE]\n"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,41 @@ int cli_store_keys(struct kp_cli *cli)
     }
     store_audit_use_key(cli->st, cli->audit_key);
     return 0;
+}
+
+/* A login name as the audit log's actor grammar takes it: printable, no
+   spaces, no ':' (so that the name cannot pose as a second field). */
+static void cli_actor_name(char *out, size_t size, const char *name)
+{
+    size_t j = 0;
+
+    for (const char *p = name; *p && j + 1 < size; p++)
+        out[j++] = (*p > ' ' && *p < 0x7f && *p != ':' && *p != '(' && *p != ')') ? *p : '_';
+    out[j] = '\0';
+}
+
+const char *cli_actor(void)
+{
+    static char actor[STORE_AUDIT_ACTOR_MAX + 1];
+    char user[16], sudo[16]; /* the part after "kpass:" stays within 40 */
+    const struct passwd *pw;
+    const char *su;
+
+    if (actor[0])
+        return actor;
+    pw = getpwuid(geteuid());
+    if (pw != NULL)
+        cli_actor_name(user, sizeof(user), pw->pw_name);
+    else
+        snprintf(user, sizeof(user), "uid%u", (unsigned)geteuid());
+    su = getenv("SUDO_USER");
+    if (su != NULL && *su != '\0') {
+        cli_actor_name(sudo, sizeof(sudo), su);
+        snprintf(actor, sizeof(actor), "kpass:%s(sudo:%s)", user, sudo);
+    } else {
+        snprintf(actor, sizeof(actor), "kpass:%s", user);
+    }
+    return actor;
 }
 
 const char *cli_time(int64_t t, char out[CLI_TIME_SIZE])
