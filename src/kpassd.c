@@ -321,6 +321,12 @@ static int kpd_menus(struct kpd *d)
     struct kp_buf diag = KP_BUF_INIT;
     int rc;
 
+    /* The folder itself first, so that the error names the key and its line. */
+    if (kp_config_path_check(&d->cfg, "menus", d->cfg.menus_dir, 1, &diag) < 0) {
+        fprintf(stderr, "%s", diag.data);
+        kp_buf_free(&diag);
+        return -KP_ERR_CONFIG;
+    }
     ussd_settings_from_config(&us, &d->cfg);
     d->ussd = ussd_svc_new(d->st, &us, &bt);
     rc = ussd_svc_load(d->ussd, &diag);

@@ -55,6 +55,14 @@ START_TEST(test_config_check)
     /* The same refusal without -t: the daemon does not start. */
     ck_assert_int_eq(run_kpassd(conf, &out, "-d"), 1);
     free(out);
+
+    /* A path that is not there names its key and line, as a syntax error does. */
+    tu_write_file(conf, "[daemon]\nsystem_id = x\n\n[ussd]\nmenus = /nonexistent/menus\n");
+    ck_assert_int_eq(run_kpassd(conf, &out, "-t"), 1);
+    snprintf(want, sizeof(want), "%s:5: menus: /nonexistent/menus: No such file or directory",
+             conf);
+    ck_assert_msg(strstr(out, want) != NULL, "got: %s", out);
+    free(out);
 }
 END_TEST
 

@@ -49,5 +49,8 @@ int conf_parse(const struct conf_key *keys, size_t nkeys, void *target, const ch
 
 /* Parse "10s" etc. into milliseconds; 0 or -KP_ERR_PARSE. */
 int conf_duration_parse(const char *s, unsigned long long *ms);
+/* ms in the largest unit that states it exactly ("10m", "1500ms", "24h"),
+   as an operator would write it in the file. */
+void conf_duration_format(unsigned long long ms, char *out, size_t size);
 
 #endif

@@ -17,6 +17,7 @@ enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 }
 
 struct kp_config {
     char *path; /* the file this came from, or NULL for defaults */
+    unsigned *key_lines; /* the line each key was set on (0: default), for later errors */
 
     /* [daemon] */
     char *database;
@@ -98,6 +99,14 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
 
 /* Read and parse path; a missing file is an error too.  0 or -KP_ERR_CONFIG. */
 int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
+/*
+ * Check that path, the value of the key name, is a folder (want_dir) or a
+ * regular file that this process can read.  0, or -KP_ERR_CONFIG after
+ * appending "file:line: name: path: reason" to err (the line the key was
+ * set on; "(default)" when the file did not set it).
+ */
+int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
+                         int want_dir, struct kp_buf *err);
 
 /* The one-time code rules from [otp]. */
 struct otp_policy;

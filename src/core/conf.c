@@ -81,6 +81,25 @@ int conf_duration_parse(const char *s, unsigned long long *ms)
     return 0;
 }
 
+void conf_duration_format(unsigned long long ms, char *out, size_t size)
+{
+    static const struct {
+        unsigned long long ms;
+        const char *unit;
+    } units[] = {{3600000, "h"}, {60000, "m"}, {1000, "s"}};
+
+    if (ms == 0) {
+        snprintf(out, size, "0");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (ms % units[i].ms == 0) {
+            snprintf(out, size, "%llu%s", ms / units[i].ms, units[i].unit);
+            return;
+        }
+    snprintf(out, size, "%llums", ms);
+}
+
 static int conf_bool_parse(const char *s)
 {
     static const char *const yes[] = {"yes", "true", "on", "1"};
@@ -168,8 +187,10 @@ static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line
             return;
         }
         if (v < k->min || v > k->max) {
-            conf_error(c, line, "%s: %s is out of range %lums..%lums", k->name, value, k->min,
-                       k->max);
+            char lo[24], hi[24];
+            conf_duration_format(k->min, lo, sizeof(lo));
+            conf_duration_format(k->max, hi, sizeof(hi));
+            conf_error(c, line, "%s: %s is out of range %s..%s", k->name, value, lo, hi);
             return;
         }
         *(unsigned *)field = (unsigned)v;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "kpass/conf.h"
 #include "kpass/config.h"
@@ -158,6 +160,7 @@ void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p)
 void kp_config_free(struct kp_config *c)
 {
     free(c->path);
+    free(c->key_lines);
     free(c->database);
     free(c->keys_dir);
     free(c->system_id);
@@ -274,6 +277,9 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     }
     free(c->path);
     c->path = kp_strdup(file);
+    free(c->key_lines);
+    c->key_lines = kp_calloc(KP_ARRAY_LEN(config_keys), sizeof(*c->key_lines));
+    memcpy(c->key_lines, lines, sizeof(lines));
     return bad ? -KP_ERR_CONFIG : 0;
 }
 
@@ -292,6 +298,31 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err)
         rc = -KP_ERR_CONFIG;
     kp_buf_free(&text);
     return rc;
+}
+
+int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
+                         int want_dir, struct kp_buf *err)
+{
+    unsigned line = c->key_lines ? kp_config_line(c->key_lines, name) : 0;
+    const char *why = NULL;
+    struct stat sb;
+
+    if (stat(path, &sb) < 0)
+        why = strerror(errno);
+    else if (want_dir && !S_ISDIR(sb.st_mode))
+        why = "not a folder";
+    else if (!want_dir && !S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    else if (access(path, want_dir ? R_OK | X_OK : R_OK) < 0)
+        why = strerror(errno);
+    if (why == NULL)
+        return 0;
+    if (line)
+        kp_buf_printf(err, "%s:%u: %s: %s: %s\n", c->path ? c->path : "-", line, name, path, why);
+    else
+        kp_buf_printf(err, "%s: %s (default): %s: %s\n", c->path ? c->path : "-", name, path,
+                      why);
+    return -KP_ERR_CONFIG;
 }
 
 const char *kp_config_default_path(const char *explicit_path)
