@@ -257,6 +257,34 @@ START_TEST(test_partner_cli)
 }
 END_TEST
 
+/* A client-mode partner whose SMSC is down: kpassd retries every 100-200 ms
+   but says so once, not on every retry (it logged two lines per attempt). */
+START_TEST(test_client_failures_logged_once)
+{
+    char *out, port[32], *log;
+    int closed = 0, again = 0;
+
+    tu_daemon_prepare(&d, "[smpp]\nreconnect_min = 100ms\nreconnect_max = 200ms\n");
+    snprintf(port, sizeof(port), "--port=%d", tu_free_port()); /* nothing listens there */
+    ck_assert_int_eq(tu_kpass(&d, "pw4smsc\n", &out, "partner", "add", "smsc1", "--client",
+                              "--host=127.0.0.1", port, "--binds=1", NULL),
+                     0);
+    free(out);
+    tu_daemon_start(&d);
+    usleep(2500000);
+    ck_assert_int_eq(tu_daemon_stop(&d, SIGTERM), 0);
+    log = tu_daemon_log(&d);
+    for (const char *p = log; (p = strstr(p, "(smsc1) failed: ")) != NULL; p++)
+        closed++;
+    for (const char *p = log; (p = strstr(p, "reconnecting in")) != NULL; p++)
+        again++;
+    /* Ten or more attempts in 2.5 s; one report of the failure and of the retry. */
+    ck_assert_msg(closed == 1 && again == 1, "%d failures and %d retries logged", closed, again);
+    ck_assert_ptr_nonnull(strstr(log, "Connection refused (0 more like it not logged)"));
+    free(log);
+}
+END_TEST
+
 Suite *suite_daemon(void)
 {
     Suite *s = suite_create("daemon");
@@ -270,6 +298,7 @@ Suite *suite_daemon(void)
     tcase_add_test(tc, test_sighup);
     tcase_add_test(tc, test_partner_cli);
     tcase_add_test(tc, test_phone_script);
+    tcase_add_test(tc, test_client_failures_logged_once);
     suite_add_tcase(s, tc);
     return s;
 }

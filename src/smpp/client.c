@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,28 @@ static void client_schedule(struct smpp_client_slot *slot, int was_bound)
         slot->backoff_ms = slot->backoff_ms > max / 2 ? max : slot->backoff_ms * 2;
     delay = slot->backoff_ms / 2 + randombytes_uniform(slot->backoff_ms / 2 + 1);
     slot->next_attempt_ms = h->now_ms + delay;
-    log_info("smpp: partner %s bind %u: reconnecting in %u ms", slot->partner->conf.system_id,
-             slot->index, delay);
+    if (!slot->quiet)
+        log_info("smpp: partner %s bind %u: reconnecting in %u ms",
+                 slot->partner->conf.system_id, slot->index, delay);
+}
+
+int smpp_client_note_failure(struct smpp_client_slot *slot, const char *why, uint64_t now_ms,
+                             unsigned *skipped)
+{
+    *skipped = 0;
+    if (strncmp(slot->last_why, why, sizeof(slot->last_why) - 1) == 0 &&
+        now_ms < slot->last_log_ms + SMPP_CLIENT_REPEAT_LOG_MS) {
+        slot->repeats++;
+        slot->quiet = 1;
+        return 0;
+    }
+    if (strncmp(slot->last_why, why, sizeof(slot->last_why) - 1) == 0)
+        *skipped = slot->repeats;
+    snprintf(slot->last_why, sizeof(slot->last_why), "%s", why);
+    slot->repeats = 0;
+    slot->last_log_ms = now_ms;
+    slot->quiet = 0;
+    return 1;
 }
 
 void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound)
@@ -61,15 +82,18 @@ static void client_on_bind_resp(struct smpp_link *l, const struct smpp_pdu *resp
     if (l->state == SMPP_LINK_CLOSED)
         return;
     if (err < 0 || resp->command_id == SMPP_GENERIC_NACK || resp->command_status != 0) {
-        log_warnx("smpp: link %u bind to %s refused: %s", l->id, p->conf.system_id,
-                  err < 0 ? kp_strerror(err) : smpp_status_name(resp->command_status));
+        char why[64];
+        snprintf(why, sizeof(why), "bind refused: %s",
+                 err < 0 ? kp_strerror(err) : smpp_status_name(resp->command_status));
         h->stats.binds_failed++;
-        smpp_link_close(l, "bind refused");
+        smpp_link_close(l, why);
         return;
     }
     smpp_link_attach_partner(l, p);
     smpp_link_enter_state(l, smpp_fsm_bound_state(resp->command_id));
     slot->backoff_ms = 0;
+    slot->last_why[0] = '\0';
+    slot->quiet = 0;
     h->stats.binds_ok++;
     log_info("smpp: link %u bound to %s (%s) at %s:%u, peer system_id '%s'", l->id,
              p->conf.system_id, smpp_link_state_name(l->state), p->conf.host, p->conf.port,

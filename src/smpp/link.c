@@ -498,10 +498,21 @@ void smpp_link_close(struct smpp_link *l, const char *why)
                     l->state == SMPP_LINK_UNBOUND;
     struct smpp_queued *q;
 
+    unsigned skipped = 0;
+
     if (l->state == SMPP_LINK_CLOSED)
         return;
-    log_info("smpp: link %u (%s%s%s) closed: %s", l->id, l->peer_text,
-             l->partner ? ", " : "", l->partner ? l->partner->conf.system_id : "", why);
+    /* Our own binds that keep failing the same way are logged once in a while. */
+    if (l->slot == NULL || was_bound ||
+        smpp_client_note_failure(l->slot, why, h->now_ms, &skipped)) {
+        if (l->slot && !was_bound)
+            log_warnx("smpp: link %u to %s:%u (%s) failed: %s (%u more like it not logged)",
+                      l->id, l->slot->partner->conf.host, l->slot->partner->conf.port,
+                      l->slot->partner->conf.system_id, why, skipped);
+        else
+            log_info("smpp: link %u (%s%s%s) closed: %s", l->id, l->peer_text,
+                     l->partner ? ", " : "", l->partner ? l->partner->conf.system_id : "", why);
+    }
     smpp_link_enter_state(l, SMPP_LINK_CLOSED);
     if (l->auth_job) {
         smpp_server_auth_cancel(l->auth_job);

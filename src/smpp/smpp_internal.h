@@ -93,12 +93,19 @@ struct smpp_link {
 };
 
 /* Client mode: one slot per link we keep to a partner. */
+/* A slot's run of identical failures is logged once, then once per this. */
+#define SMPP_CLIENT_REPEAT_LOG_MS (10u * 60u * 1000u)
+
 struct smpp_client_slot {
     struct smpp_partner *partner;
     struct smpp_link *link;
     uint64_t next_attempt_ms;
     unsigned backoff_ms;
     unsigned index;
+    char last_why[64];       /* the last failure, while the slot has not bound since */
+    unsigned repeats;        /* the same failure again, not logged since last_log_ms */
+    uint64_t last_log_ms;
+    int quiet;               /* this failure was not logged: neither is the retry */
 };
 
 struct smpp_partner {
@@ -174,6 +181,15 @@ void smpp_server_auth_cancel(struct smpp_auth_job *job);
 /* client.c */
 void smpp_client_connected(struct smpp_link *l);
 void smpp_client_tick(struct smpp_partner *p, uint64_t now_ms);
+/*
+ * A client link that never bound closed for why: 1 to log it, 0 when it is
+ * the same failure as last time and was logged less than
+ * SMPP_CLIENT_REPEAT_LOG_MS ago; *skipped: how many were left out before
+ * this one.  A dead SMSC refusing every attempt costs a line per ten
+ * minutes, not one per retry.
+ */
+int smpp_client_note_failure(struct smpp_client_slot *slot, const char *why, uint64_t now_ms,
+                             unsigned *skipped);
 void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound);
 void smpp_client_free_slots(struct smpp_partner *p);
 
