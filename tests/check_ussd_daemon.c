@@ -393,6 +393,53 @@ START_TEST(test_refusals_and_notes)
 }
 END_TEST
 
+/* /metrics shows the funnel: each screen's views per language, and how
+   dialogs left it (released on it, answered too late, ended on it), and
+   the partner's own PDU counts. */
+START_TEST(test_screen_funnel_metrics)
+{
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    char *m;
+    int status;
+
+    ug_daemon_start(&d, "[ussd]\nscreen_timeout = 1s\n");
+    ug_bind(&g, &d, "gw", "gw-pw");
+    ug_dlg_init(&u, "923001234567", 3);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, DEPTS_EN);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0); /* released on departments */
+    ug_dlg_init(&u, "923001234568", 4);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    usleep(2200000);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h); /* too late, on main */
+    ck_assert_str_eq(h.text, EXPIRED);
+    ug_dlg_init(&u, "923001234569", 5);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h); /* a code: asks for the CNIC digits */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);   /* ends on otp_sent, either way */
+    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    m = tu_http_get(d.http_port, "/metrics", &status);
+    ck_assert_int_eq(status, 200);
+    static const char *const want[] = {
+        "kpass_ussd_screen_views_total{screen=\"main\",lang=\"en\"} 2\n",
+        "kpass_ussd_screen_views_total{screen=\"departments\",lang=\"en\"} 1\n",
+        "kpass_ussd_screen_exits_total{screen=\"departments\",lang=\"en\",reason=\"abort\"} 1\n",
+        "kpass_ussd_screen_exits_total{screen=\"main\",lang=\"en\",reason=\"late\"} 1\n",
+        "kpass_ussd_screen_exits_total{screen=\"otp_sent\",lang=\"en\",reason=\"end\"} 1\n",
+        "kpass_smpp_partner_pdus_total{partner=\"gw\",direction=\"in\"} ",
+        "kpass_smpp_partner_throttled_total{partner=\"gw\"} 0\n",
+        "kpass_db_commit_seconds_count ",
+        "kpass_sms_outbox_oldest_age_seconds ",
+    };
+    for (size_t i = 0; i < KP_ARRAY_LEN(want); i++)
+        ck_assert_msg(strstr(m, want[i]) != NULL, "no %s in /metrics:\n%.3000s", want[i], m);
+    free(m);
+    close(g.fd);
+}
+END_TEST
+
 Suite *suite_ussd_daemon(void)
 {
     Suite *s = suite_create("ussd_daemon");
@@ -401,6 +448,7 @@ Suite *suite_ussd_daemon(void)
     tcase_add_checked_fixture(bad, NULL, udaemon_teardown);
     tcase_set_timeout(bad, 90);
     tcase_add_test(bad, test_unknown_session);
+    tcase_add_test(bad, test_screen_funnel_metrics);
     tcase_add_test(bad, test_screen_timeout);
     tcase_add_test(bad, test_dialog_timeout);
     tcase_add_loop_test(bad, test_bad_reply, 0, (int)KP_ARRAY_LEN(bad_replies));

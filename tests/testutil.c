@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kpass/buf.h"
 #include "kpass/keys.h"
 #include "kpass/kp1.h"
 #include "testutil.h"
@@ -245,6 +246,42 @@ int tu_connect(int port, int timeout_ms)
         usleep(20000);
     } while (tu_ms() < deadline);
     return -1;
+}
+
+char *tu_http_get(int port, const char *path, int *status)
+{
+    char req[512], buf[4096];
+    struct kp_buf out = KP_BUF_INIT;
+    uint64_t deadline = tu_ms() + 5000;
+    int fd = tu_connect(port, 2000);
+    ssize_t n;
+
+    *status = -1;
+    if (fd < 0)
+        return NULL;
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+             path);
+    if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
+        close(fd);
+        return NULL;
+    }
+    while (tu_ms() < deadline) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        if ((n = read(fd, buf, sizeof(buf))) <= 0)
+            break;
+        kp_buf_append(&out, buf, (size_t)n);
+    }
+    close(fd);
+    if (out.data == NULL || sscanf(out.data, "HTTP/1.%*d %d", status) != 1) {
+        kp_buf_free(&out);
+        return NULL;
+    }
+    char *body = strstr(out.data, "\r\n\r\n"), *copy;
+    copy = strdup(body ? body + 4 : "");
+    kp_buf_free(&out);
+    return copy;
 }
 
 void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)

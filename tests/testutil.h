@@ -48,6 +48,10 @@ int tu_run(char *const argv[], const char *in, char **out, int timeout_ms);
 /* Connect a blocking TCP socket to 127.0.0.1:port within timeout_ms; fd or -1. */
 int tu_connect(int port, int timeout_ms);
 
+/* GET path from 127.0.0.1:port (bounded: 5 s); the body (malloc'd), the
+   status in *status; NULL and -1 when no answer came. */
+char *tu_http_get(int port, const char *path, int *status);
+
 struct tu_daemon {
     char *dir;       /* its folder: kpassd.conf, kpass.db, keys/, kpassd.log */
     char conf[512];  /* path of kpassd.conf */

@@ -131,6 +131,15 @@ struct smpp_stats {
     uint64_t links_closed;
 };
 
+/* One partner's share (for /metrics' partner="..." labels), since its
+   object was made (start, or the reload that changed it). */
+struct smpp_partner_stats {
+    uint64_t pdus_in;
+    uint64_t pdus_out;
+    uint64_t throttled;
+    uint64_t timeouts;
+};
+
 /* PDUs in and out by command_id and command_status (for /metrics). */
 struct smpp_pdu_count {
     uint32_t command_id;
@@ -170,6 +179,7 @@ const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
 size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max);
 /* Bound links of a partner right now. */
 unsigned smpp_partner_links(const struct smpp_partner *p);
+const struct smpp_partner_stats *smpp_partner_stats(const struct smpp_partner *p);
 /* The partner with this id if it has any link, else NULL. */
 struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id);
 /* Up to max partners known to the hub (bound now or client mode); the count. */

@@ -67,6 +67,17 @@ int store_scope_begin(struct store *st, enum store_scope *scope);
    keeping failed to commit (then nothing of it remains). */
 int store_scope_end(struct store *st, enum store_scope scope, int keep);
 
+/* Commit latency (every COMMIT this connection ran): a histogram for /metrics. */
+#define STORE_COMMIT_BUCKETS 10
+extern const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS];
+struct store_commit_stats {
+    uint64_t le[STORE_COMMIT_BUCKETS]; /* commits that took <= each bound */
+    uint64_t count;
+    uint64_t us_sum;
+    uint64_t failed;
+};
+const struct store_commit_stats *store_commit_stats(const struct store *st);
+
 /* The last SQLite error text (for logs; never contains bound values). */
 const char *store_errmsg(struct store *st);
 

@@ -66,5 +66,8 @@ int store_sms_get(struct store *st, int64_t id, struct store_sms *out);
 int store_sms_list(struct store *st, int state, struct store_sms *out, int max);
 /* Messages per state into counts[SMS_STATE_MAX]. */
 int store_sms_counts(struct store *st, uint64_t counts[SMS_STATE_MAX]);
+/* When the oldest message still to be sent (queued or sending) was queued:
+   0, -KP_ERR_NOTFOUND (none waits) or -KP_ERR_DB. */
+int store_sms_oldest_pending(struct store *st, int64_t *created_at);
 
 #endif

@@ -39,6 +39,26 @@ struct ussd_settings {
 #define USSD_HOP_BUCKETS 10
 extern const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS];
 
+/*
+ * The per-screen funnel (funnel.c): each screen and language shown, and how
+ * dialogs left it.  Rows never move, so a pointer stays valid.
+ */
+#define USSD_FUNNEL_ROWS 1024
+struct ussd_funnel_row {
+    char screen[48]; /* "" for a free row */
+    uint8_t lang;    /* enum menu_lang */
+    uint64_t views;  /* the screen was sent */
+    uint64_t ends;   /* the dialog ended on it (an end screen) */
+    uint64_t aborts; /* released by the user or the network while on it */
+    uint64_t late;   /* the reply came after the screen or dialog timeout */
+};
+struct ussd_funnel {
+    struct ussd_funnel_row rows[USSD_FUNNEL_ROWS]; /* the last one is "(other)" */
+    unsigned used;
+};
+/* The row of (screen, lang), made on first use; never NULL. */
+struct ussd_funnel_row *ussd_funnel_row(struct ussd_funnel *f, const char *screen, unsigned lang);
+
 struct ussd_stats {
     uint64_t hop_le[USSD_HOP_BUCKETS]; /* hops that took <= each bound */
     uint64_t hop_us_sum;               /* total time spent, microseconds */
@@ -77,6 +97,8 @@ uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct 
 /* Expire and reap old dialogs (from the housekeeping tick, about once a second). */
 void ussd_svc_tick(struct ussd_svc *u, int64_t now);
 const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u);
+/* The per-screen funnel since start. */
+const struct ussd_funnel *ussd_svc_funnel(const struct ussd_svc *u);
 /* Dialogs in the store now. */
 int ussd_svc_active(struct ussd_svc *u);
 

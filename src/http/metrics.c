@@ -7,6 +7,7 @@
 
 #include "http_internal.h"
 #include "kpass/buf.h"
+#include "kpass/clock.h"
 #include "kpass/codes.h"
 #include "kpass/mem.h"
 #include "kpass/sms_outbox.h"
@@ -47,6 +48,31 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
         metrics_label(b, smpp_partner_conf(parts[i])->system_id);
         kp_buf_printf(b, "\"} %u\n", smpp_partner_links(parts[i]));
     }
+    metrics_head(b, "kpass_smpp_partner_pdus_total", "counter",
+                 "SMPP PDUs per partner and direction (bound links).");
+    for (size_t i = 0; i < np; i++) {
+        const struct smpp_partner_stats *ps = smpp_partner_stats(parts[i]);
+        for (int dir = 0; dir < 2; dir++) {
+            kp_buf_puts(b, "kpass_smpp_partner_pdus_total{partner=\"");
+            metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+            kp_buf_printf(b, "\",direction=\"%s\"} %llu\n", dir ? "out" : "in",
+                          (unsigned long long)(dir ? ps->pdus_out : ps->pdus_in));
+        }
+    }
+    metrics_head(b, "kpass_smpp_partner_throttled_total", "counter",
+                 "Requests answered ESME_RTHROTTLED, per partner.");
+    for (size_t i = 0; i < np; i++) {
+        kp_buf_puts(b, "kpass_smpp_partner_throttled_total{partner=\"");
+        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+        kp_buf_printf(b, "\"} %llu\n", (unsigned long long)smpp_partner_stats(parts[i])->throttled);
+    }
+    metrics_head(b, "kpass_smpp_partner_response_timeouts_total", "counter",
+                 "Requests we sent that got no response, per partner.");
+    for (size_t i = 0; i < np; i++) {
+        kp_buf_puts(b, "kpass_smpp_partner_response_timeouts_total{partner=\"");
+        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+        kp_buf_printf(b, "\"} %llu\n", (unsigned long long)smpp_partner_stats(parts[i])->timeouts);
+    }
     metrics_head(b, "kpass_smpp_pdus_total", "counter", "SMPP PDUs by direction, command and status.");
     for (size_t i = 0; i < nc; i++) {
         const char *cmd = smpp_command_name(counts[i].command_id);
@@ -67,6 +93,44 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
     kp_buf_printf(b, "kpass_smpp_throttled_total %llu\n", (unsigned long long)s->throttled);
     metrics_head(b, "kpass_smpp_response_timeouts_total", "counter", "Requests we sent that got no response.");
     kp_buf_printf(b, "kpass_smpp_response_timeouts_total %llu\n", (unsigned long long)s->timeouts);
+}
+
+static void metrics_screen_label(struct kp_buf *b, const char *name, const struct ussd_funnel_row *r)
+{
+    kp_buf_printf(b, "%s{screen=\"", name);
+    metrics_label(b, r->screen);
+    kp_buf_printf(b, "\",lang=\"%s\"", menu_lang_name((enum menu_lang)r->lang));
+}
+
+/* The drop-off funnel: views and exits per screen and language. */
+static void metrics_funnel(struct kp_buf *b, const struct ussd_funnel *f)
+{
+    static const char *const reasons[] = {"end", "abort", "late"};
+
+    metrics_head(b, "kpass_ussd_screen_views_total", "counter",
+                 "USSD screens sent, per screen and language.");
+    for (unsigned i = 0; i < USSD_FUNNEL_ROWS; i++) {
+        const struct ussd_funnel_row *r = &f->rows[i];
+        if (r->screen[0] == '\0')
+            continue;
+        metrics_screen_label(b, "kpass_ussd_screen_views_total", r);
+        kp_buf_printf(b, "} %llu\n", (unsigned long long)r->views);
+    }
+    metrics_head(b, "kpass_ussd_screen_exits_total", "counter",
+                 "USSD dialogs that left a screen: ended on it, released on it, or "
+                 "answered it too late.");
+    for (unsigned i = 0; i < USSD_FUNNEL_ROWS; i++) {
+        const struct ussd_funnel_row *r = &f->rows[i];
+        const uint64_t v[] = {r->ends, r->aborts, r->late};
+        if (r->screen[0] == '\0')
+            continue;
+        for (unsigned k = 0; k < KP_ARRAY_LEN(reasons); k++) {
+            if (v[k] == 0)
+                continue;
+            metrics_screen_label(b, "kpass_ussd_screen_exits_total", r);
+            kp_buf_printf(b, ",reason=\"%s\"} %llu\n", reasons[k], (unsigned long long)v[k]);
+        }
+    }
 }
 
 static void metrics_ussd(struct kp_buf *b, struct ussd_svc *u)
@@ -96,6 +160,7 @@ static void metrics_ussd(struct kp_buf *b, struct ussd_svc *u)
                   (unsigned long long)s->hops);
     kp_buf_printf(b, "kpass_ussd_hop_seconds_sum %.6f\n", s->hop_us_sum / 1e6);
     kp_buf_printf(b, "kpass_ussd_hop_seconds_count %llu\n", (unsigned long long)s->hops);
+    metrics_funnel(b, ussd_svc_funnel(u));
 }
 
 static void metrics_codes(struct kp_buf *b, struct codes *c)
@@ -121,6 +186,13 @@ static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *o
         for (int i = 0; i < SMS_STATE_MAX; i++)
             kp_buf_printf(b, "kpass_sms_outbox{state=\"%s\"} %llu\n",
                           sms_state_name((enum sms_state)i), (unsigned long long)counts[i]);
+    int64_t oldest;
+    metrics_head(b, "kpass_sms_outbox_oldest_age_seconds", "gauge",
+                 "Age of the oldest SMS still to be sent (0: none waits).");
+    kp_buf_printf(b, "kpass_sms_outbox_oldest_age_seconds %lld\n",
+                  store_sms_oldest_pending(st, &oldest) == 0 && kp_time_s() > oldest
+                      ? (long long)(kp_time_s() - oldest)
+                      : 0LL);
     metrics_head(b, "kpass_sms_inflight", "gauge", "SMS handed to links, not answered yet.");
     kp_buf_printf(b, "kpass_sms_inflight %u\n", sms_outbox_inflight(ob));
     metrics_head(b, "kpass_sms_events_total", "counter", "SMS dispatch events.");
@@ -134,6 +206,23 @@ static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *o
                   (unsigned long long)s->retried);
     kp_buf_printf(b, "kpass_sms_events_total{event=\"receipt\"} %llu\n",
                   (unsigned long long)s->receipts);
+}
+
+static void metrics_store(struct kp_buf *b, const struct store *st)
+{
+    const struct store_commit_stats *c = store_commit_stats(st);
+
+    metrics_head(b, "kpass_db_commit_seconds", "histogram",
+                 "Time to commit a database transaction (the loop's group commit and others).");
+    for (unsigned i = 0; i < STORE_COMMIT_BUCKETS; i++)
+        kp_buf_printf(b, "kpass_db_commit_seconds_bucket{le=\"%g\"} %llu\n",
+                      store_commit_bounds_us[i] / 1e6, (unsigned long long)c->le[i]);
+    kp_buf_printf(b, "kpass_db_commit_seconds_bucket{le=\"+Inf\"} %llu\n",
+                  (unsigned long long)c->count);
+    kp_buf_printf(b, "kpass_db_commit_seconds_sum %.6f\n", c->us_sum / 1e6);
+    kp_buf_printf(b, "kpass_db_commit_seconds_count %llu\n", (unsigned long long)c->count);
+    metrics_head(b, "kpass_db_commit_failures_total", "counter", "Commits the database refused.");
+    kp_buf_printf(b, "kpass_db_commit_failures_total %llu\n", (unsigned long long)c->failed);
 }
 
 static void metrics_http(struct kp_buf *b, const struct http_api *a)
@@ -162,6 +251,7 @@ void http_metrics(struct http_req *r)
         metrics_codes(&b, a->d.codes);
     if (a->d.outbox)
         metrics_sms(&b, a->d.st, a->d.outbox);
+    metrics_store(&b, a->d.st);
     /* This request counts itself: it is answered 200 below. */
     a->requests[HTTP_R_METRICS][0]++;
     metrics_http(&b, a);

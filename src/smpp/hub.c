@@ -179,6 +179,11 @@ size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out,
     return n;
 }
 
+const struct smpp_partner_stats *smpp_partner_stats(const struct smpp_partner *p)
+{
+    return &p->stats;
+}
+
 unsigned smpp_partner_links(const struct smpp_partner *p)
 {
     return p->nlinks;

@@ -150,6 +150,8 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
         bufferevent_write(l->bev, buf, len);
     }
     l->hub->stats.pdus_out++;
+    if (l->partner)
+        l->partner->stats.pdus_out++;
     smpp_hub_count(l->hub, (uint32_t)buf[4] << 24 | (uint32_t)buf[5] << 16 | buf[6] << 8 | buf[7],
                    (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | buf[10] << 8 | buf[11], 1);
 }
@@ -324,6 +326,7 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
 
     if (l->partner && !kp_bucket_take(&l->partner->bucket, h->now_ms)) {
         h->stats.throttled++;
+        l->partner->stats.throttled++;
         smpp_link_refuse(l, req->command_id, SMPP_ESME_RTHROTTLED, req->sequence_number);
         return;
     }
@@ -365,6 +368,8 @@ static void link_dispatch(struct smpp_link *l, const uint8_t *buf, size_t len)
     int rc;
 
     l->hub->stats.pdus_in++;
+    if (l->partner)
+        l->partner->stats.pdus_in++;
     l->last_rx_ms = l->hub->now_ms;
     rc = smpp_pdu_decode(buf, len, &pdu, &err);
     if (smpp_command_name(pdu.command_id))
@@ -558,6 +563,8 @@ static void link_expire_pending(struct smpp_link *l, uint64_t now_ms)
         p->done = 1;
         l->outstanding--;
         l->hub->stats.timeouts++;
+        if (l->partner)
+            l->partner->stats.timeouts++;
         log_info("smpp: link %u no response to %s seq %u", l->id,
                  smpp_command_name(p->command_id), p->seq);
         if (p->cb)

@@ -120,6 +120,7 @@ struct smpp_partner {
     struct smpp_client_slot *slots; /* client mode */
     unsigned nslots;
     int retired; /* client mode: removed by a reload, slots stop reconnecting */
+    struct smpp_partner_stats stats;
 };
 
 struct smpp_listener {

@@ -246,3 +246,21 @@ int store_sms_counts(struct store *st, uint64_t counts[SMS_STATE_MAX])
     sqlite3_reset(s);
     return 0;
 }
+
+static const char sql_oldest[] =
+    "SELECT min(created_at) FROM sms_outbox WHERE state IN ('queued', 'sending')";
+
+int store_sms_oldest_pending(struct store *st, int64_t *created_at)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_oldest);
+    int rc = -KP_ERR_DB;
+
+    if (s == NULL)
+        return rc;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? -KP_ERR_NOTFOUND : 0;
+        *created_at = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_reset(s);
+    return rc;
+}

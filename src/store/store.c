@@ -262,16 +262,40 @@ int store_batch(struct store *st)
     return 0;
 }
 
+const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS] = {50,   100,   250,   500,   1000,
+                                                               2500, 5000, 10000, 50000, 250000};
+
+const struct store_commit_stats *store_commit_stats(const struct store *st)
+{
+    return &st->commits;
+}
+
+/* COMMIT, timed; ROLLBACK when it fails. */
+static int store_commit(struct store *st)
+{
+    uint64_t t0 = kp_clock_us(), dt;
+    int rc = store_exec(st, "COMMIT");
+
+    dt = kp_clock_us() - t0;
+    st->commits.count++;
+    st->commits.us_sum += dt;
+    for (unsigned i = 0; i < STORE_COMMIT_BUCKETS; i++)
+        if (dt <= store_commit_bounds_us[i])
+            st->commits.le[i]++;
+    if (rc < 0) {
+        st->commits.failed++;
+        store_exec(st, "ROLLBACK");
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
 int store_flush(struct store *st)
 {
     if (!st->in_batch)
         return 0;
     st->in_batch = 0;
-    if (store_exec(st, "COMMIT") < 0) {
-        store_exec(st, "ROLLBACK");
-        return -KP_ERR_DB;
-    }
-    return 0;
+    return store_commit(st);
 }
 
 int store_tx_begin(struct store *st)
@@ -293,11 +317,7 @@ int store_tx_commit(struct store *st)
     if (!st->in_tx)
         return -KP_ERR_STATE;
     st->in_tx = 0;
-    if (store_exec(st, "COMMIT") < 0) {
-        store_exec(st, "ROLLBACK");
-        return -KP_ERR_DB;
-    }
-    return 0;
+    return store_commit(st);
 }
 
 int store_in_tx(const struct store *st)

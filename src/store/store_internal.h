@@ -34,6 +34,7 @@ struct store {
     uint8_t *cnic_box_key; /* derived from cnic_key; sodium_malloc()'d, owned */
     int bulk;              /* store_citizen_bulk(): no savepoint per row */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
+    struct store_commit_stats commits;
 };
 
 /* The cached statement for sql (a static string), reset and unbound; NULL on error. */

@@ -39,6 +39,7 @@ struct ussd_svc {
     struct kp_buf blob;        /* state encoding, reused */
     struct kp_buf loaded;      /* state read from the store, reused */
     struct ussd_stats stats;
+    struct ussd_funnel funnel;
     int64_t last_reap;
 };
 
@@ -99,6 +100,20 @@ const char *ussd_svc_version(const struct ussd_svc *u)
 const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u)
 {
     return &u->stats;
+}
+
+const struct ussd_funnel *ussd_svc_funnel(const struct ussd_svc *u)
+{
+    return &u->funnel;
+}
+
+/* A stored dialog's screen in the funnel (its language as stored). */
+static struct ussd_funnel_row *ussd_funnel_of(struct ussd_svc *u, const struct store_dialog *d)
+{
+    int lang = menu_lang_parse(d->lang);
+
+    return ussd_funnel_row(&u->funnel, d->screen[0] ? d->screen : "(none)",
+                           lang < 0 ? MENU_LANG_EN : (unsigned)lang);
 }
 
 int ussd_svc_active(struct ussd_svc *u)
@@ -283,6 +298,7 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
     if (g == NULL || now > d.updated_at + u->set.screen_timeout_s ||
         now > d.started_at + u->set.dialog_timeout_s) {
         /* Too late to continue; the dialog stays for a redial (resume). */
+        ussd_funnel_of(u, &d)->late++;
         return -KP_ERR_EXPIRED;
     }
     *gp = g;
@@ -355,11 +371,15 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
     case USSD_CONTINUE:
         rc = ussd_continue(u, &env, pc->id, &mo, now, &g, &started);
         break;
-    case USSD_ABORT:
+    case USSD_ABORT: {
         /* Released by the user or the network: kept for a redial. */
+        struct store_dialog d;
+        if (store_dialog_get(u->st, pc->id, mo.key, &d, &u->loaded) == 0)
+            ussd_funnel_of(u, &d)->aborts++;
         u->stats.aborted++;
         log_debug("ussd: %s released (op %u)", masked, mo.op);
         return SMPP_ESME_ROK;
+    }
     default:
         return SMPP_ESME_ROK; /* a notification's confirmation: nothing to do */
     }
@@ -383,6 +403,11 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
         log_warnx("ussd: %s dialog not stored", masked);
         return SMPP_ESME_RSYSERR;
     }
+    const char *shown = menu_state_screen(u->state, g);
+    struct ussd_funnel_row *fr =
+        ussd_funnel_row(&u->funnel, shown ? shown : "(none)", u->screen.lang);
+    fr->views++;
+    fr->ends += u->screen.end != 0;
     ussd_send_screen(u, l, &prof, &mo);
     return SMPP_ESME_ROK;
 }
