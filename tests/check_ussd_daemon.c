@@ -440,6 +440,33 @@ START_TEST(test_screen_funnel_metrics)
 }
 END_TEST
 
+/* /readyz: not ready until a partner link is bound; /healthz alive throughout. */
+START_TEST(test_readyz)
+{
+    struct ug_gw g;
+    char *body;
+    int status;
+
+    ug_daemon_start(&d, NULL);
+    body = tu_http_get(d.http_port, "/readyz", &status);
+    ck_assert_int_eq(status, 503);
+    ck_assert_msg(strstr(body, "\"bound_links\":0") && strstr(body, "\"not_ready\"") &&
+                      strstr(body, "\"menus\":\"loaded\"") &&
+                      strstr(body, "\"database\":\"ok\""),
+                  "%s", body);
+    free(body);
+    body = tu_http_get(d.http_port, "/healthz", &status);
+    ck_assert_int_eq(status, 200);
+    free(body);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    body = tu_http_get(d.http_port, "/readyz", &status);
+    ck_assert_msg(status == 200 && strstr(body, "\"ready\"") && strstr(body, "\"bound_links\":1"),
+                  "%d %s", status, body);
+    free(body);
+    close(g.fd);
+}
+END_TEST
+
 Suite *suite_ussd_daemon(void)
 {
     Suite *s = suite_create("ussd_daemon");
@@ -449,6 +476,7 @@ Suite *suite_ussd_daemon(void)
     tcase_set_timeout(bad, 90);
     tcase_add_test(bad, test_unknown_session);
     tcase_add_test(bad, test_screen_funnel_metrics);
+    tcase_add_test(bad, test_readyz);
     tcase_add_test(bad, test_screen_timeout);
     tcase_add_test(bad, test_dialog_timeout);
     tcase_add_loop_test(bad, test_bad_reply, 0, (int)KP_ARRAY_LEN(bad_replies));

@@ -42,6 +42,9 @@ void store_close(struct store *st);
 /* The schema version the file is at, and the one this build writes. */
 int store_schema_version(struct store *st);
 int store_schema_latest(void);
+/* The database file (and its folder, for the WAL) can be written by this
+   process: 0, or -KP_ERR_IO.  No lock taken, so it never waits. */
+int store_writable(const struct store *st);
 /* PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in out. */
 int store_integrity_check(struct store *st, struct kp_buf *out);
 

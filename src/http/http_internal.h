@@ -27,6 +27,7 @@ enum http_route {
     HTTP_R_GET,
     HTTP_R_METRICS,
     HTTP_R_HEALTHZ,
+    HTTP_R_READYZ,
     HTTP_R_OTHER,
     HTTP_R_MAX
 };
@@ -90,5 +91,6 @@ void http_desk_get(struct http_req *r);
 /* metrics.c */
 void http_metrics(struct http_req *r);
 void http_healthz(struct http_req *r);
+void http_readyz(struct http_req *r);
 
 #endif

@@ -270,3 +270,27 @@ void http_healthz(struct http_req *r)
                               db ? "ok" : "unavailable", "smpp_links",
                               a->d.hub ? (int)smpp_hub_link_count(a->d.hub) : 0));
 }
+
+/*
+ * Ready to serve: the database answers and its file is writable, menus are
+ * loaded, and at least one partner link is bound (USSD traffic can reach
+ * us).  A load balancer or an orchestrator sends traffic only to a ready
+ * node; /healthz says only whether the process is alive.
+ */
+void http_readyz(struct http_req *r)
+{
+    struct http_api *a = r->api;
+    struct smpp_partner *parts[256];
+    size_t np = a->d.hub ? smpp_hub_partners(a->d.hub, parts, KP_ARRAY_LEN(parts)) : 0;
+    unsigned bound = 0;
+    int db = store_schema_version(a->d.st) > 0 && store_writable(a->d.st) == 0;
+    int menus = a->d.ussd && ussd_svc_version(a->d.ussd)[0] != '\0';
+
+    for (size_t i = 0; i < np; i++)
+        bound += smpp_partner_links_usable(parts[i]);
+    int ready = db && menus && bound > 0;
+    http_reply_json(r, ready ? 200 : 503,
+                    json_pack("{s:s, s:s, s:s, s:i}", "status", ready ? "ready" : "not_ready",
+                              "database", db ? "ok" : "not_writable", "menus",
+                              menus ? "loaded" : "missing", "bound_links", (int)bound));
+}

@@ -31,7 +31,7 @@ const int http_status_codes[HTTP_STATUS_SLOTS] = {200, 201, 202, 400, 401, 403,
 const char *const http_route_names[HTTP_R_MAX] = {
     "/v1/desk/sessions",         "/v1/verifications", "/v1/verifications/{id}/code",
     "/v1/verifications/{id}/confirm", "/v1/verifications/{id}", "/metrics",
-    "/healthz",                  "other"};
+    "/healthz",                  "/readyz",           "other"};
 
 static void http_count(struct http_req *r, int status)
 {
@@ -201,6 +201,8 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
         return cmd == EVHTTP_REQ_GET ? HTTP_R_METRICS : HTTP_R_OTHER;
     if (strcmp(path, "/healthz") == 0)
         return cmd == EVHTTP_REQ_GET ? HTTP_R_HEALTHZ : HTTP_R_OTHER;
+    if (strcmp(path, "/readyz") == 0)
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_READYZ : HTTP_R_OTHER;
     if (strcmp(path, "/v1/desk/sessions") == 0)
         return cmd == EVHTTP_REQ_POST ? HTTP_R_SESSIONS : HTTP_R_OTHER;
     if (strcmp(path, "/v1/verifications") == 0)
@@ -237,7 +239,7 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     http_peer(a, req, r.addr, sizeof(r.addr));
     r.route = http_route_of(path ? path : "", evhttp_request_get_command(req), r.id);
     snprintf(key, sizeof(key), "a:%s", r.addr);
-    if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ &&
+    if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ && r.route != HTTP_R_READYZ &&
         http_limit(&r, key, a->set.addr_rate, a->set.addr_burst) < 0)
         return;
     /* evhttp already refused bodies over the limit (413). */
@@ -251,6 +253,7 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     case HTTP_R_GET: http_desk_get(&r); break;
     case HTTP_R_METRICS: http_metrics(&r); break;
     case HTTP_R_HEALTHZ: http_healthz(&r); break;
+    case HTTP_R_READYZ: http_readyz(&r); break;
     default: http_reply_error(&r, 404, "not_found", "no such route"); break;
     }
 }

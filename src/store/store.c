@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,6 +232,22 @@ void store_close(struct store *st)
         sodium_free(st->cnic_box_key);
     free(st->path);
     free(st);
+}
+
+int store_writable(const struct store *st)
+{
+    char dir[1024];
+    const char *slash;
+
+    if (st->readonly || st->path == NULL || access(st->path, W_OK) < 0)
+        return -KP_ERR_IO;
+    slash = strrchr(st->path, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - st->path > 0 ? slash - st->path : 1),
+                 st->path);
+    return access(dir, W_OK) < 0 ? -KP_ERR_IO : 0;
 }
 
 int store_integrity_check(struct store *st, struct kp_buf *out)
