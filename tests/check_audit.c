@@ -626,6 +626,54 @@ START_TEST(test_cli_show_json_sudo)
 }
 END_TEST
 
+/* The running daemon walks the chain on its own ([daemon]
+   audit_verify_interval) and says in /metrics and its log when an edit
+   broke it, so that an alert can fire without anyone running verify. */
+static long metric_value(const char *m, const char *name)
+{
+    const char *p = strstr(m, name);
+
+    return p ? strtol(p + strlen(name), NULL, 10) : -99;
+}
+
+START_TEST(test_daemon_walks_chain)
+{
+    char *m, *log;
+    int status;
+
+    tu_daemon_prepare(&d, "[daemon]\naudit_verify_interval = 1s\n");
+    for (int i = 0; i < 3; i++) {
+        char id[16];
+        snprintf(id, sizeof(id), "gw%d", i);
+        ck_assert_int_eq(tu_kpass(&d, "pw\n", NULL, "partner", "add", id, NULL), 0);
+    }
+    tu_daemon_start(&d);
+    usleep(1500000);
+    m = tu_http_get(d.http_port, "/metrics", &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_int_eq(metric_value(m, "\nkpass_audit_chain_ok "), 1);
+    ck_assert_int_eq(metric_value(m, "\nkpass_audit_rows "), 3);
+    ck_assert_int_eq(metric_value(m, "\nkpass_audit_verify_failures_total "), 0);
+    free(m);
+    d_exec("DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'gw9' WHERE id = 2");
+    /* Bounded: the next walk is due within a second. */
+    for (int i = 0; i < 30; i++) {
+        usleep(100000);
+        m = tu_http_get(d.http_port, "/metrics", &status);
+        if (metric_value(m, "\nkpass_audit_chain_ok ") == 0)
+            break;
+        free(m);
+        m = NULL;
+    }
+    ck_assert_msg(m != NULL, "the broken chain was not reported");
+    ck_assert_int_ge(metric_value(m, "\nkpass_audit_verify_failures_total "), 1);
+    free(m);
+    log = tu_daemon_log(&d);
+    ck_assert_ptr_nonnull(strstr(log, "audit: the chain is broken at row 2"));
+    free(log);
+}
+END_TEST
+
 Suite *suite_audit(void)
 {
     Suite *s = suite_create("audit");
@@ -654,6 +702,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, test_cli_verify_deleted);
     tcase_add_test(tc, test_cli_show_opts);
     tcase_add_test(tc, test_cli_show_json_sudo);
+    tcase_add_test(tc, test_daemon_walks_chain);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,6 +25,7 @@ struct kp_config {
     char *system_id;
     int log_level;  /* enum kp_log_level */
     int log_target; /* enum kp_config_log_target */
+    unsigned audit_verify_ms; /* how often kpassd walks the audit chain; 0: never */
 
     /* [smpp] */
     struct kp_addr smpp_listen[KP_CONFIG_MAX_LISTEN];

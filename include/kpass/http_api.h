@@ -36,6 +36,7 @@ struct http_settings {
     unsigned pin_failures;  /* wrong PINs in a row that lock a staff member */
     int trust_proxy;        /* take the client address from X-Forwarded-For */
     char helpline[32];      /* named in the "Not you?" SMS */
+    unsigned audit_verify_s; /* walk the audit chain this often in the worker; 0: never */
 };
 
 /* What the API reads and drives; all borrowed. */

@@ -37,6 +37,7 @@ static const struct conf_key config_keys[] = {
     {"daemon", "system_id", CONF_STRING, OFF(system_id), 0, 0, NULL, 0},
     {"daemon", "log_level", CONF_CHOICE, OFF(log_level), 0, 0, log_levels, 0},
     {"daemon", "log_target", CONF_CHOICE, OFF(log_target), 0, 0, log_targets, 0},
+    {"daemon", "audit_verify_interval", CONF_DURATION, OFF(audit_verify_ms), 0, MS_DAY, NULL, 0},
 
     {"smpp", "listen", CONF_ADDR, OFF(smpp_listen), 0, KP_CONFIG_MAX_LISTEN, NULL,
      OFF(smpp_nlisten)},
@@ -98,6 +99,7 @@ void kp_config_init(struct kp_config *c)
     c->system_id = kp_strdup("kpass");
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
+    c->audit_verify_ms = 3600000;
     c->session_init_ms = 10000;
     c->enquire_link_ms = 30000;
     c->inactivity_ms = 0;

@@ -52,6 +52,15 @@ struct http_api {
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
     uint64_t refusals; /* every 4xx */
+    /* The audit chain, walked in the worker every set.audit_verify_s. */
+    struct {
+        int running;
+        int64_t next_at;
+        int64_t last_at;  /* when the last walk finished; 0: none yet */
+        int ok;           /* it found the chain intact */
+        int64_t rows;
+        uint64_t failures; /* walks that found a broken chain or could not read it */
+    } audit;
 };
 
 /* One request, as the handlers see it. */

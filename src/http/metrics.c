@@ -225,6 +225,22 @@ static void metrics_store(struct kp_buf *b, const struct store *st)
     kp_buf_printf(b, "kpass_db_commit_failures_total %llu\n", (unsigned long long)c->failed);
 }
 
+static void metrics_audit(struct kp_buf *b, const struct http_api *a)
+{
+    metrics_head(b, "kpass_audit_chain_ok", "gauge",
+                 "1 when the last walk of the audit chain found it intact (-1: not walked yet).");
+    kp_buf_printf(b, "kpass_audit_chain_ok %d\n", a->audit.last_at ? a->audit.ok : -1);
+    metrics_head(b, "kpass_audit_rows", "gauge", "Rows in the audit chain at the last walk.");
+    kp_buf_printf(b, "kpass_audit_rows %lld\n", (long long)a->audit.rows);
+    metrics_head(b, "kpass_audit_verify_failures_total", "counter",
+                 "Walks of the audit chain that found it broken or could not read it.");
+    kp_buf_printf(b, "kpass_audit_verify_failures_total %llu\n",
+                  (unsigned long long)a->audit.failures);
+    metrics_head(b, "kpass_audit_verified_timestamp_seconds", "gauge",
+                 "When the audit chain was last walked (Unix time; 0: never).");
+    kp_buf_printf(b, "kpass_audit_verified_timestamp_seconds %lld\n", (long long)a->audit.last_at);
+}
+
 static void metrics_http(struct kp_buf *b, const struct http_api *a)
 {
     metrics_head(b, "kpass_http_requests_total", "counter", "HTTP requests by route and status.");
@@ -252,6 +268,7 @@ void http_metrics(struct http_req *r)
     if (a->d.outbox)
         metrics_sms(&b, a->d.st, a->d.outbox);
     metrics_store(&b, a->d.st);
+    metrics_audit(&b, a);
     /* This request counts itself: it is answered 200 below. */
     a->requests[HTTP_R_METRICS][0]++;
     metrics_http(&b, a);

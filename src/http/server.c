@@ -316,8 +316,60 @@ void http_api_set_keys(struct http_api *a, struct keys_ring *keys)
     a->d.keys = keys;
 }
 
+/* The audit walk: store_audit_verify on the worker's connection, so that a
+   long chain never stalls the loop; the result is for /metrics. */
+struct http_audit_job {
+    struct http_api *api;
+    int rc;
+    int64_t rows;
+    int64_t bad_id;
+};
+
+static void http_audit_run(void *arg)
+{
+    struct http_audit_job *j = arg;
+    struct store_audit_report rep;
+
+    j->rc = j->api->wst ? store_audit_verify(j->api->wst, &rep) : -KP_ERR_STATE;
+    j->rows = rep.rows;
+    j->bad_id = rep.bad_id;
+}
+
+static void http_audit_done(void *arg)
+{
+    struct http_audit_job *j = arg;
+    struct http_api *a = j->api;
+
+    a->audit.running = 0;
+    a->audit.last_at = kp_time_s();
+    a->audit.ok = j->rc == 0;
+    a->audit.rows = j->rows;
+    if (j->rc == -KP_ERR_CRYPTO)
+        log_error("audit: the chain is broken at row %lld (run: kpass audit verify)",
+                  (long long)j->bad_id);
+    else if (j->rc < 0)
+        log_warnx("audit: cannot walk the chain: %s", kp_strerror(j->rc));
+    if (j->rc < 0)
+        a->audit.failures++;
+    free(j);
+}
+
+static void http_audit_tick(struct http_api *a, int64_t now)
+{
+    struct http_audit_job *j;
+
+    if (a->set.audit_verify_s == 0 || a->audit.running || now < a->audit.next_at)
+        return;
+    a->audit.next_at = now + a->set.audit_verify_s;
+    a->audit.running = 1;
+    j = kp_calloc(1, sizeof(*j));
+    j->api = a;
+    kp_worker_submit(a->worker, http_audit_run, http_audit_done, j);
+}
+
 void http_api_tick(struct http_api *a, int64_t now)
 {
+    http_audit_tick(a, now);
     store_batch(a->d.st);
     store_session_prune(a->d.st, now);
 }
@@ -336,4 +388,5 @@ void http_settings_from_config(struct http_settings *s, const struct kp_config *
     s->pin_failures = c->http_pin_failures;
     s->trust_proxy = c->http_trust_proxy;
     snprintf(s->helpline, sizeof(s->helpline), "%s", c->http_helpline);
+    s->audit_verify_s = c->audit_verify_ms / 1000;
 }
