@@ -21,6 +21,8 @@
 #include "kpass/smpp_fsm.h"
 #include "smpp_internal.h"
 
+static struct kp_worker *server_worker(struct smpp_hub *h);
+
 static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                              int salen, void *arg)
 {
@@ -67,6 +69,7 @@ int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
     if (sl->lev == NULL)
         return -errno;
     evconnlistener_set_error_cb(sl->lev, server_accept_error_cb);
+    server_worker(h); /* the dummy hash is ready before the first bind */
     sl->addr = *addr;
     h->nlisteners++;
     log_info("smpp: listening on %s", addr->text);
@@ -123,21 +126,30 @@ static void server_auth_tag(const struct smpp_hub *h, const struct smpp_partner_
     crypto_generichash_final(&st, out, 32);
 }
 
-/* A bind's password check, run by the worker thread. */
+/* A bind's password check, run by the worker thread.  A bind refused
+   before its password is looked at (unknown system_id, partner disabled,
+   address not allowed) still runs a check, against the hub's dummy hash,
+   and is answered like a wrong password: neither the status nor the time
+   tells which system_ids exist (kpassd(8), BIND REFUSALS). */
 struct smpp_auth_job {
     struct smpp_link *link; /* NULL once the link closed (loop only) */
     struct smpp_pdu bind;   /* password wiped */
     uint8_t tag[32];
     char pwhash[128];
-    char password[9]; /* wiped by the thread after use */
-    int ok;           /* written by the thread */
+    const char *dummy; /* the hub's dummy hash, read in the thread; or NULL */
+    const char *why;   /* refused whatever the check says, and why (for the log) */
+    char password[9];  /* wiped by the thread after use */
+    int ok;            /* written by the thread */
 };
 
 static void server_auth_run(void *arg)
 {
     struct smpp_auth_job *j = arg;
+    const char *hash = j->dummy ? j->dummy : j->pwhash;
 
-    j->ok = crypto_pwhash_str_verify(j->pwhash, j->password, strlen(j->password)) == 0;
+    j->ok = crypto_pwhash_str_verify(hash, j->password, strlen(j->password)) == 0;
+    if (j->why)
+        j->ok = 0;
     sodium_memzero(j->password, sizeof(j->password));
 }
 
@@ -149,12 +161,74 @@ static void server_auth_done_cb(void *arg)
     if (l != NULL) {
         l->auth_job = NULL;
         l->hub->now_ms = kp_clock_ms();
-        smpp_server_auth_done(l, &j->bind, j->ok, j->tag);
+        if (j->why)
+            server_bind_fail(l, &j->bind, SMPP_ESME_RINVPASWD, j->why, 1);
+        else
+            smpp_server_auth_done(l, &j->bind, j->ok, j->tag);
         if (l->state != SMPP_LINK_CLOSED && !l->close_after_flush)
             smpp_link_resume_read(l);
     }
     sodium_memzero(j, sizeof(*j));
     free(j);
+}
+
+/* The dummy hash: made once in the worker with the parameters `kpass
+   partner add` uses, so that checking against it costs what a real check
+   costs.  Jobs queued after it find it made (the worker runs in order). */
+static void server_dummy_run(void *arg)
+{
+    struct smpp_hub *h = arg;
+    char pw[16];
+
+    randombytes_buf(pw, sizeof(pw));
+    if (crypto_pwhash_str(h->dummy_hash, pw, sizeof(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        h->dummy_hash[0] = '\0'; /* verify then fails at once; logged by no one, rare */
+    sodium_memzero(pw, sizeof(pw));
+}
+
+static void server_dummy_done(void *arg)
+{
+    (void)arg;
+}
+
+/* The worker, and the dummy hash queued first on it. */
+static struct kp_worker *server_worker(struct smpp_hub *h)
+{
+    if (h->worker == NULL) {
+        h->worker = kp_worker_new(h->base);
+        kp_worker_submit(h->worker, server_dummy_run, server_dummy_done, h);
+    }
+    return h->worker;
+}
+
+/* Hand the bind's password check to the worker; PDUs behind it wait.
+   why != NULL: refuse after checking against the dummy hash. */
+static void server_auth_submit(struct smpp_link *l, const struct smpp_pdu *bind,
+                               const struct smpp_partner_conf *conf, const uint8_t tag[32],
+                               const char *why)
+{
+    struct smpp_hub *h = l->hub;
+    struct kp_worker *w = server_worker(h);
+    struct smpp_auth_job *j = kp_calloc(1, sizeof(*j));
+
+    smpp_link_enter_state(l, SMPP_LINK_BINDING);
+    bufferevent_disable(l->bev, EV_READ);
+    j->link = l;
+    j->bind = *bind;
+    sodium_memzero(j->bind.bind.password, sizeof(j->bind.bind.password));
+    if (tag)
+        memcpy(j->tag, tag, sizeof(j->tag));
+    if (why) {
+        j->dummy = h->dummy_hash;
+        j->why = why;
+    } else {
+        smpp_strlcpy(j->pwhash, sizeof(j->pwhash), conf->pwhash);
+    }
+    memcpy(j->password, bind->bind.password, sizeof(j->password));
+    j->password[sizeof(j->password) - 1] = '\0';
+    l->auth_job = j;
+    kp_worker_submit(w, server_auth_run, server_auth_done_cb, j);
 }
 
 void smpp_server_auth_cancel(struct smpp_auth_job *job)
@@ -167,6 +241,7 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
     struct smpp_hub *h = l->hub;
     struct smpp_partner_conf conf;
     struct smpp_partner *p;
+    const char *why = NULL;
     uint8_t tag[32];
     int rc;
 
@@ -178,47 +253,29 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
     memset(&conf, 0, sizeof(conf));
     rc = h->ops.partner_lookup ? h->ops.partner_lookup(h->ops.arg, bind->bind.system_id, &conf)
                                : -KP_ERR_NOTFOUND;
-    if (rc == -KP_ERR_NOTFOUND || (rc == 0 && conf.mode != SMPP_PARTNER_SERVER)) {
-        server_bind_fail(l, bind, SMPP_ESME_RINVSYSID, "unknown system_id", 1);
-        return;
-    }
-    if (rc < 0) {
+    if (rc < 0 && rc != -KP_ERR_NOTFOUND) {
         server_bind_fail(l, bind, SMPP_ESME_RSYSERR, "partner lookup failed", 0);
         return;
     }
-    if (!conf.enabled) {
-        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "partner disabled", 1);
+    if (rc == -KP_ERR_NOTFOUND || conf.mode != SMPP_PARTNER_SERVER)
+        why = "unknown system_id";
+    else if (!conf.enabled)
+        why = "partner disabled";
+    else if (!server_peer_allowed(l, &conf))
+        why = "source address not allowed";
+    if (why != NULL) {
+        server_auth_submit(l, bind, NULL, NULL, why);
         return;
     }
-    if (!server_peer_allowed(l, &conf)) {
-        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "source address not allowed", 1);
-        return;
-    }
+    /* Too many binds is told only after the password (smpp_server_auth_done):
+       before it, it would tell that the system_id exists. */
     p = smpp_hub_partner_get(h, &conf);
-    if (p->nlinks >= conf.max_binds) {
-        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many binds", 0);
-        return;
-    }
     server_auth_tag(h, &conf, bind->bind.password, tag);
     if (p->auth_tag_valid && sodium_memcmp(tag, p->auth_tag, sizeof(tag)) == 0) {
         smpp_server_auth_done(l, bind, 1, tag);
         return;
     }
-    /* The slow check runs in the worker; PDUs behind the bind wait. */
-    smpp_link_enter_state(l, SMPP_LINK_BINDING);
-    bufferevent_disable(l->bev, EV_READ);
-    if (h->worker == NULL)
-        h->worker = kp_worker_new(h->base);
-    struct smpp_auth_job *j = kp_calloc(1, sizeof(*j));
-    j->link = l;
-    j->bind = *bind;
-    sodium_memzero(j->bind.bind.password, sizeof(j->bind.bind.password));
-    memcpy(j->tag, tag, sizeof(j->tag));
-    smpp_strlcpy(j->pwhash, sizeof(j->pwhash), conf.pwhash);
-    memcpy(j->password, bind->bind.password, sizeof(j->password));
-    j->password[sizeof(j->password) - 1] = '\0';
-    l->auth_job = j;
-    kp_worker_submit(h->worker, server_auth_run, server_auth_done_cb, j);
+    server_auth_submit(l, bind, &conf, tag, NULL);
 }
 
 void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,
@@ -231,8 +288,8 @@ void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int
 
     /* Look the partner up again: it may have changed while the worker ran. */
     if (h->ops.partner_lookup(h->ops.arg, bind->bind.system_id, &conf) < 0 ||
-        conf.mode != SMPP_PARTNER_SERVER) {
-        server_bind_fail(l, bind, SMPP_ESME_RINVSYSID, "unknown system_id", 1);
+        conf.mode != SMPP_PARTNER_SERVER || !conf.enabled || !server_peer_allowed(l, &conf)) {
+        server_bind_fail(l, bind, SMPP_ESME_RINVPASWD, "partner changed during the bind", 1);
         goto out;
     }
     if (!ok) {

@@ -140,6 +140,7 @@ struct smpp_hub {
     struct kp_worker *worker;
     struct evdns_base *dns;
     uint8_t auth_key[32]; /* per-process key for the verified-password cache */
+    char dummy_hash[128]; /* checked for binds refused before their password (server.c) */
     uint64_t now_ms;      /* time of the current loop pass */
     struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
 };
