@@ -15,6 +15,7 @@
 #include "kpass/http_api.h"
 #include "kpass/store_verification.h"
 
+struct kp_accept_guard;
 struct kp_worker;
 struct store;
 
@@ -47,6 +48,7 @@ struct http_api {
     struct http_settings set;
     struct http_deps d;
     struct kp_worker *worker; /* staff PIN checks */
+    struct kp_accept_guard *guard; /* the listeners' reserve descriptor and pause */
     struct store *wst;        /* the worker thread's own store connection */
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];

@@ -12,10 +12,12 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <sodium.h>
 
 #include "http_internal.h"
+#include "kpass/accept_guard.h"
 #include "kpass/clock.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
@@ -271,6 +273,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     evhttp_set_timeout(a->http, (int)s->timeout_s);
     evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
     evhttp_set_gencb(a->http, http_gen_cb, a);
+    a->guard = kp_accept_guard_new(base, "http");
     /* The worker's own connection: SQLite connections are not shared by threads. */
     if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
         store_audit_use_key(a->wst, d->audit_key);
@@ -283,6 +286,7 @@ void http_api_free(struct http_api *a)
     if (a == NULL)
         return;
     evhttp_free(a->http);
+    kp_accept_guard_free(a->guard); /* after its listeners, freed with a->http */
     kp_worker_free(a->worker); /* pending sign-ins end before their store */
     store_close(a->wst);
     free(a);
@@ -299,10 +303,14 @@ int http_api_listen(struct http_api *a)
             snprintf(host, sizeof(host), "%.*s", (int)hl - 2, ad->text + 1);
         else
             snprintf(host, sizeof(host), "%.*s", (int)hl, ad->text);
-        if (evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1)) == NULL) {
+        struct evhttp_bound_socket *bs =
+            evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1));
+        if (bs == NULL) {
             log_error("http: cannot listen on %s", ad->text);
             return -KP_ERR_IO;
         }
+        /* Out of descriptors, evhttp would retry accept() at once, forever. */
+        kp_accept_guard_add(a->guard, evhttp_bound_socket_get_listener(bs));
         log_info("http: listening on %s", ad->text);
     }
     return 0;

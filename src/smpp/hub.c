@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "kpass/accept_guard.h"
 #include "kpass/clock.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
@@ -87,6 +88,7 @@ struct smpp_hub *smpp_hub_new(struct event_base *base, const struct smpp_setting
     TAILQ_INIT(&h->dead);
     TAILQ_INIT(&h->partners);
     h->reaper = event_new(base, -1, 0, hub_reap_cb, h);
+    h->guard = kp_accept_guard_new(base, "smpp");
     h->failmap = kp_calloc(1, sizeof(*h->failmap));
     h->failmap->limit = s->bind_fail_limit ? s->bind_fail_limit : 10;
     randombytes_buf(h->auth_key, sizeof(h->auth_key));
@@ -121,6 +123,7 @@ void smpp_hub_free(struct smpp_hub *h)
     if (h->dns)
         evdns_base_free(h->dns, 0);
     event_free(h->reaper);
+    kp_accept_guard_free(h->guard);
     free(h->failmap);
     sodium_memzero(h->auth_key, sizeof(h->auth_key));
     free(h);

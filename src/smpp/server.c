@@ -13,6 +13,7 @@
 #include <event2/listener.h>
 #include <sodium.h>
 
+#include "kpass/accept_guard.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
@@ -49,13 +50,6 @@ static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, str
     log_debug("smpp: link %u accepted from %s", l->id, l->peer_text);
 }
 
-static void server_accept_error_cb(struct evconnlistener *lev, void *arg)
-{
-    (void)arg;
-    (void)lev;
-    log_warn("smpp: accept failed");
-}
-
 int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
 {
     struct smpp_listener *sl;
@@ -68,7 +62,7 @@ int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
                                       (const struct sockaddr *)&addr->ss, (int)addr->len);
     if (sl->lev == NULL)
         return -errno;
-    evconnlistener_set_error_cb(sl->lev, server_accept_error_cb);
+    kp_accept_guard_add(h->guard, sl->lev); /* out of descriptors: pause, shed, no spin */
     server_worker(h); /* the dummy hash is ready before the first bind */
     sl->addr = *addr;
     h->nlisteners++;
@@ -79,6 +73,7 @@ int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
 void smpp_hub_stop_listening(struct smpp_hub *h)
 {
     for (int i = 0; i < h->nlisteners; i++) {
+        kp_accept_guard_remove(h->guard, h->listeners[i].lev);
         evconnlistener_free(h->listeners[i].lev);
         h->listeners[i].lev = NULL;
     }

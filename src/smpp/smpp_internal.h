@@ -19,6 +19,7 @@ struct bufferevent;
 struct event;
 struct evconnlistener;
 struct evdns_base;
+struct kp_accept_guard;
 struct kp_worker;
 struct smpp_auth_job;
 
@@ -136,6 +137,7 @@ struct smpp_hub {
     struct smpp_listener listeners[SMPP_HUB_MAX_LISTENERS];
     int nlisteners;
     struct event *reaper;
+    struct kp_accept_guard *guard; /* the listeners' reserve descriptor and pause */
     struct smpp_failmap *failmap;
     struct kp_worker *worker;
     struct evdns_base *dns;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "kpass/smpp_pdu.h"
+#include "kpass/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
 #include "ussdgw.h"
@@ -190,8 +191,8 @@ START_TEST(test_fd_exhaustion_no_spin)
     smpp_pdu_init(&p, SMPP_ENQUIRE_LINK, 1000);
     ck_assert_int_eq(tu_smpp_send(g.fd, &p), 0);
     ck_assert_int_eq(tu_smpp_expect(g.fd, SMPP_ENQUIRE_LINK_RESP, &p, 2000), 0);
-    ug_dlg_init(&u, "923001234567", -1);
-    ug_hop(&g, &u, 1, "*789#", &h);
+    ug_dlg_init(&u, "923001234567", 3);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
     ck_screen_starts(&h, HOME_EN);
     /* Released, the descriptors serve HTTP again. */
     for (int i = 0; i < nfd; i++)
