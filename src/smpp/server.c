@@ -24,6 +24,102 @@
 
 static struct kp_worker *server_worker(struct smpp_hub *h);
 
+/* ---- admission: who may hold a connection that has not bound yet ---- */
+
+/* The same host (the port aside). */
+static int server_same_host(const struct sockaddr_storage *a, const struct sockaddr *b)
+{
+    if (a->ss_family != b->sa_family)
+        return 0;
+    if (b->sa_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (b->sa_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+    return 0;
+}
+
+static int server_link_unbound(const struct smpp_link *l)
+{
+    return l->role == SMPP_ROLE_SMSC &&
+           (l->state == SMPP_LINK_OPEN || l->state == SMPP_LINK_BINDING);
+}
+
+/* True when some enabled partner allows a bind from sa (the cached union
+   of their allowlists; unknown yet: every address). */
+static int server_addr_allowed(const struct smpp_hub *h, const struct sockaddr *sa)
+{
+    if (!h->allow_known || h->allow_any)
+        return 1;
+    for (int i = 0; i < h->nallow; i++)
+        if (kp_cidr_match(&h->allow[i], sa))
+            return 1;
+    return 0;
+}
+
+void smpp_hub_refresh_allowlist(struct smpp_hub *h)
+{
+    struct kp_cidr *list = NULL;
+    int any = 0, n;
+
+    h->allow_ms = h->now_ms;
+    if (h->ops.partner_allowlist == NULL)
+        return;
+    n = h->ops.partner_allowlist(h->ops.arg, &list, &any);
+    if (n < 0) {
+        free(list);
+        return; /* the store failed: keep what was known */
+    }
+    free(h->allow);
+    h->allow = list;
+    h->nallow = n;
+    h->allow_any = any;
+    h->allow_known = 1;
+}
+
+/*
+ * Make room for one more unbound connection from sa: beyond the caps per
+ * address and in total, the oldest unbound connection (from that address,
+ * or from any) that has not sent a bind is closed.  Bound links are never
+ * touched, so a partner that connects and binds always gets in.  0, or -1
+ * when every unbound slot is taken by a bind being checked.
+ */
+static int server_make_room(struct smpp_hub *h, const struct sockaddr *sa)
+{
+    struct smpp_link *l, *oldest_here = NULL, *oldest = NULL;
+    unsigned here = 0, all = 0;
+
+    TAILQ_FOREACH(l, &h->links, hub_entry) {
+        int same;
+        if (!server_link_unbound(l))
+            continue;
+        same = l->peerlen && server_same_host(&l->peer, sa);
+        all++;
+        here += same;
+        if (l->state != SMPP_LINK_OPEN)
+            continue;
+        if (oldest == NULL)
+            oldest = l;
+        if (same && oldest_here == NULL)
+            oldest_here = l;
+    }
+    if (here >= h->set.max_unbound_per_addr) {
+        if (oldest_here == NULL)
+            return -1;
+        if (oldest == oldest_here)
+            oldest = NULL;
+        smpp_link_close(oldest_here, "unbound connections from this address at their cap");
+        all--;
+    }
+    if (all >= h->set.max_unbound) {
+        if (oldest == NULL)
+            return -1;
+        smpp_link_close(oldest, "unbound connections at their cap");
+    }
+    return 0;
+}
+
 static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
                              int salen, void *arg)
 {
@@ -33,9 +129,19 @@ static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, str
     int one = 1;
 
     (void)lev;
-    if (h->nlinks >= h->set.max_links) {
-        log_warnx("smpp: refusing connection from %s: max_links (%u) reached",
-                  kp_addr_ntop(sa, peer, sizeof(peer)), h->set.max_links);
+    h->now_ms = kp_clock_ms();
+    if (!server_addr_allowed(h, sa)) {
+        /* Debug only: whoever scans the port decides how often this happens. */
+        h->stats.refused_addr++;
+        log_debug("smpp: connection from %s refused: no enabled partner allows it",
+                  kp_addr_ntop(sa, peer, sizeof(peer)));
+        evutil_closesocket(fd);
+        return;
+    }
+    if (server_make_room(h, sa) < 0) {
+        h->stats.refused_full++;
+        log_debug("smpp: connection from %s refused: unbound slots full of binds in progress",
+                  kp_addr_ntop(sa, peer, sizeof(peer)));
         evutil_closesocket(fd);
         return;
     }
@@ -45,7 +151,6 @@ static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, str
         evutil_closesocket(fd);
         return;
     }
-    h->now_ms = kp_clock_ms();
     struct smpp_link *l = smpp_link_new(h, SMPP_ROLE_SMSC, bev, sa, (socklen_t)salen);
     log_debug("smpp: link %u accepted from %s", l->id, l->peer_text);
 }
@@ -64,6 +169,8 @@ int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
         return -errno;
     kp_accept_guard_add(h->guard, sl->lev); /* out of descriptors: pause, shed, no spin */
     server_worker(h); /* the dummy hash is ready before the first bind */
+    if (!h->allow_known)
+        smpp_hub_refresh_allowlist(h);
     sl->addr = *addr;
     h->nlisteners++;
     log_info("smpp: listening on %s", addr->text);
@@ -273,6 +380,17 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
     server_auth_submit(l, bind, &conf, tag, NULL);
 }
 
+/* Links bound to us now (max_links counts these, not connections). */
+static unsigned server_bound_links(const struct smpp_hub *h)
+{
+    const struct smpp_link *l;
+    unsigned n = 0;
+
+    TAILQ_FOREACH(l, &h->links, hub_entry)
+        n += l->role == SMPP_ROLE_SMSC && l->partner != NULL;
+    return n;
+}
+
 void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int ok,
                            const uint8_t tag[32])
 {
@@ -294,6 +412,10 @@ void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int
     p = smpp_hub_partner_get(h, &conf);
     if (p->nlinks >= conf.max_binds) {
         server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many binds", 0);
+        goto out;
+    }
+    if (server_bound_links(h) >= h->set.max_links) {
+        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "max_links bound links reached", 0);
         goto out;
     }
     /* Remember the verified password only if the stored hash is still the one checked. */
