@@ -212,6 +212,23 @@ END_TEST
 
 /* ---- item 5: SMPP port lock-out ---- */
 
+/* max_links beyond the descriptor limit: kpassd refuses to start, saying why. */
+START_TEST(test_max_links_over_nofile_refused)
+{
+    char prlimit[] = "/usr/bin/prlimit", nofile[] = "--nofile=128:128", kpassd[1024], c[] = "-c";
+    char *argv[] = {prlimit, nofile, kpassd, c, d.conf, NULL};
+    char *out = NULL;
+    int rc;
+
+    snprintf(kpassd, sizeof(kpassd), "%s", tu_bin("kpassd"));
+    tu_daemon_prepare(&d, "[smpp]\nmax_links = 1000\n");
+    rc = tu_run(argv, NULL, &out, 5000);
+    ck_assert_msg(rc == 1, "kpassd exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "RLIMIT_NOFILE is 128") != NULL, "%s", out);
+    free(out);
+}
+END_TEST
+
 START_TEST(test_unbound_flood_cannot_lock_out)
 {
     static int fds[60];
@@ -423,8 +440,8 @@ START_TEST(test_bind_brute_force_throttled)
 
     sn_start("[smpp]\nbind_failures_per_minute = 5\n", NULL, 0);
     for (int i = 0; i < 5; i++) {
-        char pw[9];
-        snprintf(pw, sizeof(pw), "guess%d", i);
+        char pw[9] = "guess0";
+        pw[5] = (char)('0' + i);
         fd = sn_bind_from("127.0.0.1", "gw", pw, &st);
         ck_assert_uint_ne(st, SMPP_ESME_ROK);
         ck_assert(tu_smpp_closed(fd, 2000));
@@ -460,6 +477,7 @@ Suite *suite_sec_net(void)
     suite_add_tcase(s, fd);
     tcase_add_checked_fixture(lock, NULL, sn_teardown);
     tcase_set_timeout(lock, 30);
+    tcase_add_test(lock, test_max_links_over_nofile_refused);
     tcase_add_test(lock, test_unbound_flood_cannot_lock_out);
     tcase_add_test(lock, test_refused_at_accept_by_allowlist);
     suite_add_tcase(s, lock);
