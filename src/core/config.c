@@ -107,8 +107,8 @@ void kp_config_init(struct kp_config *c)
     c->response_ms = 10000;
     c->window = 64;
     c->max_links = 1000;
-    c->max_unbound = 64;
-    c->max_unbound_per_addr = 8;
+    c->max_unbound = 256;
+    c->max_unbound_per_addr = 16;
     c->bind_fail_limit = 10;
     c->reconnect_min_ms = 1000;
     c->reconnect_max_ms = 60000;

@@ -33,8 +33,8 @@ void smpp_settings_default(struct smpp_settings *s)
     s->response_ms = 10000;
     s->window = 64;
     s->max_links = 1000;
-    s->max_unbound = 64;
-    s->max_unbound_per_addr = 8;
+    s->max_unbound = 256;
+    s->max_unbound_per_addr = 16;
     s->bind_fail_limit = 10;
     s->reconnect_min_ms = 1000;
     s->reconnect_max_ms = 60000;
