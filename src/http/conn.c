@@ -35,12 +35,13 @@ struct http_conn {
     int born;
 };
 
+#define HTTP_CONN_503_BODY "{\"error\":\"busy\",\"reason\":\"too many connections, retry\"}\n"
+_Static_assert(sizeof(HTTP_CONN_503_BODY) - 1 == 56, "fix Content-Length below");
 static const char http_conn_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                     "Retry-After: 1\r\n"
                                     "Content-Type: application/json\r\n"
-                                    "Content-Length: 57\r\n"
-                                    "Connection: close\r\n\r\n"
-                                    "{\"error\":\"busy\",\"reason\":\"too many connections, retry\"}\n";
+                                    "Content-Length: 56\r\n"
+                                    "Connection: close\r\n\r\n" HTTP_CONN_503_BODY;
 
 static void http_conn_forget(struct http_conn *c)
 {
