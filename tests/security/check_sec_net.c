@@ -457,7 +457,7 @@ START_TEST(test_bind_brute_force_throttled)
         close(fd);
     }
     /* The address is now refused for the rest of the minute, before any
-       password check: even the right one (kpassd.8, BIND THROTTLE). */
+       password check: even the right one (kpassd.8, SMPP). */
     fd = sn_bind_from("127.0.0.1", "gw", "gw-pw", &st);
     ck_assert_uint_eq(st, SMPP_ESME_RBINDFAIL);
     close(fd);
