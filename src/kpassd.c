@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,35 @@ static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_part
     if (rc == 0)
         *out = p.conf;
     return rc;
+}
+
+/* The union of enabled server-mode partners' allowlists (accept-time check). */
+static int kpd_partner_allowlist(void *arg, struct kp_cidr **out, int *any)
+{
+    struct kpd *d = arg;
+    struct store_partner *v = NULL;
+    struct kp_cidr *list = NULL;
+    size_t cap = 0;
+    int n = store_partner_list(d->st, &v), k = 0;
+
+    *out = NULL;
+    *any = 0;
+    if (n < 0)
+        return n;
+    for (int i = 0; i < n; i++) {
+        const struct smpp_partner_conf *c = &v[i].conf;
+        if (!c->enabled || c->mode != SMPP_PARTNER_SERVER)
+            continue;
+        if (c->ncidrs == 0)
+            *any = 1;
+        for (int j = 0; j < c->ncidrs; j++) {
+            list = kp_grow(list, &cap, (size_t)k + 1, sizeof(*list));
+            list[k++] = c->cidrs[j];
+        }
+    }
+    free(v);
+    *out = list;
+    return k;
 }
 
 /* A submit_sm, deliver_sm or data_sm from a partner: a USSD message, a
@@ -214,6 +244,7 @@ static void kpd_reload(struct kpd *d)
     d->cfg.log_level = c.log_level;
     kp_config_free(&c);
     kpd_clients_load(d);
+    smpp_hub_refresh_allowlist(d->hub);
     kpd_reload_keys(d);
     err = (struct kp_buf)KP_BUF_INIT;
     if (ussd_svc_load(d->ussd, &err) < 0)
@@ -367,6 +398,39 @@ out:
     return rc;
 }
 
+/*
+ * Bound links must never want for descriptors: max_links plus what the
+ * daemon itself holds (KPD_FD_OWN: the database and its WAL for three
+ * connections, listeners, the accept guards' reserves, the worker pipes,
+ * the event loop, a floor of HTTP and unbound connections) must fit in
+ * RLIMIT_NOFILE, whose soft limit is first raised to the hard one.
+ * Refuse to start otherwise (kpassd.conf(5), max_links).
+ */
+#define KPD_FD_OWN 64
+static int kpd_check_nofile(const struct kpd *d)
+{
+    struct rlimit rl;
+    unsigned long long need = (unsigned long long)d->cfg.max_links + KPD_FD_OWN;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 0;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        log_error("kpassd: max_links = %u needs %llu file descriptors with the %d the daemon "
+                  "keeps for itself, but RLIMIT_NOFILE is %llu: lower [smpp] max_links or raise "
+                  "the limit (LimitNOFILE= in the systemd unit)",
+                  d->cfg.max_links, need, KPD_FD_OWN, (unsigned long long)rl.rlim_cur);
+        return -KP_ERR_CONFIG;
+    }
+    log_debug("kpassd: descriptors: %llu allowed, %llu kept for max_links and the daemon",
+              (unsigned long long)rl.rlim_cur, need);
+    return 0;
+}
+
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
@@ -374,10 +438,13 @@ static int kpd_start(struct kpd *d)
     struct smpp_ops ops = {
         .arg = d,
         .partner_lookup = kpd_partner_lookup,
+        .partner_allowlist = kpd_partner_allowlist,
         .on_request = kpd_on_request,
     };
     int rc;
 
+    if ((rc = kpd_check_nofile(d)) < 0)
+        return rc;
     rc = store_open(d->cfg.database, 0, &d->st);
     if (rc == -KP_ERR_NOTFOUND) {
         log_error("kpassd: no database at %s (run: kpass -c %s init)", d->cfg.database,

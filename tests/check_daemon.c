@@ -252,7 +252,7 @@ START_TEST(test_partner_cli)
     free(out);
     /* Removed: new binds are refused at once. */
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "gw1", "n3w", &st);
-    ck_assert_uint_eq(st, SMPP_ESME_RINVSYSID);
+    ck_assert_uint_eq(st, SMPP_ESME_RINVPASWD); /* as a wrong password: kpassd.8 */
     close(fd);
 }
 END_TEST

@@ -91,9 +91,10 @@ START_TEST(test_bind_refusals)
     int fd;
 
     e2e_start("[smpp]\nbind_failures_per_minute = 3\n", "--max-binds=1");
-    /* Unknown system_id, then closed after the response. */
+    /* Unknown system_id: answered as a wrong password (kpassd.8), then
+       closed after the response. */
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "nobody", "secret", &st);
-    ck_assert_uint_eq(st, SMPP_ESME_RINVSYSID);
+    ck_assert_uint_eq(st, SMPP_ESME_RINVPASWD);
     ck_assert(tu_smpp_closed(fd, 2000));
     close(fd);
     /* Wrong password. */
@@ -129,12 +130,12 @@ END_TEST
 
 START_TEST(test_bind_address_not_allowed)
 {
-    uint32_t st;
     int fd;
 
+    /* No enabled partner allows 127.0.0.1: closed at accept, before any bind. */
     e2e_start(NULL, "--allow=10.0.0.0/8");
-    fd = e2e_bind(SMPP_BIND_TRANSCEIVER, "secret", &st);
-    ck_assert_uint_eq(st, SMPP_ESME_RBINDFAIL);
+    fd = tu_connect(d.smpp_port, 2000);
+    ck_assert_int_ge(fd, 0);
     ck_assert(tu_smpp_closed(fd, 2000));
     close(fd);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sqlite3.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -326,6 +327,11 @@ void tu_daemon_start(struct tu_daemon *d)
         /* The daemon dies with the test process, even when a failed
            assertion ends it before its teardown runs. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (d->nofile) {
+            struct rlimit rl = {d->nofile, d->nofile};
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                _exit(126);
+        }
         int fd = open(d->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(fd, 2);
         dup2(fd, 1);

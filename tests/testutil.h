@@ -58,6 +58,7 @@ struct tu_daemon {
     char log[512];   /* path of its stderr */
     int smpp_port;
     int http_port;
+    unsigned nofile; /* RLIMIT_NOFILE for kpassd (soft and hard); 0: inherited */
     pid_t pid;
 };
 
@@ -66,7 +67,7 @@ struct tu_daemon {
  * appended (may be NULL; "[section]\nkey = value" text), and `kpass init`.
  */
 void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf);
-/* Start kpassd (extra args may be NULL) and wait until its SMPP port accepts. */
+/* Start kpassd (with d->nofile descriptors if set) and wait until its SMPP port accepts. */
 void tu_daemon_start(struct tu_daemon *d);
 /* Send sig and wait for exit (bounded); returns the exit status or 128+signal. */
 int tu_daemon_stop(struct tu_daemon *d, int sig);

@@ -35,7 +35,9 @@ struct kp_config {
     unsigned inactivity_ms; /* 0: never close an idle bound link */
     unsigned response_ms;
     unsigned window;
-    unsigned max_links;
+    unsigned max_links;            /* bound links */
+    unsigned max_unbound;          /* connections not bound yet, in all */
+    unsigned max_unbound_per_addr; /* ... from one source address */
     unsigned bind_fail_limit; /* failed binds per source address per minute */
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
@@ -78,6 +80,8 @@ struct kp_config {
     int http_nlisten;
     unsigned http_session_ttl_ms;
     unsigned http_timeout_ms;
+    unsigned http_max_connections;
+    unsigned http_max_connections_per_addr;
     unsigned http_addr_rate;
     unsigned http_addr_burst;
     unsigned http_desk_rate;

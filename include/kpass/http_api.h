@@ -28,7 +28,9 @@ struct http_settings {
     struct kp_addr listen[HTTP_MAX_LISTEN];
     int nlisten;
     unsigned session_ttl_s;
-    unsigned timeout_s;
+    unsigned timeout_s;     /* a whole request, from accept or the last reply */
+    unsigned max_connections;          /* HTTP connections at once */
+    unsigned max_connections_per_addr; /* ... from one peer address */
     unsigned addr_rate;     /* requests per second per source address */
     unsigned addr_burst;
     unsigned desk_rate;     /* requests per second per desk */

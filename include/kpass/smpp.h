@@ -92,6 +92,11 @@ struct smpp_ops {
     void *arg;
     /* Find a partner by system_id for a bind (0, -KP_ERR_NOTFOUND or -KP_ERR_DB). */
     int (*partner_lookup)(void *arg, const char *system_id, struct smpp_partner_conf *out);
+    /* The addresses enabled server-mode partners allow binds from: *out
+       (malloc'd, the hub frees it) and its count, with *any set when one of
+       them allows every address; or -KP_ERR_DB.  The hub refuses other
+       addresses at accept.  NULL: every address is accepted. */
+    int (*partner_allowlist)(void *arg, struct kp_cidr **out, int *any);
     /* A request (submit_sm, deliver_sm, data_sm) on a bound link, allowed by the
        link's state and the partner's throughput.  Return the command_status
        for the response and fill resp (message_id, TLVs).  Must not block. */
@@ -110,7 +115,9 @@ struct smpp_settings {
     unsigned inactivity_ms;
     unsigned response_ms;
     unsigned window;
-    unsigned max_links;
+    unsigned max_links;            /* bound links */
+    unsigned max_unbound;          /* connections not bound (yet), in all */
+    unsigned max_unbound_per_addr; /* ... from one source address */
     unsigned bind_fail_limit;
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
@@ -129,6 +136,8 @@ struct smpp_stats {
     uint64_t timeouts;
     uint64_t links_opened;
     uint64_t links_closed;
+    uint64_t refused_addr; /* connections no enabled partner allows, closed at accept */
+    uint64_t refused_full; /* connections refused: unbound slots all binding */
 };
 
 /* One partner's share (for /metrics' partner="..." labels), since its
@@ -161,6 +170,9 @@ void smpp_hub_free(struct smpp_hub *h);
 
 /* Listen on addr (server mode).  0 or -errno. */
 int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr);
+/* Reload the allowlist union through ops.partner_allowlist (SIGHUP; the
+   tick does it every second). */
+void smpp_hub_refresh_allowlist(struct smpp_hub *h);
 /* Stop accepting new connections (SIGTERM). */
 void smpp_hub_stop_listening(struct smpp_hub *h);
 /* Start or update client-mode partners: keep conf->binds links to each. */

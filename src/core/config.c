@@ -47,6 +47,8 @@ static const struct conf_key config_keys[] = {
     {"smpp", "response_timeout", CONF_DURATION, OFF(response_ms), 100, 600000, NULL, 0},
     {"smpp", "window", CONF_UINT, OFF(window), 1, 4096, NULL, 0},
     {"smpp", "max_links", CONF_UINT, OFF(max_links), 1, 100000, NULL, 0},
+    {"smpp", "max_unbound", CONF_UINT, OFF(max_unbound), 1, 100000, NULL, 0},
+    {"smpp", "max_unbound_per_addr", CONF_UINT, OFF(max_unbound_per_addr), 1, 100000, NULL, 0},
     {"smpp", "bind_failures_per_minute", CONF_UINT, OFF(bind_fail_limit), 1, 100000, NULL, 0},
     {"smpp", "reconnect_min", CONF_DURATION, OFF(reconnect_min_ms), 100, MS_DAY, NULL, 0},
     {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
@@ -82,6 +84,9 @@ static const struct conf_key config_keys[] = {
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
     {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
     {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
+    {"http", "max_connections", CONF_UINT, OFF(http_max_connections), 1, 100000, NULL, 0},
+    {"http", "max_connections_per_addr", CONF_UINT, OFF(http_max_connections_per_addr), 1, 100000,
+     NULL, 0},
     {"http", "rate_per_address", CONF_UINT, OFF(http_addr_rate), 1, 100000, NULL, 0},
     {"http", "burst_per_address", CONF_UINT, OFF(http_addr_burst), 1, 100000, NULL, 0},
     {"http", "rate_per_desk", CONF_UINT, OFF(http_desk_rate), 1, 100000, NULL, 0},
@@ -106,6 +111,8 @@ void kp_config_init(struct kp_config *c)
     c->response_ms = 10000;
     c->window = 64;
     c->max_links = 1000;
+    c->max_unbound = 256;
+    c->max_unbound_per_addr = 16;
     c->bind_fail_limit = 10;
     c->reconnect_min_ms = 1000;
     c->reconnect_max_ms = 60000;
@@ -139,6 +146,8 @@ void kp_config_init(struct kp_config *c)
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
     c->http_timeout_ms = 10000;
+    c->http_max_connections = 256;
+    c->http_max_connections_per_addr = 32;
     c->http_addr_rate = 20;
     c->http_addr_burst = 60;
     c->http_desk_rate = 5;

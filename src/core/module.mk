@@ -1,4 +1,5 @@
 # core: logging, configuration, CSV, allocation, buffers, time, addresses
+SRCS += src/core/accept_guard.c
 SRCS += src/core/addr.c
 SRCS += src/core/bucket.c
 SRCS += src/core/buf.c

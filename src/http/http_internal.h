@@ -7,6 +7,7 @@
 #define KPASS_HTTP_INTERNAL_H
 
 #include <stdint.h>
+#include <sys/queue.h>
 
 #include <event2/http.h>
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include "kpass/http_api.h"
 #include "kpass/store_verification.h"
 
+struct kp_accept_guard;
 struct kp_worker;
 struct store;
 
@@ -42,12 +44,15 @@ struct http_limiter {
     uint64_t last_ms;
 };
 
+struct http_conn;
+
 struct http_api {
     struct event_base *base;
     struct evhttp *http;
     struct http_settings set;
     struct http_deps d;
     struct kp_worker *worker; /* staff PIN checks */
+    struct kp_accept_guard *guard; /* the listeners' reserve descriptor and pause */
     struct store *wst;        /* the worker thread's own store connection */
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
@@ -61,6 +66,11 @@ struct http_api {
         int64_t rows;
         uint64_t failures; /* walks that found a broken chain or could not read it */
     } audit;
+    TAILQ_HEAD(, http_conn) conns; /* open connections (conn.c) */
+    unsigned nconns;
+    struct event *born;       /* finds connections just accepted */
+    uint64_t conns_refused;   /* over a cap: 503 */
+    uint64_t conns_timed_out; /* no whole request within the deadline */
 };
 
 /* One request, as the handlers see it. */
@@ -96,6 +106,13 @@ void http_desk_scan(struct http_req *r);
 void http_desk_code(struct http_req *r);
 void http_desk_confirm(struct http_req *r);
 void http_desk_get(struct http_req *r);
+
+/* conn.c: connection caps and the whole-request deadline. */
+void http_conns_init(struct http_api *a);
+/* After evhttp_free. */
+void http_conns_free(struct http_api *a);
+/* A whole request arrived on its connection: stop its deadline until the reply is written. */
+void http_conn_dispatched(struct http_api *a, struct evhttp_request *req);
 
 /* metrics.c */
 void http_metrics(struct http_req *r);

@@ -93,6 +93,13 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
     kp_buf_printf(b, "kpass_smpp_throttled_total %llu\n", (unsigned long long)s->throttled);
     metrics_head(b, "kpass_smpp_response_timeouts_total", "counter", "Requests we sent that got no response.");
     kp_buf_printf(b, "kpass_smpp_response_timeouts_total %llu\n", (unsigned long long)s->timeouts);
+    metrics_head(b, "kpass_smpp_connections_refused_total", "counter",
+                 "SMPP connections closed at accept: no enabled partner allows the address, or "
+                 "every unbound slot holds a bind in progress.");
+    kp_buf_printf(b, "kpass_smpp_connections_refused_total{reason=\"address\"} %llu\n",
+                  (unsigned long long)s->refused_addr);
+    kp_buf_printf(b, "kpass_smpp_connections_refused_total{reason=\"full\"} %llu\n",
+                  (unsigned long long)s->refused_full);
 }
 
 static void metrics_screen_label(struct kp_buf *b, const char *name, const struct ussd_funnel_row *r)
@@ -252,6 +259,12 @@ static void metrics_http(struct kp_buf *b, const struct http_api *a)
                               (unsigned long long)a->requests[r][i]);
     metrics_head(b, "kpass_http_refusals_total", "counter", "HTTP requests refused (4xx).");
     kp_buf_printf(b, "kpass_http_refusals_total %llu\n", (unsigned long long)a->refusals);
+    metrics_head(b, "kpass_http_connections_dropped_total", "counter",
+                 "HTTP connections refused over a cap (503) or closed at the request deadline.");
+    kp_buf_printf(b, "kpass_http_connections_dropped_total{reason=\"cap\"} %llu\n",
+                  (unsigned long long)a->conns_refused);
+    kp_buf_printf(b, "kpass_http_connections_dropped_total{reason=\"deadline\"} %llu\n",
+                  (unsigned long long)a->conns_timed_out);
 }
 
 void http_metrics(struct http_req *r)

@@ -1,4 +1,5 @@
 # http: the desk API, metrics and health over libevent's evhttp
+SRCS += src/http/conn.c
 SRCS += src/http/request.c
 SRCS += src/http/desk.c
 SRCS += src/http/metrics.c

@@ -12,10 +12,12 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 #include <sodium.h>
 
 #include "http_internal.h"
+#include "kpass/accept_guard.h"
 #include "kpass/clock.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
@@ -233,6 +235,7 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     char key[64];
 
+    http_conn_dispatched(a, req);
     memset(&r, 0, sizeof(r));
     r.api = a;
     r.req = req;
@@ -274,6 +277,8 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     evhttp_set_timeout(a->http, (int)s->timeout_s);
     evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
     evhttp_set_gencb(a->http, http_gen_cb, a);
+    a->guard = kp_accept_guard_new(base, "http");
+    http_conns_init(a);
     /* The worker's own connection: SQLite connections are not shared by threads. */
     if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
         store_audit_use_key(a->wst, d->audit_key);
@@ -286,6 +291,8 @@ void http_api_free(struct http_api *a)
     if (a == NULL)
         return;
     evhttp_free(a->http);
+    kp_accept_guard_free(a->guard); /* after its listeners, freed with a->http */
+    http_conns_free(a);
     kp_worker_free(a->worker); /* pending sign-ins end before their store */
     store_close(a->wst);
     free(a);
@@ -302,10 +309,14 @@ int http_api_listen(struct http_api *a)
             snprintf(host, sizeof(host), "%.*s", (int)hl - 2, ad->text + 1);
         else
             snprintf(host, sizeof(host), "%.*s", (int)hl, ad->text);
-        if (evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1)) == NULL) {
+        struct evhttp_bound_socket *bs =
+            evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1));
+        if (bs == NULL) {
             log_error("http: cannot listen on %s", ad->text);
             return -KP_ERR_IO;
         }
+        /* Out of descriptors, evhttp would retry accept() at once, forever. */
+        kp_accept_guard_add(a->guard, evhttp_bound_socket_get_listener(bs));
         log_info("http: listening on %s", ad->text);
     }
     return 0;
@@ -381,6 +392,8 @@ void http_settings_from_config(struct http_settings *s, const struct kp_config *
     memcpy(s->listen, c->http_listen, sizeof(s->listen[0]) * (size_t)s->nlisten);
     s->session_ttl_s = c->http_session_ttl_ms / 1000;
     s->timeout_s = c->http_timeout_ms / 1000;
+    s->max_connections = c->http_max_connections;
+    s->max_connections_per_addr = c->http_max_connections_per_addr;
     s->addr_rate = c->http_addr_rate;
     s->addr_burst = c->http_addr_burst;
     s->desk_rate = c->http_desk_rate;

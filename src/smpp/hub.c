@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "kpass/accept_guard.h"
 #include "kpass/clock.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
@@ -32,6 +33,8 @@ void smpp_settings_default(struct smpp_settings *s)
     s->response_ms = 10000;
     s->window = 64;
     s->max_links = 1000;
+    s->max_unbound = 256;
+    s->max_unbound_per_addr = 16;
     s->bind_fail_limit = 10;
     s->reconnect_min_ms = 1000;
     s->reconnect_max_ms = 60000;
@@ -49,6 +52,8 @@ void smpp_settings_from_config(struct smpp_settings *s, const struct kp_config *
     s->response_ms = c->response_ms;
     s->window = c->window;
     s->max_links = c->max_links;
+    s->max_unbound = c->max_unbound;
+    s->max_unbound_per_addr = c->max_unbound_per_addr;
     s->bind_fail_limit = c->bind_fail_limit;
     s->reconnect_min_ms = c->reconnect_min_ms;
     s->reconnect_max_ms = c->reconnect_max_ms;
@@ -87,6 +92,7 @@ struct smpp_hub *smpp_hub_new(struct event_base *base, const struct smpp_setting
     TAILQ_INIT(&h->dead);
     TAILQ_INIT(&h->partners);
     h->reaper = event_new(base, -1, 0, hub_reap_cb, h);
+    h->guard = kp_accept_guard_new(base, "smpp");
     h->failmap = kp_calloc(1, sizeof(*h->failmap));
     h->failmap->limit = s->bind_fail_limit ? s->bind_fail_limit : 10;
     randombytes_buf(h->auth_key, sizeof(h->auth_key));
@@ -121,6 +127,8 @@ void smpp_hub_free(struct smpp_hub *h)
     if (h->dns)
         evdns_base_free(h->dns, 0);
     event_free(h->reaper);
+    kp_accept_guard_free(h->guard);
+    free(h->allow);
     free(h->failmap);
     sodium_memzero(h->auth_key, sizeof(h->auth_key));
     free(h);
@@ -238,6 +246,9 @@ void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms)
     struct smpp_partner *p;
 
     h->now_ms = now_ms;
+    /* Partners added, changed or removed with kpass reach the accept check within a second. */
+    if (h->nlisteners && now_ms - h->allow_ms >= 1000)
+        smpp_hub_refresh_allowlist(h);
     for (l = TAILQ_FIRST(&h->links); l != NULL; l = next) {
         next = TAILQ_NEXT(l, hub_entry);
         smpp_link_tick(l, now_ms);

@@ -19,6 +19,7 @@ struct bufferevent;
 struct event;
 struct evconnlistener;
 struct evdns_base;
+struct kp_accept_guard;
 struct kp_worker;
 struct smpp_auth_job;
 
@@ -144,10 +145,17 @@ struct smpp_hub {
     struct smpp_listener listeners[SMPP_HUB_MAX_LISTENERS];
     int nlisteners;
     struct event *reaper;
+    struct kp_accept_guard *guard; /* the listeners' reserve descriptor and pause */
     struct smpp_failmap *failmap;
     struct kp_worker *worker;
     struct evdns_base *dns;
     uint8_t auth_key[32]; /* per-process key for the verified-password cache */
+    struct kp_cidr *allow; /* union of enabled server-mode partners' allowlists */
+    int nallow;
+    int allow_any;         /* one of them allows every address */
+    int allow_known;       /* loaded at least once */
+    uint64_t allow_ms;     /* when it was loaded */
+    char dummy_hash[128]; /* checked for binds refused before their password (server.c) */
     uint64_t now_ms;      /* time of the current loop pass */
     struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
 };
