@@ -91,6 +91,17 @@ START_TEST(test_port_busy)
     ck_assert_int_eq(run_kpassd(d.conf, &out, "-d"), 1);
     ck_assert_msg(strstr(out, "cannot listen on 127.0.0.1:"), "got: %s", out);
     free(out);
+
+    /* Another daemon whose HTTP address is taken says why, and where it is set. */
+    char extra[128], want[160];
+    snprintf(extra, sizeof(extra), "[http]\nlisten = 127.0.0.1:%d\n", d.http_port);
+    tu_daemon_prepare(&d2, extra);
+    ck_assert_int_eq(run_kpassd(d2.conf, &out, "-d"), 1);
+    snprintf(want, sizeof(want), "http: cannot listen on 127.0.0.1:%d: Address already in use",
+             d.http_port);
+    ck_assert_msg(strstr(out, want) && strstr(out, d2.conf), "got: %s", out);
+    free(out);
+    tu_daemon_cleanup(&d2);
 }
 END_TEST
 

@@ -39,6 +39,7 @@ struct http_settings {
     int trust_proxy;        /* take the client address from X-Forwarded-For */
     char helpline[32];      /* named in the "Not you?" SMS */
     unsigned audit_verify_s; /* walk the audit chain this often in the worker; 0: never */
+    char conf_path[256];     /* the configuration file, for errors */
 };
 
 /* What the API reads and drives; all borrowed. */

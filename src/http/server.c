@@ -5,6 +5,7 @@
  * bearer session check, replies and their counters.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,7 +313,10 @@ int http_api_listen(struct http_api *a)
         struct evhttp_bound_socket *bs =
             evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1));
         if (bs == NULL) {
-            log_error("http: cannot listen on %s", ad->text);
+            /* errno is bind()'s or listen()'s: evhttp only closes the socket after. */
+            int e = errno;
+            log_error("http: cannot listen on %s: %s (see [http] listen in %s)", ad->text,
+                      strerror(e), a->set.conf_path[0] ? a->set.conf_path : "the configuration");
             return -KP_ERR_IO;
         }
         /* Out of descriptors, evhttp would retry accept() at once, forever. */
@@ -402,4 +406,5 @@ void http_settings_from_config(struct http_settings *s, const struct kp_config *
     s->trust_proxy = c->http_trust_proxy;
     snprintf(s->helpline, sizeof(s->helpline), "%s", c->http_helpline);
     s->audit_verify_s = c->audit_verify_ms / 1000;
+    snprintf(s->conf_path, sizeof(s->conf_path), "%s", c->path ? c->path : "");
 }
