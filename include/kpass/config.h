@@ -75,6 +75,7 @@ struct kp_config {
     struct kp_addr http_listen[4];
     int http_nlisten;
     unsigned http_session_ttl_ms;
+    unsigned http_verification_ttl_ms;
     unsigned http_timeout_ms;
     unsigned http_addr_rate;
     unsigned http_addr_burst;

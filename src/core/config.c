@@ -78,6 +78,8 @@ static const struct conf_key config_keys[] = {
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
     {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
+    {"http", "verification_ttl", CONF_DURATION, OFF(http_verification_ttl_ms), 1000, MS_DAY, NULL,
+     0},
     {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
     {"http", "rate_per_address", CONF_UINT, OFF(http_addr_rate), 1, 100000, NULL, 0},
     {"http", "burst_per_address", CONF_UINT, OFF(http_addr_burst), 1, 100000, NULL, 0},
@@ -134,6 +136,7 @@ void kp_config_init(struct kp_config *c)
     c->otp_lockout_ms = 3600000;
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
+    c->http_verification_ttl_ms = 15u * 60u * 1000u;
     c->http_timeout_ms = 10000;
     c->http_addr_rate = 20;
     c->http_addr_burst = 60;
