@@ -82,6 +82,7 @@ struct store_staff {
     int locked;           /* 1: refused until store_staff_unlock() */
     int64_t created_at;
     int64_t updated_at;
+    int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
 };
 
 /*

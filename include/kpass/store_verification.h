@@ -17,6 +17,7 @@ struct store_session {
     char office[16];
     int64_t created_at;
     int64_t expires_at;
+    int64_t pin_version; /* the staff member's pin_version at sign-in (store_staff) */
 };
 
 int store_session_add(struct store *st, const struct store_session *s);

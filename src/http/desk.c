@@ -130,6 +130,8 @@ static void desk_signin_done(void *arg)
     snprintf(ss.office, sizeof(ss.office), "%s", s->desk.office);
     ss.created_at = now;
     ss.expires_at = now + s->api->set.session_ttl_s;
+    /* The PIN just checked: if it changed meanwhile, the session never stands. */
+    ss.pin_version = s->staff.pin_version;
     char detail[96];
     snprintf(detail, sizeof(detail), "staff=%s office=%s", s->staff.id, s->desk.office);
     if (store_tx_begin(s->api->d.st) < 0 || store_session_add(s->api->d.st, &ss) < 0 ||

@@ -297,7 +297,10 @@ static const struct store_migration migrations[] = {
      "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
     {11, /* issue 8: sessions that end with their desk or staff member, verifications
             that expire, and the change counter a running kpassd follows */
-     "ALTER TABLE staff ADD COLUMN pin_changed_at INTEGER NOT NULL DEFAULT 0;"
+     /* Which PIN a session was signed in with: it stands only while it is the staff
+        member's PIN (a counter, not a time: exact even within one second). */
+     "ALTER TABLE staff ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE desk_session ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 0;"
      "CREATE INDEX desk_session_desk ON desk_session (desk);"
      "CREATE INDEX desk_session_staff ON desk_session (staff);"
      /* A CHECK cannot be altered in SQLite: the table is rebuilt with 'expired'. */

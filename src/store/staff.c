@@ -22,7 +22,7 @@
 #include "kpass/store_directory.h"
 #include "kpass/store_verification.h"
 
-#define STAFF_COLS      "id, office, name, failed_pins, locked, created_at, updated_at"
+#define STAFF_COLS      "id, office, name, failed_pins, locked, created_at, updated_at, pin_version"
 #define STAFF_HASH_SIZE crypto_pwhash_STRBYTES
 #define STAFF_INPUT     32 /* the keyed BLAKE2b of id and PIN that Argon2id hashes */
 
@@ -37,7 +37,7 @@ static const char sql_lock[] =
     "UPDATE staff SET locked = ?2, failed_pins = CASE WHEN ?2 = 0 THEN 0 ELSE failed_pins END, "
     "updated_at = ?3 WHERE id = ?1 AND locked <> ?2";
 static const char sql_set_pin[] = "UPDATE staff SET pin_hash = ?2, failed_pins = 0, "
-                                  "updated_at = ?3, pin_changed_at = ?3 WHERE id = ?1";
+                                  "updated_at = ?3, pin_version = pin_version + 1 WHERE id = ?1";
 static const char sql_remove[] = "DELETE FROM staff WHERE id = ?1";
 static const char sql_pin_right[] =
     "UPDATE staff SET failed_pins = 0, updated_at = ?2 WHERE id = ?1";
@@ -125,8 +125,9 @@ static void staff_row(sqlite3_stmt *s, struct store_staff *f, char hash[STAFF_HA
     f->locked = sqlite3_column_int(s, 4) != 0;
     f->created_at = sqlite3_column_int64(s, 5);
     f->updated_at = sqlite3_column_int64(s, 6);
+    f->pin_version = sqlite3_column_int64(s, 7);
     if (hash != NULL)
-        store_col_text(s, 7, hash, STAFF_HASH_SIZE);
+        store_col_text(s, 8, hash, STAFF_HASH_SIZE);
 }
 
 /* The row of id and, when hash is not NULL, its PIN hash.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */

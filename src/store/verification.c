@@ -10,18 +10,19 @@
 #include "store_internal.h"
 
 static const char sql_session_add[] =
-    "INSERT INTO desk_session (token_hash, desk, staff, office, created_at, expires_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO desk_session (token_hash, desk, staff, office, created_at, expires_at, "
+    "pin_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 /* A session stands only as long as what it was made from: its desk not
    revoked, its staff member still there (at the same office) and not
-   locked, and made no earlier than the staff member's last PIN change.
+   locked, and signed in with the PIN they have now (pin_version).
    The changes also delete the sessions (store_session_end_desk/_staff);
    this check is what makes a race between the two harmless. */
 static const char sql_session_get[] =
-    "SELECT s.desk, s.staff, s.office, s.created_at, s.expires_at FROM desk_session s "
+    "SELECT s.desk, s.staff, s.office, s.created_at, s.expires_at, s.pin_version "
+    "FROM desk_session s "
     "JOIN desk k ON k.id = s.desk AND k.revoked_at IS NULL "
     "JOIN staff f ON f.id = s.staff AND f.office = s.office AND f.locked = 0 "
-    "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.created_at >= f.pin_changed_at";
+    "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.pin_version = f.pin_version";
 static const char sql_session_prune[] = "DELETE FROM desk_session WHERE expires_at <= ?1";
 static const char sql_session_end[] = "DELETE FROM desk_session WHERE token_hash = ?1";
 static const char sql_session_end_desk[] = "DELETE FROM desk_session WHERE desk = ?1";
@@ -59,6 +60,7 @@ int store_session_add(struct store *st, const struct store_session *s)
     sqlite3_bind_text(q, 4, s->office, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, s->created_at);
     sqlite3_bind_int64(q, 6, s->expires_at);
+    sqlite3_bind_int64(q, 7, s->pin_version);
     return store_step_done(st, q);
 }
 
@@ -81,6 +83,7 @@ int store_session_get(struct store *st, const uint8_t hash[32], int64_t now,
         store_col_text(q, 2, out->office, sizeof(out->office));
         out->created_at = sqlite3_column_int64(q, 3);
         out->expires_at = sqlite3_column_int64(q, 4);
+        out->pin_version = sqlite3_column_int64(q, 5);
     }
     sqlite3_reset(q);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
