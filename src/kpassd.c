@@ -36,6 +36,7 @@
 #include "kpass/store_desk.h"
 #include "kpass/otp.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_citizen.h"
 
 #define KPD_TICK_MS 100
@@ -59,6 +60,8 @@ struct kpd {
     struct event *ev_tick;
     struct event *ev_sig[3];
     uint64_t last_http_tick;
+    int64_t change_applied; /* the change counter's version taken in (store_change.h) */
+    int64_t keys_version;   /* ... and its keys_version the key ring was loaded at */
     int debug;
     int stopping;
     int done;
@@ -206,22 +209,48 @@ static void kpd_stop(struct kpd *d, const char *why)
     smpp_hub_unbind_all(d->hub);
 }
 
-/* A rotated or retired signing key takes effect on SIGHUP. */
-static void kpd_reload_keys(struct kpd *d)
+/* Load the key folder again (a key rotated or retired).  0 or < 0 (logged). */
+static int kpd_reload_keys(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
     struct keys_ring *ring;
+    int rc;
 
     if (d->http == NULL)
-        return;
-    if (keys_ring_open(d->cfg.keys_dir, 1, &ring, &err) < 0) {
+        return 0;
+    if ((rc = keys_ring_open(d->cfg.keys_dir, 1, &ring, &err)) < 0) {
         log_warnx("kpassd: keys not reloaded: %s", err.data ? err.data : "?");
     } else {
         http_api_set_keys(d->http, ring);
         keys_ring_free(d->keys);
         d->keys = ring;
+        log_info("kpassd: signing keys reloaded");
     }
     kp_buf_free(&err);
+    return rc;
+}
+
+/*
+ * Follow the change counter (store_change.h): one cached SELECT per tick.
+ * When an operator changed something, reload what the daemon caches (the
+ * key ring, if the key folder changed), then say the version is applied,
+ * so that the CLI may tell its user the change is in force.  A reload
+ * that fails is not acknowledged: the CLI then says so, and the next tick
+ * tries again.
+ */
+static void kpd_follow_changes(struct kpd *d)
+{
+    struct store_change c;
+
+    if (store_change_get(d->st, &c) < 0 || c.version == d->change_applied)
+        return;
+    if (c.keys_version > d->keys_version) {
+        if (kpd_reload_keys(d) < 0)
+            return;
+        d->keys_version = c.keys_version;
+    }
+    if (store_change_applied(d->st, c.version, kp_time_s(), getpid()) == 0)
+        d->change_applied = c.version;
 }
 
 static void kpd_reload(struct kpd *d)
@@ -272,6 +301,7 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     smpp_hub_tick(d->hub, now);
     if (!d->stopping) {
+        kpd_follow_changes(d);
         ussd_svc_tick(d->ussd, kp_time_s());
         sms_outbox_tick(d->outbox, now);
         if (d->http && now / 1000 != d->last_http_tick) {
@@ -474,6 +504,13 @@ static int kpd_start(struct kpd *d)
         return rc;
     if ((rc = kpd_http(d)) < 0)
         return rc;
+    /* Everything changed so far is in what was just loaded. */
+    struct store_change ch;
+    if (store_change_get(d->st, &ch) < 0 ||
+        store_change_applied(d->st, ch.version, kp_time_s(), getpid()) < 0)
+        return -KP_ERR_DB;
+    d->change_applied = ch.version;
+    d->keys_version = ch.keys_version;
     for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
         rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
         if (rc < 0) {
@@ -595,6 +632,8 @@ int main(int argc, char **argv)
             _exit(1);
         }
     }
+    /* No daemon follows the counter any more: the CLI stops waiting for one. */
+    store_change_detach(d.st, getpid());
     store_flush(d.st);
     log_info("kpassd: stopped");
     kpd_shutdown(&d);

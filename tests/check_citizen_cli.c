@@ -167,13 +167,13 @@ START_TEST(test_cli_link_block)
            "kpass: number: too few digits for a mobile number\n");
     /* Block and unblock. */
     expect(RUN(&out, "citizen", "block", "10000-0000003-3", "--reason=card reported lost"), &out,
-           0, "citizen *****-****003-3 blocked\n");
+           0, "citizen *****-****003-3 blocked; no kpassd is running");
     expect(RUN(&out, "citizen", "block", "10000-0000003-3"), &out, 0,
            "citizen *****-****003-3 is already blocked\n");
     expect(RUN(&out, "citizen", "show", "10000-0000003-3"), &out, 0, "status:    blocked\n");
     expect(RUN(&out, "citizen", "block", "10000-0000004-4", "--reason=see 10000-0000004-4"), &out, 1, "kpass: --reason: refused");
     expect(RUN(&out, "citizen", "unblock", "03210000103"), &out, 0,
-           "citizen *****-****003-3 unblocked\n");
+           "citizen *****-****003-3 unblocked; no kpassd is running");
     expect(RUN(&out, "citizen", "unblock", "10000-0000003-3"), &out, 0,
            "citizen *****-****003-3 is already active\n");
     expect(RUN(&out, "citizen", "block", "10000-0000012-3"), &out, 1,

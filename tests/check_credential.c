@@ -502,6 +502,68 @@ START_TEST(test_verify)
 }
 END_TEST
 
+/* ---- a later step's check (store_credential_recheck) ---- */
+
+enum recheck_change {
+    RE_NONE,
+    RE_REVOKED,
+    RE_BLOCKED,
+    RE_DECEASED,
+    RE_RETIRED,  /* its key retired after the scan */
+    RE_STRANGER, /* its key not (any more) in the trust list */
+    RE_UNKNOWN,  /* no record */
+};
+
+static const struct {
+    enum recheck_change change;
+    int64_t at; /* seconds after T0 */
+    enum store_credential_verdict want;
+} recheck_cases[] = {
+    {RE_NONE, 0, STORE_CREDENTIAL_VALID},
+    {RE_NONE, 7 * 86400 - 1, STORE_CREDENTIAL_VALID},
+    {RE_NONE, 7 * 86400, STORE_CREDENTIAL_EXPIRED},
+    {RE_REVOKED, 0, STORE_CREDENTIAL_REVOKED},
+    {RE_BLOCKED, 0, STORE_CREDENTIAL_CITIZEN_INACTIVE},
+    {RE_DECEASED, 0, STORE_CREDENTIAL_CITIZEN_INACTIVE},
+    {RE_RETIRED, 0, STORE_CREDENTIAL_RETIRED_KEY},
+    {RE_RETIRED, 7 * 86400, STORE_CREDENTIAL_RETIRED_KEY}, /* the key before the time */
+    {RE_STRANGER, 0, STORE_CREDENTIAL_UNKNOWN_KEY},
+    {RE_UNKNOWN, 0, STORE_CREDENTIAL_UNKNOWN_SERIAL},
+};
+
+/* The recheck of a serial says what verifying its whole token would say at the same time. */
+START_TEST(test_recheck)
+{
+    enum recheck_change change = recheck_cases[_i].change;
+    struct store_credential_result r, v;
+    struct kp1_token t;
+    char text[KP1_TEXT_SIZE];
+    int64_t at = T0 + recheck_cases[_i].at;
+
+    if (change == RE_UNKNOWN)
+        make_token(&signer, &ahmad, NULL, T0, 7, &t, text);
+    else
+        issue(change == RE_STRANGER ? &stranger : &old_signer, &ahmad, T0, 7, &t, text);
+    if (change == RE_REVOKED)
+        ck_assert_int_eq(store_credential_revoke(st, t.serial, "stolen", "kpass", T0), 1);
+    if (change == RE_BLOCKED || change == RE_DECEASED)
+        ck_assert_int_eq(store_citizen_set_status(st, ahmad.id,
+                                                  change == RE_BLOCKED ? STORE_CITIZEN_BLOCKED
+                                                                       : STORE_CITIZEN_DECEASED,
+                                                  NULL, "kpass", T0),
+                         1);
+    if (change == RE_RETIRED)
+        trust_list_find(&trust, old_signer.id)->status = TRUST_RETIRED;
+    ck_assert_int_eq(store_credential_recheck(st, t.serial, trust_list_lookup, &trust, at, &r),
+                     (int)recheck_cases[_i].want);
+    ck_assert_int_eq(r.verdict, recheck_cases[_i].want);
+    ck_assert_int_eq(r.found, change != RE_UNKNOWN);
+    ck_assert_int_eq(store_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, at,
+                                             &v),
+                     (int)r.verdict);
+}
+END_TEST
+
 static const struct {
     const char *text;
     int kp1_rc;
@@ -586,6 +648,7 @@ Suite *suite_credential(void)
     tcase_add_test(tc, test_revoke);
     tcase_add_loop_test(tc, test_check, 0, (int)KP_ARRAY_LEN(check_cases));
     tcase_add_loop_test(tc, test_verify, 0, (int)KP_ARRAY_LEN(verify_cases));
+    tcase_add_loop_test(tc, test_recheck, 0, (int)KP_ARRAY_LEN(recheck_cases));
     tcase_add_loop_test(tc, test_verify_format, 0, (int)KP_ARRAY_LEN(format_cases));
     tcase_add_loop_test(tc, test_schema, 0, (int)KP_ARRAY_LEN(schema_cases));
     suite_add_tcase(s, tc);

@@ -6,8 +6,9 @@
  * scanned for it); authenticate good, wrong, malformed, revoked and under
  * another key; the PIN counted, locked after N wrong ones, unlocked, reset
  * by a right one and by a new PIN; unknown and other-office staff; the
- * audit rows every change leaves; and concurrent checks from worker
- * threads, each with its own store, counting every failure.
+ * audit rows every change leaves; desk sessions that end with their desk,
+ * staff member or PIN; the change counter; and concurrent checks from
+ * worker threads, each with its own store, counting every failure.
  */
 #include <check.h>
 #include <pthread.h>
@@ -20,8 +21,10 @@
 #include "kpass/mem.h"
 #include "kpass/store.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
+#include "kpass/store_verification.h"
 #include "testutil.h"
 
 static char *dir;
@@ -395,7 +398,7 @@ END_TEST
 START_TEST(test_no_audit_key)
 {
     struct store_desk d, *v;
-    struct store_staff s = {"PSH-0042", "PSHDC1", "Ayesha", 0, 0, 0, 0};
+    struct store_staff s = {"PSH-0042", "PSHDC1", "Ayesha", 0, 0, 0, 0, 0};
     char token[STORE_DESK_TOKEN_SIZE];
 
     store_audit_use_key(st, NULL);
@@ -614,6 +617,121 @@ START_TEST(test_lock_and_set_pin)
 }
 END_TEST
 
+/* A session for staff at desk, made with the PIN of version pin_version; returns it in *s. */
+static void add_session(uint8_t tag, const char *desk, const char *staff, int64_t pin_version,
+                        struct store_session *s)
+{
+    memset(s, 0, sizeof(*s));
+    memset(s->hash, tag, sizeof(s->hash));
+    snprintf(s->desk, sizeof(s->desk), "%s", desk);
+    snprintf(s->staff, sizeof(s->staff), "%s", staff);
+    snprintf(s->office, sizeof(s->office), "PSHDC1");
+    s->created_at = 1000;
+    s->expires_at = 90000;
+    s->pin_version = pin_version;
+    ck_assert_int_eq(store_session_add(st, s), 0);
+}
+
+static int session_stands(const struct store_session *s)
+{
+    struct store_session out;
+
+    return store_session_get(st, s->hash, 2000, &out) == 0;
+}
+
+/*
+ * A session stands on its desk, its staff member and their PIN: each
+ * change ends it (the rows are deleted and the look-up checks anyway), and
+ * a session made with a PIN that changed meanwhile (a sign-in whose
+ * Argon2id check raced a PIN change) never stands.  Each change counts.
+ */
+START_TEST(test_sessions_end_with_desk_and_staff)
+{
+    struct store_session a, b, c, late;
+    struct store_staff s;
+    struct store_desk d;
+    struct store_change ch;
+    char token[STORE_DESK_TOKEN_SIZE];
+
+    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    add_staff("PSH-0042", "PSHDC1", "4821");
+    add_staff("PSH-0043", "PSHDC1", "4821");
+    ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
+    add_session(1, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
+    add_session(2, "PSHDC1-2", "PSH-0042", s.pin_version, &b);
+    add_session(3, "PSHDC1-2", "PSH-0043", 0, &c);
+    ck_assert(session_stands(&a) && session_stands(&b) && session_stands(&c));
+    ck_assert_int_eq(store_change_get(st, &ch), 0);
+    int64_t v0 = ch.version;
+    /* A new PIN: both of PSH-0042's sessions end, the other stays. */
+    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 1500), 0);
+    ck_assert(!session_stands(&a) && !session_stands(&b) && session_stands(&c));
+    /* The sign-in race: checked against the old PIN, stored after the change. */
+    add_session(4, "PSHDC1-1", "PSH-0042", s.pin_version, &late);
+    ck_assert(!session_stands(&late));
+    ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
+    add_session(5, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
+    ck_assert(session_stands(&a));
+    /* Locking ends them; unlocking brings none back. */
+    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 1600), 1);
+    ck_assert(!session_stands(&a));
+    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
+    ck_assert(!session_stands(&a));
+    /* A revoked desk ends every session at it, whoever signed in. */
+    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
+    ck_assert(!session_stands(&c));
+    /* A removed staff member's sessions end; a second removal finds nobody. */
+    add_session(6, "PSHDC1-1", "PSH-0043", 0, &c);
+    ck_assert(session_stands(&c));
+    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), 0);
+    ck_assert(!session_stands(&c));
+    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(audit_count("staff.removed", NULL), 1);
+    /* Sign-out. */
+    add_session(7, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
+    ck_assert_int_eq(store_session_end(st, a.hash), 1);
+    ck_assert(!session_stands(&a));
+    ck_assert_int_eq(store_session_end(st, a.hash), 0);
+    /* PIN, lock, unlock, revoke, remove: five changes a daemon must follow. */
+    ck_assert_int_eq(store_change_get(st, &ch), 0);
+    ck_assert_int_eq(ch.version, v0 + 5);
+    ck_assert_int_eq(ch.keys_version, 0);
+    assert_chain();
+}
+END_TEST
+
+/* The change counter: bumps in the caller's transaction, undone with it; applied never goes
+   back; detach forgets only its own pid. */
+START_TEST(test_change_counter)
+{
+    struct store_change c;
+
+    ck_assert_int_eq(store_change_get(st, &c), 0);
+    ck_assert_int_eq(c.version, 0);
+    ck_assert_int_eq(store_change_bump(st, STORE_CHANGE_STATE), 1);
+    ck_assert_int_eq(store_change_bump(st, STORE_CHANGE_KEYS), 2);
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(store_change_bump(st, STORE_CHANGE_KEYS), 3);
+    store_tx_rollback(st);
+    ck_assert_int_eq(store_change_get(st, &c), 0);
+    ck_assert_int_eq(c.version, 2);
+    ck_assert_int_eq(c.keys_version, 2);
+    ck_assert_int_eq(c.daemon_pid, 0);
+    ck_assert_int_eq(store_change_applied(st, 2, 100, 4242), 0);
+    ck_assert_int_eq(store_change_applied(st, 1, 101, 4242), 0);
+    ck_assert_int_eq(store_change_get(st, &c), 0);
+    ck_assert_int_eq(c.applied, 2);
+    ck_assert_int_eq(c.daemon_pid, 4242);
+    ck_assert_int_eq(store_change_detach(st, 4243), 0);
+    ck_assert_int_eq(store_change_get(st, &c), 0);
+    ck_assert_int_eq(c.daemon_pid, 4242);
+    ck_assert_int_eq(store_change_detach(st, 4242), 0);
+    ck_assert_int_eq(store_change_get(st, &c), 0);
+    ck_assert_int_eq(c.daemon_pid, 0);
+}
+END_TEST
+
 /* No PIN in any audit row, and the hash column is Argon2id. */
 START_TEST(test_audit_holds_no_pin)
 {
@@ -708,6 +826,8 @@ Suite *suite_desk(void)
     tcase_add_test(store, test_pin_lockout);
     tcase_add_test(store, test_pin_unknown_and_other_office);
     tcase_add_test(store, test_lock_and_set_pin);
+    tcase_add_test(store, test_sessions_end_with_desk_and_staff);
+    tcase_add_test(store, test_change_counter);
     tcase_add_test(store, test_audit_holds_no_pin);
     tcase_add_test(store, test_concurrent_checks);
     suite_add_tcase(s, store);

@@ -128,7 +128,7 @@ START_TEST(test_desk_admin)
     out = run(NULL, 0, "1 desk\n", "desk", "list", "--office", "PSHEX1", NULL);
     ck_assert_ptr_null(strstr(out, "PSHDC1"));
     free(out);
-    RUN(NULL, 0, "desk PSHDC1-1 revoked\n", "desk", "revoke", "PSHDC1-1");
+    RUN(NULL, 0, "desk PSHDC1-1 revoked; no kpassd is running", "desk", "revoke", "PSHDC1-1");
     RUN(NULL, 0, "desk PSHDC1-1 was already revoked\n", "desk", "revoke", "PSHDC1-1");
     RUN(NULL, 1, "no desk PSHDC1-9", "desk", "revoke", "PSHDC1-9");
     RUN(NULL, 0, "PSHDC1-1       PSHDC1   revoked", "desk", "list");
@@ -169,12 +169,12 @@ START_TEST(test_staff_admin)
     ck_assert_ptr_null(strstr(out, "argon2"));
     free(out);
     RUN(NULL, 0, "0 staff\n", "staff", "list", "--office", "PSHEX1");
-    RUN(NULL, 0, "staff PSH-0042 locked\n", "staff", "lock", "PSH-0042", "--reason", "on leave");
+    RUN(NULL, 0, "staff PSH-0042 locked; no kpassd is running", "staff", "lock", "PSH-0042", "--reason", "on leave");
     RUN(NULL, 0, "staff PSH-0042 is already locked\n", "staff", "lock", "PSH-0042");
     RUN(NULL, 0, "PSH-0042        PSHDC1   locked", "staff", "list");
     RUN("9021\n", 0, "staff PSH-0042 has a new PIN (still locked", "staff", "pin", "PSH-0042");
-    RUN(NULL, 0, "staff PSH-0042 unlocked\n", "staff", "unlock", "PSH-0042");
-    RUN("9021\n", 0, "staff PSH-0042 has a new PIN\n", "staff", "pin", "PSH-0042");
+    RUN(NULL, 0, "staff PSH-0042 unlocked; no kpassd is running", "staff", "unlock", "PSH-0042");
+    RUN("9021\n", 0, "staff PSH-0042 has a new PIN; no kpassd is running", "staff", "pin", "PSH-0042");
     RUN("1111\n", 1, "too easy to guess", "staff", "pin", "PSH-0042");
     RUN("9021\n", 1, "no staff PSH-0099", "staff", "pin", "PSH-0099");
     RUN(NULL, 1, "no staff PSH-0099", "staff", "unlock", "PSH-0099");

@@ -100,13 +100,14 @@ START_TEST(test_whole_verification)
         {202, ANS_CODE_SENT, NULL, 0, 0},
         {422, "{\"error\":\"refused\",\"result\":\"wrong\",\"tries_left\":4}", NULL, 0, 0},
         {200, ANS_VERIFIED, NULL, 0, 0},
+        {200, "{\"result\":\"signed_out\"}", NULL, 0, 0},
     };
     struct run r;
 
     run_desk(&r, replies, KP_ARRAY_LEN(replies),
              "psh-0042\n4821\n" QR_TOKEN "\n2\n654 321\n123-456\n", 0, NULL);
     ck_assert_int_eq(r.rc, 0);
-    ck_assert_uint_eq(r.srv.served, 5);
+    ck_assert_uint_eq(r.srv.served, 6);
     /* Sign in: the token, the upper-cased staff id, the PIN; no bearer yet. */
     want_request(&r, 0, "POST /v1/desk/sessions HTTP/1.1\r\n");
     want_request(&r, 0,
@@ -122,6 +123,10 @@ START_TEST(test_whole_verification)
     want_request(&r, 3, "POST /v1/verifications/9f2c4e/confirm HTTP/1.1\r\n");
     want_request(&r, 3, "{\"code\":\"654321\"}");
     want_request(&r, 4, "{\"code\":\"123456\"}");
+    /* The end of input signs out on the server too. */
+    want_request(&r, 5, "DELETE /v1/desk/sessions HTTP/1.1\r\n");
+    want_request(&r, 5, "Authorization: Bearer ks1_s3cr3t\r\n");
+    ck_assert_ptr_null(strstr(r.out, "could not be told"));
     /* What staff saw. */
     want(&r, "Staff id (q to quit):\n");
     want(&r, "Signed in: PSH-0042 at desk PSHDC1-1, Deputy Commissioner Office Peshawar (PSHDC1)");

@@ -25,6 +25,9 @@
 #include "kpass/buf.h"
 #include "kpass/keys.h"
 #include "kpass/kp1.h"
+#include "kpass/smpp_pdu.h"
+#include "kpass/text.h"
+#include "smpputil.h"
 #include "testutil.h"
 
 const char *tu_top(void)
@@ -628,4 +631,193 @@ long long tu_sql_int(const char *path, const char *sql)
     sqlite3_finalize(s);
     sqlite3_close(db);
     return v;
+}
+
+/* ---- the office desk API ---- */
+
+char *tu_kpass_ok(struct tu_daemon *d, const char *in, ...)
+{
+    char *out = NULL;
+    va_list ap;
+    int rc;
+
+    va_start(ap, in);
+    rc = tu_kpass_v(d, in, &out, ap);
+    va_end(ap);
+    ck_assert_msg(rc == 0, "kpass failed (%d): %s", rc, out ? out : "");
+    return out;
+}
+
+char *tu_line_after(const char *text, const char *prefix)
+{
+    const char *p = strstr(text, prefix);
+
+    ck_assert_msg(p != NULL, "no '%s' in: %s", prefix, text);
+    p += strlen(prefix);
+    return strndup(p, strcspn(p, "\n"));
+}
+
+json_t *tu_http(struct tu_daemon *d, const char *method, const char *path, const char *bearer,
+                const char *body, int *status)
+{
+    char url[256], auth[300], *out = NULL, m[8], *b = body ? strdup(body) : NULL;
+    char *argv[20];
+    int i = 0;
+    json_error_t jerr;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->http_port, path);
+    argv[i++] = (char *)"/usr/bin/curl";
+    argv[i++] = (char *)"-s";
+    argv[i++] = (char *)"-w";
+    argv[i++] = (char *)"\n%{http_code}";
+    snprintf(m, sizeof(m), "%s", method);
+    argv[i++] = (char *)"-X";
+    argv[i++] = m;
+    if (bearer) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
+        argv[i++] = (char *)"-H";
+        argv[i++] = auth;
+    }
+    if (body) {
+        argv[i++] = (char *)"--data-binary";
+        argv[i++] = b;
+    }
+    argv[i++] = url;
+    argv[i] = NULL;
+    ck_assert_int_eq(tu_run(argv, NULL, &out, 20000), 0);
+    free(b);
+    char *nl = strrchr(out, '\n');
+    ck_assert_ptr_nonnull(nl);
+    *status = atoi(nl + 1);
+    *nl = '\0';
+    json_t *j = json_loads(out, 0, &jerr);
+    if (j == NULL)
+        j = json_string(out); /* /metrics is text */
+    free(out);
+    return j;
+}
+
+const char *tu_js(json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+
+    ck_assert_msg(s != NULL, "no '%s' in the answer", key);
+    return s;
+}
+
+char *tu_desk_sms_wait(int fd, const char *want)
+{
+    for (int i = 0; i < 20; i++) {
+        struct smpp_pdu p, r;
+        struct kp_buf t = KP_BUF_INIT;
+        if (tu_smpp_recv(fd, &p, 5000) < 0)
+            break;
+        if (p.command_id == SMPP_ENQUIRE_LINK) {
+            smpp_pdu_init(&r, SMPP_ENQUIRE_LINK_RESP, p.sequence_number);
+            tu_smpp_send(fd, &r);
+            continue;
+        }
+        if (p.command_id != SMPP_DELIVER_SM)
+            continue;
+        smpp_pdu_init(&r, SMPP_DELIVER_SM_RESP, p.sequence_number);
+        tu_smpp_send(fd, &r);
+        text_decode(p.sm.short_message, p.sm.sm_length, p.sm.data_coding, &t);
+        if (t.data && strstr(t.data, want))
+            return kp_buf_steal(&t);
+        kp_buf_free(&t);
+    }
+    ck_abort_msg("no SMS with '%s' arrived", want);
+    return NULL;
+}
+
+char *tu_desk_code_of(const char *sms)
+{
+    const char *p = strstr(sms, " is ");
+
+    ck_assert_ptr_nonnull(p);
+    return strndup(p + 4, 6);
+}
+
+void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
+{
+    char conf[256], cit[1024], *out;
+    uint32_t st;
+
+    memset(w, 0, sizeof(*w));
+    w->sms_fd = -1;
+    snprintf(conf, sizeof(conf), "[http]\npin_failures = 3\n%s", extra ? extra : "");
+    tu_daemon_prepare(d, conf);
+    free(tu_kpass_ok(d, NULL, "import", "seed", NULL));
+    snprintf(cit, sizeof(cit), "%s/etc/seed/citizens.csv", tu_top());
+    free(tu_kpass_ok(d, NULL, "import", "citizens", cit, NULL));
+    free(tu_kpass_ok(d, "smspw\n", "partner", "add", "sms", "--sms", NULL));
+    out = tu_kpass_ok(d, NULL, "desk", "add", "PSHEX1", NULL);
+    w->token_a = tu_line_after(out, "token: ");
+    free(out);
+    out = tu_kpass_ok(d, NULL, "desk", "add", "MRDDC1", NULL);
+    w->token_b = tu_line_after(out, "token: ");
+    free(out);
+    free(
+        tu_kpass_ok(d, "4821\n", "staff", "add", "PSHEX1", "PSH-0042", "--name", "Sana Gul", NULL));
+    free(tu_kpass_ok(d, "7391\n", "staff", "add", "MRDDC1", "MRD-0007", "--name", "Imran Ali",
+                     NULL));
+    out = tu_kpass_ok(d, NULL, "qr", "issue", "10000-0000002-2", NULL);
+    char *b45 = tu_line_after(out, "KP1:");
+    w->qr = malloc(strlen(b45) + 5);
+    sprintf(w->qr, "KP1:%s", b45);
+    free(b45);
+    w->serial = tu_line_after(out, "credential ");
+    w->serial[strcspn(w->serial, " ")] = '\0';
+    ck_assert_ptr_null(strstr(out, "10000-0000002-2")); /* never the full CNIC */
+    free(out);
+    tu_daemon_start(d);
+    w->sms_fd = tu_smpp_bind(d->smpp_port, SMPP_BIND_RECEIVER, "sms", "smspw", &st);
+    ck_assert_int_eq(st, 0);
+}
+
+void tu_desk_world_free(struct tu_desk_world *w)
+{
+    /* > 0: a zeroed world that never started must not close stdin. */
+    if (w->sms_fd > 0)
+        close(w->sms_fd);
+    free(w->token_a);
+    free(w->token_b);
+    free(w->qr);
+    free(w->serial);
+    memset(w, 0, sizeof(*w));
+    w->sms_fd = -1;
+}
+
+char *tu_desk_signin(struct tu_daemon *d, const char *token, const char *staff, const char *pin,
+                     int *status)
+{
+    char body[300];
+    char *s = NULL;
+    json_t *j;
+
+    snprintf(body, sizeof(body), "{\"desk_token\":\"%s\",\"staff_id\":\"%s\",\"pin\":\"%s\"}",
+             token, staff, pin);
+    j = tu_http(d, "POST", "/v1/desk/sessions", NULL, body, status);
+    if (*status == 201)
+        s = strdup(tu_js(j, "session"));
+    json_decref(j);
+    return s;
+}
+
+char *tu_desk_scan(struct tu_daemon *d, const char *session, const char *qr, int *status,
+                   json_t **ans)
+{
+    char body[400];
+    char *id = NULL;
+    json_t *j;
+
+    snprintf(body, sizeof(body), "{\"token\":\"%s\"}", qr);
+    j = tu_http(d, "POST", "/v1/verifications", session, body, status);
+    if (*status == 201)
+        id = strdup(tu_js(j, "id"));
+    if (ans)
+        *ans = j;
+    else
+        json_decref(j);
+    return id;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <check.h>
+#include <jansson.h>
 
 /* Every suite's and fuzz target's prototype, from the generated list. */
 #define KP_SUITE(n) Suite *suite_##n(void);
@@ -119,5 +120,47 @@ void tu_proc_send(struct tu_proc *p, const char *line);
 int tu_proc_stop(struct tu_proc *p);
 /* The integer after "key": in a JSON line, or -1. */
 long tu_json_int(const char *line, const char *key);
+
+/* ---- the office desk API, end to end (check_desk_e2e, security/check_sec_desk) ---- */
+
+/* tu_kpass that must succeed; returns its output (malloc'd). */
+char *tu_kpass_ok(struct tu_daemon *d, const char *in, ...);
+/* The value after prefix on a line of text, to the line's end (malloc'd); fails if absent. */
+char *tu_line_after(const char *text, const char *prefix);
+/*
+ * One HTTP request to d's API with curl (bounded): method, path, bearer
+ * (may be NULL), body (may be NULL).  Returns the parsed JSON body (a JSON
+ * string holding the text when it is not JSON) and sets *status.
+ */
+json_t *tu_http(struct tu_daemon *d, const char *method, const char *path, const char *bearer,
+                const char *body, int *status);
+/* The string member key of j; fails if absent. */
+const char *tu_js(json_t *j, const char *key);
+
+/* A daemon with the seed, a partner "sms" (password "smspw") carrying SMS
+   bound as receiver on sms_fd, desks PSHEX1-1 (token_a) and MRDDC1-1
+   (token_b), staff PSH-0042 (PIN 4821) and MRD-0007 (PIN 7391), and one
+   credential (qr, serial) of citizen 10000-0000002-2. */
+struct tu_desk_world {
+    char *token_a, *token_b;
+    char *qr;
+    char *serial;
+    int sms_fd;
+};
+
+/* Prepare d ("[http]\npin_failures = 3\n" then extra), fill w, start d, bind sms_fd. */
+void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const char *extra);
+/* Close sms_fd and free w's strings (the daemon is the caller's to clean up). */
+void tu_desk_world_free(struct tu_desk_world *w);
+/* POST /v1/desk/sessions; the session token (malloc'd) when 201, else NULL. */
+char *tu_desk_signin(struct tu_daemon *d, const char *token, const char *staff, const char *pin,
+                     int *status);
+/* POST /v1/verifications; the id (malloc'd) when 201.  ans (may be NULL) gets the body. */
+char *tu_desk_scan(struct tu_daemon *d, const char *session, const char *qr, int *status,
+                   json_t **ans);
+/* Read SMS (deliver_sm) on fd until one contains want; its text (malloc'd); fails after 20. */
+char *tu_desk_sms_wait(int fd, const char *want);
+/* The 6-digit code in a code SMS ("... is 123456 ..."), malloc'd. */
+char *tu_desk_code_of(const char *sms);
 
 #endif

@@ -79,6 +79,7 @@ struct kp_config {
     struct kp_addr http_listen[4];
     int http_nlisten;
     unsigned http_session_ttl_ms;
+    unsigned http_verification_ttl_ms;
     unsigned http_timeout_ms;
     unsigned http_max_connections;
     unsigned http_max_connections_per_addr;

@@ -28,6 +28,7 @@ struct http_settings {
     struct kp_addr listen[HTTP_MAX_LISTEN];
     int nlisten;
     unsigned session_ttl_s;
+    unsigned verification_ttl_s; /* a verification not confirmed by then expires */
     unsigned timeout_s;     /* a whole request, from accept or the last reply */
     unsigned max_connections;          /* HTTP connections at once */
     unsigned max_connections_per_addr; /* ... from one peer address */
@@ -64,7 +65,8 @@ void http_api_free(struct http_api *a);
 int http_api_listen(struct http_api *a);
 /* Swap the key ring after a reload (the old one is the caller's to free). */
 void http_api_set_keys(struct http_api *a, struct keys_ring *keys);
-/* Housekeeping: prune expired sessions (from the daemon's tick). */
+/* Housekeeping (from the daemon's tick): prune expired sessions, expire
+   verifications older than verification_ttl. */
 void http_api_tick(struct http_api *a, int64_t now);
 
 #endif

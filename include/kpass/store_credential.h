@@ -163,4 +163,19 @@ int store_credential_verify(struct store *st, const char *text, size_t len,
                             trust_lookup_fn lookup, void *ctx, int64_t now,
                             struct store_credential_result *r);
 
+/*
+ * Check again, at a later step, a credential whose token was verified
+ * (store_credential_verify) when it was scanned: the signature and the
+ * token's match with its record held then and cannot change (the record's
+ * fields are fixed), but everything else can.  By the same rules and in
+ * the same order as a scan: UNKNOWN_SERIAL, UNKNOWN_KEY or RETIRED_KEY
+ * (the record's key through lookup/ctx, as kp1_check asks it), EXPIRED
+ * (at now), REVOKED, CITIZEN_INACTIVE, else VALID.  r->cred and r->citizen
+ * are filled when found.  Returns the verdict (also in r->verdict) or
+ * -KP_ERR_DB.
+ */
+int store_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             trust_lookup_fn lookup, void *ctx, int64_t now,
+                             struct store_credential_result *r);
+
 #endif

@@ -23,7 +23,9 @@
  *
  * Every change appends an audit row in the same transaction: desk.added,
  * desk.revoked, staff.added, staff.locked, staff.unlocked,
- * staff.pin_changed, staff.pin_failed.  Each write function is atomic:
+ * staff.pin_changed, staff.pin_failed, staff.removed.  Revoking, locking,
+ * unlocking, re-PINning and removing also count the change for a running
+ * kpassd (store_change.h) in that transaction.  Each write function is atomic:
  * inside the caller's transaction it runs in a savepoint, else in its own
  * transaction.  Times are passed in (Unix seconds).  Before any write:
  * store_audit_use_key().
@@ -80,6 +82,7 @@ struct store_staff {
     int locked;           /* 1: refused until store_staff_unlock() */
     int64_t created_at;
     int64_t updated_at;
+    int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
 };
 
 /*
@@ -131,8 +134,9 @@ int store_desk_list(struct store *st, const char *office, struct store_desk **ou
 
 /*
  * Revoke desk id: its token is refused from now on (the row stays, for
- * the audit trail).  Audit: desk.revoked.  1 revoked, 0 already revoked
- * (no audit row), -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
+ * the audit trail) and every session at it ends.  Audit: desk.revoked.
+ * 1 revoked, 0 already revoked (no audit row), -KP_ERR_NOTFOUND,
+ * -KP_ERR_STATE, -KP_ERR_DB.
  */
 int store_desk_revoke(struct store *st, const char *id, const char *actor, int64_t now);
 
@@ -179,8 +183,9 @@ int store_staff_get(struct store *st, const char *id, struct store_staff *out);
 int store_staff_list(struct store *st, const char *office, struct store_staff **out);
 
 /*
- * Lock or unlock staff member id.  Unlocking also clears the count of
- * wrong PINs.  Audit: staff.locked / staff.unlocked, with reason (may be
+ * Lock or unlock staff member id.  Locking ends every session they hold;
+ * unlocking also clears the count of wrong PINs (and brings no session
+ * back).  Audit: staff.locked / staff.unlocked, with reason (may be
  * NULL; guarded as an audit detail).  1 changed, 0 already so (no audit
  * row), -KP_ERR_NOTFOUND, -KP_ERR_DENIED / -KP_ERR_INVAL (reason refused),
  * -KP_ERR_STATE, -KP_ERR_DB.
@@ -191,10 +196,18 @@ int store_staff_unlock(struct store *st, const char *id, const char *reason, con
                        int64_t now);
 
 /*
+ * Remove staff member id (the row goes; past verifications and audit rows
+ * keep the id).  Every session they hold ends.  Audit: staff.removed.
+ * 0, -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int store_staff_remove(struct store *st, const char *id, const char *actor, int64_t now);
+
+/*
  * Give staff member id a new PIN (checked with store_staff_pin_valid) and
- * clear the count of wrong PINs; a lock stays (store_staff_unlock lifts
- * it).  Audit: staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL,
- * -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
+ * clear the count of wrong PINs; every session made with the old PIN
+ * ends; a lock stays (store_staff_unlock lifts it).  Audit:
+ * staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DENIED
+ * (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
  */
 int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
                         const char *pin, const char *actor, int64_t now);

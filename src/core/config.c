@@ -83,6 +83,8 @@ static const struct conf_key config_keys[] = {
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
     {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
+    {"http", "verification_ttl", CONF_DURATION, OFF(http_verification_ttl_ms), 1000, MS_DAY, NULL,
+     0},
     {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
     {"http", "max_connections", CONF_UINT, OFF(http_max_connections), 1, 100000, NULL, 0},
     {"http", "max_connections_per_addr", CONF_UINT, OFF(http_max_connections_per_addr), 1, 100000,
@@ -145,6 +147,7 @@ void kp_config_init(struct kp_config *c)
     c->otp_lockout_ms = 3600000;
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
+    c->http_verification_ttl_ms = 15u * 60u * 1000u;
     c->http_timeout_ms = 10000;
     c->http_max_connections = 256;
     c->http_max_connections_per_addr = 32;

@@ -130,6 +130,8 @@ static void desk_signin_done(void *arg)
     snprintf(ss.office, sizeof(ss.office), "%s", s->desk.office);
     ss.created_at = now;
     ss.expires_at = now + s->api->set.session_ttl_s;
+    /* The PIN just checked: if it changed meanwhile, the session never stands. */
+    ss.pin_version = s->staff.pin_version;
     char detail[96];
     snprintf(detail, sizeof(detail), "staff=%s office=%s", s->staff.id, s->desk.office);
     if (store_tx_begin(s->api->d.st) < 0 || store_session_add(s->api->d.st, &ss) < 0 ||
@@ -189,6 +191,27 @@ void http_desk_session(struct http_req *r)
        the PIN check still counts. */
     evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), desk_signin_closed, s);
     kp_worker_submit(r->api->worker, desk_signin_run, desk_signin_done, s);
+}
+
+/* DELETE /v1/desk/sessions: the bearer's session ends (sign-out). */
+void http_desk_signout(struct http_req *r)
+{
+    const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+    uint8_t hash[32];
+    char detail[64];
+
+    if (http_auth(r) < 0)
+        return;
+    /* http_auth checked the header's form. */
+    crypto_generichash(hash, sizeof(hash), (const uint8_t *)h + 7, strlen(h + 7), NULL, 0);
+    snprintf(detail, sizeof(detail), "staff=%s office=%s", r->session.staff, r->session.office);
+    store_batch(r->api->d.st);
+    if (store_session_end(r->api->d.st, hash) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    desk_audit(r, "desk.signout", NULL, detail);
+    http_reply_json(r, 200, json_pack("{s:s}", "result", "signed_out"));
 }
 
 /* ---- verifications ---- */
@@ -300,6 +323,60 @@ static void desk_office_name(struct store *st, const char *code, char *out, size
     snprintf(out, size, "%s", store_dir_office_get(st, code, &o) == 0 ? o.name.en : code);
 }
 
+/* Has v, still under way, outlived [http] verification_ttl at now? */
+static int desk_overdue(const struct http_req *r, const struct store_verification *v, int64_t now)
+{
+    return (v->state == STORE_VERIF_SCANNED || v->state == STORE_VERIF_CODE_SENT) &&
+           now - v->created_at >= (int64_t)r->api->set.verification_ttl_s;
+}
+
+/* v ends in state (failed or expired) at now, in the pass's commit. */
+static void desk_finish(struct http_req *r, struct store_verification *v,
+                        enum store_verification_state state, int64_t now)
+{
+    v->state = state;
+    v->updated_at = now;
+    store_batch(r->api->d.st);
+    store_verification_update(r->api->d.st, v);
+}
+
+/*
+ * Before a step on a verification under way: is it still in time, and
+ * does its credential still hold (store_credential_recheck: revoked,
+ * expired, a retired or unknown key, the citizen blocked or deceased)?
+ * 0 to go on; otherwise the verification has ended (expired, or failed),
+ * the refusal is audited and answered (410 expired, 422 credential), and
+ * < 0 is returned.
+ */
+static int desk_recheck(struct http_req *r, struct store_verification *v,
+                        const struct store_citizen *c, int64_t now)
+{
+    struct store_credential_result cr;
+    uint8_t serial[KP1_SERIAL_BYTES];
+    int rc;
+
+    if (desk_overdue(r, v, now))
+        desk_finish(r, v, STORE_VERIF_EXPIRED, now);
+    if (v->state == STORE_VERIF_EXPIRED) {
+        desk_refuse(r, 410, "expired", "this verification has expired: scan the card again",
+                    c->cnic_index);
+        return -KP_ERR_EXPIRED;
+    }
+    if (v->state != STORE_VERIF_SCANNED && v->state != STORE_VERIF_CODE_SENT)
+        return 0; /* finished: each step answers that itself */
+    if (store_credential_serial_parse(v->serial, serial) < 0 ||
+        (rc = store_credential_recheck(r->api->d.st, serial, keys_ring_lookup, r->api->d.keys, now,
+                                       &cr)) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return -KP_ERR_DB;
+    }
+    if (cr.verdict == STORE_CREDENTIAL_VALID)
+        return 0;
+    desk_finish(r, v, STORE_VERIF_FAILED, now);
+    desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict), c->cnic_index);
+    return -KP_ERR_DENIED;
+}
+
 void http_desk_code(struct http_req *r)
 {
     struct store_verification v;
@@ -311,7 +388,7 @@ void http_desk_code(struct http_req *r)
     int64_t now = kp_time_s();
     int rc;
 
-    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
+    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0 || desk_recheck(r, &v, &c, now) < 0)
         return;
     if (v.state != STORE_VERIF_SCANNED && v.state != STORE_VERIF_CODE_SENT) {
         desk_refuse(r, 409, "conflict", "this verification is finished", c.cnic_index);
@@ -430,7 +507,7 @@ void http_desk_confirm(struct http_req *r)
     int64_t now = kp_time_s();
     int rc;
 
-    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
+    if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0 || desk_recheck(r, &v, &c, now) < 0)
         return;
     if (v.state != STORE_VERIF_CODE_SENT) {
         desk_refuse(r, 409, "conflict",
@@ -494,9 +571,13 @@ void http_desk_get(struct http_req *r)
 {
     struct store_verification v;
     struct store_citizen c;
+    int64_t now = kp_time_s();
 
     if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
         return;
+    /* Shown as it is now, not as the last sweep left it. */
+    if (desk_overdue(r, &v, now))
+        desk_finish(r, &v, STORE_VERIF_EXPIRED, now);
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "id", v.id, "state",
                               store_verification_state_name(v.state), "office", v.office, "desk",

@@ -102,6 +102,7 @@ int http_limit(struct http_req *r, const char *key, unsigned rate, unsigned burs
 
 /* desk.c */
 void http_desk_session(struct http_req *r);
+void http_desk_signout(struct http_req *r);
 void http_desk_scan(struct http_req *r);
 void http_desk_code(struct http_req *r);
 void http_desk_confirm(struct http_req *r);

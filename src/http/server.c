@@ -61,6 +61,7 @@ static const char *http_reason_phrase(int status)
     case 403: return "Forbidden";
     case 404: return "Not Found";
     case 409: return "Conflict";
+    case 410: return "Gone";
     case 413: return "Payload Too Large";
     case 422: return "Unprocessable Entity";
     case 423: return "Locked";
@@ -90,8 +91,12 @@ void http_reply_error(struct http_req *r, int status, const char *kind, const ch
 {
     json_t *b = json_pack("{s:s, s:s}", "error", kind, "reason", reason);
 
-    log_info("http: %s %s from %s: %d %s (%s)", evhttp_request_get_command(r->req) ==
-                                                          EVHTTP_REQ_GET ? "GET" : "POST",
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(r->req);
+
+    log_info("http: %s %s from %s: %d %s (%s)",
+             cmd == EVHTTP_REQ_GET      ? "GET"
+             : cmd == EVHTTP_REQ_DELETE ? "DELETE"
+                                        : "POST",
              http_route_names[r->route], r->addr, status, kind, reason);
     http_reply_json(r, status, b);
 }
@@ -207,7 +212,7 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
     if (strcmp(path, "/readyz") == 0)
         return cmd == EVHTTP_REQ_GET ? HTTP_R_READYZ : HTTP_R_OTHER;
     if (strcmp(path, "/v1/desk/sessions") == 0)
-        return cmd == EVHTTP_REQ_POST ? HTTP_R_SESSIONS : HTTP_R_OTHER;
+        return cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_DELETE ? HTTP_R_SESSIONS : HTTP_R_OTHER;
     if (strcmp(path, "/v1/verifications") == 0)
         return cmd == EVHTTP_REQ_POST ? HTTP_R_VERIFY : HTTP_R_OTHER;
     if (strncmp(path, pre, sizeof(pre) - 1) != 0)
@@ -250,7 +255,12 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     r.body_len = evbuffer_get_length(in);
     r.body = r.body_len ? (const char *)evbuffer_pullup(in, -1) : "";
     switch (r.route) {
-    case HTTP_R_SESSIONS: http_desk_session(&r); break;
+    case HTTP_R_SESSIONS:
+        if (evhttp_request_get_command(req) == EVHTTP_REQ_DELETE)
+            http_desk_signout(&r);
+        else
+            http_desk_session(&r);
+        break;
     case HTTP_R_VERIFY: http_desk_scan(&r); break;
     case HTTP_R_CODE: http_desk_code(&r); break;
     case HTTP_R_CONFIRM: http_desk_confirm(&r); break;
@@ -276,7 +286,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     evhttp_set_max_body_size(a->http, HTTP_BODY_MAX);
     evhttp_set_max_headers_size(a->http, 8192);
     evhttp_set_timeout(a->http, (int)s->timeout_s);
-    evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+    evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
     evhttp_set_gencb(a->http, http_gen_cb, a);
     a->guard = kp_accept_guard_new(base, "http");
     http_conns_init(a);
@@ -387,6 +397,7 @@ void http_api_tick(struct http_api *a, int64_t now)
     http_audit_tick(a, now);
     store_batch(a->d.st);
     store_session_prune(a->d.st, now);
+    store_verification_expire(a->d.st, now - (int64_t)a->set.verification_ttl_s, now);
 }
 
 void http_settings_from_config(struct http_settings *s, const struct kp_config *c)
@@ -395,6 +406,7 @@ void http_settings_from_config(struct http_settings *s, const struct kp_config *
     s->nlisten = c->http_nlisten > HTTP_MAX_LISTEN ? HTTP_MAX_LISTEN : c->http_nlisten;
     memcpy(s->listen, c->http_listen, sizeof(s->listen[0]) * (size_t)s->nlisten);
     s->session_ttl_s = c->http_session_ttl_ms / 1000;
+    s->verification_ttl_s = c->http_verification_ttl_ms / 1000;
     s->timeout_s = c->http_timeout_ms / 1000;
     s->max_connections = c->http_max_connections;
     s->max_connections_per_addr = c->http_max_connections_per_addr;

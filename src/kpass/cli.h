@@ -43,6 +43,19 @@ int cli_store_keys(struct kp_cli *cli);
  */
 const char *cli_actor(void);
 
+#define CLI_CHANGE_WAIT_MS 2000 /* how long a change waits for kpassd to confirm it */
+#define CLI_CHANGE_STEP_MS 20
+
+/*
+ * After a committed change that a running kpassd must follow (it bumped
+ * the change counter, store_change.h): wait up to CLI_CHANGE_WAIT_MS for
+ * the daemon to confirm it has applied it, and only then print
+ * "<done>: <in_force> from now on".  Otherwise say what is true: no
+ * daemon is running (it applies at start), or the running one has not
+ * confirmed yet.  The store must be open.
+ */
+void cli_change_report(struct kp_cli *cli, const char *done, const char *in_force);
+
 /* t (Unix seconds) as ISO 8601 UTC, "2025-01-31T10:00:00Z"; returns out. */
 const char *cli_time(int64_t t, char out[CLI_TIME_SIZE]);
 

@@ -397,7 +397,7 @@ static int citizen_block(struct kp_cli *cli, int argc, char **argv, int block)
     enum store_citizen_status want = block ? STORE_CITIZEN_BLOCKED : STORE_CITIZEN_ACTIVE;
     struct store_citizen c;
     struct citizen_args a;
-    char mask[CNIC_TEXT_SIZE];
+    char mask[CNIC_TEXT_SIZE], done[64];
     int rc;
 
     if (argc < 2)
@@ -414,10 +414,14 @@ static int citizen_block(struct kp_cli *cli, int argc, char **argv, int block)
     rc = store_citizen_set_status(cli->st, c.id, want, a.reason, CITIZEN_ACTOR, kp_time_s());
     if (rc < 0)
         return cli_fail("cannot change citizen %s: %s", mask, kp_strerror(rc));
-    if (rc == 0)
+    if (rc == 0) {
         printf("citizen %s is already %s\n", mask, block ? "blocked" : "active");
-    else
-        printf("citizen %s %s\n", mask, block ? "blocked" : "unblocked");
+        return 0;
+    }
+    snprintf(done, sizeof(done), "citizen %s %s", mask, block ? "blocked" : "unblocked");
+    cli_change_report(cli, done,
+                      block ? "their credentials and codes are refused"
+                            : "their credentials and codes are accepted");
     return 0;
 }
 

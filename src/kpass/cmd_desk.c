@@ -227,6 +227,7 @@ static int desk_list(struct kp_cli *cli, int argc, char **argv)
 
 static int desk_revoke(struct kp_cli *cli, const char *id)
 {
+    char done[64];
     int rc;
 
     if (cli_store_keys(cli) < 0)
@@ -236,7 +237,12 @@ static int desk_revoke(struct kp_cli *cli, const char *id)
         return cli_fail("no desk %s", id);
     if (rc < 0)
         return cli_fail("cannot revoke desk %s: %s", id, kp_strerror(rc));
-    printf(rc ? "desk %s revoked\n" : "desk %s was already revoked\n", id);
+    if (rc == 0) {
+        printf("desk %s was already revoked\n", id);
+        return 0;
+    }
+    snprintf(done, sizeof(done), "desk %s revoked", id);
+    cli_change_report(cli, done, "its token and every session at it are refused");
     return 0;
 }
 

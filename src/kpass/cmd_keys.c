@@ -13,7 +13,10 @@
  * a transaction opened before the key folder changes, so that the row is
  * committed right after the change; the folder and the database cannot
  * change atomically together, so a failure between the two is reported
- * as such.  A running kpassd keeps the keys it loaded until it restarts.
+ * as such.  The same transaction bumps the change counter
+ * (store_change.h): a running kpassd reloads its key ring within a tick
+ * (0.1 s) and confirms, and only then does the command say the change is
+ * in force.
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +26,7 @@
 #include "kpass/err.h"
 #include "kpass/keys.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 
 #define KEYS_ACTOR cli_actor()
 
@@ -78,11 +82,17 @@ static int keys_list(struct kp_cli *cli)
     return 0;
 }
 
-/* Commit the audit row of a change already made to the key folder.  0 or 1 (reported). */
+/*
+ * Commit the audit row of a change already made to the key folder, with
+ * a bump of the change counter that tells a running kpassd to reload its
+ * key ring (store_change.h).  0 or 1 (reported).
+ */
 static int keys_audit(struct kp_cli *cli, const char *event, const char *detail, int64_t now)
 {
     int64_t id = store_audit_append(cli->st, now, event, KEYS_ACTOR, NULL, detail);
 
+    if (id >= 0 && store_change_bump(cli->st, STORE_CHANGE_KEYS) < 0)
+        id = -KP_ERR_DB;
     if (id < 0 || store_tx_commit(cli->st) < 0) {
         store_tx_rollback(cli->st);
         return cli_fail("the key folder changed (%s) but its audit row could not be written: %s",
@@ -97,7 +107,7 @@ static int keys_rotate(struct kp_cli *cli)
     struct kp_buf err = KP_BUF_INIT;
     const struct trust_key *old;
     uint8_t id[TRUST_ID_BYTES];
-    char old_hex[TRUST_ID_HEX] = "", new_hex[TRUST_ID_HEX], detail[64];
+    char old_hex[TRUST_ID_HEX] = "", new_hex[TRUST_ID_HEX], detail[64], done[160];
     int64_t now = kp_time_s();
     int rc;
 
@@ -125,10 +135,11 @@ static int keys_rotate(struct kp_cli *cli)
         snprintf(detail, sizeof(detail), "new %s", new_hex);
     if (keys_audit(cli, "key.rotated", detail, now) != 0)
         return 1;
-    printf("signing key %s is active", new_hex);
+    snprintf(done, sizeof(done), "signing key %s is active", new_hex);
     if (old_hex[0])
-        printf("; %s now only verifies (retire it with: kpass keys retire %s)", old_hex, old_hex);
-    printf("\n");
+        snprintf(done + strlen(done), sizeof(done) - strlen(done),
+                 "; %s now only verifies (retire it with: kpass keys retire %s)", old_hex, old_hex);
+    cli_change_report(cli, done, "kpassd signs receipts with it");
     return 0;
 }
 
@@ -139,7 +150,7 @@ static int keys_retire(struct kp_cli *cli, const char *arg)
     const struct trust_key *k;
     enum trust_status status;
     uint8_t id[TRUST_ID_BYTES];
-    char hex[TRUST_ID_HEX];
+    char hex[TRUST_ID_HEX], done[64];
     int64_t now = kp_time_s();
     int rc;
 
@@ -171,7 +182,8 @@ static int keys_retire(struct kp_cli *cli, const char *arg)
     kp_buf_free(&err);
     if (keys_audit(cli, "key.retired", hex, now) != 0)
         return 1;
-    printf("signing key %s retired: everything it signed is refused from now on\n", hex);
+    snprintf(done, sizeof(done), "signing key %s retired", hex);
+    cli_change_report(cli, done, "everything it signed is refused");
     return 0;
 }
 

@@ -498,7 +498,7 @@ static int qr_revoke(struct kp_cli *cli, int argc, char **argv)
 {
     struct store_credential c;
     uint8_t serial[KP1_SERIAL_BYTES];
-    char text[STORE_CREDENTIAL_SERIAL_TEXT], when[CLI_TIME_SIZE];
+    char text[STORE_CREDENTIAL_SERIAL_TEXT], when[CLI_TIME_SIZE], done[64];
     struct qr_args a;
     int rc;
 
@@ -518,7 +518,8 @@ static int qr_revoke(struct kp_cli *cli, int argc, char **argv)
         printf("credential %s was already revoked (%s)\n", text, cli_time(c.revoked_at, when));
         return 0;
     }
-    printf("credential %s revoked: every verification refuses it from now on\n", text);
+    snprintf(done, sizeof(done), "credential %s revoked", text);
+    cli_change_report(cli, done, "every scan and every verification under way refuses it");
     return 0;
 }
 

@@ -26,7 +26,8 @@ static const char staff_usage_text[] =
     "kpass staff add OFFICE STAFF_ID --name NAME [--pin-file FILE]\n"
     "       kpass staff list [--office OFFICE]\n"
     "       kpass staff lock|unlock STAFF_ID [--reason TEXT]\n"
-    "       kpass staff pin STAFF_ID [--pin-file FILE]";
+    "       kpass staff pin STAFF_ID [--pin-file FILE]\n"
+    "       kpass staff remove STAFF_ID";
 
 enum staff_opt {
     OPT_NAME = 1000,
@@ -176,6 +177,7 @@ static int staff_list(struct kp_cli *cli, int argc, char **argv)
 
 static int staff_lock(struct kp_cli *cli, int argc, char **argv, int lock)
 {
+    char done[64];
     struct staff_args a;
     const char *id;
     int rc;
@@ -194,16 +196,19 @@ static int staff_lock(struct kp_cli *cli, int argc, char **argv, int lock)
         return cli_fail("no staff %s", id);
     if (rc < 0)
         return cli_fail("cannot change staff %s: %s", id, kp_strerror(rc));
-    if (rc == 0)
+    if (rc == 0) {
         printf("staff %s is already %s\n", id, lock ? "locked" : "unlocked");
-    else
-        printf("staff %s %s\n", id, lock ? "locked" : "unlocked");
+        return 0;
+    }
+    snprintf(done, sizeof(done), "staff %s %s", id, lock ? "locked" : "unlocked");
+    cli_change_report(cli, done,
+                      lock ? "their sessions and sign-ins are refused" : "they may sign in");
     return 0;
 }
 
 static int staff_pin(struct kp_cli *cli, int argc, char **argv)
 {
-    char pin[STORE_STAFF_PIN_SIZE + 1];
+    char pin[STORE_STAFF_PIN_SIZE + 1], done[128];
     struct store_staff s;
     struct staff_args a;
     const char *id;
@@ -229,8 +234,31 @@ static int staff_pin(struct kp_cli *cli, int argc, char **argv)
     sodium_free(key);
     if (rc < 0)
         return cli_fail("cannot change the PIN of %s: %s", id, kp_strerror(rc));
-    printf("staff %s has a new PIN%s\n", id,
-           s.locked ? " (still locked: kpass staff unlock to let them sign in)" : "");
+    snprintf(done, sizeof(done), "staff %s has a new PIN%s", id,
+             s.locked ? " (still locked: kpass staff unlock to let them sign in)" : "");
+    cli_change_report(cli, done, "sessions made with the old PIN are refused");
+    return 0;
+}
+
+static int staff_remove(struct kp_cli *cli, int argc, char **argv)
+{
+    struct staff_args a;
+    char done[64];
+    const char *id;
+    int rc;
+
+    if ((rc = staff_parse(&a, 0, argc, argv, 1)) != 0)
+        return rc;
+    id = argv[1];
+    if (cli_store_keys(cli) < 0)
+        return 1;
+    rc = store_staff_remove(cli->st, id, STAFF_ACTOR, kp_time_s());
+    if (rc == -KP_ERR_NOTFOUND)
+        return cli_fail("no staff %s", id);
+    if (rc < 0)
+        return cli_fail("cannot remove staff %s: %s", id, kp_strerror(rc));
+    snprintf(done, sizeof(done), "staff %s removed", id);
+    cli_change_report(cli, done, "their sessions and sign-ins are refused");
     return 0;
 }
 
@@ -251,5 +279,7 @@ int cmd_staff(struct kp_cli *cli, int argc, char **argv)
         return staff_lock(cli, argc, argv, verb[0] == 'l');
     if (strcmp(verb, "pin") == 0)
         return staff_pin(cli, argc, argv);
+    if (strcmp(verb, "remove") == 0)
+        return staff_remove(cli, argc, argv);
     return cli_usage(staff_usage_text);
 }

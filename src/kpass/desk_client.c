@@ -577,6 +577,27 @@ static int desk_setup(struct desk_ctx *c, const struct desk_client_opts *o)
     return 0;
 }
 
+/*
+ * End the session on the server too (DELETE /v1/desk/sessions), so that
+ * it cannot be used from anywhere once staff leave the desk.  0 when the
+ * server ended it (or it had already ended), < 0 when it could not be told.
+ */
+static int desk_sign_out(struct desk_ctx *c)
+{
+    struct desk_answer a;
+    int rc;
+
+    if (c->session[0] == '\0')
+        return 0;
+    rc = desk_call(c, "DELETE", "/v1/desk/sessions", NULL, &a);
+    if (rc < 0 || (a.status != 200 && a.status != 204 && a.status != 401)) {
+        desk_say(c, DESK_RED, "The server could not be told (%s): the session ends at its expiry.",
+                 rc < 0 ? kp_strerror(rc) : "refused");
+        return rc < 0 ? rc : -KP_ERR_STATE;
+    }
+    return 0;
+}
+
 int desk_client_run(const struct desk_client_opts *o, FILE *in, FILE *out)
 {
     struct desk_ctx c;
@@ -598,7 +619,10 @@ int desk_client_run(const struct desk_client_opts *o, FILE *in, FILE *out)
         rc = desk_serve(&c, &first);
         if (rc == DESK_SIGN_IN)
             desk_say(&c, NULL, "Your session has ended: sign in again.");
-        else if (rc == DESK_NEXT)
+        /* q, or the end of input: the session ends on the server as well. */
+        if (rc != DESK_SIGN_IN)
+            desk_sign_out(&c);
+        if (rc == DESK_NEXT)
             desk_say(&c, NULL, "Signed out.");
         sodium_memzero(c.session, DESK_SESSION_SIZE);
         if (rc == DESK_EOF)

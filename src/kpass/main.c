@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_citizen.h"
 
 static const struct {
@@ -126,6 +128,41 @@ static int cli_key_load(struct kp_cli *cli, const char *name, uint8_t **key)
     }
     kp_buf_free(&err);
     return 0;
+}
+
+/* Is the daemon that follows the change counter alive?  (EPERM: it runs as another user.) */
+static int cli_daemon_alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+void cli_change_report(struct kp_cli *cli, const char *done, const char *in_force)
+{
+    struct store_change c;
+    const struct timespec step = {0, CLI_CHANGE_STEP_MS * 1000000L};
+    int64_t want;
+
+    if (store_change_get(cli->st, &c) < 0) {
+        printf("%s; whether kpassd has it cannot be read: restart kpassd to be sure\n", done);
+        return;
+    }
+    want = c.version;
+    for (int i = 0; cli_daemon_alive(c.daemon_pid) && i < CLI_CHANGE_WAIT_MS / CLI_CHANGE_STEP_MS;
+         i++) {
+        if (c.applied >= want) {
+            printf("%s: %s from now on\n", done, in_force);
+            return;
+        }
+        nanosleep(&step, NULL);
+        if (store_change_get(cli->st, &c) < 0)
+            break;
+    }
+    if (!cli_daemon_alive(c.daemon_pid))
+        printf("%s; no kpassd is running: this takes effect when kpassd starts\n", done);
+    else
+        printf("%s; kpassd (pid %ld) has not confirmed it within %d s: it takes effect when "
+               "kpassd next reads the database (every 0.1 s while it runs)\n",
+               done, (long)c.daemon_pid, CLI_CHANGE_WAIT_MS / 1000);
 }
 
 int cli_store_keys(struct kp_cli *cli)

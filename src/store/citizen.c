@@ -13,6 +13,7 @@
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_citizen.h"
 #include "store_internal.h"
 
@@ -413,6 +414,8 @@ int store_citizen_set_status(struct store *st, int64_t id, enum store_citizen_st
     rc = store_citizen_get_by_id(st, id, &cur);
     if (rc == 0)
         rc = citizen_status_do(st, &cur, status, reason, actor, now);
+    if (rc > 0 && store_change_bump(st, STORE_CHANGE_STATE) < 0)
+        rc = -KP_ERR_DB;
     return citizen_end(st, scope, rc);
 }
 

@@ -12,6 +12,7 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_credential.h"
 #include "store_internal.h"
 
@@ -315,7 +316,10 @@ static int cred_revoke_do(struct store *st, const struct store_credential *c, co
     store_credential_serial_text(c->serial, serial);
     snprintf(detail, sizeof(detail), "serial %s%s%s", serial, reason[0] ? ": " : "", reason);
     id = store_audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
-    return id < 0 ? (int)id : 1;
+    if (id < 0)
+        return (int)id;
+    /* A running daemon confirms it has passed the change (store_change.h). */
+    return store_change_bump(st, STORE_CHANGE_STATE) < 0 ? -KP_ERR_DB : 1;
 }
 
 int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
@@ -404,4 +408,37 @@ int store_credential_verify(struct store *st, const char *text, size_t len,
     }
     r->verdict = v;
     return (int)v;
+}
+
+int store_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             trust_lookup_fn lookup, void *ctx, int64_t now,
+                             struct store_credential_result *r)
+{
+    uint8_t pk[TRUST_PK_BYTES];
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = store_credential_get(st, serial, &r->cred);
+    if (rc == -KP_ERR_NOTFOUND)
+        return (int)(r->verdict = STORE_CREDENTIAL_UNKNOWN_SERIAL);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
+    r->found = 1;
+    /* kp1_check's order and its verdicts: the key, then the time. */
+    rc = lookup(ctx, r->cred.key_id, pk);
+    if (rc < 0)
+        r->kp1_rc = rc == -KP_ERR_DENIED ? rc : -KP_ERR_NOTFOUND;
+    else if (now >= r->cred.expires_at)
+        r->kp1_rc = -KP_ERR_EXPIRED;
+    if (r->kp1_rc < 0)
+        r->verdict = store_credential_verdict_of(r->kp1_rc);
+    else if (r->cred.revoked)
+        r->verdict = STORE_CREDENTIAL_REVOKED;
+    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
+        r->verdict = STORE_CREDENTIAL_CITIZEN_INACTIVE;
+    else
+        r->verdict = STORE_CREDENTIAL_VALID;
+    return (int)r->verdict;
 }

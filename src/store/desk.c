@@ -14,8 +14,10 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
+#include "kpass/store_verification.h"
 #include "kpass/text.h"
 
 #define DESK_KDF_CONTEXT "kpdesk01" /* crypto_kdf_CONTEXTBYTES = 8 */
@@ -294,6 +296,11 @@ int store_desk_revoke(struct store *st, const char *id, const char *actor, int64
             sqlite3_bind_int64(s, 2, now);
             rc = store_step_done(st, s);
         }
+        /* Its sessions end with it, and a running daemon is told. */
+        if (rc == 0 && (rc = store_session_end_desk(st, id)) > 0)
+            rc = 0;
+        if (rc == 0 && store_change_bump(st, STORE_CHANGE_STATE) < 0)
+            rc = -KP_ERR_DB;
         if (rc == 0) {
             snprintf(detail, sizeof(detail), "desk %s at office %s", d.id, d.office);
             int64_t row = store_audit_append(st, now, "desk.revoked", actor, NULL, detail);

@@ -295,6 +295,47 @@ static const struct store_migration migrations[] = {
      "  biometric TEXT NOT NULL DEFAULT '',"
      "  created_at INTEGER NOT NULL,"
      "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
+    {11, /* issue 8: sessions that end with their desk or staff member, verifications
+            that expire, and the change counter a running kpassd follows */
+     /* Which PIN a session was signed in with: it stands only while it is the staff
+        member's PIN (a counter, not a time: exact even within one second). */
+     "ALTER TABLE staff ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE desk_session ADD COLUMN pin_version INTEGER NOT NULL DEFAULT 0;"
+     "CREATE INDEX desk_session_desk ON desk_session (desk);"
+     "CREATE INDEX desk_session_staff ON desk_session (staff);"
+     /* A CHECK cannot be altered in SQLite: the table is rebuilt with 'expired'. */
+     "CREATE TABLE verification_v11 ("
+     "  id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+     "  office TEXT NOT NULL,"
+     "  desk TEXT NOT NULL,"
+     "  staff TEXT NOT NULL,"
+     "  citizen_id INTEGER NOT NULL,"
+     "  serial TEXT NOT NULL,"
+     "  state TEXT NOT NULL"
+     "    CHECK (state IN ('scanned', 'code_sent', 'verified', 'failed', 'expired')),"
+     "  purpose TEXT NOT NULL DEFAULT '',"
+     "  receipt_id TEXT NOT NULL DEFAULT '',"
+     "  biometric TEXT NOT NULL DEFAULT '',"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "INSERT INTO verification_v11 SELECT id, office, desk, staff, citizen_id, serial, state,"
+     "  purpose, receipt_id, biometric, created_at, updated_at FROM verification;"
+     "DROP TABLE verification;"
+     "ALTER TABLE verification_v11 RENAME TO verification;"
+     /* Only the verifications still under way, for the housekeeping sweep. */
+     "CREATE INDEX verification_open ON verification (created_at)"
+     "  WHERE state IN ('scanned', 'code_sent');"
+     /* One row: version counts the changes a running daemon must follow,
+        keys_version the last of them that changed the key folder, applied
+        the version the daemon has taken in, daemon_pid who (0: none). */
+     "CREATE TABLE change_counter ("
+     "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+     "  version INTEGER NOT NULL DEFAULT 0,"
+     "  keys_version INTEGER NOT NULL DEFAULT 0,"
+     "  applied INTEGER NOT NULL DEFAULT 0,"
+     "  applied_at INTEGER NOT NULL DEFAULT 0,"
+     "  daemon_pid INTEGER NOT NULL DEFAULT 0);"
+     "INSERT INTO change_counter (id) VALUES (1);"},
 };
 
 const struct store_migration *store_migrations(int *count)

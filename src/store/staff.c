@@ -17,10 +17,12 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
+#include "kpass/store_verification.h"
 
-#define STAFF_COLS      "id, office, name, failed_pins, locked, created_at, updated_at"
+#define STAFF_COLS      "id, office, name, failed_pins, locked, created_at, updated_at, pin_version"
 #define STAFF_HASH_SIZE crypto_pwhash_STRBYTES
 #define STAFF_INPUT     32 /* the keyed BLAKE2b of id and PIN that Argon2id hashes */
 
@@ -34,8 +36,9 @@ static const char sql_insert[] = "INSERT INTO staff (id, office, name, pin_hash,
 static const char sql_lock[] =
     "UPDATE staff SET locked = ?2, failed_pins = CASE WHEN ?2 = 0 THEN 0 ELSE failed_pins END, "
     "updated_at = ?3 WHERE id = ?1 AND locked <> ?2";
-static const char sql_set_pin[] =
-    "UPDATE staff SET pin_hash = ?2, failed_pins = 0, updated_at = ?3 WHERE id = ?1";
+static const char sql_set_pin[] = "UPDATE staff SET pin_hash = ?2, failed_pins = 0, "
+                                  "updated_at = ?3, pin_version = pin_version + 1 WHERE id = ?1";
+static const char sql_remove[] = "DELETE FROM staff WHERE id = ?1";
 static const char sql_pin_right[] =
     "UPDATE staff SET failed_pins = 0, updated_at = ?2 WHERE id = ?1";
 /* ?2 max failures: reaching it locks */
@@ -122,8 +125,9 @@ static void staff_row(sqlite3_stmt *s, struct store_staff *f, char hash[STAFF_HA
     f->locked = sqlite3_column_int(s, 4) != 0;
     f->created_at = sqlite3_column_int64(s, 5);
     f->updated_at = sqlite3_column_int64(s, 6);
+    f->pin_version = sqlite3_column_int64(s, 7);
     if (hash != NULL)
-        store_col_text(s, 7, hash, STAFF_HASH_SIZE);
+        store_col_text(s, 8, hash, STAFF_HASH_SIZE);
 }
 
 /* The row of id and, when hash is not NULL, its PIN hash.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
@@ -240,6 +244,19 @@ int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
     return rc;
 }
 
+/*
+ * After a change to staff member id inside the scope: end their sessions
+ * (end_sessions) and count the change for a running daemon.  0 or < 0.
+ */
+static int staff_changed(struct store *st, const char *id, int end_sessions)
+{
+    int rc;
+
+    if (end_sessions && (rc = store_session_end_staff(st, id)) < 0)
+        return rc;
+    return store_change_bump(st, STORE_CHANGE_STATE) < 0 ? -KP_ERR_DB : 0;
+}
+
 /* Lock (lock = 1) or unlock (0).  1 changed, 0 already so, or < 0. */
 static int staff_set_lock(struct store *st, const char *id, int lock, const char *reason,
                           const char *actor, int64_t now)
@@ -268,6 +285,8 @@ static int staff_set_lock(struct store *st, const char *id, int lock, const char
             sqlite3_bind_int64(s, 3, now);
             rc = store_step_done(st, s);
         }
+        if (rc == 0)
+            rc = staff_changed(st, id, lock);
         if (rc == 0)
             rc = staff_audit(st, now, lock ? "staff.locked" : "staff.unlocked", actor, id, suffix);
         if (rc == 0)
@@ -318,7 +337,35 @@ int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES
             rc = -KP_ERR_NOTFOUND; /* removed while we hashed */
     }
     if (rc == 0)
+        rc = staff_changed(st, id, 1);
+    if (rc == 0)
         rc = staff_audit(st, now, "staff.pin_changed", actor, id, NULL);
+    return desk_scope_end(st, scope, rc);
+}
+
+int store_staff_remove(struct store *st, const char *id, const char *actor, int64_t now)
+{
+    enum store_scope scope;
+    struct store_staff f;
+    char office[32];
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((rc = desk_scope_begin(st, &scope)) < 0)
+        return rc;
+    if ((rc = staff_read(st, id, &f, NULL)) == 0) {
+        if ((s = store_stmt(st, sql_remove)) == NULL) {
+            rc = -KP_ERR_DB;
+        } else {
+            store_bind_text(s, 1, id);
+            rc = store_step_done(st, s);
+        }
+        if (rc == 0)
+            rc = staff_changed(st, id, 1);
+        snprintf(office, sizeof(office), "at office %s", f.office);
+        if (rc == 0)
+            rc = staff_audit(st, now, "staff.removed", actor, id, office);
+    }
     return desk_scope_end(st, scope, rc);
 }
 
@@ -345,6 +392,8 @@ static int staff_pin_count(struct store *st, const char *id, unsigned max, const
         return rc;
     if (!out->locked)
         return -KP_ERR_WRONG;
+    if ((rc = store_session_end_staff(st, id)) < 0)
+        return rc;
     snprintf(suffix, sizeof(suffix), "after %u wrong PINs", out->failed_pins);
     rc = staff_audit(st, now, "staff.locked", actor, id, suffix);
     return rc < 0 ? rc : -KP_ERR_LOCKED;

@@ -10,12 +10,26 @@
 #include "store_internal.h"
 
 static const char sql_session_add[] =
-    "INSERT INTO desk_session (token_hash, desk, staff, office, created_at, expires_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "INSERT INTO desk_session (token_hash, desk, staff, office, created_at, expires_at, "
+    "pin_version) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/* A session stands only as long as what it was made from: its desk not
+   revoked, its staff member still there (at the same office) and not
+   locked, and signed in with the PIN they have now (pin_version).
+   The changes also delete the sessions (store_session_end_desk/_staff);
+   this check is what makes a race between the two harmless. */
 static const char sql_session_get[] =
-    "SELECT desk, staff, office, created_at, expires_at FROM desk_session "
-    "WHERE token_hash = ?1 AND expires_at > ?2";
+    "SELECT s.desk, s.staff, s.office, s.created_at, s.expires_at, s.pin_version "
+    "FROM desk_session s "
+    "JOIN desk k ON k.id = s.desk AND k.revoked_at IS NULL "
+    "JOIN staff f ON f.id = s.staff AND f.office = s.office AND f.locked = 0 "
+    "WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.pin_version = f.pin_version";
 static const char sql_session_prune[] = "DELETE FROM desk_session WHERE expires_at <= ?1";
+static const char sql_session_end[] = "DELETE FROM desk_session WHERE token_hash = ?1";
+static const char sql_session_end_desk[] = "DELETE FROM desk_session WHERE desk = ?1";
+static const char sql_session_end_staff[] = "DELETE FROM desk_session WHERE staff = ?1";
+static const char sql_verif_expire[] =
+    "UPDATE verification SET state = 'expired', updated_at = ?2 "
+    "WHERE state IN ('scanned', 'code_sent') AND created_at <= ?1";
 static const char sql_verif_add[] =
     "INSERT INTO verification (id, office, desk, staff, citizen_id, serial, state, purpose, "
     "receipt_id, biometric, created_at, updated_at) "
@@ -27,7 +41,7 @@ static const char sql_verif_update[] =
     "UPDATE verification SET state = ?2, purpose = ?3, receipt_id = ?4, biometric = ?5, "
     "updated_at = ?6 WHERE id = ?1";
 
-static const char *const verif_states[] = {"scanned", "code_sent", "verified", "failed"};
+static const char *const verif_states[] = {"scanned", "code_sent", "verified", "failed", "expired"};
 
 const char *store_verification_state_name(enum store_verification_state s)
 {
@@ -46,6 +60,7 @@ int store_session_add(struct store *st, const struct store_session *s)
     sqlite3_bind_text(q, 4, s->office, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 5, s->created_at);
     sqlite3_bind_int64(q, 6, s->expires_at);
+    sqlite3_bind_int64(q, 7, s->pin_version);
     return store_step_done(st, q);
 }
 
@@ -68,6 +83,7 @@ int store_session_get(struct store *st, const uint8_t hash[32], int64_t now,
         store_col_text(q, 2, out->office, sizeof(out->office));
         out->created_at = sqlite3_column_int64(q, 3);
         out->expires_at = sqlite3_column_int64(q, 4);
+        out->pin_version = sqlite3_column_int64(q, 5);
     }
     sqlite3_reset(q);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
@@ -81,6 +97,50 @@ int store_session_prune(struct store *st, int64_t now)
     if (q == NULL)
         return -KP_ERR_DB;
     sqlite3_bind_int64(q, 1, now);
+    rc = store_step_done(st, q);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
+}
+
+/* Run a DELETE of sessions by one text or blob key; how many went, or < 0. */
+static int session_delete(struct store *st, const char *sql, const void *key, int blob)
+{
+    sqlite3_stmt *q = store_stmt(st, sql);
+    int rc;
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    if (blob)
+        sqlite3_bind_blob(q, 1, key, 32, SQLITE_STATIC);
+    else
+        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    rc = store_step_done(st, q);
+    return rc < 0 ? rc : sqlite3_changes(st->db);
+}
+
+int store_session_end(struct store *st, const uint8_t hash[32])
+{
+    return session_delete(st, sql_session_end, hash, 1);
+}
+
+int store_session_end_desk(struct store *st, const char *desk)
+{
+    return session_delete(st, sql_session_end_desk, desk, 0);
+}
+
+int store_session_end_staff(struct store *st, const char *staff)
+{
+    return session_delete(st, sql_session_end_staff, staff, 0);
+}
+
+int store_verification_expire(struct store *st, int64_t before, int64_t now)
+{
+    sqlite3_stmt *q = store_stmt(st, sql_verif_expire);
+    int rc;
+
+    if (q == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(q, 1, before);
+    sqlite3_bind_int64(q, 2, now);
     rc = store_step_done(st, q);
     return rc < 0 ? rc : sqlite3_changes(st->db);
 }
