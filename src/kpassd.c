@@ -249,6 +249,9 @@ static void kpd_follow_changes(struct kpd *d)
             return;
         d->keys_version = c.keys_version;
     }
+    /* Partners may have changed: client binds and the accept-time allowlist. */
+    kpd_clients_load(d);
+    smpp_hub_refresh_allowlist(d->hub);
     if (store_change_applied(d->st, c.version, kp_time_s(), getpid()) == 0)
         d->change_applied = c.version;
 }

@@ -179,7 +179,7 @@ END_TEST
 
 START_TEST(test_partner_cli)
 {
-    char *out, pwfile[600];
+    char *out, *removed, pwfile[600];
 
     tu_daemon_prepare(&d, NULL);
     ck_assert_int_eq(tu_kpass(&d, "s3cret\n", &out, "partner", "add", "gw1", "--throughput=100",
@@ -256,15 +256,19 @@ START_TEST(test_partner_cli)
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "gw1", "n3w", &st);
     ck_assert_uint_eq(st, 0);
     close(fd);
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "remove", "gw1", NULL), 0);
-    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &removed, "partner", "remove", "gw1", NULL), 0);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "show", "gw1", NULL), 1);
     ck_assert_ptr_nonnull(strstr(out, "no partner gw1"));
     free(out);
-    /* Removed: new binds are refused at once. */
+    /* Removed, and kpassd confirmed it: with no partner left, a connection
+       is not even accepted (the allowlist is re-read on the change). */
+    ck_assert_ptr_nonnull(strstr(removed, "partner gw1 removed: kpassd no longer binds or accepts it "
+                                      "from now on"));
+    st = 0xffffffffu;
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "gw1", "n3w", &st);
-    ck_assert_uint_eq(st, SMPP_ESME_RINVPASWD); /* as a wrong password: kpassd.8 */
-    close(fd);
+    ck_assert_int_eq(fd, -1);
+    ck_assert_uint_eq(st, 0xffffffffu);
+    free(removed);
 }
 END_TEST
 

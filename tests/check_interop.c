@@ -178,6 +178,30 @@ START_TEST(test_npm_client_interop)
 }
 END_TEST
 
+/* A client-mode partner added while kpassd runs is bound at once, and the
+   CLI says so only because kpassd confirmed it (it needed a restart). */
+START_TEST(test_client_added_live)
+{
+    char pw[600], portarg[32], *out = NULL, *line;
+    int port = smsc_start(0, NULL), rc;
+
+    tu_daemon_prepare(&d, "[smpp]\nreconnect_min = 200ms\nreconnect_max = 1s\n");
+    tu_daemon_start(&d);
+    snprintf(pw, sizeof(pw), "%s/pw", d.dir);
+    tu_write_file(pw, "pw4smsc\n");
+    snprintf(portarg, sizeof(portarg), "--port=%d", port);
+    rc = tu_kpass(&d, NULL, &out, "partner", "add", "kpass", "--client", "--host=127.0.0.1",
+                  portarg, "--binds=1", "--password-file", pw, NULL);
+    ck_assert_msg(rc == 0, "partner add: %s", out);
+    ck_assert_msg(strstr(out, "partner kpass added (client mode): kpassd binds to it from now on"),
+                  "%s", out);
+    free(out);
+    line = tu_proc_expect(&smsc, 5000, "\"event\":\"bind\"", "\"status\":0", NULL);
+    ck_assert_msg(line != NULL, "kpassd did not bind to the partner added while it ran");
+    free(line);
+}
+END_TEST
+
 Suite *suite_interop(void)
 {
     Suite *s = suite_create("interop");
@@ -186,6 +210,7 @@ Suite *suite_interop(void)
     tcase_add_checked_fixture(tc, NULL, interop_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_client_binds_and_reconnects);
+    tcase_add_test(tc, test_client_added_live);
     tcase_add_test(tc, test_client_wrong_password_backs_off);
     tcase_add_test(tc, test_client_dead_peer);
     tcase_add_test(tc, test_npm_client_interop);

@@ -20,6 +20,7 @@
 #include "kpass/mem.h"
 #include "kpass/smpp_pdu.h"
 #include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/store_partner.h"
 #include "kpass/ussd.h"
 
@@ -288,6 +289,12 @@ static int partner_commit(struct kp_cli *cli, const char *event, const char *sys
         rc = (int)ar;
         goto fail;
     }
+    /* A running kpassd re-reads its partners (client binds, the accept-time
+       allowlist) when the change counter moves. */
+    if ((ar = store_change_bump(cli->st, STORE_CHANGE_STATE)) < 0) {
+        rc = (int)ar;
+        goto fail;
+    }
     return store_tx_commit(cli->st);
 fail:
     store_tx_rollback(cli->st);
@@ -343,8 +350,12 @@ static int partner_add(struct kp_cli *cli, int argc, char **argv)
         return cli_fail("partner %s already exists", argv[1]);
     if (rc < 0)
         return cli_fail("cannot add partner %s: %s", argv[1], kp_strerror(rc));
-    printf("partner %s added (%s mode)\n", p.conf.system_id,
-           p.conf.mode == SMPP_PARTNER_CLIENT ? "client" : "server");
+    char done[96];
+    snprintf(done, sizeof(done), "partner %s added (%s mode)", p.conf.system_id,
+             p.conf.mode == SMPP_PARTNER_CLIENT ? "client" : "server");
+    cli_change_report(cli, done,
+                      p.conf.mode == SMPP_PARTNER_CLIENT ? "kpassd binds to it"
+                                                         : "it may bind to kpassd");
     return 0;
 }
 
@@ -392,7 +403,10 @@ static int partner_set(struct kp_cli *cli, int argc, char **argv, int passwd)
                         passwd ? "password" : "settings", partner_do_update, &p);
     if (rc < 0)
         return cli_fail("cannot update partner %s: %s", argv[1], kp_strerror(rc));
-    printf("partner %s %s\n", p.conf.system_id, passwd ? "password changed" : "updated");
+    char done[96];
+    snprintf(done, sizeof(done), "partner %s %s", p.conf.system_id,
+             passwd ? "password changed" : "updated");
+    cli_change_report(cli, done, "kpassd uses it");
     return 0;
 }
 
@@ -481,7 +495,9 @@ static int partner_remove(struct kp_cli *cli, const char *system_id)
         return cli_fail("no partner %s", system_id);
     if (rc < 0)
         return cli_fail("cannot remove partner %s", system_id);
-    printf("partner %s removed\n", system_id);
+    char done[96];
+    snprintf(done, sizeof(done), "partner %s removed", system_id);
+    cli_change_report(cli, done, "kpassd no longer binds or accepts it");
     return 0;
 }
 
