@@ -262,6 +262,7 @@ void http_desk_scan(struct http_req *r)
         return;
     }
     if (cr.verdict != STORE_CREDENTIAL_VALID) {
+        http_count_verification(r->api, r->session.office, HTTP_VOUT_CARD_REFUSED);
         desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict),
                     cr.found ? cr.citizen.cnic_index : NULL);
         return;
@@ -288,6 +289,7 @@ void http_desk_scan(struct http_req *r)
         http_reply_error(r, 500, "internal", "store");
         return;
     }
+    http_count_verification(r->api, v.office, HTTP_VOUT_SCANNED);
     http_reply_json(r, 201,
                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
                               "citizen", desk_citizen_json(r->api->d.st, &cr.citizen),
@@ -338,6 +340,8 @@ static void desk_finish(struct http_req *r, struct store_verification *v,
     v->updated_at = now;
     store_batch(r->api->d.st);
     store_verification_update(r->api->d.st, v);
+    http_count_verification(r->api, v->office,
+                            state == STORE_VERIF_EXPIRED ? HTTP_VOUT_EXPIRED : HTTP_VOUT_FAILED);
 }
 
 /*
@@ -427,6 +431,7 @@ void http_desk_code(struct http_req *r)
     v.updated_at = now;
     store_batch(r->api->d.st);
     store_verification_update(r->api->d.st, &v);
+    http_count_verification(r->api, v.office, HTTP_VOUT_CODE_SENT);
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
                               res.msisdn_masked, "expires_at",
@@ -525,12 +530,8 @@ void http_desk_confirm(struct http_req *r)
     rc = codes_verify(r->api->d.codes, &cr, q.code, now, &res);
     sodium_memzero(q.code, sizeof(q.code));
     if (rc < 0) {
-        if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED) {
-            v.state = STORE_VERIF_FAILED;
-            v.updated_at = now;
-            store_batch(r->api->d.st);
-            store_verification_update(r->api->d.st, &v);
-        }
+        if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED)
+            desk_finish(r, &v, STORE_VERIF_FAILED, now);
         json_t *b = json_pack("{s:s, s:s}", "error", "refused", "result", desk_verify_result(rc));
         if (rc == -KP_ERR_WRONG)
             json_object_set_new(b, "tries_left", json_integer(res.tries_left));
@@ -560,6 +561,7 @@ void http_desk_confirm(struct http_req *r)
         http_reply_error(r, 500, "internal", "store");
         return;
     }
+    http_count_verification(r->api, v.office, HTTP_VOUT_VERIFIED);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);
     http_reply_json(r, 200,

@@ -46,6 +46,25 @@ struct http_limiter {
 
 struct http_conn;
 
+/* Verifications per office and outcome, for /metrics (office="..." labels). */
+enum http_vout {
+    HTTP_VOUT_SCANNED = 0, /* a card scanned and accepted: a verification began */
+    HTTP_VOUT_CARD_REFUSED, /* a scanned card refused (its verdict is in the audit log) */
+    HTTP_VOUT_CODE_SENT,
+    HTTP_VOUT_VERIFIED,
+    HTTP_VOUT_FAILED,  /* the code spent or the citizen locked, or the card no longer holds */
+    HTTP_VOUT_EXPIRED, /* found past [http] verification_ttl at a step */
+    HTTP_VOUT_MAX
+};
+extern const char *const http_vout_names[HTTP_VOUT_MAX];
+#define HTTP_OFFICES 256 /* the last row gathers offices beyond it */
+struct http_office_stat {
+    char office[16]; /* "" for a free row */
+    uint64_t n[HTTP_VOUT_MAX];
+};
+/* Count one outcome at office. */
+void http_count_verification(struct http_api *a, const char *office, enum http_vout out);
+
 struct http_api {
     struct event_base *base;
     struct evhttp *http;
@@ -57,6 +76,7 @@ struct http_api {
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
     uint64_t refusals; /* every 4xx */
+    struct http_office_stat offices[HTTP_OFFICES];
     /* The audit chain, walked in the worker every set.audit_verify_s. */
     struct {
         int running;

@@ -250,6 +250,15 @@ static void metrics_audit(struct kp_buf *b, const struct http_api *a)
 
 static void metrics_http(struct kp_buf *b, const struct http_api *a)
 {
+    metrics_head(b, "kpass_desk_verifications_total", "counter",
+                 "Desk verifications per office and outcome.");
+    for (unsigned i = 0; i < HTTP_OFFICES && a->offices[i].office[0]; i++)
+        for (unsigned k = 0; k < HTTP_VOUT_MAX; k++) {
+            kp_buf_puts(b, "kpass_desk_verifications_total{office=\"");
+            metrics_label(b, a->offices[i].office);
+            kp_buf_printf(b, "\",outcome=\"%s\"} %llu\n", http_vout_names[k],
+                          (unsigned long long)a->offices[i].n[k]);
+        }
     metrics_head(b, "kpass_http_requests_total", "counter", "HTTP requests by route and status.");
     for (int r = 0; r < HTTP_R_MAX; r++)
         for (int i = 0; i < HTTP_STATUS_SLOTS; i++)

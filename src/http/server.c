@@ -36,6 +36,27 @@ const char *const http_route_names[HTTP_R_MAX] = {
     "/v1/verifications/{id}/confirm", "/v1/verifications/{id}", "/metrics",
     "/healthz",                  "/readyz",           "other"};
 
+const char *const http_vout_names[HTTP_VOUT_MAX] = {"scanned",  "card_refused", "code_sent",
+                                                    "verified", "failed",       "expired"};
+
+void http_count_verification(struct http_api *a, const char *office, enum http_vout out)
+{
+    struct http_office_stat *o = &a->offices[HTTP_OFFICES - 1];
+
+    /* Offices are few and known (the directory): a linear look-up is enough. */
+    for (unsigned i = 0; i < HTTP_OFFICES - 1; i++) {
+        if (a->offices[i].office[0] == '\0')
+            snprintf(a->offices[i].office, sizeof(a->offices[i].office), "%s", office);
+        if (strcmp(a->offices[i].office, office) == 0) {
+            o = &a->offices[i];
+            break;
+        }
+    }
+    if (o->office[0] == '\0')
+        snprintf(o->office, sizeof(o->office), "(other)");
+    o->n[out]++;
+}
+
 static void http_count(struct http_req *r, int status)
 {
     unsigned slot = HTTP_STATUS_SLOTS - 1; /* 5xx and anything unlisted */
