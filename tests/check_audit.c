@@ -9,6 +9,7 @@
  * as the real program.
  */
 #include <check.h>
+#include <dirent.h>
 #include <pwd.h>
 #include <unistd.h>
 #include <sodium.h>
@@ -566,6 +567,7 @@ START_TEST(test_cli_show_opts)
         const char *opt, *arg, *error;
     } bad[] = {
         {"--event", "Partner.added", "--event: a name such as"},
+        {"--event", "partner.add", "--event: no event is called partner.add; the events are: "},
         {"--since", "yesterday", "--since: Unix seconds"},
         {"--since", "2025-13-01", "--since: Unix seconds"},
         {"--limit", "0", "--limit: a number from 1 to 10000"},
@@ -674,6 +676,85 @@ START_TEST(test_daemon_walks_chain)
 }
 END_TEST
 
+/* Every event name the sources write ("family.name" literals of the audit
+   families) is one that --event knows: the list cannot fall behind. */
+static int family_event(const char *p, size_t n)
+{
+    static const char *const families[] = {"citizen.", "code.", "credential.", "desk.",
+                                           "key.",     "partner.", "staff."};
+
+    if (n > 4 && strncmp(p + n - 4, ".key", 4) == 0)
+        return 0; /* a key file (partner.key), not an event */
+    for (size_t i = 0; i < KP_ARRAY_LEN(families); i++) {
+        size_t fl = strlen(families[i]);
+        if (n > fl && strncmp(p, families[i], fl) == 0) {
+            for (size_t k = fl; k < n; k++)
+                if (!((p[k] >= 'a' && p[k] <= 'z') || p[k] == '_'))
+                    return 0;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void scan_events(const char *folder, const char *known, int *found)
+{
+    DIR *dh = opendir(folder);
+    struct dirent *e;
+
+    ck_assert_ptr_nonnull(dh);
+    while ((e = readdir(dh)) != NULL) {
+        char file[1024];
+        size_t len, n = strlen(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(file, sizeof(file), "%s/%s", folder, e->d_name);
+        if (e->d_type == DT_DIR) {
+            scan_events(file, known, found);
+            continue;
+        }
+        if (n < 3 || strcmp(e->d_name + n - 2, ".c") != 0)
+            continue;
+        char *text = (char *)tu_read_file(file, &len);
+        for (char *q = text; q && (q = strchr(q, '"')) != NULL;) {
+            char *end = strchr(q + 1, '"');
+            if (end == NULL)
+                break;
+            if (family_event(q + 1, (size_t)(end - q - 1))) {
+                char want[80];
+                snprintf(want, sizeof(want), " %.*s,", (int)(end - q - 1), q + 1);
+                ck_assert_msg(strstr(known, want) != NULL, "%s writes %.*s: not in --event's list",
+                              file, (int)(end - q - 1), q + 1);
+                (*found)++;
+            }
+            q = end + 1;
+        }
+        free(text);
+    }
+    closedir(dh);
+}
+
+START_TEST(test_event_list_complete)
+{
+    char *out, src[600], *known;
+    int found = 0;
+
+    tu_daemon_prepare(&d, NULL);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--event", "no.such", NULL), 1);
+    ck_assert_ptr_nonnull(strstr(out, "the events are: "));
+    /* " name," for every name, the last one too */
+    known = malloc(strlen(out) + 3);
+    sprintf(known, " %s", strstr(out, "the events are: ") + 16);
+    *strchr(known, '\n') = '\0';
+    strcat(known, ",");
+    snprintf(src, sizeof(src), "%s/src", tu_top());
+    scan_events(src, known, &found);
+    ck_assert_int_ge(found, 30);
+    free(known);
+    free(out);
+}
+END_TEST
+
 Suite *suite_audit(void)
 {
     Suite *s = suite_create("audit");
@@ -703,6 +784,7 @@ Suite *suite_audit(void)
     tcase_add_test(tc, test_cli_show_opts);
     tcase_add_test(tc, test_cli_show_json_sudo);
     tcase_add_test(tc, test_daemon_walks_chain);
+    tcase_add_test(tc, test_event_list_complete);
     suite_add_tcase(s, tc);
     return s;
 }

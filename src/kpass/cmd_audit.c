@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "kpass/buf.h"
 #include "kpass/clock.h"
 #include "kpass/cnic.h"
 #include "kpass/err.h"
@@ -38,6 +39,33 @@
 static const char audit_usage_text[] =
     "kpass audit verify [--head ID:HASH]\n"
     "       kpass audit show [--cnic CNIC] [--event E] [--since T] [--limit N] [--json]";
+
+/*
+ * Every event kpass and kpassd write (doc/kpass.1 lists them).  --event
+ * takes these only, so that a typo is an error, not an empty answer;
+ * tests/check_audit.c finds every event name in the sources and checks
+ * that it is here.
+ */
+static const char *const audit_events[] = {
+    "citizen.added",      "citizen.blocked",   "citizen.changed",   "citizen.deceased",
+    "citizen.imported",   "citizen.linked",    "citizen.unblocked", "citizen.unlinked",
+    "code.delivered",     "code.failed",       "code.issued",       "code.limited",
+    "code.locked",        "code.refused",      "code.sent",         "code.undelivered",
+    "code.verified",      "credential.issued", "credential.revoked", "desk.added",
+    "desk.refused",       "desk.revoked",      "desk.scan",         "desk.signin",
+    "desk.signout",       "desk.verified",     "key.retired",       "key.rotated",
+    "partner.added",      "partner.changed",   "partner.removed",   "staff.added",
+    "staff.locked",       "staff.pin_changed", "staff.pin_failed",  "staff.removed",
+    "staff.unlocked",     NULL,
+};
+
+static int audit_event_known(const char *name)
+{
+    for (size_t i = 0; audit_events[i]; i++)
+        if (strcmp(audit_events[i], name) == 0)
+            return 1;
+    return 0;
+}
 
 /* A recorded head: "ID:HEX".  0 or -1. */
 static int audit_head_parse(const char *s, int64_t *id, char *hex, size_t size)
@@ -175,6 +203,15 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
         case 'e':
             if (store_audit_event_check(optarg) < 0)
                 return cli_fail("--event: a name such as citizen.blocked or code.issued");
+            if (!audit_event_known(optarg)) {
+                struct kp_buf names = KP_BUF_INIT;
+                for (size_t i = 0; audit_events[i]; i++)
+                    kp_buf_printf(&names, "%s%s", i ? ", " : "", audit_events[i]);
+                cli_fail("--event: no event is called %s; the events are: %s", optarg,
+                         names.data);
+                kp_buf_free(&names);
+                return 1;
+            }
             f->event = optarg;
             break;
         case 's':
