@@ -94,22 +94,31 @@ struct otp_verdict {
 };
 
 /*
+ * One subject's issues inside the window (issue_window_s back from now),
+ * as the store counts them: all the rules need, whatever issue_window_max
+ * is (a list of the newest N capped N, and with it the limit).
+ */
+struct otp_recent {
+    uint32_t count; /* issues in the window */
+    int64_t newest; /* the newest one's time (count > 0) */
+    int64_t nth;    /* the issue_window_max-th newest one's time (count >= max) */
+};
+
+/*
  * May a code be issued now?  lock is the citizen's record (may be NULL);
- * cnic_recent and msisdn_recent are the issue times of the codes issued
- * for this CNIC and for this MSISDN, most recent first (the newest
- * issue_window_max are enough; more are ignored).
- * Returns 0 (issue), -KP_ERR_LOCKED (v->until: end of lockout) or
+ * cnic and msisdn are the issues for this CNIC and for this MSISDN (NULL:
+ * none).  Returns 0 (issue), -KP_ERR_LOCKED (v->until: end of lockout) or
  * -KP_ERR_LIMIT (v->until: the first second both limits allow a code).
  */
 int otp_issue_check(const struct otp_policy *p, const struct otp_lock *lock,
-                    const int64_t *cnic_recent, size_t ncnic, const int64_t *msisdn_recent,
-                    size_t nmsisdn, int64_t now, struct otp_verdict *v);
+                    const struct otp_recent *cnic, const struct otp_recent *msisdn, int64_t now,
+                    struct otp_verdict *v);
 
 /*
  * One subject's rate limit alone (1 per issue_gap_s, issue_window_max per
- * issue_window_s).  0, or -KP_ERR_LIMIT with *until set.
+ * issue_window_s); r may be NULL (none).  0, or -KP_ERR_LIMIT with *until set.
  */
-int otp_rate_check(const struct otp_policy *p, const int64_t *recent, size_t n, int64_t now,
+int otp_rate_check(const struct otp_policy *p, const struct otp_recent *r, int64_t now,
                    int64_t *until);
 
 /*

@@ -45,8 +45,13 @@ int store_otp_consume(struct store *st, int64_t id);
 
 /* The issue log: keys such as "c:<citizen id>" or "m:<msisdn>". */
 int store_otp_log(struct store *st, const char *key, int64_t at);
-/* Times of issues under key at or after since, newest first.  Count or -KP_ERR_DB. */
-int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max);
+/*
+ * The issues under key at or after since, counted in the database: their
+ * number, the newest, and the nth newest (nth >= 1; 0 when there are
+ * fewer).  0 or -KP_ERR_DB.
+ */
+int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
+                     struct otp_recent *out);
 /* Forget issue log entries older than before. */
 int store_otp_log_prune(struct store *st, int64_t before);
 

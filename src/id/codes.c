@@ -138,22 +138,22 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
                           const struct store_citizen *cz, const char *dest,
                           struct codes_result *res)
 {
-    int64_t crecent[8], mrecent[8];
+    struct otp_recent crecent, mrecent;
+    int64_t since = now - (int64_t)c->policy.issue_window_s;
     char ckey[32], mkey[32], cid[24], text[320], code[OTP_CODE_SIZE], detail[160];
     struct otp_binding b;
     struct otp_lock lock;
     struct otp_verdict v;
     struct store_otp row;
-    int nc, nm, rc;
+    int rc;
 
     snprintf(ckey, sizeof(ckey), "c:%lld", (long long)cz->id);
     snprintf(mkey, sizeof(mkey), "m:%s", dest);
     store_otp_lock_get(c->st, cz->id, &lock);
-    nc = store_otp_recent(c->st, ckey, now - (int64_t)c->policy.issue_window_s, crecent, 8);
-    nm = store_otp_recent(c->st, mkey, now - (int64_t)c->policy.issue_window_s, mrecent, 8);
-    if (nc < 0 || nm < 0)
+    if (store_otp_window(c->st, ckey, since, c->policy.issue_window_max, &crecent) < 0 ||
+        store_otp_window(c->st, mkey, since, c->policy.issue_window_max, &mrecent) < 0)
         return -KP_ERR_DB;
-    rc = otp_issue_check(&c->policy, &lock, crecent, (size_t)nc, mrecent, (size_t)nm, now, &v);
+    rc = otp_issue_check(&c->policy, &lock, &crecent, &mrecent, now, &v);
     if (rc < 0) {
         res->until = v.until;
         codes_detail(req, NULL, detail, sizeof(detail));

@@ -25,8 +25,10 @@ static const char sql_latest[] =
 static const char sql_tries[] = "UPDATE otp_code SET tries = ?2, use = ?3 WHERE id = ?1";
 static const char sql_consume[] = "UPDATE otp_code SET use = 1 WHERE id = ?1 AND use = 0";
 static const char sql_log[] = "INSERT INTO otp_log (key, at) VALUES (?1, ?2)";
-static const char sql_recent[] =
-    "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3";
+static const char sql_window[] =
+    "SELECT count(*), max(at) FROM otp_log WHERE key = ?1 AND at >= ?2";
+static const char sql_window_nth[] =
+    "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3";
 static const char sql_prune[] = "DELETE FROM otp_log WHERE at < ?1";
 static const char sql_lock_get[] =
     "SELECT failures, lockouts, locked_until FROM otp_lock WHERE citizen_id = ?1";
@@ -139,20 +141,42 @@ int store_otp_log(struct store *st, const char *key, int64_t at)
     return store_step_done(st, s);
 }
 
-int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max)
+/* key and since into s, stepped to its one row; SQLITE_ROW or another code. */
+static int otp_window_step(sqlite3_stmt *s, const char *key, int64_t since)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_recent);
-    int n = 0;
-
-    if (s == NULL)
-        return -KP_ERR_DB;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int(s, 3, max);
-    while (n < max && sqlite3_step(s) == SQLITE_ROW)
-        out[n++] = sqlite3_column_int64(s, 0);
+    return sqlite3_step(s);
+}
+
+int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
+                     struct otp_recent *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_window);
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -KP_ERR_DB;
+    rc = otp_window_step(s, key, since);
+    if (rc == SQLITE_ROW) {
+        out->count = (uint32_t)sqlite3_column_int64(s, 0);
+        out->newest = sqlite3_column_int64(s, 1);
+    }
     sqlite3_reset(s);
-    return n;
+    if (rc != SQLITE_ROW)
+        return -KP_ERR_DB;
+    if (nth == 0 || out->count < nth)
+        return 0;
+    /* The window is full: when does its oldest counted issue leave it? */
+    if ((s = store_stmt(st, sql_window_nth)) == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 3, (int64_t)nth - 1);
+    rc = otp_window_step(s, key, since);
+    if (rc == SQLITE_ROW)
+        out->nth = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
 }
 
 int store_otp_log_prune(struct store *st, int64_t before)

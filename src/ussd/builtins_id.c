@@ -60,15 +60,15 @@ void kp_builtins_free(struct kp_builtins *b)
 static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn,
                              int64_t now)
 {
-    int64_t recent[8], until;
+    struct otp_recent recent;
+    int64_t until;
     char key[48];
-    int n;
 
     snprintf(key, sizeof(key), "%s:%s", kind, msisdn);
-    n = store_otp_recent(b->st, key, now - (int64_t)b->policy.issue_window_s, recent, 8);
-    if (n < 0)
-        return n;
-    if (otp_rate_check(&b->policy, recent, (size_t)n, now, &until) < 0)
+    if (store_otp_window(b->st, key, now - (int64_t)b->policy.issue_window_s,
+                         b->policy.issue_window_max, &recent) < 0)
+        return -KP_ERR_DB;
+    if (otp_rate_check(&b->policy, &recent, now, &until) < 0)
         return 0;
     store_batch(b->st);
     return store_otp_log(b->st, key, now) < 0 ? -KP_ERR_DB : 1;
