@@ -4,8 +4,9 @@
  * and a purpose (and an office and desk when one asked) and queue it by SMS
  * to the citizen's registered number; verify what the citizen types.  Each
  * issue and each verify is one transaction with its audit row, committed
- * before the caller tells anyone anything.  The code itself exists only in
- * the SMS text (scrubbed after delivery) and in sodium-guarded memory here.
+ * before the caller tells anyone anything.  The code itself exists only
+ * sealed beside its SMS text (under a key derived from otp.key, never in
+ * the database; dropped after delivery) and in sodium-guarded memory.
  */
 #ifndef KPASS_CODES_H
 #define KPASS_CODES_H
@@ -33,7 +34,8 @@ const char *const *codes_purposes(void);
 
 /*
  * The service over st.  otp_key and cnic_key are copied into guarded memory.
- * outbox may be NULL (then nothing is kicked after queueing).
+ * outbox may be NULL (then nothing is kicked after queueing); else it is
+ * given the key that opens the sealed codes (sms_outbox_set_code_key).
  */
 struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
                         const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],

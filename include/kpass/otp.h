@@ -22,6 +22,26 @@
 #define OTP_HASH_BYTES 32
 #define OTP_FIELD_MAX  255 /* longest citizen/purpose/office/desk id */
 
+/*
+ * A code waiting in the SMS outbox is sealed (XChaCha20-Poly1305, the
+ * destination number as associated data) under a key derived from otp.key,
+ * which never is in the database: the file alone yields no code, live or
+ * past.  Sealed form: nonce (24) || ciphertext (6) || tag (16).
+ */
+#define OTP_SEAL_KEY_BYTES 32
+#define OTP_SEALED_BYTES   (24 + OTP_DIGITS + 16)
+
+/* The sealing key from otp.key (crypto_kdf, its own subkey id and context:
+   no new file, so an existing key folder keeps working).  0 or -KP_ERR_CRYPTO. */
+int otp_seal_key_derive(const uint8_t otp_key[OTP_KEY_BYTES], uint8_t out[OTP_SEAL_KEY_BYTES]);
+/* Seal code (6 digits) for msisdn into out.  0 or -KP_ERR_PARSE. */
+int otp_code_seal(const uint8_t key[OTP_SEAL_KEY_BYTES], const char *code, const char *msisdn,
+                  uint8_t out[OTP_SEALED_BYTES]);
+/* Open a sealed code for msisdn into code (the caller wipes it).  0, or
+   -KP_ERR_CRYPTO (wrong key, other number, altered). */
+int otp_code_unseal(const uint8_t key[OTP_SEAL_KEY_BYTES], const uint8_t in[OTP_SEALED_BYTES],
+                    const char *msisdn, char code[OTP_CODE_SIZE]);
+
 /* What a code is bound to.  office and desk may be NULL (a USSD request);
    desk needs office.  The strings are the store's ids, as text. */
 struct otp_binding {

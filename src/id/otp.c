@@ -17,6 +17,47 @@
 
 static const char otp_tag[] = "kpass-otp-v1";
 
+/* crypto_kdf context and subkey id of the SMS sealing key. */
+#define OTP_SEAL_CONTEXT "kpsmscod"
+#define OTP_SEAL_SUBKEY  1
+
+int otp_seal_key_derive(const uint8_t otp_key[OTP_KEY_BYTES], uint8_t out[OTP_SEAL_KEY_BYTES])
+{
+    if (crypto_kdf_derive_from_key(out, OTP_SEAL_KEY_BYTES, OTP_SEAL_SUBKEY, OTP_SEAL_CONTEXT,
+                                   otp_key) != 0)
+        return -KP_ERR_CRYPTO;
+    return 0;
+}
+
+int otp_code_seal(const uint8_t key[OTP_SEAL_KEY_BYTES], const char *code, const char *msisdn,
+                  uint8_t out[OTP_SEALED_BYTES])
+{
+    enum { NB = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES };
+
+    if (strlen(code) != OTP_DIGITS || strspn(code, "0123456789") != OTP_DIGITS)
+        return -KP_ERR_PARSE;
+    randombytes_buf(out, NB);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + NB, NULL, (const uint8_t *)code, OTP_DIGITS,
+                                               (const uint8_t *)msisdn, strlen(msisdn), NULL, out,
+                                               key);
+    return 0;
+}
+
+int otp_code_unseal(const uint8_t key[OTP_SEAL_KEY_BYTES], const uint8_t in[OTP_SEALED_BYTES],
+                    const char *msisdn, char code[OTP_CODE_SIZE])
+{
+    enum { NB = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES };
+
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)code, NULL, NULL, in + NB,
+                                                   OTP_SEALED_BYTES - NB, (const uint8_t *)msisdn,
+                                                   strlen(msisdn), in, key) != 0) {
+        sodium_memzero(code, OTP_CODE_SIZE);
+        return -KP_ERR_CRYPTO;
+    }
+    code[OTP_DIGITS] = '\0';
+    return 0;
+}
+
 void otp_policy_default(struct otp_policy *p)
 {
     p->validity_s = 300;

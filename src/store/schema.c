@@ -295,6 +295,10 @@ static const struct store_migration migrations[] = {
      "  biometric TEXT NOT NULL DEFAULT '',"
      "  created_at INTEGER NOT NULL,"
      "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
+    {11, /* SMS: the code out of the text (sealed apart), the concatenation reference kept */
+     "ALTER TABLE sms_outbox ADD COLUMN code_at INTEGER;"  /* where the code goes in body */
+     "ALTER TABLE sms_outbox ADD COLUMN code_box BLOB;"    /* otp_code_seal(); NULL once scrubbed */
+     "ALTER TABLE sms_outbox ADD COLUMN concat_ref INTEGER;"}, /* chosen at the first send */
 };
 
 const struct store_migration *store_migrations(int *count)
