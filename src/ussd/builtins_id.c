@@ -103,15 +103,28 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
     return 0;
 }
 
-/* reg.lookup(): the registration of the calling number itself, masked. */
+/*
+ * reg.lookup(): the registration of the calling number itself, masked:
+ * the CNIC's last 2 digits only, since the last 4 are what a code request
+ * asks for; and limited per calling number like code requests (counted
+ * whether or not it is registered), so that a borrowed phone does not
+ * answer the code screen's question by itself.
+ */
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
     struct store_dir_district dist;
     char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
     char name[80];
-    int n, rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
+    int n, rc, ok = bi_caller_allowed(b, "r", c->msisdn, bi_now(b));
 
+    if (ok < 0)
+        return ok;
+    if (!ok) {
+        menu_result_outcome(res, "try_later");
+        return 0;
+    }
+    rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
     if (rc == -KP_ERR_NOTFOUND) {
         menu_result_outcome(res, "unregistered");
         return 0;
@@ -131,7 +144,7 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
         snprintf(name, sizeof(name), "%.*s", first, full); /* no initial in Arabic script */
     menu_result_set(res, "reg_name", name);
     if (store_citizen_cnic(b->st, cz.id, cnic) == 0) {
-        cnic_mask(cnic, masked);
+        cnic_mask_short(cnic, masked);
         sodium_memzero(cnic, sizeof(cnic));
         menu_result_set(res, "reg_cnic", masked);
     }
