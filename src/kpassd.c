@@ -352,6 +352,12 @@ static int kpd_http(struct kpd *d)
     if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
         goto out;
     http_settings_from_config(&hs, &d->cfg);
+    if (d->cfg.http_metrics_token_file &&
+        http_metrics_token_load(&hs, d->cfg.http_metrics_token_file, &err) < 0) {
+        log_error("%s", err.data);
+        rc = -KP_ERR_CONFIG;
+        goto out;
+    }
     struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
                              kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
     d->http = http_api_new(d->base, &hs, &deps);

@@ -20,6 +20,7 @@ struct codes;
 struct sms_outbox;
 
 struct codes_stats {
+    uint64_t requested; /* USSD requests, whatever became of them (codes_note_request) */
     uint64_t issued;
     uint64_t refused;  /* rate limits, lockouts, inactive citizens */
     uint64_t verified;
@@ -42,6 +43,8 @@ struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
                         const struct otp_policy *policy);
 void codes_free(struct codes *c);
 const struct codes_stats *codes_stats(const struct codes *c);
+/* Count a code request whose outcome must not show (USSD). */
+void codes_note_request(struct codes *c);
 
 struct codes_request {
     int64_t citizen_id;
@@ -72,6 +75,10 @@ struct codes_result {
  */
 int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
                 struct codes_result *res);
+/* codes_issue() left out of the stats: a USSD request, whose caller is told
+   nothing of its outcome, so /metrics must not tell either. */
+int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t now,
+                       struct codes_result *res);
 
 /*
  * Verify a typed code for the binding in req (msisdn is ignored).

@@ -38,6 +38,11 @@ const struct codes_stats *codes_stats(const struct codes *c)
     return &c->stats;
 }
 
+void codes_note_request(struct codes *c)
+{
+    c->stats.requested++;
+}
+
 static const struct {
     const char *purpose;
     const char *label;
@@ -247,8 +252,8 @@ static int codes_refused(struct codes *c, const struct codes_request *req, int64
     return rc;
 }
 
-int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
-                struct codes_result *res)
+static int codes_issue_counted(struct codes *c, const struct codes_request *req, int64_t now,
+                               struct codes_result *res, int counted)
 {
     struct store_citizen cz;
     enum store_scope scope;
@@ -279,11 +284,23 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
         return crc;
     if (rc == 0 && c->outbox)
         sms_outbox_kick(c->outbox);
-    if (rc == 0)
+    if (rc == 0 && counted)
         c->stats.issued++;
-    else if (rc != -KP_ERR_DB)
+    else if (rc != -KP_ERR_DB && counted)
         c->stats.refused++;
     return rc;
+}
+
+int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
+                struct codes_result *res)
+{
+    return codes_issue_counted(c, req, now, res, 1);
+}
+
+int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t now,
+                       struct codes_result *res)
+{
+    return codes_issue_counted(c, req, now, res, 0);
 }
 
 /*

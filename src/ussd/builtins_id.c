@@ -84,6 +84,7 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
     char actor[40], masked[17];
     int ok = bi_caller_allowed(b, "u", c->msisdn, now);
 
+    codes_note_request(b->codes);
     if (ok < 0)
         return ok;
     if (!ok) {
@@ -96,7 +97,7 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
         return 0; /* the same answer: nothing about the CNIC or the number is revealed */
     snprintf(actor, sizeof(actor), "ussd");
     struct codes_request req = {cz.id, c->argv[0], NULL, NULL, NULL, c->msisdn, actor};
-    int rc = codes_issue(b->codes, &req, now, &r);
+    int rc = codes_issue_unseen(b->codes, &req, now, &r);
     msisdn_mask(c->msisdn, masked);
     if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED)
         log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));

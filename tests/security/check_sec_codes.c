@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -514,6 +515,7 @@ START_TEST(test_metrics_token)
     tu_daemon_prepare(&d, NULL);
     snprintf(path, sizeof(path), "%s/metrics.token", d.dir);
     tu_write_file(path, "s3cret-metrics-token-0123456789\n");
+    ck_assert_int_eq(chmod(path, 0600), 0);
     {
         char *text = (char *)tu_read_file(d.conf, NULL);
         struct kp_buf b = KP_BUF_INIT;
