@@ -299,6 +299,13 @@ static const struct store_migration migrations[] = {
      "ALTER TABLE sms_outbox ADD COLUMN code_at INTEGER;"  /* where the code goes in body */
      "ALTER TABLE sms_outbox ADD COLUMN code_box BLOB;"    /* otp_code_seal(); NULL once scrubbed */
      "ALTER TABLE sms_outbox ADD COLUMN concat_ref INTEGER;"}, /* chosen at the first send */
+    {12, /* USSD code requests, answered at once and issued after the answer left */
+     "CREATE TABLE code_request ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: kp_builtins counts by id */
+     "  msisdn TEXT NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
+     "  at INTEGER NOT NULL);"},
 };
 
 const struct store_migration *store_migrations(int *count)

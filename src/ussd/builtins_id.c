@@ -74,15 +74,19 @@ static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char
     return store_otp_log(b->st, key, now) < 0 ? -KP_ERR_DB : 1;
 }
 
-/* otp.issue(purpose, last4): a code by SMS to the caller's own number when
-   that number is registered to an active citizen whose CNIC ends in last4. */
+/*
+ * otp.issue(purpose, last4): a code by SMS to the caller's own number when
+ * that number is registered to an active citizen whose CNIC ends in last4.
+ * The hop does the same work either way (one lookup, one comparison in
+ * constant time, one request row) and the same answer; the code is issued
+ * after the answer left (kp_builtins_flush), so its work cannot be timed.
+ */
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
-    struct codes_result r;
-    int64_t now = bi_now(b);
-    char actor[40], masked[17];
-    int ok = bi_caller_allowed(b, "u", c->msisdn, now);
+    int64_t now = bi_now(b), id = 0;
+    const char *want = "\xff\xff\xff\xff", *typed = "\xfe\xfe\xfe\xfe";
+    int found, match, ok = bi_caller_allowed(b, "u", c->msisdn, now);
 
     codes_note_request(b->codes);
     if (ok < 0)
@@ -92,15 +96,79 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
         return 0;
     }
     menu_result_outcome(res, "sent");
-    if (store_citizen_get_by_msisdn(b->st, c->msisdn, &cz) < 0 || strlen(c->argv[1]) != 4 ||
-        sodium_memcmp(cz.last4, c->argv[1], 4) != 0)
-        return 0; /* the same answer: nothing about the CNIC or the number is revealed */
-    snprintf(actor, sizeof(actor), "ussd");
-    struct codes_request req = {cz.id, c->argv[0], NULL, NULL, NULL, c->msisdn, actor};
-    int rc = codes_issue_unseen(b->codes, &req, now, &r);
-    msisdn_mask(c->msisdn, masked);
-    if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED)
+    found = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz) == 0;
+    if (found)
+        want = cz.last4;
+    if (strlen(c->argv[1]) == 4)
+        typed = c->argv[1];
+    match = found & (sodium_memcmp(want, typed, 4) == 0);
+    store_batch(b->st);
+    if (store_code_request_add(b->st, c->msisdn, c->argv[0], match ? cz.id : 0, now, &id) < 0)
+        return -KP_ERR_DB;
+    b->req_last = id;
+    return 0; /* the same answer: nothing about the CNIC or the number is revealed */
+}
+
+void kp_builtins_committed(struct kp_builtins *b)
+{
+    if (b)
+        b->req_ready = b->req_last;
+}
+
+int kp_builtins_pending(const struct kp_builtins *b)
+{
+    return b && b->req_ready > b->req_done;
+}
+
+/* One request: issued when it matched (its outcome only in the audit log). */
+static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q,
+                            int64_t now)
+{
+    struct codes_result r;
+    char masked[17];
+    int rc;
+
+    if (q->citizen_id == 0)
+        return 0;
+    struct codes_request req = {q->citizen_id, q->purpose, NULL, NULL, NULL, q->msisdn, "ussd"};
+    rc = codes_issue_unseen(b->codes, &req, now, &r);
+    if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED) {
+        msisdn_mask(q->msisdn, masked);
         log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));
+    }
+    return rc == -KP_ERR_DB ? rc : 0;
+}
+
+int kp_builtins_flush(struct kp_builtins *b)
+{
+    struct store_code_request q;
+    int64_t now;
+    int n = 0, rc;
+
+    if (!kp_builtins_pending(b))
+        return 0;
+    now = bi_now(b);
+    store_batch(b->st);
+    while ((rc = store_code_request_next(b->st, b->req_ready, &q)) == 0) {
+        if (bi_request_issue(b, &q, now) < 0 || store_code_request_delete(b->st, q.id) < 0)
+            return -KP_ERR_DB; /* left for the next pass, or the next start */
+        n++;
+    }
+    if (rc != -KP_ERR_NOTFOUND)
+        return -KP_ERR_DB;
+    b->req_done = b->req_ready;
+    return n;
+}
+
+int kp_builtins_recover(struct kp_builtins *b)
+{
+    int64_t last = store_code_request_last(b->st);
+
+    if (last < 0)
+        return (int)last;
+    if (last > 0)
+        log_info("ussd: code requests left by a stop are issued now");
+    b->req_last = b->req_ready = last;
     return 0;
 }
 

@@ -656,6 +656,30 @@ START_TEST(test_code_timing)
 }
 END_TEST
 
+/* The requests are durable before their answer: ones a stop left answered
+   and not issued (written here as a crash would leave them) are issued at
+   the next start, and the ones that matched nothing are dropped. */
+START_TEST(test_requests_survive_a_stop)
+{
+    char db[600];
+
+    sec_daemon(NULL, 0);
+    snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
+    ck_assert_int_gt(tu_sql_int(db, "INSERT INTO code_request (msisdn, purpose, citizen_id, at) "
+                                    "SELECT '+923000000101', 'identity', citizen_id, 0 FROM "
+                                    "citizen_msisdn WHERE msisdn = '+923000000101' RETURNING id"),
+                     0);
+    ck_assert_int_gt(tu_sql_int(db, "INSERT INTO code_request (msisdn, purpose, citizen_id, at) "
+                                    "VALUES ('+923459999999', 'identity', NULL, 0) RETURNING id"),
+                     0);
+    tu_daemon_start(&d);
+    ck_assert_int_eq(sql_wait("SELECT count(*) FROM code_request", 0), 0);
+    ck_assert_int_eq(sql_wait("SELECT count(*) FROM otp_code WHERE msisdn = '+923000000101'", 1),
+                     1);
+    ck_assert_int_eq(sql_wait("SELECT count(*) FROM sms_outbox WHERE is_code = 1", 1), 1);
+}
+END_TEST
+
 /* ---- already holds: no enumeration ---- */
 
 /* Every screen of the code branch is byte-identical for a registered
@@ -710,6 +734,7 @@ Suite *suite_sec_codes(void)
     sec_case(s, "metrics_token", test_metrics_token, 0);
     sec_case(s, "registration", test_registration_masked_and_limited, 0);
     sec_case(s, "timing", test_code_timing, 0);
+    sec_case(s, "requests_survive", test_requests_survive_a_stop, 0);
     sec_case(s, "enumeration", test_enumeration_identical, 0);
     return s;
 }
