@@ -78,6 +78,9 @@ struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
     if (ob->set.max_inflight == 0)
         ob->set.max_inflight = 1024;
     ob->pending = 1;
+    /* Not 0 at every start: new messages to a phone would take the
+       references of the ones sent just before a restart. */
+    ob->ref = (uint8_t)randombytes_uniform(256);
     return ob;
 }
 
