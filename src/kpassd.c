@@ -369,6 +369,8 @@ static int kpd_builtins(struct kpd *d)
     store_audit_use_key(d->st, d->audit_key);
     kp_config_otp_policy(&d->cfg, &pol);
     rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);
+    if (rc == 0)
+        rc = kp_builtins_recover(d->builtins); /* code requests a stop left answered, not issued */
     sms_outbox_set_audit(d->outbox, kpd_sms_audit, d);
 out:
     if (otp_key)
@@ -422,6 +424,12 @@ static int kpd_http(struct kpd *d)
     if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
         goto out;
     http_settings_from_config(&hs, &d->cfg);
+    if (d->cfg.http_metrics_token_file &&
+        http_metrics_token_load(&hs, d->cfg.http_metrics_token_file, &err) < 0) {
+        log_error("%s", err.data);
+        rc = -KP_ERR_CONFIG;
+        goto out;
+    }
     struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
                              kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
     d->http = http_api_new(d->base, &hs, &deps);
@@ -620,8 +628,13 @@ int main(int argc, char **argv)
        the pass reaches the disk before the replies queued in it are
        written to their sockets, which happens in the next pass. */
     while (!d.done) {
-        if (event_base_loop(d.base, EVLOOP_ONCE) < 0)
+        /* USSD code requests committed by the last pass: this pass writes
+           their replies without waiting for events, then they are issued. */
+        int flags = kp_builtins_pending(d.builtins) ? EVLOOP_ONCE | EVLOOP_NONBLOCK : EVLOOP_ONCE;
+        if (event_base_loop(d.base, flags) < 0)
             break;
+        if (!d.stopping)
+            kp_builtins_flush(d.builtins);
         /* SMS queued in the pass (a code, a confirmation) go out now, not at the next tick. */
         if (!d.stopping)
             sms_outbox_flush(d.outbox, kp_clock_ms());
@@ -634,6 +647,7 @@ int main(int argc, char **argv)
                       store_errmsg(d.st));
             _exit(1);
         }
+        kp_builtins_committed(d.builtins);
     }
     /* No daemon follows the counter any more: the CLI stops waiting for one. */
     store_change_detach(d.st, getpid());

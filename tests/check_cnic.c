@@ -105,6 +105,7 @@ START_TEST(test_cnic_forms)
         ck_assert_int_eq(cnic_is_normal(c), 0);
         ck_assert_int_eq(cnic_format(c, text), -KP_ERR_INVAL);
         ck_assert_int_eq(cnic_mask(c, mask), -KP_ERR_INVAL);
+        ck_assert_int_eq(cnic_mask_short(c, mask), -KP_ERR_INVAL);
         ck_assert_int_eq(cnic_last4_bcd(c, bcd), -KP_ERR_INVAL);
         return;
     }
@@ -114,6 +115,11 @@ START_TEST(test_cnic_forms)
     ck_assert_str_eq(mask, cnic_forms[_i].mask);
     /* Never more than the last 4 digits visible. */
     ck_assert_uint_eq(strspn(mask, "*-"), 10);
+    /* The short form: the last 2 digits, in their places. */
+    ck_assert_int_eq(cnic_mask_short(c, mask), 0);
+    ck_assert_uint_eq(strspn(mask, "*-"), 12);
+    ck_assert_int_eq(mask[12], text[12]);
+    ck_assert_int_eq(mask[14], text[14]);
     ck_assert_int_eq(cnic_last4_bcd(c, bcd), 0);
     ck_assert_mem_eq(bcd, cnic_forms[_i].bcd, 2);
     ck_assert_int_eq(cnic_last4_text(bcd, l4), 0);

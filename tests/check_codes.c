@@ -137,17 +137,26 @@ static int verify(int who, const char *typed, int64_t at, struct codes_result *r
     return verify_full(who, "identity", NULL, NULL, typed, at, r);
 }
 
-/* The 6 digits in the text of the message that carried a code. */
+/* The code a message carries: not in its text, which has its place
+   (after "is "), but sealed beside it under a key derived from otp.key. */
 static void code_of(int64_t sms_id, char code[OTP_CODE_SIZE])
 {
     struct store_sms *m = kp_calloc(1, sizeof(*m));
+    uint8_t key[OTP_SEAL_KEY_BYTES];
     const char *p;
 
     ck_assert_int_eq(store_sms_get(st, sms_id, m), 0);
     ck_assert(m->is_code);
     p = strstr(m->body, " is ");
     ck_assert_ptr_nonnull(p);
-    ck_assert_int_eq(otp_code_parse(p + 4, 6, code), 0);
+    ck_assert_int_eq(m->code_at, (int)(p + 4 - m->body));
+    ck_assert_int_eq(strspn(p + 4, "0123456789"), 0);
+    ck_assert_int_eq(otp_seal_key_derive(otp_key, key), 0);
+    ck_assert_int_eq(otp_code_unseal(key, m->code_box, m->msisdn, code), 0);
+    ck_assert_int_eq(strspn(code, "0123456789"), 6);
+    /* bound to its number: another one does not open it */
+    ck_assert_int_eq(otp_code_unseal(key, m->code_box, "+923000000000", code), -KP_ERR_CRYPTO);
+    ck_assert_int_eq(otp_code_unseal(key, m->code_box, m->msisdn, code), 0);
     free(m);
 }
 
@@ -732,10 +741,11 @@ START_TEST(test_hash_only)
     struct otp_binding b = {c0, "sehat", "PSH-DC", "D1"};
     ck_assert_int_eq(otp_code_hash(otp_key, code, &b, h), 0);
     ck_assert_mem_eq(row.hash, h, OTP_HASH_BYTES);
-    /* While its message waits, the text (with the code) is in the outbox:
-       the scan below does find it then. */
+    /* While its message waits, its text is in the outbox (the scan finds
+       it), and the code is not: it is sealed apart. */
     store_reopen();
-    ck_assert_msg(file_has(path, code), "the scan does not work");
+    ck_assert_msg(file_has(path, "your code for"), "the scan does not work");
+    ck_assert_msg(!file_has(path, code), "code %s in %s while it waits", code, path);
     /* A final state: the text is scrubbed, and the code is nowhere in the file. */
     store_batch(st);
     ck_assert_int_ge(store_sms_update(st, r.sms_id, finals[_i], 1, T0 + 5, 0, 0, T0 + 5), 0);

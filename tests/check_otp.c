@@ -171,15 +171,32 @@ static const struct {
     {{1000, 900, 800, 700, -3000}, 5, 1060, 0, 0},               /* the 5th left the hour */
 };
 
+/* Issue times (newest first) as the store counts them at now. */
+static struct otp_recent recent_of(const struct otp_policy *p, const int64_t *t, size_t n,
+                                   int64_t now)
+{
+    struct otp_recent r = {0, 0, 0};
+
+    for (size_t i = 0; i < n; i++) {
+        if (t[i] < now - (int64_t)p->issue_window_s)
+            continue;
+        if (r.count == 0)
+            r.newest = t[i];
+        if (++r.count == p->issue_window_max)
+            r.nth = t[i];
+    }
+    return r;
+}
+
 START_TEST(test_otp_rate)
 {
     struct otp_policy p;
     int64_t until = -1;
 
     otp_policy_default(&p);
-    ck_assert_int_eq(otp_rate_check(&p, rate_cases[_i].recent, rate_cases[_i].n,
-                                    rate_cases[_i].now, &until),
-                     rate_cases[_i].rc);
+    struct otp_recent r =
+        recent_of(&p, rate_cases[_i].recent, rate_cases[_i].n, rate_cases[_i].now);
+    ck_assert_int_eq(otp_rate_check(&p, &r, rate_cases[_i].now, &until), rate_cases[_i].rc);
     if (rate_cases[_i].rc < 0)
         ck_assert_int_eq(until, rate_cases[_i].until);
 }
@@ -190,22 +207,40 @@ START_TEST(test_otp_issue)
     struct otp_policy p;
     struct otp_verdict v;
     struct otp_lock lock = {0, 1, 5000};
-    const int64_t none[1] = {0}, cnic[5] = {1000, 900, 800, 700, 600}, phone[1] = {4190};
+    const int64_t cnic_t[5] = {1000, 900, 800, 700, 600}, phone_t[1] = {4190};
+    struct otp_recent none = {0, 0, 0}, cnic, phone;
 
     otp_policy_default(&p);
-    ck_assert_int_eq(otp_issue_check(&p, NULL, none, 0, none, 0, 1000, &v), 0);
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &none, NULL, 1000, &v), 0);
     /* Locked: the lockout wins over everything and names its end. */
-    ck_assert_int_eq(otp_issue_check(&p, &lock, none, 0, none, 0, 4999, &v), -KP_ERR_LOCKED);
+    ck_assert_int_eq(otp_issue_check(&p, &lock, &none, &none, 4999, &v), -KP_ERR_LOCKED);
     ck_assert_int_eq(v.until, 5000);
-    ck_assert_int_eq(otp_issue_check(&p, &lock, none, 0, none, 0, 5000, &v), 0);
+    ck_assert_int_eq(otp_issue_check(&p, &lock, &none, &none, 5000, &v), 0);
     /* Per CNIC and per MSISDN: either one limits, the later end is reported. */
-    ck_assert_int_eq(otp_issue_check(&p, NULL, cnic, 5, none, 0, 1100, &v), -KP_ERR_LIMIT);
+    cnic = recent_of(&p, cnic_t, 5, 1100);
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &cnic, &none, 1100, &v), -KP_ERR_LIMIT);
     ck_assert_int_eq(v.until, 4200);
-    ck_assert_int_eq(otp_issue_check(&p, NULL, none, 0, cnic, 5, 1100, &v), -KP_ERR_LIMIT);
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &none, &cnic, 1100, &v), -KP_ERR_LIMIT);
     ck_assert_int_eq(v.until, 4200);
-    ck_assert_int_eq(otp_issue_check(&p, NULL, cnic, 5, phone, 1, 4200, &v), -KP_ERR_LIMIT);
+    cnic = recent_of(&p, cnic_t, 5, 4199);
+    phone = recent_of(&p, phone_t, 1, 4199);
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &cnic, &phone, 4199, &v), -KP_ERR_LIMIT);
     ck_assert_int_eq(v.until, 4250);
-    ck_assert_int_eq(otp_issue_check(&p, NULL, cnic, 5, phone, 1, 4250, &v), 0);
+    cnic = recent_of(&p, cnic_t, 5, 4250);
+    phone = recent_of(&p, phone_t, 1, 4250);
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &cnic, &phone, 4250, &v), 0);
+    /* Any window size is enforced: 1000 issues in the hour, the 1000th of
+       them decides (a list of the newest 8 used to cap the limit). */
+    p.issue_gap_s = 0;
+    p.issue_window_max = 1000;
+    cnic.count = 999;
+    cnic.newest = 4000;
+    cnic.nth = 0;
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &cnic, NULL, 4000, &v), 0);
+    cnic.count = 1000;
+    cnic.nth = 1000;
+    ck_assert_int_eq(otp_issue_check(&p, NULL, &cnic, NULL, 4000, &v), -KP_ERR_LIMIT);
+    ck_assert_int_eq(v.until, 4600);
 }
 END_TEST
 
@@ -314,8 +349,8 @@ START_TEST(test_otp_story)
     ck_assert_int_eq(otp_verify_decide(&p, &c2, &lock, 0, t, &v), -KP_ERR_LOCKED);
     ck_assert_int_eq(v.lockout_started, 1);
     ck_assert_int_eq(v.until, t + 3600);
-    ck_assert_int_eq(otp_issue_check(&p, &lock, NULL, 0, NULL, 0, t + 3599, &v), -KP_ERR_LOCKED);
-    ck_assert_int_eq(otp_issue_check(&p, &lock, NULL, 0, NULL, 0, t + 3600, &v), 0);
+    ck_assert_int_eq(otp_issue_check(&p, &lock, NULL, NULL, t + 3599, &v), -KP_ERR_LOCKED);
+    ck_assert_int_eq(otp_issue_check(&p, &lock, NULL, NULL, t + 3600, &v), 0);
     /* Ten more failures after the lockout: the second lockout is 2 h. */
     t += 3600;
     c3 = (struct otp_code_state){t, 0, 0};

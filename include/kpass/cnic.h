@@ -56,6 +56,14 @@ int cnic_format(const char *cnic, char out[CNIC_TEXT_SIZE]);
 int cnic_mask(const char *cnic, char out[CNIC_TEXT_SIZE]);
 
 /*
+ * "3520212345671" -> "*****-******7-1": only the last 2 digits, for
+ * screens a caller sees without proving anything (USSD "My
+ * registration"), where the last 4 are what a code request asks for.
+ * 0 or -KP_ERR_INVAL.
+ */
+int cnic_mask_short(const char *cnic, char out[CNIC_TEXT_SIZE]);
+
+/*
  * The last 4 digits as 2 octets of packed BCD, high nibble first
  * ("...5671" -> 0x56 0x71), as the KP1 token carries them.
  * 0 or -KP_ERR_INVAL.

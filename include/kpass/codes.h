@@ -4,8 +4,9 @@
  * and a purpose (and an office and desk when one asked) and queue it by SMS
  * to the citizen's registered number; verify what the citizen types.  Each
  * issue and each verify is one transaction with its audit row, committed
- * before the caller tells anyone anything.  The code itself exists only in
- * the SMS text (scrubbed after delivery) and in sodium-guarded memory here.
+ * before the caller tells anyone anything.  The code itself exists only
+ * sealed beside its SMS text (under a key derived from otp.key, never in
+ * the database; dropped after delivery) and in sodium-guarded memory.
  */
 #ifndef KPASS_CODES_H
 #define KPASS_CODES_H
@@ -19,6 +20,7 @@ struct codes;
 struct sms_outbox;
 
 struct codes_stats {
+    uint64_t requested; /* USSD requests, whatever became of them (codes_note_request) */
     uint64_t issued;
     uint64_t refused;  /* rate limits, lockouts, inactive citizens */
     uint64_t verified;
@@ -33,13 +35,16 @@ const char *const *codes_purposes(void);
 
 /*
  * The service over st.  otp_key and cnic_key are copied into guarded memory.
- * outbox may be NULL (then nothing is kicked after queueing).
+ * outbox may be NULL (then nothing is kicked after queueing); else it is
+ * given the key that opens the sealed codes (sms_outbox_set_code_key).
  */
 struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
                         const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                         const struct otp_policy *policy);
 void codes_free(struct codes *c);
 const struct codes_stats *codes_stats(const struct codes *c);
+/* Count a code request whose outcome must not show (USSD). */
+void codes_note_request(struct codes *c);
 
 struct codes_request {
     int64_t citizen_id;
@@ -70,6 +75,10 @@ struct codes_result {
  */
 int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
                 struct codes_result *res);
+/* codes_issue() left out of the stats: a USSD request, whose caller is told
+   nothing of its outcome, so /metrics must not tell either. */
+int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t now,
+                       struct codes_result *res);
 
 /*
  * Verify a typed code for the binding in req (msisdn is ignored).

@@ -90,6 +90,7 @@ struct kp_config {
     unsigned http_pin_failures;
     int http_trust_proxy;
     char *http_helpline;
+    char *http_metrics_token_file; /* NULL: /metrics is open (bind it to loopback) */
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

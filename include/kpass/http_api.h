@@ -41,6 +41,8 @@ struct http_settings {
     char helpline[32];      /* named in the "Not you?" SMS */
     unsigned audit_verify_s; /* walk the audit chain this often in the worker; 0: never */
     char conf_path[256];     /* the configuration file, for errors */
+    int metrics_token;      /* /metrics wants the bearer token whose hash follows */
+    uint8_t metrics_token_hash[32];
 };
 
 /* What the API reads and drives; all borrowed. */
@@ -56,7 +58,14 @@ struct http_deps {
     struct ussd_svc *ussd;  /* for /metrics */
 };
 
+struct kp_buf;
 void http_settings_from_config(struct http_settings *s, const struct kp_config *c);
+/*
+ * Read the /metrics bearer token from path (one line; surrounding blanks
+ * dropped) and keep only its BLAKE2b hash in s.  The file must not be
+ * readable by group or others.  0, or < 0 with the reason in err.
+ */
+int http_metrics_token_load(struct http_settings *s, const char *path, struct kp_buf *err);
 
 struct http_api *http_api_new(struct event_base *base, const struct http_settings *s,
                               const struct http_deps *d);

@@ -22,6 +22,26 @@
 #define OTP_HASH_BYTES 32
 #define OTP_FIELD_MAX  255 /* longest citizen/purpose/office/desk id */
 
+/*
+ * A code waiting in the SMS outbox is sealed (XChaCha20-Poly1305, the
+ * destination number as associated data) under a key derived from otp.key,
+ * which never is in the database: the file alone yields no code, live or
+ * past.  Sealed form: nonce (24) || ciphertext (6) || tag (16).
+ */
+#define OTP_SEAL_KEY_BYTES 32
+#define OTP_SEALED_BYTES   (24 + OTP_DIGITS + 16)
+
+/* The sealing key from otp.key (crypto_kdf, its own subkey id and context:
+   no new file, so an existing key folder keeps working).  0 or -KP_ERR_CRYPTO. */
+int otp_seal_key_derive(const uint8_t otp_key[OTP_KEY_BYTES], uint8_t out[OTP_SEAL_KEY_BYTES]);
+/* Seal code (6 digits) for msisdn into out.  0 or -KP_ERR_PARSE. */
+int otp_code_seal(const uint8_t key[OTP_SEAL_KEY_BYTES], const char *code, const char *msisdn,
+                  uint8_t out[OTP_SEALED_BYTES]);
+/* Open a sealed code for msisdn into code (the caller wipes it).  0, or
+   -KP_ERR_CRYPTO (wrong key, other number, altered). */
+int otp_code_unseal(const uint8_t key[OTP_SEAL_KEY_BYTES], const uint8_t in[OTP_SEALED_BYTES],
+                    const char *msisdn, char code[OTP_CODE_SIZE]);
+
 /* What a code is bound to.  office and desk may be NULL (a USSD request);
    desk needs office.  The strings are the store's ids, as text. */
 struct otp_binding {
@@ -94,22 +114,31 @@ struct otp_verdict {
 };
 
 /*
+ * One subject's issues inside the window (issue_window_s back from now),
+ * as the store counts them: all the rules need, whatever issue_window_max
+ * is (a list of the newest N capped N, and with it the limit).
+ */
+struct otp_recent {
+    uint32_t count; /* issues in the window */
+    int64_t newest; /* the newest one's time (count > 0) */
+    int64_t nth;    /* the issue_window_max-th newest one's time (count >= max) */
+};
+
+/*
  * May a code be issued now?  lock is the citizen's record (may be NULL);
- * cnic_recent and msisdn_recent are the issue times of the codes issued
- * for this CNIC and for this MSISDN, most recent first (the newest
- * issue_window_max are enough; more are ignored).
- * Returns 0 (issue), -KP_ERR_LOCKED (v->until: end of lockout) or
+ * cnic and msisdn are the issues for this CNIC and for this MSISDN (NULL:
+ * none).  Returns 0 (issue), -KP_ERR_LOCKED (v->until: end of lockout) or
  * -KP_ERR_LIMIT (v->until: the first second both limits allow a code).
  */
 int otp_issue_check(const struct otp_policy *p, const struct otp_lock *lock,
-                    const int64_t *cnic_recent, size_t ncnic, const int64_t *msisdn_recent,
-                    size_t nmsisdn, int64_t now, struct otp_verdict *v);
+                    const struct otp_recent *cnic, const struct otp_recent *msisdn, int64_t now,
+                    struct otp_verdict *v);
 
 /*
  * One subject's rate limit alone (1 per issue_gap_s, issue_window_max per
- * issue_window_s).  0, or -KP_ERR_LIMIT with *until set.
+ * issue_window_s); r may be NULL (none).  0, or -KP_ERR_LIMIT with *until set.
  */
-int otp_rate_check(const struct otp_policy *p, const int64_t *recent, size_t n, int64_t now,
+int otp_rate_check(const struct otp_policy *p, const struct otp_recent *r, int64_t now,
                    int64_t *until);
 
 /*

@@ -48,6 +48,12 @@ struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
                                   const struct sms_settings *s);
 void sms_outbox_free(struct sms_outbox *ob);
 void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg);
+/*
+ * The key that opens the codes sealed beside code messages (otp.h),
+ * copied into guarded memory.  Without it a code message cannot be sent
+ * and fails.  The code is put into the text only in memory, at dispatch.
+ */
+void sms_outbox_set_code_key(struct sms_outbox *ob, const uint8_t key[32]);
 
 /* At start: put messages left in flight by a crash back in the queue (logged). */
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now);

@@ -45,10 +45,37 @@ int store_otp_consume(struct store *st, int64_t id);
 
 /* The issue log: keys such as "c:<citizen id>" or "m:<msisdn>". */
 int store_otp_log(struct store *st, const char *key, int64_t at);
-/* Times of issues under key at or after since, newest first.  Count or -KP_ERR_DB. */
-int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max);
+/*
+ * The issues under key at or after since, counted in the database: their
+ * number, the newest, and the nth newest (nth >= 1; 0 when there are
+ * fewer).  0 or -KP_ERR_DB.
+ */
+int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
+                     struct otp_recent *out);
 /* Forget issue log entries older than before. */
 int store_otp_log_prune(struct store *st, int64_t before);
+
+/*
+ * USSD code requests waiting to be issued (builtins_id.c): each is written
+ * in the hop that answers it, the same way whether it matched a citizen or
+ * not, and issued (or dropped) after that answer has left.
+ */
+struct store_code_request {
+    int64_t id;
+    char msisdn[17];
+    char purpose[32];
+    int64_t citizen_id; /* 0: no match, nothing to issue */
+    int64_t at;
+};
+
+/* Add one (citizen_id 0: no match); *id its row id.  0 or < 0. */
+int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
+                           int64_t citizen_id, int64_t at, int64_t *id);
+/* The oldest request with an id at most upto: 0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
+int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out);
+int store_code_request_delete(struct store *st, int64_t id);
+/* The newest request's id (0: none), or -KP_ERR_DB. */
+int64_t store_code_request_last(struct store *st);
 
 /* A citizen's lockout counters (zero when none stored). */
 int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *out);

@@ -2,8 +2,10 @@
 /*
  * The SMS outbox in the store.  A message is committed here before anyone
  * is told it was sent; the dispatcher (src/sms/outbox.c) moves it through
- * the states of sms.h.  The text of a code message is scrubbed (set to
- * NULL) once it reaches a final state or its validity passes.
+ * the states of sms.h.  A code message is stored as its text without the
+ * code plus the code sealed under a key outside the database; both are
+ * scrubbed (set to NULL) once it reaches a final state or its validity
+ * passes.
  */
 #ifndef KPASS_STORE_SMS_H
 #define KPASS_STORE_SMS_H
@@ -11,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpass/otp.h"
 #include "kpass/sms.h"
 #include "kpass/store.h"
 
@@ -19,7 +22,10 @@
 struct store_sms {
     int64_t id;
     char msisdn[17];
-    char body[STORE_SMS_BODY_MAX]; /* "" once scrubbed */
+    char body[STORE_SMS_BODY_MAX]; /* "" once scrubbed; a code message's lacks its code */
+    int code_at;        /* where the code goes in body (octets), -1: nothing to insert */
+    uint8_t code_box[OTP_SEALED_BYTES]; /* the code, sealed (otp_code_seal) */
+    int concat_ref;     /* concatenation reference of its parts, -1: not chosen yet */
     int scrubbed;
     int is_code;        /* a one-time code message: scrub after a final state */
     char subject[65];   /* CNIC index hex, or "" */
@@ -39,6 +45,18 @@ struct store_sms {
    subject: the citizen's CNIC index (hex) for the audit log, or NULL. */
 int store_sms_queue(struct store *st, const char *msisdn, const char *body, int is_code,
                     const char *subject, int64_t expires_at, int64_t now, int64_t *id);
+/*
+ * Queue a code message: body is its text without the code, which goes in
+ * at octet code_at and is kept only sealed (box, otp_code_seal()): the
+ * database never holds the code (scrubbing drops the box too).  As
+ * store_sms_queue otherwise.
+ */
+int store_sms_queue_code(struct store *st, const char *msisdn, const char *body, int code_at,
+                         const uint8_t box[OTP_SEALED_BYTES], const char *subject,
+                         int64_t expires_at, int64_t now, int64_t *id);
+/* Keep the concatenation reference a message's parts carry, so that a part
+   sent again after a crash is the same part.  0 or -KP_ERR_DB. */
+int store_sms_set_ref(struct store *st, int64_t id, int ref);
 /* Up to max queued messages due at now, oldest first.  Count or -KP_ERR_DB. */
 int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max);
 /* Move a message to state with its attempt bookkeeping (partner_id 0

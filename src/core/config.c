@@ -96,6 +96,7 @@ static const struct conf_key config_keys[] = {
     {"http", "pin_failures", CONF_UINT, OFF(http_pin_failures), 1, 100, NULL, 0},
     {"http", "trust_proxy", CONF_BOOL, OFF(http_trust_proxy), 0, 0, NULL, 0},
     {"http", "helpline", CONF_STRING, OFF(http_helpline), 0, 0, NULL, 0},
+    {"http", "metrics_token_file", CONF_STRING, OFF(http_metrics_token_file), 0, 0, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -183,6 +184,7 @@ void kp_config_free(struct kp_config *c)
     free(c->abort_ops);
     free(c->sms_source);
     free(c->http_helpline);
+    free(c->http_metrics_token_file);
     memset(c, 0, sizeof(*c));
 }
 

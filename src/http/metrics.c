@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * /metrics in the Prometheus text format (version 0.0.4) and /healthz.
+ * /metrics can want a bearer token ([http] metrics_token_file).  No
+ * counter moves differently for a code request by a registered or an
+ * unregistered caller (USSD outcomes are not counted: DESIGN.md §6).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <event2/keyvalq_struct.h>
+#include <sodium.h>
 
 #include "http_internal.h"
 #include "kpass/buf.h"
 #include "kpass/clock.h"
 #include "kpass/codes.h"
+#include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/smpp.h"
@@ -174,7 +183,11 @@ static void metrics_codes(struct kp_buf *b, struct codes *c)
 {
     const struct codes_stats *s = codes_stats(c);
 
-    metrics_head(b, "kpass_codes_total", "counter", "One-time codes by outcome.");
+    metrics_head(b, "kpass_codes_requested_total", "counter",
+                 "Code requests over USSD, whatever became of them.");
+    kp_buf_printf(b, "kpass_codes_requested_total %llu\n", (unsigned long long)s->requested);
+    metrics_head(b, "kpass_codes_total", "counter",
+                 "One-time codes by outcome, for desks (USSD outcomes are not counted).");
     kp_buf_printf(b, "kpass_codes_total{outcome=\"issued\"} %llu\n", (unsigned long long)s->issued);
     kp_buf_printf(b, "kpass_codes_total{outcome=\"refused\"} %llu\n", (unsigned long long)s->refused);
     kp_buf_printf(b, "kpass_codes_total{outcome=\"verified\"} %llu\n",
@@ -276,10 +289,68 @@ static void metrics_http(struct kp_buf *b, const struct http_api *a)
                   (unsigned long long)a->conns_timed_out);
 }
 
+int http_metrics_token_load(struct http_settings *s, const char *path, struct kp_buf *err)
+{
+    char line[256];
+    struct stat sb;
+    size_t n;
+    FILE *f = fopen(path, "r");
+
+    if (f == NULL) {
+        kp_buf_printf(err, "http: cannot read metrics_token_file %s: %s", path, strerror(errno));
+        return -KP_ERR_IO;
+    }
+    if (fstat(fileno(f), &sb) < 0 || (sb.st_mode & 077) != 0) {
+        kp_buf_printf(err, "http: metrics_token_file %s may be read by others (chmod 600)", path);
+        fclose(f);
+        return -KP_ERR_DENIED;
+    }
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' ' ||
+                     line[n - 1] == '\t'))
+        line[--n] = '\0';
+    if (n < 16) {
+        kp_buf_printf(err, "http: metrics_token_file %s: the token must be 16 characters or more",
+                      path);
+        sodium_memzero(line, sizeof(line));
+        return -KP_ERR_CONFIG;
+    }
+    crypto_generichash(s->metrics_token_hash, sizeof(s->metrics_token_hash),
+                       (const uint8_t *)line, n, NULL, 0);
+    sodium_memzero(line, sizeof(line));
+    s->metrics_token = 1;
+    return 0;
+}
+
+/* Does r carry the metrics bearer token?  Compared as hashes, in constant time. */
+static int metrics_authorized(struct http_req *r)
+{
+    const char *h;
+    uint8_t hash[32];
+
+    if (!r->api->set.metrics_token)
+        return 1;
+    h = evhttp_find_header(evhttp_request_get_input_headers(r->req), "Authorization");
+    if (h == NULL || strncmp(h, "Bearer ", 7) != 0 || strlen(h + 7) > 255)
+        return 0;
+    crypto_generichash(hash, sizeof(hash), (const uint8_t *)h + 7, strlen(h + 7), NULL, 0);
+    return sodium_memcmp(hash, r->api->set.metrics_token_hash, sizeof(hash)) == 0;
+}
+
 void http_metrics(struct http_req *r)
 {
     struct http_api *a = r->api;
     struct kp_buf b = KP_BUF_INIT;
+
+    if (!metrics_authorized(r)) {
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "WWW-Authenticate",
+                          "Bearer realm=\"kpass metrics\"");
+        http_reply_error(r, 401, "unauthorized", "metrics want their bearer token");
+        return;
+    }
 
     if (a->d.hub)
         metrics_smpp(&b, a->d.hub);

@@ -123,6 +123,16 @@ int cnic_mask(const char *cnic, char out[CNIC_TEXT_SIZE])
     return 0;
 }
 
+int cnic_mask_short(const char *cnic, char out[CNIC_TEXT_SIZE])
+{
+    int rc = cnic_mask(cnic, out);
+
+    if (rc < 0)
+        return rc;
+    out[10] = out[11] = '*'; /* "#####-####XY#-#": the 10th and 11th digits */
+    return 0;
+}
+
 int cnic_last4_bcd(const char *cnic, uint8_t bcd[2])
 {
     if (!cnic_is_normal(cnic))

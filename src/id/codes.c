@@ -23,10 +23,12 @@
 #include "kpass/store_otp.h"
 #include "kpass/store_sms.h"
 
+#define CODES_SEAL_AT (OTP_KEY_BYTES + 32) /* the sealing key's place in keys */
+
 struct codes {
     struct store *st;
     struct sms_outbox *outbox;
-    uint8_t *keys; /* sodium_malloc: otp key then cnic key */
+    uint8_t *keys; /* sodium_malloc: otp key, cnic key, SMS sealing key */
     struct otp_policy policy;
     struct codes_stats stats;
 };
@@ -34,6 +36,11 @@ struct codes {
 const struct codes_stats *codes_stats(const struct codes *c)
 {
     return &c->stats;
+}
+
+void codes_note_request(struct codes *c)
+{
+    c->stats.requested++;
 }
 
 static const struct {
@@ -75,12 +82,17 @@ struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
 
     c->st = st;
     c->outbox = outbox;
-    c->keys = sodium_malloc(OTP_KEY_BYTES + 32);
+    c->keys = sodium_malloc(CODES_SEAL_AT + OTP_SEAL_KEY_BYTES);
     if (c->keys == NULL)
         fatalx("codes: cannot allocate guarded memory");
     memcpy(c->keys, otp_key, OTP_KEY_BYTES);
     memcpy(c->keys + OTP_KEY_BYTES, cnic_key, 32);
+    if (otp_seal_key_derive(otp_key, c->keys + CODES_SEAL_AT) < 0)
+        fatalx("codes: cannot derive the SMS sealing key");
     sodium_mprotect_readonly(c->keys);
+    /* The dispatcher opens what this seals, in memory only. */
+    if (outbox)
+        sms_outbox_set_code_key(outbox, c->keys + CODES_SEAL_AT);
     c->policy = *policy;
     return c;
 }
@@ -134,26 +146,49 @@ static int codes_destination(struct codes *c, const struct codes_request *req, c
     return -KP_ERR_DENIED; /* codes never go to a number that is not registered */
 }
 
+/*
+ * The code message's text without its code, which goes in at *code_at:
+ * the store keeps this text and the code sealed apart (store_sms.h).
+ */
+static void codes_text(const struct codes *c, const struct codes_request *req, char *text,
+                       size_t size, int *code_at)
+{
+    /* Whole minutes, rounded down: never more time than the code has. */
+    unsigned minutes = c->policy.validity_s / 60;
+    int n = snprintf(text, size, "Khyber Pass: your code for %s%s%s is ",
+                     codes_purpose_label(req->purpose), req->office_name ? " at " : "",
+                     req->office_name ? req->office_name : "");
+
+    if (n < 0 || (size_t)n >= size)
+        n = (int)strlen(text);
+    *code_at = n;
+    snprintf(text + n, size - (size_t)n,
+             ". Valid %u minute%s. Staff will never phone you for it; do not share it.", minutes,
+             minutes == 1 ? "" : "s");
+}
+
 static int codes_issue_tx(struct codes *c, const struct codes_request *req, int64_t now,
                           const struct store_citizen *cz, const char *dest,
                           struct codes_result *res)
 {
-    int64_t crecent[8], mrecent[8];
+    struct otp_recent crecent, mrecent;
+    int64_t since = now - (int64_t)c->policy.issue_window_s;
     char ckey[32], mkey[32], cid[24], text[320], code[OTP_CODE_SIZE], detail[160];
+    uint8_t box[OTP_SEALED_BYTES];
+    int code_at;
     struct otp_binding b;
     struct otp_lock lock;
     struct otp_verdict v;
     struct store_otp row;
-    int nc, nm, rc;
+    int rc;
 
     snprintf(ckey, sizeof(ckey), "c:%lld", (long long)cz->id);
     snprintf(mkey, sizeof(mkey), "m:%s", dest);
     store_otp_lock_get(c->st, cz->id, &lock);
-    nc = store_otp_recent(c->st, ckey, now - (int64_t)c->policy.issue_window_s, crecent, 8);
-    nm = store_otp_recent(c->st, mkey, now - (int64_t)c->policy.issue_window_s, mrecent, 8);
-    if (nc < 0 || nm < 0)
+    if (store_otp_window(c->st, ckey, since, c->policy.issue_window_max, &crecent) < 0 ||
+        store_otp_window(c->st, mkey, since, c->policy.issue_window_max, &mrecent) < 0)
         return -KP_ERR_DB;
-    rc = otp_issue_check(&c->policy, &lock, crecent, (size_t)nc, mrecent, (size_t)nm, now, &v);
+    rc = otp_issue_check(&c->policy, &lock, &crecent, &mrecent, now, &v);
     if (rc < 0) {
         res->until = v.until;
         codes_detail(req, NULL, detail, sizeof(detail));
@@ -161,24 +196,18 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
                            req->actor, cz->cnic_index, detail);
         return rc;
     }
-    /* The code: generated, hashed with its binding, put into the SMS, wiped. */
+    /* The code: generated, hashed with its binding, sealed for the SMS, wiped. */
     otp_code_generate(code);
     codes_binding(req, cid, &b);
     memset(&row, 0, sizeof(row));
     otp_code_hash(c->keys, code, &b, row.hash);
-    /* Whole minutes, rounded down: never more time than the code has. */
-    unsigned minutes = c->policy.validity_s / 60;
-    snprintf(text, sizeof(text),
-             "Khyber Pass: your code for %s%s%s is %s. Valid %u minute%s. "
-             "Staff will never phone you for it; do not share it.",
-             codes_purpose_label(req->purpose), req->office_name ? " at " : "",
-             req->office_name ? req->office_name : "", code, minutes, minutes == 1 ? "" : "s");
+    otp_code_seal(c->keys + CODES_SEAL_AT, code, dest, box);
     sodium_memzero(code, sizeof(code));
+    codes_text(c, req, text, sizeof(text), &code_at);
     char subject[65];
     sodium_bin2hex(subject, sizeof(subject), cz->cnic_index, sizeof(cz->cnic_index));
-    rc = store_sms_queue(c->st, dest, text, 1, subject, now + c->policy.validity_s, now,
-                         &res->sms_id);
-    sodium_memzero(text, sizeof(text));
+    rc = store_sms_queue_code(c->st, dest, text, code_at, box, subject,
+                              now + c->policy.validity_s, now, &res->sms_id);
     if (rc < 0)
         return rc;
     row.citizen_id = cz->id;
@@ -223,8 +252,8 @@ static int codes_refused(struct codes *c, const struct codes_request *req, int64
     return rc;
 }
 
-int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
-                struct codes_result *res)
+static int codes_issue_counted(struct codes *c, const struct codes_request *req, int64_t now,
+                               struct codes_result *res, int counted)
 {
     struct store_citizen cz;
     enum store_scope scope;
@@ -255,11 +284,23 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
         return crc;
     if (rc == 0 && c->outbox)
         sms_outbox_kick(c->outbox);
-    if (rc == 0)
+    if (rc == 0 && counted)
         c->stats.issued++;
-    else if (rc != -KP_ERR_DB)
+    else if (rc != -KP_ERR_DB && counted)
         c->stats.refused++;
     return rc;
+}
+
+int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
+                struct codes_result *res)
+{
+    return codes_issue_counted(c, req, now, res, 1);
+}
+
+int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t now,
+                       struct codes_result *res)
+{
+    return codes_issue_counted(c, req, now, res, 0);
 }
 
 /*

@@ -17,6 +17,47 @@
 
 static const char otp_tag[] = "kpass-otp-v1";
 
+/* crypto_kdf context and subkey id of the SMS sealing key. */
+#define OTP_SEAL_CONTEXT "kpsmscod"
+#define OTP_SEAL_SUBKEY  1
+
+int otp_seal_key_derive(const uint8_t otp_key[OTP_KEY_BYTES], uint8_t out[OTP_SEAL_KEY_BYTES])
+{
+    if (crypto_kdf_derive_from_key(out, OTP_SEAL_KEY_BYTES, OTP_SEAL_SUBKEY, OTP_SEAL_CONTEXT,
+                                   otp_key) != 0)
+        return -KP_ERR_CRYPTO;
+    return 0;
+}
+
+int otp_code_seal(const uint8_t key[OTP_SEAL_KEY_BYTES], const char *code, const char *msisdn,
+                  uint8_t out[OTP_SEALED_BYTES])
+{
+    enum { NB = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES };
+
+    if (strlen(code) != OTP_DIGITS || strspn(code, "0123456789") != OTP_DIGITS)
+        return -KP_ERR_PARSE;
+    randombytes_buf(out, NB);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + NB, NULL, (const uint8_t *)code, OTP_DIGITS,
+                                               (const uint8_t *)msisdn, strlen(msisdn), NULL, out,
+                                               key);
+    return 0;
+}
+
+int otp_code_unseal(const uint8_t key[OTP_SEAL_KEY_BYTES], const uint8_t in[OTP_SEALED_BYTES],
+                    const char *msisdn, char code[OTP_CODE_SIZE])
+{
+    enum { NB = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES };
+
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt((uint8_t *)code, NULL, NULL, in + NB,
+                                                   OTP_SEALED_BYTES - NB, (const uint8_t *)msisdn,
+                                                   strlen(msisdn), in, key) != 0) {
+        sodium_memzero(code, OTP_CODE_SIZE);
+        return -KP_ERR_CRYPTO;
+    }
+    code[OTP_DIGITS] = '\0';
+    return 0;
+}
+
 void otp_policy_default(struct otp_policy *p)
 {
     p->validity_s = 300;
@@ -137,19 +178,21 @@ int otp_code_verify(const uint8_t key[OTP_KEY_BYTES], const char *code, const st
     return rc;
 }
 
-int otp_rate_check(const struct otp_policy *p, const int64_t *recent, size_t n, int64_t now,
+int otp_rate_check(const struct otp_policy *p, const struct otp_recent *r, int64_t now,
                    int64_t *until)
 {
     int64_t u = now;
 
+    if (r == NULL || r->count == 0)
+        return 0;
     /* One per issue_gap_s: the newest issue must be at least that old. */
-    if (n > 0 && now < recent[0] + (int64_t)p->issue_gap_s)
-        u = recent[0] + (int64_t)p->issue_gap_s;
-    /* issue_window_max per issue_window_s: with the newest first, the
-       window is full while the max-th newest is still inside it, and frees
-       a place the moment that one leaves. */
-    if (p->issue_window_max > 0 && n >= p->issue_window_max) {
-        int64_t t = recent[p->issue_window_max - 1] + (int64_t)p->issue_window_s;
+    if (now < r->newest + (int64_t)p->issue_gap_s)
+        u = r->newest + (int64_t)p->issue_gap_s;
+    /* issue_window_max per issue_window_s: the window is full while the
+       max-th newest is still inside it, and frees a place the moment that
+       one leaves. */
+    if (p->issue_window_max > 0 && r->count >= p->issue_window_max) {
+        int64_t t = r->nth + (int64_t)p->issue_window_s;
         if (now < t && t > u)
             u = t;
     }
@@ -161,8 +204,8 @@ int otp_rate_check(const struct otp_policy *p, const int64_t *recent, size_t n, 
 }
 
 int otp_issue_check(const struct otp_policy *p, const struct otp_lock *lock,
-                    const int64_t *cnic_recent, size_t ncnic, const int64_t *msisdn_recent,
-                    size_t nmsisdn, int64_t now, struct otp_verdict *v)
+                    const struct otp_recent *cnic, const struct otp_recent *msisdn, int64_t now,
+                    struct otp_verdict *v)
 {
     int64_t u1 = now, u2 = now;
     int r1, r2;
@@ -172,8 +215,8 @@ int otp_issue_check(const struct otp_policy *p, const struct otp_lock *lock,
         v->until = lock->locked_until;
         return -KP_ERR_LOCKED;
     }
-    r1 = otp_rate_check(p, cnic_recent, ncnic, now, &u1);
-    r2 = otp_rate_check(p, msisdn_recent, nmsisdn, now, &u2);
+    r1 = otp_rate_check(p, cnic, now, &u1);
+    r2 = otp_rate_check(p, msisdn, now, &u2);
     if (r1 == 0 && r2 == 0)
         return 0;
     v->until = u1 > u2 ? u1 : u2;

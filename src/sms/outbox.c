@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "kpass/bucket.h"
 #include "kpass/clock.h"
 #include "kpass/config.h"
@@ -19,6 +21,7 @@
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/msisdn.h"
+#include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/store_sms.h"
 
@@ -40,7 +43,8 @@ struct sms_outbox {
     unsigned inflight;
     int pending;      /* more may be due: dispatch again when room appears */
     int kicked;       /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
-    uint8_t ref;      /* concatenation reference */
+    uint8_t ref;      /* the next concatenation reference to hand out */
+    uint8_t *code_key; /* sodium_malloc: opens sealed codes; NULL: none given */
     unsigned rr;      /* round robin over partners */
     int64_t last_housekeeping;
     sms_audit_cb audit;
@@ -48,6 +52,7 @@ struct sms_outbox {
     struct store_sms due[OB_BATCH];
     struct smpp_partner *picks[OB_BATCH]; /* where due[i] goes; NULL: it failed */
     struct sms_parts parts;               /* scratch for ob_mark / ob_send */
+    char text[STORE_SMS_BODY_MAX];        /* scratch: a message's whole text */
 };
 
 /* One message in flight: its parts and what came back. */
@@ -73,12 +78,67 @@ struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
     if (ob->set.max_inflight == 0)
         ob->set.max_inflight = 1024;
     ob->pending = 1;
+    /* Not 0 at every start: new messages to a phone would take the
+       references of the ones sent just before a restart. */
+    ob->ref = (uint8_t)randombytes_uniform(256);
     return ob;
 }
 
 void sms_outbox_free(struct sms_outbox *ob)
 {
+    if (ob == NULL)
+        return;
+    sodium_free(ob->code_key);
     free(ob);
+}
+
+void sms_outbox_set_code_key(struct sms_outbox *ob, const uint8_t key[32])
+{
+    if (ob->code_key == NULL && (ob->code_key = sodium_malloc(32)) == NULL)
+        fatalx("sms: cannot allocate guarded memory");
+    sodium_mprotect_readwrite(ob->code_key);
+    memcpy(ob->code_key, key, 32);
+    sodium_mprotect_noaccess(ob->code_key);
+}
+
+/*
+ * The whole text of m into ob->text: a code message's code opened and put
+ * in its place, in memory only (the caller wipes ob->text and the parts
+ * after sending).  Its length, or -KP_ERR_CRYPTO when the code cannot be
+ * opened (no key, another key, an altered row).
+ */
+static int ob_text(struct sms_outbox *ob, const struct store_sms *m)
+{
+    char code[OTP_CODE_SIZE];
+    size_t n = strlen(m->body);
+    int rc;
+
+    if (m->code_at < 0 || (size_t)m->code_at > n) {
+        memcpy(ob->text, m->body, n + 1);
+        return (int)n;
+    }
+    if (ob->code_key == NULL || n + OTP_DIGITS >= sizeof(ob->text))
+        return -KP_ERR_CRYPTO;
+    sodium_mprotect_readonly(ob->code_key);
+    rc = otp_code_unseal(ob->code_key, m->code_box, m->msisdn, code);
+    sodium_mprotect_noaccess(ob->code_key);
+    if (rc < 0)
+        return rc;
+    memcpy(ob->text, m->body, (size_t)m->code_at);
+    memcpy(ob->text + m->code_at, code, OTP_DIGITS);
+    memcpy(ob->text + m->code_at + OTP_DIGITS, m->body + m->code_at, n - (size_t)m->code_at + 1);
+    sodium_memzero(code, sizeof(code));
+    return (int)n + OTP_DIGITS;
+}
+
+/* Forget a message's whole text and its encoded parts (the octets used:
+   the parts' buffers are large). */
+static void ob_wipe(struct sms_outbox *ob)
+{
+    sodium_memzero(ob->text, sizeof(ob->text));
+    for (unsigned i = 0; i < ob->parts.n && i < SMS_MAX_PARTS; i++)
+        sodium_memzero(ob->parts.data[i], ob->parts.len[i]);
+    ob->parts.n = 0;
 }
 
 void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg)
@@ -247,18 +307,36 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
 }
 
 /*
- * First half of sending: the message is marked SENDING (attempt counted),
- * or FAILED if it can never be sent (its text does not split).  1 when it
- * is to be sent, 0 when it failed.
+ * First half of sending: the message is marked SENDING (attempt counted)
+ * with the concatenation reference its parts carry (chosen at its first
+ * send and kept, so that a part sent again after a crash is the same part
+ * to the phone), or FAILED if it can never be sent (its text does not
+ * split, or its code cannot be opened).  1 when it is to be sent, 0 when
+ * it failed.
  */
-static int ob_mark(struct sms_outbox *ob, const struct smpp_partner *p, const struct store_sms *m,
+static int ob_mark(struct sms_outbox *ob, const struct smpp_partner *p, struct store_sms *m,
                    int64_t now)
 {
-    if (sms_split(m->body, strlen(m->body), ob->set.long_mode, 0, &ob->parts) < 0) {
-        store_sms_update(ob->st, m->id, SMS_FAILED, m->attempts, now, 0, SMPP_ESME_RINVMSGLEN,
-                         now);
+    int n = ob_text(ob, m);
+    uint32_t status = SMPP_ESME_RINVMSGLEN;
+
+    if (n < 0)
+        status = SMPP_ESME_RSYSERR;
+    else if (sms_split(ob->text, (size_t)n, ob->set.long_mode, 0, &ob->parts) >= 0)
+        status = 0;
+    ob_wipe(ob);
+    if (status != 0) {
+        if (n < 0)
+            log_warnx("sms: %lld: its code cannot be opened (is otp.key the one it was "
+                      "sealed with?)",
+                      (long long)m->id);
+        store_sms_update(ob->st, m->id, SMS_FAILED, m->attempts, now, 0, status, now);
         ob->stats.failed++;
         return 0;
+    }
+    if (m->concat_ref < 0) {
+        m->concat_ref = ob->ref++;
+        store_sms_set_ref(ob->st, m->id, m->concat_ref);
     }
     store_sms_update(ob->st, m->id, SMS_SENDING, m->attempts + 1, now,
                      smpp_partner_conf(p)->id, 0, now);
@@ -273,8 +351,13 @@ static void ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct 
     struct sms_parts *parts = &ob->parts;
     struct ob_flight *f;
     unsigned validity = m->expires_at > now ? (unsigned)(m->expires_at - now) : 60;
+    int n = ob_text(ob, m); /* as in ob_mark, which checked it */
 
-    sms_split(m->body, strlen(m->body), ob->set.long_mode, ob->ref++, parts); /* as in ob_mark */
+    if (n < 0 ||
+        sms_split(ob->text, (size_t)n, ob->set.long_mode, (uint8_t)m->concat_ref, parts) < 0) {
+        ob_wipe(ob);
+        return; /* cannot happen after ob_mark: left SENDING, recovered at the next start */
+    }
     f = kp_calloc(1, sizeof(*f));
     f->ob = ob;
     f->id = m->id;
@@ -287,7 +370,10 @@ static void ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct 
     for (unsigned i = 0; i < parts->n; i++) {
         struct smpp_pdu pdu;
         ob_build(ob, c, m->msisdn, parts, i, validity, &pdu);
-        if (smpp_partner_send(p, &pdu, ob_part_done, f) < 0) {
+        int rc = smpp_partner_send(p, &pdu, ob_part_done, f);
+        sodium_memzero(pdu.sm.short_message, sizeof(pdu.sm.short_message));
+        sodium_memzero(pdu.tlv.message_payload, pdu.tlv.payload_len);
+        if (rc < 0) {
             /* No link took it: the parts not sent count as temporary failures;
                the ones already sent finish the flight when they are answered. */
             unsigned left = parts->n - i;
@@ -299,6 +385,7 @@ static void ob_send(struct sms_outbox *ob, struct smpp_partner *p, const struct 
             break;
         }
     }
+    ob_wipe(ob);
 }
 
 /* Partners that carry SMS and can take one now. */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * One-time codes: otp_code (keyed hashes, never the codes), otp_log (issue
- * times behind the rate limits) and otp_lock (lockout counters).
+ * times behind the rate limits), otp_lock (lockout counters) and
+ * code_request (USSD requests answered and not issued yet).
  */
 #include <string.h>
 
@@ -25,8 +26,17 @@ static const char sql_latest[] =
 static const char sql_tries[] = "UPDATE otp_code SET tries = ?2, use = ?3 WHERE id = ?1";
 static const char sql_consume[] = "UPDATE otp_code SET use = 1 WHERE id = ?1 AND use = 0";
 static const char sql_log[] = "INSERT INTO otp_log (key, at) VALUES (?1, ?2)";
-static const char sql_recent[] =
-    "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT ?3";
+static const char sql_window[] =
+    "SELECT count(*), max(at) FROM otp_log WHERE key = ?1 AND at >= ?2";
+static const char sql_window_nth[] =
+    "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3";
+static const char sql_req_add[] =
+    "INSERT INTO code_request (msisdn, purpose, citizen_id, at) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_req_next[] =
+    "SELECT id, msisdn, purpose, citizen_id, at FROM code_request WHERE id <= ?1 "
+    "ORDER BY id LIMIT 1";
+static const char sql_req_delete[] = "DELETE FROM code_request WHERE id = ?1";
+static const char sql_req_last[] = "SELECT coalesce(max(id), 0) FROM code_request";
 static const char sql_prune[] = "DELETE FROM otp_log WHERE at < ?1";
 static const char sql_lock_get[] =
     "SELECT failures, lockouts, locked_until FROM otp_lock WHERE citizen_id = ?1";
@@ -139,20 +149,42 @@ int store_otp_log(struct store *st, const char *key, int64_t at)
     return store_step_done(st, s);
 }
 
-int store_otp_recent(struct store *st, const char *key, int64_t since, int64_t *out, int max)
+/* key and since into s, stepped to its one row; SQLITE_ROW or another code. */
+static int otp_window_step(sqlite3_stmt *s, const char *key, int64_t since)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_recent);
-    int n = 0;
-
-    if (s == NULL)
-        return -KP_ERR_DB;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int(s, 3, max);
-    while (n < max && sqlite3_step(s) == SQLITE_ROW)
-        out[n++] = sqlite3_column_int64(s, 0);
+    return sqlite3_step(s);
+}
+
+int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
+                     struct otp_recent *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_window);
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -KP_ERR_DB;
+    rc = otp_window_step(s, key, since);
+    if (rc == SQLITE_ROW) {
+        out->count = (uint32_t)sqlite3_column_int64(s, 0);
+        out->newest = sqlite3_column_int64(s, 1);
+    }
     sqlite3_reset(s);
-    return n;
+    if (rc != SQLITE_ROW)
+        return -KP_ERR_DB;
+    if (nth == 0 || out->count < nth)
+        return 0;
+    /* The window is full: when does its oldest counted issue leave it? */
+    if ((s = store_stmt(st, sql_window_nth)) == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 3, (int64_t)nth - 1);
+    rc = otp_window_step(s, key, since);
+    if (rc == SQLITE_ROW)
+        out->nth = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
 }
 
 int store_otp_log_prune(struct store *st, int64_t before)
@@ -193,4 +225,68 @@ int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lo
     sqlite3_bind_int(s, 3, (int)l->lockouts);
     sqlite3_bind_int64(s, 4, l->locked_until);
     return store_step_done(st, s);
+}
+
+int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
+                           int64_t citizen_id, int64_t at, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_req_add);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    if (citizen_id)
+        sqlite3_bind_int64(s, 3, citizen_id);
+    else
+        sqlite3_bind_null(s, 3);
+    sqlite3_bind_int64(s, 4, at);
+    if ((rc = store_step_done(st, s)) == 0 && id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_req_next);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, upto);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = sqlite3_column_int64(s, 0);
+        store_col_text(s, 1, out->msisdn, sizeof(out->msisdn));
+        store_col_text(s, 2, out->purpose, sizeof(out->purpose));
+        out->citizen_id = sqlite3_column_int64(s, 3);
+        out->at = sqlite3_column_int64(s, 4);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_code_request_delete(struct store *st, int64_t id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_req_delete);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    return store_step_done(st, s);
+}
+
+int64_t store_code_request_last(struct store *st)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_req_last);
+    int64_t v = -KP_ERR_DB;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    return v;
 }

@@ -336,6 +336,17 @@ static const struct store_migration migrations[] = {
      "  applied_at INTEGER NOT NULL DEFAULT 0,"
      "  daemon_pid INTEGER NOT NULL DEFAULT 0);"
      "INSERT INTO change_counter (id) VALUES (1);"},
+    {12, /* SMS: the code out of the text (sealed apart), the concatenation reference kept */
+     "ALTER TABLE sms_outbox ADD COLUMN code_at INTEGER;"  /* where the code goes in body */
+     "ALTER TABLE sms_outbox ADD COLUMN code_box BLOB;"    /* otp_code_seal(); NULL once scrubbed */
+     "ALTER TABLE sms_outbox ADD COLUMN concat_ref INTEGER;"}, /* chosen at the first send */
+    {13, /* USSD code requests, answered at once and issued after the answer left */
+     "CREATE TABLE code_request ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* never reused: kp_builtins counts by id */
+     "  msisdn TEXT NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
+     "  at INTEGER NOT NULL);"},
 };
 
 const struct store_migration *store_migrations(int *count)

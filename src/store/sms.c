@@ -12,11 +12,17 @@
 
 #define SMS_COLS                                                                                   \
     "id, msisdn, body, is_code, state, partner_id, attempts, next_attempt_at, expires_at, "      \
-    "message_id, parts, last_status, created_at, updated_at, subject"
+    "message_id, parts, last_status, created_at, updated_at, subject, code_at, code_box, "        \
+    "concat_ref"
 
 static const char sql_queue[] =
     "INSERT INTO sms_outbox (msisdn, body, is_code, state, next_attempt_at, expires_at, "
     "created_at, updated_at, subject) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4, ?4, ?6)";
+static const char sql_queue_code[] =
+    "INSERT INTO sms_outbox (msisdn, body, is_code, state, next_attempt_at, expires_at, "
+    "created_at, updated_at, subject, code_at, code_box) "
+    "VALUES (?1, ?2, 1, 'queued', ?3, ?4, ?3, ?3, ?5, ?6, ?7)";
+static const char sql_set_ref[] = "UPDATE sms_outbox SET concat_ref = ?2 WHERE id = ?1";
 static const char sql_due[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
     "AND expires_at > ?1 ORDER BY next_attempt_at, id LIMIT ?2";
@@ -41,7 +47,8 @@ static const char sql_expire[] =
     "UPDATE sms_outbox SET state = 'expired', updated_at = ?1 "
     "WHERE state = 'queued' AND expires_at <= ?1";
 static const char sql_scrub[] =
-    "UPDATE sms_outbox SET body = NULL, updated_at = ?1 WHERE is_code = 1 AND body IS NOT NULL "
+    "UPDATE sms_outbox SET body = NULL, code_box = NULL, updated_at = ?1 "
+    "WHERE is_code = 1 AND body IS NOT NULL "
     "AND (expires_at <= ?1 OR state IN ('delivered', 'undeliverable', 'expired', 'failed'))";
 static const char sql_recover[] =
     "UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?1, updated_at = ?1 "
@@ -73,6 +80,43 @@ int store_sms_queue(struct store *st, const char *msisdn, const char *body, int 
     return rc;
 }
 
+int store_sms_queue_code(struct store *st, const char *msisdn, const char *body, int code_at,
+                         const uint8_t box[OTP_SEALED_BYTES], const char *subject,
+                         int64_t expires_at, int64_t now, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_queue_code);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if (strlen(body) + OTP_DIGITS >= STORE_SMS_BODY_MAX)
+        return -KP_ERR_TOOLONG;
+    if (code_at < 0 || (size_t)code_at > strlen(body))
+        return -KP_ERR_INVAL;
+    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, expires_at);
+    store_bind_text(s, 5, subject);
+    sqlite3_bind_int(s, 6, code_at);
+    sqlite3_bind_blob(s, 7, box, OTP_SEALED_BYTES, SQLITE_STATIC);
+    rc = store_step_done(st, s);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+int store_sms_set_ref(struct store *st, int64_t id, int ref)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_set_ref);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, ref);
+    return store_step_done(st, s);
+}
+
 static void sms_row(sqlite3_stmt *s, struct store_sms *m)
 {
     char state[16];
@@ -97,6 +141,13 @@ static void sms_row(sqlite3_stmt *s, struct store_sms *m)
     m->created_at = sqlite3_column_int64(s, 12);
     m->updated_at = sqlite3_column_int64(s, 13);
     store_col_text(s, 14, m->subject, sizeof(m->subject));
+    m->code_at = -1;
+    if (sqlite3_column_type(s, 15) != SQLITE_NULL &&
+        sqlite3_column_bytes(s, 16) == OTP_SEALED_BYTES) {
+        m->code_at = sqlite3_column_int(s, 15);
+        memcpy(m->code_box, sqlite3_column_blob(s, 16), OTP_SEALED_BYTES);
+    }
+    m->concat_ref = sqlite3_column_type(s, 17) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 17);
 }
 
 static int sms_rows(sqlite3_stmt *s, struct store_sms *out, int max)

@@ -18,7 +18,7 @@
 
 static const char *const out_found[] = {"found", "not_found", NULL};
 static const char *const out_sent[] = {"sent", "try_later", NULL};
-static const char *const out_reg[] = {"registered", "unregistered", NULL};
+static const char *const out_reg[] = {"registered", "unregistered", "try_later", NULL};
 static const char *const sets_services[] = {"dept_name", NULL};
 static const char *const sets_offices[] = {"district_name", NULL};
 static const char *const sets_offices_for[] = {"service_name", NULL};

@@ -60,30 +60,35 @@ void kp_builtins_free(struct kp_builtins *b)
 static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn,
                              int64_t now)
 {
-    int64_t recent[8], until;
+    struct otp_recent recent;
+    int64_t until;
     char key[48];
-    int n;
 
     snprintf(key, sizeof(key), "%s:%s", kind, msisdn);
-    n = store_otp_recent(b->st, key, now - (int64_t)b->policy.issue_window_s, recent, 8);
-    if (n < 0)
-        return n;
-    if (otp_rate_check(&b->policy, recent, (size_t)n, now, &until) < 0)
+    if (store_otp_window(b->st, key, now - (int64_t)b->policy.issue_window_s,
+                         b->policy.issue_window_max, &recent) < 0)
+        return -KP_ERR_DB;
+    if (otp_rate_check(&b->policy, &recent, now, &until) < 0)
         return 0;
     store_batch(b->st);
     return store_otp_log(b->st, key, now) < 0 ? -KP_ERR_DB : 1;
 }
 
-/* otp.issue(purpose, last4): a code by SMS to the caller's own number when
-   that number is registered to an active citizen whose CNIC ends in last4. */
+/*
+ * otp.issue(purpose, last4): a code by SMS to the caller's own number when
+ * that number is registered to an active citizen whose CNIC ends in last4.
+ * The hop does the same work either way (one lookup, one comparison in
+ * constant time, one request row) and the same answer; the code is issued
+ * after the answer left (kp_builtins_flush), so its work cannot be timed.
+ */
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
-    struct codes_result r;
-    int64_t now = bi_now(b);
-    char actor[40], masked[17];
-    int ok = bi_caller_allowed(b, "u", c->msisdn, now);
+    int64_t now = bi_now(b), id = 0;
+    const char *want = "\xff\xff\xff\xff", *typed = "\xfe\xfe\xfe\xfe";
+    int found, match, ok = bi_caller_allowed(b, "u", c->msisdn, now);
 
+    codes_note_request(b->codes);
     if (ok < 0)
         return ok;
     if (!ok) {
@@ -91,27 +96,104 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
         return 0;
     }
     menu_result_outcome(res, "sent");
-    if (store_citizen_get_by_msisdn(b->st, c->msisdn, &cz) < 0 || strlen(c->argv[1]) != 4 ||
-        sodium_memcmp(cz.last4, c->argv[1], 4) != 0)
-        return 0; /* the same answer: nothing about the CNIC or the number is revealed */
-    snprintf(actor, sizeof(actor), "ussd");
-    struct codes_request req = {cz.id, c->argv[0], NULL, NULL, NULL, c->msisdn, actor};
-    int rc = codes_issue(b->codes, &req, now, &r);
-    msisdn_mask(c->msisdn, masked);
-    if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED)
+    found = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz) == 0;
+    if (found)
+        want = cz.last4;
+    if (strlen(c->argv[1]) == 4)
+        typed = c->argv[1];
+    match = found & (sodium_memcmp(want, typed, 4) == 0);
+    store_batch(b->st);
+    if (store_code_request_add(b->st, c->msisdn, c->argv[0], match ? cz.id : 0, now, &id) < 0)
+        return -KP_ERR_DB;
+    b->req_last = id;
+    return 0; /* the same answer: nothing about the CNIC or the number is revealed */
+}
+
+void kp_builtins_committed(struct kp_builtins *b)
+{
+    if (b)
+        b->req_ready = b->req_last;
+}
+
+int kp_builtins_pending(const struct kp_builtins *b)
+{
+    return b && b->req_ready > b->req_done;
+}
+
+/* One request: issued when it matched (its outcome only in the audit log). */
+static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q,
+                            int64_t now)
+{
+    struct codes_result r;
+    char masked[17];
+    int rc;
+
+    if (q->citizen_id == 0)
+        return 0;
+    struct codes_request req = {q->citizen_id, q->purpose, NULL, NULL, NULL, q->msisdn, "ussd"};
+    rc = codes_issue_unseen(b->codes, &req, now, &r);
+    if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED) {
+        msisdn_mask(q->msisdn, masked);
         log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));
+    }
+    return rc == -KP_ERR_DB ? rc : 0;
+}
+
+int kp_builtins_flush(struct kp_builtins *b)
+{
+    struct store_code_request q;
+    int64_t now;
+    int n = 0, rc;
+
+    if (!kp_builtins_pending(b))
+        return 0;
+    now = bi_now(b);
+    store_batch(b->st);
+    while ((rc = store_code_request_next(b->st, b->req_ready, &q)) == 0) {
+        if (bi_request_issue(b, &q, now) < 0 || store_code_request_delete(b->st, q.id) < 0)
+            return -KP_ERR_DB; /* left for the next pass, or the next start */
+        n++;
+    }
+    if (rc != -KP_ERR_NOTFOUND)
+        return -KP_ERR_DB;
+    b->req_done = b->req_ready;
+    return n;
+}
+
+int kp_builtins_recover(struct kp_builtins *b)
+{
+    int64_t last = store_code_request_last(b->st);
+
+    if (last < 0)
+        return (int)last;
+    if (last > 0)
+        log_info("ussd: code requests left by a stop are issued now");
+    b->req_last = b->req_ready = last;
     return 0;
 }
 
-/* reg.lookup(): the registration of the calling number itself, masked. */
+/*
+ * reg.lookup(): the registration of the calling number itself, masked:
+ * the CNIC's last 2 digits only, since the last 4 are what a code request
+ * asks for; and limited per calling number like code requests (counted
+ * whether or not it is registered), so that a borrowed phone does not
+ * answer the code screen's question by itself.
+ */
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
     struct store_dir_district dist;
     char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
     char name[80];
-    int n, rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
+    int n, rc, ok = bi_caller_allowed(b, "r", c->msisdn, bi_now(b));
 
+    if (ok < 0)
+        return ok;
+    if (!ok) {
+        menu_result_outcome(res, "try_later");
+        return 0;
+    }
+    rc = store_citizen_get_by_msisdn(b->st, c->msisdn, &cz);
     if (rc == -KP_ERR_NOTFOUND) {
         menu_result_outcome(res, "unregistered");
         return 0;
@@ -131,7 +213,7 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
         snprintf(name, sizeof(name), "%.*s", first, full); /* no initial in Arabic script */
     menu_result_set(res, "reg_name", name);
     if (store_citizen_cnic(b->st, cz.id, cnic) == 0) {
-        cnic_mask(cnic, masked);
+        cnic_mask_short(cnic, masked);
         sodium_memzero(cnic, sizeof(cnic));
         menu_result_set(res, "reg_cnic", masked);
     }

@@ -16,6 +16,9 @@ struct kp_builtins {
     struct codes *codes;
     struct otp_policy policy;
     int64_t now; /* 0: the clock */
+    /* USSD code requests (store_code_request): the newest written, the
+       newest known committed, the newest handled. */
+    int64_t req_last, req_ready, req_done;
 };
 
 int64_t bi_now(const struct kp_builtins *b);
