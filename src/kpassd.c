@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -36,6 +37,7 @@
 #include "kpass/otp.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
+#include "kpass/pidlock.h"
 
 #define KPD_TICK_MS 100
 
@@ -62,6 +64,7 @@ struct kpd {
     int stopping;
     int done;
     uint64_t stop_deadline_ms;
+    int lock_fd; /* <database>.lock, held for our life (one daemon per database) */
 };
 
 static void kpd_usage(void)
@@ -294,7 +297,8 @@ static int kpd_builtins(struct kpd *d)
     uint8_t *otp_key = NULL;
     int rc = -KP_ERR_CONFIG;
 
-    if (keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
+    if (keys_dir_check(d->cfg.keys_dir, &err) < 0 ||
+        keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
         keys_secret_load(d->cfg.keys_dir, "cnic.key", &d->cnic_key, &err) < 0 ||
         keys_secret_load(d->cfg.keys_dir, "audit.key", &d->audit_key, &err) < 0) {
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
@@ -361,6 +365,58 @@ out:
     return rc;
 }
 
+/*
+ * One daemon per database: two would each believe they own the dialogs,
+ * the outbox and the client binds.  The lock file sits beside the
+ * database; kpass(1)'s writers do not take it (SQLite serialises them
+ * with us), only restore and migrate, which must have the file alone.
+ */
+static int kpd_lock(struct kpd *d)
+{
+    char path[4096];
+    pid_t holder = 0;
+    int fd;
+
+    if (kp_pidlock_path(d->cfg.database, path, sizeof(path)) < 0)
+        return -KP_ERR_TOOLONG;
+    fd = kp_pidlock_acquire(path, &holder);
+    if (fd == -KP_ERR_BUSY) {
+        fprintf(stderr, "kpassd: another kpassd (pid %ld) is using %s\n", (long)holder,
+                d->cfg.database);
+        return fd;
+    }
+    if (fd < 0) {
+        fprintf(stderr, "kpassd: %s: %s\n", path, kp_strerror(fd));
+        return fd;
+    }
+    d->lock_fd = fd;
+    return 0;
+}
+
+/* -t: the database and the key folder must be there and readable by us. */
+static int kpd_check_paths(const struct kpd *d)
+{
+    struct stat sb;
+    int bad = 0;
+
+    errno = 0;
+    if (stat(d->cfg.database, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+        access(d->cfg.database, R_OK | W_OK) < 0) {
+        fprintf(stderr, "%s: database: %s: %s%s\n", d->conf_path, d->cfg.database,
+                errno ? strerror(errno) : "not a file", errno == ENOENT ? " (run: kpass init)" : "");
+        bad = 1;
+    }
+    errno = 0;
+    if (stat(d->cfg.keys_dir, &sb) < 0 || !S_ISDIR(sb.st_mode) ||
+        access(d->cfg.keys_dir, R_OK | X_OK) < 0) {
+        fprintf(stderr, "%s: keys: %s: %s%s\n", d->conf_path, d->cfg.keys_dir,
+                errno ? strerror(errno) : "not a folder",
+                errno == ENOENT ? " (run: kpass init)" : "");
+        bad = 1;
+    }
+    return bad ? -KP_ERR_CONFIG : 0;
+}
+
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
@@ -372,10 +428,15 @@ static int kpd_start(struct kpd *d)
     };
     int rc;
 
-    rc = store_open(d->cfg.database, 0, &d->st);
+    rc = store_open(d->cfg.database, STORE_CURRENT, &d->st);
     if (rc == -KP_ERR_NOTFOUND) {
         log_error("kpassd: no database at %s (run: kpass -c %s init)", d->cfg.database,
                   d->conf_path);
+        return rc;
+    }
+    if (rc == -KP_ERR_STATE) {
+        log_error("kpassd: the database %s has an older schema (run: kpass -c %s migrate)",
+                  d->cfg.database, d->conf_path);
         return rc;
     }
     if (rc < 0) {
@@ -449,6 +510,7 @@ static void kpd_shutdown(struct kpd *d)
     if (d->base)
         event_base_free(d->base);
     kp_config_free(&d->cfg);
+    kp_pidlock_release(d->lock_fd);
 }
 
 int main(int argc, char **argv)
@@ -457,6 +519,8 @@ int main(int argc, char **argv)
     int ch, check_only = 0;
 
     memset(&d, 0, sizeof(d));
+    d.lock_fd = -1;
+    umask(077); /* the database, its -wal and -shm, the lock: ours alone */
     while ((ch = getopt(argc, argv, "c:dthV")) != -1) {
         switch (ch) {
         case 'c':
@@ -489,8 +553,11 @@ int main(int argc, char **argv)
         /* The menus are part of the configuration: compile them too. */
         int rc = kpd_menus(&d);
         ussd_svc_free(d.ussd);
+        if (kpd_check_paths(&d) < 0)
+            rc = -KP_ERR_CONFIG;
         if (rc == 0)
-            printf("%s: configuration OK, menus %s OK\n", d.conf_path, d.cfg.menus_dir);
+            printf("%s: configuration OK, menus %s OK, database and keys readable\n", d.conf_path,
+                   d.cfg.menus_dir);
         kp_config_free(&d.cfg);
         return rc == 0 ? 0 : 1;
     }
@@ -498,6 +565,10 @@ int main(int argc, char **argv)
         fatalx("kpassd: libsodium failed to initialise");
     log_init("kpassd", d.cfg.log_target == KP_CONFIG_LOG_SYSLOG ? KP_LOG_SYSLOG : KP_LOG_STDERR,
              d.debug ? KP_LOG_DEBUG : (enum kp_log_level)d.cfg.log_level);
+    if (kpd_lock(&d) < 0) {
+        kp_config_free(&d.cfg);
+        return 1;
+    }
     if (kpd_start(&d) < 0) {
         kpd_shutdown(&d);
         return 1;
