@@ -15,12 +15,7 @@
 #include "kpass/mem.h"
 #include "kpass/otp.h"
 
-#ifndef KP_DATADIR
-#define KP_DATADIR "/usr/local/share/kpass"
-#endif
-#ifndef KP_SYSCONFDIR
-#define KP_SYSCONFDIR "/usr/local/etc"
-#endif
+#include "kp_paths.h" /* KP_SYSCONFDIR, KP_DATADIR, KP_STATEDIR: generated from PREFIX */
 
 #define OFF(f) offsetof(struct kp_config, f)
 #define MS_DAY (24u * 3600u * 1000u)
@@ -91,8 +86,8 @@ static const struct conf_key config_keys[] = {
 void kp_config_init(struct kp_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->database = kp_strdup("/var/lib/kpass/kpass.db");
-    c->keys_dir = kp_strdup("/var/lib/kpass/keys");
+    c->database = kp_strdup(KP_STATEDIR "/kpass.db");
+    c->keys_dir = kp_strdup(KP_STATEDIR "/keys");
     c->system_id = kp_strdup("kpass");
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
