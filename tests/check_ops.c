@@ -52,15 +52,24 @@ static unsigned mode_of(const char *dir, const char *name)
 
 START_TEST(test_one_daemon_per_database)
 {
-    char buf[64], *out = NULL;
+    char buf[64], text[2048], *out = NULL;
+    struct tu_daemon two;
     uint64_t t0;
     int rc;
 
     tu_daemon_prepare(&d, NULL);
     tu_daemon_start(&d);
+    /* The second one has ports of its own: only the database is shared. */
+    memset(&two, 0, sizeof(two));
+    snprintf(two.conf, sizeof(two.conf), "%s/second.conf", d.dir);
+    snprintf(text, sizeof(text),
+             "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n[smpp]\nlisten = 127.0.0.1:%d\n"
+             "[ussd]\nmenus = %s/menus\n[http]\nlisten = 127.0.0.1:%d\n",
+             d.dir, d.dir, tu_free_port(), tu_top(), tu_free_port());
+    ck_assert_int_eq(tu_write_file(two.conf, text), 0);
     t0 = (uint64_t)time(NULL);
-    rc = kpassd_run(&d, NULL, &out);
-    ck_assert_int_eq(rc, 1);
+    rc = kpassd_run(&two, NULL, &out);
+    ck_assert_msg(rc == 1, "second kpassd: exit %d: %s", rc, out);
     ck_assert_uint_le((uint64_t)time(NULL) - t0, 2);
     snprintf(buf, sizeof(buf), "another kpassd (pid %ld) is using ", (long)d.pid);
     ck_assert_msg(strstr(out, buf) != NULL && strstr(out, "/kpass.db") != NULL, "%s", out);
