@@ -118,7 +118,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test debug debug-test fuzz fuzz-long bench demo deps install uninstall clean tags FORCE
+.PHONY: all test debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -226,10 +226,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
-            libzbar-dev clang curl
+            libzbar-dev clang curl debhelper fakeroot dpkg-dev
+# What `make deb` needs on top (installed by it); the test suite builds
+# the package too, hence debhelper, fakeroot and dpkg-dev in the list above.
+DEB_DEPS := debhelper lintian dpkg-dev fakeroot
 deps:
 	@missing=""; \
-	for p in $(DEB_PKGS); do \
+	for p in $(or $(APT_PKGS),$(DEB_PKGS)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
@@ -242,6 +245,30 @@ deps:
 	else \
 		echo "deps: everything is installed"; \
 	fi
+
+deb-deps:
+	@$(MAKE) --no-print-directory deps APT_PKGS='$(DEB_DEPS)'
+
+# make deb: the Debian package, built with dpkg-buildpackage in a copy of
+# the tree under $(BUILD)/deb (so that the .deb, .changes and .buildinfo
+# land there, not beside the source), reusing this tree's objects: only
+# the files that depend on the install paths are compiled again.  Then
+# lintian.  make deb-package does the same without lintian (the test).
+DEB_TOP   := $(BUILD)/deb
+DEB_SRC   := $(DEB_TOP)/kpass
+deb: deb-deps deb-package
+	lintian --fail-on error --info $(DEB_TOP)/kpass_*.deb
+
+deb-package: all
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null && \
+		command -v fakeroot >/dev/null || \
+		{ echo "deb: dpkg-buildpackage, dh or fakeroot missing (make deb-deps)"; exit 1; }
+	rm -rf $(DEB_TOP)
+	mkdir -p $(DEB_SRC)/build
+	tar -cf - --exclude=./build --exclude=./.git --exclude=node_modules . | tar -xf - -C $(DEB_SRC)
+	cp -a $(BUILD)/src $(DEB_SRC)/build/
+	cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc --no-pre-clean -j2
+	@ls -l $(DEB_TOP)/*.deb
 
 demo: deps
 	$(MAKE) all
@@ -286,7 +313,7 @@ install: all
 	fi
 	test -e $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf || \
 		install -m 640 $(DESTDIR)$(DATADIR)/kpassd.conf.example $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf
-	@if [ "$$(id -u)" = 0 ] && getent group kpass >/dev/null; then \
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && getent group kpass >/dev/null; then \
 		echo "chown root:kpass $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf"; \
 		chown root:kpass $(DESTDIR)$(SYSCONFDIR)/kpass/kpassd.conf; \
 	fi
