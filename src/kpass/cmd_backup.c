@@ -362,10 +362,6 @@ int cmd_restore(struct kp_cli *cli, int argc, char **argv)
         return 1;
     if (bk_file_hash(db, hash) < 0 || strcmp(hash, want_hash) != 0)
         return cli_fail("%s does not match its manifest (damaged or altered backup)", db);
-    if (access(cli->cfg.database, F_OK) == 0 || !bk_dir_empty(cli->cfg.keys_dir))
-        return cli_fail("%s or %s is already there: restore goes into an empty data folder "
-                        "(move the old one aside first)",
-                        cli->cfg.database, cli->cfg.keys_dir);
     dbdir = kp_strdup(cli->cfg.database);
     if (mkdir(dirname(dbdir), 0750) < 0 && errno != EEXIST) {
         cli_fail("%s: %s", dbdir, strerror(errno));
@@ -373,8 +369,16 @@ int cmd_restore(struct kp_cli *cli, int argc, char **argv)
         return 1;
     }
     free(dbdir);
+    /* The lock first: with kpassd running, that is what the operator must hear. */
     if ((lock = bk_lock(cli, "a restore")) < 0)
         return 1;
+    if (access(cli->cfg.database, F_OK) == 0 || !bk_dir_empty(cli->cfg.keys_dir)) {
+        cli_fail("%s or %s is already there: restore goes into an empty data folder "
+                 "(move the old one aside first)",
+                 cli->cfg.database, cli->cfg.keys_dir);
+        kp_pidlock_release(lock);
+        return 1;
+    }
     if ((rc = store_backup_copy(db, cli->cfg.database)) < 0) {
         cli_fail("cannot restore %s into %s: %s", db, cli->cfg.database, kp_strerror(rc));
         rc = 1;
