@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -38,6 +39,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_change.h"
 #include "kpass/store_citizen.h"
+#include "kpass/pidlock.h"
 
 #define KPD_TICK_MS 100
 
@@ -66,6 +68,7 @@ struct kpd {
     int stopping;
     int done;
     uint64_t stop_deadline_ms;
+    int lock_fd; /* <database>.lock, held for our life (one daemon per database) */
 };
 
 static void kpd_usage(void)
@@ -358,7 +361,8 @@ static int kpd_builtins(struct kpd *d)
     uint8_t *otp_key = NULL;
     int rc = -KP_ERR_CONFIG;
 
-    if (keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
+    if (keys_dir_check(d->cfg.keys_dir, &err) < 0 ||
+        keys_secret_load(d->cfg.keys_dir, "otp.key", &otp_key, &err) < 0 ||
         keys_secret_load(d->cfg.keys_dir, "cnic.key", &d->cnic_key, &err) < 0 ||
         keys_secret_load(d->cfg.keys_dir, "audit.key", &d->audit_key, &err) < 0) {
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
@@ -388,7 +392,7 @@ static int kpd_menus(struct kpd *d)
     int rc;
 
     /* The folder itself first, so that the error names the key and its line. */
-    if (kp_config_path_check(&d->cfg, "menus", d->cfg.menus_dir, 1, &diag) < 0) {
+    if (kp_config_path_check(&d->cfg, "menus", d->cfg.menus_dir, KP_PATH_DIR, &diag) < 0) {
         fprintf(stderr, "%s", diag.data);
         kp_buf_free(&diag);
         return -KP_ERR_CONFIG;
@@ -472,6 +476,48 @@ static int kpd_check_nofile(const struct kpd *d)
     return 0;
 }
 
+/*
+ * One daemon per database: two would each believe they own the dialogs,
+ * the outbox and the client binds.  The lock file sits beside the
+ * database; kpass(1)'s writers do not take it (SQLite serialises them
+ * with us), only restore and migrate, which must have the file alone.
+ */
+static int kpd_lock(struct kpd *d)
+{
+    char path[4096];
+    pid_t holder = 0;
+    int fd;
+
+    if (kp_pidlock_path(d->cfg.database, path, sizeof(path)) < 0)
+        return -KP_ERR_TOOLONG;
+    fd = kp_pidlock_acquire(path, &holder);
+    if (fd == -KP_ERR_BUSY) {
+        fprintf(stderr, "kpassd: another kpassd (pid %ld) is using %s\n", (long)holder,
+                d->cfg.database);
+        return fd;
+    }
+    if (fd < 0) {
+        fprintf(stderr, "kpassd: %s: %s\n", path, kp_strerror(fd));
+        return fd;
+    }
+    d->lock_fd = fd;
+    return 0;
+}
+
+/* -t: the database and the key folder must be there, and usable by us. */
+static int kpd_check_paths(const struct kpd *d)
+{
+    struct kp_buf err = KP_BUF_INIT;
+    int bad = kp_config_path_check(&d->cfg, "database", d->cfg.database, KP_PATH_WRITE, &err) < 0;
+
+    bad |= kp_config_path_check(&d->cfg, "keys", d->cfg.keys_dir, KP_PATH_DIR, &err) < 0;
+    if (bad)
+        fprintf(stderr, "%s(a new installation? run: kpass init, with -c %s)\n", err.data,
+                d->conf_path);
+    kp_buf_free(&err);
+    return bad ? -KP_ERR_CONFIG : 0;
+}
+
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
@@ -486,10 +532,15 @@ static int kpd_start(struct kpd *d)
 
     if ((rc = kpd_check_nofile(d)) < 0)
         return rc;
-    rc = store_open(d->cfg.database, 0, &d->st);
+    rc = store_open(d->cfg.database, STORE_CURRENT, &d->st);
     if (rc == -KP_ERR_NOTFOUND) {
         log_error("kpassd: no database at %s (run: kpass -c %s init)", d->cfg.database,
                   d->conf_path);
+        return rc;
+    }
+    if (rc == -KP_ERR_STATE) {
+        log_error("kpassd: the database %s has an older schema (run: kpass -c %s migrate)",
+                  d->cfg.database, d->conf_path);
         return rc;
     }
     if (rc < 0) {
@@ -570,6 +621,7 @@ static void kpd_shutdown(struct kpd *d)
     if (d->base)
         event_base_free(d->base);
     kp_config_free(&d->cfg);
+    kp_pidlock_release(d->lock_fd);
 }
 
 int main(int argc, char **argv)
@@ -578,6 +630,8 @@ int main(int argc, char **argv)
     int ch, check_only = 0;
 
     memset(&d, 0, sizeof(d));
+    d.lock_fd = -1;
+    umask(077); /* the database, its -wal and -shm, the lock: ours alone */
     while ((ch = getopt(argc, argv, "c:dthV")) != -1) {
         switch (ch) {
         case 'c':
@@ -610,8 +664,11 @@ int main(int argc, char **argv)
         /* The menus are part of the configuration: compile them too. */
         int rc = kpd_menus(&d);
         ussd_svc_free(d.ussd);
+        if (kpd_check_paths(&d) < 0)
+            rc = -KP_ERR_CONFIG;
         if (rc == 0)
-            printf("%s: configuration OK, menus %s OK\n", d.conf_path, d.cfg.menus_dir);
+            printf("%s: configuration OK, menus %s OK, database and keys readable\n", d.conf_path,
+                   d.cfg.menus_dir);
         kp_config_free(&d.cfg);
         return rc == 0 ? 0 : 1;
     }
@@ -619,6 +676,10 @@ int main(int argc, char **argv)
         fatalx("kpassd: libsodium failed to initialise");
     log_init("kpassd", d.cfg.log_target == KP_CONFIG_LOG_SYSLOG ? KP_LOG_SYSLOG : KP_LOG_STDERR,
              d.debug ? KP_LOG_DEBUG : (enum kp_log_level)d.cfg.log_level);
+    if (kpd_lock(&d) < 0) {
+        kp_config_free(&d.cfg);
+        return 1;
+    }
     if (kpd_start(&d) < 0) {
         kpd_shutdown(&d);
         return 1;

@@ -84,11 +84,21 @@ START_TEST(test_port_busy)
     char *out;
     struct tu_daemon d2;
 
+    char text[2048];
+
     tu_daemon_prepare(&d, NULL);
     tu_daemon_start(&d);
-    /* A second daemon on the same port refuses to start, saying why. */
-    memcpy(&d2, &d, sizeof(d2));
-    ck_assert_int_eq(run_kpassd(d.conf, &out, "-d"), 1);
+    /* A second daemon (its own database: the same one is refused earlier,
+       by the lock, see check_ops.c) on the same port refuses to start,
+       saying why. */
+    tu_daemon_prepare(&d2, NULL);
+    snprintf(text, sizeof(text),
+             "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n[smpp]\nlisten = 127.0.0.1:%d\n"
+             "[ussd]\nmenus = %s/menus\n[http]\nlisten = 127.0.0.1:%d\n",
+             d2.dir, d2.dir, d.smpp_port, tu_top(), d2.http_port);
+    ck_assert_int_eq(tu_write_file(d2.conf, text), 0);
+    ck_assert_int_eq(run_kpassd(d2.conf, &out, "-d"), 1);
+    tu_daemon_cleanup(&d2);
     ck_assert_msg(strstr(out, "cannot listen on 127.0.0.1:"), "got: %s", out);
     free(out);
 

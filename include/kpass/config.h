@@ -106,14 +106,16 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
 
 /* Read and parse path; a missing file is an error too.  0 or -KP_ERR_CONFIG. */
 int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
+#define KP_PATH_DIR   1 /* a folder, else a regular file */
+#define KP_PATH_WRITE 2 /* writable too, not only readable */
 /*
- * Check that path, the value of the key name, is a folder (want_dir) or a
- * regular file that this process can read.  0, or -KP_ERR_CONFIG after
- * appending "file:line: name: path: reason" to err (the line the key was
- * set on; "(default)" when the file did not set it).
+ * Check that path, the value of the key name, is a folder or a regular
+ * file (flags: KP_PATH_*) that this process can read (and write).  0, or
+ * -KP_ERR_CONFIG after appending "file:line: name: path: reason" to err
+ * (the line the key was set on; "(default)" when the file did not set it).
  */
 int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
-                         int want_dir, struct kp_buf *err);
+                         int flags, struct kp_buf *err);
 
 /* The one-time code rules from [otp]. */
 struct otp_policy;

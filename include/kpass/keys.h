@@ -141,6 +141,15 @@ int keys_dir_export(const char *dir, struct kp_buf *out, struct kp_buf *err);
  */
 int keys_secret_load(const char *dir, const char *name, uint8_t **key, struct kp_buf *err);
 
+/*
+ * Check the whole key folder before the daemon starts: the folder 0700 (no
+ * group or other bits) and every file in it but trust.list (public keys)
+ * closed to group and others, not just the files this run happens to load
+ * (a retired signing key left 0644 is still a key).  Every fault is listed
+ * in err.  0 or -KP_ERR_DENIED (or the folder's error).
+ */
+int keys_dir_check(const char *dir, struct kp_buf *err);
+
 /* Wipe and free a key from keys_secret_load().  NULL is a no-op. */
 void keys_secret_free(uint8_t *key);
 

@@ -33,9 +33,16 @@ struct store;
 enum store_flags {
     STORE_CREATE = 1 << 0,   /* create the file if missing */
     STORE_READONLY = 1 << 1, /* no migrations, no writes */
+    STORE_CURRENT = 1 << 2,  /* no migrations: an older schema is refused (kpass migrate) */
 };
 
-/* Open path (migrating it to the current schema).  0, -KP_ERR_DB or -KP_ERR_NOTFOUND. */
+/*
+ * Open path (migrating it to the current schema unless STORE_CURRENT).
+ * A new file is created 0600 (its -wal and -shm take the same mode); an
+ * existing one that group or others may read is opened with a warning.
+ * 0, -KP_ERR_DB, -KP_ERR_NOTFOUND, or -KP_ERR_STATE (STORE_CURRENT and an
+ * older schema: run `kpass migrate`).
+ */
 int store_open(const char *path, unsigned flags, struct store **out);
 /* Commit any group transaction and close; NULL is a no-op. */
 void store_close(struct store *st);
@@ -45,6 +52,8 @@ int store_schema_latest(void);
 /* The database file (and its folder, for the WAL) can be written by this
    process: 0, or -KP_ERR_IO.  No lock taken, so it never waits. */
 int store_writable(const struct store *st);
+/* Apply the migrations the file has not had (kpass migrate).  0 or -KP_ERR_DB. */
+int store_migrate_now(struct store *st);
 /* PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in out. */
 int store_integrity_check(struct store *st, struct kp_buf *out);
 

@@ -17,12 +17,7 @@
 #include "kpass/mem.h"
 #include "kpass/otp.h"
 
-#ifndef KP_DATADIR
-#define KP_DATADIR "/usr/local/share/kpass"
-#endif
-#ifndef KP_SYSCONFDIR
-#define KP_SYSCONFDIR "/usr/local/etc"
-#endif
+#include "kp_paths.h" /* KP_SYSCONFDIR, KP_DATADIR, KP_STATEDIR: generated from PREFIX */
 
 #define OFF(f) offsetof(struct kp_config, f)
 #define MS_DAY (24u * 3600u * 1000u)
@@ -102,8 +97,8 @@ static const struct conf_key config_keys[] = {
 void kp_config_init(struct kp_config *c)
 {
     memset(c, 0, sizeof(*c));
-    c->database = kp_strdup("/var/lib/kpass/kpass.db");
-    c->keys_dir = kp_strdup("/var/lib/kpass/keys");
+    c->database = kp_strdup(KP_STATEDIR "/kpass.db");
+    c->keys_dir = kp_strdup(KP_STATEDIR "/keys");
     c->system_id = kp_strdup("kpass");
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
@@ -317,8 +312,10 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err)
 }
 
 int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
-                         int want_dir, struct kp_buf *err)
+                         int flags, struct kp_buf *err)
 {
+    int want_dir = flags & KP_PATH_DIR;
+    int mode = want_dir ? R_OK | X_OK : R_OK;
     unsigned line = c->key_lines ? kp_config_line(c->key_lines, name) : 0;
     const char *why = NULL;
     struct stat sb;
@@ -329,7 +326,7 @@ int kp_config_path_check(const struct kp_config *c, const char *name, const char
         why = "not a folder";
     else if (!want_dir && !S_ISREG(sb.st_mode))
         why = "not a regular file";
-    else if (access(path, want_dir ? R_OK | X_OK : R_OK) < 0)
+    else if (access(path, mode | (flags & KP_PATH_WRITE ? W_OK : 0)) < 0)
         why = strerror(errno);
     if (why == NULL)
         return 0;

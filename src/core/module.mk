@@ -11,3 +11,4 @@ SRCS += src/core/err.c
 SRCS += src/core/log.c
 SRCS += src/core/worker.c
 SRCS += src/core/mem.c
+SRCS += src/core/pidlock.c

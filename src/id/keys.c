@@ -10,6 +10,7 @@
  * is fsync'ed.  A crash leaves either the old state or the new one, plus
  * at worst a stale temporary file that the next write removes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -49,7 +50,9 @@ static int keys_errno(int e)
     return e == ENOENT ? -KP_ERR_NOTFOUND : -e;
 }
 
-/* The folder must exist, be a folder, and not be writable by group or others. */
+/* The folder must exist, be a folder, and be closed to group and others:
+   writable, they could swap keys; readable, they could list and, with a
+   slip in a file's mode, read them (DESIGN.md §11: keys 0700). */
 static int keys_folder_check(const char *dir, struct kp_buf *err)
 {
     struct stat st;
@@ -64,10 +67,11 @@ static int keys_folder_check(const char *dir, struct kp_buf *err)
         kp_buf_printf(err, "keys: %s: not a folder\n", dir);
         return -KP_ERR_INVAL;
     }
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         kp_buf_printf(err,
-                      "keys: %s: mode %04o lets group or others change keys; it must be 0700\n",
-                      dir, (unsigned)(st.st_mode & 07777));
+                      "keys: %s: mode %04o lets group or others %s keys; it must be 0700\n", dir,
+                      (unsigned)(st.st_mode & 07777),
+                      st.st_mode & (S_IWGRP | S_IWOTH) ? "change" : "see");
         return -KP_ERR_DENIED;
     }
     return 0;
@@ -556,6 +560,34 @@ int keys_dir_export(const char *dir, struct kp_buf *out, struct kp_buf *err)
     if (rc == 0)
         trust_list_format(&t, out);
     trust_list_free(&t);
+    return rc;
+}
+
+int keys_dir_check(const char *dir, struct kp_buf *err)
+{
+    struct dirent *e;
+    struct stat sb;
+    char path[KEYS_PATH_MAX];
+    DIR *dp;
+    int rc;
+
+    if ((rc = keys_folder_check(dir, err)) < 0)
+        return rc;
+    if ((dp = opendir(dir)) == NULL) {
+        kp_buf_printf(err, "keys: %s: %s\n", dir, strerror(errno));
+        return keys_errno(errno);
+    }
+    while ((e = readdir(dp)) != NULL) {
+        if (e->d_name[0] == '.' || strcmp(e->d_name, KEYS_TRUST) == 0 ||
+            keys_path(path, sizeof(path), dir, e->d_name) < 0 || lstat(path, &sb) < 0)
+            continue;
+        if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
+            kp_buf_printf(err, "keys: %s: mode %04o lets group or others read it; it must be 0600\n",
+                          path, (unsigned)(sb.st_mode & 07777));
+            rc = -KP_ERR_DENIED;
+        }
+    }
+    closedir(dp);
     return rc;
 }
 

@@ -101,6 +101,9 @@ int cmd_qr(struct kp_cli *cli, int argc, char **argv);
 int cmd_desk(struct kp_cli *cli, int argc, char **argv);
 int cmd_staff(struct kp_cli *cli, int argc, char **argv);
 int cmd_sms(struct kp_cli *cli, int argc, char **argv);
+int cmd_backup(struct kp_cli *cli, int argc, char **argv);
+int cmd_restore(struct kp_cli *cli, int argc, char **argv);
+int cmd_migrate(struct kp_cli *cli, int argc, char **argv);
 /* `kpass import citizens ...` (argv[0] = "citizens"), for whichever cmd_import dispatches. */
 int import_citizens(struct kp_cli *cli, int argc, char **argv);
 

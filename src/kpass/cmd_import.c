@@ -34,6 +34,7 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store_directory.h"
+#include "kp_paths.h" /* KP_DATADIR */
 
 static const char import_usage_text[] =
     "kpass import [--dry-run] departments|districts|services|offices FILE\n"

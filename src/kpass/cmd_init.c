@@ -48,6 +48,7 @@ int cmd_init(struct kp_cli *cli, int argc, char **argv)
         return cli_usage("kpass [-c file] init");
     if (cli_config(cli) < 0)
         return 1;
+    umask(077); /* the database, its -wal and -shm, the keys: the daemon's user's alone */
     dbdir = kp_strdup(cli->cfg.database);
     rc = init_mkdirs(dirname(dbdir), 0750);
     free(dbdir);

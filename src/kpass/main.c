@@ -46,6 +46,9 @@ static const struct {
     {"desk", cmd_desk, "office desks (add, list, revoke); run: the counter program for staff"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
     {"sms", cmd_sms, "the SMS outbox: list messages, show one (numbers masked)"},
+    {"backup", cmd_backup, "an online backup: database, keys, configuration, manifest"},
+    {"restore", cmd_restore, "bring a backup back into an empty data folder"},
+    {"migrate", cmd_migrate, "back up, then bring the database to this version's schema"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 
@@ -106,9 +109,13 @@ int cli_store(struct kp_cli *cli)
         return 0;
     if ((rc = cli_config(cli)) < 0)
         return rc;
-    rc = store_open(cli->cfg.database, 0, &cli->st);
+    /* Only init and migrate change the schema; migrate backs up first. */
+    rc = store_open(cli->cfg.database, STORE_CURRENT, &cli->st);
     if (rc == -KP_ERR_NOTFOUND)
         cli_fail("no database at %s (run: kpass -c %s init)", cli->cfg.database, cli->conf_path);
+    else if (rc == -KP_ERR_STATE)
+        cli_fail("the database %s has an older schema (run: kpass -c %s migrate)",
+                 cli->cfg.database, cli->conf_path);
     else if (rc < 0)
         cli_fail("cannot open the database %s", cli->cfg.database);
     return rc;

@@ -2,6 +2,7 @@
 KPASS_SRCS += src/kpass/bench.c
 KPASS_SRCS += src/kpass/bench_ussd.c
 KPASS_SRCS += src/kpass/cmd_audit.c
+KPASS_SRCS += src/kpass/cmd_backup.c
 KPASS_SRCS += src/kpass/cmd_bench.c
 KPASS_SRCS += src/kpass/cmd_citizen.c
 KPASS_SRCS += src/kpass/cmd_desk.c

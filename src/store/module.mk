@@ -1,6 +1,7 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
 SRCS += src/store/audit.c
 SRCS += src/store/change.c
+SRCS += src/store/backup.c
 SRCS += src/store/checkpoint.c
 SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c

@@ -4,10 +4,12 @@
  * transactions (see store.h for the two kinds of transaction).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -178,20 +180,58 @@ fail:
     return -KP_ERR_DB;
 }
 
+int store_migrate_now(struct store *st)
+{
+    if (st->readonly)
+        return -KP_ERR_STATE;
+    return store_migrate(st);
+}
+
+/*
+ * The database holds names and phone numbers: a new file is made 0600
+ * before SQLite sees it (SQLite gives its -wal and -shm files the
+ * database's mode), and an existing one open to group or others is named
+ * in the log so that the operator fixes it.  Returns -KP_ERR_NOTFOUND when
+ * the file is missing and create is not set.
+ */
+static int store_file_prepare(const char *path, int create)
+{
+    struct stat sb;
+    int fd;
+
+    if (stat(path, &sb) == 0) {
+        if (sb.st_mode & (S_IRWXG | S_IRWXO))
+            log_warnx("store: %s is mode %04o: group or others may read it; "
+                      "chmod 600 it (and its -wal and -shm)",
+                      path, (unsigned)(sb.st_mode & 07777));
+        return 0;
+    }
+    if (!create)
+        return -KP_ERR_NOTFOUND;
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 && errno != EEXIST) {
+        log_warn("store: cannot create %s", path);
+        return -KP_ERR_DB;
+    }
+    if (fd >= 0)
+        close(fd); /* an empty file is an empty SQLite database */
+    return 0;
+}
+
 int store_open(const char *path, unsigned flags, struct store **out)
 {
-    struct store *st = kp_calloc(1, sizeof(*st));
+    struct store *st;
     int oflags = SQLITE_OPEN_NOMUTEX;
+    int rc;
 
     *out = NULL;
     if (flags & STORE_READONLY)
         oflags |= SQLITE_OPEN_READONLY;
     else
         oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    if (!(flags & STORE_CREATE) && access(path, F_OK) != 0) {
-        free(st);
-        return -KP_ERR_NOTFOUND;
-    }
+    if ((rc = store_file_prepare(path, (flags & STORE_CREATE) && !(flags & STORE_READONLY))) < 0)
+        return rc;
+    st = kp_calloc(1, sizeof(*st));
     st->path = kp_strdup(path);
     st->readonly = (flags & STORE_READONLY) != 0;
     if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
@@ -207,8 +247,22 @@ int store_open(const char *path, unsigned flags, struct store **out)
         store_exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                        "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON") < 0)
         goto fail;
-    if (!st->readonly && store_migrate(st) < 0)
+    if (flags & STORE_CURRENT) {
+        int have = store_read_version(st);
+        if (have < store_schema_latest()) {
+            log_warnx("store: %s is at schema %d, this program needs %d (run: kpass migrate)",
+                      path, have, store_schema_latest());
+            store_close(st);
+            return -KP_ERR_STATE;
+        }
+        if (have > store_schema_latest()) {
+            log_warnx("store: %s is at schema %d, newer than this program (%d)", path, have,
+                      store_schema_latest());
+            goto fail;
+        }
+    } else if (!st->readonly && store_migrate(st) < 0) {
         goto fail;
+    }
     *out = st;
     return 0;
 fail:
