@@ -126,6 +126,11 @@ START_TEST(test_desk_flow)
     ck_assert_ptr_nonnull(
         strstr(m, "kpass_http_requests_total{route=\"/v1/verifications/{id}\",code=\"403\"} 1"));
     ck_assert_ptr_nonnull(strstr(m, "kpass_smpp_binds{partner=\"sms\"} 1"));
+    /* The SMS went out through partner "sms": counted under its name. */
+    const char *sent = strstr(m, "kpass_sms_partner_events_total{partner=\"sms\",event=\"sent\"} ");
+    ck_assert_msg(sent != NULL && atoi(sent + strlen("kpass_sms_partner_events_total{partner=\"sms\","
+                                                     "event=\"sent\"} ")) >= 1,
+                  "no SMS counted for partner sms");
     json_decref(j);
     /* No code, PIN or full CNIC in the daemon's log. */
     char *log = tu_daemon_log(&d);

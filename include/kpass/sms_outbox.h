@@ -80,4 +80,13 @@ uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
 unsigned sms_outbox_inflight(const struct sms_outbox *ob);
 const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob);
 
+/* One partner's share of the dispatch events (for partner="..." labels). */
+struct sms_partner_stats {
+    int64_t partner_id; /* the store's partner id */
+    uint64_t sent, failed, retried;
+    uint64_t delivered, undelivered; /* by delivery receipt */
+};
+/* The per-partner rows so far (*n of them); borrowed. */
+const struct sms_partner_stats *sms_outbox_partner_stats(const struct sms_outbox *ob, unsigned *n);
+
 #endif

@@ -196,6 +196,40 @@ static void metrics_codes(struct kp_buf *b, struct codes *c)
     kp_buf_printf(b, "kpass_codes_total{outcome=\"locked\"} %llu\n", (unsigned long long)s->locked);
 }
 
+/* A partner's label from the store's id: its system_id while the hub knows it. */
+static void metrics_partner_of(struct kp_buf *b, struct smpp_hub *h, int64_t id)
+{
+    struct smpp_partner *parts[256];
+    size_t np = h ? smpp_hub_partners(h, parts, KP_ARRAY_LEN(parts)) : 0;
+
+    for (size_t i = 0; i < np; i++)
+        if (smpp_partner_conf(parts[i])->id == id) {
+            metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+            return;
+        }
+    kp_buf_printf(b, "#%lld", (long long)id);
+}
+
+static void metrics_sms_partners(struct kp_buf *b, struct smpp_hub *h, struct sms_outbox *ob)
+{
+    static const char *const events[] = {"sent", "failed", "retried", "delivered",
+                                         "undelivered"};
+    unsigned n;
+    const struct sms_partner_stats *ps = sms_outbox_partner_stats(ob, &n);
+
+    metrics_head(b, "kpass_sms_partner_events_total", "counter",
+                 "SMS dispatch events per partner (delivered and undelivered by receipt).");
+    for (unsigned i = 0; i < n; i++) {
+        const uint64_t v[] = {ps[i].sent, ps[i].failed, ps[i].retried, ps[i].delivered,
+                              ps[i].undelivered};
+        for (unsigned k = 0; k < KP_ARRAY_LEN(events); k++) {
+            kp_buf_puts(b, "kpass_sms_partner_events_total{partner=\"");
+            metrics_partner_of(b, h, ps[i].partner_id);
+            kp_buf_printf(b, "\",event=\"%s\"} %llu\n", events[k], (unsigned long long)v[k]);
+        }
+    }
+}
+
 static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *ob)
 {
     uint64_t counts[SMS_STATE_MAX];
@@ -358,8 +392,10 @@ void http_metrics(struct http_req *r)
         metrics_ussd(&b, a->d.ussd);
     if (a->d.codes)
         metrics_codes(&b, a->d.codes);
-    if (a->d.outbox)
+    if (a->d.outbox) {
         metrics_sms(&b, a->d.st, a->d.outbox);
+        metrics_sms_partners(&b, a->d.hub, a->d.outbox);
+    }
     metrics_store(&b, a->d.st);
     metrics_audit(&b, a);
     /* This request counts itself: it is answered 200 below. */

@@ -40,6 +40,8 @@ struct sms_outbox {
     struct sms_stats stats;
     struct ob_pacer pacers[OB_MAX_PARTNERS];
     unsigned npacers;
+    struct sms_partner_stats pstats[OB_MAX_PARTNERS];
+    unsigned npstats;
     unsigned inflight;
     int pending;      /* more may be due: dispatch again when room appears */
     int kicked;       /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
@@ -196,6 +198,26 @@ static uint32_t ob_command(const struct smpp_partner_conf *c)
     return c->mode == SMPP_PARTNER_CLIENT ? SMPP_SUBMIT_SM : SMPP_DELIVER_SM;
 }
 
+/* partner_id's row of per-partner counters; a scratch row once the table is full. */
+static struct sms_partner_stats *ob_pstats(struct sms_outbox *ob, int64_t partner_id)
+{
+    static struct sms_partner_stats spare;
+
+    for (unsigned i = 0; i < ob->npstats; i++)
+        if (ob->pstats[i].partner_id == partner_id)
+            return &ob->pstats[i];
+    if (ob->npstats == OB_MAX_PARTNERS)
+        return &spare;
+    ob->pstats[ob->npstats].partner_id = partner_id;
+    return &ob->pstats[ob->npstats++];
+}
+
+const struct sms_partner_stats *sms_outbox_partner_stats(const struct sms_outbox *ob, unsigned *n)
+{
+    *n = ob->npstats;
+    return ob->pstats;
+}
+
 static void ob_finish(struct ob_flight *f)
 {
     struct sms_outbox *ob = f->ob;
@@ -209,8 +231,10 @@ static void ob_finish(struct ob_flight *f)
                          now) == 0) {
         /* Already final: a receipt for an earlier part overtook the
            response to the last one.  It was accepted; nothing to retry. */
-        if (to == SMS_SENT)
+        if (to == SMS_SENT) {
             ob->stats.sent++;
+            ob_pstats(ob, f->partner_id)->sent++;
+        }
         ob->inflight--;
         free(f);
         return;
@@ -218,17 +242,20 @@ static void ob_finish(struct ob_flight *f)
     switch (to) {
     case SMS_SENT:
         ob->stats.sent++;
+        ob_pstats(ob, f->partner_id)->sent++;
         if (f->is_code && ob->audit)
             ob->audit(ob->audit_arg, "code.sent", f->subject, f->id);
         break;
     case SMS_QUEUED:
         ob->stats.retried++;
+        ob_pstats(ob, f->partner_id)->retried++;
         ob->pending = 1;
         log_debug("sms: %lld retry in %u s (%s)", (long long)f->id, retry,
                   smpp_status_name(f->status));
         break;
     default:
         ob->stats.failed++;
+        ob_pstats(ob, f->partner_id)->failed++;
         log_info("sms: %lld failed: %s", (long long)f->id, smpp_status_name(f->status));
         if (f->is_code && ob->audit)
             ob->audit(ob->audit_arg, "code.undelivered", f->subject, f->id);
@@ -503,12 +530,17 @@ uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
         return SMPP_ESME_ROK;
     store_batch(ob->st);
     store_sms_update(ob->st, m.id, to, m.attempts, m.next_attempt_at, 0, m.last_status, now);
+    struct sms_partner_stats *ps = ob_pstats(ob, smpp_partner_conf(p)->id);
     if (to == SMS_DELIVERED)
         ob->stats.delivered++;
     else if (to == SMS_EXPIRED)
         ob->stats.expired++;
     else
         ob->stats.failed++;
+    if (to == SMS_DELIVERED)
+        ps->delivered++;
+    else
+        ps->undelivered++;
     if (m.is_code && ob->audit)
         ob->audit(ob->audit_arg, to == SMS_DELIVERED ? "code.delivered" : "code.undelivered",
                   m.subject, m.id);
