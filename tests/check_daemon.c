@@ -310,6 +310,39 @@ START_TEST(test_client_failures_logged_once)
 }
 END_TEST
 
+/* [http] metrics_listen: the metrics and health on an address of their own,
+   /metrics no longer on the desks' address, the desk API not on the
+   operations one. */
+START_TEST(test_metrics_listen)
+{
+    char extra[96], *body;
+    int port = tu_free_port(), status;
+
+    snprintf(extra, sizeof(extra), "[http]\nmetrics_listen = 127.0.0.1:%d\n", port);
+    tu_daemon_prepare(&d, extra);
+    tu_daemon_start(&d);
+    body = tu_http_get(port, "/metrics", &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_ptr_nonnull(strstr(body, "# TYPE kpass_smpp_links_open gauge"));
+    free(body);
+    body = tu_http_get(d.http_port, "/metrics", &status);
+    ck_assert_int_eq(status, 404);
+    free(body);
+    body = tu_http_get(port, "/healthz", &status);
+    ck_assert_int_eq(status, 200);
+    free(body);
+    body = tu_http_get(d.http_port, "/healthz", &status);
+    ck_assert_int_eq(status, 200);
+    free(body);
+    body = tu_http_get(port, "/v1/verifications/00000000000000000000000000000000", &status);
+    ck_assert_int_eq(status, 404);
+    free(body);
+    body = tu_http_get(d.http_port, "/v1/verifications/00000000000000000000000000000000", &status);
+    ck_assert_int_eq(status, 401); /* the desk API is there, and wants a session */
+    free(body);
+}
+END_TEST
+
 Suite *suite_daemon(void)
 {
     Suite *s = suite_create("daemon");
@@ -324,6 +357,7 @@ Suite *suite_daemon(void)
     tcase_add_test(tc, test_partner_cli);
     tcase_add_test(tc, test_phone_script);
     tcase_add_test(tc, test_client_failures_logged_once);
+    tcase_add_test(tc, test_metrics_listen);
     suite_add_tcase(s, tc);
     return s;
 }

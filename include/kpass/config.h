@@ -78,6 +78,8 @@ struct kp_config {
     int http_enabled;
     struct kp_addr http_listen[4];
     int http_nlisten;
+    struct kp_addr http_metrics_listen[1]; /* /metrics, /healthz, /readyz on their own */
+    int http_metrics_nlisten;
     unsigned http_session_ttl_ms;
     unsigned http_verification_ttl_ms;
     unsigned http_timeout_ms;

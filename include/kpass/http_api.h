@@ -41,6 +41,8 @@ struct http_settings {
     char helpline[32];      /* named in the "Not you?" SMS */
     unsigned audit_verify_s; /* walk the audit chain this often in the worker; 0: never */
     char conf_path[256];     /* the configuration file, for errors */
+    struct kp_addr metrics_listen; /* the operations address, when has_metrics_listen */
+    int has_metrics_listen;
     int metrics_token;      /* /metrics wants the bearer token whose hash follows */
     uint8_t metrics_token_hash[32];
 };

@@ -77,6 +77,8 @@ static const struct conf_key config_keys[] = {
 
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
+    {"http", "metrics_listen", CONF_ADDR, OFF(http_metrics_listen), 0, 1, NULL,
+     OFF(http_metrics_nlisten)},
     {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
     {"http", "verification_ttl", CONF_DURATION, OFF(http_verification_ttl_ms), 1000, MS_DAY, NULL,
      0},

@@ -5,12 +5,14 @@
  * bearer session check, replies and their counters.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -254,6 +256,28 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
     return HTTP_R_OTHER;
 }
 
+/* Did req arrive on the operations address ([http] metrics_listen)? */
+static int http_on_metrics_listener(const struct http_api *a, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    const struct kp_addr *m = &a->set.metrics_listen;
+
+    if (bev == NULL || getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &len) < 0)
+        return 0;
+    if (ss.ss_family != m->ss.ss_family)
+        return 0;
+    if (ss.ss_family == AF_INET)
+        return memcmp(&((struct sockaddr_in *)&ss)->sin_addr,
+                      &((const struct sockaddr_in *)&m->ss)->sin_addr, 4) == 0 &&
+               ((struct sockaddr_in *)&ss)->sin_port == ((const struct sockaddr_in *)&m->ss)->sin_port;
+    return memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr,
+                  &((const struct sockaddr_in6 *)&m->ss)->sin6_addr, 16) == 0 &&
+           ((struct sockaddr_in6 *)&ss)->sin6_port == ((const struct sockaddr_in6 *)&m->ss)->sin6_port;
+}
+
 static void http_gen_cb(struct evhttp_request *req, void *arg)
 {
     struct http_api *a = arg;
@@ -268,6 +292,14 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     r.req = req;
     http_peer(a, req, r.addr, sizeof(r.addr));
     r.route = http_route_of(path ? path : "", evhttp_request_get_command(req), r.id);
+    /* With an operations address, it serves the operations routes only, and
+       /metrics is no longer on the desks' address. */
+    if (a->set.has_metrics_listen) {
+        int ops = r.route == HTTP_R_METRICS || r.route == HTTP_R_HEALTHZ || r.route == HTTP_R_READYZ;
+        int on_ops = http_on_metrics_listener(a, req);
+        if ((on_ops && !ops) || (!on_ops && r.route == HTTP_R_METRICS))
+            r.route = HTTP_R_OTHER;
+    }
     snprintf(key, sizeof(key), "a:%s", r.addr);
     if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ && r.route != HTTP_R_READYZ &&
         http_limit(&r, key, a->set.addr_rate, a->set.addr_burst) < 0)
@@ -330,30 +362,40 @@ void http_api_free(struct http_api *a)
     free(a);
 }
 
+/* Listen on ad (key: its configuration key, for errors). */
+static int http_listen_one(struct http_api *a, const struct kp_addr *ad, const char *key)
+{
+    char host[64];
+    const char *colon = strrchr(ad->text, ':');
+    size_t hl = (size_t)(colon - ad->text);
+    struct evhttp_bound_socket *bs;
+
+    if (ad->text[0] == '[')
+        snprintf(host, sizeof(host), "%.*s", (int)hl - 2, ad->text + 1);
+    else
+        snprintf(host, sizeof(host), "%.*s", (int)hl, ad->text);
+    bs = evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1));
+    if (bs == NULL) {
+        /* errno is bind()'s or listen()'s: evhttp only closes the socket after. */
+        int e = errno;
+        log_error("http: cannot listen on %s: %s (see [http] %s in %s)", ad->text, strerror(e),
+                  key, a->set.conf_path[0] ? a->set.conf_path : "the configuration");
+        return -KP_ERR_IO;
+    }
+    /* Out of descriptors, evhttp would retry accept() at once, forever. */
+    kp_accept_guard_add(a->guard, evhttp_bound_socket_get_listener(bs));
+    log_info("http: listening on %s%s", ad->text,
+             strcmp(key, "listen") == 0 ? "" : " (metrics, health)");
+    return 0;
+}
+
 int http_api_listen(struct http_api *a)
 {
-    for (int i = 0; i < a->set.nlisten; i++) {
-        const struct kp_addr *ad = &a->set.listen[i];
-        char host[64];
-        const char *colon = strrchr(ad->text, ':');
-        size_t hl = (size_t)(colon - ad->text);
-        if (ad->text[0] == '[')
-            snprintf(host, sizeof(host), "%.*s", (int)hl - 2, ad->text + 1);
-        else
-            snprintf(host, sizeof(host), "%.*s", (int)hl, ad->text);
-        struct evhttp_bound_socket *bs =
-            evhttp_bind_socket_with_handle(a->http, host, (ev_uint16_t)atoi(colon + 1));
-        if (bs == NULL) {
-            /* errno is bind()'s or listen()'s: evhttp only closes the socket after. */
-            int e = errno;
-            log_error("http: cannot listen on %s: %s (see [http] listen in %s)", ad->text,
-                      strerror(e), a->set.conf_path[0] ? a->set.conf_path : "the configuration");
+    for (int i = 0; i < a->set.nlisten; i++)
+        if (http_listen_one(a, &a->set.listen[i], "listen") < 0)
             return -KP_ERR_IO;
-        }
-        /* Out of descriptors, evhttp would retry accept() at once, forever. */
-        kp_accept_guard_add(a->guard, evhttp_bound_socket_get_listener(bs));
-        log_info("http: listening on %s", ad->text);
-    }
+    if (a->set.has_metrics_listen && http_listen_one(a, &a->set.metrics_listen, "metrics_listen") < 0)
+        return -KP_ERR_IO;
     return 0;
 }
 
@@ -440,4 +482,7 @@ void http_settings_from_config(struct http_settings *s, const struct kp_config *
     snprintf(s->helpline, sizeof(s->helpline), "%s", c->http_helpline);
     s->audit_verify_s = c->audit_verify_ms / 1000;
     snprintf(s->conf_path, sizeof(s->conf_path), "%s", c->path ? c->path : "");
+    s->has_metrics_listen = c->http_metrics_nlisten > 0;
+    if (s->has_metrics_listen)
+        s->metrics_listen = c->http_metrics_listen[0];
 }
