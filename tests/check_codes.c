@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "kpass/cnic.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/sms.h"

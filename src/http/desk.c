@@ -17,7 +17,7 @@
 #include "http_internal.h"
 #include "kpass/clock.h"
 #include "kpass/cnic.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/http_request.h"
 #include "kpass/keys.h"

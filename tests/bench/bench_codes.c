@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include "kpass/clock.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/store.h"

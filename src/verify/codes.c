@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"

@@ -8,8 +8,8 @@
  * sealed beside its SMS text (under a key derived from otp.key, never in
  * the database; dropped after delivery) and in sodium-guarded memory.
  */
-#ifndef KPASS_CODES_H
-#define KPASS_CODES_H
+#ifndef KPASS_VERIFY_CODES_H
+#define KPASS_VERIFY_CODES_H
 
 #include <stdint.h>
 

@@ -1,0 +1,2 @@
+# verify: the verification service: one-time codes, the credential check, the desk workflow
+SRCS += src/verify/codes.c
