@@ -30,6 +30,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/store_sms.h"
@@ -235,7 +236,7 @@ static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c
 void http_desk_scan(struct http_req *r)
 {
     struct http_scan_req q;
-    struct store_credential_result cr;
+    struct verify_credential_result cr;
     struct store_verification v;
     const char *reason;
     uint8_t vid[16];
@@ -255,15 +256,15 @@ void http_desk_scan(struct http_req *r)
         b++;
     while (e > b && q.token[e - 1] == ' ')
         e--;
-    rc = store_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
+    rc = verify_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
                                  r->api->d.keys, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
     }
-    if (cr.verdict != STORE_CREDENTIAL_VALID) {
+    if (cr.verdict != VERIFY_CREDENTIAL_VALID) {
         http_count_verification(r->api, r->session.office, HTTP_VOUT_CARD_REFUSED);
-        desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict),
+        desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict),
                     cr.found ? cr.citizen.cnic_index : NULL);
         return;
     }
@@ -346,7 +347,7 @@ static void desk_finish(struct http_req *r, struct store_verification *v,
 
 /*
  * Before a step on a verification under way: is it still in time, and
- * does its credential still hold (store_credential_recheck: revoked,
+ * does its credential still hold (verify_credential_recheck: revoked,
  * expired, a retired or unknown key, the citizen blocked or deceased)?
  * 0 to go on; otherwise the verification has ended (expired, or failed),
  * the refusal is audited and answered (410 expired, 422 credential), and
@@ -355,7 +356,7 @@ static void desk_finish(struct http_req *r, struct store_verification *v,
 static int desk_recheck(struct http_req *r, struct store_verification *v,
                         const struct store_citizen *c, int64_t now)
 {
-    struct store_credential_result cr;
+    struct verify_credential_result cr;
     uint8_t serial[KP1_SERIAL_BYTES];
     int rc;
 
@@ -369,15 +370,15 @@ static int desk_recheck(struct http_req *r, struct store_verification *v,
     if (v->state != STORE_VERIF_SCANNED && v->state != STORE_VERIF_CODE_SENT)
         return 0; /* finished: each step answers that itself */
     if (store_credential_serial_parse(v->serial, serial) < 0 ||
-        (rc = store_credential_recheck(r->api->d.st, serial, keys_ring_lookup, r->api->d.keys, now,
+        (rc = verify_credential_recheck(r->api->d.st, serial, c, keys_ring_lookup, r->api->d.keys, now,
                                        &cr)) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return -KP_ERR_DB;
     }
-    if (cr.verdict == STORE_CREDENTIAL_VALID)
+    if (cr.verdict == VERIFY_CREDENTIAL_VALID)
         return 0;
     desk_finish(r, v, STORE_VERIF_FAILED, now);
-    desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict), c->cnic_index);
+    desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict), c->cnic_index);
     return -KP_ERR_DENIED;
 }
 

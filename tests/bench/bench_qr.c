@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Speed of QR credentials: a full verification as `kpass qr verify` and a
- * desk scan make it (store_credential_verify: decode, Ed25519, times,
+ * desk scan make it (verify_credential_verify: decode, Ed25519, times,
  * then the serial's record and its citizen from SQLite, over 1,000
  * issued tokens on a file in /tmp), issuing (sign + record + audit row,
  * one transaction each), and drawing: the QR symbol, the PNG, the
@@ -23,6 +23,7 @@
 #include "kpass/qr.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 
 #define BENCH_MS 2000 /* run each operation for about this long */
 #define TOKENS   1000
@@ -38,11 +39,11 @@ static unsigned long counter;
 
 static int op_verify(void)
 {
-    struct store_credential_result r;
+    struct verify_credential_result r;
     const char *t = tokens[counter++ % TOKENS];
 
-    return store_credential_verify(st, t, KP1_TEXT_LEN, trust_list_lookup, &trust, 1735776000,
-                                   &r) == STORE_CREDENTIAL_VALID
+    return verify_credential_verify(st, t, KP1_TEXT_LEN, trust_list_lookup, &trust, 1735776000,
+                                   &r) == VERIFY_CREDENTIAL_VALID
                ? 0
                : -1;
 }
