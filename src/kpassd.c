@@ -57,7 +57,7 @@ struct kpd {
     struct keys_ring *keys; /* trust list and the active signing key */
     uint8_t *desk_key;      /* desk tokens and staff PINs (sodium memory) */
     uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
-    uint8_t *cnic_key;    /* keys/cnic.key: citizen look-ups (the store borrows it) */
+    uint8_t *cnic_key;    /* keys/cnic.key: checked at start, kept for the built-ins */
     uint8_t *audit_key;   /* keys/audit.key: the audit chain (the store borrows it) */
     struct event *ev_tick;
     struct event *ev_sig[3];
@@ -368,8 +368,6 @@ static int kpd_builtins(struct kpd *d)
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
         goto out;
     }
-    if (store_citizen_use_key(d->st, d->cnic_key) < 0)
-        goto out;
     store_audit_use_key(d->st, d->audit_key);
     kp_config_otp_policy(&d->cfg, &pol);
     rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/registry.h"
 #include "kpass/base45.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
@@ -30,6 +31,7 @@
 static char *dir;
 static char path[512];
 static struct store *st;
+static struct registry *reg; /* over st */
 static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
 static struct keys_signer signer, old_signer, stranger;
 static struct trust_list trust; /* signer active, old_signer verify */
@@ -41,7 +43,7 @@ static void add_citizen(const char *cnic, const char *en, struct store_citizen *
     snprintf(c->name_en, sizeof(c->name_en), "%s", en);
     snprintf(c->name_ur, sizeof(c->name_ur), "%s", "احمد");
     snprintf(c->district, sizeof(c->district), "%s", "PSH");
-    ck_assert_int_eq(store_citizen_add(st, cnic, c, "kpass", T0), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, cnic, c, "kpass", T0), 0);
 }
 
 static void trust_add(const struct keys_signer *s, enum trust_status status)
@@ -58,7 +60,8 @@ static void cred_setup(void)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     store_audit_use_key(st, akey);
     add_citizen("3520212345671", "Ahmad Khan", &ahmad);
     add_citizen("1730176543219", "Ayesha Bibi", &ayesha);
@@ -76,6 +79,8 @@ static void cred_teardown(void)
 {
     char *argv[] = {(char *)"/bin/rm", (char *)"-rf", dir, NULL};
 
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
     keys_signer_clear(&signer);
     keys_signer_clear(&old_signer);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/registry.h"
 #include "kpass/cnic.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
@@ -26,6 +27,7 @@
 
 static char *dir;
 static struct store *st;
+static struct registry *reg; /* over st */
 static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
 static struct store_citizen ahmad;
 
@@ -38,19 +40,22 @@ static void vd_setup(void)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     store_audit_use_key(st, akey);
     memset(&ahmad, 0, sizeof(ahmad));
     snprintf(ahmad.name_en, sizeof(ahmad.name_en), "%s", "Ahmad Khan");
     snprintf(ahmad.name_ur, sizeof(ahmad.name_ur), "%s", "احمد");
     snprintf(ahmad.district, sizeof(ahmad.district), "%s", "PSH");
-    ck_assert_int_eq(store_citizen_add(st, "3520212345671", &ahmad, "kpass", T0), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, "3520212345671", &ahmad, "kpass", T0), 0);
 }
 
 static void vd_teardown(void)
 {
     char *argv[] = {(char *)"/bin/rm", (char *)"-rf", dir, NULL};
 
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
     tu_run(argv, NULL, NULL, 5000);
     free(dir);

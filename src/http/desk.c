@@ -224,12 +224,10 @@ void http_desk_signout(struct http_req *r)
 /* The citizen as a desk may see it: names, masked CNIC and number, district. */
 static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c)
 {
-    char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE] = "", nums[1][MSISDN_SIZE], m[MSISDN_SIZE] = "";
+    char masked[CNIC_TEXT_SIZE], nums[1][MSISDN_SIZE], m[MSISDN_SIZE] = "";
 
-    if (store_citizen_cnic(st, c->id, cnic) == 0) {
-        cnic_mask(cnic, masked);
-        sodium_memzero(cnic, sizeof(cnic));
-    }
+    /* From the last 4 digits: the same mask, and no CNIC decrypted. */
+    store_citizen_mask(c, masked);
     if (store_citizen_msisdns(st, c->id, nums, 1) == 1)
         msisdn_mask(nums[0], m);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name_en, "name_ur", c->name_ur,

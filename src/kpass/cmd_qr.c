@@ -174,7 +174,7 @@ static int qr_citizen(struct kp_cli *cli, const char *arg, struct store_citizen 
         sodium_memzero(cnic, sizeof(cnic));
         return 1;
     }
-    rc = store_citizen_get(cli->st, cnic, c);
+    rc = registry_citizen_get(cli->reg, cnic, c);
     sodium_memzero(cnic, sizeof(cnic));
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no citizen with CNIC %s", mask);
