@@ -57,7 +57,7 @@ static const struct {
 static void codes_start(void)
 {
     codes_free(svc);
-    svc = codes_new(st, NULL, otp_key, cnic_key, &pol);
+    svc = codes_new(st, NULL, NULL, otp_key, cnic_key, &pol);
 }
 
 static void codes_setup(void)

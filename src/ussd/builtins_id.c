@@ -26,6 +26,12 @@
 #include "kpass/store_otp.h"
 #include "kpass/store_sms.h"
 
+/* codes_kick_fn for the outbox: send the code just queued now. */
+static void bi_outbox_kick(void *arg)
+{
+    sms_outbox_kick(arg);
+}
+
 int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
                     const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                     const struct otp_policy *policy, struct kp_builtins **out)
@@ -35,7 +41,10 @@ int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
     b->st = st;
     b->outbox = outbox;
     b->policy = *policy;
-    b->codes = codes_new(st, outbox, otp_key, cnic_key, policy);
+    b->codes = codes_new(st, outbox ? bi_outbox_kick : NULL, outbox, otp_key, cnic_key, policy);
+    /* The dispatcher opens what codes seals, in memory only. */
+    if (outbox)
+        sms_outbox_set_code_key(outbox, codes_seal_key(b->codes));
     *out = b;
     return 0;
 }

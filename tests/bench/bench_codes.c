@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     t1 = kp_clock_ms();
     printf("citizens: %d in %.2f s\n", n, (double)(t1 - t0) / 1000);
     otp_policy_default(&pol);
-    c = codes_new(st, NULL, otp_key, cnic_key, &pol);
+    c = codes_new(st, NULL, NULL, otp_key, cnic_key, &pol);
     base = event_base_new();
     ckpt = store_checkpointer_new(st, base, 0);
     store_group_mode(st, batch > 1);
