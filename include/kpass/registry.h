@@ -16,6 +16,11 @@
  *   - the last 4 digits, in clear.
  * The rows, their audit rows and the rest of the citizen calls are
  * store_citizen.h's.
+ *
+ * Why a module of its own and not id/: id holds the pure rules (cnic.c
+ * computes the index) and sits below the store, so it must not call it;
+ * this layer needs both the key and the rows, and is where a second
+ * storage backend plugs in underneath without repeating any crypto.
  */
 #ifndef KPASS_REGISTRY_H
 #define KPASS_REGISTRY_H
