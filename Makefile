@@ -93,6 +93,9 @@ include src/store/module.mk
 include src/ussd/module.mk
 include src/menu/module.mk
 include src/id/module.mk
+include src/registry/module.mk
+include src/verify/module.mk
+include src/partner/module.mk
 include src/sms/module.mk
 include src/http/module.mk
 include src/kpass/module.mk

@@ -30,7 +30,7 @@
 #include "kpass/smpp.h"
 #include "kpass/store.h"
 #include "kpass/store_checkpoint.h"
-#include "kpass/store_partner.h"
+#include "kpass/partner.h"
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
 #include "kpass/http_api.h"
@@ -57,7 +57,7 @@ struct kpd {
     struct keys_ring *keys; /* trust list and the active signing key */
     uint8_t *desk_key;      /* desk tokens and staff PINs (sodium memory) */
     uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
-    uint8_t *cnic_key;    /* keys/cnic.key: citizen look-ups (the store borrows it) */
+    uint8_t *cnic_key;    /* keys/cnic.key: checked at start, kept for the built-ins */
     uint8_t *audit_key;   /* keys/audit.key: the audit chain (the store borrows it) */
     struct event *ev_tick;
     struct event *ev_sig[3];
@@ -85,8 +85,8 @@ static void kpd_usage(void)
 static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_partner_conf *out)
 {
     struct kpd *d = arg;
-    struct store_partner p;
-    int rc = store_partner_get(d->st, system_id, &p);
+    struct partner p;
+    int rc = partner_db_get(d->st, system_id, &p);
 
     if (rc == 0)
         *out = p.conf;
@@ -97,10 +97,10 @@ static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_part
 static int kpd_partner_allowlist(void *arg, struct kp_cidr **out, int *any)
 {
     struct kpd *d = arg;
-    struct store_partner *v = NULL;
+    struct partner *v = NULL;
     struct kp_cidr *list = NULL;
     size_t cap = 0;
-    int n = store_partner_list(d->st, &v), k = 0;
+    int n = partner_db_list(d->st, &v), k = 0;
 
     *out = NULL;
     *any = 0;
@@ -152,7 +152,7 @@ static uint32_t kpd_on_request(void *arg, struct smpp_link *l, const struct smpp
 }
 
 /* Decrypt the password we present to a client-mode partner into p->conf.password. */
-static int kpd_partner_password(struct kpd *d, struct store_partner *p)
+static int kpd_partner_password(struct kpd *d, struct partner *p)
 {
     struct kp_buf err = KP_BUF_INIT;
     int rc;
@@ -174,8 +174,8 @@ static int kpd_partner_password(struct kpd *d, struct store_partner *p)
 /* Start or update every client-mode partner, and retire the ones gone. */
 static void kpd_clients_load(struct kpd *d)
 {
-    struct store_partner *v = NULL;
-    int n = store_partner_list(d->st, &v);
+    struct partner *v = NULL;
+    int n = partner_db_list(d->st, &v);
     int64_t *keep;
     size_t nkeep = 0;
 
@@ -368,8 +368,6 @@ static int kpd_builtins(struct kpd *d)
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
         goto out;
     }
-    if (store_citizen_use_key(d->st, d->cnic_key) < 0)
-        goto out;
     store_audit_use_key(d->st, d->audit_key);
     kp_config_otp_policy(&d->cfg, &pol);
     rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../src/kpass/citizen_csv.h"
+#include "kpass/registry.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store.h"
@@ -253,6 +254,9 @@ static char *dir;
 static char path[512];
 static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
 
+/* The registry over the test's store (open_keyed, test_store_no_keys). */
+static struct registry *reg;
+
 static void citizen_setup(void)
 {
     dir = tu_tmpdir("citizen");
@@ -273,7 +277,8 @@ static struct store *open_keyed(void)
     struct store *st;
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     store_audit_use_key(st, akey);
     return st;
 }
@@ -341,20 +346,20 @@ START_TEST(test_store_add_get)
     char cnic[CNIC_SIZE], ev[64];
 
     fill(&c, "Ahmad Khan", "احمد خان", "PSH", STORE_CITIZEN_ACTIVE);
-    ck_assert_int_eq(store_citizen_add(st, cnics[0], &c, "kpass", 100), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, cnics[0], &c, "kpass", 100), 0);
     ck_assert_int_eq(c.id, 1);
     ck_assert_str_eq(c.last4, "0011");
     ck_assert_int_eq(c.created_at, 100);
-    ck_assert_int_eq(store_citizen_add(st, cnics[0], &c, "kpass", 101), -KP_ERR_EXISTS);
-    ck_assert_int_eq(store_citizen_add(st, "123", &c, "kpass", 101), -KP_ERR_INVAL);
+    ck_assert_int_eq(registry_citizen_add(reg, cnics[0], &c, "kpass", 101), -KP_ERR_EXISTS);
+    ck_assert_int_eq(registry_citizen_add(reg, "123", &c, "kpass", 101), -KP_ERR_INVAL);
     fill(&d, "Bad[name]", "احمد", "PSH", 0);
-    ck_assert_int_eq(store_citizen_add(st, cnics[1], &d, "kpass", 101), -KP_ERR_INVAL);
+    ck_assert_int_eq(registry_citizen_add(reg, cnics[1], &d, "kpass", 101), -KP_ERR_INVAL);
     fill(&d, "Gul Zaman", "گل زمان", "SWT", STORE_CITIZEN_BLOCKED);
-    ck_assert_int_eq(store_citizen_add(st, cnics[1], &d, "kpass", 102), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, cnics[1], &d, "kpass", 102), 0);
     ck_assert_int_eq(d.id, 2);
 
     /* Lookups: by CNIC (through the index), index, id. */
-    ck_assert_int_eq(store_citizen_get(st, cnics[0], &got), 0);
+    ck_assert_int_eq(registry_citizen_get(reg, cnics[0], &got), 0);
     ck_assert_str_eq(got.name_ur, "احمد خان");
     ck_assert_str_eq(got.district, "PSH");
     ck_assert_int_eq(got.status, STORE_CITIZEN_ACTIVE);
@@ -363,34 +368,36 @@ START_TEST(test_store_add_get)
     ck_assert_int_eq(got.status, STORE_CITIZEN_BLOCKED);
     ck_assert_int_eq(store_citizen_get_by_id(st, 2, &got), 0);
     ck_assert_str_eq(got.last4, "3219");
-    ck_assert_int_eq(store_citizen_get(st, "1000000000029", &got), -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_citizen_get(st, "10000-0000002-9", &got), -KP_ERR_INVAL);
+    ck_assert_int_eq(registry_citizen_get(reg, "1000000000029", &got), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_citizen_get(reg, "10000-0000002-9", &got), -KP_ERR_INVAL);
     ck_assert_int_eq(store_citizen_get_by_id(st, 3, &got), -KP_ERR_NOTFOUND);
 
     /* The box opens to the CNIC, and only in its own row. */
-    ck_assert_int_eq(store_citizen_cnic(st, 1, cnic), 0);
+    ck_assert_int_eq(registry_citizen_cnic(reg, 1, cnic), 0);
     ck_assert_str_eq(cnic, cnics[0]);
-    ck_assert_int_eq(store_citizen_cnic(st, 2, cnic), 0);
+    ck_assert_int_eq(registry_citizen_cnic(reg, 2, cnic), 0);
     ck_assert_str_eq(cnic, cnics[1]);
-    ck_assert_int_eq(store_citizen_cnic(st, 3, cnic), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_citizen_cnic(reg, 3, cnic), -KP_ERR_NOTFOUND);
     raw_exec("UPDATE citizen SET cnic_box = (SELECT cnic_box FROM citizen WHERE id = 2) "
              "WHERE id = 1");
-    ck_assert_int_eq(store_citizen_cnic(st, 1, cnic), -KP_ERR_CRYPTO);
+    ck_assert_int_eq(registry_citizen_cnic(reg, 1, cnic), -KP_ERR_CRYPTO);
     ck_assert_str_eq(cnic, "");
     raw_exec("UPDATE citizen SET cnic_box = zeroblob(53) WHERE id = 2");
-    ck_assert_int_eq(store_citizen_cnic(st, 2, cnic), -KP_ERR_CRYPTO);
+    ck_assert_int_eq(registry_citizen_cnic(reg, 2, cnic), -KP_ERR_CRYPTO);
 
     /* Another cnic.key: the same CNIC is not found. */
     uint8_t other[CNIC_KEY_BYTES];
     memcpy(other, ckey, sizeof(other));
     other[0] ^= 1;
-    ck_assert_int_eq(store_citizen_use_key(st, other), 0);
-    ck_assert_int_eq(store_citizen_get(st, cnics[0], &got), -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
+    ck_assert_int_eq(registry_use_key(reg, other), 0);
+    ck_assert_int_eq(registry_citizen_get(reg, cnics[0], &got), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
 
     events_of(st, &c, ev, sizeof(ev));
     ck_assert_str_eq(ev, "citizen.added");
     assert_chain(st, 2);
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
     assert_no_cnic_in_file(cnics, KP_ARRAY_LEN(cnics));
 }
@@ -404,8 +411,8 @@ START_TEST(test_store_numbers)
 
     fill(&a, "Ahmad", "احمد", "PSH", 0);
     fill(&b, "Gul", "گل", "SWT", 0);
-    ck_assert_int_eq(store_citizen_add(st, "1000000000011", &a, "kpass", 1), 0);
-    ck_assert_int_eq(store_citizen_add(st, "1000000000022", &b, "kpass", 1), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &a, "kpass", 1), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, "1000000000022", &b, "kpass", 1), 0);
     ck_assert_int_eq(store_citizen_link(st, a.id, "+923000000101", "kpass", 2), 1);
     ck_assert_int_eq(store_citizen_link(st, a.id, "+923000000101", "kpass", 3), 0);
     /* A number belongs to one citizen only. */
@@ -446,6 +453,8 @@ START_TEST(test_store_numbers)
     ck_assert_str_eq(row.event, "citizen.linked");
     ck_assert_str_eq(row.detail, "+92300****101");
     assert_chain(st, 2 + 1 + 8 + 1 + 1 + 1);
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
 }
 END_TEST
@@ -459,7 +468,7 @@ START_TEST(test_store_changes)
     char ev[256];
 
     fill(&a, "Ahmad", "احمد", "PSH", 0);
-    ck_assert_int_eq(store_citizen_add(st, "1000000000011", &a, "kpass", 1), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &a, "kpass", 1), 0);
     ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, "lost card",
                                               "staff:7", 2),
                      1);
@@ -509,7 +518,7 @@ START_TEST(test_store_changes)
         struct store_citizen c;
         snprintf(cnic, sizeof(cnic), "10000000000%c%c", '0' + i, '0' + i);
         fill(&c, "X", "ب", i % 2 ? "PSH" : "MRD", i % 3 == 0 ? STORE_CITIZEN_BLOCKED : 0);
-        ck_assert_int_eq(store_citizen_add(st, cnic, &c, "kpass", 10), 0);
+        ck_assert_int_eq(registry_citizen_add(reg, cnic, &c, "kpass", 10), 0);
     }
     ck_assert_int_eq(store_citizen_count(st, &f), 9);
     ck_assert_int_eq(store_citizen_list(st, &f, &v), 9);
@@ -531,6 +540,8 @@ START_TEST(test_store_changes)
     f.limit = 0;
     ck_assert_int_eq(store_citizen_list(st, &f, &v), -KP_ERR_INVAL);
     assert_chain(st, 6 + 8);
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
 }
 END_TEST
@@ -538,7 +549,7 @@ END_TEST
 START_TEST(test_store_import)
 {
     struct store *st = open_keyed();
-    struct store_citizen_import row;
+    struct registry_import row;
     struct store_citizen got;
     struct store_audit_report rep;
     char ev[256];
@@ -548,8 +559,8 @@ START_TEST(test_store_import)
     row.msisdn = "+923000000101";
     row.source = "t.csv:2";
     fill(&row.fields, "Ahmad", "احمد", "PSH", STORE_CITIZEN_ACTIVE);
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 1), STORE_CITIZEN_ADDED);
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 2), STORE_CITIZEN_UNCHANGED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 1), STORE_CITIZEN_ADDED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), STORE_CITIZEN_UNCHANGED);
     assert_chain(st, 1);
     struct store_audit_row a;
     ck_assert_int_eq(store_audit_get(st, 1, &a), 0);
@@ -559,9 +570,9 @@ START_TEST(test_store_import)
     snprintf(row.fields.district, sizeof(row.fields.district), "MRD");
     row.fields.status = STORE_CITIZEN_BLOCKED;
     row.msisdn = "+923000000102";
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 3), STORE_CITIZEN_UPDATED);
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 4), STORE_CITIZEN_UNCHANGED);
-    ck_assert_int_eq(store_citizen_get(st, row.cnic, &got), 0);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 3), STORE_CITIZEN_UPDATED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 4), STORE_CITIZEN_UNCHANGED);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
     events_of(st, &got, ev, sizeof(ev));
     ck_assert_str_eq(ev, "citizen.imported citizen.changed citizen.blocked citizen.linked");
     ck_assert_int_eq(store_citizen_get_by_msisdn(st, "+923000000101", &got), 0); /* kept */
@@ -571,18 +582,20 @@ START_TEST(test_store_import)
     ck_assert_int_eq(store_tx_begin(st), 0);
     row.cnic = "1000000000022";
     row.msisdn = "+923000000199";
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 5), STORE_CITIZEN_ADDED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), STORE_CITIZEN_ADDED);
     row.cnic = "1000000000033";
     row.msisdn = "+923000000101";
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 5), -KP_ERR_EXISTS);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), -KP_ERR_EXISTS);
     row.source = "t.csv:+923000000101"; /* the audit guard refuses: nothing written */
     row.msisdn = NULL;
-    ck_assert_int_eq(store_citizen_import(st, &row, "kpass", 5), -KP_ERR_DENIED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), -KP_ERR_DENIED);
     ck_assert_int_eq(store_tx_commit(st), 0);
-    ck_assert_int_eq(store_citizen_get(st, "1000000000033", &got), -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_citizen_get(st, "1000000000022", &got), 0);
+    ck_assert_int_eq(registry_citizen_get(reg, "1000000000033", &got), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_citizen_get(reg, "1000000000022", &got), 0);
     ck_assert_int_eq(store_audit_verify(st, &rep), 0);
     ck_assert_int_eq(rep.rows, 5);
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
 }
 END_TEST
@@ -593,13 +606,16 @@ START_TEST(test_store_no_keys)
     struct store_citizen c;
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    reg = registry_new(st);
     fill(&c, "Ahmad", "احمد", "PSH", 0);
-    ck_assert_int_eq(store_citizen_add(st, "1000000000011", &c, "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(store_citizen_get(st, "1000000000011", &c), -KP_ERR_STATE);
+    ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &c, "kpass", 1), -KP_ERR_STATE);
+    ck_assert_int_eq(registry_citizen_get(reg, "1000000000011", &c), -KP_ERR_STATE);
     /* The cnic key alone is not enough: changes need the audit key too. */
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
-    ck_assert_int_eq(store_citizen_add(st, "1000000000011", &c, "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(store_citizen_get(st, "1000000000011", &c), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &c, "kpass", 1), -KP_ERR_STATE);
+    ck_assert_int_eq(registry_citizen_get(reg, "1000000000011", &c), -KP_ERR_NOTFOUND);
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
 }
 END_TEST

@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/registry.h"
 #include "kpass/cnic.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/sms.h"
@@ -33,6 +34,7 @@
 static char *dir;
 static char path[512];
 static struct store *st;
+static struct registry *reg; /* over st */
 static struct codes *svc;
 static struct otp_policy pol;
 static uint8_t otp_key[OTP_KEY_BYTES], cnic_key[CNIC_KEY_BYTES], audit_key[32];
@@ -55,7 +57,7 @@ static const struct {
 static void codes_start(void)
 {
     codes_free(svc);
-    svc = codes_new(st, NULL, otp_key, cnic_key, &pol);
+    svc = codes_new(st, NULL, NULL, otp_key, cnic_key, &pol);
 }
 
 static void codes_setup(void)
@@ -66,7 +68,8 @@ static void codes_setup(void)
     randombytes_buf(cnic_key, sizeof(cnic_key));
     randombytes_buf(audit_key, sizeof(audit_key));
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, cnic_key), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
     store_audit_use_key(st, audit_key);
     for (size_t i = 0; i < KP_ARRAY_LEN(people); i++) {
         struct store_citizen c;
@@ -75,7 +78,7 @@ static void codes_setup(void)
         snprintf(c.name_ur, sizeof(c.name_ur), "احمد");
         snprintf(c.district, sizeof(c.district), "PSH");
         c.status = people[i].status;
-        ck_assert_int_eq(store_citizen_add(st, people[i].cnic, &c, "kpass", T0 - 1000), 0);
+        ck_assert_int_eq(registry_citizen_add(reg, people[i].cnic, &c, "kpass", T0 - 1000), 0);
         cid[i] = c.id;
         for (int k = 0; k < 2 && people[i].msisdn[k]; k++)
             ck_assert_int_eq(store_citizen_link(st, c.id, people[i].msisdn[k], "kpass", T0 - 999),
@@ -92,6 +95,8 @@ static void codes_teardown(void)
 
     codes_free(svc);
     svc = NULL;
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
     st = NULL;
     tu_run(argv, NULL, NULL, 5000);
@@ -713,9 +718,11 @@ static void store_reopen(void)
 {
     codes_free(svc);
     svc = NULL;
+    registry_free(reg);
     store_close(st); /* the last connection: the WAL is checkpointed and removed */
     ck_assert_int_eq(store_open(path, 0, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, cnic_key), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
     store_audit_use_key(st, audit_key);
     codes_start();
 }

@@ -16,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/registry.h"
 #include "kpass/base45.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 #include "testutil.h"
 
 #define T0 1735689600 /* 2025-01-01T00:00:00Z */
@@ -29,6 +31,7 @@
 static char *dir;
 static char path[512];
 static struct store *st;
+static struct registry *reg; /* over st */
 static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
 static struct keys_signer signer, old_signer, stranger;
 static struct trust_list trust; /* signer active, old_signer verify */
@@ -40,7 +43,7 @@ static void add_citizen(const char *cnic, const char *en, struct store_citizen *
     snprintf(c->name_en, sizeof(c->name_en), "%s", en);
     snprintf(c->name_ur, sizeof(c->name_ur), "%s", "احمد");
     snprintf(c->district, sizeof(c->district), "%s", "PSH");
-    ck_assert_int_eq(store_citizen_add(st, cnic, c, "kpass", T0), 0);
+    ck_assert_int_eq(registry_citizen_add(reg, cnic, c, "kpass", T0), 0);
 }
 
 static void trust_add(const struct keys_signer *s, enum trust_status status)
@@ -57,7 +60,8 @@ static void cred_setup(void)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    ck_assert_int_eq(store_citizen_use_key(st, ckey), 0);
+    reg = registry_new(st);
+    ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     store_audit_use_key(st, akey);
     add_citizen("3520212345671", "Ahmad Khan", &ahmad);
     add_citizen("1730176543219", "Ayesha Bibi", &ayesha);
@@ -75,6 +79,8 @@ static void cred_teardown(void)
 {
     char *argv[] = {(char *)"/bin/rm", (char *)"-rf", dir, NULL};
 
+    registry_free(reg);
+    reg = NULL;
     store_close(st);
     keys_signer_clear(&signer);
     keys_signer_clear(&old_signer);
@@ -180,45 +186,45 @@ END_TEST
 
 static const struct {
     int kp1_rc;
-    enum store_credential_verdict v;
+    enum verify_credential_verdict v;
     const char *name;
 } verdict_cases[] = {
-    {0, STORE_CREDENTIAL_VALID, "valid"},
-    {-KP_ERR_PARSE, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_TRUNC, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_TOOLONG, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_ENCODING, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_UNSUPPORTED, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_INVAL, STORE_CREDENTIAL_FORMAT, "format"},
-    {-KP_ERR_CRYPTO, STORE_CREDENTIAL_SIGNATURE, "signature"},
-    {-KP_ERR_NOTFOUND, STORE_CREDENTIAL_UNKNOWN_KEY, "unknown_key"},
-    {-KP_ERR_DENIED, STORE_CREDENTIAL_RETIRED_KEY, "retired_key"},
-    {-KP_ERR_EXPIRED, STORE_CREDENTIAL_EXPIRED, "expired"},
-    {-KP_ERR_RANGE, STORE_CREDENTIAL_NOT_YET_VALID, "not_yet_valid"},
+    {0, VERIFY_CREDENTIAL_VALID, "valid"},
+    {-KP_ERR_PARSE, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_TRUNC, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_TOOLONG, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_ENCODING, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_UNSUPPORTED, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_INVAL, VERIFY_CREDENTIAL_FORMAT, "format"},
+    {-KP_ERR_CRYPTO, VERIFY_CREDENTIAL_SIGNATURE, "signature"},
+    {-KP_ERR_NOTFOUND, VERIFY_CREDENTIAL_UNKNOWN_KEY, "unknown_key"},
+    {-KP_ERR_DENIED, VERIFY_CREDENTIAL_RETIRED_KEY, "retired_key"},
+    {-KP_ERR_EXPIRED, VERIFY_CREDENTIAL_EXPIRED, "expired"},
+    {-KP_ERR_RANGE, VERIFY_CREDENTIAL_NOT_YET_VALID, "not_yet_valid"},
 };
 
 START_TEST(test_verdicts)
 {
-    enum store_credential_verdict v = store_credential_verdict_of(verdict_cases[_i].kp1_rc);
+    enum verify_credential_verdict v = verify_credential_verdict_of(verdict_cases[_i].kp1_rc);
 
     ck_assert_int_eq(v, verdict_cases[_i].v);
-    ck_assert_str_eq(store_credential_verdict_name(v), verdict_cases[_i].name);
-    ck_assert_ptr_nonnull(store_credential_verdict_text(v));
+    ck_assert_str_eq(verify_credential_verdict_name(v), verdict_cases[_i].name);
+    ck_assert_ptr_nonnull(verify_credential_verdict_text(v));
 }
 END_TEST
 
 START_TEST(test_verdict_names)
 {
     /* The database's verdicts, named as the HTTP API's reasons (doc/http-api.md). */
-    ck_assert_str_eq(store_credential_verdict_name(STORE_CREDENTIAL_REVOKED), "revoked");
-    ck_assert_str_eq(store_credential_verdict_name(STORE_CREDENTIAL_UNKNOWN_SERIAL),
+    ck_assert_str_eq(verify_credential_verdict_name(VERIFY_CREDENTIAL_REVOKED), "revoked");
+    ck_assert_str_eq(verify_credential_verdict_name(VERIFY_CREDENTIAL_UNKNOWN_SERIAL),
                      "unknown_serial");
-    ck_assert_str_eq(store_credential_verdict_name(STORE_CREDENTIAL_CITIZEN_INACTIVE),
+    ck_assert_str_eq(verify_credential_verdict_name(VERIFY_CREDENTIAL_CITIZEN_INACTIVE),
                      "citizen_inactive");
-    ck_assert_str_eq(store_credential_verdict_name(STORE_CREDENTIAL_CITIZEN_MISMATCH),
+    ck_assert_str_eq(verify_credential_verdict_name(VERIFY_CREDENTIAL_CITIZEN_MISMATCH),
                      "citizen_mismatch");
-    ck_assert_str_eq(store_credential_verdict_name((enum store_credential_verdict)99), "unknown");
-    ck_assert_str_eq(store_credential_verdict_text(STORE_CREDENTIAL_REVOKED),
+    ck_assert_str_eq(verify_credential_verdict_name((enum verify_credential_verdict)99), "unknown");
+    ck_assert_str_eq(verify_credential_verdict_text(VERIFY_CREDENTIAL_REVOKED),
                      "the credential was revoked");
 }
 END_TEST
@@ -390,22 +396,22 @@ enum check_setup {
 
 static const struct {
     enum check_setup setup;
-    enum store_credential_verdict want;
+    enum verify_credential_verdict want;
 } check_cases[] = {
-    {CHECK_VALID, STORE_CREDENTIAL_VALID},
-    {CHECK_REVOKED, STORE_CREDENTIAL_REVOKED},
-    {CHECK_UNKNOWN_SERIAL, STORE_CREDENTIAL_UNKNOWN_SERIAL},
-    {CHECK_LAST4, STORE_CREDENTIAL_CITIZEN_MISMATCH},
-    {CHECK_RECORD, STORE_CREDENTIAL_CITIZEN_MISMATCH},
-    {CHECK_BLOCKED, STORE_CREDENTIAL_CITIZEN_INACTIVE},
-    {CHECK_DECEASED, STORE_CREDENTIAL_CITIZEN_INACTIVE},
-    {CHECK_OLD_KEY, STORE_CREDENTIAL_VALID},
+    {CHECK_VALID, VERIFY_CREDENTIAL_VALID},
+    {CHECK_REVOKED, VERIFY_CREDENTIAL_REVOKED},
+    {CHECK_UNKNOWN_SERIAL, VERIFY_CREDENTIAL_UNKNOWN_SERIAL},
+    {CHECK_LAST4, VERIFY_CREDENTIAL_CITIZEN_MISMATCH},
+    {CHECK_RECORD, VERIFY_CREDENTIAL_CITIZEN_MISMATCH},
+    {CHECK_BLOCKED, VERIFY_CREDENTIAL_CITIZEN_INACTIVE},
+    {CHECK_DECEASED, VERIFY_CREDENTIAL_CITIZEN_INACTIVE},
+    {CHECK_OLD_KEY, VERIFY_CREDENTIAL_VALID},
 };
 
 START_TEST(test_check)
 {
     enum check_setup setup = check_cases[_i].setup;
-    struct store_credential_result r;
+    struct verify_credential_result r;
     struct store_credential c;
     struct kp1_token t;
     char text[KP1_TEXT_SIZE];
@@ -426,7 +432,7 @@ START_TEST(test_check)
                                                   NULL, "kpass", T0),
                          1);
     /* The decoded body alone, then the whole token through the trust list. */
-    ck_assert_int_eq(store_credential_check(st, &t, &r), (int)check_cases[_i].want);
+    ck_assert_int_eq(verify_credential_check(st, &t, &r), (int)check_cases[_i].want);
     ck_assert_int_eq(r.verdict, check_cases[_i].want);
     ck_assert_int_eq(r.found, setup != CHECK_UNKNOWN_SERIAL);
     if (r.found) {
@@ -434,7 +440,7 @@ START_TEST(test_check)
         ck_assert_str_eq(r.citizen.last4, "5671");
         ck_assert_mem_eq(r.cred.serial, t.serial, KP1_SERIAL_BYTES);
     }
-    ck_assert_int_eq(store_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
+    ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
                                              T0 + 86400, &r),
                      (int)check_cases[_i].want);
     ck_assert_int_eq(r.kp1_rc, 0);
@@ -455,18 +461,18 @@ enum verify_token {
 static const struct {
     enum verify_token token;
     int64_t at; /* seconds after T0 */
-    enum store_credential_verdict want;
+    enum verify_credential_verdict want;
     int found;
 } verify_cases[] = {
-    {TOKEN_GOOD, 0, STORE_CREDENTIAL_VALID, 1},
-    {TOKEN_GOOD, -300, STORE_CREDENTIAL_VALID, 1}, /* the skew */
-    {TOKEN_GOOD, -301, STORE_CREDENTIAL_NOT_YET_VALID, 1},
-    {TOKEN_GOOD, 7 * 86400 - 1, STORE_CREDENTIAL_VALID, 1},
-    {TOKEN_GOOD, 7 * 86400, STORE_CREDENTIAL_EXPIRED, 1},
-    {TOKEN_STRANGER, 0, STORE_CREDENTIAL_UNKNOWN_KEY, 0},
-    {TOKEN_RETIRED, 0, STORE_CREDENTIAL_RETIRED_KEY, 0},
-    {TOKEN_FORGED, 0, STORE_CREDENTIAL_SIGNATURE, 0},
-    {TOKEN_FORGED, 7 * 86400, STORE_CREDENTIAL_SIGNATURE, 0}, /* time only after the signature */
+    {TOKEN_GOOD, 0, VERIFY_CREDENTIAL_VALID, 1},
+    {TOKEN_GOOD, -300, VERIFY_CREDENTIAL_VALID, 1}, /* the skew */
+    {TOKEN_GOOD, -301, VERIFY_CREDENTIAL_NOT_YET_VALID, 1},
+    {TOKEN_GOOD, 7 * 86400 - 1, VERIFY_CREDENTIAL_VALID, 1},
+    {TOKEN_GOOD, 7 * 86400, VERIFY_CREDENTIAL_EXPIRED, 1},
+    {TOKEN_STRANGER, 0, VERIFY_CREDENTIAL_UNKNOWN_KEY, 0},
+    {TOKEN_RETIRED, 0, VERIFY_CREDENTIAL_RETIRED_KEY, 0},
+    {TOKEN_FORGED, 0, VERIFY_CREDENTIAL_SIGNATURE, 0},
+    {TOKEN_FORGED, 7 * 86400, VERIFY_CREDENTIAL_SIGNATURE, 0}, /* time only after the signature */
 };
 
 START_TEST(test_verify)
@@ -475,7 +481,7 @@ START_TEST(test_verify)
     const struct keys_signer *s = which == TOKEN_STRANGER ? &stranger
                                   : which == TOKEN_RETIRED ? &old_signer
                                                            : &signer;
-    struct store_credential_result r;
+    struct verify_credential_result r;
     struct kp1_token t;
     char text[KP1_TEXT_SIZE];
     uint8_t raw[KP1_RAW_BYTES];
@@ -491,7 +497,7 @@ START_TEST(test_verify)
         ck_assert_int_eq(base45_encode(raw, sizeof(raw), text + 4, KP1_TEXT_SIZE - 4),
                          KP1_B45_LEN);
     }
-    ck_assert_int_eq(store_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
+    ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
                                              T0 + verify_cases[_i].at, &r),
                      (int)verify_cases[_i].want);
     ck_assert_int_eq(r.verdict, verify_cases[_i].want);
@@ -502,7 +508,7 @@ START_TEST(test_verify)
 }
 END_TEST
 
-/* ---- a later step's check (store_credential_recheck) ---- */
+/* ---- a later step's check (verify_credential_recheck) ---- */
 
 enum recheck_change {
     RE_NONE,
@@ -517,25 +523,25 @@ enum recheck_change {
 static const struct {
     enum recheck_change change;
     int64_t at; /* seconds after T0 */
-    enum store_credential_verdict want;
+    enum verify_credential_verdict want;
 } recheck_cases[] = {
-    {RE_NONE, 0, STORE_CREDENTIAL_VALID},
-    {RE_NONE, 7 * 86400 - 1, STORE_CREDENTIAL_VALID},
-    {RE_NONE, 7 * 86400, STORE_CREDENTIAL_EXPIRED},
-    {RE_REVOKED, 0, STORE_CREDENTIAL_REVOKED},
-    {RE_BLOCKED, 0, STORE_CREDENTIAL_CITIZEN_INACTIVE},
-    {RE_DECEASED, 0, STORE_CREDENTIAL_CITIZEN_INACTIVE},
-    {RE_RETIRED, 0, STORE_CREDENTIAL_RETIRED_KEY},
-    {RE_RETIRED, 7 * 86400, STORE_CREDENTIAL_RETIRED_KEY}, /* the key before the time */
-    {RE_STRANGER, 0, STORE_CREDENTIAL_UNKNOWN_KEY},
-    {RE_UNKNOWN, 0, STORE_CREDENTIAL_UNKNOWN_SERIAL},
+    {RE_NONE, 0, VERIFY_CREDENTIAL_VALID},
+    {RE_NONE, 7 * 86400 - 1, VERIFY_CREDENTIAL_VALID},
+    {RE_NONE, 7 * 86400, VERIFY_CREDENTIAL_EXPIRED},
+    {RE_REVOKED, 0, VERIFY_CREDENTIAL_REVOKED},
+    {RE_BLOCKED, 0, VERIFY_CREDENTIAL_CITIZEN_INACTIVE},
+    {RE_DECEASED, 0, VERIFY_CREDENTIAL_CITIZEN_INACTIVE},
+    {RE_RETIRED, 0, VERIFY_CREDENTIAL_RETIRED_KEY},
+    {RE_RETIRED, 7 * 86400, VERIFY_CREDENTIAL_RETIRED_KEY}, /* the key before the time */
+    {RE_STRANGER, 0, VERIFY_CREDENTIAL_UNKNOWN_KEY},
+    {RE_UNKNOWN, 0, VERIFY_CREDENTIAL_UNKNOWN_SERIAL},
 };
 
 /* The recheck of a serial says what verifying its whole token would say at the same time. */
 START_TEST(test_recheck)
 {
     enum recheck_change change = recheck_cases[_i].change;
-    struct store_credential_result r, v;
+    struct verify_credential_result r, v;
     struct kp1_token t;
     char text[KP1_TEXT_SIZE];
     int64_t at = T0 + recheck_cases[_i].at;
@@ -554,11 +560,11 @@ START_TEST(test_recheck)
                          1);
     if (change == RE_RETIRED)
         trust_list_find(&trust, old_signer.id)->status = TRUST_RETIRED;
-    ck_assert_int_eq(store_credential_recheck(st, t.serial, trust_list_lookup, &trust, at, &r),
+    ck_assert_int_eq(verify_credential_recheck(st, t.serial, NULL, trust_list_lookup, &trust, at, &r),
                      (int)recheck_cases[_i].want);
     ck_assert_int_eq(r.verdict, recheck_cases[_i].want);
     ck_assert_int_eq(r.found, change != RE_UNKNOWN);
-    ck_assert_int_eq(store_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, at,
+    ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, at,
                                              &v),
                      (int)r.verdict);
 }
@@ -579,12 +585,12 @@ static const struct {
 
 START_TEST(test_verify_format)
 {
-    struct store_credential_result r;
+    struct verify_credential_result r;
     const char *text = format_cases[_i].text;
 
-    ck_assert_int_eq(store_credential_verify(st, text, strlen(text), trust_list_lookup, &trust,
+    ck_assert_int_eq(verify_credential_verify(st, text, strlen(text), trust_list_lookup, &trust,
                                              T0, &r),
-                     STORE_CREDENTIAL_FORMAT);
+                     VERIFY_CREDENTIAL_FORMAT);
     ck_assert_int_eq(r.kp1_rc, format_cases[_i].kp1_rc);
     ck_assert_int_eq(r.decoded, 0);
     ck_assert_int_eq(r.found, 0);

@@ -472,7 +472,6 @@ static void cov_open(struct tu_daemon *d, const char *seeded, struct store **st,
     ck_assert_int_eq(keys_secret_load(keydir, "cnic.key", &keys[0], &err), 0);
     ck_assert_int_eq(keys_secret_load(keydir, "audit.key", &keys[1], &err), 0);
     kp_buf_free(&err);
-    store_citizen_use_key(*st, keys[0]);
     store_audit_use_key(*st, keys[1]);
     memset(otp_key, 7, sizeof(otp_key));
     otp_policy_default(&pol);

@@ -14,7 +14,7 @@
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store.h"
-#include "kpass/store_partner.h"
+#include "kpass/partner.h"
 #include "kpass/store_sms.h"
 #include "testutil.h"
 
@@ -64,7 +64,7 @@ static struct store_sms get(int64_t id)
 /* A partner row, for the foreign key of partner_id. */
 static int64_t partner(const char *system_id)
 {
-    struct store_partner p;
+    struct partner p;
 
     memset(&p, 0, sizeof(p));
     snprintf(p.conf.system_id, sizeof(p.conf.system_id), "%s", system_id);
@@ -76,8 +76,8 @@ static int64_t partner(const char *system_id)
     p.conf.binds = 1;
     p.conf.gsm7_limit = 182;
     p.conf.ucs2_limit = 80;
-    ck_assert_int_eq(store_partner_add(st, &p), 0);
-    ck_assert_int_eq(store_partner_get(st, system_id, &p), 0);
+    ck_assert_int_eq(partner_db_add(st, &p), 0);
+    ck_assert_int_eq(partner_db_get(st, system_id, &p), 0);
     return p.conf.id;
 }
 

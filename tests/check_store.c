@@ -17,7 +17,7 @@
 #include "kpass/err.h"
 #include "kpass/store.h"
 #include "kpass/store_checkpoint.h"
-#include "kpass/store_partner.h"
+#include "kpass/partner.h"
 #include "testutil.h"
 
 static char *dir;
@@ -119,7 +119,7 @@ END_TEST
 START_TEST(test_transactions)
 {
     struct store *st;
-    struct store_partner p;
+    struct partner p;
     struct kp_buf rep = KP_BUF_INIT;
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
@@ -129,13 +129,13 @@ START_TEST(test_transactions)
     /* Rolled back: gone. */
     ck_assert_int_eq(store_tx_begin(st), 0);
     strcpy(p.conf.system_id, "a");
-    ck_assert_int_eq(store_partner_add(st, &p), 0);
+    ck_assert_int_eq(partner_db_add(st, &p), 0);
     store_tx_rollback(st);
-    ck_assert_int_eq(store_partner_get(st, "a", &p), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(partner_db_get(st, "a", &p), -KP_ERR_NOTFOUND);
     /* A group transaction is committed by flush, and by the next explicit one. */
     ck_assert_int_eq(store_batch(st), 0);
     strcpy(p.conf.system_id, "b");
-    ck_assert_int_eq(store_partner_add(st, &p), 0);
+    ck_assert_int_eq(partner_db_add(st, &p), 0);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM partner"), 0); /* not visible outside yet */
     ck_assert_int_eq(store_tx_begin(st), 0);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM partner"), 1);
@@ -158,7 +158,7 @@ static long long file_size(const char *p)
 START_TEST(test_checkpoint_thread)
 {
     struct store *st;
-    struct store_partner p;
+    struct partner p;
     struct event_base *base = event_base_new();
     struct store_checkpointer *c;
     char wal[600];
@@ -177,7 +177,7 @@ START_TEST(test_checkpoint_thread)
         ck_assert_int_eq(store_batch(st), 0);
         for (int j = 0; j < 20; j++) {
             snprintf(p.conf.system_id, sizeof(p.conf.system_id), "p%d_%d", i % 1000, j % 100);
-            ck_assert_int_eq(store_partner_add(st, &p), 0);
+            ck_assert_int_eq(partner_db_add(st, &p), 0);
         }
         ck_assert_int_eq(store_flush(st), 0);
         event_base_loop(base, EVLOOP_NONBLOCK);
@@ -196,7 +196,7 @@ END_TEST
 START_TEST(test_partner_crud)
 {
     struct store *st;
-    struct store_partner p, q, *v;
+    struct partner p, q, *v;
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     memset(&p, 0, sizeof(p));
@@ -213,10 +213,10 @@ START_TEST(test_partner_crud)
     strcpy(p.conf.profile, "umr");
     p.conf.carries_sms = 1;
     p.conf.enabled = 1;
-    ck_assert_int_eq(store_partner_add(st, &p), 0);
+    ck_assert_int_eq(partner_db_add(st, &p), 0);
     ck_assert_int_gt(p.conf.id, 0);
-    ck_assert_int_eq(store_partner_add(st, &p), -KP_ERR_EXISTS);
-    ck_assert_int_eq(store_partner_get(st, "gw1", &q), 0);
+    ck_assert_int_eq(partner_db_add(st, &p), -KP_ERR_EXISTS);
+    ck_assert_int_eq(partner_db_get(st, "gw1", &q), 0);
     ck_assert_int_eq(q.conf.mode, SMPP_PARTNER_CLIENT);
     ck_assert_str_eq(q.conf.host, "10.1.2.3");
     ck_assert_uint_eq(q.conf.port, 2775);
@@ -232,16 +232,16 @@ START_TEST(test_partner_crud)
     ck_assert_str_eq(q.password_enc, "00ff");
     /* A client partner without a host breaks the table's CHECK. */
     q.conf.host[0] = '\0';
-    ck_assert_int_eq(store_partner_update(st, &q), -KP_ERR_EXISTS);
+    ck_assert_int_eq(partner_db_update(st, &q), -KP_ERR_EXISTS);
     strcpy(q.conf.host, "10.9.9.9");
     q.conf.enabled = 0;
-    ck_assert_int_eq(store_partner_update(st, &q), 0);
-    ck_assert_int_eq(store_partner_get(st, "gw1", &q), 0);
+    ck_assert_int_eq(partner_db_update(st, &q), 0);
+    ck_assert_int_eq(partner_db_get(st, "gw1", &q), 0);
     ck_assert_str_eq(q.conf.host, "10.9.9.9");
     ck_assert_int_eq(q.conf.enabled, 0);
     strcpy(p.conf.system_id, "aa");
-    ck_assert_int_eq(store_partner_add(st, &p), 0);
-    ck_assert_int_eq(store_partner_list(st, &v), 2);
+    ck_assert_int_eq(partner_db_add(st, &p), 0);
+    ck_assert_int_eq(partner_db_list(st, &v), 2);
     ck_assert_str_eq(v[0].conf.system_id, "aa");
     free(v);
     ck_assert_int_eq(store_partner_remove(st, "gw1"), 0);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "kpass/smpp_pdu.h"
+#include "kpass/store_sms.h"
 #include "kpass/text.h"
 
 /* ---- splitting ---- */
@@ -75,19 +76,7 @@ int sms_receipt_stat(const char *stat);
 
 /* ---- the outbox state machine ---- */
 
-enum sms_state {
-    SMS_QUEUED = 0,     /* waiting for its next attempt */
-    SMS_SENDING,        /* handed to a link, no response yet */
-    SMS_SENT,           /* accepted by the partner, waiting for a receipt */
-    SMS_DELIVERED,      /* final: the receipt says delivered */
-    SMS_UNDELIVERABLE,  /* final: the receipt says it could not be delivered */
-    SMS_EXPIRED,        /* final: its validity passed */
-    SMS_FAILED,         /* final: refused for good, or out of attempts */
-    SMS_STATE_MAX
-};
-
-const char *sms_state_name(enum sms_state s);
-int sms_state_parse(const char *name);
+/* The states themselves (enum sms_state) are the outbox row's: store_sms.h. */
 int sms_state_final(enum sms_state s);
 
 /* What happened to an attempt. */

@@ -5,19 +5,12 @@
  * numbers (at most STORE_CITIZEN_MSISDNS); a number belongs to at most one
  * citizen.
  *
- * The CNIC itself is never stored in clear (DESIGN.md §6):
- *   - cnic_index: keyed BLAKE2b-256 of the 13 digits (cnic_index(), key
- *     keys/cnic.key), UNIQUE: every lookup by CNIC goes through it;
- *   - cnic_box: nonce || crypto_secretbox(13 digits) under a key derived
- *     from cnic.key with crypto_kdf (context "kpcnicbx", subkey 1), so
- *     that no primitive uses the raw key twice.  A dedicated key file
- *     would not add protection: whoever holds cnic.key can already recover
- *     any CNIC from its index by trying the ~10^12 candidates, so the two
- *     secrets fall together.  The box exists so that the full number can
- *     be recovered for a legitimate need (store_citizen_cnic) without the
- *     database alone ever revealing it;
- *   - last4: the last 4 digits in clear (printed on the QR card, asked in
- *     USSD checks, and enough for the mask "*****-****567-1").
+ * The CNIC itself is never stored in clear (DESIGN.md §6), and the store
+ * never sees it: it keeps what registry.h makes of it, the keyed index
+ * (cnic_index, UNIQUE: every lookup by CNIC goes through it), the sealed
+ * box (cnic_box, STORE_CITIZEN_BOX_BYTES) and the last 4 digits in clear
+ * (printed on the QR card, asked in USSD checks, and enough for the mask
+ * "*****-****567-1").  It holds no CNIC key.
  *
  * Every change appends an audit row (store_audit.h) in the same
  * transaction: citizen.added, citizen.imported, citizen.changed,
@@ -27,7 +20,7 @@
  * its own transaction (store_citizen_bulk() trades this for speed).
  * Times are passed in (Unix seconds).
  *
- * Before any call: store_citizen_use_key() and store_audit_use_key().
+ * Before any change: store_audit_use_key().
  */
 #ifndef KPASS_STORE_CITIZEN_H
 #define KPASS_STORE_CITIZEN_H
@@ -44,6 +37,7 @@
 #define STORE_CITIZEN_DISTRICT_SIZE 9 /* 2 to 8 of A-Z 0-9, NUL */
 #define STORE_CITIZEN_MSISDNS    8   /* numbers one citizen may register */
 #define STORE_CITIZEN_LIST_MAX   10000
+#define STORE_CITIZEN_BOX_BYTES  53  /* nonce 24 || MAC 16 || 13 digits (registry.h) */
 
 enum store_citizen_status {
     STORE_CITIZEN_ACTIVE = 0,
@@ -88,38 +82,29 @@ int store_citizen_check(const struct store_citizen *c, const char **why);
 void store_citizen_mask(const struct store_citizen *c, char out[CNIC_TEXT_SIZE]);
 
 /*
- * Use cnic_key (keys/cnic.key, 32 octets) for the index and, through a
- * derived key kept in sodium_malloc() memory until store_close(), the
- * encrypted CNIC.  The store borrows cnic_key until store_close().
- * 0 or -KP_ERR_NOMEM.
+ * Add a citizen: c's index and last4 (set by the caller, registry.h),
+ * names, district and status (checked with store_citizen_check), and the
+ * sealed CNIC box; on success c->id and the times are filled in.  Audit:
+ * citizen.added.  0, -KP_ERR_EXISTS (that index is registered),
+ * -KP_ERR_INVAL, -KP_ERR_STATE (no audit key), -KP_ERR_DB.
  */
-int store_citizen_use_key(struct store *st, const uint8_t cnic_key[CNIC_KEY_BYTES]);
+int store_citizen_add(struct store *st, struct store_citizen *c,
+                      const uint8_t box[STORE_CITIZEN_BOX_BYTES], const char *actor, int64_t now);
 
-/*
- * Add a citizen with the normalised CNIC cnic and c's names, district and
- * status (checked with store_citizen_check); on success c->id, cnic_index,
- * last4 and the times are filled in.  Audit: citizen.added.
- * 0, -KP_ERR_EXISTS (that CNIC is registered), -KP_ERR_INVAL, -KP_ERR_STATE
- * (no keys), -KP_ERR_DB.
- */
-int store_citizen_add(struct store *st, const char *cnic, struct store_citizen *c,
-                      const char *actor, int64_t now);
-
-/* Look a citizen up by normalised CNIC (through its index), by index, by
-   row id, or by a registered E.164 number.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
-int store_citizen_get(struct store *st, const char *cnic, struct store_citizen *out);
+/* Look a citizen up by CNIC index, by row id, or by a registered E.164
+   number.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
 int store_citizen_get_by_index(struct store *st, const uint8_t index[CNIC_INDEX_BYTES],
                                struct store_citizen *out);
 int store_citizen_get_by_id(struct store *st, int64_t id, struct store_citizen *out);
 int store_citizen_get_by_msisdn(struct store *st, const char *e164, struct store_citizen *out);
 
 /*
- * Decrypt citizen id's CNIC into out (13 digits, NUL; the caller wipes
- * it).  Only for a need that the masked form cannot meet; never print it.
- * The plaintext must match the row's index, so a box moved from another
- * row is refused.  0, -KP_ERR_NOTFOUND, -KP_ERR_CRYPTO, -KP_ERR_DB.
+ * Citizen id's sealed CNIC box and its index, as stored (registry.h
+ * opens it).  0, -KP_ERR_NOTFOUND, -KP_ERR_CRYPTO (a column of the wrong
+ * size), -KP_ERR_DB.
  */
-int store_citizen_cnic(struct store *st, int64_t id, char out[CNIC_SIZE]);
+int store_citizen_box(struct store *st, int64_t id, uint8_t box[STORE_CITIZEN_BOX_BYTES],
+                      uint8_t index[CNIC_INDEX_BYTES]);
 
 /*
  * The numbers registered to citizen id, oldest first, at most cap of them.
@@ -174,12 +159,12 @@ int store_citizen_list(struct store *st, const struct store_citizen_filter *f,
 /* How many citizens match f (offset and limit ignored).  Count or -KP_ERR_DB. */
 int64_t store_citizen_count(struct store *st, const struct store_citizen_filter *f);
 
-/* One row of an import (a registry file). */
+/* One row of an import (a registry file), as registry_citizen_import makes it. */
 struct store_citizen_import {
-    const char *cnic;   /* normalised */
-    const char *msisdn; /* E.164, or NULL */
-    const char *source; /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
-    struct store_citizen fields; /* names, district, status */
+    const uint8_t *cnic_box; /* STORE_CITIZEN_BOX_BYTES, for a new citizen */
+    const char *msisdn;      /* E.164, or NULL */
+    const char *source;      /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
+    struct store_citizen fields; /* index, last4, names, district, status */
 };
 
 enum store_citizen_outcome {

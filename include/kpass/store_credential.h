@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Credentials (DESIGN.md §7): the record behind every KP1 token kpass
- * issues, and the database half of verifying one.
+ * issues.
  *
  * The token carries a 12-octet random serial (never derived from the
  * CNIC); the credential table is keyed by it (24 lower-case hex digits)
  * and holds the citizen, the signing key's id, issued at, valid days,
- * expires at, and the revocation (time and reason) if any.  Verifying a
- * token (doc/kp1-token.md §4.4) is kp1's checks (format, key, signature,
- * time) and then this module's (step 10): the serial is known, the token
- * matches its record (the CNIC's last 4 digits are the citizen's; key,
- * issue time and days are the record's), it is not revoked, and the
- * citizen is active.
+ * expires at, and the revocation (time and reason) if any.  The verdict
+ * on a token is the verification service's (verify_credential.h); the
+ * store only keeps and hands over the rows.
  *
  * People see a serial as three groups of 8 hex digits joined by ':'
  * ("0a1b2c3d:4e5f6071:8293a4b5"): 24 hex digits in a row contain 10 or
@@ -50,28 +47,6 @@ struct store_credential {
     int64_t revoked_at; /* when revoked */
     char revoke_reason[STORE_CREDENTIAL_REASON_MAX + 1]; /* "" when none given */
 };
-
-/* What a verification found; the names are the HTTP API's reasons (doc/http-api.md). */
-enum store_credential_verdict {
-    STORE_CREDENTIAL_VALID = 0,
-    STORE_CREDENTIAL_FORMAT,           /* not a KP1 token, damaged, or invalid fields */
-    STORE_CREDENTIAL_SIGNATURE,        /* the signature does not verify */
-    STORE_CREDENTIAL_UNKNOWN_KEY,      /* signed by a key not in the trust list */
-    STORE_CREDENTIAL_RETIRED_KEY,      /* signed by a retired key */
-    STORE_CREDENTIAL_EXPIRED,          /* past issued at + valid days */
-    STORE_CREDENTIAL_NOT_YET_VALID,    /* issued in the future (beyond the skew) */
-    STORE_CREDENTIAL_REVOKED,          /* the serial was revoked */
-    STORE_CREDENTIAL_UNKNOWN_SERIAL,   /* no credential with this serial */
-    STORE_CREDENTIAL_CITIZEN_MISMATCH, /* the token does not match its record */
-    STORE_CREDENTIAL_CITIZEN_INACTIVE, /* the citizen is blocked or deceased */
-};
-
-/* "valid", "format", "signature", "unknown_key", ... ; never NULL. */
-const char *store_credential_verdict_name(enum store_credential_verdict v);
-/* An English sentence for v ("the credential was revoked"); never NULL. */
-const char *store_credential_verdict_text(enum store_credential_verdict v);
-/* The verdict for a kp1_decode / kp1_check / kp1_verify return value (0: VALID). */
-enum store_credential_verdict store_credential_verdict_of(int kp1_rc);
 
 /* The serial as 24 lower-case hex digits (the table's key), NUL-terminated. */
 void store_credential_serial_hex(const uint8_t serial[KP1_SERIAL_BYTES],
@@ -127,55 +102,5 @@ int store_credential_list(struct store *st, int64_t citizen_id, struct store_cre
  */
 int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                             const char *reason, const char *actor, int64_t now);
-
-/* Everything a verification found (zeroed, then filled as far as it got). */
-struct store_credential_result {
-    enum store_credential_verdict verdict;
-    int kp1_rc;  /* kp1_verify's return: 0 when the token itself held */
-    int decoded; /* token holds the decoded body */
-    struct kp1_token token;
-    int found; /* cred and citizen hold the rows for token's serial */
-    struct store_credential cred;
-    struct store_citizen citizen;
-};
-
-/*
- * The database's checks on a token whose signature and times held
- * (doc/kp1-token.md §4.4 step 10): r->token is t, and r->cred and
- * r->citizen are filled when the serial is known.  In order:
- * UNKNOWN_SERIAL, CITIZEN_MISMATCH (the token's CNIC last 4 digits are
- * not the citizen's, or its key, issue time or days are not the
- * record's), REVOKED, CITIZEN_INACTIVE, else VALID.
- * Returns the verdict (also in r->verdict), or -KP_ERR_DB.
- */
-int store_credential_check(struct store *st, const struct kp1_token *t,
-                           struct store_credential_result *r);
-
-/*
- * Verify token text[0..len) completely: kp1_verify (format, key through
- * lookup/ctx, signature, time at now with KP1_SKEW_S), then
- * store_credential_check.  A token whose signature held but whose time
- * did not (EXPIRED, NOT_YET_VALID) still has its rows looked up, for
- * display; the verdict stays kp1's.  Returns the verdict (also in
- * r->verdict) or -KP_ERR_DB.
- */
-int store_credential_verify(struct store *st, const char *text, size_t len,
-                            trust_lookup_fn lookup, void *ctx, int64_t now,
-                            struct store_credential_result *r);
-
-/*
- * Check again, at a later step, a credential whose token was verified
- * (store_credential_verify) when it was scanned: the signature and the
- * token's match with its record held then and cannot change (the record's
- * fields are fixed), but everything else can.  By the same rules and in
- * the same order as a scan: UNKNOWN_SERIAL, UNKNOWN_KEY or RETIRED_KEY
- * (the record's key through lookup/ctx, as kp1_check asks it), EXPIRED
- * (at now), REVOKED, CITIZEN_INACTIVE, else VALID.  r->cred and r->citizen
- * are filled when found.  Returns the verdict (also in r->verdict) or
- * -KP_ERR_DB.
- */
-int store_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
-                             trust_lookup_fn lookup, void *ctx, int64_t now,
-                             struct store_credential_result *r);
 
 #endif

@@ -14,10 +14,31 @@
 #include <stdint.h>
 
 #include "kpass/otp.h"
-#include "kpass/sms.h"
 #include "kpass/store.h"
 
 #define STORE_SMS_BODY_MAX 1200
+
+/*
+ * The state column of an outbox row.  The store owns the values (its
+ * rows hold them by name); which event leads from one to the next is the
+ * dispatcher's state machine (sms_next, sms.h).  The names keep their
+ * historical sms_ prefix; they are the outbox's, not the codec's.
+ */
+enum sms_state {
+    SMS_QUEUED = 0,     /* waiting for its next attempt */
+    SMS_SENDING,        /* handed to a link, no response yet */
+    SMS_SENT,           /* accepted by the partner, waiting for a receipt */
+    SMS_DELIVERED,      /* final: the receipt says delivered */
+    SMS_UNDELIVERABLE,  /* final: the receipt says it could not be delivered */
+    SMS_EXPIRED,        /* final: its validity passed */
+    SMS_FAILED,         /* final: refused for good, or out of attempts */
+    SMS_STATE_MAX
+};
+
+/* "queued", "sending", ...; "?" for no state. */
+const char *sms_state_name(enum sms_state s);
+/* The state named name, or -KP_ERR_INVAL. */
+int sms_state_parse(const char *name);
 
 struct store_sms {
     int64_t id;

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/http.h>
 #include <sodium.h>
@@ -17,7 +16,7 @@
 #include "http_internal.h"
 #include "kpass/clock.h"
 #include "kpass/cnic.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/http_request.h"
 #include "kpass/keys.h"
@@ -25,15 +24,21 @@
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/msisdn.h"
-#include "kpass/receipt.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
+#include "kpass/verify_desk.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
-#include "kpass/store_sms.h"
 #include "kpass/worker.h"
+
+/* The audit actor of desk id: "desk:<id>", or "desk:?" before one is known. */
+static void desk_actor(const char *id, char actor[48])
+{
+    snprintf(actor, 48, "desk:%s", id[0] ? id : "?");
+}
 
 /* Audit a refusal: the event names the step, the detail says why. */
 static void desk_audit(struct http_req *r, const char *event, const uint8_t *subject,
@@ -41,7 +46,7 @@ static void desk_audit(struct http_req *r, const char *event, const uint8_t *sub
 {
     char actor[48];
 
-    snprintf(actor, sizeof(actor), "desk:%s", r->session.desk[0] ? r->session.desk : "?");
+    desk_actor(r->session.desk, actor);
     store_batch(r->api->d.st);
     store_audit_append(r->api->d.st, kp_time_s(), event, actor, subject, detail);
 }
@@ -219,12 +224,10 @@ void http_desk_signout(struct http_req *r)
 /* The citizen as a desk may see it: names, masked CNIC and number, district. */
 static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c)
 {
-    char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE] = "", nums[1][MSISDN_SIZE], m[MSISDN_SIZE] = "";
+    char masked[CNIC_TEXT_SIZE], nums[1][MSISDN_SIZE], m[MSISDN_SIZE] = "";
 
-    if (store_citizen_cnic(st, c->id, cnic) == 0) {
-        cnic_mask(cnic, masked);
-        sodium_memzero(cnic, sizeof(cnic));
-    }
+    /* From the last 4 digits: the same mask, and no CNIC decrypted. */
+    store_citizen_mask(c, masked);
     if (store_citizen_msisdns(st, c->id, nums, 1) == 1)
         msisdn_mask(nums[0], m);
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name_en, "name_ur", c->name_ur,
@@ -232,14 +235,27 @@ static json_t *desk_citizen_json(struct store *st, const struct store_citizen *c
                      store_citizen_status_name(c->status));
 }
 
+/* A verification's new state, in the metrics (doc/http-api.md, /metrics). */
+static void desk_count(struct http_req *r, const struct store_verification *v)
+{
+    static const enum http_vout vout[] = {
+        [STORE_VERIF_SCANNED] = HTTP_VOUT_SCANNED,   [STORE_VERIF_CODE_SENT] = HTTP_VOUT_CODE_SENT,
+        [STORE_VERIF_VERIFIED] = HTTP_VOUT_VERIFIED, [STORE_VERIF_FAILED] = HTTP_VOUT_FAILED,
+        [STORE_VERIF_EXPIRED] = HTTP_VOUT_EXPIRED,
+    };
+
+    if ((size_t)v->state < KP_ARRAY_LEN(vout))
+        http_count_verification(r->api, v->office, vout[v->state]);
+}
+
 void http_desk_scan(struct http_req *r)
 {
     struct http_scan_req q;
-    struct store_credential_result cr;
+    struct verify_credential_result cr;
     struct store_verification v;
     const char *reason;
     uint8_t vid[16];
-    char detail[128];
+    char detail[128], actor[48];
     int64_t now = kp_time_s();
     int rc;
 
@@ -255,15 +271,15 @@ void http_desk_scan(struct http_req *r)
         b++;
     while (e > b && q.token[e - 1] == ' ')
         e--;
-    rc = store_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
+    rc = verify_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
                                  r->api->d.keys, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
     }
-    if (cr.verdict != STORE_CREDENTIAL_VALID) {
+    if (cr.verdict != VERIFY_CREDENTIAL_VALID) {
         http_count_verification(r->api, r->session.office, HTTP_VOUT_CARD_REFUSED);
-        desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict),
+        desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict),
                     cr.found ? cr.citizen.cnic_index : NULL);
         return;
     }
@@ -275,21 +291,15 @@ void http_desk_scan(struct http_req *r)
     snprintf(v.staff, sizeof(v.staff), "%s", r->session.staff);
     v.citizen_id = cr.citizen.id;
     store_credential_serial_hex(cr.token.serial, v.serial);
-    v.state = STORE_VERIF_SCANNED;
-    v.created_at = v.updated_at = now;
     snprintf(detail, sizeof(detail), "verification=%.8s serial=%.8s staff=%s", v.id, v.serial,
              r->session.staff);
-    if (store_tx_begin(r->api->d.st) < 0 || store_verification_add(r->api->d.st, &v) < 0) {
-        store_tx_rollback(r->api->d.st);
+    desk_actor(r->session.desk, actor);
+    struct verify_desk_step step = {.actor = actor, .detail = detail};
+    if (verify_desk_apply(r->api->d.st, &v, &cr.citizen, VERIFY_DESK_SCAN, &step, now) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
     }
-    desk_audit(r, "desk.scan", cr.citizen.cnic_index, detail);
-    if (store_tx_commit(r->api->d.st) < 0) {
-        http_reply_error(r, 500, "internal", "store");
-        return;
-    }
-    http_count_verification(r->api, v.office, HTTP_VOUT_SCANNED);
+    desk_count(r, &v);
     http_reply_json(r, 201,
                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
                               "citizen", desk_citizen_json(r->api->d.st, &cr.citizen),
@@ -325,28 +335,21 @@ static void desk_office_name(struct store *st, const char *code, char *out, size
     snprintf(out, size, "%s", store_dir_office_get(st, code, &o) == 0 ? o.name.en : code);
 }
 
-/* Has v, still under way, outlived [http] verification_ttl at now? */
-static int desk_overdue(const struct http_req *r, const struct store_verification *v, int64_t now)
-{
-    return (v->state == STORE_VERIF_SCANNED || v->state == STORE_VERIF_CODE_SENT) &&
-           now - v->created_at >= (int64_t)r->api->set.verification_ttl_s;
-}
-
-/* v ends in state (failed or expired) at now, in the pass's commit. */
+/* v ends (failed or expired, by event ev) at now, in the pass's commit. */
 static void desk_finish(struct http_req *r, struct store_verification *v,
-                        enum store_verification_state state, int64_t now)
+                        enum verify_desk_event ev, int64_t now)
 {
-    v->state = state;
-    v->updated_at = now;
-    store_batch(r->api->d.st);
-    store_verification_update(r->api->d.st, v);
-    http_count_verification(r->api, v->office,
-                            state == STORE_VERIF_EXPIRED ? HTTP_VOUT_EXPIRED : HTTP_VOUT_FAILED);
+    struct verify_desk_step step = {.actor = NULL};
+
+    /* In the group commit: the answer reports the table's state even if
+       the write failed (it is retried by nothing), as it always did. */
+    if (verify_desk_apply(r->api->d.st, v, NULL, ev, &step, now) != -KP_ERR_STATE)
+        desk_count(r, v);
 }
 
 /*
  * Before a step on a verification under way: is it still in time, and
- * does its credential still hold (store_credential_recheck: revoked,
+ * does its credential still hold (verify_credential_recheck: revoked,
  * expired, a retired or unknown key, the citizen blocked or deceased)?
  * 0 to go on; otherwise the verification has ended (expired, or failed),
  * the refusal is audited and answered (410 expired, 422 credential), and
@@ -355,29 +358,29 @@ static void desk_finish(struct http_req *r, struct store_verification *v,
 static int desk_recheck(struct http_req *r, struct store_verification *v,
                         const struct store_citizen *c, int64_t now)
 {
-    struct store_credential_result cr;
+    struct verify_credential_result cr;
     uint8_t serial[KP1_SERIAL_BYTES];
     int rc;
 
-    if (desk_overdue(r, v, now))
-        desk_finish(r, v, STORE_VERIF_EXPIRED, now);
+    if (verify_desk_overdue(v, r->api->set.verification_ttl_s, now))
+        desk_finish(r, v, VERIFY_DESK_EXPIRE, now);
     if (v->state == STORE_VERIF_EXPIRED) {
         desk_refuse(r, 410, "expired", "this verification has expired: scan the card again",
                     c->cnic_index);
         return -KP_ERR_EXPIRED;
     }
-    if (v->state != STORE_VERIF_SCANNED && v->state != STORE_VERIF_CODE_SENT)
+    if (!verify_desk_allows((int)v->state, VERIFY_DESK_CREDENTIAL_REFUSED))
         return 0; /* finished: each step answers that itself */
     if (store_credential_serial_parse(v->serial, serial) < 0 ||
-        (rc = store_credential_recheck(r->api->d.st, serial, keys_ring_lookup, r->api->d.keys, now,
+        (rc = verify_credential_recheck(r->api->d.st, serial, c, keys_ring_lookup, r->api->d.keys, now,
                                        &cr)) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return -KP_ERR_DB;
     }
-    if (cr.verdict == STORE_CREDENTIAL_VALID)
+    if (cr.verdict == VERIFY_CREDENTIAL_VALID)
         return 0;
-    desk_finish(r, v, STORE_VERIF_FAILED, now);
-    desk_refuse(r, 422, "credential", store_credential_verdict_name(cr.verdict), c->cnic_index);
+    desk_finish(r, v, VERIFY_DESK_CREDENTIAL_REFUSED, now);
+    desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict), c->cnic_index);
     return -KP_ERR_DENIED;
 }
 
@@ -394,7 +397,7 @@ void http_desk_code(struct http_req *r)
 
     if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0 || desk_recheck(r, &v, &c, now) < 0)
         return;
-    if (v.state != STORE_VERIF_SCANNED && v.state != STORE_VERIF_CODE_SENT) {
+    if (!verify_desk_allows((int)v.state, VERIFY_DESK_SEND_CODE)) {
         desk_refuse(r, 409, "conflict", "this verification is finished", c.cnic_index);
         return;
     }
@@ -405,7 +408,7 @@ void http_desk_code(struct http_req *r)
         return;
     }
     desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
-    snprintf(actor, sizeof(actor), "desk:%s", v.desk);
+    desk_actor(v.desk, actor);
     struct codes_request cr = {c.id, q.purpose, v.office, office_name, v.desk, NULL, actor};
     rc = codes_issue(r->api->d.codes, &cr, now, &res);
     if (rc == -KP_ERR_LIMIT) {
@@ -426,35 +429,14 @@ void http_desk_code(struct http_req *r)
                     c.cnic_index);
         return;
     }
-    v.state = STORE_VERIF_CODE_SENT;
-    snprintf(v.purpose, sizeof(v.purpose), "%s", q.purpose);
-    v.updated_at = now;
-    store_batch(r->api->d.st);
-    store_verification_update(r->api->d.st, &v);
-    http_count_verification(r->api, v.office, HTTP_VOUT_CODE_SENT);
+    struct verify_desk_step step = {.purpose = q.purpose};
+    /* In the group commit: the code itself is already committed. */
+    verify_desk_apply(r->api->d.st, &v, &c, VERIFY_DESK_SEND_CODE, &step, now);
+    desk_count(r, &v);
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
                               res.msisdn_masked, "expires_at",
                               (json_int_t)res.expires_at));
-}
-
-/* The citizen's "Verified at <office>, <time>. Not you? ..." SMS, queued in the open tx. */
-static int desk_verified_sms(struct http_req *r, const struct store_citizen *c,
-                             const char *office_name, int64_t now)
-{
-    char nums[1][MSISDN_SIZE], text[400], when[40], subject[65];
-    time_t t = (time_t)(now + 5 * 3600); /* Pakistan Standard Time, UTC+5, no DST */
-    struct tm tm;
-
-    if (store_citizen_msisdns(r->api->d.st, c->id, nums, 1) != 1)
-        return 0;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof(when), "%d %b %Y %H:%M PKT", &tm);
-    snprintf(text, sizeof(text),
-             "Khyber Pass: your identity was verified at %s, %s. Not you? Call %s.", office_name,
-             when, r->api->set.helpline);
-    sodium_bin2hex(subject, sizeof(subject), c->cnic_index, sizeof(c->cnic_index));
-    return store_sms_queue(r->api->d.st, nums[0], text, 0, subject, now + 24 * 3600, now, NULL);
 }
 
 static const char *desk_verify_result(int rc)
@@ -469,36 +451,11 @@ static const char *desk_verify_result(int rc)
     }
 }
 
-static int desk_receipt(struct http_req *r, const struct store_verification *v,
-                        const struct http_confirm_req *q, int64_t now, char text[RECEIPT_TEXT_SIZE],
-                        char id[11])
+static enum receipt_bio desk_receipt_bio(enum http_biometric b)
 {
-    struct receipt rc;
-    const char *const *purposes = codes_purposes();
-    struct store_desk desk;
-    uint8_t h[4];
-    size_t n;
-
-    memset(&rc, 0, sizeof(rc));
-    sodium_hex2bin(rc.verification_id, sizeof(rc.verification_id), v->id, strlen(v->id), NULL,
-                   &n, NULL);
-    sodium_hex2bin(rc.serial, sizeof(rc.serial), v->serial, strlen(v->serial), NULL, &n, NULL);
-    /* The office as 32 bits: the first octets of BLAKE2b of its code (doc/kp1-token.md). */
-    crypto_generichash(h, sizeof(h), (const uint8_t *)v->office, strlen(v->office), NULL, 0);
-    rc.office_id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-    rc.desk_id = store_desk_get(r->api->d.st, v->desk, &desk) == 0 ? desk.seq : 0;
-    for (unsigned i = 0; purposes[i]; i++)
-        if (strcmp(purposes[i], v->purpose) == 0)
-            rc.purpose = (uint16_t)i;
-    rc.verified_at = (uint32_t)now;
-    rc.code_confirmed = 1;
-    rc.bio = q->biometric == HTTP_BIO_MATCH      ? RECEIPT_BIO_MATCH
-             : q->biometric == HTTP_BIO_NO_MATCH ? RECEIPT_BIO_NO_MATCH
-                                                 : RECEIPT_BIO_NONE;
-    if (receipt_encode(keys_ring_signer(r->api->d.keys), &rc, text) < 0)
-        return -KP_ERR_CRYPTO;
-    receipt_id(&rc, id);
-    return 0;
+    return b == HTTP_BIO_MATCH      ? RECEIPT_BIO_MATCH
+           : b == HTTP_BIO_NO_MATCH ? RECEIPT_BIO_NO_MATCH
+                                    : RECEIPT_BIO_NONE;
 }
 
 void http_desk_confirm(struct http_req *r)
@@ -514,7 +471,7 @@ void http_desk_confirm(struct http_req *r)
 
     if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0 || desk_recheck(r, &v, &c, now) < 0)
         return;
-    if (v.state != STORE_VERIF_CODE_SENT) {
+    if (!verify_desk_allows((int)v.state, VERIFY_DESK_CONFIRM_OK)) {
         desk_refuse(r, 409, "conflict",
                     v.state == STORE_VERIF_VERIFIED ? "this verification is already confirmed"
                                                     : "send a code first",
@@ -525,13 +482,13 @@ void http_desk_confirm(struct http_req *r)
         desk_refuse(r, 400, "bad_request", reason, c.cnic_index);
         return;
     }
-    snprintf(actor, sizeof(actor), "desk:%s", v.desk);
+    desk_actor(v.desk, actor);
     struct codes_request cr = {c.id, v.purpose, v.office, NULL, v.desk, NULL, actor};
     rc = codes_verify(r->api->d.codes, &cr, q.code, now, &res);
     sodium_memzero(q.code, sizeof(q.code));
     if (rc < 0) {
         if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED)
-            desk_finish(r, &v, STORE_VERIF_FAILED, now);
+            desk_finish(r, &v, VERIFY_DESK_CONFIRM_DEAD, now);
         json_t *b = json_pack("{s:s, s:s}", "error", "refused", "result", desk_verify_result(rc));
         if (rc == -KP_ERR_WRONG)
             json_object_set_new(b, "tries_left", json_integer(res.tries_left));
@@ -543,25 +500,25 @@ void http_desk_confirm(struct http_req *r)
         return;
     }
     desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
-    if (desk_receipt(r, &v, &q, now, text, rid) < 0) {
+    if (verify_desk_receipt(r->api->d.st, keys_ring_signer(r->api->d.keys), &v,
+                            desk_receipt_bio(q.biometric), now, text, rid) < 0) {
         http_reply_error(r, 500, "internal", "cannot sign the receipt");
         return;
     }
-    v.state = STORE_VERIF_VERIFIED;
-    snprintf(v.receipt_id, sizeof(v.receipt_id), "%s", rid);
-    snprintf(v.biometric, sizeof(v.biometric), "%s", http_biometric_name(q.biometric));
-    v.updated_at = now;
+    const char *bio = http_biometric_name(q.biometric);
     snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s", v.id, rid,
-             v.biometric[0] ? v.biometric : "none");
-    if (store_tx_begin(r->api->d.st) < 0 || store_verification_update(r->api->d.st, &v) < 0 ||
-        desk_verified_sms(r, &c, office_name, now) < 0 ||
-        store_audit_append(r->api->d.st, now, "desk.verified", actor, c.cnic_index, detail) < 0 ||
-        store_tx_commit(r->api->d.st) < 0) {
-        store_tx_rollback(r->api->d.st);
+             bio[0] ? bio : "none");
+    struct verify_desk_step step = {.actor = actor,
+                                    .detail = detail,
+                                    .receipt_id = rid,
+                                    .biometric = bio,
+                                    .office_name = office_name,
+                                    .helpline = r->api->set.helpline};
+    if (verify_desk_apply(r->api->d.st, &v, &c, VERIFY_DESK_CONFIRM_OK, &step, now) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
     }
-    http_count_verification(r->api, v.office, HTTP_VOUT_VERIFIED);
+    desk_count(r, &v);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);
     http_reply_json(r, 200,
@@ -578,8 +535,8 @@ void http_desk_get(struct http_req *r)
     if (http_auth(r) < 0 || desk_load(r, &v, &c) < 0)
         return;
     /* Shown as it is now, not as the last sweep left it. */
-    if (desk_overdue(r, &v, now))
-        desk_finish(r, &v, STORE_VERIF_EXPIRED, now);
+    if (verify_desk_overdue(&v, r->api->set.verification_ttl_s, now))
+        desk_finish(r, &v, VERIFY_DESK_EXPIRE, now);
     http_reply_json(r, 200,
                     json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I}", "id", v.id, "state",
                               store_verification_state_name(v.state), "office", v.office, "desk",

@@ -16,7 +16,7 @@
 #include "http_internal.h"
 #include "kpass/buf.h"
 #include "kpass/clock.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/sms_outbox.h"

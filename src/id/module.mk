@@ -1,4 +1,4 @@
-# id: CNIC and MSISDN rules, one-time codes, Base45, keys, the KP1 token, receipts, QR codes
+# id: CNIC and MSISDN rules, Base45, keys, the KP1 token, receipts, QR codes
 SRCS += src/id/base45.c
 SRCS += src/id/cnic.c
 SRCS += src/id/msisdn.c
@@ -9,4 +9,3 @@ SRCS += src/id/kp1.c
 SRCS += src/id/receipt.c
 SRCS += src/id/qr.c
 SRCS += src/id/qr_scan.c
-SRCS += src/id/codes.c

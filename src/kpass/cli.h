@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "kpass/config.h"
+#include "kpass/registry.h"
 #include "kpass/store.h"
 
 struct kp_cli {
@@ -18,6 +19,7 @@ struct kp_cli {
     struct kp_config cfg;
     int cfg_loaded;
     struct store *st;
+    struct registry *reg; /* the citizen registry over st, once cli_store_keys() made it */
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */
     uint8_t *cnic_key;  /* keys/cnic.key once cli_store_keys() loaded it (sodium memory) */
     uint8_t *audit_key; /* keys/audit.key, likewise */

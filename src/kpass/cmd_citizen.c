@@ -174,7 +174,7 @@ static int citizen_find(struct kp_cli *cli, const char *arg, struct store_citize
     if (cli_store_keys(cli) < 0)
         return 1;
     if (cnic_parse(arg, strlen(arg), cnic, &cf) == 0) {
-        rc = store_citizen_get(cli->st, cnic, c);
+        rc = registry_citizen_get(cli->reg, cnic, c);
         cnic_mask(cnic, mask);
         sodium_memzero(cnic, sizeof(cnic));
         if (rc == -KP_ERR_NOTFOUND)
@@ -227,7 +227,7 @@ static int citizen_add(struct kp_cli *cli, int argc, char **argv)
     if (cli_store_keys(cli) < 0 || store_tx_begin(cli->st) < 0)
         return 1;
     cnic_mask(cnic, mask);
-    rc = store_citizen_add(cli->st, cnic, &a.fields, CITIZEN_ACTOR, kp_time_s());
+    rc = registry_citizen_add(cli->reg, cnic, &a.fields, CITIZEN_ACTOR, kp_time_s());
     sodium_memzero(cnic, sizeof(cnic));
     if (rc < 0) {
         store_tx_rollback(cli->st);

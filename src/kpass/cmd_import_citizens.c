@@ -3,7 +3,7 @@
  * kpass import citizens FILE.csv: load a citizens registry file
  * (etc/seed/README.md) in ONE transaction.  Every bad row is reported as
  * "file:line: reason"; if there is any, nothing is imported.  Running the
- * same file again changes nothing (store_citizen_import is an upsert that
+ * same file again changes nothing (registry_citizen_import is an upsert that
  * leaves equal rows alone).  On a terminal, stderr shows a progress bar.
  *
  * Speed: one pass, statements prepared once (the store's cache), the line
@@ -143,7 +143,7 @@ static int import_line(struct kp_cli *cli, struct import_run *r, char *line, siz
                        unsigned long lineno)
 {
     struct citizen_csv_row row;
-    struct store_citizen_import imp;
+    struct registry_import imp;
     char why[CITIZEN_CSV_WHY], source[128], masked[MSISDN_SIZE];
     uint32_t first;
     int rc;
@@ -163,8 +163,8 @@ static int import_line(struct kp_cli *cli, struct import_run *r, char *line, siz
         return 0;
     }
     snprintf(source, sizeof(source), "%s:%lu", r->source, lineno);
-    imp = (struct store_citizen_import){row.cnic, row.msisdn, source, row.fields};
-    rc = store_citizen_import(cli->st, &imp, cli_actor(), r->now);
+    imp = (struct registry_import){row.cnic, row.msisdn, source, row.fields};
+    rc = registry_citizen_import(cli->reg, &imp, cli_actor(), r->now);
     sodium_memzero(row.cnic, sizeof(row.cnic));
     switch (rc) {
     case STORE_CITIZEN_ADDED:

@@ -109,7 +109,8 @@ static int menu_scratch(struct kp_cli *scratch, const char *tmp, const char *see
         return cli_fail("out of secure memory");
     randombytes_buf(scratch->cnic_key, 32);
     randombytes_buf(scratch->audit_key, 32);
-    store_citizen_use_key(scratch->st, scratch->cnic_key);
+    scratch->reg = registry_new(scratch->st);
+    registry_use_key(scratch->reg, scratch->cnic_key);
     store_audit_use_key(scratch->st, scratch->audit_key);
     char a_import[] = "import", a_seed[] = "seed";
     char *a_dir = seed ? kp_strdup(seed) : cli_seed_dir();
@@ -192,6 +193,7 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
     rc = failures ? 1 : 0;
 out:
     kp_builtins_free(b);
+    registry_free(scratch.reg);
     store_close(scratch.st);
     sodium_free(scratch.cnic_key);
     sodium_free(scratch.audit_key);

@@ -21,7 +21,7 @@
 #include "kpass/smpp_pdu.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_change.h"
-#include "kpass/store_partner.h"
+#include "kpass/partner.h"
 #include "kpass/ussd.h"
 
 static const char partner_usage_text[] =
@@ -106,7 +106,7 @@ static int partner_profile_unknown(const char *name)
 }
 
 /* Apply options to p.  Returns 0, or 1 after reporting an error. */
-static int partner_apply_opts(struct store_partner *p, int argc, char **argv,
+static int partner_apply_opts(struct partner *p, int argc, char **argv,
                               const char **password_file)
 {
     struct smpp_partner_conf *c = &p->conf;
@@ -215,7 +215,7 @@ static int partner_apply_opts(struct store_partner *p, int argc, char **argv,
  * crypto_pwhash_str hash for server mode (they present it to us), a
  * secretbox under partner.key for client mode (we present it to them).
  */
-static int partner_set_password(struct kp_cli *cli, struct store_partner *p, const char *file)
+static int partner_set_password(struct kp_cli *cli, struct partner *p, const char *file)
 {
     char pw[9], prompt[64];
     int rc = 1;
@@ -256,7 +256,7 @@ out:
     return rc;
 }
 
-static int partner_check(const struct store_partner *p)
+static int partner_check(const struct partner *p)
 {
     const struct smpp_partner_conf *c = &p->conf;
 
@@ -266,7 +266,7 @@ static int partner_check(const struct store_partner *p)
 }
 
 /*
- * Apply change (store_partner_add, _update or _remove through fn) and its
+ * Apply change (partner_db_add, _update or _remove through fn) and its
  * audit row in one transaction.  Returns fn's result, or the first error.
  */
 static int partner_commit(struct kp_cli *cli, const char *event, const char *system_id,
@@ -303,12 +303,12 @@ fail:
 
 static int partner_do_add(struct kp_cli *cli, void *arg)
 {
-    return store_partner_add(cli->st, arg);
+    return partner_db_add(cli->st, arg);
 }
 
 static int partner_do_update(struct kp_cli *cli, void *arg)
 {
-    return store_partner_update(cli->st, arg);
+    return partner_db_update(cli->st, arg);
 }
 
 static int partner_do_remove(struct kp_cli *cli, void *arg)
@@ -318,7 +318,7 @@ static int partner_do_remove(struct kp_cli *cli, void *arg)
 
 static int partner_add(struct kp_cli *cli, int argc, char **argv)
 {
-    struct store_partner p;
+    struct partner p;
     const char *pwfile = NULL;
     int rc;
 
@@ -359,13 +359,13 @@ static int partner_add(struct kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
-static int partner_load(struct kp_cli *cli, const char *system_id, struct store_partner *p)
+static int partner_load(struct kp_cli *cli, const char *system_id, struct partner *p)
 {
     int rc;
 
     if (cli_store(cli) < 0)
         return 1;
-    rc = store_partner_get(cli->st, system_id, p);
+    rc = partner_db_get(cli->st, system_id, p);
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no partner %s", system_id);
     if (rc < 0)
@@ -375,7 +375,7 @@ static int partner_load(struct kp_cli *cli, const char *system_id, struct store_
 
 static int partner_set(struct kp_cli *cli, int argc, char **argv, int passwd)
 {
-    struct store_partner p;
+    struct partner p;
     const char *pwfile = NULL;
     int rc, old_mode;
 
@@ -412,12 +412,12 @@ static int partner_set(struct kp_cli *cli, int argc, char **argv, int passwd)
 
 static int partner_list(struct kp_cli *cli)
 {
-    struct store_partner *v;
+    struct partner *v;
     int n;
 
     if (cli_store(cli) < 0)
         return 1;
-    n = store_partner_list(cli->st, &v);
+    n = partner_db_list(cli->st, &v);
     if (n < 0)
         return cli_fail("cannot list partners");
     printf("%-15s %-6s %-12s %-5s %-9s %-4s %-7s %s\n", "SYSTEM_ID", "MODE", "PROFILE", "BINDS",
@@ -444,7 +444,7 @@ static int partner_list(struct kp_cli *cli)
 
 static int partner_show(struct kp_cli *cli, const char *system_id)
 {
-    struct store_partner p;
+    struct partner p;
     const struct smpp_partner_conf *c = &p.conf;
     int rc;
 

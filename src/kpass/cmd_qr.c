@@ -37,6 +37,7 @@
 #include "kpass/qr.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 
 #define QR_ACTOR cli_actor()
 #define QR_DAYS_DEFAULT 365
@@ -173,7 +174,7 @@ static int qr_citizen(struct kp_cli *cli, const char *arg, struct store_citizen 
         sodium_memzero(cnic, sizeof(cnic));
         return 1;
     }
-    rc = store_citizen_get(cli->st, cnic, c);
+    rc = registry_citizen_get(cli->reg, cnic, c);
     sodium_memzero(cnic, sizeof(cnic));
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no citizen with CNIC %s", mask);
@@ -423,27 +424,27 @@ static void qr_trim(struct kp_buf *b)
     b->len -= start;
 }
 
-static void qr_verify_print(const struct store_credential_result *r, const struct keys_ring *ring)
+static void qr_verify_print(const struct verify_credential_result *r, const struct keys_ring *ring)
 {
     char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], when[CLI_TIME_SIZE];
     char mask[CNIC_TEXT_SIZE], last4[5];
     const struct trust_key *k;
 
-    if (r->verdict == STORE_CREDENTIAL_VALID)
+    if (r->verdict == VERIFY_CREDENTIAL_VALID)
         printf("verdict:   valid\n");
-    else if (r->verdict == STORE_CREDENTIAL_FORMAT)
+    else if (r->verdict == VERIFY_CREDENTIAL_FORMAT)
         printf("verdict:   refused: format (%s)\n", kp1_strerror(r->kp1_rc));
     else
-        printf("verdict:   refused: %s (%s)\n", store_credential_verdict_name(r->verdict),
-               store_credential_verdict_text(r->verdict));
+        printf("verdict:   refused: %s (%s)\n", verify_credential_verdict_name(r->verdict),
+               verify_credential_verdict_text(r->verdict));
     if (!r->decoded)
         return;
     trust_id_hex(r->token.key_id, key);
     k = trust_list_find(&ring->trust, r->token.key_id);
     printf("key:       %s (%s)\n", key, k ? trust_status_name(k->status) : "not in the trust list");
     /* Nothing else of a token whose signature was not (or could not be) checked. */
-    if (r->verdict == STORE_CREDENTIAL_SIGNATURE || r->verdict == STORE_CREDENTIAL_UNKNOWN_KEY ||
-        r->verdict == STORE_CREDENTIAL_RETIRED_KEY)
+    if (r->verdict == VERIFY_CREDENTIAL_SIGNATURE || r->verdict == VERIFY_CREDENTIAL_UNKNOWN_KEY ||
+        r->verdict == VERIFY_CREDENTIAL_RETIRED_KEY)
         return;
     store_credential_serial_text(r->token.serial, serial);
     printf("serial:    %s\n", serial);
@@ -463,7 +464,7 @@ static void qr_verify_print(const struct store_credential_result *r, const struc
 
 static int qr_verify(struct kp_cli *cli, int argc, char **argv)
 {
-    struct store_credential_result r;
+    struct verify_credential_result r;
     struct keys_ring *ring = NULL;
     struct kp_buf tok = KP_BUF_INIT;
     struct qr_args a;
@@ -478,14 +479,14 @@ static int qr_verify(struct kp_cli *cli, int argc, char **argv)
     qr_trim(&tok);
     if ((ring = qr_ring(cli, 0)) == NULL || cli_store(cli) < 0)
         goto out;
-    rc = store_credential_verify(cli->st, tok.data, tok.len, keys_ring_lookup, ring,
+    rc = verify_credential_verify(cli->st, tok.data, tok.len, keys_ring_lookup, ring,
                                  a.at_given ? a.at : kp_time_s(), &r);
     if (rc < 0) {
         cli_fail("cannot read the credentials: %s", kp_strerror(rc));
         goto out;
     }
     qr_verify_print(&r, ring);
-    status = r.verdict == STORE_CREDENTIAL_VALID ? 0 : 1;
+    status = r.verdict == VERIFY_CREDENTIAL_VALID ? 0 : 1;
 out:
     kp_buf_free(&tok);
     keys_ring_free(ring);

@@ -17,7 +17,7 @@
 #include "kpass/msisdn.h"
 #include "kpass/sms.h"
 #include "kpass/smpp_pdu.h"
-#include "kpass/store_partner.h"
+#include "kpass/partner.h"
 #include "kpass/store_sms.h"
 
 static const char sms_usage_text[] = "kpass sms list [--state STATE] [--limit N]\n"
@@ -140,8 +140,8 @@ static int sms_list(struct kp_cli *cli, int argc, char **argv)
 /* The partner's system_id for a row id, or the id itself when it is gone. */
 static void sms_partner_name(struct kp_cli *cli, int64_t id, char *out, size_t size)
 {
-    struct store_partner *v = NULL;
-    int n = id ? store_partner_list(cli->st, &v) : 0;
+    struct partner *v = NULL;
+    int n = id ? partner_db_list(cli->st, &v) : 0;
 
     snprintf(out, size, id ? "#%lld (removed)" : "-", (long long)id);
     for (int i = 0; i < n; i++)

@@ -19,7 +19,7 @@
 
 #include "desk_client.h"
 #include "http_client.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/text.h"

@@ -181,7 +181,9 @@ int cli_store_keys(struct kp_cli *cli)
     if (cli_key_load(cli, KEYS_CNIC, &cli->cnic_key) < 0 ||
         cli_key_load(cli, KEYS_AUDIT, &cli->audit_key) < 0)
         return -KP_ERR_NOTFOUND;
-    if (store_citizen_use_key(cli->st, cli->cnic_key) < 0) {
+    if (cli->reg == NULL)
+        cli->reg = registry_new(cli->st);
+    if (registry_use_key(cli->reg, cli->cnic_key) < 0) {
         cli_fail("out of secure memory");
         return -KP_ERR_NOMEM;
     }
@@ -393,6 +395,7 @@ int main(int argc, char **argv)
         int subc = argc - optind;
         cli_getopt_reset(); /* subcommands parse their own options */
         rc = commands[i].fn(&cli, subc, sub);
+        registry_free(cli.reg);
         store_close(cli.st);
         keys_secret_free(cli.cnic_key);
         keys_secret_free(cli.audit_key);

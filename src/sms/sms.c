@@ -166,26 +166,6 @@ int sms_receipt_parse(const struct smpp_pdu *pdu, struct sms_receipt *out)
     return out->state ? 1 : -KP_ERR_PARSE;
 }
 
-static const char *const sms_state_names[] = {
-    [SMS_QUEUED] = "queued",   [SMS_SENDING] = "sending",
-    [SMS_SENT] = "sent",       [SMS_DELIVERED] = "delivered",
-    [SMS_UNDELIVERABLE] = "undeliverable", [SMS_EXPIRED] = "expired",
-    [SMS_FAILED] = "failed",
-};
-
-const char *sms_state_name(enum sms_state s)
-{
-    return (unsigned)s < SMS_STATE_MAX ? sms_state_names[s] : "?";
-}
-
-int sms_state_parse(const char *name)
-{
-    for (int i = 0; i < SMS_STATE_MAX; i++)
-        if (strcmp(name, sms_state_names[i]) == 0)
-            return i;
-    return -KP_ERR_INVAL;
-}
-
 int sms_state_final(enum sms_state s)
 {
     return s == SMS_DELIVERED || s == SMS_UNDELIVERABLE || s == SMS_EXPIRED || s == SMS_FAILED;

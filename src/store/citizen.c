@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The citizens registry: the citizen and citizen_msisdn tables, the CNIC
- * index and box (see store_citizen.h for why they are built this way),
- * and the audit row every change writes in the same transaction.
+ * The citizens registry's rows: the citizen and citizen_msisdn tables,
+ * and the audit row every change writes in the same transaction.  The
+ * CNIC index and box arrive made (registry/citizen.c makes them): the
+ * store holds no CNIC key and never sees a CNIC.
  */
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +17,6 @@
 #include "kpass/store_citizen.h"
 #include "store_internal.h"
 
-#define CITIZEN_BOX_BYTES                                                                          \
-    (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CNIC_DIGITS) /* 53 */
-#define CITIZEN_KDF_CONTEXT "kpcnicbx" /* crypto_kdf_CONTEXTBYTES = 8 */
-#define CITIZEN_KDF_BOX     1
 
 #define CITIZEN_COLS                                                                               \
     "c.id, c.cnic_index, c.last4, c.name_en, c.name_ur, c.district, c.status, c.created_at, "     \
@@ -57,33 +53,17 @@ static const char sql_count_district[] =
 static const char sql_count_status[] = "SELECT count(*) FROM citizen WHERE status = ?2";
 static const char sql_count_all[] = "SELECT count(*) FROM citizen";
 
-int store_citizen_use_key(struct store *st, const uint8_t cnic_key[CNIC_KEY_BYTES])
-{
-    if (st->cnic_box_key == NULL) {
-        st->cnic_box_key = sodium_malloc(crypto_secretbox_KEYBYTES);
-        if (st->cnic_box_key == NULL)
-            return -KP_ERR_NOMEM;
-    }
-    sodium_mprotect_readwrite(st->cnic_box_key);
-    /* A subkey, so that cnic.key itself only ever keys the index. */
-    crypto_kdf_derive_from_key(st->cnic_box_key, crypto_secretbox_KEYBYTES, CITIZEN_KDF_BOX,
-                               CITIZEN_KDF_CONTEXT, cnic_key);
-    sodium_mprotect_readonly(st->cnic_box_key);
-    st->cnic_key = cnic_key;
-    return 0;
-}
-
 /* Atomic changes: the store's scope, except in bulk mode, where the
    caller rolls everything back on any error (no savepoint per row). */
 enum { CITIZEN_BULK = -1 };
 
-/* Begin an atomic change; -KP_ERR_STATE without the keys. */
+/* Begin an atomic change; -KP_ERR_STATE without the audit key. */
 static int citizen_begin(struct store *st, int *scope)
 {
     enum store_scope sc;
     int rc;
 
-    if (st->cnic_key == NULL || st->audit_key == NULL)
+    if (st->audit_key == NULL)
         return -KP_ERR_STATE;
     if (st->bulk && store_in_tx(st)) {
         *scope = CITIZEN_BULK;
@@ -150,17 +130,6 @@ int store_citizen_get_by_index(struct store *st, const uint8_t index[CNIC_INDEX_
     return citizen_fetch(s, out);
 }
 
-int store_citizen_get(struct store *st, const char *cnic, struct store_citizen *out)
-{
-    uint8_t index[CNIC_INDEX_BYTES];
-
-    if (st->cnic_key == NULL)
-        return -KP_ERR_STATE;
-    if (cnic_index(cnic, st->cnic_key, index) < 0)
-        return -KP_ERR_INVAL;
-    return store_citizen_get_by_index(st, index, out);
-}
-
 int store_citizen_get_by_id(struct store *st, int64_t id, struct store_citizen *out)
 {
     sqlite3_stmt *s = store_stmt(st, sql_by_id);
@@ -200,14 +169,12 @@ static int citizen_int(struct store *st, const char *sql, int64_t id, const char
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
 }
 
-int store_citizen_cnic(struct store *st, int64_t id, char out[CNIC_SIZE])
+int store_citizen_box(struct store *st, int64_t id, uint8_t box[STORE_CITIZEN_BOX_BYTES],
+                      uint8_t index[CNIC_INDEX_BYTES])
 {
     sqlite3_stmt *s = store_stmt(st, sql_box);
-    uint8_t box[CITIZEN_BOX_BYTES], want[CNIC_INDEX_BYTES], got[CNIC_INDEX_BYTES];
     int rc;
 
-    if (st->cnic_box_key == NULL)
-        return -KP_ERR_STATE;
     if (s == NULL)
         return -KP_ERR_DB;
     sqlite3_bind_int64(s, 1, id);
@@ -217,25 +184,14 @@ int store_citizen_cnic(struct store *st, int64_t id, char out[CNIC_SIZE])
         return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
     }
     rc = -KP_ERR_CRYPTO;
-    if (sqlite3_column_bytes(s, 0) == CITIZEN_BOX_BYTES &&
+    if (sqlite3_column_bytes(s, 0) == STORE_CITIZEN_BOX_BYTES &&
         sqlite3_column_bytes(s, 1) == CNIC_INDEX_BYTES) {
-        memcpy(box, sqlite3_column_blob(s, 0), sizeof(box));
-        memcpy(want, sqlite3_column_blob(s, 1), sizeof(want));
+        memcpy(box, sqlite3_column_blob(s, 0), STORE_CITIZEN_BOX_BYTES);
+        memcpy(index, sqlite3_column_blob(s, 1), CNIC_INDEX_BYTES);
         rc = 0;
     }
     sqlite3_reset(s);
-    if (rc < 0 || crypto_secretbox_open_easy((unsigned char *)out, box + crypto_secretbox_NONCEBYTES,
-                                             sizeof(box) - crypto_secretbox_NONCEBYTES, box,
-                                             st->cnic_box_key) != 0)
-        goto fail;
-    out[CNIC_DIGITS] = '\0';
-    /* The box must belong to this row: its CNIC's index is the row's. */
-    if (cnic_index(out, st->cnic_key, got) < 0 || sodium_memcmp(got, want, sizeof(got)) != 0)
-        goto fail;
-    return 0;
-fail:
-    sodium_memzero(out, CNIC_SIZE);
-    return -KP_ERR_CRYPTO;
+    return rc;
 }
 
 int store_citizen_msisdns(struct store *st, int64_t id, char (*out)[MSISDN_SIZE], int cap)
@@ -260,25 +216,28 @@ static int citizen_audit(struct store *st, int64_t now, const char *event, const
     return rc < 0 ? (int)rc : 0;
 }
 
-/* Insert c with cnic (normalised, checked); fills the index, last4, id and times. */
-static int citizen_insert(struct store *st, const char *cnic, struct store_citizen *c,
-                          int64_t now)
+/* Is last4 four decimal digits? */
+static int citizen_last4_ok(const char *last4)
 {
-    uint8_t box[CITIZEN_BOX_BYTES];
+    for (int i = 0; i < 4; i++)
+        if (last4[i] < '0' || last4[i] > '9')
+            return 0;
+    return last4[4] == '\0';
+}
+
+/* Insert c (its index and last4 set) with box; fills the id and times. */
+static int citizen_insert(struct store *st, struct store_citizen *c,
+                          const uint8_t box[STORE_CITIZEN_BOX_BYTES], int64_t now)
+{
     sqlite3_stmt *s;
     int rc;
 
-    if (cnic_index(cnic, st->cnic_key, c->cnic_index) < 0)
+    if (!citizen_last4_ok(c->last4))
         return -KP_ERR_INVAL;
-    memcpy(c->last4, cnic + CNIC_DIGITS - 4, 4);
-    c->last4[4] = '\0';
-    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
-    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)cnic,
-                          CNIC_DIGITS, box, st->cnic_box_key);
     if ((s = store_stmt(st, sql_insert)) == NULL)
         return -KP_ERR_DB;
     store_bind_blob(s, 1, c->cnic_index, CNIC_INDEX_BYTES);
-    store_bind_blob(s, 2, box, sizeof(box));
+    store_bind_blob(s, 2, box, STORE_CITIZEN_BOX_BYTES);
     store_bind_text(s, 3, c->last4);
     store_bind_text(s, 4, c->name_en);
     store_bind_text(s, 5, c->name_ur);
@@ -292,17 +251,17 @@ static int citizen_insert(struct store *st, const char *cnic, struct store_citiz
     return 0;
 }
 
-int store_citizen_add(struct store *st, const char *cnic, struct store_citizen *c,
-                      const char *actor, int64_t now)
+int store_citizen_add(struct store *st, struct store_citizen *c,
+                      const uint8_t box[STORE_CITIZEN_BOX_BYTES], const char *actor, int64_t now)
 {
     char detail[64];
     int scope, rc;
 
-    if (!cnic_is_normal(cnic) || store_citizen_check(c, NULL) < 0)
+    if (!citizen_last4_ok(c->last4) || store_citizen_check(c, NULL) < 0)
         return -KP_ERR_INVAL;
     if ((rc = citizen_begin(st, &scope)) < 0)
         return rc;
-    rc = citizen_insert(st, cnic, c, now);
+    rc = citizen_insert(st, c, box, now);
     snprintf(detail, sizeof(detail), "district %s, status %s", c->district,
              store_citizen_status_name(c->status));
     if (rc == 0)
@@ -575,7 +534,7 @@ static int citizen_import_new(struct store *st, const struct store_citizen_impor
     char detail[STORE_AUDIT_DETAIL_MAX + 2], masked[MSISDN_SIZE] = "";
     int rc, n;
 
-    if ((rc = citizen_insert(st, row->cnic, &c, now)) < 0)
+    if ((rc = citizen_insert(st, &c, row->cnic_box, now)) < 0)
         return rc;
     if (row->msisdn) {
         if ((rc = citizen_link_do(st, &c, row->msisdn, actor, now, 1)) < 0)
@@ -595,17 +554,15 @@ static int citizen_import_do(struct store *st, const struct store_citizen_import
                              const char *actor, int64_t now)
 {
     struct store_citizen cur;
-    uint8_t index[CNIC_INDEX_BYTES];
     int64_t owner = 0;
     int rc, changed = 0;
 
-    if (cnic_index(row->cnic, st->cnic_key, index) < 0 ||
-        store_citizen_check(&row->fields, NULL) < 0 ||
+    if (!citizen_last4_ok(row->fields.last4) || store_citizen_check(&row->fields, NULL) < 0 ||
         (row->msisdn && !msisdn_is_e164(row->msisdn)))
         return -KP_ERR_INVAL;
     if (row->msisdn && (rc = citizen_int(st, sql_owner, 0, row->msisdn, &owner)) < 0)
         return rc;
-    rc = store_citizen_get_by_index(st, index, &cur);
+    rc = store_citizen_get_by_index(st, row->fields.cnic_index, &cur);
     if (rc == -KP_ERR_NOTFOUND)
         return owner != 0 ? -KP_ERR_EXISTS : citizen_import_new(st, row, actor, now);
     if (rc < 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The credential table: the record of every KP1 token issued, its
- * revocation, the audit row each change writes, and the database's half
- * of verifying a token (see store_credential.h).
+ * revocation and the audit row each change writes (see
+ * store_credential.h).  The verdict on a token is verify/credential.c's.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -31,56 +31,6 @@ static const char sql_list[] = "SELECT " CRED_COLS " FROM credential WHERE citiz
                                "ORDER BY issued_at DESC, serial LIMIT ?2";
 static const char sql_revoke[] = "UPDATE credential SET revoked_at = ?2, revoke_reason = ?3 "
                                  "WHERE serial = ?1 AND revoked_at IS NULL";
-
-static const struct {
-    const char *name, *text;
-} cred_verdicts[] = {
-    [STORE_CREDENTIAL_VALID] = {"valid", "the credential is valid"},
-    [STORE_CREDENTIAL_FORMAT] = {"format", "not a valid KP1 token"},
-    [STORE_CREDENTIAL_SIGNATURE] = {"signature", "the signature does not verify (forged or "
-                                                 "altered)"},
-    [STORE_CREDENTIAL_UNKNOWN_KEY] = {"unknown_key", "signed by a key that is not trusted"},
-    [STORE_CREDENTIAL_RETIRED_KEY] = {"retired_key", "signed by a retired key"},
-    [STORE_CREDENTIAL_EXPIRED] = {"expired", "the credential has expired"},
-    [STORE_CREDENTIAL_NOT_YET_VALID] = {"not_yet_valid", "the credential is not valid yet"},
-    [STORE_CREDENTIAL_REVOKED] = {"revoked", "the credential was revoked"},
-    [STORE_CREDENTIAL_UNKNOWN_SERIAL] = {"unknown_serial", "no credential with this serial "
-                                                           "was issued here"},
-    [STORE_CREDENTIAL_CITIZEN_MISMATCH] = {"citizen_mismatch", "the token does not match the "
-                                                               "credential on record"},
-    [STORE_CREDENTIAL_CITIZEN_INACTIVE] = {"citizen_inactive", "the citizen is blocked or "
-                                                               "deceased"},
-};
-
-const char *store_credential_verdict_name(enum store_credential_verdict v)
-{
-    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].name : "unknown";
-}
-
-const char *store_credential_verdict_text(enum store_credential_verdict v)
-{
-    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].text : "unknown verdict";
-}
-
-enum store_credential_verdict store_credential_verdict_of(int kp1_rc)
-{
-    switch (kp1_rc) {
-    case 0:
-        return STORE_CREDENTIAL_VALID;
-    case -KP_ERR_NOTFOUND:
-        return STORE_CREDENTIAL_UNKNOWN_KEY;
-    case -KP_ERR_DENIED:
-        return STORE_CREDENTIAL_RETIRED_KEY;
-    case -KP_ERR_CRYPTO:
-        return STORE_CREDENTIAL_SIGNATURE;
-    case -KP_ERR_RANGE:
-        return STORE_CREDENTIAL_NOT_YET_VALID;
-    case -KP_ERR_EXPIRED:
-        return STORE_CREDENTIAL_EXPIRED;
-    default: /* PARSE, TRUNC, TOOLONG, ENCODING, UNSUPPORTED, INVAL */
-        return STORE_CREDENTIAL_FORMAT;
-    }
-}
 
 void store_credential_serial_hex(const uint8_t serial[KP1_SERIAL_BYTES],
                                  char out[STORE_CREDENTIAL_SERIAL_HEX])
@@ -344,101 +294,3 @@ int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BY
     return cred_end(st, own, rc);
 }
 
-/* Does token t say what its record and citizen say? */
-static int cred_matches(const struct kp1_token *t, const struct store_credential *c,
-                        const struct store_citizen *cit)
-{
-    char last4[5];
-
-    return cnic_last4_text(t->cnic_last4, last4) == 0 && strcmp(last4, cit->last4) == 0 &&
-           memcmp(t->key_id, c->key_id, TRUST_ID_BYTES) == 0 && t->issued_at == c->issued_at &&
-           t->valid_days == c->valid_days;
-}
-
-int store_credential_check(struct store *st, const struct kp1_token *t,
-                           struct store_credential_result *r)
-{
-    struct kp1_token tok = *t; /* t may be r->token */
-    int rc;
-
-    memset(r, 0, sizeof(*r));
-    r->token = tok;
-    r->decoded = 1;
-    rc = store_credential_get(st, tok.serial, &r->cred);
-    if (rc == -KP_ERR_NOTFOUND)
-        return (int)(r->verdict = STORE_CREDENTIAL_UNKNOWN_SERIAL);
-    if (rc < 0)
-        return rc;
-    if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
-        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
-    r->found = 1;
-    if (!cred_matches(&tok, &r->cred, &r->citizen))
-        r->verdict = STORE_CREDENTIAL_CITIZEN_MISMATCH;
-    else if (r->cred.revoked)
-        r->verdict = STORE_CREDENTIAL_REVOKED;
-    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
-        r->verdict = STORE_CREDENTIAL_CITIZEN_INACTIVE;
-    else
-        r->verdict = STORE_CREDENTIAL_VALID;
-    return (int)r->verdict;
-}
-
-int store_credential_verify(struct store *st, const char *text, size_t len,
-                            trust_lookup_fn lookup, void *ctx, int64_t now,
-                            struct store_credential_result *r)
-{
-    struct store_credential_result rows;
-    enum store_credential_verdict v;
-    int rc;
-
-    memset(r, 0, sizeof(*r));
-    rc = kp1_verify(text, len, lookup, ctx, now, KP1_SKEW_S, &r->token);
-    if (rc == 0)
-        return store_credential_check(st, &r->token, r);
-    r->kp1_rc = rc;
-    v = store_credential_verdict_of(rc);
-    r->decoded = v != STORE_CREDENTIAL_FORMAT;
-    /* The signature held, only the time did not: say whose credential it is. */
-    if (v == STORE_CREDENTIAL_EXPIRED || v == STORE_CREDENTIAL_NOT_YET_VALID) {
-        if ((rc = store_credential_check(st, &r->token, &rows)) < 0)
-            return rc;
-        r->found = rows.found;
-        r->cred = rows.cred;
-        r->citizen = rows.citizen;
-    }
-    r->verdict = v;
-    return (int)v;
-}
-
-int store_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
-                             trust_lookup_fn lookup, void *ctx, int64_t now,
-                             struct store_credential_result *r)
-{
-    uint8_t pk[TRUST_PK_BYTES];
-    int rc;
-
-    memset(r, 0, sizeof(*r));
-    rc = store_credential_get(st, serial, &r->cred);
-    if (rc == -KP_ERR_NOTFOUND)
-        return (int)(r->verdict = STORE_CREDENTIAL_UNKNOWN_SERIAL);
-    if (rc < 0)
-        return rc;
-    if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
-        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
-    r->found = 1;
-    /* kp1_check's order and its verdicts: the key, then the time. */
-    rc = lookup(ctx, r->cred.key_id, pk);
-    if (rc < 0)
-        r->kp1_rc = rc == -KP_ERR_DENIED ? rc : -KP_ERR_NOTFOUND;
-    else if (now >= r->cred.expires_at)
-        r->kp1_rc = -KP_ERR_EXPIRED;
-    if (r->kp1_rc < 0)
-        r->verdict = store_credential_verdict_of(r->kp1_rc);
-    else if (r->cred.revoked)
-        r->verdict = STORE_CREDENTIAL_REVOKED;
-    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
-        r->verdict = STORE_CREDENTIAL_CITIZEN_INACTIVE;
-    else
-        r->verdict = STORE_CREDENTIAL_VALID;
-    return (int)r->verdict;
-}

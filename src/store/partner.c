@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * SMPP partners: the partner table.
+ * SMPP partners: the partner table's rows (see store_partner.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kpass/clock.h"
 #include "kpass/err.h"
-#include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/store_partner.h"
 #include "store_internal.h"
@@ -34,71 +33,54 @@ static const char sql_remove[] = "DELETE FROM partner WHERE system_id = ?1";
 
 static void partner_row(sqlite3_stmt *s, struct store_partner *p)
 {
-    struct smpp_partner_conf *c = &p->conf;
-    char mode[16], bind[16];
-
     memset(p, 0, sizeof(*p));
-    c->id = sqlite3_column_int64(s, 0);
-    store_col_text(s, 1, c->system_id, sizeof(c->system_id));
-    store_col_text(s, 2, mode, sizeof(mode));
-    c->mode = strcmp(mode, "client") == 0 ? SMPP_PARTNER_CLIENT : SMPP_PARTNER_SERVER;
-    store_col_text(s, 3, c->pwhash, sizeof(c->pwhash));
+    p->id = sqlite3_column_int64(s, 0);
+    store_col_text(s, 1, p->system_id, sizeof(p->system_id));
+    store_col_text(s, 2, p->mode, sizeof(p->mode));
+    store_col_text(s, 3, p->pwhash, sizeof(p->pwhash));
     store_col_text(s, 4, p->password_enc, sizeof(p->password_enc));
-    store_col_text(s, 5, c->system_type, sizeof(c->system_type));
-    store_col_text(s, 6, c->host, sizeof(c->host));
-    c->port = (unsigned)sqlite3_column_int(s, 7);
-    store_col_text(s, 8, bind, sizeof(bind));
-    int bt = smpp_bind_type_parse(bind);
-    c->bind_type = bt < 0 ? SMPP_BIND_TRX : (enum smpp_bind_type)bt;
-    c->binds = (unsigned)sqlite3_column_int(s, 9);
+    store_col_text(s, 5, p->system_type, sizeof(p->system_type));
+    store_col_text(s, 6, p->host, sizeof(p->host));
+    p->port = (unsigned)sqlite3_column_int(s, 7);
+    store_col_text(s, 8, p->bind_type, sizeof(p->bind_type));
+    p->binds = (unsigned)sqlite3_column_int(s, 9);
     store_col_text(s, 10, p->cidrs_text, sizeof(p->cidrs_text));
-    int n = kp_cidr_list_parse(p->cidrs_text, c->cidrs, SMPP_PARTNER_MAX_CIDRS);
-    if (n < 0) {
-        /* Written only through kpass, which checks it: treat a bad list as "nobody". */
-        log_warnx("store: partner %s has an unreadable allowed_cidrs list", c->system_id);
-        kp_cidr_parse("255.255.255.255/32", &c->cidrs[0]);
-        n = 1;
-    }
-    c->ncidrs = n;
-    c->max_binds = (unsigned)sqlite3_column_int(s, 11);
-    c->throughput = (unsigned)sqlite3_column_int(s, 12);
-    c->burst = (unsigned)sqlite3_column_int(s, 13);
-    store_col_text(s, 14, c->profile, sizeof(c->profile));
-    c->carries_sms = sqlite3_column_int(s, 15);
-    c->enabled = sqlite3_column_int(s, 16);
+    p->max_binds = (unsigned)sqlite3_column_int(s, 11);
+    p->throughput = (unsigned)sqlite3_column_int(s, 12);
+    p->burst = (unsigned)sqlite3_column_int(s, 13);
+    store_col_text(s, 14, p->profile, sizeof(p->profile));
+    p->carries_sms = sqlite3_column_int(s, 15);
+    p->enabled = sqlite3_column_int(s, 16);
     p->created_at = sqlite3_column_int64(s, 17);
     p->updated_at = sqlite3_column_int64(s, 18);
-    c->gsm7_limit = (unsigned)sqlite3_column_int(s, 19);
-    c->ucs2_limit = (unsigned)sqlite3_column_int(s, 20);
+    p->gsm7_limit = (unsigned)sqlite3_column_int(s, 19);
+    p->ucs2_limit = (unsigned)sqlite3_column_int(s, 20);
 }
 
 static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
 {
-    const struct smpp_partner_conf *c = &p->conf;
-    int client = c->mode == SMPP_PARTNER_CLIENT;
-
-    store_bind_text(s, 1, c->system_id);
-    store_bind_text(s, 2, client ? "client" : "server");
-    store_bind_text(s, 3, c->pwhash[0] ? c->pwhash : NULL);
+    store_bind_text(s, 1, p->system_id);
+    store_bind_text(s, 2, strcmp(p->mode, "client") == 0 ? "client" : "server");
+    store_bind_text(s, 3, p->pwhash[0] ? p->pwhash : NULL);
     store_bind_text(s, 4, p->password_enc[0] ? p->password_enc : NULL);
-    store_bind_text(s, 5, c->system_type);
-    store_bind_text(s, 6, c->host[0] ? c->host : NULL);
-    if (c->port)
-        sqlite3_bind_int(s, 7, (int)c->port);
+    store_bind_text(s, 5, p->system_type);
+    store_bind_text(s, 6, p->host[0] ? p->host : NULL);
+    if (p->port)
+        sqlite3_bind_int(s, 7, (int)p->port);
     else
         sqlite3_bind_null(s, 7);
-    store_bind_text(s, 8, smpp_bind_type_name(c->bind_type));
-    sqlite3_bind_int(s, 9, (int)(c->binds ? c->binds : 1));
+    store_bind_text(s, 8, p->bind_type[0] ? p->bind_type : "transceiver");
+    sqlite3_bind_int(s, 9, (int)(p->binds ? p->binds : 1));
     store_bind_text(s, 10, p->cidrs_text);
-    sqlite3_bind_int(s, 11, (int)(c->max_binds ? c->max_binds : 4));
-    sqlite3_bind_int(s, 12, (int)c->throughput);
-    sqlite3_bind_int(s, 13, (int)c->burst);
-    store_bind_text(s, 14, c->profile[0] ? c->profile : "its-session");
-    sqlite3_bind_int(s, 15, c->carries_sms ? 1 : 0);
-    sqlite3_bind_int(s, 16, c->enabled ? 1 : 0);
+    sqlite3_bind_int(s, 11, (int)(p->max_binds ? p->max_binds : 4));
+    sqlite3_bind_int(s, 12, (int)p->throughput);
+    sqlite3_bind_int(s, 13, (int)p->burst);
+    store_bind_text(s, 14, p->profile[0] ? p->profile : "its-session");
+    sqlite3_bind_int(s, 15, p->carries_sms ? 1 : 0);
+    sqlite3_bind_int(s, 16, p->enabled ? 1 : 0);
     sqlite3_bind_int64(s, 17, kp_time_s());
-    sqlite3_bind_int(s, 19, (int)c->gsm7_limit); /* 0: the configured default */
-    sqlite3_bind_int(s, 20, (int)c->ucs2_limit);
+    sqlite3_bind_int(s, 19, (int)p->gsm7_limit); /* 0: the configured default */
+    sqlite3_bind_int(s, 20, (int)p->ucs2_limit);
 }
 
 int store_partner_add(struct store *st, struct store_partner *p)
@@ -111,7 +93,7 @@ int store_partner_add(struct store *st, struct store_partner *p)
     partner_bind_fields(s, p);
     rc = store_step_done(st, s);
     if (rc == 0)
-        p->conf.id = sqlite3_last_insert_rowid(st->db);
+        p->id = sqlite3_last_insert_rowid(st->db);
     return rc;
 }
 
@@ -123,7 +105,7 @@ int store_partner_update(struct store *st, const struct store_partner *p)
     if (s == NULL)
         return -KP_ERR_DB;
     partner_bind_fields(s, p);
-    sqlite3_bind_int64(s, 18, p->conf.id);
+    sqlite3_bind_int64(s, 18, p->id);
     rc = store_step_done(st, s);
     if (rc == 0 && sqlite3_changes(st->db) == 0)
         return -KP_ERR_NOTFOUND;

@@ -58,6 +58,26 @@ static const char sql_list[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2";
 static const char sql_counts[] = "SELECT state, count(*) FROM sms_outbox GROUP BY state";
 
+static const char *const sms_state_names[] = {
+    [SMS_QUEUED] = "queued",   [SMS_SENDING] = "sending",
+    [SMS_SENT] = "sent",       [SMS_DELIVERED] = "delivered",
+    [SMS_UNDELIVERABLE] = "undeliverable", [SMS_EXPIRED] = "expired",
+    [SMS_FAILED] = "failed",
+};
+
+const char *sms_state_name(enum sms_state s)
+{
+    return (unsigned)s < SMS_STATE_MAX ? sms_state_names[s] : "?";
+}
+
+int sms_state_parse(const char *name)
+{
+    for (int i = 0; i < SMS_STATE_MAX; i++)
+        if (strcmp(name, sms_state_names[i]) == 0)
+            return i;
+    return -KP_ERR_INVAL;
+}
+
 int store_sms_queue(struct store *st, const char *msisdn, const char *body, int is_code,
                     const char *subject, int64_t expires_at, int64_t now, int64_t *id)
 {

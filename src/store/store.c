@@ -282,8 +282,6 @@ void store_close(struct store *st)
                 sqlite3_finalize(st->stmts[i].stmt);
         sqlite3_close(st->db);
     }
-    if (st->cnic_box_key)
-        sodium_free(st->cnic_box_key);
     free(st->path);
     free(st);
 }

@@ -27,11 +27,9 @@ struct store {
     int in_batch; /* the group transaction is open */
     int in_tx;    /* an explicit transaction is open */
     int group;    /* store_group_mode(): atomic changes join the group transaction */
-    /* Keys lent by the caller (store_audit_use_key, store_citizen_use_key). */
+    /* The key lent by the caller (store_audit_use_key). */
     const uint8_t *audit_key;
     uint8_t audit_genesis[32]; /* the prev of row 1 under audit_key */
-    const uint8_t *cnic_key;
-    uint8_t *cnic_box_key; /* derived from cnic_key; sodium_malloc()'d, owned */
     int bulk;              /* store_citizen_bulk(): no savepoint per row */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
     struct store_commit_stats commits;

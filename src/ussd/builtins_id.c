@@ -26,6 +26,12 @@
 #include "kpass/store_otp.h"
 #include "kpass/store_sms.h"
 
+/* codes_kick_fn for the outbox: send the code just queued now. */
+static void bi_outbox_kick(void *arg)
+{
+    sms_outbox_kick(arg);
+}
+
 int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
                     const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                     const struct otp_policy *policy, struct kp_builtins **out)
@@ -35,7 +41,10 @@ int kp_builtins_new(struct store *st, struct sms_outbox *outbox,
     b->st = st;
     b->outbox = outbox;
     b->policy = *policy;
-    b->codes = codes_new(st, outbox, otp_key, cnic_key, policy);
+    b->codes = codes_new(st, outbox ? bi_outbox_kick : NULL, outbox, otp_key, cnic_key, policy);
+    /* The dispatcher opens what codes seals, in memory only. */
+    if (outbox)
+        sms_outbox_set_code_key(outbox, codes_seal_key(b->codes));
     *out = b;
     return 0;
 }
@@ -183,7 +192,7 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
 {
     struct store_citizen cz;
     struct store_dir_district dist;
-    char cnic[CNIC_SIZE], masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
+    char masked[CNIC_TEXT_SIZE], nums[8][MSISDN_SIZE], list[160] = "";
     char name[80];
     int n, rc, ok = bi_caller_allowed(b, "r", c->msisdn, bi_now(b));
 
@@ -212,11 +221,10 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
     if (c->lang == MENU_LANG_UR || (unsigned char)name[0] >= 0x80)
         snprintf(name, sizeof(name), "%.*s", first, full); /* no initial in Arabic script */
     menu_result_set(res, "reg_name", name);
-    if (store_citizen_cnic(b->st, cz.id, cnic) == 0) {
-        cnic_mask_short(cnic, masked);
-        sodium_memzero(cnic, sizeof(cnic));
-        menu_result_set(res, "reg_cnic", masked);
-    }
+    /* From the last 4 digits, as cnic_mask_short writes it: no CNIC decrypted. */
+    store_citizen_mask(&cz, masked);
+    masked[10] = masked[11] = '*';
+    menu_result_set(res, "reg_cnic", masked);
     /* The district by its name in the dialog's language; its code only
        when the directory does not list it. */
     if (store_dir_district_get(b->st, cz.district, &dist) == 0)

@@ -6,7 +6,7 @@
 #define KPASS_BUILTINS_INTERNAL_H
 
 #include "kpass/builtins.h"
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/menu.h"
 #include "kpass/store_directory.h"
 

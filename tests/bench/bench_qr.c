@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Speed of QR credentials: a full verification as `kpass qr verify` and a
- * desk scan make it (store_credential_verify: decode, Ed25519, times,
+ * desk scan make it (verify_credential_verify: decode, Ed25519, times,
  * then the serial's record and its citizen from SQLite, over 1,000
  * issued tokens on a file in /tmp), issuing (sign + record + audit row,
  * one transaction each), and drawing: the QR symbol, the PNG, the
@@ -17,12 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpass/registry.h"
 #include "kpass/clock.h"
 #include "kpass/kp1.h"
 #include "kpass/log.h"
 #include "kpass/qr.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 
 #define BENCH_MS 2000 /* run each operation for about this long */
 #define TOKENS   1000
@@ -30,6 +32,7 @@
 static struct keys_signer signer;
 static struct trust_list trust;
 static struct store *st;
+static struct registry *reg; /* over st */
 static struct store_citizen citizen;
 static char tokens[TOKENS][KP1_TEXT_SIZE];
 static struct qr_code *code;
@@ -38,11 +41,11 @@ static unsigned long counter;
 
 static int op_verify(void)
 {
-    struct store_credential_result r;
+    struct verify_credential_result r;
     const char *t = tokens[counter++ % TOKENS];
 
-    return store_credential_verify(st, t, KP1_TEXT_LEN, trust_list_lookup, &trust, 1735776000,
-                                   &r) == STORE_CREDENTIAL_VALID
+    return verify_credential_verify(st, t, KP1_TEXT_LEN, trust_list_lookup, &trust, 1735776000,
+                                   &r) == VERIFY_CREDENTIAL_VALID
                ? 0
                : -1;
 }
@@ -151,7 +154,7 @@ static int setup(const char *path)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     memset(seed, 7, sizeof(seed));
-    if (store_open(path, STORE_CREATE, &st) < 0 || store_citizen_use_key(st, ckey) < 0 ||
+    if (store_open(path, STORE_CREATE, &st) < 0 || registry_use_key(reg = registry_new(st), ckey) < 0 ||
         keys_signer_from_seed(&signer, seed) < 0)
         return -1;
     store_audit_use_key(st, akey);
@@ -160,7 +163,7 @@ static int setup(const char *path)
     strcpy(citizen.name_en, "Ahmad Khan");
     strcpy(citizen.name_ur, "احمد خان");
     strcpy(citizen.district, "PSH");
-    if (store_citizen_add(st, "3520212345671", &citizen, "kpass", 1735689600) < 0)
+    if (registry_citizen_add(reg, "3520212345671", &citizen, "kpass", 1735689600) < 0)
         return -1;
     if (store_tx_begin(st) < 0)
         return -1;
@@ -200,6 +203,7 @@ int main(void)
            r[0], r[1], r[2], r[3], r[4], r[5], r[6], png_bytes.len);
     qr_free(code);
     kp_buf_free(&png_bytes);
+    registry_free(reg);
     store_close(st);
     keys_signer_clear(&signer);
     trust_list_free(&trust);

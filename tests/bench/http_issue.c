@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench_http.h"
+#include "kpass/registry.h"
 #include "kpass/buf.h"
 #include "kpass/clock.h"
 #include "kpass/cnic.h"
@@ -22,6 +23,8 @@
 #include "kpass/store_credential.h"
 
 /* Sign and record one citizen's credential, as `kpass qr issue` does.  0 or < 0. */
+static struct registry *hb_reg; /* over the bench's store */
+
 static int hb_issue_one(struct store *st, const struct keys_signer *signer, const char *cnic_text,
                         int64_t now, char text[KP1_TEXT_SIZE])
 {
@@ -32,7 +35,7 @@ static int hb_issue_one(struct store *st, const struct keys_signer *signer, cons
     int rc;
 
     if ((rc = cnic_parse(cnic_text, strlen(cnic_text), cnic, NULL)) < 0 ||
-        (rc = store_citizen_get(st, cnic, &c)) < 0)
+        (rc = registry_citizen_get(hb_reg, cnic, &c)) < 0)
         return rc;
     memset(&t, 0, sizeof(t));
     kp1_serial_generate(t.serial);
@@ -66,7 +69,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||
-        store_citizen_use_key(st, ckey) < 0 || keys_ring_open(cfg.keys_dir, 1, &ring, &err) < 0 ||
+        registry_use_key(hb_reg = registry_new(st), ckey) < 0 || keys_ring_open(cfg.keys_dir, 1, &ring, &err) < 0 ||
         kp_buf_read_file(&data, csv_path, (size_t)1 << 30) < 0 ||
         (out = fopen(out_path, "w")) == NULL || store_tx_begin(st) < 0) {
         fprintf(stderr, "bench_http: issue: cannot set up: %s\n", err.data ? err.data : "");
@@ -102,6 +105,7 @@ out:
     keys_ring_free(ring);
     keys_secret_free(ckey);
     keys_secret_free(akey);
+    registry_free(hb_reg);
     store_close(st);
     kp_buf_free(&data);
     kp_buf_free(&err);

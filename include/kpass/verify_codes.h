@@ -8,8 +8,8 @@
  * sealed beside its SMS text (under a key derived from otp.key, never in
  * the database; dropped after delivery) and in sodium-guarded memory.
  */
-#ifndef KPASS_CODES_H
-#define KPASS_CODES_H
+#ifndef KPASS_VERIFY_CODES_H
+#define KPASS_VERIFY_CODES_H
 
 #include <stdint.h>
 
@@ -17,7 +17,9 @@
 #include "kpass/store.h"
 
 struct codes;
-struct sms_outbox;
+
+/* Wakes the SMS dispatcher once a code is queued (it sits above this service). */
+typedef void (*codes_kick_fn)(void *arg);
 
 struct codes_stats {
     uint64_t requested; /* USSD requests, whatever became of them (codes_note_request) */
@@ -35,12 +37,19 @@ const char *const *codes_purposes(void);
 
 /*
  * The service over st.  otp_key and cnic_key are copied into guarded memory.
- * outbox may be NULL (then nothing is kicked after queueing); else it is
- * given the key that opens the sealed codes (sms_outbox_set_code_key).
+ * kick (may be NULL: nothing is woken) is called with kick_arg after each
+ * code is queued.  The dispatcher opens the sealed codes with
+ * codes_seal_key(), which its caller hands it.
  */
-struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
+struct codes *codes_new(struct store *st, codes_kick_fn kick, void *kick_arg,
                         const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                         const struct otp_policy *policy);
+/*
+ * The key that seals each code beside its SMS text (derived from otp_key;
+ * OTP_SEAL_KEY_BYTES), for the SMS dispatcher (sms_outbox_set_code_key).
+ * Owned by c, in guarded read-only memory, valid until codes_free(c).
+ */
+const uint8_t *codes_seal_key(const struct codes *c);
 void codes_free(struct codes *c);
 const struct codes_stats *codes_stats(const struct codes *c);
 /* Count a code request whose outcome must not show (USSD). */

@@ -12,12 +12,11 @@
 
 #include <sodium.h>
 
-#include "kpass/codes.h"
+#include "kpass/verify_codes.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/msisdn.h"
-#include "kpass/sms_outbox.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_otp.h"
@@ -27,7 +26,8 @@
 
 struct codes {
     struct store *st;
-    struct sms_outbox *outbox;
+    codes_kick_fn kick; /* wakes the SMS dispatcher, or NULL */
+    void *kick_arg;
     uint8_t *keys; /* sodium_malloc: otp key, cnic key, SMS sealing key */
     struct otp_policy policy;
     struct codes_stats stats;
@@ -74,14 +74,15 @@ const char *const *codes_purposes(void)
     return list;
 }
 
-struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
+struct codes *codes_new(struct store *st, codes_kick_fn kick, void *kick_arg,
                         const uint8_t otp_key[OTP_KEY_BYTES], const uint8_t cnic_key[32],
                         const struct otp_policy *policy)
 {
     struct codes *c = kp_calloc(1, sizeof(*c));
 
     c->st = st;
-    c->outbox = outbox;
+    c->kick = kick;
+    c->kick_arg = kick_arg;
     c->keys = sodium_malloc(CODES_SEAL_AT + OTP_SEAL_KEY_BYTES);
     if (c->keys == NULL)
         fatalx("codes: cannot allocate guarded memory");
@@ -90,11 +91,13 @@ struct codes *codes_new(struct store *st, struct sms_outbox *outbox,
     if (otp_seal_key_derive(otp_key, c->keys + CODES_SEAL_AT) < 0)
         fatalx("codes: cannot derive the SMS sealing key");
     sodium_mprotect_readonly(c->keys);
-    /* The dispatcher opens what this seals, in memory only. */
-    if (outbox)
-        sms_outbox_set_code_key(outbox, c->keys + CODES_SEAL_AT);
     c->policy = *policy;
     return c;
+}
+
+const uint8_t *codes_seal_key(const struct codes *c)
+{
+    return c->keys + CODES_SEAL_AT;
 }
 
 void codes_free(struct codes *c)
@@ -282,8 +285,8 @@ static int codes_issue_counted(struct codes *c, const struct codes_request *req,
     /* A refusal is audited: keep that row too. */
     if ((crc = store_scope_end(c->st, scope, rc == 0 || audited)) < 0)
         return crc;
-    if (rc == 0 && c->outbox)
-        sms_outbox_kick(c->outbox);
+    if (rc == 0 && c->kick)
+        c->kick(c->kick_arg);
     if (rc == 0 && counted)
         c->stats.issued++;
     else if (rc != -KP_ERR_DB && counted)

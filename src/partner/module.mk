@@ -1,0 +1,2 @@
+# partner: SMPP partners as the programs see them (the store's rows mapped to the link layer's configuration)
+SRCS += src/partner/partner.c

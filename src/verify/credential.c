@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The credential check: verdict names, kp1's return values as verdicts,
+ * and the record's half of verifying a token (see verify_credential.h).
+ * Reads rows through the store; writes nothing.
+ */
+#include <string.h>
+
+#include "kpass/cnic.h"
+#include "kpass/err.h"
+#include "kpass/mem.h"
+#include "kpass/verify_credential.h"
+
+static const struct {
+    const char *name, *text;
+} cred_verdicts[] = {
+    [VERIFY_CREDENTIAL_VALID] = {"valid", "the credential is valid"},
+    [VERIFY_CREDENTIAL_FORMAT] = {"format", "not a valid KP1 token"},
+    [VERIFY_CREDENTIAL_SIGNATURE] = {"signature", "the signature does not verify (forged or "
+                                                 "altered)"},
+    [VERIFY_CREDENTIAL_UNKNOWN_KEY] = {"unknown_key", "signed by a key that is not trusted"},
+    [VERIFY_CREDENTIAL_RETIRED_KEY] = {"retired_key", "signed by a retired key"},
+    [VERIFY_CREDENTIAL_EXPIRED] = {"expired", "the credential has expired"},
+    [VERIFY_CREDENTIAL_NOT_YET_VALID] = {"not_yet_valid", "the credential is not valid yet"},
+    [VERIFY_CREDENTIAL_REVOKED] = {"revoked", "the credential was revoked"},
+    [VERIFY_CREDENTIAL_UNKNOWN_SERIAL] = {"unknown_serial", "no credential with this serial "
+                                                           "was issued here"},
+    [VERIFY_CREDENTIAL_CITIZEN_MISMATCH] = {"citizen_mismatch", "the token does not match the "
+                                                               "credential on record"},
+    [VERIFY_CREDENTIAL_CITIZEN_INACTIVE] = {"citizen_inactive", "the citizen is blocked or "
+                                                               "deceased"},
+};
+
+const char *verify_credential_verdict_name(enum verify_credential_verdict v)
+{
+    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].name : "unknown";
+}
+
+const char *verify_credential_verdict_text(enum verify_credential_verdict v)
+{
+    return (size_t)v < KP_ARRAY_LEN(cred_verdicts) ? cred_verdicts[v].text : "unknown verdict";
+}
+
+enum verify_credential_verdict verify_credential_verdict_of(int kp1_rc)
+{
+    switch (kp1_rc) {
+    case 0:
+        return VERIFY_CREDENTIAL_VALID;
+    case -KP_ERR_NOTFOUND:
+        return VERIFY_CREDENTIAL_UNKNOWN_KEY;
+    case -KP_ERR_DENIED:
+        return VERIFY_CREDENTIAL_RETIRED_KEY;
+    case -KP_ERR_CRYPTO:
+        return VERIFY_CREDENTIAL_SIGNATURE;
+    case -KP_ERR_RANGE:
+        return VERIFY_CREDENTIAL_NOT_YET_VALID;
+    case -KP_ERR_EXPIRED:
+        return VERIFY_CREDENTIAL_EXPIRED;
+    default: /* PARSE, TRUNC, TOOLONG, ENCODING, UNSUPPORTED, INVAL */
+        return VERIFY_CREDENTIAL_FORMAT;
+    }
+}
+
+/* Does token t say what its record and citizen say? */
+static int cred_matches(const struct kp1_token *t, const struct store_credential *c,
+                        const struct store_citizen *cit)
+{
+    char last4[5];
+
+    return cnic_last4_text(t->cnic_last4, last4) == 0 && strcmp(last4, cit->last4) == 0 &&
+           memcmp(t->key_id, c->key_id, TRUST_ID_BYTES) == 0 && t->issued_at == c->issued_at &&
+           t->valid_days == c->valid_days;
+}
+
+int verify_credential_check(struct store *st, const struct kp1_token *t,
+                           struct verify_credential_result *r)
+{
+    struct kp1_token tok = *t; /* t may be r->token */
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->token = tok;
+    r->decoded = 1;
+    rc = store_credential_get(st, tok.serial, &r->cred);
+    if (rc == -KP_ERR_NOTFOUND)
+        return (int)(r->verdict = VERIFY_CREDENTIAL_UNKNOWN_SERIAL);
+    if (rc < 0)
+        return rc;
+    if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
+    r->found = 1;
+    if (!cred_matches(&tok, &r->cred, &r->citizen))
+        r->verdict = VERIFY_CREDENTIAL_CITIZEN_MISMATCH;
+    else if (r->cred.revoked)
+        r->verdict = VERIFY_CREDENTIAL_REVOKED;
+    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
+        r->verdict = VERIFY_CREDENTIAL_CITIZEN_INACTIVE;
+    else
+        r->verdict = VERIFY_CREDENTIAL_VALID;
+    return (int)r->verdict;
+}
+
+int verify_credential_verify(struct store *st, const char *text, size_t len,
+                            trust_lookup_fn lookup, void *ctx, int64_t now,
+                            struct verify_credential_result *r)
+{
+    struct verify_credential_result rows;
+    enum verify_credential_verdict v;
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = kp1_verify(text, len, lookup, ctx, now, KP1_SKEW_S, &r->token);
+    if (rc == 0)
+        return verify_credential_check(st, &r->token, r);
+    r->kp1_rc = rc;
+    v = verify_credential_verdict_of(rc);
+    r->decoded = v != VERIFY_CREDENTIAL_FORMAT;
+    /* The signature held, only the time did not: say whose credential it is. */
+    if (v == VERIFY_CREDENTIAL_EXPIRED || v == VERIFY_CREDENTIAL_NOT_YET_VALID) {
+        if ((rc = verify_credential_check(st, &r->token, &rows)) < 0)
+            return rc;
+        r->found = rows.found;
+        r->cred = rows.cred;
+        r->citizen = rows.citizen;
+    }
+    r->verdict = v;
+    return (int)v;
+}
+
+int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                              const struct store_citizen *known, trust_lookup_fn lookup, void *ctx,
+                              int64_t now, struct verify_credential_result *r)
+{
+    uint8_t pk[TRUST_PK_BYTES];
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    rc = store_credential_get(st, serial, &r->cred);
+    if (rc == -KP_ERR_NOTFOUND)
+        return (int)(r->verdict = VERIFY_CREDENTIAL_UNKNOWN_SERIAL);
+    if (rc < 0)
+        return rc;
+    if (known != NULL && known->id == r->cred.citizen_id)
+        r->citizen = *known;
+    else if ((rc = store_citizen_get_by_id(st, r->cred.citizen_id, &r->citizen)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
+    r->found = 1;
+    /* kp1_check's order and its verdicts: the key, then the time. */
+    rc = lookup(ctx, r->cred.key_id, pk);
+    if (rc < 0)
+        r->kp1_rc = rc == -KP_ERR_DENIED ? rc : -KP_ERR_NOTFOUND;
+    else if (now >= r->cred.expires_at)
+        r->kp1_rc = -KP_ERR_EXPIRED;
+    if (r->kp1_rc < 0)
+        r->verdict = verify_credential_verdict_of(r->kp1_rc);
+    else if (r->cred.revoked)
+        r->verdict = VERIFY_CREDENTIAL_REVOKED;
+    else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
+        r->verdict = VERIFY_CREDENTIAL_CITIZEN_INACTIVE;
+    else
+        r->verdict = VERIFY_CREDENTIAL_VALID;
+    return (int)r->verdict;
+}

@@ -1,0 +1,4 @@
+# verify: the verification service: one-time codes, the credential check, the desk workflow
+SRCS += src/verify/codes.c
+SRCS += src/verify/credential.c
+SRCS += src/verify/desk.c
