@@ -88,6 +88,7 @@ KP_LDFLAGS += -pthread $(LDFLAGS)
 SRCS       :=
 KPASS_SRCS :=
 include src/core/module.mk
+include src/text/module.mk
 include src/smpp/module.mk
 include src/store/module.mk
 include src/ussd/module.mk
