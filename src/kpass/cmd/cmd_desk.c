@@ -20,8 +20,8 @@
 #include <netinet/in.h>
 #include <sodium.h>
 
-#include "cli.h"
-#include "desk_client.h"
+#include "../cli.h"
+#include "../desk/desk_client.h"
 #include "kpass/addr.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"

@@ -16,7 +16,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"

@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "bench.h"
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/mem.h"
 
 static const char bench_usage_text[] =

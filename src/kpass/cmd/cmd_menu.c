@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/builtins.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
