@@ -22,6 +22,7 @@ struct ussd_builtins {
     size_t n;
     int (*call)(void *ctx, const struct menu_call *call, struct menu_result *res);
     void *ctx;
+    const struct menu_validators *validators; /* `accept cnic`, `accept msisdn` */
 };
 
 struct ussd_settings {

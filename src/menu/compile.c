@@ -79,7 +79,7 @@ static void graph_version(struct menu_graph *g, const struct menu_source *src, s
 int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct menu_options *opts,
                        struct menu_graph **out, struct kp_buf *diag)
 {
-    static const struct menu_options defaults = {NULL, 0, MENU_LIMITS_DEFAULT};
+    static const struct menu_options defaults = {NULL, 0, MENU_LIMITS_DEFAULT, NULL};
     struct menu_source *sorted = kp_calloc(nsrc ? nsrc : 1, sizeof(*sorted));
     struct menu_graph *g = kp_calloc(1, sizeof(*g));
     struct menu_cc cc;
@@ -107,6 +107,8 @@ int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct 
         g->sys[i] = MENU_NONE;
         cc.sys_loc[i].file = MENU_NONE;
     }
+    if (opts->validators)
+        g->val = *opts->validators;
     if (graph_builtins(g, opts) < 0) {
         kp_buf_puts(diag, "menu: malformed built-in table\n");
         rc = -KP_ERR_INVAL;

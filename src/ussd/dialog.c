@@ -70,7 +70,7 @@ void ussd_svc_free(struct ussd_svc *u)
 
 int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag)
 {
-    struct menu_options opts = {u->b.table, u->b.n, u->set.limits};
+    struct menu_options opts = {u->b.table, u->b.n, u->set.limits, u->b.validators};
     struct menu_graph *g;
     int rc = menu_graph_load(u->set.menus_dir, &opts, &g, diag);
 

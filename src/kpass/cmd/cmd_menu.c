@@ -39,7 +39,7 @@ static const char *menu_dir(struct kp_cli *cli, const char *given)
 static int menu_compile(const char *dir, struct menu_graph **g)
 {
     struct ussd_builtins bt = kp_builtins_table(NULL);
-    struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT};
+    struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT, bt.validators};
     struct kp_buf diag = KP_BUF_INIT;
     int rc = menu_graph_load(dir, &opts, g, &diag);
 
