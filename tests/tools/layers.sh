@@ -21,7 +21,7 @@ top=${1:-.}
 cd "$top"
 
 # Lowest first; keep doc/architecture.md's table in the same order.
-LAYERS="core text id store smpp sms menu ussd verify http programs"
+LAYERS="core text id store smpp sms menu verify ussd http programs"
 
 # Headers that declare no function of their own: header module.
 HEADER_MAP="
@@ -29,9 +29,19 @@ config.h core
 http_api.h http
 "
 
-# Edges that exist today and are being removed (issue 9, the verification
-# service and the store doing storage only): reported, not failed on.
+# Edges that exist today and are being removed (issue 9): reported as
+# "known, to remove:", not failed on.  Delete a line when its edge goes;
+# a line whose edge is gone is reported too, so the list cannot go stale.
+#   id -> store, id -> sms: one-time codes in id/codes.c (the verification service)
+#   store -> smpp: struct smpp_partner_conf in store_partner.h (the store's own rows)
+#   store -> sms: enum sms_state and friends in store_sms.h (the store's own rows)
+#   core -> id: the [otp] policy in core/config.c (modules own their settings)
 KNOWN="
+id -> store
+id -> sms
+store -> smpp
+store -> sms
+core -> id
 "
 
 tmp=$(mktemp -d)
@@ -140,6 +150,10 @@ awk '{ print $1, $2 }' "$tmp/edges" | sort -u | awk '
 		}
 	}' | sort > "$tmp/cycles"
 cat "$tmp/cycles"
+for e in $(printf '%s\n' "$KNOWN" | sed -n 's/ -> /:/p'); do
+	awk -v a="${e%%:*}" -v b="${e#*:}" '$1 == a && $2 == b { f = 1 } END { exit !f }' "$tmp/edges" ||
+		{ echo "layers: known edge ${e%%:*} -> ${e#*:} is gone: delete it from KNOWN"; status=1; }
+done
 if [ "$status" -eq 0 ]; then
 	echo "layers: ok ($known known edge(s) to remove)"
 fi
