@@ -47,6 +47,7 @@ struct kpd {
     struct event_base *base;
     const char *conf_path;
     struct kp_config cfg;
+    struct otp_policy otp; /* [otp], the module's own settings */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -259,12 +260,20 @@ static void kpd_follow_changes(struct kpd *d)
         d->change_applied = c.version;
 }
 
+/* The modules' own sections of kpassd.conf, beside core's (config.h). */
+static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp)
+{
+    kp_config_add(c, &otp_conf_table, otp);
+}
+
 static void kpd_reload(struct kpd *d)
 {
     struct kp_config c;
+    struct otp_policy otp; /* read to check the file; the running rules stay */
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
+    kpd_config_sections(&c, &otp);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -327,6 +336,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
+    kpd_config_sections(&d->cfg, &d->otp);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -357,7 +367,6 @@ static void kpd_sms_audit(void *arg, const char *event, const char *subject_hex,
 static int kpd_builtins(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
-    struct otp_policy pol;
     uint8_t *otp_key = NULL;
     int rc = -KP_ERR_CONFIG;
 
@@ -371,8 +380,7 @@ static int kpd_builtins(struct kpd *d)
     if (store_citizen_use_key(d->st, d->cnic_key) < 0)
         goto out;
     store_audit_use_key(d->st, d->audit_key);
-    kp_config_otp_policy(&d->cfg, &pol);
-    rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);
+    rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &d->otp, &d->builtins);
     if (rc == 0)
         rc = kp_builtins_recover(d->builtins); /* code requests a stop left answered, not issued */
     sms_outbox_set_audit(d->outbox, kpd_sms_audit, d);

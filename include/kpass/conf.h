@@ -10,6 +10,12 @@
  * parsing keeps going, so one run names every error (OpenSMTPD's parse.y
  * habit).  Unknown sections and keys are errors; a key given twice is an
  * error unless it is a list.  Pure: the caller reads the file.
+ *
+ * Core knows the syntax and the kinds of value, not the keys: each module
+ * declares its section as a struct conf_table (keys, defaults) over a
+ * settings struct of its own, and the programs hand the list of sections
+ * (struct conf_section: a table and the struct it fills) down to the
+ * parser, so that core depends on no module.
  */
 #ifndef KPASS_CONF_H
 #define KPASS_CONF_H
@@ -22,6 +28,7 @@ enum conf_kind {
     CONF_STRING,   /* char * (owned by the target; freed by its owner) */
     CONF_UINT,     /* unsigned, within [min, max] */
     CONF_DURATION, /* unsigned milliseconds: "250ms", "10s", "2m", "1h"; bare number = seconds */
+    CONF_SECONDS,  /* unsigned whole seconds (ms / 1000); written and bounded as CONF_DURATION */
     CONF_BOOL,     /* int: yes/no, true/false, on/off, 1/0 */
     CONF_CHOICE,   /* int: index into choices[] */
     CONF_ADDR,     /* struct kp_addr[max]; count (int) at count_off; may repeat; "a, b" lists */
@@ -36,6 +43,29 @@ struct conf_key {
     const char *const *choices; /* CONF_CHOICE: NULL-terminated */
     size_t count_off;           /* CONF_ADDR: offset of the int count */
 };
+
+/* A module's section of the file: its keys (each naming the section), and
+   the function that writes their defaults into the module's settings. */
+struct conf_table {
+    const char *section;
+    const struct conf_key *keys;
+    size_t nkeys;
+    void (*defaults)(void *set);
+};
+
+/* One section as a program assembles the list: a table, the struct it fills. */
+struct conf_section {
+    const struct conf_table *table;
+    void *set;
+};
+
+/*
+ * Parse text against every section of secs[0..nsecs), each key writing
+ * into its own section's struct.  Errors, return value and lines as
+ * conf_parse, lines[] numbered over the sections' keys in order.
+ */
+int conf_parse_sections(const struct conf_section *secs, size_t nsecs, const char *file,
+                        const char *text, size_t len, struct kp_buf *err, unsigned *lines);
 
 /*
  * Parse text (len bytes, need not be NUL-terminated) named file against

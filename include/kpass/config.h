@@ -2,6 +2,10 @@
 /*
  * kpassd.conf: the daemon's configuration (see kpassd.conf(5)).  kpass reads
  * the same file to find the database and key folder.
+ *
+ * struct kp_config holds the sections core still keeps; a module that owns
+ * its section ([otp] so far: otp_conf_table in id/otp.c) is added by the
+ * program with kp_config_add, with the settings struct it fills.
  */
 #ifndef KPASS_CONFIG_H
 #define KPASS_CONFIG_H
@@ -10,14 +14,18 @@
 
 #include "kpass/addr.h"
 #include "kpass/buf.h"
+#include "kpass/conf.h"
 
-#define KP_CONFIG_MAX_LISTEN 8
+#define KP_CONFIG_MAX_LISTEN   8
+#define KP_CONFIG_MAX_SECTIONS 8 /* modules' own sections, added by the program */
 
 enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 };
 
 struct kp_config {
     char *path; /* the file this came from, or NULL for defaults */
     unsigned *key_lines; /* the line each key was set on (0: default), for later errors */
+    struct conf_section sections[KP_CONFIG_MAX_SECTIONS]; /* the modules' own, in order */
+    size_t nsections;
 
     /* [daemon] */
     char *database;
@@ -65,15 +73,6 @@ struct kp_config {
     unsigned sms_max_inflight;
     unsigned sms_validity_ms;
 
-    /* [otp] */
-    unsigned otp_validity_ms;
-    unsigned otp_max_tries;
-    unsigned otp_issue_gap_ms;
-    unsigned otp_issue_window_ms;
-    unsigned otp_issue_window_max;
-    unsigned otp_lockout_after;
-    unsigned otp_lockout_ms;
-
     /* [http] */
     int http_enabled;
     struct kp_addr http_listen[4];
@@ -95,6 +94,13 @@ struct kp_config {
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */
 void kp_config_init(struct kp_config *c);
+/*
+ * Add a module's section: its keys are parsed into set (borrowed: it must
+ * outlive c), whose defaults are written now.  Called by the programs
+ * between kp_config_init and kp_config_load, which assemble the list (a
+ * file naming a section nobody added is refused as unknown).
+ */
+void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set);
 void kp_config_free(struct kp_config *c);
 
 /*
@@ -116,10 +122,6 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
  */
 int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
                          int flags, struct kp_buf *err);
-
-/* The one-time code rules from [otp]. */
-struct otp_policy;
-void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p);
 
 /* The config file to use: explicit, else $KPASS_CONF, else the installed default. */
 const char *kp_config_default_path(const char *explicit_path);

@@ -15,7 +15,6 @@
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
-#include "kpass/otp.h"
 
 #include "kp_paths.h" /* KP_SYSCONFDIR, KP_DATADIR, KP_STATEDIR: generated from PREFIX */
 
@@ -66,14 +65,6 @@ static const struct conf_key config_keys[] = {
     {"sms", "long_messages", CONF_CHOICE, OFF(sms_long), 0, 0, sms_longs, 0},
     {"sms", "max_inflight", CONF_UINT, OFF(sms_max_inflight), 1, 100000, NULL, 0},
     {"sms", "validity", CONF_DURATION, OFF(sms_validity_ms), 60000, 7u * MS_DAY, NULL, 0},
-
-    {"otp", "validity", CONF_DURATION, OFF(otp_validity_ms), 60000, 3600000, NULL, 0},
-    {"otp", "max_tries", CONF_UINT, OFF(otp_max_tries), 1, 20, NULL, 0},
-    {"otp", "issue_gap", CONF_DURATION, OFF(otp_issue_gap_ms), 0, 3600000, NULL, 0},
-    {"otp", "issue_window", CONF_DURATION, OFF(otp_issue_window_ms), 60000, MS_DAY, NULL, 0},
-    {"otp", "issue_window_max", CONF_UINT, OFF(otp_issue_window_max), 1, 1000, NULL, 0},
-    {"otp", "lockout_after", CONF_UINT, OFF(otp_lockout_after), 1, 1000, NULL, 0},
-    {"otp", "lockout", CONF_DURATION, OFF(otp_lockout_ms), 60000, 7u * MS_DAY, NULL, 0},
 
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
@@ -133,14 +124,6 @@ void kp_config_init(struct kp_config *c)
     c->sms_long = 0;
     c->sms_max_inflight = 1024;
     c->sms_validity_ms = 24u * 3600u * 1000u;
-    /* DESIGN.md §6, after NIST SP 800-63B out-of-band authenticators */
-    c->otp_validity_ms = 300000;
-    c->otp_max_tries = 5;
-    c->otp_issue_gap_ms = 60000;
-    c->otp_issue_window_ms = 3600000;
-    c->otp_issue_window_max = 5;
-    c->otp_lockout_after = 10;
-    c->otp_lockout_ms = 3600000;
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
     c->http_verification_ttl_ms = 15u * 60u * 1000u;
@@ -155,16 +138,14 @@ void kp_config_init(struct kp_config *c)
     c->http_helpline = kp_strdup("1700");
 }
 
-void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p)
+void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set)
 {
-    otp_policy_default(p);
-    p->validity_s = c->otp_validity_ms / 1000;
-    p->max_tries = c->otp_max_tries;
-    p->issue_gap_s = c->otp_issue_gap_ms / 1000;
-    p->issue_window_s = c->otp_issue_window_ms / 1000;
-    p->issue_window_max = c->otp_issue_window_max;
-    p->lockout_after = c->otp_lockout_after;
-    p->lockout_s = c->otp_lockout_ms / 1000;
+    if (c->nsections == KP_ARRAY_LEN(c->sections))
+        fatalx("config: more than %zu sections", KP_ARRAY_LEN(c->sections));
+    if (t->defaults)
+        t->defaults(set);
+    c->sections[c->nsections].table = t;
+    c->sections[c->nsections++].set = set;
 }
 
 void kp_config_free(struct kp_config *c)
@@ -221,12 +202,41 @@ static int kp_config_abort_ops(struct kp_config *c)
     return 0;
 }
 
-static unsigned kp_config_line(const unsigned *lines, const char *name)
+static const struct conf_table core_table = {NULL, config_keys, KP_ARRAY_LEN(config_keys), NULL};
+
+/* Core's own keys first, then the modules' sections in the order added. */
+static size_t kp_config_sections(const struct kp_config *c,
+                                 struct conf_section out[KP_CONFIG_MAX_SECTIONS + 1])
 {
-    for (size_t i = 0; i < KP_ARRAY_LEN(config_keys); i++)
-        if (strcmp(config_keys[i].name, name) == 0)
-            return lines[i];
+    out[0].table = &core_table;
+    out[0].set = (void *)(uintptr_t)c;
+    for (size_t i = 0; i < c->nsections; i++)
+        out[i + 1] = c->sections[i];
+    return c->nsections + 1;
+}
+
+/* The line key name was set on (lines numbered over every section's keys). */
+static unsigned kp_config_line(const struct kp_config *c, const unsigned *lines, const char *name)
+{
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), n = 0;
+
+    for (size_t i = 0; i < nsecs; i++)
+        for (size_t j = 0; j < secs[i].table->nkeys; j++, n++)
+            if (strcmp(secs[i].table->keys[j].name, name) == 0)
+                return lines[n];
     return 0;
+}
+
+/* Keys over every section, for the lines array. */
+static size_t kp_config_nkeys(const struct kp_config *c)
+{
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), n = 0;
+
+    for (size_t i = 0; i < nsecs; i++)
+        n += secs[i].table->nkeys;
+    return n;
 }
 
 /* Checks that involve more than one key, or a key's content beyond its type. */
@@ -235,37 +245,37 @@ static void kp_config_check(struct kp_config *c, const char *file, const unsigne
 {
     if (strlen(c->system_id) > 15) {
         kp_buf_printf(err, "%s:%u: system_id: at most 15 characters (SMPP 3.4 §5.2.1)\n", file,
-                      kp_config_line(lines, "system_id"));
+                      kp_config_line(c, lines, "system_id"));
         *bad = 1;
     }
     if (c->reconnect_min_ms > c->reconnect_max_ms) {
-        unsigned l = kp_config_line(lines, "reconnect_min");
+        unsigned l = kp_config_line(c, lines, "reconnect_min");
         if (l == 0)
-            l = kp_config_line(lines, "reconnect_max");
+            l = kp_config_line(c, lines, "reconnect_max");
         kp_buf_printf(err, "%s:%u: reconnect_min is larger than reconnect_max\n", file, l);
         *bad = 1;
     }
     if (kp_config_service_code_ok(c->service_code) < 0) {
         kp_buf_printf(err, "%s:%u: service_code: '%s' is not a USSD code such as *789#\n", file,
-                      kp_config_line(lines, "service_code"), c->service_code);
+                      kp_config_line(c, lines, "service_code"), c->service_code);
         *bad = 1;
     }
     if (strlen(c->sms_source) > 20 ||
         (c->sms_source_ton == 5 && strlen(c->sms_source) > 11)) {
         kp_buf_printf(err, "%s:%u: source: at most 11 characters alphanumeric (TON 5), 20 digits "
                            "otherwise\n",
-                      file, kp_config_line(lines, "source"));
+                      file, kp_config_line(c, lines, "source"));
         *bad = 1;
     }
     if (c->sms_backoff_min_ms > c->sms_backoff_max_ms) {
         kp_buf_printf(err, "%s:%u: retry_min is larger than retry_max\n", file,
-                      kp_config_line(lines, "retry_min"));
+                      kp_config_line(c, lines, "retry_min"));
         *bad = 1;
     }
     if (kp_config_abort_ops(c) < 0) {
         kp_buf_printf(err,
                       "%s:%u: abort_ops: '%s' is not a list of ussd_service_op values 32..255\n",
-                      file, kp_config_line(lines, "abort_ops"), c->abort_ops);
+                      file, kp_config_line(c, lines, "abort_ops"), c->abort_ops);
         *bad = 1;
     }
 }
@@ -273,9 +283,10 @@ static void kp_config_check(struct kp_config *c, const char *file, const unsigne
 int kp_config_parse(struct kp_config *c, const char *file, const char *text, size_t len,
                     struct kp_buf *err)
 {
-    unsigned lines[KP_ARRAY_LEN(config_keys)] = {0};
-    int bad =
-        conf_parse(config_keys, KP_ARRAY_LEN(config_keys), c, file, text, len, err, lines) < 0;
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), nkeys = kp_config_nkeys(c);
+    unsigned *lines = kp_calloc(nkeys, sizeof(*lines));
+    int bad = conf_parse_sections(secs, nsecs, file, text, len, err, lines) < 0;
 
     kp_config_check(c, file, lines, err, &bad);
     if (c->smpp_nlisten == 0) {
@@ -289,8 +300,7 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     free(c->path);
     c->path = kp_strdup(file);
     free(c->key_lines);
-    c->key_lines = kp_calloc(KP_ARRAY_LEN(config_keys), sizeof(*c->key_lines));
-    memcpy(c->key_lines, lines, sizeof(lines));
+    c->key_lines = lines;
     return bad ? -KP_ERR_CONFIG : 0;
 }
 
@@ -316,7 +326,7 @@ int kp_config_path_check(const struct kp_config *c, const char *name, const char
 {
     int want_dir = flags & KP_PATH_DIR;
     int mode = want_dir ? R_OK | X_OK : R_OK;
-    unsigned line = c->key_lines ? kp_config_line(c->key_lines, name) : 0;
+    unsigned line = c->key_lines ? kp_config_line(c, c->key_lines, name) : 0;
     const char *why = NULL;
     struct stat sb;
 

@@ -11,11 +11,13 @@
 #include <stdio.h>
 
 #include "kpass/config.h"
+#include "kpass/otp.h"
 #include "kpass/store.h"
 
 struct kp_cli {
     const char *conf_path;
     struct kp_config cfg;
+    struct otp_policy otp; /* [otp]: read so that the file is accepted whole */
     int cfg_loaded;
     struct store *st;
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */

@@ -49,6 +49,7 @@ static int hb_issue_one(struct store *st, const struct keys_signer *signer, cons
 int hb_issue(const char *conf, const char *csv_path, const char *out_path)
 {
     struct kp_config cfg;
+    struct otp_policy otp;
     struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
     struct store *st = NULL;
     struct keys_ring *ring = NULL;
@@ -63,6 +64,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     int rc, status = 1;
 
     kp_config_init(&cfg);
+    kp_config_add(&cfg, &otp_conf_table, &otp);
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||

@@ -35,13 +35,11 @@ http_api.h http
 #   id -> store, id -> sms: one-time codes in id/codes.c (the verification service)
 #   store -> smpp: struct smpp_partner_conf in store_partner.h (the store's own rows)
 #   store -> sms: enum sms_state and friends in store_sms.h (the store's own rows)
-#   core -> id: the [otp] policy in core/config.c (modules own their settings)
 KNOWN="
 id -> store
 id -> sms
 store -> smpp
 store -> sms
-core -> id
 "
 
 tmp=$(mktemp -d)

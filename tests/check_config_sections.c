@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Modules own their config sections: [otp] is id's table (otp_conf_table)
+ * over a struct otp_policy, added by the program; core parses it without
+ * knowing its keys.  Defaults come from otp_policy_default alone, errors
+ * keep the "file:line: key: ..." form with ranges in the key's units, and
+ * kp_config_path_check still finds the line of a core key.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "kpass/config.h"
+#include "kpass/err.h"
+#include "kpass/otp.h"
+#include "testutil.h"
+
+START_TEST(test_otp_defaults_once)
+{
+    struct kp_config c;
+    struct otp_policy p, want;
+
+    memset(&p, 0xa5, sizeof(p));
+    otp_policy_default(&want);
+    kp_config_init(&c);
+    kp_config_add(&c, &otp_conf_table, &p);
+    ck_assert_mem_eq(&p, &want, sizeof(p));
+    kp_config_free(&c);
+}
+END_TEST
+
+START_TEST(test_otp_values)
+{
+    static const char text[] = "[daemon]\ndatabase = /nonexistent/k.db\n"
+                               "[otp]\nvalidity = 10m\nmax_tries = 3\nissue_gap = 1500ms\n"
+                               "lockout = 2h\n";
+    struct kp_config c;
+    struct otp_policy p;
+    struct kp_buf err = KP_BUF_INIT;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &otp_conf_table, &p);
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, sizeof(text) - 1, &err), 0);
+    ck_assert_uint_eq(p.validity_s, 600);
+    ck_assert_uint_eq(p.max_tries, 3);
+    ck_assert_uint_eq(p.issue_gap_s, 1); /* whole seconds, as before */
+    ck_assert_uint_eq(p.lockout_s, 7200);
+    ck_assert_uint_eq(p.issue_window_s, 3600); /* untouched: the default */
+    ck_assert_uint_eq(p.lockout_max_s, 30u * 24 * 3600);
+    /* a core key's line is still found with a module's section added */
+    ck_assert_int_eq(kp_config_path_check(&c, "database", c.database, 0, &err), -KP_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(err.data, "t.conf:2: database: /nonexistent/k.db: "));
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    const char *error; /* the first line of the report */
+} otp_errors[] = {
+    {"[otp]\nvalidity = 30s\n", "t.conf:2: validity: 30s is out of range 1m..1h\n"},
+    {"[otp]\n\nlockout = 200h\n", "t.conf:3: lockout: 200h is out of range 1m..168h\n"},
+    {"[otp]\nmax_tries = 0\n", "t.conf:2: max_tries: 0 is out of range 1..20\n"},
+    {"[otp]\nmax_tries = 2\nmax_tries = 3\n", "t.conf:3: max_tries: given twice in [otp]\n"},
+    {"[otp]\nnope = 1\n", "t.conf:2: unknown key 'nope' in [otp]\n"},
+};
+
+START_TEST(test_otp_errors)
+{
+    struct kp_config c;
+    struct otp_policy p;
+    struct kp_buf err = KP_BUF_INIT;
+    const char *text = otp_errors[_i].text;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &otp_conf_table, &p);
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, strlen(text), &err), -KP_ERR_CONFIG);
+    ck_assert_str_eq(err.data, otp_errors[_i].error);
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
+/* A program that did not add [otp] refuses it: core does not know it. */
+START_TEST(test_section_not_added)
+{
+    static const char text[] = "[otp]\nvalidity = 10m\n";
+    struct kp_config c;
+    struct kp_buf err = KP_BUF_INIT;
+
+    kp_config_init(&c);
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, sizeof(text) - 1, &err),
+                     -KP_ERR_CONFIG);
+    ck_assert_str_eq(err.data, "t.conf:1: unknown section [otp]\n");
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
+Suite *suite_config_sections(void)
+{
+    Suite *s = suite_create("config_sections");
+    TCase *tc = tcase_create("otp");
+
+    tcase_add_test(tc, test_otp_defaults_once);
+    tcase_add_test(tc, test_otp_values);
+    tcase_add_loop_test(tc, test_otp_errors, 0, (int)(sizeof(otp_errors) / sizeof(otp_errors[0])));
+    tcase_add_test(tc, test_section_not_added);
+    suite_add_tcase(s, tc);
+    return s;
+}
