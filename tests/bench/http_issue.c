@@ -17,6 +17,7 @@
 #include "kpass/config.h"
 #include "kpass/csv.h"
 #include "kpass/keys.h"
+#include "kpass/otp.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
