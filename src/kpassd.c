@@ -47,7 +47,8 @@ struct kpd {
     struct event_base *base;
     const char *conf_path;
     struct kp_config cfg;
-    struct otp_policy otp; /* [otp], the module's own settings */
+    struct otp_policy otp;   /* [otp], the modules' own settings */
+    struct sms_settings sms; /* [sms] */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -261,8 +262,10 @@ static void kpd_follow_changes(struct kpd *d)
 }
 
 /* The modules' own sections of kpassd.conf, beside core's (config.h). */
-static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp)
+static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
+                                struct sms_settings *sms)
 {
+    kp_config_add(c, &sms_conf_table, sms);
     kp_config_add(c, &otp_conf_table, otp);
 }
 
@@ -270,10 +273,11 @@ static void kpd_reload(struct kpd *d)
 {
     struct kp_config c;
     struct otp_policy otp; /* read to check the file; the running rules stay */
+    struct sms_settings sms;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    kpd_config_sections(&c, &otp);
+    kpd_config_sections(&c, &otp, &sms);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -336,7 +340,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
-    kpd_config_sections(&d->cfg, &d->otp);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -529,7 +533,6 @@ static int kpd_check_paths(const struct kpd *d)
 static int kpd_start(struct kpd *d)
 {
     struct smpp_settings set;
-    struct sms_settings ss;
     struct smpp_ops ops = {
         .arg = d,
         .partner_lookup = kpd_partner_lookup,
@@ -565,8 +568,7 @@ static int kpd_start(struct kpd *d)
         log_warnx("kpassd: WAL checkpoints stay on the event loop");
     smpp_settings_from_config(&set, &d->cfg);
     d->hub = smpp_hub_new(d->base, &set, &ops);
-    sms_settings_from_config(&ss, &d->cfg);
-    d->outbox = sms_outbox_new(d->st, d->hub, &ss);
+    d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;

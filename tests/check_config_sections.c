@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Modules own their config sections: [otp] is id's table (otp_conf_table)
- * over a struct otp_policy, added by the program; core parses it without
- * knowing its keys.  Defaults come from otp_policy_default alone, errors
+ * over a struct otp_policy, [sms] the outbox's (sms_conf_table) over a
+ * struct sms_settings, each added by the program; core parses them without
+ * knowing their keys.  Defaults come from otp_policy_default alone, errors
  * keep the "file:line: key: ..." form with ranges in the key's units, and
  * kp_config_path_check still finds the line of a core key.
  */
@@ -12,6 +13,7 @@
 #include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/otp.h"
+#include "kpass/sms_outbox.h"
 #include "testutil.h"
 
 START_TEST(test_otp_defaults_once)
@@ -97,6 +99,54 @@ START_TEST(test_section_not_added)
 }
 END_TEST
 
+static const struct {
+    const char *text;
+    const char *error; /* the first line of the report, NULL: parses */
+} sms_cases[] = {
+    {"[sms]\nsource = 8500\nsource_ton = 3\nretry_min = 5s\nretry_max = 1m\n", NULL},
+    {"[sms]\nsource = KPASS-GATEWAY\n",
+     "t.conf:2: source: at most 11 characters alphanumeric (TON 5), 20 digits otherwise\n"},
+    {"[sms]\nsource_ton = 1\nsource = 123456789012345678901\n",
+     "t.conf:3: source: at most 11 characters alphanumeric (TON 5), 20 digits otherwise\n"},
+    {"[sms]\nretry_min = 10m\nretry_max = 1m\n", "t.conf:2: retry_min is larger than retry_max\n"},
+    {"[sms]\nvalidity = 30s\n", "t.conf:2: validity: 30s is out of range 1m..168h\n"},
+    {"[sms]\nlong_messages = split\n",
+     "t.conf:2: long_messages: 'split' is not one of: udh, payload\n"},
+    {"[sms]\nsource =\n", "t.conf:2: source: empty value\n"},
+};
+
+START_TEST(test_sms_section)
+{
+    struct kp_config c;
+    struct sms_settings s;
+    struct otp_policy p;
+    struct kp_buf err = KP_BUF_INIT;
+    const char *text = sms_cases[_i].text;
+    int rc;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &sms_conf_table, &s);
+    kp_config_add(&c, &otp_conf_table, &p);
+    ck_assert_str_eq(s.source, "KPASS");
+    ck_assert_uint_eq(s.rules.max_attempts, 10);
+    rc = kp_config_parse(&c, "t.conf", text, strlen(text), &err);
+    if (sms_cases[_i].error) {
+        ck_assert_int_eq(rc, -KP_ERR_CONFIG);
+        ck_assert_str_eq(err.data, sms_cases[_i].error);
+    } else {
+        ck_assert_msg(rc == 0, "%s", err.data);
+        ck_assert_str_eq(s.source, "8500");
+        ck_assert_uint_eq(s.source_ton, 3);
+        ck_assert_uint_eq(s.source_npi, 1); /* derived from the type */
+        ck_assert_uint_eq(s.rules.backoff_min_s, 5);
+        ck_assert_uint_eq(s.rules.backoff_max_s, 60);
+        ck_assert_uint_eq(s.validity_s, 86400);
+    }
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
 Suite *suite_config_sections(void)
 {
     Suite *s = suite_create("config_sections");
@@ -106,6 +156,7 @@ Suite *suite_config_sections(void)
     tcase_add_test(tc, test_otp_values);
     tcase_add_loop_test(tc, test_otp_errors, 0, (int)(sizeof(otp_errors) / sizeof(otp_errors[0])));
     tcase_add_test(tc, test_section_not_added);
+    tcase_add_loop_test(tc, test_sms_section, 0, (int)(sizeof(sms_cases) / sizeof(sms_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }

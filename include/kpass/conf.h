@@ -23,9 +23,11 @@
 #include <stddef.h>
 
 #include "kpass/buf.h"
+#include "kpass/log.h" /* KP_PRINTF */
 
 enum conf_kind {
     CONF_STRING,   /* char * (owned by the target; freed by its owner) */
+    CONF_TEXT,     /* char[max] in the target: at most max - 1 bytes, NUL-terminated */
     CONF_UINT,     /* unsigned, within [min, max] */
     CONF_DURATION, /* unsigned milliseconds: "250ms", "10s", "2m", "1h"; bare number = seconds */
     CONF_SECONDS,  /* unsigned whole seconds (ms / 1000); written and bounded as CONF_DURATION */
@@ -44,14 +46,31 @@ struct conf_key {
     size_t count_off;           /* CONF_ADDR: offset of the int count */
 };
 
-/* A module's section of the file: its keys (each naming the section), and
-   the function that writes their defaults into the module's settings. */
+/* What a section's check sees: where each of its keys was set, and where
+   to report.  conf_report_line and conf_report use it. */
+struct conf_report {
+    const char *file;
+    struct kp_buf *err;
+    const struct conf_table *table;
+    const unsigned *lines; /* per key of table: the line it was set on, 0: default */
+    int errors;
+};
+
+/* A module's section of the file: its keys (each naming the section), the
+   function that writes their defaults into the module's settings, and the
+   checks across keys (and derived fields) run after every parse. */
 struct conf_table {
     const char *section;
     const struct conf_key *keys;
     size_t nkeys;
     void (*defaults)(void *set);
+    void (*check)(void *set, struct conf_report *r); /* may be NULL */
 };
+
+/* The line key (of r's table) was set on; 0 when it was not. */
+unsigned conf_report_line(const struct conf_report *r, const char *key);
+/* Append "file:line: message" to r's errors (line as the caller found it). */
+void conf_report(struct conf_report *r, unsigned line, const char *fmt, ...) KP_PRINTF(3, 4);
 
 /* One section as a program assembles the list: a table, the struct it fills. */
 struct conf_section {

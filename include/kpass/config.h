@@ -4,7 +4,8 @@
  * the same file to find the database and key folder.
  *
  * struct kp_config holds the sections core still keeps; a module that owns
- * its section ([otp] so far: otp_conf_table in id/otp.c) is added by the
+ * its section ([otp]: otp_conf_table in id/otp.c, [sms]: sms_conf_table in
+ * sms/outbox.c) is added by the
  * program with kp_config_add, with the settings struct it fills.
  */
 #ifndef KPASS_CONFIG_H
@@ -62,16 +63,6 @@ struct kp_config {
     char *abort_ops; /* "0x81, 0x82": checked into abort_op[] */
     uint8_t abort_op[8];
     unsigned nabort;
-
-    /* [sms] */
-    char *sms_source;
-    unsigned sms_source_ton;
-    unsigned sms_max_attempts;
-    unsigned sms_backoff_min_ms;
-    unsigned sms_backoff_max_ms;
-    int sms_long; /* 0 udh, 1 payload */
-    unsigned sms_max_inflight;
-    unsigned sms_validity_ms;
 
     /* [http] */
     int http_enabled;

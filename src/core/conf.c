@@ -171,6 +171,17 @@ static void conf_set(struct conf_ctx *c, const struct conf_entry *e, unsigned li
         *p = kp_strdup(value);
         return;
     }
+    case CONF_TEXT:
+        if (*value == '\0') {
+            conf_error(c, line, "%s: empty value", k->name);
+            return;
+        }
+        if (strlen(value) >= k->max) {
+            conf_error(c, line, "%s: at most %lu characters", k->name, k->max - 1);
+            return;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return;
     case CONF_UINT:
         errno = 0;
         if (!isdigit((unsigned char)*value)) {
@@ -298,7 +309,7 @@ static void conf_line(struct conf_ctx *c, unsigned line, char *s, char *section,
 int conf_parse(const struct conf_key *keys, size_t nkeys, void *target, const char *file,
                const char *text, size_t len, struct kp_buf *err, unsigned *lines)
 {
-    const struct conf_table t = {NULL, keys, nkeys, NULL};
+    const struct conf_table t = {NULL, keys, nkeys, NULL, NULL};
     const struct conf_section s = {&t, target};
 
     return conf_parse_sections(&s, 1, file, text, len, err, lines);
@@ -345,4 +356,24 @@ int conf_parse_sections(const struct conf_section *secs, size_t nsecs, const cha
     free(c.seen);
     free(c.keys);
     return c.errors ? -KP_ERR_CONFIG : 0;
+}
+
+unsigned conf_report_line(const struct conf_report *r, const char *key)
+{
+    for (size_t i = 0; i < r->table->nkeys; i++)
+        if (strcmp(r->table->keys[i].name, key) == 0)
+            return r->lines[i];
+    return 0;
+}
+
+void conf_report(struct conf_report *r, unsigned line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    kp_buf_printf(r->err, "%s:%u: %s\n", r->file, line, msg);
+    r->errors++;
 }

@@ -23,7 +23,6 @@
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const log_targets[] = {"stderr", "syslog", NULL};
-static const char *const sms_longs[] = {"udh", "payload", NULL};
 
 static const struct conf_key config_keys[] = {
     {"daemon", "database", CONF_STRING, OFF(database), 0, 0, NULL, 0},
@@ -56,15 +55,6 @@ static const struct conf_key config_keys[] = {
     {"ussd", "gsm7_limit", CONF_UINT, OFF(gsm7_limit), 40, 254, NULL, 0},
     {"ussd", "ucs2_limit", CONF_UINT, OFF(ucs2_limit), 20, 127, NULL, 0},
     {"ussd", "abort_ops", CONF_STRING, OFF(abort_ops), 0, 0, NULL, 0},
-
-    {"sms", "source", CONF_STRING, OFF(sms_source), 0, 0, NULL, 0},
-    {"sms", "source_ton", CONF_UINT, OFF(sms_source_ton), 0, 6, NULL, 0},
-    {"sms", "max_attempts", CONF_UINT, OFF(sms_max_attempts), 1, 1000, NULL, 0},
-    {"sms", "retry_min", CONF_DURATION, OFF(sms_backoff_min_ms), 1000, MS_DAY, NULL, 0},
-    {"sms", "retry_max", CONF_DURATION, OFF(sms_backoff_max_ms), 1000, MS_DAY, NULL, 0},
-    {"sms", "long_messages", CONF_CHOICE, OFF(sms_long), 0, 0, sms_longs, 0},
-    {"sms", "max_inflight", CONF_UINT, OFF(sms_max_inflight), 1, 100000, NULL, 0},
-    {"sms", "validity", CONF_DURATION, OFF(sms_validity_ms), 60000, 7u * MS_DAY, NULL, 0},
 
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
@@ -116,14 +106,6 @@ void kp_config_init(struct kp_config *c)
     c->abort_ops = kp_strdup("0x81");
     c->abort_op[0] = 0x81;
     c->nabort = 1;
-    c->sms_source = kp_strdup("KPASS");
-    c->sms_source_ton = 5;
-    c->sms_max_attempts = 10;
-    c->sms_backoff_min_ms = 2000;
-    c->sms_backoff_max_ms = 300000;
-    c->sms_long = 0;
-    c->sms_max_inflight = 1024;
-    c->sms_validity_ms = 24u * 3600u * 1000u;
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
     c->http_verification_ttl_ms = 15u * 60u * 1000u;
@@ -158,7 +140,6 @@ void kp_config_free(struct kp_config *c)
     free(c->menus_dir);
     free(c->service_code);
     free(c->abort_ops);
-    free(c->sms_source);
     free(c->http_helpline);
     free(c->http_metrics_token_file);
     memset(c, 0, sizeof(*c));
@@ -202,7 +183,8 @@ static int kp_config_abort_ops(struct kp_config *c)
     return 0;
 }
 
-static const struct conf_table core_table = {NULL, config_keys, KP_ARRAY_LEN(config_keys), NULL};
+static const struct conf_table core_table = {NULL, config_keys, KP_ARRAY_LEN(config_keys), NULL,
+                                             NULL};
 
 /* Core's own keys first, then the modules' sections in the order added. */
 static size_t kp_config_sections(const struct kp_config *c,
@@ -260,18 +242,6 @@ static void kp_config_check(struct kp_config *c, const char *file, const unsigne
                       kp_config_line(c, lines, "service_code"), c->service_code);
         *bad = 1;
     }
-    if (strlen(c->sms_source) > 20 ||
-        (c->sms_source_ton == 5 && strlen(c->sms_source) > 11)) {
-        kp_buf_printf(err, "%s:%u: source: at most 11 characters alphanumeric (TON 5), 20 digits "
-                           "otherwise\n",
-                      file, kp_config_line(c, lines, "source"));
-        *bad = 1;
-    }
-    if (c->sms_backoff_min_ms > c->sms_backoff_max_ms) {
-        kp_buf_printf(err, "%s:%u: retry_min is larger than retry_max\n", file,
-                      kp_config_line(c, lines, "retry_min"));
-        *bad = 1;
-    }
     if (kp_config_abort_ops(c) < 0) {
         kp_buf_printf(err,
                       "%s:%u: abort_ops: '%s' is not a list of ussd_service_op values 32..255\n",
@@ -289,6 +259,13 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     int bad = conf_parse_sections(secs, nsecs, file, text, len, err, lines) < 0;
 
     kp_config_check(c, file, lines, err, &bad);
+    /* each module's checks, over its own keys' lines */
+    for (size_t i = 1, n = KP_ARRAY_LEN(config_keys); i < nsecs; n += secs[i++].table->nkeys) {
+        struct conf_report r = {file, err, secs[i].table, lines + n, 0};
+        if (secs[i].table->check)
+            secs[i].table->check(secs[i].set, &r);
+        bad |= r.errors > 0;
+    }
     if (c->smpp_nlisten == 0) {
         kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
         c->smpp_nlisten = 1;

@@ -12,12 +12,14 @@
 
 #include "kpass/config.h"
 #include "kpass/otp.h"
+#include "kpass/sms_outbox.h"
 #include "kpass/store.h"
 
 struct kp_cli {
     const char *conf_path;
     struct kp_config cfg;
-    struct otp_policy otp; /* [otp]: read so that the file is accepted whole */
+    struct otp_policy otp;   /* [otp], [sms]: read so that the file is accepted whole */
+    struct sms_settings sms;
     int cfg_loaded;
     struct store *st;
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */

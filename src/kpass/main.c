@@ -90,7 +90,9 @@ int cli_config(struct kp_cli *cli)
     if (cli->cfg_loaded)
         return 0;
     kp_config_init(&cli->cfg);
-    kp_config_add(&cli->cfg, &otp_conf_table, &cli->otp); /* the sections kpassd reads */
+    /* the modules' sections kpassd reads, in its order */
+    kp_config_add(&cli->cfg, &sms_conf_table, &cli->sms);
+    kp_config_add(&cli->cfg, &otp_conf_table, &cli->otp);
     rc = kp_config_load(&cli->cfg, cli->conf_path, &err);
     if (rc < 0) {
         fputs(err.data, stderr);
