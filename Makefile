@@ -173,7 +173,8 @@ $(BUILD)/gen/kp_paths.h: FORCE
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 # Only these include it; listed so that a clean build makes it first.
-$(BUILD)/src/core/config.o $(BUILD)/src/kpass/cmd/cmd_import.o: $(BUILD)/gen/kp_paths.h
+$(BUILD)/src/core/config.o $(BUILD)/src/ussd/dialog.o $(BUILD)/src/kpass/cmd/cmd_import.o: \
+	$(BUILD)/gen/kp_paths.h
 
 $(CHECK_BIN): $(TEST_OBJS) $(FUZZ_OBJS) $(LIB)
 	$(call SAY,LINK,$@)

@@ -49,6 +49,7 @@ struct kpd {
     struct kp_config cfg;
     struct otp_policy otp;   /* [otp], the modules' own settings */
     struct sms_settings sms; /* [sms] */
+    struct ussd_settings ussd_set; /* [ussd] */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -263,8 +264,9 @@ static void kpd_follow_changes(struct kpd *d)
 
 /* The modules' own sections of kpassd.conf, beside core's (config.h). */
 static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
-                                struct sms_settings *sms)
+                                struct sms_settings *sms, struct ussd_settings *ussd)
 {
+    kp_config_add(c, &ussd_conf_table, ussd);
     kp_config_add(c, &sms_conf_table, sms);
     kp_config_add(c, &otp_conf_table, otp);
 }
@@ -274,10 +276,11 @@ static void kpd_reload(struct kpd *d)
     struct kp_config c;
     struct otp_policy otp; /* read to check the file; the running rules stay */
     struct sms_settings sms;
+    struct ussd_settings ussd;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    kpd_config_sections(&c, &otp, &sms);
+    kpd_config_sections(&c, &otp, &sms, &ussd);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -340,7 +343,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
-    kpd_config_sections(&d->cfg, &d->otp, &d->sms);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -398,19 +401,17 @@ out:
 /* The menus: at start (with the built-ins), and for -t (without: d->st NULL). */
 static int kpd_menus(struct kpd *d)
 {
-    struct ussd_settings us;
     struct ussd_builtins bt = kp_builtins_table(d->builtins);
     struct kp_buf diag = KP_BUF_INIT;
     int rc;
 
     /* The folder itself first, so that the error names the key and its line. */
-    if (kp_config_path_check(&d->cfg, "menus", d->cfg.menus_dir, KP_PATH_DIR, &diag) < 0) {
+    if (kp_config_path_check(&d->cfg, "menus", d->ussd_set.menus_dir, KP_PATH_DIR, &diag) < 0) {
         fprintf(stderr, "%s", diag.data);
         kp_buf_free(&diag);
         return -KP_ERR_CONFIG;
     }
-    ussd_settings_from_config(&us, &d->cfg);
-    d->ussd = ussd_svc_new(d->st, &us, &bt);
+    d->ussd = ussd_svc_new(d->st, &d->ussd_set, &bt);
     rc = ussd_svc_load(d->ussd, &diag);
     if (rc < 0)
         fprintf(stderr, "%s", diag.data ? diag.data : "kpassd: cannot load the menus\n");
@@ -678,7 +679,7 @@ int main(int argc, char **argv)
             rc = -KP_ERR_CONFIG;
         if (rc == 0)
             printf("%s: configuration OK, menus %s OK, database and keys readable\n", d.conf_path,
-                   d.cfg.menus_dir);
+                   d.ussd_set.menus_dir);
         kp_config_free(&d.cfg);
         return rc == 0 ? 0 : 1;
     }

@@ -2,7 +2,8 @@
 /*
  * Modules own their config sections: [otp] is id's table (otp_conf_table)
  * over a struct otp_policy, [sms] the outbox's (sms_conf_table) over a
- * struct sms_settings, each added by the program; core parses them without
+ * struct sms_settings, [ussd] the dialog service's (ussd_conf_table) over
+ * a struct ussd_settings, each added by the program; core parses them without
  * knowing their keys.  Defaults come from otp_policy_default alone, errors
  * keep the "file:line: key: ..." form with ranges in the key's units, and
  * kp_config_path_check still finds the line of a core key.
@@ -14,6 +15,7 @@
 #include "kpass/err.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "testutil.h"
 
 START_TEST(test_otp_defaults_once)
@@ -147,6 +149,60 @@ START_TEST(test_sms_section)
 }
 END_TEST
 
+static const struct {
+    const char *text;
+    const char *error; /* the first line of the report, NULL: parses */
+} ussd_cases[] = {
+    {"[ussd]\nservice_code = *123*4#\nabort_ops = 0x81, 130\nscreen_timeout = 1500ms\n"
+     "gsm7_limit = 160\nmenus = /nonexistent/m\n",
+     NULL},
+    {"[ussd]\n\nservice_code = 789\n",
+     "t.conf:3: service_code: '789' is not a USSD code such as *789#\n"},
+    {"[ussd]\nabort_ops = 0x81, 12\n",
+     "t.conf:2: abort_ops: '0x81, 12' is not a list of ussd_service_op values 32..255\n"},
+    {"[ussd]\ngsm7_limit = 300\n", "t.conf:2: gsm7_limit: 300 is out of range 40..254\n"},
+    {"[ussd]\ndialog_timeout = 500ms\n",
+     "t.conf:2: dialog_timeout: 500ms is out of range 1s..24h\n"},
+};
+
+START_TEST(test_ussd_section)
+{
+    struct kp_config c;
+    struct ussd_settings u;
+    struct kp_buf err = KP_BUF_INIT;
+    const char *text = ussd_cases[_i].text;
+    int rc;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &ussd_conf_table, &u);
+    ck_assert_str_eq(u.service_code, "*789#");
+    ck_assert_uint_eq(u.nabort, 1);
+    ck_assert_uint_eq(u.limits.gsm7, 182);
+    rc = kp_config_parse(&c, "t.conf", text, strlen(text), &err);
+    if (ussd_cases[_i].error) {
+        ck_assert_int_eq(rc, -KP_ERR_CONFIG);
+        ck_assert_str_eq(err.data, ussd_cases[_i].error);
+    } else {
+        ck_assert_msg(rc == 0, "%s", err.data);
+        ck_assert_str_eq(u.service_code, "*123*4#");
+        ck_assert_uint_eq(u.nabort, 2);
+        ck_assert_uint_eq(u.abort_ops[0], 0x81);
+        ck_assert_uint_eq(u.abort_ops[1], 130);
+        ck_assert_uint_eq(u.screen_timeout_s, 1);
+        ck_assert_uint_eq(u.dialog_timeout_s, 180);
+        ck_assert_uint_eq(u.limits.gsm7, 160);
+        ck_assert_uint_eq(u.limits.ucs2, 80);
+        ck_assert_str_eq(u.menus_dir, "/nonexistent/m");
+        /* kp_config_path_check finds a module key's line too */
+        ck_assert_int_eq(kp_config_path_check(&c, "menus", u.menus_dir, KP_PATH_DIR, &err),
+                         -KP_ERR_CONFIG);
+        ck_assert_ptr_nonnull(strstr(err.data, "t.conf:6: menus: /nonexistent/m: "));
+    }
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
 Suite *suite_config_sections(void)
 {
     Suite *s = suite_create("config_sections");
@@ -157,6 +213,8 @@ Suite *suite_config_sections(void)
     tcase_add_loop_test(tc, test_otp_errors, 0, (int)(sizeof(otp_errors) / sizeof(otp_errors[0])));
     tcase_add_test(tc, test_section_not_added);
     tcase_add_loop_test(tc, test_sms_section, 0, (int)(sizeof(sms_cases) / sizeof(sms_cases[0])));
+    tcase_add_loop_test(tc, test_ussd_section, 0,
+                        (int)(sizeof(ussd_cases) / sizeof(ussd_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }

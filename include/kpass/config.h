@@ -4,8 +4,9 @@
  * the same file to find the database and key folder.
  *
  * struct kp_config holds the sections core still keeps; a module that owns
- * its section ([otp]: otp_conf_table in id/otp.c, [sms]: sms_conf_table in
- * sms/outbox.c) is added by the
+ * its section ([ussd]: ussd_conf_table in ussd/dialog.c, [sms]:
+ * sms_conf_table in sms/outbox.c, [otp]: otp_conf_table in id/otp.c) is
+ * added by the
  * program with kp_config_add, with the settings struct it fills.
  */
 #ifndef KPASS_CONFIG_H
@@ -51,18 +52,6 @@ struct kp_config {
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
     unsigned unbind_grace_ms;
-
-    /* [ussd] */
-    char *menus_dir;
-    char *service_code;
-    unsigned screen_timeout_ms;
-    unsigned dialog_timeout_ms;
-    unsigned resume_window_ms;
-    unsigned gsm7_limit;
-    unsigned ucs2_limit;
-    char *abort_ops; /* "0x81, 0x82": checked into abort_op[] */
-    uint8_t abort_op[8];
-    unsigned nabort;
 
     /* [http] */
     int http_enabled;

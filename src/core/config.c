@@ -47,15 +47,6 @@ static const struct conf_key config_keys[] = {
     {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
     {"smpp", "unbind_grace", CONF_DURATION, OFF(unbind_grace_ms), 0, 60000, NULL, 0},
 
-    {"ussd", "menus", CONF_STRING, OFF(menus_dir), 0, 0, NULL, 0},
-    {"ussd", "service_code", CONF_STRING, OFF(service_code), 0, 0, NULL, 0},
-    {"ussd", "screen_timeout", CONF_DURATION, OFF(screen_timeout_ms), 1000, MS_DAY, NULL, 0},
-    {"ussd", "dialog_timeout", CONF_DURATION, OFF(dialog_timeout_ms), 1000, MS_DAY, NULL, 0},
-    {"ussd", "resume_window", CONF_DURATION, OFF(resume_window_ms), 0, MS_DAY, NULL, 0},
-    {"ussd", "gsm7_limit", CONF_UINT, OFF(gsm7_limit), 40, 254, NULL, 0},
-    {"ussd", "ucs2_limit", CONF_UINT, OFF(ucs2_limit), 20, 127, NULL, 0},
-    {"ussd", "abort_ops", CONF_STRING, OFF(abort_ops), 0, 0, NULL, 0},
-
     {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
     {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
     {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
@@ -96,16 +87,6 @@ void kp_config_init(struct kp_config *c)
     c->reconnect_min_ms = 1000;
     c->reconnect_max_ms = 60000;
     c->unbind_grace_ms = 2000;
-    c->menus_dir = kp_strdup(KP_DATADIR "/menus");
-    c->service_code = kp_strdup("*789#");
-    c->screen_timeout_ms = 60000;
-    c->dialog_timeout_ms = 180000;
-    c->resume_window_ms = 120000;
-    c->gsm7_limit = 182;
-    c->ucs2_limit = 80;
-    c->abort_ops = kp_strdup("0x81");
-    c->abort_op[0] = 0x81;
-    c->nabort = 1;
     c->http_enabled = 1;
     c->http_session_ttl_ms = 8u * 3600u * 1000u;
     c->http_verification_ttl_ms = 15u * 60u * 1000u;
@@ -137,50 +118,9 @@ void kp_config_free(struct kp_config *c)
     free(c->database);
     free(c->keys_dir);
     free(c->system_id);
-    free(c->menus_dir);
-    free(c->service_code);
-    free(c->abort_ops);
     free(c->http_helpline);
     free(c->http_metrics_token_file);
     memset(c, 0, sizeof(*c));
-}
-
-/* "*789#": '*', digits and '*' separators, '#' last (3GPP TS 22.030 §6.5.2). */
-static int kp_config_service_code_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n < 3 || n > 20 || s[0] != '*' || s[n - 1] != '#')
-        return -KP_ERR_INVAL;
-    for (size_t i = 1; i + 1 < n; i++)
-        if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] == '*' && s[i - 1] != '*'))
-            return -KP_ERR_INVAL;
-    return 0;
-}
-
-/* "0x81, 130": vendor ussd_service_op values meaning release (SMPP 3.4 §5.3.2.44). */
-static int kp_config_abort_ops(struct kp_config *c)
-{
-    const char *p = c->abort_ops;
-    unsigned n = 0;
-
-    while (*p) {
-        char *end;
-        unsigned long v;
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == '\0')
-            break;
-        v = strtoul(p, &end, 0);
-        if (end == p || v < 32 || v > 255 || n == KP_ARRAY_LEN(c->abort_op))
-            return -KP_ERR_INVAL;
-        c->abort_op[n++] = (uint8_t)v;
-        p = end;
-        if (*p != '\0' && *p != ',' && *p != ' ')
-            return -KP_ERR_INVAL;
-    }
-    c->nabort = n;
-    return 0;
 }
 
 static const struct conf_table core_table = {NULL, config_keys, KP_ARRAY_LEN(config_keys), NULL,
@@ -235,17 +175,6 @@ static void kp_config_check(struct kp_config *c, const char *file, const unsigne
         if (l == 0)
             l = kp_config_line(c, lines, "reconnect_max");
         kp_buf_printf(err, "%s:%u: reconnect_min is larger than reconnect_max\n", file, l);
-        *bad = 1;
-    }
-    if (kp_config_service_code_ok(c->service_code) < 0) {
-        kp_buf_printf(err, "%s:%u: service_code: '%s' is not a USSD code such as *789#\n", file,
-                      kp_config_line(c, lines, "service_code"), c->service_code);
-        *bad = 1;
-    }
-    if (kp_config_abort_ops(c) < 0) {
-        kp_buf_printf(err,
-                      "%s:%u: abort_ops: '%s' is not a list of ussd_service_op values 32..255\n",
-                      file, kp_config_line(c, lines, "abort_ops"), c->abort_ops);
         *bad = 1;
     }
 }

@@ -13,12 +13,14 @@
 #include "kpass/config.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "kpass/store.h"
 
 struct kp_cli {
     const char *conf_path;
     struct kp_config cfg;
-    struct otp_policy otp;   /* [otp], [sms]: read so that the file is accepted whole */
+    struct ussd_settings ussd; /* [ussd]: the menus folder, the page limits */
+    struct otp_policy otp;     /* [otp], [sms]: read so that the file is accepted whole */
     struct sms_settings sms;
     int cfg_loaded;
     struct store *st;

@@ -19,6 +19,7 @@
 #include "kpass/keys.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
@@ -53,6 +54,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     struct kp_config cfg;
     struct otp_policy otp;
     struct sms_settings sms;
+    struct ussd_settings ussd;
     struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
     struct store *st = NULL;
     struct keys_ring *ring = NULL;
@@ -67,6 +69,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     int rc, status = 1;
 
     kp_config_init(&cfg);
+    kp_config_add(&cfg, &ussd_conf_table, &ussd);
     kp_config_add(&cfg, &sms_conf_table, &sms);
     kp_config_add(&cfg, &otp_conf_table, &otp);
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||

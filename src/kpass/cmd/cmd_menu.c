@@ -32,7 +32,7 @@ static const char *menu_dir(struct kp_cli *cli, const char *given)
     if (given)
         return given;
     if (access(cli->conf_path, R_OK) == 0 && cli_config(cli) == 0)
-        return cli->cfg.menus_dir;
+        return cli->ussd.menus_dir;
     return "menus";
 }
 
