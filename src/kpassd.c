@@ -50,6 +50,7 @@ struct kpd {
     struct otp_policy otp;   /* [otp], the modules' own settings */
     struct sms_settings sms; /* [sms] */
     struct ussd_settings ussd_set; /* [ussd] */
+    struct http_settings http_set; /* [http] */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -264,11 +265,13 @@ static void kpd_follow_changes(struct kpd *d)
 
 /* The modules' own sections of kpassd.conf, beside core's (config.h). */
 static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
-                                struct sms_settings *sms, struct ussd_settings *ussd)
+                                struct sms_settings *sms, struct ussd_settings *ussd,
+                                struct http_settings *http)
 {
     kp_config_add(c, &ussd_conf_table, ussd);
     kp_config_add(c, &sms_conf_table, sms);
     kp_config_add(c, &otp_conf_table, otp);
+    kp_config_add(c, &http_conf_table, http);
 }
 
 static void kpd_reload(struct kpd *d)
@@ -277,10 +280,11 @@ static void kpd_reload(struct kpd *d)
     struct otp_policy otp; /* read to check the file; the running rules stay */
     struct sms_settings sms;
     struct ussd_settings ussd;
+    struct http_settings http;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    kpd_config_sections(&c, &otp, &sms, &ussd);
+    kpd_config_sections(&c, &otp, &sms, &ussd, &http);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -343,7 +347,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
-    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -423,10 +427,10 @@ static int kpd_menus(struct kpd *d)
 static int kpd_http(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
-    struct http_settings hs;
+    struct http_settings *hs = &d->http_set;
     int rc = -KP_ERR_CONFIG;
 
-    if (!d->cfg.http_enabled)
+    if (!hs->enabled)
         return 0;
     if (keys_ring_open(d->cfg.keys_dir, 1, &d->keys, &err) < 0) {
         log_error("kpassd: signing keys: %s", err.data ? err.data : "cannot load");
@@ -440,16 +444,18 @@ static int kpd_http(struct kpd *d)
     d->desk_key = sodium_malloc(STORE_DESK_KEY_BYTES);
     if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
         goto out;
-    http_settings_from_config(&hs, &d->cfg);
-    if (d->cfg.http_metrics_token_file &&
-        http_metrics_token_load(&hs, d->cfg.http_metrics_token_file, &err) < 0) {
+    /* two [daemon] values the API's worker needs */
+    hs->audit_verify_s = d->cfg.audit_verify_ms / 1000;
+    snprintf(hs->conf_path, sizeof(hs->conf_path), "%s", d->cfg.path ? d->cfg.path : "");
+    if (hs->metrics_token_file[0] &&
+        http_metrics_token_load(hs, hs->metrics_token_file, &err) < 0) {
         log_error("%s", err.data);
         rc = -KP_ERR_CONFIG;
         goto out;
     }
     struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
                              kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
-    d->http = http_api_new(d->base, &hs, &deps);
+    d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
     kp_buf_free(&err);

@@ -3,7 +3,8 @@
  * Modules own their config sections: [otp] is id's table (otp_conf_table)
  * over a struct otp_policy, [sms] the outbox's (sms_conf_table) over a
  * struct sms_settings, [ussd] the dialog service's (ussd_conf_table) over
- * a struct ussd_settings, each added by the program; core parses them without
+ * a struct ussd_settings, [http] the API's (http_conf_table) over a struct
+ * http_settings, each added by the program; core parses them without
  * knowing their keys.  Defaults come from otp_policy_default alone, errors
  * keep the "file:line: key: ..." form with ranges in the key's units, and
  * kp_config_path_check still finds the line of a core key.
@@ -13,6 +14,7 @@
 
 #include "kpass/config.h"
 #include "kpass/err.h"
+#include "kpass/http_api.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/ussd_dialog.h"
@@ -203,6 +205,39 @@ START_TEST(test_ussd_section)
 }
 END_TEST
 
+START_TEST(test_http_section)
+{
+    static const char text[] = "[http]\nenabled = no\nsession_ttl = 2h\nhelpline = 0800\n"
+                               "metrics_token_file = /etc/t\ntrust_proxy = yes\n";
+    static const char none[] = "[daemon]\nsystem_id = k\n";
+    struct kp_config c;
+    struct http_settings h;
+    struct kp_buf err = KP_BUF_INIT;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &http_conf_table, &h);
+    ck_assert_int_eq(h.enabled, 1);
+    ck_assert_str_eq(h.helpline, "1700");
+    ck_assert_str_eq(h.metrics_token_file, "");
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", none, sizeof(none) - 1, &err), 0);
+    ck_assert_int_eq(h.nlisten, 1); /* the default listener */
+    ck_assert_str_eq(h.listen[0].text, "127.0.0.1:8780");
+    kp_config_free(&c);
+
+    kp_config_init(&c);
+    kp_config_add(&c, &http_conf_table, &h);
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, sizeof(text) - 1, &err), 0);
+    ck_assert_int_eq(h.enabled, 0);
+    ck_assert_uint_eq(h.session_ttl_s, 7200);
+    ck_assert_uint_eq(h.verification_ttl_s, 900);
+    ck_assert_str_eq(h.helpline, "0800");
+    ck_assert_str_eq(h.metrics_token_file, "/etc/t");
+    ck_assert_int_eq(h.trust_proxy, 1);
+    kp_config_free(&c);
+    kp_buf_free(&err);
+}
+END_TEST
+
 Suite *suite_config_sections(void)
 {
     Suite *s = suite_create("config_sections");
@@ -213,6 +248,7 @@ Suite *suite_config_sections(void)
     tcase_add_loop_test(tc, test_otp_errors, 0, (int)(sizeof(otp_errors) / sizeof(otp_errors[0])));
     tcase_add_test(tc, test_section_not_added);
     tcase_add_loop_test(tc, test_sms_section, 0, (int)(sizeof(sms_cases) / sizeof(sms_cases[0])));
+    tcase_add_test(tc, test_http_section);
     tcase_add_loop_test(tc, test_ussd_section, 0,
                         (int)(sizeof(ussd_cases) / sizeof(ussd_cases[0])));
     suite_add_tcase(s, tc);

@@ -16,8 +16,12 @@
 #include "kpass/conf.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
+#include "kpass/http_api.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/otp.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "testutil.h"
 
 static const struct {
@@ -60,14 +64,32 @@ static const struct {
      "t.conf:2: reconnect_min is larger than reconnect_max\n"},
 };
 
+/* The modules' own sections, added as kpassd adds them. */
+struct config_sets {
+    struct ussd_settings ussd;
+    struct sms_settings sms;
+    struct otp_policy otp;
+    struct http_settings http;
+};
+
+static void config_sections(struct kp_config *c, struct config_sets *s)
+{
+    kp_config_add(c, &ussd_conf_table, &s->ussd);
+    kp_config_add(c, &sms_conf_table, &s->sms);
+    kp_config_add(c, &otp_conf_table, &s->otp);
+    kp_config_add(c, &http_conf_table, &s->http);
+}
+
 START_TEST(test_config_table)
 {
     struct kp_config c;
+    struct config_sets sets;
     struct kp_buf err = KP_BUF_INIT;
     const char *text = config_cases[_i].text;
     int rc;
 
     kp_config_init(&c);
+    config_sections(&c, &sets);
     rc = kp_config_parse(&c, "t.conf", text, strlen(text), &err);
     if (config_cases[_i].error == NULL) {
         ck_assert_msg(rc == 0, "case %d: unexpected error: %s", _i, err.data);

@@ -5,7 +5,8 @@
  *
  * struct kp_config holds the sections core still keeps; a module that owns
  * its section ([ussd]: ussd_conf_table in ussd/dialog.c, [sms]:
- * sms_conf_table in sms/outbox.c, [otp]: otp_conf_table in id/otp.c) is
+ * sms_conf_table in sms/outbox.c, [otp]: otp_conf_table in id/otp.c,
+ * [http]: http_conf_table in http/server.c) is
  * added by the
  * program with kp_config_add, with the settings struct it fills.
  */
@@ -52,24 +53,6 @@ struct kp_config {
     unsigned reconnect_min_ms;
     unsigned reconnect_max_ms;
     unsigned unbind_grace_ms;
-
-    /* [http] */
-    int http_enabled;
-    struct kp_addr http_listen[4];
-    int http_nlisten;
-    unsigned http_session_ttl_ms;
-    unsigned http_verification_ttl_ms;
-    unsigned http_timeout_ms;
-    unsigned http_max_connections;
-    unsigned http_max_connections_per_addr;
-    unsigned http_addr_rate;
-    unsigned http_addr_burst;
-    unsigned http_desk_rate;
-    unsigned http_desk_burst;
-    unsigned http_pin_failures;
-    int http_trust_proxy;
-    char *http_helpline;
-    char *http_metrics_token_file; /* NULL: /metrics is open (bind it to loopback) */
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

@@ -47,23 +47,6 @@ static const struct conf_key config_keys[] = {
     {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
     {"smpp", "unbind_grace", CONF_DURATION, OFF(unbind_grace_ms), 0, 60000, NULL, 0},
 
-    {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
-    {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
-    {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
-    {"http", "verification_ttl", CONF_DURATION, OFF(http_verification_ttl_ms), 1000, MS_DAY, NULL,
-     0},
-    {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
-    {"http", "max_connections", CONF_UINT, OFF(http_max_connections), 1, 100000, NULL, 0},
-    {"http", "max_connections_per_addr", CONF_UINT, OFF(http_max_connections_per_addr), 1, 100000,
-     NULL, 0},
-    {"http", "rate_per_address", CONF_UINT, OFF(http_addr_rate), 1, 100000, NULL, 0},
-    {"http", "burst_per_address", CONF_UINT, OFF(http_addr_burst), 1, 100000, NULL, 0},
-    {"http", "rate_per_desk", CONF_UINT, OFF(http_desk_rate), 1, 100000, NULL, 0},
-    {"http", "burst_per_desk", CONF_UINT, OFF(http_desk_burst), 1, 100000, NULL, 0},
-    {"http", "pin_failures", CONF_UINT, OFF(http_pin_failures), 1, 100, NULL, 0},
-    {"http", "trust_proxy", CONF_BOOL, OFF(http_trust_proxy), 0, 0, NULL, 0},
-    {"http", "helpline", CONF_STRING, OFF(http_helpline), 0, 0, NULL, 0},
-    {"http", "metrics_token_file", CONF_STRING, OFF(http_metrics_token_file), 0, 0, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -87,18 +70,6 @@ void kp_config_init(struct kp_config *c)
     c->reconnect_min_ms = 1000;
     c->reconnect_max_ms = 60000;
     c->unbind_grace_ms = 2000;
-    c->http_enabled = 1;
-    c->http_session_ttl_ms = 8u * 3600u * 1000u;
-    c->http_verification_ttl_ms = 15u * 60u * 1000u;
-    c->http_timeout_ms = 10000;
-    c->http_max_connections = 256;
-    c->http_max_connections_per_addr = 32;
-    c->http_addr_rate = 20;
-    c->http_addr_burst = 60;
-    c->http_desk_rate = 5;
-    c->http_desk_burst = 20;
-    c->http_pin_failures = 5;
-    c->http_helpline = kp_strdup("1700");
 }
 
 void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set)
@@ -118,8 +89,6 @@ void kp_config_free(struct kp_config *c)
     free(c->database);
     free(c->keys_dir);
     free(c->system_id);
-    free(c->http_helpline);
-    free(c->http_metrics_token_file);
     memset(c, 0, sizeof(*c));
 }
 
@@ -198,10 +167,6 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     if (c->smpp_nlisten == 0) {
         kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
         c->smpp_nlisten = 1;
-    }
-    if (c->http_nlisten == 0) {
-        kp_addr_parse("127.0.0.1:8780", &c->http_listen[0]);
-        c->http_nlisten = 1;
     }
     free(c->path);
     c->path = kp_strdup(file);

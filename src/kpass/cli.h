@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "kpass/config.h"
+#include "kpass/http_api.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/ussd_dialog.h"
@@ -22,6 +23,7 @@ struct kp_cli {
     struct ussd_settings ussd; /* [ussd]: the menus folder, the page limits */
     struct otp_policy otp;     /* [otp], [sms]: read so that the file is accepted whole */
     struct sms_settings sms;
+    struct http_settings http; /* [http]: where kpass desk finds the API */
     int cfg_loaded;
     struct store *st;
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */

@@ -16,6 +16,7 @@
 #include "kpass/cnic.h"
 #include "kpass/config.h"
 #include "kpass/csv.h"
+#include "kpass/http_api.h"
 #include "kpass/keys.h"
 #include "kpass/otp.h"
 #include "kpass/sms_outbox.h"
@@ -55,6 +56,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     struct otp_policy otp;
     struct sms_settings sms;
     struct ussd_settings ussd;
+    struct http_settings http;
     struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
     struct store *st = NULL;
     struct keys_ring *ring = NULL;
@@ -72,6 +74,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     kp_config_add(&cfg, &ussd_conf_table, &ussd);
     kp_config_add(&cfg, &sms_conf_table, &sms);
     kp_config_add(&cfg, &otp_conf_table, &otp);
+    kp_config_add(&cfg, &http_conf_table, &http);
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||
