@@ -51,6 +51,7 @@ struct kpd {
     struct sms_settings sms; /* [sms] */
     struct ussd_settings ussd_set; /* [ussd] */
     struct http_settings http_set; /* [http] */
+    struct smpp_settings smpp_set; /* [smpp] */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -211,7 +212,7 @@ static void kpd_stop(struct kpd *d, const char *why)
         return;
     log_info("kpassd: %s: unbinding and stopping", why);
     d->stopping = 1;
-    d->stop_deadline_ms = kp_clock_ms() + d->cfg.unbind_grace_ms + 200;
+    d->stop_deadline_ms = kp_clock_ms() + d->smpp_set.unbind_grace_ms + 200;
     smpp_hub_stop_listening(d->hub);
     smpp_hub_unbind_all(d->hub);
 }
@@ -266,8 +267,9 @@ static void kpd_follow_changes(struct kpd *d)
 /* The modules' own sections of kpassd.conf, beside core's (config.h). */
 static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
                                 struct sms_settings *sms, struct ussd_settings *ussd,
-                                struct http_settings *http)
+                                struct http_settings *http, struct smpp_settings *smpp)
 {
+    kp_config_add(c, &smpp_conf_table, smpp);
     kp_config_add(c, &ussd_conf_table, ussd);
     kp_config_add(c, &sms_conf_table, sms);
     kp_config_add(c, &otp_conf_table, otp);
@@ -281,10 +283,11 @@ static void kpd_reload(struct kpd *d)
     struct sms_settings sms;
     struct ussd_settings ussd;
     struct http_settings http;
+    struct smpp_settings smpp;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    kpd_config_sections(&c, &otp, &sms, &ussd, &http);
+    kpd_config_sections(&c, &otp, &sms, &ussd, &http, &smpp);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -347,7 +350,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
-    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set, &d->smpp_set);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -474,7 +477,7 @@ out:
 static int kpd_check_nofile(const struct kpd *d)
 {
     struct rlimit rl;
-    unsigned long long need = (unsigned long long)d->cfg.max_links + KPD_FD_OWN;
+    unsigned long long need = (unsigned long long)d->smpp_set.max_links + KPD_FD_OWN;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
@@ -487,7 +490,7 @@ static int kpd_check_nofile(const struct kpd *d)
         log_error("kpassd: max_links = %u needs %llu file descriptors with the %d the daemon "
                   "keeps for itself, but RLIMIT_NOFILE is %llu: lower [smpp] max_links or raise "
                   "the limit (LimitNOFILE= in the systemd unit)",
-                  d->cfg.max_links, need, KPD_FD_OWN, (unsigned long long)rl.rlim_cur);
+                  d->smpp_set.max_links, need, KPD_FD_OWN, (unsigned long long)rl.rlim_cur);
         return -KP_ERR_CONFIG;
     }
     log_debug("kpassd: descriptors: %llu allowed, %llu kept for max_links and the daemon",
@@ -539,7 +542,6 @@ static int kpd_check_paths(const struct kpd *d)
 
 static int kpd_start(struct kpd *d)
 {
-    struct smpp_settings set;
     struct smpp_ops ops = {
         .arg = d,
         .partner_lookup = kpd_partner_lookup,
@@ -573,8 +575,9 @@ static int kpd_start(struct kpd *d)
     d->ckpt = store_checkpointer_new(d->st, d->base, 0);
     if (d->ckpt == NULL)
         log_warnx("kpassd: WAL checkpoints stay on the event loop");
-    smpp_settings_from_config(&set, &d->cfg);
-    d->hub = smpp_hub_new(d->base, &set, &ops);
+    /* the SMSC-facing name is a [daemon] key */
+    snprintf(d->smpp_set.system_id, sizeof(d->smpp_set.system_id), "%s", d->cfg.system_id);
+    d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
     d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
@@ -590,10 +593,10 @@ static int kpd_start(struct kpd *d)
         return -KP_ERR_DB;
     d->change_applied = ch.version;
     d->keys_version = ch.keys_version;
-    for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
-        rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
+    for (int i = 0; i < d->smpp_set.nlisten; i++) {
+        rc = smpp_hub_listen(d->hub, &d->smpp_set.listen[i]);
         if (rc < 0) {
-            log_error("kpassd: cannot listen on %s: %s", d->cfg.smpp_listen[i].text,
+            log_error("kpassd: cannot listen on %s: %s", d->smpp_set.listen[i].text,
                       kp_strerror(rc));
             return rc;
         }

@@ -6,7 +6,8 @@
  * struct kp_config holds the sections core still keeps; a module that owns
  * its section ([ussd]: ussd_conf_table in ussd/dialog.c, [sms]:
  * sms_conf_table in sms/outbox.c, [otp]: otp_conf_table in id/otp.c,
- * [http]: http_conf_table in http/server.c) is
+ * [http]: http_conf_table in http/server.c, [smpp]: smpp_conf_table in
+ * smpp/hub.c) is
  * added by the
  * program with kp_config_add, with the settings struct it fills.
  */
@@ -19,7 +20,6 @@
 #include "kpass/buf.h"
 #include "kpass/conf.h"
 
-#define KP_CONFIG_MAX_LISTEN   8
 #define KP_CONFIG_MAX_SECTIONS 8 /* modules' own sections, added by the program */
 
 enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 };
@@ -37,22 +37,6 @@ struct kp_config {
     int log_level;  /* enum kp_log_level */
     int log_target; /* enum kp_config_log_target */
     unsigned audit_verify_ms; /* how often kpassd walks the audit chain; 0: never */
-
-    /* [smpp] */
-    struct kp_addr smpp_listen[KP_CONFIG_MAX_LISTEN];
-    int smpp_nlisten;
-    unsigned session_init_ms;
-    unsigned enquire_link_ms;
-    unsigned inactivity_ms; /* 0: never close an idle bound link */
-    unsigned response_ms;
-    unsigned window;
-    unsigned max_links;            /* bound links */
-    unsigned max_unbound;          /* connections not bound yet, in all */
-    unsigned max_unbound_per_addr; /* ... from one source address */
-    unsigned bind_fail_limit; /* failed binds per source address per minute */
-    unsigned reconnect_min_ms;
-    unsigned reconnect_max_ms;
-    unsigned unbind_grace_ms;
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kpassd.conf keys, their defaults and cross-key checks.
+ * kpassd.conf: core's own section ([daemon]: the database, the keys, the
+ * log, the SMPP system_id), the list of the modules' sections that the
+ * program adds (kp_config_add), and the parse over all of them.  The
+ * modules' keys live with the modules: [smpp] smpp/hub.c, [ussd]
+ * ussd/dialog.c, [sms] sms/outbox.c, [otp] id/otp.c, [http] http/server.c.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -16,7 +20,7 @@
 #include "kpass/log.h"
 #include "kpass/mem.h"
 
-#include "kp_paths.h" /* KP_SYSCONFDIR, KP_DATADIR, KP_STATEDIR: generated from PREFIX */
+#include "kp_paths.h" /* KP_SYSCONFDIR, KP_STATEDIR: generated from PREFIX */
 
 #define OFF(f) offsetof(struct kp_config, f)
 #define MS_DAY (24u * 3600u * 1000u)
@@ -31,22 +35,6 @@ static const struct conf_key config_keys[] = {
     {"daemon", "log_level", CONF_CHOICE, OFF(log_level), 0, 0, log_levels, 0},
     {"daemon", "log_target", CONF_CHOICE, OFF(log_target), 0, 0, log_targets, 0},
     {"daemon", "audit_verify_interval", CONF_DURATION, OFF(audit_verify_ms), 0, MS_DAY, NULL, 0},
-
-    {"smpp", "listen", CONF_ADDR, OFF(smpp_listen), 0, KP_CONFIG_MAX_LISTEN, NULL,
-     OFF(smpp_nlisten)},
-    {"smpp", "session_init_timeout", CONF_DURATION, OFF(session_init_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "enquire_link_interval", CONF_DURATION, OFF(enquire_link_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "inactivity_timeout", CONF_DURATION, OFF(inactivity_ms), 0, MS_DAY, NULL, 0},
-    {"smpp", "response_timeout", CONF_DURATION, OFF(response_ms), 100, 600000, NULL, 0},
-    {"smpp", "window", CONF_UINT, OFF(window), 1, 4096, NULL, 0},
-    {"smpp", "max_links", CONF_UINT, OFF(max_links), 1, 100000, NULL, 0},
-    {"smpp", "max_unbound", CONF_UINT, OFF(max_unbound), 1, 100000, NULL, 0},
-    {"smpp", "max_unbound_per_addr", CONF_UINT, OFF(max_unbound_per_addr), 1, 100000, NULL, 0},
-    {"smpp", "bind_failures_per_minute", CONF_UINT, OFF(bind_fail_limit), 1, 100000, NULL, 0},
-    {"smpp", "reconnect_min", CONF_DURATION, OFF(reconnect_min_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "unbind_grace", CONF_DURATION, OFF(unbind_grace_ms), 0, 60000, NULL, 0},
-
 };
 
 void kp_config_init(struct kp_config *c)
@@ -58,18 +46,6 @@ void kp_config_init(struct kp_config *c)
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
     c->audit_verify_ms = 3600000;
-    c->session_init_ms = 10000;
-    c->enquire_link_ms = 30000;
-    c->inactivity_ms = 0;
-    c->response_ms = 10000;
-    c->window = 64;
-    c->max_links = 1000;
-    c->max_unbound = 256;
-    c->max_unbound_per_addr = 16;
-    c->bind_fail_limit = 10;
-    c->reconnect_min_ms = 1000;
-    c->reconnect_max_ms = 60000;
-    c->unbind_grace_ms = 2000;
 }
 
 void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set)
@@ -92,8 +68,19 @@ void kp_config_free(struct kp_config *c)
     memset(c, 0, sizeof(*c));
 }
 
-static const struct conf_table core_table = {NULL, config_keys, KP_ARRAY_LEN(config_keys), NULL,
-                                             NULL};
+/* A key's content beyond its type. */
+static void kp_config_check(void *set, struct conf_report *r)
+{
+    const struct kp_config *c = set;
+
+    if (strlen(c->system_id) > 15)
+        conf_report(r, conf_report_line(r, "system_id"),
+                    "system_id: at most 15 characters (SMPP 3.4 §5.2.1)");
+}
+
+/* [daemon]: its defaults are kp_config_init's (the strings are owned). */
+static const struct conf_table core_table = {"daemon", config_keys, KP_ARRAY_LEN(config_keys),
+                                             NULL, kp_config_check};
 
 /* Core's own keys first, then the modules' sections in the order added. */
 static size_t kp_config_sections(const struct kp_config *c,
@@ -130,24 +117,6 @@ static size_t kp_config_nkeys(const struct kp_config *c)
     return n;
 }
 
-/* Checks that involve more than one key, or a key's content beyond its type. */
-static void kp_config_check(struct kp_config *c, const char *file, const unsigned *lines,
-                            struct kp_buf *err, int *bad)
-{
-    if (strlen(c->system_id) > 15) {
-        kp_buf_printf(err, "%s:%u: system_id: at most 15 characters (SMPP 3.4 §5.2.1)\n", file,
-                      kp_config_line(c, lines, "system_id"));
-        *bad = 1;
-    }
-    if (c->reconnect_min_ms > c->reconnect_max_ms) {
-        unsigned l = kp_config_line(c, lines, "reconnect_min");
-        if (l == 0)
-            l = kp_config_line(c, lines, "reconnect_max");
-        kp_buf_printf(err, "%s:%u: reconnect_min is larger than reconnect_max\n", file, l);
-        *bad = 1;
-    }
-}
-
 int kp_config_parse(struct kp_config *c, const char *file, const char *text, size_t len,
                     struct kp_buf *err)
 {
@@ -156,17 +125,12 @@ int kp_config_parse(struct kp_config *c, const char *file, const char *text, siz
     unsigned *lines = kp_calloc(nkeys, sizeof(*lines));
     int bad = conf_parse_sections(secs, nsecs, file, text, len, err, lines) < 0;
 
-    kp_config_check(c, file, lines, err, &bad);
-    /* each module's checks, over its own keys' lines */
-    for (size_t i = 1, n = KP_ARRAY_LEN(config_keys); i < nsecs; n += secs[i++].table->nkeys) {
+    /* each section's checks, over its own keys' lines, core's first */
+    for (size_t i = 0, n = 0; i < nsecs; n += secs[i++].table->nkeys) {
         struct conf_report r = {file, err, secs[i].table, lines + n, 0};
         if (secs[i].table->check)
             secs[i].table->check(secs[i].set, &r);
         bad |= r.errors > 0;
-    }
-    if (c->smpp_nlisten == 0) {
-        kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
-        c->smpp_nlisten = 1;
     }
     free(c->path);
     c->path = kp_strdup(file);

@@ -13,6 +13,7 @@
 #include "kpass/config.h"
 #include "kpass/http_api.h"
 #include "kpass/otp.h"
+#include "kpass/smpp.h"
 #include "kpass/sms_outbox.h"
 #include "kpass/ussd_dialog.h"
 #include "kpass/store.h"
@@ -24,6 +25,7 @@ struct kp_cli {
     struct otp_policy otp;     /* [otp], [sms]: read so that the file is accepted whole */
     struct sms_settings sms;
     struct http_settings http; /* [http]: where kpass desk finds the API */
+    struct smpp_settings smpp; /* [smpp]: where kpass bench and phone find kpassd */
     int cfg_loaded;
     struct store *st;
     int tty_out; /* stdout is a terminal: colour and progress bars allowed */

@@ -91,6 +91,7 @@ int cli_config(struct kp_cli *cli)
         return 0;
     kp_config_init(&cli->cfg);
     /* the modules' sections kpassd reads, in its order */
+    kp_config_add(&cli->cfg, &smpp_conf_table, &cli->smpp);
     kp_config_add(&cli->cfg, &ussd_conf_table, &cli->ussd);
     kp_config_add(&cli->cfg, &sms_conf_table, &cli->sms);
     kp_config_add(&cli->cfg, &otp_conf_table, &cli->otp);

@@ -57,6 +57,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     struct sms_settings sms;
     struct ussd_settings ussd;
     struct http_settings http;
+    struct smpp_settings smpp;
     struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
     struct store *st = NULL;
     struct keys_ring *ring = NULL;
@@ -71,6 +72,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     int rc, status = 1;
 
     kp_config_init(&cfg);
+    kp_config_add(&cfg, &smpp_conf_table, &smpp);
     kp_config_add(&cfg, &ussd_conf_table, &ussd);
     kp_config_add(&cfg, &sms_conf_table, &sms);
     kp_config_add(&cfg, &otp_conf_table, &otp);
