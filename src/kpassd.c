@@ -47,6 +47,11 @@ struct kpd {
     struct event_base *base;
     const char *conf_path;
     struct kp_config cfg;
+    struct otp_policy otp;   /* [otp], the modules' own settings */
+    struct sms_settings sms; /* [sms] */
+    struct ussd_settings ussd_set; /* [ussd] */
+    struct http_settings http_set; /* [http] */
+    struct smpp_settings smpp_set; /* [smpp] */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -207,7 +212,7 @@ static void kpd_stop(struct kpd *d, const char *why)
         return;
     log_info("kpassd: %s: unbinding and stopping", why);
     d->stopping = 1;
-    d->stop_deadline_ms = kp_clock_ms() + d->cfg.unbind_grace_ms + 200;
+    d->stop_deadline_ms = kp_clock_ms() + d->smpp_set.unbind_grace_ms + 200;
     smpp_hub_stop_listening(d->hub);
     smpp_hub_unbind_all(d->hub);
 }
@@ -259,12 +264,30 @@ static void kpd_follow_changes(struct kpd *d)
         d->change_applied = c.version;
 }
 
+/* The modules' own sections of kpassd.conf, beside core's (config.h). */
+static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
+                                struct sms_settings *sms, struct ussd_settings *ussd,
+                                struct http_settings *http, struct smpp_settings *smpp)
+{
+    kp_config_add(c, &smpp_conf_table, smpp);
+    kp_config_add(c, &ussd_conf_table, ussd);
+    kp_config_add(c, &sms_conf_table, sms);
+    kp_config_add(c, &otp_conf_table, otp);
+    kp_config_add(c, &http_conf_table, http);
+}
+
 static void kpd_reload(struct kpd *d)
 {
     struct kp_config c;
+    struct otp_policy otp; /* read to check the file; the running rules stay */
+    struct sms_settings sms;
+    struct ussd_settings ussd;
+    struct http_settings http;
+    struct smpp_settings smpp;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
+    kpd_config_sections(&c, &otp, &sms, &ussd, &http, &smpp);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
@@ -327,6 +350,7 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set, &d->smpp_set);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -357,7 +381,6 @@ static void kpd_sms_audit(void *arg, const char *event, const char *subject_hex,
 static int kpd_builtins(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
-    struct otp_policy pol;
     uint8_t *otp_key = NULL;
     int rc = -KP_ERR_CONFIG;
 
@@ -369,8 +392,7 @@ static int kpd_builtins(struct kpd *d)
         goto out;
     }
     store_audit_use_key(d->st, d->audit_key);
-    kp_config_otp_policy(&d->cfg, &pol);
-    rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &pol, &d->builtins);
+    rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &d->otp, &d->builtins);
     if (rc == 0)
         rc = kp_builtins_recover(d->builtins); /* code requests a stop left answered, not issued */
     sms_outbox_set_audit(d->outbox, kpd_sms_audit, d);
@@ -384,19 +406,17 @@ out:
 /* The menus: at start (with the built-ins), and for -t (without: d->st NULL). */
 static int kpd_menus(struct kpd *d)
 {
-    struct ussd_settings us;
     struct ussd_builtins bt = kp_builtins_table(d->builtins);
     struct kp_buf diag = KP_BUF_INIT;
     int rc;
 
     /* The folder itself first, so that the error names the key and its line. */
-    if (kp_config_path_check(&d->cfg, "menus", d->cfg.menus_dir, KP_PATH_DIR, &diag) < 0) {
+    if (kp_config_path_check(&d->cfg, "menus", d->ussd_set.menus_dir, KP_PATH_DIR, &diag) < 0) {
         fprintf(stderr, "%s", diag.data);
         kp_buf_free(&diag);
         return -KP_ERR_CONFIG;
     }
-    ussd_settings_from_config(&us, &d->cfg);
-    d->ussd = ussd_svc_new(d->st, &us, &bt);
+    d->ussd = ussd_svc_new(d->st, &d->ussd_set, &bt);
     rc = ussd_svc_load(d->ussd, &diag);
     if (rc < 0)
         fprintf(stderr, "%s", diag.data ? diag.data : "kpassd: cannot load the menus\n");
@@ -408,10 +428,10 @@ static int kpd_menus(struct kpd *d)
 static int kpd_http(struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
-    struct http_settings hs;
+    struct http_settings *hs = &d->http_set;
     int rc = -KP_ERR_CONFIG;
 
-    if (!d->cfg.http_enabled)
+    if (!hs->enabled)
         return 0;
     if (keys_ring_open(d->cfg.keys_dir, 1, &d->keys, &err) < 0) {
         log_error("kpassd: signing keys: %s", err.data ? err.data : "cannot load");
@@ -425,16 +445,18 @@ static int kpd_http(struct kpd *d)
     d->desk_key = sodium_malloc(STORE_DESK_KEY_BYTES);
     if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
         goto out;
-    http_settings_from_config(&hs, &d->cfg);
-    if (d->cfg.http_metrics_token_file &&
-        http_metrics_token_load(&hs, d->cfg.http_metrics_token_file, &err) < 0) {
+    /* two [daemon] values the API's worker needs */
+    hs->audit_verify_s = d->cfg.audit_verify_ms / 1000;
+    snprintf(hs->conf_path, sizeof(hs->conf_path), "%s", d->cfg.path ? d->cfg.path : "");
+    if (hs->metrics_token_file[0] &&
+        http_metrics_token_load(hs, hs->metrics_token_file, &err) < 0) {
         log_error("%s", err.data);
         rc = -KP_ERR_CONFIG;
         goto out;
     }
     struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
                              kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
-    d->http = http_api_new(d->base, &hs, &deps);
+    d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
     kp_buf_free(&err);
@@ -453,7 +475,7 @@ out:
 static int kpd_check_nofile(const struct kpd *d)
 {
     struct rlimit rl;
-    unsigned long long need = (unsigned long long)d->cfg.max_links + KPD_FD_OWN;
+    unsigned long long need = (unsigned long long)d->smpp_set.max_links + KPD_FD_OWN;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return 0;
@@ -466,7 +488,7 @@ static int kpd_check_nofile(const struct kpd *d)
         log_error("kpassd: max_links = %u needs %llu file descriptors with the %d the daemon "
                   "keeps for itself, but RLIMIT_NOFILE is %llu: lower [smpp] max_links or raise "
                   "the limit (LimitNOFILE= in the systemd unit)",
-                  d->cfg.max_links, need, KPD_FD_OWN, (unsigned long long)rl.rlim_cur);
+                  d->smpp_set.max_links, need, KPD_FD_OWN, (unsigned long long)rl.rlim_cur);
         return -KP_ERR_CONFIG;
     }
     log_debug("kpassd: descriptors: %llu allowed, %llu kept for max_links and the daemon",
@@ -518,8 +540,6 @@ static int kpd_check_paths(const struct kpd *d)
 
 static int kpd_start(struct kpd *d)
 {
-    struct smpp_settings set;
-    struct sms_settings ss;
     struct smpp_ops ops = {
         .arg = d,
         .partner_lookup = kpd_partner_lookup,
@@ -553,10 +573,10 @@ static int kpd_start(struct kpd *d)
     d->ckpt = store_checkpointer_new(d->st, d->base, 0);
     if (d->ckpt == NULL)
         log_warnx("kpassd: WAL checkpoints stay on the event loop");
-    smpp_settings_from_config(&set, &d->cfg);
-    d->hub = smpp_hub_new(d->base, &set, &ops);
-    sms_settings_from_config(&ss, &d->cfg);
-    d->outbox = sms_outbox_new(d->st, d->hub, &ss);
+    /* the SMSC-facing name is a [daemon] key */
+    snprintf(d->smpp_set.system_id, sizeof(d->smpp_set.system_id), "%s", d->cfg.system_id);
+    d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
+    d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;
@@ -571,10 +591,10 @@ static int kpd_start(struct kpd *d)
         return -KP_ERR_DB;
     d->change_applied = ch.version;
     d->keys_version = ch.keys_version;
-    for (int i = 0; i < d->cfg.smpp_nlisten; i++) {
-        rc = smpp_hub_listen(d->hub, &d->cfg.smpp_listen[i]);
+    for (int i = 0; i < d->smpp_set.nlisten; i++) {
+        rc = smpp_hub_listen(d->hub, &d->smpp_set.listen[i]);
         if (rc < 0) {
-            log_error("kpassd: cannot listen on %s: %s", d->cfg.smpp_listen[i].text,
+            log_error("kpassd: cannot listen on %s: %s", d->smpp_set.listen[i].text,
                       kp_strerror(rc));
             return rc;
         }
@@ -666,7 +686,7 @@ int main(int argc, char **argv)
             rc = -KP_ERR_CONFIG;
         if (rc == 0)
             printf("%s: configuration OK, menus %s OK, database and keys readable\n", d.conf_path,
-                   d.cfg.menus_dir);
+                   d.ussd_set.menus_dir);
         kp_config_free(&d.cfg);
         return rc == 0 ? 0 : 1;
     }

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/kpass/citizen_csv.h"
+#include "../src/kpass/cmd/citizen_csv.h"
 #include "kpass/registry.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"

@@ -16,8 +16,13 @@
 #include "kpass/conf.h"
 #include "kpass/config.h"
 #include "kpass/err.h"
+#include "kpass/http_api.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
+#include "kpass/otp.h"
+#include "kpass/smpp.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "testutil.h"
 
 static const struct {
@@ -60,14 +65,34 @@ static const struct {
      "t.conf:2: reconnect_min is larger than reconnect_max\n"},
 };
 
+/* The modules' own sections, added as kpassd adds them. */
+struct config_sets {
+    struct smpp_settings smpp;
+    struct ussd_settings ussd;
+    struct sms_settings sms;
+    struct otp_policy otp;
+    struct http_settings http;
+};
+
+static void config_sections(struct kp_config *c, struct config_sets *s)
+{
+    kp_config_add(c, &smpp_conf_table, &s->smpp);
+    kp_config_add(c, &ussd_conf_table, &s->ussd);
+    kp_config_add(c, &sms_conf_table, &s->sms);
+    kp_config_add(c, &otp_conf_table, &s->otp);
+    kp_config_add(c, &http_conf_table, &s->http);
+}
+
 START_TEST(test_config_table)
 {
     struct kp_config c;
+    struct config_sets sets;
     struct kp_buf err = KP_BUF_INIT;
     const char *text = config_cases[_i].text;
     int rc;
 
     kp_config_init(&c);
+    config_sections(&c, &sets);
     rc = kp_config_parse(&c, "t.conf", text, strlen(text), &err);
     if (config_cases[_i].error == NULL) {
         ck_assert_msg(rc == 0, "case %d: unexpected error: %s", _i, err.data);
@@ -90,19 +115,21 @@ START_TEST(test_config_values)
                                "[smpp]\nlisten = 127.0.0.1:2000, 127.0.0.1:2001\n"
                                "enquire_link_interval = 1500ms\ninactivity_timeout = 0\n";
     struct kp_config c;
+    struct config_sets s;
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    ck_assert_int_eq(c.window, 64);
+    config_sections(&c, &s);
+    ck_assert_int_eq(s.smpp.window, 64);
     ck_assert_int_eq(kp_config_parse(&c, "x", text, sizeof(text) - 1, &err), 0);
     ck_assert_str_eq(c.system_id, "kp1");
     ck_assert_int_eq(c.log_level, KP_LOG_WARN);
     ck_assert_int_eq(c.log_target, KP_CONFIG_LOG_SYSLOG);
-    ck_assert_int_eq(c.smpp_nlisten, 2);
-    ck_assert_str_eq(c.smpp_listen[1].text, "127.0.0.1:2001");
-    ck_assert_uint_eq(c.enquire_link_ms, 1500);
-    ck_assert_uint_eq(c.inactivity_ms, 0);
-    ck_assert_uint_eq(c.session_init_ms, 10000);
+    ck_assert_int_eq(s.smpp.nlisten, 2);
+    ck_assert_str_eq(s.smpp.listen[1].text, "127.0.0.1:2001");
+    ck_assert_uint_eq(s.smpp.enquire_link_ms, 1500);
+    ck_assert_uint_eq(s.smpp.inactivity_ms, 0);
+    ck_assert_uint_eq(s.smpp.session_init_ms, 10000);
     kp_config_free(&c);
 }
 END_TEST
@@ -112,10 +139,12 @@ START_TEST(test_config_all_errors)
     /* The parser keeps going: three bad lines, three messages. */
     static const char text[] = "[daemon]\nbogus = 1\nlog_level = x\n[smpp]\nwindow = 0\n";
     struct kp_config c;
+    struct config_sets s;
     struct kp_buf err = KP_BUF_INIT;
     int lines = 0;
 
     kp_config_init(&c);
+    config_sections(&c, &s);
     ck_assert_int_eq(kp_config_parse(&c, "f", text, sizeof(text) - 1, &err), -KP_ERR_CONFIG);
     for (const char *p = err.data; *p; p++)
         lines += *p == '\n';

@@ -20,7 +20,7 @@
 #include <qrencode.h>
 #endif
 
-#include "../src/kpass/desk_client.h"
+#include "../src/kpass/desk/desk_client.h"
 #include "fake_http.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"

@@ -486,7 +486,7 @@ START_TEST(test_every_screen_shown)
     struct kp_buf diag = KP_BUF_INIT, dot = KP_BUF_INIT;
     char seed[1024], citizens[1100], menus[1024], seeded[600], *out = NULL;
     struct ussd_builtins table = kp_builtins_table(NULL);
-    struct menu_options opts = {table.table, table.n, MENU_LIMITS_DEFAULT};
+    struct menu_options opts = {table.table, table.n, MENU_LIMITS_DEFAULT, table.validators};
 
     /* The seed, imported by the real kpass into a database we copy per transcript. */
     tu_daemon_prepare(&d, NULL);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/kpass/http_client.h"
+#include "../src/kpass/desk/http_client.h"
 #include "fake_http.h"
 #include "kpass/buf.h"
 #include "kpass/clock.h"

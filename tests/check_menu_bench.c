@@ -70,7 +70,7 @@ static void generate(struct kp_buf *src, int n)
 START_TEST(test_compile_1000)
 {
     struct kp_buf src = KP_BUF_INIT, diag = KP_BUF_INIT;
-    struct menu_options o = {gen_builtins, 1, MENU_LIMITS_DEFAULT};
+    struct menu_options o = {gen_builtins, 1, MENU_LIMITS_DEFAULT, NULL};
     struct menu_graph *g = NULL;
     double best = 1e9;
 

@@ -327,7 +327,7 @@ END_TEST
 START_TEST(test_bad_builtins)
 {
     static const struct menu_builtin bad[] = {{"x", MENU_BUILTIN_ACTION, 3, 1, NULL, NULL}};
-    struct menu_options o = {bad, 1, MENU_LIMITS_DEFAULT};
+    struct menu_options o = {bad, 1, MENU_LIMITS_DEFAULT, NULL};
     struct menu_source src = {"t.menu", HOME, sizeof(HOME) - 1};
     struct menu_graph *g = NULL;
     struct kp_buf diag = KP_BUF_INIT;

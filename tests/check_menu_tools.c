@@ -263,7 +263,7 @@ START_TEST(test_man_examples)
         {"dir.office", MENU_BUILTIN_ACTION, 1, 1, office_out, office_sets},
         {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, otp_out, NULL},
     };
-    struct menu_options o = {bis, 4, MENU_LIMITS_DEFAULT};
+    struct menu_options o = {bis, 4, MENU_LIMITS_DEFAULT, NULL};
     struct menu_env env = {NULL, NULL, "+923001234567", MENU_LIMITS_DEFAULT};
     struct menu_transcript_result res;
     struct kp_buf diag = KP_BUF_INIT;

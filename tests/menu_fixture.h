@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/builtins.h"
 #include "kpass/err.h"
 #include "kpass/menu.h"
 #include "testutil.h"
@@ -101,7 +102,7 @@ static inline int fx_call(void *vctx, const struct menu_call *c, struct menu_res
 static inline struct menu_options fx_options(void)
 {
     struct menu_options o = {fx_builtins, sizeof(fx_builtins) / sizeof(fx_builtins[0]),
-                             MENU_LIMITS_DEFAULT};
+                             MENU_LIMITS_DEFAULT, kp_builtins_table(NULL).validators};
     return o;
 }
 

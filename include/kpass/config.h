@@ -2,6 +2,14 @@
 /*
  * kpassd.conf: the daemon's configuration (see kpassd.conf(5)).  kpass reads
  * the same file to find the database and key folder.
+ *
+ * struct kp_config holds the sections core still keeps; a module that owns
+ * its section ([ussd]: ussd_conf_table in ussd/dialog.c, [sms]:
+ * sms_conf_table in sms/outbox.c, [otp]: otp_conf_table in id/otp.c,
+ * [http]: http_conf_table in http/server.c, [smpp]: smpp_conf_table in
+ * smpp/hub.c) is
+ * added by the
+ * program with kp_config_add, with the settings struct it fills.
  */
 #ifndef KPASS_CONFIG_H
 #define KPASS_CONFIG_H
@@ -10,14 +18,17 @@
 
 #include "kpass/addr.h"
 #include "kpass/buf.h"
+#include "kpass/conf.h"
 
-#define KP_CONFIG_MAX_LISTEN 8
+#define KP_CONFIG_MAX_SECTIONS 8 /* modules' own sections, added by the program */
 
 enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 };
 
 struct kp_config {
     char *path; /* the file this came from, or NULL for defaults */
     unsigned *key_lines; /* the line each key was set on (0: default), for later errors */
+    struct conf_section sections[KP_CONFIG_MAX_SECTIONS]; /* the modules' own, in order */
+    size_t nsections;
 
     /* [daemon] */
     char *database;
@@ -26,77 +37,17 @@ struct kp_config {
     int log_level;  /* enum kp_log_level */
     int log_target; /* enum kp_config_log_target */
     unsigned audit_verify_ms; /* how often kpassd walks the audit chain; 0: never */
-
-    /* [smpp] */
-    struct kp_addr smpp_listen[KP_CONFIG_MAX_LISTEN];
-    int smpp_nlisten;
-    unsigned session_init_ms;
-    unsigned enquire_link_ms;
-    unsigned inactivity_ms; /* 0: never close an idle bound link */
-    unsigned response_ms;
-    unsigned window;
-    unsigned max_links;            /* bound links */
-    unsigned max_unbound;          /* connections not bound yet, in all */
-    unsigned max_unbound_per_addr; /* ... from one source address */
-    unsigned bind_fail_limit; /* failed binds per source address per minute */
-    unsigned reconnect_min_ms;
-    unsigned reconnect_max_ms;
-    unsigned unbind_grace_ms;
-
-    /* [ussd] */
-    char *menus_dir;
-    char *service_code;
-    unsigned screen_timeout_ms;
-    unsigned dialog_timeout_ms;
-    unsigned resume_window_ms;
-    unsigned gsm7_limit;
-    unsigned ucs2_limit;
-    char *abort_ops; /* "0x81, 0x82": checked into abort_op[] */
-    uint8_t abort_op[8];
-    unsigned nabort;
-
-    /* [sms] */
-    char *sms_source;
-    unsigned sms_source_ton;
-    unsigned sms_max_attempts;
-    unsigned sms_backoff_min_ms;
-    unsigned sms_backoff_max_ms;
-    int sms_long; /* 0 udh, 1 payload */
-    unsigned sms_max_inflight;
-    unsigned sms_validity_ms;
-
-    /* [otp] */
-    unsigned otp_validity_ms;
-    unsigned otp_max_tries;
-    unsigned otp_issue_gap_ms;
-    unsigned otp_issue_window_ms;
-    unsigned otp_issue_window_max;
-    unsigned otp_lockout_after;
-    unsigned otp_lockout_ms;
-
-    /* [http] */
-    int http_enabled;
-    struct kp_addr http_listen[4];
-    int http_nlisten;
-    struct kp_addr http_metrics_listen[1]; /* /metrics, /healthz, /readyz on their own */
-    int http_metrics_nlisten;
-    unsigned http_session_ttl_ms;
-    unsigned http_verification_ttl_ms;
-    unsigned http_timeout_ms;
-    unsigned http_max_connections;
-    unsigned http_max_connections_per_addr;
-    unsigned http_addr_rate;
-    unsigned http_addr_burst;
-    unsigned http_desk_rate;
-    unsigned http_desk_burst;
-    unsigned http_pin_failures;
-    int http_trust_proxy;
-    char *http_helpline;
-    char *http_metrics_token_file; /* NULL: /metrics is open (bind it to loopback) */
 };
 
 /* Defaults for every key (the values kpassd.conf(5) documents). */
 void kp_config_init(struct kp_config *c);
+/*
+ * Add a module's section: its keys are parsed into set (borrowed: it must
+ * outlive c), whose defaults are written now.  Called by the programs
+ * between kp_config_init and kp_config_load, which assemble the list (a
+ * file naming a section nobody added is refused as unknown).
+ */
+void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set);
 void kp_config_free(struct kp_config *c);
 
 /*
@@ -118,10 +69,6 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
  */
 int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
                          int flags, struct kp_buf *err);
-
-/* The one-time code rules from [otp]. */
-struct otp_policy;
-void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p);
 
 /* The config file to use: explicit, else $KPASS_CONF, else the installed default. */
 const char *kp_config_default_path(const char *explicit_path);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "kpass/addr.h"
+#include "kpass/conf.h"
 
 struct codes;
 struct event_base;
@@ -25,6 +26,7 @@ struct http_api;
 #define HTTP_MAX_LISTEN 4
 
 struct http_settings {
+    int enabled; /* kpassd serves the API at all */
     struct kp_addr listen[HTTP_MAX_LISTEN];
     int nlisten;
     unsigned session_ttl_s;
@@ -39,10 +41,11 @@ struct http_settings {
     unsigned pin_failures;  /* wrong PINs in a row that lock a staff member */
     int trust_proxy;        /* take the client address from X-Forwarded-For */
     char helpline[32];      /* named in the "Not you?" SMS */
-    unsigned audit_verify_s; /* walk the audit chain this often in the worker; 0: never */
-    char conf_path[256];     /* the configuration file, for errors */
-    struct kp_addr metrics_listen; /* the operations address, when has_metrics_listen */
-    int has_metrics_listen;
+    char metrics_token_file[512]; /* "": /metrics is open (bind it to loopback) */
+    unsigned audit_verify_s; /* [daemon] audit_verify_interval, set by the program */
+    char conf_path[256];     /* the configuration file, for errors; set by the program */
+    struct kp_addr metrics_listen[1]; /* the operations address ([http] metrics_listen) */
+    int nmetrics_listen;
     int metrics_token;      /* /metrics wants the bearer token whose hash follows */
     uint8_t metrics_token_hash[32];
 };
@@ -61,7 +64,9 @@ struct http_deps {
 };
 
 struct kp_buf;
-void http_settings_from_config(struct http_settings *s, const struct kp_config *c);
+/* kpassd.conf's [http] (kpassd.conf(5)) over a struct http_settings: its
+   keys, defaults and checks; the programs add it to their configuration. */
+extern const struct conf_table http_conf_table;
 /*
  * Read the /metrics bearer token from path (one line; surrounding blanks
  * dropped) and keep only its BLAKE2b hash in s.  The file must not be

@@ -119,10 +119,23 @@ struct menu_source {
     size_t len;
 };
 
+/*
+ * The parsers behind `accept cnic` and `accept msisdn`.  The rules are the
+ * identity module's (cnic_parse, msisdn_parse); the programs pass them in
+ * so that the menu does not link it.  Each writes the normalised value
+ * into out (empty on entry) and returns 0, or a negative kp_err when s is
+ * not one.  Without them, every such reply is refused.
+ */
+struct menu_validators {
+    int (*cnic)(const char *s, size_t len, struct kp_buf *out);
+    int (*msisdn)(const char *s, size_t len, struct kp_buf *out);
+};
+
 struct menu_options {
     const struct menu_builtin *builtins; /* may be NULL when nbuiltins is 0 */
     size_t nbuiltins;
     struct menu_limits limits; /* the limits every static page is checked against */
+    const struct menu_validators *validators; /* copied; NULL: cnic and msisdn refuse */
 };
 
 /*

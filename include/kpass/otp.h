@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpass/conf.h"
+
 #define OTP_DIGITS     6
 #define OTP_CODE_SIZE  7  /* 6 digits + NUL */
 #define OTP_KEY_BYTES  32 /* otp.key */
@@ -90,7 +92,12 @@ struct otp_policy {
     uint32_t lockout_max_s;    /* 2592000 (30 days): the doubling stops here */
 };
 
+/* DESIGN.md §6's rules: the one place the [otp] defaults are written. */
 void otp_policy_default(struct otp_policy *p);
+
+/* kpassd.conf's [otp] (kpassd.conf(5)) over a struct otp_policy, defaults
+   from otp_policy_default; lockout_max_s is not a key. */
+extern const struct conf_table otp_conf_table;
 
 /* A citizen's failure record (the store keeps one per citizen). */
 struct otp_lock {

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "kpass/addr.h"
+#include "kpass/conf.h"
 #include "kpass/smpp_pdu.h"
 
 struct event_base;
@@ -108,8 +109,12 @@ struct smpp_ops {
 };
 
 /* Link-layer settings (from kpassd.conf [smpp], or the CLI's options). */
+#define SMPP_MAX_LISTEN 8
+
 struct smpp_settings {
-    char system_id[16];
+    struct kp_addr listen[SMPP_MAX_LISTEN]; /* where the hub accepts binds (kpassd) */
+    int nlisten;
+    char system_id[16]; /* [daemon] system_id, set by the program */
     unsigned session_init_ms;
     unsigned enquire_link_ms;
     unsigned inactivity_ms;
@@ -157,10 +162,13 @@ struct smpp_pdu_count {
     uint64_t out;
 };
 
-/* Settings from the daemon's configuration. */
-void smpp_settings_from_config(struct smpp_settings *s, const struct kp_config *c);
-/* Defaults for programs without a config (kpass phone, bench). */
+/* The defaults, for programs with or without a config (kpass phone, bench). */
 void smpp_settings_default(struct smpp_settings *s);
+
+/* kpassd.conf's [smpp] (kpassd.conf(5)) over a struct smpp_settings: its
+   keys, smpp_settings_default and the checks; the programs add it to their
+   configuration (and copy [daemon] system_id in). */
+extern const struct conf_table smpp_conf_table;
 
 /* The hub owns every listener, link and partner.  ops is copied. */
 struct smpp_hub *smpp_hub_new(struct event_base *base, const struct smpp_settings *s,

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "kpass/conf.h"
 #include "kpass/sms.h"
 #include "kpass/smpp.h"
 #include "kpass/store.h"
@@ -19,9 +20,9 @@ struct kp_config;
 struct sms_outbox;
 
 struct sms_settings {
-    char source[21];        /* our sender address, e.g. "KPASS" or "8500" */
-    uint8_t source_ton;     /* 5 alphanumeric, 3 network-specific (short code), 1 international */
-    uint8_t source_npi;
+    char source[32];        /* our sender address, e.g. "KPASS" or "8500" (at most 20) */
+    unsigned source_ton;    /* 5 alphanumeric, 3 network-specific (short code), 1 international */
+    unsigned source_npi;    /* from source_ton: 0 for alphanumeric, else 1 (E.164) */
     struct sms_rules rules;
     enum sms_long long_mode;
     unsigned max_inflight;  /* messages in flight at once, over all partners */
@@ -42,7 +43,9 @@ struct sms_stats {
 typedef void (*sms_audit_cb)(void *arg, const char *event, const char *subject_hex,
                              int64_t sms_id);
 
-void sms_settings_from_config(struct sms_settings *s, const struct kp_config *c);
+/* kpassd.conf's [sms] (kpassd.conf(5)) over a struct sms_settings: its
+   keys, defaults and checks; the programs add it to their configuration. */
+extern const struct conf_table sms_conf_table;
 
 struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
                                   const struct sms_settings *s);

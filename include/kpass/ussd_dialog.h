@@ -12,6 +12,7 @@
 
 #include "kpass/buf.h"
 #include "kpass/menu.h"
+#include "kpass/conf.h"
 #include "kpass/smpp.h"
 #include "kpass/store.h"
 #include "kpass/ussd.h"
@@ -22,6 +23,7 @@ struct ussd_builtins {
     size_t n;
     int (*call)(void *ctx, const struct menu_call *call, struct menu_result *res);
     void *ctx;
+    const struct menu_validators *validators; /* `accept cnic`, `accept msisdn` */
 };
 
 struct ussd_settings {
@@ -31,6 +33,7 @@ struct ussd_settings {
     unsigned dialog_timeout_s; /* length allowed for one dialog */
     unsigned resume_window_s;  /* a redial this soon may continue */
     struct menu_limits limits; /* the default page limits */
+    char abort_ops_text[64];   /* abort_ops as written, "0x81, 0x82": read into ... */
     uint8_t abort_ops[USSD_MAX_ABORT_OPS];
     unsigned nabort;
 };
@@ -104,6 +107,8 @@ int ussd_svc_active(struct ussd_svc *u);
 
 /* Settings from the configuration's [ussd] section. */
 struct kp_config;
-void ussd_settings_from_config(struct ussd_settings *s, const struct kp_config *c);
+/* kpassd.conf's [ussd] (kpassd.conf(5)) over a struct ussd_settings: its
+   keys, defaults and checks; the programs add it to their configuration. */
+extern const struct conf_table ussd_conf_table;
 
 #endif

@@ -17,10 +17,15 @@
 
 #define CONF_LINE_MAX 1024
 
-struct conf_ctx {
-    const struct conf_key *keys;
-    size_t nkeys;
+/* Every key of every section, each with the struct it writes into. */
+struct conf_entry {
+    const struct conf_key *key;
     void *target;
+};
+
+struct conf_ctx {
+    struct conf_entry *keys;
+    size_t nkeys;
     const char *file;
     struct kp_buf *err;
     unsigned char *seen; /* per key: already set once */
@@ -114,11 +119,11 @@ static int conf_bool_parse(const char *s)
     return -1;
 }
 
-static void conf_set_addr(struct conf_ctx *c, const struct conf_key *k, unsigned line,
-                          const char *value)
+static void conf_set_addr(struct conf_ctx *c, const struct conf_key *k, void *target,
+                          unsigned line, const char *value)
 {
-    struct kp_addr *arr = (struct kp_addr *)((char *)c->target + k->off);
-    int *count = (int *)((char *)c->target + k->count_off);
+    struct kp_addr *arr = (struct kp_addr *)((char *)target + k->off);
+    int *count = (int *)((char *)target + k->count_off);
     char item[128];
 
     while (*value) {
@@ -147,9 +152,11 @@ static void conf_set_addr(struct conf_ctx *c, const struct conf_key *k, unsigned
     }
 }
 
-static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line, const char *value)
+static void conf_set(struct conf_ctx *c, const struct conf_entry *e, unsigned line,
+                     const char *value)
 {
-    void *field = (char *)c->target + k->off;
+    const struct conf_key *k = e->key;
+    void *field = (char *)e->target + k->off;
     unsigned long long v;
     char *end;
 
@@ -164,6 +171,17 @@ static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line
         *p = kp_strdup(value);
         return;
     }
+    case CONF_TEXT:
+        if (*value == '\0') {
+            conf_error(c, line, "%s: empty value", k->name);
+            return;
+        }
+        if (strlen(value) >= k->max) {
+            conf_error(c, line, "%s: at most %lu characters", k->name, k->max - 1);
+            return;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return;
     case CONF_UINT:
         errno = 0;
         if (!isdigit((unsigned char)*value)) {
@@ -182,6 +200,7 @@ static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line
         *(unsigned *)field = (unsigned)v;
         return;
     case CONF_DURATION:
+    case CONF_SECONDS:
         if (conf_duration_parse(value, &v) < 0) {
             conf_error(c, line, "%s: '%s' is not a duration (250ms, 10s, 2m, 1h)", k->name, value);
             return;
@@ -193,7 +212,7 @@ static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line
             conf_error(c, line, "%s: %s is out of range %s..%s", k->name, value, lo, hi);
             return;
         }
-        *(unsigned *)field = (unsigned)v;
+        *(unsigned *)field = (unsigned)(k->kind == CONF_SECONDS ? v / 1000 : v);
         return;
     case CONF_BOOL: {
         int b = conf_bool_parse(value);
@@ -220,7 +239,7 @@ static void conf_set(struct conf_ctx *c, const struct conf_key *k, unsigned line
         }
         return;
     case CONF_ADDR:
-        conf_set_addr(c, k, line, value);
+        conf_set_addr(c, k, e->target, line, value);
         return;
     }
 }
@@ -241,7 +260,7 @@ static void conf_line(struct conf_ctx *c, unsigned line, char *s, char *section,
         char *name = conf_trim(s + 1);
         int known = 0;
         for (size_t i = 0; i < c->nkeys; i++)
-            if (strcmp(c->keys[i].section, name) == 0)
+            if (strcmp(c->keys[i].key->section, name) == 0)
                 known = 1;
         if (!known) {
             conf_error(c, line, "unknown section [%s]", name);
@@ -271,7 +290,7 @@ static void conf_line(struct conf_ctx *c, unsigned line, char *s, char *section,
         return;
     }
     for (size_t i = 0; i < c->nkeys; i++) {
-        const struct conf_key *k = &c->keys[i];
+        const struct conf_key *k = c->keys[i].key;
         if (strcmp(k->section, section) != 0 || strcmp(k->name, key) != 0)
             continue;
         if (c->seen[i] && k->kind != CONF_ADDR) {
@@ -281,7 +300,7 @@ static void conf_line(struct conf_ctx *c, unsigned line, char *s, char *section,
         c->seen[i] = 1;
         if (c->lines)
             c->lines[i] = line;
-        conf_set(c, k, line, value);
+        conf_set(c, &c->keys[i], line, value);
         return;
     }
     conf_error(c, line, "unknown key '%s' in [%s]", key, section);
@@ -290,12 +309,30 @@ static void conf_line(struct conf_ctx *c, unsigned line, char *s, char *section,
 int conf_parse(const struct conf_key *keys, size_t nkeys, void *target, const char *file,
                const char *text, size_t len, struct kp_buf *err, unsigned *lines)
 {
-    struct conf_ctx c = {keys, nkeys, target, file, err, kp_calloc(nkeys, 1), lines, 0};
+    const struct conf_table t = {NULL, keys, nkeys, NULL, NULL};
+    const struct conf_section s = {&t, target};
+
+    return conf_parse_sections(&s, 1, file, text, len, err, lines);
+}
+
+int conf_parse_sections(const struct conf_section *secs, size_t nsecs, const char *file,
+                        const char *text, size_t len, struct kp_buf *err, unsigned *lines)
+{
+    struct conf_ctx c = {NULL, 0, file, err, NULL, lines, 0};
     char section[64] = "";
     char linebuf[CONF_LINE_MAX];
     unsigned lineno = 0;
     size_t pos = 0;
 
+    for (size_t i = 0; i < nsecs; i++)
+        c.nkeys += secs[i].table->nkeys;
+    c.keys = kp_calloc(c.nkeys ? c.nkeys : 1, sizeof(*c.keys));
+    c.seen = kp_calloc(c.nkeys ? c.nkeys : 1, 1);
+    for (size_t i = 0, n = 0; i < nsecs; i++)
+        for (size_t j = 0; j < secs[i].table->nkeys; j++) {
+            c.keys[n].key = &secs[i].table->keys[j];
+            c.keys[n++].target = secs[i].set;
+        }
     while (pos < len) {
         size_t start = pos;
         while (pos < len && text[pos] != '\n')
@@ -317,5 +354,26 @@ int conf_parse(const struct conf_key *keys, size_t nkeys, void *target, const ch
         conf_line(&c, lineno, linebuf, section, sizeof(section));
     }
     free(c.seen);
+    free(c.keys);
     return c.errors ? -KP_ERR_CONFIG : 0;
+}
+
+unsigned conf_report_line(const struct conf_report *r, const char *key)
+{
+    for (size_t i = 0; i < r->table->nkeys; i++)
+        if (strcmp(r->table->keys[i].name, key) == 0)
+            return r->lines[i];
+    return 0;
+}
+
+void conf_report(struct conf_report *r, unsigned line, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    kp_buf_printf(r->err, "%s:%u: %s\n", r->file, line, msg);
+    r->errors++;
 }

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kpassd.conf keys, their defaults and cross-key checks.
+ * kpassd.conf: core's own section ([daemon]: the database, the keys, the
+ * log, the SMPP system_id), the list of the modules' sections that the
+ * program adds (kp_config_add), and the parse over all of them.  The
+ * modules' keys live with the modules: [smpp] smpp/hub.c, [ussd]
+ * ussd/dialog.c, [sms] sms/outbox.c, [otp] id/otp.c, [http] http/server.c.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,16 +19,14 @@
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
-#include "kpass/otp.h"
 
-#include "kp_paths.h" /* KP_SYSCONFDIR, KP_DATADIR, KP_STATEDIR: generated from PREFIX */
+#include "kp_paths.h" /* KP_SYSCONFDIR, KP_STATEDIR: generated from PREFIX */
 
 #define OFF(f) offsetof(struct kp_config, f)
 #define MS_DAY (24u * 3600u * 1000u)
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const log_targets[] = {"stderr", "syslog", NULL};
-static const char *const sms_longs[] = {"udh", "payload", NULL};
 
 static const struct conf_key config_keys[] = {
     {"daemon", "database", CONF_STRING, OFF(database), 0, 0, NULL, 0},
@@ -33,67 +35,6 @@ static const struct conf_key config_keys[] = {
     {"daemon", "log_level", CONF_CHOICE, OFF(log_level), 0, 0, log_levels, 0},
     {"daemon", "log_target", CONF_CHOICE, OFF(log_target), 0, 0, log_targets, 0},
     {"daemon", "audit_verify_interval", CONF_DURATION, OFF(audit_verify_ms), 0, MS_DAY, NULL, 0},
-
-    {"smpp", "listen", CONF_ADDR, OFF(smpp_listen), 0, KP_CONFIG_MAX_LISTEN, NULL,
-     OFF(smpp_nlisten)},
-    {"smpp", "session_init_timeout", CONF_DURATION, OFF(session_init_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "enquire_link_interval", CONF_DURATION, OFF(enquire_link_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "inactivity_timeout", CONF_DURATION, OFF(inactivity_ms), 0, MS_DAY, NULL, 0},
-    {"smpp", "response_timeout", CONF_DURATION, OFF(response_ms), 100, 600000, NULL, 0},
-    {"smpp", "window", CONF_UINT, OFF(window), 1, 4096, NULL, 0},
-    {"smpp", "max_links", CONF_UINT, OFF(max_links), 1, 100000, NULL, 0},
-    {"smpp", "max_unbound", CONF_UINT, OFF(max_unbound), 1, 100000, NULL, 0},
-    {"smpp", "max_unbound_per_addr", CONF_UINT, OFF(max_unbound_per_addr), 1, 100000, NULL, 0},
-    {"smpp", "bind_failures_per_minute", CONF_UINT, OFF(bind_fail_limit), 1, 100000, NULL, 0},
-    {"smpp", "reconnect_min", CONF_DURATION, OFF(reconnect_min_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "reconnect_max", CONF_DURATION, OFF(reconnect_max_ms), 100, MS_DAY, NULL, 0},
-    {"smpp", "unbind_grace", CONF_DURATION, OFF(unbind_grace_ms), 0, 60000, NULL, 0},
-
-    {"ussd", "menus", CONF_STRING, OFF(menus_dir), 0, 0, NULL, 0},
-    {"ussd", "service_code", CONF_STRING, OFF(service_code), 0, 0, NULL, 0},
-    {"ussd", "screen_timeout", CONF_DURATION, OFF(screen_timeout_ms), 1000, MS_DAY, NULL, 0},
-    {"ussd", "dialog_timeout", CONF_DURATION, OFF(dialog_timeout_ms), 1000, MS_DAY, NULL, 0},
-    {"ussd", "resume_window", CONF_DURATION, OFF(resume_window_ms), 0, MS_DAY, NULL, 0},
-    {"ussd", "gsm7_limit", CONF_UINT, OFF(gsm7_limit), 40, 254, NULL, 0},
-    {"ussd", "ucs2_limit", CONF_UINT, OFF(ucs2_limit), 20, 127, NULL, 0},
-    {"ussd", "abort_ops", CONF_STRING, OFF(abort_ops), 0, 0, NULL, 0},
-
-    {"sms", "source", CONF_STRING, OFF(sms_source), 0, 0, NULL, 0},
-    {"sms", "source_ton", CONF_UINT, OFF(sms_source_ton), 0, 6, NULL, 0},
-    {"sms", "max_attempts", CONF_UINT, OFF(sms_max_attempts), 1, 1000, NULL, 0},
-    {"sms", "retry_min", CONF_DURATION, OFF(sms_backoff_min_ms), 1000, MS_DAY, NULL, 0},
-    {"sms", "retry_max", CONF_DURATION, OFF(sms_backoff_max_ms), 1000, MS_DAY, NULL, 0},
-    {"sms", "long_messages", CONF_CHOICE, OFF(sms_long), 0, 0, sms_longs, 0},
-    {"sms", "max_inflight", CONF_UINT, OFF(sms_max_inflight), 1, 100000, NULL, 0},
-    {"sms", "validity", CONF_DURATION, OFF(sms_validity_ms), 60000, 7u * MS_DAY, NULL, 0},
-
-    {"otp", "validity", CONF_DURATION, OFF(otp_validity_ms), 60000, 3600000, NULL, 0},
-    {"otp", "max_tries", CONF_UINT, OFF(otp_max_tries), 1, 20, NULL, 0},
-    {"otp", "issue_gap", CONF_DURATION, OFF(otp_issue_gap_ms), 0, 3600000, NULL, 0},
-    {"otp", "issue_window", CONF_DURATION, OFF(otp_issue_window_ms), 60000, MS_DAY, NULL, 0},
-    {"otp", "issue_window_max", CONF_UINT, OFF(otp_issue_window_max), 1, 1000, NULL, 0},
-    {"otp", "lockout_after", CONF_UINT, OFF(otp_lockout_after), 1, 1000, NULL, 0},
-    {"otp", "lockout", CONF_DURATION, OFF(otp_lockout_ms), 60000, 7u * MS_DAY, NULL, 0},
-
-    {"http", "enabled", CONF_BOOL, OFF(http_enabled), 0, 0, NULL, 0},
-    {"http", "listen", CONF_ADDR, OFF(http_listen), 0, 4, NULL, OFF(http_nlisten)},
-    {"http", "metrics_listen", CONF_ADDR, OFF(http_metrics_listen), 0, 1, NULL,
-     OFF(http_metrics_nlisten)},
-    {"http", "session_ttl", CONF_DURATION, OFF(http_session_ttl_ms), 60000, 7u * MS_DAY, NULL, 0},
-    {"http", "verification_ttl", CONF_DURATION, OFF(http_verification_ttl_ms), 1000, MS_DAY, NULL,
-     0},
-    {"http", "timeout", CONF_DURATION, OFF(http_timeout_ms), 1000, 600000, NULL, 0},
-    {"http", "max_connections", CONF_UINT, OFF(http_max_connections), 1, 100000, NULL, 0},
-    {"http", "max_connections_per_addr", CONF_UINT, OFF(http_max_connections_per_addr), 1, 100000,
-     NULL, 0},
-    {"http", "rate_per_address", CONF_UINT, OFF(http_addr_rate), 1, 100000, NULL, 0},
-    {"http", "burst_per_address", CONF_UINT, OFF(http_addr_burst), 1, 100000, NULL, 0},
-    {"http", "rate_per_desk", CONF_UINT, OFF(http_desk_rate), 1, 100000, NULL, 0},
-    {"http", "burst_per_desk", CONF_UINT, OFF(http_desk_burst), 1, 100000, NULL, 0},
-    {"http", "pin_failures", CONF_UINT, OFF(http_pin_failures), 1, 100, NULL, 0},
-    {"http", "trust_proxy", CONF_BOOL, OFF(http_trust_proxy), 0, 0, NULL, 0},
-    {"http", "helpline", CONF_STRING, OFF(http_helpline), 0, 0, NULL, 0},
-    {"http", "metrics_token_file", CONF_STRING, OFF(http_metrics_token_file), 0, 0, NULL, 0},
 };
 
 void kp_config_init(struct kp_config *c)
@@ -105,68 +46,16 @@ void kp_config_init(struct kp_config *c)
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
     c->audit_verify_ms = 3600000;
-    c->session_init_ms = 10000;
-    c->enquire_link_ms = 30000;
-    c->inactivity_ms = 0;
-    c->response_ms = 10000;
-    c->window = 64;
-    c->max_links = 1000;
-    c->max_unbound = 256;
-    c->max_unbound_per_addr = 16;
-    c->bind_fail_limit = 10;
-    c->reconnect_min_ms = 1000;
-    c->reconnect_max_ms = 60000;
-    c->unbind_grace_ms = 2000;
-    c->menus_dir = kp_strdup(KP_DATADIR "/menus");
-    c->service_code = kp_strdup("*789#");
-    c->screen_timeout_ms = 60000;
-    c->dialog_timeout_ms = 180000;
-    c->resume_window_ms = 120000;
-    c->gsm7_limit = 182;
-    c->ucs2_limit = 80;
-    c->abort_ops = kp_strdup("0x81");
-    c->abort_op[0] = 0x81;
-    c->nabort = 1;
-    c->sms_source = kp_strdup("KPASS");
-    c->sms_source_ton = 5;
-    c->sms_max_attempts = 10;
-    c->sms_backoff_min_ms = 2000;
-    c->sms_backoff_max_ms = 300000;
-    c->sms_long = 0;
-    c->sms_max_inflight = 1024;
-    c->sms_validity_ms = 24u * 3600u * 1000u;
-    /* DESIGN.md §6, after NIST SP 800-63B out-of-band authenticators */
-    c->otp_validity_ms = 300000;
-    c->otp_max_tries = 5;
-    c->otp_issue_gap_ms = 60000;
-    c->otp_issue_window_ms = 3600000;
-    c->otp_issue_window_max = 5;
-    c->otp_lockout_after = 10;
-    c->otp_lockout_ms = 3600000;
-    c->http_enabled = 1;
-    c->http_session_ttl_ms = 8u * 3600u * 1000u;
-    c->http_verification_ttl_ms = 15u * 60u * 1000u;
-    c->http_timeout_ms = 10000;
-    c->http_max_connections = 256;
-    c->http_max_connections_per_addr = 32;
-    c->http_addr_rate = 20;
-    c->http_addr_burst = 60;
-    c->http_desk_rate = 5;
-    c->http_desk_burst = 20;
-    c->http_pin_failures = 5;
-    c->http_helpline = kp_strdup("1700");
 }
 
-void kp_config_otp_policy(const struct kp_config *c, struct otp_policy *p)
+void kp_config_add(struct kp_config *c, const struct conf_table *t, void *set)
 {
-    otp_policy_default(p);
-    p->validity_s = c->otp_validity_ms / 1000;
-    p->max_tries = c->otp_max_tries;
-    p->issue_gap_s = c->otp_issue_gap_ms / 1000;
-    p->issue_window_s = c->otp_issue_window_ms / 1000;
-    p->issue_window_max = c->otp_issue_window_max;
-    p->lockout_after = c->otp_lockout_after;
-    p->lockout_s = c->otp_lockout_ms / 1000;
+    if (c->nsections == KP_ARRAY_LEN(c->sections))
+        fatalx("config: more than %zu sections", KP_ARRAY_LEN(c->sections));
+    if (t->defaults)
+        t->defaults(set);
+    c->sections[c->nsections].table = t;
+    c->sections[c->nsections++].set = set;
 }
 
 void kp_config_free(struct kp_config *c)
@@ -176,123 +65,77 @@ void kp_config_free(struct kp_config *c)
     free(c->database);
     free(c->keys_dir);
     free(c->system_id);
-    free(c->menus_dir);
-    free(c->service_code);
-    free(c->abort_ops);
-    free(c->sms_source);
-    free(c->http_helpline);
-    free(c->http_metrics_token_file);
     memset(c, 0, sizeof(*c));
 }
 
-/* "*789#": '*', digits and '*' separators, '#' last (3GPP TS 22.030 §6.5.2). */
-static int kp_config_service_code_ok(const char *s)
+/* A key's content beyond its type. */
+static void kp_config_check(void *set, struct conf_report *r)
 {
-    size_t n = strlen(s);
+    const struct kp_config *c = set;
 
-    if (n < 3 || n > 20 || s[0] != '*' || s[n - 1] != '#')
-        return -KP_ERR_INVAL;
-    for (size_t i = 1; i + 1 < n; i++)
-        if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] == '*' && s[i - 1] != '*'))
-            return -KP_ERR_INVAL;
+    if (strlen(c->system_id) > 15)
+        conf_report(r, conf_report_line(r, "system_id"),
+                    "system_id: at most 15 characters (SMPP 3.4 §5.2.1)");
+}
+
+/* [daemon]: its defaults are kp_config_init's (the strings are owned). */
+static const struct conf_table core_table = {"daemon", config_keys, KP_ARRAY_LEN(config_keys),
+                                             NULL, kp_config_check};
+
+/* Core's own keys first, then the modules' sections in the order added. */
+static size_t kp_config_sections(const struct kp_config *c,
+                                 struct conf_section out[KP_CONFIG_MAX_SECTIONS + 1])
+{
+    out[0].table = &core_table;
+    out[0].set = (void *)(uintptr_t)c;
+    for (size_t i = 0; i < c->nsections; i++)
+        out[i + 1] = c->sections[i];
+    return c->nsections + 1;
+}
+
+/* The line key name was set on (lines numbered over every section's keys). */
+static unsigned kp_config_line(const struct kp_config *c, const unsigned *lines, const char *name)
+{
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), n = 0;
+
+    for (size_t i = 0; i < nsecs; i++)
+        for (size_t j = 0; j < secs[i].table->nkeys; j++, n++)
+            if (strcmp(secs[i].table->keys[j].name, name) == 0)
+                return lines[n];
     return 0;
 }
 
-/* "0x81, 130": vendor ussd_service_op values meaning release (SMPP 3.4 §5.3.2.44). */
-static int kp_config_abort_ops(struct kp_config *c)
+/* Keys over every section, for the lines array. */
+static size_t kp_config_nkeys(const struct kp_config *c)
 {
-    const char *p = c->abort_ops;
-    unsigned n = 0;
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), n = 0;
 
-    while (*p) {
-        char *end;
-        unsigned long v;
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (*p == '\0')
-            break;
-        v = strtoul(p, &end, 0);
-        if (end == p || v < 32 || v > 255 || n == KP_ARRAY_LEN(c->abort_op))
-            return -KP_ERR_INVAL;
-        c->abort_op[n++] = (uint8_t)v;
-        p = end;
-        if (*p != '\0' && *p != ',' && *p != ' ')
-            return -KP_ERR_INVAL;
-    }
-    c->nabort = n;
-    return 0;
-}
-
-static unsigned kp_config_line(const unsigned *lines, const char *name)
-{
-    for (size_t i = 0; i < KP_ARRAY_LEN(config_keys); i++)
-        if (strcmp(config_keys[i].name, name) == 0)
-            return lines[i];
-    return 0;
-}
-
-/* Checks that involve more than one key, or a key's content beyond its type. */
-static void kp_config_check(struct kp_config *c, const char *file, const unsigned *lines,
-                            struct kp_buf *err, int *bad)
-{
-    if (strlen(c->system_id) > 15) {
-        kp_buf_printf(err, "%s:%u: system_id: at most 15 characters (SMPP 3.4 §5.2.1)\n", file,
-                      kp_config_line(lines, "system_id"));
-        *bad = 1;
-    }
-    if (c->reconnect_min_ms > c->reconnect_max_ms) {
-        unsigned l = kp_config_line(lines, "reconnect_min");
-        if (l == 0)
-            l = kp_config_line(lines, "reconnect_max");
-        kp_buf_printf(err, "%s:%u: reconnect_min is larger than reconnect_max\n", file, l);
-        *bad = 1;
-    }
-    if (kp_config_service_code_ok(c->service_code) < 0) {
-        kp_buf_printf(err, "%s:%u: service_code: '%s' is not a USSD code such as *789#\n", file,
-                      kp_config_line(lines, "service_code"), c->service_code);
-        *bad = 1;
-    }
-    if (strlen(c->sms_source) > 20 ||
-        (c->sms_source_ton == 5 && strlen(c->sms_source) > 11)) {
-        kp_buf_printf(err, "%s:%u: source: at most 11 characters alphanumeric (TON 5), 20 digits "
-                           "otherwise\n",
-                      file, kp_config_line(lines, "source"));
-        *bad = 1;
-    }
-    if (c->sms_backoff_min_ms > c->sms_backoff_max_ms) {
-        kp_buf_printf(err, "%s:%u: retry_min is larger than retry_max\n", file,
-                      kp_config_line(lines, "retry_min"));
-        *bad = 1;
-    }
-    if (kp_config_abort_ops(c) < 0) {
-        kp_buf_printf(err,
-                      "%s:%u: abort_ops: '%s' is not a list of ussd_service_op values 32..255\n",
-                      file, kp_config_line(lines, "abort_ops"), c->abort_ops);
-        *bad = 1;
-    }
+    for (size_t i = 0; i < nsecs; i++)
+        n += secs[i].table->nkeys;
+    return n;
 }
 
 int kp_config_parse(struct kp_config *c, const char *file, const char *text, size_t len,
                     struct kp_buf *err)
 {
-    unsigned lines[KP_ARRAY_LEN(config_keys)] = {0};
-    int bad =
-        conf_parse(config_keys, KP_ARRAY_LEN(config_keys), c, file, text, len, err, lines) < 0;
+    struct conf_section secs[KP_CONFIG_MAX_SECTIONS + 1];
+    size_t nsecs = kp_config_sections(c, secs), nkeys = kp_config_nkeys(c);
+    unsigned *lines = kp_calloc(nkeys, sizeof(*lines));
+    int bad = conf_parse_sections(secs, nsecs, file, text, len, err, lines) < 0;
 
-    kp_config_check(c, file, lines, err, &bad);
-    if (c->smpp_nlisten == 0) {
-        kp_addr_parse("127.0.0.1:2775", &c->smpp_listen[0]);
-        c->smpp_nlisten = 1;
-    }
-    if (c->http_nlisten == 0) {
-        kp_addr_parse("127.0.0.1:8780", &c->http_listen[0]);
-        c->http_nlisten = 1;
+    /* each section's checks, over its own keys' lines, core's first */
+    for (size_t i = 0, n = 0; i < nsecs; n += secs[i++].table->nkeys) {
+        struct conf_report r = {file, err, secs[i].table, lines + n, 0};
+        if (secs[i].table->check)
+            secs[i].table->check(secs[i].set, &r);
+        bad |= r.errors > 0;
     }
     free(c->path);
     c->path = kp_strdup(file);
     free(c->key_lines);
-    c->key_lines = kp_calloc(KP_ARRAY_LEN(config_keys), sizeof(*c->key_lines));
-    memcpy(c->key_lines, lines, sizeof(lines));
+    c->key_lines = lines;
     return bad ? -KP_ERR_CONFIG : 0;
 }
 
@@ -318,7 +161,7 @@ int kp_config_path_check(const struct kp_config *c, const char *name, const char
 {
     int want_dir = flags & KP_PATH_DIR;
     int mode = want_dir ? R_OK | X_OK : R_OK;
-    unsigned line = c->key_lines ? kp_config_line(c->key_lines, name) : 0;
+    unsigned line = c->key_lines ? kp_config_line(c, c->key_lines, name) : 0;
     const char *why = NULL;
     struct stat sb;
 

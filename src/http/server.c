@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,6 @@
 #include "http_internal.h"
 #include "kpass/accept_guard.h"
 #include "kpass/clock.h"
-#include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/http_request.h"
 #include "kpass/log.h"
@@ -263,7 +263,7 @@ static int http_on_metrics_listener(const struct http_api *a, struct evhttp_requ
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
     struct sockaddr_storage ss;
     socklen_t len = sizeof(ss);
-    const struct kp_addr *m = &a->set.metrics_listen;
+    const struct kp_addr *m = &a->set.metrics_listen[0];
 
     if (bev == NULL || getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &len) < 0)
         return 0;
@@ -294,7 +294,7 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     r.route = http_route_of(path ? path : "", evhttp_request_get_command(req), r.id);
     /* With an operations address, it serves the operations routes only, and
        /metrics is no longer on the desks' address. */
-    if (a->set.has_metrics_listen) {
+    if (a->set.nmetrics_listen) {
         int ops = r.route == HTTP_R_METRICS || r.route == HTTP_R_HEALTHZ || r.route == HTTP_R_READYZ;
         int on_ops = http_on_metrics_listener(a, req);
         if ((on_ops && !ops) || (!on_ops && r.route == HTTP_R_METRICS))
@@ -394,7 +394,8 @@ int http_api_listen(struct http_api *a)
     for (int i = 0; i < a->set.nlisten; i++)
         if (http_listen_one(a, &a->set.listen[i], "listen") < 0)
             return -KP_ERR_IO;
-    if (a->set.has_metrics_listen && http_listen_one(a, &a->set.metrics_listen, "metrics_listen") < 0)
+    if (a->set.nmetrics_listen &&
+        http_listen_one(a, &a->set.metrics_listen[0], "metrics_listen") < 0)
         return -KP_ERR_IO;
     return 0;
 }
@@ -463,26 +464,65 @@ void http_api_tick(struct http_api *a, int64_t now)
     store_verification_expire(a->d.st, now - (int64_t)a->set.verification_ttl_s, now);
 }
 
-void http_settings_from_config(struct http_settings *s, const struct kp_config *c)
+/* ---- [http] in kpassd.conf ---- */
+
+#define HTTP_OFF(f)  offsetof(struct http_settings, f)
+#define HTTP_SIZE(f) sizeof(((struct http_settings *)0)->f)
+#define HTTP_MS_DAY  (24u * 3600u * 1000u)
+
+/* Duration bounds in milliseconds, as kpassd.conf(5) states them. */
+static const struct conf_key http_conf_keys[] = {
+    {"http", "enabled", CONF_BOOL, HTTP_OFF(enabled), 0, 0, NULL, 0},
+    {"http", "listen", CONF_ADDR, HTTP_OFF(listen), 0, HTTP_MAX_LISTEN, NULL, HTTP_OFF(nlisten)},
+    {"http", "metrics_listen", CONF_ADDR, HTTP_OFF(metrics_listen), 0, 1, NULL,
+     HTTP_OFF(nmetrics_listen)},
+    {"http", "session_ttl", CONF_SECONDS, HTTP_OFF(session_ttl_s), 60000, 7u * HTTP_MS_DAY, NULL,
+     0},
+    {"http", "verification_ttl", CONF_SECONDS, HTTP_OFF(verification_ttl_s), 1000, HTTP_MS_DAY,
+     NULL, 0},
+    {"http", "timeout", CONF_SECONDS, HTTP_OFF(timeout_s), 1000, 600000, NULL, 0},
+    {"http", "max_connections", CONF_UINT, HTTP_OFF(max_connections), 1, 100000, NULL, 0},
+    {"http", "max_connections_per_addr", CONF_UINT, HTTP_OFF(max_connections_per_addr), 1, 100000,
+     NULL, 0},
+    {"http", "rate_per_address", CONF_UINT, HTTP_OFF(addr_rate), 1, 100000, NULL, 0},
+    {"http", "burst_per_address", CONF_UINT, HTTP_OFF(addr_burst), 1, 100000, NULL, 0},
+    {"http", "rate_per_desk", CONF_UINT, HTTP_OFF(desk_rate), 1, 100000, NULL, 0},
+    {"http", "burst_per_desk", CONF_UINT, HTTP_OFF(desk_burst), 1, 100000, NULL, 0},
+    {"http", "pin_failures", CONF_UINT, HTTP_OFF(pin_failures), 1, 100, NULL, 0},
+    {"http", "trust_proxy", CONF_BOOL, HTTP_OFF(trust_proxy), 0, 0, NULL, 0},
+    {"http", "helpline", CONF_TEXT, HTTP_OFF(helpline), 0, HTTP_SIZE(helpline), NULL, 0},
+    {"http", "metrics_token_file", CONF_TEXT, HTTP_OFF(metrics_token_file), 0,
+     HTTP_SIZE(metrics_token_file), NULL, 0},
+};
+
+static void http_conf_defaults(void *set)
 {
+    struct http_settings *s = set;
+
     memset(s, 0, sizeof(*s));
-    s->nlisten = c->http_nlisten > HTTP_MAX_LISTEN ? HTTP_MAX_LISTEN : c->http_nlisten;
-    memcpy(s->listen, c->http_listen, sizeof(s->listen[0]) * (size_t)s->nlisten);
-    s->session_ttl_s = c->http_session_ttl_ms / 1000;
-    s->verification_ttl_s = c->http_verification_ttl_ms / 1000;
-    s->timeout_s = c->http_timeout_ms / 1000;
-    s->max_connections = c->http_max_connections;
-    s->max_connections_per_addr = c->http_max_connections_per_addr;
-    s->addr_rate = c->http_addr_rate;
-    s->addr_burst = c->http_addr_burst;
-    s->desk_rate = c->http_desk_rate;
-    s->desk_burst = c->http_desk_burst;
-    s->pin_failures = c->http_pin_failures;
-    s->trust_proxy = c->http_trust_proxy;
-    snprintf(s->helpline, sizeof(s->helpline), "%s", c->http_helpline);
-    s->audit_verify_s = c->audit_verify_ms / 1000;
-    snprintf(s->conf_path, sizeof(s->conf_path), "%s", c->path ? c->path : "");
-    s->has_metrics_listen = c->http_metrics_nlisten > 0;
-    if (s->has_metrics_listen)
-        s->metrics_listen = c->http_metrics_listen[0];
+    s->enabled = 1;
+    s->session_ttl_s = 8u * 3600u;
+    s->verification_ttl_s = 15u * 60u;
+    s->timeout_s = 10;
+    s->max_connections = 256;
+    s->max_connections_per_addr = 32;
+    s->addr_rate = 20;
+    s->addr_burst = 60;
+    s->desk_rate = 5;
+    s->desk_burst = 20;
+    s->pin_failures = 5;
+    snprintf(s->helpline, sizeof(s->helpline), "1700");
 }
+
+/* No listen key: loopback only, the documented default. */
+static void http_conf_check(void *set, struct conf_report *r)
+{
+    struct http_settings *s = set;
+
+    (void)r;
+    if (s->nlisten == 0 && kp_addr_parse("127.0.0.1:8780", &s->listen[0]) == 0)
+        s->nlisten = 1;
+}
+
+const struct conf_table http_conf_table = {"http", http_conf_keys, KP_ARRAY_LEN(http_conf_keys),
+                                           http_conf_defaults, http_conf_check};

@@ -10,6 +10,7 @@
  * office apart from an empty one.
  */
 #include <sodium.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kpass/err.h"
@@ -69,6 +70,33 @@ void otp_policy_default(struct otp_policy *p)
     p->lockout_s = 3600;
     p->lockout_max_s = 30 * 24 * 3600;
 }
+
+/* CONF_UINT and CONF_SECONDS write an unsigned. */
+_Static_assert(sizeof(unsigned) == sizeof(uint32_t), "otp_policy fields are written as unsigned");
+
+#define OTP_OFF(f) offsetof(struct otp_policy, f)
+#define OTP_MS_DAY (24u * 3600u * 1000u)
+
+/* Bounds in milliseconds, as kpassd.conf(5) states them (errors name them
+   in the key's units); stored in seconds. */
+static const struct conf_key otp_conf_keys[] = {
+    {"otp", "validity", CONF_SECONDS, OTP_OFF(validity_s), 60000, 3600000, NULL, 0},
+    {"otp", "max_tries", CONF_UINT, OTP_OFF(max_tries), 1, 20, NULL, 0},
+    {"otp", "issue_gap", CONF_SECONDS, OTP_OFF(issue_gap_s), 0, 3600000, NULL, 0},
+    {"otp", "issue_window", CONF_SECONDS, OTP_OFF(issue_window_s), 60000, OTP_MS_DAY, NULL, 0},
+    {"otp", "issue_window_max", CONF_UINT, OTP_OFF(issue_window_max), 1, 1000, NULL, 0},
+    {"otp", "lockout_after", CONF_UINT, OTP_OFF(lockout_after), 1, 1000, NULL, 0},
+    {"otp", "lockout", CONF_SECONDS, OTP_OFF(lockout_s), 60000, 7u * OTP_MS_DAY, NULL, 0},
+};
+
+static void otp_conf_defaults(void *set)
+{
+    otp_policy_default(set);
+}
+
+const struct conf_table otp_conf_table = {"otp", otp_conf_keys, sizeof(otp_conf_keys) /
+                                                                    sizeof(otp_conf_keys[0]),
+                                          otp_conf_defaults, NULL};
 
 void otp_code_generate(char code[OTP_CODE_SIZE])
 {

@@ -12,11 +12,21 @@
 
 #include "kpass/config.h"
 #include "kpass/registry.h"
+#include "kpass/http_api.h"
+#include "kpass/otp.h"
+#include "kpass/smpp.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "kpass/store.h"
 
 struct kp_cli {
     const char *conf_path;
     struct kp_config cfg;
+    struct ussd_settings ussd; /* [ussd]: the menus folder, the page limits */
+    struct otp_policy otp;     /* [otp], [sms]: read so that the file is accepted whole */
+    struct sms_settings sms;
+    struct http_settings http; /* [http]: where kpass desk finds the API */
+    struct smpp_settings smpp; /* [smpp]: where kpass bench and phone find kpassd */
     int cfg_loaded;
     struct store *st;
     struct registry *reg; /* the citizen registry over st, once cli_store_keys() made it */

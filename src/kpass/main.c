@@ -90,6 +90,12 @@ int cli_config(struct kp_cli *cli)
     if (cli->cfg_loaded)
         return 0;
     kp_config_init(&cli->cfg);
+    /* the modules' sections kpassd reads, in its order */
+    kp_config_add(&cli->cfg, &smpp_conf_table, &cli->smpp);
+    kp_config_add(&cli->cfg, &ussd_conf_table, &cli->ussd);
+    kp_config_add(&cli->cfg, &sms_conf_table, &cli->sms);
+    kp_config_add(&cli->cfg, &otp_conf_table, &cli->otp);
+    kp_config_add(&cli->cfg, &http_conf_table, &cli->http);
     rc = kp_config_load(&cli->cfg, cli->conf_path, &err);
     if (rc < 0) {
         fputs(err.data, stderr);

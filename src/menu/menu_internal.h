@@ -162,6 +162,7 @@ struct menu_graph {
     uint32_t home;
     struct kp_buf pool;
     uint32_t sys[MS__COUNT]; /* text index or MENU_NONE: the English default */
+    struct menu_validators val; /* from menu_options; NULL members refuse */
 
 #define MENU_ARRAY(type, name)                                                                     \
     type *name;                                                                                    \
@@ -197,7 +198,9 @@ struct menu_graph {
     ((g)->name = kp_grow((g)->name, &(g)->cap_##name, (g)->n##name + 1, sizeof(*(g)->name)),       \
      memset(&(g)->name[(g)->n##name], 0, sizeof(*(g)->name)), (uint32_t)(g)->n##name++)
 
-/* ---- the compiler's context (graph.c) ---- */
+/* ---- the compiler's context (compile.c drives; diag.c, pool.c serve) ---- */
+
+#define MENU_DIAG_MAX 100 /* diagnostics printed in one run; the rest are counted */
 
 struct menu_cc {
     struct menu_graph *g;
@@ -211,7 +214,11 @@ struct menu_cc {
     struct menu_loc sys_loc[MS__COUNT];
 };
 
+/* diag.c: report at loc ("file:line:col: message", the line, a caret). */
 void menu_diag(struct menu_cc *cc, struct menu_loc loc, const char *fmt, ...) KP_PRINTF(3, 4);
+const char *menu_kind_name(enum menu_kind kind);
+
+/* pool.c: copy len bytes of s into the pool; returns its offset. */
 uint32_t menu_pool_add(struct menu_graph *g, const char *s, size_t len);
 /* Intern variable name (len bytes); returns its id. */
 uint32_t menu_var_intern(struct menu_graph *g, const char *name, size_t len);
@@ -220,7 +227,8 @@ uint32_t menu_var_find(const struct menu_graph *g, const char *name, size_t len)
 uint32_t menu_screen_find(const struct menu_graph *g, const char *name);
 /* Add screen name to the screen table; MENU_NONE when it exists already. */
 int menu_screen_index(struct menu_graph *g, uint32_t screen);
-const char *menu_kind_name(enum menu_kind kind);
+/* Free g and everything it owns (menu_graph_unref's last reference). */
+void menu_graph_free(struct menu_graph *g);
 const char *menu_sys_name(enum menu_sys s);
 
 /* ---- lexer.c ---- */

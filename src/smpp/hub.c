@@ -5,6 +5,7 @@
  * callback, as Redis's serverCron, instead of a timer per link), and the
  * choice of a link when an upper layer sends to a partner.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,6 @@
 
 #include "kpass/accept_guard.h"
 #include "kpass/clock.h"
-#include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
@@ -42,23 +42,55 @@ void smpp_settings_default(struct smpp_settings *s)
     s->send_queue_max = 100000;
 }
 
-void smpp_settings_from_config(struct smpp_settings *s, const struct kp_config *c)
+/* ---- [smpp] in kpassd.conf ---- */
+
+#define SMPP_OFF(f)  offsetof(struct smpp_settings, f)
+#define SMPP_MS_DAY  (24u * 3600u * 1000u)
+
+/* Durations in milliseconds, as the hub and kpassd.conf(5) state them. */
+static const struct conf_key smpp_conf_keys[] = {
+    {"smpp", "listen", CONF_ADDR, SMPP_OFF(listen), 0, SMPP_MAX_LISTEN, NULL, SMPP_OFF(nlisten)},
+    {"smpp", "session_init_timeout", CONF_DURATION, SMPP_OFF(session_init_ms), 100, SMPP_MS_DAY,
+     NULL, 0},
+    {"smpp", "enquire_link_interval", CONF_DURATION, SMPP_OFF(enquire_link_ms), 100, SMPP_MS_DAY,
+     NULL, 0},
+    {"smpp", "inactivity_timeout", CONF_DURATION, SMPP_OFF(inactivity_ms), 0, SMPP_MS_DAY, NULL, 0},
+    {"smpp", "response_timeout", CONF_DURATION, SMPP_OFF(response_ms), 100, 600000, NULL, 0},
+    {"smpp", "window", CONF_UINT, SMPP_OFF(window), 1, 4096, NULL, 0},
+    {"smpp", "max_links", CONF_UINT, SMPP_OFF(max_links), 1, 100000, NULL, 0},
+    {"smpp", "max_unbound", CONF_UINT, SMPP_OFF(max_unbound), 1, 100000, NULL, 0},
+    {"smpp", "max_unbound_per_addr", CONF_UINT, SMPP_OFF(max_unbound_per_addr), 1, 100000, NULL,
+     0},
+    {"smpp", "bind_failures_per_minute", CONF_UINT, SMPP_OFF(bind_fail_limit), 1, 100000, NULL, 0},
+    {"smpp", "reconnect_min", CONF_DURATION, SMPP_OFF(reconnect_min_ms), 100, SMPP_MS_DAY, NULL,
+     0},
+    {"smpp", "reconnect_max", CONF_DURATION, SMPP_OFF(reconnect_max_ms), 100, SMPP_MS_DAY, NULL,
+     0},
+    {"smpp", "unbind_grace", CONF_DURATION, SMPP_OFF(unbind_grace_ms), 0, 60000, NULL, 0},
+};
+
+static void smpp_conf_defaults(void *set)
 {
-    smpp_settings_default(s);
-    smpp_strlcpy(s->system_id, sizeof(s->system_id), c->system_id);
-    s->session_init_ms = c->session_init_ms;
-    s->enquire_link_ms = c->enquire_link_ms;
-    s->inactivity_ms = c->inactivity_ms;
-    s->response_ms = c->response_ms;
-    s->window = c->window;
-    s->max_links = c->max_links;
-    s->max_unbound = c->max_unbound;
-    s->max_unbound_per_addr = c->max_unbound_per_addr;
-    s->bind_fail_limit = c->bind_fail_limit;
-    s->reconnect_min_ms = c->reconnect_min_ms;
-    s->reconnect_max_ms = c->reconnect_max_ms;
-    s->unbind_grace_ms = c->unbind_grace_ms;
+    smpp_settings_default(set);
 }
+
+/* The reconnect delays in order; no listen key: loopback only. */
+static void smpp_conf_check(void *set, struct conf_report *r)
+{
+    struct smpp_settings *s = set;
+
+    if (s->reconnect_min_ms > s->reconnect_max_ms) {
+        unsigned l = conf_report_line(r, "reconnect_min");
+        if (l == 0)
+            l = conf_report_line(r, "reconnect_max");
+        conf_report(r, l, "reconnect_min is larger than reconnect_max");
+    }
+    if (s->nlisten == 0 && kp_addr_parse("127.0.0.1:2775", &s->listen[0]) == 0)
+        s->nlisten = 1;
+}
+
+const struct conf_table smpp_conf_table = {"smpp", smpp_conf_keys, KP_ARRAY_LEN(smpp_conf_keys),
+                                           smpp_conf_defaults, smpp_conf_check};
 
 static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
 {

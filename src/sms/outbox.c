@@ -8,6 +8,7 @@
  * event-loop pass in which a message was queued or a window slot freed
  * (sms_outbox_flush), so a link runs at its window's pace, not the tick's.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,6 @@
 
 #include "kpass/bucket.h"
 #include "kpass/clock.h"
-#include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
@@ -549,16 +549,58 @@ uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
     return SMPP_ESME_ROK;
 }
 
-void sms_settings_from_config(struct sms_settings *s, const struct kp_config *c)
+/* ---- [sms] in kpassd.conf ---- */
+
+/* CONF_CHOICE writes an int. */
+_Static_assert(sizeof(enum sms_long) == sizeof(int), "long_mode is written as an int");
+
+#define SMS_OFF(f) offsetof(struct sms_settings, f)
+#define SMS_MS_DAY (24u * 3600u * 1000u)
+
+static const char *const sms_longs[] = {"udh", "payload", NULL};
+
+/* Duration bounds in milliseconds, as kpassd.conf(5) states them. */
+static const struct conf_key sms_conf_keys[] = {
+    {"sms", "source", CONF_TEXT, SMS_OFF(source), 0, sizeof(((struct sms_settings *)0)->source),
+     NULL, 0},
+    {"sms", "source_ton", CONF_UINT, SMS_OFF(source_ton), 0, 6, NULL, 0},
+    {"sms", "max_attempts", CONF_UINT, SMS_OFF(rules.max_attempts), 1, 1000, NULL, 0},
+    {"sms", "retry_min", CONF_SECONDS, SMS_OFF(rules.backoff_min_s), 1000, SMS_MS_DAY, NULL, 0},
+    {"sms", "retry_max", CONF_SECONDS, SMS_OFF(rules.backoff_max_s), 1000, SMS_MS_DAY, NULL, 0},
+    {"sms", "long_messages", CONF_CHOICE, SMS_OFF(long_mode), 0, 0, sms_longs, 0},
+    {"sms", "max_inflight", CONF_UINT, SMS_OFF(max_inflight), 1, 100000, NULL, 0},
+    {"sms", "validity", CONF_SECONDS, SMS_OFF(validity_s), 60000, 7u * SMS_MS_DAY, NULL, 0},
+};
+
+static void sms_conf_defaults(void *set)
 {
+    struct sms_settings *s = set;
+    static const struct sms_rules rules = SMS_RULES_DEFAULT;
+
     memset(s, 0, sizeof(*s));
-    snprintf(s->source, sizeof(s->source), "%s", c->sms_source);
-    s->source_ton = (uint8_t)c->sms_source_ton;
-    s->source_npi = s->source_ton == 5 ? 0 : 1;
-    s->rules.max_attempts = c->sms_max_attempts;
-    s->rules.backoff_min_s = c->sms_backoff_min_ms / 1000;
-    s->rules.backoff_max_s = c->sms_backoff_max_ms / 1000;
-    s->long_mode = (enum sms_long)c->sms_long;
-    s->max_inflight = c->sms_max_inflight;
-    s->validity_s = c->sms_validity_ms / 1000;
+    snprintf(s->source, sizeof(s->source), "KPASS");
+    s->source_ton = 5;
+    s->source_npi = 0;
+    s->rules = rules;
+    s->long_mode = SMS_LONG_UDH;
+    s->max_inflight = 1024;
+    s->validity_s = 24u * 3600u;
 }
+
+/* The sender fits its type of number (SMPP 3.4 §5.2.8: 11 alphanumeric
+   characters in GSM 03.38, 20 digits otherwise); the retry delays are in
+   order; the numbering plan follows the type. */
+static void sms_conf_check(void *set, struct conf_report *r)
+{
+    struct sms_settings *s = set;
+
+    if (strlen(s->source) > 20 || (s->source_ton == 5 && strlen(s->source) > 11))
+        conf_report(r, conf_report_line(r, "source"),
+                    "source: at most 11 characters alphanumeric (TON 5), 20 digits otherwise");
+    if (s->rules.backoff_min_s > s->rules.backoff_max_s)
+        conf_report(r, conf_report_line(r, "retry_min"), "retry_min is larger than retry_max");
+    s->source_npi = s->source_ton == 5 ? 0 : 1;
+}
+
+const struct conf_table sms_conf_table = {"sms", sms_conf_keys, KP_ARRAY_LEN(sms_conf_keys),
+                                          sms_conf_defaults, sms_conf_check};

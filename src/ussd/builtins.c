@@ -86,7 +86,7 @@ static int bi_call(void *ctx, const struct menu_call *call, struct menu_result *
 
 struct ussd_builtins kp_builtins_table(struct kp_builtins *b)
 {
-    struct ussd_builtins t = {bi_table, KP_ARRAY_LEN(bi_table), bi_call, b};
+    struct ussd_builtins t = {bi_table, KP_ARRAY_LEN(bi_table), bi_call, b, &kp_validators};
     return t;
 }
 

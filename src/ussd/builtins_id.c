@@ -66,6 +66,35 @@ void kp_builtins_free(struct kp_builtins *b)
  * Count a request of this kind from the caller, whatever its outcome, and
  * say whether it is within the policy's limits (1 a minute, 5 an hour).
  */
+/* The menu's `accept cnic`: cnic_parse, the rule of the desk and the CLI. */
+static int val_cnic(const char *s, size_t len, struct kp_buf *out)
+{
+    char cnic[CNIC_SIZE];
+    int rc = cnic_parse(s, len, cnic, NULL);
+
+    if (rc == 0)
+        kp_buf_puts(out, cnic);
+    return rc;
+}
+
+/* The menu's `accept msisdn`: msisdn_parse (so "+92 300 1234567" and
+   "0092 300-1234567" too), narrowed to Pakistani mobiles as kpass-menu(5)
+   promises; a foreign number is refused. */
+static int val_msisdn(const char *s, size_t len, struct kp_buf *out)
+{
+    char e164[MSISDN_SIZE];
+    int rc = msisdn_parse(s, len, e164, NULL);
+
+    if (rc < 0)
+        return rc;
+    if (!msisdn_is_pakistani(e164))
+        return -KP_ERR_PARSE;
+    kp_buf_puts(out, e164);
+    return 0;
+}
+
+const struct menu_validators kp_validators = {val_cnic, val_msisdn};
+
 static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn,
                              int64_t now)
 {

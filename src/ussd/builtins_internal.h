@@ -22,6 +22,8 @@ struct kp_builtins {
 };
 
 int64_t bi_now(const struct kp_builtins *b);
+/* `accept cnic` and `accept msisdn`: cnic_parse and msisdn_parse (builtins_id.c). */
+extern const struct menu_validators kp_validators;
 /* The directory language for the dialog's (English when it has none). */
 enum store_dir_lang bi_lang(const struct menu_call *c);
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);

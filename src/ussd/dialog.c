@@ -8,18 +8,20 @@
  * daemon commits at the end of the event-loop pass, before the screen is
  * written to the socket (see kpassd.c).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kpass/clock.h"
-#include "kpass/config.h"
 #include "kpass/err.h"
 #include "kpass/log.h"
 #include "kpass/mem.h"
 #include "kpass/msisdn.h"
 #include "kpass/store_dialog.h"
 #include "kpass/ussd_dialog.h"
+
+#include "kp_paths.h" /* KP_DATADIR: generated from PREFIX */
 
 const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS] = {100,  250,   500,   1000,  2500,
                                                        5000, 10000, 25000, 50000, 100000};
@@ -70,7 +72,7 @@ void ussd_svc_free(struct ussd_svc *u)
 
 int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag)
 {
-    struct menu_options opts = {u->b.table, u->b.n, u->set.limits};
+    struct menu_options opts = {u->b.table, u->b.n, u->set.limits, u->b.validators};
     struct menu_graph *g;
     int rc = menu_graph_load(u->set.menus_dir, &opts, &g, diag);
 
@@ -430,16 +432,95 @@ void ussd_svc_tick(struct ussd_svc *u, int64_t now)
     }
 }
 
-void ussd_settings_from_config(struct ussd_settings *s, const struct kp_config *c)
+/* ---- [ussd] in kpassd.conf ---- */
+
+#define USSD_OFF(f)  offsetof(struct ussd_settings, f)
+#define USSD_SIZE(f) sizeof(((struct ussd_settings *)0)->f)
+#define USSD_MS_DAY  (24u * 3600u * 1000u)
+
+/* Duration bounds in milliseconds, as kpassd.conf(5) states them. */
+static const struct conf_key ussd_conf_keys[] = {
+    {"ussd", "menus", CONF_TEXT, USSD_OFF(menus_dir), 0, USSD_SIZE(menus_dir), NULL, 0},
+    {"ussd", "service_code", CONF_TEXT, USSD_OFF(service_code), 0, USSD_SIZE(service_code), NULL,
+     0},
+    {"ussd", "screen_timeout", CONF_SECONDS, USSD_OFF(screen_timeout_s), 1000, USSD_MS_DAY, NULL,
+     0},
+    {"ussd", "dialog_timeout", CONF_SECONDS, USSD_OFF(dialog_timeout_s), 1000, USSD_MS_DAY, NULL,
+     0},
+    {"ussd", "resume_window", CONF_SECONDS, USSD_OFF(resume_window_s), 0, USSD_MS_DAY, NULL, 0},
+    {"ussd", "gsm7_limit", CONF_UINT, USSD_OFF(limits.gsm7), 40, 254, NULL, 0},
+    {"ussd", "ucs2_limit", CONF_UINT, USSD_OFF(limits.ucs2), 20, 127, NULL, 0},
+    {"ussd", "abort_ops", CONF_TEXT, USSD_OFF(abort_ops_text), 0, USSD_SIZE(abort_ops_text), NULL,
+     0},
+};
+
+static void ussd_conf_defaults(void *set)
 {
+    struct ussd_settings *s = set;
+
     memset(s, 0, sizeof(*s));
-    snprintf(s->menus_dir, sizeof(s->menus_dir), "%s", c->menus_dir);
-    snprintf(s->service_code, sizeof(s->service_code), "%s", c->service_code);
-    s->screen_timeout_s = c->screen_timeout_ms / 1000;
-    s->dialog_timeout_s = c->dialog_timeout_ms / 1000;
-    s->resume_window_s = c->resume_window_ms / 1000;
-    s->limits.gsm7 = c->gsm7_limit;
-    s->limits.ucs2 = c->ucs2_limit;
-    memcpy(s->abort_ops, c->abort_op, sizeof(s->abort_ops));
-    s->nabort = c->nabort;
+    snprintf(s->menus_dir, sizeof(s->menus_dir), "%s", KP_DATADIR "/menus");
+    snprintf(s->service_code, sizeof(s->service_code), "*789#");
+    s->screen_timeout_s = 60;
+    s->dialog_timeout_s = 180;
+    s->resume_window_s = 120;
+    s->limits.gsm7 = 182;
+    s->limits.ucs2 = 80;
+    snprintf(s->abort_ops_text, sizeof(s->abort_ops_text), "0x81");
+    s->abort_ops[0] = 0x81;
+    s->nabort = 1;
 }
+
+/* "*789#": '*', digits and '*' separators, '#' last (3GPP TS 22.030 §6.5.2). */
+static int ussd_service_code_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n < 3 || n > 20 || s[0] != '*' || s[n - 1] != '#')
+        return -KP_ERR_INVAL;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (!(s[i] >= '0' && s[i] <= '9') && !(s[i] == '*' && s[i - 1] != '*'))
+            return -KP_ERR_INVAL;
+    return 0;
+}
+
+/* "0x81, 130": vendor ussd_service_op values meaning release (SMPP 3.4 §5.3.2.44). */
+static int ussd_abort_ops_parse(struct ussd_settings *s)
+{
+    const char *p = s->abort_ops_text;
+    unsigned n = 0;
+
+    while (*p) {
+        char *end;
+        unsigned long v;
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        v = strtoul(p, &end, 0);
+        if (end == p || v < 32 || v > 255 || n == KP_ARRAY_LEN(s->abort_ops))
+            return -KP_ERR_INVAL;
+        s->abort_ops[n++] = (uint8_t)v;
+        p = end;
+        if (*p != '\0' && *p != ',' && *p != ' ')
+            return -KP_ERR_INVAL;
+    }
+    s->nabort = n;
+    return 0;
+}
+
+static void ussd_conf_check(void *set, struct conf_report *r)
+{
+    struct ussd_settings *s = set;
+
+    if (ussd_service_code_ok(s->service_code) < 0)
+        conf_report(r, conf_report_line(r, "service_code"),
+                    "service_code: '%s' is not a USSD code such as *789#", s->service_code);
+    if (ussd_abort_ops_parse(s) < 0)
+        conf_report(r, conf_report_line(r, "abort_ops"),
+                    "abort_ops: '%s' is not a list of ussd_service_op values 32..255",
+                    s->abort_ops_text);
+}
+
+const struct conf_table ussd_conf_table = {"ussd", ussd_conf_keys, KP_ARRAY_LEN(ussd_conf_keys),
+                                           ussd_conf_defaults, ussd_conf_check};

@@ -1,6 +1,4 @@
-# ussd: text codecs (GSM 03.38, UCS-2)
-SRCS += src/ussd/gsm7.c
-SRCS += src/ussd/text.c
+# ussd: profiles, the dialog table, the built-ins and the funnel
 SRCS += src/ussd/profile.c
 SRCS += src/ussd/dialog.c
 SRCS += src/ussd/builtins.c

@@ -17,7 +17,11 @@
 #include "kpass/cnic.h"
 #include "kpass/config.h"
 #include "kpass/csv.h"
+#include "kpass/http_api.h"
 #include "kpass/keys.h"
+#include "kpass/otp.h"
+#include "kpass/sms_outbox.h"
+#include "kpass/ussd_dialog.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
@@ -52,6 +56,11 @@ static int hb_issue_one(struct store *st, const struct keys_signer *signer, cons
 int hb_issue(const char *conf, const char *csv_path, const char *out_path)
 {
     struct kp_config cfg;
+    struct otp_policy otp;
+    struct sms_settings sms;
+    struct ussd_settings ussd;
+    struct http_settings http;
+    struct smpp_settings smpp;
     struct kp_buf err = KP_BUF_INIT, data = KP_BUF_INIT;
     struct store *st = NULL;
     struct keys_ring *ring = NULL;
@@ -66,6 +75,11 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     int rc, status = 1;
 
     kp_config_init(&cfg);
+    kp_config_add(&cfg, &smpp_conf_table, &smpp);
+    kp_config_add(&cfg, &ussd_conf_table, &ussd);
+    kp_config_add(&cfg, &sms_conf_table, &sms);
+    kp_config_add(&cfg, &otp_conf_table, &otp);
+    kp_config_add(&cfg, &http_conf_table, &http);
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Fuzz target: citizens.csv reading (src/kpass/citizen_csv.c).  The input
+ * Fuzz target: citizens.csv reading (src/kpass/cmd/citizen_csv.c).  The input
  * is a whole file: the first line goes to the header check, every other
  * line to the row reader, as `kpass import citizens` does.  Any bytes must
  * give a row or a reason, never a crash; an accepted row must hold a
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/kpass/citizen_csv.h"
+#include "../../src/kpass/cmd/citizen_csv.h"
 #include "fuzz.h"
 
 KP_FUZZ_TARGET(citizen_csv)

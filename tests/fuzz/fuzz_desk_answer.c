@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/kpass/desk_client.h"
+#include "../../src/kpass/desk/desk_client.h"
 #include "fuzz.h"
 #include "kpass/buf.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target: the HTTP/1.1 response parser of `kpass desk`
- * (src/kpass/http_client.c) on arbitrary octets, with the peer still open
+ * (src/kpass/desk/http_client.c) on arbitrary octets, with the peer still open
  * and closed.  Nothing may crash or leak; a complete answer must stay
  * within the limits, and must parse the same from exactly the octets it
  * took (what follows an answer never changes it).
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/kpass/http_client.h"
+#include "../../src/kpass/desk/http_client.h"
 #include "fuzz.h"
 
 static void fuzz_http_once(const uint8_t *data, size_t size, int eof)

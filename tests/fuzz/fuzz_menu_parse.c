@@ -76,7 +76,7 @@ static void walk(const struct menu_graph *g)
 KP_FUZZ_TARGET(menu_parse)
 {
     struct menu_source src = {"fuzz.menu", (const char *)data, size};
-    struct menu_options opts = {builtins, 2, {120, 50}};
+    struct menu_options opts = {builtins, 2, {120, 50}, NULL};
     struct menu_graph *g = NULL;
     struct kp_buf diag = KP_BUF_INIT;
 

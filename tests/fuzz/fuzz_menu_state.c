@@ -30,7 +30,7 @@ static const char menus[] = "screen main menu\n"
 KP_FUZZ_TARGET(menu_state)
 {
     static struct menu_graph *g;
-    struct menu_options opts = {NULL, 0, {182, 80}};
+    struct menu_options opts = {NULL, 0, {182, 80}, NULL};
     struct menu_env env = {NULL, NULL, "", {182, 80}};
     struct menu_state *st = menu_state_new();
     struct menu_screen scr = MENU_SCREEN_INIT;

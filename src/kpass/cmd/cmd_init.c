@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/keys.h"

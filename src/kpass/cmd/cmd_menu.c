@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/builtins.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
@@ -32,14 +32,14 @@ static const char *menu_dir(struct kp_cli *cli, const char *given)
     if (given)
         return given;
     if (access(cli->conf_path, R_OK) == 0 && cli_config(cli) == 0)
-        return cli->cfg.menus_dir;
+        return cli->ussd.menus_dir;
     return "menus";
 }
 
 static int menu_compile(const char *dir, struct menu_graph **g)
 {
     struct ussd_builtins bt = kp_builtins_table(NULL);
-    struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT};
+    struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT, bt.validators};
     struct kp_buf diag = KP_BUF_INIT;
     int rc = menu_graph_load(dir, &opts, g, &diag);
 

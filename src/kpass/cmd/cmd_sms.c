@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/msisdn.h"

@@ -20,8 +20,8 @@
 #include <netinet/in.h>
 #include <sodium.h>
 
-#include "cli.h"
-#include "desk_client.h"
+#include "../cli.h"
+#include "../desk/desk_client.h"
 #include "kpass/addr.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
@@ -284,16 +284,16 @@ static int desk_url_from_config(struct kp_cli *cli, char *url, size_t cap)
         return 0;
     if (cli_config(cli) < 0)
         return 1;
-    if (cli->cfg.http_nlisten < 1)
+    if (cli->http.nlisten < 1)
         return 0;
-    s4 = (const struct sockaddr_in *)&cli->cfg.http_listen[0].ss;
-    s6 = (const struct sockaddr_in6 *)&cli->cfg.http_listen[0].ss;
+    s4 = (const struct sockaddr_in *)&cli->http.listen[0].ss;
+    s6 = (const struct sockaddr_in6 *)&cli->http.listen[0].ss;
     if (s4->sin_family == AF_INET && s4->sin_addr.s_addr == htonl(INADDR_ANY))
         snprintf(url, cap, "http://127.0.0.1:%u", ntohs(s4->sin_port));
     else if (s6->sin6_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr))
         snprintf(url, cap, "http://[::1]:%u", ntohs(s6->sin6_port));
     else
-        snprintf(url, cap, "http://%s", cli->cfg.http_listen[0].text);
+        snprintf(url, cap, "http://%s", cli->http.listen[0].text);
     return 0;
 }
 

@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/keys.h"
@@ -471,11 +471,11 @@ static int partner_show(struct kp_cli *cli, const char *system_id)
     printf("profile:       %s\n", c->profile);
     if (c->gsm7_limit || c->ucs2_limit)
         printf("screen limits: %u GSM 7-bit / %u UCS-2 characters\n",
-               c->gsm7_limit ? c->gsm7_limit : cli->cfg.gsm7_limit,
-               c->ucs2_limit ? c->ucs2_limit : cli->cfg.ucs2_limit);
+               c->gsm7_limit ? c->gsm7_limit : cli->ussd.limits.gsm7,
+               c->ucs2_limit ? c->ucs2_limit : cli->ussd.limits.ucs2);
     else
         printf("screen limits: %u GSM 7-bit / %u UCS-2 characters ([ussd] defaults)\n",
-               cli->cfg.gsm7_limit, cli->cfg.ucs2_limit);
+               cli->ussd.limits.gsm7, cli->ussd.limits.ucs2);
     printf("carries SMS:   %s\n", c->carries_sms ? "yes" : "no");
     printf("state:         %s\n", c->enabled ? "enabled" : "disabled");
     return 0;

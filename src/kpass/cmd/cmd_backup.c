@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/keys.h"

@@ -2,7 +2,7 @@
 /*
  * kpass office: list, show, add and remove the offices of the directory.
  * `office add` takes an office that is not in the seed files, checked by
- * the same rules as a row of offices.csv (src/kpass/dir_rows.c); its
+ * the same rules as a row of offices.csv (src/kpass/cmd/dir_rows.c); its
  * options are named after the file's columns.  Listings are one line per
  * office, "CODE  DISTRICT  NAME", under a header line.
  */
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "dir_rows.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"

@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "bench.h"
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/mem.h"
 
 static const char bench_usage_text[] =
@@ -178,9 +178,9 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
     if (optind != argc || o.system_id[0] == '\0')
         return cli_usage(bench_usage_text);
     if (!host_given && access(cli->conf_path, F_OK) == 0 && cli_config(cli) == 0 &&
-        cli->cfg.smpp_nlisten > 0 && cli->cfg.smpp_listen[0].ss.ss_family == AF_INET) {
+        cli->smpp.nlisten > 0 && cli->smpp.listen[0].ss.ss_family == AF_INET) {
         /* The daemon's first [smpp] listen address, unless told otherwise. */
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)&cli->cfg.smpp_listen[0].ss;
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&cli->smpp.listen[0].ss;
         inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
         if (sin->sin_addr.s_addr != htonl(INADDR_ANY))
             o.host = host;

@@ -24,7 +24,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/buf.h"
 #include "kpass/clock.h"
 #include "kpass/cnic.h"

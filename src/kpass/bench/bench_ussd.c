@@ -21,7 +21,7 @@
 #include <event2/event.h>
 
 #include "bench.h"
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/mem.h"
 #include "kpass/ussd.h"
 

@@ -7,7 +7,7 @@
  *   kpass import [--dry-run] seed [DIR]
  *
  * Every row is checked (header, field count, codes, references, lengths,
- * formats; src/kpass/dir_rows.c) and every bad row is reported as
+ * formats; src/kpass/cmd/dir_rows.c) and every bad row is reported as
  * "file:line: column: reason" on stderr.  The whole import runs in ONE
  * transaction: rows are upserted as they are read (so that a row may refer
  * to an earlier one, and later files to earlier files of a seed), and if
@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "dir_rows.h"
 #include "kpass/clock.h"
 #include "kpass/csv.h"

@@ -24,7 +24,7 @@
 #include <sodium.h>
 
 #include "citizen_csv.h"
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"

@@ -16,7 +16,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
@@ -340,8 +340,8 @@ static void phone_defaults(struct kp_cli *cli, struct phone *ph)
 {
     strcpy(ph->conf.host, "127.0.0.1");
     ph->conf.port = 2775;
-    if (access(cli->conf_path, R_OK) == 0 && cli_config(cli) == 0 && cli->cfg.smpp_nlisten) {
-        const char *t = cli->cfg.smpp_listen[0].text;
+    if (access(cli->conf_path, R_OK) == 0 && cli_config(cli) == 0 && cli->smpp.nlisten) {
+        const char *t = cli->smpp.listen[0].text;
         const char *colon = strrchr(t, ':');
         if (t[0] != '[' && colon) {
             snprintf(ph->conf.host, sizeof(ph->conf.host), "%.*s", (int)(colon - t), t);

@@ -21,7 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/keys.h"

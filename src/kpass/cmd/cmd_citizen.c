@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "../cli.h"
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
