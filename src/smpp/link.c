@@ -514,6 +514,10 @@ void smpp_link_close(struct smpp_link *l, const char *why)
             log_warnx("smpp: link %u to %s:%u (%s) failed: %s (%u more like it not logged)",
                       l->id, l->slot->partner->conf.host, l->slot->partner->conf.port,
                       l->slot->partner->conf.system_id, why, skipped);
+        else if (l->slot == NULL && !was_bound && l->partner == NULL)
+            /* A connection that never bound: anyone can open those by the
+               thousand, so they must not write a line each (log flooding). */
+            log_debug("smpp: link %u (%s) closed before a bind: %s", l->id, l->peer_text, why);
         else
             log_info("smpp: link %u (%s%s%s) closed: %s", l->id, l->peer_text,
                      l->partner ? ", " : "", l->partner ? l->partner->conf.system_id : "", why);
