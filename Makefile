@@ -246,7 +246,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
-            libzbar-dev clang curl debhelper fakeroot dpkg-dev
+            libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev
 # What `make deb` needs on top (installed by it); the test suite builds
 # the package too, hence debhelper, fakeroot and dpkg-dev in the list above.
 DEB_DEPS := debhelper lintian dpkg-dev fakeroot
