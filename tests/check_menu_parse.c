@@ -113,6 +113,16 @@ static const struct {
     {HOME "screen i input\n  accept regex \"a(\"\n",
      "t.menu:4:16: bad regular expression: Unmatched ( or \\(\n  accept regex \"a(\"\n"
      "               ^\n"},
+    /* Patterns that made regcomp take gigabytes (fuzz_menu_parse). */
+    {HOME "screen i input\n  accept regex \"[0-9]++++++++\"\n",
+     "t.menu:4:16: bad regular expression: a quantifier on a quantifier\n"
+     "  accept regex \"[0-9]++++++++\"\n               ^\n"},
+    {HOME "screen i input\n  accept regex \"a{33}\"\n",
+     "t.menu:4:16: bad regular expression: repeat counts too large (at most 32 each, 1024 "
+     "together)\n  accept regex \"a{33}\"\n               ^\n"},
+    {HOME "screen i input\n  accept regex \"((a{32}){32}){2}\"\n",
+     "t.menu:4:16: bad regular expression: repeat counts too large (at most 32 each, 1024 "
+     "together)\n  accept regex \"((a{32}){32}){2}\"\n               ^\n"},
     {HOME "screen i input\n  var x\n  var y\n",
      "t.menu:5:3: screen 'i' already has a variable\n  var y\n  ^\n"},
     {HOME "screen i input\n  -> main\n  -> main\n",

@@ -246,6 +246,61 @@ static int parse_number(struct parser *p, unsigned *v)
     return 0;
 }
 
+/*
+ * Refuse what makes regcomp(3) blow up before it runs: glibc copies a
+ * bounded repeat's subtree once per count, and stacked quantifiers
+ * ("[0-9]+++...", undefined in POSIX ERE, accepted by glibc) multiply the
+ * copies, so a 40-byte pattern took over 2 GB (found by fuzz_menu_parse).
+ * A reply validator needs none of that: at most MENU_REGEX_MAX octets, no
+ * quantifier on a quantifier, and the bounds' product at most
+ * MENU_REGEX_COPIES.  NULL, or why not.
+ */
+#define MENU_REGEX_MAX    128
+#define MENU_REGEX_COPIES 1024
+static const char *regex_unsafe(const char *re)
+{
+    unsigned long copies = 1;
+    int quantified = 0, bracket = 0;
+
+    if (strlen(re) > MENU_REGEX_MAX)
+        return "longer than 128 characters";
+    for (const char *q = re; *q; q++) {
+        if (bracket) { /* [...]: literal but for its end ("[]a]" and "[^]a]" hold a ']') */
+            if (*q == ']' && q[-1] != '[' && !(q[-1] == '^' && q[-2] == '['))
+                bracket = 0;
+            continue;
+        }
+        if (*q == '\\' && q[1] != '\0') {
+            q++;
+            quantified = 0;
+            continue;
+        }
+        if (*q == '*' || *q == '+' || *q == '?' || *q == '{') {
+            if (quantified)
+                return "a quantifier on a quantifier";
+            quantified = 1;
+            if (*q == '{') {
+                unsigned long hi = 0;
+                char *end;
+                for (const char *b = q + 1; *b && *b != '}'; b++)
+                    if (*b >= '0' && *b <= '9') {
+                        unsigned long v = strtoul(b, &end, 10);
+                        hi = v > hi ? v : hi;
+                        b = end - 1;
+                    }
+                if (hi > 32 || (copies *= hi ? hi : 1) > MENU_REGEX_COPIES)
+                    return "repeat counts too large (at most 32 each, 1024 together)";
+                q = strchr(q, '}') ? strchr(q, '}') : q + strlen(q) - 1;
+            }
+            continue;
+        }
+        quantified = 0;
+        if (*q == '[')
+            bracket = 1;
+    }
+    return NULL;
+}
+
 static int accept_regex(struct parser *p, struct menu_check *c)
 {
     struct menu_graph *g = p->g;
@@ -255,6 +310,11 @@ static int accept_regex(struct parser *p, struct menu_check *c)
 
     if (p->lx.tok != TK_STRING) {
         menu_parse_unexpected(p, "a regular expression in quotes");
+        return -1;
+    }
+    const char *unsafe = regex_unsafe(p->lx.str.data);
+    if (unsafe != NULL) {
+        menu_parse_error(p, p->lx.loc, "bad regular expression: %s", unsafe);
         return -1;
     }
     /* anchored: the whole reply must match (POSIX ERE, regcomp(3)) */
