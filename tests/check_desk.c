@@ -22,6 +22,7 @@
 #include "kpass/store.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_change.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/store_verification.h"
@@ -55,7 +56,7 @@ static void desk_setup(void)
     snprintf(path, sizeof(path), "%s/t.db", dir);
     randombytes_buf(audit_key, sizeof(audit_key));
     randombytes_buf(partner_key, sizeof(partner_key));
-    ck_assert_int_eq(store_desk_key_derive(partner_key, key), 0);
+    ck_assert_int_eq(office_desk_key_derive(partner_key, key), 0);
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     store_audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
@@ -129,7 +130,7 @@ START_TEST(test_token_parse)
     uint8_t raw[STORE_DESK_TOKEN_BYTES];
 
     for (size_t i = 0; i < KP_ARRAY_LEN(token_cases); i++) {
-        int rc = store_desk_token_parse(token_cases[i].text, raw);
+        int rc = office_desk_token_parse(token_cases[i].text, raw);
         ck_assert_msg((rc == 0) == token_cases[i].ok, "'%s': %d", token_cases[i].text, rc);
         if (!token_cases[i].ok) {
             ck_assert_int_eq(rc, -KP_ERR_PARSE);
@@ -138,7 +139,7 @@ START_TEST(test_token_parse)
         }
     }
     /* A value that decodes: all-zero octets are "A" x 43. */
-    ck_assert_int_eq(store_desk_token_parse(token_cases[0].text, raw), 0);
+    ck_assert_int_eq(office_desk_token_parse(token_cases[0].text, raw), 0);
     for (size_t j = 0; j < sizeof(raw); j++)
         ck_assert_uint_eq(raw[j], 0);
 }
@@ -258,7 +259,7 @@ START_TEST(test_desk_add_list_get)
     uint8_t raw[STORE_DESK_TOKEN_BYTES];
     int n;
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", "Front counter", "kpass", 1000, &d, token),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", "Front counter", "kpass", 1000, &d, token),
                      0);
     ck_assert_str_eq(d.id, "PSHDC1-1");
     ck_assert_str_eq(d.office, "PSHDC1");
@@ -266,20 +267,20 @@ START_TEST(test_desk_add_list_get)
     ck_assert_uint_eq(d.seq, 1);
     ck_assert_uint_eq(strlen(token), STORE_DESK_TOKEN_LEN);
     ck_assert_int_eq(strncmp(token, "kd1_", 4), 0);
-    ck_assert_int_eq(store_desk_token_parse(token, raw), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1001, &d, token2), 0);
+    ck_assert_int_eq(office_desk_token_parse(token, raw), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1001, &d, token2), 0);
     ck_assert_str_eq(d.id, "PSHDC1-2");
     ck_assert_str_eq(d.name, "Desk 2");
     ck_assert_str_ne(token, token2);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHEX1", NULL, "kpass", 1002, &d, token2), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHEX1", NULL, "kpass", 1002, &d, token2), 0);
     ck_assert_str_eq(d.id, "PSHEX1-1");
     /* Refusals write nothing and show no token. */
-    ck_assert_int_eq(store_desk_add(st, key, "NOSUCH", NULL, "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "NOSUCH", NULL, "kpass", 1003, &d, token2),
                      -KP_ERR_NOTFOUND);
     ck_assert_str_eq(token2, "");
-    ck_assert_int_eq(store_desk_add(st, key, "pshdc1", NULL, "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "pshdc1", NULL, "kpass", 1003, &d, token2),
                      -KP_ERR_INVAL);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", "bad\nname", "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", "bad\nname", "kpass", 1003, &d, token2),
                      -KP_ERR_INVAL);
     ck_assert_int_eq(audit_count("desk.added", NULL), 3);
 
@@ -324,8 +325,8 @@ START_TEST(test_token_not_stored)
     char token[STORE_DESK_TOKEN_SIZE], wal[600];
     uint8_t raw[STORE_DESK_TOKEN_BYTES], plain[32];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_token_parse(token, raw), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_token_parse(token, raw), 0);
     crypto_generichash(plain, sizeof(plain), raw, sizeof(raw), NULL, 0);
     snprintf(wal, sizeof(wal), "%s-wal", path);
     /* While open (the row may still be in the WAL) and after closing. */
@@ -343,7 +344,7 @@ START_TEST(test_token_not_stored)
         store_audit_use_key(st, audit_key);
     }
     /* What is stored still opens the desk: the scan looked at the right place. */
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &d), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &d), 0);
     ck_assert_str_eq(d.id, "PSHDC1-1");
 }
 END_TEST
@@ -354,42 +355,42 @@ START_TEST(test_authenticate)
     char token[STORE_DESK_TOKEN_SIZE], other[STORE_DESK_TOKEN_SIZE], forged[64];
     uint8_t other_key[STORE_DESK_KEY_BYTES], pk[32], raw[STORE_DESK_TOKEN_BYTES];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, other), 0);
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &got), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, other), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &got), 0);
     ck_assert_str_eq(got.id, "PSHDC1-1");
-    ck_assert_int_eq(store_desk_authenticate(st, key, other, &got), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, other, &got), 0);
     ck_assert_str_eq(got.id, "PSHDC1-2");
     /* One octet different; malformed; empty; a random well-formed token. */
     snprintf(forged, sizeof(forged), "%s", token);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
-    ck_assert_int_eq(store_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
     ck_assert_str_eq(got.id, "");
-    ck_assert_int_eq(store_desk_authenticate(st, key, "kd1_nope", &got), -KP_ERR_AUTH);
-    ck_assert_int_eq(store_desk_authenticate(st, key, "", &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, "kd1_nope", &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, "", &got), -KP_ERR_AUTH);
     randombytes_buf(raw, sizeof(raw));
     memcpy(forged, "kd1_", 4);
     sodium_bin2base64(forged + 4, sizeof(forged) - 4, raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    ck_assert_int_eq(store_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
     /* Another partner.key: nothing opens. */
     randombytes_buf(pk, sizeof(pk));
-    ck_assert_int_eq(store_desk_key_derive(pk, other_key), 0);
-    ck_assert_int_eq(store_desk_authenticate(st, other_key, token, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_key_derive(pk, other_key), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, other_key, token, &got), -KP_ERR_AUTH);
     /* Revoked: refused as such, and named. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-1", "kpass", 2000), 1);
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &got), -KP_ERR_DENIED);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-1", "kpass", 2000), 1);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &got), -KP_ERR_DENIED);
     ck_assert_str_eq(got.id, "PSHDC1-1");
     ck_assert_int_eq(got.revoked_at, 2000);
-    ck_assert_int_eq(store_desk_authenticate(st, key, other, &got), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, other, &got), 0);
     /* Revoking twice, and an unknown desk. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-1", "kpass", 3000), 0);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-1", "kpass", 3000), 0);
     ck_assert_int_eq(store_desk_get(st, "PSHDC1-1", &got), 0);
     ck_assert_int_eq(got.revoked_at, 2000);
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-7", "kpass", 3000), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-7", "kpass", 3000), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(audit_count("desk.revoked", NULL), 1);
     /* Numbers are not reused after a revocation. */
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 4000, &d, other), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 4000, &d, other), 0);
     ck_assert_str_eq(d.id, "PSHDC1-3");
     assert_chain();
 }
@@ -402,7 +403,7 @@ START_TEST(test_no_audit_key)
     char token[STORE_DESK_TOKEN_SIZE];
 
     store_audit_use_key(st, NULL);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
     ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
     ck_assert_int_eq(store_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
                      -KP_ERR_STATE);
@@ -417,9 +418,9 @@ START_TEST(test_inside_caller_tx)
     char token[STORE_DESK_TOKEN_SIZE];
 
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
     /* A refused change inside leaves the rest of the transaction alone. */
-    ck_assert_int_eq(store_desk_add(st, key, "NOSUCH", NULL, "kpass", 1000, &d, token),
+    ck_assert_int_eq(office_desk_add(st, key, "NOSUCH", NULL, "kpass", 1000, &d, token),
                      -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 1);
     free(v);
@@ -427,8 +428,8 @@ START_TEST(test_inside_caller_tx)
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0);
     ck_assert_int_eq(audit_count("desk.added", NULL), 0);
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_revoke(st, d.id, "kpass", 1001), 1);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_revoke(st, d.id, "kpass", 1001), 1);
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(store_desk_get(st, "PSHDC1-1", &d), 0);
     ck_assert_int_eq(d.revoked_at, 1001);
@@ -573,7 +574,7 @@ START_TEST(test_pin_unknown_and_other_office)
     {
         uint8_t pk[32], other[STORE_DESK_KEY_BYTES];
         randombytes_buf(pk, sizeof(pk));
-        ck_assert_int_eq(store_desk_key_derive(pk, other), 0);
+        ck_assert_int_eq(office_desk_key_derive(pk, other), 0);
         ck_assert_int_eq(
             store_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
             -KP_ERR_WRONG);
@@ -653,8 +654,8 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     struct store_change ch;
     char token[STORE_DESK_TOKEN_SIZE];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
     add_staff("PSH-0042", "PSHDC1", "4821");
     add_staff("PSH-0043", "PSHDC1", "4821");
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
@@ -679,7 +680,7 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
     ck_assert(!session_stands(&a));
     /* A revoked desk ends every session at it, whoever signed in. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
     ck_assert(!session_stands(&c));
     /* A removed staff member's sessions end; a second removal finds nobody. */
     add_session(6, "PSHDC1-1", "PSH-0043", 0, &c);

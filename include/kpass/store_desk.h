@@ -6,23 +6,22 @@
  * that office with their staff id and PIN.
  *
  * Desk tokens: 32 random octets, shown once as "kd1_" + base64url without
- * padding (RFC 4648 §5), 47 characters.  The store keeps only
- *
- *   token_hash = BLAKE2b-256(key = desk key, personal = "kpass-desk-tok1", raw 32 octets)
- *
- * so the database alone cannot be used to sign a desk in.  Staff PINs (4
+ * padding (RFC 4648 §5), 47 characters.  The store keeps only their keyed
+ * hash (STORE_DESK_HASH_BYTES), made above it (office.h: the desk key, the
+ * tokens, the hash and desks' audit rows), so the database alone cannot be
+ * used to sign a desk in.  Staff PINs (4
  * to 8 digits) are stored with crypto_pwhash_str (Argon2id, interactive
  * limits) over a keyed BLAKE2b-256 of the staff id and the PIN (personal
  * "kpass-staff-pin"): a PIN has at most 10^8 values, so a stolen database
  * alone must not be enough to try them all offline.
  *
  * The desk key is derived from keys/partner.key with crypto_kdf (context
- * "kpdesk01", subkey 1; store_desk_key_derive), so no primitive uses
+ * "kpdesk01", subkey 1; office_desk_key_derive), so no primitive uses
  * partner.key itself twice and no new key file is needed.  Losing or
  * replacing partner.key invalidates every desk token and staff PIN.
  *
- * Every change appends an audit row in the same transaction: desk.added,
- * desk.revoked, staff.added, staff.locked, staff.unlocked,
+ * Every staff change appends an audit row in the same transaction (desks'
+ * rows are office.h's): staff.added, staff.locked, staff.unlocked,
  * staff.pin_changed, staff.pin_failed, staff.removed.  Revoking, locking,
  * unlocking, re-PINning and removing also count the change for a running
  * kpassd (store_change.h) in that transaction.  Each write function is atomic:
@@ -49,6 +48,7 @@
 
 #define STORE_DESK_KEY_BYTES    32
 #define STORE_DESK_TOKEN_BYTES  32 /* random octets in a token */
+#define STORE_DESK_HASH_BYTES   32 /* a token's keyed hash, as stored */
 #define STORE_DESK_TOKEN_LEN    47 /* "kd1_" + 43 base64url characters */
 #define STORE_DESK_TOKEN_SIZE   48 /* with the NUL */
 #define STORE_DESK_TOKEN_PREFIX "kd1_"
@@ -85,20 +85,6 @@ struct store_staff {
     int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
 };
 
-/*
- * The desk key from partner.key (32 octets each): crypto_kdf_derive_from_key,
- * context "kpdesk01", subkey 1.  The caller keeps out in sodium_malloc()
- * memory and wipes it.  0, or -KP_ERR_CRYPTO.
- */
-int store_desk_key_derive(const uint8_t partner_key[32], uint8_t out[STORE_DESK_KEY_BYTES]);
-
-/*
- * Parse a desk token's text ("kd1_" + exactly 43 base64url characters, the
- * canonical encoding of 32 octets; nothing around it) into raw.  Pure.
- * 0 or -KP_ERR_PARSE (raw is wiped).
- */
-int store_desk_token_parse(const char *text, uint8_t raw[STORE_DESK_TOKEN_BYTES]);
-
 /* Is code an office code (2 to 8 of A-Z 0-9)?  0 or -KP_ERR_INVAL.  Pure. */
 int store_desk_office_valid(const char *code);
 
@@ -110,18 +96,17 @@ int store_desk_office_valid(const char *code);
 int store_desk_name_valid(const char *name, unsigned max_chars);
 
 /*
- * Add a desk to office (which must exist in the directory): its id is the
- * office code, '-', and the next number of that office (numbers are never
- * reused, revoked desks keep theirs).  name may be NULL ("Desk N").  A new
- * token is written to token (shown once: the store keeps only its keyed
- * hash; the caller wipes it after showing it).  Audit: desk.added.
- * 0 (out filled), -KP_ERR_NOTFOUND (no such office), -KP_ERR_INVAL (office
- * or name), -KP_ERR_LIMIT (STORE_DESK_SEQ_MAX reached), -KP_ERR_STATE (no
- * audit key), -KP_ERR_DB.
+ * Insert a desk row for office (which must exist in the directory) with
+ * its token's keyed hash: its id is the office code, '-', and the next
+ * number of that office (numbers are never reused, revoked desks keep
+ * theirs).  name may be NULL ("Desk N").  The row only (office_desk_add
+ * makes the token and writes the audit row).  Atomic.  0 (out filled),
+ * -KP_ERR_NOTFOUND (no such office), -KP_ERR_INVAL (office or name),
+ * -KP_ERR_LIMIT (STORE_DESK_SEQ_MAX reached), -KP_ERR_DB.
  */
-int store_desk_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *office,
-                   const char *name, const char *actor, int64_t now, struct store_desk *out,
-                   char token[STORE_DESK_TOKEN_SIZE]);
+int store_desk_insert(struct store *st, const char *office, const char *name,
+                      const uint8_t hash[STORE_DESK_HASH_BYTES], int64_t now,
+                      struct store_desk *out);
 
 /* One desk by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_desk_get(struct store *st, const char *id, struct store_desk *out);
@@ -133,21 +118,20 @@ int store_desk_get(struct store *st, const char *id, struct store_desk *out);
 int store_desk_list(struct store *st, const char *office, struct store_desk **out);
 
 /*
- * Revoke desk id: its token is refused from now on (the row stays, for
- * the audit trail) and every session at it ends.  Audit: desk.revoked.
- * 1 revoked, 0 already revoked (no audit row), -KP_ERR_NOTFOUND,
- * -KP_ERR_STATE, -KP_ERR_DB.
+ * Mark the unrevoked desk id revoked at now (the row stays, for the audit
+ * trail) and end every session at it, atomically.  The rows only
+ * (office_desk_revoke counts the change and writes the audit row).
+ * 0, -KP_ERR_NOTFOUND (no such desk, or already revoked), -KP_ERR_DB.
  */
-int store_desk_revoke(struct store *st, const char *id, const char *actor, int64_t now);
+int store_desk_mark_revoked(struct store *st, const char *id, int64_t now);
 
 /*
- * The desk a token belongs to (looked up by its keyed hash, compared with
- * sodium_memcmp).  Writes nothing.  0 (out filled), -KP_ERR_AUTH (not a
- * token, or no desk has it), -KP_ERR_DENIED (the desk is revoked; out is
- * filled so the caller can name it), -KP_ERR_DB.
+ * The desk whose stored token hash is hash (found by the index, compared
+ * again with sodium_memcmp), revoked or not.  0 (out filled),
+ * -KP_ERR_NOTFOUND, -KP_ERR_DB.
  */
-int store_desk_authenticate(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                            const char *token, struct store_desk *out);
+int store_desk_by_hash(struct store *st, const uint8_t hash[STORE_DESK_HASH_BYTES],
+                       struct store_desk *out);
 
 /*
  * Is id a staff id: 2 to 8 of A-Z 0-9 starting with a letter, '-', 1 to 6

@@ -30,6 +30,7 @@
 #include "kpass/store_credential.h"
 #include "kpass/verify_credential.h"
 #include "kpass/verify_desk.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/worker.h"
@@ -174,7 +175,7 @@ void http_desk_session(struct http_req *r)
         return;
     }
     s = kp_calloc(1, sizeof(*s));
-    rc = store_desk_authenticate(r->api->d.st, r->api->d.desk_key, q.desk_token, &s->desk);
+    rc = office_desk_authenticate(r->api->d.st, r->api->d.desk_key, q.desk_token, &s->desk);
     if (rc < 0) {
         sodium_memzero(&q, sizeof(q));
         free(s);
