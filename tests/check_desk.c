@@ -404,8 +404,8 @@ START_TEST(test_no_audit_key)
 
     store_audit_use_key(st, NULL);
     ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(store_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
+    ck_assert_int_eq(office_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
                      -KP_ERR_STATE);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0); /* reading needs no key */
 }
@@ -448,7 +448,7 @@ static void add_staff(const char *id, const char *office, const char *pin)
     snprintf(s.id, sizeof(s.id), "%s", id);
     snprintf(s.office, sizeof(s.office), "%s", office);
     snprintf(s.name, sizeof(s.name), "Staff %s", id);
-    ck_assert_int_eq(store_staff_add(st, key, &s, pin, "kpass", 1000), 0);
+    ck_assert_int_eq(office_staff_add(st, key, &s, pin, "kpass", 1000), 0);
     ck_assert_int_eq(s.created_at, 1000);
 }
 
@@ -464,18 +464,18 @@ START_TEST(test_staff_add_list)
     strcpy(s.id, "PSH-0042");
     strcpy(s.office, "PSHEX1");
     strcpy(s.name, "Someone else");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_EXISTS);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_EXISTS);
     strcpy(s.id, "PSH-0043");
     strcpy(s.office, "NOSUCH");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_NOTFOUND);
     strcpy(s.office, "PSHDC1");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "1234", "kpass", 1), -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_add(st, key, &s, "12", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "1234", "kpass", 1), -KP_ERR_DENIED);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "12", "kpass", 1), -KP_ERR_INVAL);
     strcpy(s.id, "psh-43");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
     strcpy(s.id, "PSH-0043");
     strcpy(s.name, "");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
 
     ck_assert_int_eq(store_staff_list(st, NULL, &v), 3);
     ck_assert_str_eq(v[0].id, "PSH-0007");
@@ -501,7 +501,7 @@ END_TEST
 static int check(const char *office, const char *id, const char *pin, unsigned max,
                  struct store_staff *out)
 {
-    return store_staff_check_pin(st, key, office, id, pin, max, "desk:PSHDC1-1", 5000, out);
+    return office_staff_check_pin(st, key, office, id, pin, max, "desk:PSHDC1-1", 5000, out);
 }
 
 START_TEST(test_pin_lockout)
@@ -530,8 +530,8 @@ START_TEST(test_pin_lockout)
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_int_eq(s.locked, 1);
     /* Unlock: the count is cleared and the right PIN works. */
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", "called the office", "kpass", 6000), 1);
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 6000), 0);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", "called the office", "kpass", 6000), 1);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", NULL, "kpass", 6000), 0);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_int_eq(s.locked, 0);
     ck_assert_uint_eq(s.failed_pins, 0);
@@ -576,7 +576,7 @@ START_TEST(test_pin_unknown_and_other_office)
         randombytes_buf(pk, sizeof(pk));
         ck_assert_int_eq(office_desk_key_derive(pk, other), 0);
         ck_assert_int_eq(
-            store_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
+            office_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
             -KP_ERR_WRONG);
     }
 }
@@ -590,25 +590,25 @@ START_TEST(test_lock_and_set_pin)
     add_staff("PSH-0042", "PSHDC1", "4821");
     ck_assert_int_eq(check(NULL, "PSH-0042", "1111", 5, &s), -KP_ERR_WRONG);
     /* A new PIN: the old one is wrong, the count is cleared. */
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 2000), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 2000), 0);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_uint_eq(s.failed_pins, 0);
     ck_assert_int_eq(s.updated_at, 2000);
     ck_assert_int_eq(check(NULL, "PSH-0042", "4821", 5, &s), -KP_ERR_WRONG);
     ck_assert_int_eq(check(NULL, "PSH-0042", "7305", 5, &s), 0);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "1234", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "1234", "kpass", 2000),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "12a4", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "12a4", "kpass", 2000),
                      -KP_ERR_INVAL);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0043", "7305", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0043", "7305", "kpass", 2000),
                      -KP_ERR_NOTFOUND);
     /* An operator's lock: a new PIN does not lift it. */
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 1);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 0);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0043", NULL, "kpass", 3000), -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", "CNIC 35202-1234567-1", "kpass", 3000),
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 1);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 0);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0043", NULL, "kpass", 3000), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", "CNIC 35202-1234567-1", "kpass", 3000),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "9021", "kpass", 4000), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "9021", "kpass", 4000), 0);
     ck_assert_int_eq(check(NULL, "PSH-0042", "9021", 5, &s), -KP_ERR_LOCKED);
     ck_assert_int_eq(audit_count("staff.pin_changed", &rows), 2);
     ck_assert_str_eq(rows[0].detail, "staff PSH-0042");
@@ -666,7 +666,7 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     ck_assert_int_eq(store_change_get(st, &ch), 0);
     int64_t v0 = ch.version;
     /* A new PIN: both of PSH-0042's sessions end, the other stays. */
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 1500), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 1500), 0);
     ck_assert(!session_stands(&a) && !session_stands(&b) && session_stands(&c));
     /* The sign-in race: checked against the old PIN, stored after the change. */
     add_session(4, "PSHDC1-1", "PSH-0042", s.pin_version, &late);
@@ -675,9 +675,9 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     add_session(5, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
     ck_assert(session_stands(&a));
     /* Locking ends them; unlocking brings none back. */
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 1600), 1);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 1600), 1);
     ck_assert(!session_stands(&a));
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
     ck_assert(!session_stands(&a));
     /* A revoked desk ends every session at it, whoever signed in. */
     ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
@@ -685,9 +685,9 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     /* A removed staff member's sessions end; a second removal finds nobody. */
     add_session(6, "PSHDC1-1", "PSH-0043", 0, &c);
     ck_assert(session_stands(&c));
-    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), 0);
+    ck_assert_int_eq(office_staff_remove(st, "PSH-0043", "kpass", 1900), 0);
     ck_assert(!session_stands(&c));
-    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_remove(st, "PSH-0043", "kpass", 1900), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(audit_count("staff.removed", NULL), 1);
     /* Sign-out. */
     add_session(7, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
@@ -743,7 +743,7 @@ START_TEST(test_audit_holds_no_pin)
 
     add_staff("PSH-0042", "PSHDC1", "4821");
     ck_assert_int_eq(check(NULL, "PSH-0042", "9173", 5, &s), -KP_ERR_WRONG);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "6047", "kpass", 1), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "6047", "kpass", 1), 0);
     ck_assert_int_ge((n = store_audit_list(st, &f, &rows)), 3);
     for (int i = 0; i < n; i++) {
         ck_assert_ptr_null(strstr(rows[i].detail, "4821"));
@@ -775,7 +775,7 @@ static void *worker_main(void *arg)
         return NULL;
     store_audit_use_key(mine, audit_key);
     for (int i = 0; i < w->wrong; i++)
-        w->rc[i] = store_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
+        w->rc[i] = office_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
                                          "desk:PSHDC1-1", 7000, &s);
     store_close(mine);
     return NULL;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Office desks above the store (DESIGN.md §7, doc/http-api.md
- * "Sessions"): the desk key, desk tokens and their keyed hash, and the
- * rule that each change writes its audit row (and, for a revocation,
+ * Office desks and staff above the store (DESIGN.md §7, doc/http-api.md
+ * "Sessions"): the desk key, desk tokens and their keyed hash, staff PIN
+ * hashing and the lockout rule, and the rule that each change writes its
+ * audit row (and, for a revocation, lock, unlock, re-PIN or removal,
  * counts the change for a running kpassd) in the same transaction.  The
  * store keeps the desk rows and the token's hash, and never a key
  * (store_desk.h):
@@ -13,7 +14,12 @@
  * is derived from keys/partner.key with crypto_kdf (context "kpdesk01",
  * subkey 1), so no primitive uses partner.key itself twice.
  *
- * Threads: as the store, no globals; one struct store per thread.
+ * Staff PINs: Argon2id (crypto_pwhash_str, interactive limits) over
+ * BLAKE2b-256(key = desk key, personal = "kpass-staff-pin", id || NUL ||
+ * pin); the store keeps the resulting string.
+ *
+ * Threads: as the store, no globals; one struct store per thread (the
+ * PIN check runs on a worker thread's own connection; see store_desk.h).
  */
 #ifndef KPASS_OFFICE_H
 #define KPASS_OFFICE_H
@@ -67,5 +73,68 @@ int office_desk_revoke(struct store *st, const char *id, const char *actor, int6
  */
 int office_desk_authenticate(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
                              const char *token, struct store_desk *out);
+
+/*
+ * Add staff member s->id to s->office (which must exist) with name s->name
+ * and PIN pin (checked with store_staff_pin_valid).  Hashes the PIN before
+ * opening any transaction.  Audit: staff.added.  0 (s's times filled),
+ * -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such office),
+ * -KP_ERR_INVAL, -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE,
+ * -KP_ERR_DB.
+ */
+int office_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                     struct store_staff *s, const char *pin, const char *actor, int64_t now);
+
+/*
+ * Lock or unlock staff member id.  Locking ends every session they hold;
+ * unlocking also clears the count of wrong PINs (and brings no session
+ * back).  Audit: staff.locked / staff.unlocked, with reason (may be
+ * NULL; guarded as an audit detail).  1 changed, 0 already so (no audit
+ * row), -KP_ERR_NOTFOUND, -KP_ERR_DENIED / -KP_ERR_INVAL (reason refused),
+ * -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int office_staff_lock(struct store *st, const char *id, const char *reason, const char *actor,
+                      int64_t now);
+int office_staff_unlock(struct store *st, const char *id, const char *reason, const char *actor,
+                        int64_t now);
+
+/*
+ * Remove staff member id (the row goes; past verifications and audit rows
+ * keep the id).  Every session they hold ends.  Audit: staff.removed.
+ * 0, -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int office_staff_remove(struct store *st, const char *id, const char *actor, int64_t now);
+
+/*
+ * Give staff member id a new PIN (checked with store_staff_pin_valid) and
+ * clear the count of wrong PINs; every session made with the old PIN
+ * ends; a lock stays (office_staff_unlock lifts it).  Audit:
+ * staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DENIED
+ * (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int office_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
+                         const char *pin, const char *actor, int64_t now);
+
+/*
+ * Check a PIN typed at a desk for staff member id of office (NULL: any
+ * office).  Reads the row, verifies the PIN with no transaction open
+ * (crypto_pwhash_str_verify), then in one short transaction:
+ *   - right PIN: the count of wrong PINs goes back to 0 (nothing is
+ *     written when it already was 0);
+ *   - wrong PIN: the count goes up (staff.pin_failed), and reaching
+ *     max_failures (0: STORE_STAFF_FAILURES) locks the staff member
+ *     (staff.locked).  Concurrent checks count every failure.
+ * An unknown id, or a member of another office, costs the same hashing
+ * time as a real check (no staff-id probing by timing) and counts nothing.
+ * actor is the audit actor ("desk:PSHDC1-1").
+ * Returns 0 (out filled), -KP_ERR_WRONG (out->failed_pins says how many
+ * so far), -KP_ERR_LOCKED (locked now or already; a right PIN does not
+ * open a lock), -KP_ERR_NOTFOUND (unknown id or other office; out is not
+ * filled), -KP_ERR_STATE (no audit key), -KP_ERR_NOMEM, -KP_ERR_DB.
+ */
+int office_staff_check_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
+                           const char *office, const char *id, const char *pin,
+                           unsigned max_failures, const char *actor, int64_t now,
+                           struct store_staff *out);
 
 #endif

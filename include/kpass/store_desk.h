@@ -12,7 +12,7 @@
  * used to sign a desk in.  Staff PINs (4
  * to 8 digits) are stored with crypto_pwhash_str (Argon2id, interactive
  * limits) over a keyed BLAKE2b-256 of the staff id and the PIN (personal
- * "kpass-staff-pin"): a PIN has at most 10^8 values, so a stolen database
+ * "kpass-staff-pin"; made above the store, office.h): a PIN has at most 10^8 values, so a stolen database
  * alone must not be enough to try them all offline.
  *
  * The desk key is derived from keys/partner.key with crypto_kdf (context
@@ -20,22 +20,19 @@
  * partner.key itself twice and no new key file is needed.  Losing or
  * replacing partner.key invalidates every desk token and staff PIN.
  *
- * Every staff change appends an audit row in the same transaction (desks'
- * rows are office.h's): staff.added, staff.locked, staff.unlocked,
- * staff.pin_changed, staff.pin_failed, staff.removed.  Revoking, locking,
- * unlocking, re-PINning and removing also count the change for a running
- * kpassd (store_change.h) in that transaction.  Each write function is atomic:
- * inside the caller's transaction it runs in a savepoint, else in its own
- * transaction.  Times are passed in (Unix seconds).  Before any write:
- * store_audit_use_key().
+ * The rules are office.h's: each change appends its audit row (desk.added,
+ * desk.revoked, staff.added, staff.locked, staff.unlocked,
+ * staff.pin_changed, staff.pin_failed, staff.removed) and counts the
+ * change for a running kpassd in the same transaction.  Here are only the
+ * rows.  Times are passed in (Unix seconds).
  *
  * Threads: no function here uses globals or static state; each uses only
  * its arguments and the struct store it is given.  A struct store (one
  * SQLite connection, SQLITE_OPEN_NOMUTEX) must be used by one thread at a
- * time, so a worker thread calling store_staff_check_pin() (slow by design:
+ * time, so a worker thread calling office_staff_check_pin() (slow by design:
  * one Argon2id verification, about 64 MiB and a tenth of a second) needs
  * its own store_open() of the same file and its own store_audit_use_key();
- * sodium_init() must have run.  store_staff_check_pin() holds no
+ * sodium_init() must have run.  office_staff_check_pin() holds no
  * transaction while it hashes.
  */
 #ifndef KPASS_STORE_DESK_H
@@ -64,6 +61,7 @@
 #define STORE_STAFF_PIN_MAX     8
 #define STORE_STAFF_PIN_SIZE    9
 #define STORE_STAFF_FAILURES    5 /* consecutive wrong PINs that lock, by default */
+#define STORE_STAFF_HASH_SIZE   128 /* a stored PIN hash with its NUL (crypto_pwhash_STRBYTES) */
 
 struct store_desk {
     char id[STORE_DESK_ID_SIZE];
@@ -79,7 +77,7 @@ struct store_staff {
     char office[STORE_DESK_OFFICE_SIZE];
     char name[STORE_STAFF_NAME_SIZE];
     unsigned failed_pins; /* consecutive wrong PINs */
-    int locked;           /* 1: refused until store_staff_unlock() */
+    int locked;           /* 1: refused until office_staff_unlock() */
     int64_t created_at;
     int64_t updated_at;
     int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
@@ -150,72 +148,47 @@ int store_staff_id_valid(const char *id);
 int store_staff_pin_valid(const char *pin);
 
 /*
- * Add staff member s->id to s->office (which must exist) with name s->name
- * and PIN pin (checked with store_staff_pin_valid).  Hashes the PIN before
- * opening any transaction.  Audit: staff.added.  0 (s's times filled),
- * -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such office),
- * -KP_ERR_INVAL, -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE,
- * -KP_ERR_DB.
+ * Insert staff member s (id, office, name) with PIN hash hash (made above
+ * the store, office_staff_add), created and updated at now.  The row
+ * only.  0, -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such
+ * office), -KP_ERR_DB.
  */
-int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                    struct store_staff *s, const char *pin, const char *actor, int64_t now);
+int store_staff_insert(struct store *st, const struct store_staff *s, const char *hash,
+                       int64_t now);
 
 /* One staff member by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_staff_get(struct store *st, const char *id, struct store_staff *out);
+
+/*
+ * One staff member by id with its stored PIN hash (hash: STORE_STAFF_HASH_SIZE).
+ * 0, -KP_ERR_NOTFOUND or -KP_ERR_DB.
+ */
+int store_staff_get_hash(struct store *st, const char *id, struct store_staff *out,
+                         char hash[STORE_STAFF_HASH_SIZE]);
 
 /* The staff of office (NULL: all), by office then id; *out malloc'd.  Count or -KP_ERR_DB. */
 int store_staff_list(struct store *st, const char *office, struct store_staff **out);
 
 /*
- * Lock or unlock staff member id.  Locking ends every session they hold;
- * unlocking also clears the count of wrong PINs (and brings no session
- * back).  Audit: staff.locked / staff.unlocked, with reason (may be
- * NULL; guarded as an audit detail).  1 changed, 0 already so (no audit
- * row), -KP_ERR_NOTFOUND, -KP_ERR_DENIED / -KP_ERR_INVAL (reason refused),
- * -KP_ERR_STATE, -KP_ERR_DB.
+ * The row writers below change one staff row and nothing else (no
+ * session, no audit row, no change count: office.h's functions do those
+ * in the same transaction).  Each returns 0, -KP_ERR_NOTFOUND (no row
+ * changed) or -KP_ERR_DB.
  */
-int store_staff_lock(struct store *st, const char *id, const char *reason, const char *actor,
-                     int64_t now);
-int store_staff_unlock(struct store *st, const char *id, const char *reason, const char *actor,
-                       int64_t now);
 
-/*
- * Remove staff member id (the row goes; past verifications and audit rows
- * keep the id).  Every session they hold ends.  Audit: staff.removed.
- * 0, -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
- */
-int store_staff_remove(struct store *st, const char *id, const char *actor, int64_t now);
+/* Lock (lock 1) or unlock (0, which also clears the count of wrong PINs); NOTFOUND if already so. */
+int store_staff_set_locked(struct store *st, const char *id, int lock, int64_t now);
 
-/*
- * Give staff member id a new PIN (checked with store_staff_pin_valid) and
- * clear the count of wrong PINs; every session made with the old PIN
- * ends; a lock stays (store_staff_unlock lifts it).  Audit:
- * staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DENIED
- * (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
- */
-int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
-                        const char *pin, const char *actor, int64_t now);
+/* Replace the PIN hash, clear the count of wrong PINs, and count the PIN's version up. */
+int store_staff_set_hash(struct store *st, const char *id, const char *hash, int64_t now);
 
-/*
- * Check a PIN typed at a desk for staff member id of office (NULL: any
- * office).  Reads the row, verifies the PIN with no transaction open
- * (crypto_pwhash_str_verify), then in one short transaction:
- *   - right PIN: the count of wrong PINs goes back to 0 (nothing is
- *     written when it already was 0);
- *   - wrong PIN: the count goes up (staff.pin_failed), and reaching
- *     max_failures (0: STORE_STAFF_FAILURES) locks the staff member
- *     (staff.locked).  Concurrent checks count every failure.
- * An unknown id, or a member of another office, costs the same hashing
- * time as a real check (no staff-id probing by timing) and counts nothing.
- * actor is the audit actor ("desk:PSHDC1-1").
- * Returns 0 (out filled), -KP_ERR_WRONG (out->failed_pins says how many
- * so far), -KP_ERR_LOCKED (locked now or already; a right PIN does not
- * open a lock), -KP_ERR_NOTFOUND (unknown id or other office; out is not
- * filled), -KP_ERR_STATE (no audit key), -KP_ERR_NOMEM, -KP_ERR_DB.
- */
-int store_staff_check_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                          const char *office, const char *id, const char *pin,
-                          unsigned max_failures, const char *actor, int64_t now,
-                          struct store_staff *out);
+/* Delete the row (past verifications and audit rows keep the id). */
+int store_staff_delete(struct store *st, const char *id);
+
+/* Count one more wrong PIN. */
+int store_staff_failures_add(struct store *st, const char *id, int64_t now);
+
+/* Set the count of wrong PINs back to 0. */
+int store_staff_failures_clear(struct store *st, const char *id, int64_t now);
 
 #endif

@@ -91,7 +91,7 @@ static void desk_signin_run(void *arg)
     char actor[48];
 
     snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
-    s->rc = store_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
+    s->rc = office_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
                                   s->pin, s->api->set.pin_failures, actor, kp_time_s(),
                                   &s->staff);
     sodium_memzero(s->pin, sizeof(s->pin));

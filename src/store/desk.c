@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Office desks: the desk table (rows in, rows out, found by the token's
- * hash), the name checks, and the atomic-change scope that staff.c uses.
+ * hash), and the name checks.
  * The desk key, the tokens, their keyed hash and the audit rows are
  * office/desk.c's (office.h).
  */
@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "desk_internal.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/store_verification.h"
 #include "kpass/text.h"
+#include "store_internal.h"
 
 #define DESK_COLS        "id, office, seq, name, created_at, revoked_at"
 
@@ -32,14 +32,8 @@ static const char sql_insert[] = "INSERT INTO desk (id, office, seq, name, token
 static const char sql_revoke[] = "UPDATE desk SET revoked_at = max(?2, created_at) "
                                  "WHERE id = ?1 AND revoked_at IS NULL";
 
-int desk_scope_begin(struct store *st, enum store_scope *scope)
-{
-    if (st->audit_key == NULL)
-        return -KP_ERR_STATE;
-    return store_scope_begin(st, scope);
-}
-
-int desk_scope_end(struct store *st, enum store_scope scope, int rc)
+/* Keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
+static int desk_scope_end(struct store *st, enum store_scope scope, int rc)
 {
     int c = store_scope_end(st, scope, rc >= 0);
 
