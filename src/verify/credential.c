@@ -196,6 +196,8 @@ int verify_credential_issue(struct store *st, const struct store_credential *c, 
     enum store_scope own;
     int rc, end;
 
+    if (!store_audit_ready(st))
+        return -KP_ERR_STATE; /* before reading anything, as the store did */
     if ((rc = store_scope_begin(st, &own)) < 0)
         return rc;
     rc = cred_issue_do(st, c, actor, now);
@@ -238,6 +240,8 @@ int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_B
         return -KP_ERR_INVAL;
     if ((rc = store_audit_detail_check(reason)) < 0)
         return rc;
+    if (!store_audit_ready(st))
+        return -KP_ERR_STATE;
     if ((rc = store_scope_begin(st, &own)) < 0)
         return rc;
     if ((rc = store_credential_get(st, serial, &c)) == 0)
