@@ -97,6 +97,7 @@ include src/ussd/module.mk
 include src/menu/module.mk
 include src/id/module.mk
 include src/registry/module.mk
+include src/office/module.mk
 include src/verify/module.mk
 include src/partner/module.mk
 include src/sms/module.mk

@@ -34,6 +34,7 @@
 #include "kpass/ussd_dialog.h"
 #include "kpass/builtins.h"
 #include "kpass/http_api.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 #include "kpass/otp.h"
 #include "kpass/store_audit.h"
@@ -443,7 +444,7 @@ static int kpd_http(struct kpd *d)
         goto out;
     }
     d->desk_key = sodium_malloc(STORE_DESK_KEY_BYTES);
-    if (d->desk_key == NULL || store_desk_key_derive(d->partner_key, d->desk_key) < 0)
+    if (d->desk_key == NULL || office_desk_key_derive(d->partner_key, d->desk_key) < 0)
         goto out;
     /* two [daemon] values the API's worker needs */
     hs->audit_verify_s = d->cfg.audit_verify_ms / 1000;

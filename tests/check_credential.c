@@ -135,7 +135,7 @@ static void issue(const struct keys_signer *s, const struct store_citizen *c, ui
 
     make_token(s, c, NULL, issued, days, t, text);
     store_credential_from_token(t, c->id, &cred);
-    ck_assert_int_eq(store_credential_add(st, &cred, "kpass", issued), 0);
+    ck_assert_int_eq(verify_credential_issue(st, &cred, "kpass", issued), 0);
 }
 
 /* ---- pure parts ---- */
@@ -287,8 +287,8 @@ START_TEST(test_add_digit_serial)
     make_token(&signer, &ahmad, NULL, T0, 10, &t, text);
     tu_hex("123456789012345678901234", t.serial, sizeof(t.serial));
     store_credential_from_token(&t, ahmad.id, &c);
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), 0);
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, NULL, "kpass", T0 + 1), 1);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), 0);
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, NULL, "kpass", T0 + 1), 1);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM audit WHERE detail LIKE "
                              "'serial 12345678:90123456:78901234%'"),
                      2);
@@ -313,35 +313,35 @@ START_TEST(test_add_refused)
     store_credential_from_token(&t, ahmad.id, &ok);
     c = ok;
     c.citizen_id = ayesha.id;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_DENIED);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_DENIED);
     c.citizen_id = dead.id;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_DENIED);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_DENIED);
     c.citizen_id = 999;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_NOTFOUND);
     c = ok;
     c.valid_days = 0;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
     c = ok;
     c.expires_at++;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
     c = ok;
     c.issued_at = 4294967296LL;
     c.expires_at = c.issued_at + 86400LL * c.valid_days;
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
     c = ok;
-    ck_assert_int_eq(store_credential_add(st, &c, "Bad Actor", T0), -KP_ERR_INVAL);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "Bad Actor", T0), -KP_ERR_INVAL);
     /* Nothing of the refusals was written. */
     ck_assert_int_eq(audit_count(), before);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM credential"), 0);
-    ck_assert_int_eq(store_credential_add(st, &ok, "kpass", T0), 0);
-    ck_assert_int_eq(store_credential_add(st, &ok, "kpass", T0), -KP_ERR_EXISTS);
+    ck_assert_int_eq(verify_credential_issue(st, &ok, "kpass", T0), 0);
+    ck_assert_int_eq(verify_credential_issue(st, &ok, "kpass", T0), -KP_ERR_EXISTS);
     ck_assert_int_eq(audit_count(), before + 1);
     /* Inside the caller's transaction, a refusal leaves the rest of it alone. */
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_credential_add(st, &ok, "kpass", T0), -KP_ERR_EXISTS);
+    ck_assert_int_eq(verify_credential_issue(st, &ok, "kpass", T0), -KP_ERR_EXISTS);
     make_token(&signer, &ahmad, NULL, T0, 10, &t, text);
     store_credential_from_token(&t, ahmad.id, &c);
-    ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), 0);
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), 0);
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM credential"), 2);
     ck_assert_int_eq(audit_count(), before + 2);
@@ -358,17 +358,17 @@ START_TEST(test_revoke)
 
     issue(&signer, &ahmad, T0, 365, &t, text);
     before = audit_count();
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, "see 35202-1234567-1", "kpass", T0),
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, "see 35202-1234567-1", "kpass", T0),
                      -KP_ERR_DENIED);
     memset(long_reason, 'x', sizeof(long_reason) - 1);
     long_reason[sizeof(long_reason) - 1] = '\0';
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, long_reason, "kpass", T0),
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, long_reason, "kpass", T0),
                      -KP_ERR_INVAL);
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, "a\nb", "kpass", T0), -KP_ERR_INVAL);
-    ck_assert_int_eq(store_credential_revoke(st, unknown, NULL, "kpass", T0), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, "a\nb", "kpass", T0), -KP_ERR_INVAL);
+    ck_assert_int_eq(verify_credential_revoke(st, unknown, NULL, "kpass", T0), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(audit_count(), before);
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, "card lost", "kpass", T0 + 5), 1);
-    ck_assert_int_eq(store_credential_revoke(st, t.serial, "again", "kpass", T0 + 9), 0);
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, "card lost", "kpass", T0 + 5), 1);
+    ck_assert_int_eq(verify_credential_revoke(st, t.serial, "again", "kpass", T0 + 9), 0);
     ck_assert_int_eq(audit_count(), before + 1);
     ck_assert_int_eq(store_credential_get(st, t.serial, &c), 0);
     ck_assert_int_eq(c.revoked, 1);
@@ -422,9 +422,9 @@ START_TEST(test_check)
     if (setup == CHECK_RECORD)
         c.issued_at -= 1, c.expires_at -= 1;
     if (setup != CHECK_UNKNOWN_SERIAL)
-        ck_assert_int_eq(store_credential_add(st, &c, "kpass", T0), 0);
+        ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), 0);
     if (setup == CHECK_REVOKED)
-        ck_assert_int_eq(store_credential_revoke(st, t.serial, NULL, "kpass", T0), 1);
+        ck_assert_int_eq(verify_credential_revoke(st, t.serial, NULL, "kpass", T0), 1);
     if (setup == CHECK_BLOCKED || setup == CHECK_DECEASED)
         ck_assert_int_eq(store_citizen_set_status(st, ahmad.id,
                                                   setup == CHECK_BLOCKED ? STORE_CITIZEN_BLOCKED
@@ -551,7 +551,7 @@ START_TEST(test_recheck)
     else
         issue(change == RE_STRANGER ? &stranger : &old_signer, &ahmad, T0, 7, &t, text);
     if (change == RE_REVOKED)
-        ck_assert_int_eq(store_credential_revoke(st, t.serial, "stolen", "kpass", T0), 1);
+        ck_assert_int_eq(verify_credential_revoke(st, t.serial, "stolen", "kpass", T0), 1);
     if (change == RE_BLOCKED || change == RE_DECEASED)
         ck_assert_int_eq(store_citizen_set_status(st, ahmad.id,
                                                   change == RE_BLOCKED ? STORE_CITIZEN_BLOCKED

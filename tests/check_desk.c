@@ -22,6 +22,7 @@
 #include "kpass/store.h"
 #include "kpass/store_audit.h"
 #include "kpass/store_change.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/store_verification.h"
@@ -55,7 +56,7 @@ static void desk_setup(void)
     snprintf(path, sizeof(path), "%s/t.db", dir);
     randombytes_buf(audit_key, sizeof(audit_key));
     randombytes_buf(partner_key, sizeof(partner_key));
-    ck_assert_int_eq(store_desk_key_derive(partner_key, key), 0);
+    ck_assert_int_eq(office_desk_key_derive(partner_key, key), 0);
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     store_audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
@@ -129,7 +130,7 @@ START_TEST(test_token_parse)
     uint8_t raw[STORE_DESK_TOKEN_BYTES];
 
     for (size_t i = 0; i < KP_ARRAY_LEN(token_cases); i++) {
-        int rc = store_desk_token_parse(token_cases[i].text, raw);
+        int rc = office_desk_token_parse(token_cases[i].text, raw);
         ck_assert_msg((rc == 0) == token_cases[i].ok, "'%s': %d", token_cases[i].text, rc);
         if (!token_cases[i].ok) {
             ck_assert_int_eq(rc, -KP_ERR_PARSE);
@@ -138,7 +139,7 @@ START_TEST(test_token_parse)
         }
     }
     /* A value that decodes: all-zero octets are "A" x 43. */
-    ck_assert_int_eq(store_desk_token_parse(token_cases[0].text, raw), 0);
+    ck_assert_int_eq(office_desk_token_parse(token_cases[0].text, raw), 0);
     for (size_t j = 0; j < sizeof(raw); j++)
         ck_assert_uint_eq(raw[j], 0);
 }
@@ -258,7 +259,7 @@ START_TEST(test_desk_add_list_get)
     uint8_t raw[STORE_DESK_TOKEN_BYTES];
     int n;
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", "Front counter", "kpass", 1000, &d, token),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", "Front counter", "kpass", 1000, &d, token),
                      0);
     ck_assert_str_eq(d.id, "PSHDC1-1");
     ck_assert_str_eq(d.office, "PSHDC1");
@@ -266,20 +267,20 @@ START_TEST(test_desk_add_list_get)
     ck_assert_uint_eq(d.seq, 1);
     ck_assert_uint_eq(strlen(token), STORE_DESK_TOKEN_LEN);
     ck_assert_int_eq(strncmp(token, "kd1_", 4), 0);
-    ck_assert_int_eq(store_desk_token_parse(token, raw), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1001, &d, token2), 0);
+    ck_assert_int_eq(office_desk_token_parse(token, raw), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1001, &d, token2), 0);
     ck_assert_str_eq(d.id, "PSHDC1-2");
     ck_assert_str_eq(d.name, "Desk 2");
     ck_assert_str_ne(token, token2);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHEX1", NULL, "kpass", 1002, &d, token2), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHEX1", NULL, "kpass", 1002, &d, token2), 0);
     ck_assert_str_eq(d.id, "PSHEX1-1");
     /* Refusals write nothing and show no token. */
-    ck_assert_int_eq(store_desk_add(st, key, "NOSUCH", NULL, "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "NOSUCH", NULL, "kpass", 1003, &d, token2),
                      -KP_ERR_NOTFOUND);
     ck_assert_str_eq(token2, "");
-    ck_assert_int_eq(store_desk_add(st, key, "pshdc1", NULL, "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "pshdc1", NULL, "kpass", 1003, &d, token2),
                      -KP_ERR_INVAL);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", "bad\nname", "kpass", 1003, &d, token2),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", "bad\nname", "kpass", 1003, &d, token2),
                      -KP_ERR_INVAL);
     ck_assert_int_eq(audit_count("desk.added", NULL), 3);
 
@@ -324,8 +325,8 @@ START_TEST(test_token_not_stored)
     char token[STORE_DESK_TOKEN_SIZE], wal[600];
     uint8_t raw[STORE_DESK_TOKEN_BYTES], plain[32];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_token_parse(token, raw), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_token_parse(token, raw), 0);
     crypto_generichash(plain, sizeof(plain), raw, sizeof(raw), NULL, 0);
     snprintf(wal, sizeof(wal), "%s-wal", path);
     /* While open (the row may still be in the WAL) and after closing. */
@@ -343,7 +344,7 @@ START_TEST(test_token_not_stored)
         store_audit_use_key(st, audit_key);
     }
     /* What is stored still opens the desk: the scan looked at the right place. */
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &d), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &d), 0);
     ck_assert_str_eq(d.id, "PSHDC1-1");
 }
 END_TEST
@@ -354,42 +355,42 @@ START_TEST(test_authenticate)
     char token[STORE_DESK_TOKEN_SIZE], other[STORE_DESK_TOKEN_SIZE], forged[64];
     uint8_t other_key[STORE_DESK_KEY_BYTES], pk[32], raw[STORE_DESK_TOKEN_BYTES];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, other), 0);
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &got), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, other), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &got), 0);
     ck_assert_str_eq(got.id, "PSHDC1-1");
-    ck_assert_int_eq(store_desk_authenticate(st, key, other, &got), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, other, &got), 0);
     ck_assert_str_eq(got.id, "PSHDC1-2");
     /* One octet different; malformed; empty; a random well-formed token. */
     snprintf(forged, sizeof(forged), "%s", token);
     forged[10] = forged[10] == 'A' ? 'B' : 'A';
-    ck_assert_int_eq(store_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
     ck_assert_str_eq(got.id, "");
-    ck_assert_int_eq(store_desk_authenticate(st, key, "kd1_nope", &got), -KP_ERR_AUTH);
-    ck_assert_int_eq(store_desk_authenticate(st, key, "", &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, "kd1_nope", &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, "", &got), -KP_ERR_AUTH);
     randombytes_buf(raw, sizeof(raw));
     memcpy(forged, "kd1_", 4);
     sodium_bin2base64(forged + 4, sizeof(forged) - 4, raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    ck_assert_int_eq(store_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_authenticate(st, key, forged, &got), -KP_ERR_AUTH);
     /* Another partner.key: nothing opens. */
     randombytes_buf(pk, sizeof(pk));
-    ck_assert_int_eq(store_desk_key_derive(pk, other_key), 0);
-    ck_assert_int_eq(store_desk_authenticate(st, other_key, token, &got), -KP_ERR_AUTH);
+    ck_assert_int_eq(office_desk_key_derive(pk, other_key), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, other_key, token, &got), -KP_ERR_AUTH);
     /* Revoked: refused as such, and named. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-1", "kpass", 2000), 1);
-    ck_assert_int_eq(store_desk_authenticate(st, key, token, &got), -KP_ERR_DENIED);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-1", "kpass", 2000), 1);
+    ck_assert_int_eq(office_desk_authenticate(st, key, token, &got), -KP_ERR_DENIED);
     ck_assert_str_eq(got.id, "PSHDC1-1");
     ck_assert_int_eq(got.revoked_at, 2000);
-    ck_assert_int_eq(store_desk_authenticate(st, key, other, &got), 0);
+    ck_assert_int_eq(office_desk_authenticate(st, key, other, &got), 0);
     /* Revoking twice, and an unknown desk. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-1", "kpass", 3000), 0);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-1", "kpass", 3000), 0);
     ck_assert_int_eq(store_desk_get(st, "PSHDC1-1", &got), 0);
     ck_assert_int_eq(got.revoked_at, 2000);
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-7", "kpass", 3000), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-7", "kpass", 3000), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(audit_count("desk.revoked", NULL), 1);
     /* Numbers are not reused after a revocation. */
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 4000, &d, other), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 4000, &d, other), 0);
     ck_assert_str_eq(d.id, "PSHDC1-3");
     assert_chain();
 }
@@ -402,9 +403,9 @@ START_TEST(test_no_audit_key)
     char token[STORE_DESK_TOKEN_SIZE];
 
     store_audit_use_key(st, NULL);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(store_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
+    ck_assert_int_eq(office_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
                      -KP_ERR_STATE);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0); /* reading needs no key */
 }
@@ -417,9 +418,9 @@ START_TEST(test_inside_caller_tx)
     char token[STORE_DESK_TOKEN_SIZE];
 
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
     /* A refused change inside leaves the rest of the transaction alone. */
-    ck_assert_int_eq(store_desk_add(st, key, "NOSUCH", NULL, "kpass", 1000, &d, token),
+    ck_assert_int_eq(office_desk_add(st, key, "NOSUCH", NULL, "kpass", 1000, &d, token),
                      -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 1);
     free(v);
@@ -427,8 +428,8 @@ START_TEST(test_inside_caller_tx)
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0);
     ck_assert_int_eq(audit_count("desk.added", NULL), 0);
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
-    ck_assert_int_eq(store_desk_revoke(st, d.id, "kpass", 1001), 1);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1000, &d, token), 0);
+    ck_assert_int_eq(office_desk_revoke(st, d.id, "kpass", 1001), 1);
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(store_desk_get(st, "PSHDC1-1", &d), 0);
     ck_assert_int_eq(d.revoked_at, 1001);
@@ -447,7 +448,7 @@ static void add_staff(const char *id, const char *office, const char *pin)
     snprintf(s.id, sizeof(s.id), "%s", id);
     snprintf(s.office, sizeof(s.office), "%s", office);
     snprintf(s.name, sizeof(s.name), "Staff %s", id);
-    ck_assert_int_eq(store_staff_add(st, key, &s, pin, "kpass", 1000), 0);
+    ck_assert_int_eq(office_staff_add(st, key, &s, pin, "kpass", 1000), 0);
     ck_assert_int_eq(s.created_at, 1000);
 }
 
@@ -463,18 +464,18 @@ START_TEST(test_staff_add_list)
     strcpy(s.id, "PSH-0042");
     strcpy(s.office, "PSHEX1");
     strcpy(s.name, "Someone else");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_EXISTS);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_EXISTS);
     strcpy(s.id, "PSH-0043");
     strcpy(s.office, "NOSUCH");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_NOTFOUND);
     strcpy(s.office, "PSHDC1");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "1234", "kpass", 1), -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_add(st, key, &s, "12", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "1234", "kpass", 1), -KP_ERR_DENIED);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "12", "kpass", 1), -KP_ERR_INVAL);
     strcpy(s.id, "psh-43");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
     strcpy(s.id, "PSH-0043");
     strcpy(s.name, "");
-    ck_assert_int_eq(store_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_INVAL);
 
     ck_assert_int_eq(store_staff_list(st, NULL, &v), 3);
     ck_assert_str_eq(v[0].id, "PSH-0007");
@@ -500,7 +501,7 @@ END_TEST
 static int check(const char *office, const char *id, const char *pin, unsigned max,
                  struct store_staff *out)
 {
-    return store_staff_check_pin(st, key, office, id, pin, max, "desk:PSHDC1-1", 5000, out);
+    return office_staff_check_pin(st, key, office, id, pin, max, "desk:PSHDC1-1", 5000, out);
 }
 
 START_TEST(test_pin_lockout)
@@ -529,8 +530,8 @@ START_TEST(test_pin_lockout)
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_int_eq(s.locked, 1);
     /* Unlock: the count is cleared and the right PIN works. */
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", "called the office", "kpass", 6000), 1);
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 6000), 0);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", "called the office", "kpass", 6000), 1);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", NULL, "kpass", 6000), 0);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_int_eq(s.locked, 0);
     ck_assert_uint_eq(s.failed_pins, 0);
@@ -573,9 +574,9 @@ START_TEST(test_pin_unknown_and_other_office)
     {
         uint8_t pk[32], other[STORE_DESK_KEY_BYTES];
         randombytes_buf(pk, sizeof(pk));
-        ck_assert_int_eq(store_desk_key_derive(pk, other), 0);
+        ck_assert_int_eq(office_desk_key_derive(pk, other), 0);
         ck_assert_int_eq(
-            store_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
+            office_staff_check_pin(st, other, NULL, "PSH-0042", "4821", 3, "kpass", 1, &s),
             -KP_ERR_WRONG);
     }
 }
@@ -589,25 +590,25 @@ START_TEST(test_lock_and_set_pin)
     add_staff("PSH-0042", "PSHDC1", "4821");
     ck_assert_int_eq(check(NULL, "PSH-0042", "1111", 5, &s), -KP_ERR_WRONG);
     /* A new PIN: the old one is wrong, the count is cleared. */
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 2000), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 2000), 0);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_uint_eq(s.failed_pins, 0);
     ck_assert_int_eq(s.updated_at, 2000);
     ck_assert_int_eq(check(NULL, "PSH-0042", "4821", 5, &s), -KP_ERR_WRONG);
     ck_assert_int_eq(check(NULL, "PSH-0042", "7305", 5, &s), 0);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "1234", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "1234", "kpass", 2000),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "12a4", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "12a4", "kpass", 2000),
                      -KP_ERR_INVAL);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0043", "7305", "kpass", 2000),
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0043", "7305", "kpass", 2000),
                      -KP_ERR_NOTFOUND);
     /* An operator's lock: a new PIN does not lift it. */
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 1);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 0);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0043", NULL, "kpass", 3000), -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", "CNIC 35202-1234567-1", "kpass", 3000),
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 1);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 3000), 0);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0043", NULL, "kpass", 3000), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", "CNIC 35202-1234567-1", "kpass", 3000),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "9021", "kpass", 4000), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "9021", "kpass", 4000), 0);
     ck_assert_int_eq(check(NULL, "PSH-0042", "9021", 5, &s), -KP_ERR_LOCKED);
     ck_assert_int_eq(audit_count("staff.pin_changed", &rows), 2);
     ck_assert_str_eq(rows[0].detail, "staff PSH-0042");
@@ -653,8 +654,8 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     struct store_change ch;
     char token[STORE_DESK_TOKEN_SIZE];
 
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
-    ck_assert_int_eq(store_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), 0);
     add_staff("PSH-0042", "PSHDC1", "4821");
     add_staff("PSH-0043", "PSHDC1", "4821");
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
@@ -665,7 +666,7 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     ck_assert_int_eq(store_change_get(st, &ch), 0);
     int64_t v0 = ch.version;
     /* A new PIN: both of PSH-0042's sessions end, the other stays. */
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 1500), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "7305", "kpass", 1500), 0);
     ck_assert(!session_stands(&a) && !session_stands(&b) && session_stands(&c));
     /* The sign-in race: checked against the old PIN, stored after the change. */
     add_session(4, "PSHDC1-1", "PSH-0042", s.pin_version, &late);
@@ -674,19 +675,19 @@ START_TEST(test_sessions_end_with_desk_and_staff)
     add_session(5, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
     ck_assert(session_stands(&a));
     /* Locking ends them; unlocking brings none back. */
-    ck_assert_int_eq(store_staff_lock(st, "PSH-0042", NULL, "kpass", 1600), 1);
+    ck_assert_int_eq(office_staff_lock(st, "PSH-0042", NULL, "kpass", 1600), 1);
     ck_assert(!session_stands(&a));
-    ck_assert_int_eq(store_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
+    ck_assert_int_eq(office_staff_unlock(st, "PSH-0042", NULL, "kpass", 1700), 1);
     ck_assert(!session_stands(&a));
     /* A revoked desk ends every session at it, whoever signed in. */
-    ck_assert_int_eq(store_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
+    ck_assert_int_eq(office_desk_revoke(st, "PSHDC1-2", "kpass", 1800), 1);
     ck_assert(!session_stands(&c));
     /* A removed staff member's sessions end; a second removal finds nobody. */
     add_session(6, "PSHDC1-1", "PSH-0043", 0, &c);
     ck_assert(session_stands(&c));
-    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), 0);
+    ck_assert_int_eq(office_staff_remove(st, "PSH-0043", "kpass", 1900), 0);
     ck_assert(!session_stands(&c));
-    ck_assert_int_eq(store_staff_remove(st, "PSH-0043", "kpass", 1900), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(office_staff_remove(st, "PSH-0043", "kpass", 1900), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(audit_count("staff.removed", NULL), 1);
     /* Sign-out. */
     add_session(7, "PSHDC1-1", "PSH-0042", s.pin_version, &a);
@@ -742,7 +743,7 @@ START_TEST(test_audit_holds_no_pin)
 
     add_staff("PSH-0042", "PSHDC1", "4821");
     ck_assert_int_eq(check(NULL, "PSH-0042", "9173", 5, &s), -KP_ERR_WRONG);
-    ck_assert_int_eq(store_staff_set_pin(st, key, "PSH-0042", "6047", "kpass", 1), 0);
+    ck_assert_int_eq(office_staff_set_pin(st, key, "PSH-0042", "6047", "kpass", 1), 0);
     ck_assert_int_ge((n = store_audit_list(st, &f, &rows)), 3);
     for (int i = 0; i < n; i++) {
         ck_assert_ptr_null(strstr(rows[i].detail, "4821"));
@@ -774,7 +775,7 @@ static void *worker_main(void *arg)
         return NULL;
     store_audit_use_key(mine, audit_key);
     for (int i = 0; i < w->wrong; i++)
-        w->rc[i] = store_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
+        w->rc[i] = office_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
                                          "desk:PSHDC1-1", 7000, &s);
     store_close(mine);
     return NULL;

@@ -66,6 +66,9 @@ struct store_audit_row {
  */
 void store_audit_use_key(struct store *st, const uint8_t key[STORE_AUDIT_KEY_BYTES]);
 
+/* 1 if store_audit_use_key has given st a key (appends can be written), else 0. */
+int store_audit_ready(const struct store *st);
+
 /*
  * Is event a valid event name ([a-z]+(\.[a-z_]+)+, at most 48 octets)?
  * 0 or -KP_ERR_INVAL.

@@ -69,16 +69,13 @@ void store_credential_from_token(const struct kp1_token *t, int64_t citizen_id,
 const char *store_credential_status(const struct store_credential *c, int64_t now);
 
 /*
- * Record credential c (its revocation fields are ignored) for its
- * citizen, who must be active.  Audit: credential.issued ("serial S, key
- * K, N days").  Inside the caller's transaction (as a savepoint) or in
- * its own.  0, -KP_ERR_INVAL (fields), -KP_ERR_NOTFOUND (no such
- * citizen), -KP_ERR_DENIED (the citizen is blocked or deceased),
- * -KP_ERR_EXISTS (the serial is taken), -KP_ERR_STATE (no audit key),
- * -KP_ERR_DB.
+ * Insert the row for credential c (its revocation fields are ignored).
+ * No rule beyond the row's own consistency (expires_at is issued_at plus
+ * valid_days): who may hold a credential, and the audit row, are
+ * verify_credential_issue's.  0, -KP_ERR_INVAL (fields), -KP_ERR_EXISTS
+ * (the serial is taken), -KP_ERR_DB (also: no such citizen).
  */
-int store_credential_add(struct store *st, const struct store_credential *c, const char *actor,
-                         int64_t now);
+int store_credential_insert(struct store *st, const struct store_credential *c);
 
 /* The credential with serial.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
 int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
@@ -92,15 +89,12 @@ int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES
 int store_credential_list(struct store *st, int64_t citizen_id, struct store_credential **out);
 
 /*
- * Revoke the credential with serial; every later verification refuses it.
- * reason (may be NULL or "") goes into the record and the audit row
- * (credential.revoked, "serial S: reason") and must pass
- * store_audit_detail_check.  1 revoked, 0 already revoked (nothing
- * written), -KP_ERR_NOTFOUND, -KP_ERR_INVAL (reason too long or with
- * control characters), -KP_ERR_DENIED (reason refused by the audit guard),
- * -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ * Mark the unrevoked credential with serial revoked at now, with reason
+ * (not NULL).  The row only; verify_credential_revoke writes the audit
+ * row.  0, -KP_ERR_NOTFOUND (no such serial, or already revoked),
+ * -KP_ERR_DB.
  */
-int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
-                            const char *reason, const char *actor, int64_t now);
+int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                                  const char *reason, int64_t now);
 
 #endif

@@ -6,37 +6,33 @@
  * that office with their staff id and PIN.
  *
  * Desk tokens: 32 random octets, shown once as "kd1_" + base64url without
- * padding (RFC 4648 §5), 47 characters.  The store keeps only
- *
- *   token_hash = BLAKE2b-256(key = desk key, personal = "kpass-desk-tok1", raw 32 octets)
- *
- * so the database alone cannot be used to sign a desk in.  Staff PINs (4
+ * padding (RFC 4648 §5), 47 characters.  The store keeps only their keyed
+ * hash (STORE_DESK_HASH_BYTES), made above it (office.h: the desk key, the
+ * tokens, the hash and desks' audit rows), so the database alone cannot be
+ * used to sign a desk in.  Staff PINs (4
  * to 8 digits) are stored with crypto_pwhash_str (Argon2id, interactive
  * limits) over a keyed BLAKE2b-256 of the staff id and the PIN (personal
- * "kpass-staff-pin"): a PIN has at most 10^8 values, so a stolen database
+ * "kpass-staff-pin"; made above the store, office.h): a PIN has at most 10^8 values, so a stolen database
  * alone must not be enough to try them all offline.
  *
  * The desk key is derived from keys/partner.key with crypto_kdf (context
- * "kpdesk01", subkey 1; store_desk_key_derive), so no primitive uses
+ * "kpdesk01", subkey 1; office_desk_key_derive), so no primitive uses
  * partner.key itself twice and no new key file is needed.  Losing or
  * replacing partner.key invalidates every desk token and staff PIN.
  *
- * Every change appends an audit row in the same transaction: desk.added,
+ * The rules are office.h's: each change appends its audit row (desk.added,
  * desk.revoked, staff.added, staff.locked, staff.unlocked,
- * staff.pin_changed, staff.pin_failed, staff.removed.  Revoking, locking,
- * unlocking, re-PINning and removing also count the change for a running
- * kpassd (store_change.h) in that transaction.  Each write function is atomic:
- * inside the caller's transaction it runs in a savepoint, else in its own
- * transaction.  Times are passed in (Unix seconds).  Before any write:
- * store_audit_use_key().
+ * staff.pin_changed, staff.pin_failed, staff.removed) and counts the
+ * change for a running kpassd in the same transaction.  Here are only the
+ * rows.  Times are passed in (Unix seconds).
  *
  * Threads: no function here uses globals or static state; each uses only
  * its arguments and the struct store it is given.  A struct store (one
  * SQLite connection, SQLITE_OPEN_NOMUTEX) must be used by one thread at a
- * time, so a worker thread calling store_staff_check_pin() (slow by design:
+ * time, so a worker thread calling office_staff_check_pin() (slow by design:
  * one Argon2id verification, about 64 MiB and a tenth of a second) needs
  * its own store_open() of the same file and its own store_audit_use_key();
- * sodium_init() must have run.  store_staff_check_pin() holds no
+ * sodium_init() must have run.  office_staff_check_pin() holds no
  * transaction while it hashes.
  */
 #ifndef KPASS_STORE_DESK_H
@@ -49,6 +45,7 @@
 
 #define STORE_DESK_KEY_BYTES    32
 #define STORE_DESK_TOKEN_BYTES  32 /* random octets in a token */
+#define STORE_DESK_HASH_BYTES   32 /* a token's keyed hash, as stored */
 #define STORE_DESK_TOKEN_LEN    47 /* "kd1_" + 43 base64url characters */
 #define STORE_DESK_TOKEN_SIZE   48 /* with the NUL */
 #define STORE_DESK_TOKEN_PREFIX "kd1_"
@@ -64,6 +61,7 @@
 #define STORE_STAFF_PIN_MAX     8
 #define STORE_STAFF_PIN_SIZE    9
 #define STORE_STAFF_FAILURES    5 /* consecutive wrong PINs that lock, by default */
+#define STORE_STAFF_HASH_SIZE   128 /* a stored PIN hash with its NUL (crypto_pwhash_STRBYTES) */
 
 struct store_desk {
     char id[STORE_DESK_ID_SIZE];
@@ -79,25 +77,11 @@ struct store_staff {
     char office[STORE_DESK_OFFICE_SIZE];
     char name[STORE_STAFF_NAME_SIZE];
     unsigned failed_pins; /* consecutive wrong PINs */
-    int locked;           /* 1: refused until store_staff_unlock() */
+    int locked;           /* 1: refused until office_staff_unlock() */
     int64_t created_at;
     int64_t updated_at;
     int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
 };
-
-/*
- * The desk key from partner.key (32 octets each): crypto_kdf_derive_from_key,
- * context "kpdesk01", subkey 1.  The caller keeps out in sodium_malloc()
- * memory and wipes it.  0, or -KP_ERR_CRYPTO.
- */
-int store_desk_key_derive(const uint8_t partner_key[32], uint8_t out[STORE_DESK_KEY_BYTES]);
-
-/*
- * Parse a desk token's text ("kd1_" + exactly 43 base64url characters, the
- * canonical encoding of 32 octets; nothing around it) into raw.  Pure.
- * 0 or -KP_ERR_PARSE (raw is wiped).
- */
-int store_desk_token_parse(const char *text, uint8_t raw[STORE_DESK_TOKEN_BYTES]);
 
 /* Is code an office code (2 to 8 of A-Z 0-9)?  0 or -KP_ERR_INVAL.  Pure. */
 int store_desk_office_valid(const char *code);
@@ -110,18 +94,17 @@ int store_desk_office_valid(const char *code);
 int store_desk_name_valid(const char *name, unsigned max_chars);
 
 /*
- * Add a desk to office (which must exist in the directory): its id is the
- * office code, '-', and the next number of that office (numbers are never
- * reused, revoked desks keep theirs).  name may be NULL ("Desk N").  A new
- * token is written to token (shown once: the store keeps only its keyed
- * hash; the caller wipes it after showing it).  Audit: desk.added.
- * 0 (out filled), -KP_ERR_NOTFOUND (no such office), -KP_ERR_INVAL (office
- * or name), -KP_ERR_LIMIT (STORE_DESK_SEQ_MAX reached), -KP_ERR_STATE (no
- * audit key), -KP_ERR_DB.
+ * Insert a desk row for office (which must exist in the directory) with
+ * its token's keyed hash: its id is the office code, '-', and the next
+ * number of that office (numbers are never reused, revoked desks keep
+ * theirs).  name may be NULL ("Desk N").  The row only (office_desk_add
+ * makes the token and writes the audit row).  Atomic.  0 (out filled),
+ * -KP_ERR_NOTFOUND (no such office), -KP_ERR_INVAL (office or name),
+ * -KP_ERR_LIMIT (STORE_DESK_SEQ_MAX reached), -KP_ERR_DB.
  */
-int store_desk_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *office,
-                   const char *name, const char *actor, int64_t now, struct store_desk *out,
-                   char token[STORE_DESK_TOKEN_SIZE]);
+int store_desk_insert(struct store *st, const char *office, const char *name,
+                      const uint8_t hash[STORE_DESK_HASH_BYTES], int64_t now,
+                      struct store_desk *out);
 
 /* One desk by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_desk_get(struct store *st, const char *id, struct store_desk *out);
@@ -133,21 +116,20 @@ int store_desk_get(struct store *st, const char *id, struct store_desk *out);
 int store_desk_list(struct store *st, const char *office, struct store_desk **out);
 
 /*
- * Revoke desk id: its token is refused from now on (the row stays, for
- * the audit trail) and every session at it ends.  Audit: desk.revoked.
- * 1 revoked, 0 already revoked (no audit row), -KP_ERR_NOTFOUND,
- * -KP_ERR_STATE, -KP_ERR_DB.
+ * Mark the unrevoked desk id revoked at now (the row stays, for the audit
+ * trail) and end every session at it, atomically.  The rows only
+ * (office_desk_revoke counts the change and writes the audit row).
+ * 0, -KP_ERR_NOTFOUND (no such desk, or already revoked), -KP_ERR_DB.
  */
-int store_desk_revoke(struct store *st, const char *id, const char *actor, int64_t now);
+int store_desk_mark_revoked(struct store *st, const char *id, int64_t now);
 
 /*
- * The desk a token belongs to (looked up by its keyed hash, compared with
- * sodium_memcmp).  Writes nothing.  0 (out filled), -KP_ERR_AUTH (not a
- * token, or no desk has it), -KP_ERR_DENIED (the desk is revoked; out is
- * filled so the caller can name it), -KP_ERR_DB.
+ * The desk whose stored token hash is hash (found by the index, compared
+ * again with sodium_memcmp), revoked or not.  0 (out filled),
+ * -KP_ERR_NOTFOUND, -KP_ERR_DB.
  */
-int store_desk_authenticate(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                            const char *token, struct store_desk *out);
+int store_desk_by_hash(struct store *st, const uint8_t hash[STORE_DESK_HASH_BYTES],
+                       struct store_desk *out);
 
 /*
  * Is id a staff id: 2 to 8 of A-Z 0-9 starting with a letter, '-', 1 to 6
@@ -166,72 +148,47 @@ int store_staff_id_valid(const char *id);
 int store_staff_pin_valid(const char *pin);
 
 /*
- * Add staff member s->id to s->office (which must exist) with name s->name
- * and PIN pin (checked with store_staff_pin_valid).  Hashes the PIN before
- * opening any transaction.  Audit: staff.added.  0 (s's times filled),
- * -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such office),
- * -KP_ERR_INVAL, -KP_ERR_DENIED (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE,
- * -KP_ERR_DB.
+ * Insert staff member s (id, office, name) with PIN hash hash (made above
+ * the store, office_staff_add), created and updated at now.  The row
+ * only.  0, -KP_ERR_EXISTS (that id is taken), -KP_ERR_NOTFOUND (no such
+ * office), -KP_ERR_DB.
  */
-int store_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                    struct store_staff *s, const char *pin, const char *actor, int64_t now);
+int store_staff_insert(struct store *st, const struct store_staff *s, const char *hash,
+                       int64_t now);
 
 /* One staff member by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_staff_get(struct store *st, const char *id, struct store_staff *out);
+
+/*
+ * One staff member by id with its stored PIN hash (hash: STORE_STAFF_HASH_SIZE).
+ * 0, -KP_ERR_NOTFOUND or -KP_ERR_DB.
+ */
+int store_staff_get_hash(struct store *st, const char *id, struct store_staff *out,
+                         char hash[STORE_STAFF_HASH_SIZE]);
 
 /* The staff of office (NULL: all), by office then id; *out malloc'd.  Count or -KP_ERR_DB. */
 int store_staff_list(struct store *st, const char *office, struct store_staff **out);
 
 /*
- * Lock or unlock staff member id.  Locking ends every session they hold;
- * unlocking also clears the count of wrong PINs (and brings no session
- * back).  Audit: staff.locked / staff.unlocked, with reason (may be
- * NULL; guarded as an audit detail).  1 changed, 0 already so (no audit
- * row), -KP_ERR_NOTFOUND, -KP_ERR_DENIED / -KP_ERR_INVAL (reason refused),
- * -KP_ERR_STATE, -KP_ERR_DB.
+ * The row writers below change one staff row and nothing else (no
+ * session, no audit row, no change count: office.h's functions do those
+ * in the same transaction).  Each returns 0, -KP_ERR_NOTFOUND (no row
+ * changed) or -KP_ERR_DB.
  */
-int store_staff_lock(struct store *st, const char *id, const char *reason, const char *actor,
-                     int64_t now);
-int store_staff_unlock(struct store *st, const char *id, const char *reason, const char *actor,
-                       int64_t now);
 
-/*
- * Remove staff member id (the row goes; past verifications and audit rows
- * keep the id).  Every session they hold ends.  Audit: staff.removed.
- * 0, -KP_ERR_NOTFOUND, -KP_ERR_STATE, -KP_ERR_DB.
- */
-int store_staff_remove(struct store *st, const char *id, const char *actor, int64_t now);
+/* Lock (lock 1) or unlock (0, which also clears the count of wrong PINs); NOTFOUND if already so. */
+int store_staff_set_locked(struct store *st, const char *id, int lock, int64_t now);
 
-/*
- * Give staff member id a new PIN (checked with store_staff_pin_valid) and
- * clear the count of wrong PINs; every session made with the old PIN
- * ends; a lock stays (store_staff_unlock lifts it).  Audit:
- * staff.pin_changed.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DENIED
- * (weak PIN), -KP_ERR_NOMEM, -KP_ERR_STATE, -KP_ERR_DB.
- */
-int store_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], const char *id,
-                        const char *pin, const char *actor, int64_t now);
+/* Replace the PIN hash, clear the count of wrong PINs, and count the PIN's version up. */
+int store_staff_set_hash(struct store *st, const char *id, const char *hash, int64_t now);
 
-/*
- * Check a PIN typed at a desk for staff member id of office (NULL: any
- * office).  Reads the row, verifies the PIN with no transaction open
- * (crypto_pwhash_str_verify), then in one short transaction:
- *   - right PIN: the count of wrong PINs goes back to 0 (nothing is
- *     written when it already was 0);
- *   - wrong PIN: the count goes up (staff.pin_failed), and reaching
- *     max_failures (0: STORE_STAFF_FAILURES) locks the staff member
- *     (staff.locked).  Concurrent checks count every failure.
- * An unknown id, or a member of another office, costs the same hashing
- * time as a real check (no staff-id probing by timing) and counts nothing.
- * actor is the audit actor ("desk:PSHDC1-1").
- * Returns 0 (out filled), -KP_ERR_WRONG (out->failed_pins says how many
- * so far), -KP_ERR_LOCKED (locked now or already; a right PIN does not
- * open a lock), -KP_ERR_NOTFOUND (unknown id or other office; out is not
- * filled), -KP_ERR_STATE (no audit key), -KP_ERR_NOMEM, -KP_ERR_DB.
- */
-int store_staff_check_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
-                          const char *office, const char *id, const char *pin,
-                          unsigned max_failures, const char *actor, int64_t now,
-                          struct store_staff *out);
+/* Delete the row (past verifications and audit rows keep the id). */
+int store_staff_delete(struct store *st, const char *id);
+
+/* Count one more wrong PIN. */
+int store_staff_failures_add(struct store *st, const char *id, int64_t now);
+
+/* Set the count of wrong PINs back to 0. */
+int store_staff_failures_clear(struct store *st, const char *id, int64_t now);
 
 #endif

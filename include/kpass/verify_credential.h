@@ -96,4 +96,29 @@ int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_
                               const struct store_citizen *known, trust_lookup_fn lookup, void *ctx,
                               int64_t now, struct verify_credential_result *r);
 
+/*
+ * Record credential c (its revocation fields are ignored) for its
+ * citizen, who must be active, with its audit row: credential.issued
+ * ("serial S, key K, N days").  Inside the caller's transaction (as a
+ * savepoint) or in its own.  0, -KP_ERR_INVAL (fields or actor),
+ * -KP_ERR_NOTFOUND (no such citizen), -KP_ERR_DENIED (the citizen is
+ * blocked or deceased), -KP_ERR_EXISTS (the serial is taken),
+ * -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ */
+int verify_credential_issue(struct store *st, const struct store_credential *c, const char *actor,
+                            int64_t now);
+
+/*
+ * Revoke the credential with serial; every later verification refuses it.
+ * reason (may be NULL or "") goes into the record and the audit row
+ * (credential.revoked, "serial S: reason") and must pass
+ * store_audit_detail_check; the change is counted (store_change.h).
+ * 1 revoked, 0 already revoked (nothing written), -KP_ERR_NOTFOUND,
+ * -KP_ERR_INVAL (reason too long or with control characters),
+ * -KP_ERR_DENIED (reason refused by the audit guard), -KP_ERR_STATE (no
+ * audit key), -KP_ERR_DB.
+ */
+int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             const char *reason, const char *actor, int64_t now);
+
 #endif

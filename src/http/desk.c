@@ -30,6 +30,7 @@
 #include "kpass/store_credential.h"
 #include "kpass/verify_credential.h"
 #include "kpass/verify_desk.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 #include "kpass/store_directory.h"
 #include "kpass/worker.h"
@@ -90,7 +91,7 @@ static void desk_signin_run(void *arg)
     char actor[48];
 
     snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
-    s->rc = store_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
+    s->rc = office_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
                                   s->pin, s->api->set.pin_failures, actor, kp_time_s(),
                                   &s->staff);
     sodium_memzero(s->pin, sizeof(s->pin));
@@ -174,7 +175,7 @@ void http_desk_session(struct http_req *r)
         return;
     }
     s = kp_calloc(1, sizeof(*s));
-    rc = store_desk_authenticate(r->api->d.st, r->api->d.desk_key, q.desk_token, &s->desk);
+    rc = office_desk_authenticate(r->api->d.st, r->api->d.desk_key, q.desk_token, &s->desk);
     if (rc < 0) {
         sodium_memzero(&q, sizeof(q));
         free(s);

@@ -81,7 +81,7 @@ int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap)
 
 /*
  * Open the store with its keys (cli_store_keys) and derive the desk key
- * from keys/partner.key (store_desk_key_derive) into new sodium_malloc()
+ * from keys/partner.key (office_desk_key_derive) into new sodium_malloc()
  * memory at *key; the caller sodium_free()s it.  0 or < 0 (reported).
  */
 int cli_desk_key(struct kp_cli *cli, uint8_t **key);

@@ -117,6 +117,11 @@ void store_audit_use_key(struct store *st, const uint8_t key[STORE_AUDIT_KEY_BYT
             sizeof(audit_genesis_text) - 1, key, STORE_AUDIT_KEY_BYTES, NULL, audit_personal);
 }
 
+int store_audit_ready(const struct store *st)
+{
+    return st->audit_key != NULL;
+}
+
 static int audit_lower(char c)
 {
     return c >= 'a' && c <= 'z';

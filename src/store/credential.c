@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The credential table: the record of every KP1 token issued, its
- * revocation and the audit row each change writes (see
- * store_credential.h).  The verdict on a token is verify/credential.c's.
+ * The credential table: the record of every KP1 token issued and its
+ * revocation (see store_credential.h).  Rows only: the verdict on a token,
+ * who may hold one and the audit row each change writes are
+ * verify/credential.c's.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -11,8 +12,6 @@
 
 #include "kpass/err.h"
 #include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
 #include "kpass/store_credential.h"
 #include "store_internal.h"
 
@@ -104,20 +103,6 @@ const char *store_credential_status(const struct store_credential *c, int64_t no
     return "valid";
 }
 
-/* Begin an atomic change (a savepoint in an open transaction, else our own). */
-static int cred_begin(struct store *st, enum store_scope *scope)
-{
-    return store_scope_begin(st, scope);
-}
-
-/* Keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
-static int cred_end(struct store *st, enum store_scope scope, int rc)
-{
-    int c = store_scope_end(st, scope, rc >= 0);
-
-    return c < 0 ? c : rc;
-}
-
 static void cred_row(sqlite3_stmt *s, struct store_credential *c)
 {
     memset(c, 0, sizeof(*c));
@@ -207,90 +192,27 @@ static int cred_insert(struct store *st, const struct store_credential *c)
     return store_step_done(st, s);
 }
 
-int store_credential_add(struct store *st, const struct store_credential *c, const char *actor,
-                         int64_t now)
+int store_credential_insert(struct store *st, const struct store_credential *c)
 {
-    struct store_citizen cit;
-    char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], detail[80];
-    int64_t id;
-    enum store_scope own;
-    int rc;
-
     if (!cred_fields_valid(c))
         return -KP_ERR_INVAL;
-    if (st->audit_key == NULL)
-        return -KP_ERR_STATE;
-    if ((rc = cred_begin(st, &own)) < 0)
-        return rc;
-    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
-        goto out;
-    if (cit.status != STORE_CITIZEN_ACTIVE) {
-        rc = -KP_ERR_DENIED;
-        goto out;
-    }
-    if ((rc = cred_insert(st, c)) < 0)
-        goto out;
-    store_credential_serial_text(c->serial, serial);
-    trust_id_hex(c->key_id, key);
-    snprintf(detail, sizeof(detail), "serial %s, key %s, %u day%s", serial, key, c->valid_days,
-             c->valid_days == 1 ? "" : "s");
-    id = store_audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
-    rc = id < 0 ? (int)id : 0;
-out:
-    return cred_end(st, own, rc);
+    return cred_insert(st, c);
 }
 
-/* Mark c revoked at now with reason and write the audit row.  1 or an error. */
-static int cred_revoke_do(struct store *st, const struct store_credential *c, const char *reason,
-                          const char *actor, int64_t now)
+int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                                  const char *reason, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(st, sql_revoke);
-    struct store_citizen cit;
-    char hex[STORE_CREDENTIAL_SERIAL_HEX], serial[STORE_CREDENTIAL_SERIAL_TEXT];
-    char detail[STORE_AUDIT_DETAIL_MAX + 1];
-    int64_t id;
+    char hex[STORE_CREDENTIAL_SERIAL_HEX];
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
-        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
-    store_credential_serial_hex(c->serial, hex);
+    store_credential_serial_hex(serial, hex);
     store_bind_text(s, 1, hex);
     sqlite3_bind_int64(s, 2, now);
     store_bind_text(s, 3, reason);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    if (sqlite3_changes(st->db) != 1)
-        return -KP_ERR_DB;
-    store_credential_serial_text(c->serial, serial);
-    snprintf(detail, sizeof(detail), "serial %s%s%s", serial, reason[0] ? ": " : "", reason);
-    id = store_audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
-    if (id < 0)
-        return (int)id;
-    /* A running daemon confirms it has passed the change (store_change.h). */
-    return store_change_bump(st, STORE_CHANGE_STATE) < 0 ? -KP_ERR_DB : 1;
+    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
-
-int store_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
-                            const char *reason, const char *actor, int64_t now)
-{
-    struct store_credential c;
-    enum store_scope own;
-    int rc;
-
-    if (reason == NULL)
-        reason = "";
-    if (strlen(reason) > STORE_CREDENTIAL_REASON_MAX)
-        return -KP_ERR_INVAL;
-    if ((rc = store_audit_detail_check(reason)) < 0)
-        return rc;
-    if (st->audit_key == NULL)
-        return -KP_ERR_STATE;
-    if ((rc = cred_begin(st, &own)) < 0)
-        return rc;
-    if ((rc = store_credential_get(st, serial, &c)) == 0)
-        rc = c.revoked ? 0 : cred_revoke_do(st, &c, reason, actor, now);
-    return cred_end(st, own, rc);
-}
-

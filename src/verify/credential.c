@@ -2,13 +2,18 @@
 /*
  * The credential check: verdict names, kp1's return values as verdicts,
  * and the record's half of verifying a token (see verify_credential.h).
- * Reads rows through the store; writes nothing.
+ * Reads rows through the store.  Issuing and revoking are here too: the
+ * rule for who may hold a credential and the audit row (and change count)
+ * each change writes, the store only writing the credential's row.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kpass/cnic.h"
 #include "kpass/err.h"
 #include "kpass/mem.h"
+#include "kpass/store_audit.h"
+#include "kpass/store_change.h"
 #include "kpass/verify_credential.h"
 
 static const struct {
@@ -160,4 +165,87 @@ int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_
     else
         r->verdict = VERIFY_CREDENTIAL_VALID;
     return (int)r->verdict;
+}
+
+/* The audit row and, on revocation, the change count, in the caller's scope. */
+static int cred_issue_do(struct store *st, const struct store_credential *c, const char *actor,
+                         int64_t now)
+{
+    struct store_citizen cit;
+    char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], detail[80];
+    int64_t id;
+    int rc;
+
+    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
+        return rc;
+    if (cit.status != STORE_CITIZEN_ACTIVE)
+        return -KP_ERR_DENIED;
+    if ((rc = store_credential_insert(st, c)) < 0)
+        return rc;
+    store_credential_serial_text(c->serial, serial);
+    trust_id_hex(c->key_id, key);
+    snprintf(detail, sizeof(detail), "serial %s, key %s, %u day%s", serial, key, c->valid_days,
+             c->valid_days == 1 ? "" : "s");
+    id = store_audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
+    return id < 0 ? (int)id : 0;
+}
+
+int verify_credential_issue(struct store *st, const struct store_credential *c, const char *actor,
+                            int64_t now)
+{
+    enum store_scope own;
+    int rc, end;
+
+    if (!store_audit_ready(st))
+        return -KP_ERR_STATE; /* before reading anything, as the store did */
+    if ((rc = store_scope_begin(st, &own)) < 0)
+        return rc;
+    rc = cred_issue_do(st, c, actor, now);
+    end = store_scope_end(st, own, rc >= 0);
+    return end < 0 ? end : rc;
+}
+
+/* Mark c revoked, write its audit row, count the change.  1 or an error. */
+static int cred_revoke_do(struct store *st, const struct store_credential *c, const char *reason,
+                          const char *actor, int64_t now)
+{
+    struct store_citizen cit;
+    char serial[STORE_CREDENTIAL_SERIAL_TEXT], detail[STORE_AUDIT_DETAIL_MAX + 1];
+    int64_t id;
+    int rc;
+
+    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* the foreign key forbids it */
+    if ((rc = store_credential_mark_revoked(st, c->serial, reason, now)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* read unrevoked in this scope */
+    store_credential_serial_text(c->serial, serial);
+    snprintf(detail, sizeof(detail), "serial %s%s%s", serial, reason[0] ? ": " : "", reason);
+    id = store_audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
+    if (id < 0)
+        return (int)id;
+    /* A running daemon confirms it has passed the change (store_change.h). */
+    return store_change_bump(st, STORE_CHANGE_STATE) < 0 ? -KP_ERR_DB : 1;
+}
+
+int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             const char *reason, const char *actor, int64_t now)
+{
+    struct store_credential c;
+    enum store_scope own;
+    int rc, end;
+
+    if (reason == NULL)
+        reason = "";
+    if (strlen(reason) > STORE_CREDENTIAL_REASON_MAX)
+        return -KP_ERR_INVAL;
+    if ((rc = store_audit_detail_check(reason)) < 0)
+        return rc;
+    if (!store_audit_ready(st))
+        return -KP_ERR_STATE;
+    if ((rc = store_scope_begin(st, &own)) < 0)
+        return rc;
+    if ((rc = store_credential_get(st, serial, &c)) == 0)
+        rc = c.revoked ? 0 : cred_revoke_do(st, &c, reason, actor, now);
+    end = store_scope_end(st, own, rc >= 0);
+    return end < 0 ? end : rc;
 }

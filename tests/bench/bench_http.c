@@ -8,7 +8,7 @@
  *   bench_http issue CONF CITIZENS.csv OUT.tsv
  *       setup: a KP1 credential for every citizen of the CSV (the
  *       `kpass import citizens` format), signed with the active key and
- *       recorded as `kpass qr issue` does (kp1_encode, store_credential_add
+ *       recorded as `kpass qr issue` does (kp1_encode, verify_credential_issue
  *       with its audit row), all in one transaction; OUT gets one line per
  *       citizen: "E164<TAB>KP1:...".
  *   bench_http scan [options]

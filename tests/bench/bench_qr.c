@@ -64,7 +64,7 @@ static int issue_one(char text[KP1_TEXT_SIZE])
     if (kp1_encode(&signer, &t, text) != KP1_TEXT_LEN)
         return -1;
     store_credential_from_token(&t, citizen.id, &c);
-    return store_credential_add(st, &c, "kpass", 1735689600);
+    return verify_credential_issue(st, &c, "kpass", 1735689600);
 }
 
 static int op_issue(void)

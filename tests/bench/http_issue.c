@@ -3,7 +3,7 @@
  * bench_http issue: the setup's credentials.  For every citizen of a CSV
  * in the `kpass import citizens` format, a KP1 token signed with the
  * active key and recorded as `kpass qr issue` does (kp1_encode, then
- * store_credential_add with its credential.issued audit row), all in one
+ * verify_credential_issue with its credential.issued audit row), all in one
  * transaction; the output file gets "E164<TAB>KP1:..." per citizen.  A
  * scratch file for a benchmark: it holds full (fictitious) numbers.
  */
@@ -25,6 +25,7 @@
 #include "kpass/store_audit.h"
 #include "kpass/store_citizen.h"
 #include "kpass/store_credential.h"
+#include "kpass/verify_credential.h"
 
 /* Sign and record one citizen's credential, as `kpass qr issue` does.  0 or < 0. */
 static struct registry *hb_reg; /* over the bench's store */
@@ -50,7 +51,7 @@ static int hb_issue_one(struct store *st, const struct keys_signer *signer, cons
     if ((rc = kp1_encode(signer, &t, text)) < 0)
         return rc;
     store_credential_from_token(&t, c.id, &cred);
-    return store_credential_add(st, &cred, "kpass", now);
+    return verify_credential_issue(st, &cred, "kpass", now);
 }
 
 int hb_issue(const char *conf, const char *csv_path, const char *out_path)

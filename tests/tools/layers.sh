@@ -21,7 +21,7 @@ top=${1:-.}
 cd "$top"
 
 # Lowest first; keep doc/architecture.md's table in the same order.
-LAYERS="core text id store registry smpp partner sms menu verify ussd http programs"
+LAYERS="core text id store registry office smpp partner sms menu verify ussd http programs"
 
 # Headers that declare no function of their own: header module.
 HEADER_MAP="

@@ -27,6 +27,7 @@
 #include "kpass/err.h"
 #include "kpass/keys.h"
 #include "kpass/mem.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 
 #define DESK_ACTOR cli_actor()
@@ -124,7 +125,7 @@ int cli_desk_key(struct kp_cli *cli, uint8_t **key)
         cli_fail("out of secure memory");
         return -KP_ERR_NOMEM;
     }
-    rc = store_desk_key_derive(partner, *key);
+    rc = office_desk_key_derive(partner, *key);
     keys_secret_free(partner);
     if (rc < 0) {
         sodium_free(*key);
@@ -175,7 +176,7 @@ static int desk_add(struct kp_cli *cli, int argc, char **argv)
         return cli_fail("%s exists: the token goes only to a new file", a.token_file);
     if (cli_desk_key(cli, &key) < 0)
         return 1;
-    rc = store_desk_add(cli->st, key, argv[1], a.name, DESK_ACTOR, kp_time_s(), &d, token);
+    rc = office_desk_add(cli->st, key, argv[1], a.name, DESK_ACTOR, kp_time_s(), &d, token);
     sodium_free(key);
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no office %s (see kpass office list)", argv[1]);
@@ -232,7 +233,7 @@ static int desk_revoke(struct kp_cli *cli, const char *id)
 
     if (cli_store_keys(cli) < 0)
         return 1;
-    rc = store_desk_revoke(cli->st, id, DESK_ACTOR, kp_time_s());
+    rc = office_desk_revoke(cli->st, id, DESK_ACTOR, kp_time_s());
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no desk %s", id);
     if (rc < 0)

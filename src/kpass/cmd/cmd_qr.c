@@ -333,7 +333,7 @@ static int qr_issue(struct kp_cli *cli, int argc, char **argv)
         qr_issue_draw(&a, text, &q, &draw, tmp, sizeof(tmp)) != 0)
         goto out;
     store_credential_from_token(&t, c.id, &cred);
-    if ((rc = store_credential_add(cli->st, &cred, QR_ACTOR, now)) < 0) {
+    if ((rc = verify_credential_issue(cli->st, &cred, QR_ACTOR, now)) < 0) {
         cli_fail(rc == -KP_ERR_DENIED ? "citizen %s is no longer active: no credential is issued"
                                       : "cannot record the credential of citizen %s",
                  mask);
@@ -510,7 +510,7 @@ static int qr_revoke(struct kp_cli *cli, int argc, char **argv)
     store_credential_serial_text(serial, text);
     if (cli_store_keys(cli) < 0)
         return 1;
-    rc = store_credential_revoke(cli->st, serial, a.reason, QR_ACTOR, kp_time_s());
+    rc = verify_credential_revoke(cli->st, serial, a.reason, QR_ACTOR, kp_time_s());
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no credential %s", text);
     if (rc < 0)

@@ -18,6 +18,7 @@
 #include "kpass/clock.h"
 #include "kpass/err.h"
 #include "kpass/store_audit.h"
+#include "kpass/office.h"
 #include "kpass/store_desk.h"
 
 #define STAFF_ACTOR cli_actor()
@@ -141,7 +142,7 @@ static int staff_add(struct kp_cli *cli, int argc, char **argv)
         sodium_free(key);
         return rc;
     }
-    rc = store_staff_add(cli->st, key, &s, pin, STAFF_ACTOR, kp_time_s());
+    rc = office_staff_add(cli->st, key, &s, pin, STAFF_ACTOR, kp_time_s());
     sodium_memzero(pin, sizeof(pin));
     sodium_free(key);
     if (rc == -KP_ERR_EXISTS)
@@ -190,8 +191,8 @@ static int staff_lock(struct kp_cli *cli, int argc, char **argv, int lock)
                         "characters, full CNICs, full numbers or codes");
     if (cli_store_keys(cli) < 0)
         return 1;
-    rc = lock ? store_staff_lock(cli->st, id, a.reason, STAFF_ACTOR, kp_time_s())
-              : store_staff_unlock(cli->st, id, a.reason, STAFF_ACTOR, kp_time_s());
+    rc = lock ? office_staff_lock(cli->st, id, a.reason, STAFF_ACTOR, kp_time_s())
+              : office_staff_unlock(cli->st, id, a.reason, STAFF_ACTOR, kp_time_s());
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no staff %s", id);
     if (rc < 0)
@@ -229,7 +230,7 @@ static int staff_pin(struct kp_cli *cli, int argc, char **argv)
         sodium_free(key);
         return rc;
     }
-    rc = store_staff_set_pin(cli->st, key, id, pin, STAFF_ACTOR, kp_time_s());
+    rc = office_staff_set_pin(cli->st, key, id, pin, STAFF_ACTOR, kp_time_s());
     sodium_memzero(pin, sizeof(pin));
     sodium_free(key);
     if (rc < 0)
@@ -252,7 +253,7 @@ static int staff_remove(struct kp_cli *cli, int argc, char **argv)
     id = argv[1];
     if (cli_store_keys(cli) < 0)
         return 1;
-    rc = store_staff_remove(cli->st, id, STAFF_ACTOR, kp_time_s());
+    rc = office_staff_remove(cli->st, id, STAFF_ACTOR, kp_time_s());
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("no staff %s", id);
     if (rc < 0)
