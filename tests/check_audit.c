@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
 #include "testutil.h"
 
 static char *dir;

@@ -8,9 +8,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "kpass/base45.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/id/base45.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 /* RFC 9285 §4.3 and §4.4 examples, and edge values of pairs and triplets. */

@@ -16,12 +16,12 @@
 #include <string.h>
 
 #include "../src/kpass/cmd/citizen_csv.h"
-#include "kpass/registry.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/registry/registry.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 #include "testutil.h"
 
 /* ---- field rules ---- */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static struct tu_daemon d;

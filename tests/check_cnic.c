@@ -8,9 +8,9 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "kpass/cnic.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static const struct {

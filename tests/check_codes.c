@@ -16,17 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/registry.h"
-#include "kpass/cnic.h"
-#include "kpass/verify_codes.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/sms.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_otp.h"
-#include "kpass/store_sms.h"
+#include "kpass/registry/registry.h"
+#include "kpass/id/cnic.h"
+#include "kpass/verify/codes.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/sms/sms.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/otp.h"
+#include "kpass/store/sms.h"
 #include "testutil.h"
 
 #define T0 1800000000LL /* 2027-01-15T08:00:00Z */

@@ -12,12 +12,12 @@
 #include <check.h>
 #include <string.h>
 
-#include "kpass/config.h"
-#include "kpass/err.h"
-#include "kpass/http_api.h"
-#include "kpass/otp.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/ussd_dialog.h"
+#include "kpass/core/config.h"
+#include "kpass/core/err.h"
+#include "kpass/http/api.h"
+#include "kpass/id/otp.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/ussd/dialog.h"
 #include "testutil.h"
 
 START_TEST(test_otp_defaults_once)

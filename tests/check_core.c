@@ -11,18 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/addr.h"
-#include "kpass/buf.h"
-#include "kpass/conf.h"
-#include "kpass/config.h"
-#include "kpass/err.h"
-#include "kpass/http_api.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/otp.h"
-#include "kpass/smpp.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/ussd_dialog.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/conf.h"
+#include "kpass/core/config.h"
+#include "kpass/core/err.h"
+#include "kpass/http/api.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/otp.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/ussd/dialog.h"
 #include "testutil.h"
 
 static const struct {

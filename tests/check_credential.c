@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/registry.h"
-#include "kpass/base45.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_credential.h"
-#include "kpass/verify_credential.h"
+#include "kpass/registry/registry.h"
+#include "kpass/id/base45.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/credential.h"
+#include "kpass/verify/credential.h"
 #include "testutil.h"
 
 #define T0 1735689600 /* 2025-01-01T00:00:00Z */

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/csv.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/csv.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 /*

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/pdu.h"
 #include "smpputil.h"
 #include "testutil.h"
 

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "fake_http.h"
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static struct tu_daemon d;

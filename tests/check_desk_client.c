@@ -22,8 +22,8 @@
 
 #include "../src/kpass/desk/desk_client.h"
 #include "fake_http.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 #define DESK_TOKEN "kd1_63qm-x14uT5ER8ns7b6OdMYbnupCPfhEl75xZ6RcG4A"

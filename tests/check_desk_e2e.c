@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/receipt.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/text.h"
+#include "kpass/id/receipt.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/text/text.h"
 #include "smpputil.h"
 #include "testutil.h"
 

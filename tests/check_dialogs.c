@@ -18,13 +18,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/builtins.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/menu.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/ussd/builtins.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/menu/menu.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 #include "testutil.h"
 
 #define DLG_MAX            64

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "../src/store/store_internal.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/directory.h"
 #include "testutil.h"
 
 static char *dir;

@@ -20,8 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kpass/buf.h"
-#include "kpass/mem.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static struct tu_daemon d;

@@ -16,10 +16,10 @@
 
 #include "../src/kpass/desk/http_client.h"
 #include "fake_http.h"
-#include "kpass/buf.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static const struct {

@@ -6,9 +6,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/http_request.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/http/request.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 static const struct {

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/trust.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/trust.h"
 #include "testutil.h"
 
 /* Seed 00..1f (doc/kp1-token.md) and seed 42..42, computed with Python's cryptography. */

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/base45.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/kp1.h"
-#include "kpass/mem.h"
-#include "kpass/receipt.h"
-#include "kpass/trust.h"
+#include "kpass/id/base45.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/id/kp1.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/receipt.h"
+#include "kpass/id/trust.h"
 #include "testutil.h"
 
 /* doc/kp1-token.md, "Worked example". */

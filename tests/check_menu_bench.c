@@ -10,8 +10,8 @@
 
 #include "menu_fixture.h"
 
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 
 static const char *const gen_outcomes[] = {"ok", "no", NULL};
 static const struct menu_builtin gen_builtins[] = {

@@ -6,7 +6,7 @@
  */
 #include "menu_fixture.h"
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 static const struct {
     const char *src;

@@ -9,7 +9,7 @@
  */
 #include "menu_fixture.h"
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 #define HOME1 "Khyber Pass\n1 Find a service\n2 Get a verification code\n98 More"
 #define HOME2 "3 Check a registration\n4 Language / زبان\n9 Help\n0 Back"

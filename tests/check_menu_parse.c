@@ -9,7 +9,7 @@
 
 #include <unistd.h>
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 #define HOME "screen main menu\n  option \"A\" -> main\n"
 

@@ -9,8 +9,8 @@
 #include "menu_fixture.h"
 
 #include "../src/menu/menu_internal.h"
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 
 /* A home info screen (no navigation lines) showing text. */
 static void info_dialog(struct fx_dialog *d, const char *text, unsigned gsm7, unsigned ucs2)

@@ -8,7 +8,7 @@
  */
 #include "menu_fixture.h"
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 #define P "01 00000000000000000000000000000000 " /* format, zero digest */
 

@@ -7,8 +7,8 @@
  */
 #include "menu_fixture.h"
 
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 
 static int count_prefix(const char *text, const char *prefix)
 {

@@ -9,9 +9,9 @@
  */
 #include "menu_fixture.h"
 
-#include "kpass/cnic.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
 
 static const char menu_text[] =
     "screen main menu\n"

@@ -7,9 +7,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
 #include "testutil.h"
 
 static const struct {

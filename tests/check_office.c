@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/office.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/store_desk.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/err.h"
+#include "kpass/office/office.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/store/desk.h"
+#include "kpass/store/directory.h"
 #include "testutil.h"
 
 static char *dir;

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/otp.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/otp.h"
 #include "testutil.h"
 
 static void otp_test_key(uint8_t key[OTP_KEY_BYTES])

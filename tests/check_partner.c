@@ -7,8 +7,8 @@
 #include <check.h>
 #include <string.h>
 
-#include "kpass/addr.h"
-#include "kpass/partner.h"
+#include "kpass/core/addr.h"
+#include "kpass/partner/partner.h"
 #include "testutil.h"
 
 static void pt_row(struct store_partner *r)

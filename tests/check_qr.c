@@ -15,10 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/kp1.h"
-#include "kpass/mem.h"
-#include "kpass/qr.h"
+#include "kpass/core/err.h"
+#include "kpass/id/kp1.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/qr.h"
 #include "testutil.h"
 
 /* doc/kp1-token.md §6.1: 139 characters, two spaces inside. */

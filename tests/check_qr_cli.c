@@ -16,9 +16,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "kpass/kp1.h"
-#include "kpass/mem.h"
-#include "kpass/qr.h"
+#include "kpass/id/kp1.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/qr.h"
 #include "testutil.h"
 
 static struct tu_daemon d;

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/registry.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/err.h"
+#include "kpass/registry/registry.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 #include "testutil.h"
 
 static char *dir;

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "../src/smpp/smpp_internal.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_fsm.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/fsm.h"
 #include "testutil.h"
 
 #define V_ACCEPT SMPP_FSM_ACCEPT

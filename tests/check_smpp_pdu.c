@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
 #include "testutil.h"
 
 struct golden {

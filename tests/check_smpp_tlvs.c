@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
 #include "testutil.h"
 
 extern char smpp34_strerror[2048]; /* libsmpp34's log, read here only */

@@ -7,9 +7,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/sms.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/sms/sms.h"
 #include "testutil.h"
 
 static char *repeat(char *buf, const char *unit, int n)

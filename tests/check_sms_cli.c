@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/sms.h"
 #include "testutil.h"
 
 #define T0 1800000000LL /* 2027-01-15T08:00:00Z */

@@ -23,10 +23,10 @@
 
 #include <sodium.h>
 
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_sms.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/sms.h"
+#include "kpass/text/text.h"
 #include "sms_e2e.h"
 #include "testutil.h"
 

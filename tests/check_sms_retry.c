@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/sms.h"
 #include "sms_e2e.h"
 #include "testutil.h"
 

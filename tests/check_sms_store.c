@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/partner.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/partner/partner.h"
+#include "kpass/store/sms.h"
 #include "testutil.h"
 
 #define T0 1800000000LL

@@ -14,10 +14,10 @@
 #include <event2/event.h>
 
 #include "../src/store/store_internal.h"
-#include "kpass/err.h"
-#include "kpass/store.h"
-#include "kpass/store_checkpoint.h"
-#include "kpass/partner.h"
+#include "kpass/core/err.h"
+#include "kpass/store/store.h"
+#include "kpass/store/checkpoint.h"
+#include "kpass/partner/partner.h"
 #include "testutil.h"
 
 static char *dir;

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/ussd.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
 #include "ussdgw.h"

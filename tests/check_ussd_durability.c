@@ -14,11 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/buf.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/store.h"
-#include "kpass/ussd.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/store/store.h"
+#include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
 #include "ussdgw.h"

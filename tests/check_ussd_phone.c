@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 #include "testutil.h"
 
 #define SEG_MAX     16

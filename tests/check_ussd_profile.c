@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/ussd.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/ussd/ussd.h"
 #include "testutil.h"
 
 /* An MO from +923001234567 to 789 with text and both session TLVs. */

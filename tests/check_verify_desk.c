@@ -12,15 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/registry.h"
-#include "kpass/cnic.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_verification.h"
-#include "kpass/verify_desk.h"
+#include "kpass/registry/registry.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/verification.h"
+#include "kpass/verify/desk.h"
 #include "testutil.h"
 
 #define T0 1735689600 /* 2025-01-01T00:00:00Z */

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/builtins.h"
-#include "kpass/err.h"
-#include "kpass/menu.h"
+#include "kpass/ussd/builtins.h"
+#include "kpass/core/err.h"
+#include "kpass/menu/menu.h"
 #include "testutil.h"
 
 enum { FX_DEPARTMENTS, FX_SERVICES, FX_SERVICE, FX_OTP, FX_REG };

@@ -7,7 +7,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "kpass/log.h"
+#include "kpass/core/log.h"
 
 #define KP_SUITE(n) Suite *suite_##n(void);
 #define KP_FUZZER(n)

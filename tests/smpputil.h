@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/pdu.h"
 
 /* Encode and send; the sequence number is the pdu's.  0 or -1. */
 int tu_smpp_send(int fd, const struct smpp_pdu *p);

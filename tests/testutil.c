@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kpass/buf.h"
-#include "kpass/keys.h"
-#include "kpass/kp1.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/text.h"
+#include "kpass/core/buf.h"
+#include "kpass/id/keys.h"
+#include "kpass/id/kp1.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/text/text.h"
 #include "smpputil.h"
 #include "testutil.h"
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/buf.h"
-#include "kpass/text.h"
+#include "kpass/core/buf.h"
+#include "kpass/text/text.h"
 #include "smpputil.h"
 #include "ussdgw.h"
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/pdu.h"
 #include "testutil.h"
 
 /* Screens of the shipped menus the tests look for. */

@@ -13,10 +13,10 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "kpass/accept_guard.h"
-#include "kpass/clock.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/accept_guard.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 
 #define GUARD_MAX_LISTENERS 8
 

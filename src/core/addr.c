@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/addr.h"
-#include "kpass/err.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/err.h"
 
 int kp_addr_parse(const char *s, struct kp_addr *out)
 {

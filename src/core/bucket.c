@@ -3,7 +3,7 @@
  * Token buckets (see bucket.h).  Integer arithmetic in thousandths of a
  * token, so that any rate refills smoothly by the millisecond.
  */
-#include "kpass/bucket.h"
+#include "kpass/core/bucket.h"
 
 void kp_bucket_init(struct kp_bucket *b, unsigned rate, unsigned burst, uint64_t now_ms)
 {

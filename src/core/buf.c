@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/buf.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 
 void kp_buf_reserve(struct kp_buf *b, size_t extra)
 {

@@ -4,7 +4,7 @@
  */
 #include <time.h>
 
-#include "kpass/clock.h"
+#include "kpass/core/clock.h"
 
 uint64_t kp_clock_ms(void)
 {

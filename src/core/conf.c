@@ -10,10 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kpass/addr.h"
-#include "kpass/conf.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/conf.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 
 #define CONF_LINE_MAX 1024
 

@@ -14,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kpass/conf.h"
-#include "kpass/config.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/conf.h"
+#include "kpass/core/config.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 
 #include "kp_paths.h" /* KP_SYSCONFDIR, KP_STATEDIR: generated from PREFIX */
 

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "kpass/csv.h"
-#include "kpass/err.h"
+#include "kpass/core/csv.h"
+#include "kpass/core/err.h"
 
 enum csv_end { CSV_MORE, CSV_END };
 

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
+#include "kpass/core/err.h"
 
 static const char *const kp_err_texts[] = {
     [KP_ERR_NOMEM - KP_ERR_NOMEM] = "out of memory",

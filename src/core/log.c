@@ -11,8 +11,8 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
 
 static enum kp_log_target log_target = KP_LOG_STDERR;
 static enum kp_log_level log_level = KP_LOG_INFO;

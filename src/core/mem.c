@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 
 void *kp_malloc(size_t size)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/err.h"
-#include "kpass/pidlock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/pidlock.h"
 
 int kp_pidlock_path(const char *database, char *buf, size_t size)
 {

@@ -11,9 +11,9 @@
 
 #include <event2/event.h>
 
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/worker.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/core/worker.h"
 
 struct worker_job {
     struct worker_job *next;

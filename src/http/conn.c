@@ -22,8 +22,8 @@
 #include <event2/http.h>
 
 #include "http_internal.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 
 struct http_conn {
     TAILQ_ENTRY(http_conn) entry;

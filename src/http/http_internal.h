@@ -12,9 +12,9 @@
 #include <event2/http.h>
 #include <jansson.h>
 
-#include "kpass/bucket.h"
-#include "kpass/http_api.h"
-#include "kpass/store_verification.h"
+#include "kpass/core/bucket.h"
+#include "kpass/http/api.h"
+#include "kpass/store/verification.h"
 
 struct kp_accept_guard;
 struct kp_worker;

@@ -14,16 +14,16 @@
 #include <sodium.h>
 
 #include "http_internal.h"
-#include "kpass/buf.h"
-#include "kpass/clock.h"
-#include "kpass/verify_codes.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/smpp.h"
-#include "kpass/store.h"
-#include "kpass/store_sms.h"
-#include "kpass/ussd_dialog.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/clock.h"
+#include "kpass/verify/codes.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/store/store.h"
+#include "kpass/store/sms.h"
+#include "kpass/ussd/dialog.h"
 
 /* A label value: backslash, double quote and line feed escaped. */
 static void metrics_label(struct kp_buf *b, const char *v)

@@ -10,9 +10,9 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/http_request.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/http/request.h"
+#include "kpass/core/mem.h"
 
 struct req_field {
     const char *name;

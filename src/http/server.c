@@ -21,15 +21,15 @@
 #include <sodium.h>
 
 #include "http_internal.h"
-#include "kpass/accept_guard.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/http_request.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/store.h"
-#include "kpass/store_audit.h"
-#include "kpass/worker.h"
+#include "kpass/core/accept_guard.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/http/request.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/store.h"
+#include "kpass/store/audit.h"
+#include "kpass/core/worker.h"
 
 const int http_status_codes[HTTP_STATUS_SLOTS] = {200, 201, 202, 400, 401, 403,
                                                   404, 409, 422, 423, 429, 500};

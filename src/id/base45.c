@@ -10,8 +10,8 @@
 #include <limits.h>
 #include <string.h>
 
-#include "kpass/base45.h"
-#include "kpass/err.h"
+#include "kpass/id/base45.h"
+#include "kpass/core/err.h"
 
 /* RFC 9285 §4.2, table 1. */
 static const char base45_alphabet[45] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";

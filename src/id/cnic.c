@@ -7,8 +7,8 @@
 #include <sodium.h>
 #include <string.h>
 
-#include "kpass/cnic.h"
-#include "kpass/err.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
 
 /* NADRA region codes (first digit): 1 Khyber Pakhtunkhwa, 2 FATA (merged),
    3 Punjab, 4 Sindh, 5 Balochistan, 6 Islamabad, 7 Gilgit-Baltistan. */

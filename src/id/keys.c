@@ -20,9 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
 
 #define KEYS_PATH_MAX  4096
 #define KEYS_TRUST_MAX (1024 * 1024) /* refuse absurd trust lists */

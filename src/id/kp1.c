@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "id_internal.h"
-#include "kpass/base45.h"
-#include "kpass/err.h"
-#include "kpass/kp1.h"
+#include "kpass/id/base45.h"
+#include "kpass/core/err.h"
+#include "kpass/id/kp1.h"
 
 /* Body offsets (doc/kp1-token.md). */
 #define KP1_OFF_VERSION 0

@@ -8,8 +8,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/msisdn.h"
+#include "kpass/core/err.h"
+#include "kpass/id/msisdn.h"
 
 #define MSISDN_PK_CC     "92"
 #define MSISDN_PK_NSN    10 /* national significant number: 3XX XXXXXXX */

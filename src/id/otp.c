@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/otp.h"
+#include "kpass/core/err.h"
+#include "kpass/id/otp.h"
 
 static const char otp_tag[] = "kpass-otp-v1";
 

@@ -14,9 +14,9 @@
 #include <png.h>
 #include <qrencode.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/qr.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/qr.h"
 
 /* UTF-8 of U+2580 UPPER HALF BLOCK, U+2584 LOWER HALF BLOCK, U+2588 FULL BLOCK. */
 #define QR_UPPER "\xE2\x96\x80"

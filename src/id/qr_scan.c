@@ -14,9 +14,9 @@
 #include <zbar.h>
 #endif
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/qr.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/qr.h"
 
 int qr_png_grey(const uint8_t *png, size_t len, uint8_t **pixels, unsigned *w, unsigned *h)
 {

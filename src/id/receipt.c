@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "id_internal.h"
-#include "kpass/err.h"
-#include "kpass/receipt.h"
+#include "kpass/core/err.h"
+#include "kpass/id/receipt.h"
 
 #define RECEIPT_OFF_VERSION 0
 #define RECEIPT_OFF_KEYID   1

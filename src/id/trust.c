@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/trust.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/trust.h"
 
 #define TRUST_PK_HEX 65
 #define TRUST_FIELDS 5

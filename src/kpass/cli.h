@@ -10,14 +10,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "kpass/config.h"
-#include "kpass/registry.h"
-#include "kpass/http_api.h"
-#include "kpass/otp.h"
-#include "kpass/smpp.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/ussd_dialog.h"
-#include "kpass/store.h"
+#include "kpass/core/config.h"
+#include "kpass/registry/registry.h"
+#include "kpass/http/api.h"
+#include "kpass/id/otp.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/ussd/dialog.h"
+#include "kpass/store/store.h"
 
 struct kp_cli {
     const char *conf_path;

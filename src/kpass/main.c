@@ -19,13 +19,13 @@
 #include <sodium.h>
 
 #include "cli.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/store/citizen.h"
 
 static const struct {
     const char *name;

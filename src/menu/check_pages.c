@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 struct pages {

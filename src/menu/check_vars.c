@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 #include "menu_internal.h"
 
 struct flow {

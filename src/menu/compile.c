@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "menu_internal.h"
 
 /* Copy the built-in table into the graph; -KP_ERR_INVAL when it is malformed. */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
+#include "kpass/core/err.h"
 #include "menu_internal.h"
 
 static const char *const lang_names[MENU_LANG_MAX] = {"en", "ur", "ps"};

@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "kpass/text.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 #define DOT_LABEL_MAX 24 /* characters of an option text on an edge */

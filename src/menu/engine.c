@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 static int shown(enum menu_kind k)

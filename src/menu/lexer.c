@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 void menu_lex_init(struct menu_lexer *lx, struct menu_cc *cc, uint32_t file)

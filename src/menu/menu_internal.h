@@ -12,8 +12,8 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "kpass/buf.h"
-#include "kpass/menu.h"
+#include "kpass/core/buf.h"
+#include "kpass/menu/menu.h"
 
 #define MENU_NONE        UINT32_MAX
 #define MENU_VAR_LANG    0u  /* variable 0 is the dialog language */

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "menu_internal.h"
 
 

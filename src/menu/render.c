@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "kpass/text.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 static const struct {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 void menu_result_reset(struct menu_result *r)

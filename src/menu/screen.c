@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 static const char *hop_lookup(void *ctx, uint32_t var, size_t *len)

@@ -9,8 +9,8 @@
  * so that the menu does not link src/id (and libsodium).  CNICs are stored
  * as 13 digits and numbers as E.164 (+923xxxxxxxxx, ITU-T E.164).
  */
-#include "kpass/err.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/text/text.h"
 #include "menu_internal.h"
 
 static int all_digits(const char *s, size_t len)

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/office.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
+#include "kpass/core/err.h"
+#include "kpass/office/office.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
 
 #define DESK_KDF_CONTEXT "kpdesk01" /* crypto_kdf_CONTEXTBYTES = 8 */
 #define DESK_KDF_SUBKEY  1

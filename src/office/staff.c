@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/office.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/store_verification.h"
+#include "kpass/core/err.h"
+#include "kpass/office/office.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/store/verification.h"
 
 #define STAFF_HASH_SIZE STORE_STAFF_HASH_SIZE
 #define STAFF_INPUT     32 /* the keyed BLAKE2b of id and PIN that Argon2id hashes */

@@ -9,10 +9,10 @@
 
 #include <sodium.h>
 
-#include "kpass/addr.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/partner.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/partner/partner.h"
 
 void partner_from_row(const struct store_partner *row, struct partner *out)
 {

@@ -9,10 +9,10 @@
 
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/registry.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/registry/registry.h"
 
 #define REGISTRY_KDF_CONTEXT "kpcnicbx" /* crypto_kdf_CONTEXTBYTES = 8 */
 #define REGISTRY_KDF_BOX     1

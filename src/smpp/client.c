@@ -17,10 +17,10 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_fsm.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/fsm.h"
 #include "smpp_internal.h"
 
 static const uint32_t client_bind_cmd[] = {

@@ -14,8 +14,8 @@
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
 
-#include "kpass/err.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/core/err.h"
+#include "kpass/smpp/pdu.h"
 #include "smpp_internal.h"
 
 union enc_raw {

@@ -4,8 +4,8 @@
  * states allow it, by role.  SMPP 3.4 §2.3 (session states), §4 ("issued
  * by" for each PDU), §5.1.3 (the status for each refusal).
  */
-#include "kpass/smpp_fsm.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/fsm.h"
+#include "kpass/smpp/pdu.h"
 
 /* Bitmask of states. */
 #define S(x)   (1u << (x))

@@ -14,13 +14,13 @@
 #include <event2/event.h>
 #include <sodium.h>
 
-#include "kpass/accept_guard.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/worker.h"
-#include "kpass/smpp_fsm.h"
+#include "kpass/core/accept_guard.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/core/worker.h"
+#include "kpass/smpp/fsm.h"
 #include "smpp_internal.h"
 
 void smpp_settings_default(struct smpp_settings *s)

@@ -13,12 +13,12 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "kpass/addr.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_fsm.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/fsm.h"
 #include "smpp_internal.h"
 
 static const char *const link_state_names[] = {

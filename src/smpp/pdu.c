@@ -15,8 +15,8 @@
 #include <smpp34_params.h>
 #include <smpp34_heap.h>
 
-#include "kpass/err.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/core/err.h"
+#include "kpass/smpp/pdu.h"
 #include "smpp_internal.h"
 
 /* libsmpp34 keeps its last error text here; we read it, never show it. */

@@ -13,13 +13,13 @@
 #include <event2/listener.h>
 #include <sodium.h>
 
-#include "kpass/accept_guard.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/worker.h"
-#include "kpass/smpp_fsm.h"
+#include "kpass/core/accept_guard.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/core/worker.h"
+#include "kpass/smpp/fsm.h"
 #include "smpp_internal.h"
 
 static struct kp_worker *server_worker(struct smpp_hub *h);

@@ -11,9 +11,9 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include "kpass/bucket.h"
-#include "kpass/smpp.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/core/bucket.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/smpp/pdu.h"
 
 struct bufferevent;
 struct event;

@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "smpp_internal.h"
 
 /* The mandatory fields before the TLVs (SMPP 3.4 §4.1.2, §4.4.1, §4.6.1,

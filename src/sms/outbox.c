@@ -15,15 +15,15 @@
 
 #include <sodium.h>
 
-#include "kpass/bucket.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/otp.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/bucket.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/id/otp.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/store/sms.h"
 
 #define OB_MAX_PARTNERS 64
 #define OB_BATCH        512

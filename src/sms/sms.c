@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/buf.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/sms.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/sms/sms.h"
 
 /* 3GPP TS 23.038 / 23.040: one SMS holds 160 septets or 140 octets (70 UCS-2
    characters); a concatenation UDH (6 octets, §9.2.3.24.1) leaves 153 / 67. */

@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
 #include "store_internal.h"
 
 #define AUDIT_COLS "id, at, event, actor, subject, detail, prev, hash"

@@ -12,10 +12,10 @@
 
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/store.h"
-#include "kpass/store_backup.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/store/store.h"
+#include "kpass/store/backup.h"
 #include "store_internal.h"
 
 #define BACKUP_BUSY_TRIES 200 /* x 25 ms: a writer holding the file for 5 s */

@@ -5,8 +5,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/store_change.h"
+#include "kpass/core/err.h"
+#include "kpass/store/change.h"
 #include "store_internal.h"
 
 static const char sql_bump[] =

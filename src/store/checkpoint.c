@@ -13,10 +13,10 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/store_checkpoint.h"
-#include "kpass/worker.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/checkpoint.h"
+#include "kpass/core/worker.h"
 #include "store_internal.h"
 
 struct store_checkpointer {

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/store/citizen.h"
 #include "store_internal.h"
 
 

@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/citizen.h"
 
 static const char *const citizen_status_names[] = {
     [STORE_CITIZEN_ACTIVE] = "active",

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_credential.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/credential.h"
 #include "store_internal.h"
 
 #define CRED_HEX_LEN 24 /* 2 * KP1_SERIAL_BYTES */

@@ -10,12 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_desk.h"
-#include "kpass/store_directory.h"
-#include "kpass/store_verification.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/desk.h"
+#include "kpass/store/directory.h"
+#include "kpass/store/verification.h"
+#include "kpass/text/text.h"
 #include "store_internal.h"
 
 #define DESK_COLS        "id, office, seq, name, created_at, revoked_at"

@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/store_dialog.h"
+#include "kpass/core/err.h"
+#include "kpass/store/dialog.h"
 #include "store_internal.h"
 
 #define DIALOG_COLS                                                                                \

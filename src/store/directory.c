@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "directory_internal.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "store_internal.h"
 
 static const char sql_department_id[] = "SELECT id FROM department WHERE code = ?1";

@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "kpass/store_directory.h"
+#include "kpass/store/directory.h"
 
 /* The row id of code in the table of kind: 0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int dir_id(struct store *st, enum store_dir_kind kind, const char *code, int64_t *id);

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "directory_internal.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 #include "store_internal.h"
 
 /* ?1 limit, ?2 offset, ?3 the parent's code (copied into each item), ?4 and

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/store_otp.h"
+#include "kpass/core/err.h"
+#include "kpass/store/otp.h"
 #include "store_internal.h"
 
 #define OTP_COLS                                                                                   \

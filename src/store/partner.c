@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_partner.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/partner.h"
 #include "store_internal.h"
 
 #define PARTNER_COLS                                                                               \

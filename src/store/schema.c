@@ -3,7 +3,7 @@
  * The schema, as numbered migrations.  A migration is never edited once
  * released: changes are new migrations appended to the list.
  */
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 #include "store_internal.h"
 
 static const struct store_migration migrations[] = {

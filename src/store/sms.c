@@ -5,9 +5,9 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/sms.h"
 #include "store_internal.h"
 
 #define SMS_COLS                                                                                   \

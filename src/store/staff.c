@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_desk.h"
-#include "kpass/store_directory.h"
-#include "kpass/store_verification.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/desk.h"
+#include "kpass/store/directory.h"
+#include "kpass/store/verification.h"
 #include "store_internal.h"
 
 #define STAFF_COLS      "id, office, name, failed_pins, locked, created_at, updated_at, pin_version"

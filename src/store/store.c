@@ -14,10 +14,10 @@
 
 #include <sodium.h>
 
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 #include "store_internal.h"
 
 sqlite3_stmt *store_stmt(struct store *st, const char *sql)

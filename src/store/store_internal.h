@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "kpass/store.h"
+#include "kpass/store/store.h"
 
 #define STORE_STMT_SLOTS 256 /* open addressing, power of two */
 

@@ -4,9 +4,9 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_verification.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/verification.h"
 #include "store_internal.h"
 
 static const char sql_session_add[] =

@@ -13,8 +13,8 @@
  */
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/text/text.h"
 #include "text_internal.h"
 
 /*

@@ -11,10 +11,10 @@
 #include <string.h>
 
 #include "builtins_internal.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/directory.h"
 
 static const char *const out_found[] = {"found", "not_found", NULL};
 static const char *const out_sent[] = {"sent", "try_later", NULL};

@@ -15,16 +15,16 @@
 #include <sodium.h>
 
 #include "builtins_internal.h"
-#include "kpass/cnic.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_directory.h"
-#include "kpass/store_otp.h"
-#include "kpass/store_sms.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/directory.h"
+#include "kpass/store/otp.h"
+#include "kpass/store/sms.h"
 
 /* codes_kick_fn for the outbox: send the code just queued now. */
 static void bi_outbox_kick(void *arg)

@@ -5,10 +5,10 @@
 #ifndef KPASS_BUILTINS_INTERNAL_H
 #define KPASS_BUILTINS_INTERNAL_H
 
-#include "kpass/builtins.h"
-#include "kpass/verify_codes.h"
-#include "kpass/menu.h"
-#include "kpass/store_directory.h"
+#include "kpass/ussd/builtins.h"
+#include "kpass/verify/codes.h"
+#include "kpass/menu/menu.h"
+#include "kpass/store/directory.h"
 
 struct kp_builtins {
     struct store *st;

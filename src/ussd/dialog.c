@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/store_dialog.h"
-#include "kpass/ussd_dialog.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/store/dialog.h"
+#include "kpass/ussd/dialog.h"
 
 #include "kp_paths.h" /* KP_DATADIR: generated from PREFIX */
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/ussd_dialog.h"
+#include "kpass/ussd/dialog.h"
 
 /* FNV-1a of the screen name and the language. */
 static uint32_t funnel_hash(const char *screen, unsigned lang)

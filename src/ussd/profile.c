@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/ussd.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/ussd/ussd.h"
 
 /* 0x81 is the "user abort/release" value several gateways send (DESIGN.md §4). */
 static const struct ussd_profile profiles[] = {

@@ -12,15 +12,15 @@
 
 #include <sodium.h>
 
-#include "kpass/verify_codes.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_otp.h"
-#include "kpass/store_sms.h"
+#include "kpass/verify/codes.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/otp.h"
+#include "kpass/store/sms.h"
 
 #define CODES_SEAL_AT (OTP_KEY_BYTES + 32) /* the sealing key's place in keys */
 

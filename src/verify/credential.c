@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kpass/cnic.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/verify_credential.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/verify/credential.h"
 
 static const struct {
     const char *name, *text;

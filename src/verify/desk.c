@@ -10,14 +10,14 @@
 
 #include <sodium.h>
 
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_desk.h"
-#include "kpass/store_sms.h"
-#include "kpass/verify_codes.h"
-#include "kpass/verify_desk.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/desk.h"
+#include "kpass/store/sms.h"
+#include "kpass/verify/codes.h"
+#include "kpass/verify/desk.h"
 
 /* What a transition does besides setting the state. */
 enum verify_desk_action {

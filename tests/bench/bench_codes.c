@@ -25,16 +25,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/registry.h"
-#include "kpass/clock.h"
-#include "kpass/verify_codes.h"
-#include "kpass/err.h"
-#include "kpass/log.h"
-#include "kpass/store.h"
-#include "kpass/store_checkpoint.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
-#include "kpass/store_sms.h"
+#include "kpass/registry/registry.h"
+#include "kpass/core/clock.h"
+#include "kpass/verify/codes.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/store/store.h"
+#include "kpass/store/checkpoint.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/sms.h"
 
 #define T0 1800000000LL
 

@@ -57,9 +57,9 @@
 #include <event2/event.h>
 
 #include "bench_http.h"
-#include "kpass/clock.h"
-#include "kpass/log.h"
-#include "kpass/mem.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
 
 static const char *const hb_kind_names[HB_KINDS] = {"signin", "scan",    "code",
                                                     "sms",    "confirm", "flow"};

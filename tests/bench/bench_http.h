@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kpass/kp1.h"
-#include "kpass/msisdn.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/id/kp1.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/smpp/pdu.h"
 
 struct bufferevent;
 struct event;

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kpass/clock.h"
-#include "kpass/cnic.h"
-#include "kpass/kp1.h"
-#include "kpass/otp.h"
-#include "kpass/receipt.h"
+#include "kpass/core/clock.h"
+#include "kpass/id/cnic.h"
+#include "kpass/id/kp1.h"
+#include "kpass/id/otp.h"
+#include "kpass/id/receipt.h"
 
 #define BENCH_MS 2000 /* run each operation for about this long */
 

@@ -17,14 +17,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kpass/registry.h"
-#include "kpass/clock.h"
-#include "kpass/kp1.h"
-#include "kpass/log.h"
-#include "kpass/qr.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_credential.h"
-#include "kpass/verify_credential.h"
+#include "kpass/registry/registry.h"
+#include "kpass/core/clock.h"
+#include "kpass/id/kp1.h"
+#include "kpass/core/log.h"
+#include "kpass/id/qr.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/credential.h"
+#include "kpass/verify/credential.h"
 
 #define BENCH_MS 2000 /* run each operation for about this long */
 #define TOKENS   1000

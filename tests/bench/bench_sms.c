@@ -28,10 +28,10 @@
 
 #include <sodium.h>
 
-#include "kpass/clock.h"
-#include "kpass/log.h"
-#include "kpass/store.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/log.h"
+#include "kpass/store/store.h"
+#include "kpass/store/sms.h"
 
 static char dir[] = "/tmp/kpass-bench-sms-XXXXXX";
 static char conf[600];

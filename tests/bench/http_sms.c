@@ -17,9 +17,9 @@
 #include <event2/event.h>
 
 #include "bench_http.h"
-#include "kpass/buf.h"
-#include "kpass/clock.h"
-#include "kpass/text.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/clock.h"
+#include "kpass/text/text.h"
 
 static void hb_smpp_send(struct hb_bind *s, const struct smpp_pdu *p)
 {

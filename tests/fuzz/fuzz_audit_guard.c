@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/store_audit.h"
+#include "kpass/store/audit.h"
 
 static int guard_oracle_fails(const char *s)
 {

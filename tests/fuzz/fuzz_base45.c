@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/base45.h"
+#include "kpass/id/base45.h"
 
 #define FUZZ_B45_MAX 4096
 

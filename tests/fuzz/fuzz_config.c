@@ -7,12 +7,12 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "kpass/config.h"
-#include "kpass/http_api.h"
-#include "kpass/otp.h"
-#include "kpass/smpp.h"
-#include "kpass/sms_outbox.h"
-#include "kpass/ussd_dialog.h"
+#include "kpass/core/config.h"
+#include "kpass/http/api.h"
+#include "kpass/id/otp.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/sms/outbox.h"
+#include "kpass/ussd/dialog.h"
 
 KP_FUZZ_TARGET(config)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/csv.h"
-#include "kpass/log.h"
+#include "kpass/core/csv.h"
+#include "kpass/core/log.h"
 
 KP_FUZZ_TARGET(csv)
 {

@@ -12,7 +12,7 @@
 
 #include "../../src/kpass/desk/desk_client.h"
 #include "fuzz.h"
-#include "kpass/buf.h"
+#include "kpass/core/buf.h"
 
 static size_t fuzz_desk_digits(const char *s)
 {

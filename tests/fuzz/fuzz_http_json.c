@@ -4,7 +4,7 @@
  * byte chooses the parser; the rest is the body.
  */
 #include "fuzz.h"
-#include "kpass/http_request.h"
+#include "kpass/http/request.h"
 
 KP_FUZZ_TARGET(http_json)
 {

@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/cnic.h"
-#include "kpass/msisdn.h"
-#include "kpass/otp.h"
+#include "kpass/id/cnic.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/id/otp.h"
 
 static void fuzz_idtext_cnic(const char *s, size_t len)
 {

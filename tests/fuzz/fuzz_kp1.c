@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/kp1.h"
+#include "kpass/id/kp1.h"
 
 #define FUZZ_KP1_NOW 1735776000 /* 2025-01-02: the example token is valid */
 

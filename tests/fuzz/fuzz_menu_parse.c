@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/menu.h"
-#include "kpass/text.h"
+#include "kpass/menu/menu.h"
+#include "kpass/text/text.h"
 
 static const char *const outcomes[] = {"ok", "no", NULL};
 static const char *const sets[] = {"name", "count", NULL};

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/menu.h"
+#include "kpass/menu/menu.h"
 
 static const char menus[] = "screen main menu\n"
                             "  text \"Hi {name}\"\n"

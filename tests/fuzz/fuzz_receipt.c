@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/receipt.h"
+#include "kpass/id/receipt.h"
 
 static struct keys_signer fuzz_receipt_signer;
 static struct trust_list fuzz_receipt_trust;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/pdu.h"
 
 KP_FUZZ_TARGET(smpp)
 {

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/err.h"
-#include "kpass/sms.h"
+#include "kpass/core/err.h"
+#include "kpass/sms/sms.h"
 
 static void fuzz_sms_split(const uint8_t *data, size_t size, int payload)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/text.h"
+#include "kpass/text/text.h"
 
 static const int codings[] = {0, 8, 1, 3, 2};
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/trust.h"
+#include "kpass/id/trust.h"
 
 KP_FUZZ_TARGET(trust)
 {

@@ -16,10 +16,10 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kpass/err.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/text.h"
-#include "kpass/ussd.h"
+#include "kpass/core/err.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/text/text.h"
+#include "kpass/ussd/ussd.h"
 
 static const uint32_t commands[] = {SMPP_SUBMIT_SM, SMPP_DELIVER_SM, SMPP_DATA_SM};
 

@@ -24,13 +24,13 @@
 
 #include <sqlite3.h>
 
-#include "kpass/buf.h"
-#include "kpass/keys.h"
-#include "kpass/otp.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/text.h"
-#include "kpass/ussd.h"
+#include "kpass/core/buf.h"
+#include "kpass/id/keys.h"
+#include "kpass/id/otp.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/text/text.h"
+#include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
 #include "ussdgw.h"

@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kpass/smpp_pdu.h"
-#include "kpass/ussd.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
 #include "ussdgw.h"

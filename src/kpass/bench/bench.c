@@ -18,9 +18,9 @@
 #include <event2/event.h>
 
 #include "bench.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
 
 enum bench_phase { BENCH_BINDING, BENCH_RUNNING, BENCH_DRAINING, BENCH_DONE };
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "kpass/smpp_pdu.h"
+#include "kpass/smpp/pdu.h"
 
 struct bench;
 struct bench_conn;

@@ -22,8 +22,8 @@
 
 #include "bench.h"
 #include "../cli.h"
-#include "kpass/mem.h"
-#include "kpass/ussd.h"
+#include "kpass/core/mem.h"
+#include "kpass/ussd/ussd.h"
 
 struct ub_session {
     unsigned conn;

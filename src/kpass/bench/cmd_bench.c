@@ -16,7 +16,7 @@
 
 #include "bench.h"
 #include "../cli.h"
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 static const char bench_usage_text[] =
     "kpass bench [--host H] [--port P] --system-id S [--password-file F]\n"

@@ -17,13 +17,13 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/smpp.h"
-#include "kpass/text.h"
-#include "kpass/ussd.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/text/text.h"
+#include "kpass/ussd/ussd.h"
 
 static const char phone_usage_text[] =
     "kpass phone [--host H] [--port P] [--system-id S] [--password-file F]\n"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "citizen_csv.h"
-#include "kpass/err.h"
+#include "kpass/core/err.h"
 
 static int csv_fail(char *why, size_t size, const char *text)
 {

@@ -18,9 +18,9 @@
 
 #include <stddef.h>
 
-#include "kpass/cnic.h"
-#include "kpass/msisdn.h"
-#include "kpass/store_citizen.h"
+#include "kpass/id/cnic.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/store/citizen.h"
 
 #define CITIZEN_CSV_FIELDS 6
 #define CITIZEN_CSV_HEADER "cnic,name_en,name_ur,district,msisdn,status"

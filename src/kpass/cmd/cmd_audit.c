@@ -25,13 +25,13 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/buf.h"
-#include "kpass/clock.h"
-#include "kpass/cnic.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/clock.h"
+#include "kpass/id/cnic.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 
 #define AUDIT_HEAD_MIN_HEX 16
 #define AUDIT_SHOW_LIMIT   50

@@ -24,13 +24,13 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/pidlock.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_backup.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/core/pidlock.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/backup.h"
 
 #define BK_PATH 4096
 #define BK_MANIFEST "MANIFEST"

@@ -22,13 +22,13 @@
 
 #include "../cli.h"
 #include "../desk/desk_client.h"
-#include "kpass/addr.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/office.h"
-#include "kpass/store_desk.h"
+#include "kpass/core/addr.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/office/office.h"
+#include "kpass/store/desk.h"
 
 #define DESK_ACTOR cli_actor()
 #define DESK_DEFAULT_URL "http://127.0.0.1:8080"

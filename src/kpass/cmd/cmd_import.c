@@ -29,11 +29,11 @@
 
 #include "../cli.h"
 #include "dir_rows.h"
-#include "kpass/clock.h"
-#include "kpass/csv.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/csv.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/directory.h"
 #include "kp_paths.h" /* KP_DATADIR */
 
 static const char import_usage_text[] =

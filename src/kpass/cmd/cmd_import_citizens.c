@@ -25,11 +25,11 @@
 
 #include "citizen_csv.h"
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 
 #define IMPORT_LINE_MAX 4096
 #define IMPORT_PROGRESS_EVERY 8192 /* rows between progress bar updates */

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
 
 /* mkdir -p with mode for the last component. */
 static int init_mkdirs(const char *path, mode_t mode)

@@ -22,11 +22,11 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
 
 #define KEYS_ACTOR cli_actor()
 

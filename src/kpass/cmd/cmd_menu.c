@@ -14,12 +14,12 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/builtins.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/menu.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_citizen.h"
+#include "kpass/ussd/builtins.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/menu/menu.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
 
 static const char menu_usage_text[] =
     "kpass menu check [DIR]\n"

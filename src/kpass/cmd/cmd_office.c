@@ -14,9 +14,9 @@
 
 #include "../cli.h"
 #include "dir_rows.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/directory.h"
 
 static const char office_usage_text[] =
     "kpass office list [--district CODE] [--service CODE] [--lang en|ur|ps]\n"

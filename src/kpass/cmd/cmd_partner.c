@@ -14,15 +14,15 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_change.h"
-#include "kpass/partner.h"
-#include "kpass/ussd.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/change.h"
+#include "kpass/partner/partner.h"
+#include "kpass/ussd/ussd.h"
 
 static const char partner_usage_text[] =
     "kpass partner add SYSTEM_ID [--client --host H --port P [--bind-type T] [--binds N]]\n"

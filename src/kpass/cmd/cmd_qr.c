@@ -30,14 +30,14 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/keys.h"
-#include "kpass/mem.h"
-#include "kpass/qr.h"
-#include "kpass/store_audit.h"
-#include "kpass/store_credential.h"
-#include "kpass/verify_credential.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/id/keys.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/qr.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/credential.h"
+#include "kpass/verify/credential.h"
 
 #define QR_ACTOR cli_actor()
 #define QR_DAYS_DEFAULT 365

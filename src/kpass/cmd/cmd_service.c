@@ -12,9 +12,9 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/directory.h"
 
 static const char service_usage_text[] =
     "kpass service list [--department CODE] [--lang en|ur|ps]\n"

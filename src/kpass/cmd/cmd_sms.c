@@ -12,13 +12,13 @@
 #include <string.h>
 
 #include "../cli.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/msisdn.h"
-#include "kpass/sms.h"
-#include "kpass/smpp_pdu.h"
-#include "kpass/partner.h"
-#include "kpass/store_sms.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/id/msisdn.h"
+#include "kpass/sms/sms.h"
+#include "kpass/smpp/pdu.h"
+#include "kpass/partner/partner.h"
+#include "kpass/store/sms.h"
 
 static const char sms_usage_text[] = "kpass sms list [--state STATE] [--limit N]\n"
                                      "       kpass sms show ID\n"

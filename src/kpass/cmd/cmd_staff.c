@@ -15,11 +15,11 @@
 #include <sodium.h>
 
 #include "../cli.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
-#include "kpass/store_audit.h"
-#include "kpass/office.h"
-#include "kpass/store_desk.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/store/audit.h"
+#include "kpass/office/office.h"
+#include "kpass/store/desk.h"
 
 #define STAFF_ACTOR cli_actor()
 

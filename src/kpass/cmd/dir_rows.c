@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "dir_rows.h"
-#include "kpass/mem.h"
+#include "kpass/core/mem.h"
 
 const char *const dir_department_columns[DIR_DEPARTMENT_COLUMNS] = {"code", "name_en", "name_ur",
                                                                     "name_ps"};

@@ -11,8 +11,8 @@
 #ifndef KPASS_DIR_ROWS_H
 #define KPASS_DIR_ROWS_H
 
-#include "kpass/buf.h"
-#include "kpass/store_directory.h"
+#include "kpass/core/buf.h"
+#include "kpass/store/directory.h"
 
 /* Column lists, in file order. */
 #define DIR_DEPARTMENT_COLUMNS 4

@@ -19,10 +19,10 @@
 
 #include "desk_client.h"
 #include "http_client.h"
-#include "kpass/verify_codes.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/verify/codes.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 
 #define DESK_TIMEOUT_MS 10000
 #define DESK_CODE_LEN   6 /* DESIGN.md §6 */

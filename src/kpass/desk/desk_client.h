@@ -26,9 +26,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "kpass/buf.h"
-#include "kpass/cnic.h"
-#include "kpass/msisdn.h"
+#include "kpass/core/buf.h"
+#include "kpass/id/cnic.h"
+#include "kpass/id/msisdn.h"
 
 #define DESK_SESSION_SIZE 257  /* a bearer session token, visible ASCII */
 #define DESK_ID_SIZE      65   /* a verification id: [A-Za-z0-9_-], 1 to 64 */

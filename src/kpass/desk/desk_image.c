@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "desk_client.h"
-#include "kpass/buf.h"
-#include "kpass/err.h"
-#include "kpass/qr.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/err.h"
+#include "kpass/id/qr.h"
 
 #define DESK_IMAGE_MAX (32u * 1024u * 1024u) /* more is no photo of a card */
 

@@ -13,9 +13,9 @@
 #include <time.h>
 
 #include "desk_client.h"
-#include "kpass/err.h"
-#include "kpass/mem.h"
-#include "kpass/text.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/text/text.h"
 
 /* C0, DEL, C1, and bidirectional overrides and isolates (Unicode UAX #9 §2). */
 static int desk_char_bad(uint32_t cp)

@@ -20,9 +20,9 @@
 #include <sodium.h>
 
 #include "http_client.h"
-#include "kpass/buf.h"
-#include "kpass/clock.h"
-#include "kpass/err.h"
+#include "kpass/core/buf.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
 
 #define HTTP_LINE_MAX     1024 /* a chunk-size line or a trailer field */
 #define HTTP_READ_CHUNK   4096

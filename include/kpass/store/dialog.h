@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * USSD dialog state in the store, and each MSISDN's chosen language.
+ * Dialog rows are written on every hop inside the group transaction
+ * (store_batch) and committed once per event-loop pass.
+ */
+#ifndef KPASS_STORE_DIALOG_H
+#define KPASS_STORE_DIALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/core/buf.h"
+#include "kpass/store/store.h"
+
+struct store_dialog {
+    int64_t partner_id;
+    char key[64];      /* the session key within the partner (ussd_mo.key) */
+    char msisdn[17];   /* E.164 */
+    char version[40];  /* the menu graph version the dialog is pinned to */
+    char screen[64];   /* the current screen's name (for operators) */
+    char lang[4];
+    int resumable;
+    int64_t started_at;
+    int64_t updated_at;
+    const uint8_t *state; /* menu_state encoding (put: borrowed) */
+    size_t state_len;
+};
+
+/* Insert or replace the dialog (partner_id, key).  0 or -KP_ERR_DB. */
+int store_dialog_put(struct store *st, const struct store_dialog *d);
+/* Read one dialog; its state is copied into state (out->state points there).
+   0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
+int store_dialog_get(struct store *st, int64_t partner_id, const char *key,
+                     struct store_dialog *out, struct kp_buf *state);
+/* The most recently updated resumable dialog of msisdn at partner_id updated at
+   or after since (for "Continue / Start again").  As store_dialog_get. */
+int store_dialog_latest(struct store *st, int64_t partner_id, const char *msisdn, int64_t since,
+                        struct store_dialog *out, struct kp_buf *state);
+int store_dialog_delete(struct store *st, int64_t partner_id, const char *key);
+/* Delete dialogs not updated since before; returns how many, or -KP_ERR_DB. */
+int store_dialog_reap(struct store *st, int64_t before);
+/* Number of dialogs stored, or -KP_ERR_DB. */
+int store_dialog_count(struct store *st);
+
+/* The language remembered for msisdn ("en", "ur", "ps"): 0, -KP_ERR_NOTFOUND. */
+int store_lang_get(struct store *st, const char *msisdn, char lang[4]);
+int store_lang_set(struct store *st, const char *msisdn, const char *lang, int64_t now);
+
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SQLite store: opening with the pragmas DESIGN.md §8 requires (WAL,
+ * synchronous=NORMAL, foreign keys, busy timeout), numbered migrations
+ * applied at open, and transactions.  SQL lives only in src/store/, behind
+ * functions named for what they do (store_partner.h, ...), so that another
+ * backend can replace this one without touching callers.
+ *
+ * Two kinds of transaction:
+ *   - the group transaction: hot-path writes (dialog state) call
+ *     store_batch(); the daemon calls store_flush() once per event-loop
+ *     pass, committing everything of that pass at once;
+ *   - explicit transactions (store_tx_begin/commit/rollback); store_tx_begin()
+ *     first commits the group transaction, so the two never nest.
+ *
+ * Atomic changes (store_scope_begin/end: a code issued with its SMS and
+ * audit row, a credential, a staff change) are a savepoint inside whatever
+ * transaction is open, else a transaction of their own.  In group mode
+ * (the daemon) they open the group transaction and join it: the daemon
+ * commits once per event-loop pass, before any reply queued in that pass
+ * is written, so nothing is acknowledged before it is on disk, and a busy
+ * pass pays for one commit instead of one per change.
+ */
+#ifndef KPASS_STORE_H
+#define KPASS_STORE_H
+
+#include <stdint.h>
+
+#include "kpass/core/buf.h"
+
+struct store;
+
+enum store_flags {
+    STORE_CREATE = 1 << 0,   /* create the file if missing */
+    STORE_READONLY = 1 << 1, /* no migrations, no writes */
+    STORE_CURRENT = 1 << 2,  /* no migrations: an older schema is refused (kpass migrate) */
+};
+
+/*
+ * Open path (migrating it to the current schema unless STORE_CURRENT).
+ * A new file is created 0600 (its -wal and -shm take the same mode); an
+ * existing one that group or others may read is opened with a warning.
+ * 0, -KP_ERR_DB, -KP_ERR_NOTFOUND, or -KP_ERR_STATE (STORE_CURRENT and an
+ * older schema: run `kpass migrate`).
+ */
+int store_open(const char *path, unsigned flags, struct store **out);
+/* Commit any group transaction and close; NULL is a no-op. */
+void store_close(struct store *st);
+/* The schema version the file is at, and the one this build writes. */
+int store_schema_version(struct store *st);
+int store_schema_latest(void);
+/* The database file (and its folder, for the WAL) can be written by this
+   process: 0, or -KP_ERR_IO.  No lock taken, so it never waits. */
+int store_writable(const struct store *st);
+/* Apply the migrations the file has not had (kpass migrate).  0 or -KP_ERR_DB. */
+int store_migrate_now(struct store *st);
+/* PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in out. */
+int store_integrity_check(struct store *st, struct kp_buf *out);
+
+/* Open the group transaction if none is open.  0 or -KP_ERR_DB. */
+int store_batch(struct store *st);
+/* Commit the group transaction if one is open.  0 or -KP_ERR_DB. */
+int store_flush(struct store *st);
+/* Commit the group transaction, then BEGIN IMMEDIATE.  0 or -KP_ERR_DB. */
+int store_tx_begin(struct store *st);
+int store_tx_commit(struct store *st);
+void store_tx_rollback(struct store *st);
+
+enum store_scope {
+    STORE_SCOPE_OWN,       /* no transaction was open: ours, committed at the end */
+    STORE_SCOPE_SAVEPOINT, /* a savepoint in the caller's or the group transaction */
+};
+
+/* Atomic changes join the group transaction (1) or commit on their own (0, the default). */
+void store_group_mode(struct store *st, int on);
+/* Begin an atomic change.  0 or -KP_ERR_DB. */
+int store_scope_begin(struct store *st, enum store_scope *scope);
+/* End it: keep the change (keep != 0) or undo it.  0, or -KP_ERR_DB when
+   keeping failed to commit (then nothing of it remains). */
+int store_scope_end(struct store *st, enum store_scope scope, int keep);
+
+/* Commit latency (every COMMIT this connection ran): a histogram for /metrics. */
+#define STORE_COMMIT_BUCKETS 10
+extern const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS];
+struct store_commit_stats {
+    uint64_t le[STORE_COMMIT_BUCKETS]; /* commits that took <= each bound */
+    uint64_t count;
+    uint64_t us_sum;
+    uint64_t failed;
+};
+const struct store_commit_stats *store_commit_stats(const struct store *st);
+
+/* The last SQLite error text (for logs; never contains bound values). */
+const char *store_errmsg(struct store *st);
+
+#endif

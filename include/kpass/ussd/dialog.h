@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * USSD dialogs in the daemon: the loaded menu graphs, the dialog lifecycle
+ * (begin, continue, resume, abort, expiry), dialog state in the store, and
+ * sending each screen back to the partner over SMPP.
+ */
+#ifndef KPASS_USSD_DIALOG_H
+#define KPASS_USSD_DIALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kpass/core/buf.h"
+#include "kpass/menu/menu.h"
+#include "kpass/core/conf.h"
+#include "kpass/smpp/smpp.h"
+#include "kpass/store/store.h"
+#include "kpass/ussd/ussd.h"
+
+/* The built-ins the menus may call, with their implementation. */
+struct ussd_builtins {
+    const struct menu_builtin *table;
+    size_t n;
+    int (*call)(void *ctx, const struct menu_call *call, struct menu_result *res);
+    void *ctx;
+    const struct menu_validators *validators; /* `accept cnic`, `accept msisdn` */
+};
+
+struct ussd_settings {
+    char menus_dir[512];
+    char service_code[24];     /* as dialled, "*789#" */
+    unsigned screen_timeout_s; /* idle time allowed on one screen */
+    unsigned dialog_timeout_s; /* length allowed for one dialog */
+    unsigned resume_window_s;  /* a redial this soon may continue */
+    struct menu_limits limits; /* the default page limits */
+    char abort_ops_text[64];   /* abort_ops as written, "0x81, 0x82": read into ... */
+    uint8_t abort_ops[USSD_MAX_ABORT_OPS];
+    unsigned nabort;
+};
+
+/* Upper bounds of the hop latency histogram, microseconds (Prometheus le=). */
+#define USSD_HOP_BUCKETS 10
+extern const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS];
+
+/*
+ * The per-screen funnel (funnel.c): each screen and language shown, and how
+ * dialogs left it.  Rows never move, so a pointer stays valid.
+ */
+#define USSD_FUNNEL_ROWS 1024
+struct ussd_funnel_row {
+    char screen[48]; /* "" for a free row */
+    uint8_t lang;    /* enum menu_lang */
+    uint64_t views;  /* the screen was sent */
+    uint64_t ends;   /* the dialog ended on it (an end screen) */
+    uint64_t aborts; /* released by the user or the network while on it */
+    uint64_t late;   /* the reply came after the screen or dialog timeout */
+};
+struct ussd_funnel {
+    struct ussd_funnel_row rows[USSD_FUNNEL_ROWS]; /* the last one is "(other)" */
+    unsigned used;
+};
+/* The row of (screen, lang), made on first use; never NULL. */
+struct ussd_funnel_row *ussd_funnel_row(struct ussd_funnel *f, const char *screen, unsigned lang);
+
+struct ussd_stats {
+    uint64_t hop_le[USSD_HOP_BUCKETS]; /* hops that took <= each bound */
+    uint64_t hop_us_sum;               /* total time spent, microseconds */
+    uint64_t started;
+    uint64_t resumed;
+    uint64_t ended;
+    uint64_t expired;
+    uint64_t aborted;
+    uint64_t hops;
+    uint64_t mt_failed;
+};
+
+struct ussd_svc;
+
+/* The service over st (borrowed).  No graph yet: call ussd_svc_load(). */
+struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
+                              const struct ussd_builtins *b);
+void ussd_svc_free(struct ussd_svc *u);
+
+/*
+ * Compile the menus folder and make it the current graph (at start and on
+ * SIGHUP).  Dialogs already running keep the graph they began with.  On
+ * error the previous graph stays and diag holds every message.  0 or < 0.
+ */
+int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag);
+const char *ussd_svc_version(const struct ussd_svc *u);
+
+/*
+ * A submit_sm, deliver_sm or data_sm carrying ussd_service_op arrived on l.
+ * Runs the dialog hop and queues the screen on the partner's links.
+ * Returns the command_status for the PDU's response.
+ */
+uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
+                          int64_t now);
+
+/* Expire and reap old dialogs (from the housekeeping tick, about once a second). */
+void ussd_svc_tick(struct ussd_svc *u, int64_t now);
+const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u);
+/* The per-screen funnel since start. */
+const struct ussd_funnel *ussd_svc_funnel(const struct ussd_svc *u);
+/* Dialogs in the store now. */
+int ussd_svc_active(struct ussd_svc *u);
+
+/* Settings from the configuration's [ussd] section. */
+struct kp_config;
+/* kpassd.conf's [ussd] (kpassd.conf(5)) over a struct ussd_settings: its
+   keys, defaults and checks; the programs add it to their configuration. */
+extern const struct conf_table ussd_conf_table;
+
+#endif
