@@ -9,7 +9,7 @@
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
 #   make layers     the layer check alone (make test runs it first)
-#   make format-check  clang-format 14 --dry-run over src, tests, include
+#   make format-check  clang-format 14 --dry-run over src, tests, include (make test runs it)
 #   make debug      the same binaries with ASan+UBSan under build/debug
 #   make debug-test run the test suite against the sanitizer build
 #   make fuzz       libFuzzer targets (clang) under build/fuzz
@@ -190,7 +190,7 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers
+test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check
 	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
 
 # The module graph from the #include lines, checked against the layer order
@@ -199,8 +199,7 @@ layers:
 	sh tests/tools/layers.sh $(CURDIR)
 
 # clang-format 14 against .clang-format, changing nothing: every file that
-# would change is named.  Not yet part of `make test` (the tree is
-# reformatted once, after the header move).
+# would change is named.  `make test` runs it.
 CLANG_FORMAT ?= clang-format-14
 FORMAT_FILES = $(shell find src tests include -name '*.[ch]' -not -path 'tests/peers/*' | sort)
 format-check:

@@ -48,8 +48,8 @@ struct kpd {
     struct event_base *base;
     const char *conf_path;
     struct kp_config cfg;
-    struct otp_policy otp;   /* [otp], the modules' own settings */
-    struct sms_settings sms; /* [sms] */
+    struct otp_policy otp;         /* [otp], the modules' own settings */
+    struct sms_settings sms;       /* [sms] */
     struct ussd_settings ussd_set; /* [ussd] */
     struct http_settings http_set; /* [http] */
     struct smpp_settings smpp_set; /* [smpp] */
@@ -62,9 +62,9 @@ struct kpd {
     struct http_api *http;
     struct keys_ring *keys; /* trust list and the active signing key */
     uint8_t *desk_key;      /* desk tokens and staff PINs (sodium memory) */
-    uint8_t *partner_key; /* keys/partner.key, for client-mode passwords (sodium memory) */
-    uint8_t *cnic_key;    /* keys/cnic.key: checked at start, kept for the built-ins */
-    uint8_t *audit_key;   /* keys/audit.key: the audit chain (the store borrows it) */
+    uint8_t *partner_key;   /* keys/partner.key, for client-mode passwords (sodium memory) */
+    uint8_t *cnic_key;      /* keys/cnic.key: checked at start, kept for the built-ins */
+    uint8_t *audit_key;     /* keys/audit.key: the audit chain (the store borrows it) */
     struct event *ev_tick;
     struct event *ev_sig[3];
     uint64_t last_http_tick;
@@ -79,10 +79,11 @@ struct kpd {
 
 static void kpd_usage(void)
 {
-    fprintf(stderr, "usage: kpassd [-dt] [-c file]\n"
-                    "  -c file  configuration (default: $KPASS_CONF or %s)\n"
-                    "  -d       debug logging\n"
-                    "  -t       check the configuration and exit\n",
+    fprintf(stderr,
+            "usage: kpassd [-dt] [-c file]\n"
+            "  -c file  configuration (default: $KPASS_CONF or %s)\n"
+            "  -d       debug logging\n"
+            "  -t       check the configuration and exit\n",
             kp_config_default_path(NULL));
 }
 
@@ -169,8 +170,7 @@ static int kpd_partner_password(struct kpd *d, struct partner *p)
         kp_buf_free(&err);
         return -KP_ERR_CRYPTO;
     }
-    rc = keys_unseal(d->partner_key, p->password_enc, p->conf.password,
-                     sizeof(p->conf.password));
+    rc = keys_unseal(d->partner_key, p->password_enc, p->conf.password, sizeof(p->conf.password));
     if (rc < 0)
         log_warnx("kpassd: partner %s: cannot decrypt its password: %s", p->conf.system_id,
                   kp_strerror(rc));
@@ -455,8 +455,9 @@ static int kpd_http(struct kpd *d)
         rc = -KP_ERR_CONFIG;
         goto out;
     }
-    struct http_deps deps = {d->st, d->cfg.database, d->desk_key, d->audit_key,
-                             kp_builtins_codes(d->builtins), d->outbox, d->keys, d->hub, d->ussd};
+    struct http_deps deps = {
+        d->st,     d->cfg.database, d->desk_key, d->audit_key, kp_builtins_codes(d->builtins),
+        d->outbox, d->keys,         d->hub,      d->ussd};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:

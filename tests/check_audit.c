@@ -76,7 +76,7 @@ static const struct {
     {"code.issued ", 0},
     {"code.iss3ed", 0},
     {"code-issued", 0},
-    {"a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1}, /* 48 octets */
+    {"a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1},  /* 48 octets */
     {"a.bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 0}, /* 49 */
 };
 
@@ -131,8 +131,8 @@ static const struct {
     {"2025-01-31T10:00", 0}, /* 8 digits */
     {"+4420", 0},
     {"office PSHEX1, desk 3", 0},
-    {"3520212345671", -KP_ERR_DENIED},    /* 13 consecutive digits: a CNIC */
-    {"35202-1234567-1", -KP_ERR_DENIED},  /* the printed CNIC */
+    {"3520212345671", -KP_ERR_DENIED},   /* 13 consecutive digits: a CNIC */
+    {"35202-1234567-1", -KP_ERR_DENIED}, /* the printed CNIC */
     {"cnic 35202 1234567 1 seen", -KP_ERR_DENIED},
     {"+923001234567", -KP_ERR_DENIED},    /* E.164 */
     {"to +447911123456", -KP_ERR_DENIED}, /* foreign E.164 */
@@ -144,7 +144,7 @@ static const struct {
     {"+92 300 1234567", -KP_ERR_DENIED},
     {"3001234567", -KP_ERR_DENIED},
     {"citizens.csv:123456, district PSH", 0}, /* 6 digits: a line number, or anything */
-    {"2025-01-31 10:00", -KP_ERR_DENIED},       /* joins into 10 digits: use the row's time */
+    {"2025-01-31 10:00", -KP_ERR_DENIED},     /* joins into 10 digits: use the row's time */
     {"123456789", 0},
     {"1234567890", -KP_ERR_DENIED},
     {"tab\there", -KP_ERR_INVAL},
@@ -184,7 +184,9 @@ static void make_log(int n)
         char detail[64];
         snprintf(detail, sizeof(detail), "row %d", i + 1);
         ck_assert_int_eq(store_audit_append(st, 1000 + i, events[i % 3], "kpass",
-                                            i % 3 == 0 ? subject_a : i % 3 == 1 ? subject_b : NULL,
+                                            i % 3 == 0   ? subject_a
+                                            : i % 3 == 1 ? subject_b
+                                                         : NULL,
                                             detail),
                          i + 1);
     }
@@ -229,9 +231,8 @@ START_TEST(test_append_verify)
     ck_assert_int_eq(store_audit_append(st, 8, "Code", "kpass", NULL, NULL), -KP_ERR_INVAL);
     ck_assert_int_eq(store_audit_append(st, 8, "code.sent", "kpass", NULL, "+923001234567"),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(store_audit_append(st, 9, "code.sent", "ussd:jazz", subject_b,
-                                        "+92300****567"),
-                     2);
+    ck_assert_int_eq(
+        store_audit_append(st, 9, "code.sent", "ussd:jazz", subject_b, "+92300****567"), 2);
     /* The group transaction works too. */
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(store_batch(st), 0);
@@ -294,8 +295,8 @@ static const struct {
 } tamper_cases[] = {
     {"edited detail", "UPDATE audit SET detail = 'row 9' WHERE id = 3", STORE_AUDIT_EDITED, 3, 0},
     {"edited time", "UPDATE audit SET at = at + 1 WHERE id = 2", STORE_AUDIT_EDITED, 2, 0},
-    {"edited event", "UPDATE audit SET event = 'code.verified' WHERE id = 5", STORE_AUDIT_EDITED,
-     5, 0},
+    {"edited event", "UPDATE audit SET event = 'code.verified' WHERE id = 5", STORE_AUDIT_EDITED, 5,
+     0},
     {"edited actor", "UPDATE audit SET actor = 'kpassd' WHERE id = 6", STORE_AUDIT_EDITED, 6, 0},
     {"removed subject", "UPDATE audit SET subject = NULL WHERE id = 4", STORE_AUDIT_EDITED, 4, 0},
     {"edited prev", "UPDATE audit SET prev = randomblob(32) WHERE id = 4", STORE_AUDIT_EDITED, 4,
@@ -364,10 +365,10 @@ START_TEST(test_tamper)
     if (tamper_cases[_i].other_id)
         ck_assert_int_eq(rep.other_id, tamper_cases[_i].other_id);
     /* The rows walked before the broken one are counted as intact. */
-    ck_assert_int_eq(rep.rows, (tamper_cases[_i].fault == STORE_AUDIT_MISSING
-                                    ? tamper_cases[_i].other_id
-                                    : tamper_cases[_i].bad_id) -
-                                   1);
+    ck_assert_int_eq(rep.rows,
+                     (tamper_cases[_i].fault == STORE_AUDIT_MISSING ? tamper_cases[_i].other_id
+                                                                    : tamper_cases[_i].bad_id) -
+                         1);
     ck_assert_str_ne(store_audit_fault_text(rep.fault), "broken");
 }
 END_TEST
@@ -409,8 +410,7 @@ static const struct {
     {"UPDATE audit SET id = 10 WHERE id = 2", "rows cannot be changed"},
     {"DELETE FROM audit WHERE id = 2", "rows cannot be deleted"},
     {"DELETE FROM audit", "rows cannot be deleted"},
-    {"INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE id = 1",
-     "rows are only appended"},
+    {"INSERT OR REPLACE INTO audit SELECT * FROM audit WHERE id = 1", "rows are only appended"},
     {"INSERT INTO audit SELECT 5, at, event, actor, subject, detail, prev, hash FROM audit "
      "WHERE id = 1",
      "rows are only appended"},
@@ -490,8 +490,11 @@ START_TEST(test_cli_verify)
              actor);
     snprintf(removed, sizeof(removed), "partner.removed    %-12s -               gw1\n", actor);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", NULL), 0);
-    ck_assert_msg(strncmp(out, "ID      TIME (UTC)           EVENT              ACTOR        "
-                               "SUBJECT         DETAIL\n", 84) == 0, "header: %s", out);
+    ck_assert_msg(strncmp(out,
+                          "ID      TIME (UTC)           EVENT              ACTOR        "
+                          "SUBJECT         DETAIL\n",
+                          84) == 0,
+                  "header: %s", out);
     ck_assert_msg(strstr(out, added) != NULL, "want %s in %s", added, out);
     ck_assert_ptr_nonnull(strstr(out, changed));
     ck_assert_ptr_nonnull(strstr(out, removed));
@@ -499,8 +502,7 @@ START_TEST(test_cli_verify)
     ck_assert_ptr_nonnull(strstr(out, "system_id withheld"));
     ck_assert_ptr_null(strstr(out, "923001234567"));
     free(out);
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--event", "partner.removed",
-                              NULL),
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--event", "partner.removed", NULL),
                      0);
     ck_assert_ptr_nonnull(strstr(out, "4       "));
     ck_assert_ptr_null(strstr(out, "partner.added"));
@@ -580,14 +582,13 @@ START_TEST(test_cli_show_opts)
     for (size_t i = 0; i < KP_ARRAY_LEN(bad); i++) {
         ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", bad[i].opt, bad[i].arg, NULL),
                          1);
-        ck_assert_msg(strstr(out, bad[i].error) != NULL, "%s %s: %s", bad[i].opt, bad[i].arg,
-                      out);
+        ck_assert_msg(strstr(out, bad[i].error) != NULL, "%s %s: %s", bad[i].opt, bad[i].arg, out);
         /* The refused CNIC is not repeated back. */
         ck_assert_ptr_null(strstr(out, "123456-1"));
         free(out);
     }
-    static const char *const since_ok[] = {"0", "2000-01-01", "2000-01-01T00:00",
-                                           "2000-01-01T00:00:00Z", "10d", "1h", "30m"};
+    static const char *const since_ok[] = {
+        "0", "2000-01-01", "2000-01-01T00:00", "2000-01-01T00:00:00Z", "10d", "1h", "30m"};
     for (size_t i = 0; i < KP_ARRAY_LEN(since_ok); i++) {
         ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--since", since_ok[i], NULL),
                          0);
@@ -620,9 +621,8 @@ START_TEST(test_cli_show_json_sudo)
     ck_assert_ptr_null(strstr(out, "EVENT"));
     ck_assert_ptr_null(strchr(strchr(out, '\n') + 1, '\n'));
     free(out);
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--json", "--since", "2999-01-01",
-                              NULL),
-                     0);
+    ck_assert_int_eq(
+        tu_kpass(&d, NULL, &out, "audit", "show", "--json", "--since", "2999-01-01", NULL), 0);
     ck_assert_str_eq(out, "");
     free(out);
 }
@@ -680,7 +680,7 @@ END_TEST
    families) is one that --event knows: the list cannot fall behind. */
 static int family_event(const char *p, size_t n)
 {
-    static const char *const families[] = {"citizen.", "code.", "credential.", "desk.",
+    static const char *const families[] = {"citizen.", "code.",    "credential.", "desk.",
                                            "key.",     "partner.", "staff."};
 
     if (n > 4 && strncmp(p + n - 4, ".key", 4) == 0)

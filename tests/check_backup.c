@@ -81,10 +81,10 @@ static pid_t ussd_load(struct tu_daemon *dm, int secs)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         char *out = NULL;
-        int rc = tu_kpass(dm, NULL, &out, "bench", "--port", port, "--system-id", "gw",
-                          "--password-file", pwfile, "--mode", "ussd", "--dial", "*789#",
-                          "--inputs", "1,2,00", "--sessions", "20", "--rate", "2000",
-                          "--seconds", seconds, NULL);
+        int rc =
+            tu_kpass(dm, NULL, &out, "bench", "--port", port, "--system-id", "gw",
+                     "--password-file", pwfile, "--mode", "ussd", "--dial", "*789#", "--inputs",
+                     "1,2,00", "--sessions", "20", "--rate", "2000", "--seconds", seconds, NULL);
         if (rc != 0)
             fprintf(stderr, "bench: %s\n", out ? out : "");
         _exit(rc == 0 ? 0 : 1);
@@ -151,8 +151,10 @@ START_TEST(test_backup_under_load)
     ck_assert_msg(m_cit < after, "the backup came after the load (%lld of %d)", m_cit - before,
                   WRITES);
     ck_assert_int_ge(m_audit, m_cit - before);
-    fprintf(stderr, "backup: %lld of %d citizens in the copy, %lld audit rows, %lld dialogs "
-                    "by the end\n", m_cit - before, WRITES, m_audit, hops);
+    fprintf(stderr,
+            "backup: %lld of %d citizens in the copy, %lld audit rows, %lld dialogs "
+            "by the end\n",
+            m_cit - before, WRITES, m_audit, hops);
 
     /* Not while kpassd runs on the target, not into a non-empty folder. */
     rc = tu_kpass(&d, NULL, &out, "restore", bk, NULL);

@@ -18,17 +18,17 @@ static const struct {
     const char *raw; /* hex */
     const char *text;
 } b45_good[] = {
-    {"4142", "BB8"},                         /* "AB", RFC 9285 §4.3 */
-    {"48656c6c6f2121", "%69 VD92EX0"},       /* "Hello!!", §4.3 */
-    {"626173652d3435", "UJCLQE7W581"},       /* "base-45", §4.3 */
-    {"6965746621", "QED8WEX0"},              /* "ietf!", §4.4 */
+    {"4142", "BB8"},                   /* "AB", RFC 9285 §4.3 */
+    {"48656c6c6f2121", "%69 VD92EX0"}, /* "Hello!!", §4.3 */
+    {"626173652d3435", "UJCLQE7W581"}, /* "base-45", §4.3 */
+    {"6965746621", "QED8WEX0"},        /* "ietf!", §4.4 */
     {"", ""},
     {"00", "00"},
-    {"ff", "U5"},                            /* 255 = 30 + 5*45: the largest pair */
+    {"ff", "U5"}, /* 255 = 30 + 5*45: the largest pair */
     {"0000", "000"},
-    {"ffff", "FGW"},                         /* 65535 = 15 + 16*45 + 32*2025 */
+    {"ffff", "FGW"}, /* 65535 = 15 + 16*45 + 32*2025 */
     {"ffffff", "FGWU5"},
-    {"0100", "V50"},                         /* 256 = 31 + 5*45 */
+    {"0100", "V50"}, /* 256 = 31 + 5*45 */
 };
 
 START_TEST(test_b45_good)
@@ -53,15 +53,15 @@ static const struct {
     int rc;
     size_t pos;
 } b45_bad[] = {
-    {"GGW", -KP_ERR_RANGE, 0},          /* 65536: RFC 9285 §4.2 */
-    {"ZZZ", -KP_ERR_RANGE, 0},          /* 35 + 35*45 + 35*2025 */
+    {"GGW", -KP_ERR_RANGE, 0}, /* 65536: RFC 9285 §4.2 */
+    {"ZZZ", -KP_ERR_RANGE, 0}, /* 35 + 35*45 + 35*2025 */
     {"000GGW", -KP_ERR_RANGE, 3},
-    {"V5", -KP_ERR_RANGE, 0},           /* 256 in a final pair */
-    {"::", -KP_ERR_RANGE, 0},           /* 44 + 44*45 */
+    {"V5", -KP_ERR_RANGE, 0}, /* 256 in a final pair */
+    {"::", -KP_ERR_RANGE, 0}, /* 44 + 44*45 */
     {"000V5", -KP_ERR_RANGE, 3},
-    {"0", -KP_ERR_TRUNC, 0},            /* a lone trailing character */
+    {"0", -KP_ERR_TRUNC, 0}, /* a lone trailing character */
     {"BB8B", -KP_ERR_TRUNC, 3},
-    {"bb8", -KP_ERR_ENCODING, 0},       /* lower case is not in the alphabet */
+    {"bb8", -KP_ERR_ENCODING, 0}, /* lower case is not in the alphabet */
     {"BB8b", -KP_ERR_ENCODING, 3},
     {"BB#", -KP_ERR_ENCODING, 2},
     {"BB=", -KP_ERR_ENCODING, 2},

@@ -50,8 +50,14 @@ static const struct {
     {"Ahmad", "Ahmad", "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
     {"Ahmad", "احمدx", "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
     {"Ahmad", "...", "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
-    {"Ahmad", "\xE2\x80\x8F" "احمد", "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
-    {"Ahmad", "\xD8\x9C" "احمد", "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
+    {"Ahmad",
+     "\xE2\x80\x8F"
+     "احمد",
+     "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
+    {"Ahmad",
+     "\xD8\x9C"
+     "احمد",
+     "PSH", 0, "name_ur: Urdu names are written in Arabic script"},
     {"Ahmad", "\xD8", "PSH", 0, "name_ur: not valid UTF-8"},
     {"Ahmad", "\xC0\xAF", "PSH", 0, "name_ur: not valid UTF-8"},         /* overlong */
     {"Ahmad", "\xED\xA0\x80", "PSH", 0, "name_ur: not valid UTF-8"},     /* surrogate */
@@ -91,8 +97,7 @@ START_TEST(test_fields)
         ck_assert_ptr_null(why);
     } else {
         ck_assert_int_eq(rc, -KP_ERR_INVAL);
-        ck_assert_msg(why && strcmp(why, field_cases[_i].why) == 0, "case %d: got '%s'", _i,
-                      why);
+        ck_assert_msg(why && strcmp(why, field_cases[_i].why) == 0, "case %d: got '%s'", _i, why);
     }
     ck_assert_int_eq(store_citizen_check(&c, NULL), rc);
 }
@@ -469,9 +474,8 @@ START_TEST(test_store_changes)
 
     fill(&a, "Ahmad", "احمد", "PSH", 0);
     ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &a, "kpass", 1), 0);
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, "lost card",
-                                              "staff:7", 2),
-                     1);
+    ck_assert_int_eq(
+        store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, "lost card", "staff:7", 2), 1);
     ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", 3),
                      0);
     ck_assert_int_eq(store_audit_get(st, 2, &row), 0);
@@ -483,8 +487,7 @@ START_TEST(test_store_changes)
                      -KP_ERR_DENIED);
     ck_assert_int_eq(store_citizen_get_by_id(st, a.id, &got), 0);
     ck_assert_int_eq(got.status, STORE_CITIZEN_BLOCKED);
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_ACTIVE, NULL, "kpass", 5),
-                     1);
+    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_ACTIVE, NULL, "kpass", 5), 1);
     ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_DECEASED, NULL, "kpass", 6),
                      1);
     ck_assert_int_eq(store_citizen_set_status(st, 77, STORE_CITIZEN_DECEASED, NULL, "kpass", 6),

@@ -33,7 +33,7 @@ static void cli_teardown(void)
 
 /* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; the output is scanned. */
 #define run(in, out, ...) tu_kpass_masked(&d, (in), (out), __VA_ARGS__)
-#define RUN(out, ...) run(NULL, out, __VA_ARGS__, (const char *)NULL)
+#define RUN(out, ...)     run(NULL, out, __VA_ARGS__, (const char *)NULL)
 
 /* Check a run's exit status and a part of its output (out: where run() left it). */
 static void expect(int rc, char **out, int want_rc, const char *want)
@@ -114,29 +114,39 @@ START_TEST(test_cli_add)
     char *out;
 
     import_seed();
-    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul",
-                "--name-ur=ثناء گل", "--district=PS H"), &out, 1, "kpass: district: a code of 2 to 8 capital letters and digits\n");
-    expect(RUN(&out, "citizen", "add", "1730-7654321-9", "--name-en=Sana Gul",
-                "--name-ur=ثناء گل", "--district=PSH"), &out, 1, "kpass: CNIC: a CNIC has 13 digits; found fewer\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PS H"),
+           &out, 1, "kpass: district: a code of 2 to 8 capital letters and digits\n");
+    expect(RUN(&out, "citizen", "add", "1730-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH"),
+           &out, 1, "kpass: CNIC: a CNIC has 13 digits; found fewer\n");
     expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana [Gul]",
-                "--name-ur=ثناء گل", "--district=PSH"), &out, 1, "kpass: name_en: only letters, digits, spaces and GSM 7-bit punctuation\n");
-    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul",
-                "--name-ur=Sana", "--district=PSH"), &out, 1, "kpass: name_ur: Urdu names are written in Arabic script\n");
-    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul",
-               "--name-ur=ثناء گل", "--district=PSH", "--msisdn=0300 123"), &out, 1, "kpass: --msisdn: too few digits for a mobile number\n");
+               "--name-ur=ثناء گل", "--district=PSH"),
+           &out, 1, "kpass: name_en: only letters, digits, spaces and GSM 7-bit punctuation\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=Sana",
+               "--district=PSH"),
+           &out, 1, "kpass: name_ur: Urdu names are written in Arabic script\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH", "--msisdn=0300 123"),
+           &out, 1, "kpass: --msisdn: too few digits for a mobile number\n");
     /* A number of another citizen: refused, and the citizen is not added either. */
-    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul",
-               "--name-ur=ثناء گل", "--district=PSH", "--msisdn=03000000101"), &out, 1, "kpass: +92300****101 is registered to another citizen\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH", "--msisdn=03000000101"),
+           &out, 1, "kpass: +92300****101 is registered to another citizen\n");
     expect(RUN(&out, "citizen", "show", "17301-7654321-9"), &out, 1,
            "kpass: no citizen with CNIC *****-****321-9\n");
-    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul",
-               "--name-ur=ثناء گل", "--district=PSH", "--msisdn=+92 345 1234567"), &out, 0, "citizen *****-****321-9 added (id 13)\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH", "--msisdn=+92 345 1234567"),
+           &out, 0, "citizen *****-****321-9 added (id 13)\n");
     expect(RUN(&out, "citizen", "add", "1730176543219", "--name-en=Other", "--name-ur=ب",
-                "--district=MRD"), &out, 1, "kpass: a citizen with CNIC *****-****321-9 is already registered\n");
+               "--district=MRD"),
+           &out, 1, "kpass: a citizen with CNIC *****-****321-9 is already registered\n");
     expect(RUN(&out, "citizen", "show", "03451234567"), &out, 0, "name_ur:   ثناء گل\n");
-    expect(RUN(&out, "audit", "show", "--cnic", "17301-7654321-9", "--event=citizen.linked"), &out, 0, "citizen.linked     kpass:root   *****-****321-9 +92345****567\n");
+    expect(RUN(&out, "audit", "show", "--cnic", "17301-7654321-9", "--event=citizen.linked"), &out,
+           0, "citizen.linked     kpass:root   *****-****321-9 +92345****567\n");
     expect(RUN(&out, "citizen", "frobnicate"), &out, 2, "usage: kpass citizen add");
-    expect(RUN(&out, "citizen", "list", "--limit", "0"), &out, 1, "--limit: a number from 1 to 10000");
+    expect(RUN(&out, "citizen", "list", "--limit", "0"), &out, 1,
+           "--limit: a number from 1 to 10000");
     expect(RUN(&out, "citizen", "show", "1000000000011", "--reason=x"), &out, 2, "usage:");
 }
 END_TEST
@@ -166,12 +176,13 @@ START_TEST(test_cli_link_block)
     expect(RUN(&out, "citizen", "link", "10000-0000002-2", "0333"), &out, 1,
            "kpass: number: too few digits for a mobile number\n");
     /* Block and unblock. */
-    expect(RUN(&out, "citizen", "block", "10000-0000003-3", "--reason=card reported lost"), &out,
-           0, "citizen *****-****003-3 blocked; no kpassd is running");
+    expect(RUN(&out, "citizen", "block", "10000-0000003-3", "--reason=card reported lost"), &out, 0,
+           "citizen *****-****003-3 blocked; no kpassd is running");
     expect(RUN(&out, "citizen", "block", "10000-0000003-3"), &out, 0,
            "citizen *****-****003-3 is already blocked\n");
     expect(RUN(&out, "citizen", "show", "10000-0000003-3"), &out, 0, "status:    blocked\n");
-    expect(RUN(&out, "citizen", "block", "10000-0000004-4", "--reason=see 10000-0000004-4"), &out, 1, "kpass: --reason: refused");
+    expect(RUN(&out, "citizen", "block", "10000-0000004-4", "--reason=see 10000-0000004-4"), &out,
+           1, "kpass: --reason: refused");
     expect(RUN(&out, "citizen", "unblock", "03210000103"), &out, 0,
            "citizen *****-****003-3 unblocked; no kpassd is running");
     expect(RUN(&out, "citizen", "unblock", "10000-0000003-3"), &out, 0,
@@ -187,11 +198,13 @@ START_TEST(test_cli_link_block)
     expect(RUN(&out, "citizen", "set", "10000-0000005-5", "--reason=moved"), &out, 1,
            "kpass: --reason goes with --status\n");
     expect(RUN(&out, "citizen", "set", "10000-0000005-5", "--status=deceased",
-                "--reason=death certificate seen"), &out, 0, "updated");
+               "--reason=death certificate seen"),
+           &out, 0, "updated");
     expect(RUN(&out, "citizen", "list", "--status", "blocked"), &out, 0,
            "11       *****-****011-1 LDR      blocked  Rahimullah\ncitizens 1-1 of 1\n");
     expect(RUN(&out, "citizen", "list", "--district=PSH", "--status=active", "--limit=1",
-                "--offset=0"), &out, 0, "1        *****-****001-1 PSH      active   Ahmad Khan\ncitizens 1-1 of 1\n");
+               "--offset=0"),
+           &out, 0, "1        *****-****001-1 PSH      active   Ahmad Khan\ncitizens 1-1 of 1\n");
     expect(RUN(&out, "citizen", "list", "--limit=2", "--offset", "10"), &out, 0,
            "citizens 11-12 of 12\n");
     expect(RUN(&out, "audit", "show", "--cnic", "10000-0000003-3"), &out, 0,

@@ -15,7 +15,7 @@
 
 static const struct {
     const char *in;
-    const char *norm;      /* NULL: refused */
+    const char *norm; /* NULL: refused */
     enum cnic_fault fault;
 } cnic_cases[] = {
     {"35202-1234567-1", "3520212345671", CNIC_FAULT_NONE},
@@ -49,7 +49,7 @@ static const struct {
 START_TEST(test_cnic_parse)
 {
     char out[CNIC_SIZE];
-    enum cnic_fault fault = (enum cnic_fault)-1;
+    enum cnic_fault fault = (enum cnic_fault) - 1;
     const char *in = cnic_cases[_i].in;
     int rc = cnic_parse(in, strlen(in), out, &fault);
 
@@ -80,7 +80,7 @@ END_TEST
 
 static const struct {
     const char *cnic;
-    const char *text;   /* NULL: refused */
+    const char *text; /* NULL: refused */
     const char *mask;
     const char *last4;
     uint8_t bcd[2];

@@ -114,8 +114,8 @@ static char live_wrong[OTP_CODE_SIZE];
 static int issue_full(int who, const char *purpose, const char *office, const char *office_name,
                       const char *desk, const char *msisdn, int64_t at, struct codes_result *r)
 {
-    struct codes_request req = {who < 0 ? 999999 : cid[who], purpose, office, office_name,
-                                desk, msisdn, "test"};
+    struct codes_request req = {
+        who < 0 ? 999999 : cid[who], purpose, office, office_name, desk, msisdn, "test"};
     int rc = codes_issue(svc, &req, at, r);
 
     if (rc == 0) {
@@ -202,8 +202,7 @@ static void events_of(int who, char *out, size_t size)
     out[0] = '\0';
     for (int i = n - 1; i >= 0; i--)
         if (strncmp(v[i].event, "code.", 5) == 0)
-            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "",
-                     v[i].event);
+            snprintf(out + strlen(out), size - strlen(out), "%s%s", out[0] ? " " : "", v[i].event);
     free(v);
 }
 
@@ -220,9 +219,9 @@ START_TEST(test_text_per_purpose)
         struct store_sms *m = kp_calloc(1, sizeof(*m));
         struct sms_parts *parts = kp_malloc(sizeof(*parts));
         /* At most 5 codes an hour: 721 s apart. */
-        ck_assert_int_eq(issue_full(0, list[i], "PSH-DC", "Peshawar DC Office", "D1", NULL,
-                                    T0 + 721 * i, &r),
-                         0);
+        ck_assert_int_eq(
+            issue_full(0, list[i], "PSH-DC", "Peshawar DC Office", "D1", NULL, T0 + 721 * i, &r),
+            0);
         ck_assert_int_eq(store_sms_get(st, r.sms_id, m), 0);
         snprintf(label, sizeof(label), "your code for %s at Peshawar DC Office is ",
                  codes_purpose_label(list[i]));
@@ -291,7 +290,12 @@ static const struct {
     int64_t after;
     int rc;
 } expiry[] = {
-    {0, 0}, {1, 0}, {299, 0}, {300, -KP_ERR_EXPIRED}, {301, -KP_ERR_EXPIRED}, {86400, -KP_ERR_EXPIRED},
+    {0, 0},
+    {1, 0},
+    {299, 0},
+    {300, -KP_ERR_EXPIRED},
+    {301, -KP_ERR_EXPIRED},
+    {86400, -KP_ERR_EXPIRED},
 };
 
 START_TEST(test_expiry)
@@ -374,9 +378,9 @@ enum step_kind { ISSUE, MOVE };
 
 struct step {
     enum step_kind kind;
-    int64_t at;   /* seconds after T0 */
-    int who;      /* ISSUE: the citizen; MOVE: the number's new owner */
-    int num_of;   /* the number: people[num_of].msisdn[num] (-1: the citizen's first) */
+    int64_t at; /* seconds after T0 */
+    int who;    /* ISSUE: the citizen; MOVE: the number's new owner */
+    int num_of; /* the number: people[num_of].msisdn[num] (-1: the citizen's first) */
     int num;
     int rc;
     int64_t until; /* -KP_ERR_LIMIT: seconds after T0 */
@@ -401,14 +405,14 @@ static const struct {
       {ISSUE, 1200, 0, 0, 0, 0, 0},
       {ISSUE, 1260, 0, 0, 1, -KP_ERR_LIMIT, 3600},
       {ISSUE, 3599, 0, 0, 0, -KP_ERR_LIMIT, 3600},
-      {ISSUE, 3600, 0, 0, 0, 0, 0},    /* the one at 0 left the window */
+      {ISSUE, 3600, 0, 0, 0, 0, 0},                /* the one at 0 left the window */
       {ISSUE, 3630, 0, 0, 1, -KP_ERR_LIMIT, 3660}, /* both: the gap and the one at 60 */
       {ISSUE, 3660, 0, 0, 1, 0, 0}}},
     {"one a minute per MSISDN, whatever the citizen",
      {{ISSUE, 0, 0, 0, 0, 0, 0},
-      {MOVE, 5, 1, 0, 0, 0, 0},          /* +923001234567 now belongs to citizen 1 */
+      {MOVE, 5, 1, 0, 0, 0, 0}, /* +923001234567 now belongs to citizen 1 */
       {ISSUE, 10, 1, 0, 0, -KP_ERR_LIMIT, 60},
-      {ISSUE, 11, 1, 1, 0, 0, 0},         /* citizen 1's own old number is free */
+      {ISSUE, 11, 1, 1, 0, 0, 0}, /* citizen 1's own old number is free */
       {ISSUE, 80, 1, 0, 0, 0, 0}}},
     {"five an hour per MSISDN, whatever the citizen",
      {{ISSUE, 0, 0, 0, 0, 0, 0},
@@ -446,8 +450,8 @@ START_TEST(test_limits)
             continue;
         }
         if (s->num_of == -2) /* another purpose, at an office */
-            rc = issue_full(s->who, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL,
-                            T0 + s->at, &r);
+            rc = issue_full(s->who, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0 + s->at,
+                            &r);
         else
             rc = issue(s->who, num, T0 + s->at, &r);
         ck_assert_msg(rc == s->rc, "%s, step %d: rc %d, want %d", limits[_i].name, i, rc, s->rc);
@@ -579,12 +583,12 @@ static const struct {
     const char *purpose, *office, *desk;
     int rc;
 } bindings[] = {
-    {0, "sehat", "PSH-DC", "D2", -KP_ERR_NOTFOUND},   /* another desk */
-    {0, "sehat", "MRD-DC", "D1", -KP_ERR_NOTFOUND},   /* another office */
-    {0, "sehat", NULL, NULL, -KP_ERR_NOTFOUND},       /* over USSD */
-    {0, "sehat", "PSH-DC", NULL, -KP_ERR_NOTFOUND},   /* the office, no desk */
-    {0, "land", "PSH-DC", "D1", -KP_ERR_NOTFOUND},    /* another purpose */
-    {1, "sehat", "PSH-DC", "D1", -KP_ERR_NOTFOUND},   /* another citizen */
+    {0, "sehat", "PSH-DC", "D2", -KP_ERR_NOTFOUND}, /* another desk */
+    {0, "sehat", "MRD-DC", "D1", -KP_ERR_NOTFOUND}, /* another office */
+    {0, "sehat", NULL, NULL, -KP_ERR_NOTFOUND},     /* over USSD */
+    {0, "sehat", "PSH-DC", NULL, -KP_ERR_NOTFOUND}, /* the office, no desk */
+    {0, "land", "PSH-DC", "D1", -KP_ERR_NOTFOUND},  /* another purpose */
+    {1, "sehat", "PSH-DC", "D1", -KP_ERR_NOTFOUND}, /* another citizen */
     {0, "sehat", "PSH-DC", "D1", 0},
 };
 
@@ -594,13 +598,12 @@ START_TEST(test_binding)
     struct otp_lock lock;
     char code[OTP_CODE_SIZE];
 
-    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r),
-                     0);
+    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r), 0);
     code_of(r.sms_id, code);
     for (size_t i = 0; i < KP_ARRAY_LEN(bindings); i++)
         ck_assert_msg(verify_full(bindings[i].who, bindings[i].purpose, bindings[i].office,
-                                  bindings[i].desk, code, T0 + 1 + (int64_t)i, &r) ==
-                          bindings[i].rc,
+                                  bindings[i].desk, code, T0 + 1 + (int64_t)i,
+                                  &r) == bindings[i].rc,
                       "binding %zu", i);
     /* None of the refusals counted as a failure. */
     ck_assert_int_eq(store_otp_lock_get(st, cid[0], &lock), 0);
@@ -622,8 +625,7 @@ START_TEST(test_binding_in_hash)
 
     /* Someone who can write to the database moves a code to another
        office: the hash covers the binding, so the code no longer matches. */
-    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r),
-                     0);
+    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r), 0);
     code_of(r.sms_id, code);
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(sqlite3_exec(db, "UPDATE otp_code SET office = 'MRD-DC'", NULL, NULL, NULL),
@@ -636,19 +638,19 @@ END_TEST
 /* ---- who gets a code ---- */
 
 static const struct {
-    int who;                /* -1: no such citizen */
-    const char *msisdn;     /* asked for; NULL: the registered one */
+    int who;            /* -1: no such citizen */
+    const char *msisdn; /* asked for; NULL: the registered one */
     int rc;
-    const char *dest;       /* where it went */
+    const char *dest; /* where it went */
 } dests[] = {
-    {0, NULL, 0, "+923001234567"},             /* the first registered number */
-    {0, "+923331234568", 0, "+923331234568"},  /* another registered number */
+    {0, NULL, 0, "+923001234567"},              /* the first registered number */
+    {0, "+923331234568", 0, "+923331234568"},   /* another registered number */
     {0, "+923009999999", -KP_ERR_DENIED, NULL}, /* a number nobody registered */
     {0, "+923451112223", -KP_ERR_DENIED, NULL}, /* another citizen's number */
-    {2, NULL, -KP_ERR_DENIED, NULL},           /* blocked */
-    {3, NULL, -KP_ERR_DENIED, NULL},           /* deceased */
-    {4, NULL, -KP_ERR_NOTFOUND, NULL},         /* no registered number */
-    {-1, NULL, -KP_ERR_NOTFOUND, NULL},        /* no such citizen */
+    {2, NULL, -KP_ERR_DENIED, NULL},            /* blocked */
+    {3, NULL, -KP_ERR_DENIED, NULL},            /* deceased */
+    {4, NULL, -KP_ERR_NOTFOUND, NULL},          /* no registered number */
+    {-1, NULL, -KP_ERR_NOTFOUND, NULL},         /* no such citizen */
 };
 
 START_TEST(test_destination)
@@ -686,13 +688,11 @@ START_TEST(test_blocked_after_issue)
        code is no longer accepted. */
     ck_assert_int_eq(issue(0, NULL, T0, &r), 0);
     code_of(r.sms_id, code);
-    ck_assert_int_eq(store_citizen_set_status(st, cid[0], STORE_CITIZEN_BLOCKED, NULL, "kpass",
-                                              T0 + 1),
-                     1);
+    ck_assert_int_eq(
+        store_citizen_set_status(st, cid[0], STORE_CITIZEN_BLOCKED, NULL, "kpass", T0 + 1), 1);
     ck_assert_int_eq(verify(0, code, T0 + 2, &r), -KP_ERR_DENIED);
-    ck_assert_int_eq(store_citizen_set_status(st, cid[0], STORE_CITIZEN_ACTIVE, NULL, "kpass",
-                                              T0 + 3),
-                     1);
+    ck_assert_int_eq(
+        store_citizen_set_status(st, cid[0], STORE_CITIZEN_ACTIVE, NULL, "kpass", T0 + 3), 1);
     ck_assert_int_eq(verify(0, code, T0 + 4, &r), 0);
 }
 END_TEST
@@ -727,8 +727,7 @@ static void store_reopen(void)
     codes_start();
 }
 
-static const enum sms_state finals[] = {SMS_DELIVERED, SMS_UNDELIVERABLE, SMS_EXPIRED,
-                                        SMS_FAILED};
+static const enum sms_state finals[] = {SMS_DELIVERED, SMS_UNDELIVERABLE, SMS_EXPIRED, SMS_FAILED};
 
 START_TEST(test_hash_only)
 {
@@ -739,8 +738,7 @@ START_TEST(test_hash_only)
     uint8_t h[OTP_HASH_BYTES];
     char c0[24];
 
-    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r),
-                     0);
+    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r), 0);
     code_of(r.sms_id, code);
     /* The stored form: the keyed hash over the code and the binding. */
     ck_assert_int_eq(store_otp_latest(st, cid[0], "sehat", "PSH-DC", "D1", &row), 0);
@@ -799,8 +797,7 @@ START_TEST(test_audit)
     struct store_audit_report rep;
     int ns = 0, n;
 
-    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r),
-                     0);
+    ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r), 0);
     code_of(r.sms_id, seen[ns++]);
     wrong_of(seen[0], wrong);
     ck_assert_int_eq(verify_full(0, "sehat", "PSH-DC", "D1", wrong, T0 + 1, &r), -KP_ERR_WRONG);

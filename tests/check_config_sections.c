@@ -95,8 +95,7 @@ START_TEST(test_section_not_added)
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, sizeof(text) - 1, &err),
-                     -KP_ERR_CONFIG);
+    ck_assert_int_eq(kp_config_parse(&c, "t.conf", text, sizeof(text) - 1, &err), -KP_ERR_CONFIG);
     ck_assert_str_eq(err.data, "t.conf:1: unknown section [otp]\n");
     kp_buf_free(&err);
     kp_config_free(&c);

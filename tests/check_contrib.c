@@ -65,8 +65,8 @@ static int check_file(const char *metrics, const char *rel)
         }
         while (name_char(p[n]))
             n++;
-        ck_assert_msg(exported(metrics, p, n), "%s names %.*s, which kpassd does not export",
-                      rel, (int)n, p);
+        ck_assert_msg(exported(metrics, p, n), "%s names %.*s, which kpassd does not export", rel,
+                      (int)n, p);
         names++;
         p += n;
     }

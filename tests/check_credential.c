@@ -304,10 +304,10 @@ START_TEST(test_add_refused)
     int64_t before;
 
     add_citizen("6110111111111", "Late Person", &dead);
-    ck_assert_int_eq(store_citizen_set_status(st, dead.id, STORE_CITIZEN_DECEASED, NULL, "kpass",
-                                              T0), 1);
-    ck_assert_int_eq(store_citizen_set_status(st, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass",
-                                              T0), 1);
+    ck_assert_int_eq(
+        store_citizen_set_status(st, dead.id, STORE_CITIZEN_DECEASED, NULL, "kpass", T0), 1);
+    ck_assert_int_eq(
+        store_citizen_set_status(st, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
     before = audit_count();
     make_token(&signer, &ahmad, NULL, T0, 10, &t, text);
     store_credential_from_token(&t, ahmad.id, &ok);
@@ -387,11 +387,11 @@ enum check_setup {
     CHECK_VALID,
     CHECK_REVOKED,
     CHECK_UNKNOWN_SERIAL,
-    CHECK_LAST4,     /* signed with another citizen's last 4 digits */
-    CHECK_RECORD,    /* the record says another issue time */
-    CHECK_BLOCKED,   /* the citizen was blocked after the issue */
+    CHECK_LAST4,   /* signed with another citizen's last 4 digits */
+    CHECK_RECORD,  /* the record says another issue time */
+    CHECK_BLOCKED, /* the citizen was blocked after the issue */
     CHECK_DECEASED,
-    CHECK_OLD_KEY,   /* signed by a key that now only verifies */
+    CHECK_OLD_KEY, /* signed by a key that now only verifies */
 };
 
 static const struct {
@@ -440,9 +440,9 @@ START_TEST(test_check)
         ck_assert_str_eq(r.citizen.last4, "5671");
         ck_assert_mem_eq(r.cred.serial, t.serial, KP1_SERIAL_BYTES);
     }
-    ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
-                                             T0 + 86400, &r),
-                     (int)check_cases[_i].want);
+    ck_assert_int_eq(
+        verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, T0 + 86400, &r),
+        (int)check_cases[_i].want);
     ck_assert_int_eq(r.kp1_rc, 0);
     ck_assert_int_eq(r.decoded, 1);
     ck_assert_mem_eq(r.token.serial, t.serial, KP1_SERIAL_BYTES);
@@ -478,7 +478,7 @@ static const struct {
 START_TEST(test_verify)
 {
     enum verify_token which = verify_cases[_i].token;
-    const struct keys_signer *s = which == TOKEN_STRANGER ? &stranger
+    const struct keys_signer *s = which == TOKEN_STRANGER  ? &stranger
                                   : which == TOKEN_RETIRED ? &old_signer
                                                            : &signer;
     struct verify_credential_result r;
@@ -494,11 +494,10 @@ START_TEST(test_verify)
         kp1_body_pack(&t, raw);
         memcpy(raw + KP1_BODY_BYTES, t.sig, KP1_SIG_BYTES);
         raw[KP1_RAW_BYTES - 1] ^= 0x01;
-        ck_assert_int_eq(base45_encode(raw, sizeof(raw), text + 4, KP1_TEXT_SIZE - 4),
-                         KP1_B45_LEN);
+        ck_assert_int_eq(base45_encode(raw, sizeof(raw), text + 4, KP1_TEXT_SIZE - 4), KP1_B45_LEN);
     }
     ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust,
-                                             T0 + verify_cases[_i].at, &r),
+                                              T0 + verify_cases[_i].at, &r),
                      (int)verify_cases[_i].want);
     ck_assert_int_eq(r.verdict, verify_cases[_i].want);
     ck_assert_int_eq(r.found, verify_cases[_i].found);
@@ -560,13 +559,14 @@ START_TEST(test_recheck)
                          1);
     if (change == RE_RETIRED)
         trust_list_find(&trust, old_signer.id)->status = TRUST_RETIRED;
-    ck_assert_int_eq(verify_credential_recheck(st, t.serial, NULL, trust_list_lookup, &trust, at, &r),
-                     (int)recheck_cases[_i].want);
+    ck_assert_int_eq(
+        verify_credential_recheck(st, t.serial, NULL, trust_list_lookup, &trust, at, &r),
+        (int)recheck_cases[_i].want);
     ck_assert_int_eq(r.verdict, recheck_cases[_i].want);
     ck_assert_int_eq(r.found, change != RE_UNKNOWN);
-    ck_assert_int_eq(verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, at,
-                                             &v),
-                     (int)r.verdict);
+    ck_assert_int_eq(
+        verify_credential_verify(st, text, KP1_TEXT_LEN, trust_list_lookup, &trust, at, &v),
+        (int)r.verdict);
 }
 END_TEST
 
@@ -588,9 +588,9 @@ START_TEST(test_verify_format)
     struct verify_credential_result r;
     const char *text = format_cases[_i].text;
 
-    ck_assert_int_eq(verify_credential_verify(st, text, strlen(text), trust_list_lookup, &trust,
-                                             T0, &r),
-                     VERIFY_CREDENTIAL_FORMAT);
+    ck_assert_int_eq(
+        verify_credential_verify(st, text, strlen(text), trust_list_lookup, &trust, T0, &r),
+        VERIFY_CREDENTIAL_FORMAT);
     ck_assert_int_eq(r.kp1_rc, format_cases[_i].kp1_rc);
     ck_assert_int_eq(r.decoded, 0);
     ck_assert_int_eq(r.found, 0);
@@ -613,8 +613,7 @@ static const struct {
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9D24E2EE', 0, 1, 86400, NULL, ''", 0},
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 0, 0, 0, NULL, ''", 0},
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 0, 65536, 65536 * 86400, NULL, ''", 0},
-    {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 4294967296, 1, 4294967296 + 86400, NULL, ''",
-     0},
+    {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 4294967296, 1, 4294967296 + 86400, NULL, ''", 0},
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 0, 1, 86401, NULL, ''", 0},
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 0, 1, 86400, NULL, 'lost'", 0},
     {"'0a1b2c3d4e5f60718293a4b5', 1, '9d24e2ee', 0, 1, 86400, -1, ''", 0},

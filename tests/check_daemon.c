@@ -125,8 +125,9 @@ START_TEST(test_sighup)
     ck_assert_int_eq(tu_kpass(&d, "secret\n", NULL, "partner", "add", "esme", NULL), 0);
     tu_daemon_start(&d);
     /* A broken file is refused; the daemon keeps running on the old one. */
-    snprintf(text, sizeof(text), "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\nbogus = 1\n"
-                                 "[smpp]\nlisten = 127.0.0.1:%d\n",
+    snprintf(text, sizeof(text),
+             "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\nbogus = 1\n"
+             "[smpp]\nlisten = 127.0.0.1:%d\n",
              d.dir, d.dir, d.smpp_port);
     tu_write_file(d.conf, text);
     kill(d.pid, SIGHUP);
@@ -140,8 +141,9 @@ START_TEST(test_sighup)
     ck_assert_ptr_nonnull(strstr(log, "unknown key 'bogus'"));
     free(log);
     /* A good file is taken: log_level warn silences info lines from now on. */
-    snprintf(text, sizeof(text), "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n"
-                                 "log_level = warn\n[smpp]\nlisten = 127.0.0.1:%d\n",
+    snprintf(text, sizeof(text),
+             "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n"
+             "log_level = warn\n[smpp]\nlisten = 127.0.0.1:%d\n",
              d.dir, d.dir, d.smpp_port);
     tu_write_file(d.conf, text);
     kill(d.pid, SIGHUP);
@@ -230,9 +232,8 @@ START_TEST(test_partner_cli)
     ck_assert_ptr_null(strstr(out, "argon2id$")); /* the hash itself is never shown */
     ck_assert_ptr_null(strstr(out, "s3cret"));
     free(out);
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--disable",
-                              "--profile=umr", NULL),
-                     0);
+    ck_assert_int_eq(
+        tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--disable", "--profile=umr", NULL), 0);
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "show", "gw1", NULL), 0);
     ck_assert_ptr_nonnull(strstr(out, "state:         disabled"));
@@ -240,8 +241,7 @@ START_TEST(test_partner_cli)
     free(out);
     /* An unknown profile is refused (it would fall back to its-session unseen), and a
        password file is not silently ignored by set. */
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--profile=its", NULL),
-                     1);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--profile=its", NULL), 1);
     ck_assert_ptr_nonnull(strstr(out, "--profile: 'its' is not a profile (its-session, umr"));
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw1", "--enable",
@@ -272,8 +272,9 @@ START_TEST(test_partner_cli)
     free(out);
     /* Removed, and kpassd confirmed it: with no partner left, a connection
        is not even accepted (the allowlist is re-read on the change). */
-    ck_assert_ptr_nonnull(strstr(removed, "partner gw1 removed: kpassd no longer binds or accepts it "
-                                      "from now on"));
+    ck_assert_ptr_nonnull(strstr(removed,
+                                 "partner gw1 removed: kpassd no longer binds or accepts it "
+                                 "from now on"));
     st = 0xffffffffu;
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "gw1", "n3w", &st);
     ck_assert_int_eq(fd, -1);

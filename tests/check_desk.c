@@ -403,10 +403,12 @@ START_TEST(test_no_audit_key)
     char token[STORE_DESK_TOKEN_SIZE];
 
     store_audit_use_key(st, NULL);
-    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token), -KP_ERR_STATE);
-    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
-    ck_assert_int_eq(office_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
+    ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token),
                      -KP_ERR_STATE);
+    ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
+    ck_assert_int_eq(
+        office_staff_check_pin(st, key, NULL, "PSH-0042", "4821", 0, "desk:X-1", 1, &s),
+        -KP_ERR_STATE);
     ck_assert_int_eq(store_desk_list(st, NULL, &v), 0); /* reading needs no key */
 }
 END_TEST
@@ -776,7 +778,7 @@ static void *worker_main(void *arg)
     store_audit_use_key(mine, audit_key);
     for (int i = 0; i < w->wrong; i++)
         w->rc[i] = office_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
-                                         "desk:PSHDC1-1", 7000, &s);
+                                          "desk:PSHDC1-1", 7000, &s);
     store_close(mine);
     return NULL;
 }

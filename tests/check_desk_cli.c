@@ -169,12 +169,14 @@ START_TEST(test_staff_admin)
     ck_assert_ptr_null(strstr(out, "argon2"));
     free(out);
     RUN(NULL, 0, "0 staff\n", "staff", "list", "--office", "PSHEX1");
-    RUN(NULL, 0, "staff PSH-0042 locked; no kpassd is running", "staff", "lock", "PSH-0042", "--reason", "on leave");
+    RUN(NULL, 0, "staff PSH-0042 locked; no kpassd is running", "staff", "lock", "PSH-0042",
+        "--reason", "on leave");
     RUN(NULL, 0, "staff PSH-0042 is already locked\n", "staff", "lock", "PSH-0042");
     RUN(NULL, 0, "PSH-0042        PSHDC1   locked", "staff", "list");
     RUN("9021\n", 0, "staff PSH-0042 has a new PIN (still locked", "staff", "pin", "PSH-0042");
     RUN(NULL, 0, "staff PSH-0042 unlocked; no kpassd is running", "staff", "unlock", "PSH-0042");
-    RUN("9021\n", 0, "staff PSH-0042 has a new PIN; no kpassd is running", "staff", "pin", "PSH-0042");
+    RUN("9021\n", 0, "staff PSH-0042 has a new PIN; no kpassd is running", "staff", "pin",
+        "PSH-0042");
     RUN("1111\n", 1, "too easy to guess", "staff", "pin", "PSH-0042");
     RUN("9021\n", 1, "no staff PSH-0099", "staff", "pin", "PSH-0099");
     RUN(NULL, 1, "no staff PSH-0099", "staff", "unlock", "PSH-0099");

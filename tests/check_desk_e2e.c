@@ -114,8 +114,8 @@ START_TEST(test_desk_flow)
     /* Per office: the one verification began, had its code sent and was verified. */
     ck_assert_ptr_nonnull(
         strstr(m, "kpass_desk_verifications_total{office=\"PSHEX1\",outcome=\"scanned\"} 1\n"));
-    ck_assert_ptr_nonnull(strstr(
-        m, "kpass_desk_verifications_total{office=\"PSHEX1\",outcome=\"code_sent\"} 1\n"));
+    ck_assert_ptr_nonnull(
+        strstr(m, "kpass_desk_verifications_total{office=\"PSHEX1\",outcome=\"code_sent\"} 1\n"));
     ck_assert_ptr_nonnull(
         strstr(m, "kpass_desk_verifications_total{office=\"PSHEX1\",outcome=\"verified\"} 1\n"));
     ck_assert_ptr_nonnull(strstr(m, "kpass_codes_total{outcome=\"failed\"} 1"));
@@ -128,8 +128,9 @@ START_TEST(test_desk_flow)
     ck_assert_ptr_nonnull(strstr(m, "kpass_smpp_binds{partner=\"sms\"} 1"));
     /* The SMS went out through partner "sms": counted under its name. */
     const char *sent = strstr(m, "kpass_sms_partner_events_total{partner=\"sms\",event=\"sent\"} ");
-    ck_assert_msg(sent != NULL && atoi(sent + strlen("kpass_sms_partner_events_total{partner=\"sms\","
-                                                     "event=\"sent\"} ")) >= 1,
+    ck_assert_msg(sent != NULL &&
+                      atoi(sent + strlen("kpass_sms_partner_events_total{partner=\"sms\","
+                                         "event=\"sent\"} ")) >= 1,
                   "no SMS counted for partner sms");
     json_decref(j);
     /* No code, PIN or full CNIC in the daemon's log. */

@@ -32,7 +32,8 @@ static const struct {
      "field pin must be a string of 4 to 8 digits"},
     {"{\"desk_token\":\"t t\",\"staff_id\":\"s\",\"pin\":\"1234\"}",
      "field desk_token must be the desk's token"},
-    {"{\"desk_token\":\"t\",\"staff_id\":\"\",\"pin\":\"1234\"}", "field staff_id must be a staff id"},
+    {"{\"desk_token\":\"t\",\"staff_id\":\"\",\"pin\":\"1234\"}",
+     "field staff_id must be a staff id"},
     {"{\"desk_token\":\"t\",\"staff_id\":\"s\",\"pin\":\"1234\",\"x\":1}", "unknown field"},
     {"{\"desk_token\":\"t\",\"desk_token\":\"u\",\"staff_id\":\"s\",\"pin\":\"1234\"}",
      "body is not valid JSON"}, /* duplicate keys refused */

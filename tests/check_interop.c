@@ -99,8 +99,8 @@ START_TEST(test_client_wrong_password_backs_off)
 
     /* The SMSC expects another password: every bind is refused, and the
        attempts slow down (1 s, then 2 s, capped) instead of hammering it. */
-    tu_peer_start(&smsc, "smsc.js", "--port", "0", "--system-id", "kpass", "--password",
-                  "other", NULL);
+    tu_peer_start(&smsc, "smsc.js", "--port", "0", "--system-id", "kpass", "--password", "other",
+                  NULL);
     line = tu_proc_expect(&smsc, 10000, "\"listening\"", NULL);
     port = (int)tu_json_int(line, "port");
     free(line);

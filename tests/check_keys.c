@@ -101,8 +101,8 @@ END_TEST
 
 START_TEST(test_trust_lookup_format)
 {
-    static const char text[] = "key " ID_A " 10 verify " PK_A "\nkey " ID_B " 20 retired " PK_B
-                               "\nbad line\n";
+    static const char text[] =
+        "key " ID_A " 10 verify " PK_A "\nkey " ID_B " 20 retired " PK_B "\nbad line\n";
     struct trust_list t = TRUST_LIST_INIT, again = TRUST_LIST_INIT;
     struct kp_buf err = KP_BUF_INIT, out = KP_BUF_INIT;
     uint8_t id[TRUST_ID_BYTES], pk[TRUST_PK_BYTES], want[TRUST_PK_BYTES];
@@ -444,7 +444,8 @@ START_TEST(test_keys_signer)
 }
 END_TEST
 
-static const char *const seal_secrets[] = {"", "s3cret", "12345678", "a secret of exactly 63 octets: "
+static const char *const seal_secrets[] = {"", "s3cret", "12345678",
+                                           "a secret of exactly 63 octets: "
                                            "abcdefghijklmnopqrstuvwxyz012345"};
 
 START_TEST(test_keys_seal)
@@ -474,8 +475,7 @@ START_TEST(test_keys_seal)
     for (size_t i = 0; i < a.len; i += 7) {
         char saved = a.data[i];
         a.data[i] = saved == '0' ? '1' : '0';
-        ck_assert_int_eq(keys_unseal(key, a.data, out, sizeof(out)),
-                         -KP_ERR_CRYPTO);
+        ck_assert_int_eq(keys_unseal(key, a.data, out, sizeof(out)), -KP_ERR_CRYPTO);
         a.data[i] = saved;
     }
     a.data[10] = 'x';

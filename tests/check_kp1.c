@@ -94,8 +94,10 @@ START_TEST(test_kp1_example)
     for (size_t i = 0; i < KP_ARRAY_LEN(shown); i++)
         ck_assert_msg(strstr(doc, shown[i]) != NULL, "doc lacks %s", shown[i]);
     /* The signature is shown in two lines of 64 hex digits. */
-    ck_assert_ptr_nonnull(strstr(doc, "01f564452c11f2f3d85757d306bf9d84d6ac90a788b935069a4051e690956798"));
-    ck_assert_ptr_nonnull(strstr(doc, "45931fb250d726cc7971202599aea70d02c3f14f50c6cfe225ba3c714953be05"));
+    ck_assert_ptr_nonnull(
+        strstr(doc, "01f564452c11f2f3d85757d306bf9d84d6ac90a788b935069a4051e690956798"));
+    ck_assert_ptr_nonnull(
+        strstr(doc, "45931fb250d726cc7971202599aea70d02c3f14f50c6cfe225ba3c714953be05"));
     free(doc);
 }
 END_TEST
@@ -115,9 +117,9 @@ START_TEST(test_kp1_roundtrip)
         t.flags = (uint8_t)(i & KP1_FLAGS_KNOWN);
         ck_assert_int_eq(kp1_encode(&signer_a, &t, text), KP1_TEXT_LEN);
         ck_assert_uint_eq(strlen(text), KP1_TEXT_LEN);
-        ck_assert_int_eq(kp1_verify(text, strlen(text), trust_list_lookup, &trust, t.issued_at,
-                                    KP1_SKEW_S, &d),
-                         0);
+        ck_assert_int_eq(
+            kp1_verify(text, strlen(text), trust_list_lookup, &trust, t.issued_at, KP1_SKEW_S, &d),
+            0);
         ck_assert_int_eq(d.version, 1);
         ck_assert_mem_eq(d.key_id, signer_a.id, 4);
         ck_assert_mem_eq(d.serial, t.serial, 12);
@@ -150,8 +152,8 @@ START_TEST(test_kp1_bitflips)
     for (int bit = 0; bit < KP1_RAW_BYTES * 8; bit++) {
         raw[bit / 8] ^= (uint8_t)(1 << (bit % 8));
         text_of(raw, text);
-        int rc = kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S,
-                            &d);
+        int rc =
+            kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d);
         ck_assert_msg(rc < 0, "bit %d flipped and still valid", bit);
         seen[(-rc) % 64] = 1;
         raw[bit / 8] ^= (uint8_t)(1 << (bit % 8));
@@ -228,9 +230,9 @@ START_TEST(test_kp1_texts)
     struct kp1_token d;
 
     snprintf(text, sizeof(text), "%s%s%s", kp1_texts[_i].before, EX_TEXT + 4, kp1_texts[_i].after);
-    ck_assert_int_eq(kp1_verify(text, strlen(text), trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     kp1_texts[_i].rc);
+    ck_assert_int_eq(
+        kp1_verify(text, strlen(text), trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        kp1_texts[_i].rc);
     ck_assert_ptr_nonnull(kp1_strerror(kp1_texts[_i].rc));
 }
 END_TEST
@@ -252,9 +254,15 @@ static const struct {
     uint8_t value;
     int rc;
 } kp1_fields[] = {
-    {0, 0, -KP_ERR_UNSUPPORTED},  {0, 2, -KP_ERR_UNSUPPORTED}, {0, 0xFF, -KP_ERR_UNSUPPORTED},
-    {17, 0x5A, -KP_ERR_INVAL},    {18, 0xA1, -KP_ERR_INVAL},   {25, 0x02, -KP_ERR_INVAL},
-    {25, 0x80, -KP_ERR_INVAL},    {25, 0x00, 0},               {17, 0x99, 0},
+    {0, 0, -KP_ERR_UNSUPPORTED},
+    {0, 2, -KP_ERR_UNSUPPORTED},
+    {0, 0xFF, -KP_ERR_UNSUPPORTED},
+    {17, 0x5A, -KP_ERR_INVAL},
+    {18, 0xA1, -KP_ERR_INVAL},
+    {25, 0x02, -KP_ERR_INVAL},
+    {25, 0x80, -KP_ERR_INVAL},
+    {25, 0x00, 0},
+    {17, 0x99, 0},
     {24, 0x00, 0}, /* 0x0700 days: still valid */
 };
 
@@ -268,9 +276,9 @@ START_TEST(test_kp1_fields)
     tu_hex(EX_BODY, body, sizeof(body));
     body[kp1_fields[_i].off] = kp1_fields[_i].value;
     forge(&signer_a, KP1_TAG, KP1_TAG_LEN, body, text);
-    ck_assert_int_eq(kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     kp1_fields[_i].rc);
+    ck_assert_int_eq(
+        kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        kp1_fields[_i].rc);
 }
 END_TEST
 
@@ -303,35 +311,35 @@ START_TEST(test_kp1_keys)
 
     /* Unknown key id. */
     ck_assert_int_eq(keys_signer_trust(&signer_b, TRUST_ACTIVE, &only_b), 0);
-    ck_assert_int_eq(kp1_verify(EX_TEXT, KP1_TEXT_LEN, trust_list_lookup, &only_b, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(
+        kp1_verify(EX_TEXT, KP1_TEXT_LEN, trust_list_lookup, &only_b, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_NOTFOUND);
     trust_list_free(&only_b);
     /* A retired key. */
     example_token(&t);
     ck_assert_int_eq(kp1_encode(&signer_b, &t, text), KP1_TEXT_LEN);
-    ck_assert_int_eq(kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_DENIED);
+    ck_assert_int_eq(
+        kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_DENIED);
     /* The key id says A, the lookup hands out B's key: the signature fails. */
-    ck_assert_int_eq(kp1_verify(EX_TEXT, KP1_TEXT_LEN, lookup_wrong, &signer_b, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_CRYPTO);
+    ck_assert_int_eq(
+        kp1_verify(EX_TEXT, KP1_TEXT_LEN, lookup_wrong, &signer_b, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_CRYPTO);
     /* B signs a body naming A's key id. */
     tu_hex(EX_BODY, body, sizeof(body));
     forge(&signer_b, KP1_TAG, KP1_TAG_LEN, body, text);
-    ck_assert_int_eq(kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_CRYPTO);
+    ck_assert_int_eq(
+        kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_CRYPTO);
     /* A's signature under another domain tag (a receipt's, or none). */
     forge(&signer_a, RECEIPT_TAG, RECEIPT_TAG_LEN, body, text);
-    ck_assert_int_eq(kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_CRYPTO);
+    ck_assert_int_eq(
+        kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_CRYPTO);
     forge(&signer_a, "", 0, body, text);
-    ck_assert_int_eq(kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_CRYPTO);
+    ck_assert_int_eq(
+        kp1_verify(text, KP1_TEXT_LEN, trust_list_lookup, &trust, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_CRYPTO);
     forge(&signer_a, KP1_TAG, KP1_TAG_LEN, body, text);
     ck_assert_str_eq(text, EX_TEXT);
 }
@@ -356,8 +364,8 @@ START_TEST(test_kp1_times)
 {
     struct kp1_token d;
 
-    ck_assert_int_eq(kp1_verify(EX_TEXT, KP1_TEXT_LEN, trust_list_lookup, &trust,
-                                kp1_times[_i].now, kp1_times[_i].skew, &d),
+    ck_assert_int_eq(kp1_verify(EX_TEXT, KP1_TEXT_LEN, trust_list_lookup, &trust, kp1_times[_i].now,
+                                kp1_times[_i].skew, &d),
                      kp1_times[_i].rc);
 }
 END_TEST
@@ -394,36 +402,33 @@ START_TEST(test_kp1_key_folder)
     uint8_t old_id[TRUST_ID_BYTES];
 
     snprintf(dir, sizeof(dir), "%s/keys", top);
-    ck_assert_int_eq(keys_dir_init(dir, EX_ISSUED, &err), 6); /* otp cnic partner audit keys, a signing key, the trust list */
+    ck_assert_int_eq(keys_dir_init(dir, EX_ISSUED, &err),
+                     6); /* otp cnic partner audit keys, a signing key, the trust list */
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     example_token(&t);
     ck_assert_int_eq(kp1_encode(keys_ring_signer(ring), &t, old_text), KP1_TEXT_LEN);
     memcpy(old_id, t.key_id, 4);
-    ck_assert_int_eq(kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     0);
+    ck_assert_int_eq(
+        kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED, KP1_SKEW_S, &d), 0);
     keys_ring_free(ring);
 
     ck_assert_int_eq(keys_dir_rotate(dir, EX_ISSUED + 10, NULL, &err), 0);
     ck_assert_int_eq(keys_ring_open(dir, 1, &ring, &err), 0);
     ck_assert_int_eq(kp1_encode(keys_ring_signer(ring), &t, new_text), KP1_TEXT_LEN);
     ck_assert_int_ne(memcmp(t.key_id, old_id, 4), 0);
-    ck_assert_int_eq(kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     0);
-    ck_assert_int_eq(kp1_verify(new_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     0);
+    ck_assert_int_eq(
+        kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED, KP1_SKEW_S, &d), 0);
+    ck_assert_int_eq(
+        kp1_verify(new_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED, KP1_SKEW_S, &d), 0);
     keys_ring_free(ring);
 
     ck_assert_int_eq(keys_dir_retire(dir, old_id, &err), 0);
     ck_assert_int_eq(keys_ring_open(dir, 0, &ring, &err), 0);
-    ck_assert_int_eq(kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     -KP_ERR_DENIED);
-    ck_assert_int_eq(kp1_verify(new_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED,
-                                KP1_SKEW_S, &d),
-                     0);
+    ck_assert_int_eq(
+        kp1_verify(old_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED, KP1_SKEW_S, &d),
+        -KP_ERR_DENIED);
+    ck_assert_int_eq(
+        kp1_verify(new_text, KP1_TEXT_LEN, keys_ring_lookup, ring, EX_ISSUED, KP1_SKEW_S, &d), 0);
     keys_ring_free(ring);
     kp_buf_free(&err);
     tu_run(argv, NULL, NULL, 10000);

@@ -46,22 +46,26 @@ static void generate(struct kp_buf *src, int n)
             kp_buf_printf(src, "  option 9 \"Home\" ur \"ہوم\" -> main\n");
             break;
         case 1:
-            kp_buf_printf(src, "screen s%d input\n  text \"Number for %d?\" ur \"نمبر %d؟\"\n"
-                               "  var v%d\n  accept digits else \"Digits\" ur \"ہندسے\"\n"
-                               "  -> s%d\n", i, i, i, i, next);
+            kp_buf_printf(src,
+                          "screen s%d input\n  text \"Number for %d?\" ur \"نمبر %d؟\"\n"
+                          "  var v%d\n  accept digits else \"Digits\" ur \"ہندسے\"\n"
+                          "  -> s%d\n",
+                          i, i, i, i, next);
             break;
         case 2:
-            kp_buf_printf(src, "screen s%d action a.act(v%d)\n  on ok -> s%d\n  on no -> main\n",
-                          i, i - 1, next);
+            kp_buf_printf(src, "screen s%d action a.act(v%d)\n  on ok -> s%d\n  on no -> main\n", i,
+                          i - 1, next);
             break;
         default:
             if (i % 8 == 3)
-                kp_buf_printf(src, "screen s%d router\n  if v%d == \"1\" -> s%d\n"
-                                   "  else -> s%d set note = \"{v%d}\"\n", i, i - 2,
-                              next, next, i - 2);
+                kp_buf_printf(src,
+                              "screen s%d router\n  if v%d == \"1\" -> s%d\n"
+                              "  else -> s%d set note = \"{v%d}\"\n",
+                              i, i - 2, next, next, i - 2);
             else
-                kp_buf_printf(src, "screen s%d info\n  text \"You said {v%d}.\" ur \"آپ نے {v%d} کہا\"\n",
-                              i, i - 2, i - 2);
+                kp_buf_printf(
+                    src, "screen s%d info\n  text \"You said {v%d}.\" ur \"آپ نے {v%d} کہا\"\n", i,
+                    i - 2, i - 2);
             break;
         }
     }
@@ -95,8 +99,8 @@ END_TEST
 /* A hop as the daemon does it: decode, reply, render, encode. */
 START_TEST(test_hop)
 {
-    static const char *const replies[] = {"1", "2", "1", "0", "0", "98", "0", "9", "98", "00",
-                                          "3", "03001234567", "1", "7", "00"};
+    static const char *const replies[] = {"1",  "2",  "1", "0",           "0", "98", "0", "9",
+                                          "98", "00", "3", "03001234567", "1", "7",  "00"};
     struct fx_dialog d;
     struct kp_buf blob = KP_BUF_INIT;
     const int hops = 200000;
@@ -152,7 +156,8 @@ START_TEST(test_text_codec)
         double t0 = now_ms(), t1, t2;
         for (int i = 0; i < n; i++) {
             kp_buf_reset(&wire);
-            if (text_choose(t[k].s, len) != t[k].enc || text_encode(t[k].s, len, t[k].enc, &wire) < 0)
+            if (text_choose(t[k].s, len) != t[k].enc ||
+                text_encode(t[k].s, len, t[k].enc, &wire) < 0)
                 ck_abort_msg("encode failed");
         }
         t1 = now_ms();

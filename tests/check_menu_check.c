@@ -23,7 +23,8 @@ static const struct {
     {"screen main menu\n  option \"A\" -> main\nscreen lost info\n  text \"x\"\n",
      "t.menu:3:8: screen 'lost' is unreachable from 'main'"},
     /* dead ends */
-    {"screen main menu\n  text \"Nothing\"\n", "t.menu:1:8: dead end: menu screen 'main' has no options"},
+    {"screen main menu\n  text \"Nothing\"\n",
+     "t.menu:1:8: dead end: menu screen 'main' has no options"},
     {"screen main input\n  text \"Name?\"\n  var name\n",
      "t.menu:1:8: dead end: input screen 'main' has no '-> screen'"},
     {"screen main input\n  text \"Name?\"\n  -> main\n",
@@ -53,8 +54,10 @@ static const struct {
      "screen main menu\n  option \"A\" -> bye set x = \"1\"\nscreen bye end\n  text \"Bye\"\n",
      "t.menu:3:3: variable 'x' is not set on any path to screen 'r'"},
     {"screen main menu\n  option \"A\" -> r set x = \"1\"\n"
-     "screen r router\n  if x == \"1\" -> main\n  else -> main\n", NULL},
-    {"screen main menu\n  option \"A\" -> r\nscreen r router\n  if set ghost -> main\n  else -> main\n",
+     "screen r router\n  if x == \"1\" -> main\n  else -> main\n",
+     NULL},
+    {"screen main menu\n  option \"A\" -> r\nscreen r router\n  if set ghost -> main\n  else -> "
+     "main\n",
      "t.menu:4:3: variable 'ghost' is never set"},
     {"screen main menu\n  option \"A\" -> a\nscreen a action otp.issue(p, \"c\")\n  else -> main\n",
      "t.menu:3:17: variable 'p' is never set"},
@@ -83,13 +86,15 @@ static const struct {
      "t.menu:2:8: 'otp.issue' is an action built-in, not a list"},
     {"screen main menu\n  option \"A\" -> a\nscreen a action dir.departments()\n  else -> main\n",
      "t.menu:3:17: 'dir.departments' is a list built-in, not an action"},
-    {"screen main menu\n  option \"A\" -> a\nscreen a action otp.issue(\"p\", \"c\")\n  on sent -> main\n",
+    {"screen main menu\n  option \"A\" -> a\nscreen a action otp.issue(\"p\", \"c\")\n  on sent -> "
+     "main\n",
      "t.menu:3:8: action screen 'a' does not handle outcome 'rate_limited' of 'otp.issue'"},
     {"screen main menu\n  option \"A\" -> a\nscreen a action otp.issue(\"p\", \"c\")\n"
      "  on sent -> main\n  on rate_limited -> main\n  on expired -> main\n",
      "t.menu:6:3: 'otp.issue' never returns 'expired'"},
     {"screen main menu\n  option \"A\" -> a\nscreen a action otp.issue(\"p\", \"c\")\n"
-     "  on sent -> main\n  on error -> main\n  else -> main\n", NULL},
+     "  on sent -> main\n  on error -> main\n  else -> main\n",
+     NULL},
     /* loops of screens that never show anything */
     {"screen main menu\n  option \"A\" -> a\nscreen a router\n  if set lang -> b\n  else -> main\n"
      "screen b router\n  else -> a\n",
@@ -161,12 +166,12 @@ END_TEST
 START_TEST(test_check_all)
 {
     static const char src[] = "screen main menu\n"
-                              "  text \"{who}\"\n"                 /* never set */
-                              "  option \"A\" -> nowhere\n"        /* unknown */
+                              "  text \"{who}\"\n"          /* never set */
+                              "  option \"A\" -> nowhere\n" /* unknown */
                               "  option 2 \"B\" -> main\n"
-                              "  option 2 \"C\" -> main\n"         /* duplicate */
-                              "screen lost menu\n"                 /* unreachable, dead end */
-                              "screen a action x.y()\n"            /* unreachable, unknown */
+                              "  option 2 \"C\" -> main\n" /* duplicate */
+                              "screen lost menu\n"         /* unreachable, dead end */
+                              "screen a action x.y()\n"    /* unreachable, unknown */
                               "  else -> main\n";
     struct menu_graph *g = NULL;
     struct kp_buf diag = KP_BUF_INIT;

@@ -17,7 +17,8 @@
     "Khyber Pass gives you provincial services with one card. Dial *789# from any phone, choose "  \
     "a service and follow the steps. Codes come by SMS to the number\n98 More\n0 Back\n00 Home"
 #define HELP2                                                                                      \
-    "registered with your CNIC. Offices are open Monday to Friday, 9:00 to 16:00.\n0 Back\n00 Home"
+    "registered with your CNIC. Offices are open Monday to Friday, 9:00 to 16:00.\n0 Back\n00 "    \
+    "Home"
 #define DEPTS "Departments\n1 Health\n2 Education\n3 Revenue\n0 Back"
 
 static struct fx_dialog d;
@@ -86,10 +87,10 @@ static const struct {
     {"1*2#", "Education services\n1 Service 1\n2 Service 2\n3 Service 3\n0 Back", 2},
     {"1*1*1", "s1\nApply at any office.\n0 Back\n00 Home", 3},
     {"1*1*3", "That service is no longer offered.\n0 Back\n00 Home", 3},
-    {"2*1*5", "Enter your CNIC\n0 Back", 2},   /* stops at the input */
-    {"7*1", HOME1, 0},                          /* stops at the invalid option, quietly */
+    {"2*1*5", "Enter your CNIC\n0 Back", 2}, /* stops at the input */
+    {"7*1", HOME1, 0},                       /* stops at the invalid option, quietly */
     {"1*9*1", DEPTS, 1},
-    {"9*1", HELP1, 1},                          /* an info screen takes no step */
+    {"9*1", HELP1, 1}, /* an info screen takes no step */
     {"1**2", DEPTS, 1},
     {"1*x", DEPTS, 1},
 };
@@ -121,7 +122,8 @@ END_TEST
 START_TEST(test_languages)
 {
     fx_begin(&d, MENU_LANG_UR, NULL);
-    fx_expect(&d, "خیبر پاس\n1 سروس تلاش کریں\n2 تصدیقی کوڈ حاصل کریں\n3 رجسٹریشن چیک کریں\n98 مزید",
+    fx_expect(&d,
+              "خیبر پاس\n1 سروس تلاش کریں\n2 تصدیقی کوڈ حاصل کریں\n3 رجسٹریشن چیک کریں\n98 مزید",
               TEXT_UCS2, 0);
     ck_assert_int_eq(d.scr.lang, MENU_LANG_UR);
     ck_assert_int_eq(d.scr.lang_changed, 0);
@@ -186,7 +188,8 @@ START_TEST(test_sensitive_cnic)
     fx_expect(&d, "Enter 13 digits, e.g. 17301-1234567-1\nEnter your CNIC\n0 Back", TEXT_GSM7, 0);
     ck_assert_int_eq(d.ctx.calls, 0);
     fx_send(&d, "17301-1234567-1");
-    fx_expect(&d, "If this CNIC is registered, a code was sent by SMS to its number.", TEXT_GSM7, 1);
+    fx_expect(&d, "If this CNIC is registered, a code was sent by SMS to its number.", TEXT_GSM7,
+              1);
     ck_assert_str_eq(d.ctx.last, "otp.issue(health,1730112345671) en +923001234567");
     ck_assert_ptr_null(menu_state_get(d.st, d.g, "cnic"));
     ck_assert_str_eq(menu_state_get(d.st, d.g, "purpose"), "health");
@@ -239,7 +242,8 @@ static const struct {
     {"03001234567", "active", "This number is registered and active.", "+923001234567"},
     {"923451234567", "blocked", "This number is registered (blocked).", "+923451234567"},
     {"+923331234567", NULL, "This number is not registered.", "+923331234567"},
-    {"0300 123456", "active", NULL, NULL}, /* spaces are allowed now (msisdn_parse), too short is not */
+    {"0300 123456", "active", NULL,
+     NULL}, /* spaces are allowed now (msisdn_parse), too short is not */
     {"04001234567", "active", NULL, NULL},
     {"0300123456", "active", NULL, NULL},
     {"030012345678", "active", NULL, NULL},
@@ -272,8 +276,10 @@ START_TEST(test_list_changed)
     fx_expect(&d, "Health services\n1 Service 1\n2 Service 2\n3 Service 3\n0 Back", TEXT_GSM7, 0);
     d.ctx.nservices = 4;
     fx_send(&d, "2");
-    fx_expect(&d, "Invalid choice\nHealth services\n1 Service 1\n2 Service 2\n3 Service 3\n"
-                  "4 Service 4\n0 Back", TEXT_GSM7, 0);
+    fx_expect(&d,
+              "Invalid choice\nHealth services\n1 Service 1\n2 Service 2\n3 Service 3\n"
+              "4 Service 4\n0 Back",
+              TEXT_GSM7, 0);
     fx_send(&d, "4");
     fx_expect(&d, "s4\nApply at any office.\n0 Back\n00 Home", TEXT_GSM7, 0);
 }
@@ -395,8 +401,7 @@ START_TEST(test_env_limits)
     d.env.limits.gsm7 = 60;
     fx_begin(&d, MENU_LANG_EN, "9");
     ck_assert_uint_le(d.scr.units, 60);
-    fx_expect(&d, "Khyber Pass gives you provincial\n98 More\n0 Back\n00 Home",
-              TEXT_GSM7, 0);
+    fx_expect(&d, "Khyber Pass gives you provincial\n98 More\n0 Back\n00 Home", TEXT_GSM7, 0);
     for (int i = 0; i < 10 && !strstr(d.scr.text.data, "16:00."); i++) {
         fx_send(&d, "98");
         ck_assert_uint_le(d.scr.units, 60);

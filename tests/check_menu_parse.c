@@ -26,7 +26,8 @@ static const struct {
      NULL},
     {"screen main menu\r\n  option \"A\" -> main\r\n", NULL},
     {"screen main menu\n  option \"Say \\\"hi\\\" \\\\ {{x}\\n\" -> main\n", NULL},
-    {"home start\nscreen start router\n  if lang == \"ur\" and set x -> m\n  else -> m set x = \"1\", "
+    {"home start\nscreen start router\n  if lang == \"ur\" and set x -> m\n  else -> m set x = "
+     "\"1\", "
      "y = x\nscreen m menu\n  option \"{y}\" -> start\n",
      NULL},
     /* lexical errors */
@@ -64,7 +65,8 @@ static const struct {
     {"screen main menu\n  option -> main\n",
      "t.menu:2:3: option has no text\n  option -> main\n  ^\n"},
     {"screen main menu\n  option \"A\" -> main -> main\n",
-     "t.menu:2:22: option has two targets\n  option \"A\" -> main -> main\n                     ^\n"},
+     "t.menu:2:22: option has two targets\n  option \"A\" -> main -> main\n                     "
+     "^\n"},
     {"screen main menu\n  option \"A\" ur \"ا\" ur \"ب\" -> main\n",
      "t.menu:2:21: two 'ur' variants of the same text\n"
      "  option \"A\" ur \"ا\" ur \"ب\" -> main\n                    ^\n"},
@@ -183,17 +185,17 @@ static int count_lines(const char *s, const char *prefix)
 START_TEST(test_parse_recovery)
 {
     static const char a[] = "screen main menu\n"
-                            "  option \"A\" -> main junk\n"   /* 2 */
-                            "  optoin \"B\" -> main\n"        /* 3 */
-                            "  option \"C\" -> \n"            /* 4 */
+                            "  option \"A\" -> main junk\n" /* 2 */
+                            "  optoin \"B\" -> main\n"      /* 3 */
+                            "  option \"C\" -> \n"          /* 4 */
                             "  option \"ok\" -> main\n"
-                            "screen x page\n"                 /* 6 */
-                            "  text \"unterminated\n"         /* 7 */
+                            "screen x page\n"         /* 6 */
+                            "  text \"unterminated\n" /* 7 */
                             "screen y info\n"
                             "  text \"fine\"\n";
     static const char b[] = "screen z end\n"
-                            "  text \"a\" xx \"b\"\n"         /* 2 */
-                            "system nope \"x\"\n";            /* 3 */
+                            "  text \"a\" xx \"b\"\n" /* 2 */
+                            "system nope \"x\"\n";    /* 3 */
     struct menu_source src[] = {{"b.menu", b, sizeof(b) - 1}, {"a.menu", a, sizeof(a) - 1}};
     struct menu_options o = fx_options();
     struct menu_graph *g = NULL;

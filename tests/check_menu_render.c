@@ -116,14 +116,15 @@ START_TEST(test_ucs2_pages)
         const char *more = strstr(d.scr.text.data, "\n98 More");
         ck_assert_int_eq(d.scr.enc, TEXT_UCS2);
         ck_assert_uint_le(d.scr.units, 80);
-        ck_assert_int_eq(text_units(d.scr.text.data, d.scr.text.len, TEXT_UCS2),
-                         (int)d.scr.units);
+        ck_assert_int_eq(text_units(d.scr.text.data, d.scr.text.len, TEXT_UCS2), (int)d.scr.units);
         pages++;
         const char *end = more ? more : strstr(d.scr.text.data, pages > 1 ? "\n0 Back" : "");
         if (got.len)
             kp_buf_putc(&got, ' ');
         kp_buf_append(&got, d.scr.text.data,
-                      (size_t)((more ? more : end ? end : d.scr.text.data + d.scr.text.len) -
+                      (size_t)((more  ? more
+                                : end ? end
+                                      : d.scr.text.data + d.scr.text.len) -
                                d.scr.text.data));
         if (!more)
             break;
@@ -154,8 +155,8 @@ static unsigned rnd(unsigned *seed)
 
 static void pb_make(struct pb *p, unsigned seed, int urdu)
 {
-    static const char *const words[] = {"Health", "card", "office", "€5", "{fee}", "Peshawar",
-                                        "صحت", "کارڈ", "دفتر"};
+    static const char *const words[] = {"Health",   "card", "office", "€5",  "{fee}",
+                                        "Peshawar", "صحت",  "کارڈ",   "دفتر"};
     size_t nw = urdu ? 9 : 6;
 
     memset(p, 0, sizeof(*p));
@@ -323,8 +324,8 @@ START_TEST(test_menu_every_cap)
                               "  option \"Cantonment [closed Fri]\" -> main\n"
                               "  option \"Board Bazaar\" -> main\n";
     static const char *const lines[] = {"1 Saddar, Main Road", "2 University Town, Block B",
-                                        "3 Hayatabad Phase 3 (€2 fee)",
-                                        "4 Cantonment [closed Fri]", "5 Board Bazaar"};
+                                        "3 Hayatabad Phase 3 (€2 fee)", "4 Cantonment [closed Fri]",
+                                        "5 Board Bazaar"};
     struct menu_graph *g = NULL;
     struct kp_buf diag = KP_BUF_INIT;
 

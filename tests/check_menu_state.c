@@ -16,38 +16,41 @@ static const struct {
     const char *hex;
     int ok;
 } cases[] = {
-    {P "00 00 00 00 00 00 00", 1},                     /* minimal, not begun */
+    {P "00 00 00 00 00 00 00", 1}, /* minimal, not begun */
     {"", 0},
     {"02 00000000000000000000000000000000 00 00 00 00 00 00 00", 0}, /* unknown format */
-    {"01 000000", 0},                                  /* short digest */
-    {P "00 00 00 03 00 00 00", 0},                     /* language 3 */
-    {P "00 00 00 02 00 00 00", 1},                     /* ps */
-    {P "00 00 00 00 20 00 00", 0},                     /* unknown flag */
-    {P "00 00 00 00 10 01 02 03 04 00 00", 1},         /* list hash */
-    {P "00 00 00 00 10 00 00", 0},                     /* list hash missing */
-    {P "00 00 00 00 00 01 05 07 00", 1},               /* one history entry */
-    {P "00 00 00 00 00 10" "0000000000000000000000000000000000000000000000000000000000000000 00",
-     1},                                               /* 16 entries */
-    {P "00 00 00 00 00 11" "000000000000000000000000000000000000000000000000000000000000000000"
-       "00 00", 0},                                    /* 17 entries */
-    {P "00 00 00 00 00 02 05 07 00", 0},               /* history cut short */
-    {P "ff ff ff ff 0f 00 00 00 00 00 00", 1},         /* screen 2^32-1 decodes (the engine refuses it) */
-    {P "ff ff ff ff 1f 00 00 00 00 00 00", 0},         /* > 32 bits */
-    {P "80 80 80 80 80 01 00 00 00 00 00 00", 0},      /* 6-byte varint */
-    {P "80 00 00 00 00 00 00 00", 0},                  /* not minimal */
-    {P "00 00 00 00 00 00 01 01 02 68 69", 1},         /* var 1 = "hi" */
-    {P "00 00 00 00 00 00 01 01 00", 1},               /* var 1 = "" */
-    {P "00 00 00 00 00 00 01 00 02 68 69", 0},         /* var 0 is the language */
-    {P "00 00 00 00 00 00 02 02 01 61 01 01 62", 0},   /* unsorted */
-    {P "00 00 00 00 00 00 02 01 01 61 01 01 62", 0},   /* duplicate */
+    {"01 000000", 0},                                                /* short digest */
+    {P "00 00 00 03 00 00 00", 0},                                   /* language 3 */
+    {P "00 00 00 02 00 00 00", 1},                                   /* ps */
+    {P "00 00 00 00 20 00 00", 0},                                   /* unknown flag */
+    {P "00 00 00 00 10 01 02 03 04 00 00", 1},                       /* list hash */
+    {P "00 00 00 00 10 00 00", 0},                                   /* list hash missing */
+    {P "00 00 00 00 00 01 05 07 00", 1},                             /* one history entry */
+    {P "00 00 00 00 00 10"
+       "0000000000000000000000000000000000000000000000000000000000000000 00",
+     1}, /* 16 entries */
+    {P "00 00 00 00 00 11"
+       "000000000000000000000000000000000000000000000000000000000000000000"
+       "00 00",
+     0},                                       /* 17 entries */
+    {P "00 00 00 00 00 02 05 07 00", 0},       /* history cut short */
+    {P "ff ff ff ff 0f 00 00 00 00 00 00", 1}, /* screen 2^32-1 decodes (the engine refuses it) */
+    {P "ff ff ff ff 1f 00 00 00 00 00 00", 0}, /* > 32 bits */
+    {P "80 80 80 80 80 01 00 00 00 00 00 00", 0},    /* 6-byte varint */
+    {P "80 00 00 00 00 00 00 00", 0},                /* not minimal */
+    {P "00 00 00 00 00 00 01 01 02 68 69", 1},       /* var 1 = "hi" */
+    {P "00 00 00 00 00 00 01 01 00", 1},             /* var 1 = "" */
+    {P "00 00 00 00 00 00 01 00 02 68 69", 0},       /* var 0 is the language */
+    {P "00 00 00 00 00 00 02 02 01 61 01 01 62", 0}, /* unsorted */
+    {P "00 00 00 00 00 00 02 01 01 61 01 01 62", 0}, /* duplicate */
     {P "00 00 00 00 00 00 02 01 01 61 02 01 62", 1},
-    {P "00 00 00 00 00 00 01 01 01 00", 0},            /* NUL in a value */
-    {P "00 00 00 00 00 00 01 01 01 ff", 0},            /* invalid UTF-8 */
-    {P "00 00 00 00 00 00 01 01 02 d8 a7", 1},         /* "ا" */
-    {P "00 00 00 00 00 00 01 01 05 61", 0},            /* value beyond the end */
-    {P "00 00 00 00 00 00 00 00", 0},                  /* a trailing byte */
-    {P "00 00 00 00 00 00 81 08", 0},                  /* 1025 variables */
-    {P "00 00 00 00 00 00", 0},                        /* no variable count */
+    {P "00 00 00 00 00 00 01 01 01 00", 0},    /* NUL in a value */
+    {P "00 00 00 00 00 00 01 01 01 ff", 0},    /* invalid UTF-8 */
+    {P "00 00 00 00 00 00 01 01 02 d8 a7", 1}, /* "ا" */
+    {P "00 00 00 00 00 00 01 01 05 61", 0},    /* value beyond the end */
+    {P "00 00 00 00 00 00 00 00", 0},          /* a trailing byte */
+    {P "00 00 00 00 00 00 81 08", 0},          /* 1025 variables */
+    {P "00 00 00 00 00 00", 0},                /* no variable count */
 };
 
 static int hexbytes(const char *hex, uint8_t *out, size_t cap)
@@ -108,12 +111,8 @@ END_TEST
 START_TEST(test_state_real)
 {
     static const char *const walks[][6] = {
-        {NULL},
-        {"1", "2", NULL},
-        {"1", "1", "98", NULL},
-        {"4", "2", "98", NULL},
-        {"3", NULL},
-        {"9", "98", NULL},
+        {NULL},      {"1", "2", NULL},  {"1", "1", "98", NULL}, {"4", "2", "98", NULL},
+        {"3", NULL}, {"9", "98", NULL},
     };
     struct fx_dialog d;
 
@@ -195,7 +194,10 @@ START_TEST(test_state_forged_vars)
         blob.len--;
         kp_buf_append(&blob, "\x01", 1);
         kp_buf_append(&blob, &id, 1);
-        kp_buf_append(&blob, "\x04" "1234", 5);
+        kp_buf_append(&blob,
+                      "\x04"
+                      "1234",
+                      5);
         ck_assert_int_eq(menu_state_decode(d.st, (const uint8_t *)blob.data, blob.len), 0);
         const char *cnic = menu_state_get(d.st, d.g, "cnic");
         if (cnic == NULL)

@@ -47,28 +47,28 @@ END_TEST
 
 /* Three mismatches: a text line (reported at that line), the encoding and
    the end flag (at the '<' line), a language change not announced. */
-static const char wrong[] = "! dial *789*1#\n"                 /* 1 */
-                            "< gsm7 continue\n"                /* 2 */
-                            "| Departments\n"                  /* 3 */
-                            "| 1 Health\n"                     /* 4 */
-                            "| 2 Schools\n"                    /* 5: wrong */
-                            "| 3 Revenue\n"                    /* 6 */
-                            "| 0 Back\n"                       /* 7 */
-                            "> 00\n"                           /* 8 */
-                            "< gsm7 end\n"                     /* 9: ucs2 continue */
+static const char wrong[] = "! dial *789*1#\n"  /* 1 */
+                            "< gsm7 continue\n" /* 2 */
+                            "| Departments\n"   /* 3 */
+                            "| 1 Health\n"      /* 4 */
+                            "| 2 Schools\n"     /* 5: wrong */
+                            "| 3 Revenue\n"     /* 6 */
+                            "| 0 Back\n"        /* 7 */
+                            "> 00\n"            /* 8 */
+                            "< gsm7 end\n"      /* 9: ucs2 continue */
                             "| Khyber Pass\n"
                             "| 1 Find a service\n"
                             "| 2 Get a verification code\n"
                             "| 98 More\n"
-                            "! dial *789*4#\n"                 /* 14 */
-                            "> 2\n"                            /* 15 */
-                            "< ucs2 continue\n"                /* 16: lang ur not expected */
+                            "! dial *789*4#\n"  /* 14 */
+                            "> 2\n"             /* 15 */
+                            "< ucs2 continue\n" /* 16: lang ur not expected */
                             "| خیبر پاس\n"
                             "| 1 سروس تلاش کریں\n"
                             "| 2 تصدیقی کوڈ حاصل کریں\n"
                             "| 98 مزید\n"
                             "| 0 واپس\n"
-                            "> 1\n"                            /* 22: fine */
+                            "> 1\n" /* 22: fine */
                             "< ucs2 continue\n"
                             "| محکمے\n"
                             "| 1 صحت\n"
@@ -85,9 +85,8 @@ START_TEST(test_wrong_transcript)
     struct kp_buf report = KP_BUF_INIT;
 
     memset(&ctx, 0, sizeof(ctx));
-    ck_assert_int_eq(menu_transcript_run(g, &env, "w.dialog", wrong, sizeof(wrong) - 1, &report,
-                                         &res),
-                     0);
+    ck_assert_int_eq(
+        menu_transcript_run(g, &env, "w.dialog", wrong, sizeof(wrong) - 1, &report, &res), 0);
     ck_assert_uint_eq(res.exchanges, 4);
     ck_assert_msg(res.failures == 3, "%u failures:\n%s", res.failures, report.data);
     ck_assert_int_eq(count_prefix(report.data, "w.dialog:"), 3);
@@ -103,8 +102,9 @@ START_TEST(test_wrong_transcript)
                                               "  | 2 Education\n"));
     ck_assert_ptr_nonnull(strstr(report.data, "w.dialog:9: the screen differs\n"
                                               "  expected gsm7 end, got ucs2 continue\n"));
-    ck_assert_ptr_nonnull(strstr(report.data, "w.dialog:16: the screen differs\n"
-                                              "  expected ucs2 continue, got ucs2 continue lang ur\n"));
+    ck_assert_ptr_nonnull(strstr(report.data,
+                                 "w.dialog:16: the screen differs\n"
+                                 "  expected ucs2 continue, got ucs2 continue lang ur\n"));
     kp_buf_free(&report);
     menu_graph_unref(g);
 }
@@ -147,9 +147,9 @@ END_TEST
 /* Things a transcript can get wrong at run time, each reported at its line. */
 START_TEST(test_transcript_runtime)
 {
-    static const char t[] = "> 1\n"                    /* no dialog yet */
-                            "! dial *123#\n"           /* not the service */
-                            "< gsm7 continue\n"        /* nothing to compare */
+    static const char t[] = "> 1\n"             /* no dialog yet */
+                            "! dial *123#\n"    /* not the service */
+                            "< gsm7 continue\n" /* nothing to compare */
                             "| x\n"
                             "service *123#\n"
                             "! dial *123*9*1*1#\n"
@@ -162,11 +162,10 @@ START_TEST(test_transcript_runtime)
 
     memset(&ctx, 0, sizeof(ctx));
     ck_assert_int_eq(menu_transcript_run(g, &env, "r.dialog", t, sizeof(t) - 1, &report, &res), 0);
-    ck_assert_str_eq(report.data,
-                     "r.dialog:1: no dialog in progress (use '! dial' first)\n"
-                     "r.dialog:2: '*123#' is not the service code *789#\n"
-                     "r.dialog:3: no screen to compare (the action on line 2 failed)\n"
-                     "r.dialog:7: a screen line without '<' before it\n");
+    ck_assert_str_eq(report.data, "r.dialog:1: no dialog in progress (use '! dial' first)\n"
+                                  "r.dialog:2: '*123#' is not the service code *789#\n"
+                                  "r.dialog:3: no screen to compare (the action on line 2 failed)\n"
+                                  "r.dialog:7: a screen line without '<' before it\n");
     ck_assert_uint_eq(res.failures, 4);
     ck_assert_int_eq(menu_transcript_run_file(g, &env, "/nonexistent.dialog", &report, &res),
                      -KP_ERR_IO);
@@ -184,17 +183,23 @@ START_TEST(test_dot)
     ck_assert_int_gt(menu_graph_dot(g, &dot), 0);
     ck_assert(strncmp(dot.data, "digraph menu {\n", 15) == 0);
     ck_assert_str_eq(dot.data + dot.len - 2, "}\n");
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"main\" [shape=box, label=\"main\\nmenu\", style=bold];\n"));
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"otp_cnic\" [shape=parallelogram, label=\"otp_cnic\\n"
-                                           "input\\n-> {cnic}\", color=red];\n"));
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"main\" -> \"departments\" [label=\"1 Find a service\"];\n"));
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"language\" -> \"main\" [label=\"2 اردو\\nlang = ur\"];\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dot.data, "  \"main\" [shape=box, label=\"main\\nmenu\", style=bold];\n"));
+    ck_assert_ptr_nonnull(strstr(dot.data,
+                                 "  \"otp_cnic\" [shape=parallelogram, label=\"otp_cnic\\n"
+                                 "input\\n-> {cnic}\", color=red];\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dot.data, "  \"main\" -> \"departments\" [label=\"1 Find a service\"];\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dot.data, "  \"language\" -> \"main\" [label=\"2 اردو\\nlang = ur\"];\n"));
     ck_assert_ptr_nonnull(strstr(dot.data, "  \"departments\" -> \"services\" [label=\"list "
                                            "dir.departments() as dept\"];\n"));
     ck_assert_ptr_nonnull(strstr(dot.data, "  \"reg_route\" -> \"reg_active\" [label=\"status == "
                                            "\\\"active\\\"\"];\n"));
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"otp_issue\" -> \"otp_later\" [label=\"error\"];\n"));
-    ck_assert_ptr_nonnull(strstr(dot.data, "  \"reg_route\" -> \"reg_unknown\" [label=\"else\"];\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dot.data, "  \"otp_issue\" -> \"otp_later\" [label=\"error\"];\n"));
+    ck_assert_ptr_nonnull(
+        strstr(dot.data, "  \"reg_route\" -> \"reg_unknown\" [label=\"else\"];\n"));
     /* one node line per screen, one edge line per way on (23 in the sample) */
     ck_assert_int_eq(count_prefix(dot.data, "  \""), (int)menu_graph_screens(g) + 23);
     {
@@ -279,8 +284,8 @@ START_TEST(test_man_examples)
     ck_assert_ptr_nonnull(dialog);
     struct menu_source src = {"kpass-menu.5", menu, strlen(menu)};
     ck_assert_msg(menu_graph_compile(&src, 1, &o, &g, &diag) == 0, "%s", diag.data);
-    ck_assert_int_eq(menu_transcript_run(g, &env, "kpass-menu.5", dialog, strlen(dialog), &diag,
-                                         &res), 0);
+    ck_assert_int_eq(
+        menu_transcript_run(g, &env, "kpass-menu.5", dialog, strlen(dialog), &diag, &res), 0);
     ck_assert_msg(res.failures == 0 && res.exchanges == 3, "%s", diag.data);
     menu_graph_unref(g);
     kp_buf_free(&diag);

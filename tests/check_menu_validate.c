@@ -13,23 +13,22 @@
 #include "kpass/core/mem.h"
 #include "kpass/id/msisdn.h"
 
-static const char menu_text[] =
-    "screen main menu\n"
-    "  text \"Check\"\n"
-    "  option \"Number\" -> phone\n"
-    "  option \"CNIC\" -> card\n"
-    "screen phone input\n"
-    "  prompt \"Number\"\n"
-    "  var v\n"
-    "  accept msisdn else \"Bad number\"\n"
-    "  -> done\n"
-    "screen card input\n"
-    "  prompt \"CNIC\"\n"
-    "  var v\n"
-    "  accept cnic else \"Bad CNIC\"\n"
-    "  -> done\n"
-    "screen done end\n"
-    "  text \"Got {v}\"\n";
+static const char menu_text[] = "screen main menu\n"
+                                "  text \"Check\"\n"
+                                "  option \"Number\" -> phone\n"
+                                "  option \"CNIC\" -> card\n"
+                                "screen phone input\n"
+                                "  prompt \"Number\"\n"
+                                "  var v\n"
+                                "  accept msisdn else \"Bad number\"\n"
+                                "  -> done\n"
+                                "screen card input\n"
+                                "  prompt \"CNIC\"\n"
+                                "  var v\n"
+                                "  accept cnic else \"Bad CNIC\"\n"
+                                "  -> done\n"
+                                "screen done end\n"
+                                "  text \"Got {v}\"\n";
 
 static const struct {
     const char *step; /* "1": msisdn, "2": cnic */

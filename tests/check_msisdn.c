@@ -28,7 +28,7 @@ static const struct {
     {"+447700900123", "+447700900123", MSISDN_FAULT_NONE},
     {"+44 7700 900123", "+447700900123", MSISDN_FAULT_NONE},
     {"+12025550123", "+12025550123", MSISDN_FAULT_NONE},
-    {"+97150123", "+97150123", MSISDN_FAULT_NONE},              /* 8 digits: the shortest */
+    {"+97150123", "+97150123", MSISDN_FAULT_NONE},               /* 8 digits: the shortest */
     {"+861234567890123", "+861234567890123", MSISDN_FAULT_NONE}, /* 15 digits: the longest */
     {"", NULL, MSISDN_FAULT_EMPTY},
     {"  ", NULL, MSISDN_FAULT_EMPTY},
@@ -40,15 +40,15 @@ static const struct {
     {"+", NULL, MSISDN_FAULT_SHORT},
     {"0", NULL, MSISDN_FAULT_SHORT},
     {"300123456", NULL, MSISDN_FAULT_SHORT},
-    {"0511234567", NULL, MSISDN_FAULT_NOT_MOBILE},    /* Islamabad landline */
+    {"0511234567", NULL, MSISDN_FAULT_NOT_MOBILE}, /* Islamabad landline */
     {"+92511234567", NULL, MSISDN_FAULT_NOT_MOBILE},
     {"92511234567", NULL, MSISDN_FAULT_NOT_MOBILE},
     {"5112345678", NULL, MSISDN_FAULT_NOT_MOBILE},
-    {"447700900123", NULL, MSISDN_FAULT_NOT_MOBILE},  /* foreign without '+' */
-    {"00447700900123", NULL, MSISDN_FAULT_COUNTRY},   /* foreign with 00: write +44 */
+    {"447700900123", NULL, MSISDN_FAULT_NOT_MOBILE}, /* foreign without '+' */
+    {"00447700900123", NULL, MSISDN_FAULT_COUNTRY},  /* foreign with 00: write +44 */
     {"+0447700900123", NULL, MSISDN_FAULT_COUNTRY},
-    {"+4477009", NULL, MSISDN_FAULT_SHORT},           /* 7 digits */
-    {"+4477009001234567", NULL, MSISDN_FAULT_LONG},   /* 16 digits */
+    {"+4477009", NULL, MSISDN_FAULT_SHORT},         /* 7 digits */
+    {"+4477009001234567", NULL, MSISDN_FAULT_LONG}, /* 16 digits */
     {"0300123456789012345678", NULL, MSISDN_FAULT_LONG},
     {"0300l234567", NULL, MSISDN_FAULT_CHAR},
     {"0300.1234567", NULL, MSISDN_FAULT_CHAR},
@@ -66,7 +66,7 @@ static const struct {
 START_TEST(test_msisdn_parse)
 {
     char out[MSISDN_SIZE];
-    enum msisdn_fault fault = (enum msisdn_fault)-1;
+    enum msisdn_fault fault = (enum msisdn_fault) - 1;
     const char *in = msisdn_cases[_i].in;
     int rc = msisdn_parse(in, strlen(in), out, &fault);
 
@@ -91,8 +91,8 @@ static const struct {
     {"+923001234567", "+92300****567", 1},
     {"+923456789012", "+92345****012", 1},
     {"+447700900123", "+44770****123", 0},
-    {"+12025550123", "+1202****123", 0},   /* 11 digits: 4 kept, 4 hidden */
-    {"+97150123", "+9****123", 0},         /* 8 digits: at least 4 still hidden */
+    {"+12025550123", "+1202****123", 0}, /* 11 digits: 4 kept, 4 hidden */
+    {"+97150123", "+9****123", 0},       /* 8 digits: at least 4 still hidden */
     {"+861234567890123", "+86123*******123", 0},
     {"03001234567", NULL, 0},
     {"+92300123456a", NULL, 0},
@@ -139,9 +139,9 @@ static const struct {
     {0, 0, "03001234567", "+923001234567", MSISDN_FAULT_NONE},
     {0, 1, "+447700900123", "+447700900123", MSISDN_FAULT_NONE},
     {0, 1, "447700900123", NULL, MSISDN_FAULT_NOT_MOBILE},
-    {5, 0, "KPASS", NULL, MSISDN_FAULT_TON},  /* alphanumeric sender */
-    {3, 1, "789", NULL, MSISDN_FAULT_TON},    /* network specific */
-    {6, 1, "789", NULL, MSISDN_FAULT_TON},    /* abbreviated */
+    {5, 0, "KPASS", NULL, MSISDN_FAULT_TON},        /* alphanumeric sender */
+    {3, 1, "789", NULL, MSISDN_FAULT_TON},          /* network specific */
+    {6, 1, "789", NULL, MSISDN_FAULT_TON},          /* abbreviated */
     {1, 9, "923001234567", NULL, MSISDN_FAULT_TON}, /* private numbering plan */
     {0, 0, "", NULL, MSISDN_FAULT_EMPTY},
 };
@@ -149,10 +149,10 @@ static const struct {
 START_TEST(test_msisdn_smpp)
 {
     char out[MSISDN_SIZE], back[MSISDN_SMPP_SIZE];
-    enum msisdn_fault fault = (enum msisdn_fault)-1;
+    enum msisdn_fault fault = (enum msisdn_fault) - 1;
     uint8_t ton = 9, npi = 9;
-    int rc = msisdn_from_smpp(smpp_cases[_i].ton, smpp_cases[_i].npi, smpp_cases[_i].addr, out,
-                              &fault);
+    int rc =
+        msisdn_from_smpp(smpp_cases[_i].ton, smpp_cases[_i].npi, smpp_cases[_i].addr, out, &fault);
 
     ck_assert_msg(fault == smpp_cases[_i].fault, "case %d: fault %d", _i, fault);
     if (smpp_cases[_i].e164 == NULL) {

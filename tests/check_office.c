@@ -112,9 +112,9 @@ START_TEST(test_store_rows_only)
     char pin_hash[STORE_STAFF_HASH_SIZE];
 
     /* Any crypto_pwhash_str string: the store does not know how it was made. */
-    ck_assert_int_eq(crypto_pwhash_str(pin_hash, "x", 1, crypto_pwhash_OPSLIMIT_MIN,
-                                       crypto_pwhash_MEMLIMIT_MIN),
-                     0);
+    ck_assert_int_eq(
+        crypto_pwhash_str(pin_hash, "x", 1, crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN),
+        0);
     staff_row(&s, "PSH-0001");
     ck_assert_int_eq(store_staff_insert(st, &s, pin_hash, 100), 0);
     /* Counting wrong PINs is storage; locking at a limit is office's rule. */
@@ -186,22 +186,21 @@ START_TEST(test_lockout_rule)
 
     staff_row(&s, "PSH-0003");
     ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 100), 0);
-    ck_assert_int_eq(office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "1111", 2, "kpass",
-                                            101, &s),
-                     -KP_ERR_WRONG);
+    ck_assert_int_eq(
+        office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "1111", 2, "kpass", 101, &s),
+        -KP_ERR_WRONG);
     ck_assert_int_eq(s.locked, 0);
-    ck_assert_int_eq(office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "2222", 2, "kpass",
-                                            102, &s),
-                     -KP_ERR_LOCKED);
+    ck_assert_int_eq(
+        office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "2222", 2, "kpass", 102, &s),
+        -KP_ERR_LOCKED);
     ck_assert_int_eq(store_staff_get(st, "PSH-0003", &s), 0);
     ck_assert_int_eq(s.locked, 1);
     ck_assert_uint_eq(s.failed_pins, 2);
     ck_assert_int_eq(office_staff_unlock(st, "PSH-0003", NULL, "kpass", 103), 1);
     ck_assert_int_eq(store_staff_get(st, "PSH-0003", &s), 0);
     ck_assert_uint_eq(s.failed_pins, 0);
-    ck_assert_int_eq(office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "4821", 2, "kpass",
-                                            104, &s),
-                     0);
+    ck_assert_int_eq(
+        office_staff_check_pin(st, key, "PSHDC1", "PSH-0003", "4821", 2, "kpass", 104, &s), 0);
 }
 END_TEST
 

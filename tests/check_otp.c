@@ -88,18 +88,13 @@ static const struct {
     const char *code;
     struct otp_binding b;
 } otp_others[] = {
-    {"004218", {"17", "tax", "3", "9"}},
-    {"004217", {"18", "tax", "3", "9"}},
-    {"004217", {"17", "health", "3", "9"}},
-    {"004217", {"17", "tax", "4", "9"}},
-    {"004217", {"17", "tax", "3", "8"}},
-    {"004217", {"17", "tax", "3", NULL}},
-    {"004217", {"17", "tax", NULL, NULL}},
-    {"004217", {"17", "tax", "", ""}},
-    {"004217", {"17", "tax", "39", NULL}},  /* ("3","9") vs ("39", none) */
-    {"004217", {"17", "tax3", "9", NULL}},  /* field boundaries move */
-    {"004217", {"1", "7tax", "3", "9"}},
-    {"004217", {"17tax", "3", "9", NULL}},
+    {"004218", {"17", "tax", "3", "9"}},    {"004217", {"18", "tax", "3", "9"}},
+    {"004217", {"17", "health", "3", "9"}}, {"004217", {"17", "tax", "4", "9"}},
+    {"004217", {"17", "tax", "3", "8"}},    {"004217", {"17", "tax", "3", NULL}},
+    {"004217", {"17", "tax", NULL, NULL}},  {"004217", {"17", "tax", "", ""}},
+    {"004217", {"17", "tax", "39", NULL}}, /* ("3","9") vs ("39", none) */
+    {"004217", {"17", "tax3", "9", NULL}}, /* field boundaries move */
+    {"004217", {"1", "7tax", "3", "9"}},    {"004217", {"17tax", "3", "9", NULL}},
 };
 
 START_TEST(test_otp_binding)
@@ -123,7 +118,7 @@ START_TEST(test_otp_hash_errors)
     char long_id[OTP_FIELD_MAX + 2];
     struct otp_binding ok = {"17", "tax", NULL, NULL};
     struct otp_binding bad[] = {
-        {NULL, "tax", NULL, NULL}, {"", "tax", NULL, NULL}, {"17", NULL, NULL, NULL},
+        {NULL, "tax", NULL, NULL}, {"", "tax", NULL, NULL},  {"17", NULL, NULL, NULL},
         {"17", "", NULL, NULL},    {"17", "tax", NULL, "9"},
     };
 
@@ -160,15 +155,15 @@ static const struct {
     {{1000}, 1, 1059, -KP_ERR_LIMIT, 1060},
     {{1000}, 1, 1060, 0, 0},
     {{1000}, 1, 1000, -KP_ERR_LIMIT, 1060},
-    {{1000, 900, 800, 700}, 4, 1060, 0, 0},                    /* 4 in the hour: fine */
+    {{1000, 900, 800, 700}, 4, 1060, 0, 0},                     /* 4 in the hour: fine */
     {{1000, 900, 800, 700, 600}, 5, 1060, -KP_ERR_LIMIT, 4200}, /* 5th oldest + 3600 */
     {{1000, 900, 800, 700, 600}, 5, 4199, -KP_ERR_LIMIT, 4200},
     {{1000, 900, 800, 700, 600}, 5, 4200, 0, 0},
     {{4000, 900, 800, 700, 600}, 5, 4030, -KP_ERR_LIMIT, 4200}, /* both rules: the later */
     {{4190, 900, 800, 700, 600}, 5, 4200, -KP_ERR_LIMIT, 4250},
     {{1000, 900, 800, 700, 600, 500}, 6, 4150, -KP_ERR_LIMIT, 4200},
-    {{1000, 900, 800, 700, 600, 500}, 6, 4200, 0, 0},            /* the 6th is ignored */
-    {{1000, 900, 800, 700, -3000}, 5, 1060, 0, 0},               /* the 5th left the hour */
+    {{1000, 900, 800, 700, 600, 500}, 6, 4200, 0, 0}, /* the 6th is ignored */
+    {{1000, 900, 800, 700, -3000}, 5, 1060, 0, 0},    /* the 5th left the hour */
 };
 
 /* Issue times (newest first) as the store counts them at now. */
@@ -248,8 +243,9 @@ static const struct {
     uint32_t n;
     uint32_t len;
 } lockout_lengths[] = {
-    {0, 3600},     {1, 7200},     {2, 14400},    {3, 28800},    {4, 57600},   {5, 115200},
-    {6, 230400},   {7, 460800},   {8, 921600},   {9, 1843200},  {10, 2592000}, /* capped at 30 days */
+    {0, 3600},     {1, 7200},     {2, 14400},      {3, 28800},   {4, 57600},    {5, 115200},
+    {6, 230400},   {7, 460800},   {8, 921600},     {9, 1843200}, {10, 2592000}, /* capped at 30 days
+                                                                                 */
     {31, 2592000}, {32, 2592000}, {1000, 2592000},
 };
 
@@ -281,20 +277,68 @@ static const struct {
     {"last try", {1000, 4, 0}, 1, {4, 0, 0}, 0, 1100, -KP_ERR_WRONG, 0, {1000, 5, 0}, {5, 0, 0}},
     {"dead", {1000, 5, 0}, 1, {5, 0, 0}, 1, 1100, -KP_ERR_LIMIT, 0, {1000, 5, 0}, {5, 0, 0}},
     {"expired", {1000, 0, 0}, 1, {0, 0, 0}, 1, 1300, -KP_ERR_EXPIRED, 0, {1000, 0, 0}, {0, 0, 0}},
-    {"expired, wrong", {1000, 0, 0}, 1, {2, 0, 0}, 0, 1300, -KP_ERR_EXPIRED, 0, {1000, 0, 0},
+    {"expired, wrong",
+     {1000, 0, 0},
+     1,
+     {2, 0, 0},
+     0,
+     1300,
+     -KP_ERR_EXPIRED,
+     0,
+     {1000, 0, 0},
      {2, 0, 0}},
     {"used", {1000, 0, 1}, 1, {0, 0, 0}, 1, 1100, -KP_ERR_USED, 0, {1000, 0, 1}, {0, 0, 0}},
-    {"used beats expired", {1000, 0, 1}, 1, {0, 0, 0}, 1, 9999, -KP_ERR_USED, 0, {1000, 0, 1},
+    {"used beats expired",
+     {1000, 0, 1},
+     1,
+     {0, 0, 0},
+     1,
+     9999,
+     -KP_ERR_USED,
+     0,
+     {1000, 0, 1},
      {0, 0, 0}},
     {"no code", {0, 0, 0}, 0, {1, 0, 0}, 0, 1100, -KP_ERR_NOTFOUND, 0, {0, 0, 0}, {1, 0, 0}},
-    {"locked", {1000, 0, 0}, 1, {0, 1, 2000}, 1, 1100, -KP_ERR_LOCKED, 0, {1000, 0, 0},
+    {"locked",
+     {1000, 0, 0},
+     1,
+     {0, 1, 2000},
+     1,
+     1100,
+     -KP_ERR_LOCKED,
+     0,
+     {1000, 0, 0},
      {0, 1, 2000}},
     {"lock ended", {1000, 0, 0}, 1, {0, 1, 1100}, 1, 1100, 0, 0, {1000, 0, 1}, {0, 0, 0}},
-    {"10th failure locks 1 h", {1000, 1, 0}, 1, {9, 0, 0}, 0, 1100, -KP_ERR_LOCKED, 3,
-     {1000, 2, 0}, {0, 1, 4700}},
-    {"repeat: 2 h", {1000, 0, 0}, 1, {9, 1, 900}, 0, 1100, -KP_ERR_LOCKED, 4, {1000, 1, 0},
+    {"10th failure locks 1 h",
+     {1000, 1, 0},
+     1,
+     {9, 0, 0},
+     0,
+     1100,
+     -KP_ERR_LOCKED,
+     3,
+     {1000, 2, 0},
+     {0, 1, 4700}},
+    {"repeat: 2 h",
+     {1000, 0, 0},
+     1,
+     {9, 1, 900},
+     0,
+     1100,
+     -KP_ERR_LOCKED,
+     4,
+     {1000, 1, 0},
      {0, 2, 8300}},
-    {"third: 4 h", {1000, 0, 0}, 1, {9, 2, 900}, 0, 1100, -KP_ERR_LOCKED, 4, {1000, 1, 0},
+    {"third: 4 h",
+     {1000, 0, 0},
+     1,
+     {9, 2, 900},
+     0,
+     1100,
+     -KP_ERR_LOCKED,
+     4,
+     {1000, 1, 0},
      {0, 3, 15500}},
 };
 
@@ -314,16 +358,16 @@ START_TEST(test_otp_verify)
         ck_assert_uint_eq(v.tries_left, verify_cases[_i].tries_left);
     if (rc == -KP_ERR_LOCKED)
         ck_assert_int_eq(v.until, verify_cases[_i].lock_after.locked_until);
-    ck_assert_int_eq(v.lockout_started, verify_cases[_i].lock_after.lockouts >
-                                            verify_cases[_i].lock.lockouts);
+    ck_assert_int_eq(v.lockout_started,
+                     verify_cases[_i].lock_after.lockouts > verify_cases[_i].lock.lockouts);
     ck_assert_msg(memcmp(&code, &verify_cases[_i].code_after, sizeof(code)) == 0,
                   "%s: code after: %lld %u %d", verify_cases[_i].what, (long long)code.issued_at,
                   code.wrong_tries, code.used);
     ck_assert_msg(lock.failures == verify_cases[_i].lock_after.failures &&
                       lock.lockouts == verify_cases[_i].lock_after.lockouts &&
                       lock.locked_until == verify_cases[_i].lock_after.locked_until,
-                  "%s: lock after: %u %u %lld", verify_cases[_i].what, lock.failures,
-                  lock.lockouts, (long long)lock.locked_until);
+                  "%s: lock after: %u %u %lld", verify_cases[_i].what, lock.failures, lock.lockouts,
+                  (long long)lock.locked_until);
 }
 END_TEST
 

@@ -51,7 +51,7 @@ static const struct {
     {EX_TEXT, 0, 0, QR_KP1_VERSION, 0, 6, QR_MODE_ALNUM},
     {"KP1:", 0, 0, QR_KP1_VERSION, 0, 1, QR_MODE_ALNUM},
     {"0123456789 $%*+-./:ABCXYZ", 0, 0, 40, 0, 2, QR_MODE_ALNUM},
-    {"hello", 0, 0, 40, 0, 1, QR_MODE_BYTE},   /* lower case is not alphanumeric */
+    {"hello", 0, 0, 40, 0, 1, QR_MODE_BYTE}, /* lower case is not alphanumeric */
     {"KP1:\xC3\xA9", 0, 0, 40, 0, 1, QR_MODE_BYTE},
     /* Level M alphanumeric capacities: version 5 holds 122, version 6 holds 154. */
     {NULL, 'A', 122, 40, 0, 5, QR_MODE_ALNUM},
@@ -254,9 +254,9 @@ static void png_make(struct kp_buf *out, unsigned w, unsigned h, uint32_t format
         img.format = format;
         if (pass == 1)
             kp_buf_reserve(out, size);
-        ck_assert_msg(png_image_write_to_memory(&img, pass ? out->data : NULL, &size, 0, pixels,
-                                                0, NULL),
-                      "%s", img.message);
+        ck_assert_msg(
+            png_image_write_to_memory(&img, pass ? out->data : NULL, &size, 0, pixels, 0, NULL),
+            "%s", img.message);
     }
     out->len = size;
 }
@@ -347,11 +347,9 @@ START_TEST(test_qr_decode_bad)
     ck_assert_int_eq(w, QR_PNG_MAX_SIDE);
     free(px);
     png_make(&png, QR_PNG_MAX_SIDE + 1, 1, PNG_FORMAT_GRAY, white);
-    ck_assert_int_eq(qr_png_grey((const uint8_t *)png.data, png.len, &px, &w, &h),
-                     -KP_ERR_TOOLONG);
+    ck_assert_int_eq(qr_png_grey((const uint8_t *)png.data, png.len, &px, &w, &h), -KP_ERR_TOOLONG);
     if (qr_can_decode())
-        ck_assert_int_eq(qr_png_decode((const uint8_t *)png.data, png.len, &text),
-                         -KP_ERR_TOOLONG);
+        ck_assert_int_eq(qr_png_decode((const uint8_t *)png.data, png.len, &text), -KP_ERR_TOOLONG);
     free(white);
     kp_buf_free(&png);
     kp_buf_free(&text);

@@ -42,7 +42,7 @@ static void cli_teardown(void)
 
 /* Run `kpass -c conf ARGS...` (NULL-terminated), stdin from in; the output is scanned. */
 #define run(in, out, ...)    tu_kpass_masked(&d, (in), (out), __VA_ARGS__)
-#define RUN(out, ...)       run(NULL, out, __VA_ARGS__, (const char *)NULL)
+#define RUN(out, ...)        run(NULL, out, __VA_ARGS__, (const char *)NULL)
 #define RUN_IN(in, out, ...) run(in, out, __VA_ARGS__, (const char *)NULL)
 
 /* Check a run's exit status and a part of its output (freed). */
@@ -369,8 +369,7 @@ START_TEST(test_qr_citizens)
     issue("10000-0000007-7", tok, NULL, NULL);
     issue("10000-0000008-8", dead, NULL, NULL);
     expect(RUN(&out, "citizen", "block", "10000-0000007-7"), &out, 0, "blocked");
-    expect(RUN(&out, "citizen", "set", "10000-0000008-8", "--status=deceased"), &out, 0,
-           "updated");
+    expect(RUN(&out, "citizen", "set", "10000-0000008-8", "--status=deceased"), &out, 0, "updated");
     expect(RUN(&out, "qr", "verify", tok), &out, 1,
            "verdict:   refused: citizen_inactive (the citizen is blocked or deceased)\n");
     expect(RUN(&out, "qr", "verify", tok), &out, 1, "(blocked)\n");
@@ -390,8 +389,7 @@ START_TEST(test_qr_damaged)
     memcpy(bad, tok, sizeof(tok));
     bad[KP1_TEXT_LEN - 5] = bad[KP1_TEXT_LEN - 5] == 'A' ? 'B' : 'A';
     ck_assert_int_eq(RUN(&out, "qr", "verify", bad), 1);
-    ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s",
-                  out);
+    ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s", out);
     /* Nothing read from a token whose signature failed is shown but its key. */
     ck_assert_msg(strstr(out, "serial:") == NULL && strstr(out, "issued:") == NULL, "%s", out);
     free(out);
@@ -399,8 +397,7 @@ START_TEST(test_qr_damaged)
     memcpy(bad, tok, sizeof(tok));
     bad[KP1_PREFIX_LEN + 9] = bad[KP1_PREFIX_LEN + 9] == '0' ? '1' : '0';
     RUN(&out, "qr", "verify", bad);
-    ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s",
-                  out);
+    ck_assert_msg(strstr(out, "refused: signature") || strstr(out, "refused: format"), "%s", out);
     free(out);
     expect(RUN(&out, "qr", "verify", "KP1:abc"), &out, 1,
            "verdict:   refused: format (token too short (cut off?))\n");

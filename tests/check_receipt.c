@@ -265,8 +265,12 @@ static const struct {
     uint8_t value;
     int rc;
 } receipt_fields[] = {
-    {0, 0, -KP_ERR_UNSUPPORTED}, {0, 2, -KP_ERR_UNSUPPORTED}, {47, 0x08, -KP_ERR_INVAL},
-    {47, 0x80, -KP_ERR_INVAL},   {47, 0x07, 0},               {47, 0x00, 0},
+    {0, 0, -KP_ERR_UNSUPPORTED},
+    {0, 2, -KP_ERR_UNSUPPORTED},
+    {47, 0x08, -KP_ERR_INVAL},
+    {47, 0x80, -KP_ERR_INVAL},
+    {47, 0x07, 0},
+    {47, 0x00, 0},
 };
 
 START_TEST(test_receipt_fields)

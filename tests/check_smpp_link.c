@@ -16,13 +16,13 @@
 #include "testutil.h"
 
 #define V_ACCEPT SMPP_FSM_ACCEPT
-#define V_BIND SMPP_FSM_BIND
+#define V_BIND   SMPP_FSM_BIND
 #define V_UNBIND SMPP_FSM_UNBIND
-#define V_ENQ SMPP_FSM_ENQUIRE
-#define V_RESP SMPP_FSM_RESPONSE
+#define V_ENQ    SMPP_FSM_ENQUIRE
+#define V_RESP   SMPP_FSM_RESPONSE
 #define V_REFUSE SMPP_FSM_REFUSE
-#define V_NACK SMPP_FSM_NACK
-#define V_IGN SMPP_FSM_IGNORE
+#define V_NACK   SMPP_FSM_NACK
+#define V_IGN    SMPP_FSM_IGNORE
 
 static const struct {
     enum smpp_role role;

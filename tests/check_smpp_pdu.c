@@ -174,11 +174,11 @@ END_TEST
 
 static const struct {
     const char *name;
-    uint32_t length; /* 0: use the real length */
+    uint32_t length;  /* 0: use the real length */
     int expect_frame; /* smpp_frame_check result sign */
 } frame_lengths[] = {
-    {"15", 15, -1}, {"0", 0x00000000, -1}, {"65537", 65537, -1},
-    {"huge", 0xFFFFFFFFu, -1}, {"16", 16, 1}, {"65536", 65536, 1},
+    {"15", 15, -1}, {"0", 0x00000000, -1}, {"65537", 65537, -1}, {"huge", 0xFFFFFFFFu, -1},
+    {"16", 16, 1},  {"65536", 65536, 1},
 };
 
 START_TEST(test_frame_length_bounds)
@@ -212,11 +212,10 @@ static const struct {
      SMPP_ESME_RINVCMDID},
     {"vendor command id", "00000010 00010200 00000000 00000001", -KP_ERR_UNSUPPORTED, 1,
      SMPP_ESME_RINVCMDID},
-    {"enquire_link with a body", "00000014 00000015 00000000 00000001 00000000", -KP_ERR_PARSE,
-     1, SMPP_ESME_RINVCMDLEN},
-    {"submit_sm body cut in source_addr",
-     "00000018 00000004 00000000 00000001 00 01 01 3932 3330", -KP_ERR_PARSE, 1,
+    {"enquire_link with a body", "00000014 00000015 00000000 00000001 00000000", -KP_ERR_PARSE, 1,
      SMPP_ESME_RINVCMDLEN},
+    {"submit_sm body cut in source_addr", "00000018 00000004 00000000 00000001 00 01 01 3932 3330",
+     -KP_ERR_PARSE, 1, SMPP_ESME_RINVCMDLEN},
     {"submit_sm sm_length beyond the PDU",
      "00000029 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
      "00 00 00 00 00 00 00 00 00 c8 2a3738",
@@ -243,8 +242,9 @@ static const struct {
      "0000002c 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
      "00 00 00 00 00 00 00 00 00 01 2a 1383 0001 01",
      -KP_ERR_PARSE, 0, SMPP_ESME_RINVPARLEN},
-    {"submit_sm TLV header cut", "00000028 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
-                                 "00 00 00 00 00 00 00 00 00 01 2a 05",
+    {"submit_sm TLV header cut",
+     "00000028 00000004 00000000 00000003 00 01 01 393200 00 00 37383900"
+     "00 00 00 00 00 00 00 00 00 01 2a 05",
      -KP_ERR_PARSE, 0, SMPP_ESME_RINVOPTPARSTREAM}, /* SMPP 3.4 §5.1.3 */
     {"bind system_id of 16 chars",
      "0000002d 00000002 00000000 00000001 6b70617373616263646566676869 6a6b6c00"
@@ -289,8 +289,8 @@ START_TEST(test_decode_lenient)
     int n;
 
     /* interface_version 0x33 (an SMPP 3.3 ESME binding): decoded, value kept. */
-    n = tu_hex("00000022 00000002 00000000 00000001 6b7061737300 73656372657400 00 33 00 00 00",
-               in, sizeof(in));
+    n = tu_hex("00000022 00000002 00000000 00000001 6b7061737300 73656372657400 00 33 00 00 00", in,
+               sizeof(in));
     ck_assert_int_eq(smpp_pdu_decode(in, (size_t)n, &p, &err), 0);
     ck_assert_uint_eq(p.bind.interface_version, 0x33);
     ck_assert_str_eq(p.bind.system_id, "kpass");

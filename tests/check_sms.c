@@ -24,21 +24,21 @@ static const struct {
     const char *unit; /* repeated count times */
     int count;
     enum sms_long mode;
-    int parts;      /* expected parts, -1: refused */
+    int parts; /* expected parts, -1: refused */
     enum text_enc enc;
-    int first_len;  /* octets of the first part */
+    int first_len; /* octets of the first part */
 } splits[] = {
     {"a", 1, SMS_LONG_UDH, 1, TEXT_GSM7, 1},
-    {"a", 160, SMS_LONG_UDH, 1, TEXT_GSM7, 160},      /* exactly one SMS */
-    {"a", 161, SMS_LONG_UDH, 2, TEXT_GSM7, 6 + 153},  /* one over: two parts with UDH */
+    {"a", 160, SMS_LONG_UDH, 1, TEXT_GSM7, 160},     /* exactly one SMS */
+    {"a", 161, SMS_LONG_UDH, 2, TEXT_GSM7, 6 + 153}, /* one over: two parts with UDH */
     {"a", 306, SMS_LONG_UDH, 2, TEXT_GSM7, 6 + 153},
     {"a", 307, SMS_LONG_UDH, 3, TEXT_GSM7, 6 + 153},
-    {"\xe2\x82\xac", 80, SMS_LONG_UDH, 1, TEXT_GSM7, 160}, /* 80 x euro = 160 septets */
+    {"\xe2\x82\xac", 80, SMS_LONG_UDH, 1, TEXT_GSM7, 160},     /* 80 x euro = 160 septets */
     {"\xe2\x82\xac", 81, SMS_LONG_UDH, 2, TEXT_GSM7, 6 + 152}, /* never split ESC + char */
-    {"\xd8\xb3", 70, SMS_LONG_UDH, 1, TEXT_UCS2, 140},  /* Urdu: 70 UCS-2 characters */
+    {"\xd8\xb3", 70, SMS_LONG_UDH, 1, TEXT_UCS2, 140},         /* Urdu: 70 UCS-2 characters */
     {"\xd8\xb3", 71, SMS_LONG_UDH, 2, TEXT_UCS2, 6 + 134},
     {"a", 400, SMS_LONG_PAYLOAD, 1, TEXT_GSM7, 400},
-    {"a", 1300, SMS_LONG_UDH, -1, TEXT_GSM7, 0},       /* more than 8 parts */
+    {"a", 1300, SMS_LONG_UDH, -1, TEXT_GSM7, 0}, /* more than 8 parts */
 };
 
 START_TEST(test_split)
@@ -110,8 +110,9 @@ START_TEST(test_receipts)
     ck_assert_str_eq(r.message_id, "abc123");
     ck_assert_int_eq(r.state, SMS_MS_DELIVERED);
     /* The text form, SMPP 3.4 Appendix B. */
-    receipt_pdu(&p, "id:77 sub:001 dlvrd:000 submit date:2611270900 done date:2611270901 "
-                    "stat:UNDELIV err:012 text:Your code",
+    receipt_pdu(&p,
+                "id:77 sub:001 dlvrd:000 submit date:2611270900 done date:2611270901 "
+                "stat:UNDELIV err:012 text:Your code",
                 0x04);
     ck_assert_int_eq(sms_receipt_parse(&p, &r), 1);
     ck_assert_str_eq(r.message_id, "77");
@@ -143,9 +144,16 @@ static const struct {
     const char *stat;
     int state;
 } stats[] = {
-    {"ENROUTE", SMS_MS_ENROUTE}, {"DELIVRD", SMS_MS_DELIVERED}, {"EXPIRED", SMS_MS_EXPIRED},
-    {"DELETED", SMS_MS_DELETED}, {"UNDELIV", SMS_MS_UNDELIVERABLE}, {"ACCEPTD", SMS_MS_ACCEPTED},
-    {"UNKNOWN", SMS_MS_UNKNOWN}, {"REJECTD", SMS_MS_REJECTED}, {"delivrd", 0}, {"", 0},
+    {"ENROUTE", SMS_MS_ENROUTE},
+    {"DELIVRD", SMS_MS_DELIVERED},
+    {"EXPIRED", SMS_MS_EXPIRED},
+    {"DELETED", SMS_MS_DELETED},
+    {"UNDELIV", SMS_MS_UNDELIVERABLE},
+    {"ACCEPTD", SMS_MS_ACCEPTED},
+    {"UNKNOWN", SMS_MS_UNKNOWN},
+    {"REJECTD", SMS_MS_REJECTED},
+    {"delivrd", 0},
+    {"", 0},
 };
 
 START_TEST(test_receipt_stat)
@@ -196,8 +204,8 @@ static const struct {
 START_TEST(test_state_machine)
 {
     unsigned retry = 99;
-    enum sms_state to =
-        sms_next(moves[_i].from, moves[_i].ev, moves[_i].rstate, moves[_i].attempts, &rules, &retry);
+    enum sms_state to = sms_next(moves[_i].from, moves[_i].ev, moves[_i].rstate, moves[_i].attempts,
+                                 &rules, &retry);
 
     ck_assert_msg(to == moves[_i].to, "row %d: %s, want %s", _i, sms_state_name(to),
                   sms_state_name(moves[_i].to));

@@ -34,8 +34,8 @@ static void cli_setup(void)
     /* 1: a code, waiting; 2: a code, delivered and scrubbed; 3: information,
        failed; 4: information, long, sent. */
     ck_assert_int_eq(store_sms_queue(st, "+923001234567",
-                                     "Khyber Pass: your code for land record is 418207.", 1,
-                                     NULL, T0 + 300, T0, &id),
+                                     "Khyber Pass: your code for land record is 418207.", 1, NULL,
+                                     T0 + 300, T0, &id),
                      0);
     ck_assert_int_eq(store_sms_queue(st, "+923451112223",
                                      "Khyber Pass: your code for Sehat Card is 905316.", 1, NULL,
@@ -44,13 +44,11 @@ static void cli_setup(void)
     ck_assert_int_eq(store_sms_update(st, id, SMS_SENT, 1, T0, 0, 0, T0 + 2), 1);
     ck_assert_int_eq(store_sms_update(st, id, SMS_DELIVERED, 1, T0, 0, 0, T0 + 3), 1);
     ck_assert_int_eq(store_sms_scrub(st, T0 + 3), 1);
-    ck_assert_int_eq(store_sms_queue(st, "+923215556667", "Fee: Rs 500.", 0, NULL, T0 + 3600,
-                                     T0 + 4, &id),
-                     0);
+    ck_assert_int_eq(
+        store_sms_queue(st, "+923215556667", "Fee: Rs 500.", 0, NULL, T0 + 3600, T0 + 4, &id), 0);
     ck_assert_int_eq(store_sms_update(st, id, SMS_FAILED, 1, T0, 0, 0x0B, T0 + 5), 1);
-    ck_assert_int_eq(store_sms_queue(st, "+923124445556", long_text, 0, NULL, T0 + 3600, T0 + 6,
-                                     &id),
-                     0);
+    ck_assert_int_eq(
+        store_sms_queue(st, "+923124445556", long_text, 0, NULL, T0 + 3600, T0 + 6, &id), 0);
     ck_assert_int_eq(store_sms_update(st, id, SMS_SENT, 1, T0, 0, 0, T0 + 7), 1);
     store_close(st);
 }
@@ -63,8 +61,8 @@ static void cli_teardown(void)
 /* Nothing secret in out: no code, no full number. */
 static void assert_masked(const char *out)
 {
-    static const char *const never[] = {"418207", "905316", "3001234567", "3451112223",
-                                        "3215556667", "3124445556"};
+    static const char *const never[] = {"418207",     "905316",     "3001234567",
+                                        "3451112223", "3215556667", "3124445556"};
 
     for (size_t i = 0; i < KP_ARRAY_LEN(never); i++)
         ck_assert_msg(strstr(out, never[i]) == NULL, "'%s' in:\n%s", never[i], out);
@@ -98,21 +96,17 @@ static const struct {
     const char *args[3];
     const char *ids; /* ids listed, in order */
 } filters[] = {
-    {{"--state", "sent", NULL}, "4"},
-    {{"--state", "queued", NULL}, "1"},
-    {{"--state", "delivered", NULL}, "2"},
-    {{"--state", "expired", NULL}, ""},
-    {{"--limit", "2", NULL}, "43"},
-    {{"--limit", "10000", NULL}, "4321"},
+    {{"--state", "sent", NULL}, "4"},      {{"--state", "queued", NULL}, "1"},
+    {{"--state", "delivered", NULL}, "2"}, {{"--state", "expired", NULL}, ""},
+    {{"--limit", "2", NULL}, "43"},        {{"--limit", "10000", NULL}, "4321"},
 };
 
 START_TEST(test_list_filters)
 {
     char *out, ids[16] = "";
 
-    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "sms", "list", filters[_i].args[0],
-                              filters[_i].args[1], NULL),
-                     0);
+    ck_assert_int_eq(
+        tu_kpass(&d, NULL, &out, "sms", "list", filters[_i].args[0], filters[_i].args[1], NULL), 0);
     for (char *p = strchr(out, '\n'); p && p[1]; p = strchr(p + 1, '\n'))
         snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%c", p[1]);
     ck_assert_msg(strcmp(ids, filters[_i].ids) == 0, "%s %s: %s", filters[_i].args[0],
@@ -130,14 +124,15 @@ static const struct {
       "text:         (code message)\n", "next attempt: 2027-01-15T08:00:00Z\n",
       "expires:      2027-01-15T08:05:00Z\n"}},
     {"2",
-     {"to:           +92345****223\n", "state:        delivered\n", "text:         (code message)\n",
-      "attempts:     1\n", "partner:      -\n", NULL}},
+     {"to:           +92345****223\n", "state:        delivered\n",
+      "text:         (code message)\n", "attempts:     1\n", "partner:      -\n", NULL}},
     {"3",
      {"state:        failed\n", "kind:         information\n", "text:         Fee: Rs 500.\n",
       "last status:  ESME_RINVDSTADR (0x0000000b)\n", NULL}},
-    {"4", {"text:         Vehicle registration: Register a new or imported vehicle and get number "
-           "plates.\n",
-           NULL}},
+    {"4",
+     {"text:         Vehicle registration: Register a new or imported vehicle and get number "
+      "plates.\n",
+      NULL}},
 };
 
 START_TEST(test_show)

@@ -65,8 +65,7 @@ void se_server_partner(struct tu_daemon *dd)
     int rc;
 
     se_password_file(dd, "secret", pw, sizeof(pw));
-    rc = tu_kpass(dd, NULL, &out, "partner", "add", "phone", "--sms", "--password-file", pw,
-                  NULL);
+    rc = tu_kpass(dd, NULL, &out, "partner", "add", "phone", "--sms", "--password-file", pw, NULL);
     ck_assert_msg(rc == 0, "partner add: %s", out);
     free(out);
 }
@@ -192,8 +191,8 @@ int se_wait_state(struct tu_daemon *dd, int64_t id, const char *state, int timeo
 char *se_next_sms(struct tu_proc *p, int timeout_ms)
 {
     for (int left = timeout_ms; left > 0; left -= 50) {
-        char *line = tu_proc_expect(p, left, "\"event\":\"pdu\"", "\"command\":\"submit_sm\"",
-                                    NULL);
+        char *line =
+            tu_proc_expect(p, left, "\"event\":\"pdu\"", "\"command\":\"submit_sm\"", NULL);
         if (line == NULL)
             return NULL;
         if (strstr(line, "ussd_service_op") == NULL)
@@ -472,9 +471,11 @@ START_TEST(test_client_code_and_receipt)
        GSM 7-bit (data_coding 0), a receipt asked for (registered_delivery 1),
        valid as long as the code (relative, §7.1.1.2). */
     static const char *const want[] = {
-        "\"source_addr_ton\":5",  "\"source_addr_npi\":0",  "\"source_addr\":\"KPASS\"",
-        "\"dest_addr_ton\":1",    "\"dest_addr_npi\":1",    "\"destination_addr\":\"923000000101\"",
-        "\"esm_class\":0",        "\"registered_delivery\":1", "\"data_coding\":0",
+        "\"source_addr_ton\":5",     "\"source_addr_npi\":0",
+        "\"source_addr\":\"KPASS\"", "\"dest_addr_ton\":1",
+        "\"dest_addr_npi\":1",       "\"destination_addr\":\"923000000101\"",
+        "\"esm_class\":0",           "\"registered_delivery\":1",
+        "\"data_coding\":0",
     };
     for (size_t i = 0; i < KP_ARRAY_LEN(want); i++)
         ck_assert_msg(strstr(line, want[i]) != NULL, "no %s in %s", want[i], line);

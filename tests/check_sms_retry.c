@@ -124,8 +124,8 @@ START_TEST(test_no_response)
     char *line, *log, value[64];
     int port = se_smsc_start(&smsc, 0, "--no-resp", NULL);
 
-    retry_daemon(port, "[smpp]\nresponse_timeout = 2s\n[sms]\nretry_min = 1s\n",
-                 "hello from kpass", 0);
+    retry_daemon(port, "[smpp]\nresponse_timeout = 2s\n[sms]\nretry_min = 1s\n", "hello from kpass",
+                 0);
     line = se_next_sms(&smsc, 5000);
     ck_assert_ptr_nonnull(line);
     free(line);
@@ -404,8 +404,8 @@ START_TEST(test_crash)
     reported = atoi(p);
     free(log);
     /* The only duplicates are among what kpassd said may be sent twice. */
-    ck_assert_msg(total - CRASH_N <= reported, "%d duplicates, %d reported",
-                  total - CRASH_N, reported);
+    ck_assert_msg(total - CRASH_N <= reported, "%d duplicates, %d reported", total - CRASH_N,
+                  reported);
     ck_assert_int_gt(reported, 0);
     ck_assert_int_le(reported, 64 + 64); /* the window, and the ones answered but not committed */
     /* The file is sound. */

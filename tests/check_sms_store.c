@@ -124,12 +124,12 @@ static const struct {
     enum sms_state from, to;
     int moved;
 } moves[] = {
-    {SMS_QUEUED, SMS_SENDING, 1},        {SMS_SENDING, SMS_SENT, 1},
-    {SMS_SENDING, SMS_QUEUED, 1},        {SMS_SENT, SMS_DELIVERED, 1},
-    {SMS_SENDING, SMS_FAILED, 1},        {SMS_QUEUED, SMS_EXPIRED, 1},
-    {SMS_DELIVERED, SMS_SENT, 0},        {SMS_DELIVERED, SMS_QUEUED, 0},
-    {SMS_UNDELIVERABLE, SMS_SENT, 0},    {SMS_EXPIRED, SMS_SENDING, 0},
-    {SMS_FAILED, SMS_QUEUED, 0},         {SMS_DELIVERED, SMS_UNDELIVERABLE, 0},
+    {SMS_QUEUED, SMS_SENDING, 1},     {SMS_SENDING, SMS_SENT, 1},
+    {SMS_SENDING, SMS_QUEUED, 1},     {SMS_SENT, SMS_DELIVERED, 1},
+    {SMS_SENDING, SMS_FAILED, 1},     {SMS_QUEUED, SMS_EXPIRED, 1},
+    {SMS_DELIVERED, SMS_SENT, 0},     {SMS_DELIVERED, SMS_QUEUED, 0},
+    {SMS_UNDELIVERABLE, SMS_SENT, 0}, {SMS_EXPIRED, SMS_SENDING, 0},
+    {SMS_FAILED, SMS_QUEUED, 0},      {SMS_DELIVERED, SMS_UNDELIVERABLE, 0},
 };
 
 START_TEST(test_final_never_changes)
@@ -154,10 +154,10 @@ END_TEST
 
 START_TEST(test_expire_and_scrub)
 {
-    int64_t code_q = queue("code 111111", 1, T0, T0 + 300);   /* never sent */
-    int64_t code_s = queue("code 222222", 1, T0, T0 + 300);   /* sent, no receipt yet */
-    int64_t code_d = queue("code 333333", 1, T0, T0 + 300);   /* delivered early */
-    int64_t info_q = queue("info queued", 0, T0, T0 + 300);   /* never sent */
+    int64_t code_q = queue("code 111111", 1, T0, T0 + 300); /* never sent */
+    int64_t code_s = queue("code 222222", 1, T0, T0 + 300); /* sent, no receipt yet */
+    int64_t code_d = queue("code 333333", 1, T0, T0 + 300); /* delivered early */
+    int64_t info_q = queue("info queued", 0, T0, T0 + 300); /* never sent */
     int64_t info_d = queue("info delivered", 0, T0, T0 + 300);
     int64_t inflight = queue("code 444444", 1, T0, T0 + 300); /* being sent at expiry */
 
@@ -177,8 +177,8 @@ START_TEST(test_expire_and_scrub)
     ck_assert_int_eq(store_sms_expire(st, T0 + 300), 2);
     ck_assert_int_eq(get(code_q).state, SMS_EXPIRED);
     ck_assert_int_eq(get(info_q).state, SMS_EXPIRED);
-    ck_assert_int_eq(get(code_s).state, SMS_SENT);       /* its receipt may still come */
-    ck_assert_int_eq(get(inflight).state, SMS_SENDING);  /* its answer may still come */
+    ck_assert_int_eq(get(code_s).state, SMS_SENT);      /* its receipt may still come */
+    ck_assert_int_eq(get(inflight).state, SMS_SENDING); /* its answer may still come */
     ck_assert_int_eq(store_sms_scrub(st, T0 + 300), 3);
     ck_assert(get(code_q).scrubbed);
     ck_assert(get(code_s).scrubbed);

@@ -57,8 +57,7 @@ START_TEST(test_gsm7_every_char)
                 ck_assert_uint_eq((uint8_t)wire.data[0], 0x1b);
                 ext++;
             }
-            ck_assert_int_eq(text_decode((const uint8_t *)wire.data, wire.len, 0, &back),
-                             (int)n);
+            ck_assert_int_eq(text_decode((const uint8_t *)wire.data, wire.len, 0, &back), (int)n);
             ck_assert_mem_eq(back.data, u, n);
         }
         kp_buf_free(&wire);
@@ -291,13 +290,25 @@ static const struct {
     {"\xff", 0, "\xef\xbf\xbd"},
     /* truncated sequences: one U+FFFD for the maximal subpart */
     {"a\xe2\x82", 0, "a\xef\xbf\xbd"},
-    {"\xe2\x82" "b", 0, "\xef\xbf\xbd" "b"},
+    {"\xe2\x82"
+     "b",
+     0,
+     "\xef\xbf\xbd"
+     "b"},
     {"\xf0\x9f\x98", 0, "\xef\xbf\xbd"},
-    {"\xf0\x9f\x98" "a", 0, "\xef\xbf\xbd" "a"},
+    {"\xf0\x9f\x98"
+     "a",
+     0,
+     "\xef\xbf\xbd"
+     "a"},
     {"\xc3", 0, "\xef\xbf\xbd"},
     /* lone continuation bytes */
     {"\x80", 0, "\xef\xbf\xbd"},
-    {"a\xbf" "b", 0, "a\xef\xbf\xbd" "b"},
+    {"a\xbf"
+     "b",
+     0,
+     "a\xef\xbf\xbd"
+     "b"},
 };
 
 START_TEST(test_utf8)
@@ -334,21 +345,21 @@ static const struct {
     {8, "00 41 DC 00 00 42", NULL},
     {8, "D8 3D DE 00", "😀"},
     {0, "48 69", "Hi"},
-    {0, "80", NULL},         /* septets are 7-bit */
+    {0, "80", NULL}, /* septets are 7-bit */
     {0, "41 FF", NULL},
-    {0, "41 1B", NULL},      /* trailing ESC */
+    {0, "41 1B", NULL}, /* trailing ESC */
     {0, "1B", NULL},
     {0, "1B 80", NULL},
     {0, "1B 65", "€"},
-    {0, "1B 41", "A"},       /* ESC + septet outside the extension table: basic char */
+    {0, "1B 41", "A"}, /* ESC + septet outside the extension table: basic char */
     {0, "1B 00", "@"},
-    {0, "1B 0D", "\r"},      /* CR2 (reserved): basic CR */
-    {0, "1B 1B 41", " A"},   /* ESC ESC: reserved, displayed as a space */
-    {1, "48 69 21", "Hi!"},  /* IA5 / ASCII */
+    {0, "1B 0D", "\r"},     /* CR2 (reserved): basic CR */
+    {0, "1B 1B 41", " A"},  /* ESC ESC: reserved, displayed as a space */
+    {1, "48 69 21", "Hi!"}, /* IA5 / ASCII */
     {1, "48 E9", NULL},
     {3, "43 61 66 E9", "Café"}, /* Latin-1 */
     {3, "A3 FF", "£ÿ"},
-    {2, "41", NULL},         /* 8-bit binary: not text */
+    {2, "41", NULL}, /* 8-bit binary: not text */
     {4, "41", NULL},
     {-1, "41", NULL},
     {0x18, "41", NULL},

@@ -418,7 +418,7 @@ START_TEST(test_screen_funnel_metrics)
     ck_assert_str_eq(h.text, EXPIRED);
     ug_dlg_init(&u, "923001234569", 5);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h); /* a code: asks for the CNIC digits */
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);   /* ends on otp_sent, either way */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);     /* ends on otp_sent, either way */
     ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
     m = tu_http_get(d.http_port, "/metrics", &status);
     ck_assert_int_eq(status, 200);
@@ -451,8 +451,7 @@ START_TEST(test_readyz)
     body = tu_http_get(d.http_port, "/readyz", &status);
     ck_assert_int_eq(status, 503);
     ck_assert_msg(strstr(body, "\"bound_links\":0") && strstr(body, "\"not_ready\"") &&
-                      strstr(body, "\"menus\":\"loaded\"") &&
-                      strstr(body, "\"database\":\"ok\""),
+                      strstr(body, "\"menus\":\"loaded\"") && strstr(body, "\"database\":\"ok\""),
                   "%s", body);
     free(body);
     body = tu_http_get(d.http_port, "/healthz", &status);

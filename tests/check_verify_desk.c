@@ -96,8 +96,8 @@ static const struct {
     unsigned allowed; /* bit per event */
 } allow_cases[] = {
     {VERIFY_DESK_NEW, 1u << VERIFY_DESK_SCAN},
-    {STORE_VERIF_SCANNED, 1u << VERIFY_DESK_SEND_CODE | 1u << VERIFY_DESK_CREDENTIAL_REFUSED |
-                              1u << VERIFY_DESK_EXPIRE},
+    {STORE_VERIF_SCANNED,
+     1u << VERIFY_DESK_SEND_CODE | 1u << VERIFY_DESK_CREDENTIAL_REFUSED | 1u << VERIFY_DESK_EXPIRE},
     {STORE_VERIF_CODE_SENT, 1u << VERIFY_DESK_SEND_CODE | 1u << VERIFY_DESK_CONFIRM_OK |
                                 1u << VERIFY_DESK_CONFIRM_DEAD |
                                 1u << VERIFY_DESK_CREDENTIAL_REFUSED | 1u << VERIFY_DESK_EXPIRE},
@@ -122,9 +122,12 @@ START_TEST(test_walk)
     struct store_audit_row *rows;
     struct verify_desk_step scan = {.actor = "desk:d1", .detail = "verification=00112233"};
     struct verify_desk_step code = {.purpose = "land"};
-    struct verify_desk_step ok = {.actor = "desk:d1", .detail = "receipt=r1",
-                                  .receipt_id = "ABCDEFGHJK", .biometric = "match",
-                                  .office_name = "Peshawar", .helpline = "1234"};
+    struct verify_desk_step ok = {.actor = "desk:d1",
+                                  .detail = "receipt=r1",
+                                  .receipt_id = "ABCDEFGHJK",
+                                  .biometric = "match",
+                                  .office_name = "Peshawar",
+                                  .helpline = "1234"};
 
     vd_new(&v);
     ck_assert_int_eq(verify_desk_apply(st, &v, &ahmad, VERIFY_DESK_SCAN, &scan, T0), 0);

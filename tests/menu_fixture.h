@@ -37,13 +37,13 @@ static const struct menu_builtin fx_builtins[] = {
 };
 
 struct fx_ctx {
-    unsigned fail;      /* bit 1 << FX_x: that built-in fails with -KP_ERR_DB */
-    int limited;        /* otp.issue answers rate_limited */
-    const char *status; /* reg.status sets status to this (NULL: unset) */
-    int nservices;      /* items dir.services returns */
+    unsigned fail;          /* bit 1 << FX_x: that built-in fails with -KP_ERR_DB */
+    int limited;            /* otp.issue answers rate_limited */
+    const char *status;     /* reg.status sets status to this (NULL: unset) */
+    int nservices;          /* items dir.services returns */
     const char *long_label; /* dir.services' first item label, if set */
     int calls;
-    char last[256];     /* "name(arg,arg) lang msisdn" of the last call */
+    char last[256]; /* "name(arg,arg) lang msisdn" of the last call */
 };
 
 static inline int fx_call(void *vctx, const struct menu_call *c, struct menu_result *r)

@@ -313,8 +313,7 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
              "[http]\n"
              "listen = 127.0.0.1:%d\n"
              "%s\n",
-             d->dir, d->dir, d->smpp_port, tu_top(), d->http_port,
-             extra_conf ? extra_conf : "");
+             d->dir, d->dir, d->smpp_port, tu_top(), d->http_port, extra_conf ? extra_conf : "");
     ck_assert_int_eq(tu_write_file(d->conf, text), 0);
     rc = tu_kpass(d, NULL, &out, "init", NULL);
     ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);

@@ -16,7 +16,7 @@
 #include <jansson.h>
 
 /* Every suite's and fuzz target's prototype, from the generated list. */
-#define KP_SUITE(n) Suite *suite_##n(void);
+#define KP_SUITE(n)  Suite *suite_##n(void);
 #define KP_FUZZER(n) int fuzz_##n(const uint8_t *data, size_t size);
 #include "kp_suites.h"
 #undef KP_SUITE
@@ -54,9 +54,9 @@ int tu_connect(int port, int timeout_ms);
 char *tu_http_get(int port, const char *path, int *status);
 
 struct tu_daemon {
-    char *dir;       /* its folder: kpassd.conf, kpass.db, keys/, kpassd.log */
-    char conf[512];  /* path of kpassd.conf */
-    char log[512];   /* path of its stderr */
+    char *dir;      /* its folder: kpassd.conf, kpass.db, keys/, kpassd.log */
+    char conf[512]; /* path of kpassd.conf */
+    char log[512];  /* path of its stderr */
     int smpp_port;
     int http_port;
     unsigned nofile; /* RLIMIT_NOFILE for kpassd (soft and hard); 0: inherited */

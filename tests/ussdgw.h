@@ -39,11 +39,11 @@ struct ug_dlg {
 
 /* What came back for one MO. */
 struct ug_hop {
-    uint32_t status; /* of the MO's response */
-    int screen;      /* a screen arrived */
+    uint32_t status;       /* of the MO's response */
+    int screen;            /* a screen arrived */
     int screen_after_resp; /* ... after the MO's response, as gateways expect */
-    uint32_t cmd;    /* the PDU it came in */
-    uint8_t op;      /* its ussd_service_op */
+    uint32_t cmd;          /* the PDU it came in */
+    uint8_t op;            /* its ussd_service_op */
     int has_its;
     uint16_t its;
     uint8_t dc;

@@ -23,15 +23,15 @@
 struct kp_accept_guard {
     struct kp_accept_guard *next; /* every guard of the process */
     char name[16];
-    int reserve;                  /* open("/dev/null"), -1 while given up */
-    struct event *resume;         /* the pause timer */
+    int reserve;          /* open("/dev/null"), -1 while given up */
+    struct event *resume; /* the pause timer */
     struct evconnlistener *lev[GUARD_MAX_LISTENERS];
     int nlev;
     int paused;
-    unsigned long shed;           /* since start */
-    unsigned long shed_noticed;   /* shed at the last notice */
-    unsigned long failures;       /* accept failures since the last notice */
-    uint64_t notice_ms;           /* time of the last notice, 0: none yet */
+    unsigned long shed;         /* since start */
+    unsigned long shed_noticed; /* shed at the last notice */
+    unsigned long failures;     /* accept failures since the last notice */
+    uint64_t notice_ms;         /* time of the last notice, 0: none yet */
 };
 
 /*

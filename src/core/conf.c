@@ -119,8 +119,8 @@ static int conf_bool_parse(const char *s)
     return -1;
 }
 
-static void conf_set_addr(struct conf_ctx *c, const struct conf_key *k, void *target,
-                          unsigned line, const char *value)
+static void conf_set_addr(struct conf_ctx *c, const struct conf_key *k, void *target, unsigned line,
+                          const char *value)
 {
     struct kp_addr *arr = (struct kp_addr *)((char *)target + k->off);
     int *count = (int *)((char *)target + k->count_off);

@@ -79,8 +79,8 @@ static void kp_config_check(void *set, struct conf_report *r)
 }
 
 /* [daemon]: its defaults are kp_config_init's (the strings are owned). */
-static const struct conf_table core_table = {"daemon", config_keys, KP_ARRAY_LEN(config_keys),
-                                             NULL, kp_config_check};
+static const struct conf_table core_table = {"daemon", config_keys, KP_ARRAY_LEN(config_keys), NULL,
+                                             kp_config_check};
 
 /* Core's own keys first, then the modules' sections in the order added. */
 static size_t kp_config_sections(const struct kp_config *c,
@@ -156,8 +156,8 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err)
     return rc;
 }
 
-int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
-                         int flags, struct kp_buf *err)
+int kp_config_path_check(const struct kp_config *c, const char *name, const char *path, int flags,
+                         struct kp_buf *err)
 {
     int want_dir = flags & KP_PATH_DIR;
     int mode = want_dir ? R_OK | X_OK : R_OK;
@@ -178,8 +178,7 @@ int kp_config_path_check(const struct kp_config *c, const char *name, const char
     if (line)
         kp_buf_printf(err, "%s:%u: %s: %s: %s\n", c->path ? c->path : "-", line, name, path, why);
     else
-        kp_buf_printf(err, "%s: %s (default): %s: %s\n", c->path ? c->path : "-", name, path,
-                      why);
+        kp_buf_printf(err, "%s: %s (default): %s: %s\n", c->path ? c->path : "-", name, path, why);
     return -KP_ERR_CONFIG;
 }
 

@@ -125,7 +125,7 @@ static int http_conn_birth(struct http_conn *c)
     snprintf(c->addr, sizeof(c->addr), "%s", host ? host : "?");
     c->deadline = evtimer_new(a->base, http_conn_deadline_cb, c);
     TAILQ_FOREACH(o, &a->conns, entry)
-        here += o->born && strcmp(o->addr, c->addr) == 0;
+    here += o->born && strcmp(o->addr, c->addr) == 0;
     if (a->nconns > a->set.max_connections)
         http_conn_refuse(c, "max_connections reached");
     else if (here > a->set.max_connections_per_addr)
@@ -195,8 +195,8 @@ static struct http_conn *http_conn_of(struct http_api *a, struct evhttp_request 
     struct http_conn *c;
 
     TAILQ_FOREACH(c, &a->conns, entry)
-        if (c->born && c->evcon == evcon)
-            return c;
+    if (c->born && c->evcon == evcon)
+        return c;
     return NULL;
 }
 

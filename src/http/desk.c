@@ -92,8 +92,7 @@ static void desk_signin_run(void *arg)
 
     snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
     s->rc = office_staff_check_pin(s->api->wst, s->api->d.desk_key, s->desk.office, s->staff_id,
-                                  s->pin, s->api->set.pin_failures, actor, kp_time_s(),
-                                  &s->staff);
+                                   s->pin, s->api->set.pin_failures, actor, kp_time_s(), &s->staff);
     sodium_memzero(s->pin, sizeof(s->pin));
 }
 
@@ -152,10 +151,9 @@ static void desk_signin_done(void *arg)
                             ? off.name.en
                             : s->desk.office;
     http_reply_json(r, 201,
-                    json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:s}", "session", token,
-                              "expires_at", (json_int_t)ss.expires_at, "office", "code",
-                              s->desk.office, "name", oname, "desk", s->desk.id, "staff",
-                              s->staff.id));
+                    json_pack("{s:s, s:I, s:{s:s, s:s}, s:s, s:s}", "session", token, "expires_at",
+                              (json_int_t)ss.expires_at, "office", "code", s->desk.office, "name",
+                              oname, "desk", s->desk.id, "staff", s->staff.id));
     sodium_memzero(token, sizeof(token));
     sodium_memzero(b64, sizeof(b64));
 out:
@@ -273,7 +271,7 @@ void http_desk_scan(struct http_req *r)
     while (e > b && q.token[e - 1] == ' ')
         e--;
     rc = verify_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
-                                 r->api->d.keys, now, &cr);
+                                  r->api->d.keys, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
@@ -303,8 +301,8 @@ void http_desk_scan(struct http_req *r)
     desk_count(r, &v);
     http_reply_json(r, 201,
                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
-                              "citizen", desk_citizen_json(r->api->d.st, &cr.citizen),
-                              "credential", "serial", v.serial, "status", "valid", "expires_at",
+                              "citizen", desk_citizen_json(r->api->d.st, &cr.citizen), "credential",
+                              "serial", v.serial, "status", "valid", "expires_at",
                               (json_int_t)cr.cred.expires_at));
 }
 
@@ -337,8 +335,8 @@ static void desk_office_name(struct store *st, const char *code, char *out, size
 }
 
 /* v ends (failed or expired, by event ev) at now, in the pass's commit. */
-static void desk_finish(struct http_req *r, struct store_verification *v,
-                        enum verify_desk_event ev, int64_t now)
+static void desk_finish(struct http_req *r, struct store_verification *v, enum verify_desk_event ev,
+                        int64_t now)
 {
     struct verify_desk_step step = {.actor = NULL};
 
@@ -373,8 +371,8 @@ static int desk_recheck(struct http_req *r, struct store_verification *v,
     if (!verify_desk_allows((int)v->state, VERIFY_DESK_CREDENTIAL_REFUSED))
         return 0; /* finished: each step answers that itself */
     if (store_credential_serial_parse(v->serial, serial) < 0 ||
-        (rc = verify_credential_recheck(r->api->d.st, serial, c, keys_ring_lookup, r->api->d.keys, now,
-                                       &cr)) < 0) {
+        (rc = verify_credential_recheck(r->api->d.st, serial, c, keys_ring_lookup, r->api->d.keys,
+                                        now, &cr)) < 0) {
         http_reply_error(r, 500, "internal", "store");
         return -KP_ERR_DB;
     }
@@ -436,19 +434,24 @@ void http_desk_code(struct http_req *r)
     desk_count(r, &v);
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
-                              res.msisdn_masked, "expires_at",
-                              (json_int_t)res.expires_at));
+                              res.msisdn_masked, "expires_at", (json_int_t)res.expires_at));
 }
 
 static const char *desk_verify_result(int rc)
 {
     switch (rc) {
-    case -KP_ERR_WRONG: return "wrong";
-    case -KP_ERR_EXPIRED: return "expired";
-    case -KP_ERR_USED: return "used";
-    case -KP_ERR_LIMIT: return "dead";
-    case -KP_ERR_LOCKED: return "locked";
-    default: return "no_code";
+    case -KP_ERR_WRONG:
+        return "wrong";
+    case -KP_ERR_EXPIRED:
+        return "expired";
+    case -KP_ERR_USED:
+        return "used";
+    case -KP_ERR_LIMIT:
+        return "dead";
+    case -KP_ERR_LOCKED:
+        return "locked";
+    default:
+        return "no_code";
     }
 }
 

@@ -48,7 +48,7 @@ struct http_conn;
 
 /* Verifications per office and outcome, for /metrics (office="..." labels). */
 enum http_vout {
-    HTTP_VOUT_SCANNED = 0, /* a card scanned and accepted: a verification began */
+    HTTP_VOUT_SCANNED = 0,  /* a card scanned and accepted: a verification began */
     HTTP_VOUT_CARD_REFUSED, /* a scanned card refused (its verdict is in the audit log) */
     HTTP_VOUT_CODE_SENT,
     HTTP_VOUT_VERIFIED,
@@ -70,9 +70,9 @@ struct http_api {
     struct evhttp *http;
     struct http_settings set;
     struct http_deps d;
-    struct kp_worker *worker; /* staff PIN checks */
+    struct kp_worker *worker;      /* staff PIN checks */
     struct kp_accept_guard *guard; /* the listeners' reserve descriptor and pause */
-    struct store *wst;        /* the worker thread's own store connection */
+    struct store *wst;             /* the worker thread's own store connection */
     struct http_limiter limiters[HTTP_LIMITERS];
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
     uint64_t refusals; /* every 4xx */
@@ -81,8 +81,8 @@ struct http_api {
     struct {
         int running;
         int64_t next_at;
-        int64_t last_at;  /* when the last walk finished; 0: none yet */
-        int ok;           /* it found the chain intact */
+        int64_t last_at; /* when the last walk finished; 0: none yet */
+        int ok;          /* it found the chain intact */
         int64_t rows;
         uint64_t failures; /* walks that found a broken chain or could not read it */
     } audit;

@@ -82,16 +82,17 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
         metrics_label(b, smpp_partner_conf(parts[i])->system_id);
         kp_buf_printf(b, "\"} %llu\n", (unsigned long long)smpp_partner_stats(parts[i])->timeouts);
     }
-    metrics_head(b, "kpass_smpp_pdus_total", "counter", "SMPP PDUs by direction, command and status.");
+    metrics_head(b, "kpass_smpp_pdus_total", "counter",
+                 "SMPP PDUs by direction, command and status.");
     for (size_t i = 0; i < nc; i++) {
         const char *cmd = smpp_command_name(counts[i].command_id);
         for (int dir = 0; dir < 2; dir++) {
             uint64_t v = dir ? counts[i].out : counts[i].in;
             if (v == 0 || cmd == NULL)
                 continue;
-            kp_buf_printf(b, "kpass_smpp_pdus_total{direction=\"%s\",command=\"%s\",status=\"%s\"} %llu\n",
-                          dir ? "out" : "in", cmd, smpp_status_name(counts[i].status),
-                          (unsigned long long)v);
+            kp_buf_printf(
+                b, "kpass_smpp_pdus_total{direction=\"%s\",command=\"%s\",status=\"%s\"} %llu\n",
+                dir ? "out" : "in", cmd, smpp_status_name(counts[i].status), (unsigned long long)v);
         }
     }
     metrics_head(b, "kpass_smpp_links_open", "gauge", "Open SMPP connections.");
@@ -100,7 +101,8 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
     kp_buf_printf(b, "kpass_smpp_binds_failed_total %llu\n", (unsigned long long)s->binds_failed);
     metrics_head(b, "kpass_smpp_throttled_total", "counter", "Requests answered ESME_RTHROTTLED.");
     kp_buf_printf(b, "kpass_smpp_throttled_total %llu\n", (unsigned long long)s->throttled);
-    metrics_head(b, "kpass_smpp_response_timeouts_total", "counter", "Requests we sent that got no response.");
+    metrics_head(b, "kpass_smpp_response_timeouts_total", "counter",
+                 "Requests we sent that got no response.");
     kp_buf_printf(b, "kpass_smpp_response_timeouts_total %llu\n", (unsigned long long)s->timeouts);
     metrics_head(b, "kpass_smpp_connections_refused_total", "counter",
                  "SMPP connections closed at accept: no enabled partner allows the address, or "
@@ -111,7 +113,8 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
                   (unsigned long long)s->refused_full);
 }
 
-static void metrics_screen_label(struct kp_buf *b, const char *name, const struct ussd_funnel_row *r)
+static void metrics_screen_label(struct kp_buf *b, const char *name,
+                                 const struct ussd_funnel_row *r)
 {
     kp_buf_printf(b, "%s{screen=\"", name);
     metrics_label(b, r->screen);
@@ -154,17 +157,21 @@ static void metrics_ussd(struct kp_buf *b, struct ussd_svc *u)
     const struct ussd_stats *s = ussd_svc_stats(u);
     int active = ussd_svc_active(u);
 
-    metrics_head(b, "kpass_ussd_dialogs_active", "gauge", "USSD dialogs stored (live or resumable).");
+    metrics_head(b, "kpass_ussd_dialogs_active", "gauge",
+                 "USSD dialogs stored (live or resumable).");
     kp_buf_printf(b, "kpass_ussd_dialogs_active %d\n", active < 0 ? 0 : active);
     metrics_head(b, "kpass_ussd_dialogs_started_total", "counter", "USSD dialogs begun.");
     kp_buf_printf(b, "kpass_ussd_dialogs_started_total %llu\n", (unsigned long long)s->started);
-    metrics_head(b, "kpass_ussd_dialogs_resumed_total", "counter", "USSD dialogs resumed after a redial.");
+    metrics_head(b, "kpass_ussd_dialogs_resumed_total", "counter",
+                 "USSD dialogs resumed after a redial.");
     kp_buf_printf(b, "kpass_ussd_dialogs_resumed_total %llu\n", (unsigned long long)s->resumed);
-    metrics_head(b, "kpass_ussd_dialogs_ended_total", "counter", "USSD dialogs that reached an end screen.");
+    metrics_head(b, "kpass_ussd_dialogs_ended_total", "counter",
+                 "USSD dialogs that reached an end screen.");
     kp_buf_printf(b, "kpass_ussd_dialogs_ended_total %llu\n", (unsigned long long)s->ended);
     metrics_head(b, "kpass_ussd_dialogs_expired_total", "counter", "USSD dialogs that timed out.");
     kp_buf_printf(b, "kpass_ussd_dialogs_expired_total %llu\n", (unsigned long long)s->expired);
-    metrics_head(b, "kpass_ussd_dialogs_aborted_total", "counter", "USSD dialogs released by the user or network.");
+    metrics_head(b, "kpass_ussd_dialogs_aborted_total", "counter",
+                 "USSD dialogs released by the user or network.");
     kp_buf_printf(b, "kpass_ussd_dialogs_aborted_total %llu\n", (unsigned long long)s->aborted);
     metrics_head(b, "kpass_ussd_hops_total", "counter", "USSD messages handled.");
     kp_buf_printf(b, "kpass_ussd_hops_total %llu\n", (unsigned long long)s->hops);
@@ -189,7 +196,8 @@ static void metrics_codes(struct kp_buf *b, struct codes *c)
     metrics_head(b, "kpass_codes_total", "counter",
                  "One-time codes by outcome, for desks (USSD outcomes are not counted).");
     kp_buf_printf(b, "kpass_codes_total{outcome=\"issued\"} %llu\n", (unsigned long long)s->issued);
-    kp_buf_printf(b, "kpass_codes_total{outcome=\"refused\"} %llu\n", (unsigned long long)s->refused);
+    kp_buf_printf(b, "kpass_codes_total{outcome=\"refused\"} %llu\n",
+                  (unsigned long long)s->refused);
     kp_buf_printf(b, "kpass_codes_total{outcome=\"verified\"} %llu\n",
                   (unsigned long long)s->verified);
     kp_buf_printf(b, "kpass_codes_total{outcome=\"failed\"} %llu\n", (unsigned long long)s->failed);
@@ -212,8 +220,7 @@ static void metrics_partner_of(struct kp_buf *b, struct smpp_hub *h, int64_t id)
 
 static void metrics_sms_partners(struct kp_buf *b, struct smpp_hub *h, struct sms_outbox *ob)
 {
-    static const char *const events[] = {"sent", "failed", "retried", "delivered",
-                                         "undelivered"};
+    static const char *const events[] = {"sent", "failed", "retried", "delivered", "undelivered"};
     unsigned n;
     const struct sms_partner_stats *ps = sms_outbox_partner_stats(ob, &n);
 
@@ -253,7 +260,8 @@ static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *o
     kp_buf_printf(b, "kpass_sms_events_total{event=\"sent\"} %llu\n", (unsigned long long)s->sent);
     kp_buf_printf(b, "kpass_sms_events_total{event=\"delivered\"} %llu\n",
                   (unsigned long long)s->delivered);
-    kp_buf_printf(b, "kpass_sms_events_total{event=\"failed\"} %llu\n", (unsigned long long)s->failed);
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"failed\"} %llu\n",
+                  (unsigned long long)s->failed);
     kp_buf_printf(b, "kpass_sms_events_total{event=\"expired\"} %llu\n",
                   (unsigned long long)s->expired);
     kp_buf_printf(b, "kpass_sms_events_total{event=\"retried\"} %llu\n",
@@ -352,8 +360,8 @@ int http_metrics_token_load(struct http_settings *s, const char *path, struct kp
         sodium_memzero(line, sizeof(line));
         return -KP_ERR_CONFIG;
     }
-    crypto_generichash(s->metrics_token_hash, sizeof(s->metrics_token_hash),
-                       (const uint8_t *)line, n, NULL, 0);
+    crypto_generichash(s->metrics_token_hash, sizeof(s->metrics_token_hash), (const uint8_t *)line,
+                       n, NULL, 0);
     sodium_memzero(line, sizeof(line));
     s->metrics_token = 1;
     return 0;

@@ -87,8 +87,8 @@ static int req_purpose(const char *s)
 }
 
 /* Load body as one JSON object, then fill fields; every failure has a reason. */
-static int req_parse(const char *body, size_t len, struct req_field *f, size_t nf,
-                     json_t **extra, const char **reason)
+static int req_parse(const char *body, size_t len, struct req_field *f, size_t nf, json_t **extra,
+                     const char **reason)
 {
     json_error_t jerr;
     json_t *root;
@@ -109,7 +109,8 @@ static int req_parse(const char *body, size_t len, struct req_field *f, size_t n
         *reason = "body is not a JSON object";
         goto out;
     }
-    json_object_foreach(root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         size_t i;
         for (i = 0; i < nf; i++)
             if (strcmp(key, f[i].name) == 0)
@@ -194,8 +195,7 @@ int http_parse_confirm(const char *body, size_t len, struct http_confirm_req *ou
                        const char **reason)
 {
     struct req_field f[] = {
-        {"code", out->code, sizeof(out->code), 1, req_code,
-         "field code must be the 6-digit code"},
+        {"code", out->code, sizeof(out->code), 1, req_code, "field code must be the 6-digit code"},
     };
     json_t *bio = NULL;
     int rc;

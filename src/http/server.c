@@ -33,10 +33,15 @@
 
 const int http_status_codes[HTTP_STATUS_SLOTS] = {200, 201, 202, 400, 401, 403,
                                                   404, 409, 422, 423, 429, 500};
-const char *const http_route_names[HTTP_R_MAX] = {
-    "/v1/desk/sessions",         "/v1/verifications", "/v1/verifications/{id}/code",
-    "/v1/verifications/{id}/confirm", "/v1/verifications/{id}", "/metrics",
-    "/healthz",                  "/readyz",           "other"};
+const char *const http_route_names[HTTP_R_MAX] = {"/v1/desk/sessions",
+                                                  "/v1/verifications",
+                                                  "/v1/verifications/{id}/code",
+                                                  "/v1/verifications/{id}/confirm",
+                                                  "/v1/verifications/{id}",
+                                                  "/metrics",
+                                                  "/healthz",
+                                                  "/readyz",
+                                                  "other"};
 
 const char *const http_vout_names[HTTP_VOUT_MAX] = {"scanned",  "card_refused", "code_sent",
                                                     "verified", "failed",       "expired"};
@@ -76,21 +81,36 @@ static void http_count(struct http_req *r, int status)
 static const char *http_reason_phrase(int status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 413: return "Payload Too Large";
-    case 422: return "Unprocessable Entity";
-    case 423: return "Locked";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return "Internal Server Error";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Entity";
+    case 423:
+        return "Locked";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
     }
 }
 
@@ -272,10 +292,12 @@ static int http_on_metrics_listener(const struct http_api *a, struct evhttp_requ
     if (ss.ss_family == AF_INET)
         return memcmp(&((struct sockaddr_in *)&ss)->sin_addr,
                       &((const struct sockaddr_in *)&m->ss)->sin_addr, 4) == 0 &&
-               ((struct sockaddr_in *)&ss)->sin_port == ((const struct sockaddr_in *)&m->ss)->sin_port;
+               ((struct sockaddr_in *)&ss)->sin_port ==
+                   ((const struct sockaddr_in *)&m->ss)->sin_port;
     return memcmp(&((struct sockaddr_in6 *)&ss)->sin6_addr,
                   &((const struct sockaddr_in6 *)&m->ss)->sin6_addr, 16) == 0 &&
-           ((struct sockaddr_in6 *)&ss)->sin6_port == ((const struct sockaddr_in6 *)&m->ss)->sin6_port;
+           ((struct sockaddr_in6 *)&ss)->sin6_port ==
+               ((const struct sockaddr_in6 *)&m->ss)->sin6_port;
 }
 
 static void http_gen_cb(struct evhttp_request *req, void *arg)
@@ -295,7 +317,8 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     /* With an operations address, it serves the operations routes only, and
        /metrics is no longer on the desks' address. */
     if (a->set.nmetrics_listen) {
-        int ops = r.route == HTTP_R_METRICS || r.route == HTTP_R_HEALTHZ || r.route == HTTP_R_READYZ;
+        int ops =
+            r.route == HTTP_R_METRICS || r.route == HTTP_R_HEALTHZ || r.route == HTTP_R_READYZ;
         int on_ops = http_on_metrics_listener(a, req);
         if ((on_ops && !ops) || (!on_ops && r.route == HTTP_R_METRICS))
             r.route = HTTP_R_OTHER;
@@ -314,14 +337,30 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
         else
             http_desk_session(&r);
         break;
-    case HTTP_R_VERIFY: http_desk_scan(&r); break;
-    case HTTP_R_CODE: http_desk_code(&r); break;
-    case HTTP_R_CONFIRM: http_desk_confirm(&r); break;
-    case HTTP_R_GET: http_desk_get(&r); break;
-    case HTTP_R_METRICS: http_metrics(&r); break;
-    case HTTP_R_HEALTHZ: http_healthz(&r); break;
-    case HTTP_R_READYZ: http_readyz(&r); break;
-    default: http_reply_error(&r, 404, "not_found", "no such route"); break;
+    case HTTP_R_VERIFY:
+        http_desk_scan(&r);
+        break;
+    case HTTP_R_CODE:
+        http_desk_code(&r);
+        break;
+    case HTTP_R_CONFIRM:
+        http_desk_confirm(&r);
+        break;
+    case HTTP_R_GET:
+        http_desk_get(&r);
+        break;
+    case HTTP_R_METRICS:
+        http_metrics(&r);
+        break;
+    case HTTP_R_HEALTHZ:
+        http_healthz(&r);
+        break;
+    case HTTP_R_READYZ:
+        http_readyz(&r);
+        break;
+    default:
+        http_reply_error(&r, 404, "not_found", "no such route");
+        break;
     }
 }
 
@@ -378,8 +417,8 @@ static int http_listen_one(struct http_api *a, const struct kp_addr *ad, const c
     if (bs == NULL) {
         /* errno is bind()'s or listen()'s: evhttp only closes the socket after. */
         int e = errno;
-        log_error("http: cannot listen on %s: %s (see [http] %s in %s)", ad->text, strerror(e),
-                  key, a->set.conf_path[0] ? a->set.conf_path : "the configuration");
+        log_error("http: cannot listen on %s: %s (see [http] %s in %s)", ad->text, strerror(e), key,
+                  a->set.conf_path[0] ? a->set.conf_path : "the configuration");
         return -KP_ERR_IO;
     }
     /* Out of descriptors, evhttp would retry accept() at once, forever. */

@@ -68,9 +68,8 @@ static int keys_folder_check(const char *dir, struct kp_buf *err)
         return -KP_ERR_INVAL;
     }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-        kp_buf_printf(err,
-                      "keys: %s: mode %04o lets group or others %s keys; it must be 0700\n", dir,
-                      (unsigned)(st.st_mode & 07777),
+        kp_buf_printf(err, "keys: %s: mode %04o lets group or others %s keys; it must be 0700\n",
+                      dir, (unsigned)(st.st_mode & 07777),
                       st.st_mode & (S_IWGRP | S_IWOTH) ? "change" : "see");
         return -KP_ERR_DENIED;
     }
@@ -582,7 +581,8 @@ int keys_dir_check(const char *dir, struct kp_buf *err)
             keys_path(path, sizeof(path), dir, e->d_name) < 0 || lstat(path, &sb) < 0)
             continue;
         if (sb.st_mode & (S_IRWXG | S_IRWXO)) {
-            kp_buf_printf(err, "keys: %s: mode %04o lets group or others read it; it must be 0600\n",
+            kp_buf_printf(err,
+                          "keys: %s: mode %04o lets group or others read it; it must be 0600\n",
                           path, (unsigned)(sb.st_mode & 07777));
             rc = -KP_ERR_DENIED;
         }

@@ -94,8 +94,8 @@ static void otp_conf_defaults(void *set)
     otp_policy_default(set);
 }
 
-const struct conf_table otp_conf_table = {"otp", otp_conf_keys, sizeof(otp_conf_keys) /
-                                                                    sizeof(otp_conf_keys[0]),
+const struct conf_table otp_conf_table = {"otp", otp_conf_keys,
+                                          sizeof(otp_conf_keys) / sizeof(otp_conf_keys[0]),
                                           otp_conf_defaults, NULL};
 
 void otp_code_generate(char code[OTP_CODE_SIZE])

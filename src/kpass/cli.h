@@ -30,9 +30,9 @@ struct kp_cli {
     int cfg_loaded;
     struct store *st;
     struct registry *reg; /* the citizen registry over st, once cli_store_keys() made it */
-    int tty_out; /* stdout is a terminal: colour and progress bars allowed */
-    uint8_t *cnic_key;  /* keys/cnic.key once cli_store_keys() loaded it (sodium memory) */
-    uint8_t *audit_key; /* keys/audit.key, likewise */
+    int tty_out;          /* stdout is a terminal: colour and progress bars allowed */
+    uint8_t *cnic_key;    /* keys/cnic.key once cli_store_keys() loaded it (sodium memory) */
+    uint8_t *audit_key;   /* keys/audit.key, likewise */
 };
 
 #define CLI_TIME_SIZE 21 /* "2025-01-31T10:00:00Z" + NUL */

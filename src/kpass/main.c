@@ -36,7 +36,8 @@ static const struct {
     {"partner", cmd_partner, "manage SMPP partners (add, list, show, set, passwd, remove)"},
     {"menu", cmd_menu, "check, draw (DOT) and test the USSD menus"},
     {"phone", cmd_phone, "a feature phone: dial USSD codes, read screens and SMS"},
-    {"import", cmd_import, "load CSV files: seed, departments, districts, services, offices, citizens"},
+    {"import", cmd_import,
+     "load CSV files: seed, departments, districts, services, offices, citizens"},
     {"service", cmd_service, "list, show and search the services directory"},
     {"office", cmd_office, "list, show, add and remove offices"},
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
@@ -58,8 +59,9 @@ static int usage(FILE *f, int status)
     fprintf(f, "usage: kpass [-c file] <command> [arguments]\n\ncommands:\n");
     for (size_t i = 0; i < KP_ARRAY_LEN(commands); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\nThe configuration is the daemon's: -c file, else $KPASS_CONF, else %s.\n"
-               "See kpass(1).\n",
+    fprintf(f,
+            "\nThe configuration is the daemon's: -c file, else $KPASS_CONF, else %s.\n"
+            "See kpass(1).\n",
             kp_config_default_path(NULL));
     return status;
 }

@@ -15,7 +15,6 @@
 #include "kpass/core/mem.h"
 #include "menu_internal.h"
 
-
 static int menu_file_filter(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);

@@ -161,7 +161,7 @@ struct menu_graph {
     uint8_t digest[MENU_VERSION_LEN];
     uint32_t home;
     struct kp_buf pool;
-    uint32_t sys[MS__COUNT]; /* text index or MENU_NONE: the English default */
+    uint32_t sys[MS__COUNT];    /* text index or MENU_NONE: the English default */
     struct menu_validators val; /* from menu_options; NULL members refuse */
 
 #define MENU_ARRAY(type, name)                                                                     \

@@ -11,7 +11,6 @@
 #include "kpass/core/mem.h"
 #include "menu_internal.h"
 
-
 uint32_t menu_pool_add(struct menu_graph *g, const char *s, size_t len)
 {
     uint32_t off = (uint32_t)g->pool.len;
@@ -172,4 +171,3 @@ const char *menu_graph_screen_name(const struct menu_graph *g, size_t i)
 {
     return i < g->nscreens ? GSTR(g, g->screens[i].name) : NULL;
 }
-

@@ -105,9 +105,9 @@ int registry_citizen_cnic(struct registry *r, int64_t id, char out[CNIC_SIZE])
         return -KP_ERR_STATE;
     if ((rc = store_citizen_box(r->st, id, box, want)) < 0 && rc != -KP_ERR_CRYPTO)
         return rc;
-    if (rc < 0 || crypto_secretbox_open_easy((unsigned char *)out, box + crypto_secretbox_NONCEBYTES,
-                                             sizeof(box) - crypto_secretbox_NONCEBYTES, box,
-                                             r->box_key) != 0)
+    if (rc < 0 ||
+        crypto_secretbox_open_easy((unsigned char *)out, box + crypto_secretbox_NONCEBYTES,
+                                   sizeof(box) - crypto_secretbox_NONCEBYTES, box, r->box_key) != 0)
         goto fail;
     out[CNIC_DIGITS] = '\0';
     /* The box must belong to this row: its CNIC's index is the row's. */

@@ -42,8 +42,8 @@ static void client_schedule(struct smpp_client_slot *slot, int was_bound)
     delay = slot->backoff_ms / 2 + randombytes_uniform(slot->backoff_ms / 2 + 1);
     slot->next_attempt_ms = h->now_ms + delay;
     if (!slot->quiet)
-        log_info("smpp: partner %s bind %u: reconnecting in %u ms",
-                 slot->partner->conf.system_id, slot->index, delay);
+        log_info("smpp: partner %s bind %u: reconnecting in %u ms", slot->partner->conf.system_id,
+                 slot->index, delay);
 }
 
 int smpp_client_note_failure(struct smpp_client_slot *slot, const char *why, uint64_t now_ms,
@@ -231,7 +231,8 @@ void smpp_hub_retire_clients(struct smpp_hub *h, const int64_t *keep_ids, size_t
 {
     struct smpp_partner *p;
 
-    TAILQ_FOREACH(p, &h->partners, entry) {
+    TAILQ_FOREACH(p, &h->partners, entry)
+    {
         int keep = 0;
         if (p->nslots == 0)
             continue;

@@ -159,8 +159,7 @@ static int enc_tlvs(const struct smpp_tlvs *t, uint8_t *buf, size_t cap, size_t 
     if (t->present & SMPP_TLV_MESSAGE_PAYLOAD) {
         if (t->payload_len > SMPP_PAYLOAD_MAX)
             return -KP_ERR_INVAL;
-        rc |= enc_tlv(buf, cap, pos, SMPP_TAG_MESSAGE_PAYLOAD, t->message_payload,
-                      t->payload_len);
+        rc |= enc_tlv(buf, cap, pos, SMPP_TAG_MESSAGE_PAYLOAD, t->message_payload, t->payload_len);
     }
     return rc ? -KP_ERR_TOOLONG : 0;
 }

@@ -8,19 +8,19 @@
 #include "kpass/smpp/pdu.h"
 
 /* Bitmask of states. */
-#define S(x)   (1u << (x))
-#define BTX    S(SMPP_LINK_BOUND_TX)
-#define BRX    S(SMPP_LINK_BOUND_RX)
-#define BTRX   S(SMPP_LINK_BOUND_TRX)
-#define BOUND  (BTX | BRX | BTRX)
-#define ANY    0xFFFFu
+#define S(x)  (1u << (x))
+#define BTX   S(SMPP_LINK_BOUND_TX)
+#define BRX   S(SMPP_LINK_BOUND_RX)
+#define BTRX  S(SMPP_LINK_BOUND_TRX)
+#define BOUND (BTX | BRX | BTRX)
+#define ANY   0xFFFFu
 
 /* One row: a request the peer may send, the states it is allowed in for
    each role, the verdict when allowed, and the status when refused. */
 struct fsm_row {
     uint32_t command_id;
-    unsigned as_smsc;  /* states allowed when we are the SMSC (peer is ESME) */
-    unsigned as_esme;  /* states allowed when we are the ESME (peer is SMSC) */
+    unsigned as_smsc; /* states allowed when we are the SMSC (peer is ESME) */
+    unsigned as_esme; /* states allowed when we are the ESME (peer is SMSC) */
     enum smpp_fsm_verdict verdict;
     uint32_t unsupported; /* non-zero: allowed, but kpass refuses it with this status */
 };

@@ -44,8 +44,8 @@ void smpp_settings_default(struct smpp_settings *s)
 
 /* ---- [smpp] in kpassd.conf ---- */
 
-#define SMPP_OFF(f)  offsetof(struct smpp_settings, f)
-#define SMPP_MS_DAY  (24u * 3600u * 1000u)
+#define SMPP_OFF(f) offsetof(struct smpp_settings, f)
+#define SMPP_MS_DAY (24u * 3600u * 1000u)
 
 /* Durations in milliseconds, as the hub and kpassd.conf(5) state them. */
 static const struct conf_key smpp_conf_keys[] = {
@@ -59,13 +59,10 @@ static const struct conf_key smpp_conf_keys[] = {
     {"smpp", "window", CONF_UINT, SMPP_OFF(window), 1, 4096, NULL, 0},
     {"smpp", "max_links", CONF_UINT, SMPP_OFF(max_links), 1, 100000, NULL, 0},
     {"smpp", "max_unbound", CONF_UINT, SMPP_OFF(max_unbound), 1, 100000, NULL, 0},
-    {"smpp", "max_unbound_per_addr", CONF_UINT, SMPP_OFF(max_unbound_per_addr), 1, 100000, NULL,
-     0},
+    {"smpp", "max_unbound_per_addr", CONF_UINT, SMPP_OFF(max_unbound_per_addr), 1, 100000, NULL, 0},
     {"smpp", "bind_failures_per_minute", CONF_UINT, SMPP_OFF(bind_fail_limit), 1, 100000, NULL, 0},
-    {"smpp", "reconnect_min", CONF_DURATION, SMPP_OFF(reconnect_min_ms), 100, SMPP_MS_DAY, NULL,
-     0},
-    {"smpp", "reconnect_max", CONF_DURATION, SMPP_OFF(reconnect_max_ms), 100, SMPP_MS_DAY, NULL,
-     0},
+    {"smpp", "reconnect_min", CONF_DURATION, SMPP_OFF(reconnect_min_ms), 100, SMPP_MS_DAY, NULL, 0},
+    {"smpp", "reconnect_max", CONF_DURATION, SMPP_OFF(reconnect_max_ms), 100, SMPP_MS_DAY, NULL, 0},
     {"smpp", "unbind_grace", CONF_DURATION, SMPP_OFF(unbind_grace_ms), 0, 60000, NULL, 0},
 };
 
@@ -234,8 +231,8 @@ struct smpp_partner *smpp_hub_partner(struct smpp_hub *h, int64_t id)
     struct smpp_partner *p;
 
     TAILQ_FOREACH(p, &h->partners, entry)
-        if (p->conf.id == id)
-            return p;
+    if (p->conf.id == id)
+        return p;
     return NULL;
 }
 
@@ -244,7 +241,8 @@ size_t smpp_hub_partners(struct smpp_hub *h, struct smpp_partner **out, size_t m
     struct smpp_partner *p;
     size_t n = 0;
 
-    TAILQ_FOREACH(p, &h->partners, entry) {
+    TAILQ_FOREACH(p, &h->partners, entry)
+    {
         if (n == max)
             break;
         if (p->nlinks)
@@ -286,8 +284,8 @@ void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms)
         smpp_link_tick(l, now_ms);
     }
     TAILQ_FOREACH(p, &h->partners, entry)
-        if (p->nslots)
-            smpp_client_tick(p, now_ms);
+    if (p->nslots)
+        smpp_client_tick(p, now_ms);
 }
 
 void smpp_hub_unbind_all(struct smpp_hub *h)
@@ -320,8 +318,8 @@ unsigned smpp_partner_links_usable(const struct smpp_partner *p)
     unsigned n = 0;
 
     TAILQ_FOREACH(l, &p->links, partner_entry)
-        n += smpp_fsm_is_bound(l->state) &&
-             (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM));
+    n += smpp_fsm_is_bound(l->state) &&
+         (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM));
     return n;
 }
 
@@ -331,8 +329,8 @@ unsigned smpp_partner_room(const struct smpp_partner *p)
     unsigned n = 0;
 
     TAILQ_FOREACH(l, &p->links, partner_entry)
-        if (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM))
-            n += hub_link_room(l);
+    if (smpp_link_may_send(l, SMPP_DELIVER_SM) || smpp_link_may_send(l, SMPP_SUBMIT_SM))
+        n += hub_link_room(l);
     return n;
 }
 
@@ -342,7 +340,8 @@ int smpp_partner_send(struct smpp_partner *p, struct smpp_pdu *pdu, smpp_resp_cb
     unsigned best_room = 0;
     int any = 0;
 
-    TAILQ_FOREACH(l, &p->links, partner_entry) {
+    TAILQ_FOREACH(l, &p->links, partner_entry)
+    {
         unsigned room;
         if (!smpp_link_may_send(l, pdu->command_id) || l->close_after_flush)
             continue;

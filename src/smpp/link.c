@@ -22,14 +22,10 @@
 #include "smpp_internal.h"
 
 static const char *const link_state_names[] = {
-    [SMPP_LINK_OPEN] = "OPEN",
-    [SMPP_LINK_BINDING] = "BINDING",
-    [SMPP_LINK_BOUND_TX] = "BOUND_TX",
-    [SMPP_LINK_BOUND_RX] = "BOUND_RX",
-    [SMPP_LINK_BOUND_TRX] = "BOUND_TRX",
-    [SMPP_LINK_UNBINDING] = "UNBINDING",
-    [SMPP_LINK_UNBOUND] = "UNBOUND",
-    [SMPP_LINK_CLOSED] = "CLOSED",
+    [SMPP_LINK_OPEN] = "OPEN",           [SMPP_LINK_BINDING] = "BINDING",
+    [SMPP_LINK_BOUND_TX] = "BOUND_TX",   [SMPP_LINK_BOUND_RX] = "BOUND_RX",
+    [SMPP_LINK_BOUND_TRX] = "BOUND_TRX", [SMPP_LINK_UNBINDING] = "UNBINDING",
+    [SMPP_LINK_UNBOUND] = "UNBOUND",     [SMPP_LINK_CLOSED] = "CLOSED",
 };
 
 const char *smpp_link_state_name(enum smpp_link_state s)
@@ -78,8 +74,7 @@ void smpp_link_enter_state(struct smpp_link *l, enum smpp_link_state next)
 {
     if (l->state == next)
         return;
-    log_debug("smpp: link %u %s -> %s", l->id, link_state_names[l->state],
-              link_state_names[next]);
+    log_debug("smpp: link %u %s -> %s", l->id, link_state_names[l->state], link_state_names[next]);
     l->state = next;
 }
 
@@ -156,8 +151,7 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
                    (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 | buf[10] << 8 | buf[11], 1);
 }
 
-void smpp_link_write_header(struct smpp_link *l, uint32_t command_id, uint32_t status,
-                            uint32_t seq)
+void smpp_link_write_header(struct smpp_link *l, uint32_t command_id, uint32_t status, uint32_t seq)
 {
     uint8_t b[SMPP_HEADER_LEN];
 
@@ -173,8 +167,8 @@ int smpp_link_write_pdu(struct smpp_link *l, const struct smpp_pdu *pdu)
     int n = smpp_pdu_encode(pdu, buf, sizeof(buf));
 
     if (n < 0) {
-        log_warnx("smpp: link %u cannot encode %s: %s", l->id,
-                  smpp_command_name(pdu->command_id), kp_strerror(n));
+        log_warnx("smpp: link %u cannot encode %s: %s", l->id, smpp_command_name(pdu->command_id),
+                  kp_strerror(n));
         return n;
     }
     link_write(l, buf, (size_t)n);
@@ -334,8 +328,7 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
     /* A USSD screen sent in answer to this request goes after its
        response: gateways match the two in that order. */
     l->holding = 1;
-    status = h->ops.on_request ? h->ops.on_request(h->ops.arg, l, req, &resp)
-                               : SMPP_ESME_RSYSERR;
+    status = h->ops.on_request ? h->ops.on_request(h->ops.arg, l, req, &resp) : SMPP_ESME_RSYSERR;
     l->holding = 0;
     resp.command_status = status;
     if (status != SMPP_ESME_ROK)
@@ -511,8 +504,8 @@ void smpp_link_close(struct smpp_link *l, const char *why)
     if (l->slot == NULL || was_bound ||
         smpp_client_note_failure(l->slot, why, h->now_ms, &skipped)) {
         if (l->slot && !was_bound)
-            log_warnx("smpp: link %u to %s:%u (%s) failed: %s (%u more like it not logged)",
-                      l->id, l->slot->partner->conf.host, l->slot->partner->conf.port,
+            log_warnx("smpp: link %u to %s:%u (%s) failed: %s (%u more like it not logged)", l->id,
+                      l->slot->partner->conf.host, l->slot->partner->conf.port,
                       l->slot->partner->conf.system_id, why, skipped);
         else if (l->slot == NULL && !was_bound && l->partner == NULL)
             /* A connection that never bound: anyone can open those by the
@@ -569,8 +562,8 @@ static void link_expire_pending(struct smpp_link *l, uint64_t now_ms)
         l->hub->stats.timeouts++;
         if (l->partner)
             l->partner->stats.timeouts++;
-        log_info("smpp: link %u no response to %s seq %u", l->id,
-                 smpp_command_name(p->command_id), p->seq);
+        log_info("smpp: link %u no response to %s seq %u", l->id, smpp_command_name(p->command_id),
+                 p->seq);
         if (p->cb)
             p->cb(l, NULL, -KP_ERR_TIMEOUT, p->arg);
     }

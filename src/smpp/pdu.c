@@ -288,30 +288,18 @@ static const struct {
     const char *field;
     uint32_t status;
 } pdu_field_status[] = {
-    {"service_type", SMPP_ESME_RINVSERTYP},
-    {"source_addr_ton", SMPP_ESME_RINVSRCTON},
-    {"source_addr_npi", SMPP_ESME_RINVSRCNPI},
-    {"source_addr", SMPP_ESME_RINVSRCADR},
-    {"dest_addr_ton", SMPP_ESME_RINVDSTTON},
-    {"dest_addr_npi", SMPP_ESME_RINVDSTNPI},
-    {"destination_addr", SMPP_ESME_RINVDSTADR},
-    {"esm_class", SMPP_ESME_RINVESMCLASS},
-    {"priority_flag", SMPP_ESME_RINVPRTFLG},
-    {"schedule_delivery_time", SMPP_ESME_RINVSCHED},
-    {"validity_period", SMPP_ESME_RINVEXPIRY},
-    {"registered_delivery", SMPP_ESME_RINVREGDLVFLG},
-    {"sm_length", SMPP_ESME_RINVMSGLEN},
-    {"short_message", SMPP_ESME_RINVMSGLEN},
-    {"system_id", SMPP_ESME_RINVSYSID},
-    {"password", SMPP_ESME_RINVPASWD},
-    {"system_type", SMPP_ESME_RINVSYSTYP},
-    {"addr_ton", SMPP_ESME_RBINDFAIL},
-    {"addr_npi", SMPP_ESME_RBINDFAIL},
-    {"address_range", SMPP_ESME_RBINDFAIL},
-    {"message_id", SMPP_ESME_RINVMSGID},
-    {"tag", SMPP_ESME_RINVOPTPARSTREAM},
-    {"length", SMPP_ESME_RINVOPTPARSTREAM},
-    {"value", SMPP_ESME_RINVOPTPARSTREAM},
+    {"service_type", SMPP_ESME_RINVSERTYP},     {"source_addr_ton", SMPP_ESME_RINVSRCTON},
+    {"source_addr_npi", SMPP_ESME_RINVSRCNPI},  {"source_addr", SMPP_ESME_RINVSRCADR},
+    {"dest_addr_ton", SMPP_ESME_RINVDSTTON},    {"dest_addr_npi", SMPP_ESME_RINVDSTNPI},
+    {"destination_addr", SMPP_ESME_RINVDSTADR}, {"esm_class", SMPP_ESME_RINVESMCLASS},
+    {"priority_flag", SMPP_ESME_RINVPRTFLG},    {"schedule_delivery_time", SMPP_ESME_RINVSCHED},
+    {"validity_period", SMPP_ESME_RINVEXPIRY},  {"registered_delivery", SMPP_ESME_RINVREGDLVFLG},
+    {"sm_length", SMPP_ESME_RINVMSGLEN},        {"short_message", SMPP_ESME_RINVMSGLEN},
+    {"system_id", SMPP_ESME_RINVSYSID},         {"password", SMPP_ESME_RINVPASWD},
+    {"system_type", SMPP_ESME_RINVSYSTYP},      {"addr_ton", SMPP_ESME_RBINDFAIL},
+    {"addr_npi", SMPP_ESME_RBINDFAIL},          {"address_range", SMPP_ESME_RBINDFAIL},
+    {"message_id", SMPP_ESME_RINVMSGID},        {"tag", SMPP_ESME_RINVOPTPARSTREAM},
+    {"length", SMPP_ESME_RINVOPTPARSTREAM},     {"value", SMPP_ESME_RINVOPTPARSTREAM},
 };
 
 static void pdu_map_error(struct smpp_decode_error *err)
@@ -447,8 +435,7 @@ static int pdu_body_decoded(uint32_t id)
  * and the values it refuses although SMPP 3.4 allows them masked.
  */
 static int pdu_unpack(const uint8_t *buf, size_t len, size_t tlv_start, uint32_t id,
-                      union pdu_raw *raw, uint8_t *interface_version,
-                      struct smpp_decode_error *err)
+                      union pdu_raw *raw, uint8_t *interface_version, struct smpp_decode_error *err)
 {
     uint8_t copy[SMPP_PDU_MAX + 1];
     uint32_t status = pdu_get32(buf + 8);

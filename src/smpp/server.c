@@ -90,7 +90,8 @@ static int server_make_room(struct smpp_hub *h, const struct sockaddr *sa)
     struct smpp_link *l, *oldest_here = NULL, *oldest = NULL;
     unsigned here = 0, all = 0;
 
-    TAILQ_FOREACH(l, &h->links, hub_entry) {
+    TAILQ_FOREACH(l, &h->links, hub_entry)
+    {
         int same;
         if (!server_link_unbound(l))
             continue;
@@ -168,7 +169,7 @@ int smpp_hub_listen(struct smpp_hub *h, const struct kp_addr *addr)
     if (sl->lev == NULL)
         return -errno;
     kp_accept_guard_add(h->guard, sl->lev); /* out of descriptors: pause, shed, no spin */
-    server_worker(h); /* the dummy hash is ready before the first bind */
+    server_worker(h);                       /* the dummy hash is ready before the first bind */
     if (!h->allow_known)
         smpp_hub_refresh_allowlist(h);
     sl->addr = *addr;
@@ -387,7 +388,7 @@ static unsigned server_bound_links(const struct smpp_hub *h)
     unsigned n = 0;
 
     TAILQ_FOREACH(l, &h->links, hub_entry)
-        n += l->role == SMPP_ROLE_SMSC && l->partner != NULL;
+    n += l->role == SMPP_ROLE_SMSC && l->partner != NULL;
     return n;
 }
 

@@ -67,7 +67,7 @@ struct smpp_link {
     enum smpp_role role;
     enum smpp_link_state state;
     struct bufferevent *bev;
-    struct smpp_partner *partner; /* set once bound (server) or from the start (client) */
+    struct smpp_partner *partner;  /* set once bound (server) or from the start (client) */
     struct smpp_client_slot *slot; /* client mode: the slot that owns this link */
     struct sockaddr_storage peer;
     socklen_t peerlen;
@@ -103,10 +103,10 @@ struct smpp_client_slot {
     uint64_t next_attempt_ms;
     unsigned backoff_ms;
     unsigned index;
-    char last_why[64];       /* the last failure, while the slot has not bound since */
-    unsigned repeats;        /* the same failure again, not logged since last_log_ms */
+    char last_why[64]; /* the last failure, while the slot has not bound since */
+    unsigned repeats;  /* the same failure again, not logged since last_log_ms */
     uint64_t last_log_ms;
-    int quiet;               /* this failure was not logged: neither is the retry */
+    int quiet; /* this failure was not logged: neither is the retry */
 };
 
 struct smpp_partner {
@@ -130,7 +130,7 @@ struct smpp_listener {
 };
 
 #define SMPP_HUB_MAX_LISTENERS 8
-#define SMPP_HUB_COUNTERS 128 /* distinct (command, status) pairs counted */
+#define SMPP_HUB_COUNTERS      128 /* distinct (command, status) pairs counted */
 
 struct smpp_hub {
     struct event_base *base;
@@ -149,12 +149,12 @@ struct smpp_hub {
     struct smpp_failmap *failmap;
     struct kp_worker *worker;
     struct evdns_base *dns;
-    uint8_t auth_key[32]; /* per-process key for the verified-password cache */
+    uint8_t auth_key[32];  /* per-process key for the verified-password cache */
     struct kp_cidr *allow; /* union of enabled server-mode partners' allowlists */
     int nallow;
-    int allow_any;         /* one of them allows every address */
-    int allow_known;       /* loaded at least once */
-    uint64_t allow_ms;     /* when it was loaded */
+    int allow_any;        /* one of them allows every address */
+    int allow_known;      /* loaded at least once */
+    uint64_t allow_ms;    /* when it was loaded */
     char dummy_hash[128]; /* checked for binds refused before their password (server.c) */
     uint64_t now_ms;      /* time of the current loop pass */
     struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
@@ -222,29 +222,29 @@ int smpp_tlvs_parse(const uint8_t *p, size_t n, unsigned max, struct smpp_tlvs *
  */
 #define SMPP_SM_FIELDS(dst, src, CSTR)                                                             \
     do {                                                                                           \
-        CSTR((dst)->service_type, (src)->service_type);                                           \
-        (dst)->source_addr_ton = (src)->source_addr_ton;                                          \
-        (dst)->source_addr_npi = (src)->source_addr_npi;                                          \
-        CSTR((dst)->source_addr, (src)->source_addr);                                             \
-        (dst)->dest_addr_ton = (src)->dest_addr_ton;                                              \
-        (dst)->dest_addr_npi = (src)->dest_addr_npi;                                              \
-        CSTR((dst)->destination_addr, (src)->destination_addr);                                   \
-        (dst)->esm_class = (src)->esm_class;                                                      \
-        (dst)->registered_delivery = (src)->registered_delivery;                                  \
-        (dst)->data_coding = (src)->data_coding;                                                  \
+        CSTR((dst)->service_type, (src)->service_type);                                            \
+        (dst)->source_addr_ton = (src)->source_addr_ton;                                           \
+        (dst)->source_addr_npi = (src)->source_addr_npi;                                           \
+        CSTR((dst)->source_addr, (src)->source_addr);                                              \
+        (dst)->dest_addr_ton = (src)->dest_addr_ton;                                               \
+        (dst)->dest_addr_npi = (src)->dest_addr_npi;                                               \
+        CSTR((dst)->destination_addr, (src)->destination_addr);                                    \
+        (dst)->esm_class = (src)->esm_class;                                                       \
+        (dst)->registered_delivery = (src)->registered_delivery;                                   \
+        (dst)->data_coding = (src)->data_coding;                                                   \
     } while (0)
 
 /* The fields submit_sm and deliver_sm add (data_sm has none of them). */
 #define SMPP_SHORT_SM_FIELDS(dst, src, CSTR)                                                       \
     do {                                                                                           \
-        (dst)->protocol_id = (src)->protocol_id;                                                  \
-        (dst)->priority_flag = (src)->priority_flag;                                              \
-        CSTR((dst)->schedule_delivery_time, (src)->schedule_delivery_time);                       \
-        CSTR((dst)->validity_period, (src)->validity_period);                                     \
-        (dst)->replace_if_present_flag = (src)->replace_if_present_flag;                          \
-        (dst)->sm_default_msg_id = (src)->sm_default_msg_id;                                      \
-        (dst)->sm_length = (src)->sm_length;                                                      \
-        memcpy((dst)->short_message, (src)->short_message, (src)->sm_length);                     \
+        (dst)->protocol_id = (src)->protocol_id;                                                   \
+        (dst)->priority_flag = (src)->priority_flag;                                               \
+        CSTR((dst)->schedule_delivery_time, (src)->schedule_delivery_time);                        \
+        CSTR((dst)->validity_period, (src)->validity_period);                                      \
+        (dst)->replace_if_present_flag = (src)->replace_if_present_flag;                           \
+        (dst)->sm_default_msg_id = (src)->sm_default_msg_id;                                       \
+        (dst)->sm_length = (src)->sm_length;                                                       \
+        memcpy((dst)->short_message, (src)->short_message, (src)->sm_length);                      \
     } while (0)
 
 #endif

@@ -79,8 +79,8 @@ static unsigned tlv_size(uint16_t tag)
     case SMPP_TAG_SAR_MSG_REF_NUM:        /* §5.3.2.22 */
     case SMPP_TAG_ITS_SESSION_INFO:       /* §5.3.2.43 */
         return 2;
-    case SMPP_TAG_SAR_TOTAL_SEGMENTS:  /* §5.3.2.23 */
-    case SMPP_TAG_SAR_SEGMENT_SEQNUM:  /* §5.3.2.24 */
+    case SMPP_TAG_SAR_TOTAL_SEGMENTS:   /* §5.3.2.23 */
+    case SMPP_TAG_SAR_SEGMENT_SEQNUM:   /* §5.3.2.24 */
     case SMPP_TAG_SC_INTERFACE_VERSION: /* §5.3.2.25 */
     case SMPP_TAG_MESSAGE_STATE:        /* §5.3.2.35 */
     case SMPP_TAG_USSD_SERVICE_OP:      /* §5.3.2.44 */

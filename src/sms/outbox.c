@@ -43,11 +43,11 @@ struct sms_outbox {
     struct sms_partner_stats pstats[OB_MAX_PARTNERS];
     unsigned npstats;
     unsigned inflight;
-    int pending;      /* more may be due: dispatch again when room appears */
-    int kicked;       /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
-    uint8_t ref;      /* the next concatenation reference to hand out */
+    int pending;       /* more may be due: dispatch again when room appears */
+    int kicked;        /* dispatch at the end of this event-loop pass (sms_outbox_flush) */
+    uint8_t ref;       /* the next concatenation reference to hand out */
     uint8_t *code_key; /* sodium_malloc: opens sealed codes; NULL: none given */
-    unsigned rr;      /* round robin over partners */
+    unsigned rr;       /* round robin over partners */
     int64_t last_housekeeping;
     sms_audit_cb audit;
     void *audit_arg;
@@ -320,8 +320,8 @@ static void ob_build(const struct sms_outbox *ob, const struct smpp_partner_conf
             m = 59;
             sec = 59;
         }
-        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period),
-                 "0000%02u%02u%02u%02u000R", d, h, m, sec);
+        snprintf(p->sm.validity_period, sizeof(p->sm.validity_period), "0000%02u%02u%02u%02u000R",
+                 d, h, m, sec);
     }
     if (parts->len[i] > 254) {
         p->tlv.present |= SMPP_TLV_MESSAGE_PAYLOAD;
@@ -365,8 +365,8 @@ static int ob_mark(struct sms_outbox *ob, const struct smpp_partner *p, struct s
         m->concat_ref = ob->ref++;
         store_sms_set_ref(ob->st, m->id, m->concat_ref);
     }
-    store_sms_update(ob->st, m->id, SMS_SENDING, m->attempts + 1, now,
-                     smpp_partner_conf(p)->id, 0, now);
+    store_sms_update(ob->st, m->id, SMS_SENDING, m->attempts + 1, now, smpp_partner_conf(p)->id, 0,
+                     now);
     return 1;
 }
 
@@ -480,7 +480,6 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
             ob_send(ob, ob->picks[i], &ob->due[i], now);
 }
 
-
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
 {
     int64_t now = kp_time_s();
@@ -510,8 +509,8 @@ void sms_outbox_flush(struct sms_outbox *ob, uint64_t now_ms)
         ob_dispatch(ob, now_ms);
 }
 
-uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
-                            const struct sms_receipt *r, int64_t now)
+uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l, const struct sms_receipt *r,
+                            int64_t now)
 {
     const struct smpp_partner *p = smpp_link_partner(l);
     struct store_sms m;

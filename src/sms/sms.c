@@ -91,10 +91,9 @@ static const struct {
     const char *stat;
     int state;
 } sms_stats[] = {
-    {"ENROUTE", SMS_MS_ENROUTE},     {"DELIVRD", SMS_MS_DELIVERED},
-    {"EXPIRED", SMS_MS_EXPIRED},     {"DELETED", SMS_MS_DELETED},
-    {"UNDELIV", SMS_MS_UNDELIVERABLE}, {"ACCEPTD", SMS_MS_ACCEPTED},
-    {"UNKNOWN", SMS_MS_UNKNOWN},     {"REJECTD", SMS_MS_REJECTED},
+    {"ENROUTE", SMS_MS_ENROUTE}, {"DELIVRD", SMS_MS_DELIVERED},     {"EXPIRED", SMS_MS_EXPIRED},
+    {"DELETED", SMS_MS_DELETED}, {"UNDELIV", SMS_MS_UNDELIVERABLE}, {"ACCEPTD", SMS_MS_ACCEPTED},
+    {"UNKNOWN", SMS_MS_UNKNOWN}, {"REJECTD", SMS_MS_REJECTED},
 };
 
 int sms_receipt_stat(const char *stat)
@@ -184,8 +183,8 @@ int sms_status_temporary(uint32_t status)
     }
 }
 
-enum sms_state sms_next(enum sms_state s, enum sms_event ev, int receipt_state,
-                        unsigned attempts, const struct sms_rules *r, unsigned *retry_in_s)
+enum sms_state sms_next(enum sms_state s, enum sms_event ev, int receipt_state, unsigned attempts,
+                        const struct sms_rules *r, unsigned *retry_in_s)
 {
     *retry_in_s = 0;
     if (sms_state_final(s))

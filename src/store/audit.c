@@ -16,8 +16,8 @@
 #include "kpass/store/audit.h"
 #include "store_internal.h"
 
-#define AUDIT_COLS "id, at, event, actor, subject, detail, prev, hash"
-#define AUDIT_HASH STORE_AUDIT_HASH_BYTES
+#define AUDIT_COLS     "id, at, event, actor, subject, detail, prev, hash"
+#define AUDIT_HASH     STORE_AUDIT_HASH_BYTES
 #define AUDIT_LIST_MAX 10000
 /* prev || at || event || actor || subject || detail, each length-prefixed */
 #define AUDIT_CANON_MAX                                                                            \
@@ -103,8 +103,8 @@ static int audit_hash(const uint8_t *key, const uint8_t prev[AUDIT_HASH],
         memcpy(buf + n, f->subject, f->subject_len);
     n += f->subject_len;
     n = audit_put(buf, n, f->detail, f->detail_len);
-    crypto_generichash_blake2b_salt_personal(out, AUDIT_HASH, buf, n, key,
-                                             STORE_AUDIT_KEY_BYTES, NULL, audit_personal);
+    crypto_generichash_blake2b_salt_personal(out, AUDIT_HASH, buf, n, key, STORE_AUDIT_KEY_BYTES,
+                                             NULL, audit_personal);
     return 0;
 }
 
@@ -389,8 +389,8 @@ int store_audit_verify(struct store *st, struct store_audit_report *rep)
         have_next = rc == SQLITE_ROW;
         if (have_next)
             audit_link_read(st, s, &next);
-        fault = audit_judge(st, &cur, have_next ? &next : NULL, expect_id, expect_prev,
-                            &rep->other_id);
+        fault =
+            audit_judge(st, &cur, have_next ? &next : NULL, expect_id, expect_prev, &rep->other_id);
         if (fault != STORE_AUDIT_OK) {
             rep->fault = fault;
             rep->bad_id = cur.id;

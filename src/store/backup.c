@@ -51,8 +51,7 @@ int store_backup_copy(const char *src, const char *dst)
     close(fd);
     if (sqlite3_open_v2(src, &from, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
             SQLITE_OK ||
-        sqlite3_open_v2(dst, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
-            SQLITE_OK) {
+        sqlite3_open_v2(dst, &to, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         log_warnx("store: backup: cannot open %s or %s", src, dst);
         goto out;
     }
@@ -114,9 +113,9 @@ static int64_t backup_count(struct store *st, const char *sql)
 
 int store_counts_read(struct store *st, struct store_counts *out)
 {
-    int64_t *v[] = {&out->partners, &out->citizens, &out->credentials, &out->offices,
-                    &out->desks,    &out->staff,    &out->verifications, &out->sms,
-                    &out->audit_rows};
+    int64_t *v[] = {&out->partners,      &out->citizens, &out->credentials,
+                    &out->offices,       &out->desks,    &out->staff,
+                    &out->verifications, &out->sms,      &out->audit_rows};
     sqlite3_stmt *s;
     int rc = 0;
 

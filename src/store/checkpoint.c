@@ -33,8 +33,8 @@ static void ckpt_run(void *arg)
 {
     struct store_checkpointer *c = arg;
 
-    c->rc = sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &c->log,
-                                      &c->done);
+    c->rc =
+        sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &c->log, &c->done);
 }
 
 static void ckpt_done(void *arg)

@@ -17,9 +17,8 @@
 #include "kpass/store/citizen.h"
 #include "store_internal.h"
 
-
 #define CITIZEN_COLS                                                                               \
-    "c.id, c.cnic_index, c.last4, c.name_en, c.name_ur, c.district, c.status, c.created_at, "     \
+    "c.id, c.cnic_index, c.last4, c.name_en, c.name_ur, c.district, c.status, c.created_at, "      \
     "c.updated_at"
 
 static const char sql_by_index[] = "SELECT " CITIZEN_COLS " FROM citizen c WHERE cnic_index = ?1";

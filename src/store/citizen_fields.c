@@ -91,14 +91,13 @@ static int citizen_arabic(uint32_t c)
    and the byte order mark U+FEFF. */
 static int citizen_format_char(uint32_t c)
 {
-    return (c >= 0x0600 && c <= 0x0605) || c == 0x061C || c == 0x06DD || c == 0x08E2 ||
-           c == 0xFEFF;
+    return (c >= 0x0600 && c <= 0x0605) || c == 0x061C || c == 0x06DD || c == 0x08E2 || c == 0xFEFF;
 }
 
 static int citizen_urdu_char(uint32_t c)
 {
-    return (citizen_arabic(c) && !citizen_format_char(c)) || c == ' ' || c == '.' ||
-           c == '\'' || c == '-' || c == 0x200C || c == 0x200D;
+    return (citizen_arabic(c) && !citizen_format_char(c)) || c == ' ' || c == '.' || c == '\'' ||
+           c == '-' || c == 0x200C || c == 0x200D;
 }
 
 static int citizen_fail(const char **why, const char *text)
@@ -123,11 +122,11 @@ static int citizen_name_check(const char *name, int english, const char **why)
         uint32_t c;
         size_t n = citizen_utf8(s + i, &c);
         if (n == 0)
-            return citizen_fail(why, english ? "name_en: not valid UTF-8"
-                                             : "name_ur: not valid UTF-8");
+            return citizen_fail(why,
+                                english ? "name_en: not valid UTF-8" : "name_ur: not valid UTF-8");
         if (english && !citizen_gsm_ascii(c))
-            return citizen_fail(
-                why, "name_en: only letters, digits, spaces and GSM 7-bit punctuation");
+            return citizen_fail(why,
+                                "name_en: only letters, digits, spaces and GSM 7-bit punctuation");
         if (!english && !citizen_urdu_char(c))
             return citizen_fail(why, "name_ur: Urdu names are written in Arabic script");
         arabic |= citizen_arabic(c);

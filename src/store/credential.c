@@ -15,8 +15,8 @@
 #include "kpass/store/credential.h"
 #include "store_internal.h"
 
-#define CRED_HEX_LEN 24 /* 2 * KP1_SERIAL_BYTES */
-#define CRED_GROUP   8  /* hex digits per group in the text form */
+#define CRED_HEX_LEN    24           /* 2 * KP1_SERIAL_BYTES */
+#define CRED_GROUP      8            /* hex digits per group in the text form */
 #define CRED_ISSUED_MAX 4294967295LL /* the token's issued-at is 32 bits */
 
 #define CRED_COLS                                                                                  \

@@ -18,7 +18,7 @@
 #include "kpass/text/text.h"
 #include "store_internal.h"
 
-#define DESK_COLS        "id, office, seq, name, created_at, revoked_at"
+#define DESK_COLS "id, office, seq, name, created_at, revoked_at"
 
 static const char sql_get[] = "SELECT " DESK_COLS " FROM desk WHERE id = ?1";
 static const char sql_by_hash[] =

@@ -9,12 +9,11 @@
 #include "store_internal.h"
 
 #define DIALOG_COLS                                                                                \
-    "partner_id, session_key, msisdn, graph_version, screen, lang, resumable, started_at, "     \
+    "partner_id, session_key, msisdn, graph_version, screen, lang, resumable, started_at, "        \
     "updated_at, state"
 
-static const char sql_put[] =
-    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+static const char sql_put[] = "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 static const char sql_get[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
 static const char sql_latest[] =

@@ -11,7 +11,7 @@
 #include "store_internal.h"
 
 #define OTP_COLS                                                                                   \
-    "id, citizen_id, purpose, office, desk, hash, msisdn, issued_at, expires_at, tries, use, "   \
+    "id, citizen_id, purpose, office, desk, hash, msisdn, issued_at, expires_at, tries, use, "     \
     "sms_id"
 
 static const char sql_supersede[] =
@@ -80,8 +80,8 @@ int store_otp_insert(struct store *st, struct store_otp *p)
     return rc;
 }
 
-int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose,
-                     const char *office, const char *desk, struct store_otp *out)
+int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose, const char *office,
+                     const char *desk, struct store_otp *out)
 {
     sqlite3_stmt *s = store_stmt(st, sql_latest);
     int rc;

@@ -12,8 +12,8 @@
 #include "store_internal.h"
 
 #define PARTNER_COLS                                                                               \
-    "id, system_id, mode, password_hash, password_enc, system_type, host, port, bind_type, "    \
-    "binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, enabled, "       \
+    "id, system_id, mode, password_hash, password_enc, system_type, host, port, bind_type, "       \
+    "binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, enabled, "          \
     "created_at, updated_at, gsm7_limit, ucs2_limit"
 
 static const char sql_get[] = "SELECT " PARTNER_COLS " FROM partner WHERE system_id = ?1";

@@ -15,8 +15,8 @@ static const struct store_migration migrations[] = {
      "  id INTEGER PRIMARY KEY,"
      "  system_id TEXT NOT NULL UNIQUE CHECK (length(system_id) BETWEEN 1 AND 15),"
      "  mode TEXT NOT NULL CHECK (mode IN ('server', 'client')),"
-     "  password_hash TEXT,"  /* server mode: crypto_pwhash_str */
-     "  password_enc TEXT,"   /* client mode: secretbox under keys/partner.key */
+     "  password_hash TEXT," /* server mode: crypto_pwhash_str */
+     "  password_enc TEXT,"  /* client mode: secretbox under keys/partner.key */
      "  system_type TEXT NOT NULL DEFAULT '' CHECK (length(system_type) <= 12),"
      "  host TEXT,"
      "  port INTEGER CHECK (port IS NULL OR port BETWEEN 1 AND 65535),"
@@ -215,9 +215,9 @@ static const struct store_migration migrations[] = {
      "CREATE TABLE sms_outbox ("
      "  id INTEGER PRIMARY KEY,"
      "  msisdn TEXT NOT NULL,"
-     "  body TEXT,"                       /* NULL once scrubbed */
+     "  body TEXT," /* NULL once scrubbed */
      "  is_code INTEGER NOT NULL DEFAULT 0 CHECK (is_code IN (0, 1)),"
-     "  subject TEXT,"                    /* the citizen's CNIC index, for the audit log */
+     "  subject TEXT," /* the citizen's CNIC index, for the audit log */
      "  state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'delivered',"
      "    'undeliverable', 'expired', 'failed')),"
      "  partner_id INTEGER REFERENCES partner(id) ON DELETE SET NULL,"
@@ -337,8 +337,8 @@ static const struct store_migration migrations[] = {
      "  daemon_pid INTEGER NOT NULL DEFAULT 0);"
      "INSERT INTO change_counter (id) VALUES (1);"},
     {12, /* SMS: the code out of the text (sealed apart), the concatenation reference kept */
-     "ALTER TABLE sms_outbox ADD COLUMN code_at INTEGER;"  /* where the code goes in body */
-     "ALTER TABLE sms_outbox ADD COLUMN code_box BLOB;"    /* otp_code_seal(); NULL once scrubbed */
+     "ALTER TABLE sms_outbox ADD COLUMN code_at INTEGER;" /* where the code goes in body */
+     "ALTER TABLE sms_outbox ADD COLUMN code_box BLOB;"   /* otp_code_seal(); NULL once scrubbed */
      "ALTER TABLE sms_outbox ADD COLUMN concat_ref INTEGER;"}, /* chosen at the first send */
     {13, /* USSD code requests, answered at once and issued after the answer left */
      "CREATE TABLE code_request ("

@@ -11,8 +11,8 @@
 #include "store_internal.h"
 
 #define SMS_COLS                                                                                   \
-    "id, msisdn, body, is_code, state, partner_id, attempts, next_attempt_at, expires_at, "      \
-    "message_id, parts, last_status, created_at, updated_at, subject, code_at, code_box, "        \
+    "id, msisdn, body, is_code, state, partner_id, attempts, next_attempt_at, expires_at, "        \
+    "message_id, parts, last_status, created_at, updated_at, subject, code_at, code_box, "         \
     "concat_ref"
 
 static const char sql_queue[] =
@@ -43,9 +43,8 @@ static const char sql_part_seen[] =
 static const char sql_by_mid[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE id = (SELECT sms_id FROM sms_part "
     "WHERE partner_id = ?1 AND message_id = ?2 ORDER BY sms_id DESC LIMIT 1)";
-static const char sql_expire[] =
-    "UPDATE sms_outbox SET state = 'expired', updated_at = ?1 "
-    "WHERE state = 'queued' AND expires_at <= ?1";
+static const char sql_expire[] = "UPDATE sms_outbox SET state = 'expired', updated_at = ?1 "
+                                 "WHERE state = 'queued' AND expires_at <= ?1";
 static const char sql_scrub[] =
     "UPDATE sms_outbox SET body = NULL, code_box = NULL, updated_at = ?1 "
     "WHERE is_code = 1 AND body IS NOT NULL "
@@ -59,9 +58,12 @@ static const char sql_list[] =
 static const char sql_counts[] = "SELECT state, count(*) FROM sms_outbox GROUP BY state";
 
 static const char *const sms_state_names[] = {
-    [SMS_QUEUED] = "queued",   [SMS_SENDING] = "sending",
-    [SMS_SENT] = "sent",       [SMS_DELIVERED] = "delivered",
-    [SMS_UNDELIVERABLE] = "undeliverable", [SMS_EXPIRED] = "expired",
+    [SMS_QUEUED] = "queued",
+    [SMS_SENDING] = "sending",
+    [SMS_SENT] = "sent",
+    [SMS_DELIVERED] = "delivered",
+    [SMS_UNDELIVERABLE] = "undeliverable",
+    [SMS_EXPIRED] = "expired",
     [SMS_FAILED] = "failed",
 };
 
@@ -192,8 +194,7 @@ int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
 }
 
 int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
-                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
-                     int64_t now)
+                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status, int64_t now)
 {
     sqlite3_stmt *s = store_stmt(st, sql_update);
     int rc;

@@ -154,8 +154,7 @@ static int staff_step_one(struct store *st, sqlite3_stmt *s)
     return rc;
 }
 
-int store_staff_insert(struct store *st, const struct store_staff *f, const char *hash,
-                       int64_t now)
+int store_staff_insert(struct store *st, const struct store_staff *f, const char *hash, int64_t now)
 {
     sqlite3_stmt *s;
     int rc;

@@ -33,8 +33,8 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
             return slot->stmt;
         }
         if (slot->sql == NULL) {
-            if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->stmt,
-                                   NULL) != SQLITE_OK) {
+            if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->stmt, NULL) !=
+                SQLITE_OK) {
                 log_warnx("store: cannot prepare statement: %s", sqlite3_errmsg(st->db));
                 slot->stmt = NULL;
                 return NULL;
@@ -106,8 +106,8 @@ static int store_read_version(struct store *st)
     sqlite3_stmt *s;
     int v = 0;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT max(version) FROM schema_version", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
+        SQLITE_OK)
         return 0; /* no table yet: a new file */
     if (sqlite3_step(s) == SQLITE_ROW)
         v = sqlite3_column_int(s, 0);
@@ -162,8 +162,9 @@ static int store_migrate(struct store *st)
             return -KP_ERR_DB;
         if (store_exec(st, m[i].sql) < 0)
             goto fail;
-        if (sqlite3_prepare_v2(st->db, "INSERT INTO schema_version (version, applied_at) "
-                                       "VALUES (?1, ?2)",
+        if (sqlite3_prepare_v2(st->db,
+                               "INSERT INTO schema_version (version, applied_at) "
+                               "VALUES (?1, ?2)",
                                -1, &s, NULL) != SQLITE_OK)
             goto fail;
         sqlite3_bind_int(s, 1, m[i].version);
@@ -250,8 +251,8 @@ int store_open(const char *path, unsigned flags, struct store **out)
     if (flags & STORE_CURRENT) {
         int have = store_read_version(st);
         if (have < store_schema_latest()) {
-            log_warnx("store: %s is at schema %d, this program needs %d (run: kpass migrate)",
-                      path, have, store_schema_latest());
+            log_warnx("store: %s is at schema %d, this program needs %d (run: kpass migrate)", path,
+                      have, store_schema_latest());
             store_close(st);
             return -KP_ERR_STATE;
         }
@@ -331,7 +332,7 @@ int store_batch(struct store *st)
     return 0;
 }
 
-const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS] = {50,   100,   250,   500,   1000,
+const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS] = {50,   100,  250,   500,   1000,
                                                                2500, 5000, 10000, 50000, 250000};
 
 const struct store_commit_stats *store_commit_stats(const struct store *st)

@@ -23,13 +23,13 @@ static const char *const sets_services[] = {"dept_name", NULL};
 static const char *const sets_offices[] = {"district_name", NULL};
 static const char *const sets_offices_for[] = {"service_name", NULL};
 static const char *const sets_search[] = {"search_count", NULL};
-static const char *const sets_service[] = {"service_name",  "service_desc",   "service_fee",
-                                           "service_docs",  "service_time",   "service_where",
+static const char *const sets_service[] = {"service_name",   "service_desc", "service_fee",
+                                           "service_docs",   "service_time", "service_where",
                                            "service_online", "service_ussd", NULL};
-static const char *const sets_office[] = {"office_name",  "office_address", "office_hours",
+static const char *const sets_office[] = {"office_name",  "office_address",  "office_hours",
                                           "office_phone", "office_district", NULL};
-static const char *const sets_reg[] = {"reg_name", "reg_cnic", "reg_district", "reg_status",
-                                       "reg_numbers", NULL};
+static const char *const sets_reg[] = {"reg_name",   "reg_cnic",    "reg_district",
+                                       "reg_status", "reg_numbers", NULL};
 
 static int bi_departments(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_services(struct kp_builtins *, const struct menu_call *, struct menu_result *);
@@ -58,7 +58,7 @@ static const struct menu_builtin bi_table[] = {
 };
 
 static const bi_fn bi_fns[] = {
-    bi_departments, bi_services, bi_service, bi_search, bi_districts, bi_offices,
+    bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
     bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
 };
 
@@ -71,8 +71,9 @@ int64_t bi_now(const struct kp_builtins *b)
 
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
-    return c->lang == MENU_LANG_UR ? STORE_DIR_UR : c->lang == MENU_LANG_PS ? STORE_DIR_PS
-                                                                            : STORE_DIR_EN;
+    return c->lang == MENU_LANG_UR   ? STORE_DIR_UR
+           : c->lang == MENU_LANG_PS ? STORE_DIR_PS
+                                     : STORE_DIR_EN;
 }
 
 static int bi_call(void *ctx, const struct menu_call *call, struct menu_result *res)
@@ -107,8 +108,7 @@ static void bi_items(struct menu_result *res, const struct store_dir_item *v, in
 
 #define BI_PAGE (MENU_LIST_MAX < STORE_DIR_PAGE_MAX ? MENU_LIST_MAX : STORE_DIR_PAGE_MAX)
 
-static int bi_departments(struct kp_builtins *b, const struct menu_call *c,
-                          struct menu_result *res)
+static int bi_departments(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     unsigned total;
@@ -209,8 +209,7 @@ static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct m
     return 0;
 }
 
-static int bi_offices_for(struct kp_builtins *b, const struct menu_call *c,
-                          struct menu_result *res)
+static int bi_offices_for(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_service s;

@@ -159,8 +159,7 @@ int kp_builtins_pending(const struct kp_builtins *b)
 }
 
 /* One request: issued when it matched (its outcome only in the audit log). */
-static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q,
-                            int64_t now)
+static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q, int64_t now)
 {
     struct codes_result r;
     char masked[17];
@@ -289,8 +288,7 @@ int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu
         return 0;
     }
     snprintf(text, sizeof(text), "%s: %s Fee: %s. Documents: %s. Time: %s. Apply at: %s.",
-             s.name.en, s.description.en, s.fee, s.documents, s.processing_time,
-             s.where_to_apply);
+             s.name.en, s.description.en, s.fee, s.documents, s.processing_time, s.where_to_apply);
     /* Committed before the screen that says it was sent (DESIGN.md §8). */
     if ((rc = store_tx_begin(b->st)) < 0)
         return rc;

@@ -152,8 +152,8 @@ static uint32_t ussd_reply_command(const struct ussd_profile *p, const struct sm
     return smpp_link_role(l) == SMPP_ROLE_SMSC ? SMPP_DELIVER_SM : SMPP_SUBMIT_SM;
 }
 
-static void ussd_send_screen(struct ussd_svc *u, struct smpp_link *l,
-                             const struct ussd_profile *p, const struct ussd_mo *mo)
+static void ussd_send_screen(struct ussd_svc *u, struct smpp_link *l, const struct ussd_profile *p,
+                             const struct ussd_mo *mo)
 {
     struct smpp_pdu mt;
     int rc;
@@ -259,8 +259,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
     *started = now;
     /* A plain redial soon after a dialog was cut off may continue it
        (unless the user dialled a shortcut: that says where they want to go). */
-    if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) &&
-        u->set.resume_window_s &&
+    if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) && u->set.resume_window_s &&
         store_dialog_latest(u->st, partner_id, mo->msisdn, now - u->set.resume_window_s, &old,
                             &u->loaded) == 0 &&
         (g = ussd_graph(u, old.version)) != NULL &&
@@ -308,7 +307,7 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
         return -KP_ERR_STATE;
     /* Undecodable text is no choice at all: the screen is shown again. */
     return menu_dialog_input(g, env, u->state, mo->bad_text ? "" : mo->text,
-                      mo->bad_text ? 0 : mo->text_len, &u->screen);
+                             mo->bad_text ? 0 : mo->text_len, &u->screen);
 }
 
 static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,

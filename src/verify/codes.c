@@ -209,8 +209,8 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
     codes_text(c, req, text, sizeof(text), &code_at);
     char subject[65];
     sodium_bin2hex(subject, sizeof(subject), cz->cnic_index, sizeof(cz->cnic_index));
-    rc = store_sms_queue_code(c->st, dest, text, code_at, box, subject,
-                              now + c->policy.validity_s, now, &res->sms_id);
+    rc = store_sms_queue_code(c->st, dest, text, code_at, box, subject, now + c->policy.validity_s,
+                              now, &res->sms_id);
     if (rc < 0)
         return rc;
     row.citizen_id = cz->id;
@@ -389,8 +389,8 @@ static int codes_verify_tx(struct codes *c, const struct codes_request *req, con
     return rc;
 }
 
-int codes_verify(struct codes *c, const struct codes_request *req, const char *typed,
-                 int64_t now, struct codes_result *res)
+int codes_verify(struct codes *c, const struct codes_request *req, const char *typed, int64_t now,
+                 struct codes_result *res)
 {
     struct store_citizen cz;
     enum store_scope scope;

@@ -22,18 +22,18 @@ static const struct {
     [VERIFY_CREDENTIAL_VALID] = {"valid", "the credential is valid"},
     [VERIFY_CREDENTIAL_FORMAT] = {"format", "not a valid KP1 token"},
     [VERIFY_CREDENTIAL_SIGNATURE] = {"signature", "the signature does not verify (forged or "
-                                                 "altered)"},
+                                                  "altered)"},
     [VERIFY_CREDENTIAL_UNKNOWN_KEY] = {"unknown_key", "signed by a key that is not trusted"},
     [VERIFY_CREDENTIAL_RETIRED_KEY] = {"retired_key", "signed by a retired key"},
     [VERIFY_CREDENTIAL_EXPIRED] = {"expired", "the credential has expired"},
     [VERIFY_CREDENTIAL_NOT_YET_VALID] = {"not_yet_valid", "the credential is not valid yet"},
     [VERIFY_CREDENTIAL_REVOKED] = {"revoked", "the credential was revoked"},
     [VERIFY_CREDENTIAL_UNKNOWN_SERIAL] = {"unknown_serial", "no credential with this serial "
-                                                           "was issued here"},
+                                                            "was issued here"},
     [VERIFY_CREDENTIAL_CITIZEN_MISMATCH] = {"citizen_mismatch", "the token does not match the "
-                                                               "credential on record"},
+                                                                "credential on record"},
     [VERIFY_CREDENTIAL_CITIZEN_INACTIVE] = {"citizen_inactive", "the citizen is blocked or "
-                                                               "deceased"},
+                                                                "deceased"},
 };
 
 const char *verify_credential_verdict_name(enum verify_credential_verdict v)
@@ -78,7 +78,7 @@ static int cred_matches(const struct kp1_token *t, const struct store_credential
 }
 
 int verify_credential_check(struct store *st, const struct kp1_token *t,
-                           struct verify_credential_result *r)
+                            struct verify_credential_result *r)
 {
     struct kp1_token tok = *t; /* t may be r->token */
     int rc;
@@ -105,9 +105,8 @@ int verify_credential_check(struct store *st, const struct kp1_token *t,
     return (int)r->verdict;
 }
 
-int verify_credential_verify(struct store *st, const char *text, size_t len,
-                            trust_lookup_fn lookup, void *ctx, int64_t now,
-                            struct verify_credential_result *r)
+int verify_credential_verify(struct store *st, const char *text, size_t len, trust_lookup_fn lookup,
+                             void *ctx, int64_t now, struct verify_credential_result *r)
 {
     struct verify_credential_result rows;
     enum verify_credential_verdict v;

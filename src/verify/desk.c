@@ -46,15 +46,15 @@ static const struct verify_desk_transition {
     /* codes.c audits the code itself (code.issued) */
     {STORE_VERIF_SCANNED, VERIFY_DESK_SEND_CODE, STORE_VERIF_CODE_SENT, VERIFY_ACT_PURPOSE, NULL,
      VERIFY_COMMIT_GROUP},
-    {STORE_VERIF_CODE_SENT, VERIFY_DESK_SEND_CODE, STORE_VERIF_CODE_SENT, VERIFY_ACT_PURPOSE,
-     NULL, VERIFY_COMMIT_GROUP},
+    {STORE_VERIF_CODE_SENT, VERIFY_DESK_SEND_CODE, STORE_VERIF_CODE_SENT, VERIFY_ACT_PURPOSE, NULL,
+     VERIFY_COMMIT_GROUP},
     {STORE_VERIF_CODE_SENT, VERIFY_DESK_CONFIRM_OK, STORE_VERIF_VERIFIED, VERIFY_ACT_RECEIPT,
      "desk.verified", VERIFY_COMMIT_NOW},
     /* the refusals below are audited by the step that found them (desk.refused) */
     {STORE_VERIF_CODE_SENT, VERIFY_DESK_CONFIRM_DEAD, STORE_VERIF_FAILED, VERIFY_ACT_NONE, NULL,
      VERIFY_COMMIT_GROUP},
-    {STORE_VERIF_SCANNED, VERIFY_DESK_CREDENTIAL_REFUSED, STORE_VERIF_FAILED, VERIFY_ACT_NONE,
-     NULL, VERIFY_COMMIT_GROUP},
+    {STORE_VERIF_SCANNED, VERIFY_DESK_CREDENTIAL_REFUSED, STORE_VERIF_FAILED, VERIFY_ACT_NONE, NULL,
+     VERIFY_COMMIT_GROUP},
     {STORE_VERIF_CODE_SENT, VERIFY_DESK_CREDENTIAL_REFUSED, STORE_VERIF_FAILED, VERIFY_ACT_NONE,
      NULL, VERIFY_COMMIT_GROUP},
     {STORE_VERIF_SCANNED, VERIFY_DESK_EXPIRE, STORE_VERIF_EXPIRED, VERIFY_ACT_NONE, NULL,
@@ -78,8 +78,7 @@ const char *verify_desk_event_name(enum verify_desk_event ev)
                                                               : "unknown";
 }
 
-static const struct verify_desk_transition *verify_desk_find(int state,
-                                                             enum verify_desk_event ev)
+static const struct verify_desk_transition *verify_desk_find(int state, enum verify_desk_event ev)
 {
     for (size_t i = 0; i < KP_ARRAY_LEN(verify_desk_table); i++)
         if (verify_desk_table[i].from == state && verify_desk_table[i].event == ev)
@@ -120,8 +119,7 @@ static int verify_desk_notice(struct store *st, const struct store_citizen *c,
 
 /* The row's write and the table's action and audit row, in the caller's transaction. */
 static int verify_desk_write(struct store *st, const struct store_verification *v,
-                             const struct store_citizen *c,
-                             const struct verify_desk_transition *t,
+                             const struct store_citizen *c, const struct verify_desk_transition *t,
                              const struct verify_desk_step *step, int64_t now)
 {
     int rc = t->action == VERIFY_ACT_RECORD ? store_verification_add(st, v)
@@ -137,9 +135,8 @@ static int verify_desk_write(struct store *st, const struct store_verification *
     return 0;
 }
 
-int verify_desk_apply(struct store *st, struct store_verification *v,
-                      const struct store_citizen *c, enum verify_desk_event ev,
-                      const struct verify_desk_step *step, int64_t now)
+int verify_desk_apply(struct store *st, struct store_verification *v, const struct store_citizen *c,
+                      enum verify_desk_event ev, const struct verify_desk_step *step, int64_t now)
 {
     const struct verify_desk_transition *t =
         verify_desk_find(ev == VERIFY_DESK_SCAN ? VERIFY_DESK_NEW : (int)v->state, ev);
@@ -184,8 +181,8 @@ int verify_desk_receipt(struct store *st, const struct keys_signer *signer,
     size_t n;
 
     memset(&rc, 0, sizeof(rc));
-    sodium_hex2bin(rc.verification_id, sizeof(rc.verification_id), v->id, strlen(v->id), NULL,
-                   &n, NULL);
+    sodium_hex2bin(rc.verification_id, sizeof(rc.verification_id), v->id, strlen(v->id), NULL, &n,
+                   NULL);
     sodium_hex2bin(rc.serial, sizeof(rc.serial), v->serial, strlen(v->serial), NULL, &n, NULL);
     /* The office as 32 bits: the first octets of BLAKE2b of its code (doc/kp1-token.md). */
     crypto_generichash(h, sizeof(h), (const uint8_t *)v->office, strlen(v->office), NULL, 0);

@@ -45,7 +45,7 @@ static int op_verify(void)
     const char *t = tokens[counter++ % TOKENS];
 
     return verify_credential_verify(st, t, KP1_TEXT_LEN, trust_list_lookup, &trust, 1735776000,
-                                   &r) == VERIFY_CREDENTIAL_VALID
+                                    &r) == VERIFY_CREDENTIAL_VALID
                ? 0
                : -1;
 }
@@ -154,7 +154,8 @@ static int setup(const char *path)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     memset(seed, 7, sizeof(seed));
-    if (store_open(path, STORE_CREATE, &st) < 0 || registry_use_key(reg = registry_new(st), ckey) < 0 ||
+    if (store_open(path, STORE_CREATE, &st) < 0 ||
+        registry_use_key(reg = registry_new(st), ckey) < 0 ||
         keys_signer_from_seed(&signer, seed) < 0)
         return -1;
     store_audit_use_key(st, akey);

@@ -133,8 +133,9 @@ static void setup(int port, int window)
         die("cannot write the password file");
     snprintf(portarg, sizeof(portarg), "--port=%d", port);
     char *init[] = {"build/kpass", "-c", conf, "init", NULL};
-    char *add[] = {"build/kpass", "-c", conf, "partner", "add", "bench", "--client",
-                   "--host=127.0.0.1", portarg, "--sms", "--password-file", pw, NULL};
+    char *add[] = {
+        "build/kpass",      "-c",    conf,    "partner",         "add", "bench", "--client",
+        "--host=127.0.0.1", portarg, "--sms", "--password-file", pw,    NULL};
     if (run(init) != 0 || run(add) != 0)
         die("kpass init / partner add failed");
 }

@@ -84,7 +84,8 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
     if (kp_config_load(&cfg, conf, &err) < 0 || store_open(cfg.database, 0, &st) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_CNIC, &ckey, &err) < 0 ||
         keys_secret_load(cfg.keys_dir, KEYS_AUDIT, &akey, &err) < 0 ||
-        registry_use_key(hb_reg = registry_new(st), ckey) < 0 || keys_ring_open(cfg.keys_dir, 1, &ring, &err) < 0 ||
+        registry_use_key(hb_reg = registry_new(st), ckey) < 0 ||
+        keys_ring_open(cfg.keys_dir, 1, &ring, &err) < 0 ||
         kp_buf_read_file(&data, csv_path, (size_t)1 << 30) < 0 ||
         (out = fopen(out_path, "w")) == NULL || store_tx_begin(st) < 0) {
         fprintf(stderr, "bench_http: issue: cannot set up: %s\n", err.data ? err.data : "");

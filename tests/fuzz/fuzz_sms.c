@@ -38,8 +38,7 @@ static void fuzz_sms_split(const uint8_t *data, size_t size, int payload)
             abort();
         if (p.udh) {
             const uint8_t *u = p.data[i];
-            if (u[0] != 5 || u[1] != 0 || u[2] != 3 || u[3] != 0x5A || u[4] != p.n ||
-                u[5] != i + 1)
+            if (u[0] != 5 || u[1] != 0 || u[2] != 3 || u[3] != 0x5A || u[4] != p.n || u[5] != i + 1)
                 abort();
             if (p.len[i] > 6 + (p.enc == TEXT_GSM7 ? 153u : 134u))
                 abort();

@@ -137,8 +137,7 @@ START_TEST(test_window_max_above_8)
                           "request %u of %u: %s", i, n, h.text);
         else
             ck_assert_msg(strncmp(h.text, TRY_LATER, strlen(TRY_LATER)) == 0,
-                          "request %u with issue_window_max %u was not refused: %s", i, n,
-                          h.text);
+                          "request %u with issue_window_max %u was not refused: %s", i, n, h.text);
     }
     ck_assert_int_eq(sql_wait("SELECT count(*) FROM otp_code", n), n);
     ck_assert_int_eq(sql_wait("SELECT count(*) FROM sms_outbox WHERE is_code = 1", n), n);
@@ -224,8 +223,9 @@ static int code_is_issued(const char *msisdn, const char *code)
     snprintf(keys, sizeof(keys), "%s/keys", d.dir);
     ck_assert_int_eq(keys_secret_load(keys, "otp.key", &key, &err), 0);
     ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-    ck_assert_int_eq(sqlite3_prepare_v2(h, "SELECT citizen_id, hash FROM otp_code WHERE msisdn = "
-                                           "?1 ORDER BY id DESC LIMIT 1",
+    ck_assert_int_eq(sqlite3_prepare_v2(h,
+                                        "SELECT citizen_id, hash FROM otp_code WHERE msisdn = "
+                                        "?1 ORDER BY id DESC LIMIT 1",
                                         -1, &s, NULL),
                      SQLITE_OK);
     sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
@@ -448,8 +448,8 @@ static double metric(const char *scrape, const char *line)
  * What one code request moved: every sample of after whose value differs
  * from before, as "line delta\n".  Left out: the hop and commit timing
  * histograms (time, not outcome: how many commits a request takes depends
- * on how the loop's passes fall, and an SMS that goes out adds its own), and the SMS outbox and dispatch samples: an SMS
- * that goes out is an event on the network whoever watches, and the
+ * on how the loop's passes fall, and an SMS that goes out adds its own), and the SMS outbox and
+ * dispatch samples: an SMS that goes out is an event on the network whoever watches, and the
  * issue+queue happens after the reply anyway.
  */
 static void metrics_moved(const char *before, const char *after, struct kp_buf *out)
@@ -559,8 +559,8 @@ START_TEST(test_registration_masked_and_limited)
     ck_assert_msg(cnic != NULL, "%s", h.text);
     ck_assert_msg(strstr(h.text, "0001-1") == NULL && strstr(h.text, "001-1") == NULL,
                   "more than 2 digits of the CNIC shown: %s", h.text);
-    ck_assert_msg(strstr(cnic, "***-*****01-1") != NULL || strstr(cnic, "*1-1") != NULL,
-                  "%s", h.text);
+    ck_assert_msg(strstr(cnic, "***-*****01-1") != NULL || strstr(cnic, "*1-1") != NULL, "%s",
+                  h.text);
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     ug_dlg_init(&u, REG1, 2);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*5#", &h);

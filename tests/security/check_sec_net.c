@@ -339,8 +339,7 @@ START_TEST(test_slowloris_deadline)
             if (fds[i] < 0)
                 continue;
             ssize_t r = read(fds[i], b, sizeof(b));
-            if (r == 0 || (r < 0 && errno != EAGAIN) || (r > 0) ||
-                write(fds[i], "a", 1) < 0) {
+            if (r == 0 || (r < 0 && errno != EAGAIN) || (r > 0) || write(fds[i], "a", 1) < 0) {
                 close(fds[i]);
                 fds[i] = -1;
                 continue;

@@ -18,8 +18,8 @@ struct event_base;
 struct evconnlistener;
 struct kp_accept_guard;
 
-#define KP_ACCEPT_GUARD_PAUSE_MS 200     /* listeners pause this long */
-#define KP_ACCEPT_GUARD_NOTICE_MS 10000  /* at most one log line per this */
+#define KP_ACCEPT_GUARD_PAUSE_MS  200   /* listeners pause this long */
+#define KP_ACCEPT_GUARD_NOTICE_MS 10000 /* at most one log line per this */
 
 /* A guard named for the log ("smpp", "http"), with its reserve descriptor. */
 struct kp_accept_guard *kp_accept_guard_new(struct event_base *base, const char *name);

@@ -21,7 +21,10 @@ struct kp_buf {
     size_t cap;
 };
 
-#define KP_BUF_INIT {NULL, 0, 0}
+#define KP_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void kp_buf_reserve(struct kp_buf *b, size_t extra);
 void kp_buf_append(struct kp_buf *b, const void *p, size_t n);

@@ -25,7 +25,7 @@
 enum kp_config_log_target { KP_CONFIG_LOG_STDERR = 0, KP_CONFIG_LOG_SYSLOG = 1 };
 
 struct kp_config {
-    char *path; /* the file this came from, or NULL for defaults */
+    char *path;          /* the file this came from, or NULL for defaults */
     unsigned *key_lines; /* the line each key was set on (0: default), for later errors */
     struct conf_section sections[KP_CONFIG_MAX_SECTIONS]; /* the modules' own, in order */
     size_t nsections;
@@ -34,8 +34,8 @@ struct kp_config {
     char *database;
     char *keys_dir;
     char *system_id;
-    int log_level;  /* enum kp_log_level */
-    int log_target; /* enum kp_config_log_target */
+    int log_level;            /* enum kp_log_level */
+    int log_target;           /* enum kp_config_log_target */
     unsigned audit_verify_ms; /* how often kpassd walks the audit chain; 0: never */
 };
 
@@ -67,8 +67,8 @@ int kp_config_load(struct kp_config *c, const char *path, struct kp_buf *err);
  * -KP_ERR_CONFIG after appending "file:line: name: path: reason" to err
  * (the line the key was set on; "(default)" when the file did not set it).
  */
-int kp_config_path_check(const struct kp_config *c, const char *name, const char *path,
-                         int flags, struct kp_buf *err);
+int kp_config_path_check(const struct kp_config *c, const char *name, const char *path, int flags,
+                         struct kp_buf *err);
 
 /* The config file to use: explicit, else $KPASS_CONF, else the installed default. */
 const char *kp_config_default_path(const char *explicit_path);

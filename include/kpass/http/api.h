@@ -30,23 +30,23 @@ struct http_settings {
     struct kp_addr listen[HTTP_MAX_LISTEN];
     int nlisten;
     unsigned session_ttl_s;
-    unsigned verification_ttl_s; /* a verification not confirmed by then expires */
-    unsigned timeout_s;     /* a whole request, from accept or the last reply */
+    unsigned verification_ttl_s;       /* a verification not confirmed by then expires */
+    unsigned timeout_s;                /* a whole request, from accept or the last reply */
     unsigned max_connections;          /* HTTP connections at once */
     unsigned max_connections_per_addr; /* ... from one peer address */
-    unsigned addr_rate;     /* requests per second per source address */
+    unsigned addr_rate;                /* requests per second per source address */
     unsigned addr_burst;
-    unsigned desk_rate;     /* requests per second per desk */
+    unsigned desk_rate; /* requests per second per desk */
     unsigned desk_burst;
-    unsigned pin_failures;  /* wrong PINs in a row that lock a staff member */
-    int trust_proxy;        /* take the client address from X-Forwarded-For */
-    char helpline[32];      /* named in the "Not you?" SMS */
-    char metrics_token_file[512]; /* "": /metrics is open (bind it to loopback) */
-    unsigned audit_verify_s; /* [daemon] audit_verify_interval, set by the program */
-    char conf_path[256];     /* the configuration file, for errors; set by the program */
+    unsigned pin_failures;            /* wrong PINs in a row that lock a staff member */
+    int trust_proxy;                  /* take the client address from X-Forwarded-For */
+    char helpline[32];                /* named in the "Not you?" SMS */
+    char metrics_token_file[512];     /* "": /metrics is open (bind it to loopback) */
+    unsigned audit_verify_s;          /* [daemon] audit_verify_interval, set by the program */
+    char conf_path[256];              /* the configuration file, for errors; set by the program */
     struct kp_addr metrics_listen[1]; /* the operations address ([http] metrics_listen) */
     int nmetrics_listen;
-    int metrics_token;      /* /metrics wants the bearer token whose hash follows */
+    int metrics_token; /* /metrics wants the bearer token whose hash follows */
     uint8_t metrics_token_hash[32];
 };
 

@@ -31,10 +31,10 @@
 
 #include "kpass/core/buf.h"
 
-#define QR_QUIET       4  /* quiet zone, modules (ISO/IEC 18004:2015 §9.1) */
-#define QR_PNG_SCALE   8  /* pixels per module */
-#define QR_KP1_VERSION 6  /* the largest version a KP1 token may need (level M) */
-#define QR_VERSION_MAX 40
+#define QR_QUIET        4 /* quiet zone, modules (ISO/IEC 18004:2015 §9.1) */
+#define QR_PNG_SCALE    8 /* pixels per module */
+#define QR_KP1_VERSION  6 /* the largest version a KP1 token may need (level M) */
+#define QR_VERSION_MAX  40
 #define QR_PNG_MAX_SIDE 8192 /* larger images are refused by qr_png_decode */
 
 enum qr_mode {
@@ -44,8 +44,8 @@ enum qr_mode {
 
 /* A QR symbol at error correction level M, without its quiet zone. */
 struct qr_code {
-    int version;      /* 1..40 */
-    int width;        /* modules per side: 17 + 4 * version */
+    int version; /* 1..40 */
+    int width;   /* modules per side: 17 + 4 * version */
     enum qr_mode mode;
     uint8_t *modules; /* width * width, row by row; 1 = dark */
 };

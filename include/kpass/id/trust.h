@@ -46,7 +46,10 @@ struct trust_list {
     size_t n, cap;
 };
 
-#define TRUST_LIST_INIT {NULL, 0, 0}
+#define TRUST_LIST_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 /*
  * Find the public key for key id; the signature of kp1_verify's and

@@ -134,7 +134,7 @@ struct menu_validators {
 struct menu_options {
     const struct menu_builtin *builtins; /* may be NULL when nbuiltins is 0 */
     size_t nbuiltins;
-    struct menu_limits limits; /* the limits every static page is checked against */
+    struct menu_limits limits;                /* the limits every static page is checked against */
     const struct menu_validators *validators; /* copied; NULL: cnic and msisdn refuse */
 };
 

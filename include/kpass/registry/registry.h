@@ -71,9 +71,9 @@ int registry_citizen_cnic(struct registry *r, int64_t id, char out[CNIC_SIZE]);
 
 /* One row of an import (a registry file). */
 struct registry_import {
-    const char *cnic;   /* normalised */
-    const char *msisdn; /* E.164, or NULL */
-    const char *source; /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
+    const char *cnic;            /* normalised */
+    const char *msisdn;          /* E.164, or NULL */
+    const char *source;          /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
     struct store_citizen fields; /* names, district, status */
 };
 

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define SMPP_HEADER_LEN 16
-#define SMPP_PDU_MAX    65536      /* largest command_length we accept (DESIGN §3) */
+#define SMPP_PDU_MAX    65536       /* largest command_length we accept (DESIGN §3) */
 #define SMPP_SEQ_MAX    0x7FFFFFFFu /* SMPP 3.4 §5.1.4: 0x00000001..0x7FFFFFFF */
 #define SMPP_RESP_BIT   0x80000000u
 

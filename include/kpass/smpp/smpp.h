@@ -30,13 +30,13 @@ struct smpp_partner;
 
 /* Link states (DESIGN.md §3), changed only by smpp_link_enter_state(). */
 enum smpp_link_state {
-    SMPP_LINK_OPEN = 0,    /* connected, not bound */
-    SMPP_LINK_BINDING,     /* bind sent (client) or being authenticated (server) */
+    SMPP_LINK_OPEN = 0, /* connected, not bound */
+    SMPP_LINK_BINDING,  /* bind sent (client) or being authenticated (server) */
     SMPP_LINK_BOUND_TX,
     SMPP_LINK_BOUND_RX,
     SMPP_LINK_BOUND_TRX,
-    SMPP_LINK_UNBINDING,   /* we sent unbind, waiting for unbind_resp */
-    SMPP_LINK_UNBOUND,     /* unbind done either way; closing */
+    SMPP_LINK_UNBINDING, /* we sent unbind, waiting for unbind_resp */
+    SMPP_LINK_UNBOUND,   /* unbind done either way; closing */
     SMPP_LINK_CLOSED,
 };
 
@@ -65,28 +65,27 @@ struct smpp_partner_conf {
     char system_id[16];
     char system_type[13];
     enum smpp_partner_mode mode;
-    char pwhash[128];            /* server mode: crypto_pwhash_str of their password */
-    char password[9];            /* client mode: our password at their end (plaintext in memory) */
-    char host[256];              /* client mode */
-    unsigned port;               /* client mode */
+    char pwhash[128]; /* server mode: crypto_pwhash_str of their password */
+    char password[9]; /* client mode: our password at their end (plaintext in memory) */
+    char host[256];   /* client mode */
+    unsigned port;    /* client mode */
     enum smpp_bind_type bind_type; /* client mode */
-    unsigned binds;              /* client mode: links to keep */
+    unsigned binds;                /* client mode: links to keep */
     struct kp_cidr cidrs[SMPP_PARTNER_MAX_CIDRS];
-    int ncidrs;                  /* 0: any source address */
-    unsigned max_binds;          /* server mode: concurrent binds allowed */
-    unsigned throughput;         /* requests per second they may send us; 0 = unlimited */
-    unsigned burst;              /* token bucket depth; 0 = same as throughput */
-    char profile[32];            /* USSD behaviour profile name */
-    unsigned gsm7_limit;         /* USSD screen limit, GSM 7-bit septets (default 182) */
-    unsigned ucs2_limit;         /* USSD screen limit, UCS-2 characters (default 80) */
+    int ncidrs;          /* 0: any source address */
+    unsigned max_binds;  /* server mode: concurrent binds allowed */
+    unsigned throughput; /* requests per second they may send us; 0 = unlimited */
+    unsigned burst;      /* token bucket depth; 0 = same as throughput */
+    char profile[32];    /* USSD behaviour profile name */
+    unsigned gsm7_limit; /* USSD screen limit, GSM 7-bit septets (default 182) */
+    unsigned ucs2_limit; /* USSD screen limit, UCS-2 characters (default 80) */
     int carries_sms;
     int enabled;
 };
 
 /* Called with the response to one of our requests, or resp == NULL and
    err = -KP_ERR_TIMEOUT / -KP_ERR_CLOSED. */
-typedef void (*smpp_resp_cb)(struct smpp_link *l, const struct smpp_pdu *resp, int err,
-                             void *arg);
+typedef void (*smpp_resp_cb)(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg);
 
 /* What the link layer needs from the daemon. */
 struct smpp_ops {

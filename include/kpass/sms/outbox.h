@@ -20,28 +20,27 @@ struct kp_config;
 struct sms_outbox;
 
 struct sms_settings {
-    char source[32];        /* our sender address, e.g. "KPASS" or "8500" (at most 20) */
-    unsigned source_ton;    /* 5 alphanumeric, 3 network-specific (short code), 1 international */
-    unsigned source_npi;    /* from source_ton: 0 for alphanumeric, else 1 (E.164) */
+    char source[32];     /* our sender address, e.g. "KPASS" or "8500" (at most 20) */
+    unsigned source_ton; /* 5 alphanumeric, 3 network-specific (short code), 1 international */
+    unsigned source_npi; /* from source_ton: 0 for alphanumeric, else 1 (E.164) */
     struct sms_rules rules;
     enum sms_long long_mode;
-    unsigned max_inflight;  /* messages in flight at once, over all partners */
-    unsigned validity_s;    /* default validity of informational messages */
+    unsigned max_inflight; /* messages in flight at once, over all partners */
+    unsigned validity_s;   /* default validity of informational messages */
 };
 
 struct sms_stats {
-    uint64_t sent;       /* accepted by a partner */
+    uint64_t sent; /* accepted by a partner */
     uint64_t delivered;
     uint64_t failed;
     uint64_t expired;
     uint64_t retried;
     uint64_t receipts;
-    uint64_t recovered;  /* found in flight at start: possibly sent twice */
+    uint64_t recovered; /* found in flight at start: possibly sent twice */
 };
 
 /* Events the audit log wants: code messages sent and delivered. */
-typedef void (*sms_audit_cb)(void *arg, const char *event, const char *subject_hex,
-                             int64_t sms_id);
+typedef void (*sms_audit_cb)(void *arg, const char *event, const char *subject_hex, int64_t sms_id);
 
 /* kpassd.conf's [sms] (kpassd.conf(5)) over a struct sms_settings: its
    keys, defaults and checks; the programs add it to their configuration. */
@@ -77,8 +76,8 @@ void sms_outbox_flush(struct sms_outbox *ob, uint64_t now_ms);
 /* Dispatch what is due, expire and scrub (from the housekeeping tick). */
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms);
 /* A delivery receipt arrived on l; returns the status to answer it with. */
-uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l,
-                            const struct sms_receipt *r, int64_t now);
+uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l, const struct sms_receipt *r,
+                            int64_t now);
 /* Messages handed to links and not answered yet. */
 unsigned sms_outbox_inflight(const struct sms_outbox *ob);
 const struct sms_stats *sms_outbox_stats(const struct sms_outbox *ob);

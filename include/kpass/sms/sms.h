@@ -26,11 +26,11 @@ enum sms_long {
 
 struct sms_parts {
     enum text_enc enc;
-    unsigned n;                     /* number of PDUs */
-    unsigned total_units;           /* septets or UTF-16 units of the whole text */
-    uint16_t len[SMS_MAX_PARTS];    /* octets of each part, UDH included */
+    unsigned n;                  /* number of PDUs */
+    unsigned total_units;        /* septets or UTF-16 units of the whole text */
+    uint16_t len[SMS_MAX_PARTS]; /* octets of each part, UDH included */
     uint8_t data[SMS_MAX_PARTS][SMPP_PAYLOAD_MAX];
-    int udh;                        /* parts carry a UDH (esm_class UDHI, 0x40) */
+    int udh; /* parts carry a UDH (esm_class UDHI, 0x40) */
 };
 
 /*
@@ -59,8 +59,8 @@ enum sms_msg_state {
 
 struct sms_receipt {
     char message_id[65];
-    int state;    /* enum sms_msg_state, or 0 when unknown */
-    char err[8];  /* the "err:" field of the text form, when given */
+    int state;   /* enum sms_msg_state, or 0 when unknown */
+    char err[8]; /* the "err:" field of the text form, when given */
 };
 
 /*
@@ -81,11 +81,11 @@ int sms_state_final(enum sms_state s);
 
 /* What happened to an attempt. */
 enum sms_event {
-    SMS_EV_ACCEPTED,  /* *_resp ESME_ROK */
-    SMS_EV_TEMPFAIL,  /* throttled, queue full, timeout, link lost, no link bound */
-    SMS_EV_PERMFAIL,  /* any other refusal */
-    SMS_EV_RECEIPT,   /* a delivery receipt (with its message_state) */
-    SMS_EV_EXPIRE,    /* the validity period passed */
+    SMS_EV_ACCEPTED, /* *_resp ESME_ROK */
+    SMS_EV_TEMPFAIL, /* throttled, queue full, timeout, link lost, no link bound */
+    SMS_EV_PERMFAIL, /* any other refusal */
+    SMS_EV_RECEIPT,  /* a delivery receipt (with its message_state) */
+    SMS_EV_EXPIRE,   /* the validity period passed */
 };
 
 struct sms_rules {
@@ -94,7 +94,10 @@ struct sms_rules {
     unsigned backoff_max_s; /* cap */
 };
 
-#define SMS_RULES_DEFAULT {10, 2, 300}
+#define SMS_RULES_DEFAULT                                                                          \
+    {                                                                                              \
+        10, 2, 300                                                                                 \
+    }
 
 /* Is this command_status worth retrying (SMPP 3.4 §5.1.3)? */
 int sms_status_temporary(uint32_t status);
@@ -105,7 +108,7 @@ int sms_status_temporary(uint32_t status);
  * is SMS_QUEUED.  receipt_state is the message_state for SMS_EV_RECEIPT.
  * A final state never changes.
  */
-enum sms_state sms_next(enum sms_state s, enum sms_event ev, int receipt_state,
-                        unsigned attempts, const struct sms_rules *r, unsigned *retry_in_s);
+enum sms_state sms_next(enum sms_state s, enum sms_event ev, int receipt_state, unsigned attempts,
+                        const struct sms_rules *r, unsigned *retry_in_s);
 
 #endif

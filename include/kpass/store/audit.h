@@ -40,12 +40,12 @@
 
 #include "kpass/store/store.h"
 
-#define STORE_AUDIT_KEY_BYTES  32
-#define STORE_AUDIT_HASH_BYTES 32
+#define STORE_AUDIT_KEY_BYTES     32
+#define STORE_AUDIT_HASH_BYTES    32
 #define STORE_AUDIT_SUBJECT_BYTES 32 /* CNIC_INDEX_BYTES */
-#define STORE_AUDIT_EVENT_MAX  48    /* octets */
-#define STORE_AUDIT_ACTOR_MAX  48
-#define STORE_AUDIT_DETAIL_MAX 200
+#define STORE_AUDIT_EVENT_MAX     48 /* octets */
+#define STORE_AUDIT_ACTOR_MAX     48
+#define STORE_AUDIT_DETAIL_MAX    200
 
 struct store_audit_row {
     int64_t id;

@@ -32,7 +32,7 @@ struct store_counts {
     int64_t verifications;
     int64_t sms;
     int64_t audit_rows;
-    int64_t audit_head_id;  /* 0 for an empty log */
+    int64_t audit_head_id;   /* 0 for an empty log */
     char audit_head_hex[65]; /* the last row's hash, "" for an empty log */
 };
 

@@ -32,12 +32,12 @@
 #include "kpass/id/msisdn.h"
 #include "kpass/store/store.h"
 
-#define STORE_CITIZEN_NAME_CHARS 64  /* characters (code points) */
-#define STORE_CITIZEN_NAME_SIZE  257 /* 64 code points of at most 4 octets, NUL */
-#define STORE_CITIZEN_DISTRICT_SIZE 9 /* 2 to 8 of A-Z 0-9, NUL */
-#define STORE_CITIZEN_MSISDNS    8   /* numbers one citizen may register */
-#define STORE_CITIZEN_LIST_MAX   10000
-#define STORE_CITIZEN_BOX_BYTES  53  /* nonce 24 || MAC 16 || 13 digits (registry.h) */
+#define STORE_CITIZEN_NAME_CHARS    64  /* characters (code points) */
+#define STORE_CITIZEN_NAME_SIZE     257 /* 64 code points of at most 4 octets, NUL */
+#define STORE_CITIZEN_DISTRICT_SIZE 9   /* 2 to 8 of A-Z 0-9, NUL */
+#define STORE_CITIZEN_MSISDNS       8   /* numbers one citizen may register */
+#define STORE_CITIZEN_LIST_MAX      10000
+#define STORE_CITIZEN_BOX_BYTES     53 /* nonce 24 || MAC 16 || 13 digits (registry.h) */
 
 enum store_citizen_status {
     STORE_CITIZEN_ACTIVE = 0,
@@ -161,9 +161,9 @@ int64_t store_citizen_count(struct store *st, const struct store_citizen_filter 
 
 /* One row of an import (a registry file), as registry_citizen_import makes it. */
 struct store_citizen_import {
-    const uint8_t *cnic_box; /* STORE_CITIZEN_BOX_BYTES, for a new citizen */
-    const char *msisdn;      /* E.164, or NULL */
-    const char *source;      /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
+    const uint8_t *cnic_box;     /* STORE_CITIZEN_BOX_BYTES, for a new citizen */
+    const char *msisdn;          /* E.164, or NULL */
+    const char *source;          /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
     struct store_citizen fields; /* index, last4, names, district, status */
 };
 

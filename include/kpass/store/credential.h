@@ -40,11 +40,11 @@ struct store_credential {
     uint8_t serial[KP1_SERIAL_BYTES];
     int64_t citizen_id;
     uint8_t key_id[TRUST_ID_BYTES];
-    int64_t issued_at;  /* Unix seconds, 0 .. 2^32 - 1 (the token's field) */
+    int64_t issued_at;   /* Unix seconds, 0 .. 2^32 - 1 (the token's field) */
     unsigned valid_days; /* 1 .. 65535 */
-    int64_t expires_at; /* issued_at + 86400 * valid_days */
+    int64_t expires_at;  /* issued_at + 86400 * valid_days */
     int revoked;
-    int64_t revoked_at; /* when revoked */
+    int64_t revoked_at;                                  /* when revoked */
     char revoke_reason[STORE_CREDENTIAL_REASON_MAX + 1]; /* "" when none given */
 };
 

@@ -12,8 +12,8 @@
  * used to sign a desk in.  Staff PINs (4
  * to 8 digits) are stored with crypto_pwhash_str (Argon2id, interactive
  * limits) over a keyed BLAKE2b-256 of the staff id and the PIN (personal
- * "kpass-staff-pin"; made above the store, office.h): a PIN has at most 10^8 values, so a stolen database
- * alone must not be enough to try them all offline.
+ * "kpass-staff-pin"; made above the store, office.h): a PIN has at most 10^8 values, so a stolen
+ * database alone must not be enough to try them all offline.
  *
  * The desk key is derived from keys/partner.key with crypto_kdf (context
  * "kpdesk01", subkey 1; office_desk_key_derive), so no primitive uses
@@ -60,7 +60,7 @@
 #define STORE_STAFF_PIN_MIN     4
 #define STORE_STAFF_PIN_MAX     8
 #define STORE_STAFF_PIN_SIZE    9
-#define STORE_STAFF_FAILURES    5 /* consecutive wrong PINs that lock, by default */
+#define STORE_STAFF_FAILURES    5   /* consecutive wrong PINs that lock, by default */
 #define STORE_STAFF_HASH_SIZE   128 /* a stored PIN hash with its NUL (crypto_pwhash_STRBYTES) */
 
 struct store_desk {
@@ -80,7 +80,8 @@ struct store_staff {
     int locked;           /* 1: refused until office_staff_unlock() */
     int64_t created_at;
     int64_t updated_at;
-    int64_t pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
+    int64_t
+        pin_version; /* counts PIN changes: a session holds only with the PIN it was made with */
 };
 
 /* Is code an office code (2 to 8 of A-Z 0-9)?  0 or -KP_ERR_INVAL.  Pure. */
@@ -176,7 +177,8 @@ int store_staff_list(struct store *st, const char *office, struct store_staff **
  * changed) or -KP_ERR_DB.
  */
 
-/* Lock (lock 1) or unlock (0, which also clears the count of wrong PINs); NOTFOUND if already so. */
+/* Lock (lock 1) or unlock (0, which also clears the count of wrong PINs); NOTFOUND if already so.
+ */
 int store_staff_set_locked(struct store *st, const char *id, int lock, int64_t now);
 
 /* Replace the PIN hash, clear the count of wrong PINs, and count the PIN's version up. */

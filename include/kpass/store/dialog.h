@@ -15,10 +15,10 @@
 
 struct store_dialog {
     int64_t partner_id;
-    char key[64];      /* the session key within the partner (ussd_mo.key) */
-    char msisdn[17];   /* E.164 */
-    char version[40];  /* the menu graph version the dialog is pinned to */
-    char screen[64];   /* the current screen's name (for operators) */
+    char key[64];     /* the session key within the partner (ussd_mo.key) */
+    char msisdn[17];  /* E.164 */
+    char version[40]; /* the menu graph version the dialog is pinned to */
+    char screen[64];  /* the current screen's name (for operators) */
     char lang[4];
     int resumable;
     int64_t started_at;

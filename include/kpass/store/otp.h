@@ -37,8 +37,8 @@ struct store_otp {
 /* Insert a code (p->id set); older live codes of the same binding are superseded. */
 int store_otp_insert(struct store *st, struct store_otp *p);
 /* The newest code of a binding (any use state): 0, -KP_ERR_NOTFOUND. */
-int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose,
-                     const char *office, const char *desk, struct store_otp *out);
+int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose, const char *office,
+                     const char *desk, struct store_otp *out);
 /* Record a wrong try count, or a consumption (exactly once: -KP_ERR_USED if raced). */
 int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use);
 int store_otp_consume(struct store *st, int64_t id);

@@ -20,22 +20,22 @@
 struct store_partner {
     int64_t id;
     char system_id[16];
-    char mode[8];          /* "server" or "client" */
-    char pwhash[128];      /* server mode */
+    char mode[8];           /* "server" or "client" */
+    char pwhash[128];       /* server mode */
     char password_enc[256]; /* client mode */
     char system_type[13];
-    char host[256];        /* client mode */
-    unsigned port;         /* client mode; 0 for none */
-    char bind_type[16];    /* client mode: "transmitter", "receiver" or "transceiver" ("": the last) */
-    unsigned binds;        /* 0 is stored as 1 */
-    char cidrs_text[512];  /* allowed_cidrs: "" (any source) or a comma-separated list */
-    unsigned max_binds;    /* 0 is stored as 4 */
+    char host[256];     /* client mode */
+    unsigned port;      /* client mode; 0 for none */
+    char bind_type[16]; /* client mode: "transmitter", "receiver" or "transceiver" ("": the last) */
+    unsigned binds;     /* 0 is stored as 1 */
+    char cidrs_text[512]; /* allowed_cidrs: "" (any source) or a comma-separated list */
+    unsigned max_binds;   /* 0 is stored as 4 */
     unsigned throughput;
     unsigned burst;
-    char profile[32];      /* "" is stored as "its-session" */
+    char profile[32]; /* "" is stored as "its-session" */
     int carries_sms;
     int enabled;
-    unsigned gsm7_limit;   /* 0: the configured default */
+    unsigned gsm7_limit; /* 0: the configured default */
     unsigned ucs2_limit;
     int64_t created_at;
     int64_t updated_at;

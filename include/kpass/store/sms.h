@@ -25,13 +25,13 @@
  * historical sms_ prefix; they are the outbox's, not the codec's.
  */
 enum sms_state {
-    SMS_QUEUED = 0,     /* waiting for its next attempt */
-    SMS_SENDING,        /* handed to a link, no response yet */
-    SMS_SENT,           /* accepted by the partner, waiting for a receipt */
-    SMS_DELIVERED,      /* final: the receipt says delivered */
-    SMS_UNDELIVERABLE,  /* final: the receipt says it could not be delivered */
-    SMS_EXPIRED,        /* final: its validity passed */
-    SMS_FAILED,         /* final: refused for good, or out of attempts */
+    SMS_QUEUED = 0,    /* waiting for its next attempt */
+    SMS_SENDING,       /* handed to a link, no response yet */
+    SMS_SENT,          /* accepted by the partner, waiting for a receipt */
+    SMS_DELIVERED,     /* final: the receipt says delivered */
+    SMS_UNDELIVERABLE, /* final: the receipt says it could not be delivered */
+    SMS_EXPIRED,       /* final: its validity passed */
+    SMS_FAILED,        /* final: refused for good, or out of attempts */
     SMS_STATE_MAX
 };
 
@@ -44,12 +44,12 @@ struct store_sms {
     int64_t id;
     char msisdn[17];
     char body[STORE_SMS_BODY_MAX]; /* "" once scrubbed; a code message's lacks its code */
-    int code_at;        /* where the code goes in body (octets), -1: nothing to insert */
+    int code_at;                   /* where the code goes in body (octets), -1: nothing to insert */
     uint8_t code_box[OTP_SEALED_BYTES]; /* the code, sealed (otp_code_seal) */
-    int concat_ref;     /* concatenation reference of its parts, -1: not chosen yet */
+    int concat_ref; /* concatenation reference of its parts, -1: not chosen yet */
     int scrubbed;
-    int is_code;        /* a one-time code message: scrub after a final state */
-    char subject[65];   /* CNIC index hex, or "" */
+    int is_code;      /* a one-time code message: scrub after a final state */
+    char subject[65]; /* CNIC index hex, or "" */
     enum sms_state state;
     int64_t partner_id; /* 0: not sent yet */
     unsigned attempts;

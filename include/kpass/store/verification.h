@@ -46,12 +46,12 @@ enum store_verification_state {
 };
 
 struct store_verification {
-    char id[33];      /* 16 random octets, hex: also the receipt's verification id */
+    char id[33]; /* 16 random octets, hex: also the receipt's verification id */
     char office[16];
     char desk[32];
     char staff[32];
     int64_t citizen_id;
-    char serial[25];  /* the credential scanned, hex */
+    char serial[25]; /* the credential scanned, hex */
     enum store_verification_state state;
     char purpose[32];
     char receipt_id[16];

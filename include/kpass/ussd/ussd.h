@@ -61,11 +61,11 @@ const struct ussd_profile *ussd_profile_find(const char *name);
 const struct ussd_profile *ussd_profile_list(size_t *n);
 
 enum ussd_kind {
-    USSD_NONE = 0,     /* not a USSD message (no ussd_service_op) */
-    USSD_BEGIN,        /* the user dialled */
-    USSD_CONTINUE,     /* the user answered a screen */
-    USSD_ABORT,        /* the user or the network released the dialog */
-    USSD_NOTIFY_CONF,  /* the user acknowledged a notification */
+    USSD_NONE = 0,    /* not a USSD message (no ussd_service_op) */
+    USSD_BEGIN,       /* the user dialled */
+    USSD_CONTINUE,    /* the user answered a screen */
+    USSD_ABORT,       /* the user or the network released the dialog */
+    USSD_NOTIFY_CONF, /* the user acknowledged a notification */
 };
 
 #define USSD_TEXT_MAX 1024 /* UTF-8 bytes of one decoded message (182 chars x 4 fit) */
@@ -78,12 +78,12 @@ struct ussd_mo {
     char service[22]; /* the address dialled (destination_addr), e.g. "789" */
     char key[64];     /* the session key within the partner, per profile */
     int has_its;
-    uint16_t its;     /* as received, echoed (sequence + 1) on replies */
+    uint16_t its; /* as received, echoed (sequence + 1) on replies */
     int has_umr;
-    uint16_t umr;     /* as received, echoed on replies */
+    uint16_t umr; /* as received, echoed on replies */
     uint8_t src_ton, src_npi, dst_ton, dst_npi;
     char src_addr[65], dst_addr[65]; /* as received, mirrored on replies */
-    int bad_text;     /* the text could not be decoded (invalid UCS-2, ...) */
+    int bad_text;                    /* the text could not be decoded (invalid UCS-2, ...) */
     size_t text_len;
     char text[USSD_TEXT_MAX]; /* UTF-8, NUL-terminated */
 };

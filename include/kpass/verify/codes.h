@@ -24,10 +24,10 @@ typedef void (*codes_kick_fn)(void *arg);
 struct codes_stats {
     uint64_t requested; /* USSD requests, whatever became of them (codes_note_request) */
     uint64_t issued;
-    uint64_t refused;  /* rate limits, lockouts, inactive citizens */
+    uint64_t refused; /* rate limits, lockouts, inactive citizens */
     uint64_t verified;
-    uint64_t failed;   /* wrong, expired, used, dead, no code */
-    uint64_t locked;   /* lockouts started */
+    uint64_t failed; /* wrong, expired, used, dead, no code */
+    uint64_t locked; /* lockouts started */
 };
 
 /* Purposes a code may be issued for, with the label its SMS names. */
@@ -68,9 +68,9 @@ struct codes_request {
 struct codes_result {
     int64_t code_id;
     int64_t sms_id;
-    int64_t until;        /* -KP_ERR_LIMIT / -KP_ERR_LOCKED: when to try again */
-    int64_t expires_at;   /* issued: when the code stops being good */
-    unsigned tries_left;  /* -KP_ERR_WRONG */
+    int64_t until;       /* -KP_ERR_LIMIT / -KP_ERR_LOCKED: when to try again */
+    int64_t expires_at;  /* issued: when the code stops being good */
+    unsigned tries_left; /* -KP_ERR_WRONG */
     char msisdn_masked[17];
 };
 
@@ -98,7 +98,7 @@ int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t
  * -KP_ERR_DENIED (the citizen is no longer active; nothing is counted),
  * -KP_ERR_DB.  Audit rows: code.verified, code.failed, code.locked.
  */
-int codes_verify(struct codes *c, const struct codes_request *req, const char *typed,
-                 int64_t now, struct codes_result *res);
+int codes_verify(struct codes *c, const struct codes_request *req, const char *typed, int64_t now,
+                 struct codes_result *res);
 
 #endif

@@ -65,7 +65,7 @@ struct verify_credential_result {
  * Returns the verdict (also in r->verdict), or -KP_ERR_DB.
  */
 int verify_credential_check(struct store *st, const struct kp1_token *t,
-                           struct verify_credential_result *r);
+                            struct verify_credential_result *r);
 
 /*
  * Verify token text[0..len) completely: kp1_verify (format, key through
@@ -75,9 +75,8 @@ int verify_credential_check(struct store *st, const struct kp1_token *t,
  * display; the verdict stays kp1's.  Returns the verdict (also in
  * r->verdict) or -KP_ERR_DB.
  */
-int verify_credential_verify(struct store *st, const char *text, size_t len,
-                            trust_lookup_fn lookup, void *ctx, int64_t now,
-                            struct verify_credential_result *r);
+int verify_credential_verify(struct store *st, const char *text, size_t len, trust_lookup_fn lookup,
+                             void *ctx, int64_t now, struct verify_credential_result *r);
 
 /*
  * Check again, at a later step, a credential whose token was verified

@@ -29,12 +29,12 @@
 #define VERIFY_DESK_NEW (-1)
 
 enum verify_desk_event {
-    VERIFY_DESK_SCAN = 0,          /* a card accepted: the verification begins */
-    VERIFY_DESK_SEND_CODE,         /* a code went to the citizen (again, perhaps) */
-    VERIFY_DESK_CONFIRM_OK,        /* the code matched: a receipt was signed */
-    VERIFY_DESK_CONFIRM_DEAD,      /* the code is spent, or the citizen locked out */
+    VERIFY_DESK_SCAN = 0,           /* a card accepted: the verification begins */
+    VERIFY_DESK_SEND_CODE,          /* a code went to the citizen (again, perhaps) */
+    VERIFY_DESK_CONFIRM_OK,         /* the code matched: a receipt was signed */
+    VERIFY_DESK_CONFIRM_DEAD,       /* the code is spent, or the citizen locked out */
     VERIFY_DESK_CREDENTIAL_REFUSED, /* the card no longer holds (verify_credential_recheck) */
-    VERIFY_DESK_EXPIRE,            /* not finished within [http] verification_ttl */
+    VERIFY_DESK_EXPIRE,             /* not finished within [http] verification_ttl */
     VERIFY_DESK_EVENT_MAX
 };
 
@@ -67,9 +67,8 @@ int verify_desk_overdue(const struct store_verification *v, unsigned ttl_s, int6
  * everything was written.  0, -KP_ERR_STATE (the table has no such
  * transition; nothing written), -KP_ERR_DB.
  */
-int verify_desk_apply(struct store *st, struct store_verification *v,
-                      const struct store_citizen *c, enum verify_desk_event ev,
-                      const struct verify_desk_step *step, int64_t now);
+int verify_desk_apply(struct store *st, struct store_verification *v, const struct store_citizen *c,
+                      enum verify_desk_event ev, const struct verify_desk_step *step, int64_t now);
 
 /*
  * Sign the receipt of verification v, confirmed at now with biometric

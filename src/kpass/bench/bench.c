@@ -373,9 +373,8 @@ int bench_run(struct bench *b)
            "\"ops_per_s\":%.0f,\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
            "\"errors\":%llu}\n",
            b->o.mode, extra, b->o.binds, b->o.window, secs, (unsigned long long)b->count, rate,
-           bench_pct(b, 0.50), bench_pct(b, 0.95),
-           bench_pct(b, 0.99), b->nlat ? b->lat[b->nlat - 1] / 1000.0 : 0,
-           (unsigned long long)b->errors);
+           bench_pct(b, 0.50), bench_pct(b, 0.95), bench_pct(b, 0.99),
+           b->nlat ? b->lat[b->nlat - 1] / 1000.0 : 0, (unsigned long long)b->errors);
     fflush(stdout);
     if (b->errors) {
         fprintf(stderr, "bench: %llu errors: the figures above are not a clean run\n",

@@ -22,14 +22,14 @@ struct bench_opts {
     unsigned binds;
     unsigned window;
     unsigned seconds;
-    const char *pdu;    /* link mode: "enquire_link" or "submit_sm" */
-    const char *mode;   /* "link" or "ussd" */
+    const char *pdu;  /* link mode: "enquire_link" or "submit_sm" */
+    const char *mode; /* "link" or "ussd" */
     /* ussd mode */
     const char *dial;
     const char *inputs;
     unsigned sessions;
     const char *service_code;
-    unsigned rate;      /* hops per second offered; 0: as fast as answers come */
+    unsigned rate; /* hops per second offered; 0: as fast as answers come */
 };
 
 /* A mode: what to do once bound, and with each PDU that arrives. */

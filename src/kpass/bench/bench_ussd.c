@@ -27,9 +27,9 @@
 
 struct ub_session {
     unsigned conn;
-    int step;          /* -1: dial next; else the index of the next input */
-    uint16_t its;      /* session number << 8 | sequence << 1 */
-    uint64_t sent_us;  /* 0: nothing outstanding */
+    int step;         /* -1: dial next; else the index of the next input */
+    uint16_t its;     /* session number << 8 | sequence << 1 */
+    uint64_t sent_us; /* 0: nothing outstanding */
 };
 
 struct ub {
@@ -138,8 +138,7 @@ static void ub_on_bound(struct bench *b, struct bench_conn *c)
     }
 }
 
-static void ub_on_pdu(struct bench *b, struct bench_conn *c, const struct smpp_pdu *p,
-                      uint64_t now)
+static void ub_on_pdu(struct bench *b, struct bench_conn *c, const struct smpp_pdu *p, uint64_t now)
 {
     struct ub *u = bench_driver_arg(b);
     uint8_t r[SMPP_HEADER_LEN + 1];

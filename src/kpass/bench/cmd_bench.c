@@ -28,8 +28,8 @@ static const char bench_usage_text[] =
 struct link_bench {
     uint8_t pdu[512]; /* the request, sequence number patched per send */
     size_t len;
-    uint32_t expect;  /* its response command_id */
-    uint64_t *sent;   /* per connection: send time by seq & mask */
+    uint32_t expect; /* its response command_id */
+    uint64_t *sent;  /* per connection: send time by seq & mask */
     unsigned mask;
 };
 
@@ -131,18 +131,32 @@ static int bench_uint(const char *name, const char *s, unsigned min, unsigned ma
 int cmd_bench(struct kp_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"host", required_argument, NULL, 'H'},    {"port", required_argument, NULL, 'P'},
-        {"system-id", required_argument, NULL, 's'}, {"password-file", required_argument, NULL, 'f'},
-        {"binds", required_argument, NULL, 'n'},   {"window", required_argument, NULL, 'w'},
-        {"seconds", required_argument, NULL, 't'}, {"pdu", required_argument, NULL, 'p'},
-        {"mode", required_argument, NULL, 'm'},    {"dial", required_argument, NULL, 'd'},
-        {"inputs", required_argument, NULL, 'i'},  {"sessions", required_argument, NULL, 'S'},
-        {"service-code", required_argument, NULL, 'c'}, {"rate", required_argument, NULL, 'r'},
+        {"host", required_argument, NULL, 'H'},
+        {"port", required_argument, NULL, 'P'},
+        {"system-id", required_argument, NULL, 's'},
+        {"password-file", required_argument, NULL, 'f'},
+        {"binds", required_argument, NULL, 'n'},
+        {"window", required_argument, NULL, 'w'},
+        {"seconds", required_argument, NULL, 't'},
+        {"pdu", required_argument, NULL, 'p'},
+        {"mode", required_argument, NULL, 'm'},
+        {"dial", required_argument, NULL, 'd'},
+        {"inputs", required_argument, NULL, 'i'},
+        {"sessions", required_argument, NULL, 'S'},
+        {"service-code", required_argument, NULL, 'c'},
+        {"rate", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
-    struct bench_opts o = {.host = "127.0.0.1", .port = 2775, .binds = 4, .window = 64,
-                           .seconds = 10, .pdu = "enquire_link", .mode = "link",
-                           .dial = "*789#", .inputs = "1", .sessions = 64,
+    struct bench_opts o = {.host = "127.0.0.1",
+                           .port = 2775,
+                           .binds = 4,
+                           .window = 64,
+                           .seconds = 10,
+                           .pdu = "enquire_link",
+                           .mode = "link",
+                           .dial = "*789#",
+                           .inputs = "1",
+                           .sessions = 64,
                            .service_code = "789"};
     const char *pwfile = NULL;
     char host[INET_ADDRSTRLEN];
@@ -150,7 +164,10 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'H': o.host = optarg; host_given = 1; break;
+        case 'H':
+            o.host = optarg;
+            host_given = 1;
+            break;
         case 'P':
             if (bench_uint("port", optarg, 1, 65535, &o.port))
                 return 1;
@@ -161,18 +178,46 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
                 return cli_fail("--system-id: at most 15 characters");
             strcpy(o.system_id, optarg);
             break;
-        case 'f': pwfile = optarg; break;
-        case 'n': if (bench_uint("binds", optarg, 1, 256, &o.binds)) return 1; break;
-        case 'w': if (bench_uint("window", optarg, 1, 4096, &o.window)) return 1; break;
-        case 't': if (bench_uint("seconds", optarg, 1, 3600, &o.seconds)) return 1; break;
-        case 'p': o.pdu = optarg; break;
-        case 'm': o.mode = optarg; break;
-        case 'd': o.dial = optarg; break;
-        case 'i': o.inputs = optarg; break;
-        case 'S': if (bench_uint("sessions", optarg, 1, 1000000, &o.sessions)) return 1; break;
-        case 'c': o.service_code = optarg; break;
-        case 'r': if (bench_uint("rate", optarg, 1, 10000000, &o.rate)) return 1; break;
-        default: return cli_usage(bench_usage_text);
+        case 'f':
+            pwfile = optarg;
+            break;
+        case 'n':
+            if (bench_uint("binds", optarg, 1, 256, &o.binds))
+                return 1;
+            break;
+        case 'w':
+            if (bench_uint("window", optarg, 1, 4096, &o.window))
+                return 1;
+            break;
+        case 't':
+            if (bench_uint("seconds", optarg, 1, 3600, &o.seconds))
+                return 1;
+            break;
+        case 'p':
+            o.pdu = optarg;
+            break;
+        case 'm':
+            o.mode = optarg;
+            break;
+        case 'd':
+            o.dial = optarg;
+            break;
+        case 'i':
+            o.inputs = optarg;
+            break;
+        case 'S':
+            if (bench_uint("sessions", optarg, 1, 1000000, &o.sessions))
+                return 1;
+            break;
+        case 'c':
+            o.service_code = optarg;
+            break;
+        case 'r':
+            if (bench_uint("rate", optarg, 1, 10000000, &o.rate))
+                return 1;
+            break;
+        default:
+            return cli_usage(bench_usage_text);
         }
     }
     if (optind != argc || o.system_id[0] == '\0')

@@ -38,23 +38,23 @@ struct phone {
     struct event *ev_stdin;
     struct event *ev_tick;
     struct event *ev_deadline;
-    char msisdn[17];     /* E.164 */
-    char addr[16];       /* digits for SMPP */
-    char service[22];    /* destination address: the code's digits */
-    char **script;       /* remaining script elements */
+    char msisdn[17];  /* E.164 */
+    char addr[16];    /* digits for SMPP */
+    char service[22]; /* destination address: the code's digits */
+    char **script;    /* remaining script elements */
     int nscript, iscript;
     enum ussd_sid sid;
-    uint16_t its;        /* session number << 8 | seq << 1 */
+    uint16_t its; /* session number << 8 | seq << 1 */
     uint16_t umr;
     int in_dialog;
     int bound;
     int json;
     int exit_code;
-    unsigned wait_sms;   /* after the dialog: wait this many SMS (script mode) */
+    unsigned wait_sms; /* after the dialog: wait this many SMS (script mode) */
     unsigned sms_seen;
     int interactive;
-    int listen;          /* --listen: no dialog, only SMS, until the deadline */
-    unsigned listen_s;   /* its seconds; 0: exit 0 once bound (a readiness probe) */
+    int listen;        /* --listen: no dialog, only SMS, until the deadline */
+    unsigned listen_s; /* its seconds; 0: exit 0 once bound (a readiness probe) */
     int quitting;
     int unbind_pending;
     uint64_t quit_deadline_ms;
@@ -104,7 +104,8 @@ static void phone_show(struct phone *ph, const char *kind, const char *from, con
     if (ph->json) {
         printf("{\"%s\":", kind);
         phone_print_json_string(text);
-        printf(",\"encoding\":\"%s\",\"end\":%s", dc == 8 ? "ucs2" : "gsm7", end ? "true" : "false");
+        printf(",\"encoding\":\"%s\",\"end\":%s", dc == 8 ? "ucs2" : "gsm7",
+               end ? "true" : "false");
         if (from) {
             printf(",\"from\":");
             phone_print_json_string(from);
@@ -218,8 +219,8 @@ static uint32_t phone_on_request(void *arg, struct smpp_link *l, const struct sm
             fflush(stdout);
         }
     } else {
-        if (msisdn_from_smpp(req->sm.source_addr_ton, req->sm.source_addr_npi,
-                             req->sm.source_addr, from, &fault) < 0)
+        if (msisdn_from_smpp(req->sm.source_addr_ton, req->sm.source_addr_npi, req->sm.source_addr,
+                             from, &fault) < 0)
             snprintf(from, sizeof(from), "%.16s", req->sm.source_addr);
         phone_show(ph, "sms", from, text.data ? text.data : "", req->sm.data_coding, 0);
         ph->sms_seen++;
@@ -401,12 +402,18 @@ static int phone_uint(const char *name, const char *s, unsigned min, unsigned ma
 int cmd_phone(struct kp_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"host", required_argument, NULL, 'H'},     {"port", required_argument, NULL, 'P'},
-        {"system-id", required_argument, NULL, 's'}, {"password-file", required_argument, NULL, 'f'},
-        {"msisdn", required_argument, NULL, 'm'},   {"dial", required_argument, NULL, 'd'},
-        {"session", required_argument, NULL, 'S'},  {"script", required_argument, NULL, 'x'},
-        {"wait-sms", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},           {"listen", required_argument, NULL, 'l'},
+        {"host", required_argument, NULL, 'H'},
+        {"port", required_argument, NULL, 'P'},
+        {"system-id", required_argument, NULL, 's'},
+        {"password-file", required_argument, NULL, 'f'},
+        {"msisdn", required_argument, NULL, 'm'},
+        {"dial", required_argument, NULL, 'd'},
+        {"session", required_argument, NULL, 'S'},
+        {"script", required_argument, NULL, 'x'},
+        {"wait-sms", required_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'},
+        {"listen", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
     struct phone ph;
@@ -420,7 +427,9 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
     strcpy(ph.conf.system_id, "phone");
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'H': host = optarg; break;
+        case 'H':
+            host = optarg;
+            break;
         case 'P':
             if (phone_uint("port", optarg, 1, 65535, &port))
                 return 1;
@@ -429,9 +438,15 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
             if (smpp_strlcpy(ph.conf.system_id, sizeof(ph.conf.system_id), optarg) < 0)
                 return cli_fail("--system-id: at most 15 characters");
             break;
-        case 'f': pwfile = optarg; break;
-        case 'm': msisdn = optarg; break;
-        case 'd': dial = optarg; break;
+        case 'f':
+            pwfile = optarg;
+            break;
+        case 'm':
+            msisdn = optarg;
+            break;
+        case 'd':
+            dial = optarg;
+            break;
         case 'S':
             if (strcmp(optarg, "its") == 0)
                 ph.sid = USSD_SID_ITS;
@@ -442,7 +457,9 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
             else
                 return cli_fail("--session: its, umr or msisdn");
             break;
-        case 'x': script = optarg; break;
+        case 'x':
+            script = optarg;
+            break;
         case 'w':
             if (phone_uint("wait-sms", optarg, 0, 1000, &ph.wait_sms))
                 return 1;
@@ -456,8 +473,11 @@ int cmd_phone(struct kp_cli *cli, int argc, char **argv)
                 return 1;
             ph.listen = 1;
             break;
-        case 'j': ph.json = 1; break;
-        default: return cli_usage(phone_usage_text);
+        case 'j':
+            ph.json = 1;
+            break;
+        default:
+            return cli_usage(phone_usage_text);
         }
     }
     if (optind != argc || (ph.listen && (script || dial)))

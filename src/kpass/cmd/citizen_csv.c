@@ -73,8 +73,9 @@ int citizen_csv_split(char *line, size_t len, char **fields, int max, char *why,
 int citizen_csv_header(const char *line, size_t len, char *why, size_t whysize)
 {
     if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-        return csv_fail(why, whysize, "the file starts with a byte order mark; save it as "
-                                      "UTF-8 without a BOM");
+        return csv_fail(why, whysize,
+                        "the file starts with a byte order mark; save it as "
+                        "UTF-8 without a BOM");
     if (len != strlen(CITIZEN_CSV_HEADER) || memcmp(line, CITIZEN_CSV_HEADER, len) != 0)
         return csv_fail(why, whysize, "the header must be " CITIZEN_CSV_HEADER);
     return 0;
@@ -91,8 +92,7 @@ static int csv_copy(char *dst, size_t size, const char *src)
     return 0;
 }
 
-int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *why,
-                    size_t whysize)
+int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *why, size_t whysize)
 {
     char *f[CITIZEN_CSV_FIELDS];
     enum cnic_fault cf;

@@ -55,7 +55,6 @@ int citizen_csv_header(const char *line, size_t len, char *why, size_t whysize);
  * the field and never quote a CNIC or a number ("cnic: a CNIC has 13
  * digits; found fewer").  line is changed in place.  0 or -KP_ERR_PARSE.
  */
-int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *why,
-                    size_t whysize);
+int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *why, size_t whysize);
 
 #endif

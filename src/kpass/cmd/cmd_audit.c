@@ -47,15 +47,24 @@ static const char audit_usage_text[] =
  * that it is here.
  */
 static const char *const audit_events[] = {
-    "citizen.added",      "citizen.blocked",   "citizen.changed",   "citizen.deceased",
-    "citizen.imported",   "citizen.linked",    "citizen.unblocked", "citizen.unlinked",
-    "code.delivered",     "code.failed",       "code.issued",       "code.limited",
-    "code.locked",        "code.refused",      "code.sent",         "code.undelivered",
-    "code.verified",      "credential.issued", "credential.revoked", "desk.added",
-    "desk.refused",       "desk.revoked",      "desk.scan",         "desk.signin",
-    "desk.signout",       "desk.verified",     "key.retired",       "key.rotated",
-    "partner.added",      "partner.changed",   "partner.removed",   "staff.added",
-    "staff.locked",       "staff.pin_changed", "staff.pin_failed",  "staff.removed",
+    "citizen.added",      "citizen.blocked",
+    "citizen.changed",    "citizen.deceased",
+    "citizen.imported",   "citizen.linked",
+    "citizen.unblocked",  "citizen.unlinked",
+    "code.delivered",     "code.failed",
+    "code.issued",        "code.limited",
+    "code.locked",        "code.refused",
+    "code.sent",          "code.undelivered",
+    "code.verified",      "credential.issued",
+    "credential.revoked", "desk.added",
+    "desk.refused",       "desk.revoked",
+    "desk.scan",          "desk.signin",
+    "desk.signout",       "desk.verified",
+    "key.retired",        "key.rotated",
+    "partner.added",      "partner.changed",
+    "partner.removed",    "staff.added",
+    "staff.locked",       "staff.pin_changed",
+    "staff.pin_failed",   "staff.removed",
     "staff.unlocked",     NULL,
 };
 
@@ -175,16 +184,13 @@ static void audit_subject(struct kp_cli *cli, const struct store_audit_row *r, c
 }
 
 /* Parse show's options into f.  0, or an exit status after reporting. */
-static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
-                           struct store_audit_filter *f, uint8_t index[CNIC_INDEX_BYTES],
-                           int *json)
+static int audit_show_opts(struct kp_cli *cli, int argc, char **argv, struct store_audit_filter *f,
+                           uint8_t index[CNIC_INDEX_BYTES], int *json)
 {
-    static const struct option opts[] = {{"cnic", required_argument, NULL, 'c'},
-                                         {"event", required_argument, NULL, 'e'},
-                                         {"since", required_argument, NULL, 's'},
-                                         {"limit", required_argument, NULL, 'l'},
-                                         {"json", no_argument, NULL, 'j'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"cnic", required_argument, NULL, 'c'},  {"event", required_argument, NULL, 'e'},
+        {"since", required_argument, NULL, 's'}, {"limit", required_argument, NULL, 'l'},
+        {"json", no_argument, NULL, 'j'},        {NULL, 0, NULL, 0}};
     char cnic[CNIC_SIZE], *end;
     enum cnic_fault cf;
     unsigned long limit;
@@ -207,8 +213,7 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
                 struct kp_buf names = KP_BUF_INIT;
                 for (size_t i = 0; audit_events[i]; i++)
                     kp_buf_printf(&names, "%s%s", i ? ", " : "", audit_events[i]);
-                cli_fail("--event: no event is called %s; the events are: %s", optarg,
-                         names.data);
+                cli_fail("--event: no event is called %s; the events are: %s", optarg, names.data);
                 kp_buf_free(&names);
                 return 1;
             }
@@ -238,12 +243,11 @@ static int audit_show_opts(struct kp_cli *cli, int argc, char **argv,
 /* One row as a JSON line: the same fields and the same guards as the table. */
 static void audit_show_json(const struct store_audit_row *r, const char *when, const char *subject)
 {
-    json_t *o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id, "time",
-                          when, "at", (json_int_t)r->at, "event", r->event, "actor",
-                          store_audit_actor_check(r->actor) == 0 ? r->actor : "?", "subject",
-                          subject,
-                          "detail", store_audit_detail_check(r->detail) == 0 ? r->detail
-                                                                             : "(withheld)");
+    json_t *o =
+        json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id, "time", when,
+                  "at", (json_int_t)r->at, "event", r->event, "actor",
+                  store_audit_actor_check(r->actor) == 0 ? r->actor : "?", "subject", subject,
+                  "detail", store_audit_detail_check(r->detail) == 0 ? r->detail : "(withheld)");
     char *text = o ? json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
 
     if (text)
@@ -267,8 +271,8 @@ static int audit_show(struct kp_cli *cli, int argc, char **argv)
     if ((n = store_audit_list(cli->st, &f, &v)) < 0)
         return cli_fail("cannot read the audit log");
     if (n > 0 && !json)
-        printf("%-7s %-20s %-18s %-12s %-15s %s\n", "ID", "TIME (UTC)", "EVENT", "ACTOR",
-               "SUBJECT", "DETAIL");
+        printf("%-7s %-20s %-18s %-12s %-15s %s\n", "ID", "TIME (UTC)", "EVENT", "ACTOR", "SUBJECT",
+               "DETAIL");
     /* Newest N, printed oldest first (like tail). */
     for (int i = n - 1; i >= 0; i--) {
         char t[CLI_TIME_SIZE], subject[CNIC_TEXT_SIZE + 2];

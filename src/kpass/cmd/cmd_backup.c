@@ -32,9 +32,9 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/backup.h"
 
-#define BK_PATH 4096
+#define BK_PATH     4096
 #define BK_MANIFEST "MANIFEST"
-#define BK_MAGIC "kpass-backup 1"
+#define BK_MAGIC    "kpass-backup 1"
 
 /* cli_fail, returning -1 (a function's error) rather than 1 (an exit status). */
 static int bk_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -166,11 +166,10 @@ static void bk_counts_print(FILE *f, const struct store_counts *c)
             "schema %d\npartners %lld\ncitizens %lld\ncredentials %lld\noffices %lld\n"
             "desks %lld\nstaff %lld\nverifications %lld\nsms %lld\naudit_rows %lld\n"
             "audit_head %lld %s\n",
-            c->schema, (long long)c->partners, (long long)c->citizens,
-            (long long)c->credentials, (long long)c->offices, (long long)c->desks,
-            (long long)c->staff, (long long)c->verifications, (long long)c->sms,
-            (long long)c->audit_rows, (long long)c->audit_head_id,
-            c->audit_head_hex[0] ? c->audit_head_hex : "-");
+            c->schema, (long long)c->partners, (long long)c->citizens, (long long)c->credentials,
+            (long long)c->offices, (long long)c->desks, (long long)c->staff,
+            (long long)c->verifications, (long long)c->sms, (long long)c->audit_rows,
+            (long long)c->audit_head_id, c->audit_head_hex[0] ? c->audit_head_hex : "-");
 }
 
 /* Count the copy at db (its own file, read only) and write dir/MANIFEST. */
@@ -229,8 +228,8 @@ static int bk_backup_to(struct kp_cli *cli, const char *dir)
         return -1;
     printf("backup %s: schema %d, %lld citizens, %lld credentials, %lld audit rows "
            "(head %lld)\n",
-           dir, c.schema, (long long)c.citizens, (long long)c.credentials,
-           (long long)c.audit_rows, (long long)c.audit_head_id);
+           dir, c.schema, (long long)c.citizens, (long long)c.credentials, (long long)c.audit_rows,
+           (long long)c.audit_head_id);
     return 0;
 }
 
@@ -330,9 +329,8 @@ static int bk_restore_check(struct kp_cli *cli, const struct store_counts *want)
         return -1;
     }
     if ((rc = store_audit_verify(cli->st, &rep)) < 0)
-        return bk_fail("restored audit log: %s", rc == -KP_ERR_CRYPTO
-                                                      ? store_audit_fault_text(rep.fault)
-                                                      : kp_strerror(rc));
+        return bk_fail("restored audit log: %s",
+                       rc == -KP_ERR_CRYPTO ? store_audit_fault_text(rep.fault) : kp_strerror(rc));
     if (store_counts_read(cli->st, &got) < 0)
         return -1;
     if (memcmp(&got, want, sizeof(got)) != 0) {
@@ -388,8 +386,8 @@ int cmd_restore(struct kp_cli *cli, int argc, char **argv)
         rc = bk_restore_check(cli, &want) < 0 ? 1 : 0;
     }
     if (rc == 0)
-        printf("restored %s into %s and %s (the configuration copy is %s/kpassd.conf)\n",
-               argv[1], cli->cfg.database, cli->cfg.keys_dir, argv[1]);
+        printf("restored %s into %s and %s (the configuration copy is %s/kpassd.conf)\n", argv[1],
+               cli->cfg.database, cli->cfg.keys_dir, argv[1]);
     kp_pidlock_release(lock);
     return rc;
 }

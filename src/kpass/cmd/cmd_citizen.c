@@ -22,7 +22,7 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
 
-#define CITIZEN_ACTOR cli_actor()
+#define CITIZEN_ACTOR      cli_actor()
 #define CITIZEN_REASON_MAX 150
 #define CITIZEN_PAGE       50
 
@@ -81,8 +81,8 @@ static int citizen_text_opt(const char *name, const char *v, char *dst, size_t s
     return 0;
 }
 
-static int citizen_number_opt(const char *name, const char *v, unsigned long min,
-                              unsigned long max, unsigned long *out)
+static int citizen_number_opt(const char *name, const char *v, unsigned long min, unsigned long max,
+                              unsigned long *out)
 {
     char *end;
     unsigned long n = strtoul(v, &end, 10);
@@ -143,8 +143,7 @@ static int citizen_opt(struct citizen_args *a, int ch, const char *v)
 }
 
 /* Parse options from argv[first] on, allowing the set allowed.  0 or an exit status. */
-static int citizen_parse(struct citizen_args *a, unsigned allowed, int argc, char **argv,
-                         int first)
+static int citizen_parse(struct citizen_args *a, unsigned allowed, int argc, char **argv, int first)
 {
     int ch, rc;
 
@@ -215,9 +214,10 @@ static int citizen_add(struct kp_cli *cli, int argc, char **argv)
 
     if (argc < 2)
         return cli_usage(citizen_usage_text);
-    if ((rc = citizen_parse(&a, ~(CITIZEN_ALLOW(OPT_REASON) | CITIZEN_ALLOW(OPT_OFFSET) |
-                                  CITIZEN_ALLOW(OPT_LIMIT)),
-                            argc, argv, 2)) != 0)
+    if ((rc = citizen_parse(
+             &a,
+             ~(CITIZEN_ALLOW(OPT_REASON) | CITIZEN_ALLOW(OPT_OFFSET) | CITIZEN_ALLOW(OPT_LIMIT)),
+             argc, argv, 2)) != 0)
         return rc;
     if (cnic_parse(argv[1], strlen(argv[1]), cnic, &cf) < 0)
         return cli_fail("CNIC: %s", cnic_fault_text(cf));
@@ -285,14 +285,15 @@ static int citizen_list(struct kp_cli *cli, int argc, char **argv)
     int64_t total;
     int rc, n;
 
-    if ((rc = citizen_parse(&a, CITIZEN_ALLOW(OPT_DISTRICT) | CITIZEN_ALLOW(OPT_STATUS) |
-                                    CITIZEN_ALLOW(OPT_OFFSET) | CITIZEN_ALLOW(OPT_LIMIT),
+    if ((rc = citizen_parse(&a,
+                            CITIZEN_ALLOW(OPT_DISTRICT) | CITIZEN_ALLOW(OPT_STATUS) |
+                                CITIZEN_ALLOW(OPT_OFFSET) | CITIZEN_ALLOW(OPT_LIMIT),
                             argc, argv, 1)) != 0)
         return rc;
     if (cli_store_keys(cli) < 0)
         return 1;
     f = (struct store_citizen_filter){(a.given & CITIZEN_ALLOW(OPT_DISTRICT)) ? a.fields.district
-                                                                               : NULL,
+                                                                              : NULL,
                                       a.status, (unsigned)a.offset, (unsigned)a.limit};
     if ((total = store_citizen_count(cli->st, &f)) < 0 ||
         (n = store_citizen_list(cli->st, &f, &v)) < 0)
@@ -323,9 +324,10 @@ static int citizen_set(struct kp_cli *cli, int argc, char **argv)
 
     if (argc < 2)
         return cli_usage(citizen_usage_text);
-    if ((rc = citizen_parse(&a, ~(CITIZEN_ALLOW(OPT_MSISDN) | CITIZEN_ALLOW(OPT_OFFSET) |
-                                  CITIZEN_ALLOW(OPT_LIMIT)),
-                            argc, argv, 2)) != 0)
+    if ((rc = citizen_parse(
+             &a,
+             ~(CITIZEN_ALLOW(OPT_MSISDN) | CITIZEN_ALLOW(OPT_OFFSET) | CITIZEN_ALLOW(OPT_LIMIT)),
+             argc, argv, 2)) != 0)
         return rc;
     /* The reason is recorded with a status change; alone it would be dropped. */
     if (a.reason && a.status < 0)
@@ -346,8 +348,8 @@ static int citizen_set(struct kp_cli *cli, int argc, char **argv)
     rc = store_citizen_update(cli->st, &c, CITIZEN_ACTOR, kp_time_s());
     changed |= rc > 0;
     if (rc >= 0 && a.status >= 0) {
-        rc = store_citizen_set_status(cli->st, c.id, (enum store_citizen_status)a.status,
-                                      a.reason, CITIZEN_ACTOR, kp_time_s());
+        rc = store_citizen_set_status(cli->st, c.id, (enum store_citizen_status)a.status, a.reason,
+                                      CITIZEN_ACTOR, kp_time_s());
         changed |= rc > 0;
     }
     if (rc >= 0)

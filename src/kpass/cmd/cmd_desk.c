@@ -30,7 +30,7 @@
 #include "kpass/office/office.h"
 #include "kpass/store/desk.h"
 
-#define DESK_ACTOR cli_actor()
+#define DESK_ACTOR       cli_actor()
 #define DESK_DEFAULT_URL "http://127.0.0.1:8080"
 
 static const char desk_usage_text[] =

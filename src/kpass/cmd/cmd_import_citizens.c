@@ -31,9 +31,9 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
 
-#define IMPORT_LINE_MAX 4096
+#define IMPORT_LINE_MAX       4096
 #define IMPORT_PROGRESS_EVERY 8192 /* rows between progress bar updates */
-#define IMPORT_BAR 30
+#define IMPORT_BAR            30
 
 static const char import_usage_text[] = "kpass import citizens [--dry-run] FILE.csv";
 
@@ -134,8 +134,8 @@ static void import_progress(struct import_run *r, off_t done)
     int pct = r->size > 0 ? (int)(done * 100 / r->size) : 100;
     int bar = pct * IMPORT_BAR / 100;
 
-    fprintf(stderr, "\rimporting citizens [%.*s%*s] %3d%% %lu rows",
-            bar, "##############################", IMPORT_BAR - bar, "", pct, r->rows);
+    fprintf(stderr, "\rimporting citizens [%.*s%*s] %3d%% %lu rows", bar,
+            "##############################", IMPORT_BAR - bar, "", pct, r->rows);
 }
 
 /* One data line: check it, then hand it to the store.  Errors are reported. */
@@ -283,8 +283,7 @@ int import_citizens(struct kp_cli *cli, int argc, char **argv)
     r.tty = isatty(STDERR_FILENO);
     r.now = kp_time_s();
     import_source(&r);
-    if (cli_store_keys(cli) < 0 || store_citizen_bulk(cli->st) < 0 ||
-        store_tx_begin(cli->st) < 0) {
+    if (cli_store_keys(cli) < 0 || store_citizen_bulk(cli->st) < 0 || store_tx_begin(cli->st) < 0) {
         fclose(f);
         return 1;
     }

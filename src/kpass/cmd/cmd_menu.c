@@ -56,8 +56,7 @@ static int menu_check(struct kp_cli *cli, const char *dir)
     dir = menu_dir(cli, dir);
     if (menu_compile(dir, &g) < 0)
         return 1;
-    printf("%s: %zu screens, version %s: OK\n", dir, menu_graph_screens(g),
-           menu_graph_version(g));
+    printf("%s: %zu screens, version %s: OK\n", dir, menu_graph_screens(g), menu_graph_version(g));
     menu_graph_unref(g);
     return 0;
 }
@@ -150,10 +149,17 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
-        case 'm': dir = optarg; break;
-        case 's': seed = optarg; break;
-        case 'n': msisdn = optarg; break;
-        default: return cli_usage(menu_usage_text);
+        case 'm':
+            dir = optarg;
+            break;
+        case 's':
+            seed = optarg;
+            break;
+        case 'n':
+            msisdn = optarg;
+            break;
+        default:
+            return cli_usage(menu_usage_text);
         }
     }
     if (optind == argc)

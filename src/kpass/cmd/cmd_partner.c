@@ -106,8 +106,7 @@ static int partner_profile_unknown(const char *name)
 }
 
 /* Apply options to p.  Returns 0, or 1 after reporting an error. */
-static int partner_apply_opts(struct partner *p, int argc, char **argv,
-                              const char **password_file)
+static int partner_apply_opts(struct partner *p, int argc, char **argv, const char **password_file)
 {
     struct smpp_partner_conf *c = &p->conf;
     unsigned v;
@@ -325,8 +324,7 @@ static int partner_add(struct kp_cli *cli, int argc, char **argv)
     if (argc < 2)
         return cli_usage(partner_usage_text);
     memset(&p, 0, sizeof(p));
-    if (smpp_strlcpy(p.conf.system_id, sizeof(p.conf.system_id), argv[1]) < 0 ||
-        argv[1][0] == '\0')
+    if (smpp_strlcpy(p.conf.system_id, sizeof(p.conf.system_id), argv[1]) < 0 || argv[1][0] == '\0')
         return cli_fail("system_id must be 1 to 15 characters (SMPP 3.4 §5.2.1)");
     p.conf.enabled = 1;
     p.conf.max_binds = 4;
@@ -399,8 +397,8 @@ static int partner_set(struct kp_cli *cli, int argc, char **argv, int passwd)
                         argv[1]);
     if (passwd && partner_set_password(cli, &p, pwfile) != 0)
         return 1;
-    rc = partner_commit(cli, "partner.changed", p.conf.system_id,
-                        passwd ? "password" : "settings", partner_do_update, &p);
+    rc = partner_commit(cli, "partner.changed", p.conf.system_id, passwd ? "password" : "settings",
+                        partner_do_update, &p);
     if (rc < 0)
         return cli_fail("cannot update partner %s: %s", argv[1], kp_strerror(rc));
     char done[96];
@@ -452,8 +450,8 @@ static int partner_show(struct kp_cli *cli, const char *system_id)
         return rc;
     printf("system_id:     %s\n", c->system_id);
     printf("mode:          %s\n", c->mode == SMPP_PARTNER_CLIENT ? "client" : "server");
-    printf("password:      %s\n", c->mode == SMPP_PARTNER_CLIENT ? "set (encrypted)"
-                                                                 : "set (argon2id hash)");
+    printf("password:      %s\n",
+           c->mode == SMPP_PARTNER_CLIENT ? "set (encrypted)" : "set (argon2id hash)");
     if (c->system_type[0])
         printf("system_type:   %s\n", c->system_type);
     if (c->mode == SMPP_PARTNER_CLIENT) {

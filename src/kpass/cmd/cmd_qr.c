@@ -39,7 +39,7 @@
 #include "kpass/store/credential.h"
 #include "kpass/verify/credential.h"
 
-#define QR_ACTOR cli_actor()
+#define QR_ACTOR        cli_actor()
 #define QR_DAYS_DEFAULT 365
 #define QR_DAYS_MAX     3650       /* ten years, as long as a CNIC card is valid */
 #define QR_IMAGE_MAX    (16 << 20) /* octets: larger "PNG" files are refused */
@@ -63,14 +63,10 @@ enum qr_opt {
 };
 
 static const struct option qr_opts[] = {
-    {"days", required_argument, NULL, OPT_DAYS},
-    {"png", required_argument, NULL, OPT_PNG},
-    {"terminal", no_argument, NULL, OPT_TERMINAL},
-    {"invert", no_argument, NULL, OPT_INVERT},
-    {"image", required_argument, NULL, OPT_IMAGE},
-    {"at", required_argument, NULL, OPT_AT},
-    {"reason", required_argument, NULL, OPT_REASON},
-    {NULL, 0, NULL, 0},
+    {"days", required_argument, NULL, OPT_DAYS},     {"png", required_argument, NULL, OPT_PNG},
+    {"terminal", no_argument, NULL, OPT_TERMINAL},   {"invert", no_argument, NULL, OPT_INVERT},
+    {"image", required_argument, NULL, OPT_IMAGE},   {"at", required_argument, NULL, OPT_AT},
+    {"reason", required_argument, NULL, OPT_REASON}, {NULL, 0, NULL, 0},
 };
 
 #define QR_ALLOW(o) (1u << ((o)-OPT_DAYS))
@@ -244,8 +240,7 @@ static int qr_file_stage(const char *path, const struct kp_buf *data, char *tmp,
 
 /* Sign a new token for citizen c (serial, last 4, issued now, days).  0, or 1 after reporting. */
 static int qr_issue_sign(const struct keys_signer *signer, const struct store_citizen *c,
-                         unsigned days, int64_t now, struct kp1_token *t,
-                         char text[KP1_TEXT_SIZE])
+                         unsigned days, int64_t now, struct kp1_token *t, char text[KP1_TEXT_SIZE])
 {
     int rc;
 
@@ -283,9 +278,9 @@ static int qr_issue_draw(const struct qr_args *a, const char *text, struct qr_co
     return 0;
 }
 
-static void qr_issue_print(const struct qr_args *a, const struct store_citizen *c,
-                           const char *mask, const struct kp1_token *t, const char *text,
-                           const struct qr_code *q, const struct kp_buf *draw)
+static void qr_issue_print(const struct qr_args *a, const struct store_citizen *c, const char *mask,
+                           const struct kp1_token *t, const char *text, const struct qr_code *q,
+                           const struct kp_buf *draw)
 {
     char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX], when[CLI_TIME_SIZE];
     int px = (q->width + 2 * QR_QUIET) * QR_PNG_SCALE;
@@ -295,8 +290,8 @@ static void qr_issue_print(const struct qr_args *a, const struct store_citizen *
     printf("credential %s issued to citizen %s (%s)\n", serial, mask, c->name_en);
     printf("key:       %s\n", key);
     printf("issued:    %s\n", cli_time(t->issued_at, when));
-    printf("expires:   %s (%u day%s)\n", cli_time(kp1_expires_at(t), when),
-           (unsigned)t->valid_days, t->valid_days == 1 ? "" : "s");
+    printf("expires:   %s (%u day%s)\n", cli_time(kp1_expires_at(t), when), (unsigned)t->valid_days,
+           t->valid_days == 1 ? "" : "s");
     if (a->png)
         printf("png:       %s (%dx%d pixels, QR version %d-M)\n", a->png, px, px, q->version);
     printf("%s\n", text);
@@ -317,8 +312,9 @@ static int qr_issue(struct kp_cli *cli, int argc, char **argv)
     int64_t now = kp_time_s();
     int rc, status = 1;
 
-    if ((rc = qr_parse(&a, QR_ALLOW(OPT_DAYS) | QR_ALLOW(OPT_PNG) | QR_ALLOW(OPT_TERMINAL) |
-                               QR_ALLOW(OPT_INVERT),
+    if ((rc = qr_parse(&a,
+                       QR_ALLOW(OPT_DAYS) | QR_ALLOW(OPT_PNG) | QR_ALLOW(OPT_TERMINAL) |
+                           QR_ALLOW(OPT_INVERT),
                        1, 1, argc, argv)) != 0)
         return rc;
     if (a.invert && !a.terminal)
@@ -480,7 +476,7 @@ static int qr_verify(struct kp_cli *cli, int argc, char **argv)
     if ((ring = qr_ring(cli, 0)) == NULL || cli_store(cli) < 0)
         goto out;
     rc = verify_credential_verify(cli->st, tok.data, tok.len, keys_ring_lookup, ring,
-                                 a.at_given ? a.at : kp_time_s(), &r);
+                                  a.at_given ? a.at : kp_time_s(), &r);
     if (rc < 0) {
         cli_fail("cannot read the credentials: %s", kp_strerror(rc));
         goto out;
@@ -545,8 +541,7 @@ static int qr_list(struct kp_cli *cli, int argc, char **argv)
     printf("citizen %s (%s, %s): %d credential%s\n", mask, c.name_en,
            store_citizen_status_name(c.status), n, n == 1 ? "" : "s");
     if (n > 0)
-        printf("%-26s  %-13s  %-20s  %-20s  %s\n", "SERIAL", "STATUS", "ISSUED", "EXPIRES",
-               "KEY");
+        printf("%-26s  %-13s  %-20s  %-20s  %s\n", "SERIAL", "STATUS", "ISSUED", "EXPIRES", "KEY");
     for (int i = 0; i < n; i++) {
         const struct trust_key *k = trust_list_find(&ring->trust, v[i].key_id);
         char serial[STORE_CREDENTIAL_SERIAL_TEXT], key[TRUST_ID_HEX];

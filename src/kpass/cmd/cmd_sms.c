@@ -106,8 +106,7 @@ static int sms_list(struct kp_cli *cli, int argc, char **argv)
             break;
         case 'n':
             if (sms_number(optarg, 1, SMS_LIST_MAX, &limit) < 0)
-                return cli_fail("--limit: '%s' is not a number from 1 to %d", optarg,
-                                SMS_LIST_MAX);
+                return cli_fail("--limit: '%s' is not a number from 1 to %d", optarg, SMS_LIST_MAX);
             break;
         default:
             return cli_usage(sms_usage_text);
@@ -130,8 +129,8 @@ static int sms_list(struct kp_cli *cli, int argc, char **argv)
         sms_masked(rows[i].msisdn, to);
         printf("%-8lld %-13s %-13s %-5u %-5u %-20s %s\n", (long long)rows[i].id,
                sms_state_name(rows[i].state), to, rows[i].attempts, rows[i].parts,
-               cli_time(rows[i].updated_at, t), sms_clip(sms_text(&rows[i]), SMS_LIST_TEXT, text,
-                                                         sizeof(text)));
+               cli_time(rows[i].updated_at, t),
+               sms_clip(sms_text(&rows[i]), SMS_LIST_TEXT, text, sizeof(text)));
     }
     free(rows);
     return 0;
