@@ -18,6 +18,8 @@ if [ $# -eq 0 ]; then
 	set -- $(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')
 fi
 mkdir -p "$out"
+# Crashes of this run only: artifacts newer than this stamp.
+touch "$out/.start"
 
 one() {
 	name=$1
@@ -30,7 +32,7 @@ one() {
 		"$out/$name" "$top/tests/fuzz/corpus/$name" >"$out/$name.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$name.log" | tail -n 1)
-	crashes=$(ls "$top/build/fuzz/crashes/$name" | wc -l)
+	crashes=$(find "$top/build/fuzz/crashes/$name" -type f -newer "$out/.start" | wc -l)
 	printf '%-14s execs %12s  crashes %d  exit %d\n' "$name" "${execs:-0}" "$crashes" "$rc"
 }
 
