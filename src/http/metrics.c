@@ -6,6 +6,7 @@
  * unregistered caller (USSD outcomes are not counted: DESIGN.md §6).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -43,6 +44,20 @@ static void metrics_head(struct kp_buf *b, const char *name, const char *type, c
     kp_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* One counter of struct smpp_partner_stats (at offset off) per partner. */
+static void metrics_partner_counter(struct kp_buf *b, const char *name, const char *help,
+                                    struct smpp_partner *const *parts, size_t np, size_t off)
+{
+    metrics_head(b, name, "counter", help);
+    for (size_t i = 0; i < np; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)smpp_partner_stats(parts[i]) + off, sizeof(v));
+        kp_buf_printf(b, "%s{partner=\"", name);
+        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
+        kp_buf_printf(b, "\"} %llu\n", (unsigned long long)v);
+    }
+}
+
 static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
 {
     struct smpp_partner *parts[256];
@@ -68,20 +83,12 @@ static void metrics_smpp(struct kp_buf *b, struct smpp_hub *h)
                           (unsigned long long)(dir ? ps->pdus_out : ps->pdus_in));
         }
     }
-    metrics_head(b, "kpass_smpp_partner_throttled_total", "counter",
-                 "Requests answered ESME_RTHROTTLED, per partner.");
-    for (size_t i = 0; i < np; i++) {
-        kp_buf_puts(b, "kpass_smpp_partner_throttled_total{partner=\"");
-        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
-        kp_buf_printf(b, "\"} %llu\n", (unsigned long long)smpp_partner_stats(parts[i])->throttled);
-    }
-    metrics_head(b, "kpass_smpp_partner_response_timeouts_total", "counter",
-                 "Requests we sent that got no response, per partner.");
-    for (size_t i = 0; i < np; i++) {
-        kp_buf_puts(b, "kpass_smpp_partner_response_timeouts_total{partner=\"");
-        metrics_label(b, smpp_partner_conf(parts[i])->system_id);
-        kp_buf_printf(b, "\"} %llu\n", (unsigned long long)smpp_partner_stats(parts[i])->timeouts);
-    }
+    metrics_partner_counter(b, "kpass_smpp_partner_throttled_total",
+                            "Requests answered ESME_RTHROTTLED, per partner.", parts, np,
+                            offsetof(struct smpp_partner_stats, throttled));
+    metrics_partner_counter(b, "kpass_smpp_partner_response_timeouts_total",
+                            "Requests we sent that got no response, per partner.", parts, np,
+                            offsetof(struct smpp_partner_stats, timeouts));
     metrics_head(b, "kpass_smpp_pdus_total", "counter",
                  "SMPP PDUs by direction, command and status.");
     for (size_t i = 0; i < nc; i++) {
