@@ -70,6 +70,22 @@ static char *sec_signin_a(void)
     return s;
 }
 
+/* Two verifications of the card at desk A, the second with its code sent:
+ *id1 and *id2, and the code the phone got (malloc'd). */
+static char *sec_two_with_code(const char *session, char **id1, char **id2)
+{
+    char path[128], *sms, *code;
+
+    ck_assert_int_eq(sec_scan(session, id1), 201);
+    ck_assert_int_eq(sec_scan(session, id2), 201);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/code", *id2);
+    ck_assert_int_eq(sec_status("POST", path, session, "{\"purpose\":\"identity\"}"), 202);
+    sms = tu_desk_sms_wait(w.sms_fd, "your code for identity check");
+    code = tu_desk_code_of(sms);
+    free(sms);
+    return code;
+}
+
 /* ---- item 1: sessions end with what they stand on ---- */
 
 START_TEST(test_desk_revoked_mid_session)
@@ -189,13 +205,8 @@ START_TEST(test_revoked_after_scan)
     tu_desk_world_start(&w, &d, "[otp]\nissue_gap = 0\n");
     char *s = sec_signin_a();
     char *id1 = NULL, *id2 = NULL;
-    ck_assert_int_eq(sec_scan(s, &id1), 201);
-    ck_assert_int_eq(sec_scan(s, &id2), 201);
     /* id2 gets its code, then the card is reported stolen and revoked. */
-    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id2);
-    ck_assert_int_eq(sec_status("POST", path, s, "{\"purpose\":\"identity\"}"), 202);
-    char *sms = tu_desk_sms_wait(w.sms_fd, "your code for identity check");
-    char *code = tu_desk_code_of(sms);
+    char *code = sec_two_with_code(s, &id1, &id2);
     free(tu_kpass_ok(&d, NULL, "qr", "revoke", w.serial, "--reason", "stolen", NULL));
     /* No code for the other verification of that card... */
     snprintf(path, sizeof(path), "/v1/verifications/%s/code", id1);
@@ -224,7 +235,6 @@ START_TEST(test_revoked_after_scan)
     ck_assert_int_eq(tu_sql_int(sec_db(), "SELECT count(*) FROM audit WHERE event = "
                                           "'desk.verified'"),
                      0);
-    free(sms);
     free(code);
     free(id1);
     free(id2);
@@ -262,12 +272,8 @@ START_TEST(test_verification_expires)
     tu_desk_world_start(&w, &d, "verification_ttl = 2s\n");
     char *s = sec_signin_a();
     char *id1 = NULL, *id2 = NULL;
-    ck_assert_int_eq(sec_scan(s, &id1), 201);
-    ck_assert_int_eq(sec_scan(s, &id2), 201);
-    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id2);
-    ck_assert_int_eq(sec_status("POST", path, s, "{\"purpose\":\"identity\"}"), 202);
-    char *sms = tu_desk_sms_wait(w.sms_fd, "your code for identity check");
-    char *code = tu_desk_code_of(sms);
+    /* id2 gets its code. */
+    char *code = sec_two_with_code(s, &id1, &id2);
     sleep(3);
     /* The housekeeping tick has marked all three (sec_signin_a scanned one), before anyone
        asked. */
@@ -291,7 +297,6 @@ START_TEST(test_verification_expires)
     ck_assert_int_eq(status, 200);
     ck_assert_str_eq(tu_js(j, "state"), "expired");
     json_decref(j);
-    free(sms);
     free(code);
     free(id1);
     free(id2);
