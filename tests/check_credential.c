@@ -348,6 +348,36 @@ START_TEST(test_add_refused)
 }
 END_TEST
 
+/* Bad fields are INVAL whatever the citizen's status: the field check
+   comes before the citizen is read (the store's order before issue 9). */
+START_TEST(test_add_invalid_before_inactive)
+{
+    struct store_credential c, ok;
+    struct kp1_token t;
+    char text[KP1_TEXT_SIZE];
+    int64_t before;
+
+    ck_assert_int_eq(
+        store_citizen_set_status(st, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
+    before = audit_count();
+    make_token(&signer, &ayesha, NULL, T0, 10, &t, text);
+    store_credential_from_token(&t, ayesha.id, &ok);
+    c = ok;
+    c.valid_days = 0;
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    c = ok;
+    c.expires_at++;
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    c = ok;
+    c.citizen_id = 0;
+    ck_assert_int_eq(verify_credential_issue(st, &c, "kpass", T0), -KP_ERR_INVAL);
+    /* The well-formed credential of the same blocked citizen is DENIED. */
+    ck_assert_int_eq(verify_credential_issue(st, &ok, "kpass", T0), -KP_ERR_DENIED);
+    ck_assert_int_eq(audit_count(), before);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM credential"), 0);
+}
+END_TEST
+
 START_TEST(test_revoke)
 {
     struct store_credential c;
@@ -650,6 +680,7 @@ Suite *suite_credential(void)
     tcase_add_test(tc, test_add_get_list);
     tcase_add_test(tc, test_add_digit_serial);
     tcase_add_test(tc, test_add_refused);
+    tcase_add_test(tc, test_add_invalid_before_inactive);
     tcase_add_test(tc, test_revoke);
     tcase_add_loop_test(tc, test_check, 0, (int)KP_ARRAY_LEN(check_cases));
     tcase_add_loop_test(tc, test_verify, 0, (int)KP_ARRAY_LEN(verify_cases));

@@ -192,6 +192,11 @@ static int cred_insert(struct store *st, const struct store_credential *c)
     return store_step_done(st, s);
 }
 
+int store_credential_check(const struct store_credential *c)
+{
+    return cred_fields_valid(c) ? 0 : -KP_ERR_INVAL;
+}
+
 int store_credential_insert(struct store *st, const struct store_credential *c)
 {
     if (!cred_fields_valid(c))

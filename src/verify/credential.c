@@ -195,6 +195,10 @@ int verify_credential_issue(struct store *st, const struct store_credential *c, 
     enum store_scope own;
     int rc, end;
 
+    /* Malformed fields are INVAL before anything is read: whether the
+       citizen may hold a credential is a question about a valid one. */
+    if ((rc = store_credential_check(c)) < 0)
+        return rc;
     if (!store_audit_ready(st))
         return -KP_ERR_STATE; /* before reading anything, as the store did */
     if ((rc = store_scope_begin(st, &own)) < 0)

@@ -77,6 +77,15 @@ const char *store_credential_status(const struct store_credential *c, int64_t no
  */
 int store_credential_insert(struct store *st, const struct store_credential *c);
 
+/*
+ * Is c's row consistent on its own (a citizen id, issued_at in KP1's
+ * range, 1 to 65535 days, expires_at = issued_at + valid_days days)?
+ * Pure; store_credential_insert applies the same check.  Callers check
+ * it first so that a malformed credential is INVAL whatever else is
+ * wrong.  0 or -KP_ERR_INVAL.
+ */
+int store_credential_check(const struct store_credential *c);
+
 /* The credential with serial.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
 int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                          struct store_credential *out);
