@@ -418,37 +418,37 @@ START_TEST(test_store_numbers)
     fill(&b, "Gul", "گل", "SWT", 0);
     ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &a, "kpass", 1), 0);
     ck_assert_int_eq(registry_citizen_add(reg, "1000000000022", &b, "kpass", 1), 0);
-    ck_assert_int_eq(store_citizen_link(st, a.id, "+923000000101", "kpass", 2), 1);
-    ck_assert_int_eq(store_citizen_link(st, a.id, "+923000000101", "kpass", 3), 0);
+    ck_assert_int_eq(registry_citizen_link(reg, a.id, "+923000000101", "kpass", 2), 1);
+    ck_assert_int_eq(registry_citizen_link(reg, a.id, "+923000000101", "kpass", 3), 0);
     /* A number belongs to one citizen only. */
-    ck_assert_int_eq(store_citizen_link(st, b.id, "+923000000101", "kpass", 3), -KP_ERR_EXISTS);
-    ck_assert_int_eq(store_citizen_link(st, a.id, "03000000101", "kpass", 3), -KP_ERR_INVAL);
-    ck_assert_int_eq(store_citizen_link(st, 99, "+923000000199", "kpass", 3), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(registry_citizen_link(reg, b.id, "+923000000101", "kpass", 3), -KP_ERR_EXISTS);
+    ck_assert_int_eq(registry_citizen_link(reg, a.id, "03000000101", "kpass", 3), -KP_ERR_INVAL);
+    ck_assert_int_eq(registry_citizen_link(reg, 99, "+923000000199", "kpass", 3), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_citizen_get_by_msisdn(st, "+923000000101", &got), 0);
     ck_assert_int_eq(got.id, a.id);
     ck_assert_int_eq(store_citizen_get_by_msisdn(st, "+923000000102", &got), -KP_ERR_NOTFOUND);
     /* Several numbers, up to the limit. */
     for (int i = 0; i < STORE_CITIZEN_MSISDNS; i++) {
         snprintf(e164, sizeof(e164), "+92311000000%c", '0' + i);
-        ck_assert_int_eq(store_citizen_link(st, b.id, e164, "kpass", 10 + i), 1);
+        ck_assert_int_eq(registry_citizen_link(reg, b.id, e164, "kpass", 10 + i), 1);
     }
-    ck_assert_int_eq(store_citizen_link(st, b.id, "+923110000009", "kpass", 20), -KP_ERR_LIMIT);
+    ck_assert_int_eq(registry_citizen_link(reg, b.id, "+923110000009", "kpass", 20), -KP_ERR_LIMIT);
     ck_assert_int_eq(store_citizen_msisdns(st, b.id, nums, STORE_CITIZEN_MSISDNS),
                      STORE_CITIZEN_MSISDNS);
     ck_assert_str_eq(nums[0], "+923110000000");
     ck_assert_str_eq(nums[7], "+923110000007");
     ck_assert_int_eq(store_citizen_msisdns(st, b.id, nums, 2), 2);
     /* Unlink only from its owner. */
-    ck_assert_int_eq(store_citizen_unlink(st, b.id, "+923000000101", "kpass", 30),
+    ck_assert_int_eq(registry_citizen_unlink(reg, b.id, "+923000000101", "kpass", 30),
                      -KP_ERR_NOTFOUND);
-    ck_assert_int_eq(store_citizen_unlink(st, a.id, "+923000000101", "kpass", 30), 0);
-    ck_assert_int_eq(store_citizen_unlink(st, a.id, "+923000000101", "kpass", 30),
+    ck_assert_int_eq(registry_citizen_unlink(reg, a.id, "+923000000101", "kpass", 30), 0);
+    ck_assert_int_eq(registry_citizen_unlink(reg, a.id, "+923000000101", "kpass", 30),
                      -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_citizen_get_by_msisdn(st, "+923000000101", &got), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_citizen_msisdns(st, a.id, nums, STORE_CITIZEN_MSISDNS), 0);
     /* Now free for b. */
-    ck_assert_int_eq(store_citizen_unlink(st, b.id, "+923110000000", "kpass", 31), 0);
-    ck_assert_int_eq(store_citizen_link(st, b.id, "+923000000101", "kpass", 32), 1);
+    ck_assert_int_eq(registry_citizen_unlink(reg, b.id, "+923110000000", "kpass", 31), 0);
+    ck_assert_int_eq(registry_citizen_link(reg, b.id, "+923000000101", "kpass", 32), 1);
 
     events_of(st, &a, ev, sizeof(ev));
     ck_assert_str_eq(ev, "citizen.added citizen.linked citizen.unlinked");
@@ -475,37 +475,39 @@ START_TEST(test_store_changes)
     fill(&a, "Ahmad", "احمد", "PSH", 0);
     ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &a, "kpass", 1), 0);
     ck_assert_int_eq(
-        store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, "lost card", "staff:7", 2), 1);
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", 3),
-                     0);
+        registry_citizen_set_status(reg, a.id, STORE_CITIZEN_BLOCKED, "lost card", "staff:7", 2),
+        1);
+    ck_assert_int_eq(
+        registry_citizen_set_status(reg, a.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", 3), 0);
     ck_assert_int_eq(store_audit_get(st, 2, &row), 0);
     ck_assert_str_eq(row.detail, "active -> blocked: lost card");
     ck_assert_str_eq(row.actor, "staff:7");
     /* A reason the guard refuses changes nothing: the status stays. */
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_ACTIVE,
-                                              "cnic 10000-0000001-1", "kpass", 4),
+    ck_assert_int_eq(registry_citizen_set_status(reg, a.id, STORE_CITIZEN_ACTIVE,
+                                                 "cnic 10000-0000001-1", "kpass", 4),
                      -KP_ERR_DENIED);
     ck_assert_int_eq(store_citizen_get_by_id(st, a.id, &got), 0);
     ck_assert_int_eq(got.status, STORE_CITIZEN_BLOCKED);
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_ACTIVE, NULL, "kpass", 5), 1);
-    ck_assert_int_eq(store_citizen_set_status(st, a.id, STORE_CITIZEN_DECEASED, NULL, "kpass", 6),
+    ck_assert_int_eq(registry_citizen_set_status(reg, a.id, STORE_CITIZEN_ACTIVE, NULL, "kpass", 5),
                      1);
-    ck_assert_int_eq(store_citizen_set_status(st, 77, STORE_CITIZEN_DECEASED, NULL, "kpass", 6),
+    ck_assert_int_eq(
+        registry_citizen_set_status(reg, a.id, STORE_CITIZEN_DECEASED, NULL, "kpass", 6), 1);
+    ck_assert_int_eq(registry_citizen_set_status(reg, 77, STORE_CITIZEN_DECEASED, NULL, "kpass", 6),
                      -KP_ERR_NOTFOUND);
     /* Names and district. */
     got = a;
     snprintf(got.district, sizeof(got.district), "MRD");
-    ck_assert_int_eq(store_citizen_update(st, &got, "kpass", 7), 1);
-    ck_assert_int_eq(store_citizen_update(st, &got, "kpass", 8), 0);
+    ck_assert_int_eq(registry_citizen_update(reg, &got, "kpass", 7), 1);
+    ck_assert_int_eq(registry_citizen_update(reg, &got, "kpass", 8), 0);
     ck_assert_int_eq(store_audit_get(st, 5, &row), 0);
     ck_assert_str_eq(row.detail, "district PSH -> MRD");
     snprintf(got.name_en, sizeof(got.name_en), "Ahmad Khan");
     snprintf(got.name_ur, sizeof(got.name_ur), "احمد خان");
-    ck_assert_int_eq(store_citizen_update(st, &got, "kpass", 9), 1);
+    ck_assert_int_eq(registry_citizen_update(reg, &got, "kpass", 9), 1);
     ck_assert_int_eq(store_audit_get(st, 6, &row), 0);
     ck_assert_str_eq(row.detail, "name_en, name_ur");
     snprintf(got.name_ur, sizeof(got.name_ur), "Ahmad");
-    ck_assert_int_eq(store_citizen_update(st, &got, "kpass", 9), -KP_ERR_INVAL);
+    ck_assert_int_eq(registry_citizen_update(reg, &got, "kpass", 9), -KP_ERR_INVAL);
     ck_assert_int_eq(store_citizen_get_by_id(st, a.id, &got), 0);
     ck_assert_str_eq(got.name_en, "Ahmad Khan");
     ck_assert_int_eq(got.status, STORE_CITIZEN_DECEASED);
@@ -559,11 +561,12 @@ START_TEST(test_store_import)
 
     memset(&row, 0, sizeof(row));
     row.cnic = "1000000000011";
-    row.msisdn = "+923000000101";
+    row.msisdns[0] = "+923000000101";
+    row.n_msisdns = 1;
     row.source = "t.csv:2";
     fill(&row.fields, "Ahmad", "احمد", "PSH", STORE_CITIZEN_ACTIVE);
-    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 1), STORE_CITIZEN_ADDED);
-    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), STORE_CITIZEN_UNCHANGED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 1), REGISTRY_CITIZEN_ADDED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), REGISTRY_CITIZEN_UNCHANGED);
     assert_chain(st, 1);
     struct store_audit_row a;
     ck_assert_int_eq(store_audit_get(st, 1, &a), 0);
@@ -572,9 +575,10 @@ START_TEST(test_store_import)
     /* A changed row updates what differs, each with its own audit row. */
     snprintf(row.fields.district, sizeof(row.fields.district), "MRD");
     row.fields.status = STORE_CITIZEN_BLOCKED;
-    row.msisdn = "+923000000102";
-    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 3), STORE_CITIZEN_UPDATED);
-    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 4), STORE_CITIZEN_UNCHANGED);
+    row.msisdns[0] = "+923000000102";
+    row.n_msisdns = 1;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 3), REGISTRY_CITIZEN_UPDATED);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 4), REGISTRY_CITIZEN_UNCHANGED);
     ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
     events_of(st, &got, ev, sizeof(ev));
     ck_assert_str_eq(ev, "citizen.imported citizen.changed citizen.blocked citizen.linked");
@@ -584,13 +588,15 @@ START_TEST(test_store_import)
        inside the caller's transaction (the row runs in a savepoint). */
     ck_assert_int_eq(store_tx_begin(st), 0);
     row.cnic = "1000000000022";
-    row.msisdn = "+923000000199";
-    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), STORE_CITIZEN_ADDED);
+    row.msisdns[0] = "+923000000199";
+    row.n_msisdns = 1;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), REGISTRY_CITIZEN_ADDED);
     row.cnic = "1000000000033";
-    row.msisdn = "+923000000101";
+    row.msisdns[0] = "+923000000101";
+    row.n_msisdns = 1;
     ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), -KP_ERR_EXISTS);
     row.source = "t.csv:+923000000101"; /* the audit guard refuses: nothing written */
-    row.msisdn = NULL;
+    row.n_msisdns = 0;
     ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 5), -KP_ERR_DENIED);
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(registry_citizen_get(reg, "1000000000033", &got), -KP_ERR_NOTFOUND);

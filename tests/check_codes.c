@@ -81,8 +81,8 @@ static void codes_setup(void)
         ck_assert_int_eq(registry_citizen_add(reg, people[i].cnic, &c, "kpass", T0 - 1000), 0);
         cid[i] = c.id;
         for (int k = 0; k < 2 && people[i].msisdn[k]; k++)
-            ck_assert_int_eq(store_citizen_link(st, c.id, people[i].msisdn[k], "kpass", T0 - 999),
-                             1);
+            ck_assert_int_eq(
+                registry_citizen_link(reg, c.id, people[i].msisdn[k], "kpass", T0 - 999), 1);
     }
     otp_policy_default(&pol);
     svc = NULL;
@@ -445,8 +445,8 @@ START_TEST(test_limits)
         num = s->num_of >= 0 ? people[s->num_of].msisdn[s->num] : NULL;
         if (s->kind == MOVE) {
             for (size_t k = 0; k < KP_ARRAY_LEN(people); k++)
-                store_citizen_unlink(st, cid[k], num, "kpass", T0 + s->at);
-            ck_assert_int_eq(store_citizen_link(st, cid[s->who], num, "kpass", T0 + s->at), 1);
+                registry_citizen_unlink(reg, cid[k], num, "kpass", T0 + s->at);
+            ck_assert_int_eq(registry_citizen_link(reg, cid[s->who], num, "kpass", T0 + s->at), 1);
             continue;
         }
         if (s->num_of == -2) /* another purpose, at an office */
@@ -689,10 +689,10 @@ START_TEST(test_blocked_after_issue)
     ck_assert_int_eq(issue(0, NULL, T0, &r), 0);
     code_of(r.sms_id, code);
     ck_assert_int_eq(
-        store_citizen_set_status(st, cid[0], STORE_CITIZEN_BLOCKED, NULL, "kpass", T0 + 1), 1);
+        registry_citizen_set_status(reg, cid[0], STORE_CITIZEN_BLOCKED, NULL, "kpass", T0 + 1), 1);
     ck_assert_int_eq(verify(0, code, T0 + 2, &r), -KP_ERR_DENIED);
     ck_assert_int_eq(
-        store_citizen_set_status(st, cid[0], STORE_CITIZEN_ACTIVE, NULL, "kpass", T0 + 3), 1);
+        registry_citizen_set_status(reg, cid[0], STORE_CITIZEN_ACTIVE, NULL, "kpass", T0 + 3), 1);
     ck_assert_int_eq(verify(0, code, T0 + 4, &r), 0);
 }
 END_TEST

@@ -305,9 +305,9 @@ START_TEST(test_add_refused)
 
     add_citizen("6110111111111", "Late Person", &dead);
     ck_assert_int_eq(
-        store_citizen_set_status(st, dead.id, STORE_CITIZEN_DECEASED, NULL, "kpass", T0), 1);
+        registry_citizen_set_status(reg, dead.id, STORE_CITIZEN_DECEASED, NULL, "kpass", T0), 1);
     ck_assert_int_eq(
-        store_citizen_set_status(st, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
+        registry_citizen_set_status(reg, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
     before = audit_count();
     make_token(&signer, &ahmad, NULL, T0, 10, &t, text);
     store_credential_from_token(&t, ahmad.id, &ok);
@@ -358,7 +358,7 @@ START_TEST(test_add_invalid_before_inactive)
     int64_t before;
 
     ck_assert_int_eq(
-        store_citizen_set_status(st, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
+        registry_citizen_set_status(reg, ayesha.id, STORE_CITIZEN_BLOCKED, NULL, "kpass", T0), 1);
     before = audit_count();
     make_token(&signer, &ayesha, NULL, T0, 10, &t, text);
     store_credential_from_token(&t, ayesha.id, &ok);
@@ -456,10 +456,11 @@ START_TEST(test_check)
     if (setup == CHECK_REVOKED)
         ck_assert_int_eq(verify_credential_revoke(st, t.serial, NULL, "kpass", T0), 1);
     if (setup == CHECK_BLOCKED || setup == CHECK_DECEASED)
-        ck_assert_int_eq(store_citizen_set_status(st, ahmad.id,
-                                                  setup == CHECK_BLOCKED ? STORE_CITIZEN_BLOCKED
-                                                                         : STORE_CITIZEN_DECEASED,
-                                                  NULL, "kpass", T0),
+        ck_assert_int_eq(registry_citizen_set_status(reg, ahmad.id,
+                                                     setup == CHECK_BLOCKED
+                                                         ? STORE_CITIZEN_BLOCKED
+                                                         : STORE_CITIZEN_DECEASED,
+                                                     NULL, "kpass", T0),
                          1);
     /* The decoded body alone, then the whole token through the trust list. */
     ck_assert_int_eq(verify_credential_check(st, &t, &r), (int)check_cases[_i].want);
@@ -582,10 +583,10 @@ START_TEST(test_recheck)
     if (change == RE_REVOKED)
         ck_assert_int_eq(verify_credential_revoke(st, t.serial, "stolen", "kpass", T0), 1);
     if (change == RE_BLOCKED || change == RE_DECEASED)
-        ck_assert_int_eq(store_citizen_set_status(st, ahmad.id,
-                                                  change == RE_BLOCKED ? STORE_CITIZEN_BLOCKED
-                                                                       : STORE_CITIZEN_DECEASED,
-                                                  NULL, "kpass", T0),
+        ck_assert_int_eq(registry_citizen_set_status(reg, ahmad.id,
+                                                     change == RE_BLOCKED ? STORE_CITIZEN_BLOCKED
+                                                                          : STORE_CITIZEN_DECEASED,
+                                                     NULL, "kpass", T0),
                          1);
     if (change == RE_RETIRED)
         trust_list_find(&trust, old_signer.id)->status = TRUST_RETIRED;

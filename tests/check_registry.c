@@ -102,11 +102,11 @@ START_TEST(test_store_checks_last4)
     rg_fill(&c);
     memset(c.cnic_index, 1, sizeof(c.cnic_index));
     snprintf(c.last4, sizeof(c.last4), "%s", "56a1");
-    ck_assert_int_eq(store_citizen_add(st, &c, box, "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_citizen_insert(st, &c, box, 1), -KP_ERR_INVAL);
     snprintf(c.last4, sizeof(c.last4), "%s", "567");
-    ck_assert_int_eq(store_citizen_add(st, &c, box, "kpass", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_citizen_insert(st, &c, box, 1), -KP_ERR_INVAL);
     snprintf(c.last4, sizeof(c.last4), "%s", "5671");
-    ck_assert_int_eq(store_citizen_add(st, &c, box, "kpass", 1), 0);
+    ck_assert_int_eq(store_citizen_insert(st, &c, box, 1), 0);
 }
 END_TEST
 

@@ -386,7 +386,7 @@ int store_tx_commit(struct store *st)
 {
     if (!st->in_tx)
         return -KP_ERR_STATE;
-    st->in_tx = 0;
+    st->in_tx = st->bulk = 0; /* bulk mode lasts one explicit transaction */
     return store_commit(st);
 }
 
@@ -399,7 +399,7 @@ void store_tx_rollback(struct store *st)
 {
     if (!st->in_tx)
         return;
-    st->in_tx = 0;
+    st->in_tx = st->bulk = 0;
     store_exec(st, "ROLLBACK");
 }
 
@@ -419,8 +419,20 @@ static int store_scope_step(struct store *st, const char *sql)
     return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
 }
 
+int store_bulk(struct store *st)
+{
+    st->bulk = 1;
+    /* 256 MiB of page cache at most (allocated as used): the CNIC index
+       takes inserts in random order, which a small cache turns into I/O. */
+    return store_exec(st, "PRAGMA cache_size = -262144");
+}
+
 int store_scope_begin(struct store *st, enum store_scope *scope)
 {
+    if (st->bulk && st->in_tx) {
+        *scope = STORE_SCOPE_BULK;
+        return 0;
+    }
     if (!store_in_tx(st) && st->group && store_batch(st) < 0)
         return -KP_ERR_DB;
     if (!store_in_tx(st)) {
@@ -433,6 +445,8 @@ int store_scope_begin(struct store *st, enum store_scope *scope)
 
 int store_scope_end(struct store *st, enum store_scope scope, int keep)
 {
+    if (scope == STORE_SCOPE_BULK)
+        return 0;
     if (scope == STORE_SCOPE_OWN) {
         if (!keep) {
             store_tx_rollback(st);

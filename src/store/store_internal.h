@@ -30,7 +30,7 @@ struct store {
     /* The key lent by the caller (store_audit_use_key). */
     const uint8_t *audit_key;
     uint8_t audit_genesis[32]; /* the prev of row 1 under audit_key */
-    int bulk;                  /* store_citizen_bulk(): no savepoint per row */
+    int bulk;                  /* store_bulk(): no savepoint per change */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
     struct store_commit_stats commits;
 };

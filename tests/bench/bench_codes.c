@@ -52,7 +52,7 @@ static int64_t *citizens_make(struct store *st, int n)
     int64_t *ids = calloc((size_t)n, sizeof(*ids));
     int rc;
 
-    if ((rc = store_tx_begin(st)) < 0 || (rc = store_citizen_bulk(st)) < 0)
+    if ((rc = store_tx_begin(st)) < 0 || (rc = store_bulk(st)) < 0)
         die("begin", rc);
     for (int i = 0; i < n; i++) {
         struct registry_import row;
@@ -61,7 +61,8 @@ static int64_t *citizens_make(struct store *st, int n)
         snprintf(cnic, sizeof(cnic), "35202%08d", i % 100000000);
         snprintf(msisdn, sizeof(msisdn), "+92300%07d", i % 10000000);
         row.cnic = cnic;
-        row.msisdn = msisdn;
+        row.msisdns[0] = msisdn;
+        row.n_msisdns = 1;
         row.source = "bench";
         snprintf(row.fields.name_en, sizeof(row.fields.name_en), "Citizen %d", i);
         snprintf(row.fields.name_ur, sizeof(row.fields.name_ur), "احمد");

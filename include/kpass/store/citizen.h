@@ -12,15 +12,11 @@
  * (printed on the QR card, asked in USSD checks, and enough for the mask
  * "*****-****567-1").  It holds no CNIC key.
  *
- * Every change appends an audit row (store_audit.h) in the same
- * transaction: citizen.added, citizen.imported, citizen.changed,
- * citizen.blocked, citizen.unblocked, citizen.deceased, citizen.linked,
- * citizen.unlinked; the subject is the CNIC index.  Each write function is
- * atomic: inside the caller's transaction it runs in a savepoint, else in
- * its own transaction (store_citizen_bulk() trades this for speed).
- * Times are passed in (Unix seconds).
- *
- * Before any change: store_audit_use_key().
+ * The writers here are plain row writers, one statement each: the audit
+ * row each change needs (citizen.added, citizen.linked, ...), the change
+ * count, the rules on numbers and the transaction around all of it are
+ * the registry's (registry.h), which every change goes through.  Times
+ * are passed in (Unix seconds).
  */
 #ifndef KPASS_STORE_CITIZEN_H
 #define KPASS_STORE_CITIZEN_H
@@ -82,14 +78,14 @@ int store_citizen_check(const struct store_citizen *c, const char **why);
 void store_citizen_mask(const struct store_citizen *c, char out[CNIC_TEXT_SIZE]);
 
 /*
- * Add a citizen: c's index and last4 (set by the caller, registry.h),
+ * Insert citizen c: its index and last4 (set by the caller, registry.h),
  * names, district and status (checked with store_citizen_check), and the
- * sealed CNIC box; on success c->id and the times are filled in.  Audit:
- * citizen.added.  0, -KP_ERR_EXISTS (that index is registered),
- * -KP_ERR_INVAL, -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ * sealed CNIC box; on success c->id and the times are filled in.  No
+ * audit row (the registry's).  0, -KP_ERR_EXISTS (that index is
+ * registered), -KP_ERR_INVAL, -KP_ERR_DB.
  */
-int store_citizen_add(struct store *st, struct store_citizen *c,
-                      const uint8_t box[STORE_CITIZEN_BOX_BYTES], const char *actor, int64_t now);
+int store_citizen_insert(struct store *st, struct store_citizen *c,
+                         const uint8_t box[STORE_CITIZEN_BOX_BYTES], int64_t now);
 
 /* Look a citizen up by CNIC index, by row id, or by a registered E.164
    number.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
@@ -112,38 +108,30 @@ int store_citizen_box(struct store *st, int64_t id, uint8_t box[STORE_CITIZEN_BO
  */
 int store_citizen_msisdns(struct store *st, int64_t id, char (*out)[MSISDN_SIZE], int cap);
 
-/*
- * Set names and district of citizen c->id to c's.  Audit: citizen.changed
- * naming the fields.  1 when something changed, 0 when nothing did (no
- * audit row), -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DB.
- */
-int store_citizen_update(struct store *st, const struct store_citizen *c, const char *actor,
-                         int64_t now);
+/* Set names and district of citizen c->id to c's (checked).  0,
+   -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DB. */
+int store_citizen_set_fields(struct store *st, const struct store_citizen *c, int64_t now);
 
-/*
- * Set citizen id's status.  reason (may be NULL) goes into the audit
- * detail and must pass store_audit_detail_check().  Audit:
- * citizen.blocked, citizen.deceased or citizen.unblocked (back to active).
- * 1 changed, 0 already so (no audit row), -KP_ERR_NOTFOUND, -KP_ERR_INVAL,
- * -KP_ERR_DENIED (reason refused by the guard), -KP_ERR_DB.
- */
+/* Set citizen id's status.  0, -KP_ERR_NOTFOUND, -KP_ERR_INVAL, -KP_ERR_DB. */
 int store_citizen_set_status(struct store *st, int64_t id, enum store_citizen_status status,
-                             const char *reason, const char *actor, int64_t now);
+                             int64_t now);
+
+/* *owner = the citizen e164 is registered to, or 0.  0 or -KP_ERR_DB. */
+int store_citizen_msisdn_owner(struct store *st, const char *e164, int64_t *owner);
+/* *n = how many numbers citizen id has.  0 or -KP_ERR_DB. */
+int store_citizen_msisdn_count(struct store *st, int64_t id, int64_t *n);
 
 /*
- * Register e164 (E.164, as msisdn_parse writes it) to citizen id.
- * Audit: citizen.linked with the masked number.  1 linked, 0 already
- * registered to this citizen, -KP_ERR_EXISTS (registered to another
- * citizen), -KP_ERR_LIMIT (STORE_CITIZEN_MSISDNS reached),
- * -KP_ERR_NOTFOUND (no such citizen), -KP_ERR_INVAL, -KP_ERR_DB.
+ * Register e164 (E.164, as msisdn_parse writes it) to citizen id: the row
+ * only (the limit of STORE_CITIZEN_MSISDNS is the registry's rule).  0,
+ * -KP_ERR_EXISTS (registered to someone already), -KP_ERR_INVAL, -KP_ERR_DB
+ * (also: no such citizen).
  */
-int store_citizen_link(struct store *st, int64_t id, const char *e164, const char *actor,
-                       int64_t now);
+int store_citizen_link(struct store *st, int64_t id, const char *e164, int64_t now);
 
-/* Remove e164 from citizen id.  Audit: citizen.unlinked.  0, -KP_ERR_NOTFOUND
-   (not registered to this citizen), -KP_ERR_DB. */
-int store_citizen_unlink(struct store *st, int64_t id, const char *e164, const char *actor,
-                         int64_t now);
+/* Remove e164 from citizen id.  0, -KP_ERR_NOTFOUND (not registered to
+   this citizen), -KP_ERR_DB. */
+int store_citizen_unlink(struct store *st, int64_t id, const char *e164);
 
 struct store_citizen_filter {
     const char *district; /* NULL: any */
@@ -158,43 +146,5 @@ int store_citizen_list(struct store *st, const struct store_citizen_filter *f,
                        struct store_citizen **out);
 /* How many citizens match f (offset and limit ignored).  Count or -KP_ERR_DB. */
 int64_t store_citizen_count(struct store *st, const struct store_citizen_filter *f);
-
-/* One row of an import (a registry file), as registry_citizen_import makes it. */
-struct store_citizen_import {
-    const uint8_t *cnic_box;     /* STORE_CITIZEN_BOX_BYTES, for a new citizen */
-    const char *msisdn;          /* E.164, or NULL */
-    const char *source;          /* audit detail prefix, e.g. "citizens.csv:12" (guarded) */
-    struct store_citizen fields; /* index, last4, names, district, status */
-};
-
-enum store_citizen_outcome {
-    STORE_CITIZEN_ADDED = 0,
-    STORE_CITIZEN_UPDATED,
-    STORE_CITIZEN_UNCHANGED,
-};
-
-/*
- * Make the registry agree with one imported row: add the citizen
- * (citizen.imported), or update names/district (citizen.changed) and
- * status (citizen.blocked, ...) that differ, and register the number if
- * it is not yet registered to this citizen (citizen.linked).  Numbers
- * registered otherwise are kept.  Running the same row again changes
- * nothing.  Returns an enum store_citizen_outcome, or -KP_ERR_EXISTS (the
- * number is registered to another citizen), -KP_ERR_LIMIT, -KP_ERR_INVAL,
- * -KP_ERR_DENIED (source refused by the audit guard), -KP_ERR_DB; on an
- * error nothing of this row was written (except in bulk mode, below).
- */
-int store_citizen_import(struct store *st, const struct store_citizen_import *row,
-                         const char *actor, int64_t now);
-
-/*
- * Bulk mode for an import of many rows in ONE transaction (call once,
- * before it): a larger page cache, and no savepoint around each row
- * (they cost about a tenth of the import's time).  In bulk mode a row that
- * fails may leave part of itself written inside the transaction, so the
- * caller must roll the whole transaction back when any row fails, as
- * `kpass import citizens` does.  0 or -KP_ERR_DB.
- */
-int store_citizen_bulk(struct store *st);
 
 #endif

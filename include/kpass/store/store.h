@@ -19,7 +19,10 @@
  * (the daemon) they open the group transaction and join it: the daemon
  * commits once per event-loop pass, before any reply queued in that pass
  * is written, so nothing is acknowledged before it is on disk, and a busy
- * pass pays for one commit instead of one per change.
+ * pass pays for one commit instead of one per change.  In bulk mode
+ * (store_bulk: an import of many rows in one transaction) a change inside
+ * that transaction gets no savepoint at all, and the caller rolls the
+ * whole transaction back on any error.
  */
 #ifndef KPASS_STORE_H
 #define KPASS_STORE_H
@@ -69,14 +72,26 @@ void store_tx_rollback(struct store *st);
 enum store_scope {
     STORE_SCOPE_OWN,       /* no transaction was open: ours, committed at the end */
     STORE_SCOPE_SAVEPOINT, /* a savepoint in the caller's or the group transaction */
+    STORE_SCOPE_BULK,      /* bulk mode inside the caller's transaction: no savepoint */
 };
 
 /* Atomic changes join the group transaction (1) or commit on their own (0, the default). */
 void store_group_mode(struct store *st, int on);
-/* Begin an atomic change.  0 or -KP_ERR_DB. */
+/*
+ * Bulk mode for an import of many rows in ONE explicit transaction (call
+ * once, before or just after store_tx_begin; it ends with that
+ * transaction's commit or rollback): a larger page cache, and no savepoint around each change
+ * (they cost about a tenth of an import's time).  In bulk mode a change
+ * that fails may leave part of itself written inside the transaction, so
+ * the caller must roll the whole transaction back when any change fails,
+ * as `kpass import citizens` does.  0 or -KP_ERR_DB.
+ */
+int store_bulk(struct store *st);
+/* Begin an atomic change (STORE_SCOPE_BULK when in bulk mode inside a
+   transaction: then undoing is the caller's).  0 or -KP_ERR_DB. */
 int store_scope_begin(struct store *st, enum store_scope *scope);
-/* End it: keep the change (keep != 0) or undo it.  0, or -KP_ERR_DB when
-   keeping failed to commit (then nothing of it remains). */
+/* End it: keep the change (keep != 0) or undo it (not in bulk mode).  0,
+   or -KP_ERR_DB when keeping failed to commit (then nothing of it remains). */
 int store_scope_end(struct store *st, enum store_scope scope, int keep);
 
 /* Commit latency (every COMMIT this connection ran): a histogram for /metrics. */

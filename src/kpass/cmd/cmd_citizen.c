@@ -236,7 +236,7 @@ static int citizen_add(struct kp_cli *cli, int argc, char **argv)
         return cli_fail("cannot add the citizen: %s", kp_strerror(rc));
     }
     for (int i = 0; i < a.nmsisdns; i++) {
-        rc = store_citizen_link(cli->st, a.fields.id, a.msisdns[i], CITIZEN_ACTOR, kp_time_s());
+        rc = registry_citizen_link(cli->reg, a.fields.id, a.msisdns[i], CITIZEN_ACTOR, kp_time_s());
         if (rc < 0) {
             store_tx_rollback(cli->st);
             return citizen_link_fail(rc, a.msisdns[i]);
@@ -345,11 +345,11 @@ static int citizen_set(struct kp_cli *cli, int argc, char **argv)
         return cli_fail("%s", why);
     if (store_tx_begin(cli->st) < 0)
         return 1;
-    rc = store_citizen_update(cli->st, &c, CITIZEN_ACTOR, kp_time_s());
+    rc = registry_citizen_update(cli->reg, &c, CITIZEN_ACTOR, kp_time_s());
     changed |= rc > 0;
     if (rc >= 0 && a.status >= 0) {
-        rc = store_citizen_set_status(cli->st, c.id, (enum store_citizen_status)a.status, a.reason,
-                                      CITIZEN_ACTOR, kp_time_s());
+        rc = registry_citizen_set_status(cli->reg, c.id, (enum store_citizen_status)a.status,
+                                         a.reason, CITIZEN_ACTOR, kp_time_s());
         changed |= rc > 0;
     }
     if (rc >= 0)
@@ -378,14 +378,14 @@ static int citizen_link(struct kp_cli *cli, int argc, char **argv, int link)
     store_citizen_mask(&c, mask);
     msisdn_mask(e164, masked);
     if (link) {
-        rc = store_citizen_link(cli->st, c.id, e164, CITIZEN_ACTOR, kp_time_s());
+        rc = registry_citizen_link(cli->reg, c.id, e164, CITIZEN_ACTOR, kp_time_s());
         if (rc < 0)
             return citizen_link_fail(rc, e164);
         printf(rc ? "%s registered to citizen %s\n" : "%s is already registered to citizen %s\n",
                masked, mask);
         return 0;
     }
-    rc = store_citizen_unlink(cli->st, c.id, e164, CITIZEN_ACTOR, kp_time_s());
+    rc = registry_citizen_unlink(cli->reg, c.id, e164, CITIZEN_ACTOR, kp_time_s());
     if (rc == -KP_ERR_NOTFOUND)
         return cli_fail("%s is not registered to citizen %s", masked, mask);
     if (rc < 0)
@@ -413,7 +413,7 @@ static int citizen_block(struct kp_cli *cli, int argc, char **argv, int block)
         return cli_fail("citizen %s is recorded as deceased; to correct that, use "
                         "kpass citizen set --status",
                         mask);
-    rc = store_citizen_set_status(cli->st, c.id, want, a.reason, CITIZEN_ACTOR, kp_time_s());
+    rc = registry_citizen_set_status(cli->reg, c.id, want, a.reason, CITIZEN_ACTOR, kp_time_s());
     if (rc < 0)
         return cli_fail("cannot change citizen %s: %s", mask, kp_strerror(rc));
     if (rc == 0) {

@@ -163,17 +163,22 @@ static int import_line(struct kp_cli *cli, struct import_run *r, char *line, siz
         return 0;
     }
     snprintf(source, sizeof(source), "%s:%lu", r->source, lineno);
-    imp = (struct registry_import){row.cnic, row.msisdn, source, row.fields};
+    memset(&imp, 0, sizeof(imp));
+    imp.cnic = row.cnic;
+    imp.msisdns[0] = row.msisdn;
+    imp.n_msisdns = 1;
+    imp.source = source;
+    imp.fields = row.fields;
     rc = registry_citizen_import(cli->reg, &imp, cli_actor(), r->now);
     sodium_memzero(row.cnic, sizeof(row.cnic));
     switch (rc) {
-    case STORE_CITIZEN_ADDED:
+    case REGISTRY_CITIZEN_ADDED:
         r->added++;
         return 0;
-    case STORE_CITIZEN_UPDATED:
+    case REGISTRY_CITIZEN_UPDATED:
         r->updated++;
         return 0;
-    case STORE_CITIZEN_UNCHANGED:
+    case REGISTRY_CITIZEN_UNCHANGED:
         r->unchanged++;
         return 0;
     case -KP_ERR_EXISTS:
@@ -283,7 +288,7 @@ int import_citizens(struct kp_cli *cli, int argc, char **argv)
     r.tty = isatty(STDERR_FILENO);
     r.now = kp_time_s();
     import_source(&r);
-    if (cli_store_keys(cli) < 0 || store_citizen_bulk(cli->st) < 0 || store_tx_begin(cli->st) < 0) {
+    if (cli_store_keys(cli) < 0 || store_bulk(cli->st) < 0 || store_tx_begin(cli->st) < 0) {
         fclose(f);
         return 1;
     }
