@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/core/buf.h"
 #include "kpass/core/mem.h"
 #include "testutil.h"
 
@@ -24,6 +25,7 @@ static void cli_setup(void)
 {
     snprintf(seed, sizeof(seed), "%s/etc/seed/citizens.csv", tu_top());
     tu_daemon_prepare(&d, NULL);
+    tu_import_districts(&d);
 }
 
 static void cli_teardown(void)
@@ -329,9 +331,6 @@ START_TEST(test_cli_import_files)
         {"cnic,name,name_ur,district,msisdn,status\n10000-0000001-1,A,ب,PSH,+923000000101,"
          "active\n",
          ":1: the header must be cnic,name_en,name_ur,district,msisdn,status\n"},
-        {"\xEF\xBB\xBF"
-         "cnic,name_en,name_ur,district,msisdn,status\n",
-         ":1: the file starts with a byte order mark; save it as UTF-8 without a BOM\n"},
     };
 
     for (size_t i = 0; i < KP_ARRAY_LEN(cases); i++) {
@@ -349,10 +348,121 @@ START_TEST(test_cli_import_files)
                         "10000-0000002-2,\"Bibi, Ayesha\",عائشہ بی بی,MRD,03110000102,active");
     expect(RUN(&out, "import", "citizens", file), &out, 0, "2 rows: 2 added");
     expect(RUN(&out, "citizen", "show", "03110000102"), &out, 0, "name_en:   Bibi, Ayesha\n");
+    /* A UTF-8 byte order mark (Excel's "CSV UTF-8") is skipped. */
+    snprintf(file, sizeof(file), "%s/bom.csv", d.dir);
+    tu_write_file(file, "\xEF\xBB\xBF"
+                        "cnic,name_en,name_ur,district,msisdn,status\n"
+                        "10000-0000003-3,Gul Zaman,گل زمان,SWT,+923210000103,active\n");
+    expect(RUN(&out, "import", "citizens", file), &out, 0, "1 rows: 1 added");
+    expect(RUN(&out, "citizen", "show", "03210000103"), &out, 0, "name_en:   Gul Zaman\n");
     snprintf(file, sizeof(file), "%s/nosuch.csv", d.dir);
     expect(RUN(&out, "import", "citizens", file), &out, 1, "kpass: cannot read");
     expect(RUN(&out, "import", "citizens"), &out, 2, "usage: kpass import citizens");
     expect(RUN(&out, "import", "offices"), &out, 2, "kpass import citizens [--dry-run] FILE");
+}
+END_TEST
+
+/* A district must be one of the directory's: add, set and import refuse others. */
+START_TEST(test_cli_district_known)
+{
+    char *out, file[600], want[700];
+
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=XYZ"),
+           &out, 1, "kpass: district XYZ is not one of the directory's districts\n");
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH", "--msisdn=03451234567"),
+           &out, 0, "added");
+    expect(RUN(&out, "citizen", "set", "17301-7654321-9", "--district=QQQ"), &out, 1,
+           "kpass: district QQQ is not one of the directory's districts\n");
+    expect(RUN(&out, "citizen", "set", "17301-7654321-9", "--district=MRD"), &out, 0, "updated");
+    snprintf(file, sizeof(file), "%s/districts.csv", d.dir);
+    tu_write_file(file, "cnic,name_en,name_ur,district,msisdn,status\n"
+                        "10000-0000001-1,Ahmad Khan,احمد خان,PSH,+923000000101,active\n"
+                        "10000-0000002-2,Ayesha Bibi,عائشہ بی بی,ZZZ,03110000102,active\n");
+    ck_assert_int_eq(RUN(&out, "import", "citizens", file), 1);
+    snprintf(want, sizeof(want), "%s:3: district: ZZZ is not one of the directory's districts\n",
+             file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    free(out);
+    expect(RUN(&out, "citizen", "show", "10000-0000001-1"), &out, 1, "no citizen with CNIC");
+    /* Without any district in the directory, the message says what to do. */
+    tu_daemon_cleanup(&d);
+    tu_daemon_prepare(&d, NULL);
+    expect(RUN(&out, "citizen", "add", "17301-7654321-9", "--name-en=Sana Gul", "--name-ur=ثناء گل",
+               "--district=PSH"),
+           &out, 1,
+           "kpass: district PSH is unknown: the directory has no districts yet (kpass import "
+           "districts FILE)\n");
+}
+END_TEST
+
+/* Several numbers in a row's msisdn column, ';'-separated: all registered, all audited. */
+START_TEST(test_cli_import_numbers)
+{
+    char *out, file[600], want[700];
+
+    snprintf(file, sizeof(file), "%s/numbers.csv", d.dir);
+    tu_write_file(file,
+                  "cnic,name_en,name_ur,district,msisdn,status\n"
+                  "10000-0000001-1,Ahmad Khan,احمد خان,PSH,03000000101;0345 1234567,active\n");
+    expect(RUN(&out, "import", "citizens", file), &out, 0, "1 rows: 1 added");
+    expect(RUN(&out, "citizen", "show", "03451234567"), &out, 0, "msisdn:    +92300****101\n");
+    expect(RUN(&out, "citizen", "show", "03451234567"), &out, 0, "msisdn:    +92345****567\n");
+    expect(RUN(&out, "audit", "show", "--limit=1"), &out, 0,
+           "citizen.imported   kpass:root   *****-****001-1 numbers.csv:2, district PSH, status "
+           "active, +92300****101, +92345****567\n");
+    /* A third number for the same citizen: linked and audited on its own. */
+    tu_write_file(file, "cnic,name_en,name_ur,district,msisdn,status\n"
+                        "10000-0000001-1,Ahmad Khan,احمد خان,PSH,"
+                        "03000000101;03451234567;03331112223,active\n");
+    expect(RUN(&out, "import", "citizens", file), &out, 0, "1 rows: 0 added, 1 updated");
+    expect(RUN(&out, "audit", "show", "--limit=1"), &out, 0,
+           "citizen.linked     kpass:root   *****-****001-1 +92333****223\n");
+    ck_assert_int_eq(audit_rows(), 2);
+    /* One number of the list registered to another citizen: the row is refused, named. */
+    tu_write_file(file, "cnic,name_en,name_ur,district,msisdn,status\n"
+                        "10000-0000002-2,Ayesha Bibi,عائشہ بی بی,MRD,03110000102;03331112223,"
+                        "active\n"
+                        "10000-0000003-3,Gul Zaman,گل زمان,SWT,03210000103;03210000103,active\n");
+    ck_assert_int_eq(RUN(&out, "import", "citizens", file), 1);
+    snprintf(want, sizeof(want), "%s:2: msisdn: +92333****223 is registered to another citizen\n",
+             file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    snprintf(want, sizeof(want), "%s:3: msisdn 2: the same number as msisdn 1\n", file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    free(out);
+    ck_assert_int_eq(audit_rows(), 2);
+}
+END_TEST
+
+/* A file of many bad rows: the first 50 reported one by one, then how many more. */
+START_TEST(test_cli_import_capped)
+{
+    struct kp_buf text = KP_BUF_INIT;
+    char *out, file[600], want[700];
+    int lines = 0;
+
+    kp_buf_puts(&text, "cnic,name_en,name_ur,district,msisdn,status\n");
+    for (int i = 0; i < 120; i++)
+        kp_buf_printf(&text, "1000000%06d,A,ب,PSH,bad,active\n", i);
+    snprintf(file, sizeof(file), "%s/many.csv", d.dir);
+    tu_write_file(file, text.data);
+    kp_buf_free(&text);
+    ck_assert_int_eq(RUN(&out, "import", "citizens", file), 1);
+    for (const char *p = out; (p = strstr(p, "many.csv:")) != NULL; p++)
+        if (strncmp(p, "many.csv: ", 10) != 0)
+            lines++;
+    ck_assert_int_eq(lines, 50);
+    snprintf(want, sizeof(want), "%s:51: msisdn:", file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    snprintf(want, sizeof(want), "%s:52: msisdn:", file);
+    ck_assert_msg(strstr(out, want) == NULL, "did not want '%s' in: %s", want, out);
+    snprintf(want, sizeof(want), "%s: 70 more bad rows not shown\n", file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    snprintf(want, sizeof(want), "kpass: %s: 120 bad rows; nothing imported\n", file);
+    ck_assert_msg(strstr(out, want) != NULL, "want '%s' in: %s", want, out);
+    free(out);
 }
 END_TEST
 
@@ -362,6 +472,9 @@ Suite *suite_citizen_cli(void)
     TCase *tc = tcase_create("cli");
 
     tcase_add_checked_fixture(tc, cli_setup, cli_teardown);
+    tcase_add_test(tc, test_cli_district_known);
+    tcase_add_test(tc, test_cli_import_numbers);
+    tcase_add_test(tc, test_cli_import_capped);
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_cli_forms, 0, (int)KP_ARRAY_LEN(form_cases));
     tcase_add_test(tc, test_cli_add);

@@ -29,6 +29,7 @@ static void cli_setup(void)
     int rc;
 
     tu_daemon_prepare(&d, NULL);
+    tu_import_districts(&d);
     snprintf(seed, sizeof(seed), "%s/etc/seed/citizens.csv", tu_top());
     rc = tu_kpass(&d, NULL, &out, "import", "citizens", seed, NULL);
     ck_assert_msg(rc == 0, "import: %s", out);

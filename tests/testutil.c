@@ -647,6 +647,14 @@ char *tu_kpass_ok(struct tu_daemon *d, const char *in, ...)
     return out;
 }
 
+void tu_import_districts(struct tu_daemon *d)
+{
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/etc/seed/districts.csv", tu_top());
+    free(tu_kpass_ok(d, NULL, "import", "districts", path, NULL));
+}
+
 char *tu_line_after(const char *text, const char *prefix)
 {
     const char *p = strstr(text, prefix);

@@ -125,6 +125,8 @@ long tu_json_int(const char *line, const char *key);
 
 /* tu_kpass that must succeed; returns its output (malloc'd). */
 char *tu_kpass_ok(struct tu_daemon *d, const char *in, ...);
+/* Import etc/seed/districts.csv into d's database: a citizen's district must be one of them. */
+void tu_import_districts(struct tu_daemon *d);
 /* The value after prefix on a line of text, to the line's end (malloc'd); fails if absent. */
 char *tu_line_after(const char *text, const char *prefix);
 /*

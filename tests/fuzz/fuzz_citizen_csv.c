@@ -33,10 +33,14 @@ KP_FUZZ_TARGET(citizen_csv)
             continue;
         }
         /* The reader writes a NUL at line[len]: the newline's place, or the copy's end. */
-        if (citizen_csv_row(line, len, &row, why, sizeof(why)) == 0 &&
-            (!cnic_is_normal(row.cnic) || !msisdn_is_e164(row.msisdn) ||
-             store_citizen_check(&row.fields, NULL) != 0))
+        if (citizen_csv_row(line, len, &row, why, sizeof(why)) != 0)
+            continue;
+        if (!cnic_is_normal(row.cnic) || row.nmsisdn < 1 || row.nmsisdn > STORE_CITIZEN_MSISDNS ||
+            store_citizen_check(&row.fields, NULL) != 0)
             abort();
+        for (int i = 0; i < row.nmsisdn; i++)
+            if (!msisdn_is_e164(row.msisdn[i]))
+                abort();
     }
     free(copy);
     return 0;

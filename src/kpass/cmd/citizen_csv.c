@@ -72,10 +72,10 @@ int citizen_csv_split(char *line, size_t len, char **fields, int max, char *why,
 
 int citizen_csv_header(const char *line, size_t len, char *why, size_t whysize)
 {
-    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
-        return csv_fail(why, whysize,
-                        "the file starts with a byte order mark; save it as "
-                        "UTF-8 without a BOM");
+    if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+        line += 3;
+        len -= 3;
+    }
     if (len != strlen(CITIZEN_CSV_HEADER) || memcmp(line, CITIZEN_CSV_HEADER, len) != 0)
         return csv_fail(why, whysize, "the header must be " CITIZEN_CSV_HEADER);
     return 0;
@@ -92,11 +92,44 @@ static int csv_copy(char *dst, size_t size, const char *src)
     return 0;
 }
 
+/* The ';'-separated numbers of field f into row.  0 or -KP_ERR_PARSE with why. */
+static int csv_msisdns(char *f, struct citizen_csv_row *row, char *why, size_t whysize)
+{
+    enum msisdn_fault mf;
+    char *p = f, *semi;
+    int n = 0;
+
+    do {
+        char *e164 = row->msisdn[n];
+        if ((semi = strchr(p, ';')) != NULL)
+            *semi = '\0';
+        if (n == STORE_CITIZEN_MSISDNS) {
+            snprintf(why, whysize, "msisdn: at most %d numbers per citizen", STORE_CITIZEN_MSISDNS);
+            return -KP_ERR_PARSE;
+        }
+        if (msisdn_parse(p, strlen(p), e164, &mf) < 0) {
+            if (n == 0 && semi == NULL)
+                snprintf(why, whysize, "msisdn: %s", msisdn_fault_text(mf));
+            else
+                snprintf(why, whysize, "msisdn %d: %s", n + 1, msisdn_fault_text(mf));
+            return -KP_ERR_PARSE;
+        }
+        for (int k = 0; k < n; k++)
+            if (strcmp(row->msisdn[k], e164) == 0) {
+                snprintf(why, whysize, "msisdn %d: the same number as msisdn %d", n + 1, k + 1);
+                return -KP_ERR_PARSE;
+            }
+        n++;
+        p = semi + 1;
+    } while (semi != NULL);
+    row->nmsisdn = n;
+    return 0;
+}
+
 int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *why, size_t whysize)
 {
     char *f[CITIZEN_CSV_FIELDS];
     enum cnic_fault cf;
-    enum msisdn_fault mf;
     const char *reason;
     int n, status;
 
@@ -120,10 +153,8 @@ int citizen_csv_row(char *line, size_t len, struct citizen_csv_row *row, char *w
         return csv_fail(why, whysize, "name_ur: longer than 64 characters");
     if (csv_copy(row->fields.district, sizeof(row->fields.district), f[3]) < 0)
         return csv_fail(why, whysize, "district: a code of 2 to 8 capital letters and digits");
-    if (msisdn_parse(f[4], strlen(f[4]), row->msisdn, &mf) < 0) {
-        snprintf(why, whysize, "msisdn: %s", msisdn_fault_text(mf));
+    if (csv_msisdns(f[4], row, why, whysize) < 0)
         return -KP_ERR_PARSE;
-    }
     if ((status = store_citizen_status_parse(f[5])) < 0)
         return csv_fail(why, whysize, "status: active, blocked or deceased");
     row->fields.status = (enum store_citizen_status)status;

@@ -6,7 +6,9 @@
  * mobile number in any form msisdn_parse() accepts.  Output shows only
  * masked CNICs and numbers; messages about a bad CNIC or number say what
  * is wrong without repeating it.  Every change writes an audit row (actor
- * "kpass:<user>", see cli_actor) in the same transaction.
+ * "kpass:<user>", see cli_actor) in the same transaction.  A district
+ * must be one of the directory's districts (kpass import districts), so
+ * that "Find an office" and the district lists can serve the citizen.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
+#include "kpass/store/directory.h"
 
 #define CITIZEN_ACTOR      cli_actor()
 #define CITIZEN_REASON_MAX 150
@@ -204,6 +207,23 @@ static int citizen_link_fail(int rc, const char *e164)
     return cli_fail("cannot register %s: %s", masked, kp_strerror(rc));
 }
 
+/* Is district one of the directory's?  0, or 1 after reporting why not. */
+static int citizen_district_check(struct kp_cli *cli, const char *district)
+{
+    struct store_dir_counts n;
+    int rc = store_dir_exists(cli->st, STORE_DIR_DISTRICT, district);
+
+    if (rc == 1)
+        return 0;
+    if (rc < 0)
+        return cli_fail("cannot read the directory's districts: %s", kp_strerror(rc));
+    if (store_dir_count(cli->st, &n) == 0 && n.districts == 0)
+        return cli_fail("district %s is unknown: the directory has no districts yet "
+                        "(kpass import districts FILE)",
+                        district);
+    return cli_fail("district %s is not one of the directory's districts", district);
+}
+
 static int citizen_add(struct kp_cli *cli, int argc, char **argv)
 {
     struct citizen_args a;
@@ -224,8 +244,12 @@ static int citizen_add(struct kp_cli *cli, int argc, char **argv)
     a.fields.status = a.status < 0 ? STORE_CITIZEN_ACTIVE : (enum store_citizen_status)a.status;
     if (store_citizen_check(&a.fields, &why) < 0)
         return cli_fail("%s", why);
-    if (cli_store_keys(cli) < 0 || store_tx_begin(cli->st) < 0)
+    if (cli_store_keys(cli) < 0)
         return 1;
+    if (citizen_district_check(cli, a.fields.district) != 0 || store_tx_begin(cli->st) < 0) {
+        sodium_memzero(cnic, sizeof(cnic));
+        return 1;
+    }
     cnic_mask(cnic, mask);
     rc = registry_citizen_add(cli->reg, cnic, &a.fields, CITIZEN_ACTOR, kp_time_s());
     sodium_memzero(cnic, sizeof(cnic));
@@ -343,6 +367,8 @@ static int citizen_set(struct kp_cli *cli, int argc, char **argv)
         memcpy(c.district, a.fields.district, sizeof(c.district));
     if (store_citizen_check(&c, &why) < 0)
         return cli_fail("%s", why);
+    if ((a.given & CITIZEN_ALLOW(OPT_DISTRICT)) && citizen_district_check(cli, c.district) != 0)
+        return 1;
     if (store_tx_begin(cli->st) < 0)
         return 1;
     rc = registry_citizen_update(cli->reg, &c, CITIZEN_ACTOR, kp_time_s());

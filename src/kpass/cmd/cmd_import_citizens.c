@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * kpass import citizens FILE.csv: load a citizens registry file
- * (etc/seed/README.md) in ONE transaction.  Every bad row is reported as
- * "file:line: reason"; if there is any, nothing is imported.  Running the
+ * (etc/seed/README.md) in ONE transaction.  Bad rows are reported as
+ * "file:line: reason", the first IMPORT_BAD_SHOWN of them and then how
+ * many more (a wrong file would otherwise print a million lines); if there
+ * is any, nothing is imported.  A row's district must be one of the
+ * directory's districts (kpass import districts).  Running the
  * same file again changes nothing (registry_citizen_import is an upsert that
  * leaves equal rows alone).  On a terminal, stderr shows a progress bar.
  *
@@ -30,10 +33,13 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
+#include "kpass/store/directory.h"
 
 #define IMPORT_LINE_MAX       4096
 #define IMPORT_PROGRESS_EVERY 8192 /* rows between progress bar updates */
 #define IMPORT_BAR            30
+#define IMPORT_BAD_SHOWN      50 /* bad rows reported one by one; the rest are counted */
+#define IMPORT_DISTRICTS      64 /* district codes remembered as known */
 
 static const char import_usage_text[] = "kpass import citizens [--dry-run] FILE.csv";
 
@@ -119,14 +125,48 @@ struct import_run {
     int64_t now;
     unsigned long rows, bad, added, updated, unchanged;
     struct import_seen cnics, msisdns;
+    char districts[IMPORT_DISTRICTS][STORE_CITIZEN_DISTRICT_SIZE]; /* known to exist */
+    int ndistricts;
 };
 
 static void import_bad(struct import_run *r, unsigned long line, const char *why)
 {
+    if (r->bad++ >= IMPORT_BAD_SHOWN)
+        return;
     if (r->tty)
         fputs("\r\033[K", stderr); /* clear the progress bar first */
     fprintf(stderr, "%s:%lu: %s\n", r->path, line, why);
-    r->bad++;
+}
+
+/*
+ * Is district one of the directory's districts?  1 yes, 0 no (why says
+ * so), -KP_ERR_DB.  The few codes found are remembered, so that a million
+ * rows cost a few dozen lookups.
+ */
+static int import_district_known(struct kp_cli *cli, struct import_run *r, const char *district,
+                                 char *why, size_t whysize)
+{
+    struct store_dir_counts n;
+    int rc;
+
+    for (int i = 0; i < r->ndistricts; i++)
+        if (strcmp(r->districts[i], district) == 0)
+            return 1;
+    if ((rc = store_dir_exists(cli->st, STORE_DIR_DISTRICT, district)) < 0)
+        return rc;
+    if (rc == 1) {
+        if (r->ndistricts < IMPORT_DISTRICTS)
+            memcpy(r->districts[r->ndistricts++], district, strlen(district) + 1);
+        return 1;
+    }
+    if (store_dir_count(cli->st, &n) == 0 && n.districts == 0)
+        snprintf(why, whysize,
+                 "district: %s is unknown: the directory has no districts yet (kpass import "
+                 "districts FILE)",
+                 district);
+    else
+        snprintf(why, whysize, "district: %s is not one of the directory's districts", district);
+    return 0;
 }
 
 static void import_progress(struct import_run *r, off_t done)
@@ -138,35 +178,81 @@ static void import_progress(struct import_run *r, off_t done)
             "##############################", IMPORT_BAR - bar, "", pct, r->rows);
 }
 
-/* One data line: check it, then hand it to the store.  Errors are reported. */
+/* Are the row's CNIC and numbers new in this file?  0, or 1 after reporting. */
+static int import_unique(struct import_run *r, const struct citizen_csv_row *row,
+                         unsigned long lineno)
+{
+    char why[CITIZEN_CSV_WHY];
+    uint32_t first;
+
+    if ((first = import_seen_add(&r->cnics, import_digits(row->cnic), (uint32_t)lineno)) != 0) {
+        snprintf(why, sizeof(why), "cnic: the same CNIC as line %u", first);
+        import_bad(r, lineno, why);
+        return 1;
+    }
+    for (int i = 0; i < row->nmsisdn; i++) {
+        first = import_seen_add(&r->msisdns, import_digits(row->msisdn[i]), (uint32_t)lineno);
+        if (first != 0) {
+            snprintf(why, sizeof(why), "msisdn%s: the same number as line %u",
+                     row->nmsisdn > 1 ? " (one of the list)" : "", first);
+            import_bad(r, lineno, why);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The reason for a refusal of registry_citizen_import, or NULL for a broken store. */
+static const char *import_refusal(int rc, const struct citizen_csv_row *row,
+                                  const struct registry_import *imp, char *why, size_t size)
+{
+    char masked[MSISDN_SIZE] = "";
+
+    if (imp->bad_msisdn >= 0 && imp->bad_msisdn < row->nmsisdn)
+        msisdn_mask(row->msisdn[imp->bad_msisdn], masked);
+    switch (rc) {
+    case -KP_ERR_EXISTS:
+        snprintf(why, size, "msisdn: %s is registered to another citizen", masked);
+        break;
+    case -KP_ERR_LIMIT:
+        snprintf(why, size, "msisdn: this citizen would have more than %d numbers",
+                 STORE_CITIZEN_MSISDNS);
+        break;
+    case -KP_ERR_DENIED:
+        snprintf(why, size, "the audit log refused the row's note (%.80s)", imp->source);
+        break;
+    default:
+        snprintf(why, size, "cannot import: %s", kp_strerror(rc));
+        return rc == -KP_ERR_DB ? NULL : why;
+    }
+    return why;
+}
+
+/* One data line: check it, then hand it to the registry.  Errors are reported. */
 static int import_line(struct kp_cli *cli, struct import_run *r, char *line, size_t len,
                        unsigned long lineno)
 {
     struct citizen_csv_row row;
     struct registry_import imp;
-    char why[CITIZEN_CSV_WHY], source[128], masked[MSISDN_SIZE];
-    uint32_t first;
+    char why[CITIZEN_CSV_WHY], source[128];
     int rc;
 
     if (citizen_csv_row(line, len, &row, why, sizeof(why)) < 0) {
         import_bad(r, lineno, why);
         return 0;
     }
-    if ((first = import_seen_add(&r->cnics, import_digits(row.cnic), (uint32_t)lineno)) != 0) {
-        snprintf(why, sizeof(why), "cnic: the same CNIC as line %u", first);
-        import_bad(r, lineno, why);
+    if (import_unique(r, &row, lineno) != 0)
         return 0;
-    }
-    if ((first = import_seen_add(&r->msisdns, import_digits(row.msisdn), (uint32_t)lineno)) != 0) {
-        snprintf(why, sizeof(why), "msisdn: the same number as line %u", first);
-        import_bad(r, lineno, why);
-        return 0;
+    if ((rc = import_district_known(cli, r, row.fields.district, why, sizeof(why))) <= 0) {
+        import_bad(r, lineno, rc < 0 ? "cannot read the directory's districts" : why);
+        return rc;
     }
     snprintf(source, sizeof(source), "%s:%lu", r->source, lineno);
     memset(&imp, 0, sizeof(imp));
     imp.cnic = row.cnic;
-    imp.msisdns[0] = row.msisdn;
-    imp.n_msisdns = 1;
+    for (int i = 0; i < row.nmsisdn; i++)
+        imp.msisdns[i] = row.msisdn[i];
+    imp.n_msisdns = row.nmsisdn;
     imp.source = source;
     imp.fields = row.fields;
     rc = registry_citizen_import(cli->reg, &imp, cli_actor(), r->now);
@@ -181,21 +267,10 @@ static int import_line(struct kp_cli *cli, struct import_run *r, char *line, siz
     case REGISTRY_CITIZEN_UNCHANGED:
         r->unchanged++;
         return 0;
-    case -KP_ERR_EXISTS:
-        msisdn_mask(row.msisdn, masked);
-        snprintf(why, sizeof(why), "msisdn: %s is registered to another citizen", masked);
-        break;
-    case -KP_ERR_LIMIT:
-        snprintf(why, sizeof(why), "msisdn: this citizen has %d numbers already",
-                 STORE_CITIZEN_MSISDNS);
-        break;
-    case -KP_ERR_DENIED:
-        snprintf(why, sizeof(why), "the audit log refused the row's note (%.80s)", source);
-        break;
-    default:
-        snprintf(why, sizeof(why), "cannot import: %s", kp_strerror(rc));
+    }
+    if (import_refusal(rc, &row, &imp, why, sizeof(why)) == NULL) {
         import_bad(r, lineno, why);
-        return rc == -KP_ERR_DB ? rc : 0; /* a broken store ends the run */
+        return rc; /* a broken store ends the run */
     }
     import_bad(r, lineno, why);
     return 0;
@@ -302,6 +377,8 @@ int import_citizens(struct kp_cli *cli, int argc, char **argv)
         store_tx_rollback(cli->st);
     import_seen_free(&r.cnics);
     import_seen_free(&r.msisdns);
+    if (r.bad > IMPORT_BAD_SHOWN)
+        fprintf(stderr, "%s: %lu more bad rows not shown\n", r.path, r.bad - IMPORT_BAD_SHOWN);
     if (r.bad > 0)
         return cli_fail("%s: %lu bad row%s; nothing imported", r.path, r.bad,
                         r.bad == 1 ? "" : "s");
