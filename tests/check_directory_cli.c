@@ -524,6 +524,84 @@ START_TEST(test_cli_service)
 }
 END_TEST
 
+/* service remove: refused while offices offer it, unless --cascade; audited. */
+START_TEST(test_cli_service_remove)
+{
+    struct kp_buf f = KP_BUF_INIT;
+    const char *p;
+    char *out;
+    long long links;
+
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "seed", NULL), 0);
+    free(out);
+    links = db_int("SELECT count(*) FROM office_service");
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", "domicile", NULL), 1);
+    ck_assert_str_eq(out, "kpass: service DOMICILE is offered by 15 offices (kpass office list "
+                          "--service DOMICILE); --cascade takes it off their lists too\n");
+    free(out);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM service WHERE code = 'DOMICILE'"), 1);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", "--cascade", "domicile", NULL),
+                     0);
+    ck_assert_str_eq(out, "service DOMICILE removed, and taken off 15 offices\n");
+    free(out);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM service WHERE code = 'DOMICILE'"), 0);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM office_service"), links - 15);
+    /* The offices stay, and search no longer finds it. */
+    ck_assert_int_eq(db_int("SELECT count(*) FROM office"), 96);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "domicile", NULL), 1);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "show", "--event", "service.removed", NULL),
+                     0);
+    want(out, "service.removed");
+    want(out, "DOMICILE (DC), taken off 15 offices\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", "DOMICILE", NULL), 1);
+    ck_assert_str_eq(out, "kpass: no service DOMICILE\n");
+    free(out);
+    /* A service no office offers goes without --cascade. */
+    kp_buf_printf(&f,
+                  "%s\nZZONE,HLTH,Lonely service,خدمت,,Offered nowhere.,,Free,None,Same day,"
+                  "Any office,no,no\n",
+                  headers[2][1]);
+    p = test_write("lonely.csv", f.data);
+    kp_buf_free(&f);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "services", p, NULL), 0);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", "ZZONE", NULL), 0);
+    ck_assert_str_eq(out, "service ZZONE removed\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "audit", "verify", NULL), 0);
+    want(out, "audit: 2 rows, chain intact");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", NULL), 2);
+    free(out);
+}
+END_TEST
+
+/* Many bad rows: the first 50 reported, then a count of the rest. */
+START_TEST(test_cli_bad_capped)
+{
+    struct kp_buf f = KP_BUF_INIT;
+    const char *p;
+    char *out, line[64];
+
+    kp_buf_puts(&f, "code,name_en,name_ur,name_ps\n");
+    for (int i = 0; i < 80; i++)
+        kp_buf_printf(&f, "d%d,Lower case code,صحت,\n", i);
+    p = test_write("capped.csv", f.data);
+    kp_buf_free(&f);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "departments", p, NULL), 1);
+    ck_assert_uint_eq(count_lines(out, p), 50 + 1);
+    snprintf(line, sizeof(line), "capped.csv:51: code:");
+    want(out, line);
+    ck_assert_ptr_null(strstr(out, "capped.csv:52:"));
+    want(out, "capped.csv: 30 more bad rows not shown\n");
+    want(out, "kpass: 80 bad rows; nothing imported\n");
+    free(out);
+    ck_assert_int_eq(db_rows(), 0);
+}
+END_TEST
+
 START_TEST(test_cli_office)
 {
     char *out;
@@ -704,6 +782,8 @@ Suite *suite_directory_cli(void)
     tcase_add_test(tc, test_cli_bad_files);
     tcase_add_test(tc, test_cli_seed_atomic);
     tcase_add_test(tc, test_cli_service);
+    tcase_add_test(tc, test_cli_service_remove);
+    tcase_add_test(tc, test_cli_bad_capped);
     tcase_add_test(tc, test_cli_office);
     tcase_add_test(tc, test_cli_progress_tty);
     tcase_add_test(tc, test_cli_many);

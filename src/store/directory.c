@@ -56,6 +56,9 @@ static const char sql_office_unlink[] = "DELETE FROM office_service WHERE office
 static const char sql_office_link[] =
     "INSERT INTO office_service (office_id, service_id, pos) VALUES (?1, ?2, ?3)";
 static const char sql_office_remove[] = "DELETE FROM office WHERE code = ?1";
+static const char sql_service_unlink[] =
+    "DELETE FROM office_service WHERE service_id = (SELECT id FROM service WHERE code = ?1)";
+static const char sql_service_remove[] = "DELETE FROM service WHERE code = ?1";
 
 static const char sql_department_get[] =
     "SELECT code, name_en, name_ur, name_ps, sort FROM department WHERE code = ?1";
@@ -344,6 +347,27 @@ int store_dir_office_remove(struct store *st, const char *code)
     if (s == NULL)
         return -KP_ERR_DB;
     store_bind_text(s, 1, code);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    return sqlite3_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
+}
+
+int store_dir_service_remove(struct store *st, const char *code, int cascade)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (cascade) {
+        if ((s = store_stmt(st, sql_service_unlink)) == NULL)
+            return -KP_ERR_DB;
+        store_bind_text(s, 1, code);
+        if ((rc = store_step_done(st, s)) < 0)
+            return rc;
+    }
+    if ((s = store_stmt(st, sql_service_remove)) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, code);
+    /* Without cascade, office_service's foreign key refuses (-KP_ERR_EXISTS). */
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
     return sqlite3_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;

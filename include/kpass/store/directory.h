@@ -164,6 +164,14 @@ int store_dir_service_put(struct store *st, const struct store_dir_service *s);
 int store_dir_office_put(struct store *st, const struct store_dir_office *o);
 /* Remove an office and its service links.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_dir_office_remove(struct store *st, const char *code);
+/*
+ * Remove service code.  An office that offers it keeps it on its list
+ * unless cascade: then the service goes from every office's list too
+ * (the offices stay).  Run it inside a transaction when the links must
+ * go with the service.  0, -KP_ERR_NOTFOUND, -KP_ERR_EXISTS (an office
+ * offers it and not cascade), -KP_ERR_DB.
+ */
+int store_dir_service_remove(struct store *st, const char *code, int cascade);
 
 /* 1 when a row of that kind has code, 0 when not, or -KP_ERR_DB. */
 int store_dir_exists(struct store *st, enum store_dir_kind kind, const char *code);

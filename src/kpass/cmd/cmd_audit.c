@@ -47,25 +47,19 @@ static const char audit_usage_text[] =
  * that it is here.
  */
 static const char *const audit_events[] = {
-    "citizen.added",      "citizen.blocked",
-    "citizen.changed",    "citizen.deceased",
-    "citizen.imported",   "citizen.linked",
-    "citizen.unblocked",  "citizen.unlinked",
-    "code.delivered",     "code.failed",
-    "code.issued",        "code.limited",
-    "code.locked",        "code.refused",
-    "code.sent",          "code.undelivered",
-    "code.verified",      "credential.issued",
-    "credential.revoked", "desk.added",
-    "desk.refused",       "desk.revoked",
-    "desk.scan",          "desk.signin",
-    "desk.signout",       "desk.verified",
-    "key.retired",        "key.rotated",
-    "partner.added",      "partner.changed",
-    "partner.removed",    "staff.added",
-    "staff.locked",       "staff.pin_changed",
-    "staff.pin_failed",   "staff.removed",
-    "staff.unlocked",     NULL,
+    "citizen.added",      "citizen.blocked",   "citizen.changed",
+    "citizen.deceased",   "citizen.imported",  "citizen.linked",
+    "citizen.unblocked",  "citizen.unlinked",  "code.delivered",
+    "code.failed",        "code.issued",       "code.limited",
+    "code.locked",        "code.refused",      "code.sent",
+    "code.undelivered",   "code.verified",     "credential.issued",
+    "credential.revoked", "desk.added",        "desk.refused",
+    "desk.revoked",       "desk.scan",         "desk.signin",
+    "desk.signout",       "desk.verified",     "key.retired",
+    "key.rotated",        "partner.added",     "partner.changed",
+    "partner.removed",    "service.removed",   "staff.added",
+    "staff.locked",       "staff.pin_changed", "staff.pin_failed",
+    "staff.removed",      "staff.unlocked",    NULL,
 };
 
 static int audit_event_known(const char *name)

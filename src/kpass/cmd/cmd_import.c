@@ -7,8 +7,9 @@
  *   kpass import [--dry-run] seed [DIR]
  *
  * Every row is checked (header, field count, codes, references, lengths,
- * formats; src/kpass/cmd/dir_rows.c) and every bad row is reported as
- * "file:line: column: reason" on stderr.  The whole import runs in ONE
+ * formats; src/kpass/cmd/dir_rows.c) and bad rows are reported as
+ * "file:line: column: reason" on stderr: the first IMPORT_BAD_SHOWN of
+ * each file, then how many more.  The whole import runs in ONE
  * transaction: rows are upserted as they are read (so that a row may refer
  * to an earlier one, and later files to earlier files of a seed), and if
  * any row is bad the transaction is rolled back: nothing is imported and
@@ -35,6 +36,8 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/directory.h"
 #include "kp_paths.h" /* KP_DATADIR */
+
+#define IMPORT_BAD_SHOWN 50 /* bad rows of a file reported one by one; the rest are counted */
 
 static const char import_usage_text[] =
     "kpass import [--dry-run] departments|districts|services|offices FILE\n"
@@ -161,9 +164,14 @@ static void import_progress(struct import *im, size_t done, size_t total)
     im->pct = pct;
 }
 
-/* Print the current row's problems as file:line: reason. */
+/* Print the current row's problems as file:line: reason (the first
+   IMPORT_BAD_SHOWN bad rows; the others are only counted). */
 static void import_report(struct import *im, unsigned line)
 {
+    if (im->bad >= IMPORT_BAD_SHOWN) {
+        im->bad++;
+        return;
+    }
     import_bar_clear(im);
     for (char *p = im->why.data, *nl; p && *p; p = nl + 1) {
         nl = strchr(p, '\n');
@@ -352,6 +360,8 @@ static int import_file(struct import *im, const struct import_kind *k, const cha
     import_bar_clear(im);
     csv_reader_free(&rd);
     free(data);
+    if (im->bad > IMPORT_BAD_SHOWN)
+        fprintf(stderr, "%s: %u more bad rows not shown\n", path, im->bad - IMPORT_BAD_SHOWN);
     if (im->bad || im->fatal)
         return 1;
     printf("%s: %u rows: %u added, %u updated, %u unchanged (%.2f s)\n", path, im->rows,

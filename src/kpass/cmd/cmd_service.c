@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * kpass service: list, show and search the services of the directory.
- * Listings are one line per service, "CODE  DEPARTMENT  NAME", under a
- * header line: codes never hold spaces, so scripts can split the first two
- * columns and take the rest of the line as the name.
+ * kpass service: list, show, search and remove the services of the
+ * directory.  Listings are one line per service, "CODE  DEPARTMENT  NAME",
+ * under a header line: codes never hold spaces, so scripts can split the
+ * first two columns and take the rest of the line as the name.
+ *
+ * `service remove` refuses a service that offices offer (their lists would
+ * change without anyone saying so) unless --cascade takes it off those
+ * lists too; the offices stay.  The removal and its audit row
+ * (service.removed) commit together.
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -12,14 +17,17 @@
 #include <string.h>
 
 #include "../cli.h"
+#include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
 #include "kpass/store/directory.h"
 
 static const char service_usage_text[] =
     "kpass service list [--department CODE] [--lang en|ur|ps]\n"
     "       kpass service show CODE\n"
-    "       kpass service search [--lang en|ur|ps] WORDS...";
+    "       kpass service search [--lang en|ur|ps] WORDS...\n"
+    "       kpass service remove [--cascade] CODE";
 
 /* Codes are upper case; accept them typed in lower case. */
 static const char *service_code(char *s)
@@ -163,6 +171,68 @@ static int service_search(struct kp_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* Remove s (offered by offices offices) and write its audit row, in one transaction. */
+static int service_remove_do(struct kp_cli *cli, const struct store_dir_service *s,
+                             unsigned offices, int cascade)
+{
+    char detail[STORE_AUDIT_DETAIL_MAX + 1];
+    int64_t id;
+    int rc;
+
+    if (store_tx_begin(cli->st) < 0)
+        return -KP_ERR_DB;
+    if (offices > 0)
+        snprintf(detail, sizeof(detail), "%s (%s), taken off %u office%s", s->code, s->department,
+                 offices, offices == 1 ? "" : "s");
+    else
+        snprintf(detail, sizeof(detail), "%s (%s)", s->code, s->department);
+    rc = store_dir_service_remove(cli->st, s->code, cascade);
+    if (rc == 0 && (id = store_audit_append(cli->st, kp_time_s(), "service.removed", cli_actor(),
+                                            NULL, detail)) < 0)
+        rc = (int)id;
+    if (rc < 0) {
+        store_tx_rollback(cli->st);
+        return rc;
+    }
+    return store_tx_commit(cli->st);
+}
+
+static int service_remove(struct kp_cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"cascade", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+    struct store_dir_service s;
+    unsigned offices = 0;
+    int ch, cascade = 0, rc;
+
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        if (ch != 'c')
+            return cli_usage(service_usage_text);
+        cascade = 1;
+    }
+    if (optind + 1 != argc)
+        return cli_usage(service_usage_text);
+    if (cli_store_keys(cli) < 0)
+        return 1;
+    rc = store_dir_service_get(cli->st, service_code(argv[optind]), &s);
+    if (rc == -KP_ERR_NOTFOUND)
+        return cli_fail("no service %s", argv[optind]);
+    if (rc < 0 || store_dir_office_find(cli->st, s.code, NULL, 0, 0, NULL, &offices) < 0)
+        return cli_fail("cannot read service %s", argv[optind]);
+    if (offices > 0 && !cascade)
+        return cli_fail("service %s is offered by %u office%s (kpass office list --service %s); "
+                        "--cascade takes it off their lists too",
+                        s.code, offices, offices == 1 ? "" : "s", s.code);
+    if ((rc = service_remove_do(cli, &s, offices, cascade)) < 0)
+        return cli_fail("cannot remove service %s: %s", s.code, kp_strerror(rc));
+    if (offices > 0)
+        printf("service %s removed, and taken off %u office%s\n", s.code, offices,
+               offices == 1 ? "" : "s");
+    else
+        printf("service %s removed\n", s.code);
+    return 0;
+}
+
 int cmd_service(struct kp_cli *cli, int argc, char **argv)
 {
     if (argc < 2)
@@ -173,5 +243,7 @@ int cmd_service(struct kp_cli *cli, int argc, char **argv)
         return service_show(cli, argv[2]);
     if (strcmp(argv[1], "search") == 0)
         return service_search(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "remove") == 0)
+        return service_remove(cli, argc - 1, argv + 1);
     return cli_usage(service_usage_text);
 }
