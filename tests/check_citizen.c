@@ -650,6 +650,54 @@ START_TEST(test_store_import)
 }
 END_TEST
 
+/* A row with several numbers: all registered; the audit row names as many as fit. */
+START_TEST(test_store_import_numbers)
+{
+    static const char *const nums[] = {"+923000000101", "+923000000102", "+923000000103",
+                                       "+923000000104", "+923000000105", "+923000000106",
+                                       "+923000000107", "+923000000108"};
+    struct store *st = open_keyed();
+    struct registry_import row;
+    struct store_audit_row a;
+    char got[STORE_CITIZEN_MSISDNS][MSISDN_SIZE];
+    struct store_citizen c;
+
+    memset(&row, 0, sizeof(row));
+    row.cnic = "1000000000011";
+    /* A long source leaves room for some of the masked numbers only. */
+    row.source = "a-registry-extract-with-a-long-name-from-the-district-office.csv:2";
+    fill(&row.fields, "Ahmad", "احمد", "PSH", STORE_CITIZEN_ACTIVE);
+    for (int i = 0; i < 8; i++)
+        row.msisdns[i] = nums[i];
+    row.n_msisdns = 8;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 1), REGISTRY_CITIZEN_ADDED);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &c), 0);
+    ck_assert_int_eq(store_citizen_msisdns(st, c.id, got, STORE_CITIZEN_MSISDNS), 8);
+    ck_assert_int_eq(store_audit_get(st, 1, &a), 0);
+    ck_assert_str_eq(a.detail,
+                     "a-registry-extract-with-a-long-name-from-the-district-office.csv:2, "
+                     "district PSH, status active, +92300****101, +92300****102, +92300****103, "
+                     "+92300****104, +92300****105, +92300****106, +2 more");
+    ck_assert_uint_le(strlen(a.detail), STORE_AUDIT_DETAIL_MAX);
+    /* More than the limit in all: refused, nothing written. */
+    row.cnic = "1000000000022";
+    row.source = "t.csv:3";
+    row.n_msisdns = 9;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), -KP_ERR_LIMIT);
+    /* A number of the list owned by another citizen is named. */
+    row.msisdns[0] = "+923000000201";
+    row.msisdns[1] = "+923000000105";
+    row.n_msisdns = 2;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), -KP_ERR_EXISTS);
+    ck_assert_int_eq(row.bad_msisdn, 1);
+    ck_assert_int_eq(store_citizen_get_by_msisdn(st, "+923000000201", &c), -KP_ERR_NOTFOUND);
+    assert_chain(st, 1);
+    registry_free(reg);
+    reg = NULL;
+    store_close(st);
+}
+END_TEST
+
 START_TEST(test_store_no_keys)
 {
     struct store *st;
@@ -692,6 +740,7 @@ Suite *suite_citizen(void)
     tcase_add_test(tc, test_store_numbers);
     tcase_add_test(tc, test_store_changes);
     tcase_add_test(tc, test_store_import);
+    tcase_add_test(tc, test_store_import_numbers);
     tcase_add_test(tc, test_store_no_keys);
     suite_add_tcase(s, tc);
     return s;

@@ -357,15 +357,32 @@ def check_citizens(rep, rows, dists, real):
             rep.err(loc, "cnic: not a KP CNIC of the form 1####-#######-#")
         elif not real and not r["cnic"].startswith(SAMPLE_CNIC_PREFIX):
             rep.err(loc, f"cnic: demo CNICs must start {SAMPLE_CNIC_PREFIX}")
-        if not MSISDN_RE.match(r["msisdn"]):
-            rep.err(loc, "msisdn: not an MSISDN of the form +923xxxxxxxxx")
+        # Several numbers are ';'-separated (kpass import citizens takes up
+        # to 8); the shipped sample keeps one each.
+        nums = r["msisdn"].split(";")
+        if not real and len(nums) > 1:
+            rep.err(loc, "msisdn: the sample gives each citizen one number")
+        if len(nums) > 8:
+            rep.err(loc, "msisdn: at most 8 numbers")
+        if len(set(nums)) != len(nums):
+            rep.err(loc, "msisdn: a number is listed twice")
+        for num in nums:
+            if not MSISDN_RE.match(num):
+                rep.err(loc, "msisdn: not an MSISDN of the form +923xxxxxxxxx")
         if r["district"] not in dists:
             rep.err(loc, f"district: unknown district {r['district']!r}")
         if r["status"] not in STATUSES:
             rep.err(loc, f"status: {r['status']!r} is not one of "
                     f"{', '.join(sorted(STATUSES))}")
     check_codes(rep, n, rows, "cnic")
-    check_codes(rep, n, rows, "msisdn")
+    seen = {}
+    for lineno, r in rows:
+        for num in set(r["msisdn"].split(";")):
+            if num in seen:
+                rep.err(f"{n}:{lineno}", f"msisdn: duplicate {num!r} (first on line "
+                        f"{seen[num]})")
+            else:
+                seen[num] = lineno
 
 
 def check_cross(rep, t, real):
