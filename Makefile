@@ -96,6 +96,7 @@ include src/store/module.mk
 include src/ussd/module.mk
 include src/menu/module.mk
 include src/id/module.mk
+include src/audit/module.mk
 include src/registry/module.mk
 include src/office/module.mk
 include src/verify/module.mk

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/config.h"
 #include "kpass/core/err.h"
@@ -374,7 +375,7 @@ static void kpd_sms_audit(void *arg, const char *event, const char *subject_hex,
         return;
     snprintf(detail, sizeof(detail), "sms=%lld", (long long)sms_id);
     store_batch(d->st);
-    if (store_audit_append(d->st, kp_time_s(), event, "kpassd", subject, detail) < 0)
+    if (audit_append(d->st, kp_time_s(), event, "kpassd", subject, detail) < 0)
         log_warnx("kpassd: cannot write the audit row for %s", event);
 }
 
@@ -392,7 +393,7 @@ static int kpd_builtins(struct kpd *d)
         log_error("kpassd: %s", err.data ? err.data : "cannot load the keys");
         goto out;
     }
-    store_audit_use_key(d->st, d->audit_key);
+    audit_use_key(d->st, d->audit_key);
     rc = kp_builtins_new(d->st, d->outbox, otp_key, d->cnic_key, &d->otp, &d->builtins);
     if (rc == 0)
         rc = kp_builtins_recover(d->builtins); /* code requests a stop left answered, not issued */

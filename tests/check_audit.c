@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/store.h"
@@ -26,7 +27,7 @@
 
 static char *dir;
 static char path[512];
-static uint8_t key[STORE_AUDIT_KEY_BYTES], other_key[STORE_AUDIT_KEY_BYTES];
+static uint8_t key[AUDIT_KEY_BYTES], other_key[AUDIT_KEY_BYTES];
 
 static void audit_setup(void)
 {
@@ -178,30 +179,30 @@ static void make_log(int n)
     static const char *const events[] = {"citizen.imported", "code.issued", "partner.added"};
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    store_audit_use_key(st, key);
+    audit_use_key(st, key);
     ck_assert_int_eq(store_tx_begin(st), 0);
     for (int i = 0; i < n; i++) {
         char detail[64];
         snprintf(detail, sizeof(detail), "row %d", i + 1);
-        ck_assert_int_eq(store_audit_append(st, 1000 + i, events[i % 3], "kpass",
-                                            i % 3 == 0   ? subject_a
-                                            : i % 3 == 1 ? subject_b
-                                                         : NULL,
-                                            detail),
+        ck_assert_int_eq(audit_append(st, 1000 + i, events[i % 3], "kpass",
+                                      i % 3 == 0   ? subject_a
+                                      : i % 3 == 1 ? subject_b
+                                                   : NULL,
+                                      detail),
                          i + 1);
     }
     ck_assert_int_eq(store_tx_commit(st), 0);
     store_close(st);
 }
 
-static int verify_with(const uint8_t *k, struct store_audit_report *rep)
+static int verify_with(const uint8_t *k, struct audit_report *rep)
 {
     struct store *st;
     int rc;
 
     ck_assert_int_eq(store_open(path, 0, &st), 0);
-    store_audit_use_key(st, k);
-    rc = store_audit_verify(st, rep);
+    audit_use_key(st, k);
+    rc = audit_verify(st, rep);
     store_close(st);
     return rc;
 }
@@ -209,36 +210,35 @@ static int verify_with(const uint8_t *k, struct store_audit_report *rep)
 START_TEST(test_append_verify)
 {
     struct store *st;
-    struct store_audit_report rep;
+    struct audit_report rep;
     struct store_audit_row row, *v;
     struct store_audit_filter f = {NULL, NULL, 0, 0, 3};
 
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     /* No key, no transaction: refused. */
-    ck_assert_int_eq(store_audit_append(st, 1, "code.issued", "kpass", NULL, ""), -KP_ERR_STATE);
-    ck_assert_int_eq(store_audit_verify(st, &rep), -KP_ERR_STATE);
-    store_audit_use_key(st, key);
-    ck_assert_int_eq(store_audit_append(st, 1, "code.issued", "kpass", NULL, ""), -KP_ERR_STATE);
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_append(st, 1, "code.issued", "kpass", NULL, ""), -KP_ERR_STATE);
+    ck_assert_int_eq(audit_verify(st, &rep), -KP_ERR_STATE);
+    audit_use_key(st, key);
+    ck_assert_int_eq(audit_append(st, 1, "code.issued", "kpass", NULL, ""), -KP_ERR_STATE);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
     ck_assert_int_eq(rep.rows, 0);
     ck_assert_int_eq(rep.head_id, 0);
     /* A rolled back append leaves nothing, and the next one is row 1. */
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_audit_append(st, 5, "code.issued", "kpass", NULL, "gone"), 1);
+    ck_assert_int_eq(audit_append(st, 5, "code.issued", "kpass", NULL, "gone"), 1);
     store_tx_rollback(st);
     ck_assert_int_eq(store_tx_begin(st), 0);
-    ck_assert_int_eq(store_audit_append(st, 7, "code.issued", "kpass", subject_a, NULL), 1);
-    ck_assert_int_eq(store_audit_append(st, 8, "Code", "kpass", NULL, NULL), -KP_ERR_INVAL);
-    ck_assert_int_eq(store_audit_append(st, 8, "code.sent", "kpass", NULL, "+923001234567"),
+    ck_assert_int_eq(audit_append(st, 7, "code.issued", "kpass", subject_a, NULL), 1);
+    ck_assert_int_eq(audit_append(st, 8, "Code", "kpass", NULL, NULL), -KP_ERR_INVAL);
+    ck_assert_int_eq(audit_append(st, 8, "code.sent", "kpass", NULL, "+923001234567"),
                      -KP_ERR_DENIED);
-    ck_assert_int_eq(
-        store_audit_append(st, 9, "code.sent", "ussd:jazz", subject_b, "+92300****567"), 2);
+    ck_assert_int_eq(audit_append(st, 9, "code.sent", "ussd:jazz", subject_b, "+92300****567"), 2);
     /* The group transaction works too. */
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(store_batch(st), 0);
-    ck_assert_int_eq(store_audit_append(st, 10, "desk.scan", "desk:1", subject_a, "x"), 3);
+    ck_assert_int_eq(audit_append(st, 10, "desk.scan", "desk:1", subject_a, "x"), 3);
     ck_assert_int_eq(store_flush(st), 0);
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
     ck_assert_int_eq(rep.rows, 3);
     ck_assert_int_eq(rep.head_id, 3);
     ck_assert_int_eq(store_audit_get(st, 3, &row), 0);
@@ -290,63 +290,102 @@ END_TEST
 static const struct {
     const char *name;
     const char *sql; /* run after dropping the triggers */
-    enum store_audit_fault fault;
+    enum audit_fault fault;
     int64_t bad_id, other_id;
 } tamper_cases[] = {
-    {"edited detail", "UPDATE audit SET detail = 'row 9' WHERE id = 3", STORE_AUDIT_EDITED, 3, 0},
-    {"edited time", "UPDATE audit SET at = at + 1 WHERE id = 2", STORE_AUDIT_EDITED, 2, 0},
-    {"edited event", "UPDATE audit SET event = 'code.verified' WHERE id = 5", STORE_AUDIT_EDITED, 5,
+    {"edited detail", "UPDATE audit SET detail = 'row 9' WHERE id = 3", AUDIT_FAULT_EDITED, 3, 0},
+    {"edited time", "UPDATE audit SET at = at + 1 WHERE id = 2", AUDIT_FAULT_EDITED, 2, 0},
+    {"edited event", "UPDATE audit SET event = 'code.verified' WHERE id = 5", AUDIT_FAULT_EDITED, 5,
      0},
-    {"edited actor", "UPDATE audit SET actor = 'kpassd' WHERE id = 6", STORE_AUDIT_EDITED, 6, 0},
-    {"removed subject", "UPDATE audit SET subject = NULL WHERE id = 4", STORE_AUDIT_EDITED, 4, 0},
-    {"edited prev", "UPDATE audit SET prev = randomblob(32) WHERE id = 4", STORE_AUDIT_EDITED, 4,
+    {"edited actor", "UPDATE audit SET actor = 'kpassd' WHERE id = 6", AUDIT_FAULT_EDITED, 6, 0},
+    {"removed subject", "UPDATE audit SET subject = NULL WHERE id = 4", AUDIT_FAULT_EDITED, 4, 0},
+    {"edited prev", "UPDATE audit SET prev = randomblob(32) WHERE id = 4", AUDIT_FAULT_EDITED, 4,
      0},
     {"detail made longer than any row can be",
      "PRAGMA ignore_check_constraints = 1;"
      "UPDATE audit SET detail = printf('%.300c', 'x') WHERE id = 2",
-     STORE_AUDIT_EDITED, 2, 0},
-    {"edited hash", "UPDATE audit SET hash = randomblob(32) WHERE id = 2", STORE_AUDIT_HASH, 2, 0},
+     AUDIT_FAULT_EDITED, 2, 0},
+    {"edited hash", "UPDATE audit SET hash = randomblob(32) WHERE id = 2", AUDIT_FAULT_HASH, 2, 0},
     {"edited hash of the last row", "UPDATE audit SET hash = randomblob(32) WHERE id = 6",
-     STORE_AUDIT_EDITED, 6, 0},
+     AUDIT_FAULT_EDITED, 6, 0},
     {"hash of the wrong size",
      "PRAGMA ignore_check_constraints = 1; UPDATE audit SET hash = randomblob(31) WHERE id = 3",
-     STORE_AUDIT_HASH, 3, 0},
-    {"deleted row", "DELETE FROM audit WHERE id = 3", STORE_AUDIT_MISSING, 4, 3},
-    {"deleted rows", "DELETE FROM audit WHERE id IN (2, 3, 4)", STORE_AUDIT_MISSING, 5, 2},
-    {"deleted first row", "DELETE FROM audit WHERE id = 1", STORE_AUDIT_MISSING, 2, 1},
+     AUDIT_FAULT_HASH, 3, 0},
+    {"deleted row", "DELETE FROM audit WHERE id = 3", AUDIT_FAULT_MISSING, 4, 3},
+    {"deleted rows", "DELETE FROM audit WHERE id IN (2, 3, 4)", AUDIT_FAULT_MISSING, 5, 2},
+    {"deleted first row", "DELETE FROM audit WHERE id = 1", AUDIT_FAULT_MISSING, 2, 1},
     {"deleted row, the rest renumbered",
      "DELETE FROM audit WHERE id = 3; UPDATE audit SET id = id + 100 WHERE id > 3;"
      "UPDATE audit SET id = id - 101 WHERE id > 100",
-     STORE_AUDIT_LINK, 3, 0},
+     AUDIT_FAULT_LINK, 3, 0},
     {"deleted first row, the rest renumbered",
      "DELETE FROM audit WHERE id = 1; UPDATE audit SET id = id + 100;"
      "UPDATE audit SET id = id - 101",
-     STORE_AUDIT_LINK, 1, 0},
+     AUDIT_FAULT_LINK, 1, 0},
     {"reordered pair",
      "UPDATE audit SET id = 100 WHERE id = 3; UPDATE audit SET id = 3 WHERE id = 4;"
      "UPDATE audit SET id = 4 WHERE id = 100",
-     STORE_AUDIT_ORDER, 3, 4},
+     AUDIT_FAULT_ORDER, 3, 4},
     {"row moved to the end",
      "UPDATE audit SET id = 7 WHERE id = 2; UPDATE audit SET id = id - 1 WHERE id > 2",
-     STORE_AUDIT_LINK, 2, 0},
+     AUDIT_FAULT_LINK, 2, 0},
     {"forged row appended",
      "INSERT INTO audit VALUES (7, 2000, 'code.verified', 'kpass', NULL, 'forged', "
      "(SELECT hash FROM audit WHERE id = 6), randomblob(32))",
-     STORE_AUDIT_EDITED, 7, 0},
+     AUDIT_FAULT_EDITED, 7, 0},
     {"forged row inserted",
      "UPDATE audit SET id = id + 100 WHERE id >= 3; UPDATE audit SET id = id - 99 WHERE id > 100;"
      "INSERT INTO audit VALUES (3, 2000, 'code.verified', 'kpass', NULL, 'forged', "
      "(SELECT hash FROM audit WHERE id = 2), randomblob(32))",
-     STORE_AUDIT_EDITED, 3, 0},
+     AUDIT_FAULT_EDITED, 3, 0},
     {"copied row", /* a real row's content and hash, replayed later */
      "INSERT INTO audit SELECT 7, at, event, actor, subject, detail, prev, hash FROM audit "
      "WHERE id = 2",
-     STORE_AUDIT_LINK, 7, 0},
+     AUDIT_FAULT_LINK, 7, 0},
 };
+
+/* The on-disk format: row hashes from the formula in audit/audit.h, computed
+   independently (Python's hashlib.blake2b with key and person). */
+START_TEST(test_golden_chain)
+{
+    static const char *const want[] = {
+        "d42a6d8ac533242aac78cc02ec21466d682e85b37468ae80cbec8e134922980b",
+        "67dd04c546484a4d6f2365fef4e76f6bda3718eaf36813e2e864a2dc58fc29bf",
+    };
+    static const char genesis[] =
+        "f7a31c475f33ae82927da577651affeb415ab383fb4588d2a6c8f3e689897458";
+    uint8_t k[AUDIT_KEY_BYTES], subject[STORE_AUDIT_SUBJECT_BYTES];
+    struct store_audit_row row;
+    struct audit_report rep;
+    char hex[2 * STORE_AUDIT_HASH_BYTES + 1];
+    struct store *st;
+
+    for (int i = 0; i < AUDIT_KEY_BYTES; i++)
+        k[i] = (uint8_t)i;
+    memset(subject, 0xAA, sizeof(subject));
+    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    audit_use_key(st, k);
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(audit_append(st, 1735689600, "code.issued", "kpass", subject, "serial 1"), 1);
+    ck_assert_int_eq(audit_append(st, 1735689601, "partner.added", "kpass:root", NULL, NULL), 2);
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    ck_assert_int_eq(store_audit_get(st, 1, &row), 0);
+    sodium_bin2hex(hex, sizeof(hex), row.prev, sizeof(row.prev));
+    ck_assert_str_eq(hex, genesis);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(store_audit_get(st, i + 1, &row), 0);
+        sodium_bin2hex(hex, sizeof(hex), row.hash, sizeof(row.hash));
+        ck_assert_str_eq(hex, want[i]);
+    }
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
+    ck_assert_int_eq(rep.rows, 2);
+    store_close(st);
+}
+END_TEST
 
 START_TEST(test_tamper)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
     char sql[1024];
 
     make_log(6);
@@ -361,25 +400,25 @@ START_TEST(test_tamper)
     ck_assert_int_eq(verify_with(key, &rep), -KP_ERR_CRYPTO);
     ck_assert_msg(rep.fault == tamper_cases[_i].fault && rep.bad_id == tamper_cases[_i].bad_id,
                   "%s: got fault %d (%s) at row %lld", tamper_cases[_i].name, rep.fault,
-                  store_audit_fault_text(rep.fault), (long long)rep.bad_id);
+                  audit_fault_text(rep.fault), (long long)rep.bad_id);
     if (tamper_cases[_i].other_id)
         ck_assert_int_eq(rep.other_id, tamper_cases[_i].other_id);
     /* The rows walked before the broken one are counted as intact. */
     ck_assert_int_eq(rep.rows,
-                     (tamper_cases[_i].fault == STORE_AUDIT_MISSING ? tamper_cases[_i].other_id
+                     (tamper_cases[_i].fault == AUDIT_FAULT_MISSING ? tamper_cases[_i].other_id
                                                                     : tamper_cases[_i].bad_id) -
                          1);
-    ck_assert_str_ne(store_audit_fault_text(rep.fault), "broken");
+    ck_assert_str_ne(audit_fault_text(rep.fault), "broken");
 }
 END_TEST
 
 START_TEST(test_wrong_key)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
 
     make_log(3);
     ck_assert_int_eq(verify_with(other_key, &rep), -KP_ERR_CRYPTO);
-    ck_assert_int_eq(rep.fault, STORE_AUDIT_KEY);
+    ck_assert_int_eq(rep.fault, AUDIT_FAULT_KEY);
     ck_assert_int_eq(rep.bad_id, 1);
     ck_assert_int_eq(verify_with(key, &rep), 0);
 }
@@ -388,7 +427,7 @@ END_TEST
 /* The chain's blind spot: rows cut off at the end leave a valid chain. */
 START_TEST(test_truncation_blind_spot)
 {
-    struct store_audit_report rep, before;
+    struct audit_report rep, before;
 
     make_log(6);
     ck_assert_int_eq(verify_with(key, &before), 0);
@@ -419,7 +458,7 @@ static const struct {
 START_TEST(test_triggers)
 {
     sqlite3 *db;
-    struct store_audit_report rep;
+    struct audit_report rep;
     char *err = NULL;
 
     make_log(3);
@@ -770,6 +809,7 @@ Suite *suite_audit(void)
     tc = tcase_create("chain");
     tcase_add_checked_fixture(tc, audit_setup, audit_teardown);
     tcase_add_test(tc, test_append_verify);
+    tcase_add_test(tc, test_golden_chain);
     tcase_add_loop_test(tc, test_tamper, 0, (int)KP_ARRAY_LEN(tamper_cases));
     tcase_add_test(tc, test_wrong_key);
     tcase_add_test(tc, test_truncation_blind_spot);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "../src/kpass/cmd/citizen_csv.h"
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
@@ -298,7 +299,7 @@ END_TEST
 
 static char *dir;
 static char path[512];
-static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
+static uint8_t ckey[CNIC_KEY_BYTES], akey[AUDIT_KEY_BYTES];
 
 /* The registry over the test's store (open_keyed, test_store_no_keys). */
 static struct registry *reg;
@@ -325,7 +326,7 @@ static struct store *open_keyed(void)
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, ckey), 0);
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     return st;
 }
 
@@ -356,9 +357,9 @@ static void events_of(struct store *st, const struct store_citizen *c, char *out
 
 static void assert_chain(struct store *st, int64_t rows)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
 
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
     ck_assert_int_eq(rep.rows, rows);
 }
 
@@ -597,7 +598,7 @@ START_TEST(test_store_import)
     struct store *st = open_keyed();
     struct registry_import row;
     struct store_citizen got;
-    struct store_audit_report rep;
+    struct audit_report rep;
     char ev[256];
 
     memset(&row, 0, sizeof(row));
@@ -642,7 +643,7 @@ START_TEST(test_store_import)
     ck_assert_int_eq(store_tx_commit(st), 0);
     ck_assert_int_eq(registry_citizen_get(reg, "1000000000033", &got), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(registry_citizen_get(reg, "1000000000022", &got), 0);
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
     ck_assert_int_eq(rep.rows, 5);
     registry_free(reg);
     reg = NULL;

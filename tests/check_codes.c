@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/id/cnic.h"
 #include "kpass/verify/codes.h"
@@ -70,7 +71,7 @@ static void codes_setup(void)
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     for (size_t i = 0; i < KP_ARRAY_LEN(people); i++) {
         struct store_citizen c;
         memset(&c, 0, sizeof(c));
@@ -723,7 +724,7 @@ static void store_reopen(void)
     ck_assert_int_eq(store_open(path, 0, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     codes_start();
 }
 
@@ -794,7 +795,7 @@ START_TEST(test_audit)
     struct store_citizen c = citizen(0);
     struct store_audit_filter f = {NULL, NULL, 0, 0, 1000};
     struct store_audit_row *v;
-    struct store_audit_report rep;
+    struct audit_report rep;
     int ns = 0, n;
 
     ck_assert_int_eq(issue_full(0, "sehat", "PSH-DC", "Peshawar DC Office", "D1", NULL, T0, &r), 0);
@@ -830,7 +831,7 @@ START_TEST(test_audit)
             ck_assert_str_eq(v[i].detail, "purpose=sehat office=PSH-DC desk=D1 to=+92300****567");
     }
     free(v);
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/id/base45.h"
 #include "kpass/core/err.h"
@@ -32,7 +33,7 @@ static char *dir;
 static char path[512];
 static struct store *st;
 static struct registry *reg; /* over st */
-static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
+static uint8_t ckey[CNIC_KEY_BYTES], akey[AUDIT_KEY_BYTES];
 static struct keys_signer signer, old_signer, stranger;
 static struct trust_list trust; /* signer active, old_signer verify */
 static struct store_citizen ahmad, ayesha;
@@ -62,7 +63,7 @@ static void cred_setup(void)
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, ckey), 0);
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     add_citizen("3520212345671", "Ahmad Khan", &ahmad);
     add_citizen("1730176543219", "Ayesha Bibi", &ayesha);
     memset(seed, 1, sizeof(seed));
@@ -108,9 +109,9 @@ static int sql_exec(const char *sql)
 
 static int64_t audit_count(void)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
 
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
     return rep.rows;
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/store.h"
@@ -31,7 +32,7 @@
 static char *dir;
 static char path[512];
 static struct store *st;
-static uint8_t audit_key[STORE_AUDIT_KEY_BYTES], partner_key[32], key[STORE_DESK_KEY_BYTES];
+static uint8_t audit_key[AUDIT_KEY_BYTES], partner_key[32], key[STORE_DESK_KEY_BYTES];
 
 static void put_office(const char *code, const char *district)
 {
@@ -58,7 +59,7 @@ static void desk_setup(void)
     randombytes_buf(partner_key, sizeof(partner_key));
     ck_assert_int_eq(office_desk_key_derive(partner_key, key), 0);
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
     strcpy(d.code, "PSH");
     strcpy(d.name.en, "Peshawar");
@@ -96,9 +97,9 @@ static int audit_count(const char *event, struct store_audit_row **rows)
 
 static void assert_chain(void)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
 
-    ck_assert_int_eq(store_audit_verify(st, &rep), 0);
+    ck_assert_int_eq(audit_verify(st, &rep), 0);
 }
 
 /* ---- the pure checks ---- */
@@ -341,7 +342,7 @@ START_TEST(test_token_not_stored)
         }
         store_close(st);
         ck_assert_int_eq(store_open(path, 0, &st), 0);
-        store_audit_use_key(st, audit_key);
+        audit_use_key(st, audit_key);
     }
     /* What is stored still opens the desk: the scan looked at the right place. */
     ck_assert_int_eq(office_desk_authenticate(st, key, token, &d), 0);
@@ -402,7 +403,7 @@ START_TEST(test_no_audit_key)
     struct store_staff s = {"PSH-0042", "PSHDC1", "Ayesha", 0, 0, 0, 0, 0};
     char token[STORE_DESK_TOKEN_SIZE];
 
-    store_audit_use_key(st, NULL);
+    audit_use_key(st, NULL);
     ck_assert_int_eq(office_desk_add(st, key, "PSHDC1", NULL, "kpass", 1, &d, token),
                      -KP_ERR_STATE);
     ck_assert_int_eq(office_staff_add(st, key, &s, "4821", "kpass", 1), -KP_ERR_STATE);
@@ -775,7 +776,7 @@ static void *worker_main(void *arg)
 
     if (store_open(path, 0, &mine) < 0)
         return NULL;
-    store_audit_use_key(mine, audit_key);
+    audit_use_key(mine, audit_key);
     for (int i = 0; i < w->wrong; i++)
         w->rc[i] = office_staff_check_pin(mine, key, "PSHDC1", "PSH-0042", "1111", 100,
                                           "desk:PSHDC1-1", 7000, &s);
@@ -799,7 +800,7 @@ START_TEST(test_concurrent_checks)
         for (int j = 0; j < 2; j++)
             ck_assert_int_eq(w[i].rc[j], -KP_ERR_WRONG);
     ck_assert_int_eq(store_open(path, 0, &st), 0);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_uint_eq(s.failed_pins, 4); /* every failure counted */
     ck_assert_int_eq(audit_count("staff.pin_failed", NULL), 4);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/ussd/builtins.h"
 #include "kpass/id/keys.h"
 #include "kpass/core/mem.h"
@@ -472,7 +473,7 @@ static void cov_open(struct tu_daemon *d, const char *seeded, struct store **st,
     ck_assert_int_eq(keys_secret_load(keydir, "cnic.key", &keys[0], &err), 0);
     ck_assert_int_eq(keys_secret_load(keydir, "audit.key", &keys[1], &err), 0);
     kp_buf_free(&err);
-    store_audit_use_key(*st, keys[1]);
+    audit_use_key(*st, keys[1]);
     memset(otp_key, 7, sizeof(otp_key));
     otp_policy_default(&pol);
     ck_assert_int_eq(kp_builtins_new(*st, NULL, otp_key, keys[0], &pol, b), 0);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/office/office.h"
 #include "kpass/store/store.h"
@@ -23,7 +24,7 @@
 
 static char *dir;
 static struct store *st;
-static uint8_t audit_key[STORE_AUDIT_KEY_BYTES], key[STORE_DESK_KEY_BYTES];
+static uint8_t audit_key[AUDIT_KEY_BYTES], key[STORE_DESK_KEY_BYTES];
 
 static void office_setup(void)
 {
@@ -38,7 +39,7 @@ static void office_setup(void)
     randombytes_buf(partner, sizeof(partner));
     ck_assert_int_eq(office_desk_key_derive(partner, key), 0);
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
     strcpy(d.code, "PSH");
     strcpy(d.name.en, "Peshawar");

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/registry/registry.h"
 #include "kpass/store/store.h"
@@ -22,7 +23,7 @@
 static char *dir;
 static struct store *st;
 static struct registry *reg;
-static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
+static uint8_t ckey[CNIC_KEY_BYTES], akey[AUDIT_KEY_BYTES];
 
 static void rg_setup(void)
 {
@@ -33,7 +34,7 @@ static void rg_setup(void)
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     reg = registry_new(st);
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/id/cnic.h"
 #include "kpass/core/err.h"
@@ -28,7 +29,7 @@
 static char *dir;
 static struct store *st;
 static struct registry *reg; /* over st */
-static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
+static uint8_t ckey[CNIC_KEY_BYTES], akey[AUDIT_KEY_BYTES];
 static struct store_citizen ahmad;
 
 static void vd_setup(void)
@@ -42,7 +43,7 @@ static void vd_setup(void)
     ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, ckey), 0);
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     memset(&ahmad, 0, sizeof(ahmad));
     snprintf(ahmad.name_en, sizeof(ahmad.name_en), "%s", "Ahmad Khan");
     snprintf(ahmad.name_ur, sizeof(ahmad.name_ur), "%s", "احمد");

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "http_internal.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/id/cnic.h"
 #include "kpass/verify/codes.h"
@@ -49,7 +50,7 @@ static void desk_audit(struct http_req *r, const char *event, const uint8_t *sub
 
     desk_actor(r->session.desk, actor);
     store_batch(r->api->d.st);
-    store_audit_append(r->api->d.st, kp_time_s(), event, actor, subject, detail);
+    audit_append(r->api->d.st, kp_time_s(), event, actor, subject, detail);
 }
 
 static void desk_refuse(struct http_req *r, int status, const char *kind, const char *reason,
@@ -140,7 +141,7 @@ static void desk_signin_done(void *arg)
     char detail[96];
     snprintf(detail, sizeof(detail), "staff=%s office=%s", s->staff.id, s->desk.office);
     if (store_tx_begin(s->api->d.st) < 0 || store_session_add(s->api->d.st, &ss) < 0 ||
-        store_audit_append(s->api->d.st, now, "desk.signin", actor, NULL, detail) < 0 ||
+        audit_append(s->api->d.st, now, "desk.signin", actor, NULL, detail) < 0 ||
         store_tx_commit(s->api->d.st) < 0) {
         store_tx_rollback(s->api->d.st);
         http_reply_error(r, 500, "internal", "cannot store the session");

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "http_internal.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/accept_guard.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
@@ -384,7 +385,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     http_conns_init(a);
     /* The worker's own connection: SQLite connections are not shared by threads. */
     if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
-        store_audit_use_key(a->wst, d->audit_key);
+        audit_use_key(a->wst, d->audit_key);
     a->worker = kp_worker_new(base);
     return a;
 }
@@ -444,7 +445,7 @@ void http_api_set_keys(struct http_api *a, struct keys_ring *keys)
     a->d.keys = keys;
 }
 
-/* The audit walk: store_audit_verify on the worker's connection, so that a
+/* The audit walk: audit_verify on the worker's connection, so that a
    long chain never stalls the loop; the result is for /metrics. */
 struct http_audit_job {
     struct http_api *api;
@@ -456,9 +457,9 @@ struct http_audit_job {
 static void http_audit_run(void *arg)
 {
     struct http_audit_job *j = arg;
-    struct store_audit_report rep;
+    struct audit_report rep;
 
-    j->rc = j->api->wst ? store_audit_verify(j->api->wst, &rep) : -KP_ERR_STATE;
+    j->rc = j->api->wst ? audit_verify(j->api->wst, &rep) : -KP_ERR_STATE;
     j->rows = rep.rows;
     j->bad_id = rep.bad_id;
 }

@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/id/keys.h"
 #include "kpass/core/log.h"
@@ -195,7 +196,7 @@ int cli_store_keys(struct kp_cli *cli)
         cli_fail("out of secure memory");
         return -KP_ERR_NOMEM;
     }
-    store_audit_use_key(cli->st, cli->audit_key);
+    audit_use_key(cli->st, cli->audit_key);
     return 0;
 }
 

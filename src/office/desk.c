@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/office/office.h"
 #include "kpass/store/audit.h"
@@ -97,7 +98,7 @@ static int desk_add_do(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES]
     if ((rc = store_desk_insert(st, office, name, hash, now, out)) < 0)
         return rc;
     snprintf(detail, sizeof(detail), "desk %s at office %s", out->id, out->office);
-    id = store_audit_append(st, now, "desk.added", actor, NULL, detail);
+    id = audit_append(st, now, "desk.added", actor, NULL, detail);
     return id < 0 ? (int)id : 0;
 }
 
@@ -114,7 +115,7 @@ int office_desk_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES], c
     if (store_desk_office_valid(office) < 0 ||
         (name != NULL && store_desk_name_valid(name, STORE_DESK_NAME_CHARS) < 0))
         return -KP_ERR_INVAL;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     if ((rc = store_scope_begin(st, &scope)) < 0)
         return rc;
@@ -137,7 +138,7 @@ int office_desk_revoke(struct store *st, const char *id, const char *actor, int6
     int64_t row;
     int rc;
 
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     if ((rc = store_scope_begin(st, &scope)) < 0)
         return rc;
@@ -148,7 +149,7 @@ int office_desk_revoke(struct store *st, const char *id, const char *actor, int6
             rc = -KP_ERR_DB;
         if (rc == 0) {
             snprintf(detail, sizeof(detail), "desk %s at office %s", d.id, d.office);
-            row = store_audit_append(st, now, "desk.revoked", actor, NULL, detail);
+            row = audit_append(st, now, "desk.revoked", actor, NULL, detail);
             rc = row < 0 ? (int)row : 1;
         }
     }

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/office/office.h"
 #include "kpass/store/audit.h"
@@ -66,7 +67,7 @@ static int staff_scope_end(struct store *st, enum store_scope scope, int rc)
 /* The scope of one change: refused first when there is no audit key. */
 static int staff_scope_begin(struct store *st, enum store_scope *scope)
 {
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     return store_scope_begin(st, scope);
 }
@@ -82,7 +83,7 @@ static int staff_audit(struct store *st, int64_t now, const char *event, const c
         snprintf(detail, sizeof(detail), "staff %s %s", id, suffix);
     else
         snprintf(detail, sizeof(detail), "staff %s", id);
-    row = store_audit_append(st, now, event, actor, NULL, detail);
+    row = audit_append(st, now, event, actor, NULL, detail);
     return row < 0 ? (int)row : 0;
 }
 
@@ -111,7 +112,7 @@ int office_staff_add(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTES],
         return -KP_ERR_INVAL;
     if ((rc = store_staff_pin_valid(pin)) < 0)
         return rc;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     if ((rc = staff_pin_hash(key, s->id, pin, hash)) < 0)
         return rc;
@@ -194,7 +195,7 @@ int office_staff_set_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BYTE
 
     if ((rc = store_staff_pin_valid(pin)) < 0)
         return rc;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     if ((rc = store_staff_get(st, id, &f)) < 0)
         return rc;
@@ -325,7 +326,7 @@ int office_staff_check_pin(struct store *st, const uint8_t key[STORE_DESK_KEY_BY
     memset(out, 0, sizeof(*out));
     if (max_failures == 0)
         max_failures = STORE_STAFF_FAILURES;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     rc = store_staff_get_hash(st, id, &f, hash);
     if (rc < 0 && rc != -KP_ERR_NOTFOUND)

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
 #include "kpass/core/mem.h"
@@ -81,7 +82,7 @@ static int registry_seal(const struct registry *r, const char *cnic, struct stor
 /* Begin the scope of one change: refused first when there is no audit key. */
 static int citizen_scope_begin(struct store *st, enum store_scope *scope)
 {
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     return store_scope_begin(st, scope);
 }
@@ -97,7 +98,7 @@ static int citizen_scope_end(struct store *st, enum store_scope scope, int rc)
 static int citizen_audit(struct store *st, int64_t now, const char *event, const char *actor,
                          const struct store_citizen *c, const char *detail)
 {
-    int64_t rc = store_audit_append(st, now, event, actor, c->cnic_index, detail);
+    int64_t rc = audit_append(st, now, event, actor, c->cnic_index, detail);
 
     return rc < 0 ? (int)rc : 0;
 }

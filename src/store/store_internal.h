@@ -24,13 +24,11 @@ struct store {
     sqlite3 *db;
     char *path;
     int readonly;
-    int in_batch; /* the group transaction is open */
-    int in_tx;    /* an explicit transaction is open */
-    int group;    /* store_group_mode(): atomic changes join the group transaction */
-    /* The key lent by the caller (store_audit_use_key). */
-    const uint8_t *audit_key;
-    uint8_t audit_genesis[32]; /* the prev of row 1 under audit_key */
-    int bulk;                  /* store_bulk(): no savepoint per change */
+    int in_batch;            /* the group transaction is open */
+    int in_tx;               /* an explicit transaction is open */
+    int group;               /* store_group_mode(): atomic changes join the group transaction */
+    const void *audit_chain; /* the audit layer's, lent (store_audit_set_chain) */
+    int bulk;                /* store_bulk(): no savepoint per change */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
     struct store_commit_stats commits;
 };

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/verify/codes.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
@@ -195,8 +196,8 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
     if (rc < 0) {
         res->until = v.until;
         codes_detail(req, NULL, detail, sizeof(detail));
-        store_audit_append(c->st, now, rc == -KP_ERR_LOCKED ? "code.locked" : "code.limited",
-                           req->actor, cz->cnic_index, detail);
+        audit_append(c->st, now, rc == -KP_ERR_LOCKED ? "code.locked" : "code.limited", req->actor,
+                     cz->cnic_index, detail);
         return rc;
     }
     /* The code: generated, hashed with its binding, sealed for the SMS, wiped. */
@@ -227,7 +228,7 @@ static int codes_issue_tx(struct codes *c, const struct codes_request *req, int6
     res->code_id = row.id;
     res->expires_at = row.expires_at;
     codes_detail(req, res->msisdn_masked, detail, sizeof(detail));
-    if (store_audit_append(c->st, now, "code.issued", req->actor, cz->cnic_index, detail) < 0)
+    if (audit_append(c->st, now, "code.issued", req->actor, cz->cnic_index, detail) < 0)
         return -KP_ERR_DB;
     return 0;
 }
@@ -250,7 +251,7 @@ static int codes_refused(struct codes *c, const struct codes_request *req, int64
         snprintf(masked, sizeof(masked), "invalid");
     codes_detail(req, masked[0] ? masked : NULL, detail, sizeof(detail));
     snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " reason=%s", why);
-    if (store_audit_append(c->st, now, "code.refused", req->actor, cz->cnic_index, detail) < 0)
+    if (audit_append(c->st, now, "code.refused", req->actor, cz->cnic_index, detail) < 0)
         return -KP_ERR_DB;
     return rc;
 }
@@ -380,11 +381,11 @@ static int codes_verify_tx(struct codes *c, const struct codes_request *req, con
     codes_detail(req, NULL, detail, sizeof(detail));
     snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail), " result=%s",
              rc == 0 ? "ok" : kp_strerror(rc));
-    if (store_audit_append(c->st, now,
-                           rc == 0                                     ? "code.verified"
-                           : rc == -KP_ERR_LOCKED && v.lockout_started ? "code.locked"
-                                                                       : "code.failed",
-                           req->actor, cz->cnic_index, detail) < 0)
+    if (audit_append(c->st, now,
+                     rc == 0                                     ? "code.verified"
+                     : rc == -KP_ERR_LOCKED && v.lockout_started ? "code.locked"
+                                                                 : "code.failed",
+                     req->actor, cz->cnic_index, detail) < 0)
         return -KP_ERR_DB;
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/id/cnic.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
@@ -185,7 +186,7 @@ static int cred_issue_do(struct store *st, const struct store_credential *c, con
     trust_id_hex(c->key_id, key);
     snprintf(detail, sizeof(detail), "serial %s, key %s, %u day%s", serial, key, c->valid_days,
              c->valid_days == 1 ? "" : "s");
-    id = store_audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
+    id = audit_append(st, now, "credential.issued", actor, cit.cnic_index, detail);
     return id < 0 ? (int)id : 0;
 }
 
@@ -199,7 +200,7 @@ int verify_credential_issue(struct store *st, const struct store_credential *c, 
        citizen may hold a credential is a question about a valid one. */
     if ((rc = store_credential_check(c)) < 0)
         return rc;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE; /* before reading anything, as the store did */
     if ((rc = store_scope_begin(st, &own)) < 0)
         return rc;
@@ -223,7 +224,7 @@ static int cred_revoke_do(struct store *st, const struct store_credential *c, co
         return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc; /* read unrevoked in this scope */
     store_credential_serial_text(c->serial, serial);
     snprintf(detail, sizeof(detail), "serial %s%s%s", serial, reason[0] ? ": " : "", reason);
-    id = store_audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
+    id = audit_append(st, now, "credential.revoked", actor, cit.cnic_index, detail);
     if (id < 0)
         return (int)id;
     /* A running daemon confirms it has passed the change (store_change.h). */
@@ -243,7 +244,7 @@ int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_B
         return -KP_ERR_INVAL;
     if ((rc = store_audit_detail_check(reason)) < 0)
         return rc;
-    if (!store_audit_ready(st))
+    if (!audit_ready(st))
         return -KP_ERR_STATE;
     if ((rc = store_scope_begin(st, &own)) < 0)
         return rc;

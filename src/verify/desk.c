@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/id/msisdn.h"
@@ -130,7 +131,7 @@ static int verify_desk_write(struct store *st, const struct store_verification *
     if (t->action == VERIFY_ACT_RECEIPT && verify_desk_notice(st, c, step, now) < 0)
         return -KP_ERR_DB;
     if (t->audit != NULL &&
-        store_audit_append(st, now, t->audit, step->actor, c->cnic_index, step->detail) < 0)
+        audit_append(st, now, t->audit, step->actor, c->cnic_index, step->detail) < 0)
         return -KP_ERR_DB;
     return 0;
 }

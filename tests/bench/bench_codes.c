@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/core/clock.h"
 #include "kpass/verify/codes.h"
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
         die("open", rc);
     reg = registry_new(st);
     registry_use_key(reg, cnic_key);
-    store_audit_use_key(st, audit_key);
+    audit_use_key(st, audit_key);
     t0 = kp_clock_ms();
     ids = citizens_make(st, n);
     t1 = kp_clock_ms();

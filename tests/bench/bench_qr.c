@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/core/clock.h"
 #include "kpass/id/kp1.h"
@@ -148,7 +149,7 @@ static double bench(const char *name, int (*op)(void), int batch)
 
 static int setup(const char *path)
 {
-    static uint8_t ckey[CNIC_KEY_BYTES], akey[STORE_AUDIT_KEY_BYTES];
+    static uint8_t ckey[CNIC_KEY_BYTES], akey[AUDIT_KEY_BYTES];
     uint8_t seed[KEYS_SEED_BYTES];
 
     randombytes_buf(ckey, sizeof(ckey));
@@ -158,7 +159,7 @@ static int setup(const char *path)
         registry_use_key(reg = registry_new(st), ckey) < 0 ||
         keys_signer_from_seed(&signer, seed) < 0)
         return -1;
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     keys_signer_trust(&signer, TRUST_ACTIVE, &trust);
     memset(&citizen, 0, sizeof(citizen));
     strcpy(citizen.name_en, "Ahmad Khan");

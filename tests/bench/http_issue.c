@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench_http.h"
+#include "kpass/audit/audit.h"
 #include "kpass/registry/registry.h"
 #include "kpass/core/buf.h"
 #include "kpass/core/clock.h"
@@ -91,7 +92,7 @@ int hb_issue(const char *conf, const char *csv_path, const char *out_path)
         fprintf(stderr, "bench_http: issue: cannot set up: %s\n", err.data ? err.data : "");
         goto out;
     }
-    store_audit_use_key(st, akey);
+    audit_use_key(st, akey);
     csv_reader_init(&r, data.data, data.len);
     while ((rc = csv_read(&r, &rec, &e)) != 0) {
         if (rc < 0 || rec.nfields < 5 || strcmp(rec.field[0], "cnic") == 0)

@@ -9,7 +9,7 @@
  *     partner.key         32 random octets: crypto_secretbox key for
  *                         client-mode SMPP passwords               (0600)
  *     audit.key           32 random octets: the audit log's keyed
- *                         hash chain (store_audit.h)               (0600)
+ *                         hash chain (audit/audit.h)               (0600)
  *     sign-<id>.key       32-octet Ed25519 seed of the active key  (0600)
  *     trust.list          the trust list (see trust.h)             (0644)
  *

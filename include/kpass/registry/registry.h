@@ -20,7 +20,7 @@
  * same scope: citizen.added, citizen.imported, citizen.changed,
  * citizen.blocked, citizen.unblocked, citizen.deceased, citizen.linked,
  * citizen.unlinked, the subject being the CNIC index.  Before any change:
- * store_audit_use_key().  The rows and the reads are store/citizen.h's.
+ * audit_use_key().  The rows and the reads are store/citizen.h's.
  *
  * Why a module of its own and not id/: id holds the pure rules (cnic.c
  * computes the index) and sits below the store, so it must not call it;

@@ -1,34 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The audit log (DESIGN.md §7): an append-only table in which every use
- * of an identity and every change to the registry and to partners leaves
- * one row, chained so that an edit, a deleted row or a reordering is found
- * by store_audit_verify().
+ * The audit table (DESIGN.md §7): append-only rows, each naming the
+ * previous row's hash and its own.  The keyed chain (how a row's hash is
+ * made from the one before, and the walk that checks it) is the audit
+ * layer's (kpass/audit/audit.h); the store keeps the rows: it inserts a
+ * row whose hash was made above, inside the caller's write transaction
+ * (which serialises appends), reads the head, walks the rows in id order
+ * and lists them.  It holds no key and computes no hash.
  *
  * Each row holds: id (1, 2, 3, ... without gaps), time, event name
  * ("code.issued", "citizen.blocked", ...: [a-z]+(\.[a-z_]+)+), actor
  * ("kpass", "kpassd", "ussd:<partner>", "desk:<id>", "staff:<id>"), the
  * subject (the citizen's CNIC index from cnic_index(), so that every use
  * of one identity can be listed without the table holding the CNIC), a
- * short detail text, the previous row's hash and its own hash:
- *
- *   hash = BLAKE2b-256(key = audit.key, personal = "kpass-audit-v1",
- *                      prev || canonical(row))
- *   canonical(row) = be64(at) || be16(len) event || be16(len) actor
- *                    || u8(0 or 32) subject || be16(len) detail
- *
- * prev is the hash of the row before (for row 1: the keyed hash of the
- * text "kpass-audit-genesis", which also tells a wrong key from an edit).
- * The hash is keyed, so someone who can write to the database but cannot
- * read the key folder cannot recompute the chain after changing it.  The
- * id is not hashed: the chain fixes the order, and leaving the id out lets
- * verify tell a reordering from an edit.
- *
- * What the chain cannot see: rows cut off at the end (the newest rows,
- * or the whole table), since what remains is still a valid chain.
- * store_audit_verify() returns the head (last id and hash); record it
- * elsewhere (`kpass audit verify` prints it, `--head ID:HASH` checks a
- * recorded head is still there) to detect that.
+ * short detail text, the previous row's hash and its own hash.
  *
  * Triggers refuse UPDATE and DELETE, and an INSERT that is not the next id.
  */
@@ -40,7 +25,6 @@
 
 #include "kpass/store/store.h"
 
-#define STORE_AUDIT_KEY_BYTES     32
 #define STORE_AUDIT_HASH_BYTES    32
 #define STORE_AUDIT_SUBJECT_BYTES 32 /* CNIC_INDEX_BYTES */
 #define STORE_AUDIT_EVENT_MAX     48 /* octets */
@@ -60,14 +44,12 @@ struct store_audit_row {
 };
 
 /*
- * Use key (32 octets, keys/audit.key) for appending and verifying.  The
- * store borrows it: it must stay valid until store_close() or the next
- * call.  Until a key is set, append and verify return -KP_ERR_STATE.
+ * The audit layer lends its chain state (its key) to st, so that every
+ * caller holding st can append through it; the store only keeps the
+ * pointer (NULL: none) and never reads it.
  */
-void store_audit_use_key(struct store *st, const uint8_t key[STORE_AUDIT_KEY_BYTES]);
-
-/* 1 if store_audit_use_key has given st a key (appends can be written), else 0. */
-int store_audit_ready(const struct store *st);
+void store_audit_set_chain(struct store *st, const void *chain);
+const void *store_audit_chain(const struct store *st);
 
 /*
  * Is event a valid event name ([a-z]+(\.[a-z_]+)+, at most 48 octets)?
@@ -102,46 +84,38 @@ int store_audit_actor_check(const char *actor);
 int store_audit_detail_check(const char *detail);
 
 /*
- * Append one row inside the caller's open transaction (store_tx_begin or
- * store_batch), so that the row and the change it records commit
- * together.  subject (32 octets) may be NULL; detail may be NULL (empty).
- * Returns the new row's id, or -KP_ERR_STATE (no transaction or no key),
- * -KP_ERR_INVAL / -KP_ERR_DENIED (see the checks above), -KP_ERR_DB.
+ * The last row's id and hash, read inside the caller's write transaction
+ * (the row to append next follows it).  An empty log gives id 0 and a zero
+ * hash.  0, -KP_ERR_STATE (no transaction open) or -KP_ERR_DB.
  */
-int64_t store_audit_append(struct store *st, int64_t at, const char *event, const char *actor,
-                           const uint8_t *subject, const char *detail);
-
-/* Why verify stopped. */
-enum store_audit_fault {
-    STORE_AUDIT_OK = 0,
-    STORE_AUDIT_EDITED,  /* the row's content does not match its hash */
-    STORE_AUDIT_HASH,    /* the row's hash was changed (the next row still names the old one) */
-    STORE_AUDIT_MISSING, /* rows other_id .. bad_id - 1 are gone (ids skip) */
-    STORE_AUDIT_LINK,    /* the row does not follow the one before: a row was deleted
-                            (and the rest renumbered) or inserted */
-    STORE_AUDIT_ORDER,   /* rows out of order: row other_id belongs before bad_id */
-    STORE_AUDIT_KEY,     /* row 1 does not start this key's chain: wrong audit.key */
-};
-
-struct store_audit_report {
-    int64_t rows;    /* rows checked */
-    int64_t head_id; /* the last row (0: empty log) */
-    uint8_t head[STORE_AUDIT_HASH_BYTES];
-    enum store_audit_fault fault;
-    int64_t bad_id;   /* the first broken row */
-    int64_t other_id; /* MISSING: first missing id; ORDER: the row that belongs before */
-};
-
-/* A short English reason for fault ("content edited: ..."); never NULL. */
-const char *store_audit_fault_text(enum store_audit_fault fault);
+int store_audit_head(struct store *st, int64_t *id, uint8_t hash[STORE_AUDIT_HASH_BYTES]);
 
 /*
- * Walk the whole chain in id order (one read snapshot).  Returns 0 when
- * intact (rep says how many rows and the head), -KP_ERR_CRYPTO when broken
- * (rep names the first broken row and why), -KP_ERR_STATE (no key) or
- * -KP_ERR_DB.
+ * Insert row r (id, at, event, actor, subject if has_subject, detail,
+ * prev and hash all given: audit_append makes them) inside the caller's
+ * open transaction, so that the row and the change it records commit
+ * together.  r->id must be the head's id + 1 (a trigger refuses anything
+ * else).  0, -KP_ERR_STATE (no transaction), -KP_ERR_INVAL /
+ * -KP_ERR_DENIED (the checks above), -KP_ERR_DB.
  */
-int store_audit_verify(struct store *st, struct store_audit_report *rep);
+int store_audit_insert(struct store *st, const struct store_audit_row *r);
+
+/* One row as SQLite holds it, for the chain walk: exactly these bytes are hashed. */
+struct store_audit_raw {
+    int64_t id, at;
+    const void *event, *actor, *subject, *detail, *prev, *hash;
+    size_t event_len, actor_len, subject_len, detail_len, prev_len, hash_len;
+};
+
+/* Called for each row in id order; non-zero stops the walk. */
+typedef int (*store_audit_walk_fn)(void *ctx, const struct store_audit_raw *r);
+
+/*
+ * Hand every row to fn in id order, from one read snapshot (one
+ * statement).  r's pointers are valid during the call only.  0 after the
+ * last row, fn's non-zero return when it stopped the walk, or -KP_ERR_DB.
+ */
+int store_audit_walk(struct store *st, store_audit_walk_fn fn, void *ctx);
 
 /* One row by id.  0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_audit_get(struct store *st, int64_t id, struct store_audit_row *out);

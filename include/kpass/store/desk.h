@@ -31,7 +31,7 @@
  * SQLite connection, SQLITE_OPEN_NOMUTEX) must be used by one thread at a
  * time, so a worker thread calling office_staff_check_pin() (slow by design:
  * one Argon2id verification, about 64 MiB and a tenth of a second) needs
- * its own store_open() of the same file and its own store_audit_use_key();
+ * its own store_open() of the same file and its own audit_use_key();
  * sodium_init() must have run.  office_staff_check_pin() holds no
  * transaction while it hashes.
  */

@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/buf.h"
 #include "kpass/core/clock.h"
 #include "kpass/id/cnic.h"
@@ -89,7 +90,7 @@ static int audit_head_parse(const char *s, int64_t *id, char *hex, size_t size)
 
 /* Is the recorded head id:hex still in the log?  0, or 1 after reporting. */
 static int audit_head_check(struct kp_cli *cli, int64_t id, const char *hex,
-                            const struct store_audit_report *rep)
+                            const struct audit_report *rep)
 {
     struct store_audit_row row;
     char have[2 * STORE_AUDIT_HASH_BYTES + 1];
@@ -112,11 +113,11 @@ static int audit_head_check(struct kp_cli *cli, int64_t id, const char *hex,
     return 0;
 }
 
-static int audit_verify(struct kp_cli *cli, int argc, char **argv)
+static int audit_cmd_verify(struct kp_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"head", required_argument, NULL, 'H'},
                                          {NULL, 0, NULL, 0}};
-    struct store_audit_report rep;
+    struct audit_report rep;
     char hex[2 * STORE_AUDIT_HASH_BYTES + 1], head[2 * STORE_AUDIT_HASH_BYTES + 1] = "";
     int64_t head_id = 0;
     int ch, rc;
@@ -132,14 +133,14 @@ static int audit_verify(struct kp_cli *cli, int argc, char **argv)
         return cli_usage(audit_usage_text);
     if (cli_store_keys(cli) < 0)
         return 1;
-    rc = store_audit_verify(cli->st, &rep);
+    rc = audit_verify(cli->st, &rep);
     if (rc == -KP_ERR_CRYPTO) {
-        printf("audit: row %lld: %s", (long long)rep.bad_id, store_audit_fault_text(rep.fault));
-        if (rep.fault == STORE_AUDIT_MISSING && rep.other_id == rep.bad_id - 1)
+        printf("audit: row %lld: %s", (long long)rep.bad_id, audit_fault_text(rep.fault));
+        if (rep.fault == AUDIT_FAULT_MISSING && rep.other_id == rep.bad_id - 1)
             printf(": id %lld", (long long)rep.other_id);
-        else if (rep.fault == STORE_AUDIT_MISSING)
+        else if (rep.fault == AUDIT_FAULT_MISSING)
             printf(": ids %lld to %lld", (long long)rep.other_id, (long long)rep.bad_id - 1);
-        else if (rep.fault == STORE_AUDIT_ORDER)
+        else if (rep.fault == AUDIT_FAULT_ORDER)
             printf(": row %lld belongs before it", (long long)rep.other_id);
         printf("; %lld intact rows before it\n", (long long)rep.rows);
         return 1;
@@ -292,7 +293,7 @@ int cmd_audit(struct kp_cli *cli, int argc, char **argv)
     if (argc < 2)
         return cli_usage(audit_usage_text);
     if (strcmp(argv[1], "verify") == 0)
-        return audit_verify(cli, argc - 1, argv + 1);
+        return audit_cmd_verify(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "show") == 0)
         return audit_show(cli, argc - 1, argv + 1);
     return cli_usage(audit_usage_text);

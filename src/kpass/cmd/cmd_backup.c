@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/id/keys.h"
@@ -316,7 +317,7 @@ static int bk_manifest_read(const char *dir, struct store_counts *c, char hash[6
 /* After a restore: the chain holds and the counts are the manifest's. */
 static int bk_restore_check(struct kp_cli *cli, const struct store_counts *want)
 {
-    struct store_audit_report rep;
+    struct audit_report rep;
     struct store_counts got;
     struct kp_buf err = KP_BUF_INIT;
     int rc;
@@ -328,9 +329,9 @@ static int bk_restore_check(struct kp_cli *cli, const struct store_counts *want)
         kp_buf_free(&err);
         return -1;
     }
-    if ((rc = store_audit_verify(cli->st, &rep)) < 0)
+    if ((rc = audit_verify(cli->st, &rep)) < 0)
         return bk_fail("restored audit log: %s",
-                       rc == -KP_ERR_CRYPTO ? store_audit_fault_text(rep.fault) : kp_strerror(rc));
+                       rc == -KP_ERR_CRYPTO ? audit_fault_text(rep.fault) : kp_strerror(rc));
     if (store_counts_read(cli->st, &got) < 0)
         return -1;
     if (memcmp(&got, want, sizeof(got)) != 0) {

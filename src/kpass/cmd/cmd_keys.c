@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/id/keys.h"
@@ -89,7 +90,7 @@ static int keys_list(struct kp_cli *cli)
  */
 static int keys_audit(struct kp_cli *cli, const char *event, const char *detail, int64_t now)
 {
-    int64_t id = store_audit_append(cli->st, now, event, KEYS_ACTOR, NULL, detail);
+    int64_t id = audit_append(cli->st, now, event, KEYS_ACTOR, NULL, detail);
 
     if (id >= 0 && store_change_bump(cli->st, STORE_CHANGE_KEYS) < 0)
         id = -KP_ERR_DB;

@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/ussd/builtins.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
@@ -110,7 +111,7 @@ static int menu_scratch(struct kp_cli *scratch, const char *tmp, const char *see
     randombytes_buf(scratch->audit_key, 32);
     scratch->reg = registry_new(scratch->st);
     registry_use_key(scratch->reg, scratch->cnic_key);
-    store_audit_use_key(scratch->st, scratch->audit_key);
+    audit_use_key(scratch->st, scratch->audit_key);
     char a_import[] = "import", a_seed[] = "seed";
     char *a_dir = seed ? kp_strdup(seed) : cli_seed_dir();
     char *imp_seed[] = {a_import, a_seed, a_dir, NULL};

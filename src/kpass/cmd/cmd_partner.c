@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/id/keys.h"
@@ -284,7 +285,7 @@ static int partner_commit(struct kp_cli *cli, const char *event, const char *sys
         return rc;
     if ((rc = fn(cli, arg)) < 0)
         goto fail;
-    if ((ar = store_audit_append(cli->st, kp_time_s(), event, cli_actor(), NULL, detail)) < 0) {
+    if ((ar = audit_append(cli->st, kp_time_s(), event, cli_actor(), NULL, detail)) < 0) {
         rc = (int)ar;
         goto fail;
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../cli.h"
+#include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
@@ -187,8 +188,8 @@ static int service_remove_do(struct kp_cli *cli, const struct store_dir_service 
     else
         snprintf(detail, sizeof(detail), "%s (%s)", s->code, s->department);
     rc = store_dir_service_remove(cli->st, s->code, cascade);
-    if (rc == 0 && (id = store_audit_append(cli->st, kp_time_s(), "service.removed", cli_actor(),
-                                            NULL, detail)) < 0)
+    if (rc == 0 &&
+        (id = audit_append(cli->st, kp_time_s(), "service.removed", cli_actor(), NULL, detail)) < 0)
         rc = (int)id;
     if (rc < 0) {
         store_tx_rollback(cli->st);

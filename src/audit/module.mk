@@ -1,0 +1,2 @@
+# audit: the audit chain's keyed hash above the store (append, verify)
+SRCS += src/audit/chain.c
