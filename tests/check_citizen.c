@@ -699,6 +699,58 @@ START_TEST(test_store_import_numbers)
 }
 END_TEST
 
+/*
+ * A row that fails half-way (its name changed, then a number over the
+ * limit): undone by its savepoint normally; in bulk mode left for the
+ * caller to roll back; bulk mode ends with its transaction.
+ */
+START_TEST(test_store_bulk_scope)
+{
+    struct store *st = open_keyed();
+    struct registry_import row;
+    struct store_citizen got;
+    char e164[8][MSISDN_SIZE];
+
+    memset(&row, 0, sizeof(row));
+    row.cnic = "1000000000011";
+    row.source = "t.csv:2";
+    fill(&row.fields, "Ahmad", "احمد", "PSH", STORE_CITIZEN_ACTIVE);
+    for (int i = 0; i < 8; i++) {
+        snprintf(e164[i], sizeof(e164[i]), "+92300000010%d", i);
+        row.msisdns[i] = e164[i];
+    }
+    row.n_msisdns = 8;
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 1), REGISTRY_CITIZEN_ADDED);
+    /* The same citizen renamed, with a ninth number: refused after the rename. */
+    snprintf(row.fields.name_en, sizeof(row.fields.name_en), "Ahmad Khan");
+    row.msisdns[0] = "+923110000000";
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 2), -KP_ERR_LIMIT);
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
+    ck_assert_str_eq(got.name_en, "Ahmad"); /* the savepoint undid the rename */
+    /* Bulk mode: no savepoint, the rename stays inside the transaction. */
+    ck_assert_int_eq(store_bulk(st), 0);
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 3), -KP_ERR_LIMIT);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
+    ck_assert_str_eq(got.name_en, "Ahmad Khan");
+    store_tx_rollback(st);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
+    ck_assert_str_eq(got.name_en, "Ahmad");
+    /* The rollback ended bulk mode: the next transaction has savepoints again. */
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    ck_assert_int_eq(registry_citizen_import(reg, &row, "kpass", 4), -KP_ERR_LIMIT);
+    ck_assert_int_eq(registry_citizen_get(reg, row.cnic, &got), 0);
+    ck_assert_str_eq(got.name_en, "Ahmad");
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    assert_chain(st, 1);
+    registry_free(reg);
+    reg = NULL;
+    store_close(st);
+}
+END_TEST
+
 START_TEST(test_store_no_keys)
 {
     struct store *st;
@@ -742,6 +794,7 @@ Suite *suite_citizen(void)
     tcase_add_test(tc, test_store_changes);
     tcase_add_test(tc, test_store_import);
     tcase_add_test(tc, test_store_import_numbers);
+    tcase_add_test(tc, test_store_bulk_scope);
     tcase_add_test(tc, test_store_no_keys);
     suite_add_tcase(s, tc);
     return s;
