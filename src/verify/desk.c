@@ -61,6 +61,9 @@ static const struct verify_desk_transition {
      VERIFY_COMMIT_GROUP},
     {STORE_VERIF_CODE_SENT, VERIFY_DESK_EXPIRE, STORE_VERIF_EXPIRED, VERIFY_ACT_NONE, NULL,
      VERIFY_COMMIT_GROUP},
+    /* codes.c audits the tries that killed the code (code.failed) */
+    {STORE_VERIF_CODE_SENT, VERIFY_DESK_CODE_VOID, STORE_VERIF_SCANNED, VERIFY_ACT_NONE, NULL,
+     VERIFY_COMMIT_GROUP},
 };
 
 static const char *const verify_desk_event_names[VERIFY_DESK_EVENT_MAX] = {
@@ -70,6 +73,7 @@ static const char *const verify_desk_event_names[VERIFY_DESK_EVENT_MAX] = {
     [VERIFY_DESK_CONFIRM_DEAD] = "confirm_dead",
     [VERIFY_DESK_CREDENTIAL_REFUSED] = "credential_refused",
     [VERIFY_DESK_EXPIRE] = "expire",
+    [VERIFY_DESK_CODE_VOID] = "code_void",
 };
 
 const char *verify_desk_event_name(enum verify_desk_event ev)
