@@ -550,6 +550,7 @@ void http_desk_confirm(struct http_req *r)
     struct verify_desk_step step = {.actor = actor,
                                     .detail = detail,
                                     .receipt_id = rid,
+                                    .receipt = text,
                                     .biometric = bio,
                                     .office_name = office_name,
                                     .helpline = r->api->set.helpline};

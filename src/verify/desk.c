@@ -157,6 +157,7 @@ int verify_desk_apply(struct store *st, struct store_verification *v, const stru
         snprintf(next.purpose, sizeof(next.purpose), "%s", step->purpose);
     if (t->action == VERIFY_ACT_RECEIPT) {
         snprintf(next.receipt_id, sizeof(next.receipt_id), "%s", step->receipt_id);
+        snprintf(next.receipt, sizeof(next.receipt), "%s", step->receipt ? step->receipt : "");
         snprintf(next.biometric, sizeof(next.biometric), "%s", step->biometric);
     }
     if (t->commit == VERIFY_COMMIT_GROUP) {

@@ -47,6 +47,7 @@ struct verify_desk_step {
     const char *detail;      /* the audit row's detail (store_audit_detail_check) */
     const char *purpose;     /* SEND_CODE: the code's purpose */
     const char *receipt_id;  /* CONFIRM_OK: the signed receipt's id */
+    const char *receipt;     /* CONFIRM_OK: its signed text (kept for GET /v1/receipts/{id}) */
     const char *biometric;   /* CONFIRM_OK: "match", "no_match", ... or "" */
     const char *office_name; /* CONFIRM_OK: for the citizen's notice */
     const char *helpline;    /* CONFIRM_OK: for the citizen's notice */
