@@ -8,7 +8,9 @@
  * an expired code, each followed by a new code in the same verification
  * and VERIFIED; a citizen locked out, shown as such at the scan with the
  * lockout's true end.  The API's side of each: the verification's state,
- * 409/423 answers, locked_until.
+ * 409/423 answers, locked_until.  The program checks the URL before the
+ * staff id (nobody there: it stops at once), and finds kpassd from
+ * [http] listen without --url.
  */
 #include <check.h>
 #include <jansson.h>
@@ -43,8 +45,9 @@ static const char *de_db(void)
     return path;
 }
 
-/* Start `kpass desk run` for desk A at the daemon's API (stdin, stdout as pipes). */
-static void de_desk_start(void)
+/* Start `kpass desk run` for desk A at the daemon's API (stdin, stdout as pipes):
+   with --url, or (url_given 0) at the URL of [http] listen in the configuration. */
+static void de_desk_start_url(int url_given)
 {
     char file[600], url[64];
 
@@ -52,12 +55,24 @@ static void de_desk_start(void)
     ck_assert_int_eq(tu_write_file(file, w.token_a), 0);
     ck_assert_int_eq(chmod(file, 0600), 0);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", d.http_port);
-    char *argv[] = {
-        strdup(tu_bin("kpass")), strdup("-c"), strdup(d.conf),  strdup("desk"), strdup("run"),
-        strdup("--token-file"),  strdup(file), strdup("--url"), strdup(url),    NULL};
+    char *argv[] = {strdup(tu_bin("kpass")),
+                    strdup("-c"),
+                    strdup(d.conf),
+                    strdup("desk"),
+                    strdup("run"),
+                    strdup("--token-file"),
+                    strdup(file),
+                    url_given ? strdup("--url") : NULL,
+                    strdup(url),
+                    NULL};
     tu_proc_start(&p, argv);
-    for (size_t i = 0; argv[i]; i++)
+    for (size_t i = 0; i < KP_ARRAY_LEN(argv); i++)
         free(argv[i]);
+}
+
+static void de_desk_start(void)
+{
+    de_desk_start_url(1);
 }
 
 /* Wait (bounded) for a line of the desk program holding want; the line, malloc'd. */
@@ -199,7 +214,21 @@ START_TEST(test_desk_expired_code)
     char typed[256];
 
     tu_desk_world_start(&w, &d, "[otp]\nissue_gap = 0\n");
-    de_desk_start();
+    /* Nobody at the URL: said before any staff id or PIN is asked for. */
+    char url[64], *out = NULL;
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", tu_free_port());
+    snprintf(typed, sizeof(typed), "%s/desk-a.token", d.dir);
+    ck_assert_int_eq(tu_write_file(typed, w.token_a), 0);
+    ck_assert_int_eq(chmod(typed, 0600), 0);
+    ck_assert_int_eq(tu_kpass(&d, "PSH-0042\n4821\n", &out, "desk", "run", "--token-file", typed,
+                              "--url", url, NULL),
+                     1);
+    ck_assert_msg(strstr(out, "Cannot reach kpassd at ") && strstr(out, "Is kpassd running?"), "%s",
+                  out);
+    ck_assert_ptr_null(strstr(out, "Staff id"));
+    free(out);
+    /* The URL from the configuration's [http] listen this time. */
+    de_desk_start_url(0);
     de_sign_in();
     snprintf(typed, sizeof(typed), "   %s  ", w.qr);
     tu_proc_send(&p, typed);
