@@ -428,6 +428,30 @@ START_TEST(test_options_refused)
         fclose(in);
         fclose(f);
         ck_assert_ptr_nonnull(strstr(out, "Cannot reach kpassd at http://127.0.0.1:"));
+        ck_assert_ptr_nonnull(strstr(out, "Is kpassd running?"));
+        ck_assert_ptr_null(strstr(out, "Staff id"));
+        free(out);
+    }
+    /* Something else answers there (not JSON): not kpassd, exit 1, no staff id asked. */
+    {
+        static const struct fake_reply other[] = {
+            {0, NULL, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 0},
+        };
+        struct fake_server srv;
+        char url[64];
+        fake_start(&srv, other, 1);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
+        struct desk_client_opts o = {url, DESK_TOKEN, NULL, 1000, 0, 0};
+        FILE *in = fmemopen(script, strlen(script), "r");
+        FILE *f = open_memstream(&out, &len);
+        ck_assert_int_eq(desk_client_run(&o, in, f), 1);
+        fclose(in);
+        fclose(f);
+        fake_stop(&srv);
+        ck_assert_ptr_nonnull(strstr(srv.requests[0], "GET /healthz "));
+        ck_assert_msg(strstr(out, "but it is not kpassd (200)") != NULL, "%s", out);
+        ck_assert_ptr_null(strstr(out, "Staff id"));
+        fake_free(&srv);
         free(out);
     }
 }
