@@ -196,6 +196,7 @@ END_TEST
 START_TEST(test_desk_run)
 {
     static const struct fake_reply replies[] = {
+        {200, "{\"status\":\"ok\"}", NULL, 0, 0}, /* GET /healthz before the staff id */
         {201,
          "{\"session\":\"ks1_s3cr3t\",\"expires_at\":1795766400,\"office\":{\"code\":"
          "\"PSHDC1\",\"name\":\"DC Office Peshawar\"},\"desk\":\"PSHDC1-2\",\"staff\":"
@@ -238,12 +239,13 @@ START_TEST(test_desk_run)
     ck_assert_ptr_null(strstr(out, token));
     free(out);
     snprintf(text, sizeof(text), "\"desk_token\":\"%s\"", token);
-    ck_assert_ptr_nonnull(strstr(s.requests[0], text));
-    ck_assert_ptr_nonnull(strstr(s.requests[3], "{\"code\":\"123456\"}"));
+    ck_assert_ptr_nonnull(strstr(s.requests[0], "GET /healthz "));
+    ck_assert_ptr_nonnull(strstr(s.requests[1], text));
+    ck_assert_ptr_nonnull(strstr(s.requests[4], "{\"code\":\"123456\"}"));
     fake_free(&s);
 
     /* The URL from [http] listen of the configuration (0.0.0.0: this machine). */
-    fake_start(&s, replies, 1);
+    fake_start(&s, replies, 2);
     path_in(conf, sizeof(conf), "desk.conf");
     snprintf(text, sizeof(text), "[daemon]\ndatabase = /nonexistent\n[http]\nlisten = 0.0.0.0:%d\n",
              s.port);

@@ -28,6 +28,8 @@
 
 #define DESK_TOKEN "kd1_63qm-x14uT5ER8ns7b6OdMYbnupCPfhEl75xZ6RcG4A"
 #define QR_TOKEN   "KP1:6BFOXN*TS0BI$ZD-PHQ7I9AD66V5B22CH9M9ESI9XBHX "
+/* As the client sends it (kp1_text_normalise: no KP1 text ends in a blank). */
+#define QR_SENT "KP1:6BFOXN*TS0BI$ZD-PHQ7I9AD66V5B22CH9M9ESI9XBHX"
 
 #define ANS_SIGNED_IN                                                                              \
     "{\"session\":\"ks1_s3cr3t\",\"expires_at\":1795766400,\"office\":{\"code\":\"PSHDC1\","       \
@@ -49,16 +51,27 @@ struct run {
     int rc;
 };
 
-/* Run the client over script (stdin) against replies; output in r->out. */
+#define ANS_HEALTHY "{\"status\":\"ok\",\"database\":\"ok\",\"smpp_links\":1}"
+
+/*
+ * Run the client over script (stdin) against replies; output in r->out.
+ * The client first checks that kpassd answers (GET /healthz): that request
+ * is answered here and checked, and left out of r->srv, so that replies
+ * and r->srv.requests[i] are the steps after it.
+ */
 static void run_desk(struct run *r, const struct fake_reply *replies, size_t n, const char *script,
                      int colour, const char *image)
 {
+    struct fake_reply all[FAKE_MAX];
     struct desk_client_opts o;
     char url[64], *copy;
     size_t len = 0;
     FILE *in, *out;
 
-    fake_start(&r->srv, replies, n);
+    ck_assert_uint_lt(n, FAKE_MAX);
+    all[0] = (struct fake_reply){200, ANS_HEALTHY, NULL, 0, 0};
+    memcpy(all + 1, replies, n * sizeof(*replies));
+    fake_start(&r->srv, all, n + 1);
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", r->srv.port);
     o = (struct desk_client_opts){url, DESK_TOKEN, image, 5000, colour, 0};
     copy = strdup(script); /* fmemopen wants a writable buffer */
@@ -69,6 +82,15 @@ static void run_desk(struct run *r, const struct fake_reply *replies, size_t n, 
     free(copy);
     fclose(out);
     fake_stop(&r->srv);
+    ck_assert_uint_ge(r->srv.served, 1);
+    ck_assert_ptr_nonnull(strstr(r->srv.requests[0], "GET /healthz HTTP/1.1\r\n"));
+    ck_assert_ptr_nonnull(strstr(r->out, "Connected to kpassd at http://127.0.0.1:"));
+    free(r->srv.requests[0]);
+    memmove(r->srv.requests, r->srv.requests + 1, (FAKE_MAX - 1) * sizeof(r->srv.requests[0]));
+    r->srv.requests[FAKE_MAX - 1] = NULL;
+    r->srv.served--;
+    r->srv.replies = replies;
+    r->srv.n = n;
     tu_assert_masked(r->out);
     ck_assert_ptr_null(strstr(r->out, "ks1_s3cr3t"));
     ck_assert_ptr_null(strstr(r->out, DESK_TOKEN));
@@ -114,10 +136,10 @@ START_TEST(test_whole_verification)
                  "{\"desk_token\":\"" DESK_TOKEN "\",\"staff_id\":\"PSH-0042\","
                  "\"pin\":\"4821\"}");
     ck_assert_ptr_null(strstr(r.srv.requests[0], "Authorization"));
-    /* Scan: the token as scanned, its trailing space kept (Base45 has one). */
+    /* Scan: the token as scanned, less the blank a scanner added after it. */
     want_request(&r, 1, "POST /v1/verifications HTTP/1.1\r\n");
     want_request(&r, 1, "Authorization: Bearer ks1_s3cr3t\r\n");
-    want_request(&r, 1, "{\"token\":\"" QR_TOKEN "\"}");
+    want_request(&r, 1, "{\"token\":\"" QR_SENT "\"}");
     want_request(&r, 2, "POST /v1/verifications/9f2c4e/code HTTP/1.1\r\n");
     want_request(&r, 2, "{\"purpose\":\"sehat\"}");
     want_request(&r, 3, "POST /v1/verifications/9f2c4e/confirm HTTP/1.1\r\n");
@@ -199,18 +221,20 @@ START_TEST(test_refusals)
     run_desk(&r, replies, KP_ARRAY_LEN(replies),
              "PSH-0042\n4821\n"
              "KP1:revoked\nKP1:new\n"
-             "KP1:a\n1\n"
+             "KP1:a\n1\n0\n" /* no code yet: the check waits; cancelled */
              "KP1:b\n1\n"
-             "KP1:c\n1\n111111\n"
+             "KP1:c\n1\n111111\n0\n" /* expired: a new code offered; cancelled */
              "KP1:d\n1\n222222\n"
              "KP1:e\n",
              0, NULL);
     ck_assert_int_eq(r.rc, 0);
     want(&r, "REFUSED: the card has been revoked.\n");
     want(&r, "REFUSED: the card was refused.\n");
-    want(&r, "NO CODE SENT: the citizen asked for too many codes; try again in 5 minutes.\n");
-    want(&r, "NO CODE SENT: the citizen is locked out until ");
-    want(&r, "NOT VERIFIED: the code has expired: send a new one.\n");
+    want(&r, "NO CODE SENT: the citizen has had too many codes; a new one can be sent in 5 "
+             "minutes.\nType r to try again then, or 0 to cancel.\n");
+    want(&r, "NO CODE SENT: the citizen is locked out of codes until ");
+    want(&r, "NOT VERIFIED YET: the code has expired.\nSend the citizen a new code? (y: yes, 0: "
+             "cancel)\n");
     want(&r, "NOT VERIFIED: the citizen is locked out after too many wrong codes (until ");
     want(&r, "The server could not do it (500: database). Try again.\n");
     ck_assert_uint_eq(r.srv.served, KP_ARRAY_LEN(replies));
@@ -289,7 +313,7 @@ START_TEST(test_cancel_resend_colour)
              "?\n\nKP1:three\n1\n123456\n", /* help, an empty line */
              1, NULL);
     ck_assert_int_eq(r.rc, 0);
-    want_request(&r, 1, "{\"token\":\"KP1:one\"}");
+    want_request(&r, 1, "{\"token\":\"KP1:ONE\"}");
     want_request(&r, 3, "{\"purpose\":\"service\"}");
     want_request(&r, 4, "{\"purpose\":\"service\"}");
     want_request(&r, 6, "{\"purpose\":\"identity\"}");
@@ -297,6 +321,72 @@ START_TEST(test_cancel_resend_colour)
     want(&r, "image FILE");
     want(&r, "\033[1;32mVERIFIED\033[0m\n");
     ck_assert_uint_eq(r.srv.served, KP_ARRAY_LEN(replies));
+    run_free(&r);
+}
+END_TEST
+
+/* No dead ends: a resend not yet allowed, a code killed by wrong tries, a
+   code sent for, an expired code: the same verification goes on to
+   VERIFIED.  A locked-out citizen is told at the scan; a Caps Lock scan
+   and a trailing Tab are sent as the card's text. */
+START_TEST(test_no_dead_ends)
+{
+    static const struct fake_reply replies[] = {
+        {201, ANS_SIGNED_IN, NULL, 0, 0},
+        {201, ANS_SCANNED, NULL, 0, 0},
+        {202, "{\"state\":\"code_sent\",\"msisdn\":\"+92300****567\",\"expires_at\":4102444800}",
+         NULL, 0, 0},
+        {429, "{\"error\":\"rate_limited\",\"retry_after\":45}", NULL, 0, 0},
+        {422, "{\"error\":\"refused\",\"result\":\"wrong\",\"tries_left\":0,\"state\":\"scanned\"}",
+         NULL, 0, 0},
+        {429, "{\"error\":\"rate_limited\",\"retry_after\":30}", NULL, 0, 0},
+        {409, "{\"error\":\"conflict\",\"reason\":\"send a code first\"}", NULL, 0, 0},
+        {202, ANS_CODE_SENT, NULL, 0, 0},
+        {422, "{\"error\":\"refused\",\"result\":\"expired\",\"state\":\"scanned\"}", NULL, 0, 0},
+        {202, ANS_CODE_SENT, NULL, 0, 0},
+        {200, ANS_VERIFIED, NULL, 0, 0},
+        {201,
+         "{\"id\":\"77aa\",\"state\":\"scanned\",\"citizen\":{\"name\":\"Ayesha Khan\"},"
+         "\"locked_until\":4102444800}",
+         NULL, 0, 0},
+        {422, "{\"error\":\"credential\",\"reason\":\"revoked\"}", NULL, 0, 0},
+        {200, "{\"result\":\"signed_out\"}", NULL, 0, 0},
+    };
+    struct run r;
+
+    run_desk(&r, replies, KP_ARRAY_LEN(replies),
+             "PSH-0042\n4821\nKP1:x\n1\n"
+             "r\n"         /* too soon: the first code still works */
+             "111111\n"    /* the fifth wrong code: a new one offered */
+             "y\n"         /* too soon again */
+             "222222\n"    /* no live code: told to send one */
+             "r\n333333\n" /* expired: a new one offered */
+             "y\n444444\n"
+             "kp1:locked\n"
+             "  KP1:tab\t\r\n",
+             0, NULL);
+    ck_assert_int_eq(r.rc, 0);
+    ck_assert_uint_eq(r.srv.served, KP_ARRAY_LEN(replies));
+    want(&r, "NO CODE SENT: the citizen has had too many codes; a new one can be sent in 45 "
+             "seconds.\nThe code already sent still works until ");
+    want(&r, "NOT VERIFIED YET: too many wrong codes: that code can no longer be used.\n"
+             "Send the citizen a new code? (y: yes, 0: cancel)\n");
+    want(&r, "a new one can be sent in 30 seconds.\nType r to try again then, or 0 to cancel.\n");
+    want(&r, "No code is waiting for this check: type r to send one.\n");
+    want(&r, "NOT VERIFIED YET: the code has expired.\n");
+    want(&r, "VERIFIED\nReceipt: K7Q2M9X4TB\n");
+    /* Every step was on the one verification. */
+    for (size_t i = 2; i <= 10; i++)
+        want_request(&r, i, "/v1/verifications/9f2c4e/");
+    want_request(&r, 11, "{\"token\":\"KP1:LOCKED\"}");
+    /* A lockout that ends on another day says which (the hour is this machine's zone). */
+    const char *lk = strstr(r.out, "LOCKED OUT: after too many wrong codes this citizen cannot "
+                                   "get a code until ");
+    ck_assert_ptr_nonnull(lk);
+    ck_assert(strstr(lk, " on 1 Jan. Ask them") != NULL ||
+              strstr(lk, " on 31 Dec. Ask them") != NULL);
+    want_request(&r, 12, "{\"token\":\"KP1:TAB\"}");
+    want(&r, "REFUSED: the card has been revoked.\n");
     run_free(&r);
 }
 END_TEST
@@ -338,6 +428,30 @@ START_TEST(test_options_refused)
         fclose(in);
         fclose(f);
         ck_assert_ptr_nonnull(strstr(out, "Cannot reach kpassd at http://127.0.0.1:"));
+        ck_assert_ptr_nonnull(strstr(out, "Is kpassd running?"));
+        ck_assert_ptr_null(strstr(out, "Staff id"));
+        free(out);
+    }
+    /* Something else answers there (not JSON): not kpassd, exit 1, no staff id asked. */
+    {
+        static const struct fake_reply other[] = {
+            {0, NULL, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", 0, 0},
+        };
+        struct fake_server srv;
+        char url[64];
+        fake_start(&srv, other, 1);
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
+        struct desk_client_opts o = {url, DESK_TOKEN, NULL, 1000, 0, 0};
+        FILE *in = fmemopen(script, strlen(script), "r");
+        FILE *f = open_memstream(&out, &len);
+        ck_assert_int_eq(desk_client_run(&o, in, f), 1);
+        fclose(in);
+        fclose(f);
+        fake_stop(&srv);
+        ck_assert_ptr_nonnull(strstr(srv.requests[0], "GET /healthz "));
+        ck_assert_msg(strstr(out, "but it is not kpassd (200)") != NULL, "%s", out);
+        ck_assert_ptr_null(strstr(out, "Staff id"));
+        fake_free(&srv);
         free(out);
     }
 }
@@ -395,8 +509,8 @@ START_TEST(test_image)
     snprintf(script, sizeof(script), "PSH-0042\n4821\n0\nimage %s\n0\nimage %s\n", png, notpng);
     run_desk(&r, replies, KP_ARRAY_LEN(replies), script, 0, png);
     ck_assert_int_eq(r.rc, 0);
-    want_request(&r, 1, "{\"token\":\"" QR_TOKEN "\"}");
-    want_request(&r, 2, "{\"token\":\"" QR_TOKEN "\"}");
+    want_request(&r, 1, "{\"token\":\"" QR_SENT "\"}");
+    want_request(&r, 2, "{\"token\":\"" QR_SENT "\"}");
     want(&r, "No QR code read from ");
     run_free(&r);
     {
@@ -562,6 +676,7 @@ Suite *suite_desk_client(void)
     tcase_add_test(run, test_sign_in);
     tcase_add_test(run, test_session_ends);
     tcase_add_test(run, test_cancel_resend_colour);
+    tcase_add_test(run, test_no_dead_ends);
     tcase_add_test(run, test_options_refused);
     tcase_add_test(run, test_image);
     suite_add_tcase(s, run);

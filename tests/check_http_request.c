@@ -106,6 +106,14 @@ START_TEST(test_scan_and_code)
     ck_assert_str_eq(s.token, "KP1:AB CD");
     ck_assert_int_eq(http_parse_scan("{\"token\":\"\"}", 12, &s, &reason), -KP_ERR_PARSE);
     ck_assert_int_eq(http_parse_scan("{\"token\":\"a\\u0001\"}", 18, &s, &reason), -KP_ERR_PARSE);
+    /* A scanner's Tab, CR or LF around the text is accepted (and dropped at the scan)... */
+    static const char blanks[] = "{\"token\":\"\\tKP1:AB\\t\\r\\n\"}";
+    ck_assert_int_eq(http_parse_scan(blanks, sizeof(blanks) - 1, &s, &reason), 0);
+    ck_assert_str_eq(s.token, "\tKP1:AB\t\r\n");
+    /* ...but not inside it, nor as the whole text. */
+    static const char inside[] = "{\"token\":\"KP1:A\\tB\"}", only[] = "{\"token\":\" \\t\"}";
+    ck_assert_int_eq(http_parse_scan(inside, sizeof(inside) - 1, &s, &reason), -KP_ERR_PARSE);
+    ck_assert_int_eq(http_parse_scan(only, sizeof(only) - 1, &s, &reason), -KP_ERR_PARSE);
     ck_assert_int_eq(http_parse_code("{\"purpose\":\"sehat\"}", 19, &c, &reason), 0);
     ck_assert_str_eq(c.purpose, "sehat");
     ck_assert_int_eq(http_parse_code("{\"purpose\":\"Sehat Card\"}", 24, &c, &reason),

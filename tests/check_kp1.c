@@ -130,6 +130,45 @@ START_TEST(test_kp1_roundtrip)
         ck_assert_mem_eq(d.sig, t.sig, 64);
         /* Never a trailing space: a scanner's line may be trimmed safely. */
         ck_assert_int_ne(text[KP1_TEXT_LEN - 1], ' ');
+        /* As a scanner with Caps Lock on types it, with a blank and a Tab and
+           CR around it: normalised back to the token, which verifies. */
+        char typed[KP1_TEXT_SIZE + 8], back[KP1_TEXT_SIZE];
+        int n = snprintf(typed, sizeof(typed), " %s\t\r", text);
+        for (int k = 0; k < n; k++)
+            if (typed[k] >= 'A' && typed[k] <= 'Z')
+                typed[k] = (char)(typed[k] - 'A' + 'a');
+        ck_assert_int_ne(
+            kp1_verify(typed, (size_t)n, trust_list_lookup, &trust, t.issued_at, KP1_SKEW_S, &d),
+            0);
+        ck_assert_int_eq(kp1_text_normalise(typed, (size_t)n, back, sizeof(back)), KP1_TEXT_LEN);
+        ck_assert_str_eq(back, text);
+    }
+}
+END_TEST
+
+/* Scanner input made canonical, and what stays as it is. */
+START_TEST(test_kp1_normalise)
+{
+    static const struct {
+        const char *in, *out;
+        int rc;
+    } cases[] = {
+        {"KP1:ABC", "KP1:ABC", 7},
+        {"kp1:abc", "KP1:ABC", 7},                /* Caps Lock: letters inverted */
+        {"kP1:aBc", "KP1:ABC", 7},                /* Shift and Caps Lock mixed */
+        {"  KP1:A B\t\r\n", "KP1:A B", 7},        /* blanks inside stay */
+        {"\t\tKP1:$%*+-./:", "KP1:$%*+-./:", 12}, /* symbols untouched */
+        {" \t\r\n", "", 0},
+        {"", "", 0},
+        {"KP1:ABCDEFGHIJKL", NULL, -KP_ERR_TOOLONG},
+    };
+    char out[16];
+
+    for (size_t i = 0; i < KP_ARRAY_LEN(cases); i++) {
+        int rc = kp1_text_normalise(cases[i].in, strlen(cases[i].in), out, sizeof(out));
+        ck_assert_msg(rc == cases[i].rc, "case %zu: %d", i, rc);
+        if (rc >= 0)
+            ck_assert_str_eq(out, cases[i].out);
     }
 }
 END_TEST
@@ -447,6 +486,7 @@ Suite *suite_kp1(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_kp1_example);
     tcase_add_test(tc, test_kp1_roundtrip);
+    tcase_add_test(tc, test_kp1_normalise);
     tcase_add_test(tc, test_kp1_bitflips);
     tcase_add_test(tc, test_kp1_charflips);
     tcase_add_test(tc, test_kp1_truncated);

@@ -280,7 +280,8 @@ START_TEST(test_expires_unsent)
     ck_assert_int_eq(
         se_queue(&d, "+923000000101", "Khyber Pass: your code for land record is 730412.", 1, 2),
         1);
-    ck_assert_int_eq(se_queue(&d, "+923000000101", "hello from kpass", 0, 3600), 2);
+    /* To the number kpass phone plays below: it shows only its own SMS. */
+    ck_assert_int_eq(se_queue(&d, "+923009999999", "hello from kpass", 0, 3600), 2);
     tu_daemon_start(&d);
     ck_assert_int_eq(se_wait_state(&d, 1, "expired", 5000), 0);
     se_show(&d, 1, "attempts", value, sizeof(value));

@@ -101,7 +101,8 @@ static const struct {
      1u << VERIFY_DESK_SEND_CODE | 1u << VERIFY_DESK_CREDENTIAL_REFUSED | 1u << VERIFY_DESK_EXPIRE},
     {STORE_VERIF_CODE_SENT, 1u << VERIFY_DESK_SEND_CODE | 1u << VERIFY_DESK_CONFIRM_OK |
                                 1u << VERIFY_DESK_CONFIRM_DEAD |
-                                1u << VERIFY_DESK_CREDENTIAL_REFUSED | 1u << VERIFY_DESK_EXPIRE},
+                                1u << VERIFY_DESK_CREDENTIAL_REFUSED | 1u << VERIFY_DESK_EXPIRE |
+                                1u << VERIFY_DESK_CODE_VOID},
     {STORE_VERIF_VERIFIED, 0},
     {STORE_VERIF_FAILED, 0},
     {STORE_VERIF_EXPIRED, 0},
@@ -146,6 +147,16 @@ START_TEST(test_walk)
     ck_assert_int_eq(got.state, STORE_VERIF_CODE_SENT);
     ck_assert_str_eq(got.purpose, "land");
     ck_assert_int_eq(got.updated_at, T0 + 5);
+
+    /* The code dies (or expires): back to waiting for one, nothing audited here. */
+    int audits = vd_audit_count();
+    ck_assert_int_eq(verify_desk_apply(st, &v, NULL, VERIFY_DESK_CODE_VOID, &code, T0 + 6), 0);
+    ck_assert_int_eq(store_verification_get(st, v.id, &got), 0);
+    ck_assert_int_eq(got.state, STORE_VERIF_SCANNED);
+    ck_assert_str_eq(got.purpose, "land");
+    ck_assert_int_eq(vd_audit_count(), audits);
+    ck_assert_int_eq(verify_desk_apply(st, &v, &ahmad, VERIFY_DESK_SEND_CODE, &code, T0 + 7), 0);
+    ck_assert_int_eq(v.state, STORE_VERIF_CODE_SENT);
 
     ck_assert_int_eq(verify_desk_apply(st, &v, &ahmad, VERIFY_DESK_CONFIRM_OK, &ok, T0 + 9), 0);
     ck_assert_int_eq(store_verification_get(st, v.id, &got), 0);

@@ -265,13 +265,10 @@ void http_desk_scan(struct http_req *r)
         desk_refuse(r, 400, "bad_request", reason, NULL);
         return;
     }
-    /* A scanner may add spaces around the text, never inside it. */
-    size_t b = 0, e = strlen(q.token);
-    while (q.token[b] == ' ')
-        b++;
-    while (e > b && q.token[e - 1] == ' ')
-        e--;
-    rc = verify_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
+    /* As a scanner typed it: blanks around it, Caps Lock (kp1_text_normalise). */
+    char token[sizeof(q.token)];
+    int len = kp1_text_normalise(q.token, strlen(q.token), token, sizeof(token));
+    rc = verify_credential_verify(r->api->d.st, token, len < 0 ? 0 : (size_t)len, keys_ring_lookup,
                                   r->api->d.keys, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
@@ -300,11 +297,15 @@ void http_desk_scan(struct http_req *r)
         return;
     }
     desk_count(r, &v);
-    http_reply_json(r, 201,
-                    json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
-                              "citizen", desk_citizen_json(r->api->d.st, &cr.citizen), "credential",
-                              "serial", v.serial, "status", "valid", "expires_at",
-                              (json_int_t)cr.cred.expires_at));
+    json_t *b =
+        json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned", "citizen",
+                  desk_citizen_json(r->api->d.st, &cr.citizen), "credential", "serial", v.serial,
+                  "status", "valid", "expires_at", (json_int_t)cr.cred.expires_at);
+    /* Said now rather than after a purpose was chosen: no code can go out. */
+    int64_t until;
+    if (codes_locked_until(r->api->d.codes, cr.citizen.id, now, &until) == 0 && until > 0)
+        json_object_set_new(b, "locked_until", json_integer(until));
+    http_reply_json(r, 201, b);
 }
 
 /* The verification of r's {id}, if this session's office may see it. */
@@ -345,6 +346,32 @@ static void desk_finish(struct http_req *r, struct store_verification *v, enum v
        the write failed (it is retried by nothing), as it always did. */
     if (verify_desk_apply(r->api->d.st, v, NULL, ev, &step, now) != -KP_ERR_STATE)
         desk_count(r, v);
+}
+
+/*
+ * v's code can no longer be confirmed (dead after its wrong tries, or
+ * expired), in the pass's commit: the verification waits for a new code
+ * (scanned again) instead of ending.  Not counted: nothing began or ended.
+ */
+static void desk_code_void(struct http_req *r, struct store_verification *v, int64_t now)
+{
+    struct verify_desk_step step = {.actor = NULL};
+
+    verify_desk_apply(r->api->d.st, v, NULL, VERIFY_DESK_CODE_VOID, &step, now);
+}
+
+/* 423 for a citizen locked out of codes, with the lockout's end. */
+static void desk_refuse_locked(struct http_req *r, const uint8_t *subject, int64_t until)
+{
+    char detail[160];
+
+    snprintf(detail, sizeof(detail), "route=%s status=423 reason=locked",
+             http_route_names[r->route]);
+    desk_audit(r, "desk.refused", subject, detail);
+    http_reply_json(r, 423,
+                    json_pack("{s:s, s:s, s:I}", "error", "locked", "reason",
+                              "this citizen is locked out of codes for now", "until",
+                              (json_int_t)until));
 }
 
 /*
@@ -419,7 +446,7 @@ void http_desk_code(struct http_req *r)
         return;
     }
     if (rc == -KP_ERR_LOCKED) {
-        desk_refuse(r, 423, "locked", "this citizen is locked out of codes for now", c.cnic_index);
+        desk_refuse_locked(r, c.cnic_index, res.until);
         return;
     }
     if (rc < 0) {
@@ -492,9 +519,17 @@ void http_desk_confirm(struct http_req *r)
     rc = codes_verify(r->api->d.codes, &cr, q.code, now, &res);
     sodium_memzero(q.code, sizeof(q.code));
     if (rc < 0) {
-        if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED)
+        /* Locked out: the verification ends.  A code that can no longer be
+           confirmed does not end it: a new one may be sent (the answer's
+           state says so). */
+        if (rc == -KP_ERR_LOCKED)
             desk_finish(r, &v, VERIFY_DESK_CONFIRM_DEAD, now);
-        json_t *b = json_pack("{s:s, s:s}", "error", "refused", "result", desk_verify_result(rc));
+        else if (rc == -KP_ERR_LIMIT || rc == -KP_ERR_EXPIRED ||
+                 (rc == -KP_ERR_WRONG && res.tries_left == 0))
+            desk_code_void(r, &v, now);
+        json_t *b =
+            json_pack("{s:s, s:s, s:s}", "error", "refused", "result", desk_verify_result(rc),
+                      "state", store_verification_state_name(v.state));
         if (rc == -KP_ERR_WRONG)
             json_object_set_new(b, "tries_left", json_integer(res.tries_left));
         if (rc == -KP_ERR_LOCKED)
@@ -516,6 +551,7 @@ void http_desk_confirm(struct http_req *r)
     struct verify_desk_step step = {.actor = actor,
                                     .detail = detail,
                                     .receipt_id = rid,
+                                    .receipt = text,
                                     .biometric = bio,
                                     .office_name = office_name,
                                     .helpline = r->api->set.helpline};

@@ -27,6 +27,7 @@ enum http_route {
     HTTP_R_CODE,
     HTTP_R_CONFIRM,
     HTTP_R_GET,
+    HTTP_R_RECEIPT,
     HTTP_R_METRICS,
     HTTP_R_HEALTHZ,
     HTTP_R_READYZ,
@@ -101,7 +102,7 @@ struct http_req {
     char addr[48];
     const char *body;
     size_t body_len;
-    char id[33]; /* the {id} of /v1/verifications/{id}/... */
+    char id[33]; /* the {id} of /v1/verifications/{id}/... or /v1/receipts/{id} */
     struct store_session session;
 };
 
@@ -127,6 +128,8 @@ void http_desk_scan(struct http_req *r);
 void http_desk_code(struct http_req *r);
 void http_desk_confirm(struct http_req *r);
 void http_desk_get(struct http_req *r);
+/* GET /v1/receipts/{id} (receipts.c). */
+void http_receipt_get(struct http_req *r);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

@@ -2,5 +2,6 @@
 SRCS += src/http/conn.c
 SRCS += src/http/request.c
 SRCS += src/http/desk.c
+SRCS += src/http/receipts.c
 SRCS += src/http/metrics.c
 SRCS += src/http/server.c

@@ -65,13 +65,26 @@ static int req_word(const char *s)
     return 1;
 }
 
-/* A scanned token: printable ASCII (Base45 has a space in its alphabet). */
+static int req_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A scanned token: printable ASCII (Base45 has a space in its alphabet),
+   with the Tab, CR or LF a scanner may add around it (kp1_text_normalise
+   drops them). */
 static int req_token(const char *s)
 {
-    if (*s == '\0')
+    size_t b = 0, e = strlen(s);
+
+    while (b < e && req_blank(s[b]))
+        b++;
+    while (e > b && req_blank(s[e - 1]))
+        e--;
+    if (b == e)
         return 0;
-    for (; *s; s++)
-        if (*s < ' ' || *s >= 0x7F)
+    for (; b < e; b++)
+        if (s[b] < ' ' || s[b] >= 0x7F)
             return 0;
     return 1;
 }

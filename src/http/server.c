@@ -39,6 +39,7 @@ const char *const http_route_names[HTTP_R_MAX] = {"/v1/desk/sessions",
                                                   "/v1/verifications/{id}/code",
                                                   "/v1/verifications/{id}/confirm",
                                                   "/v1/verifications/{id}",
+                                                  "/v1/receipts/{id}",
                                                   "/metrics",
                                                   "/healthz",
                                                   "/readyz",
@@ -242,10 +243,10 @@ static void http_peer(struct http_api *a, struct evhttp_request *req, char *out,
     snprintf(out, size, "%s", host ? host : "?");
 }
 
-/* Split "/v1/verifications/<32 hex>[/code|/confirm]". */
+/* Split "/v1/verifications/<32 hex>[/code|/confirm]" and "/v1/receipts/<id>". */
 static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd, char id[33])
 {
-    static const char pre[] = "/v1/verifications/";
+    static const char pre[] = "/v1/verifications/", rpre[] = "/v1/receipts/";
     const char *p;
     size_t n;
 
@@ -259,6 +260,15 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
         return cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_DELETE ? HTTP_R_SESSIONS : HTTP_R_OTHER;
     if (strcmp(path, "/v1/verifications") == 0)
         return cmd == EVHTTP_REQ_POST ? HTTP_R_VERIFY : HTTP_R_OTHER;
+    /* A receipt id: 10 of RFC 4648 Base32's A-Z 2-7 (the handler looks it up). */
+    if (strncmp(path, rpre, sizeof(rpre) - 1) == 0) {
+        p = path + sizeof(rpre) - 1;
+        n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        if (n != 10 || p[n] != '\0')
+            return HTTP_R_OTHER;
+        memcpy(id, p, n + 1);
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_RECEIPT : HTTP_R_OTHER;
+    }
     if (strncmp(path, pre, sizeof(pre) - 1) != 0)
         return HTTP_R_OTHER;
     p = path + sizeof(pre) - 1;
@@ -349,6 +359,9 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
         break;
     case HTTP_R_GET:
         http_desk_get(&r);
+        break;
+    case HTTP_R_RECEIPT:
+        http_receipt_get(&r);
         break;
     case HTTP_R_METRICS:
         http_metrics(&r);

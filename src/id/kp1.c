@@ -98,6 +98,27 @@ int kp1_decode(const char *text, size_t len, struct kp1_token *t)
     return kp1_fields_valid(t) ? 0 : -KP_ERR_INVAL;
 }
 
+static int kp1_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+int kp1_text_normalise(const char *in, size_t len, char *out, size_t cap)
+{
+    size_t b = 0, e = len;
+
+    while (b < e && kp1_blank(in[b]))
+        b++;
+    while (e > b && kp1_blank(in[e - 1]))
+        e--;
+    if (cap == 0 || e - b > cap - 1)
+        return -KP_ERR_TOOLONG;
+    for (size_t i = b; i < e; i++)
+        out[i - b] = in[i] >= 'a' && in[i] <= 'z' ? (char)(in[i] - 'a' + 'A') : in[i];
+    out[e - b] = '\0';
+    return (int)(e - b);
+}
+
 int64_t kp1_expires_at(const struct kp1_token *t)
 {
     return (int64_t)t->issued_at + (int64_t)t->valid_days * KP1_DAY_S;

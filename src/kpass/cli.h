@@ -111,6 +111,7 @@ int cmd_audit(struct kp_cli *cli, int argc, char **argv);
 int cmd_keys(struct kp_cli *cli, int argc, char **argv);
 int cmd_qr(struct kp_cli *cli, int argc, char **argv);
 int cmd_desk(struct kp_cli *cli, int argc, char **argv);
+int cmd_receipt(struct kp_cli *cli, int argc, char **argv);
 int cmd_staff(struct kp_cli *cli, int argc, char **argv);
 int cmd_sms(struct kp_cli *cli, int argc, char **argv);
 int cmd_backup(struct kp_cli *cli, int argc, char **argv);

@@ -46,6 +46,7 @@ static const struct {
     {"qr", cmd_qr, "QR credentials: issue, verify, revoke, list"},
     {"staff", cmd_staff, "manage office staff (add, list, lock, unlock, pin)"},
     {"desk", cmd_desk, "office desks (add, list, revoke); run: the counter program for staff"},
+    {"receipt", cmd_receipt, "show a desk receipt by its id, and whether its signature verifies"},
     {"audit", cmd_audit, "verify the audit log's chain, show its rows"},
     {"sms", cmd_sms, "the SMS outbox: list messages, show one (numbers masked)"},
     {"backup", cmd_backup, "an online backup: database, keys, configuration, manifest"},

@@ -347,6 +347,10 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
      "  at INTEGER NOT NULL);"},
+    {14, /* issue 11: receipts looked up by id (GET /v1/receipts/{id}, kpass receipt show) */
+     /* The signed KPR1 text as the desk got it ('' before this version: not kept). */
+     "ALTER TABLE verification ADD COLUMN receipt TEXT NOT NULL DEFAULT '';"
+     "CREATE INDEX verification_receipt ON verification (receipt_id) WHERE receipt_id != '';"},
 };
 
 const struct store_migration *store_migrations(int *count)

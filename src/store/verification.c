@@ -32,14 +32,17 @@ static const char sql_verif_expire[] =
     "WHERE state IN ('scanned', 'code_sent') AND created_at <= ?1";
 static const char sql_verif_add[] =
     "INSERT INTO verification (id, office, desk, staff, citizen_id, serial, state, purpose, "
-    "receipt_id, biometric, created_at, updated_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)";
-static const char sql_verif_get[] =
-    "SELECT id, office, desk, staff, citizen_id, serial, state, purpose, receipt_id, biometric, "
-    "created_at, updated_at FROM verification WHERE id = ?1";
+    "receipt_id, biometric, created_at, updated_at, receipt) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)";
+#define SQL_VERIF_COLS                                                                             \
+    "SELECT id, office, desk, staff, citizen_id, serial, state, purpose, receipt_id, biometric, "  \
+    "created_at, updated_at, receipt FROM verification "
+static const char sql_verif_get[] = SQL_VERIF_COLS "WHERE id = ?1";
+static const char sql_verif_by_receipt[] =
+    SQL_VERIF_COLS "WHERE receipt_id = ?1 AND receipt_id != ''";
 static const char sql_verif_update[] =
     "UPDATE verification SET state = ?2, purpose = ?3, receipt_id = ?4, biometric = ?5, "
-    "updated_at = ?6 WHERE id = ?1";
+    "updated_at = ?6, receipt = ?7 WHERE id = ?1";
 
 static const char *const verif_states[] = {"scanned", "code_sent", "verified", "failed", "expired"};
 
@@ -162,18 +165,21 @@ int store_verification_add(struct store *st, const struct store_verification *v)
     sqlite3_bind_text(q, 9, v->receipt_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 10, v->biometric, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 11, v->created_at);
+    sqlite3_bind_text(q, 12, v->receipt, -1, SQLITE_STATIC);
     return store_step_done(st, q);
 }
 
-int store_verification_get(struct store *st, const char *id, struct store_verification *out)
+/* One row of sql (SQL_VERIF_COLS, one text parameter key) into out. */
+static int verification_read(struct store *st, const char *sql, const char *key,
+                             struct store_verification *out)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_verif_get);
+    sqlite3_stmt *q = store_stmt(st, sql);
     char state[16];
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     rc = sqlite3_step(q);
     if (rc == SQLITE_ROW) {
         memset(out, 0, sizeof(*out));
@@ -192,9 +198,20 @@ int store_verification_get(struct store *st, const char *id, struct store_verifi
         store_col_text(q, 9, out->biometric, sizeof(out->biometric));
         out->created_at = sqlite3_column_int64(q, 10);
         out->updated_at = sqlite3_column_int64(q, 11);
+        store_col_text(q, 12, out->receipt, sizeof(out->receipt));
     }
     sqlite3_reset(q);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_verification_get(struct store *st, const char *id, struct store_verification *out)
+{
+    return verification_read(st, sql_verif_get, id, out);
+}
+
+int store_verification_by_receipt(struct store *st, const char *rid, struct store_verification *out)
+{
+    return verification_read(st, sql_verif_by_receipt, rid, out);
 }
 
 int store_verification_update(struct store *st, const struct store_verification *v)
@@ -209,5 +226,6 @@ int store_verification_update(struct store *st, const struct store_verification 
     sqlite3_bind_text(q, 4, v->receipt_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 5, v->biometric, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 6, v->updated_at);
+    sqlite3_bind_text(q, 7, v->receipt, -1, SQLITE_STATIC);
     return store_step_done(st, q);
 }

@@ -421,3 +421,15 @@ int codes_verify(struct codes *c, const struct codes_request *req, const char *t
         c->stats.failed++;
     return rc;
 }
+
+int codes_locked_until(struct codes *c, int64_t citizen_id, int64_t now, int64_t *until)
+{
+    struct otp_lock lock;
+
+    *until = 0;
+    if (store_otp_lock_get(c->st, citizen_id, &lock) < 0)
+        return -KP_ERR_DB;
+    if (now < lock.locked_until)
+        *until = lock.locked_until;
+    return 0;
+}

@@ -62,6 +62,9 @@ static const struct verify_desk_transition {
      VERIFY_COMMIT_GROUP},
     {STORE_VERIF_CODE_SENT, VERIFY_DESK_EXPIRE, STORE_VERIF_EXPIRED, VERIFY_ACT_NONE, NULL,
      VERIFY_COMMIT_GROUP},
+    /* codes.c audits the tries that killed the code (code.failed) */
+    {STORE_VERIF_CODE_SENT, VERIFY_DESK_CODE_VOID, STORE_VERIF_SCANNED, VERIFY_ACT_NONE, NULL,
+     VERIFY_COMMIT_GROUP},
 };
 
 static const char *const verify_desk_event_names[VERIFY_DESK_EVENT_MAX] = {
@@ -71,6 +74,7 @@ static const char *const verify_desk_event_names[VERIFY_DESK_EVENT_MAX] = {
     [VERIFY_DESK_CONFIRM_DEAD] = "confirm_dead",
     [VERIFY_DESK_CREDENTIAL_REFUSED] = "credential_refused",
     [VERIFY_DESK_EXPIRE] = "expire",
+    [VERIFY_DESK_CODE_VOID] = "code_void",
 };
 
 const char *verify_desk_event_name(enum verify_desk_event ev)
@@ -154,6 +158,7 @@ int verify_desk_apply(struct store *st, struct store_verification *v, const stru
         snprintf(next.purpose, sizeof(next.purpose), "%s", step->purpose);
     if (t->action == VERIFY_ACT_RECEIPT) {
         snprintf(next.receipt_id, sizeof(next.receipt_id), "%s", step->receipt_id);
+        snprintf(next.receipt, sizeof(next.receipt), "%s", step->receipt ? step->receipt : "");
         snprintf(next.biometric, sizeof(next.biometric), "%s", step->biometric);
     }
     if (t->commit == VERIFY_COMMIT_GROUP) {

@@ -456,7 +456,11 @@ START_TEST(test_altered_tokens_refused)
             } else {
                 t[i] ^= (char)(1 << (i % 7));
             }
-            if (t[i] < 0x21 || t[i] > 0x7e || strcmp(t, w.qr) == 0) {
+            /* A letter's case flipped is what a Caps Lock scanner types: the
+               same token (Base45 has no lower case; kp1_text_normalise), accepted
+               by test_desk_keeps_the_check (check_desk_dead_ends.c). */
+            int case_only = t[i] >= 'a' && t[i] <= 'z' && t[i] - 'a' + 'A' == w.qr[i];
+            if (t[i] < 0x21 || t[i] > 0x7e || strcmp(t, w.qr) == 0 || case_only) {
                 free(t);
                 continue;
             }

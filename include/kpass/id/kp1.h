@@ -88,6 +88,23 @@ int kp1_encode(const struct keys_signer *s, struct kp1_token *t, char out[KP1_TE
 int kp1_decode(const char *text, size_t len, struct kp1_token *t);
 
 /*
+ * A KP1 text as a handheld scanner typed it, made what kp1_decode reads:
+ * blanks around it (space, Tab, CR, LF: a scanner's prefix or suffix key)
+ * dropped, and every a-z upper-cased (a scanner typing with Caps Lock on
+ * inverts the case of letters, and of nothing else).  Both are lossless
+ * for a real token: Base45 (RFC 9285 §4) has no lower-case letter, so no
+ * two tokens differ by case; its one blank, space (value 36), is never a
+ * token's first character ("KP1:") nor its last (the last of each triple
+ * is n / 45^2 <= 32 for two octets n, and 90 octets are whole triples).
+ * Blanks inside are kept: they are part of the text.  Writes the result
+ * and a NUL to out; its length, or -KP_ERR_TOOLONG when it needs more
+ * than cap - 1 octets.  Pure.
+ *
+ *   "  kp1:6bfor3..%\t\r" -> "KP1:6BFOR3..%"
+ */
+int kp1_text_normalise(const char *in, size_t len, char *out, size_t cap);
+
+/*
  * Check a decoded token: its key (through lookup), its signature, and its
  * validity at now.  Returns 0, or:
  *   -KP_ERR_NOTFOUND  unknown key id

@@ -55,6 +55,8 @@ struct store_verification {
     enum store_verification_state state;
     char purpose[32];
     char receipt_id[16];
+    char receipt[160]; /* the signed KPR1 text once verified; "" before, or verified before
+                          schema 16 (not kept then) */
     char biometric[12];
     int64_t created_at;
     int64_t updated_at;
@@ -63,12 +65,16 @@ struct store_verification {
 const char *store_verification_state_name(enum store_verification_state s);
 int store_verification_add(struct store *st, const struct store_verification *v);
 int store_verification_get(struct store *st, const char *id, struct store_verification *out);
+/* The verification whose receipt id is rid (exactly, as issued):
+   0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
+int store_verification_by_receipt(struct store *st, const char *rid,
+                                  struct store_verification *out);
 /*
  * Mark expired every verification still under way (scanned or code sent)
  * created at or before before; updated_at = now.  How many, or -KP_ERR_DB.
  */
 int store_verification_expire(struct store *st, int64_t before, int64_t now);
-/* Write state, purpose, receipt_id, biometric and updated_at of v->id. */
+/* Write state, purpose, receipt_id, receipt, biometric and updated_at of v->id. */
 int store_verification_update(struct store *st, const struct store_verification *v);
 
 #endif

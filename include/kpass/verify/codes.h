@@ -101,4 +101,11 @@ int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t
 int codes_verify(struct codes *c, const struct codes_request *req, const char *typed, int64_t now,
                  struct codes_result *res);
 
+/*
+ * Is the citizen with row id citizen_id locked out of codes at now (too
+ * many wrong codes, DESIGN.md §6)?  *until is the lockout's end, or 0 when
+ * there is none.  Reads only.  0 or -KP_ERR_DB.
+ */
+int codes_locked_until(struct codes *c, int64_t citizen_id, int64_t now, int64_t *until);
+
 #endif

@@ -2,7 +2,9 @@
 /*
  * The desk verification workflow (doc/http-api.md, "Verifications") as a
  * transition table: a verification is scanned, then a code is sent, then
- * it is verified, or it ends failed or expired.  One function,
+ * it is verified, or it ends failed or expired.  A code that dies (too
+ * many wrong tries) or expires sends it back to scanned, waiting for a
+ * new code within the rate limits, rather than ending it.  One function,
  * verify_desk_apply, moves it: it looks up (state, event) in the table,
  * refuses what the table does not list, writes the new state and the
  * audit row the table names, and commits the way the table says (before
@@ -32,9 +34,10 @@ enum verify_desk_event {
     VERIFY_DESK_SCAN = 0,           /* a card accepted: the verification begins */
     VERIFY_DESK_SEND_CODE,          /* a code went to the citizen (again, perhaps) */
     VERIFY_DESK_CONFIRM_OK,         /* the code matched: a receipt was signed */
-    VERIFY_DESK_CONFIRM_DEAD,       /* the code is spent, or the citizen locked out */
+    VERIFY_DESK_CONFIRM_DEAD,       /* the citizen is locked out of codes */
     VERIFY_DESK_CREDENTIAL_REFUSED, /* the card no longer holds (verify_credential_recheck) */
     VERIFY_DESK_EXPIRE,             /* not finished within [http] verification_ttl */
+    VERIFY_DESK_CODE_VOID,          /* the code died (wrong tries) or expired: a new one may go */
     VERIFY_DESK_EVENT_MAX
 };
 
@@ -44,6 +47,7 @@ struct verify_desk_step {
     const char *detail;      /* the audit row's detail (store_audit_detail_check) */
     const char *purpose;     /* SEND_CODE: the code's purpose */
     const char *receipt_id;  /* CONFIRM_OK: the signed receipt's id */
+    const char *receipt;     /* CONFIRM_OK: its signed text (kept for GET /v1/receipts/{id}) */
     const char *biometric;   /* CONFIRM_OK: "match", "no_match", ... or "" */
     const char *office_name; /* CONFIRM_OK: for the citizen's notice */
     const char *helpline;    /* CONFIRM_OK: for the citizen's notice */

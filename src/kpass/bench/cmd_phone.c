@@ -6,6 +6,12 @@
  * Interactive on a terminal, or non-interactive with --script (each element
  * is sent when the previous screen arrives).  Uses the daemon's own SMPP
  * link layer in client mode.
+ *
+ * Like a phone, it shows only what is addressed to its own number (the
+ * partner it binds as may carry traffic for many), and a long SMS once,
+ * whole, however many parts it came in (sms/concat.h).  Lines typed
+ * before the bind is up, or while a screen is awaited, wait their turn:
+ * one is sent per screen.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -22,6 +28,7 @@
 #include "kpass/core/mem.h"
 #include "kpass/id/msisdn.h"
 #include "kpass/smpp/smpp.h"
+#include "kpass/sms/concat.h"
 #include "kpass/text/text.h"
 #include "kpass/ussd/ussd.h"
 
@@ -58,6 +65,10 @@ struct phone {
     int quitting;
     int unbind_pending;
     uint64_t quit_deadline_ms;
+    struct kp_buf typed;       /* interactive: what was typed and not sent yet */
+    int typed_eof;             /* standard input has ended */
+    int awaiting;              /* a line was sent; its screen has not come */
+    struct sms_concat *concat; /* parts of long SMS waiting for the others */
 };
 
 /* Stop with exit status code; only the first call counts. */
@@ -119,6 +130,25 @@ static void phone_show(struct phone *ph, const char *kind, const char *from, con
     fflush(stdout);
 }
 
+static void phone_pump(struct phone *ph);
+
+/* kpassd's answer to an MO: refused, no screen will come for it. */
+static void phone_sent_cb(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
+{
+    struct phone *ph = arg;
+
+    (void)l;
+    if (err == 0 && resp != NULL && resp->command_status == SMPP_ESME_ROK)
+        return;
+    if (ph->quitting)
+        return;
+    fprintf(stderr, "kpass phone: kpassd refused that (%s)\n",
+            err ? kp_strerror(err) : "an error status");
+    ph->awaiting = 0;
+    ph->in_dialog = 0;
+    phone_pump(ph);
+}
+
 /* Send one MO: a begin (op 1) with the dialled string, or a reply (op 18). */
 static void phone_send(struct phone *ph, const char *text, int begin)
 {
@@ -158,12 +188,13 @@ static void phone_send(struct phone *ph, const char *text, int begin)
         mo.tlv.present |= SMPP_TLV_USER_MESSAGE_REFERENCE;
         mo.tlv.user_message_reference = ph->umr;
     }
-    if (smpp_partner_send(p, &mo, NULL, NULL) < 0) {
+    if (smpp_partner_send(p, &mo, phone_sent_cb, ph) < 0) {
         fprintf(stderr, "kpass phone: not connected\n");
         phone_quit(ph, 1);
         return;
     }
     ph->in_dialog = 1;
+    ph->awaiting = 1;
     if (ph->json) {
         printf("{\"send\":");
         phone_print_json_string(text);
@@ -184,53 +215,105 @@ static void phone_next_script(struct phone *ph)
     }
 }
 
+/* A screen from kpassd: shown, and the next line (script or typed) goes. */
+static void phone_screen(struct phone *ph, const struct smpp_pdu *req, const char *text)
+{
+    int end = req->tlv.ussd_service_op != USSD_OP_USSR_REQ;
+
+    if (req->tlv.present & SMPP_TLV_ITS_SESSION_INFO)
+        ph->its = req->tlv.its_session_info;
+    phone_show(ph, "screen", NULL, text, req->sm.data_coding, end);
+    ph->awaiting = 0;
+    if (end)
+        ph->in_dialog = 0;
+    if (ph->script) {
+        if (end && ph->iscript < ph->nscript && ph->script[ph->iscript][0] != '*')
+            ph->iscript = ph->nscript; /* the rest of the script has no dialog to go to */
+        phone_next_script(ph);
+    } else if (ph->interactive) {
+        printf(end ? "dial> " : "reply> ");
+        fflush(stdout);
+        phone_pump(ph);
+    }
+}
+
+/*
+ * An SMS (user data raw[0..n), its place info): shown once whole.  The
+ * parts of a long one are kept until the last comes.
+ */
+static void phone_sms(struct phone *ph, const struct smpp_pdu *req, const uint8_t *raw, size_t n,
+                      const struct sms_concat_info *info)
+{
+    struct kp_buf data = KP_BUF_INIT, text = KP_BUF_INIT;
+    char from[MSISDN_SIZE];
+    enum msisdn_fault fault;
+    uint8_t dc = req->sm.data_coding;
+    int rc = 0;
+
+    if (msisdn_from_smpp(req->sm.source_addr_ton, req->sm.source_addr_npi, req->sm.source_addr,
+                         from, &fault) < 0)
+        snprintf(from, sizeof(from), "%.16s", req->sm.source_addr);
+    if (info->concat)
+        rc = sms_concat_add(ph->concat, from, info, dc, raw + info->skip, n - info->skip,
+                            kp_clock_ms(), &data, &dc);
+    else
+        kp_buf_append(&data, raw + info->skip, n - info->skip);
+    if (rc == 0 && info->concat) {
+        kp_buf_free(&data);
+        return; /* more parts to come */
+    }
+    if (rc < 0 || text_decode((const uint8_t *)data.data, data.len, dc, &text) < 0)
+        kp_buf_puts(&text, "(undecodable text)");
+    phone_show(ph, "sms", from, text.data ? text.data : "", dc, 0);
+    kp_buf_free(&data);
+    kp_buf_free(&text);
+    ph->sms_seen++;
+    if (ph->script && ph->iscript >= ph->nscript && !ph->in_dialog && ph->sms_seen >= ph->wait_sms)
+        phone_quit(ph, 0);
+    if (ph->listen && ph->wait_sms && ph->sms_seen >= ph->wait_sms)
+        phone_quit(ph, 0);
+}
+
+/* Is req addressed to this phone's number?  Others' screens and SMS are not shown. */
+static int phone_for_me(const struct phone *ph, const struct smpp_pdu *req)
+{
+    char to[MSISDN_SIZE];
+    enum msisdn_fault fault;
+
+    return msisdn_from_smpp(req->sm.dest_addr_ton, req->sm.dest_addr_npi, req->sm.destination_addr,
+                            to, &fault) == 0 &&
+           strcmp(to, ph->msisdn) == 0;
+}
+
 /* A screen or an SMS from kpassd (deliver_sm). */
 static uint32_t phone_on_request(void *arg, struct smpp_link *l, const struct smpp_pdu *req,
                                  struct smpp_pdu *resp)
 {
     struct phone *ph = arg;
-    struct kp_buf text = KP_BUF_INIT;
     const uint8_t *raw = req->sm.short_message;
     size_t n = req->sm.sm_length;
-    char from[17];
-    enum msisdn_fault fault;
+    struct sms_concat_info info;
 
     (void)l;
     (void)resp;
+    /* Taken (ROK) either way: it was delivered to the handset it names. */
+    if (!phone_for_me(ph, req))
+        return SMPP_ESME_ROK;
     if (req->tlv.present & SMPP_TLV_MESSAGE_PAYLOAD) {
         raw = req->tlv.message_payload;
         n = req->tlv.payload_len;
     }
-    if (text_decode(raw, n, req->sm.data_coding, &text) < 0)
-        kp_buf_puts(&text, "(undecodable text)");
     if (req->tlv.present & SMPP_TLV_USSD_SERVICE_OP) {
-        int end = req->tlv.ussd_service_op != USSD_OP_USSR_REQ;
-        if (req->tlv.present & SMPP_TLV_ITS_SESSION_INFO)
-            ph->its = req->tlv.its_session_info;
-        phone_show(ph, "screen", NULL, text.data ? text.data : "", req->sm.data_coding, end);
-        if (end)
-            ph->in_dialog = 0;
-        if (ph->script) {
-            if (end && ph->iscript < ph->nscript && ph->script[ph->iscript][0] != '*')
-                ph->iscript = ph->nscript; /* the rest of the script has no dialog to go to */
-            phone_next_script(ph);
-        } else if (ph->interactive) {
-            printf(end ? "dial> " : "reply> ");
-            fflush(stdout);
-        }
-    } else {
-        if (msisdn_from_smpp(req->sm.source_addr_ton, req->sm.source_addr_npi, req->sm.source_addr,
-                             from, &fault) < 0)
-            snprintf(from, sizeof(from), "%.16s", req->sm.source_addr);
-        phone_show(ph, "sms", from, text.data ? text.data : "", req->sm.data_coding, 0);
-        ph->sms_seen++;
-        if (ph->script && ph->iscript >= ph->nscript && !ph->in_dialog &&
-            ph->sms_seen >= ph->wait_sms)
-            phone_quit(ph, 0);
-        if (ph->listen && ph->wait_sms && ph->sms_seen >= ph->wait_sms)
-            phone_quit(ph, 0);
+        struct kp_buf text = KP_BUF_INIT;
+        if (text_decode(raw, n, req->sm.data_coding, &text) < 0)
+            kp_buf_puts(&text, "(undecodable text)");
+        phone_screen(ph, req, text.data ? text.data : "");
+        kp_buf_free(&text);
+        return SMPP_ESME_ROK;
     }
-    kp_buf_free(&text);
+    if (sms_concat_info(req, raw, n, &info) < 0)
+        info = (struct sms_concat_info){0, 0, 0, 0, 0}; /* shown as it came */
+    phone_sms(ph, req, raw, n, &info);
     return SMPP_ESME_ROK;
 }
 
@@ -250,6 +333,7 @@ static void phone_on_bound(void *arg, struct smpp_link *l)
                "an empty line ends.\ndial> ",
                ph->msisdn);
         fflush(stdout);
+        phone_pump(ph); /* what was typed while binding */
     }
 }
 
@@ -264,27 +348,59 @@ static void phone_on_closed(void *arg, struct smpp_link *l)
     phone_quit(ph, 1);
 }
 
+/*
+ * Send the next typed line when it may go: bound, and no screen awaited
+ * (one line per screen, as a person reads before answering).  An empty
+ * line, or the end of input with nothing left to send or await, ends.
+ */
+static void phone_pump(struct phone *ph)
+{
+    while (ph->bound && !ph->awaiting && !ph->quitting) {
+        char *nl = ph->typed.len ? memchr(ph->typed.data, '\n', ph->typed.len) : NULL;
+        size_t n = nl ? (size_t)(nl - ph->typed.data) : ph->typed.len;
+        char line[512];
+
+        if (nl == NULL && !(ph->typed_eof && ph->typed.len > 0)) {
+            if (ph->typed_eof)
+                phone_quit(ph, 0);
+            return;
+        }
+        snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1),
+                 ph->typed.data);
+        line[strcspn(line, "\r")] = '\0';
+        /* Drop the line and its newline from the buffer. */
+        size_t used = nl ? n + 1 : n;
+        memmove(ph->typed.data, ph->typed.data + used, ph->typed.len - used);
+        ph->typed.len -= used;
+        if (line[0] == '\0') {
+            phone_quit(ph, 0);
+            return;
+        }
+        phone_send(ph, line, !ph->in_dialog);
+    }
+}
+
+/* Keep what was typed (even before the bind is up); phone_pump sends it. */
 static void phone_stdin_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct phone *ph = arg;
-    char line[512];
+    char buf[512];
     ssize_t n;
 
     (void)what;
-    n = read(fd, line, sizeof(line) - 1);
+    n = read(fd, buf, sizeof(buf));
     if (n <= 0) {
         event_del(ph->ev_stdin);
-        phone_quit(ph, 0);
-        return;
-    }
-    line[n] = '\0';
-    line[strcspn(line, "\r\n")] = '\0';
-    if (line[0] == '\0') {
+        ph->typed_eof = 1;
+    } else if (ph->typed.len + (size_t)n > 65536) {
+        fprintf(stderr, "kpass phone: too much typed ahead\n");
         event_del(ph->ev_stdin);
-        phone_quit(ph, 0);
+        phone_quit(ph, 1);
         return;
+    } else {
+        kp_buf_append(&ph->typed, buf, (size_t)n);
     }
-    phone_send(ph, line, !ph->in_dialog);
+    phone_pump(ph);
 }
 
 static void phone_tick_cb(evutil_socket_t fd, short what, void *arg)
@@ -362,6 +478,7 @@ static int phone_run(struct phone *ph, unsigned timeout_s)
 
     smpp_settings_default(&set);
     set.reconnect_max_ms = 1000;
+    ph->concat = sms_concat_new();
     ph->base = event_base_new();
     ph->hub = smpp_hub_new(ph->base, &set, &ops);
     smpp_hub_connect(ph->hub, &ph->conf);
@@ -385,6 +502,10 @@ static int phone_run(struct phone *ph, unsigned timeout_s)
     if (ph->ev_deadline)
         event_free(ph->ev_deadline);
     event_base_free(ph->base);
+    if (sms_concat_pending(ph->concat, kp_clock_ms()) > 0)
+        fprintf(stderr, "kpass phone: a long SMS was still missing parts\n");
+    sms_concat_free(ph->concat);
+    kp_buf_free(&ph->typed);
     return ph->exit_code;
 }
 

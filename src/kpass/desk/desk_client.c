@@ -3,9 +3,13 @@
  * The talking half of `kpass desk` (see desk_client.h): prompts and
  * answers on two streams, and the four API calls of a desk
  * (doc/http-api.md): sign in, scan, send the code, confirm.  Each citizen
- * is one pass: scan, purpose, code, confirm; any refusal ends the pass
- * with the reason and the next citizen starts.  A session that ends
- * (401) sends the staff member back to sign in.
+ * is one pass: scan, purpose, code, confirm.  A pass ends only when the
+ * rules end the verification (the card refused, the citizen locked out of
+ * codes, the verification expired) or staff cancel it: a code not yet
+ * allowed, an expired code and a code killed by wrong tries all leave it
+ * waiting for a new code.  A session that ends (401) sends the staff
+ * member back to sign in.  Before the first sign-in the program checks
+ * that kpassd answers at its URL.
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -22,6 +26,7 @@
 #include "kpass/verify/codes.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
+#include "kpass/id/kp1.h"
 #include "kpass/text/text.h"
 
 #define DESK_TIMEOUT_MS 10000
@@ -126,14 +131,21 @@ static int desk_call(struct desk_ctx *c, const char *method, const char *path, c
     return 0;
 }
 
-/* "HH:MM" local time for t. */
-static const char *desk_clock(int64_t t, char out[8])
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
+#define DESK_CLOCK_SIZE 24
 
-    if (t <= 0 || localtime_r(&tt, &tm) == NULL || strftime(out, 8, "%H:%M", &tm) == 0)
-        snprintf(out, 8, "?");
+/* "HH:MM" local time for t, with the day when it is not today ("09:30 on
+   9 Dec"): a lockout can last days (DESIGN.md §6, doubling to 30). */
+static const char *desk_clock(int64_t t, char out[DESK_CLOCK_SIZE])
+{
+    time_t tt = (time_t)t, now = time(NULL);
+    struct tm tm, today;
+
+    if (t <= 0 || localtime_r(&tt, &tm) == NULL || localtime_r(&now, &today) == NULL ||
+        strftime(out, DESK_CLOCK_SIZE,
+                 tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday ? "%H:%M"
+                                                                            : "%H:%M on %-d %b",
+                 &tm) == 0)
+        snprintf(out, DESK_CLOCK_SIZE, "?");
     return out;
 }
 
@@ -188,7 +200,7 @@ static int desk_digits(const char *s, size_t min, size_t max)
 /* What a sign-in answer means: 0 signed in, 1 give up, 2 ask again. */
 static int desk_sign_in_answer(struct desk_ctx *c, const struct desk_answer *a, const char *staff)
 {
-    char until[8];
+    char until[DESK_CLOCK_SIZE];
 
     switch (a->status) {
     case 201:
@@ -314,38 +326,73 @@ static const char *desk_purpose(struct desk_ctx *c, int *eof)
     }
 }
 
-/* Send the code: DESK_NEXT when sent (*sent = 1) or refused, DESK_SIGN_IN. */
-static int desk_send_code(struct desk_ctx *c, const char *id, const char *purpose, int *sent)
+/* What asking for a code came to. */
+enum desk_code_out {
+    DESK_CODE_SENT,    /* a code is on its way */
+    DESK_CODE_LATER,   /* none now (rate limit, or no answer): the verification goes on */
+    DESK_CODE_REFUSED, /* the verification has ended (locked out, card, expired) */
+    DESK_CODE_SIGN_IN, /* the session ended */
+};
+
+/* "45 seconds", "5 minutes": how long to wait. */
+static const char *desk_wait(long s, char out[32])
+{
+    if (s < 120)
+        snprintf(out, 32, "%ld second%s", s, s == 1 ? "" : "s");
+    else
+        snprintf(out, 32, "%ld minutes", (s + 59) / 60);
+    return out;
+}
+
+/*
+ * Ask for a code for verification id.  *valid_until becomes the new
+ * code's end when one was sent; left alone otherwise (an earlier code
+ * still holds).
+ */
+static enum desk_code_out desk_send_code(struct desk_ctx *c, const char *id, const char *purpose,
+                                         int64_t *valid_until)
 {
     struct desk_answer a;
-    char path[128], until[8];
+    char path[128], until[DESK_CLOCK_SIZE], wait[32];
     int rc;
 
-    *sent = 0;
     snprintf(path, sizeof(path), "/v1/verifications/%s/code", id);
     if ((rc = desk_post1(c, path, "purpose", purpose, &a)) < 0) {
         desk_network(c, rc);
-        return DESK_NEXT;
+        return DESK_CODE_LATER;
     }
-    if (a.status == 202) {
-        *sent = 1;
+    switch (a.status) {
+    case 202:
+        *valid_until = a.expires_at;
         desk_say(c, NULL, "Code sent by SMS to %s (valid until %s). Ask the citizen for it.",
                  a.msisdn[0] ? a.msisdn : "the registered number", desk_clock(a.expires_at, until));
-    } else if (a.status == 401) {
-        return DESK_SIGN_IN;
-    } else if (a.status == 429) {
-        long s = a.retry_after > 0 ? a.retry_after : 60;
+        return DESK_CODE_SENT;
+    case 401:
+        return DESK_CODE_SIGN_IN;
+    case 429:
         desk_say(c, DESK_RED,
-                 "NO CODE SENT: the citizen asked for too many codes; try again "
-                 "in %ld minute%s.",
-                 (s + 59) / 60, (s + 59) / 60 == 1 ? "" : "s");
-    } else if (a.status == 423) {
-        desk_say(c, DESK_RED, "NO CODE SENT: the citizen is locked out until %s.",
+                 "NO CODE SENT: the citizen has had too many codes; a new one can be sent "
+                 "in %s.",
+                 desk_wait(a.retry_after > 0 ? a.retry_after : 60, wait));
+        return DESK_CODE_LATER;
+    case 423:
+        desk_say(c, DESK_RED, "NO CODE SENT: the citizen is locked out of codes until %s.",
                  desk_clock(a.until, until));
-    } else {
+        return DESK_CODE_REFUSED;
+    case 410:
+        desk_say(c, DESK_RED, "This check has expired: scan the card again.");
+        return DESK_CODE_REFUSED;
+    case 422:
+        if (strcmp(a.error, "credential") == 0) {
+            desk_say(c, DESK_RED, "REFUSED: %s.", desk_view_scan_refusal(a.reason));
+            return DESK_CODE_REFUSED;
+        }
         desk_unexpected(c, &a);
+        return DESK_CODE_REFUSED;
+    default:
+        desk_unexpected(c, &a);
+        return a.status >= 500 ? DESK_CODE_LATER : DESK_CODE_REFUSED;
     }
-    return DESK_NEXT;
 }
 
 /* The code as typed, spaces and dashes dropped, into code: 1 when it is 6 digits. */
@@ -364,10 +411,68 @@ static int desk_code_text(const char *line, char code[DESK_CODE_LEN + 1])
     return n == DESK_CODE_LEN;
 }
 
-/* One confirm answer: DESK_NEXT when done, 1 to ask again, DESK_SIGN_IN. */
-static int desk_confirm_answer(struct desk_ctx *c, const struct desk_answer *a)
+/* One verification waiting for its code. */
+struct desk_check {
+    const char *id;
+    const char *purpose;
+    int64_t valid_until; /* the live code's end; 0: none known */
+};
+
+/* r: send a new code.  1 to go on asking for the code, or what the pass ends with. */
+static int desk_resend(struct desk_ctx *c, struct desk_check *k)
 {
-    char until[8];
+    char until[DESK_CLOCK_SIZE];
+
+    switch (desk_send_code(c, k->id, k->purpose, &k->valid_until)) {
+    case DESK_CODE_SENT:
+        return 1;
+    case DESK_CODE_SIGN_IN:
+        return DESK_SIGN_IN;
+    case DESK_CODE_REFUSED:
+        return DESK_NEXT;
+    case DESK_CODE_LATER:
+        break;
+    }
+    /* Not allowed yet: the verification, and any code already sent, go on. */
+    if (k->valid_until > (int64_t)time(NULL))
+        desk_say(c, NULL, "The code already sent still works until %s: type it when it arrives.",
+                 desk_clock(k->valid_until, until));
+    else
+        desk_say(c, NULL, "Type r to try again then, or 0 to cancel.");
+    return 1;
+}
+
+/* The code can no longer be used: offer a new one in the same verification. */
+static int desk_offer(struct desk_ctx *c, struct desk_check *k)
+{
+    char line[16];
+
+    k->valid_until = 0;
+    for (;;) {
+        if (desk_ask(c, "Send the citizen a new code? (y: yes, 0: cancel)", line, sizeof(line),
+                     0) == DESK_EOF)
+            return DESK_EOF;
+        if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0)
+            return desk_resend(c, k);
+        if (strcmp(line, "0") == 0 || strcmp(line, "n") == 0 || strcmp(line, "N") == 0)
+            return DESK_NEXT;
+    }
+}
+
+/* Does a refused code leave the verification waiting for a new code? */
+static int desk_code_void(const struct desk_answer *a)
+{
+    if (strcmp(a->state, "scanned") == 0)
+        return 1; /* the server said so (doc/http-api.md) */
+    return strcmp(a->result, "expired") == 0 || strcmp(a->result, "dead") == 0 ||
+           (strcmp(a->result, "wrong") == 0 && a->tries_left == 0);
+}
+
+/* One confirm answer: DESK_NEXT when done, 1 to ask again, DESK_SIGN_IN, DESK_EOF. */
+static int desk_confirm_answer(struct desk_ctx *c, struct desk_check *k,
+                               const struct desk_answer *a)
+{
+    char until[DESK_CLOCK_SIZE];
 
     if (a->status == 200 && strcmp(a->result, "verified") == 0) {
         desk_say(c, DESK_GREEN, "VERIFIED");
@@ -381,6 +486,19 @@ static int desk_confirm_answer(struct desk_ctx *c, const struct desk_answer *a)
                  a->tries_left == 1 ? "try" : "tries");
         return 1;
     }
+    if (a->status == 422 && desk_code_void(a)) {
+        desk_say(c, DESK_RED, "NOT VERIFIED YET: %s.",
+                 desk_view_confirm_refusal(strcmp(a->result, "wrong") == 0 ? "dead" : a->result));
+        return desk_offer(c, k);
+    }
+    if (a->status == 409) {
+        desk_say(c, NULL, "No code is waiting for this check: type r to send one.");
+        return 1;
+    }
+    if (a->status == 410) {
+        desk_say(c, DESK_RED, "This check has expired: scan the card again.");
+        return DESK_NEXT;
+    }
     if (a->status == 423)
         desk_say(c, DESK_RED, "NOT VERIFIED: %s (until %s).", desk_view_confirm_refusal("locked"),
                  desk_clock(a->until, until));
@@ -388,17 +506,17 @@ static int desk_confirm_answer(struct desk_ctx *c, const struct desk_answer *a)
         desk_say(c, DESK_RED, "NOT VERIFIED: %s.", desk_view_confirm_refusal(a->result));
     else
         desk_unexpected(c, a);
-    return DESK_NEXT;
+    return a->status >= 500 ? 1 : DESK_NEXT;
 }
 
 /* Ask for the code and confirm it.  DESK_NEXT, DESK_EOF or DESK_SIGN_IN. */
-static int desk_confirm(struct desk_ctx *c, const char *id, const char *purpose)
+static int desk_confirm(struct desk_ctx *c, struct desk_check *k)
 {
     char line[64], code[DESK_CODE_LEN + 1], path[128];
     struct desk_answer a;
-    int rc, sent;
+    int rc;
 
-    snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", id);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", k->id);
     for (;;) {
         if (desk_ask(c, "Code from the citizen (r: send a new code, 0: cancel):", line,
                      sizeof(line), 0) == DESK_EOF)
@@ -406,7 +524,7 @@ static int desk_confirm(struct desk_ctx *c, const char *id, const char *purpose)
         if (strcmp(line, "0") == 0)
             return DESK_NEXT;
         if (strcmp(line, "r") == 0 || strcmp(line, "R") == 0) {
-            if ((rc = desk_send_code(c, id, purpose, &sent)) != DESK_NEXT || !sent)
+            if ((rc = desk_resend(c, k)) != 1)
                 return rc;
             continue;
         }
@@ -421,7 +539,7 @@ static int desk_confirm(struct desk_ctx *c, const char *id, const char *purpose)
             desk_network(c, rc);
             continue;
         }
-        if ((rc = desk_confirm_answer(c, &a)) != 1)
+        if ((rc = desk_confirm_answer(c, k, &a)) != 1)
             return rc;
     }
 }
@@ -430,12 +548,20 @@ static int desk_confirm(struct desk_ctx *c, const char *id, const char *purpose)
 static int desk_scanned(struct desk_ctx *c, const struct desk_answer *a)
 {
     struct kp_buf view = KP_BUF_INIT;
+    char until[DESK_CLOCK_SIZE];
 
     if (a->status == 201 && a->id[0]) {
         desk_view_citizen(a, &view);
         desk_say(c, NULL, "Citizen:\n%s", view.data ? view.data : "");
         kp_buf_free(&view);
-        return 1;
+        if (a->locked_until <= 0)
+            return 1;
+        /* No code can reach them before then: said now, not after a purpose. */
+        desk_say(c, DESK_RED,
+                 "LOCKED OUT: after too many wrong codes this citizen cannot get a code "
+                 "until %s. Ask them to come back then.",
+                 desk_clock(a->locked_until, until));
+        return DESK_NEXT;
     }
     if (a->status == 401)
         return DESK_SIGN_IN;
@@ -449,15 +575,16 @@ static int desk_scanned(struct desk_ctx *c, const struct desk_answer *a)
 }
 
 /* One citizen, from the scanned token text.  DESK_NEXT, DESK_EOF or DESK_SIGN_IN. */
-static int desk_citizen(struct desk_ctx *c, const char *token)
+static int desk_citizen(struct desk_ctx *c, const char *scanned)
 {
     struct desk_answer a;
-    const char *purpose;
-    char id[DESK_ID_SIZE];
-    int rc, eof = 0, sent;
+    struct desk_check k = {NULL, NULL, 0};
+    char id[DESK_ID_SIZE], token[DESK_LINE_MAX];
+    int rc, eof = 0;
 
     /* A scanner on the wrong keyboard layout can type anything: not UTF-8 is not a card. */
-    if (text_utf8_valid(token, strlen(token)) < 0) {
+    if (text_utf8_valid(scanned, strlen(scanned)) < 0 ||
+        kp1_text_normalise(scanned, strlen(scanned), token, sizeof(token)) < 0) {
         desk_say(c, DESK_RED, "REFUSED: %s.", desk_view_scan_refusal("format"));
         return DESK_NEXT;
     }
@@ -468,11 +595,21 @@ static int desk_citizen(struct desk_ctx *c, const char *token)
     if ((rc = desk_scanned(c, &a)) != 1)
         return rc;
     memcpy(id, a.id, sizeof(id));
-    if ((purpose = desk_purpose(c, &eof)) == NULL)
+    k.id = id;
+    if ((k.purpose = desk_purpose(c, &eof)) == NULL)
         return eof ? DESK_EOF : DESK_NEXT;
-    if ((rc = desk_send_code(c, id, purpose, &sent)) != DESK_NEXT || !sent)
-        return rc;
-    return desk_confirm(c, id, purpose);
+    switch (desk_send_code(c, id, k.purpose, &k.valid_until)) {
+    case DESK_CODE_SIGN_IN:
+        return DESK_SIGN_IN;
+    case DESK_CODE_REFUSED:
+        return DESK_NEXT;
+    case DESK_CODE_LATER:
+        desk_say(c, NULL, "Type r to try again then, or 0 to cancel.");
+        break;
+    case DESK_CODE_SENT:
+        break;
+    }
+    return desk_confirm(c, &k);
 }
 
 static void desk_help(struct desk_ctx *c)
@@ -598,6 +735,42 @@ static int desk_sign_out(struct desk_ctx *c)
     return 0;
 }
 
+/*
+ * Is kpassd there?  GET /healthz before staff type an id and a PIN, so
+ * that a wrong URL or a stopped daemon is said at once, with the URL.
+ * Any JSON answer is kpassd's (with an operations address /healthz moves
+ * there and the desks' address answers 404 in JSON).  0, or 1 (told).
+ */
+static int desk_probe(struct desk_ctx *c)
+{
+    struct http_response r;
+    struct desk_answer a;
+    int rc;
+
+    rc = http_request(&c->url, "GET", "/healthz", NULL, NULL,
+                      c->o->timeout_ms ? c->o->timeout_ms : DESK_TIMEOUT_MS, &r);
+    if (rc < 0) {
+        desk_network(c, rc);
+        desk_say(c, NULL,
+                 "Is kpassd running? The address comes from --url, or from [http] listen "
+                 "in kpassd.conf.");
+        return 1;
+    }
+    rc = desk_answer_parse(r.status, r.body, r.body_len, &a);
+    http_response_free(&r);
+    if (rc < 0) {
+        desk_say(c, DESK_RED, "Something answers at http://%s%s, but it is not kpassd (%d).",
+                 c->url.authority, c->url.base, a.status);
+        return 1;
+    }
+    if (a.status >= 500)
+        desk_say(c, DESK_RED, "kpassd at http://%s%s is not well (%d%s%s): sign-in may fail.",
+                 c->url.authority, c->url.base, a.status, a.reason[0] ? ": " : "", a.reason);
+    else
+        desk_say(c, NULL, "Connected to kpassd at http://%s%s.", c->url.authority, c->url.base);
+    return 0;
+}
+
 int desk_client_run(const struct desk_client_opts *o, FILE *in, FILE *out)
 {
     struct desk_ctx c;
@@ -608,7 +781,7 @@ int desk_client_run(const struct desk_client_opts *o, FILE *in, FILE *out)
     c.in = in;
     c.out = out;
     c.tty = isatty(fileno(in));
-    if ((rc = desk_setup(&c, o)) != 0)
+    if ((rc = desk_setup(&c, o)) != 0 || (rc = desk_probe(&c)) != 0)
         return rc;
     if ((c.session = sodium_malloc(DESK_SESSION_SIZE)) == NULL)
         return 1;

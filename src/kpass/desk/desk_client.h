@@ -41,10 +41,11 @@ struct desk_answer {
     char error[32];              /* "error" kind of an error answer */
     char reason[DESK_TEXT_SIZE]; /* "reason" */
     char result[16]; /* confirm: verified, wrong, expired, used, dead, no_code, locked */
-    char state[16];  /* scanned, code_sent, verified, failed */
+    char state[16];  /* scanned, code_sent, verified, failed, expired */
     long tries_left;
     long retry_after;      /* seconds: the "retry_after" field */
     int64_t until;         /* a lock's end, Unix seconds; 0 when absent */
+    int64_t locked_until;  /* scan: the citizen's lockout from codes ends; 0 when none */
     int64_t expires_at;    /* a session's or a code's end */
     char id[DESK_ID_SIZE]; /* a verification's id */
     char session[DESK_SESSION_SIZE];

@@ -181,6 +181,7 @@ static void desk_parse_fields(const json_t *root, struct desk_answer *a)
     a->tries_left = (long)desk_json_int(root, "tries_left", -1);
     a->retry_after = (long)desk_json_int(root, "retry_after", -1);
     a->until = desk_json_int(root, "until", 0);
+    a->locked_until = desk_json_int(root, "locked_until", 0);
     a->expires_at = desk_json_int(root, "expires_at", 0);
     desk_json_token(root, "id", a->id, sizeof(a->id), desk_id_char);
     desk_json_token(root, "session", a->session, sizeof(a->session), desk_visible);
@@ -263,9 +264,9 @@ static const struct {
 },
   desk_confirm_refusals[] = {
       {"wrong", "the code is wrong"},
-      {"expired", "the code has expired: send a new one"},
+      {"expired", "the code has expired"},
       {"used", "the code has already been used"},
-      {"dead", "too many wrong codes: send a new one"},
+      {"dead", "too many wrong codes: that code can no longer be used"},
       {"no_code", "no code was sent for this check at this office"},
       {"locked", "the citizen is locked out after too many wrong codes"},
 };
