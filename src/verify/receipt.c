@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "kpass/audit/audit.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/audit.h"
@@ -96,8 +97,8 @@ int verify_receipt_find(struct store *st, const char *rid, const char *office,
     if (store_scope_begin(st, &scope) < 0)
         return -KP_ERR_DB;
     /* The new row's id, or < 0. */
-    int64_t row = store_audit_append(st, now, denied ? "receipt.refused" : "receipt.viewed", actor,
-                                     out->c.cnic_index, detail);
+    int64_t row = audit_append(st, now, denied ? "receipt.refused" : "receipt.viewed", actor,
+                               out->c.cnic_index, detail);
     if (store_scope_end(st, scope, row > 0) < 0 || row <= 0)
         return -KP_ERR_DB;
     return denied ? -KP_ERR_DENIED : 0;
