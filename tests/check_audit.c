@@ -783,7 +783,8 @@ START_TEST(test_event_list_complete)
     ck_assert_ptr_nonnull(strstr(out, "the events are: "));
     /* " name," for every name, the last one too */
     known = malloc(strlen(out) + 3);
-    sprintf(known, " %s", strstr(out, "the events are: ") + 16);
+    ck_assert_ptr_nonnull(known);
+    snprintf(known, strlen(out) + 3, " %s", strstr(out, "the events are: ") + 16);
     *strchr(known, '\n') = '\0';
     strcat(known, ",");
     snprintf(src, sizeof(src), "%s/src", tu_top());
