@@ -510,8 +510,9 @@ void http_desk_confirm(struct http_req *r)
         return;
     }
     const char *bio = http_biometric_name(q.biometric);
-    snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s", v.id, rid,
-             bio[0] ? bio : "none");
+    /* The purpose too: the citizen's "where was my identity used" reads it (verify_uses.h). */
+    snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s purpose=%s", v.id,
+             rid, bio[0] ? bio : "none", v.purpose);
     struct verify_desk_step step = {.actor = actor,
                                     .detail = detail,
                                     .receipt_id = rid,

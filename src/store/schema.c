@@ -347,6 +347,10 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
      "  at INTEGER NOT NULL);"},
+    {17, /* issue 15: a credential suspended by its citizen (over USSD) until an office
+            lifts it; NULL: not suspended.  Revocation stays final and wins. */
+     "ALTER TABLE credential ADD COLUMN suspended_at INTEGER"
+     "  CHECK (suspended_at IS NULL OR suspended_at >= 0);"},
 };
 
 const struct store_migration *store_migrations(int *count)

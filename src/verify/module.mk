@@ -2,3 +2,4 @@
 SRCS += src/verify/codes.c
 SRCS += src/verify/credential.c
 SRCS += src/verify/desk.c
+SRCS += src/verify/uses.c
