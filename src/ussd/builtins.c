@@ -28,6 +28,11 @@ static const char *const sets_service[] = {"service_name",   "service_desc", "se
                                            "service_online", "service_ussd", NULL};
 static const char *const sets_office[] = {"office_name",  "office_address",  "office_hours",
                                           "office_phone", "office_district", NULL};
+static const char *const out_done[] = {"done", "try_later", NULL};
+static const char *const out_shown[] = {"shown", "try_later", NULL};
+static const char *const out_flagged[] = {"flagged", "try_later", NULL};
+static const char *const sets_history[] = {"uses", "uses_count", NULL};
+static const char *const sets_use[] = {"use_kind", "use_where", "use_when", "use_purpose", NULL};
 static const char *const sets_reg[] = {"reg_name",   "reg_cnic",    "reg_district",
                                        "reg_status", "reg_numbers", NULL};
 
@@ -55,11 +60,17 @@ static const struct menu_builtin bi_table[] = {
     {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, out_sent, NULL},
     {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
     {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
+    {"card.suspend", MENU_BUILTIN_ACTION, 1, 1, out_done, NULL},
+    {"id.history", MENU_BUILTIN_ACTION, 1, 1, out_shown, sets_history},
+    {"id.uses", MENU_BUILTIN_LIST, 1, 1, NULL, NULL},
+    {"id.use", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_use},
+    {"id.dispute", MENU_BUILTIN_ACTION, 1, 1, out_flagged, NULL},
 };
 
 static const bi_fn bi_fns[] = {
     bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
     bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
+    bi_card_suspend, bi_id_history, bi_id_uses, bi_id_use, bi_id_dispute,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
