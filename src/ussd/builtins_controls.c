@@ -2,9 +2,9 @@
 /*
  * The citizen's own controls (issue 15): "Suspend my card" and "Where was
  * my identity used?", both behind the last 4 digits of the CNIC as for a
- * code (builtins_id.c), limited per calling number in the same bucket as
- * code requests (the digits are one secret, guessed through any of the
- * three), and answered the same way whether the number is registered and
+ * code (builtins_id.c), limited per calling number as code requests are
+ * (the same policy, each branch its own count, so that suspending a card
+ * does not hold back looking at its uses a minute later), and answered the same way whether the number is registered and
  * the digits match or not (DESIGN.md §6).
  *
  * A suspension is a code request of purpose "suspend:<lang>": written in
@@ -85,7 +85,7 @@ int bi_card_suspend(struct kp_builtins *b, const struct menu_call *c, struct men
     struct store_citizen cz;
     char purpose[32];
     int64_t now = bi_now(b), id = 0;
-    int match, ok = bi_caller_allowed(b, "u", c->msisdn, now);
+    int match, ok = bi_caller_allowed(b, "k", c->msisdn, now);
 
     if (ok < 0)
         return ok;
@@ -169,7 +169,7 @@ int bi_id_history(struct kp_builtins *b, const struct menu_call *c, struct menu_
     struct verify_use u[VERIFY_USES_MAX];
     char ids[VERIFY_USES_MAX * 21] = "", count[16], detail[32];
     int64_t now = bi_now(b);
-    int n, match, ok = bi_caller_allowed(b, "u", c->msisdn, now);
+    int n, match, ok = bi_caller_allowed(b, "h", c->msisdn, now);
 
     if (ok < 0)
         return ok;
