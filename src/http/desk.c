@@ -247,6 +247,21 @@ static void desk_count(struct http_req *r, const struct store_verification *v)
         http_count_verification(r->api, v->office, vout[v->state]);
 }
 
+/* Verify the scanned token of q in full (verify_credential_verify). */
+static int desk_token_verify(struct http_req *r, const struct http_scan_req *q, int64_t now,
+                             struct verify_credential_result *cr)
+{
+    /* A scanner may add spaces around the text, never inside it. */
+    size_t b = 0, e = strlen(q->token);
+
+    while (q->token[b] == ' ')
+        b++;
+    while (e > b && q->token[e - 1] == ' ')
+        e--;
+    return verify_credential_verify(r->api->d.st, q->token + b, e - b, keys_ring_lookup,
+                                    r->api->d.keys, now, cr);
+}
+
 void http_desk_scan(struct http_req *r)
 {
     struct http_scan_req q;
@@ -264,14 +279,7 @@ void http_desk_scan(struct http_req *r)
         desk_refuse(r, 400, "bad_request", reason, NULL);
         return;
     }
-    /* A scanner may add spaces around the text, never inside it. */
-    size_t b = 0, e = strlen(q.token);
-    while (q.token[b] == ' ')
-        b++;
-    while (e > b && q.token[e - 1] == ' ')
-        e--;
-    rc = verify_credential_verify(r->api->d.st, q.token + b, e - b, keys_ring_lookup,
-                                  r->api->d.keys, now, &cr);
+    rc = desk_token_verify(r, &q, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
@@ -548,4 +556,52 @@ void http_desk_get(struct http_req *r)
                               v.desk, "purpose", v.purpose, "receipt_id", v.receipt_id, "citizen",
                               desk_citizen_json(r->api->d.st, &c), "created_at",
                               (json_int_t)v.created_at, "updated_at", (json_int_t)v.updated_at));
+}
+
+/*
+ * POST /v1/credentials/resume {"token": "..."}: the desk has checked in
+ * person the holder of a card its citizen suspended (issue 15), and lifts
+ * the suspension (credential.resumed, actor the desk).  The token is
+ * verified in full first: only a card whose one fault is the suspension
+ * is resumed (422 credential with the verdict otherwise; 409 when it is
+ * not suspended).
+ */
+void http_desk_resume(struct http_req *r)
+{
+    struct http_scan_req q;
+    struct verify_credential_result cr;
+    const char *reason;
+    char detail[96], actor[48], serial[STORE_CREDENTIAL_SERIAL_HEX];
+    int64_t now = kp_time_s();
+    int rc;
+
+    if (http_auth(r) < 0)
+        return;
+    if (http_parse_scan(r->body, r->body_len, &q, &reason) < 0) {
+        desk_refuse(r, 400, "bad_request", reason, NULL);
+        return;
+    }
+    if (desk_token_verify(r, &q, now, &cr) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    if (cr.verdict == VERIFY_CREDENTIAL_VALID) {
+        desk_refuse(r, 409, "conflict", "this card is not suspended", cr.citizen.cnic_index);
+        return;
+    }
+    if (cr.verdict != VERIFY_CREDENTIAL_SUSPENDED) {
+        desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict),
+                    cr.found ? cr.citizen.cnic_index : NULL);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "staff=%s office=%s, checked in person", r->session.staff,
+             r->session.office);
+    desk_actor(r->session.desk, actor);
+    rc = verify_credential_resume(r->api->d.st, cr.token.serial, detail, actor, now);
+    if (rc < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    store_credential_serial_hex(cr.token.serial, serial);
+    http_reply_json(r, 200, json_pack("{s:s, s:s}", "serial", serial, "status", "valid"));
 }
