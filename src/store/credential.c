@@ -20,7 +20,7 @@
 #define CRED_ISSUED_MAX 4294967295LL /* the token's issued-at is 32 bits */
 
 #define CRED_COLS                                                                                  \
-    "serial, citizen_id, key_id, issued_at, valid_days, expires_at, revoked_at, revoke_reason, "      \
+    "serial, citizen_id, key_id, issued_at, valid_days, expires_at, revoked_at, revoke_reason, "   \
     "suspended_at"
 
 static const char sql_insert[] =
@@ -228,7 +228,8 @@ int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SER
     return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
 
-/* Run sql (?1 the serial, ?2 now when it has one); 0 when one row changed, else -KP_ERR_NOTFOUND. */
+/* Run sql (?1 the serial, ?2 now when it has one); 0 when one row changed, else -KP_ERR_NOTFOUND.
+ */
 static int cred_mark(struct store *st, const char *sql, const uint8_t serial[KP1_SERIAL_BYTES],
                      int64_t now)
 {

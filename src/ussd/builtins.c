@@ -69,8 +69,8 @@ static const struct menu_builtin bi_table[] = {
 
 static const bi_fn bi_fns[] = {
     bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
-    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
-    bi_card_suspend, bi_id_history, bi_id_uses, bi_id_use, bi_id_dispute,
+    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service, bi_card_suspend,
+    bi_id_history,  bi_id_uses,  bi_id_use,    bi_id_dispute,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");

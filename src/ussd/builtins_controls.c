@@ -4,8 +4,8 @@
  * my identity used?", both behind the last 4 digits of the CNIC as for a
  * code (builtins_id.c), limited per calling number as code requests are
  * (the same policy, each branch its own count, so that suspending a card
- * does not hold back looking at its uses a minute later), and answered the same way whether the number is registered and
- * the digits match or not (DESIGN.md §6).
+ * does not hold back looking at its uses a minute later), and answered the same way whether the
+ * number is registered and the digits match or not (DESIGN.md §6).
  *
  * A suspension is a code request of purpose "suspend:<lang>": written in
  * the hop, carried out after that hop's reply left (kp_builtins_flush),
@@ -108,9 +108,10 @@ static void bi_suspend_text(const char *lang, int n, char *out, size_t size)
 {
     if (strcmp(lang, "ur") == 0)
         snprintf(out, size, "%s",
-                 n > 0 ? "خیبر پاس: آپ کا کارڈ معطل کر دیا گیا ہے۔ دوبارہ استعمال کے لیے "
-                         "شناختی کارڈ کے ساتھ خیبر پاس دفتر آئیں۔"
-                       : "خیبر پاس: آپ نے کارڈ معطل کرنے کو کہا۔ آپ کا کوئی کارڈ استعمال میں نہیں۔");
+                 n > 0
+                     ? "خیبر پاس: آپ کا کارڈ معطل کر دیا گیا ہے۔ دوبارہ استعمال کے لیے "
+                       "شناختی کارڈ کے ساتھ خیبر پاس دفتر آئیں۔"
+                     : "خیبر پاس: آپ نے کارڈ معطل کرنے کو کہا۔ آپ کا کوئی کارڈ استعمال میں نہیں۔");
     else if (strcmp(lang, "ps") == 0)
         snprintf(out, size, "%s",
                  n > 0 ? "خیبر پاس: ستاسو کارت وځنډول شو. د بیا کارولو لپاره د شناختي کارت "
@@ -298,6 +299,10 @@ int bi_id_dispute(struct kp_builtins *b, const struct menu_call *c, struct menu_
         rc = verify_dispute_flag(b->st, &cz, &u, menu_lang_name(c->lang), "ussd", now);
     if (rc < 0)
         return rc;
+    /* Committed before the screen that says an SMS follows (DESIGN.md §8), and so
+       that the dispatcher woken now finds it. */
+    if (rc == 0 && store_flush(b->st) < 0)
+        return -KP_ERR_DB;
     if (b->outbox)
         sms_outbox_kick(b->outbox);
     return 0;

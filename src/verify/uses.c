@@ -65,7 +65,8 @@ static int uses_of_row(const struct store_audit_row *r, struct verify_use *u)
                  r->actor + 5);
         return 1;
     }
-    if (strcmp(r->event, "code.issued") == 0 && !uses_field(r->detail, "desk", desk, sizeof(desk))) {
+    if (strcmp(r->event, "code.issued") == 0 &&
+        !uses_field(r->detail, "desk", desk, sizeof(desk))) {
         u->kind = VERIFY_USE_CODE;
         return 1;
     }

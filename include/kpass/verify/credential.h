@@ -101,11 +101,10 @@ int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_
  * citizen, who must be active, with its audit row: credential.issued
  * ("serial S, key K, N days").  A new card replaces a suspended one: the
  * citizen's suspended credentials are revoked in the same transaction
- * (verify_credential_revoke's rows, reason "replaced while suspended").  Inside the caller's transaction (as a
- * savepoint) or in its own.  0, -KP_ERR_INVAL (fields or actor),
- * -KP_ERR_NOTFOUND (no such citizen), -KP_ERR_DENIED (the citizen is
- * blocked or deceased), -KP_ERR_EXISTS (the serial is taken),
- * -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ * (verify_credential_revoke's rows, reason "replaced while suspended").  Inside the caller's
+ * transaction (as a savepoint) or in its own.  0, -KP_ERR_INVAL (fields or actor), -KP_ERR_NOTFOUND
+ * (no such citizen), -KP_ERR_DENIED (the citizen is blocked or deceased), -KP_ERR_EXISTS (the
+ * serial is taken), -KP_ERR_STATE (no audit key), -KP_ERR_DB.
  */
 int verify_credential_issue(struct store *st, const struct store_credential *c, const char *actor,
                             int64_t now);
