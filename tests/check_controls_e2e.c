@@ -233,6 +233,32 @@ START_TEST(test_history_and_dispute)
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, "Thank you. We have noted it.");
     free(tu_desk_sms_wait(w.sms_fd, "was not you"));
+    /* The same history in Urdu and Pashto (the language chosen first, then remembered). */
+    static const struct {
+        const char *lang, *title, *code, *desk, *sms;
+    } langs[] = {
+        {"*789*6*2#", "آپ کی شناخت کے استعمال، نئے پہلے: 3", "ایس ایم ایس سے کوڈ\n",
+         "تصدیق: ", "خیبر پاس: آپ نے بتایا"},
+        {"*789*6*3#", "ستاسو د پېژندنې کارونې، نوې لومړی: 3", "د ایس ایم ایس کوډ\n",
+         "تصدیق: ", "خیبر پاس: تاسو وویل"},
+    };
+    for (size_t i = 0; i < 2; i++) {
+        ug_dlg_init(&u, CIT2, 23 + (int)i * 2);
+        ug_hop(&g, &u, USSD_OP_PSSR_IND, langs[i].lang, &h);
+        ug_dlg_init(&u, CIT2, 24 + (int)i * 2);
+        ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*8#", &h);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, CIT2_L4, &h);
+        ck_screen_starts(&h, langs[i].title);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+        ck_screen_starts(&h, langs[i].code);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "3", &h);
+        ck_screen_starts(&h, langs[i].desk);
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+        ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+        free(tu_desk_sms_wait(w.sms_fd, langs[i].sms));
+    }
     /* Audited, counted, and the operator sees the same history. */
     out = tu_kpass_ok(&d, NULL, "audit", "show", "--event", "identity.disputed", NULL);
     ck_assert_msg(strstr(out, "desk.verified office PSHEX1"), "%s", out);
@@ -242,7 +268,7 @@ START_TEST(test_history_and_dispute)
     ck_assert_msg(strstr(out, "code  -        sehat"), "%s", out);
     free(out);
     out = tu_http_get(d.http_port, "/metrics", &status);
-    ck_assert_msg(out && strstr(out, "\nkpass_identity_disputes_total 1\n"), "%s", out);
+    ck_assert_msg(out && strstr(out, "\nkpass_identity_disputes_total 3\n"), "%s", out);
     free(out);
     tu_assert_masked(tu_daemon_log(&d));
     free(sa);

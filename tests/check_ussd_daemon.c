@@ -215,7 +215,7 @@ START_TEST(test_release_and_resume)
             ck_screen_starts(&h, DEPTS_EN);
         } else {
             ck_assert_str_eq(h.text, HOME_EN "4 Get a verification code\n5 My registration\n"
-                                             "6 Language\n7 Help");
+                                             "6 Language\n7 Help\n8 My card");
             ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h); /* no way back: afresh */
             ck_screen_starts(&h, INVALID HOME_EN);
         }

@@ -125,14 +125,13 @@ static void uses_dispute_text(const char *lang, const struct verify_use *u, cons
                  when, where);
     else if (strcmp(lang, "ur-Latn") == 0)
         snprintf(out, size,
-                 "Khyber Pass: aap ne bataya ke %s ko %s par aap ki shanakht ka istemal aap ne "
-                 "nahin kiya. *789# par apna card muattal karein aur CNIC ke sath Khyber Pass "
-                 "daftar aayein.",
+                 "Khyber Pass: aap ne kaha %s ko %s par shanakht ka istemal aap ka nahin tha. "
+                 "*789# par card muattal karein aur CNIC ke sath daftar aayein.",
                  when, where);
-    else
+    else /* one SMS of 160 characters at most, with an 8-character office code */
         snprintf(out, size,
-                 "Khyber Pass: you told us the use of your identity on %s at %s was not you. "
-                 "Suspend your card on *789# now, and visit a Khyber Pass office with your CNIC.",
+                 "Khyber Pass: you said the use of your identity on %s at %s was not you. "
+                 "Suspend your card on *789# and visit an office with your CNIC.",
                  when, where);
 }
 
