@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kpass/core/mem.h"
 #include "kpass/smpp/pdu.h"
 #include "kpass/ussd/ussd.h"
 #include "smpputil.h"
@@ -233,7 +234,8 @@ START_TEST(test_history_and_dispute)
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, "Thank you. We have noted it.");
     free(tu_desk_sms_wait(w.sms_fd, "was not you"));
-    /* The same history in Urdu and Pashto (the language chosen first, then remembered). */
+    /* The same history in Urdu, Pashto and Roman Urdu (the language chosen first,
+       then remembered). */
     static const struct {
         const char *lang, *title, *code, *desk, *sms;
     } langs[] = {
@@ -241,8 +243,10 @@ START_TEST(test_history_and_dispute)
          "تصدیق: ", "خیبر پاس: آپ نے بتایا"},
         {"*789*6*3#", "ستاسو د پېژندنې کارونې، نوې لومړی: 3", "د ایس ایم ایس کوډ\n",
          "تصدیق: ", "خیبر پاس: تاسو وویل"},
+        {"*789*6*4#", "Aap ki shanakht ke istemal, naye pehle: 3", "SMS se code\n",
+         "Tasdeeq: ", "Khyber Pass: aap ne kaha"},
     };
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < KP_ARRAY_LEN(langs); i++) {
         ug_dlg_init(&u, CIT2, 23 + (int)i * 2);
         ug_hop(&g, &u, USSD_OP_PSSR_IND, langs[i].lang, &h);
         ug_dlg_init(&u, CIT2, 24 + (int)i * 2);
@@ -268,7 +272,7 @@ START_TEST(test_history_and_dispute)
     ck_assert_msg(strstr(out, "code  -        sehat"), "%s", out);
     free(out);
     out = tu_http_get(d.http_port, "/metrics", &status);
-    ck_assert_msg(out && strstr(out, "\nkpass_identity_disputes_total 3\n"), "%s", out);
+    ck_assert_msg(out && strstr(out, "\nkpass_identity_disputes_total 4\n"), "%s", out);
     free(out);
     tu_assert_masked(tu_daemon_log(&d));
     free(sa);

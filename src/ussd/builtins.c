@@ -80,6 +80,9 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
+/* The directory's names in the dialog's language.  Roman Urdu takes the
+   English (Latin) names until the directory has its own: an Urdu-script
+   name would turn a GSM 7-bit screen into an 80-unit UCS-2 one. */
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
     return c->lang == MENU_LANG_UR   ? STORE_DIR_UR

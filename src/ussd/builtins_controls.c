@@ -34,26 +34,31 @@
 
 #define BI_SUSPEND "suspend:" /* the code request's purpose prefix; the language follows */
 
-/* Purposes as the citizen reads them, per dialog language (en, ur, ps). */
+/* Purposes as the citizen reads them, per dialog language (en, ur, ps, ur-Latn). */
 static const struct {
     const char *purpose;
     const char *label[MENU_LANG_MAX];
 } bi_purposes[] = {
-    {"identity", {"Identity check", "شناخت کی تصدیق", "د پېژندنې تصدیق"}},
-    {"sehat", {"Sehat Card", "صحت کارڈ", "صحت کارت"}},
-    {"land", {"Land record", "زمین کا ریکارڈ", "د ځمکې ریکارډ"}},
-    {"domicile", {"Domicile", "ڈومیسائل", "ډومیسائل"}},
-    {"vehicle", {"Vehicle registration", "گاڑی کی رجسٹریشن", "د موټر ثبت"}},
-    {"licence", {"Driving licence", "ڈرائیونگ لائسنس", "د موټر چلولو جواز"}},
-    {"birth", {"Birth registration", "پیدائش کا اندراج", "د زېږون ثبت"}},
-    {"service", {"Service request", "سروس کی درخواست", "د خدمت غوښتنه"}},
+    {"identity", {"Identity check", "شناخت کی تصدیق", "د پېژندنې تصدیق", "Shanakht ki tasdeeq"}},
+    {"sehat", {"Sehat Card", "صحت کارڈ", "صحت کارت", "Sehat Card"}},
+    {"land", {"Land record", "زمین کا ریکارڈ", "د ځمکې ریکارډ", "Zameen ka record"}},
+    {"domicile", {"Domicile", "ڈومیسائل", "ډومیسائل", "Domicile"}},
+    {"vehicle",
+     {"Vehicle registration", "گاڑی کی رجسٹریشن", "د موټر ثبت", "Gaari ki registration"}},
+    {"licence", {"Driving licence", "ڈرائیونگ لائسنس", "د موټر چلولو جواز", "Driving licence"}},
+    {"birth", {"Birth registration", "پیدائش کا اندراج", "د زېږون ثبت", "Paidaish ka indiraaj"}},
+    {"service", {"Service request", "سروس کی درخواست", "د خدمت غوښتنه", "Service ki darkhwast"}},
 };
 
+/* A purpose's label in lang; English where a language has none. */
 static const char *bi_purpose_label(const char *purpose, enum menu_lang lang)
 {
+    size_t l = (size_t)lang < MENU_LANG_MAX ? (size_t)lang : MENU_LANG_EN;
+
     for (size_t i = 0; i < KP_ARRAY_LEN(bi_purposes); i++)
         if (strcmp(bi_purposes[i].purpose, purpose) == 0)
-            return bi_purposes[i].label[(size_t)lang < MENU_LANG_MAX ? lang : MENU_LANG_EN];
+            return bi_purposes[i].label[l] ? bi_purposes[i].label[l]
+                                           : bi_purposes[i].label[MENU_LANG_EN];
     return "-";
 }
 
