@@ -280,8 +280,9 @@ static void phone_teardown(void)
 /* Transcripts that need no resume, no expiry, no empty reply; together
    they use each rate-limited request once per caller. */
 static const char *const played[] = {
-    "en_browse.dialog", "en_services.dialog", "en_search.dialog",       "en_offices.dialog",
-    "language.dialog",  "ur_offices.dialog",  "en_unregistered.dialog", "en_blocked.dialog",
+    "en_browse.dialog",   "en_services.dialog", "en_search.dialog",       "en_offices.dialog",
+    "language.dialog",    "ur_offices.dialog",  "en_unregistered.dialog", "en_blocked.dialog",
+    "en_controls.dialog", "ur_controls.dialog", "ps_controls.dialog",
 };
 
 /* Partner profile and the phone's session identity for it. */
