@@ -716,7 +716,7 @@ START_TEST(test_store_bulk_scope)
     row.source = "t.csv:2";
     fill(&row.fields, "Ahmad", "احمد", "PSH", STORE_CITIZEN_ACTIVE);
     for (int i = 0; i < 8; i++) {
-        snprintf(e164[i], sizeof(e164[i]), "+92300000010%d", i);
+        snprintf(e164[i], sizeof(e164[i]), "+92300000010%c", (char)('0' + i));
         row.msisdns[i] = e164[i];
     }
     row.n_msisdns = 8;

@@ -242,6 +242,33 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* A card its citizen suspended (issue 15): lifted only on "y" after the in-person check. */
+START_TEST(test_suspended_resume)
+{
+    static const struct fake_reply replies[] = {
+        {201, ANS_SIGNED_IN, NULL, 0, 0},
+        {422, "{\"error\":\"credential\",\"reason\":\"suspended\"}", NULL, 0, 0},
+        {422, "{\"error\":\"credential\",\"reason\":\"suspended\"}", NULL, 0, 0},
+        {200, "{\"serial\":\"0a1b\",\"status\":\"valid\"}", NULL, 0, 0},
+        {201, ANS_SCANNED, NULL, 0, 0},
+    };
+    struct run r;
+
+    run_desk(&r, replies, KP_ARRAY_LEN(replies),
+             "PSH-0042\n4821\n"
+             "KP1:sus\n\n"      /* left suspended */
+             "KP1:sus\ny\n"     /* checked in person: lifted */
+             "KP1:sus\n0\nq\n", /* scans again */
+             0, NULL);
+    want(&r, "REFUSED: the card was suspended by its citizen (lost or stolen).\n");
+    want(&r, "RESUMED: the card is valid again");
+    ck_assert_uint_eq(r.srv.served, KP_ARRAY_LEN(replies));
+    want_request(&r, 3, "POST /v1/credentials/resume ");
+    want_request(&r, 3, "{\"token\":\"KP1:sus\"}");
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_sign_in)
 {
     static const struct fake_reply replies[] = {
@@ -673,6 +700,7 @@ Suite *suite_desk_client(void)
     tcase_add_test(run, test_whole_verification);
     tcase_add_test(run, test_hostile_answer);
     tcase_add_test(run, test_refusals);
+    tcase_add_test(run, test_suspended_resume);
     tcase_add_test(run, test_sign_in);
     tcase_add_test(run, test_session_ends);
     tcase_add_test(run, test_cancel_resend_colour);

@@ -439,7 +439,12 @@ static int cov_action_builtin(const char *dot, const char *screen, char out[32])
    again when it is answered and shown again if it changed (kpass-menu(5)),
    so a listed office or service is always found; only a change between the
    two queries of one hop would lead here. */
-static const char *const unreachable[] = {"office_gone", "service_gone"};
+/* The use_* screens need uses of an identity in the audit log, which the seed
+   has none of: check_controls_e2e walks them in every language against the
+   daemon, with desk verifications and a code behind them. */
+static const char *const unreachable[] = {"office_gone", "service_gone", "use_lookup",
+                                          "use_route",   "use_desk",     "use_code",
+                                          "use_dispute", "use_disputed", "use_gone"};
 
 static int cov_unreachable(const char *screen)
 {
@@ -553,7 +558,7 @@ START_TEST(test_every_screen_shown)
     }
     ck_assert_msg(missing.len == 0, "screens not shown by tests/dialogs:%s", missing.data);
     ck_assert_uint_eq(seen + KP_ARRAY_LEN(unreachable), menu_graph_screens(g));
-    ck_assert_uint_eq(menu_graph_screens(g), 29);
+    ck_assert_uint_eq(menu_graph_screens(g), 44);
     kp_buf_free(&missing);
     kp_buf_free(&dot);
     kp_buf_free(&diag);

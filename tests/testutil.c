@@ -747,8 +747,13 @@ char *tu_desk_code_of(const char *sms)
 
 void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
 {
+    tu_desk_world_prepare(w, d, extra);
+    tu_desk_world_run(w, d);
+}
+
+void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
+{
     char conf[256], cit[1024], *out;
-    uint32_t st;
 
     memset(w, 0, sizeof(*w));
     w->sms_fd = -1;
@@ -777,6 +782,12 @@ void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const cha
     w->serial[strcspn(w->serial, " ")] = '\0';
     ck_assert_ptr_null(strstr(out, "10000-0000002-2")); /* never the full CNIC */
     free(out);
+}
+
+void tu_desk_world_run(struct tu_desk_world *w, struct tu_daemon *d)
+{
+    uint32_t st;
+
     tu_daemon_start(d);
     w->sms_fd = tu_smpp_bind(d->smpp_port, SMPP_BIND_RECEIVER, "sms", "smspw", &st);
     ck_assert_int_eq(st, 0);

@@ -152,6 +152,9 @@ struct tu_desk_world {
 
 /* Prepare d ("[http]\npin_failures = 3\n" then extra), fill w, start d, bind sms_fd. */
 void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const char *extra);
+/* The two halves of tu_desk_world_start, for a test that adds to the database in between. */
+void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra);
+void tu_desk_world_run(struct tu_desk_world *w, struct tu_daemon *d);
 /* Close sms_fd and free w's strings (the daemon is the caller's to clean up). */
 void tu_desk_world_free(struct tu_desk_world *w);
 /* POST /v1/desk/sessions; the session token (malloc'd) when 201, else NULL. */

@@ -248,6 +248,18 @@ static void desk_count(struct http_req *r, const struct store_verification *v)
         http_count_verification(r->api, v->office, vout[v->state]);
 }
 
+/* Verify the scanned token of q in full (verify_credential_verify). */
+static int desk_token_verify(struct http_req *r, const struct http_scan_req *q, int64_t now,
+                             struct verify_credential_result *cr)
+{
+    /* As a scanner typed it: blanks around it, Caps Lock (kp1_text_normalise). */
+    char token[sizeof(q->token)];
+    int len = kp1_text_normalise(q->token, strlen(q->token), token, sizeof(token));
+
+    return verify_credential_verify(r->api->d.st, token, len < 0 ? 0 : (size_t)len,
+                                    keys_ring_lookup, r->api->d.keys, now, cr);
+}
+
 void http_desk_scan(struct http_req *r)
 {
     struct http_scan_req q;
@@ -265,11 +277,7 @@ void http_desk_scan(struct http_req *r)
         desk_refuse(r, 400, "bad_request", reason, NULL);
         return;
     }
-    /* As a scanner typed it: blanks around it, Caps Lock (kp1_text_normalise). */
-    char token[sizeof(q.token)];
-    int len = kp1_text_normalise(q.token, strlen(q.token), token, sizeof(token));
-    rc = verify_credential_verify(r->api->d.st, token, len < 0 ? 0 : (size_t)len, keys_ring_lookup,
-                                  r->api->d.keys, now, &cr);
+    rc = desk_token_verify(r, &q, now, &cr);
     if (rc < 0) {
         http_reply_error(r, 500, "internal", "store");
         return;
@@ -546,8 +554,9 @@ void http_desk_confirm(struct http_req *r)
         return;
     }
     const char *bio = http_biometric_name(q.biometric);
-    snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s", v.id, rid,
-             bio[0] ? bio : "none");
+    /* The purpose too: the citizen's "where was my identity used" reads it (verify_uses.h). */
+    snprintf(detail, sizeof(detail), "verification=%.8s receipt=%s biometric=%s purpose=%s", v.id,
+             rid, bio[0] ? bio : "none", v.purpose);
     struct verify_desk_step step = {.actor = actor,
                                     .detail = detail,
                                     .receipt_id = rid,
@@ -584,4 +593,52 @@ void http_desk_get(struct http_req *r)
                               v.desk, "purpose", v.purpose, "receipt_id", v.receipt_id, "citizen",
                               desk_citizen_json(r->api->d.st, &c), "created_at",
                               (json_int_t)v.created_at, "updated_at", (json_int_t)v.updated_at));
+}
+
+/*
+ * POST /v1/credentials/resume {"token": "..."}: the desk has checked in
+ * person the holder of a card its citizen suspended (issue 15), and lifts
+ * the suspension (credential.resumed, actor the desk).  The token is
+ * verified in full first: only a card whose one fault is the suspension
+ * is resumed (422 credential with the verdict otherwise; 409 when it is
+ * not suspended).
+ */
+void http_desk_resume(struct http_req *r)
+{
+    struct http_scan_req q;
+    struct verify_credential_result cr;
+    const char *reason;
+    char detail[96], actor[48], serial[STORE_CREDENTIAL_SERIAL_HEX];
+    int64_t now = kp_time_s();
+    int rc;
+
+    if (http_auth(r) < 0)
+        return;
+    if (http_parse_scan(r->body, r->body_len, &q, &reason) < 0) {
+        desk_refuse(r, 400, "bad_request", reason, NULL);
+        return;
+    }
+    if (desk_token_verify(r, &q, now, &cr) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    if (cr.verdict == VERIFY_CREDENTIAL_VALID) {
+        desk_refuse(r, 409, "conflict", "this card is not suspended", cr.citizen.cnic_index);
+        return;
+    }
+    if (cr.verdict != VERIFY_CREDENTIAL_SUSPENDED) {
+        desk_refuse(r, 422, "credential", verify_credential_verdict_name(cr.verdict),
+                    cr.found ? cr.citizen.cnic_index : NULL);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "staff=%s office=%s, checked in person", r->session.staff,
+             r->session.office);
+    desk_actor(r->session.desk, actor);
+    rc = verify_credential_resume(r->api->d.st, cr.token.serial, detail, actor, now);
+    if (rc < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return;
+    }
+    store_credential_serial_hex(cr.token.serial, serial);
+    http_reply_json(r, 200, json_pack("{s:s, s:s}", "serial", serial, "status", "valid"));
 }

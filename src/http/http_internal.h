@@ -28,6 +28,7 @@ enum http_route {
     HTTP_R_CONFIRM,
     HTTP_R_GET,
     HTTP_R_RECEIPT,
+    HTTP_R_RESUME, /* lift a suspension its citizen made (issue 15) */
     HTTP_R_METRICS,
     HTTP_R_HEALTHZ,
     HTTP_R_READYZ,
@@ -125,6 +126,8 @@ int http_limit(struct http_req *r, const char *key, unsigned rate, unsigned burs
 void http_desk_session(struct http_req *r);
 void http_desk_signout(struct http_req *r);
 void http_desk_scan(struct http_req *r);
+/* POST /v1/credentials/resume: lift a citizen's suspension after an in-person check. */
+void http_desk_resume(struct http_req *r);
 void http_desk_code(struct http_req *r);
 void http_desk_confirm(struct http_req *r);
 void http_desk_get(struct http_req *r);

@@ -18,6 +18,7 @@
 #include "kpass/core/buf.h"
 #include "kpass/core/clock.h"
 #include "kpass/verify/codes.h"
+#include "kpass/verify/uses.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/sms/outbox.h"
@@ -212,6 +213,15 @@ static void metrics_codes(struct kp_buf *b, struct codes *c)
 }
 
 /* A partner's label from the store's id: its system_id while the hub knows it. */
+/* "It was not me" on a use of an identity (verify_dispute_flag), from any channel. */
+static void metrics_disputes(struct kp_buf *b)
+{
+    metrics_head(b, "kpass_identity_disputes_total", "counter",
+                 "Uses of an identity their citizen flagged as not theirs.");
+    kp_buf_printf(b, "kpass_identity_disputes_total %llu\n",
+                  (unsigned long long)verify_dispute_count());
+}
+
 static void metrics_partner_of(struct kp_buf *b, struct smpp_hub *h, int64_t id)
 {
     struct smpp_partner *parts[256];
@@ -407,6 +417,7 @@ void http_metrics(struct http_req *r)
         metrics_ussd(&b, a->d.ussd);
     if (a->d.codes)
         metrics_codes(&b, a->d.codes);
+    metrics_disputes(&b);
     if (a->d.outbox) {
         metrics_sms(&b, a->d.st, a->d.outbox);
         metrics_sms_partners(&b, a->d.hub, a->d.outbox);

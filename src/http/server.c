@@ -40,6 +40,7 @@ const char *const http_route_names[HTTP_R_MAX] = {"/v1/desk/sessions",
                                                   "/v1/verifications/{id}/confirm",
                                                   "/v1/verifications/{id}",
                                                   "/v1/receipts/{id}",
+                                                  "/v1/credentials/resume",
                                                   "/metrics",
                                                   "/healthz",
                                                   "/readyz",
@@ -269,6 +270,8 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
         memcpy(id, p, n + 1);
         return cmd == EVHTTP_REQ_GET ? HTTP_R_RECEIPT : HTTP_R_OTHER;
     }
+    if (strcmp(path, "/v1/credentials/resume") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_RESUME : HTTP_R_OTHER;
     if (strncmp(path, pre, sizeof(pre) - 1) != 0)
         return HTTP_R_OTHER;
     p = path + sizeof(pre) - 1;
@@ -362,6 +365,9 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
         break;
     case HTTP_R_RECEIPT:
         http_receipt_get(&r);
+        break;
+    case HTTP_R_RESUME:
+        http_desk_resume(&r);
         break;
     case HTTP_R_METRICS:
         http_metrics(&r);

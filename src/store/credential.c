@@ -20,7 +20,8 @@
 #define CRED_ISSUED_MAX 4294967295LL /* the token's issued-at is 32 bits */
 
 #define CRED_COLS                                                                                  \
-    "serial, citizen_id, key_id, issued_at, valid_days, expires_at, revoked_at, revoke_reason"
+    "serial, citizen_id, key_id, issued_at, valid_days, expires_at, revoked_at, revoke_reason, "   \
+    "suspended_at"
 
 static const char sql_insert[] =
     "INSERT INTO credential (serial, citizen_id, key_id, issued_at, valid_days, expires_at) "
@@ -30,6 +31,12 @@ static const char sql_list[] = "SELECT " CRED_COLS " FROM credential WHERE citiz
                                "ORDER BY issued_at DESC, serial LIMIT ?2";
 static const char sql_revoke[] = "UPDATE credential SET revoked_at = ?2, revoke_reason = ?3 "
                                  "WHERE serial = ?1 AND revoked_at IS NULL";
+/* Only a credential that still holds is suspended; only a suspended one not revoked since is
+   lifted (a revoked one stays refused whatever else is set). */
+static const char sql_suspend[] = "UPDATE credential SET suspended_at = ?2 WHERE serial = ?1 "
+                                  "AND revoked_at IS NULL AND suspended_at IS NULL";
+static const char sql_resume[] = "UPDATE credential SET suspended_at = NULL WHERE serial = ?1 "
+                                 "AND revoked_at IS NULL AND suspended_at IS NOT NULL";
 
 void store_credential_serial_hex(const uint8_t serial[KP1_SERIAL_BYTES],
                                  char out[STORE_CREDENTIAL_SERIAL_HEX])
@@ -96,6 +103,8 @@ const char *store_credential_status(const struct store_credential *c, int64_t no
 {
     if (c->revoked)
         return "revoked";
+    if (c->suspended)
+        return "suspended";
     if (now >= c->expires_at)
         return "expired";
     if (now < c->issued_at - KP1_SKEW_S)
@@ -120,6 +129,8 @@ static void cred_row(sqlite3_stmt *s, struct store_credential *c)
     c->revoked = sqlite3_column_type(s, 6) != SQLITE_NULL;
     c->revoked_at = c->revoked ? sqlite3_column_int64(s, 6) : 0;
     store_col_text(s, 7, c->revoke_reason, sizeof(c->revoke_reason));
+    c->suspended = sqlite3_column_type(s, 8) != SQLITE_NULL;
+    c->suspended_at = c->suspended ? sqlite3_column_int64(s, 8) : 0;
 }
 
 int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
@@ -220,4 +231,35 @@ int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SER
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
     return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
+}
+
+/* Run sql (?1 the serial, ?2 now when it has one); 0 when one row changed, else -KP_ERR_NOTFOUND.
+ */
+static int cred_mark(struct store *st, const char *sql, const uint8_t serial[KP1_SERIAL_BYTES],
+                     int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    char hex[STORE_CREDENTIAL_SERIAL_HEX];
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_credential_serial_hex(serial, hex);
+    store_bind_text(s, 1, hex);
+    if (sqlite3_bind_parameter_count(s) >= 2)
+        sqlite3_bind_int64(s, 2, now);
+    if ((rc = store_step_done(st, s)) < 0)
+        return rc;
+    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
+}
+
+int store_credential_mark_suspended(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                                    int64_t now)
+{
+    return cred_mark(st, sql_suspend, serial, now);
+}
+
+int store_credential_mark_resumed(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES])
+{
+    return cred_mark(st, sql_resume, serial, 0);
 }

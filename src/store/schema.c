@@ -351,6 +351,20 @@ static const struct store_migration migrations[] = {
      /* The signed KPR1 text as the desk got it ('' before this version: not kept). */
      "ALTER TABLE verification ADD COLUMN receipt TEXT NOT NULL DEFAULT '';"
      "CREATE INDEX verification_receipt ON verification (receipt_id) WHERE receipt_id != '';"},
+    {15, /* issue 15: a credential suspended by its citizen (over USSD) until an office
+            lifts it; NULL: not suspended.  Revocation stays final and wins. */
+     "ALTER TABLE credential ADD COLUMN suspended_at INTEGER"
+     "  CHECK (suspended_at IS NULL OR suspended_at >= 0);"},
+    {16, /* issue 11: Roman Urdu ('ur-Latn') may be remembered; SQLite cannot
+            change a CHECK, so the table is built again with its rows */
+     "CREATE TABLE msisdn_lang_new ("
+     "  msisdn TEXT PRIMARY KEY,"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "INSERT INTO msisdn_lang_new (msisdn, lang, updated_at)"
+     "  SELECT msisdn, lang, updated_at FROM msisdn_lang;"
+     "DROP TABLE msisdn_lang;"
+     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"},
 };
 
 const struct store_migration *store_migrations(int *count)

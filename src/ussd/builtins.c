@@ -28,6 +28,11 @@ static const char *const sets_service[] = {"service_name",   "service_desc", "se
                                            "service_online", "service_ussd", NULL};
 static const char *const sets_office[] = {"office_name",  "office_address",  "office_hours",
                                           "office_phone", "office_district", NULL};
+static const char *const out_done[] = {"done", "try_later", NULL};
+static const char *const out_shown[] = {"shown", "try_later", NULL};
+static const char *const out_flagged[] = {"flagged", "try_later", NULL};
+static const char *const sets_history[] = {"uses", "uses_count", NULL};
+static const char *const sets_use[] = {"use_kind", "use_where", "use_when", "use_purpose", NULL};
 static const char *const sets_reg[] = {"reg_name",   "reg_cnic",    "reg_district",
                                        "reg_status", "reg_numbers", NULL};
 
@@ -55,11 +60,17 @@ static const struct menu_builtin bi_table[] = {
     {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, out_sent, NULL},
     {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
     {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
+    {"card.suspend", MENU_BUILTIN_ACTION, 1, 1, out_done, NULL},
+    {"id.history", MENU_BUILTIN_ACTION, 1, 1, out_shown, sets_history},
+    {"id.uses", MENU_BUILTIN_LIST, 1, 1, NULL, NULL},
+    {"id.use", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_use},
+    {"id.dispute", MENU_BUILTIN_ACTION, 1, 1, out_flagged, NULL},
 };
 
 static const bi_fn bi_fns[] = {
     bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
-    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
+    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service, bi_card_suspend,
+    bi_id_history,  bi_id_uses,  bi_id_use,    bi_id_dispute,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
@@ -69,6 +80,9 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
+/* The directory's names in the dialog's language.  Roman Urdu takes the
+   English (Latin) names until the directory has its own: an Urdu-script
+   name would turn a GSM 7-bit screen into an 80-unit UCS-2 one. */
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
     return c->lang == MENU_LANG_UR   ? STORE_DIR_UR

@@ -62,10 +62,6 @@ void kp_builtins_free(struct kp_builtins *b)
     free(b);
 }
 
-/*
- * Count a request of this kind from the caller, whatever its outcome, and
- * say whether it is within the policy's limits (1 a minute, 5 an hour).
- */
 /* The menu's `accept cnic`: cnic_parse, the rule of the desk and the CLI. */
 static int val_cnic(const char *s, size_t len, struct kp_buf *out)
 {
@@ -95,8 +91,11 @@ static int val_msisdn(const char *s, size_t len, struct kp_buf *out)
 
 const struct menu_validators kp_validators = {val_cnic, val_msisdn};
 
-static int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn,
-                             int64_t now)
+/*
+ * Count a request of this kind from the caller, whatever its outcome, and
+ * say whether it is within the policy's limits (1 a minute, 5 an hour).
+ */
+int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn, int64_t now)
 {
     struct otp_recent recent;
     int64_t until;
@@ -165,6 +164,8 @@ static int bi_request_issue(struct kp_builtins *b, const struct store_code_reque
     char masked[17];
     int rc;
 
+    if (bi_request_is_suspend(q))
+        return bi_request_suspend(b, q, now);
     if (q->citizen_id == 0)
         return 0;
     struct codes_request req = {q->citizen_id, q->purpose, NULL, NULL, NULL, q->msisdn, "ussd"};

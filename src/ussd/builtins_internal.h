@@ -29,5 +29,18 @@ enum store_dir_lang bi_lang(const struct menu_call *c);
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+/* Count a request of kind from msisdn: 1 within the policy's limits, 0 over, or < 0. */
+int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisdn, int64_t now);
+
+/* The citizen's own controls (builtins_controls.c, issue 15). */
+struct store_code_request;
+int bi_card_suspend(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_id_history(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_id_uses(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_id_use(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+int bi_id_dispute(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
+/* Is q a suspension (card.suspend) rather than a code?  Carry it out after the reply. */
+int bi_request_is_suspend(const struct store_code_request *q);
+int bi_request_suspend(struct kp_builtins *b, const struct store_code_request *q, int64_t now);
 
 #endif

@@ -4,3 +4,4 @@ SRCS += src/ussd/dialog.c
 SRCS += src/ussd/builtins.c
 SRCS += src/ussd/builtins_id.c
 SRCS += src/ussd/funnel.c
+SRCS += src/ussd/builtins_controls.c

@@ -7,6 +7,7 @@
  * each change writes, the store only writing the credential's row.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kpass/audit/audit.h"
@@ -35,6 +36,8 @@ static const struct {
                                                                 "credential on record"},
     [VERIFY_CREDENTIAL_CITIZEN_INACTIVE] = {"citizen_inactive", "the citizen is blocked or "
                                                                 "deceased"},
+    [VERIFY_CREDENTIAL_SUSPENDED] = {"suspended", "the citizen suspended the credential: an "
+                                                  "office lifts it after an in-person check"},
 };
 
 const char *verify_credential_verdict_name(enum verify_credential_verdict v)
@@ -99,6 +102,8 @@ int verify_credential_check(struct store *st, const struct kp1_token *t,
         r->verdict = VERIFY_CREDENTIAL_CITIZEN_MISMATCH;
     else if (r->cred.revoked)
         r->verdict = VERIFY_CREDENTIAL_REVOKED;
+    else if (r->cred.suspended)
+        r->verdict = VERIFY_CREDENTIAL_SUSPENDED;
     else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
         r->verdict = VERIFY_CREDENTIAL_CITIZEN_INACTIVE;
     else
@@ -160,11 +165,30 @@ int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_
         r->verdict = verify_credential_verdict_of(r->kp1_rc);
     else if (r->cred.revoked)
         r->verdict = VERIFY_CREDENTIAL_REVOKED;
+    else if (r->cred.suspended)
+        r->verdict = VERIFY_CREDENTIAL_SUSPENDED;
     else if (r->citizen.status != STORE_CITIZEN_ACTIVE)
         r->verdict = VERIFY_CREDENTIAL_CITIZEN_INACTIVE;
     else
         r->verdict = VERIFY_CREDENTIAL_VALID;
     return (int)r->verdict;
+}
+
+static int cred_revoke_do(struct store *st, const struct store_credential *c, const char *reason,
+                          const char *actor, int64_t now);
+
+/* A new card replaces a suspended one: revoke the citizen's suspended credentials. */
+static int cred_replace_suspended(struct store *st, int64_t citizen_id, const char *actor,
+                                  int64_t now)
+{
+    struct store_credential *v = NULL;
+    int n = store_credential_list(st, citizen_id, &v), rc = 0;
+
+    for (int i = 0; i < n && rc >= 0; i++)
+        if (v[i].suspended && !v[i].revoked)
+            rc = cred_revoke_do(st, &v[i], "replaced while suspended", actor, now);
+    free(v);
+    return n < 0 ? n : rc < 0 ? rc : 0;
 }
 
 /* The audit row and, on revocation, the change count, in the caller's scope. */
@@ -180,6 +204,8 @@ static int cred_issue_do(struct store *st, const struct store_credential *c, con
         return rc;
     if (cit.status != STORE_CITIZEN_ACTIVE)
         return -KP_ERR_DENIED;
+    if ((rc = cred_replace_suspended(st, c->citizen_id, actor, now)) < 0)
+        return rc;
     if ((rc = store_credential_insert(st, c)) < 0)
         return rc;
     store_credential_serial_text(c->serial, serial);
@@ -250,6 +276,94 @@ int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_B
         return rc;
     if ((rc = store_credential_get(st, serial, &c)) == 0)
         rc = c.revoked ? 0 : cred_revoke_do(st, &c, reason, actor, now);
+    end = store_scope_end(st, own, rc >= 0);
+    return end < 0 ? end : rc;
+}
+
+/* Suspend what still holds of citizen cit's credentials; how many, or an error. */
+static int cred_suspend_do(struct store *st, const struct store_citizen *cit, const char *actor,
+                           int64_t now)
+{
+    struct store_credential *v = NULL;
+    char serial[STORE_CREDENTIAL_SERIAL_TEXT], detail[80];
+    int n = store_credential_list(st, cit->id, &v), done = 0, rc = 0;
+
+    for (int i = 0; i < n && rc >= 0; i++) {
+        if (v[i].revoked || v[i].suspended || now >= v[i].expires_at)
+            continue;
+        if ((rc = store_credential_mark_suspended(st, v[i].serial, now)) < 0)
+            break;
+        store_credential_serial_text(v[i].serial, serial);
+        snprintf(detail, sizeof(detail), "serial %s, by the citizen", serial);
+        if (audit_append(st, now, "credential.suspended", actor, cit->cnic_index, detail) < 0)
+            rc = -KP_ERR_DB;
+        done++;
+    }
+    free(v);
+    if (n < 0 || rc < 0)
+        return n < 0 ? n : rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
+    if (done == 0 && audit_append(st, now, "credential.suspended", actor, cit->cnic_index,
+                                  "none in use, by the citizen") < 0)
+        return -KP_ERR_DB;
+    /* A running daemon confirms it has passed the change (store_change.h). */
+    if (done > 0 && store_change_bump(st, STORE_CHANGE_STATE) < 0)
+        return -KP_ERR_DB;
+    return done;
+}
+
+int verify_credential_suspend_citizen(struct store *st, int64_t citizen_id, const char *actor,
+                                      int64_t now)
+{
+    struct store_citizen cit;
+    enum store_scope own;
+    int rc, end;
+
+    if (!audit_ready(st))
+        return -KP_ERR_STATE;
+    if ((rc = store_scope_begin(st, &own)) < 0)
+        return rc;
+    if ((rc = store_citizen_get_by_id(st, citizen_id, &cit)) == 0)
+        rc = cred_suspend_do(st, &cit, actor, now);
+    end = store_scope_end(st, own, rc >= 0);
+    return end < 0 ? end : rc;
+}
+
+/* Lift c's suspension, write its audit row, count the change.  1 or an error. */
+static int cred_resume_do(struct store *st, const struct store_credential *c, const char *detail,
+                          const char *actor, int64_t now)
+{
+    struct store_citizen cit;
+    char serial[STORE_CREDENTIAL_SERIAL_TEXT], text[STORE_AUDIT_DETAIL_MAX + 1];
+    int rc;
+
+    if ((rc = store_citizen_get_by_id(st, c->citizen_id, &cit)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
+    if ((rc = store_credential_mark_resumed(st, c->serial)) < 0)
+        return rc == -KP_ERR_NOTFOUND ? -KP_ERR_DB : rc;
+    store_credential_serial_text(c->serial, serial);
+    snprintf(text, sizeof(text), "serial %s%s%s", serial, detail[0] ? ", " : "", detail);
+    if (audit_append(st, now, "credential.resumed", actor, cit.cnic_index, text) < 0)
+        return -KP_ERR_DB;
+    return store_change_bump(st, STORE_CHANGE_STATE) < 0 ? -KP_ERR_DB : 1;
+}
+
+int verify_credential_resume(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             const char *detail, const char *actor, int64_t now)
+{
+    struct store_credential c;
+    enum store_scope own;
+    int rc, end;
+
+    if (detail == NULL)
+        detail = "";
+    if (strlen(detail) > 120 || store_audit_detail_check(detail) < 0)
+        return -KP_ERR_INVAL;
+    if (!audit_ready(st))
+        return -KP_ERR_STATE;
+    if ((rc = store_scope_begin(st, &own)) < 0)
+        return rc;
+    if ((rc = store_credential_get(st, serial, &c)) == 0)
+        rc = c.suspended && !c.revoked ? cred_resume_do(st, &c, detail, actor, now) : 0;
     end = store_scope_end(st, own, rc >= 0);
     return end < 0 ? end : rc;
 }

@@ -3,3 +3,4 @@ SRCS += src/verify/codes.c
 SRCS += src/verify/credential.c
 SRCS += src/verify/desk.c
 SRCS += src/verify/receipt.c
+SRCS += src/verify/uses.c

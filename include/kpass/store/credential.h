@@ -46,6 +46,8 @@ struct store_credential {
     int revoked;
     int64_t revoked_at;                                  /* when revoked */
     char revoke_reason[STORE_CREDENTIAL_REASON_MAX + 1]; /* "" when none given */
+    int suspended;        /* by its citizen (issue 15), until an office lifts it */
+    int64_t suspended_at; /* when suspended */
 };
 
 /* The serial as 24 lower-case hex digits (the table's key), NUL-terminated. */
@@ -65,7 +67,7 @@ int store_credential_serial_parse(const char *s, uint8_t serial[KP1_SERIAL_BYTES
 void store_credential_from_token(const struct kp1_token *t, int64_t citizen_id,
                                  struct store_credential *out);
 
-/* "revoked", "expired", "not yet valid" or "valid", at now (revocation first). */
+/* "revoked", "suspended", "expired", "not yet valid" or "valid", at now (revocation first). */
 const char *store_credential_status(const struct store_credential *c, int64_t now);
 
 /*
@@ -105,5 +107,20 @@ int store_credential_list(struct store *st, int64_t citizen_id, struct store_cre
  */
 int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                                   const char *reason, int64_t now);
+
+/*
+ * Mark the credential with serial suspended at now: it must be neither
+ * revoked nor suspended already.  The row only; verify_credential_suspend
+ * writes the audit row.  0, -KP_ERR_NOTFOUND (no such serial, revoked or
+ * already suspended), -KP_ERR_DB.
+ */
+int store_credential_mark_suspended(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                                    int64_t now);
+/*
+ * Lift the suspension of the credential with serial (not revoked since).
+ * The row only (verify_credential_resume audits).  0, -KP_ERR_NOTFOUND
+ * (no such serial, not suspended, or revoked), -KP_ERR_DB.
+ */
+int store_credential_mark_resumed(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES]);
 
 #endif

@@ -35,6 +35,7 @@ enum verify_credential_verdict {
     VERIFY_CREDENTIAL_UNKNOWN_SERIAL,   /* no credential with this serial */
     VERIFY_CREDENTIAL_CITIZEN_MISMATCH, /* the token does not match its record */
     VERIFY_CREDENTIAL_CITIZEN_INACTIVE, /* the citizen is blocked or deceased */
+    VERIFY_CREDENTIAL_SUSPENDED,        /* its citizen suspended it (issue 15) */
 };
 
 /* "valid", "format", "signature", "unknown_key", ... ; never NULL. */
@@ -61,7 +62,7 @@ struct verify_credential_result {
  * r->citizen are filled when the serial is known.  In order:
  * UNKNOWN_SERIAL, CITIZEN_MISMATCH (the token's CNIC last 4 digits are
  * not the citizen's, or its key, issue time or days are not the
- * record's), REVOKED, CITIZEN_INACTIVE, else VALID.
+ * record's), REVOKED, SUSPENDED, CITIZEN_INACTIVE, else VALID.
  * Returns the verdict (also in r->verdict), or -KP_ERR_DB.
  */
 int verify_credential_check(struct store *st, const struct kp1_token *t,
@@ -85,7 +86,7 @@ int verify_credential_verify(struct store *st, const char *text, size_t len, tru
  * fields are fixed), but everything else can.  By the same rules and in
  * the same order as a scan: UNKNOWN_SERIAL, UNKNOWN_KEY or RETIRED_KEY
  * (the record's key through lookup/ctx, as kp1_check asks it), EXPIRED
- * (at now), REVOKED, CITIZEN_INACTIVE, else VALID.  r->cred and r->citizen
+ * (at now), REVOKED, SUSPENDED, CITIZEN_INACTIVE, else VALID.  r->cred and r->citizen
  * are filled when found.  known (may be NULL) is the credential's citizen
  * when the caller has just read it (the desk has, to check the office):
  * used as it is instead of being read again.  Returns the verdict (also in r->verdict) or
@@ -98,11 +99,12 @@ int verify_credential_recheck(struct store *st, const uint8_t serial[KP1_SERIAL_
 /*
  * Record credential c (its revocation fields are ignored) for its
  * citizen, who must be active, with its audit row: credential.issued
- * ("serial S, key K, N days").  Inside the caller's transaction (as a
- * savepoint) or in its own.  0, -KP_ERR_INVAL (fields or actor),
- * -KP_ERR_NOTFOUND (no such citizen), -KP_ERR_DENIED (the citizen is
- * blocked or deceased), -KP_ERR_EXISTS (the serial is taken),
- * -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ * ("serial S, key K, N days").  A new card replaces a suspended one: the
+ * citizen's suspended credentials are revoked in the same transaction
+ * (verify_credential_revoke's rows, reason "replaced while suspended").  Inside the caller's
+ * transaction (as a savepoint) or in its own.  0, -KP_ERR_INVAL (fields or actor), -KP_ERR_NOTFOUND
+ * (no such citizen), -KP_ERR_DENIED (the citizen is blocked or deceased), -KP_ERR_EXISTS (the
+ * serial is taken), -KP_ERR_STATE (no audit key), -KP_ERR_DB.
  */
 int verify_credential_issue(struct store *st, const struct store_credential *c, const char *actor,
                             int64_t now);
@@ -119,5 +121,30 @@ int verify_credential_issue(struct store *st, const struct store_credential *c, 
  */
 int verify_credential_revoke(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                              const char *reason, const char *actor, int64_t now);
+
+/*
+ * The citizen's own "suspend my card" (issue 15): every credential of
+ * citizen_id that still holds (not revoked, not suspended, not expired at
+ * now) is suspended at once, each with an audit row credential.suspended
+ * ("serial S, by the citizen"), and the change is counted
+ * (store_change.h) so that a running daemon confirms it.  When none holds,
+ * one row credential.suspended ("none in use, by the citizen") says the
+ * request came.  Inside the caller's transaction or in its own.  Returns
+ * how many were suspended, -KP_ERR_NOTFOUND (no such citizen),
+ * -KP_ERR_STATE (no audit key), -KP_ERR_DB.
+ */
+int verify_credential_suspend_citizen(struct store *st, int64_t citizen_id, const char *actor,
+                                      int64_t now);
+
+/*
+ * Lift the suspension of the credential with serial, after an office
+ * checked its holder in person (a desk, or `kpass qr resume`): audit row
+ * credential.resumed ("serial S" and detail, may be NULL), change
+ * counted.  1 resumed, 0 it was not suspended (nothing written; revoked
+ * credentials are never resumed), -KP_ERR_NOTFOUND, -KP_ERR_INVAL
+ * (detail refused by the audit guard), -KP_ERR_STATE, -KP_ERR_DB.
+ */
+int verify_credential_resume(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
+                             const char *detail, const char *actor, int64_t now);
 
 #endif

@@ -13,7 +13,9 @@
  *       the newest N rows (default 50) matching, oldest of them first,
  *       under a header line; --json: one JSON object per line instead.
  *       T: Unix seconds, YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] (UTC), or
- *       Nm / Nh / Nd ago.
+ *       Nm / Nh / Nd ago.  With --cnic (and neither --event nor --json),
+ *       the uses of that identity follow, as its citizen sees them on
+ *       *789# (verify_uses.h).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -33,6 +35,7 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
+#include "kpass/verify/uses.h"
 
 #define AUDIT_HEAD_MIN_HEX 16
 #define AUDIT_SHOW_LIMIT   50
@@ -48,19 +51,49 @@ static const char audit_usage_text[] =
  * that it is here.
  */
 static const char *const audit_events[] = {
-    "citizen.added",      "citizen.blocked",   "citizen.changed",
-    "citizen.deceased",   "citizen.imported",  "citizen.linked",
-    "citizen.unblocked",  "citizen.unlinked",  "code.delivered",
-    "code.failed",        "code.issued",       "code.limited",
-    "code.locked",        "code.refused",      "code.sent",
-    "code.undelivered",   "code.verified",     "credential.issued",
-    "credential.revoked", "desk.added",        "desk.refused",
-    "desk.revoked",       "desk.scan",         "desk.signin",
-    "desk.signout",       "desk.verified",     "key.retired",
-    "key.rotated",        "partner.added",     "partner.changed",
-    "partner.removed",    "service.removed",   "staff.added",
-    "staff.locked",       "staff.pin_changed", "staff.pin_failed",
-    "staff.removed",      "staff.unlocked",    NULL,
+    "citizen.added",
+    "citizen.blocked",
+    "citizen.changed",
+    "citizen.deceased",
+    "citizen.imported",
+    "citizen.linked",
+    "citizen.unblocked",
+    "citizen.unlinked",
+    "code.delivered",
+    "code.failed",
+    "code.issued",
+    "code.limited",
+    "code.locked",
+    "code.refused",
+    "code.sent",
+    "code.undelivered",
+    "code.verified",
+    "credential.issued",
+    "credential.resumed",
+    "credential.revoked",
+    "credential.suspended",
+    "desk.added",
+    "desk.refused",
+    "desk.revoked",
+    "desk.scan",
+    "desk.signin",
+    "desk.signout",
+    "desk.verified",
+    "identity.disputed",
+    "identity.history",
+    "key.retired",
+    "key.rotated",
+    "partner.added",
+    "partner.changed",
+    "partner.removed",
+    "service.removed",
+    "staff.added",
+    "staff.locked",
+    "staff.pin_changed",
+    "staff.pin_failed",
+    "staff.removed",
+    "staff.unlocked",
+    NULL,
 };
 
 static int audit_event_known(const char *name)
@@ -251,6 +284,24 @@ static void audit_show_json(const struct store_audit_row *r, const char *when, c
     json_decref(o);
 }
 
+/* The identity's uses, newest first: what "Where was my identity used?" shows its citizen. */
+static int audit_show_uses(struct kp_cli *cli, const uint8_t index[CNIC_INDEX_BYTES])
+{
+    struct verify_use u[VERIFY_USES_MAX];
+    int n = verify_uses_list(cli->st, index, u, VERIFY_USES_MAX);
+
+    if (n < 0)
+        return cli_fail("cannot read the uses of this identity");
+    printf("uses (newest first, as *789# shows them): %d\n", n);
+    for (int i = 0; i < n; i++) {
+        char t[CLI_TIME_SIZE];
+        printf("  %-7lld %s %-5s %-8s %s\n", (long long)u[i].audit_id, cli_time(u[i].at, t),
+               verify_use_kind_name(u[i].kind), u[i].office[0] ? u[i].office : "-",
+               u[i].purpose[0] ? u[i].purpose : "-");
+    }
+    return 0;
+}
+
 static int audit_show(struct kp_cli *cli, int argc, char **argv)
 {
     struct store_audit_filter f = {NULL, NULL, 0, 0, AUDIT_SHOW_LIMIT};
@@ -285,6 +336,8 @@ static int audit_show(struct kp_cli *cli, int argc, char **argv)
     if (n == 0 && !json)
         printf("no audit rows match\n");
     free(v);
+    if (f.subject && !f.event && !json)
+        return audit_show_uses(cli, index);
     return 0;
 }
 

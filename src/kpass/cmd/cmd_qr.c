@@ -13,6 +13,9 @@
  *       scanner types it); --image reads it from a PNG (needs libzbar);
  *       --at verifies as of another time (Unix seconds or ISO 8601 UTC);
  *   kpass qr revoke SERIAL [--reason TEXT]   (credential.revoked)
+ *   kpass qr resume SERIAL                   lift a suspension its citizen made
+ *                                            (credential.resumed), after an
+ *                                            in-person check
  *   kpass qr list CNIC                       serials, status, expiry
  *
  * Output never shows a full CNIC: citizens appear masked
@@ -50,6 +53,7 @@ static const char qr_usage_text[] =
     "       kpass qr verify TOKEN|- [--at TIME]\n"
     "       kpass qr verify --image FILE [--at TIME]\n"
     "       kpass qr revoke SERIAL [--reason TEXT]\n"
+    "       kpass qr resume SERIAL\n"
     "       kpass qr list CNIC";
 
 enum qr_opt {
@@ -456,6 +460,9 @@ static void qr_verify_print(const struct verify_credential_result *r, const stru
     if (r->found && r->cred.revoked)
         printf("revoked:   %s%s%s\n", cli_time(r->cred.revoked_at, when),
                r->cred.revoke_reason[0] ? ": " : "", r->cred.revoke_reason);
+    if (r->found && r->cred.suspended && !r->cred.revoked)
+        printf("suspended: %s (by its citizen; kpass qr resume lifts it)\n",
+               cli_time(r->cred.suspended_at, when));
 }
 
 static int qr_verify(struct kp_cli *cli, int argc, char **argv)
@@ -520,6 +527,33 @@ static int qr_revoke(struct kp_cli *cli, int argc, char **argv)
     return 0;
 }
 
+/* Lift a suspension (issue 15): the operator has checked the holder in person. */
+static int qr_resume(struct kp_cli *cli, int argc, char **argv)
+{
+    uint8_t serial[KP1_SERIAL_BYTES];
+    char text[STORE_CREDENTIAL_SERIAL_TEXT], done[64];
+    struct qr_args a;
+    int rc;
+
+    if ((rc = qr_parse(&a, 0, 1, 1, argc, argv)) != 0)
+        return rc;
+    if (store_credential_serial_parse(a.pos[0], serial) < 0)
+        return cli_fail("a serial is 24 hex digits (as kpass qr list shows it)");
+    store_credential_serial_text(serial, text);
+    if (cli_store_keys(cli) < 0)
+        return 1;
+    rc = verify_credential_resume(cli->st, serial, "checked in person", QR_ACTOR, kp_time_s());
+    if (rc == -KP_ERR_NOTFOUND)
+        return cli_fail("no credential %s", text);
+    if (rc < 0)
+        return cli_fail("cannot resume credential %s: %s", text, kp_strerror(rc));
+    if (rc == 0)
+        return cli_fail("credential %s is not suspended (a revoked one is never resumed)", text);
+    snprintf(done, sizeof(done), "credential %s resumed", text);
+    cli_change_report(cli, done, "scans accept it again");
+    return 0;
+}
+
 static int qr_list(struct kp_cli *cli, int argc, char **argv)
 {
     struct store_credential *v = NULL;
@@ -549,7 +583,7 @@ static int qr_list(struct kp_cli *cli, int argc, char **argv)
         const char *status = store_credential_status(&v[i], now);
 
         /* A token of a retired or unknown key is refused whatever its record says. */
-        if (!v[i].revoked && (k == NULL || k->status == TRUST_RETIRED))
+        if (!v[i].revoked && !v[i].suspended && (k == NULL || k->status == TRUST_RETIRED))
             status = k == NULL ? "unknown key" : "retired key";
         store_credential_serial_text(v[i].serial, serial);
         trust_id_hex(v[i].key_id, key);
@@ -573,5 +607,7 @@ int cmd_qr(struct kp_cli *cli, int argc, char **argv)
         return qr_revoke(cli, argc - 1, argv + 1);
     if (strcmp(verb, "list") == 0)
         return qr_list(cli, argc - 1, argv + 1);
+    if (strcmp(verb, "resume") == 0)
+        return qr_resume(cli, argc - 1, argv + 1);
     return cli_usage(qr_usage_text);
 }

@@ -574,6 +574,40 @@ static int desk_scanned(struct desk_ctx *c, const struct desk_answer *a)
     return DESK_NEXT;
 }
 
+/*
+ * A card its citizen suspended (issue 15): after the staff member checked
+ * the holder in person, "y" lifts the suspension (POST
+ * /v1/credentials/resume) and the card can be scanned again.  DESK_NEXT,
+ * DESK_EOF or DESK_SIGN_IN.
+ */
+static int desk_offer_resume(struct desk_ctx *c, const char *token)
+{
+    struct desk_answer a;
+    char line[16];
+    int rc;
+
+    if (desk_ask(c,
+                 "Only if you have checked the holder's CNIC in person: y to lift the "
+                 "suspension, Enter to leave it:",
+                 line, sizeof(line), 0) == DESK_EOF)
+        return DESK_EOF;
+    if (strcmp(line, "y") != 0 && strcmp(line, "Y") != 0)
+        return DESK_NEXT;
+    if ((rc = desk_post1(c, "/v1/credentials/resume", "token", token, &a)) < 0) {
+        desk_network(c, rc);
+        return DESK_NEXT;
+    }
+    if (a.status == 401)
+        return DESK_SIGN_IN;
+    if (a.status == 200)
+        desk_say(c, DESK_GREEN, "RESUMED: the card is valid again; scan it to verify.");
+    else if (a.status == 422)
+        desk_say(c, DESK_RED, "NOT RESUMED: %s.", desk_view_scan_refusal(a.reason));
+    else
+        desk_unexpected(c, &a);
+    return DESK_NEXT;
+}
+
 /* One citizen, from the scanned token text.  DESK_NEXT, DESK_EOF or DESK_SIGN_IN. */
 static int desk_citizen(struct desk_ctx *c, const char *scanned)
 {
@@ -593,7 +627,9 @@ static int desk_citizen(struct desk_ctx *c, const char *scanned)
         return DESK_NEXT;
     }
     if ((rc = desk_scanned(c, &a)) != 1)
-        return rc;
+        return rc == DESK_NEXT && a.status == 422 && strcmp(a.reason, "suspended") == 0
+                   ? desk_offer_resume(c, token)
+                   : rc;
     memcpy(id, a.id, sizeof(id));
     k.id = id;
     if ((k.purpose = desk_purpose(c, &eof)) == NULL)

@@ -261,6 +261,7 @@ static const struct {
         {"revoked", "the card has been revoked"},
         {"unknown_serial", "there is no such card on record"},
         {"citizen_inactive", "the citizen's record is not active"},
+        {"suspended", "the card was suspended by its citizen (lost or stolen)"},
 },
   desk_confirm_refusals[] = {
       {"wrong", "the code is wrong"},
