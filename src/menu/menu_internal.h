@@ -182,6 +182,7 @@ struct menu_graph {
     MENU_ARRAY(struct menu_bi, bis);
     MENU_ARRAY(uint32_t, bi_strs);
     MENU_ARRAY(regex_t, regexes);
+    MENU_ARRAY(uint32_t, files); /* pool: each source's last name component, by loc.file */
 #undef MENU_ARRAY
 
     /* name -> id hash tables (open addressing, power-of-two sizes) */

@@ -172,6 +172,54 @@ size_t menu_graph_screens(const struct menu_graph *g);
 /* Name of screen i (< menu_graph_screens), or NULL. */
 const char *menu_graph_screen_name(const struct menu_graph *g, size_t i);
 
+/* The index of the home screen. */
+size_t menu_graph_home(const struct menu_graph *g);
+/* The file (its last name component, "main.menu") screen i comes from, or NULL. */
+const char *menu_graph_screen_file(const struct menu_graph *g, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* The report of `kpass menu check`: pages per screen and language.    */
+
+/*
+ * One screen in one language.  A screen reached from home through options
+ * (static ones and list items) is measured by walking the engine with the
+ * env's built-ins, every list item up to a bound, its pages turned with
+ * "98" (walks > 0); any other screen with its static texts, variables
+ * empty.  A page counts the option lines it shows besides navigation.
+ */
+struct menu_report_row {
+    size_t screen; /* index (menu_graph_screen_name) */
+    enum menu_lang lang;
+    unsigned pages;      /* the most pages any walk needed */
+    unsigned longest;    /* units of the longest page */
+    unsigned cap;        /* the limit of that page's encoding */
+    enum text_enc enc;   /* that page's encoding */
+    unsigned options;    /* option lines of the screen (the most any walk saw) */
+    unsigned fewest;     /* fewest options on a page that shows one; 0: none does */
+    unsigned thin_pages; /* pages with exactly one option of a screen with more */
+    unsigned missing;    /* texts of the screen without a variant in lang */
+    unsigned walks;      /* dialogs walked to it (0: measured statically) */
+};
+
+struct menu_report {
+    struct menu_report_row *rows; /* screens shown (no action, router), each language */
+    size_t nrows;
+    unsigned sys_missing[MENU_LANG_MAX]; /* system texts without a variant */
+};
+
+/* Measure every shown screen of g in every language within env->limits.
+   env->call may be NULL: lists are then empty.  0 or -KP_ERR_NOMEM. */
+int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
+                      struct menu_report *out);
+void menu_report_free(struct menu_report *r);
+/*
+ * Append one line per text of screen (or of the system texts when screen
+ * is (size_t)-1) without a variant in lang: "file:line:col: no 'ps'
+ * variant of \"English text\"".  Returns how many.
+ */
+unsigned menu_report_missing(const struct menu_graph *g, size_t screen, enum menu_lang lang,
+                             struct kp_buf *out);
+
 /* Append the graph as Graphviz DOT (one node per screen, one edge per way on). */
 int menu_graph_dot(const struct menu_graph *g, struct kp_buf *out);
 
