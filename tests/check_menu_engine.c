@@ -12,7 +12,9 @@
 #include "kpass/core/mem.h"
 
 #define HOME1 "Khyber Pass\n1 Find a service\n2 Get a verification code\n98 More"
-#define HOME2 "3 Check a registration\n4 Language / زبان\n9 Help\n0 Back"
+#define HOME2                                                                                      \
+    "3 Check a registration\n4 Language / زبان\n9 Help\n0<" /* later UCS-2 pages: the compact      \
+                                                               navigation */
 #define HELP1                                                                                      \
     "Khyber Pass gives you provincial services with one card. Dial *789# from any phone, choose "  \
     "a service and follow the steps. Codes come by SMS to the number\n98 More\n0 Back\n00 Home"
@@ -128,7 +130,7 @@ START_TEST(test_languages)
     ck_assert_int_eq(d.scr.lang, MENU_LANG_UR);
     ck_assert_int_eq(d.scr.lang_changed, 0);
     fx_send(&d, "98");
-    fx_expect(&d, "4 Language / زبان\n9 مدد\n0 واپس", TEXT_UCS2, 0);
+    fx_expect(&d, "4 Language / زبان\n9 مدد\n0<", TEXT_UCS2, 0);
     fx_send(&d, "4"); /* the language menu has English text only: the fallback */
     fx_expect(&d, "Choose a language\n1 English\n2 اردو\n3 پښتو\n0 واپس", TEXT_UCS2, 0);
     fx_send(&d, "1");
@@ -136,8 +138,8 @@ START_TEST(test_languages)
     ck_assert_int_eq(d.scr.lang, MENU_LANG_EN);
     ck_assert_int_eq(menu_state_lang(d.st), MENU_LANG_EN);
     ck_assert_str_eq(menu_state_get(d.st, d.g, "lang"), "en");
-    fx_expect(&d, "Khyber Pass\n1 Find a service\n2 Get a verification code\n98 More\n0 Back",
-              TEXT_UCS2, 0);
+    /* home is the root: reached by the language option as by 00, no way back */
+    fx_expect(&d, HOME1, TEXT_UCS2, 0);
     fx_send(&d, "98");
     ck_assert_int_eq(d.scr.lang_changed, 0); /* reported once, in the hop that changed it */
     /* the built-ins get the dialog's language */
@@ -354,6 +356,23 @@ START_TEST(test_resume)
     /* not on a sensitive screen */
     fx_begin(&d, MENU_LANG_EN, "2*1");
     ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    /* nor on the home screen (any page), nor on an info screen: nothing to
+       continue there (issue 11) */
+    fx_begin(&d, MENU_LANG_EN, NULL);
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    fx_send(&d, "98");
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    fx_send(&d, "9"); /* help: an info screen */
+    ck_assert_str_eq(menu_state_screen(d.st, d.g), "help");
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    fx_begin(&d, MENU_LANG_EN, "1*1"); /* a menu of services: it is */
+    ck_assert_int_eq(menu_state_resumable(d.st), 1);
+    ck_assert_int_eq(menu_state_resuming(d.st), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), 0);
+    ck_assert_int_eq(menu_state_resuming(d.st), 1);
+    fx_send(&d, "1");
+    ck_assert_int_eq(menu_state_resuming(d.st), 0);
     menu_screen_free(&before);
 }
 END_TEST

@@ -66,8 +66,8 @@ static const char wrong[] = "! dial *789*1#\n"  /* 1 */
                             "| خیبر پاس\n"
                             "| 1 سروس تلاش کریں\n"
                             "| 2 تصدیقی کوڈ حاصل کریں\n"
+                            "| 3 رجسٹریشن چیک کریں\n"
                             "| 98 مزید\n"
-                            "| 0 واپس\n"
                             "> 1\n" /* 22: fine */
                             "< ucs2 continue\n"
                             "| محکمے\n"
@@ -118,7 +118,7 @@ static const struct {
     {"< utf8 end\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
     {"< gsm7 end lang fr\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
     {"< gsm7 end extra\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
-    {"lang de\n", "m.dialog:1: unknown language (en, ur or ps)\n"},
+    {"lang de\n", "m.dialog:1: unknown language (en, ur, ur-Latn or ps)\n"},
     {"limits 182\n", "m.dialog:1: expected 'limits GSM7 UCS2' (two numbers)\n"},
     {"hello\n\n# fine\nbye\n",
      "m.dialog:1: unknown line (expected lang, limits, service, !, >, < or |)\n"

@@ -223,19 +223,29 @@ START_TEST(test_release_and_resume)
     }
     /* a shortcut says where the caller wants to go: no offer */
     ug_dlg_init(&u, callers[0], 60);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*7#", &h);
-    ck_screen_starts(&h, "Khyber Pass gives you");
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1*3#", &h);
+    ck_screen_starts(&h, "Health\n");
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "98", &h);
-    ck_assert_str_eq(h.text, "CNIC. Staff never phone you for a code.\n0 Back\n00 Home");
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     /* and that dialog is the one a plain redial continues, on its page */
     ug_dlg_init(&u, callers[0], 61);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
     ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
-    ck_assert_str_eq(h.text, "CNIC. Staff never phone you for a code.\n0 Back\n00 Home");
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h);
+    ck_screen_starts(&h, "Health\n");
+    /* left on an info screen (help), or on home: nothing to continue, the
+       redial shows home (issue 11) */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "7", &h);
     ck_screen_starts(&h, "Khyber Pass gives you");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, callers[0], 62);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, callers[0], 63);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
     close(g.fd);
     char *log = tu_daemon_log(&d);
     ck_assert_ptr_nonnull(strstr(log, "resumes a dialog"));

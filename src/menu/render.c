@@ -10,6 +10,7 @@
  * A page position ("pos") is a byte offset into the header text while
  * below its length, then header length + the index of an option line.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kpass/text/text.h"
@@ -128,31 +129,73 @@ static void page_line(struct page *pg, const char *s, size_t len)
     kp_buf_append(pg->out, s, len);
 }
 
-/* Units of the footer lines (each with the line break before it). */
-static unsigned footer_cost(const struct menu_page_in *in, int more)
+/*
+ * Navigation on a UCS-2 page after a screen's first: one line of keys and
+ * arrows, "98> 0< 00<<", 11 units where "98 مزید", "0 واپس" and
+ * "00 مرکزی صفحہ" take 29 of the 80.  The first page taught the words.  No
+ * letters, so the line stays left to right among Urdu and Pashto lines
+ * (a line without a strong character is its own LTR paragraph, Unicode
+ * UAX #9 P2-P3), and its arrows are never mirrored.
+ */
+static int footer_compact(const struct menu_page_in *in, size_t pos)
+{
+    return pos > 0 && in->enc == TEXT_UCS2;
+}
+
+/* The footer as lines: the full ones, or the compact one in buf. */
+static size_t footer_lines(const struct menu_page_in *in, size_t pos, int more, char *buf,
+                           size_t cap, const char *out[3])
 {
     const char *f[3] = {more ? in->more : NULL, in->back, in->home};
-    unsigned u = 0;
+    static const char *const arrows[3] = {"98>", "0<", "00<<"};
+    size_t n = 0, len = 0;
 
+    if (!footer_compact(in, pos)) {
+        for (int i = 0; i < 3; i++)
+            if (f[i])
+                out[n++] = f[i];
+        return n;
+    }
+    buf[0] = '\0';
     for (int i = 0; i < 3; i++)
         if (f[i])
-            u += units_of(in, f[i], strlen(f[i])) + 1;
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", arrows[i]);
+    if (len)
+        out[n++] = buf;
+    return n;
+}
+
+#define FOOTER_COMPACT_MAX 16 /* "98> 0< 00<<" and its NUL */
+
+/* Units of the footer lines (each with the line break before it). */
+static unsigned footer_cost(const struct menu_page_in *in, size_t pos, int more)
+{
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t n = footer_lines(in, pos, more, buf, sizeof(buf), f);
+    unsigned u = 0;
+
+    for (size_t i = 0; i < n; i++)
+        u += units_of(in, f[i], strlen(f[i])) + 1;
     return u;
 }
 
-static void page_footer(struct page *pg, int more)
+static void page_footer(struct page *pg, size_t pos, int more)
 {
-    const char *f[3] = {more ? pg->in->more : NULL, pg->in->back, pg->in->home};
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t n = footer_lines(pg->in, pos, more, buf, sizeof(buf), f);
 
-    for (int i = 0; i < 3; i++)
-        if (f[i])
-            page_line(pg, f[i], strlen(f[i]));
+    for (size_t i = 0; i < n; i++)
+        page_line(pg, f[i], strlen(f[i]));
 }
 
 /* Everything from pos on, with the footer without "98 More": does it fit? */
 static int page_all_fits(const struct menu_page_in *in, size_t pos)
 {
-    const char *f[2] = {in->back, in->home};
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t nf = footer_lines(in, pos, 0, buf, sizeof(buf), f);
     unsigned u = 0, n = 0;
 
 #define ADD(units) (u += (units) + (n++ ? 1 : 0))
@@ -165,9 +208,8 @@ static int page_all_fits(const struct menu_page_in *in, size_t pos)
         if (u > in->cap)
             return 0;
     }
-    for (int i = 0; i < 2; i++)
-        if (f[i])
-            ADD(units_of(in, f[i], strlen(f[i])));
+    for (size_t i = 0; i < nf; i++)
+        ADD(units_of(in, f[i], strlen(f[i])));
 #undef ADD
     return u <= in->cap;
 }
@@ -264,7 +306,7 @@ static size_t page_items(struct page *pg, size_t idx, unsigned budget, int alone
 void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res)
 {
     struct page pg = {in, out, 0, 0};
-    size_t pos = in->pos, end = in->header_len + in->nitems;
+    size_t pos = in->pos, end = in->header_len + in->nitems, start;
     unsigned budget, min_content = 0, fc;
     int last, had_header = 0;
 
@@ -276,8 +318,9 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
     /* a stored position may predate a change of the text: start on a character */
     while (pos > 0 && pos < in->header_len && ((uint8_t)in->header[pos] & 0xc0) == 0x80)
         pos--;
+    start = pos;
     last = in->more == NULL || page_all_fits(in, pos);
-    fc = footer_cost(in, !last);
+    fc = footer_cost(in, pos, !last);
     budget = fc < in->cap ? in->cap - fc : 0;
     if (pos < in->header_len)
         min_content = 1;
@@ -296,7 +339,7 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
         res->truncated = 1;
     else if (pos < end)
         res->next = pos;
-    page_footer(&pg, res->next != MENU_NONE);
+    page_footer(&pg, start, res->next != MENU_NONE);
     res->units = pg.used;
 }
 

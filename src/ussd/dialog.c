@@ -277,11 +277,23 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
     }
     g = u->graphs[0];
     *gp = g;
-    /* Someone else's session key reused by the gateway: that dialog is over. */
+    /* Someone else's session key reused by the gateway: that dialog is over;
+       and this caller's earlier dialogs: a new dial supersedes them. */
     store_batch(u->st);
     store_dialog_delete(u->st, partner_id, mo->key);
+    store_dialog_forget(u->st, partner_id, mo->msisdn);
     u->stats.started++;
     return menu_dialog_begin(g, env, u->state, lang, steps, &u->screen);
+}
+
+/* Is the reply word, spaces around it aside (as the engine reads replies)? */
+static int ussd_reply_is(const char *s, size_t n, const char *word)
+{
+    while (n && s[0] && strchr(" \t\r\n", s[0]))
+        s++, n--;
+    while (n && s[n - 1] && strchr(" \t\r\n", s[n - 1]))
+        n--;
+    return n == strlen(word) && memcmp(s, word, n) == 0;
 }
 
 static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
@@ -305,6 +317,15 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
     *gp = g;
     if (menu_state_decode(u->state, d.state, d.state_len) < 0)
         return -KP_ERR_STATE;
+    /* "2 Start again" on a dialog pinned to menus since reloaded: the caller
+       starts afresh, so on the current menus (as a new dial would). */
+    if (g != u->graphs[0] && menu_state_resuming(u->state) && !mo->bad_text &&
+        ussd_reply_is(mo->text, mo->text_len, "2")) {
+        *gp = u->graphs[0];
+        *started = now;
+        return menu_dialog_begin(u->graphs[0], env, u->state, menu_state_lang(u->state), NULL,
+                                 &u->screen);
+    }
     /* Undecodable text is no choice at all: the screen is shown again. */
     return menu_dialog_input(g, env, u->state, mo->bad_text ? "" : mo->text,
                              mo->bad_text ? 0 : mo->text_len, &u->screen);

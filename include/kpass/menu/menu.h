@@ -246,9 +246,12 @@ int menu_state_decode(struct menu_state *st, const uint8_t *data, size_t len);
 
 /* Hex version of the graph the dialog began with ("" before menu_dialog_begin). */
 const char *menu_state_version(const struct menu_state *st);
-/* True when a redial may offer "Continue / Start again" (not ended, not on a
-   `sensitive` or `noresume` screen, begun). */
+/* True when a redial may offer "Continue / Start again": begun, not ended,
+   and not on the home screen, an info or end screen, or a `sensitive` or
+   `noresume` screen. */
 int menu_state_resumable(const struct menu_state *st);
+/* True while the resume prompt is shown: the next reply answers it. */
+int menu_state_resuming(const struct menu_state *st);
 /* True once an end screen's last page was rendered. */
 int menu_state_ended(const struct menu_state *st);
 enum menu_lang menu_state_lang(const struct menu_state *st);
@@ -327,9 +330,13 @@ const char *menu_dial_steps(const char *dialled, const char *service);
 /* ------------------------------------------------------------------ */
 /* Golden transcripts (*.dialog, see kpass-menu(5)).                   */
 
+#define MENU_CALLER_MAX  17 /* "+" and 15 digits, NUL */
+#define MENU_PROFILE_MAX 32 /* a partner profile's name, NUL */
+
 struct menu_transcript_result {
-    unsigned exchanges; /* screens compared */
-    unsigned failures;  /* screens that differed */
+    unsigned exchanges;             /* screens compared */
+    unsigned failures;              /* screens that differed */
+    char profile[MENU_PROFILE_MAX]; /* the last `caller ... profile P` ("" when none) */
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "kpass/menu/menu.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/citizen.h"
+#include "kpass/ussd/ussd.h"
 
 static const char menu_usage_text[] =
     "kpass menu check [--strict] [--quiet] [--seed DIR | --no-data] [--one-page SCREEN]...\n"
@@ -365,6 +366,54 @@ out:
     return rc;
 }
 
+/*
+ * Run one transcript against a database of its own, freshly seeded: a
+ * file's code and SMS requests count against its callers' limits, so that
+ * files do not see each other's.  Returns 0 when it ran (look at res).
+ */
+static int menu_test_file(struct kp_cli *cli, const struct menu_graph *g, const char *seed,
+                          const char *msisdn, const char *path, struct menu_transcript_result *res)
+{
+    char tmp[] = "/tmp/kpass-menu-test-XXXXXX";
+    struct kp_cli scratch;
+    struct kp_builtins *b = NULL;
+    struct otp_policy pol;
+    struct kp_buf report = KP_BUF_INIT;
+    uint8_t k1[OTP_KEY_BYTES], k2[32];
+    int rc = -1;
+
+    memset(res, 0, sizeof(*res));
+    memset(&scratch, 0, sizeof(scratch));
+    scratch.conf_path = cli->conf_path;
+    if (mkdtemp(tmp) == NULL)
+        return cli_fail("cannot create a scratch folder");
+    if (menu_scratch(&scratch, tmp, seed) != 0)
+        goto out;
+    randombytes_buf(k1, sizeof(k1));
+    randombytes_buf(k2, sizeof(k2));
+    otp_policy_default(&pol);
+    if (kp_builtins_new(scratch.st, NULL, k1, k2, &pol, &b) < 0) {
+        cli_fail("cannot set up the built-in functions");
+        goto out;
+    }
+    struct ussd_builtins bt = kp_builtins_table(b);
+    struct menu_env env = {bt.ctx, bt.call, msisdn, MENU_LIMITS_DEFAULT};
+    rc = menu_transcript_run_file(g, &env, path, &report, res);
+    if (rc == 0 && res->profile[0] && ussd_profile_find(res->profile) == NULL) {
+        kp_buf_printf(&report, "%s: unknown partner profile '%s'\n", path, res->profile);
+        res->failures++;
+    }
+    if (rc < 0 || res->failures)
+        fputs(report.data ? report.data : "", stderr);
+    rc = rc < 0 ? rc : 0;
+out:
+    kp_buf_free(&report);
+    kp_builtins_free(b);
+    menu_scratch_free(&scratch);
+    menu_scratch_remove(tmp);
+    return rc;
+}
+
 static int menu_test(struct kp_cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"menus", required_argument, NULL, 'm'},
@@ -372,15 +421,11 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
                                          {"msisdn", required_argument, NULL, 'n'},
                                          {NULL, 0, NULL, 0}};
     const char *dir = NULL, *seed = NULL, *msisdn = "+923000000101";
-    char tmp[] = "/tmp/kpass-menu-test-XXXXXX";
-    struct kp_cli scratch;
     struct menu_graph *g = NULL;
-    struct kp_builtins *b = NULL;
-    struct otp_policy pol;
-    uint8_t k1[OTP_KEY_BYTES], k2[32];
     unsigned files = 0, screens = 0, failures = 0;
-    int ch, rc = 1;
+    int ch;
 
+    optind = 1;
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (ch) {
         case 'm':
@@ -401,42 +446,16 @@ static int menu_test(struct kp_cli *cli, int argc, char **argv)
     int first = optind;
     if (menu_compile(menu_dir(cli, dir), &g) < 0)
         return 1;
-    if (mkdtemp(tmp) == NULL)
-        return cli_fail("cannot create a scratch folder");
-    memset(&scratch, 0, sizeof(scratch));
-    scratch.conf_path = cli->conf_path;
-    if (menu_scratch(&scratch, tmp, seed) != 0)
-        goto out;
-    randombytes_buf(k1, sizeof(k1));
-    randombytes_buf(k2, sizeof(k2));
-    otp_policy_default(&pol);
-    if (kp_builtins_new(scratch.st, NULL, k1, k2, &pol, &b) < 0) {
-        cli_fail("cannot set up the built-in functions");
-        goto out;
-    }
-    struct ussd_builtins bt = kp_builtins_table(b);
-    struct menu_env env = {bt.ctx, bt.call, msisdn, MENU_LIMITS_DEFAULT};
     for (int i = first; i < argc; i++) {
-        struct kp_buf report = KP_BUF_INIT;
-        struct menu_transcript_result res = {0, 0};
-        int r = menu_transcript_run_file(g, &env, argv[i], &report, &res);
+        struct menu_transcript_result res;
+        int r = menu_test_file(cli, g, seed, msisdn, argv[i], &res);
         files++;
         screens += res.exchanges;
-        failures += res.failures;
-        if (r < 0 || res.failures)
-            fputs(report.data ? report.data : "", stderr);
-        if (r < 0)
-            failures++;
-        kp_buf_free(&report);
+        failures += res.failures + (r < 0);
     }
     printf("%u transcripts, %u screens compared, %u failures\n", files, screens, failures);
-    rc = failures ? 1 : 0;
-out:
-    kp_builtins_free(b);
-    menu_scratch_free(&scratch);
-    menu_scratch_remove(tmp);
     menu_graph_unref(g);
-    return rc;
+    return failures ? 1 : 0;
 }
 
 int cmd_menu(struct kp_cli *cli, int argc, char **argv)
