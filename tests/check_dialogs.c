@@ -162,6 +162,98 @@ START_TEST(test_all_in_one_run)
 }
 END_TEST
 
+/* ---- kpass menu check: the report and --strict ---- */
+
+/* Run `kpass menu check [--options] DIR [FILES]` with up to three of them
+   (NULL: none). */
+static int dlg_menu_check(const char *dir, char **out, const char *a1, const char *a2,
+                          const char *a3)
+{
+    char bin[1024], seed[1024], d[1024], extra[3][64] = {"", "", ""};
+    char *argv[16] = {bin, "-c", "/nonexistent/kpassd.conf", "menu", "check", "--seed", seed};
+    int n = 7;
+    const char *given[3] = {a1, a2, a3};
+
+    for (int i = 0; i < 3 && given[i]; i++) {
+        snprintf(extra[i], sizeof(extra[i]), "%s", given[i]);
+        if (strcmp(given[i], "--no-data") == 0)
+            n = 5; /* no --seed */
+    }
+
+    snprintf(bin, sizeof(bin), "%s", tu_bin("kpass"));
+    snprintf(seed, sizeof(seed), "%s/etc/seed", tu_top());
+    snprintf(d, sizeof(d), "%s", dir);
+    for (int i = 0; i < 3 && extra[i][0]; i++)
+        if (strncmp(extra[i], "--", 2) == 0)
+            argv[n++] = extra[i];
+    argv[n++] = d;
+    for (int i = 0; i < 3 && extra[i][0]; i++)
+        if (strncmp(extra[i], "--", 2) != 0)
+            argv[n++] = extra[i];
+    argv[n] = NULL;
+    return tu_run(argv, NULL, out, 60000);
+}
+
+static void dlg_write(const char *dir, const char *name, const char *text)
+{
+    char path[1200];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_menu_check_strict)
+{
+    char menus[1024], tmp[] = "/tmp/kpass-menu-check-test-XXXXXX", *out = NULL;
+
+    /* the shipped files held to it (Makefile MENU_STRICT) pass */
+    snprintf(menus, sizeof(menus), "%s/menus", tu_top());
+    ck_assert_msg(dlg_menu_check(menus, &out, "--strict", "main.menu", "system.menu") == 0, "%s",
+                  out);
+    free(out);
+    /* the report: a row per screen and language, with pages and units */
+    ck_assert_int_eq(dlg_menu_check(menus, &out, "main.menu", NULL, NULL), 0);
+    ck_assert_msg(strstr(out, "\nmain                   main.menu      ur          1   "), "%s",
+                  out);
+    ck_assert_msg(strstr(out, "/80  ucs2       7      7       0 walk\n"), "%s", out);
+    free(out);
+    /* a text without Pashto, and a home screen that takes two pages in Urdu */
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    dlg_write(tmp, "a.menu",
+              "screen main menu\n"
+              "  title \"Home\" ur \"مرکزی\" ps \"کور\" ur-Latn \"Ghar\"\n"
+              "  option \"One\" ur \"ایک ایک ایک ایک ایک ایک ایک ایک ایک ایک\" ps \"یو\" "
+              "ur-Latn \"Aik\" -> b\n"
+              "  option \"Two\" ur \"دو دو دو دو دو دو دو دو دو دو دو دو دو دو\" ps \"دوه\" "
+              "ur-Latn \"Do\" -> b\n"
+              "  option \"Three\" ur \"تین تین تین تین تین تین تین تین تین\" ps \"درې\" "
+              "ur-Latn \"Teen\" -> b\n"
+              "screen b info\n"
+              "  text \"Bee\" ur \"بی\" ur-Latn \"Bee\"\n");
+    ck_assert_int_eq(dlg_menu_check(tmp, &out, "--no-data", NULL, NULL), 0);
+    ck_assert_msg(strstr(out, "warning: 31 missing translations, 2 page goals not met"), "%s", out);
+    free(out);
+    ck_assert_int_eq(dlg_menu_check(tmp, &out, "--strict", "--no-data", NULL), 1);
+    ck_assert_msg(strstr(out, "a.menu:7:8: screen 'b': no 'ps' variant of \"Bee\""), "%s", out);
+    ck_assert_msg(strstr(out, "a.menu: screen 'main' (ur): 3 pages; it must fit one"), "%s", out);
+    ck_assert_msg(strstr(out, "error: 31 missing translations, 2 page goals not met"), "%s", out);
+    ck_assert_msg(
+        strstr(out, "a.menu: screen 'main' (ur): 3 pages with fewer than 2 of its 3 options"), "%s",
+        out);
+    /* system texts the menus never define have no translation either */
+    ck_assert_msg(strstr(out, "menu: system text 'more': not defined, no 'ps' variant"), "%s", out);
+    ck_assert_msg(strstr(out, ": FAILED\n"), "%s", out);
+    free(out);
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/a.menu", tmp);
+    unlink(path);
+    rmdir(tmp);
+}
+END_TEST
+
 START_TEST(test_transcripts_found)
 {
     /* English and Urdu, and the Pashto one. */
@@ -622,6 +714,7 @@ Suite *suite_dialogs(void)
     tcase_set_timeout(pass, 120);
     tcase_add_test(pass, test_transcripts_found);
     tcase_add_test(pass, test_all_in_one_run);
+    tcase_add_test(pass, test_menu_check_strict);
     tcase_add_loop_test(pass, test_transcript_passes, 0, dlg_nfiles > 0 ? dlg_nfiles : 1);
     suite_add_tcase(s, pass);
     tcase_set_timeout(bad, 120);

@@ -222,7 +222,7 @@ static void menu_check_row(const struct menu_graph *g, const struct menu_report_
            menu_graph_screen_name(g, r->screen), menu_graph_screen_file(g, r->screen),
            menu_lang_name(r->lang), r->pages, r->longest, r->cap,
            r->enc == TEXT_GSM7 ? "gsm7" : "ucs2", r->options, r->fewest, r->missing,
-           r->walks ? "data" : "static");
+           r->walks ? "walk" : "static");
 }
 
 static int menu_check_parse(int argc, char **argv, struct menu_check_opts *o, const char **dir)
