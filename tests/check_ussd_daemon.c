@@ -339,6 +339,70 @@ START_TEST(test_shortcut_and_language)
 }
 END_TEST
 
+/* Two service codes, each with its menus (issue 11): *790# serves one
+   department's tree, in Roman Urdu for first-time callers; *789# the
+   general menus, in Pashto for them; a code no menus serve ends with a
+   clear screen; a remembered language beats the code's. */
+START_TEST(test_service_codes)
+{
+    char dir[] = "/tmp/kpass-codes-XXXXXX", path[600], conf[1400];
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    FILE *f;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/health.menu", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs("screen main menu\n"
+          "  title \"Health\" ur \"صحت\" ps \"روغتیا\" ur-Latn \"Sehat\"\n"
+          "  option \"Sehat Card\" ur \"صحت کارڈ\" ps \"صحت کارډ\" ur-Latn \"Sehat Card\" -> card\n"
+          "screen card info\n"
+          "  text \"Sehat Card Plus pays for hospital care.\"\n"
+          "       ur-Latn \"Sehat Card Plus hospital ka ilaaj deta hai.\"\n",
+          f);
+    fclose(f);
+    snprintf(conf, sizeof(conf),
+             "[ussd]\nfirst_lang = ps\nmore_codes = *790# menus=%s lang=ur-Latn\n", dir);
+    ug_daemon_start(&d, conf);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    /* the second code's tree, in its language, GSM 7-bit */
+    ug_dlg_init(&u, "923001111001", 1);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card");
+    ck_assert_uint_eq(h.dc, 0);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "Sehat Card Plus hospital ka ilaaj deta hai.\n");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* a shortcut within it */
+    ug_dlg_init(&u, "923001111001", 2);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790*1#", &h);
+    ck_screen_starts(&h, "Sehat Card Plus hospital");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* the first code: the general menus, Pashto for a first-time caller */
+    ug_dlg_init(&u, "923001111002", 3);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, "خیبر پاس\n1 خدمتونه\n");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* a code no menus serve: an end screen that says so, in the caller's language */
+    ug_dlg_init(&u, "923001111003", 4);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*791#", &h);
+    ck_assert_str_eq(h.text, "دا کوډ په کار کې نه دی. د خیبر پاس لپاره *789# ډایل کړئ.");
+    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    /* a caller's own choice beats the code's language: English, then *790# */
+    ug_dlg_init(&u, "923001111001", 5);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*6*1#", &h);
+    ck_screen_starts(&h, HOME_EN);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111001", 6);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Health\n1 Sehat Card");
+    close(g.fd);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 /* What kpassd refuses, with the command_status, and what it only notes. */
 START_TEST(test_refusals_and_notes)
 {
@@ -501,6 +565,7 @@ Suite *suite_ussd_daemon(void)
     tcase_add_loop_test(bad, test_bad_reply, 0, (int)KP_ARRAY_LEN(bad_replies));
     tcase_add_test(bad, test_bad_input_reply);
     tcase_add_test(bad, test_release_and_resume);
+    tcase_add_test(bad, test_service_codes);
     tcase_add_test(bad, test_two_partners_same_session);
     tcase_add_test(bad, test_shortcut_and_language);
     tcase_add_test(bad, test_refusals_and_notes);

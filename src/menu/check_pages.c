@@ -147,12 +147,14 @@ static void pages_screen(struct pages *p, uint32_t si)
     }
 }
 
-/* The resume prompt and the two final system screens, one page each. */
+/* The resume prompt and the final system screens, one page each. */
 static void pages_system(struct pages *p)
 {
     struct menu_graph *g = p->g;
     struct menu_page_in in;
-    const enum menu_sys finals[] = {MS_EXPIRED, MS_ERROR};
+    const enum menu_sys finals[] = {MS_EXPIRED, MS_ERROR, MS_NO_SERVICE};
+    static const char *const what[] = {"the 'expired' text", "the 'error' text",
+                                       "the 'no_service' text"};
     size_t offs[2];
 
     memset(&in, 0, sizeof(in));
@@ -179,14 +181,13 @@ static void pages_system(struct pages *p)
     uint32_t *saved = p->item_opt;
     p->item_opt = NULL;
     pages_walk(p, &in, p->cc->sys_loc[MS_RESUME], "the resume prompt");
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < KP_ARRAY_LEN(finals); i++) {
         memset(&in, 0, sizeof(in));
         kp_buf_reset(&p->header);
         menu_sys_render(g, finals[i], p->lang, &p->header);
         in.header = p->header.data;
         in.header_len = p->header.len;
-        pages_walk(p, &in, p->cc->sys_loc[finals[i]],
-                   i ? "the 'error' text" : "the 'expired' text");
+        pages_walk(p, &in, p->cc->sys_loc[finals[i]], what[i]);
     }
     p->item_opt = saved;
 }

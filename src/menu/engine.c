@@ -501,14 +501,16 @@ int menu_system_render(const struct menu_graph *g, enum menu_lang lang, enum men
     struct menu_env env;
     struct menu_hop h;
 
-    if ((unsigned)lang >= MENU_LANG_MAX || (which != MENU_SYS_EXPIRED && which != MENU_SYS_ERROR))
+    static const enum menu_sys sys[] = {MS_EXPIRED, MS_ERROR, MS_NO_SERVICE};
+
+    if ((unsigned)lang >= MENU_LANG_MAX || (unsigned)which >= KP_ARRAY_LEN(sys))
         return -KP_ERR_INVAL;
     memset(&st, 0, sizeof(st));
     memset(&env, 0, sizeof(env));
     st.lang = (uint8_t)lang;
     env.limits = *limits;
     hop_start(&h, g, &env, &st, out);
-    menu_render_final(&h, which == MENU_SYS_EXPIRED ? MS_EXPIRED : MS_ERROR);
+    menu_render_final(&h, sys[which]);
     out->lang = lang;
     return 0;
 }

@@ -41,6 +41,7 @@ enum menu_sys {
     MS_RESTART,
     MS_EXPIRED,
     MS_ERROR,
+    MS_NO_SERVICE, /* a dialled code no menus serve (kpassd.conf(5) [ussd]) */
     MS__COUNT
 };
 

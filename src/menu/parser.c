@@ -519,7 +519,7 @@ static void stmt_system(struct parser *p, struct menu_loc at)
     if (k < 0) {
         menu_parse_unexpected(
             p, "a system text name (more, back, home, invalid, invalid_input, resume, "
-               "continue, restart, expired or error)");
+               "continue, restart, expired, error or no_service)");
         return;
     }
     if (g->sys[k] != MENU_NONE) {

@@ -30,6 +30,7 @@ static const struct {
     [MS_RESTART] = {"restart", "Start again"},
     [MS_EXPIRED] = {"expired", "Your session has expired. Please dial again."},
     [MS_ERROR] = {"error", "Service unavailable. Please try again later."},
+    [MS_NO_SERVICE] = {"no_service", "This code is not in service."},
 };
 
 const char *menu_sys_name(enum menu_sys s)
