@@ -159,7 +159,8 @@ static const struct {
      "t.menu:2:1: system text 'more' is already defined at t.menu:1\nsystem more \"N\"\n^\n"},
     {"system bogus \"M\"\n" HOME,
      "t.menu:1:8: expected a system text name (more, back, home, invalid, invalid_input, resume, "
-     "continue, restart, expired, error or no_service), found 'bogus'\nsystem bogus \"M\"\n       ^\n"},
+     "continue, restart, expired, error or no_service), found 'bogus'\nsystem bogus \"M\"\n       "
+     "^\n"},
     {"home main\nhome main\n" HOME,
      "t.menu:2:1: 'home' is already given at t.menu:1\nhome main\n^\n"},
 };

@@ -312,8 +312,8 @@ int menu_dialog_resume(const struct menu_graph *g, const struct menu_env *env,
 
 /* The system texts a caller may need outside a dialog. */
 enum menu_sys_screen {
-    MENU_SYS_EXPIRED = 0, /* "Your session has expired..." */
-    MENU_SYS_ERROR = 1,   /* "Service unavailable..." */
+    MENU_SYS_EXPIRED = 0,    /* "Your session has expired..." */
+    MENU_SYS_ERROR = 1,      /* "Service unavailable..." */
     MENU_SYS_NO_SERVICE = 2, /* "This code is not in service." (a dialled code no menus serve) */
 };
 
