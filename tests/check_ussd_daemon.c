@@ -341,8 +341,9 @@ END_TEST
 
 /* Two service codes, each with its menus (issue 11): *790# serves one
    department's tree, in Roman Urdu for first-time callers; *789# the
-   general menus, in Pashto for them; a code no menus serve ends with a
-   clear screen; a remembered language beats the code's. */
+   general menus, in Pashto for them ([ussd] first_lang) or in the
+   partner's first language; a code no menus serve ends with a clear
+   screen; a remembered language beats them all. */
 START_TEST(test_service_codes)
 {
     char dir[] = "/tmp/kpass-codes-XXXXXX", path[600], conf[1400];
@@ -364,7 +365,19 @@ START_TEST(test_service_codes)
     fclose(f);
     snprintf(conf, sizeof(conf),
              "[ussd]\nfirst_lang = ps\nmore_codes = *790# menus=%s lang=ur-Latn\n", dir);
-    ug_daemon_start(&d, conf);
+    char *out = NULL;
+    tu_daemon_prepare(&d, conf);
+    ug_seed(&d);
+    ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
+    ck_assert_int_eq(
+        tu_kpass(&d, "gw2-pw\n", NULL, "partner", "add", "gw2", "--first-lang", "ur", NULL), 0);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "show", "gw2", NULL), 0);
+    ck_assert_msg(strstr(out, "first language: ur\n"), "%s", out);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw2", "--first-lang", "fr", NULL),
+                     1);
+    free(out);
+    tu_daemon_start(&d);
     ug_bind(&g, &d, "gw", "gw-pw");
     /* the second code's tree, in its language, GSM 7-bit */
     ug_dlg_init(&u, "923001111001", 1);
@@ -397,6 +410,16 @@ START_TEST(test_service_codes)
     ug_dlg_init(&u, "923001111001", 6);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
     ck_assert_str_eq(h.text, "Health\n1 Sehat Card");
+    close(g.fd);
+    /* a partner's first language beats [ussd] first_lang, not a code's own */
+    ug_bind(&g, &d, "gw2", "gw2-pw");
+    ug_dlg_init(&u, "923001111004", 7);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_UR);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111004", 8);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card");
     close(g.fd);
     unlink(path);
     rmdir(dir);

@@ -347,8 +347,9 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
      "  at INTEGER NOT NULL);"},
-    {20, /* issue 11: Roman Urdu ('ur-Latn') may be remembered; SQLite cannot
-            change a CHECK, so the table is built again with its rows */
+    {20, /* issue 11: Roman Urdu ('ur-Latn') may be remembered (SQLite cannot
+            change a CHECK, so the table is built again with its rows); a
+            partner may set the language of its first-time callers */
      "CREATE TABLE msisdn_lang_new ("
      "  msisdn TEXT PRIMARY KEY,"
      "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
@@ -356,7 +357,10 @@ static const struct store_migration migrations[] = {
      "INSERT INTO msisdn_lang_new (msisdn, lang, updated_at)"
      "  SELECT msisdn, lang, updated_at FROM msisdn_lang;"
      "DROP TABLE msisdn_lang;"
-     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"},
+     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"
+     /* the language of a partner's first-time callers; '': the code's, else en */
+     "ALTER TABLE partner ADD COLUMN first_lang TEXT NOT NULL DEFAULT ''"
+     "  CHECK (first_lang IN ('', 'en', 'ur', 'ps', 'ur-Latn'));"},
 };
 
 const struct store_migration *store_migrations(int *count)

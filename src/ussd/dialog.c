@@ -292,8 +292,11 @@ static int ussd_tree_for(const struct ussd_svc *u, const char *dialled, const ch
     return t;
 }
 
-/* The caller's remembered language; a first-time caller gets the code's
-   (or the partner's, partner_lang >= 0, before it), else English. */
+/*
+ * The caller's language: the one remembered for the number; for a
+ * first-time caller the dialled code's own (more_codes lang=), else the
+ * partner's (partner_lang >= 0), else [ussd] first_lang, else English.
+ */
 static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn, int tree,
                                    int partner_lang)
 {
@@ -302,10 +305,12 @@ static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn, int t
 
     if (store_lang_get(u->st, msisdn, lang) == 0 && (l = menu_lang_parse(lang)) >= 0)
         return (enum menu_lang)l;
-    if (tree >= 0 && u->set.codes[tree].lang >= 0)
+    if (tree > 0 && u->set.codes[tree].lang >= 0)
         return (enum menu_lang)u->set.codes[tree].lang;
     if (partner_lang >= 0 && partner_lang < MENU_LANG_MAX)
         return (enum menu_lang)partner_lang;
+    if (u->set.codes[0].lang >= 0)
+        return (enum menu_lang)u->set.codes[0].lang;
     return MENU_LANG_EN;
 }
 
@@ -319,10 +324,11 @@ static int ussd_system(struct ussd_svc *u, const struct menu_limits *lim, enum m
 
 /* ---- the hop ---- */
 
-static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
+static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smpp_partner_conf *pc,
                       const struct ussd_mo *mo, int64_t now, struct menu_graph **gp,
                       int64_t *started)
 {
+    int64_t partner_id = pc->id;
     const char *steps;
     int t = ussd_tree_for(u, mo->text, &steps);
     struct menu_graph *g;
@@ -332,7 +338,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
     if (t < 0)
         return -KP_ERR_UNSUPPORTED; /* a code no menus serve: the caller is told */
     g = u->trees[t].graphs[0];
-    lang = ussd_lang_of(u, mo->msisdn, t, -1);
+    lang = ussd_lang_of(u, mo->msisdn, t, menu_lang_parse(pc->first_lang));
     *gp = g;
     *started = now;
     /* A plain redial soon after a dialog was cut off may continue it
@@ -466,7 +472,7 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
 
     switch (mo.kind) {
     case USSD_BEGIN:
-        rc = ussd_begin(u, &env, pc->id, &mo, now, &g, &started);
+        rc = ussd_begin(u, &env, pc, &mo, now, &g, &started);
         break;
     case USSD_CONTINUE:
         rc = ussd_continue(u, &env, pc->id, &mo, now, &g, &started);
@@ -486,7 +492,7 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
     if (rc < 0) {
         /* Unknown or expired session, a damaged state, a graph gone, a code
            no menus serve: say so and end. */
-        enum menu_lang lang = ussd_lang_of(u, mo.msisdn, 0, -1);
+        enum menu_lang lang = ussd_lang_of(u, mo.msisdn, 0, menu_lang_parse(pc->first_lang));
         enum menu_sys_screen which = MENU_SYS_ERROR;
         if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED) {
             u->stats.expired++;
