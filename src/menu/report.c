@@ -162,6 +162,7 @@ static unsigned page_options(const char *text, size_t len)
 struct rep_walk {
     const struct menu_graph *g;
     const struct menu_env *env;
+    int (*pure)(const char *builtin); /* may the walk run this action? NULL: none */
     struct menu_state *st;
     struct menu_screen scr;
     char (*queue)[REP_STEPS_MAX];
@@ -170,15 +171,18 @@ struct rep_walk {
     unsigned *count; /* walks per screen */
 };
 
-static void walk_push(struct rep_walk *w, const char *steps, const char *key, uint32_t target)
+/* Queue the walk steps*key to screen target (MENU_NONE: wherever an action
+   leads), counted against screen counted. */
+static void walk_push(struct rep_walk *w, const char *steps, const char *key, uint32_t target,
+                      uint32_t counted)
 {
     char buf[REP_STEPS_MAX];
     int n = snprintf(buf, sizeof(buf), "%s%s%s", steps, steps[0] ? "*" : "", key);
 
-    if (n < 0 || (size_t)n >= sizeof(buf) || w->count[target] >= REP_WALKS_PER_SCREEN ||
+    if (n < 0 || (size_t)n >= sizeof(buf) || w->count[counted] >= REP_WALKS_PER_SCREEN ||
         w->qtail >= REP_WALKS_MAX)
         return;
-    w->count[target]++;
+    w->count[counted]++;
     if (w->qtail == w->qcap) {
         size_t cap = w->qcap;
         w->queue = kp_grow(w->queue, &cap, w->qtail + 1, sizeof(*w->queue));
@@ -187,6 +191,32 @@ static void walk_push(struct rep_walk *w, const char *steps, const char *key, ui
     }
     memcpy(w->queue[w->qtail], buf, (size_t)n + 1);
     w->qscreen[w->qtail++] = target;
+}
+
+static int shown_kind(enum menu_kind k)
+{
+    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END;
+}
+
+/*
+ * May the walk go into action screen t?  Only when its built-in only reads
+ * (the caller says which: a look-up, never a code or an SMS, whatever
+ * database the check runs on) and every way out of it shows a screen, so
+ * that nothing else runs on the way.
+ */
+static int walk_action_ok(const struct rep_walk *w, uint32_t t)
+{
+    const struct menu_graph *g = w->g;
+    const struct menu_screen_def *s = &g->screens[t];
+    uint32_t b;
+
+    if (s->kind != MK_ACTION || w->pure == NULL || s->call == MENU_NONE ||
+        (b = g->calls[s->call].builtin) == MENU_NONE || !w->pure(GSTR(g, g->bis[b].name)))
+        return 0;
+    for (uint32_t i = s->br; i < s->br + s->nbr; i++)
+        if (!shown_kind(g->screens[g->branches[i].edge.target].kind))
+            return 0;
+    return !s->has_else || shown_kind(g->screens[s->other.target].kind);
 }
 
 /* Walk steps; measure every page of the screen reached; queue its options. */
@@ -201,9 +231,10 @@ static void walk_one(struct rep_walk *w, enum menu_lang lang, size_t q,
 
     memcpy(steps, w->queue[q], sizeof(steps));
     /* a path that changed the language (the language screen) measures another one */
-    if (menu_dialog_begin(g, w->env, w->st, lang, steps, &w->scr) < 0 || w->st->screen != want ||
-        w->st->lang != lang)
+    if (menu_dialog_begin(g, w->env, w->st, lang, steps, &w->scr) < 0 || w->st->lang != lang ||
+        w->scr.end || (want != MENU_NONE && w->st->screen != want))
         return;
+    want = w->st->screen; /* where an action led */
     memset(&m, 0, sizeof(m));
     for (unsigned guard = 0; guard < REP_PAGES_MAX; guard++) {
         const struct menu_screen *s = &w->scr;
@@ -226,7 +257,9 @@ static void walk_one(struct rep_walk *w, enum menu_lang lang, size_t q,
             uint32_t t = g->options[sc->item_opt[i]].edge.target;
             enum menu_kind k = t < g->nscreens ? g->screens[t].kind : MK_ROUTER;
             if (k == MK_MENU || k == MK_INFO || k == MK_END)
-                walk_push(w, steps, sc->keys[i], t);
+                walk_push(w, steps, sc->keys[i], t, t);
+            else if (k == MK_ACTION && walk_action_ok(w, t))
+                walk_push(w, steps, sc->keys[i], MENU_NONE, t);
         }
     }
     /* pages of fewer than 2 options, once the screen's options are counted */
@@ -239,7 +272,7 @@ static void walk_lang(struct rep_walk *w, enum menu_lang lang, struct menu_repor
 {
     memset(w->count, 0, w->g->nscreens * sizeof(*w->count));
     w->qhead = w->qtail = 0;
-    walk_push(w, "", "", w->g->home);
+    walk_push(w, "", "", w->g->home, w->g->home);
     while (w->qhead < w->qtail)
         walk_one(w, lang, w->qhead++, rows);
 }
@@ -329,7 +362,7 @@ unsigned menu_report_missing(const struct menu_graph *g, size_t screen, enum men
 /* ---- the report ---- */
 
 int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
-                      struct menu_report *out)
+                      int (*pure)(const char *builtin), struct menu_report *out)
 {
     size_t nrows = g->nscreens * MENU_LANG_MAX;
     struct menu_report_row *rows = kp_calloc(nrows ? nrows : 1, sizeof(*rows));
@@ -342,6 +375,7 @@ int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
     memset(&w, 0, sizeof(w));
     r.g = w.g = g;
     r.env = w.env = env;
+    w.pure = pure;
     w.st = menu_state_new();
     w.count = kp_calloc(g->nscreens + 1, sizeof(*w.count));
     for (int l = 0; l < MENU_LANG_MAX; l++) {

@@ -182,10 +182,11 @@ const char *menu_graph_screen_file(const struct menu_graph *g, size_t i);
 
 /*
  * One screen in one language.  A screen reached from home through options
- * (static ones and list items) is measured by walking the engine with the
- * env's built-ins, every list item up to a bound, its pages turned with
- * "98" (walks > 0); any other screen with its static texts, variables
- * empty.  A page counts the option lines it shows besides navigation.
+ * (static ones, list items, and actions whose built-in only reads) is
+ * measured by walking the engine with the env's built-ins, every list item
+ * up to a bound, its pages turned with "98" (walks > 0); any other screen
+ * with its static texts, variables empty.  A page counts the option lines
+ * it shows besides navigation.
  */
 struct menu_report_row {
     size_t screen; /* index (menu_graph_screen_name) */
@@ -208,9 +209,11 @@ struct menu_report {
 };
 
 /* Measure every shown screen of g in every language within env->limits.
-   env->call may be NULL: lists are then empty.  0 or -KP_ERR_NOMEM. */
+   env->call may be NULL: lists are then empty.  pure(name) says which
+   action built-ins only read, so that the walk may go through them (to a
+   service's details); NULL: none.  0 or -KP_ERR_NOMEM. */
 int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
-                      struct menu_report *out);
+                      int (*pure)(const char *builtin), struct menu_report *out);
 void menu_report_free(struct menu_report *r);
 /*
  * Append one line per text of screen (or of the system texts when screen

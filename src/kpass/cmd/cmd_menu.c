@@ -328,7 +328,7 @@ static int menu_check(struct kp_cli *cli, int argc, char **argv)
         goto out;
     struct ussd_builtins bt = kp_builtins_table(b);
     struct menu_env env = {bt.ctx, b ? bt.call : NULL, "+923000000101", MENU_LIMITS_DEFAULT};
-    menu_graph_report(g, &env, &rep);
+    menu_graph_report(g, &env, kp_builtin_pure, &rep);
     if (!o.quiet)
         printf("%-22s %-14s %-7s %5s %8s %-4s %7s %6s %7s %s\n", "screen", "file", "lang", "pages",
                "longest", "enc", "options", "fewest", "missing", "measured");
