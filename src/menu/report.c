@@ -140,21 +140,23 @@ static void static_screen(struct rep_static *r, uint32_t si, enum menu_lang lang
 
 /* ---- walked layout: the engine with the caller's data ---- */
 
-/* Option lines of a rendered page: a line "N text" whose key is no
-   navigation key (0, 00, 98). */
-static unsigned page_options(const char *text, size_t len)
+/* Option lines of a rendered page: lines equal to one of the screen's
+   option lines (sc holds them after the hop), so that a text line that
+   happens to start with a number ("2 photos") is not one. */
+static unsigned page_options(const char *text, size_t len, const struct menu_scratch *sc)
 {
     unsigned n = 0;
     const char *p = text, *end = text + len;
 
-    while (p < end) {
+    while (sc && p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *eol = nl ? nl : end;
-        size_t k = strspn(p, "0123456789");
-        if (k && p + k < eol && p[k] == ' ' && !(k == 1 && p[0] == '0') &&
-            !(k == 2 && memcmp(p, "00", 2) == 0) && !(k == 2 && memcmp(p, "98", 2) == 0))
-            n++;
-        p = eol + 1;
+        size_t l = (size_t)((nl ? nl : end) - p);
+        for (size_t i = 0; i < sc->nitems; i++)
+            if (sc->item_len[i] == l && memcmp(sc->items[i], p, l) == 0) {
+                n++;
+                break;
+            }
+        p += l + 1;
     }
     return n;
 }
@@ -239,7 +241,10 @@ static void walk_one(struct rep_walk *w, enum menu_lang lang, size_t q,
     for (unsigned guard = 0; guard < REP_PAGES_MAX; guard++) {
         const struct menu_screen *s = &w->scr;
         unsigned cap = s->enc == TEXT_GSM7 ? w->env->limits.gsm7 : w->env->limits.ucs2;
-        unsigned opts = page_options(s->text.data, s->text.len);
+        const struct menu_scratch *sc = s->scratch;
+        unsigned opts = g->screens[want].kind == MK_MENU && sc && sc->loaded == want
+                            ? page_options(s->text.data, s->text.len, sc)
+                            : 0;
         per_page[guard] = opts;
         measure_page(&m, s->units, cap, s->enc, opts);
         if (m.options < opts)

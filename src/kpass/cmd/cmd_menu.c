@@ -155,7 +155,7 @@ struct menu_check_opts {
     int strict, quiet, no_data;
     const char *seed, *db;
     const char *one_page[MENU_ONE_PAGE_MAX + 1]; /* the home screen is always one */
-    int n_one_page;
+    int n_one_page, given_one_page;
     char *const *files; /* report on screens of these files only (all when none) */
     int nfiles;
 };
@@ -267,6 +267,7 @@ static int menu_check_parse(int argc, char **argv, struct menu_check_opts *o, co
     }
     if ((o->seed != NULL) + (o->db != NULL) + o->no_data > 1)
         return -1;
+    o->given_one_page = o->n_one_page;
     if (o->n_one_page == 0)
         o->one_page[o->n_one_page++] = "departments"; /* issue 11: the departments list */
     if (optind < argc) {
@@ -326,6 +327,15 @@ static int menu_check(struct kp_cli *cli, int argc, char **argv)
     scratch.conf_path = cli->conf_path;
     if (!o.no_data && menu_check_data(&o, &scratch, tmp, &b) != 0)
         goto out;
+    for (int k = 0; k < o.given_one_page; k++) { /* a typo would check nothing */
+        size_t i = 0;
+        while (i < menu_graph_screens(g) && strcmp(menu_graph_screen_name(g, i), o.one_page[k]))
+            i++;
+        if (i == menu_graph_screens(g)) {
+            cli_fail("--one-page: no screen '%s' in %s", o.one_page[k], dir);
+            goto out;
+        }
+    }
     struct ussd_builtins bt = kp_builtins_table(b);
     struct menu_env env = {bt.ctx, b ? bt.call : NULL, "+923000000101", MENU_LIMITS_DEFAULT};
     menu_graph_report(g, &env, kp_builtin_pure, &rep);
