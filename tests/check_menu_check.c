@@ -46,6 +46,8 @@ static const struct {
     /* variables */
     {"screen main menu\n  text \"Hi {name}\"\n  option \"A\" -> main\n",
      "t.menu:2:8: variable 'name' is never set"},
+    {"screen main menu\n  header \"{nope}\"\n  option \"A\" -> main\n",
+     "t.menu:2:10: variable 'nope' is never set"},
     {"screen main menu\n  option \"A\" -> ask\n  option \"B\" -> greet\n"
      "screen ask input\n  text \"Name?\"\n  var name\n  -> done\n"
      "screen done end\n  text \"Thanks\"\nscreen greet info\n  text \"Hi {name}\"\n",

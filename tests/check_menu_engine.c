@@ -154,6 +154,53 @@ START_TEST(test_languages)
 }
 END_TEST
 
+/* `header`: one line atop every page, the later ones too, its variables
+   filled, line breaks as spaces, cut with "..." past a quarter of a page. */
+START_TEST(test_header)
+{
+    static const char src[] =
+        "screen main menu\n"
+        "  header \"{dept_name}\\nfee 100\" ur \"صحت {dept_name}\"\n"
+        "  text \"Choose one of the services of this department\"\n"
+        "  option \"First service of the list\" -> main set dept_name = \"Health\"\n"
+        "  option \"Second service of the list\" -> main set dept_name = "
+        "\"A department with a name far too long for a header line, really\"\n"
+        "  option \"Third service of the list\" -> main\n"
+        "  option \"Fourth service of the list\" -> main\n"
+        "  option \"Fifth service of the list\" -> main\n"
+        "  option \"Sixth service of the list\" -> main\n";
+    struct fx_dialog h;
+    struct menu_graph *g = NULL;
+    struct kp_buf diag = KP_BUF_INIT;
+
+    ck_assert_msg(fx_compile(src, &g, &diag) == 0, "%s", diag.data);
+    fx_open(&h, g);
+    h.env.limits.gsm7 = 120;
+    fx_begin(&h, MENU_LANG_EN, "1");
+    fx_expect(&h,
+              "Health fee 100\nChoose one of the services of this department\n"
+              "1 First service of the list\n98 More",
+              TEXT_GSM7, 0);
+    fx_send(&h, "98");
+    fx_expect(&h,
+              "Health fee 100\n2 Second service of the list\n3 Third service of the list\n"
+              "4 Fourth service of the list\n98 More\n0 Back",
+              TEXT_GSM7, 0);
+    /* a long header: a quarter of 120 septets, "..." included */
+    fx_send(&h, "2");
+    ck_assert_ptr_nonnull(strchr(h.scr.text.data, '\n'));
+    ck_assert_int_eq((int)(strchr(h.scr.text.data, '\n') - h.scr.text.data), 30);
+    ck_assert_int_eq(strncmp(h.scr.text.data, "A department with a name fa...\n", 31), 0);
+    /* Urdu: the header in Urdu, the page UCS-2 because of it */
+    fx_begin(&h, MENU_LANG_UR, "1");
+    ck_assert_int_eq(strncmp(h.scr.text.data, "صحت Health\n", strlen("صحت Health\n")), 0);
+    ck_assert_int_eq(h.scr.enc, TEXT_UCS2);
+    ck_assert_uint_le(h.scr.units, 80);
+    fx_close(&h);
+    kp_buf_free(&diag);
+}
+END_TEST
+
 START_TEST(test_templating)
 {
     fx_begin(&d, MENU_LANG_EN, "1*1*2");
@@ -507,6 +554,7 @@ Suite *suite_menu_engine(void)
     tcase_add_test(tc, test_dial_steps);
     tcase_add_test(tc, test_languages);
     tcase_add_test(tc, test_templating);
+    tcase_add_test(tc, test_header);
     tcase_add_test(tc, test_sensitive_cnic);
     tcase_add_test(tc, test_action_outcomes);
     tcase_add_loop_test(tc, test_msisdn_router, 0, (int)KP_ARRAY_LEN(numbers));

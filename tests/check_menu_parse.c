@@ -25,6 +25,12 @@ static const struct {
     {"screen main menu # comment after a statement\n  option 5 \"Five\" -> main # here too\n",
      NULL},
     {"screen main menu\r\n  option \"A\" -> main\r\n", NULL},
+    /* a header line */
+    {"screen main menu\n  header \"H {x}\" ur \"ہ\"\n  option \"A\" -> main set x = \"1\"\n", NULL},
+    {"screen main menu\n  header \"H\"\n  header \"I\"\n  option \"A\" -> main\n",
+     "t.menu:3:3: screen 'main' already has a header\n  header \"I\"\n  ^\n"},
+    {HOME "screen e end\n  text \"Bye\"\n  header \"H\"\n",
+     "t.menu:5:3: 'header' is not allowed in end screen 'e'\n  header \"H\"\n  ^\n"},
     /* Roman Urdu: the tag is one word, the arrow after a name still an arrow */
     {"screen main menu\n  title \"T\" ur-Latn \"Sar\"\n  option \"A\"\n    ur-Latn \"Alif\" "
      "->main\n",

@@ -178,6 +178,17 @@ static void pb_make(struct pb *p, unsigned seed, int urdu)
     p->in.back = rnd(&seed) % 2 ? "0 Back" : NULL;
     p->in.home = rnd(&seed) % 3 == 0 ? "00 Home" : NULL;
     p->in.more = "98 More";
+    switch (rnd(&seed) % 3) { /* a `header` line: none, short, or cut */
+    case 1:
+        p->in.top = urdu ? "صحت کارڈ" : "Sehat Card";
+        break;
+    case 2:
+        p->in.top = "Excise, Taxation & Narcotics: Vehicle registration, Peshawar";
+        break;
+    default:
+        p->in.top = NULL;
+    }
+    p->in.top_len = p->in.top ? strlen(p->in.top) : 0;
     p->in.enc = menu_page_enc(&p->in);
 }
 
@@ -219,8 +230,22 @@ static void pb_walk(struct pb *p, unsigned cap, const char *notice)
         ck_assert_msg(!res.truncated, "cap %u: cut", cap);
         ck_assert_int_eq(text_units(page.data, page.len, p->in.enc), (int)res.units);
         ck_assert_msg(res.units <= cap, "cap %u: page of %u units", cap, res.units);
+        /* a header first on every page: whole, or cut to a quarter with "..." */
+        char *first = page.data;
+        if (p->in.top_len) {
+            char *nl = strchr(page.data, '\n');
+            size_t len = nl ? (size_t)(nl - page.data) : strlen(page.data);
+            unsigned u = (unsigned)text_units(page.data, len, p->in.enc);
+            ck_assert_msg(u <= cap / 4 || (len == p->in.top_len && cap / 4 >= u),
+                          "cap %u: header of %u units", cap, u);
+            ck_assert_msg((len == p->in.top_len && memcmp(page.data, p->in.top, len) == 0) ||
+                              (len >= 3 && memcmp(page.data + len - 3, "...", 3) == 0 &&
+                               memcmp(page.data, p->in.top, len - 3) == 0),
+                          "cap %u: page does not start with the header: %s", cap, page.data);
+            first = nl ? nl + 1 : NULL;
+        }
         /* each line: an option whole (the next one in order), text, or navigation */
-        for (char *line = page.data, *nl; line; line = nl ? nl + 1 : NULL) {
+        for (char *line = first, *nl; line; line = nl ? nl + 1 : NULL) {
             nl = strchr(line, '\n');
             size_t len = nl ? (size_t)(nl - line) : strlen(line);
             if (next_item < p->in.nitems && len == p->lens[next_item] &&
@@ -272,6 +297,8 @@ static unsigned pb_min_cap(const struct pb *p, const char *notice)
     }
     if (notice) /* the notice shares page 1 with the first piece of content */
         nav += (unsigned)text_units(notice, strlen(notice), p->in.enc) + 1;
+    if (p->in.top_len) /* the header line on every page (at most all of it) */
+        nav += (unsigned)text_units(p->in.top, p->in.top_len, p->in.enc) + 1;
     return need + nav + (notice ? (unsigned)p->lens[0] : 0);
 }
 

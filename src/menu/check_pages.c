@@ -20,7 +20,7 @@ struct pages {
     struct menu_cc *cc;
     struct menu_graph *g;
     enum menu_lang lang;
-    struct kp_buf header, notice, lines, page, more, back, home;
+    struct kp_buf header, notice, lines, page, more, back, home, top;
     const char **items;
     size_t *item_len;
     uint32_t *item_opt;
@@ -108,10 +108,15 @@ static void pages_screen(struct pages *p, uint32_t si)
 
     kp_buf_reset(&p->header);
     menu_tpl_render(g, menu_text_tpl(g, s->text, p->lang), NULL, NULL, &p->header);
+    kp_buf_reset(&p->top);
+    if (s->header != MENU_NONE)
+        menu_header_line(g, menu_text_tpl(g, s->header, p->lang), NULL, NULL, &p->top);
     pages_items(p, si);
     memset(&in, 0, sizeof(in));
     in.header = p->header.data;
     in.header_len = p->header.len;
+    in.top = p->top.len ? p->top.data : NULL;
+    in.top_len = p->top.len;
     in.items = p->items;
     in.item_len = p->item_len;
     in.nitems = p->nitems;
@@ -234,6 +239,7 @@ void menu_check_pages(struct menu_cc *cc, const uint8_t *reach)
     kp_buf_free(&p.more);
     kp_buf_free(&p.back);
     kp_buf_free(&p.home);
+    kp_buf_free(&p.top);
     free(p.items);
     free(p.item_len);
     free(p.item_opt);

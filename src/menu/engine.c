@@ -27,7 +27,7 @@ void menu_screen_free(struct menu_screen *scr)
     kp_buf_free(&scr->text);
     if (sc) {
         struct kp_buf *bufs[] = {&sc->hdr,    &sc->tmp,  &sc->norm, &sc->lines, &sc->argbuf,
-                                 &sc->notice, &sc->more, &sc->back, &sc->home};
+                                 &sc->notice, &sc->more, &sc->back, &sc->home,  &sc->top};
         for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
             kp_buf_free(bufs[i]);
         free(sc->items);

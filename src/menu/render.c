@@ -191,6 +191,41 @@ static void page_footer(struct page *pg, size_t pos, int more)
         page_line(pg, f[i], strlen(f[i]));
 }
 
+static void page_cut_line(struct page *pg, const char *s, size_t len, unsigned avail);
+
+/*
+ * The header line atop every page: at most a quarter of the page, cut with
+ * "..." past that, so that a long service name cannot crowd out the options.
+ */
+static unsigned top_units(const struct menu_page_in *in)
+{
+    unsigned u = in->top_len ? units_of(in, in->top, in->top_len) : 0;
+    return u > in->cap / 4 ? in->cap / 4 : u;
+}
+
+static void page_top(struct page *pg)
+{
+    const struct menu_page_in *in = pg->in;
+
+    if (in->top_len == 0)
+        return;
+    if (units_of(in, in->top, in->top_len) <= in->cap / 4)
+        page_line(pg, in->top, in->top_len);
+    else
+        page_cut_line(pg, in->top, in->top_len, in->cap / 4);
+}
+
+void menu_header_line(const struct menu_graph *g, uint32_t tpl, menu_var_fn lookup, void *ctx,
+                      struct kp_buf *out)
+{
+    size_t from = out->len;
+
+    menu_tpl_render(g, tpl, lookup, ctx, out);
+    for (size_t i = from; i < out->len; i++)
+        if (out->data[i] == '\n')
+            out->data[i] = ' ';
+}
+
 /* Everything from pos on, with the footer without "98 More": does it fit? */
 static int page_all_fits(const struct menu_page_in *in, size_t pos)
 {
@@ -200,6 +235,8 @@ static int page_all_fits(const struct menu_page_in *in, size_t pos)
     unsigned u = 0, n = 0;
 
 #define ADD(units) (u += (units) + (n++ ? 1 : 0))
+    if (in->top_len)
+        ADD(top_units(in));
     if (in->notice_len)
         ADD(units_of(in, in->notice, in->notice_len));
     if (pos < in->header_len)
@@ -257,8 +294,8 @@ static size_t page_header(struct page *pg, size_t pos, unsigned budget)
 }
 
 /*
- * The notice (an error line) goes first; it is cut only when it and the
- * first piece of content cannot share a page.
+ * The notice (an error line) goes first (after a header line); it is cut
+ * only when it and the first piece of content cannot share a page.
  */
 static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
                         struct menu_page_out *res)
@@ -266,14 +303,15 @@ static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
     const struct menu_page_in *in = pg->in;
     unsigned nu = units_of(in, in->notice, in->notice_len);
     unsigned room = min_content ? min_content + 1 : 0;
+    unsigned used = pg->used + (pg->lines ? 1 : 0); /* the header line and its break */
 
-    if (nu + room <= budget) {
+    if (used + nu + room <= budget) {
         page_line(pg, in->notice, in->notice_len);
         return;
     }
     res->truncated = 1;
-    if (budget > room + 3)
-        page_cut_line(pg, in->notice, in->notice_len, budget - room);
+    if (budget > used + room + 3)
+        page_cut_line(pg, in->notice, in->notice_len, budget - used - room);
 }
 
 /* Option lines from idx while they fit whole; returns the next index. */
@@ -328,6 +366,7 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
     else if (pos < end)
         min_content =
             units_of(in, in->items[pos - in->header_len], in->item_len[pos - in->header_len]);
+    page_top(&pg); /* first: what follows counts pg.used */
     if (in->notice_len)
         page_notice(&pg, budget, min_content, res);
     if (pos < in->header_len) {
@@ -349,7 +388,8 @@ enum text_enc menu_page_enc(const struct menu_page_in *in)
     const char *f[3] = {in->more, in->back, in->home};
 
     if (text_choose(in->notice, in->notice_len) != TEXT_GSM7 ||
-        text_choose(in->header, in->header_len) != TEXT_GSM7)
+        text_choose(in->header, in->header_len) != TEXT_GSM7 ||
+        text_choose(in->top, in->top_len) != TEXT_GSM7)
         return TEXT_UCS2;
     for (size_t i = 0; i < in->nitems; i++)
         if (text_choose(in->items[i], in->item_len[i]) != TEXT_GSM7)

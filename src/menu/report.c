@@ -77,7 +77,7 @@ static void row_fold(struct menu_report_row *row, const struct rep_measure *m, i
 struct rep_static {
     const struct menu_graph *g;
     const struct menu_env *env;
-    struct kp_buf header, lines, page, more, back, home;
+    struct kp_buf header, lines, page, more, back, home, top;
     const char **items;
     size_t *item_len, cap;
 };
@@ -93,6 +93,9 @@ static void static_screen(struct rep_static *r, uint32_t si, enum menu_lang lang
 
     kp_buf_reset(&r->header);
     menu_tpl_render(g, menu_text_tpl(g, s->text, lang), NULL, NULL, &r->header);
+    kp_buf_reset(&r->top);
+    if (s->header != MENU_NONE)
+        menu_header_line(g, menu_text_tpl(g, s->header, lang), NULL, NULL, &r->top);
     kp_buf_reset(&r->lines);
     for (uint32_t i = s->opt; i < s->opt + s->nopt && n < 128; i++) {
         const struct menu_option *o = &g->options[i];
@@ -112,6 +115,8 @@ static void static_screen(struct rep_static *r, uint32_t si, enum menu_lang lang
     memset(&in, 0, sizeof(in));
     in.header = r->header.data;
     in.header_len = r->header.len;
+    in.top = r->top.len ? r->top.data : NULL;
+    in.top_len = r->top.len;
     in.items = r->items;
     in.item_len = r->item_len;
     in.nitems = n;
@@ -349,6 +354,7 @@ unsigned menu_report_missing(const struct menu_graph *g, size_t screen, enum men
     uint32_t texts[1 + 128];
     size_t nt = 0;
     texts[nt++] = s->text;
+    texts[nt++] = s->header;
     for (uint32_t i = s->opt; i < s->opt + s->nopt && nt < 65; i++)
         if (!g->options[i].is_list)
             texts[nt++] = g->options[i].text;
@@ -420,6 +426,7 @@ int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
     kp_buf_free(&r.more);
     kp_buf_free(&r.back);
     kp_buf_free(&r.home);
+    kp_buf_free(&r.top);
     free(r.items);
     free(r.item_len);
     return 0;
