@@ -176,6 +176,7 @@ static int menu_check_selected(const struct menu_graph *g, size_t i,
     return 0;
 }
 
+/* Must r's screen fit one page?  Home always; the --one-page screens. */
 static int menu_check_one_page(const struct menu_graph *g, const struct menu_report_row *r,
                                const struct menu_check_opts *o)
 {
@@ -216,6 +217,7 @@ static unsigned menu_check_goals(const struct menu_graph *g, const struct menu_r
     return n;
 }
 
+/* One row of the table, under the heading menu_check prints. */
 static void menu_check_row(const struct menu_graph *g, const struct menu_report_row *r)
 {
     printf("%-22s %-14s %-7s %5u %4u/%-3u %-4s %7u %6u %7u %s\n",
