@@ -358,6 +358,10 @@ START_TEST(test_service_codes)
     fputs("screen main menu\n"
           "  title \"Health\" ur \"صحت\" ps \"روغتیا\" ur-Latn \"Sehat\"\n"
           "  option \"Sehat Card\" ur \"صحت کارڈ\" ps \"صحت کارډ\" ur-Latn \"Sehat Card\" -> card\n"
+          "  option \"Clinics\" ur-Latn \"Clinic\" ur \"کلینک\" ps \"کلینیکونه\" -> clinics\n"
+          "screen clinics menu\n"
+          "  text \"Clinics\" ur-Latn \"Clinic\" ur \"کلینک\" ps \"کلینیکونه\"\n"
+          "  option \"Peshawar\" ur-Latn \"Peshawar\" ur \"پشاور\" ps \"پېښور\" -> card\n"
           "screen card info\n"
           "  text \"Sehat Card Plus pays for hospital care.\"\n"
           "       ur-Latn \"Sehat Card Plus hospital ka ilaaj deta hai.\"\n",
@@ -382,7 +386,7 @@ START_TEST(test_service_codes)
     /* the second code's tree, in its language, GSM 7-bit */
     ug_dlg_init(&u, "923001111001", 1);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
-    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card");
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card\n2 Clinic");
     ck_assert_uint_eq(h.dc, 0);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, "Sehat Card Plus hospital ka ilaaj deta hai.\n");
@@ -409,7 +413,15 @@ START_TEST(test_service_codes)
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     ug_dlg_init(&u, "923001111001", 6);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
-    ck_assert_str_eq(h.text, "Health\n1 Sehat Card");
+    ck_assert_str_eq(h.text, "Health\n1 Sehat Card\n2 Clinics");
+    /* cut off in *790#'s tree: *789# is not offered to continue it (and
+       that new dial supersedes it) */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+    ck_screen_starts(&h, "Clinics\n1 Peshawar");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111001", 9);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
     close(g.fd);
     /* a partner's first language beats [ussd] first_lang, not a code's own */
     ug_bind(&g, &d, "gw2", "gw2-pw");
@@ -419,7 +431,16 @@ START_TEST(test_service_codes)
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     ug_dlg_init(&u, "923001111004", 8);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
-    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card");
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card\n2 Clinic");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111004", 11);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    /* *790# is offered: with that tree's system texts (it has none: the
+       English defaults; `kpass menu check` lists them as missing) */
+    ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "Clinic\n1 Peshawar");
     close(g.fd);
     unlink(path);
     rmdir(dir);
