@@ -126,7 +126,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test layers format-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
+.PHONY: all test layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -191,8 +191,18 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check
+test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
 	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+
+# The shipped menus in every language (issue 11): no text without its Urdu,
+# Pashto and Roman Urdu, and the page goals (home and departments on one
+# page, at most 3 pages, no page with fewer than 2 options), measured with
+# the seed data.  Only the files listed are held to it; the others join
+# once they are translated.
+MENU_STRICT = main.menu system.menu
+menu-check: all
+	$(BUILD)/kpass -c /nonexistent/kpassd.conf menu check --strict --quiet --seed etc/seed \
+		menus $(MENU_STRICT)
 
 # The module graph from the #include lines, checked against the layer order
 # (doc/architecture.md): fails on an upward edge or a cycle.

@@ -155,8 +155,20 @@ static const struct {
     const char *error; /* the first line of the report, NULL: parses */
 } ussd_cases[] = {
     {"[ussd]\nservice_code = *123*4#\nabort_ops = 0x81, 130\nscreen_timeout = 1500ms\n"
-     "gsm7_limit = 160\nmenus = /nonexistent/m\n",
+     "gsm7_limit = 160\nmenus = /nonexistent/m\nfirst_lang = ur-Latn\n"
+     "more_codes = *790# menus=/srv/health lang=ps, *123*4*5#  menus=/srv/police\n",
      NULL},
+    {"[ussd]\nfirst_lang = fr\n",
+     "t.conf:2: first_lang: 'fr' is not a language (en, ur, ps or ur-Latn)\n"},
+    {"[ussd]\nmore_codes = *790# /srv/health\n",
+     "t.conf:2: more_codes: '/srv/health' is not CODE menus=DIR [lang=en|ur|ps|ur-Latn]\n"},
+    {"[ussd]\nmore_codes = *790# menus=/a, *790# menus=/b\n",
+     "t.conf:2: more_codes: *790# is given twice\n"},
+    {"[ussd]\nmore_codes = *789# menus=/a\n", "t.conf:2: more_codes: *789# is given twice\n"},
+    {"[ussd]\nmore_codes = lang=ur\n",
+     "t.conf:2: more_codes: 'lang=ur' is not CODE menus=DIR [lang=en|ur|ps|ur-Latn]\n"},
+    {"[ussd]\nmore_codes = *790# lang=ur\n",
+     "t.conf:2: more_codes: each entry needs a code such as *790# and menus=DIR\n"},
     {"[ussd]\n\nservice_code = 789\n",
      "t.conf:3: service_code: '789' is not a USSD code such as *789#\n"},
     {"[ussd]\nabort_ops = 0x81, 12\n",
@@ -194,6 +206,17 @@ START_TEST(test_ussd_section)
         ck_assert_uint_eq(u.limits.gsm7, 160);
         ck_assert_uint_eq(u.limits.ucs2, 80);
         ck_assert_str_eq(u.menus_dir, "/nonexistent/m");
+        /* the codes: service_code first, then more_codes in order */
+        ck_assert_uint_eq(u.ncodes, 3);
+        ck_assert_str_eq(u.codes[0].code, "*123*4#");
+        ck_assert_str_eq(u.codes[0].menus_dir, "/nonexistent/m");
+        ck_assert_int_eq(u.codes[0].lang, MENU_LANG_UR_LATN);
+        ck_assert_str_eq(u.codes[1].code, "*790#");
+        ck_assert_str_eq(u.codes[1].menus_dir, "/srv/health");
+        ck_assert_int_eq(u.codes[1].lang, MENU_LANG_PS);
+        ck_assert_str_eq(u.codes[2].code, "*123*4*5#");
+        ck_assert_str_eq(u.codes[2].menus_dir, "/srv/police");
+        ck_assert_int_eq(u.codes[2].lang, -1);
         /* kp_config_path_check finds a module key's line too */
         ck_assert_int_eq(kp_config_path_check(&c, "menus", u.menus_dir, KP_PATH_DIR, &err),
                          -KP_ERR_CONFIG);

@@ -67,14 +67,14 @@ static char *dlg_path(const char *name)
     return path;
 }
 
-/* The caller a transcript is written for: its "# msisdn N" line. */
+/* The caller a transcript is written for: its first "caller +N" line. */
 static void dlg_msisdn(const char *text, char out[24])
 {
-    const char *p = strstr(text, "\n# msisdn +");
+    const char *p = strncmp(text, "caller +", 8) == 0 ? text - 1 : strstr(text, "\ncaller +");
 
     snprintf(out, 24, "%s", DLG_DEFAULT_MSISDN);
     if (p)
-        sscanf(p + 10, "%16[+0-9]", out);
+        sscanf(p + 8, "%16[+0-9]", out);
 }
 
 /* Lines of text starting with prefix. */
@@ -88,22 +88,30 @@ static unsigned dlg_count(const char *text, const char *prefix)
     return n;
 }
 
-/* Run `kpass menu test` on path for msisdn; exit status, output in *out. */
-static int dlg_kpass_test(const char *path, const char *msisdn, char **out)
+/* Run `kpass menu test` on path (or every transcript when path is NULL)
+   as shipped: the callers come from the files' `caller` lines, each file
+   has a database of its own.  Exit status, output in *out. */
+static int dlg_kpass_test(const char *path, char **out)
 {
-    char bin[1024], menus[1024], seed[1024], caller[24], file[1200];
-    char *argv[] = {bin,        "-c",     "/nonexistent/kpassd.conf",
-                    "menu",     "test",   "--menus",
-                    menus,      "--seed", seed,
-                    "--msisdn", caller,   file,
-                    NULL};
+    char bin[1024], menus[1024], seed[1024], file[1200];
+    char *argv[DLG_MAX + 12] = {
+        bin,  "-c", "/nonexistent/kpassd.conf", "menu", "test", "--menus", menus, "--seed", seed,
+        file, NULL};
+    char *all[DLG_MAX];
 
     snprintf(bin, sizeof(bin), "%s", tu_bin("kpass"));
-    snprintf(caller, sizeof(caller), "%s", msisdn);
-    snprintf(file, sizeof(file), "%s", path);
+    snprintf(file, sizeof(file), "%s", path ? path : "");
+    if (path == NULL) {
+        for (int i = 0; i < dlg_nfiles; i++)
+            argv[9 + i] = all[i] = dlg_path(dlg_files[i]);
+        argv[9 + dlg_nfiles] = NULL;
+    }
     snprintf(menus, sizeof(menus), "%s/menus", tu_top());
     snprintf(seed, sizeof(seed), "%s/etc/seed", tu_top());
-    return tu_run(argv, NULL, out, 60000);
+    int rc = tu_run(argv, NULL, out, 60000);
+    for (int i = 0; path == NULL && i < dlg_nfiles; i++)
+        free(all[i]);
+    return rc;
 }
 
 /* ---- every transcript passes ---- */
@@ -121,13 +129,141 @@ START_TEST(test_transcript_passes)
     dlg_msisdn(text, msisdn);
     screens = dlg_count(text, "< ");
     ck_assert_uint_gt(screens, 4);
-    rc = dlg_kpass_test(path, msisdn, &out);
+    rc = dlg_kpass_test(path, &out);
     ck_assert_msg(rc == 0, "%s (caller %s): exit %d\n%s", dlg_files[_i], msisdn, rc, out);
     snprintf(want, sizeof(want), "1 transcripts, %u screens compared, 0 failures", screens);
     ck_assert_msg(strstr(out, want) != NULL, "%s: expected '%s', got %s", dlg_files[_i], want, out);
     free(out);
     free(text);
     free(path);
+}
+END_TEST
+
+/* `kpass menu test` on every file of tests/dialogs at once passes as shipped:
+   every caller from its file (issue 11). */
+START_TEST(test_all_in_one_run)
+{
+    char *out = NULL, want[96];
+    unsigned screens = 0;
+
+    for (int i = 0; i < dlg_nfiles; i++) {
+        char *path = dlg_path(dlg_files[i]), *text = (char *)tu_read_file(path, NULL);
+        ck_assert_ptr_nonnull(text);
+        ck_assert_msg(strstr(text, "\ncaller +") || strncmp(text, "caller +", 8) == 0,
+                      "%s has no caller line", dlg_files[i]);
+        screens += dlg_count(text, "< ");
+        free(text);
+        free(path);
+    }
+    ck_assert_msg(dlg_kpass_test(NULL, &out) == 0, "%s", out);
+    snprintf(want, sizeof(want), "%d transcripts, %u screens compared, 0 failures", dlg_nfiles,
+             screens);
+    ck_assert_msg(strstr(out, want) != NULL, "expected '%s', got %s", want, out);
+    free(out);
+}
+END_TEST
+
+/* ---- kpass menu check: the report and --strict ---- */
+
+/* Run `kpass menu check [--options] DIR [FILES]` with up to three of them
+   (NULL: none). */
+static int dlg_menu_check(const char *dir, char **out, const char *a1, const char *a2,
+                          const char *a3)
+{
+    char bin[1024], seed[1024], d[1024], extra[3][64] = {"", "", ""};
+    char *argv[16] = {bin, "-c", "/nonexistent/kpassd.conf", "menu", "check", "--seed", seed};
+    int n = 7;
+    const char *given[3] = {a1, a2, a3};
+
+    for (int i = 0; i < 3 && given[i]; i++) {
+        snprintf(extra[i], sizeof(extra[i]), "%s", given[i]);
+        if (strcmp(given[i], "--no-data") == 0)
+            n = 5; /* no --seed */
+    }
+
+    snprintf(bin, sizeof(bin), "%s", tu_bin("kpass"));
+    snprintf(seed, sizeof(seed), "%s/etc/seed", tu_top());
+    snprintf(d, sizeof(d), "%s", dir);
+    for (int i = 0; i < 3 && extra[i][0]; i++)
+        if (strncmp(extra[i], "--", 2) == 0)
+            argv[n++] = extra[i];
+    argv[n++] = d;
+    for (int i = 0; i < 3 && extra[i][0]; i++)
+        if (strncmp(extra[i], "--", 2) != 0)
+            argv[n++] = extra[i];
+    argv[n] = NULL;
+    return tu_run(argv, NULL, out, 60000);
+}
+
+static void dlg_write(const char *dir, const char *name, const char *text)
+{
+    char path[1200];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs(text, f);
+    fclose(f);
+}
+
+START_TEST(test_menu_check_strict)
+{
+    char menus[1024], tmp[] = "/tmp/kpass-menu-check-test-XXXXXX", *out = NULL;
+
+    /* the shipped files held to it (Makefile MENU_STRICT) pass */
+    snprintf(menus, sizeof(menus), "%s/menus", tu_top());
+    ck_assert_msg(dlg_menu_check(menus, &out, "--strict", "main.menu", "system.menu") == 0, "%s",
+                  out);
+    free(out);
+    /* the report: a row per screen and language, with pages and units */
+    ck_assert_int_eq(dlg_menu_check(menus, &out, "main.menu", NULL, NULL), 0);
+    ck_assert_msg(strstr(out, "\nmain                   main.menu      ur          1   "), "%s",
+                  out);
+    ck_assert_msg(strstr(out, "/80  ucs2       8      8       0 walk\n"), "%s", out);
+    free(out);
+    /* through a look-up to a service's details (data), never through a code
+       request or the registration look-up, which count against limits */
+    ck_assert_int_eq(dlg_menu_check(menus, &out, "--quiet", NULL, NULL), 0);
+    free(out);
+    ck_assert_int_eq(dlg_menu_check(menus, &out, NULL, NULL, NULL), 0);
+    for (const char *l = out; l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, "service_detail ", 15) == 0 || strncmp(l, "office_detail ", 14) == 0)
+            ck_assert_msg(strncmp(strchr(l, '\n') - 4, "walk", 4) == 0, "%.100s", l);
+        if (strncmp(l, "reg_show ", 9) == 0 || strncmp(l, "otp_sent ", 9) == 0)
+            ck_assert_msg(strncmp(strchr(l, '\n') - 6, "static", 6) == 0, "%.100s", l);
+    }
+    free(out);
+    /* a text without Pashto, and a home screen that takes two pages in Urdu */
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    dlg_write(tmp, "a.menu",
+              "screen main menu\n"
+              "  title \"Home\" ur \"مرکزی\" ps \"کور\" ur-Latn \"Ghar\"\n"
+              "  option \"One\" ur \"ایک ایک ایک ایک ایک ایک ایک ایک ایک ایک\" ps \"یو\" "
+              "ur-Latn \"Aik\" -> b\n"
+              "  option \"Two\" ur \"دو دو دو دو دو دو دو دو دو دو دو دو دو دو\" ps \"دوه\" "
+              "ur-Latn \"Do\" -> b\n"
+              "  option \"Three\" ur \"تین تین تین تین تین تین تین تین تین\" ps \"درې\" "
+              "ur-Latn \"Teen\" -> b\n"
+              "screen b info\n"
+              "  text \"Bee\" ur \"بی\" ur-Latn \"Bee\"\n");
+    ck_assert_int_eq(dlg_menu_check(tmp, &out, "--no-data", NULL, NULL), 0);
+    ck_assert_msg(strstr(out, "warning: 34 missing translations, 2 page goals not met"), "%s", out);
+    free(out);
+    ck_assert_int_eq(dlg_menu_check(tmp, &out, "--strict", "--no-data", NULL), 1);
+    ck_assert_msg(strstr(out, "a.menu:7:8: screen 'b': no 'ps' variant of \"Bee\""), "%s", out);
+    ck_assert_msg(strstr(out, "a.menu: screen 'main' (ur): 3 pages; it must fit one"), "%s", out);
+    ck_assert_msg(strstr(out, "error: 34 missing translations, 2 page goals not met"), "%s", out);
+    ck_assert_msg(
+        strstr(out, "a.menu: screen 'main' (ur): 3 pages with fewer than 2 of its 3 options"), "%s",
+        out);
+    /* system texts the menus never define have no translation either */
+    ck_assert_msg(strstr(out, "menu: system text 'more': not defined, no 'ps' variant"), "%s", out);
+    ck_assert_msg(strstr(out, ": FAILED\n"), "%s", out);
+    free(out);
+    char path[1200];
+    snprintf(path, sizeof(path), "%s/a.menu", tmp);
+    unlink(path);
+    rmdir(tmp);
 }
 END_TEST
 
@@ -199,7 +335,7 @@ START_TEST(test_wrong_transcript)
     fputs(wrong[_i].replace, f);
     fputs(at + n, f);
     fclose(f);
-    rc = dlg_kpass_test(copy, msisdn, &out);
+    rc = dlg_kpass_test(copy, &out);
     ck_assert_msg(rc == 1, "%s changed at line %u: exit %d\n%s", wrong[_i].file, line, rc, out);
     snprintf(want, sizeof(want), "%s:%u: %s", copy, line, wrong[_i].message);
     ck_assert_msg(strstr(out, want) != NULL, "expected '%s' in:\n%s", want, out);
@@ -261,6 +397,7 @@ struct replay {
     int live;    /* a dialog is in progress */
     int prompt;  /* the resume prompt is showing */
     int counted; /* screens compared */
+    char caller[20];
 };
 
 static void trim(const char **s, size_t *n)
@@ -347,6 +484,17 @@ static size_t replay_expect(struct replay *r, char **lines, size_t n, size_t i)
     return j;
 }
 
+/* "caller +N [lang L] [profile P]": the number for the built-ins, the language. */
+static void replay_caller(struct replay *r, const char *l)
+{
+    char lang[16] = "";
+
+    ck_assert_int_ge(sscanf(l, "caller %16s lang %15s", r->caller, lang), 1);
+    r->env.msisdn = r->caller;
+    if (lang[0])
+        r->lang = (enum menu_lang)menu_lang_parse(lang);
+}
+
 static void replay_file(struct cov *c, const char *name, const char *text, const char *msisdn)
 {
     struct replay r;
@@ -382,6 +530,8 @@ static void replay_file(struct cov *c, const char *name, const char *text, const
             replay_act(&r, l, strlen(l), (unsigned)i + 1);
         else if (strncmp(l, "lang ", 5) == 0)
             r.lang = (enum menu_lang)menu_lang_parse(l + 5);
+        else if (strncmp(l, "caller ", 7) == 0)
+            replay_caller(&r, l);
         else
             ck_assert_msg(l[0] == '#' || l[0] == '\0', "%s:%zu: the replay does not know '%s'",
                           name, i + 1, l);
@@ -395,9 +545,10 @@ static void replay_file(struct cov *c, const char *name, const char *text, const
     free(copy);
 }
 
-/* Screens whose block in the menu files has Pashto text (a `ps "...` string). */
-static int cov_has_pashto(const char *screen)
+/* Screens whose block in the menu files has text in lang (a `ps "...` string). */
+static int cov_has_lang(const char *screen, const char *lang)
 {
+    char tag[24];
     char dir[1024], path[1400], head[128];
     DIR *d;
     struct dirent *e;
@@ -415,7 +566,8 @@ static int cov_has_pashto(const char *screen)
             char *end = strstr(p + 1, "\nscreen ");
             if (end)
                 *end = '\0';
-            found = strstr(p, " ps \"") != NULL;
+            snprintf(tag, sizeof(tag), " %s \"", lang);
+            found = strstr(p, tag) != NULL;
         }
         free(text);
     }
@@ -536,23 +688,25 @@ START_TEST(test_every_screen_shown)
                 for (int l = 0; l < MENU_LANG_MAX; l++)
                     c.shown[s][l] |= c.called_lang[k][l];
     }
-    /* Every screen in English and Urdu; in Pashto where the menus have it. */
+    /* Every screen in English and Urdu; in Pashto and Roman Urdu where the
+       menus have them. */
     struct kp_buf missing = KP_BUF_INIT;
     kp_buf_append(&missing, "", 0);
     unsigned seen = 0;
     for (size_t s = 0; s < menu_graph_screens(g); s++) {
         const char *name = menu_graph_screen_name(g, s);
-        int ps = cov_has_pashto(name);
+        int ps = cov_has_lang(name, "ps"), latn = cov_has_lang(name, "ur-Latn");
         if (cov_unreachable(name)) {
             ck_assert_msg(!c.shown[s][MENU_LANG_EN], "%s is reachable after all: update the list",
                           name);
             continue;
         }
         if (!c.shown[s][MENU_LANG_EN] || !c.shown[s][MENU_LANG_UR] ||
-            (ps && !c.shown[s][MENU_LANG_PS]))
-            kp_buf_printf(&missing, " %s(%s%s%s)", name, c.shown[s][MENU_LANG_EN] ? "" : "en ",
+            (ps && !c.shown[s][MENU_LANG_PS]) || (latn && !c.shown[s][MENU_LANG_UR_LATN]))
+            kp_buf_printf(&missing, " %s(%s%s%s%s)", name, c.shown[s][MENU_LANG_EN] ? "" : "en ",
                           c.shown[s][MENU_LANG_UR] ? "" : "ur ",
-                          ps && !c.shown[s][MENU_LANG_PS] ? "ps" : "");
+                          ps && !c.shown[s][MENU_LANG_PS] ? "ps " : "",
+                          latn && !c.shown[s][MENU_LANG_UR_LATN] ? "ur-Latn" : "");
         else
             seen++;
     }
@@ -577,6 +731,8 @@ Suite *suite_dialogs(void)
     dlg_scan();
     tcase_set_timeout(pass, 120);
     tcase_add_test(pass, test_transcripts_found);
+    tcase_add_test(pass, test_all_in_one_run);
+    tcase_add_test(pass, test_menu_check_strict);
     tcase_add_loop_test(pass, test_transcript_passes, 0, dlg_nfiles > 0 ? dlg_nfiles : 1);
     suite_add_tcase(s, pass);
     tcase_set_timeout(bad, 120);

@@ -46,6 +46,8 @@ static const struct {
     /* variables */
     {"screen main menu\n  text \"Hi {name}\"\n  option \"A\" -> main\n",
      "t.menu:2:8: variable 'name' is never set"},
+    {"screen main menu\n  header \"{nope}\"\n  option \"A\" -> main\n",
+     "t.menu:2:10: variable 'nope' is never set"},
     {"screen main menu\n  option \"A\" -> ask\n  option \"B\" -> greet\n"
      "screen ask input\n  text \"Name?\"\n  var name\n  -> done\n"
      "screen done end\n  text \"Thanks\"\nscreen greet info\n  text \"Hi {name}\"\n",
@@ -224,6 +226,76 @@ START_TEST(test_check_sample)
 }
 END_TEST
 
+/* The report behind `kpass menu check`: lists walked with the built-ins,
+   the service details only through a look-up the caller calls pure, the
+   pages and missing variants per language. */
+static const struct menu_report_row *report_row(const struct menu_graph *g,
+                                                const struct menu_report *r, const char *screen,
+                                                enum menu_lang lang)
+{
+    for (size_t i = 0; i < r->nrows; i++)
+        if (r->rows[i].lang == lang &&
+            strcmp(menu_graph_screen_name(g, r->rows[i].screen), screen) == 0)
+            return &r->rows[i];
+    ck_abort_msg("no row for %s", screen);
+    return NULL;
+}
+
+static int report_pure(const char *name)
+{
+    return strcmp(name, "dir.service") == 0;
+}
+
+START_TEST(test_report)
+{
+    struct fx_ctx ctx;
+    struct menu_env env;
+    struct menu_graph *g = fx_sample();
+    struct menu_report r;
+    const struct menu_report_row *row;
+
+    memset(&ctx, 0, sizeof(ctx));
+    env = fx_env(&ctx);
+    ck_assert_int_eq(menu_graph_report(g, &env, NULL, &r), 0);
+    /* home: two UCS-2 pages in English and in Urdu ("زبان" on its page 2) */
+    row = report_row(g, &r, "main", MENU_LANG_UR);
+    ck_assert_uint_eq(row->pages, 2);
+    ck_assert_int_eq(row->enc, TEXT_UCS2);
+    ck_assert_uint_eq(row->cap, 80);
+    ck_assert_uint_le(row->longest, 80);
+    ck_assert_uint_eq(row->options, 5);
+    ck_assert_uint_gt(row->walks, 0);
+    ck_assert_uint_eq(row->missing, 1); /* "Language / زبان" has Latin letters, no ur */
+    /* the departments list, filled by the built-in: 3 items, one page */
+    row = report_row(g, &r, "departments", MENU_LANG_UR);
+    ck_assert_uint_eq(row->pages, 1);
+    ck_assert_uint_eq(row->options, 3);
+    ck_assert_uint_eq(row->fewest, 3);
+    ck_assert_uint_gt(row->walks, 0);
+    /* no pure look-up named: the details are laid out statically */
+    row = report_row(g, &r, "service_detail", MENU_LANG_EN);
+    ck_assert_uint_eq(row->walks, 0);
+    /* Pashto: no variant anywhere in the sample, every system text missing */
+    ck_assert_uint_gt(report_row(g, &r, "main", MENU_LANG_PS)->missing, 3);
+    ck_assert_uint_eq(r.sys_missing[MENU_LANG_EN], 0);
+    ck_assert_uint_gt(r.sys_missing[MENU_LANG_PS], 5);
+    menu_report_free(&r);
+    /* with dir.service pure, the walk reaches the details with data */
+    ck_assert_int_eq(menu_graph_report(g, &env, report_pure, &r), 0);
+    row = report_row(g, &r, "service_detail", MENU_LANG_EN);
+    ck_assert_uint_gt(row->walks, 0);
+    ck_assert_uint_gt(row->longest, 10);
+    /* every screen shown, in every language; actions and routers not */
+    ck_assert_uint_eq(r.nrows % MENU_LANG_MAX, 0);
+    for (size_t i = 0; i < r.nrows; i++)
+        ck_assert_str_ne(menu_graph_screen_name(g, r.rows[i].screen), "service_lookup");
+    ck_assert_str_eq(menu_graph_screen_file(g, menu_graph_home(g)), "main.menu");
+    menu_report_free(&r);
+    menu_report_free(NULL);
+    menu_graph_unref(g);
+}
+END_TEST
+
 Suite *suite_menu_check(void)
 {
     Suite *s = suite_create("menu_check");
@@ -234,6 +306,7 @@ Suite *suite_menu_check(void)
     tcase_add_test(tc, test_check_all);
     tcase_add_test(tc, test_check_limits);
     tcase_add_test(tc, test_check_sample);
+    tcase_add_test(tc, test_report);
     suite_add_tcase(s, tc);
     return s;
 }

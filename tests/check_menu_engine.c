@@ -12,7 +12,9 @@
 #include "kpass/core/mem.h"
 
 #define HOME1 "Khyber Pass\n1 Find a service\n2 Get a verification code\n98 More"
-#define HOME2 "3 Check a registration\n4 Language / زبان\n9 Help\n0 Back"
+#define HOME2                                                                                      \
+    "3 Check a registration\n4 Language / زبان\n9 Help\n0<" /* later UCS-2 pages: the compact      \
+                                                               navigation */
 #define HELP1                                                                                      \
     "Khyber Pass gives you provincial services with one card. Dial *789# from any phone, choose "  \
     "a service and follow the steps. Codes come by SMS to the number\n98 More\n0 Back\n00 Home"
@@ -128,7 +130,7 @@ START_TEST(test_languages)
     ck_assert_int_eq(d.scr.lang, MENU_LANG_UR);
     ck_assert_int_eq(d.scr.lang_changed, 0);
     fx_send(&d, "98");
-    fx_expect(&d, "4 Language / زبان\n9 مدد\n0 واپس", TEXT_UCS2, 0);
+    fx_expect(&d, "4 Language / زبان\n9 مدد\n0<", TEXT_UCS2, 0);
     fx_send(&d, "4"); /* the language menu has English text only: the fallback */
     fx_expect(&d, "Choose a language\n1 English\n2 اردو\n3 پښتو\n0 واپس", TEXT_UCS2, 0);
     fx_send(&d, "1");
@@ -136,8 +138,8 @@ START_TEST(test_languages)
     ck_assert_int_eq(d.scr.lang, MENU_LANG_EN);
     ck_assert_int_eq(menu_state_lang(d.st), MENU_LANG_EN);
     ck_assert_str_eq(menu_state_get(d.st, d.g, "lang"), "en");
-    fx_expect(&d, "Khyber Pass\n1 Find a service\n2 Get a verification code\n98 More\n0 Back",
-              TEXT_UCS2, 0);
+    /* home is the root: reached by the language option as by 00, no way back */
+    fx_expect(&d, HOME1, TEXT_UCS2, 0);
     fx_send(&d, "98");
     ck_assert_int_eq(d.scr.lang_changed, 0); /* reported once, in the hop that changed it */
     /* the built-ins get the dialog's language */
@@ -149,6 +151,53 @@ START_TEST(test_languages)
     fx_expect(&d, DEPTS, TEXT_GSM7, 0);
     ck_assert_int_eq(d.scr.lang, MENU_LANG_PS);
     ck_assert_str_eq(d.ctx.last, "dir.departments() ps +923001234567");
+}
+END_TEST
+
+/* `header`: one line atop every page, the later ones too, its variables
+   filled, line breaks as spaces, cut with "..." past a quarter of a page. */
+START_TEST(test_header)
+{
+    static const char src[] =
+        "screen main menu\n"
+        "  header \"{dept_name}\\nfee 100\" ur \"صحت {dept_name}\"\n"
+        "  text \"Choose one of the services of this department\"\n"
+        "  option \"First service of the list\" -> main set dept_name = \"Health\"\n"
+        "  option \"Second service of the list\" -> main set dept_name = "
+        "\"A department with a name far too long for a header line, really\"\n"
+        "  option \"Third service of the list\" -> main\n"
+        "  option \"Fourth service of the list\" -> main\n"
+        "  option \"Fifth service of the list\" -> main\n"
+        "  option \"Sixth service of the list\" -> main\n";
+    struct fx_dialog h;
+    struct menu_graph *g = NULL;
+    struct kp_buf diag = KP_BUF_INIT;
+
+    ck_assert_msg(fx_compile(src, &g, &diag) == 0, "%s", diag.data);
+    fx_open(&h, g);
+    h.env.limits.gsm7 = 120;
+    fx_begin(&h, MENU_LANG_EN, "1");
+    fx_expect(&h,
+              "Health fee 100\nChoose one of the services of this department\n"
+              "1 First service of the list\n98 More",
+              TEXT_GSM7, 0);
+    fx_send(&h, "98");
+    fx_expect(&h,
+              "Health fee 100\n2 Second service of the list\n3 Third service of the list\n"
+              "4 Fourth service of the list\n98 More\n0 Back",
+              TEXT_GSM7, 0);
+    /* a long header: a quarter of 120 septets, "..." included */
+    fx_send(&h, "2");
+    ck_assert_ptr_nonnull(strchr(h.scr.text.data, '\n'));
+    ck_assert_int_eq((int)(strchr(h.scr.text.data, '\n') - h.scr.text.data), 30);
+    ck_assert_int_eq(strncmp(h.scr.text.data, "A department with a name fa...\n", 31), 0);
+    /* Urdu: the header in Urdu, the page UCS-2 because of it */
+    fx_begin(&h, MENU_LANG_UR, "1");
+    ck_assert_int_eq(strncmp(h.scr.text.data, "صحت Health\n", strlen("صحت Health\n")), 0);
+    ck_assert_int_eq(h.scr.enc, TEXT_UCS2);
+    ck_assert_uint_le(h.scr.units, 80);
+    fx_close(&h);
+    kp_buf_free(&diag);
 }
 END_TEST
 
@@ -354,6 +403,23 @@ START_TEST(test_resume)
     /* not on a sensitive screen */
     fx_begin(&d, MENU_LANG_EN, "2*1");
     ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    /* nor on the home screen (any page), nor on an info screen: nothing to
+       continue there (issue 11) */
+    fx_begin(&d, MENU_LANG_EN, NULL);
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    fx_send(&d, "98");
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    fx_send(&d, "9"); /* help: an info screen */
+    ck_assert_str_eq(menu_state_screen(d.st, d.g), "help");
+    ck_assert_int_eq(menu_state_resumable(d.st), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), -KP_ERR_STATE);
+    fx_begin(&d, MENU_LANG_EN, "1*1"); /* a menu of services: it is */
+    ck_assert_int_eq(menu_state_resumable(d.st), 1);
+    ck_assert_int_eq(menu_state_resuming(d.st), 0);
+    ck_assert_int_eq(menu_dialog_resume(d.g, &d.env, d.st, &d.scr), 0);
+    ck_assert_int_eq(menu_state_resuming(d.st), 1);
+    fx_send(&d, "1");
+    ck_assert_int_eq(menu_state_resuming(d.st), 0);
     menu_screen_free(&before);
 }
 END_TEST
@@ -488,6 +554,7 @@ Suite *suite_menu_engine(void)
     tcase_add_test(tc, test_dial_steps);
     tcase_add_test(tc, test_languages);
     tcase_add_test(tc, test_templating);
+    tcase_add_test(tc, test_header);
     tcase_add_test(tc, test_sensitive_cnic);
     tcase_add_test(tc, test_action_outcomes);
     tcase_add_loop_test(tc, test_msisdn_router, 0, (int)KP_ARRAY_LEN(numbers));

@@ -25,6 +25,12 @@ static const struct {
     {"screen main menu # comment after a statement\n  option 5 \"Five\" -> main # here too\n",
      NULL},
     {"screen main menu\r\n  option \"A\" -> main\r\n", NULL},
+    /* a header line */
+    {"screen main menu\n  header \"H {x}\" ur \"ہ\"\n  option \"A\" -> main set x = \"1\"\n", NULL},
+    {"screen main menu\n  header \"H\"\n  header \"I\"\n  option \"A\" -> main\n",
+     "t.menu:3:3: screen 'main' already has a header\n  header \"I\"\n  ^\n"},
+    {HOME "screen e end\n  text \"Bye\"\n  header \"H\"\n",
+     "t.menu:5:3: 'header' is not allowed in end screen 'e'\n  header \"H\"\n  ^\n"},
     /* Roman Urdu: the tag is one word, the arrow after a name still an arrow */
     {"screen main menu\n  title \"T\" ur-Latn \"Sar\"\n  option \"A\"\n    ur-Latn \"Alif\" "
      "->main\n",
@@ -159,7 +165,8 @@ static const struct {
      "t.menu:2:1: system text 'more' is already defined at t.menu:1\nsystem more \"N\"\n^\n"},
     {"system bogus \"M\"\n" HOME,
      "t.menu:1:8: expected a system text name (more, back, home, invalid, invalid_input, resume, "
-     "continue, restart, expired or error), found 'bogus'\nsystem bogus \"M\"\n       ^\n"},
+     "continue, restart, expired, error or no_service), found 'bogus'\nsystem bogus \"M\"\n       "
+     "^\n"},
     {"home main\nhome main\n" HOME,
      "t.menu:2:1: 'home' is already given at t.menu:1\nhome main\n^\n"},
 };

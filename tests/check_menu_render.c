@@ -109,16 +109,17 @@ START_TEST(test_ucs2_pages)
     struct kp_buf text = KP_BUF_INIT, got = KP_BUF_INIT;
     int pages = 0;
 
-    for (int i = 0; i < 30; i++)
+    for (int i = 0; i < 24; i++)
         kp_buf_printf(&text, "%sخدمت", i ? " " : "");
     info_dialog(&d, text.data, 182, 80);
     for (;;) {
-        const char *more = strstr(d.scr.text.data, "\n98 More");
+        /* the first page has the words, the later ones the compact line */
+        const char *more = strstr(d.scr.text.data, pages ? "\n98>" : "\n98 More");
         ck_assert_int_eq(d.scr.enc, TEXT_UCS2);
         ck_assert_uint_le(d.scr.units, 80);
         ck_assert_int_eq(text_units(d.scr.text.data, d.scr.text.len, TEXT_UCS2), (int)d.scr.units);
         pages++;
-        const char *end = more ? more : strstr(d.scr.text.data, pages > 1 ? "\n0 Back" : "");
+        const char *end = more ? more : strstr(d.scr.text.data, pages > 1 ? "\n0<" : "");
         if (got.len)
             kp_buf_putc(&got, ' ');
         kp_buf_append(&got, d.scr.text.data,
@@ -130,7 +131,8 @@ START_TEST(test_ucs2_pages)
             break;
         fx_send(&d, "98");
     }
-    ck_assert_int_eq(pages, 3);
+    /* 3 pages with "98 More", "0 Back", "00 Home" on every page (issue 11) */
+    ck_assert_int_eq(pages, 2);
     ck_assert_str_eq(got.data, text.data); /* broken only at spaces, nothing lost */
     fx_close(&d);
     kp_buf_free(&text);
@@ -176,7 +178,37 @@ static void pb_make(struct pb *p, unsigned seed, int urdu)
     p->in.back = rnd(&seed) % 2 ? "0 Back" : NULL;
     p->in.home = rnd(&seed) % 3 == 0 ? "00 Home" : NULL;
     p->in.more = "98 More";
+    switch (rnd(&seed) % 3) { /* a `header` line: none, short, or cut */
+    case 1:
+        p->in.top = urdu ? "صحت کارڈ" : "Sehat Card";
+        break;
+    case 2:
+        p->in.top = "Excise, Taxation & Narcotics: Vehicle registration, Peshawar";
+        break;
+    default:
+        p->in.top = NULL;
+    }
+    p->in.top_len = p->in.top ? strlen(p->in.top) : 0;
     p->in.enc = menu_page_enc(&p->in);
+}
+
+/* The compact navigation of a later UCS-2 page: "98>", "0<", "00<<" in
+   that order, one space apart, at least one. */
+static int pb_compact_nav(const char *line, size_t len)
+{
+    static const char *const arrows[3] = {"98>", "0<", "00<<"};
+    size_t at = 0;
+    int n = 0;
+
+    for (int i = 0; i < 3 && at < len; i++) {
+        size_t k = strlen(arrows[i]);
+        if (len - at >= k && memcmp(line + at, arrows[i], k) == 0 &&
+            (at + k == len || line[at + k] == ' ')) {
+            at += k + (at + k < len);
+            n++;
+        }
+    }
+    return n > 0 && at == len;
 }
 
 /* Walk every page of p at cap; check the invariants. */
@@ -198,8 +230,22 @@ static void pb_walk(struct pb *p, unsigned cap, const char *notice)
         ck_assert_msg(!res.truncated, "cap %u: cut", cap);
         ck_assert_int_eq(text_units(page.data, page.len, p->in.enc), (int)res.units);
         ck_assert_msg(res.units <= cap, "cap %u: page of %u units", cap, res.units);
+        /* a header first on every page: whole, or cut to a quarter with "..." */
+        char *first = page.data;
+        if (p->in.top_len) {
+            char *nl = strchr(page.data, '\n');
+            size_t len = nl ? (size_t)(nl - page.data) : strlen(page.data);
+            unsigned u = (unsigned)text_units(page.data, len, p->in.enc);
+            ck_assert_msg(u <= cap / 4 || (len == p->in.top_len && cap / 4 >= u),
+                          "cap %u: header of %u units", cap, u);
+            ck_assert_msg((len == p->in.top_len && memcmp(page.data, p->in.top, len) == 0) ||
+                              (len >= 3 && memcmp(page.data + len - 3, "...", 3) == 0 &&
+                               memcmp(page.data, p->in.top, len - 3) == 0),
+                          "cap %u: page does not start with the header: %s", cap, page.data);
+            first = nl ? nl + 1 : NULL;
+        }
         /* each line: an option whole (the next one in order), text, or navigation */
-        for (char *line = page.data, *nl; line; line = nl ? nl + 1 : NULL) {
+        for (char *line = first, *nl; line; line = nl ? nl + 1 : NULL) {
             nl = strchr(line, '\n');
             size_t len = nl ? (size_t)(nl - line) : strlen(line);
             if (next_item < p->in.nitems && len == p->lens[next_item] &&
@@ -208,6 +254,7 @@ static void pb_walk(struct pb *p, unsigned cap, const char *notice)
             } else if ((len == 7 && memcmp(line, "98 More", 7) == 0) ||
                        (len == 6 && memcmp(line, "0 Back", 6) == 0) ||
                        (len == 7 && memcmp(line, "00 Home", 7) == 0) ||
+                       (pages > 0 && p->in.enc == TEXT_UCS2 && pb_compact_nav(line, len)) ||
                        (notice && len == strlen(notice) && memcmp(line, notice, len) == 0)) {
                 continue;
             } else {
@@ -217,7 +264,13 @@ static void pb_walk(struct pb *p, unsigned cap, const char *notice)
                 kp_buf_append(&text, line, len);
             }
         }
-        ck_assert_int_eq(strstr(page.data, "98 More") != NULL, res.next != MENU_NONE);
+        ck_assert_int_eq(strstr(page.data, "98 More") != NULL || strstr(page.data, "98>") != NULL,
+                         res.next != MENU_NONE);
+        /* the words on a first or GSM 7-bit page, the arrows on a later UCS-2 one */
+        if (pages > 0 && p->in.enc == TEXT_UCS2)
+            ck_assert_ptr_null(strstr(page.data, "0 Back"));
+        else
+            ck_assert_ptr_null(strstr(page.data, "0<"));
         ck_assert(res.next == MENU_NONE || res.next > p->in.pos);
         p->in.pos = res.next;
         pages++;
@@ -244,6 +297,8 @@ static unsigned pb_min_cap(const struct pb *p, const char *notice)
     }
     if (notice) /* the notice shares page 1 with the first piece of content */
         nav += (unsigned)text_units(notice, strlen(notice), p->in.enc) + 1;
+    if (p->in.top_len) /* the header line on every page (at most all of it) */
+        nav += (unsigned)text_units(p->in.top, p->in.top_len, p->in.enc) + 1;
     return need + nav + (notice ? (unsigned)p->lens[0] : 0);
 }
 

@@ -66,8 +66,8 @@ static const char wrong[] = "! dial *789*1#\n"  /* 1 */
                             "| خیبر پاس\n"
                             "| 1 سروس تلاش کریں\n"
                             "| 2 تصدیقی کوڈ حاصل کریں\n"
+                            "| 3 رجسٹریشن چیک کریں\n"
                             "| 98 مزید\n"
-                            "| 0 واپس\n"
                             "> 1\n" /* 22: fine */
                             "< ucs2 continue\n"
                             "| محکمے\n"
@@ -118,11 +118,23 @@ static const struct {
     {"< utf8 end\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
     {"< gsm7 end lang fr\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
     {"< gsm7 end extra\n", "m.dialog:1: expected '< gsm7|ucs2 continue|end [lang XX]'\n"},
-    {"lang de\n", "m.dialog:1: unknown language (en, ur or ps)\n"},
+    {"lang de\n", "m.dialog:1: unknown language (en, ur, ur-Latn or ps)\n"},
     {"limits 182\n", "m.dialog:1: expected 'limits GSM7 UCS2' (two numbers)\n"},
     {"hello\n\n# fine\nbye\n",
-     "m.dialog:1: unknown line (expected lang, limits, service, !, >, < or |)\n"
-     "m.dialog:4: unknown line (expected lang, limits, service, !, >, < or |)\n"},
+     "m.dialog:1: unknown line (expected caller, lang, limits, service, !, >, < or |)\n"
+     "m.dialog:4: unknown line (expected caller, lang, limits, service, !, >, < or |)\n"},
+    /* the caller directive: an E.164 number, then lang and profile pairs */
+    {"caller 923001234567\n", "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
+    {"caller +92300\n", "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
+    {"caller +923001234567 lang\n",
+     "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
+    {"caller +923001234567 lang fr\n", "m.dialog:1: unknown language (en, ur, ur-Latn or ps)\n"},
+    {"caller +923001234567 profile UMR\n",
+     "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
+    {"caller +923001234567 lang ur lang ps\n",
+     "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
+    {"caller +923001234567 lang ur profile umr extra\n",
+     "m.dialog:1: expected 'caller +E164 [lang XX] [profile NAME]'\n"},
 };
 
 START_TEST(test_malformed_transcript)
@@ -139,6 +151,35 @@ START_TEST(test_malformed_transcript)
                      -KP_ERR_PARSE);
     ck_assert_str_eq(report.data, malformed[_i].report);
     ck_assert_uint_eq(res.exchanges, 0);
+    kp_buf_free(&report);
+    menu_graph_unref(g);
+}
+END_TEST
+
+/* A caller line: the number the built-ins see, the language of the next
+   dial, the partner profile named (kpass menu test checks the name). */
+START_TEST(test_transcript_caller)
+{
+    static const char t1[] = "caller +923009999999 lang ur profile umr\n"
+                             "! dial *789*1#\n";
+    static const char t[] = "caller +923009999999 lang ur profile umr\n"
+                            "! dial *789*1#\n"
+                            "caller +923008888888\n"
+                            "! dial *789*1#\n";
+    struct fx_ctx ctx;
+    struct menu_env env = fx_env(&ctx);
+    struct menu_graph *g = fx_sample();
+    struct menu_transcript_result res;
+    struct kp_buf report = KP_BUF_INIT;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ck_assert_int_eq(menu_transcript_run(g, &env, "c.dialog", t1, sizeof(t1) - 1, &report, &res),
+                     0);
+    ck_assert_str_eq(ctx.last, "dir.departments() ur +923009999999");
+    ck_assert_str_eq(res.profile, "umr");
+    ck_assert_int_eq(menu_transcript_run(g, &env, "c.dialog", t, sizeof(t) - 1, &report, &res), 0);
+    ck_assert_str_eq(ctx.last, "dir.departments() ur +923008888888"); /* lang stays */
+    ck_assert_uint_eq(res.failures, 0);
     kp_buf_free(&report);
     menu_graph_unref(g);
 }
@@ -304,6 +345,7 @@ Suite *suite_menu_tools(void)
     tcase_add_test(tc, test_wrong_transcript);
     tcase_add_loop_test(tc, test_malformed_transcript, 0, (int)KP_ARRAY_LEN(malformed));
     tcase_add_test(tc, test_transcript_runtime);
+    tcase_add_test(tc, test_transcript_caller);
     tcase_add_test(tc, test_dot);
     tcase_add_test(tc, test_man_examples);
     suite_add_tcase(s, tc);

@@ -223,19 +223,29 @@ START_TEST(test_release_and_resume)
     }
     /* a shortcut says where the caller wants to go: no offer */
     ug_dlg_init(&u, callers[0], 60);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*7#", &h);
-    ck_screen_starts(&h, "Khyber Pass gives you");
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1*3#", &h);
+    ck_screen_starts(&h, "Health\n");
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "98", &h);
-    ck_assert_str_eq(h.text, "CNIC. Staff never phone you for a code.\n0 Back\n00 Home");
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     /* and that dialog is the one a plain redial continues, on its page */
     ug_dlg_init(&u, callers[0], 61);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
     ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
-    ck_assert_str_eq(h.text, "CNIC. Staff never phone you for a code.\n0 Back\n00 Home");
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h);
+    ck_screen_starts(&h, "Health\n");
+    /* left on an info screen (help), or on home: nothing to continue, the
+       redial shows home (issue 11) */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "7", &h);
     ck_screen_starts(&h, "Khyber Pass gives you");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, callers[0], 62);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, callers[0], 63);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
     close(g.fd);
     char *log = tu_daemon_log(&d);
     ck_assert_ptr_nonnull(strstr(log, "resumes a dialog"));
@@ -326,6 +336,114 @@ START_TEST(test_shortcut_and_language)
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*6#", &h);
     ck_screen_starts(&h, "Zabaan chunein\n");
     close(g.fd);
+}
+END_TEST
+
+/* Two service codes, each with its menus (issue 11): *790# serves one
+   department's tree, in Roman Urdu for first-time callers; *789# the
+   general menus, in Pashto for them ([ussd] first_lang) or in the
+   partner's first language; a code no menus serve ends with a clear
+   screen; a remembered language beats them all. */
+START_TEST(test_service_codes)
+{
+    char dir[] = "/tmp/kpass-codes-XXXXXX", path[600], conf[1400];
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    FILE *f;
+
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/health.menu", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "w"));
+    fputs("screen main menu\n"
+          "  title \"Health\" ur \"صحت\" ps \"روغتیا\" ur-Latn \"Sehat\"\n"
+          "  option \"Sehat Card\" ur \"صحت کارڈ\" ps \"صحت کارډ\" ur-Latn \"Sehat Card\" -> card\n"
+          "  option \"Clinics\" ur-Latn \"Clinic\" ur \"کلینک\" ps \"کلینیکونه\" -> clinics\n"
+          "screen clinics menu\n"
+          "  text \"Clinics\" ur-Latn \"Clinic\" ur \"کلینک\" ps \"کلینیکونه\"\n"
+          "  option \"Peshawar\" ur-Latn \"Peshawar\" ur \"پشاور\" ps \"پېښور\" -> card\n"
+          "screen card info\n"
+          "  text \"Sehat Card Plus pays for hospital care.\"\n"
+          "       ur-Latn \"Sehat Card Plus hospital ka ilaaj deta hai.\"\n",
+          f);
+    fclose(f);
+    snprintf(conf, sizeof(conf),
+             "[ussd]\nfirst_lang = ps\nmore_codes = *790# menus=%s lang=ur-Latn\n", dir);
+    char *out = NULL;
+    tu_daemon_prepare(&d, conf);
+    ug_seed(&d);
+    ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
+    ck_assert_int_eq(
+        tu_kpass(&d, "gw2-pw\n", NULL, "partner", "add", "gw2", "--first-lang", "ur", NULL), 0);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "show", "gw2", NULL), 0);
+    ck_assert_msg(strstr(out, "first language: ur\n"), "%s", out);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "partner", "set", "gw2", "--first-lang", "fr", NULL),
+                     1);
+    free(out);
+    tu_daemon_start(&d);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    /* the second code's tree, in its language, GSM 7-bit */
+    ug_dlg_init(&u, "923001111001", 1);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card\n2 Clinic");
+    ck_assert_uint_eq(h.dc, 0);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "Sehat Card Plus hospital ka ilaaj deta hai.\n");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* a shortcut within it */
+    ug_dlg_init(&u, "923001111001", 2);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790*1#", &h);
+    ck_screen_starts(&h, "Sehat Card Plus hospital");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* the first code: the general menus, Pashto for a first-time caller */
+    ug_dlg_init(&u, "923001111002", 3);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, "خیبر پاس\n1 خدمتونه\n");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    /* a code no menus serve: an end screen that says so, in the caller's language */
+    ug_dlg_init(&u, "923001111003", 4);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*791#", &h);
+    ck_assert_str_eq(h.text, "دا کوډ په کار کې نه دی. د خیبر پاس لپاره *789# ډایل کړئ.");
+    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    /* a caller's own choice beats the code's language: English, then *790# */
+    ug_dlg_init(&u, "923001111001", 5);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*6*1#", &h);
+    ck_screen_starts(&h, HOME_EN);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111001", 6);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Health\n1 Sehat Card\n2 Clinics");
+    /* cut off in *790#'s tree: *789# is not offered to continue it (and
+       that new dial supersedes it) */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+    ck_screen_starts(&h, "Clinics\n1 Peshawar");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111001", 9);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
+    close(g.fd);
+    /* a partner's first language beats [ussd] first_lang, not a code's own */
+    ug_bind(&g, &d, "gw2", "gw2-pw");
+    ug_dlg_init(&u, "923001111004", 7);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_UR);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111004", 8);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    ck_assert_str_eq(h.text, "Sehat\n1 Sehat Card\n2 Clinic");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001111004", 11);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*790#", &h);
+    /* *790# is offered: with that tree's system texts (it has none: the
+       English defaults; `kpass menu check` lists them as missing) */
+    ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "Clinic\n1 Peshawar");
+    close(g.fd);
+    unlink(path);
+    rmdir(dir);
 }
 END_TEST
 
@@ -491,6 +609,7 @@ Suite *suite_ussd_daemon(void)
     tcase_add_loop_test(bad, test_bad_reply, 0, (int)KP_ARRAY_LEN(bad_replies));
     tcase_add_test(bad, test_bad_input_reply);
     tcase_add_test(bad, test_release_and_resume);
+    tcase_add_test(bad, test_service_codes);
     tcase_add_test(bad, test_two_partners_same_session);
     tcase_add_test(bad, test_shortcut_and_language);
     tcase_add_test(bad, test_refusals_and_notes);

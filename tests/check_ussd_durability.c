@@ -270,6 +270,77 @@ START_TEST(test_sighup_menus)
 }
 END_TEST
 
+/* A dialog cut off before a reload: "1 Continue" goes on with the menus it
+   began with, "2 Start again" starts on the current ones (issue 11), as a
+   new dial would. */
+START_TEST(test_restart_after_reload)
+{
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    char dir[700], file[800];
+
+    tu_daemon_prepare(&d, NULL);
+    menus_copy(dir, sizeof(dir));
+    ug_seed(&d);
+    ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
+    tu_daemon_start(&d);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    log_wait("44 screens", 1);
+    for (int choice = 1; choice <= 2; choice++) {
+        const char *caller = choice == 1 ? "923001234567" : "923007654321";
+        ug_dlg_init(&u, caller, 10 * choice);
+        ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1#", &h);
+        ck_screen_starts(&h, choice == 1 ? DEPTS_EN : "All departments\n");
+        ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+        if (choice == 1) {
+            snprintf(file, sizeof(file), "%s/main.menu", dir);
+            file_edit(file, "title \"Khyber Pass\" ", "title \"Khyber Pass KP\" ");
+            snprintf(file, sizeof(file), "%s/services.menu", dir);
+            file_edit(file, "text \"Departments\" ", "text \"All departments\" ");
+            kill(d.pid, SIGHUP);
+            log_wait("44 screens", 2);
+        }
+        ug_dlg_init(&u, caller, 10 * choice + 1);
+        ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+        ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
+        if (choice == 1) {
+            ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+            ck_screen_starts(&h, DEPTS_EN); /* its own menus, before the reload */
+            ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h);
+            ck_screen_starts(&h, HOME_EN);
+        } else {
+            /* pinned to the new menus already: 2 is home there too */
+            ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+            ck_screen_starts(&h, "Khyber Pass KP\n1 Find a service\n");
+        }
+        ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    }
+    /* the first caller again, cut off on the old menus, and a second reload */
+    ug_dlg_init(&u, "923001234567", 30);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "All departments\n");
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    snprintf(file, sizeof(file), "%s/services.menu", dir);
+    file_edit(file, "text \"All departments\" ", "text \"Every department\" ");
+    kill(d.pid, SIGHUP);
+    log_wait("44 screens", 3);
+    ug_dlg_init(&u, "923001234567", 31);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, " 2 ", &h);
+    ck_screen_starts(&h, "Khyber Pass KP\n1 Find a service\n");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, "Every department\n"); /* the current menus */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h);
+    ck_screen_starts(&h, "Khyber Pass KP\n");
+    close(g.fd);
+    ck_assert_int_eq(tu_daemon_stop(&d, SIGTERM), 0);
+    db_check();
+}
+END_TEST
+
 Suite *suite_ussd_durability(void)
 {
     Suite *s = suite_create("ussd_durability");
@@ -280,6 +351,7 @@ Suite *suite_ussd_durability(void)
     tcase_add_test(dur, test_kill9_mid_dialog);
     tcase_add_test(dur, test_kill9_burst);
     tcase_add_test(dur, test_sighup_menus);
+    tcase_add_test(dur, test_restart_after_reload);
     suite_add_tcase(s, dur);
     return s;
 }

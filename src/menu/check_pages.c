@@ -20,7 +20,7 @@ struct pages {
     struct menu_cc *cc;
     struct menu_graph *g;
     enum menu_lang lang;
-    struct kp_buf header, notice, lines, page, more, back, home;
+    struct kp_buf header, notice, lines, page, more, back, home, top;
     const char **items;
     size_t *item_len;
     uint32_t *item_opt;
@@ -108,10 +108,15 @@ static void pages_screen(struct pages *p, uint32_t si)
 
     kp_buf_reset(&p->header);
     menu_tpl_render(g, menu_text_tpl(g, s->text, p->lang), NULL, NULL, &p->header);
+    kp_buf_reset(&p->top);
+    if (s->header != MENU_NONE)
+        menu_header_line(g, menu_text_tpl(g, s->header, p->lang), NULL, NULL, &p->top);
     pages_items(p, si);
     memset(&in, 0, sizeof(in));
     in.header = p->header.data;
     in.header_len = p->header.len;
+    in.top = p->top.len ? p->top.data : NULL;
+    in.top_len = p->top.len;
     in.items = p->items;
     in.item_len = p->item_len;
     in.nitems = p->nitems;
@@ -147,12 +152,14 @@ static void pages_screen(struct pages *p, uint32_t si)
     }
 }
 
-/* The resume prompt and the two final system screens, one page each. */
+/* The resume prompt and the final system screens, one page each. */
 static void pages_system(struct pages *p)
 {
     struct menu_graph *g = p->g;
     struct menu_page_in in;
-    const enum menu_sys finals[] = {MS_EXPIRED, MS_ERROR};
+    const enum menu_sys finals[] = {MS_EXPIRED, MS_ERROR, MS_NO_SERVICE};
+    static const char *const what[] = {"the 'expired' text", "the 'error' text",
+                                       "the 'no_service' text"};
     size_t offs[2];
 
     memset(&in, 0, sizeof(in));
@@ -179,14 +186,13 @@ static void pages_system(struct pages *p)
     uint32_t *saved = p->item_opt;
     p->item_opt = NULL;
     pages_walk(p, &in, p->cc->sys_loc[MS_RESUME], "the resume prompt");
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < KP_ARRAY_LEN(finals); i++) {
         memset(&in, 0, sizeof(in));
         kp_buf_reset(&p->header);
         menu_sys_render(g, finals[i], p->lang, &p->header);
         in.header = p->header.data;
         in.header_len = p->header.len;
-        pages_walk(p, &in, p->cc->sys_loc[finals[i]],
-                   i ? "the 'error' text" : "the 'expired' text");
+        pages_walk(p, &in, p->cc->sys_loc[finals[i]], what[i]);
     }
     p->item_opt = saved;
 }
@@ -233,6 +239,7 @@ void menu_check_pages(struct menu_cc *cc, const uint8_t *reach)
     kp_buf_free(&p.more);
     kp_buf_free(&p.back);
     kp_buf_free(&p.home);
+    kp_buf_free(&p.top);
     free(p.items);
     free(p.item_len);
     free(p.item_opt);

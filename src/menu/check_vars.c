@@ -206,6 +206,7 @@ static void screen_uses(struct flow *f, uint32_t si)
         }
     }
     use_text(f, si, s->text, shown, shown_kind(s->kind));
+    use_text(f, si, s->header, shown, shown_kind(s->kind));
     for (uint32_t i = s->opt; i < s->opt + s->nopt; i++)
         if (!g->options[i].is_list)
             use_text(f, si, g->options[i].text, shown, 1);

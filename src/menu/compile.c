@@ -115,6 +115,12 @@ int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct 
         goto out;
     }
     graph_version(g, sorted, nsrc);
+    for (uint32_t f = 0; f < nsrc; f++) {
+        const char *base = strrchr(sorted[f].name, '/');
+        base = base ? base + 1 : sorted[f].name;
+        uint32_t k = MENU_PUSH(g, files);
+        g->files[k] = menu_pool_add(g, base, strlen(base));
+    }
     for (uint32_t f = 0; f < nsrc; f++)
         menu_parse(&cc, f);
     if (cc.errors) {

@@ -27,7 +27,7 @@ void menu_screen_free(struct menu_screen *scr)
     kp_buf_free(&scr->text);
     if (sc) {
         struct kp_buf *bufs[] = {&sc->hdr,    &sc->tmp,  &sc->norm, &sc->lines, &sc->argbuf,
-                                 &sc->notice, &sc->more, &sc->back, &sc->home};
+                                 &sc->notice, &sc->more, &sc->back, &sc->home,  &sc->top};
         for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
             kp_buf_free(bufs[i]);
         free(sc->items);
@@ -74,7 +74,10 @@ static int hop_finish(struct menu_hop *h, int rc)
         menu_render_final(h, MS_ERROR);
     menu_state_drop_sensitive(st);
     st->flags &= (uint8_t)~MST_NORESUME;
-    if (s->flags & (MF_SENSITIVE | MF_NORESUME))
+    /* Nothing to continue from home (a redial shows it anyway) or from a
+       screen that only tells a result (info, end): no "Continue?" there. */
+    if ((s->flags & (MF_SENSITIVE | MF_NORESUME)) || st->screen == h->g->home ||
+        s->kind == MK_INFO || s->kind == MK_END)
         st->flags |= MST_NORESUME;
     h->out->lang = (enum menu_lang)st->lang;
     h->out->lang_changed = st->lang != h->lang0;
@@ -265,7 +268,12 @@ static void history_push(struct menu_state *st, uint32_t screen, uint32_t pos)
     st->nhist++;
 }
 
-/* Leave the current screen along e; back comes here.  1 when the dialog ended. */
+/*
+ * Leave the current screen along e; back comes here.  1 when the dialog
+ * ended.  Home is the root: reached along an edge (the language screen's
+ * options) it is reached as 00 reaches it, with no history and so no
+ * "0 Back" taking room on its one page.
+ */
 static int go(struct menu_hop *h, const struct menu_edge *e)
 {
     uint32_t from = h->st->screen, pos = h->st->pos;
@@ -273,7 +281,9 @@ static int go(struct menu_hop *h, const struct menu_edge *e)
     apply_sets(h, e);
     if (enter(h, e->target))
         return 1;
-    if (h->st->screen != from)
+    if (h->st->screen == h->g->home)
+        h->st->nhist = 0;
+    else if (h->st->screen != from)
         history_push(h->st, from, pos);
     return 0;
 }
@@ -491,14 +501,16 @@ int menu_system_render(const struct menu_graph *g, enum menu_lang lang, enum men
     struct menu_env env;
     struct menu_hop h;
 
-    if ((unsigned)lang >= MENU_LANG_MAX || (which != MENU_SYS_EXPIRED && which != MENU_SYS_ERROR))
+    static const enum menu_sys sys[] = {MS_EXPIRED, MS_ERROR, MS_NO_SERVICE};
+
+    if ((unsigned)lang >= MENU_LANG_MAX || (unsigned)which >= KP_ARRAY_LEN(sys))
         return -KP_ERR_INVAL;
     memset(&st, 0, sizeof(st));
     memset(&env, 0, sizeof(env));
     st.lang = (uint8_t)lang;
     env.limits = *limits;
     hop_start(&h, g, &env, &st, out);
-    menu_render_final(&h, which == MENU_SYS_EXPIRED ? MS_EXPIRED : MS_ERROR);
+    menu_render_final(&h, sys[which]);
     out->lang = lang;
     return 0;
 }

@@ -41,6 +41,7 @@ enum menu_sys {
     MS_RESTART,
     MS_EXPIRED,
     MS_ERROR,
+    MS_NO_SERVICE, /* a dialled code no menus serve (kpassd.conf(5) [ussd]) */
     MS__COUNT
 };
 
@@ -129,7 +130,8 @@ struct menu_screen_def {
     uint32_t name; /* pool */
     enum menu_kind kind;
     unsigned flags;
-    uint32_t text; /* MENU_NONE when absent */
+    uint32_t text;   /* MENU_NONE when absent */
+    uint32_t header; /* one line atop every page (`header`), MENU_NONE when absent */
     uint32_t opt, nopt;
     uint32_t var; /* input: receives the reply */
     uint32_t chk, nchk;
@@ -182,6 +184,7 @@ struct menu_graph {
     MENU_ARRAY(struct menu_bi, bis);
     MENU_ARRAY(uint32_t, bi_strs);
     MENU_ARRAY(regex_t, regexes);
+    MENU_ARRAY(uint32_t, files); /* pool: each source's last name component, by loc.file */
 #undef MENU_ARRAY
 
     /* name -> id hash tables (open addressing, power-of-two sizes) */
@@ -344,7 +347,9 @@ struct menu_page_in {
     const size_t *item_len;
     size_t nitems;
     const char *back, *home, *more; /* footer lines (NULL: not shown) */
-    size_t pos;                     /* where the page starts (see render.c) */
+    const char *top;                /* a one-line header atop every page (no '\n'), or NULL */
+    size_t top_len;
+    size_t pos; /* where the page starts (see render.c) */
 };
 
 struct menu_page_out {
@@ -366,6 +371,9 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
 typedef const char *(*menu_var_fn)(void *ctx, uint32_t var, size_t *len);
 void menu_tpl_render(const struct menu_graph *g, uint32_t tpl, menu_var_fn lookup, void *ctx,
                      struct kp_buf *out);
+/* Render header template tpl on one line (line breaks as spaces) into out. */
+void menu_header_line(const struct menu_graph *g, uint32_t tpl, menu_var_fn lookup, void *ctx,
+                      struct kp_buf *out);
 /* The template of text in lang, falling back to en; MENU_NONE if none. */
 uint32_t menu_text_tpl(const struct menu_graph *g, uint32_t text, enum menu_lang lang);
 /* The static (all variables empty) rendering of system text s in lang. */
@@ -449,6 +457,7 @@ int menu_validate(const struct menu_graph *g, const struct menu_check *chk, cons
 struct menu_scratch {
     struct kp_buf hdr, tmp, norm, lines, argbuf, notice;
     struct kp_buf more, back, home; /* navigation lines in the dialog's language */
+    struct kp_buf top;              /* the screen's `header`, on one line */
     const char **items;             /* option lines of the screen being shown */
     size_t *item_len;
     size_t *item_off; /* into lines */

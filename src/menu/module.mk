@@ -17,3 +17,4 @@ SRCS += src/menu/screen.c
 SRCS += src/menu/state.c
 SRCS += src/menu/transcript.c
 SRCS += src/menu/validate.c
+SRCS += src/menu/report.c

@@ -67,7 +67,7 @@ static void stmt_screen(struct parser *p)
     s = &g->screens[k];
     s->name = menu_pool_add(g, p->lx.tp, p->lx.tlen);
     s->loc = p->lx.loc;
-    s->text = s->var = s->call = MENU_NONE;
+    s->text = s->header = s->var = s->call = MENU_NONE;
     s->opt = (uint32_t)g->noptions;
     s->chk = (uint32_t)g->nchecks;
     s->br = (uint32_t)g->nbranches;
@@ -117,6 +117,22 @@ static void stmt_text(struct parser *p, struct menu_loc at, const char *kw)
     menu_parse_next(p);
     t = menu_parse_text(p, 1);
     p->g->screens[p->screen].text = t;
+}
+
+/* `header TEXT`: one line atop every page of a screen (its later pages too). */
+static void stmt_header(struct parser *p, struct menu_loc at)
+{
+    struct menu_screen_def *s = need_screen(p, at, "header", KINDS(MK_MENU, MK_INPUT, MK_INFO));
+
+    if (s == NULL)
+        return;
+    if (s->header != MENU_NONE) {
+        menu_parse_error(p, at, "screen '%s' already has a header", GSTR(p->g, s->name));
+        return;
+    }
+    menu_parse_next(p);
+    uint32_t t = menu_parse_text(p, 1);
+    p->g->screens[p->screen].header = t;
 }
 
 /* An explicit option key: 1..99, no leading zero, not 98 (More). */
@@ -519,7 +535,7 @@ static void stmt_system(struct parser *p, struct menu_loc at)
     if (k < 0) {
         menu_parse_unexpected(
             p, "a system text name (more, back, home, invalid, invalid_input, resume, "
-               "continue, restart, expired or error)");
+               "continue, restart, expired, error or no_service)");
         return;
     }
     if (g->sys[k] != MENU_NONE) {
@@ -574,6 +590,8 @@ static void statement(struct parser *p)
         stmt_option(p, at);
     else if (menu_lex_is(&p->lx, "list"))
         stmt_list(p, at);
+    else if (menu_lex_is(&p->lx, "header"))
+        stmt_header(p, at);
     else if (menu_lex_is(&p->lx, "var"))
         stmt_var(p, at);
     else if (menu_lex_is(&p->lx, "accept"))

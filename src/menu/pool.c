@@ -138,6 +138,7 @@ void menu_graph_free(struct menu_graph *g)
     free(g->bis);
     free(g->bi_strs);
     free(g->regexes);
+    free(g->files);
     free(g->var_hash);
     free(g->screen_hash);
     kp_buf_free(&g->pool);

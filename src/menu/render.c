@@ -10,6 +10,7 @@
  * A page position ("pos") is a byte offset into the header text while
  * below its length, then header length + the index of an option line.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "kpass/text/text.h"
@@ -29,6 +30,7 @@ static const struct {
     [MS_RESTART] = {"restart", "Start again"},
     [MS_EXPIRED] = {"expired", "Your session has expired. Please dial again."},
     [MS_ERROR] = {"error", "Service unavailable. Please try again later."},
+    [MS_NO_SERVICE] = {"no_service", "This code is not in service."},
 };
 
 const char *menu_sys_name(enum menu_sys s)
@@ -128,34 +130,113 @@ static void page_line(struct page *pg, const char *s, size_t len)
     kp_buf_append(pg->out, s, len);
 }
 
-/* Units of the footer lines (each with the line break before it). */
-static unsigned footer_cost(const struct menu_page_in *in, int more)
+/*
+ * Navigation on a UCS-2 page after a screen's first: one line of keys and
+ * arrows, "98> 0< 00<<", 11 units where "98 مزید", "0 واپس" and
+ * "00 مرکزی صفحہ" take 29 of the 80.  The first page taught the words.  No
+ * letters, so the line stays left to right among Urdu and Pashto lines
+ * (a line without a strong character is its own LTR paragraph, Unicode
+ * UAX #9 P2-P3), and its arrows are never mirrored.
+ */
+static int footer_compact(const struct menu_page_in *in, size_t pos)
+{
+    return pos > 0 && in->enc == TEXT_UCS2;
+}
+
+/* The footer as lines: the full ones, or the compact one in buf. */
+static size_t footer_lines(const struct menu_page_in *in, size_t pos, int more, char *buf,
+                           size_t cap, const char *out[3])
 {
     const char *f[3] = {more ? in->more : NULL, in->back, in->home};
-    unsigned u = 0;
+    static const char *const arrows[3] = {"98>", "0<", "00<<"};
+    size_t n = 0, len = 0;
 
+    if (!footer_compact(in, pos)) {
+        for (int i = 0; i < 3; i++)
+            if (f[i])
+                out[n++] = f[i];
+        return n;
+    }
+    buf[0] = '\0';
     for (int i = 0; i < 3; i++)
         if (f[i])
-            u += units_of(in, f[i], strlen(f[i])) + 1;
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? " " : "", arrows[i]);
+    if (len)
+        out[n++] = buf;
+    return n;
+}
+
+#define FOOTER_COMPACT_MAX 16 /* "98> 0< 00<<" and its NUL */
+
+/* Units of the footer lines (each with the line break before it). */
+static unsigned footer_cost(const struct menu_page_in *in, size_t pos, int more)
+{
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t n = footer_lines(in, pos, more, buf, sizeof(buf), f);
+    unsigned u = 0;
+
+    for (size_t i = 0; i < n; i++)
+        u += units_of(in, f[i], strlen(f[i])) + 1;
     return u;
 }
 
-static void page_footer(struct page *pg, int more)
+static void page_footer(struct page *pg, size_t pos, int more)
 {
-    const char *f[3] = {more ? pg->in->more : NULL, pg->in->back, pg->in->home};
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t n = footer_lines(pg->in, pos, more, buf, sizeof(buf), f);
 
-    for (int i = 0; i < 3; i++)
-        if (f[i])
-            page_line(pg, f[i], strlen(f[i]));
+    for (size_t i = 0; i < n; i++)
+        page_line(pg, f[i], strlen(f[i]));
+}
+
+static void page_cut_line(struct page *pg, const char *s, size_t len, unsigned avail);
+
+/*
+ * The header line atop every page: at most a quarter of the page, cut with
+ * "..." past that, so that a long service name cannot crowd out the options.
+ */
+static unsigned top_units(const struct menu_page_in *in)
+{
+    unsigned u = in->top_len ? units_of(in, in->top, in->top_len) : 0;
+    return u > in->cap / 4 ? in->cap / 4 : u;
+}
+
+static void page_top(struct page *pg)
+{
+    const struct menu_page_in *in = pg->in;
+
+    if (in->top_len == 0)
+        return;
+    if (units_of(in, in->top, in->top_len) <= in->cap / 4)
+        page_line(pg, in->top, in->top_len);
+    else
+        page_cut_line(pg, in->top, in->top_len, in->cap / 4);
+}
+
+void menu_header_line(const struct menu_graph *g, uint32_t tpl, menu_var_fn lookup, void *ctx,
+                      struct kp_buf *out)
+{
+    size_t from = out->len;
+
+    menu_tpl_render(g, tpl, lookup, ctx, out);
+    for (size_t i = from; i < out->len; i++)
+        if (out->data[i] == '\n')
+            out->data[i] = ' ';
 }
 
 /* Everything from pos on, with the footer without "98 More": does it fit? */
 static int page_all_fits(const struct menu_page_in *in, size_t pos)
 {
-    const char *f[2] = {in->back, in->home};
+    char buf[FOOTER_COMPACT_MAX];
+    const char *f[3];
+    size_t nf = footer_lines(in, pos, 0, buf, sizeof(buf), f);
     unsigned u = 0, n = 0;
 
 #define ADD(units) (u += (units) + (n++ ? 1 : 0))
+    if (in->top_len)
+        ADD(top_units(in));
     if (in->notice_len)
         ADD(units_of(in, in->notice, in->notice_len));
     if (pos < in->header_len)
@@ -165,9 +246,8 @@ static int page_all_fits(const struct menu_page_in *in, size_t pos)
         if (u > in->cap)
             return 0;
     }
-    for (int i = 0; i < 2; i++)
-        if (f[i])
-            ADD(units_of(in, f[i], strlen(f[i])));
+    for (size_t i = 0; i < nf; i++)
+        ADD(units_of(in, f[i], strlen(f[i])));
 #undef ADD
     return u <= in->cap;
 }
@@ -214,8 +294,8 @@ static size_t page_header(struct page *pg, size_t pos, unsigned budget)
 }
 
 /*
- * The notice (an error line) goes first; it is cut only when it and the
- * first piece of content cannot share a page.
+ * The notice (an error line) goes first (after a header line); it is cut
+ * only when it and the first piece of content cannot share a page.
  */
 static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
                         struct menu_page_out *res)
@@ -223,14 +303,15 @@ static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
     const struct menu_page_in *in = pg->in;
     unsigned nu = units_of(in, in->notice, in->notice_len);
     unsigned room = min_content ? min_content + 1 : 0;
+    unsigned used = pg->used + (pg->lines ? 1 : 0); /* the header line and its break */
 
-    if (nu + room <= budget) {
+    if (used + nu + room <= budget) {
         page_line(pg, in->notice, in->notice_len);
         return;
     }
     res->truncated = 1;
-    if (budget > room + 3)
-        page_cut_line(pg, in->notice, in->notice_len, budget - room);
+    if (budget > used + room + 3)
+        page_cut_line(pg, in->notice, in->notice_len, budget - used - room);
 }
 
 /* Option lines from idx while they fit whole; returns the next index. */
@@ -264,7 +345,7 @@ static size_t page_items(struct page *pg, size_t idx, unsigned budget, int alone
 void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res)
 {
     struct page pg = {in, out, 0, 0};
-    size_t pos = in->pos, end = in->header_len + in->nitems;
+    size_t pos = in->pos, end = in->header_len + in->nitems, start;
     unsigned budget, min_content = 0, fc;
     int last, had_header = 0;
 
@@ -276,14 +357,16 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
     /* a stored position may predate a change of the text: start on a character */
     while (pos > 0 && pos < in->header_len && ((uint8_t)in->header[pos] & 0xc0) == 0x80)
         pos--;
+    start = pos;
     last = in->more == NULL || page_all_fits(in, pos);
-    fc = footer_cost(in, !last);
+    fc = footer_cost(in, pos, !last);
     budget = fc < in->cap ? in->cap - fc : 0;
     if (pos < in->header_len)
         min_content = 1;
     else if (pos < end)
         min_content =
             units_of(in, in->items[pos - in->header_len], in->item_len[pos - in->header_len]);
+    page_top(&pg); /* first: what follows counts pg.used */
     if (in->notice_len)
         page_notice(&pg, budget, min_content, res);
     if (pos < in->header_len) {
@@ -296,7 +379,7 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
         res->truncated = 1;
     else if (pos < end)
         res->next = pos;
-    page_footer(&pg, res->next != MENU_NONE);
+    page_footer(&pg, start, res->next != MENU_NONE);
     res->units = pg.used;
 }
 
@@ -305,7 +388,8 @@ enum text_enc menu_page_enc(const struct menu_page_in *in)
     const char *f[3] = {in->more, in->back, in->home};
 
     if (text_choose(in->notice, in->notice_len) != TEXT_GSM7 ||
-        text_choose(in->header, in->header_len) != TEXT_GSM7)
+        text_choose(in->header, in->header_len) != TEXT_GSM7 ||
+        text_choose(in->top, in->top_len) != TEXT_GSM7)
         return TEXT_UCS2;
     for (size_t i = 0; i < in->nitems; i++)
         if (text_choose(in->items[i], in->item_len[i]) != TEXT_GSM7)

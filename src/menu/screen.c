@@ -179,6 +179,11 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     menu_hop_text(h, s->text, &sc->hdr);
     in.header = sc->hdr.data;
     in.header_len = sc->hdr.len;
+    kp_buf_reset(&sc->top);
+    if (s->header != MENU_NONE)
+        menu_header_line(g, menu_text_tpl(g, s->header, lang), hop_lookup, h, &sc->top);
+    in.top = sc->top.len ? sc->top.data : NULL;
+    in.top_len = sc->top.len;
     in.notice = notice;
     in.notice_len = notice_len;
     menu_nav_line(g, MS_MORE, lang, &sc->more);

@@ -328,6 +328,11 @@ int menu_state_resumable(const struct menu_state *st)
     return (st->flags & (MST_BEGUN | MST_ENDED | MST_NORESUME)) == MST_BEGUN;
 }
 
+int menu_state_resuming(const struct menu_state *st)
+{
+    return (st->flags & (MST_BEGUN | MST_ENDED | MST_RESUME)) == (MST_BEGUN | MST_RESUME);
+}
+
 int menu_state_ended(const struct menu_state *st)
 {
     return (st->flags & MST_ENDED) != 0;

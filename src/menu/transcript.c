@@ -5,6 +5,10 @@
  * compiled graph and the caller's built-ins.  The dialog state goes through
  * menu_state_encode/decode between hops, as it does in the daemon.
  *
+ *   caller +923001234567 lang ur profile umr
+ *                            who dials from here on: the number the
+ *                            built-ins see, optionally the language of the
+ *                            next dial and the partner profile it comes by
  *   lang ur                  language of the next dial
  *   limits 182 80            page limits from here on
  *   service *789#            the service code `! dial` strips
@@ -41,9 +45,10 @@ struct run {
     struct menu_screen scr;
     struct kp_buf blob, service;
     enum menu_lang lang;
-    int live;     /* a dialog is in progress */
-    int have;     /* scr holds the answer to the last action */
-    unsigned act; /* line of the last action */
+    char caller[MENU_CALLER_MAX]; /* env.msisdn once a caller line was read */
+    int live;                     /* a dialog is in progress */
+    int have;                     /* scr holds the answer to the last action */
+    unsigned act;                 /* line of the last action */
 };
 
 static int starts(const struct tline *l, const char *word)
@@ -85,6 +90,43 @@ static int blank(const struct tline *l)
     return 1;
 }
 
+/*
+ * "caller +923001234567 [lang L] [profile P]": fills number (E.164, 8 to 15
+ * digits), *lang (-1 when absent) and profile ("" when absent).  NULL, or
+ * why the line is wrong.
+ */
+static const char *caller_parse(const char *buf, char number[MENU_CALLER_MAX], int *lang,
+                                char profile[MENU_PROFILE_MAX])
+{
+    static const char usage[] = "expected 'caller +E164 [lang XX] [profile NAME]'";
+    static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
+    char t[6][32];
+    int m = sscanf(buf, "caller %31s %31s %31s %31s %31s %31s", t[0], t[1], t[2], t[3], t[4], t[5]);
+    size_t nd;
+
+    *lang = -1;
+    profile[0] = number[0] = '\0';
+    if (m < 1 || m == 6 || (m - 1) % 2 != 0)
+        return usage;
+    nd = strspn(t[0] + 1, "0123456789");
+    if (t[0][0] != '+' || t[0][1] == '0' || nd < 8 || nd > 15 || t[0][1 + nd] != '\0')
+        return usage;
+    memcpy(number, t[0], nd + 2);
+    for (int i = 1; i + 1 < m + 1 && i < m; i += 2) {
+        if (strcmp(t[i], "lang") == 0 && *lang < 0) {
+            if ((*lang = menu_lang_parse(t[i + 1])) < 0)
+                return "unknown language (en, ur, ur-Latn or ps)";
+        } else if (strcmp(t[i], "profile") == 0 && profile[0] == '\0' &&
+                   strspn(t[i + 1], name_chars) == strlen(t[i + 1]) &&
+                   strlen(t[i + 1]) < MENU_PROFILE_MAX) {
+            memcpy(profile, t[i + 1], strlen(t[i + 1]) + 1);
+        } else {
+            return usage;
+        }
+    }
+    return NULL;
+}
+
 /* Syntax only: every line must be one of the forms above. */
 static int check_syntax(struct run *r, const struct tline *lines, size_t n)
 {
@@ -103,7 +145,12 @@ static int check_syntax(struct run *r, const struct tline *lines, size_t n)
         if (starts(l, "! dial") || (starts(l, "! resume") && l->len == 8) ||
             (starts(l, "! expired") && l->len == 9) || starts(l, "service "))
             continue;
-        if (starts(l, "lang ")) {
+        if (starts(l, "caller ")) {
+            char number[MENU_CALLER_MAX] = "", profile[MENU_PROFILE_MAX];
+            int lang;
+            why = l->len >= sizeof(buf) ? "caller line too long"
+                                        : caller_parse(buf, number, &lang, profile);
+        } else if (starts(l, "lang ")) {
             if (menu_lang_parse(buf + 5) < 0)
                 why = "unknown language (en, ur, ur-Latn or ps)";
         } else if (starts(l, "limits ")) {
@@ -119,7 +166,7 @@ static int check_syntax(struct run *r, const struct tline *lines, size_t n)
             else if (k == 2 && sscanf(buf, "< %7s %11s %3s", enc, kind, extra) == 3)
                 why = "expected '< gsm7|ucs2 continue|end [lang XX]'";
         } else {
-            why = "unknown line (expected lang, limits, service, !, >, < or |)";
+            why = "unknown line (expected caller, lang, limits, service, !, >, < or |)";
         }
         if (why) {
             kp_buf_printf(r->report, "%s:%u: %s\n", r->file, l->no, why);
@@ -269,7 +316,16 @@ static void directive(struct run *r, const struct tline *l)
     char buf[64] = "";
 
     memcpy(buf, l->s, l->len < sizeof(buf) ? l->len : sizeof(buf) - 1);
-    if (starts(l, "lang "))
+    if (starts(l, "caller ")) {
+        char profile[MENU_PROFILE_MAX];
+        int lang;
+        caller_parse(buf, r->caller, &lang, profile); /* checked before the run */
+        r->env.msisdn = r->caller;
+        if (lang >= 0)
+            r->lang = (enum menu_lang)lang;
+        if (profile[0])
+            snprintf(r->res->profile, sizeof(r->res->profile), "%s", profile);
+    } else if (starts(l, "lang "))
         r->lang = (enum menu_lang)menu_lang_parse(buf + 5);
     else if (starts(l, "limits "))
         sscanf(buf, "limits %u %u", &r->env.limits.gsm7, &r->env.limits.ucs2);

@@ -48,6 +48,7 @@ void partner_from_row(const struct store_partner *row, struct partner *out)
     c->enabled = row->enabled;
     c->gsm7_limit = row->gsm7_limit;
     c->ucs2_limit = row->ucs2_limit;
+    snprintf(c->first_lang, sizeof(c->first_lang), "%s", row->first_lang);
     out->created_at = row->created_at;
     out->updated_at = row->updated_at;
 }
@@ -77,6 +78,7 @@ void partner_to_row(const struct partner *p, struct store_partner *row)
     row->enabled = c->enabled;
     row->gsm7_limit = c->gsm7_limit;
     row->ucs2_limit = c->ucs2_limit;
+    snprintf(row->first_lang, sizeof(row->first_lang), "%s", c->first_lang);
     row->created_at = p->created_at;
     row->updated_at = p->updated_at;
 }

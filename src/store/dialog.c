@@ -18,8 +18,9 @@ static const char sql_get[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
 static const char sql_latest[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE msisdn = ?2 AND partner_id = ?1 "
-    "AND updated_at >= ?3 AND resumable = 1 ORDER BY updated_at DESC LIMIT 1";
+    "AND updated_at >= ?3 ORDER BY updated_at DESC LIMIT 1";
 static const char sql_delete[] = "DELETE FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
+static const char sql_forget[] = "DELETE FROM dialog WHERE msisdn = ?2 AND partner_id = ?1";
 static const char sql_reap[] = "DELETE FROM dialog WHERE updated_at < ?1";
 static const char sql_count[] = "SELECT count(*) FROM dialog";
 static const char sql_lang_get[] = "SELECT lang FROM msisdn_lang WHERE msisdn = ?1";
@@ -105,6 +106,17 @@ int store_dialog_delete(struct store *st, int64_t partner_id, const char *key)
         return -KP_ERR_DB;
     sqlite3_bind_int64(s, 1, partner_id);
     sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    return store_step_done(st, s);
+}
+
+int store_dialog_forget(struct store *st, int64_t partner_id, const char *msisdn)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_forget);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, partner_id);
+    sqlite3_bind_text(s, 2, msisdn, -1, SQLITE_STATIC);
     return store_step_done(st, s);
 }
 

@@ -14,21 +14,22 @@
 #define PARTNER_COLS                                                                               \
     "id, system_id, mode, password_hash, password_enc, system_type, host, port, bind_type, "       \
     "binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, enabled, "          \
-    "created_at, updated_at, gsm7_limit, ucs2_limit"
+    "created_at, updated_at, gsm7_limit, ucs2_limit, first_lang"
 
 static const char sql_get[] = "SELECT " PARTNER_COLS " FROM partner WHERE system_id = ?1";
 static const char sql_list[] = "SELECT " PARTNER_COLS " FROM partner ORDER BY system_id";
 static const char sql_add[] =
     "INSERT INTO partner (system_id, mode, password_hash, password_enc, system_type, host, port, "
     "bind_type, binds, allowed_cidrs, max_binds, throughput, burst, profile, carries_sms, "
-    "enabled, created_at, updated_at, gsm7_limit, ucs2_limit) "
+    "enabled, created_at, updated_at, gsm7_limit, ucs2_limit, first_lang) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, "
-    "?19, ?20)";
+    "?19, ?20, ?21)";
 static const char sql_update[] =
     "UPDATE partner SET mode = ?2, password_hash = ?3, password_enc = ?4, system_type = ?5, "
     "host = ?6, port = ?7, bind_type = ?8, binds = ?9, allowed_cidrs = ?10, max_binds = ?11, "
     "throughput = ?12, burst = ?13, profile = ?14, carries_sms = ?15, enabled = ?16, "
-    "updated_at = ?17, system_id = ?1, gsm7_limit = ?19, ucs2_limit = ?20 WHERE id = ?18";
+    "updated_at = ?17, system_id = ?1, gsm7_limit = ?19, ucs2_limit = ?20, first_lang = ?21 "
+    "WHERE id = ?18";
 static const char sql_remove[] = "DELETE FROM partner WHERE system_id = ?1";
 
 static void partner_row(sqlite3_stmt *s, struct store_partner *p)
@@ -55,6 +56,7 @@ static void partner_row(sqlite3_stmt *s, struct store_partner *p)
     p->updated_at = sqlite3_column_int64(s, 18);
     p->gsm7_limit = (unsigned)sqlite3_column_int(s, 19);
     p->ucs2_limit = (unsigned)sqlite3_column_int(s, 20);
+    store_col_text(s, 21, p->first_lang, sizeof(p->first_lang));
 }
 
 static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
@@ -81,6 +83,7 @@ static void partner_bind_fields(sqlite3_stmt *s, const struct store_partner *p)
     sqlite3_bind_int64(s, 17, kp_time_s());
     sqlite3_bind_int(s, 19, (int)p->gsm7_limit); /* 0: the configured default */
     sqlite3_bind_int(s, 20, (int)p->ucs2_limit);
+    store_bind_text(s, 21, p->first_lang); /* "": the service code's, else English */
 }
 
 int store_partner_add(struct store *st, struct store_partner *p)

@@ -355,8 +355,9 @@ static const struct store_migration migrations[] = {
             lifts it; NULL: not suspended.  Revocation stays final and wins. */
      "ALTER TABLE credential ADD COLUMN suspended_at INTEGER"
      "  CHECK (suspended_at IS NULL OR suspended_at >= 0);"},
-    {16, /* issue 11: Roman Urdu ('ur-Latn') may be remembered; SQLite cannot
-            change a CHECK, so the table is built again with its rows */
+    {16, /* issue 11: Roman Urdu ('ur-Latn') may be remembered (SQLite cannot
+            change a CHECK, so the table is built again with its rows); a
+            partner may set the language of its first-time callers */
      "CREATE TABLE msisdn_lang_new ("
      "  msisdn TEXT PRIMARY KEY,"
      "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
@@ -364,7 +365,10 @@ static const struct store_migration migrations[] = {
      "INSERT INTO msisdn_lang_new (msisdn, lang, updated_at)"
      "  SELECT msisdn, lang, updated_at FROM msisdn_lang;"
      "DROP TABLE msisdn_lang;"
-     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"},
+     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"
+     /* the language of a partner's first-time callers; '': the code's, else en */
+     "ALTER TABLE partner ADD COLUMN first_lang TEXT NOT NULL DEFAULT ''"
+     "  CHECK (first_lang IN ('', 'en', 'ur', 'ps', 'ur-Latn'));"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -90,6 +90,11 @@ enum store_dir_lang bi_lang(const struct menu_call *c)
                                      : STORE_DIR_EN;
 }
 
+int kp_builtin_pure(const char *name)
+{
+    return strncmp(name, "dir.", 4) == 0;
+}
+
 static int bi_call(void *ctx, const struct menu_call *call, struct menu_result *res)
 {
     struct kp_builtins *b = ctx;

@@ -30,16 +30,21 @@ const unsigned ussd_hop_bounds_us[USSD_HOP_BUCKETS] = {100,  250,   500,   1000,
    on the graph it began with after a reload (reloads are rare and graphs small). */
 #define USSD_MAX_GRAPHS 32
 
+/* The graphs of one service code's menus. */
+struct ussd_tree {
+    struct menu_graph *graphs[USSD_MAX_GRAPHS]; /* [0] is the current one */
+    int ngraphs;
+};
+
 struct ussd_svc {
     struct store *st;
     struct ussd_settings set;
     struct ussd_builtins b;
-    struct menu_graph *graphs[USSD_MAX_GRAPHS]; /* [0] is the current one */
-    int ngraphs;
-    struct menu_state *state;  /* reused for every hop */
-    struct menu_screen screen; /* reused for every hop */
-    struct kp_buf blob;        /* state encoding, reused */
-    struct kp_buf loaded;      /* state read from the store, reused */
+    struct ussd_tree trees[USSD_MAX_CODES]; /* one per set.codes[] */
+    struct menu_state *state;               /* reused for every hop */
+    struct menu_screen screen;              /* reused for every hop */
+    struct kp_buf blob;                     /* state encoding, reused */
+    struct kp_buf loaded;                   /* state read from the store, reused */
     struct ussd_stats stats;
     struct ussd_funnel funnel;
     int64_t last_reap;
@@ -53,6 +58,12 @@ struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
     u->st = st;
     u->set = *s;
     u->b = *b;
+    if (u->set.ncodes == 0) { /* settings not read from a file: the one code */
+        snprintf(u->set.codes[0].code, sizeof(u->set.codes[0].code), "%s", s->service_code);
+        snprintf(u->set.codes[0].menus_dir, sizeof(u->set.codes[0].menus_dir), "%s", s->menus_dir);
+        u->set.codes[0].lang = -1;
+        u->set.ncodes = 1;
+    }
     u->state = menu_state_new();
     return u;
 }
@@ -61,8 +72,9 @@ void ussd_svc_free(struct ussd_svc *u)
 {
     if (u == NULL)
         return;
-    for (int i = 0; i < u->ngraphs; i++)
-        menu_graph_unref(u->graphs[i]);
+    for (unsigned t = 0; t < u->set.ncodes; t++)
+        for (int i = 0; i < u->trees[t].ngraphs; i++)
+            menu_graph_unref(u->trees[t].graphs[i]);
     menu_state_free(u->state);
     menu_screen_free(&u->screen);
     kp_buf_free(&u->blob);
@@ -70,33 +82,47 @@ void ussd_svc_free(struct ussd_svc *u)
     free(u);
 }
 
+/* Make g (one reference, taken) the current graph of tree t. */
+static void ussd_tree_install(struct ussd_svc *u, unsigned t, struct menu_graph *g)
+{
+    struct ussd_tree *tr = &u->trees[t];
+
+    if (tr->ngraphs && strcmp(menu_graph_version(g), menu_graph_version(tr->graphs[0])) == 0) {
+        menu_graph_unref(g); /* unchanged */
+        return;
+    }
+    if (tr->ngraphs == USSD_MAX_GRAPHS) {
+        /* Drop the oldest: dialogs still on it end with the expired text. */
+        menu_graph_unref(tr->graphs[--tr->ngraphs]);
+    }
+    memmove(tr->graphs + 1, tr->graphs, (size_t)tr->ngraphs * sizeof(tr->graphs[0]));
+    tr->graphs[0] = g;
+    tr->ngraphs++;
+    log_info("ussd: menus %s loaded for %s: version %s, %zu screens", u->set.codes[t].menus_dir,
+             u->set.codes[t].code, menu_graph_version(g), menu_graph_screens(g));
+}
+
+/* Every code's menus, all or none: one broken folder keeps every running graph. */
 int ussd_svc_load(struct ussd_svc *u, struct kp_buf *diag)
 {
     struct menu_options opts = {u->b.table, u->b.n, u->set.limits, u->b.validators};
-    struct menu_graph *g;
-    int rc = menu_graph_load(u->set.menus_dir, &opts, &g, diag);
+    struct menu_graph *g[USSD_MAX_CODES] = {NULL};
+    int rc = 0;
 
-    if (rc < 0)
-        return rc;
-    if (u->ngraphs && strcmp(menu_graph_version(g), menu_graph_version(u->graphs[0])) == 0) {
-        menu_graph_unref(g); /* unchanged */
-        return 0;
+    for (unsigned t = 0; t < u->set.ncodes && rc == 0; t++)
+        rc = menu_graph_load(u->set.codes[t].menus_dir, &opts, &g[t], diag);
+    for (unsigned t = 0; t < u->set.ncodes; t++) {
+        if (rc == 0)
+            ussd_tree_install(u, t, g[t]);
+        else
+            menu_graph_unref(g[t]);
     }
-    if (u->ngraphs == USSD_MAX_GRAPHS) {
-        /* Drop the oldest: dialogs still on it end with the expired text. */
-        menu_graph_unref(u->graphs[--u->ngraphs]);
-    }
-    memmove(u->graphs + 1, u->graphs, (size_t)u->ngraphs * sizeof(u->graphs[0]));
-    u->graphs[0] = g;
-    u->ngraphs++;
-    log_info("ussd: menus %s loaded: version %s, %zu screens", u->set.menus_dir,
-             menu_graph_version(g), menu_graph_screens(g));
-    return 0;
+    return rc;
 }
 
 const char *ussd_svc_version(const struct ussd_svc *u)
 {
-    return u->ngraphs ? menu_graph_version(u->graphs[0]) : "";
+    return u->trees[0].ngraphs ? menu_graph_version(u->trees[0].graphs[0]) : "";
 }
 
 const struct ussd_stats *ussd_svc_stats(const struct ussd_svc *u)
@@ -123,11 +149,15 @@ int ussd_svc_active(struct ussd_svc *u)
     return store_dialog_count(u->st);
 }
 
-static struct menu_graph *ussd_graph(struct ussd_svc *u, const char *version)
+/* The graph of version in any tree (its tree in *tree), or NULL. */
+static struct menu_graph *ussd_graph(struct ussd_svc *u, const char *version, unsigned *tree)
 {
-    for (int i = 0; i < u->ngraphs; i++)
-        if (strcmp(menu_graph_version(u->graphs[i]), version) == 0)
-            return u->graphs[i];
+    for (unsigned t = 0; t < u->set.ncodes; t++)
+        for (int i = 0; i < u->trees[t].ngraphs; i++)
+            if (strcmp(menu_graph_version(u->trees[t].graphs[i]), version) == 0) {
+                *tree = t;
+                return u->trees[t].graphs[i];
+            }
     return NULL;
 }
 
@@ -226,35 +256,89 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
     return store_dialog_put(u->st, &d);
 }
 
-static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn)
+/* The graph of version in tree t, or NULL. */
+static struct menu_graph *ussd_tree_graph(struct ussd_svc *u, unsigned t, const char *version)
+{
+    for (int i = 0; i < u->trees[t].ngraphs; i++)
+        if (strcmp(menu_graph_version(u->trees[t].graphs[i]), version) == 0)
+            return u->trees[t].graphs[i];
+    return NULL;
+}
+
+/*
+ * The tree serving what the caller dialled, its steps in *steps: the
+ * longest code that matches ("*789*5*1#" is *789*5#'s "1#" before it is
+ * *789#'s "5*1#").  A begin without a dialled code ("" or no '*': some
+ * gateways send only the address) is the first code's, with no steps.
+ * -1 when the caller dialled a code no tree serves.
+ */
+static int ussd_tree_for(const struct ussd_svc *u, const char *dialled, const char **steps)
+{
+    size_t best = 0;
+    int t = -1;
+
+    *steps = NULL;
+    if (dialled[0] != '*')
+        return 0;
+    for (unsigned i = 0; i < u->set.ncodes; i++) {
+        const char *s = menu_dial_steps(dialled, u->set.codes[i].code);
+        size_t n = strlen(u->set.codes[i].code);
+        if (s && n > best) {
+            best = n;
+            t = (int)i;
+            *steps = s;
+        }
+    }
+    return t;
+}
+
+/*
+ * The caller's language: the one remembered for the number; for a
+ * first-time caller the dialled code's own (more_codes lang=), else the
+ * partner's (partner_lang >= 0), else [ussd] first_lang, else English.
+ */
+static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn, int tree,
+                                   int partner_lang)
 {
     char lang[STORE_LANG_SIZE];
     int l;
 
     if (store_lang_get(u->st, msisdn, lang) == 0 && (l = menu_lang_parse(lang)) >= 0)
         return (enum menu_lang)l;
+    if (tree > 0 && u->set.codes[tree].lang >= 0)
+        return (enum menu_lang)u->set.codes[tree].lang;
+    if (partner_lang >= 0 && partner_lang < MENU_LANG_MAX)
+        return (enum menu_lang)partner_lang;
+    if (u->set.codes[0].lang >= 0)
+        return (enum menu_lang)u->set.codes[0].lang;
     return MENU_LANG_EN;
 }
 
 static int ussd_system(struct ussd_svc *u, const struct menu_limits *lim, enum menu_lang lang,
                        enum menu_sys_screen which)
 {
-    if (u->ngraphs == 0)
+    if (u->trees[0].ngraphs == 0)
         return -KP_ERR_STATE;
-    return menu_system_render(u->graphs[0], lang, which, lim, &u->screen);
+    return menu_system_render(u->trees[0].graphs[0], lang, which, lim, &u->screen);
 }
 
 /* ---- the hop ---- */
 
-static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
+static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smpp_partner_conf *pc,
                       const struct ussd_mo *mo, int64_t now, struct menu_graph **gp,
                       int64_t *started)
 {
-    const char *steps = menu_dial_steps(mo->text, u->set.service_code);
-    struct menu_graph *g = u->graphs[0];
-    enum menu_lang lang = ussd_lang_of(u, mo->msisdn);
+    int64_t partner_id = pc->id;
+    const char *steps;
+    int t = ussd_tree_for(u, mo->text, &steps);
+    struct menu_graph *g;
+    enum menu_lang lang;
     struct store_dialog old;
 
+    if (t < 0)
+        return -KP_ERR_UNSUPPORTED; /* a code no menus serve: the caller is told */
+    g = u->trees[t].graphs[0];
+    lang = ussd_lang_of(u, mo->msisdn, t, menu_lang_parse(pc->first_lang));
     *gp = g;
     *started = now;
     /* A plain redial soon after a dialog was cut off may continue it
@@ -262,7 +346,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
     if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) && u->set.resume_window_s &&
         store_dialog_latest(u->st, partner_id, mo->msisdn, now - u->set.resume_window_s, &old,
                             &u->loaded) == 0 &&
-        (g = ussd_graph(u, old.version)) != NULL &&
+        (g = ussd_tree_graph(u, (unsigned)t, old.version)) != NULL &&
         menu_state_decode(u->state, old.state, old.state_len) == 0 &&
         menu_state_resumable(u->state) && menu_dialog_resume(g, env, u->state, &u->screen) == 0) {
         char masked[MSISDN_SIZE];
@@ -275,13 +359,25 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, int64_t partner_
         log_debug("ussd: %s resumes a dialog at %s", masked, old.screen);
         return 0;
     }
-    g = u->graphs[0];
+    g = u->trees[t].graphs[0];
     *gp = g;
-    /* Someone else's session key reused by the gateway: that dialog is over. */
+    /* Someone else's session key reused by the gateway: that dialog is over;
+       and this caller's earlier dialogs: a new dial supersedes them. */
     store_batch(u->st);
     store_dialog_delete(u->st, partner_id, mo->key);
+    store_dialog_forget(u->st, partner_id, mo->msisdn);
     u->stats.started++;
     return menu_dialog_begin(g, env, u->state, lang, steps, &u->screen);
+}
+
+/* Is the reply word, spaces around it aside (as the engine reads replies)? */
+static int ussd_reply_is(const char *s, size_t n, const char *word)
+{
+    while (n && s[0] && strchr(" \t\r\n", s[0]))
+        s++, n--;
+    while (n && s[n - 1] && strchr(" \t\r\n", s[n - 1]))
+        n--;
+    return n == strlen(word) && memcmp(s, word, n) == 0;
 }
 
 static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partner_id,
@@ -290,12 +386,13 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
 {
     struct store_dialog d;
     struct menu_graph *g;
+    unsigned t = 0;
     int rc = store_dialog_get(u->st, partner_id, mo->key, &d, &u->loaded);
 
     if (rc < 0)
         return rc; /* -KP_ERR_NOTFOUND: an unknown session */
     *started = d.started_at;
-    g = ussd_graph(u, d.version);
+    g = ussd_graph(u, d.version, &t);
     if (g == NULL || now > d.updated_at + u->set.screen_timeout_s ||
         now > d.started_at + u->set.dialog_timeout_s) {
         /* Too late to continue; the dialog stays for a redial (resume). */
@@ -305,6 +402,14 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
     *gp = g;
     if (menu_state_decode(u->state, d.state, d.state_len) < 0)
         return -KP_ERR_STATE;
+    /* "2 Start again" on a dialog pinned to menus since reloaded: the caller
+       starts afresh, so on the current menus (as a new dial would). */
+    if (g != u->trees[t].graphs[0] && menu_state_resuming(u->state) && !mo->bad_text &&
+        ussd_reply_is(mo->text, mo->text_len, "2")) {
+        *gp = u->trees[t].graphs[0];
+        *started = now;
+        return menu_dialog_begin(*gp, env, u->state, menu_state_lang(u->state), NULL, &u->screen);
+    }
     /* Undecodable text is no choice at all: the screen is shown again. */
     return menu_dialog_input(g, env, u->state, mo->bad_text ? "" : mo->text,
                              mo->bad_text ? 0 : mo->text_len, &u->screen);
@@ -343,7 +448,7 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
     char masked[17];
     int rc;
 
-    if (pc == NULL || u->ngraphs == 0)
+    if (pc == NULL || u->trees[0].ngraphs == 0)
         return SMPP_ESME_RSYSERR;
     pp = ussd_profile_find(pc->profile);
     if (pp == NULL)
@@ -367,7 +472,7 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
 
     switch (mo.kind) {
     case USSD_BEGIN:
-        rc = ussd_begin(u, &env, pc->id, &mo, now, &g, &started);
+        rc = ussd_begin(u, &env, pc, &mo, now, &g, &started);
         break;
     case USSD_CONTINUE:
         rc = ussd_continue(u, &env, pc->id, &mo, now, &g, &started);
@@ -385,15 +490,19 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
         return SMPP_ESME_ROK; /* a notification's confirmation: nothing to do */
     }
     if (rc < 0) {
-        /* Unknown or expired session, a damaged state, a graph gone: say so and end. */
-        enum menu_lang lang = ussd_lang_of(u, mo.msisdn);
-        if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED)
+        /* Unknown or expired session, a damaged state, a graph gone, a code
+           no menus serve: say so and end. */
+        enum menu_lang lang = ussd_lang_of(u, mo.msisdn, 0, menu_lang_parse(pc->first_lang));
+        enum menu_sys_screen which = MENU_SYS_ERROR;
+        if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED) {
             u->stats.expired++;
+            which = MENU_SYS_EXPIRED;
+        } else if (rc == -KP_ERR_UNSUPPORTED) {
+            which = MENU_SYS_NO_SERVICE;
+        }
         log_info("ussd: %s %s: %s", masked, mo.kind == USSD_BEGIN ? "begin" : "reply",
-                 kp_strerror(rc));
-        if (ussd_system(u, &env.limits, lang,
-                        rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_EXPIRED ? MENU_SYS_EXPIRED
-                                                                        : MENU_SYS_ERROR) < 0)
+                 rc == -KP_ERR_UNSUPPORTED ? "a code no menus serve" : kp_strerror(rc));
+        if (ussd_system(u, &env.limits, lang, which) < 0)
             return SMPP_ESME_RSYSERR;
         u->screen.end = 1;
         ussd_send_screen(u, l, &prof, &mo);
@@ -451,6 +560,9 @@ static const struct conf_key ussd_conf_keys[] = {
     {"ussd", "ucs2_limit", CONF_UINT, USSD_OFF(limits.ucs2), 20, 127, NULL, 0},
     {"ussd", "abort_ops", CONF_TEXT, USSD_OFF(abort_ops_text), 0, USSD_SIZE(abort_ops_text), NULL,
      0},
+    {"ussd", "first_lang", CONF_TEXT, USSD_OFF(first_lang), 0, USSD_SIZE(first_lang), NULL, 0},
+    {"ussd", "more_codes", CONF_TEXT, USSD_OFF(more_codes_text), 0, USSD_SIZE(more_codes_text),
+     NULL, 0},
 };
 
 static void ussd_conf_defaults(void *set)
@@ -508,13 +620,81 @@ static int ussd_abort_ops_parse(struct ussd_settings *s)
     return 0;
 }
 
+/* "" -> -1 (English), else the language; -2 when it is none. */
+static int ussd_lang_setting(const char *s)
+{
+    int l;
+
+    if (s[0] == '\0')
+        return -1;
+    return (l = menu_lang_parse(s)) >= 0 ? l : -2;
+}
+
+/*
+ * more_codes: "CODE menus=DIR [lang=L], ..." into s->codes[1..].  NULL, or
+ * why not (the entry is named).
+ */
+static const char *ussd_more_codes_parse(struct ussd_settings *s, char *why, size_t cap)
+{
+    char text[sizeof(s->more_codes_text)], *save = NULL;
+
+    snprintf(text, sizeof(text), "%s", s->more_codes_text);
+    for (char *e = strtok_r(text, ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+        char *w, *wsave = NULL;
+        struct ussd_code c;
+        int i = 0;
+        memset(&c, 0, sizeof(c));
+        c.lang = -1;
+        for (w = strtok_r(e, " \t", &wsave); w; w = strtok_r(NULL, " \t", &wsave), i++) {
+            if (i == 0 && ussd_service_code_ok(w) == 0 && strlen(w) < sizeof(c.code))
+                memcpy(c.code, w, strlen(w) + 1);
+            else if (i > 0 && strncmp(w, "menus=", 6) == 0 && w[6] &&
+                     strlen(w + 6) < sizeof(c.menus_dir))
+                memcpy(c.menus_dir, w + 6, strlen(w + 6) + 1);
+            else if (i > 0 && strncmp(w, "lang=", 5) == 0 &&
+                     (c.lang = ussd_lang_setting(w + 5)) >= 0)
+                ;
+            else {
+                snprintf(why, cap, "'%s' is not CODE menus=DIR [lang=en|ur|ps|ur-Latn]", w);
+                return why;
+            }
+        }
+        if (c.code[0] == '\0' || c.menus_dir[0] == '\0') {
+            snprintf(why, cap, "each entry needs a code such as *790# and menus=DIR");
+            return why;
+        }
+        for (unsigned k = 0; k < s->ncodes; k++)
+            if (strcmp(s->codes[k].code, c.code) == 0) {
+                snprintf(why, cap, "%s is given twice", c.code);
+                return why;
+            }
+        if (s->ncodes == USSD_MAX_CODES) {
+            snprintf(why, cap, "at most %d codes", USSD_MAX_CODES);
+            return why;
+        }
+        s->codes[s->ncodes++] = c;
+    }
+    return NULL;
+}
+
 static void ussd_conf_check(void *set, struct conf_report *r)
 {
     struct ussd_settings *s = set;
+    char why[160];
 
     if (ussd_service_code_ok(s->service_code) < 0)
         conf_report(r, conf_report_line(r, "service_code"),
                     "service_code: '%s' is not a USSD code such as *789#", s->service_code);
+    memset(s->codes, 0, sizeof(s->codes));
+    snprintf(s->codes[0].code, sizeof(s->codes[0].code), "%s", s->service_code);
+    snprintf(s->codes[0].menus_dir, sizeof(s->codes[0].menus_dir), "%s", s->menus_dir);
+    s->codes[0].lang = ussd_lang_setting(s->first_lang);
+    s->ncodes = 1;
+    if (s->codes[0].lang < -1)
+        conf_report(r, conf_report_line(r, "first_lang"),
+                    "first_lang: '%s' is not a language (en, ur, ps or ur-Latn)", s->first_lang);
+    if (ussd_more_codes_parse(s, why, sizeof(why)) != NULL)
+        conf_report(r, conf_report_line(r, "more_codes"), "more_codes: %s", why);
     if (ussd_abort_ops_parse(s) < 0)
         conf_report(r, conf_report_line(r, "abort_ops"),
                     "abort_ops: '%s' is not a list of ussd_service_op values 32..255",

@@ -172,6 +172,57 @@ size_t menu_graph_screens(const struct menu_graph *g);
 /* Name of screen i (< menu_graph_screens), or NULL. */
 const char *menu_graph_screen_name(const struct menu_graph *g, size_t i);
 
+/* The index of the home screen. */
+size_t menu_graph_home(const struct menu_graph *g);
+/* The file (its last name component, "main.menu") screen i comes from, or NULL. */
+const char *menu_graph_screen_file(const struct menu_graph *g, size_t i);
+
+/* ------------------------------------------------------------------ */
+/* The report of `kpass menu check`: pages per screen and language.    */
+
+/*
+ * One screen in one language.  A screen reached from home through options
+ * (static ones, list items, and actions whose built-in only reads) is
+ * measured by walking the engine with the env's built-ins, every list item
+ * up to a bound, its pages turned with "98" (walks > 0); any other screen
+ * with its static texts, variables empty.  A page counts the option lines
+ * it shows besides navigation.
+ */
+struct menu_report_row {
+    size_t screen; /* index (menu_graph_screen_name) */
+    enum menu_lang lang;
+    unsigned pages;      /* the most pages any walk needed */
+    unsigned longest;    /* units of the longest page */
+    unsigned cap;        /* the limit of that page's encoding */
+    enum text_enc enc;   /* that page's encoding */
+    unsigned options;    /* option lines of the screen (the most any walk saw) */
+    unsigned fewest;     /* fewest options on a page that shows one; 0: none does */
+    unsigned thin_pages; /* pages with exactly one option of a screen with more */
+    unsigned missing;    /* texts of the screen without a variant in lang */
+    unsigned walks;      /* dialogs walked to it (0: measured statically) */
+};
+
+struct menu_report {
+    struct menu_report_row *rows; /* screens shown (no action, router), each language */
+    size_t nrows;
+    unsigned sys_missing[MENU_LANG_MAX]; /* system texts without a variant */
+};
+
+/* Measure every shown screen of g in every language within env->limits.
+   env->call may be NULL: lists are then empty.  pure(name) says which
+   action built-ins only read, so that the walk may go through them (to a
+   service's details); NULL: none.  0 or -KP_ERR_NOMEM. */
+int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
+                      int (*pure)(const char *builtin), struct menu_report *out);
+void menu_report_free(struct menu_report *r);
+/*
+ * Append one line per text of screen (or of the system texts when screen
+ * is (size_t)-1) without a variant in lang: "file:line:col: no 'ps'
+ * variant of \"English text\"".  Returns how many.
+ */
+unsigned menu_report_missing(const struct menu_graph *g, size_t screen, enum menu_lang lang,
+                             struct kp_buf *out);
+
 /* Append the graph as Graphviz DOT (one node per screen, one edge per way on). */
 int menu_graph_dot(const struct menu_graph *g, struct kp_buf *out);
 
@@ -198,9 +249,12 @@ int menu_state_decode(struct menu_state *st, const uint8_t *data, size_t len);
 
 /* Hex version of the graph the dialog began with ("" before menu_dialog_begin). */
 const char *menu_state_version(const struct menu_state *st);
-/* True when a redial may offer "Continue / Start again" (not ended, not on a
-   `sensitive` or `noresume` screen, begun). */
+/* True when a redial may offer "Continue / Start again": begun, not ended,
+   and not on the home screen, an info or end screen, or a `sensitive` or
+   `noresume` screen. */
 int menu_state_resumable(const struct menu_state *st);
+/* True while the resume prompt is shown: the next reply answers it. */
+int menu_state_resuming(const struct menu_state *st);
 /* True once an end screen's last page was rendered. */
 int menu_state_ended(const struct menu_state *st);
 enum menu_lang menu_state_lang(const struct menu_state *st);
@@ -261,8 +315,9 @@ int menu_dialog_resume(const struct menu_graph *g, const struct menu_env *env,
 
 /* The system texts a caller may need outside a dialog. */
 enum menu_sys_screen {
-    MENU_SYS_EXPIRED = 0, /* "Your session has expired..." */
-    MENU_SYS_ERROR = 1,   /* "Service unavailable..." */
+    MENU_SYS_EXPIRED = 0,    /* "Your session has expired..." */
+    MENU_SYS_ERROR = 1,      /* "Service unavailable..." */
+    MENU_SYS_NO_SERVICE = 2, /* "This code is not in service." (a dialled code no menus serve) */
 };
 
 /* Render a system text as a final screen in lang within limits. */
@@ -279,9 +334,13 @@ const char *menu_dial_steps(const char *dialled, const char *service);
 /* ------------------------------------------------------------------ */
 /* Golden transcripts (*.dialog, see kpass-menu(5)).                   */
 
+#define MENU_CALLER_MAX  17 /* "+" and 15 digits, NUL */
+#define MENU_PROFILE_MAX 32 /* a partner profile's name, NUL */
+
 struct menu_transcript_result {
-    unsigned exchanges; /* screens compared */
-    unsigned failures;  /* screens that differed */
+    unsigned exchanges;             /* screens compared */
+    unsigned failures;              /* screens that differed */
+    char profile[MENU_PROFILE_MAX]; /* the last `caller ... profile P` ("" when none) */
 };
 
 /*

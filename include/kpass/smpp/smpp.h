@@ -79,6 +79,7 @@ struct smpp_partner_conf {
     char profile[32];    /* USSD behaviour profile name */
     unsigned gsm7_limit; /* USSD screen limit, GSM 7-bit septets (default 182) */
     unsigned ucs2_limit; /* USSD screen limit, UCS-2 characters (default 80) */
+    char first_lang[8];  /* USSD language of first-time callers ("": the code's, else en) */
     int carries_sms;
     int enabled;
 };

@@ -36,11 +36,14 @@ int store_dialog_put(struct store *st, const struct store_dialog *d);
    0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_dialog_get(struct store *st, int64_t partner_id, const char *key,
                      struct store_dialog *out, struct kp_buf *state);
-/* The most recently updated resumable dialog of msisdn at partner_id updated at
-   or after since (for "Continue / Start again").  As store_dialog_get. */
+/* The most recently updated dialog of msisdn at partner_id, updated at or
+   after since, resumable or not: only the caller's last dialog may be
+   offered for "Continue / Start again".  As store_dialog_get. */
 int store_dialog_latest(struct store *st, int64_t partner_id, const char *msisdn, int64_t since,
                         struct store_dialog *out, struct kp_buf *state);
 int store_dialog_delete(struct store *st, int64_t partner_id, const char *key);
+/* Delete every dialog of msisdn at partner_id (a new dial supersedes them). */
+int store_dialog_forget(struct store *st, int64_t partner_id, const char *msisdn);
 /* Delete dialogs not updated since before; returns how many, or -KP_ERR_DB. */
 int store_dialog_reap(struct store *st, int64_t before);
 /* Number of dialogs stored, or -KP_ERR_DB. */

@@ -37,6 +37,7 @@ struct store_partner {
     int enabled;
     unsigned gsm7_limit; /* 0: the configured default */
     unsigned ucs2_limit;
+    char first_lang[8]; /* first-time callers' language ("ur", "ur-Latn", ...); "": none */
     int64_t created_at;
     int64_t updated_at;
 };

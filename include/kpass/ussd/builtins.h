@@ -30,6 +30,9 @@ void kp_builtins_free(struct kp_builtins *b);
 /* The table and call function for the USSD service; b may be NULL for
    compiling menus only (every call then fails). */
 struct ussd_builtins kp_builtins_table(struct kp_builtins *b);
+/* True for a built-in that only reads the directory (dir.*): no code, no SMS,
+   no count against a limit; `kpass menu check` may run it while measuring. */
+int kp_builtin_pure(const char *name);
 
 /* The code service the built-ins use (the desk API shares it). */
 struct codes *kp_builtins_codes(struct kp_builtins *b);

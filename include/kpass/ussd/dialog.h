@@ -26,9 +26,22 @@ struct ussd_builtins {
     const struct menu_validators *validators; /* `accept cnic`, `accept msisdn` */
 };
 
+#define USSD_MAX_CODES 8 /* service codes, each with its menus */
+
+/* A service code and the menus that serve it. */
+struct ussd_code {
+    char code[24];       /* as dialled, "*789#" */
+    char menus_dir[512]; /* its *.menu files */
+    int lang;            /* enum menu_lang of first-time callers, or -1 (English) */
+};
+
 struct ussd_settings {
     char menus_dir[512];
-    char service_code[24];     /* as dialled, "*789#" */
+    char service_code[24];      /* as dialled, "*789#" */
+    char first_lang[8];         /* first-time callers of service_code: "" (en), "ur", ... */
+    char more_codes_text[1024]; /* "*790# /srv/menus-police lang=ps, ...": read into codes */
+    struct ussd_code codes[USSD_MAX_CODES]; /* [0]: service_code, menus, first_lang */
+    unsigned ncodes;
     unsigned screen_timeout_s; /* idle time allowed on one screen */
     unsigned dialog_timeout_s; /* length allowed for one dialog */
     unsigned resume_window_s;  /* a redial this soon may continue */

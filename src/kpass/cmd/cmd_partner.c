@@ -23,6 +23,7 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/change.h"
 #include "kpass/partner/partner.h"
+#include "kpass/menu/menu.h"
 #include "kpass/ussd/ussd.h"
 
 static const char partner_usage_text[] =
@@ -33,7 +34,8 @@ static const char partner_usage_text[] =
     "       kpass partner list | show SYSTEM_ID | remove SYSTEM_ID\n"
     "options: --allow CIDR[,CIDR...] --max-binds N --throughput N --burst N\n"
     "         --profile NAME --sms | --no-sms --enable | --disable --system-type S\n"
-    "         --gsm7-limit N --ucs2-limit N (USSD screen size)";
+    "         --gsm7-limit N --ucs2-limit N (USSD screen size)\n"
+    "         --first-lang en|ur|ps|ur-Latn|none (USSD callers with no language chosen)";
 
 enum partner_opt {
     OPT_CLIENT = 1000,
@@ -55,6 +57,7 @@ enum partner_opt {
     OPT_SYSTEM_TYPE,
     OPT_GSM7_LIMIT,
     OPT_UCS2_LIMIT,
+    OPT_FIRST_LANG,
 };
 
 static const struct option partner_opts[] = {
@@ -77,6 +80,7 @@ static const struct option partner_opts[] = {
     {"system-type", required_argument, NULL, OPT_SYSTEM_TYPE},
     {"gsm7-limit", required_argument, NULL, OPT_GSM7_LIMIT},
     {"ucs2-limit", required_argument, NULL, OPT_UCS2_LIMIT},
+    {"first-lang", required_argument, NULL, OPT_FIRST_LANG},
     {NULL, 0, NULL, 0},
 };
 
@@ -196,6 +200,13 @@ static int partner_apply_opts(struct partner *p, int argc, char **argv, const ch
                 return 1;
             v = strcmp(optarg, "0") == 0 ? 0 : v;
             c->ucs2_limit = v;
+            break;
+        case OPT_FIRST_LANG:
+            if (strcmp(optarg, "none") == 0)
+                c->first_lang[0] = '\0';
+            else if (menu_lang_parse(optarg) < 0 ||
+                     smpp_strlcpy(c->first_lang, sizeof(c->first_lang), optarg) < 0)
+                return cli_fail("--first-lang: '%s' is not en, ur, ps, ur-Latn or none", optarg);
             break;
         case OPT_SYSTEM_TYPE:
             if (smpp_strlcpy(c->system_type, sizeof(c->system_type), optarg) < 0)
@@ -475,6 +486,7 @@ static int partner_show(struct kp_cli *cli, const char *system_id)
     else
         printf("screen limits: %u GSM 7-bit / %u UCS-2 characters ([ussd] defaults)\n",
                cli->ussd.limits.gsm7, cli->ussd.limits.ucs2);
+    printf("first language: %s\n", c->first_lang[0] ? c->first_lang : "none (the code's)");
     printf("carries SMS:   %s\n", c->carries_sms ? "yes" : "no");
     printf("state:         %s\n", c->enabled ? "enabled" : "disabled");
     return 0;
