@@ -10,6 +10,8 @@
  * office_service_service): a page costs the rows it skips and returns,
  * never a sort of the table.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "directory_internal.h"
@@ -18,64 +20,79 @@
 #include "store_internal.h"
 
 /* ?1 limit, ?2 offset, ?3 the parent's code (copied into each item), ?4 and
-   ?5 row ids. */
+   ?5 row ids.  Names: DIR_*_NAMES (directory_internal.h). */
 static const char sql_department_list[] =
-    "SELECT code, '', name_en, name_ur, name_ps FROM department ORDER BY sort, code "
-    "LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, '', " DIR_DEPT_NAMES("x") " FROM department x ORDER BY x.sort, x.code "
+                                              "LIMIT ?1 OFFSET ?2";
 static const char sql_department_total[] = "SELECT count(*) FROM department";
 static const char sql_service_list[] =
-    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
+                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
 static const char sql_service_total[] = "SELECT count(*) FROM service WHERE department_id = ?4";
+/* Every district: one without an office of its own lists the nearest. */
 static const char sql_district_list[] =
-    "SELECT code, '', name_en, name_ur, name_ps FROM district d "
-    "WHERE EXISTS (SELECT 1 FROM office o WHERE o.district_id = d.id) ORDER BY sort, code "
-    "LIMIT ?1 OFFSET ?2";
-static const char sql_district_total[] =
-    "SELECT count(*) FROM district d WHERE EXISTS (SELECT 1 FROM office o "
-    "WHERE o.district_id = d.id)";
+    "SELECT x.code, '', " DIR_DIST_NAMES("x") " FROM district x ORDER BY x.sort, x.code "
+                                              "LIMIT ?1 OFFSET ?2";
+static const char sql_district_total[] = "SELECT count(*) FROM district";
 static const char sql_office_list[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
+                                             "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_total[] = "SELECT count(*) FROM office WHERE district_id = ?4";
-static const char sql_office_find[] =
-    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM office_service os "
-    "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
-    "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
+static const char sql_office_find[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM office_service os "
+         "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
+         "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_find_total[] =
     "SELECT count(*) FROM office_service WHERE service_id = ?4";
 static const char sql_office_find_in[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office o WHERE district_id = ?5 AND EXISTS "
-    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4) "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT o.code, ?3, " DIR_OFF_NAMES("o") " FROM office o WHERE o.district_id = ?5 AND "
+                                             "EXISTS (SELECT 1 FROM office_service os WHERE "
+                                             "os.office_id = o.id AND os.service_id = ?4) "
+                                             "ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_find_in_total[] =
     "SELECT count(*) FROM office o WHERE district_id = ?5 AND EXISTS "
     "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)";
+/* The offices of the districts the distance table links to ?5, nearest
+   first; with ?4 (a service id) only those offering it. */
+#define DIR_NEAR_WHERE                                                                             \
+    "FROM district_distance dd JOIN office o ON o.district_id = dd.near_id "                       \
+    "JOIN district d ON d.id = o.district_id WHERE dd.district_id = ?5 AND (?4 IS NULL OR "        \
+    "EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)) "
+static const char sql_office_near[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " " DIR_NEAR_WHERE "ORDER BY dd.km, d.sort, o.sort, o.code LIMIT ?1 OFFSET ?2";
+static const char sql_office_near_total[] = "SELECT count(*) " DIR_NEAR_WHERE;
 /* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
    at most STORE_DIR_SEARCH_MAX. */
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
-static const char sql_search[] =
-    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM service_fts "
-    "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
-    "WHERE service_fts MATCH ?1 "
-    "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
-    "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
+    "s") " FROM service_fts "
+         "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
+         "WHERE service_fts MATCH ?1 "
+         "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
+         "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+/* Every service with its names and keywords, for the typing-error rule. */
+static const char sql_search_fuzzy[] =
+    "SELECT s.code, d.code, " DIR_SERV_NAMES("s") ", coalesce((SELECT group_concat(text, ' ') "
+                                                  "FROM dir_text t WHERE t.kind = 'service' AND "
+                                                  "t.code = s.code AND t.field = 'keywords'), '') "
+                                                  "FROM service s JOIN department d ON d.id = "
+                                                  "s.department_id ORDER BY d.sort, s.sort, s.code";
 /* FTS5 'optimize' command: merge the index's segments into one. */
 static const char sql_search_optimize[] =
     "INSERT INTO service_fts (service_fts) VALUES ('optimize')";
-static const char sql_service_all[] =
-    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM department d "
-    "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
+static const char sql_service_all[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
+    "s") " FROM department d "
+         "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
 static const char sql_service_each[] =
-    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
-    "ORDER BY sort, code";
-static const char sql_office_all[] =
-    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM district d "
-    "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
+    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
+                                              "ORDER BY x.sort, x.code";
+static const char sql_office_all[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM district d "
+         "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
 static const char sql_office_each[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
-    "ORDER BY sort, code";
+    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
+                                             "ORDER BY x.sort, x.code";
 
 /* What one list query needs bound. */
 struct dir_query {
@@ -175,6 +192,20 @@ int store_dir_office_list(struct store *st, const char *district, unsigned offse
     return dir_page(st, sql_office_list, sql_office_total, &q, offset, limit, out, total);
 }
 
+int store_dir_office_near(struct store *st, const char *district, const char *service,
+                          unsigned offset, unsigned limit, struct store_dir_item *out,
+                          unsigned *total)
+{
+    struct dir_query q = {NULL, 0, 0};
+    int rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id2);
+
+    if (rc < 0)
+        return rc;
+    if (service && (rc = dir_id(st, STORE_DIR_SERVICE, service, &q.id)) < 0)
+        return rc;
+    return dir_page(st, sql_office_near, sql_office_near_total, &q, offset, limit, out, total);
+}
+
 int store_dir_office_find(struct store *st, const char *service, const char *district,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
                           unsigned *total)
@@ -242,34 +273,116 @@ static int dir_search_expr(const char *query, char *out, size_t cap)
     return words;
 }
 
+/* A service found by the search, and how well (0 best). */
+struct dir_hit {
+    struct store_dir_item item;
+    unsigned score;
+};
+
+/* The words of query (the first STORE_DIR_QUERY_WORDS), NUL-separated in
+   buf; returns their count. */
+static int dir_query_words(const char *query, char *buf, size_t cap, const char **w)
+{
+    int n = 0;
+
+    snprintf(buf, cap, "%s", query);
+    for (char *p = buf; *p && n < STORE_DIR_QUERY_WORDS;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        w[n++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    return n;
+}
+
+/*
+ * The typing-error pass: append to hits (n of them, at most cap) every
+ * service not found yet whose names or keywords are within the edit bound
+ * of every query word, fewest edits first, then file order.
+ */
+static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit *hits, unsigned *n,
+                            unsigned cap)
+{
+    char buf[STORE_DIR_QUERY_MAX + 1], text[6 * STORE_DIR_NAME_SIZE + STORE_DIR_DESC_SIZE];
+    const char *w[STORE_DIR_QUERY_WORDS];
+    sqlite3_stmt *s;
+    unsigned first = *n;
+    int words = dir_query_words(query, buf, sizeof(buf), w), rc;
+
+    if (words == 0 || (s = store_stmt(st, sql_search_fuzzy)) == NULL)
+        return words == 0 ? 0 : -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        unsigned score = 0, k;
+        int ok = 1;
+        const char *code = (const char *)sqlite3_column_text(s, 0);
+        for (k = 0; k < *n; k++)
+            if (strcmp(hits[k].item.code, code) == 0)
+                break;
+        if (k < *n)
+            continue; /* found by the word search already */
+        snprintf(text, sizeof(text), "%s %s %s %s %s", sqlite3_column_text(s, 2),
+                 sqlite3_column_text(s, 3), sqlite3_column_text(s, 4), sqlite3_column_text(s, 5),
+                 sqlite3_column_text(s, 6));
+        for (int i = 0; i < words && ok; i++) {
+            int d = store_dir_fuzzy_match(w[i], text);
+            ok = d >= 0;
+            score += ok ? (unsigned)d : 0;
+        }
+        if (!ok)
+            continue;
+        /* Keep the pass sorted by score, file order among equals. */
+        for (k = *n; k > first && hits[k - 1].score > score; k--)
+            if (k < cap)
+                hits[k] = hits[k - 1];
+        if (k >= cap)
+            continue;
+        dir_item_row(s, &hits[k].item);
+        hits[k].score = score;
+        if (*n < cap)
+            (*n)++;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
                              struct store_dir_item *out, unsigned *total)
 {
     char expr[2 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
+    struct dir_hit *hits;
     sqlite3_stmt *s;
-    unsigned i = 0, n = 0;
+    unsigned i, n = 0, got = 0;
     int rc;
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;
     if (strlen(query) > STORE_DIR_QUERY_MAX || dir_search_expr(query, expr, sizeof(expr)) == 0)
         return -KP_ERR_INVAL;
-    /* Ranking needs every match anyway: walk the first STORE_DIR_SEARCH_MAX
-       once, keeping the page and counting the rest (one MATCH, not two). */
     if ((s = store_stmt(st, sql_search)) == NULL)
         return -KP_ERR_DB;
+    hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
+    /* The word search first (ranked), then the typing-error pass. */
     store_bind_text(s, 1, expr);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i >= offset && n < limit)
-            dir_item_row(s, &out[n++]);
-        i++;
-    }
+    while (n < STORE_DIR_SEARCH_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        dir_item_row(s, &hits[n++].item);
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return -KP_ERR_DB;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        rc = -KP_ERR_DB;
+    else
+        rc = dir_search_fuzzy(st, query, hits, &n, STORE_DIR_SEARCH_MAX);
+    for (i = offset; rc == 0 && i < n && got < limit; i++)
+        out[got++] = hits[i].item;
+    free(hits);
+    if (rc < 0)
+        return rc;
     if (total)
-        *total = i;
-    return (int)n;
+        *total = n;
+    return (int)got;
 }
 
 int store_dir_optimize(struct store *st)

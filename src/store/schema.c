@@ -347,6 +347,27 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
      "  at INTEGER NOT NULL);"},
+    {15, /* issue 11: the directory in every language, and distances between districts */
+     /* One translation a row (store_dir_text_put): the rows of the directory
+        tables keep their own name_ur/name_ps columns, everything else in
+        Pashto and Roman Urdu, and Urdu descriptions of documents, places and
+        addresses, lives here.  The row it belongs to is found by kind and
+        code, so that a translation survives the row's re-import; a
+        translation of a row that no longer exists is left behind harmlessly
+        (every read joins on the row) and replaced by a re-import. */
+     "CREATE TABLE dir_text ("
+     "  kind TEXT NOT NULL CHECK (kind IN ('department', 'district', 'service', 'office')),"
+     "  code TEXT NOT NULL CHECK (length(code) BETWEEN 2 AND 8),"
+     "  field TEXT NOT NULL CHECK (field IN ('name', 'description', 'documents', 'where',"
+     "    'keywords', 'address')),"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
+     "  text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 160),"
+     "  PRIMARY KEY (kind, code, field, lang)) WITHOUT ROWID;"
+     "CREATE TABLE district_distance ("
+     "  district_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
+     "  near_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
+     "  km INTEGER NOT NULL CHECK (km BETWEEN 1 AND 2000),"
+     "  PRIMARY KEY (district_id, near_id), CHECK (district_id <> near_id)) WITHOUT ROWID;"},
 };
 
 const struct store_migration *store_migrations(int *count)
