@@ -367,7 +367,10 @@ static const struct store_migration migrations[] = {
      "  district_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
      "  near_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
      "  km INTEGER NOT NULL CHECK (km BETWEEN 1 AND 2000),"
-     "  PRIMARY KEY (district_id, near_id), CHECK (district_id <> near_id)) WITHOUT ROWID;"},
+     "  PRIMARY KEY (district_id, near_id), CHECK (district_id <> near_id)) WITHOUT ROWID;"
+     /* A USSD code request's SMS goes out in the dialog's language. */
+     "ALTER TABLE code_request ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
+     "  CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn'));"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -17,12 +17,15 @@
 #include "kpass/store/directory.h"
 
 static const char *const out_found[] = {"found", "not_found", NULL};
+static const char *const out_find[] = {"found", "none", NULL};
+static const char *const out_district[] = {"offices", "none", "not_found", NULL};
 static const char *const out_sent[] = {"sent", "try_later", NULL};
 static const char *const out_reg[] = {"registered", "unregistered", "try_later", NULL};
 static const char *const sets_services[] = {"dept_name", NULL};
 static const char *const sets_offices[] = {"district_name", NULL};
 static const char *const sets_offices_for[] = {"service_name", NULL};
 static const char *const sets_search[] = {"search_count", NULL};
+static const char *const sets_district[] = {"district_name", NULL};
 static const char *const sets_service[] = {"service_name",   "service_desc", "service_fee",
                                            "service_docs",   "service_time", "service_where",
                                            "service_online", "service_ussd", NULL};
@@ -39,6 +42,9 @@ static int bi_districts(struct kp_builtins *, const struct menu_call *, struct m
 static int bi_offices(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_offices_for(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_office(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_find(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_district(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_offices_near(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
 typedef int (*bi_fn)(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
@@ -52,14 +58,18 @@ static const struct menu_builtin bi_table[] = {
     {"dir.offices", MENU_BUILTIN_LIST, 1, 1, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
-    {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, out_sent, NULL},
+    {"otp.issue", MENU_BUILTIN_ACTION, 2, 3, out_sent, NULL},
     {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
     {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
+    {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
+    {"dir.district", MENU_BUILTIN_ACTION, 1, 1, out_district, sets_district},
+    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
 };
 
 static const bi_fn bi_fns[] = {
-    bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
-    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service,
+    bi_departments, bi_services,    bi_service,  bi_search,       bi_districts,
+    bi_offices,     bi_offices_for, bi_office,   bi_otp_issue,    bi_reg_lookup,
+    bi_sms_service, bi_find,        bi_district, bi_offices_near,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
@@ -69,11 +79,18 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
+/* By tag, so that every menu language the directory has maps to it. */
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
-    return c->lang == MENU_LANG_UR   ? STORE_DIR_UR
-           : c->lang == MENU_LANG_PS ? STORE_DIR_PS
-                                     : STORE_DIR_EN;
+    const char *tag = menu_lang_name(c->lang);
+    int l = tag ? store_dir_lang_parse(tag) : -1;
+
+    return l < 0 ? STORE_DIR_EN : (enum store_dir_lang)l;
+}
+
+const char *bi_lang_tag(const struct menu_call *c)
+{
+    return store_dir_lang_name(bi_lang(c));
 }
 
 static int bi_call(void *ctx, const struct menu_call *call, struct menu_result *res)
@@ -141,6 +158,7 @@ static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct 
 static int bi_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_service s;
+    char text[64];
     enum store_dir_lang lang = bi_lang(c);
     int rc = store_dir_service_get(b->st, c->argv[0], &s);
 
@@ -153,12 +171,14 @@ static int bi_service(struct kp_builtins *b, const struct menu_call *c, struct m
     menu_result_outcome(res, "found");
     menu_result_set(res, "service_name", store_dir_name_pick(&s.name, lang));
     menu_result_set(res, "service_desc", store_dir_desc_pick(&s.description, lang));
-    menu_result_set(res, "service_fee", s.fee);
-    menu_result_set(res, "service_docs", s.documents);
-    menu_result_set(res, "service_time", s.processing_time);
-    menu_result_set(res, "service_where", s.where_to_apply);
-    menu_result_set(res, "service_online", s.online ? "yes" : "no");
-    menu_result_set(res, "service_ussd", s.ussd ? "yes" : "no");
+    bi_fee_text(s.fee, lang, text, sizeof(text));
+    menu_result_set(res, "service_fee", text);
+    menu_result_set(res, "service_docs", store_dir_desc_pick(&s.docs, lang));
+    bi_time_text(s.processing_time, lang, text, sizeof(text));
+    menu_result_set(res, "service_time", text);
+    menu_result_set(res, "service_where", store_dir_desc_pick(&s.where, lang));
+    menu_result_set(res, "service_online", bi_yes_no(s.online, lang));
+    menu_result_set(res, "service_ussd", bi_yes_no(s.ussd, lang));
     return 0;
 }
 
@@ -232,6 +252,7 @@ static int bi_office(struct kp_builtins *b, const struct menu_call *c, struct me
 {
     struct store_dir_office o;
     struct store_dir_district d;
+    char hours[96];
     enum store_dir_lang lang = bi_lang(c);
     int rc = store_dir_office_get(b->st, c->argv[0], &o);
 
@@ -243,10 +264,74 @@ static int bi_office(struct kp_builtins *b, const struct menu_call *c, struct me
         return rc;
     menu_result_outcome(res, "found");
     menu_result_set(res, "office_name", store_dir_name_pick(&o.name, lang));
-    menu_result_set(res, "office_address", o.address);
-    menu_result_set(res, "office_hours", o.hours);
+    menu_result_set(res, "office_address", store_dir_desc_pick(&o.addr, lang));
+    bi_hours_text(o.hours, lang, hours, sizeof(hours));
+    menu_result_set(res, "office_hours", hours);
     menu_result_set(res, "office_phone", o.phone);
     if (store_dir_district_get(b->st, o.district, &d) == 0)
         menu_result_set(res, "office_district", store_dir_name_pick(&d.name, lang));
+    return 0;
+}
+
+/* dir.find(query): whether a search finds anything, and how many: the menu
+   shows a hint and a way back instead of an empty list. */
+static int bi_find(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[1];
+    unsigned total = 0;
+    char count[16];
+    int n = store_dir_service_search(b->st, c->argv[0], 0, 1, v, &total);
+
+    if (n == -KP_ERR_INVAL) /* no word in the query */
+        n = 0, total = 0;
+    if (n < 0)
+        return n;
+    snprintf(count, sizeof(count), "%u", total);
+    menu_result_set(res, "search_count", count);
+    menu_result_outcome(res, total ? "found" : "none");
+    return 0;
+}
+
+/* dir.district(code): its name, and whether it has offices of its own
+   (else the menu lists the nearest: dir.offices_near). */
+static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_district d;
+    struct store_dir_item v[1];
+    unsigned total = 0;
+    int rc = store_dir_district_get(b->st, c->argv[0], &d);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        menu_result_outcome(res, "not_found");
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    if ((rc = store_dir_office_list(b->st, d.code, 0, 1, v, &total)) < 0)
+        return rc;
+    menu_result_outcome(res, total ? "offices" : "none");
+    return 0;
+}
+
+/* dir.offices_near(district[, service]): the nearest offices of a district
+   that has none (of that service). */
+static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
+                           struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    struct store_dir_district d;
+    unsigned total;
+    int n;
+
+    if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
+        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    n = store_dir_office_near(b->st, c->argv[0], c->argc > 1 && c->argv[1][0] ? c->argv[1] : NULL,
+                              0, BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND)
+        return 0;
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
     return 0;
 }
