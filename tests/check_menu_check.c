@@ -103,7 +103,9 @@ static const struct {
     {"screen main menu\n  title ur \"صرف اردو\"\n  option \"A\" -> main\n",
      "t.menu:2:9: text has no English variant (the fallback for other languages)"},
     {"screen main menu\n  option \"A\" -> main set lang = \"fr\"\n",
-     "t.menu:2:17: 'fr' is not a language (en, ur or ps)"},
+     "t.menu:2:17: 'fr' is not a language (en, ur, ur-Latn or ps)"},
+    {"screen main menu\n  option \"A\" -> main set lang = \"ur-latn\"\n",
+     "t.menu:2:17: 'ur-latn' is not a language (en, ur, ur-Latn or ps)"},
     /* page lengths: GSM 7-bit 182, UCS-2 80 */
     {"screen main menu\n  option \"This option is far too long to fit on one USSD page in UCS-2 "
      "because of ü... no, ü is GSM; this one has اردو\" -> main\n",

@@ -25,6 +25,10 @@ static const struct {
     {"screen main menu # comment after a statement\n  option 5 \"Five\" -> main # here too\n",
      NULL},
     {"screen main menu\r\n  option \"A\" -> main\r\n", NULL},
+    /* Roman Urdu: the tag is one word, the arrow after a name still an arrow */
+    {"screen main menu\n  title \"T\" ur-Latn \"Sar\"\n  option \"A\"\n    ur-Latn \"Alif\" "
+     "->main\n",
+     NULL},
     {"screen main menu\n  option \"Say \\\"hi\\\" \\\\ {{x}\\n\" -> main\n", NULL},
     {"home start\nscreen start router\n  if lang == \"ur\" and set x -> m\n  else -> m set x = "
      "\"1\", "
@@ -64,6 +68,15 @@ static const struct {
      "t.menu:2:3: option has no target (-> screen)\n  option \"A\"\n  ^\n"},
     {"screen main menu\n  option -> main\n",
      "t.menu:2:3: option has no text\n  option -> main\n  ^\n"},
+    {"screen main menu\n  title \"A\" ur-Latn \"a\" ur-latn \"b\"\n  option \"A\" -> main\n",
+     "t.menu:2:25: expected the end of the line, found 'ur-latn'\n"
+     "  title \"A\" ur-Latn \"a\" ur-latn \"b\"\n                        ^\n"},
+    {"screen main menu\n  option \"A\" ur-Latn \"a\" ur-Latn \"b\" -> main\n",
+     "t.menu:2:26: two 'ur-Latn' variants of the same text\n"
+     "  option \"A\" ur-Latn \"a\" ur-Latn \"b\" -> main\n                         ^\n"},
+    {"screen main menu\n  option \"A\" -> main set a-b = \"1\"\n",
+     "t.menu:2:26: invalid variable name 'a-b'\n  option \"A\" -> main set a-b = \"1\"\n"
+     "                         ^\n"},
     {"screen main menu\n  option \"A\" -> main -> main\n",
      "t.menu:2:22: option has two targets\n  option \"A\" -> main -> main\n                     "
      "^\n"},
@@ -258,6 +271,27 @@ START_TEST(test_parse_continuation)
     fx_expect(&d, "مرکزی\n1 ایک", TEXT_UCS2, 0);
     fx_send(&d, "1");
     fx_expect(&d, "دو\n1 Home\n0 واپس", TEXT_UCS2, 0);
+    fx_close(&d); /* drops g */
+    g = NULL;
+
+    /* Roman Urdu continues a line the same way, and stays GSM 7-bit;
+       a text without its variant falls back to English. */
+    static const char latn[] = "system back \"Back\"\n"
+                               "            ur-Latn \"Wapas\"\n"
+                               "screen main menu\n"
+                               "  title \"Main\"\n"
+                               "        ur-Latn \"Markazi\" ur \"مرکزی\"\n"
+                               "  option \"One\" -> two\n"
+                               "         ur-Latn \"Aik\"\n"
+                               "screen two menu\n"
+                               "  title \"Two\" ur-Latn \"Do\"\n"
+                               "  option \"Home\" -> main set lang = \"ur-Latn\"\n";
+    ck_assert_msg(fx_compile(latn, &g, &diag) == 0, "%s", diag.data);
+    fx_open(&d, g);
+    fx_begin(&d, MENU_LANG_UR_LATN, NULL);
+    fx_expect(&d, "Markazi\n1 Aik", TEXT_GSM7, 0);
+    fx_send(&d, "1");
+    fx_expect(&d, "Do\n1 Home\n0 Wapas", TEXT_GSM7, 0);
     fx_close(&d);
     kp_buf_free(&diag);
 }

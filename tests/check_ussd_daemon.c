@@ -315,6 +315,16 @@ START_TEST(test_shortcut_and_language)
     ug_dlg_init(&u, "923001234567", 3);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*9#", &h);
     ck_screen_starts(&h, HOME_EN);
+    /* Roman Urdu: GSM 7-bit screens, and remembered as "ur-Latn" (seven
+       characters: the stored tag must not be cut to "ur-") */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "6", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "4", &h);
+    ck_screen_starts(&h, "Khyber Pass\n1 Service talaash karein\n");
+    ck_assert_uint_eq(h.dc, 0);
+    ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
+    ug_dlg_init(&u, "923001234567", 4);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*6#", &h);
+    ck_screen_starts(&h, "Zabaan chunein\n");
     close(g.fd);
 }
 END_TEST

@@ -25,13 +25,13 @@
 struct xscreen {
     char text[1024];
     int ucs2, end;
-    char lang[4]; /* the language the hop changed to, or "" */
+    char lang[8]; /* the language the hop changed to, or "" */
 };
 
 /* One dialog of a transcript: the dial, its replies, and their screens. */
 struct seg {
     char dial[64];
-    char need[4]; /* the caller's language at the dial (the transcript's `lang`) */
+    char need[8]; /* the caller's language at the dial (the transcript's `lang`) */
     char replies[SEG_SCREENS][128];
     int nreplies;
     struct xscreen x[SEG_SCREENS];
@@ -48,12 +48,12 @@ struct script {
 
 static struct tu_daemon d;
 static char pwfile[600];
-static char remembered[4]; /* the language kpassd remembers for the caller */
+static char remembered[8]; /* the language kpassd remembers for the caller */
 
 /* Read a transcript as dialogs the phone can play; 0, or -1 with why. */
 static int script_load(const char *name, struct script *s, char *why, size_t cap)
 {
-    char path[1024], lang[4] = "en";
+    char path[1024], lang[8] = "en";
     char *text, *next, *line;
     unsigned no = 0;
     struct seg *g = NULL;
@@ -92,7 +92,7 @@ static int script_load(const char *name, struct script *s, char *why, size_t cap
         } else if (line[0] == '<' && g) {
             struct xscreen *x = &g->x[g->nx++];
             char enc[8], kind[12];
-            sscanf(line, "< %7s %11s lang %3s", enc, kind, x->lang);
+            sscanf(line, "< %7s %11s lang %7s", enc, kind, x->lang);
             x->ucs2 = strcmp(enc, "ucs2") == 0;
             x->end = strcmp(kind, "end") == 0;
         } else if (line[0] == '|' && g && g->nx) {

@@ -371,7 +371,7 @@ static void check_lang_literal(struct checker *c, uint32_t var, uint32_t tpl, st
     t = &g->tpls[tpl];
     if (t->n == 1 && g->segs[t->first].var == MENU_NONE &&
         menu_lang_parse(GSTR(g, g->segs[t->first].off)) < 0)
-        menu_diag(c->cc, loc, "'%s' is not a language (en, ur or ps)",
+        menu_diag(c->cc, loc, "'%s' is not a language (en, ur, ur-Latn or ps)",
                   GSTR(g, g->segs[t->first].off));
 }
 

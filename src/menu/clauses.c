@@ -52,7 +52,7 @@ int menu_name_valid(const char *s, size_t len)
     if (len == 0 || len > 64 || (s[0] >= '0' && s[0] <= '9'))
         return 0;
     for (size_t i = 0; i < len; i++)
-        if (s[i] == '.')
+        if (s[i] == '.' || s[i] == '-')
             return 0;
     return 1;
 }
@@ -173,7 +173,7 @@ int menu_parse_text_clause(struct parser *p, struct text_acc *acc, int allow_var
     struct menu_loc at = p->lx.loc;
 
     if (p->lx.tok == TK_IDENT) {
-        char name[8];
+        char name[MENU_LANG_NAME_MAX + 1];
         if (p->lx.tlen >= sizeof(name))
             return 0;
         memcpy(name, p->lx.tp, p->lx.tlen);

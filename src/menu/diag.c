@@ -12,7 +12,7 @@
 #include "kpass/core/err.h"
 #include "menu_internal.h"
 
-static const char *const lang_names[MENU_LANG_MAX] = {"en", "ur", "ps"};
+static const char *const lang_names[MENU_LANG_MAX] = {"en", "ur", "ps", "ur-Latn"};
 
 const char *menu_lang_name(enum menu_lang lang)
 {

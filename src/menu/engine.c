@@ -103,7 +103,7 @@ static int state_check(const struct menu_graph *g, struct menu_state *st)
 static void var_set(struct menu_hop *h, uint32_t var, const char *v, size_t len)
 {
     if (var == MENU_VAR_LANG) {
-        char name[4];
+        char name[MENU_LANG_NAME_MAX + 1];
         int lang;
         if (len >= sizeof(name))
             return;

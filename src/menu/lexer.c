@@ -3,8 +3,9 @@
  * The menu language's tokens (kpass-menu(5) "LEXICAL STRUCTURE"): words,
  * numbers, double-quoted strings with \" \\ \n escapes, -> ( ) , = == != ..
  * and newlines, with # comments.  A line whose first word is a language
- * tag followed by a string (`ur "..."`) continues the previous line, so a
- * translation can sit under the text it translates.  Columns count
+ * tag followed by a string (`ur "..."`, `ur-Latn "..."`) continues the
+ * previous line, so a translation can sit under the text it translates.
+ * A word may hold a '-' before a letter, for such tags; names refuse it.  Columns count
  * characters, not bytes, so carets line up under Urdu text too.
  */
 #include <string.h>
@@ -72,25 +73,33 @@ static int is_word(char c)
     return is_word_start(c) || (c >= '0' && c <= '9') || c == '.';
 }
 
+/* Does the word go on at p?  "ur-Latn" is one word, "a->b" is not. */
+static int lex_word_goes_on(const char *p, const char *end)
+{
+    if (*p == '-')
+        return end - p > 1 && is_word_start(p[1]);
+    return is_word(*p);
+}
+
 /*
  * After a newline at p: does the next line start with a language tag and a
  * string (a continuation line)?
  */
 static int lex_continues(const char *p, const char *end)
 {
-    static const char *const tags[] = {"en", "ur", "ps"};
+    char tag[MENU_LANG_NAME_MAX + 1];
+    size_t n = 0;
 
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
-    for (size_t i = 0; i < 3; i++) {
-        if (end - p > 2 && memcmp(p, tags[i], 2) == 0 && (p[2] == ' ' || p[2] == '\t')) {
-            const char *q = p + 2;
-            while (q < end && (*q == ' ' || *q == '\t'))
-                q++;
-            return q < end && *q == '"';
-        }
-    }
-    return 0;
+    while (p < end && n < sizeof(tag) - 1 && (is_word_start(*p) || *p == '-'))
+        tag[n++] = *p++;
+    tag[n] = '\0';
+    if (p >= end || (*p != ' ' && *p != '\t') || menu_lang_parse(tag) < 0)
+        return 0;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p < end && *p == '"';
 }
 
 static void lex_newline(struct menu_lexer *lx)
@@ -207,7 +216,8 @@ void menu_lex_next(struct menu_lexer *lx)
     }
     if (is_word_start(c) || (c >= '0' && c <= '9')) {
         int number = !is_word_start(c);
-        while (lx->p < lx->end && (number ? (*lx->p >= '0' && *lx->p <= '9') : is_word(*lx->p)))
+        while (lx->p < lx->end &&
+               (number ? (*lx->p >= '0' && *lx->p <= '9') : lex_word_goes_on(lx->p, lx->end)))
             lex_skip(lx, 1);
         lx->tok = number ? TK_NUMBER : TK_IDENT;
         lx->tlen = (size_t)(lx->p - lx->tp);

@@ -105,7 +105,7 @@ static int check_syntax(struct run *r, const struct tline *lines, size_t n)
             continue;
         if (starts(l, "lang ")) {
             if (menu_lang_parse(buf + 5) < 0)
-                why = "unknown language (en, ur or ps)";
+                why = "unknown language (en, ur, ur-Latn or ps)";
         } else if (starts(l, "limits ")) {
             if (sscanf(buf, "limits %u %u", &a, &b) != 2 || a == 0 || b == 0)
                 why = "expected 'limits GSM7 UCS2' (two numbers)";

@@ -133,7 +133,7 @@ int store_dialog_count(struct store *st)
     return n;
 }
 
-int store_lang_get(struct store *st, const char *msisdn, char lang[4])
+int store_lang_get(struct store *st, const char *msisdn, char lang[STORE_LANG_SIZE])
 {
     sqlite3_stmt *s = store_stmt(st, sql_lang_get);
     int rc;
@@ -143,7 +143,7 @@ int store_lang_get(struct store *st, const char *msisdn, char lang[4])
     sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW)
-        store_col_text(s, 0, lang, 4);
+        store_col_text(s, 0, lang, STORE_LANG_SIZE);
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }

@@ -371,6 +371,16 @@ static const struct store_migration migrations[] = {
      /* A USSD code request's SMS goes out in the dialog's language. */
      "ALTER TABLE code_request ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
      "  CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn'));"},
+    {20, /* issue 11: Roman Urdu ('ur-Latn') may be remembered; SQLite cannot
+            change a CHECK, so the table is built again with its rows */
+     "CREATE TABLE msisdn_lang_new ("
+     "  msisdn TEXT PRIMARY KEY,"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "INSERT INTO msisdn_lang_new (msisdn, lang, updated_at)"
+     "  SELECT msisdn, lang, updated_at FROM msisdn_lang;"
+     "DROP TABLE msisdn_lang;"
+     "ALTER TABLE msisdn_lang_new RENAME TO msisdn_lang;"},
 };
 
 const struct store_migration *store_migrations(int *count)

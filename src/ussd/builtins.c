@@ -79,7 +79,8 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
-/* By tag, so that every menu language the directory has maps to it. */
+/* By tag, so that every menu language the directory has maps to it (Roman
+   Urdu to the directory's Roman Urdu, English where that is missing). */
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
     const char *tag = menu_lang_name(c->lang);

@@ -228,7 +228,7 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
 
 static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn)
 {
-    char lang[4];
+    char lang[STORE_LANG_SIZE];
     int l;
 
     if (store_lang_get(u->st, msisdn, lang) == 0 && (l = menu_lang_parse(lang)) >= 0)

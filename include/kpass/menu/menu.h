@@ -36,12 +36,17 @@ enum menu_lang {
     MENU_LANG_EN = 0, /* the fallback for a missing variant */
     MENU_LANG_UR = 1,
     MENU_LANG_PS = 2,
+    /* Roman Urdu: Urdu in Latin letters, as operators' own menus write it;
+       it stays in GSM 7-bit (182 septets a screen, not 80 UCS-2 units).
+       Last, so that stored dialog states keep their language numbers. */
+    MENU_LANG_UR_LATN = 3,
     MENU_LANG_MAX
 };
 
-/* "en", "ur", "ps" (NULL for an out-of-range value). */
+/* "en", "ur", "ps", "ur-Latn" (NULL for an out-of-range value). */
 const char *menu_lang_name(enum menu_lang lang);
-/* "en" -> MENU_LANG_EN ...; -KP_ERR_NOTFOUND for anything else. */
+/* "en" -> MENU_LANG_EN ...; -KP_ERR_NOTFOUND for anything else (case matters). */
+#define MENU_LANG_NAME_MAX 7 /* strlen("ur-Latn") */
 int menu_lang_parse(const char *name);
 
 /* Units one screen may use (per partner; SMPP short_message of a USSD hop). */

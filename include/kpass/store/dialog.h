@@ -13,13 +13,16 @@
 #include "kpass/core/buf.h"
 #include "kpass/store/store.h"
 
+/* A language tag and its NUL: "en", "ur", "ps", "ur-Latn" (kpass-menu(5)). */
+#define STORE_LANG_SIZE 8
+
 struct store_dialog {
     int64_t partner_id;
     char key[64];     /* the session key within the partner (ussd_mo.key) */
     char msisdn[17];  /* E.164 */
     char version[40]; /* the menu graph version the dialog is pinned to */
     char screen[64];  /* the current screen's name (for operators) */
-    char lang[4];
+    char lang[STORE_LANG_SIZE];
     int resumable;
     int64_t started_at;
     int64_t updated_at;
@@ -43,8 +46,9 @@ int store_dialog_reap(struct store *st, int64_t before);
 /* Number of dialogs stored, or -KP_ERR_DB. */
 int store_dialog_count(struct store *st);
 
-/* The language remembered for msisdn ("en", "ur", "ps"): 0, -KP_ERR_NOTFOUND. */
-int store_lang_get(struct store *st, const char *msisdn, char lang[4]);
+/* The language remembered for msisdn ("en", "ur", "ps", "ur-Latn"): 0,
+   -KP_ERR_NOTFOUND or -KP_ERR_DB. */
+int store_lang_get(struct store *st, const char *msisdn, char lang[STORE_LANG_SIZE]);
 int store_lang_set(struct store *st, const char *msisdn, const char *lang, int64_t now);
 
 #endif
