@@ -471,6 +471,8 @@ static const struct {
     {"لسنس", "ڈرائیونگ لائسنس", -1},    /* two edits in four letters */
     {"ډرایور", "ډرایوري جواز", 0},      /* Pashto, a beginning */
     {"جواذ", "ډرایوري جواز", 1},        /* Pashto, one wrong letter */
+    {"2999", "service 2998", -1},       /* numbers are exact */
+    {"2999", "service 2999", 0},
     {"", "anything", -1},
     {"licence", "", -1},
 };
@@ -759,7 +761,7 @@ START_TEST(test_seed_rows)
     struct store_dir_office o;
     struct store_dir_district di;
     struct store_dir_department de;
-    struct store_dir_item it[10];
+    struct store_dir_item it[10], it_all[35];
     unsigned total;
 
     ck_assert_int_eq(store_dir_count(st, &n), 0);
@@ -772,8 +774,14 @@ START_TEST(test_seed_rows)
     ck_assert_str_eq(s.department, "DC");
     ck_assert_str_eq(s.name.en, "Domicile certificate");
     ck_assert_str_eq(s.name.ur, "ڈومیسائل سرٹیفکیٹ");
-    ck_assert_str_eq(s.name.ps, "");
-    ck_assert_str_eq(store_dir_name_pick(&s.name, STORE_DIR_PS), "Domicile certificate");
+    /* Pashto and Roman Urdu from translations.csv, documents in every language. */
+    ck_assert_str_eq(s.name.ps, "ډومیسایل سند");
+    ck_assert_str_eq(s.name.ul, "Domicile certificate");
+    ck_assert_str_eq(s.docs.ur,
+                     "شناختی کارڈ کی کاپی، والد کا شناختی کارڈ یا ڈومیسائل، 2 تصاویر، بیان حلفی");
+    ck_assert_str_eq(s.where.ps, "د ډپټي کمشنر دفتر");
+    ck_assert_str_eq(s.description.ul,
+                     "Sooba aur zila ki sakoonat ki sanad, naukri aur dakhlon ke liye.");
     ck_assert_str_eq(s.fee, "Varies");
     ck_assert_str_eq(s.processing_time, "10 days");
     ck_assert_str_eq(s.documents, "CNIC copy; father's CNIC or domicile; 2 photos; affidavit");
@@ -800,7 +808,8 @@ START_TEST(test_seed_rows)
     ck_assert_str_eq(it[0].code, "EDU");
     ck_assert_str_eq(it[1].code, "HED");
     ck_assert_str_eq(store_dir_name_pick(&it[1].name, STORE_DIR_PS), "لوړې زده کړې");
-    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "Elementary & Sec. Education");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "ابتدايي او ثانوي زده کړې");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_UL), "Ibtidai o Sanvi Taleem");
     ck_assert_int_eq(store_dir_district_list(st, 0, 1, it, &total), 1);
     ck_assert_uint_eq(total, 35); /* every district of Khyber Pakhtunkhwa */
     ck_assert_str_eq(it[0].code, "PSH");
@@ -819,7 +828,27 @@ START_TEST(test_seed_rows)
     ck_assert_int_eq(store_dir_service_search(st, "ڈومیسائل", 0, 10, it, &total), 1);
     ck_assert_str_eq(it[0].code, "DOMICILE");
     ck_assert_int_eq(store_dir_service_search(st, "sehat card", 0, 10, it, &total), 4);
-    ck_assert_int_eq(store_dir_service_search(st, "driving licence", 0, 10, it, &total), 3);
+    /* Three by the words, the learner permit by its keyword "license". */
+    ck_assert_int_eq(store_dir_service_search(st, "driving licence", 0, 10, it, &total), 4);
+    ck_assert_str_eq(it[3].code, "DLLEARN");
+    /* Typing errors in three scripts: the driving licence among the results. */
+    static const char *const typos[] = {"lisence", "laisans", "لايسنس", "لیسنس", "drivng"};
+    for (size_t i = 0; i < KP_ARRAY_LEN(typos); i++) {
+        int found = store_dir_service_search(st, typos[i], 0, 10, it, &total), k = 0;
+        while (k < found && strcmp(it[k].code, "DLNEW") != 0)
+            k++;
+        ck_assert_msg(k < found, "'%s' does not find DLNEW (%d found)", typos[i], found);
+    }
+    /* Every district without an office of its own has offices near it. */
+    ck_assert_int_eq(store_dir_district_list(st, 0, 35, it_all, &total), 35);
+    for (unsigned i = 0; i < total; i++) {
+        unsigned own = 0, near = 0;
+        ck_assert_int_ge(store_dir_office_list(st, it_all[i].code, 0, 0, NULL, &own), 0);
+        ck_assert_int_ge(store_dir_office_near(st, it_all[i].code, NULL, 0, 0, NULL, &near), 0);
+        ck_assert_msg(own > 0 || near > 0, "%s: no office, none near", it_all[i].code);
+    }
+    ck_assert_int_eq(store_dir_office_near(st, "UKH", NULL, 0, 10, it, &total), 3);
+    ck_assert_str_eq(it[0].parent, "MSH");
 }
 END_TEST
 

@@ -127,6 +127,9 @@ int store_dir_fuzzy_match(const char *word, const char *text)
 
     if (n == 0)
         return -1;
+    for (int k = 0; k < n; k++)
+        if (q[k] >= '0' && q[k] <= '9')
+            bound = 0; /* numbers are exact: 2999 is not 2998 */
     while ((m = fz_word((const unsigned char *)text, &j, w)) > 0) {
         int d;
         if (n >= 3 && m >= n && memcmp(q, w, (size_t)n * sizeof(*q)) == 0)

@@ -289,7 +289,8 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
  * The typing-error rule of the search, alone: the number of edits
  * (insertions, deletions, substitutions, swaps of two neighbours) between
  * word and the closest word of text, when it is within the bound for
- * word's length (0 up to 3 characters, 1 up to 5, 2 above), or -1.  A word
+ * word's length (0 up to 3 characters, 1 up to 5, 2 above; 0 for a word
+ * with a digit), or -1.  A word
  * that begins a word of text (3 characters or more) is 0.  Compared
  * without case (ASCII) and with Arabic-script spellings folded (Arabic kaf,
  * yeh and heh as the Urdu letters, no vowel marks).

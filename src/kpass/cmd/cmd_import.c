@@ -227,8 +227,8 @@ static int import_text(struct import *im, const struct csv_record *r)
     struct dir_text_row t;
     char key[64];
 
-    /* Short enough for the seen set: "sVEHREG key ur-Latn". */
-    snprintf(key, sizeof(key), "%.1s%.8s %.3s %.7s", r->field[0], r->field[1], r->field[2],
+    /* Short enough for the seen set: "seVEHREG key ur-Latn". */
+    snprintf(key, sizeof(key), "%.2s%.8s %.3s %.7s", r->field[0], r->field[1], r->field[2],
              r->field[3]);
     import_unique(im, &im->codes, "kind,code,field,lang", key, r->line);
     if (dir_row_text(r->field, &im->refs, &t, &im->why) > 0 || im->why.len)

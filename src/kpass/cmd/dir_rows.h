@@ -65,4 +65,8 @@ struct dir_distance_row {
 int dir_row_distance(const char *const *f, const struct dir_refs *refs,
                      struct dir_distance_row *out, struct kp_buf *why);
 
+/* kpass service check (cmd_service_check.c): missing translations. */
+struct kp_cli;
+int cmd_service_check(struct kp_cli *cli, int argc, char **argv);
+
 #endif
