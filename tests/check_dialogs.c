@@ -156,7 +156,7 @@ static const struct {
     const char *message; /* reported at that line */
 } wrong[] = {
     /* a text line of a screen */
-    {"en_services.dialog", "| 3 Health", "| 3 Hospitals", "the screen differs"},
+    {"en_services.dialog", "| 2 Health, Sehat Card", "| 2 Hospitals", "the screen differs"},
     /* an Urdu navigation line */
     {"ur_home.dialog", "| 98 مزید", "| 98 More", "the screen differs"},
     /* the end flag: reported at the '<' line */
@@ -588,7 +588,7 @@ START_TEST(test_every_screen_shown)
     }
     ck_assert_msg(missing.len == 0, "screens not shown by tests/dialogs:%.3000s", missing.data);
     ck_assert_uint_eq(seen + KP_ARRAY_LEN(unreachable), menu_graph_screens(g));
-    ck_assert_uint_eq(menu_graph_screens(g), 38);
+    ck_assert_uint_eq(menu_graph_screens(g), 40);
     kp_buf_free(&missing);
     kp_buf_free(&dot);
     kp_buf_free(&diag);

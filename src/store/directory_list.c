@@ -34,6 +34,10 @@ static const char sql_district_list[] =
     "SELECT x.code, '', " DIR_DIST_NAMES("x") " FROM district x ORDER BY x.sort, x.code "
                                               "LIMIT ?1 OFFSET ?2";
 static const char sql_district_total[] = "SELECT count(*) FROM district";
+static const char sql_district_in[] =
+    "SELECT x.code, ?3, " DIR_DIST_NAMES("x") " FROM district x WHERE x.division = ?3 "
+    "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
+static const char sql_district_in_total[] = "SELECT count(*) FROM district WHERE division = ?3";
 static const char sql_office_list[] =
     "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
@@ -179,6 +183,14 @@ int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
     struct dir_query q = {NULL, 0, 0};
 
     return dir_page(st, sql_district_list, sql_district_total, &q, offset, limit, out, total);
+}
+
+int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
+                               unsigned limit, struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {division, 0, 0};
+
+    return dir_page(st, sql_district_in, sql_district_in_total, &q, offset, limit, out, total);
 }
 
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,

@@ -26,6 +26,7 @@ static const char *const sets_offices[] = {"district_name", NULL};
 static const char *const sets_offices_for[] = {"service_name", NULL};
 static const char *const sets_search[] = {"search_count", NULL};
 static const char *const sets_district[] = {"district_name", NULL};
+static const char *const sets_districts[] = {"division_name", NULL};
 static const char *const sets_service[] = {"service_name",   "service_desc", "service_fee",
                                            "service_docs",   "service_time", "service_where",
                                            "service_online", "service_ussd", NULL};
@@ -45,16 +46,17 @@ static int bi_office(struct kp_builtins *, const struct menu_call *, struct menu
 static int bi_find(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_district(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_offices_near(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_divisions(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
 typedef int (*bi_fn)(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
 /* The table, in one order for the compiler (menu_builtin) and for dispatch. */
 static const struct menu_builtin bi_table[] = {
-    {"dir.departments", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
+    {"dir.departments", MENU_BUILTIN_LIST, 0, 1, NULL, NULL},
     {"dir.services", MENU_BUILTIN_LIST, 1, 1, NULL, sets_services},
     {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
     {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
-    {"dir.districts", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
+    {"dir.districts", MENU_BUILTIN_LIST, 0, 1, NULL, sets_districts},
     {"dir.offices", MENU_BUILTIN_LIST, 1, 1, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
@@ -64,12 +66,13 @@ static const struct menu_builtin bi_table[] = {
     {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
     {"dir.district", MENU_BUILTIN_ACTION, 1, 1, out_district, sets_district},
     {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.divisions", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
 };
 
 static const bi_fn bi_fns[] = {
     bi_departments, bi_services,    bi_service,  bi_search,       bi_districts,
     bi_offices,     bi_offices_for, bi_office,   bi_otp_issue,    bi_reg_lookup,
-    bi_sms_service, bi_find,        bi_district, bi_offices_near,
+    bi_sms_service, bi_find,        bi_district, bi_offices_near, bi_divisions,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
@@ -126,13 +129,33 @@ static void bi_items(struct menu_result *res, const struct store_dir_item *v, in
 
 #define BI_PAGE (MENU_LIST_MAX < STORE_DIR_PAGE_MAX ? MENU_LIST_MAX : STORE_DIR_PAGE_MAX)
 
+/*
+ * dir.departments([codes]): every department, or those whose codes the
+ * argument lists (space-separated, in that order; unknown ones left out),
+ * so that a menu can group fifteen topics under a few that fit one page.
+ */
 static int bi_departments(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
+    struct store_dir_department d;
     unsigned total;
-    int n = store_dir_department_list(b->st, 0, BI_PAGE, v, &total);
+    int n;
 
-    if (n < 0)
+    if (c->argc > 0 && c->argv[0][0]) {
+        char code[STORE_DIR_CODE_SIZE];
+        for (const char *p = c->argv[0]; *p;) {
+            size_t len = strcspn(p, " ");
+            if (len > 0 && len < sizeof(code)) {
+                memcpy(code, p, len);
+                code[len] = '\0';
+                if (store_dir_department_get(b->st, code, &d) == 0)
+                    menu_result_item(res, store_dir_name_pick(&d.name, bi_lang(c)), d.code);
+            }
+            p += len + (p[len] == ' ');
+        }
+        return 0;
+    }
+    if ((n = store_dir_department_list(b->st, 0, BI_PAGE, v, &total)) < 0)
         return n;
     bi_items(res, v, n, bi_lang(c));
     return 0;
@@ -200,15 +223,34 @@ static int bi_search(struct kp_builtins *b, const struct menu_call *c, struct me
     return 0;
 }
 
+/* dir.districts([division]): every district, or those of a division. */
 static int bi_districts(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     unsigned total;
-    int n = store_dir_district_list(b->st, 0, BI_PAGE, v, &total);
+    int n;
 
+    if (c->argc > 0 && c->argv[0][0]) {
+        menu_result_set(res, "division_name", bi_division_label(c->argv[0], bi_lang(c)));
+        n = store_dir_district_list_in(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    } else {
+        n = store_dir_district_list(b->st, 0, BI_PAGE, v, &total);
+    }
     if (n < 0)
         return n;
     bi_items(res, v, n, bi_lang(c));
+    return 0;
+}
+
+/* dir.divisions(): the seven divisions, labelled in the dialog's language;
+   the value is the division as the directory's districts name it. */
+static int bi_divisions(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    const char *label, *name;
+
+    (void)b;
+    for (size_t i = 0; (name = bi_division(i, bi_lang(c), &label)) != NULL; i++)
+        menu_result_item(res, label, name);
     return 0;
 }
 

@@ -48,6 +48,22 @@ static const struct {
     {"deceased", {{"deceased", "وفات شدہ", "مړ شوی", "wafat shuda"}}},
 };
 
+/* The seven divisions of Khyber Pakhtunkhwa (etc/seed/README.md: nothing
+   else is accepted), in north-to-south order as the district file lists
+   them. */
+static const struct {
+    const char *en;
+    struct bi_word w;
+} bi_divisions[] = {
+    {"Peshawar", {{"Peshawar", "پشاور", "پېښور", "Peshawar"}}},
+    {"Mardan", {{"Mardan", "مردان", "مردان", "Mardan"}}},
+    {"Malakand", {{"Malakand", "مالاکنڈ", "ملاکنډ", "Malakand"}}},
+    {"Hazara", {{"Hazara", "ہزارہ", "هزاره", "Hazara"}}},
+    {"Kohat", {{"Kohat", "کوہاٹ", "کوهاټ", "Kohat"}}},
+    {"Bannu", {{"Bannu", "بنوں", "بنو", "Bannu"}}},
+    {"Dera Ismail Khan", {{"D.I. Khan", "ڈی آئی خان", "ډي آی خان", "D.I. Khan"}}},
+};
+
 static const char *bi_word(const struct bi_word *w, enum store_dir_lang lang)
 {
     return w->v[(unsigned)lang < STORE_DIR_LANGS ? lang : STORE_DIR_EN];
@@ -125,4 +141,25 @@ const char *bi_status_text(const char *status, enum store_dir_lang lang)
         if (strcmp(status, bi_statuses[i].en) == 0)
             return bi_word(&bi_statuses[i].w, lang);
     return status;
+}
+
+size_t bi_division_count(void)
+{
+    return KP_ARRAY_LEN(bi_divisions);
+}
+
+const char *bi_division(size_t i, enum store_dir_lang lang, const char **label)
+{
+    if (i >= KP_ARRAY_LEN(bi_divisions))
+        return NULL;
+    *label = bi_word(&bi_divisions[i].w, lang);
+    return bi_divisions[i].en;
+}
+
+const char *bi_division_label(const char *division, enum store_dir_lang lang)
+{
+    for (size_t i = 0; i < KP_ARRAY_LEN(bi_divisions); i++)
+        if (strcmp(bi_divisions[i].en, division) == 0)
+            return bi_word(&bi_divisions[i].w, lang);
+    return division;
 }

@@ -245,6 +245,10 @@ int store_dir_service_list(struct store *st, const char *department, unsigned of
 /* Every district (also those without an office: see store_dir_office_near). */
 int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
                             struct store_dir_item *out, unsigned *total);
+/* The districts of a division ("Hazara" ...), each item's parent the
+   division; an unknown division is an empty list. */
+int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
+                               unsigned limit, struct store_dir_item *out, unsigned *total);
 /* The offices of a district. */
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
                           struct store_dir_item *out, unsigned *total);
