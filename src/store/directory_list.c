@@ -36,7 +36,7 @@ static const char sql_district_list[] =
 static const char sql_district_total[] = "SELECT count(*) FROM district";
 static const char sql_district_in[] =
     "SELECT x.code, ?3, " DIR_DIST_NAMES("x") " FROM district x WHERE x.division = ?3 "
-    "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
+                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
 static const char sql_district_in_total[] = "SELECT count(*) FROM district WHERE division = ?3";
 static const char sql_office_list[] =
     "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
