@@ -597,8 +597,10 @@ START_TEST(test_dir_near)
     ck_assert_str_eq(it[0].code, "AA1");
     ck_assert_int_eq(store_dir_office_near(st, "BB", NULL, 1, 1, it, &total), 1);
     ck_assert_str_eq(it[0].code, "AA1");
-    /* Both ways: AA's nearest is BB, which has none. */
-    ck_assert_int_eq(store_dir_office_near(st, "AA", NULL, 0, 10, it, &total), 0);
+    /* Both ways, and beyond a neighbour: AA's neighbour BB has none, CC
+       (through BB, 130 km) has one. */
+    ck_assert_int_eq(store_dir_office_near(st, "AA", NULL, 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "CC1");
     ck_assert_int_eq(store_dir_office_near(st, "XX", NULL, 0, 10, it, &total), -KP_ERR_NOTFOUND);
     ck_assert_int_eq(store_dir_office_near(st, "BB", "NOPE", 0, 10, it, &total), -KP_ERR_NOTFOUND);
 }
@@ -847,8 +849,26 @@ START_TEST(test_seed_rows)
         ck_assert_int_ge(store_dir_office_near(st, it_all[i].code, NULL, 0, 0, NULL, &near), 0);
         ck_assert_msg(own > 0 || near > 0, "%s: no office, none near", it_all[i].code);
     }
-    ck_assert_int_eq(store_dir_office_near(st, "UKH", NULL, 0, 10, it, &total), 3);
+    /* Upper Kohistan: Mansehra's three (200 km), then Swat's; five at most. */
+    ck_assert_int_eq(store_dir_office_near(st, "UKH", NULL, 0, 10, it, &total), 5);
+    ck_assert_uint_eq(total, STORE_DIR_NEAR_MAX);
     ck_assert_str_eq(it[0].parent, "MSH");
+    ck_assert_str_eq(it[4].parent, "SWT"); /* through Lower Kohistan and Shangla, 210 km */
+    /* Every district has an office of each kind "Find an office" offers, or
+       one near (neighbours of neighbours count). */
+    static const char *const kinds[] = {"SEHATCHK", "VEHREG", "FARD",
+                                        "CHARCERT", "DLNEW",  "DOMICILE"};
+    for (size_t k = 0; k < KP_ARRAY_LEN(kinds); k++) {
+        for (unsigned i = 0; i < 35; i++) {
+            unsigned own = 0, near = 0;
+            ck_assert_int_ge(store_dir_office_find(st, kinds[k], it_all[i].code, 0, 0, NULL, &own),
+                             0);
+            ck_assert_int_ge(store_dir_office_near(st, it_all[i].code, kinds[k], 0, 0, NULL, &near),
+                             0);
+            ck_assert_msg(own > 0 || near > 0, "%s: no %s office, none near", it_all[i].code,
+                          kinds[k]);
+        }
+    }
 }
 END_TEST
 
@@ -861,7 +881,7 @@ START_TEST(test_seed_latency)
     struct store_dir_office o;
     const int loops = 2000;
     unsigned total;
-    uint64_t t[8];
+    uint64_t t[9];
     int k = 0;
 
     t[k++] = kp_clock_us();
@@ -886,10 +906,13 @@ START_TEST(test_seed_latency)
     for (int i = 0; i < loops; i++)
         ck_assert_int_eq(store_dir_office_get(st, "PSHHT1", &o), 0);
     t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_office_near(st, "UKH", "DLNEW", 0, 9, it, &total), 5);
+    t[k++] = kp_clock_us();
     if (getenv("KP_BENCH")) {
         static const char *const names[] = {"department_list", "service_list",  "service_get",
                                             "service_search",  "district_list", "office_find",
-                                            "office_get"};
+                                            "office_get",      "office_near"};
         for (int i = 0; i + 1 < k; i++)
             fprintf(stderr, "directory: %-16s %6.1f us/call (page of 9 with total)\n", names[i],
                     (double)(t[i + 1] - t[i]) / loops);

@@ -56,19 +56,19 @@ static const char sql_office_find_in[] =
 static const char sql_office_find_in_total[] =
     "SELECT count(*) FROM office o WHERE district_id = ?5 AND EXISTS "
     "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)";
-/* The offices of the districts the distance table links to ?5, nearest
-   first; with ?4 (a service id) only those offering it. */
-#define DIR_NEAR_WHERE                                                                             \
-    "FROM district_distance dd JOIN office o ON o.district_id = dd.near_id "                       \
-    "JOIN district d ON d.id = o.district_id WHERE dd.district_id = ?5 AND (?4 IS NULL OR "        \
-    "EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)) "
-static const char sql_office_near[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
-    "o") " " DIR_NEAR_WHERE "ORDER BY dd.km, d.sort, o.sort, o.code LIMIT ?1 OFFSET ?2";
-static const char sql_office_near_total[] = "SELECT count(*) " DIR_NEAR_WHERE;
-/* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
-   at most STORE_DIR_SEARCH_MAX. */
+/* For store_dir_office_near: the distance table, and the offices of one
+   district (?5; with ?4, a service id, only those offering it). */
+static const char sql_distances[] = "SELECT district_id, near_id, km FROM district_distance";
+static const char sql_office_in[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM office o "
+         "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?5 AND (?4 IS NULL OR "
+         "EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = "
+         "?4)) "
+         "ORDER BY o.sort, o.code";
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
+/* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
+   at most STORE_DIR_SEARCH_MAX. */
 static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
     "s") " FROM service_fts "
          "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
@@ -204,18 +204,125 @@ int store_dir_office_list(struct store *st, const char *district, unsigned offse
     return dir_page(st, sql_office_list, sql_office_total, &q, offset, limit, out, total);
 }
 
+/* One road of the distance table. */
+struct dir_road {
+    int64_t from, to;
+    unsigned km;
+};
+
+/* The distance table, both ways as stored; *n roads (freed by the caller). */
+static int dir_roads(struct store *st, struct dir_road **out, size_t *n)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_distances);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            *out = kp_realloc(*out, cap * sizeof(**out));
+        }
+        (*out)[*n].from = sqlite3_column_int64(s, 0);
+        (*out)[*n].to = sqlite3_column_int64(s, 1);
+        (*out)[(*n)++].km = (unsigned)sqlite3_column_int(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
+/*
+ * Dijkstra over the distance table from district id `from`: the other
+ * districts it reaches, nearest first, into near[] (ids; *nnear of them).
+ * A few dozen districts and a few hundred roads: a linear scan for the next
+ * nearest is plenty.
+ */
+static void dir_nearest(const struct dir_road *r, size_t nr, int64_t from, int64_t *near,
+                        size_t *nnear, size_t cap)
+{
+    int64_t *id = kp_calloc(2 * nr + 1, sizeof(*id));
+    unsigned *dist = kp_calloc(2 * nr + 1, sizeof(*dist));
+    unsigned char *done = kp_calloc(2 * nr + 1, 1);
+    size_t n = 0;
+
+    id[n] = from, dist[n++] = 0;
+    *nnear = 0;
+    for (;;) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (!done[i] && (best == n || dist[i] < dist[best]))
+                best = i;
+        if (best == n)
+            break;
+        done[best] = 1;
+        if (id[best] != from && *nnear < cap)
+            near[(*nnear)++] = id[best];
+        for (size_t k = 0; k < nr; k++) {
+            size_t j;
+            if (r[k].from != id[best])
+                continue;
+            for (j = 0; j < n && id[j] != r[k].to; j++)
+                ;
+            if (j == n)
+                id[n] = r[k].to, dist[n] = UINT32_MAX, n++;
+            if (!done[j] && dist[best] + r[k].km < dist[j])
+                dist[j] = dist[best] + r[k].km;
+        }
+    }
+    free(id);
+    free(dist);
+    free(done);
+}
+
 int store_dir_office_near(struct store *st, const char *district, const char *service,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
                           unsigned *total)
 {
-    struct dir_query q = {NULL, 0, 0};
-    int rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id2);
+    struct store_dir_item found[STORE_DIR_NEAR_MAX];
+    struct dir_road *roads;
+    int64_t from, svc = 0, *near;
+    size_t nroads, nnear;
+    unsigned n = 0, got = 0;
+    int rc;
 
+    if (limit > STORE_DIR_PAGE_MAX)
+        return -KP_ERR_RANGE;
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &from)) < 0)
+        return rc;
+    if (service && (rc = dir_id(st, STORE_DIR_SERVICE, service, &svc)) < 0)
+        return rc;
+    if ((rc = dir_roads(st, &roads, &nroads)) < 0) {
+        free(roads);
+        return rc;
+    }
+    near = kp_calloc(nroads + 1, sizeof(*near));
+    dir_nearest(roads, nroads, from, near, &nnear, nroads + 1);
+    free(roads);
+    /* The offices of the nearest districts, in order, up to the cap. */
+    for (size_t i = 0; rc == 0 && i < nnear && n < STORE_DIR_NEAR_MAX; i++) {
+        sqlite3_stmt *s = store_stmt(st, sql_office_in);
+        struct dir_query q = {NULL, svc, near[i]};
+        if (s == NULL) {
+            rc = -KP_ERR_DB;
+            break;
+        }
+        dir_query_bind(s, &q);
+        while (n < STORE_DIR_NEAR_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+            dir_item_row(s, &found[n++]);
+        sqlite3_reset(s);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    }
+    free(near);
     if (rc < 0)
         return rc;
-    if (service && (rc = dir_id(st, STORE_DIR_SERVICE, service, &q.id)) < 0)
-        return rc;
-    return dir_page(st, sql_office_near, sql_office_near_total, &q, offset, limit, out, total);
+    for (unsigned i = offset; i < n && got < limit; i++)
+        out[got++] = found[i];
+    if (total)
+        *total = n;
+    return (int)got;
 }
 
 int store_dir_office_find(struct store *st, const char *service, const char *district,

@@ -61,6 +61,7 @@
 #define STORE_DIR_SEARCH_MAX  50  /* a search finds at most this many services */
 #define STORE_DIR_QUERY_MAX   100 /* bytes of a search query */
 #define STORE_DIR_QUERY_WORDS 8   /* words of a search query that count */
+#define STORE_DIR_NEAR_MAX    5   /* offices store_dir_office_near finds at most */
 
 enum store_dir_lang {
     STORE_DIR_EN = 0,
@@ -258,10 +259,11 @@ int store_dir_office_find(struct store *st, const char *service, const char *dis
                           unsigned *total);
 /*
  * The offices nearest to district (which has none, or none offering
- * service when service is not NULL): those of the other districts in
- * the order of the distance table (nearest first), then file order; only
- * districts the table links to district count.  Each item's parent is the
- * office's district.  As store_dir_office_find.
+ * service when service is not NULL): those of the other districts by
+ * their shortest road distance through the distance table (neighbours of
+ * neighbours too), nearest first, then file order; at most
+ * STORE_DIR_NEAR_MAX, so that the list stays short.  Each item's parent is
+ * the office's district.  As store_dir_office_find.
  */
 int store_dir_office_near(struct store *st, const char *district, const char *service,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
