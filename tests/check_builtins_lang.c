@@ -20,6 +20,7 @@
 #include "kpass/menu/menu.h"
 #include "kpass/sms/sms.h"
 #include "kpass/store/audit.h"
+#include "kpass/store/directory.h"
 #include "kpass/store/sms.h"
 #include "kpass/store/store.h"
 #include "kpass/text/text.h"
@@ -252,7 +253,7 @@ START_TEST(test_directory_values)
     ck_assert_str_eq(call("dir.district", MENU_LANG_EN, REGISTERED, "XXX", NULL, NULL),
                      "not_found");
     ck_assert_str_eq(call("dir.offices_near", MENU_LANG_EN, REGISTERED, "UKH", NULL, NULL), "");
-    ck_assert_uint_eq(res.nitems, 3);
+    ck_assert_uint_eq(res.nitems, STORE_DIR_NEAR_MAX);
     ck_assert_str_eq(call("dir.find", MENU_LANG_EN, REGISTERED, "zzzz", NULL, NULL), "none");
     ck_assert_str_eq(var("search_count"), "0");
     ck_assert_str_eq(call("dir.find", MENU_LANG_EN, REGISTERED, "laisans", NULL, NULL), "found");

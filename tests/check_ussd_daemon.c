@@ -264,15 +264,15 @@ START_TEST(test_two_partners_same_session)
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, DEPTS_EN);
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "3", &h);
-    ck_screen_starts(&h, "Division\n1 Peshawar\n");
+    ck_screen_starts(&h, "Which office?\n1 Hospital, Sehat Card\n");
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "2", &h);
     ck_screen_starts(&h, "1 Health\n2 Sehat Card Plus\n");
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "1", &h);
-    ck_screen_starts(&h, "Peshawar\n1 Peshawar\n2 Charsadda\n");
+    ck_screen_starts(&h, "Division\n1 Peshawar\n");
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "0", &h);
     ck_screen_starts(&h, DEPTS_EN);
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "0", &h);
-    ck_screen_starts(&h, "Division\n");
+    ck_screen_starts(&h, "Which office?\n");
     close(a.fd);
     close(b.fd);
 }
@@ -289,7 +289,7 @@ START_TEST(test_shortcut_and_language)
     ug_daemon_start(&d, NULL);
     ug_bind(&g, &d, "gw", "gw-pw");
     ug_dlg_init(&u, "923001234567", 1);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*1*1#", &h);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*7*1*1#", &h);
     ck_screen_starts(&h, "Offices in Peshawar\n1 Excise & Taxation office, Peshawar\n");
     ck_assert_uint_eq(h.dc, 0);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);

@@ -222,7 +222,7 @@ START_TEST(test_sighup_menus)
     ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
     tu_daemon_start(&d);
     ug_bind(&g, &d, "gw", "gw-pw");
-    log_wait("40 screens", 1);
+    log_wait("41 screens", 1);
 
     /* broken: an option to a screen that does not exist */
     snprintf(file, sizeof(file), "%s/main.menu", dir);
@@ -245,7 +245,7 @@ START_TEST(test_sighup_menus)
     ug_hop(&g, &old, USSD_OP_PSSR_IND, "*789#", &h);
     ck_screen_starts(&h, HOME_EN);
     kill(d.pid, SIGHUP);
-    log_wait("40 screens", 2);
+    log_wait("41 screens", 2);
     /* the dialog in flight stays on its graph */
     ug_hop(&g, &old, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, DEPTS_EN);

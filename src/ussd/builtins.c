@@ -57,14 +57,14 @@ static const struct menu_builtin bi_table[] = {
     {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
     {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
     {"dir.districts", MENU_BUILTIN_LIST, 0, 1, NULL, sets_districts},
-    {"dir.offices", MENU_BUILTIN_LIST, 1, 1, NULL, sets_offices},
+    {"dir.offices", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
     {"otp.issue", MENU_BUILTIN_ACTION, 2, 3, out_sent, NULL},
     {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
     {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
     {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
-    {"dir.district", MENU_BUILTIN_ACTION, 1, 1, out_district, sets_district},
+    {"dir.district", MENU_BUILTIN_ACTION, 1, 2, out_district, sets_district},
     {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
     {"dir.divisions", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
 };
@@ -254,16 +254,28 @@ static int bi_divisions(struct kp_builtins *b, const struct menu_call *c, struct
     return 0;
 }
 
+/* The optional service argument of the office built-ins: NULL for "any". */
+static const char *bi_service_arg(const struct menu_call *c, unsigned i)
+{
+    return c->argc > i && c->argv[i][0] ? c->argv[i] : NULL;
+}
+
+/* dir.offices(district[, service]): a district's offices, or those of it
+   that offer the service (the kind of office the caller chose). */
 static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
+    const char *service = bi_service_arg(c, 1);
     unsigned total;
     int n;
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    if (service)
+        n = store_dir_office_find(b->st, service, c->argv[0], 0, BI_PAGE, v, &total);
+    else
+        n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0;
     if (n < 0)
@@ -335,12 +347,13 @@ static int bi_find(struct kp_builtins *b, const struct menu_call *c, struct menu
     return 0;
 }
 
-/* dir.district(code): its name, and whether it has offices of its own
-   (else the menu lists the nearest: dir.offices_near). */
+/* dir.district(code[, service]): its name, and whether it has offices of
+   its own (offering service, when given); else the menu lists the nearest
+   (dir.offices_near). */
 static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_district d;
-    struct store_dir_item v[1];
+    const char *service = bi_service_arg(c, 1);
     unsigned total = 0;
     int rc = store_dir_district_get(b->st, c->argv[0], &d);
 
@@ -351,7 +364,11 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
     if (rc < 0)
         return rc;
     menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    if ((rc = store_dir_office_list(b->st, d.code, 0, 1, v, &total)) < 0)
+    rc = service ? store_dir_office_find(b->st, service, d.code, 0, 0, NULL, &total)
+                 : store_dir_office_list(b->st, d.code, 0, 0, NULL, &total);
+    if (rc == -KP_ERR_NOTFOUND) /* a service the directory does not have: no office */
+        rc = 0, total = 0;
+    if (rc < 0)
         return rc;
     menu_result_outcome(res, total ? "offices" : "none");
     return 0;
@@ -369,8 +386,7 @@ static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    n = store_dir_office_near(b->st, c->argv[0], c->argc > 1 && c->argv[1][0] ? c->argv[1] : NULL,
-                              0, BI_PAGE, v, &total);
+    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, BI_PAGE, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0;
     if (n < 0)
