@@ -59,6 +59,7 @@ static void name_set(struct store_dir_name *n, const char *en, const char *ur, c
     snprintf(n->en, sizeof(n->en), "%s", en);
     snprintf(n->ur, sizeof(n->ur), "%s", ur);
     snprintf(n->ps, sizeof(n->ps), "%s", ps);
+    n->ul[0] = '\0';
 }
 
 static void put_department(const char *code, const char *en, const char *ps, unsigned sort)
@@ -275,13 +276,17 @@ START_TEST(test_dir_pick)
     struct store_dir_name n;
     struct store_dir_desc d;
 
+    memset(&n, 0, sizeof(n));
+    memset(&d, 0, sizeof(d));
     name_set(&n, pick_cases[_i].en, pick_cases[_i].ur, pick_cases[_i].ps);
     ck_assert_str_eq(store_dir_name_pick(&n, pick_cases[_i].lang), pick_cases[_i].want);
     strcpy(d.en, n.en);
     strcpy(d.ur, n.ur);
-    /* Descriptions have no Pashto: Pashto readers get English. */
-    ck_assert_str_eq(store_dir_desc_pick(&d, pick_cases[_i].lang),
-                     pick_cases[_i].lang == STORE_DIR_UR && n.ur[0] ? n.ur : n.en);
+    strcpy(d.ps, n.ps);
+    /* Texts pick as names do: the language's, else English (never Urdu for Pashto). */
+    ck_assert_str_eq(store_dir_desc_pick(&d, pick_cases[_i].lang), pick_cases[_i].want);
+    /* Roman Urdu missing: English. */
+    ck_assert_str_eq(store_dir_desc_pick(&d, STORE_DIR_UL), n.en);
 }
 END_TEST
 
@@ -351,12 +356,13 @@ START_TEST(test_dir_lists)
     ck_assert_int_eq(store_dir_service_list(st, "D3", 0, 10, it, &total), 0);
     ck_assert_uint_eq(total, 0);
     ck_assert_int_eq(store_dir_service_list(st, "D9", 0, 10, it, &total), -KP_ERR_NOTFOUND);
-    /* Districts: only those with offices (BB has none). */
-    ck_assert_int_eq(store_dir_district_list(st, 0, 10, it, &total), 2);
-    ck_assert_uint_eq(total, 2);
+    /* Districts: every one, also BB which has no office (issue 11). */
+    ck_assert_int_eq(store_dir_district_list(st, 0, 10, it, &total), 3);
+    ck_assert_uint_eq(total, 3);
     ck_assert_str_eq(it[0].code, "AA");
-    ck_assert_str_eq(it[1].code, "CC");
-    ck_assert_int_eq(store_dir_district_list(st, 1, 10, it, &total), 1);
+    ck_assert_str_eq(it[1].code, "BB");
+    ck_assert_str_eq(it[2].code, "CC");
+    ck_assert_int_eq(store_dir_district_list(st, 2, 10, it, &total), 1);
     ck_assert_str_eq(it[0].code, "CC");
     /* Offices of a district. */
     ck_assert_int_eq(store_dir_office_list(st, "AA", 0, 10, it, &total), 2);
@@ -436,6 +442,193 @@ START_TEST(test_dir_search)
     kp_buf_append(&got, "", 0);
     ck_assert_str_eq(got.data, search_cases[_i].want);
     kp_buf_free(&got);
+}
+END_TEST
+
+/* The typing-error rule: word, text -> edits, or -1. */
+static const struct {
+    const char *word, *text;
+    int want;
+} fuzzy_cases[] = {
+    {"licence", "Driving licence", 0},
+    {"lic", "Driving licence", 0},     /* the beginning of a word */
+    {"lisence", "Driving licence", 1}, /* one wrong letter */
+    {"lisense", "Driving licence", 2}, /* two, in a long word */
+    {"LISENCE", "Driving licence", 1}, /* case */
+    {"drivnig", "Driving licence", 1}, /* two letters swapped */
+    {"lisen", "Driving licence", 1},   /* a beginning with an error */
+    {"laisans", "laisans driving", 0}, /* a Roman Urdu keyword */
+    {"laisens", "laisans", 1},
+    {"lix", "Driving licence", -1},  /* short words: exact only */
+    {"lsnc", "Driving licence", -1}, /* too far */
+    {"licenses", "Driving licence", 2},
+    {"car", "card", 0},
+    {"cad", "card", -1},
+    {"لائسنس", "ڈرائیونگ لائسنس", 0},   /* Urdu */
+    {"لايسنس", "ڈرائیونگ لائسنس", 0},   /* an Arabic yeh for hamza-yeh */
+    {"ڈرائيونگ", "ڈرائیونگ لائسنس", 0}, /* Arabic yeh folds to the Urdu one */
+    {"لیسنس", "ڈرائیونگ لائسنس", 1},    /* Urdu spelled by ear */
+    {"لسنس", "ڈرائیونگ لائسنس", -1},    /* two edits in four letters */
+    {"ډرایور", "ډرایوري جواز", 0},      /* Pashto, a beginning */
+    {"جواذ", "ډرایوري جواز", 1},        /* Pashto, one wrong letter */
+    {"2999", "service 2998", -1},       /* numbers are exact */
+    {"2999", "service 2999", 0},
+    {"", "anything", -1},
+    {"licence", "", -1},
+};
+
+START_TEST(test_dir_fuzzy)
+{
+    ck_assert_msg(
+        store_dir_fuzzy_match(fuzzy_cases[_i].word, fuzzy_cases[_i].text) == fuzzy_cases[_i].want,
+        "'%s' in '%s': %d, want %d", fuzzy_cases[_i].word, fuzzy_cases[_i].text,
+        store_dir_fuzzy_match(fuzzy_cases[_i].word, fuzzy_cases[_i].text), fuzzy_cases[_i].want);
+}
+END_TEST
+
+/* Translations: stored, read back into every struct and list, a second
+   put is unchanged, "" removes, and a row's own column wins. */
+START_TEST(test_dir_texts)
+{
+    struct store_dir_item it[10];
+    struct store_dir_service sv;
+    struct store_dir_office o;
+    struct store_dir_department de;
+    unsigned total;
+
+    dir_fixture();
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_NAME,
+                                        STORE_DIR_UL, "Gaari ki registration"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_NAME,
+                                        STORE_DIR_UL, "Gaari ki registration"),
+                     STORE_DIR_UNCHANGED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_NAME,
+                                        STORE_DIR_PS, "د موټر ثبت"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_DOCUMENTS,
+                                        STORE_DIR_UR, "شناختی کارڈ"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_WHERE,
+                                        STORE_DIR_PS, "د اېکسايز دفتر"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_DESCRIPTION,
+                                        STORE_DIR_UL, "Nambar plate"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_OFFICE, "AA1", STORE_DIR_F_ADDRESS,
+                                        STORE_DIR_UR, "مین روڈ"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_OFFICE, "AA1", STORE_DIR_F_NAME, STORE_DIR_PS,
+                                        "لومړی دفتر"),
+                     STORE_DIR_ADDED);
+    /* D1 has its own Pashto name: a translation does not replace it. */
+    ck_assert_int_eq(
+        store_dir_text_put(st, STORE_DIR_DEPARTMENT, "D1", STORE_DIR_F_NAME, STORE_DIR_PS, "بل"),
+        STORE_DIR_ADDED);
+    ck_assert_int_eq(
+        store_dir_text_put(st, STORE_DIR_SERVICE, "NOPE", STORE_DIR_F_NAME, STORE_DIR_UL, "x"),
+        -KP_ERR_NOTFOUND);
+
+    ck_assert_int_eq(store_dir_service_get(st, "VEHREG", &sv), 0);
+    ck_assert_str_eq(store_dir_name_pick(&sv.name, STORE_DIR_UL), "Gaari ki registration");
+    ck_assert_str_eq(store_dir_name_pick(&sv.name, STORE_DIR_PS), "د موټر ثبت");
+    ck_assert_str_eq(store_dir_name_pick(&sv.name, STORE_DIR_UR), "خدمت");
+    ck_assert_str_eq(store_dir_desc_pick(&sv.docs, STORE_DIR_UR), "شناختی کارڈ");
+    ck_assert_str_eq(store_dir_desc_pick(&sv.docs, STORE_DIR_PS), "None"); /* missing: English */
+    ck_assert_str_eq(store_dir_desc_in(&sv.docs, STORE_DIR_PS), "");
+    ck_assert_str_eq(store_dir_desc_pick(&sv.where, STORE_DIR_PS), "د اېکسايز دفتر");
+    ck_assert_str_eq(store_dir_desc_pick(&sv.description, STORE_DIR_UL), "Nambar plate");
+    ck_assert_int_eq(store_dir_office_get(st, "AA1", &o), 0);
+    ck_assert_str_eq(store_dir_desc_pick(&o.addr, STORE_DIR_UR), "مین روڈ");
+    ck_assert_str_eq(store_dir_desc_pick(&o.addr, STORE_DIR_UL), "Main road");
+    ck_assert_str_eq(store_dir_name_pick(&o.name, STORE_DIR_PS), "لومړی دفتر");
+    ck_assert_int_eq(store_dir_department_get(st, "D1", &de), 0);
+    ck_assert_str_eq(de.name.ps, "لومړی");
+
+    /* Lists carry the translated names too. */
+    ck_assert_int_eq(store_dir_service_list(st, "D2", 0, 10, it, &total), 2);
+    ck_assert_str_eq(it[0].code, "VEHREG");
+    ck_assert_str_eq(it[0].name.ul, "Gaari ki registration");
+    ck_assert_str_eq(it[0].name.ps, "د موټر ثبت");
+    ck_assert_str_eq(it[1].name.ul, "");
+    ck_assert_int_eq(store_dir_office_list(st, "AA", 0, 10, it, &total), 2);
+    ck_assert_str_eq(it[0].name.ps, "لومړی دفتر");
+    ck_assert_int_eq(store_dir_department_list(st, 0, 10, it, &total), 3);
+    ck_assert_str_eq(it[1].name.ps, "لومړی");
+
+    /* "" removes. */
+    ck_assert_int_eq(
+        store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_NAME, STORE_DIR_UL, ""),
+        STORE_DIR_UPDATED);
+    ck_assert_int_eq(store_dir_service_get(st, "VEHREG", &sv), 0);
+    ck_assert_str_eq(sv.name.ul, "");
+    ck_assert_int_eq(store_dir_field_parse("where"), STORE_DIR_F_WHERE);
+    ck_assert_int_eq(store_dir_field_parse("fee"), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_kind_parse("office"), STORE_DIR_OFFICE);
+    ck_assert_int_eq(store_dir_lang_parse("ur-Latn"), STORE_DIR_UL);
+    ck_assert_str_eq(store_dir_lang_name(STORE_DIR_UL), "ur-Latn");
+}
+END_TEST
+
+/* The nearest offices of a district without any: by the distance table. */
+START_TEST(test_dir_near)
+{
+    struct store_dir_item it[10];
+    unsigned total;
+
+    dir_fixture();
+    put_district("DD", "Delta", 4);
+    put_office("DD1", "DD", "CAFE", 4);
+    ck_assert_int_eq(store_dir_distance_put(st, "BB", "CC", 40), STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_distance_put(st, "BB", "AA", 90), STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_distance_put(st, "AA", "BB", 90), STORE_DIR_UNCHANGED);
+    ck_assert_int_eq(store_dir_distance_put(st, "BB", "BB", 1), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_distance_put(st, "BB", "CC", 0), -KP_ERR_INVAL);
+    ck_assert_int_eq(store_dir_distance_put(st, "BB", "XX", 5), -KP_ERR_NOTFOUND);
+    /* BB has no office: CC's first (40 km), then AA's; DD is not linked. */
+    ck_assert_int_eq(store_dir_office_near(st, "BB", NULL, 0, 10, it, &total), 3);
+    ck_assert_uint_eq(total, 3);
+    ck_assert_str_eq(it[0].code, "CC1");
+    ck_assert_str_eq(it[0].parent, "CC");
+    ck_assert_str_eq(it[1].code, "AA1");
+    ck_assert_str_eq(it[2].code, "AA2");
+    /* Only those offering a service. */
+    ck_assert_int_eq(store_dir_office_near(st, "BB", "CAFE", 0, 10, it, &total), 2);
+    ck_assert_str_eq(it[0].code, "AA1");
+    ck_assert_int_eq(store_dir_office_near(st, "BB", NULL, 1, 1, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "AA1");
+    /* Both ways, and beyond a neighbour: AA's neighbour BB has none, CC
+       (through BB, 130 km) has one. */
+    ck_assert_int_eq(store_dir_office_near(st, "AA", NULL, 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "CC1");
+    ck_assert_int_eq(store_dir_office_near(st, "XX", NULL, 0, 10, it, &total), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_dir_office_near(st, "BB", "NOPE", 0, 10, it, &total), -KP_ERR_NOTFOUND);
+}
+END_TEST
+
+/* The search finds what the word search misses, after it, by keyword and
+   with typing errors. */
+START_TEST(test_dir_search_typos)
+{
+    struct store_dir_item it[10];
+    unsigned total;
+
+    dir_fixture();
+    ck_assert_int_eq(store_dir_text_put(st, STORE_DIR_SERVICE, "VEHREG", STORE_DIR_F_KEYWORDS,
+                                        STORE_DIR_UL, "gaari registreshan"),
+                     STORE_DIR_ADDED);
+    ck_assert_int_eq(store_dir_service_search(st, "vehicel", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "VEHREG");
+    ck_assert_int_eq(store_dir_service_search(st, "gaari", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "VEHREG");
+    ck_assert_int_eq(store_dir_service_search(st, "gari", 0, 10, it, &total), 1);
+    ck_assert_int_eq(store_dir_service_search(st, "registreshun", 0, 10, it, &total), 1);
+    /* The word search's results first, then the typing-error ones:
+       "licence" is CAFE's word, "lisence" finds it only by the rule. */
+    ck_assert_int_eq(store_dir_service_search(st, "lisence", 0, 10, it, &total), 1);
+    ck_assert_str_eq(it[0].code, "CAFE");
+    ck_assert_int_eq(store_dir_service_search(st, "qqqq", 0, 10, it, &total), 0);
+    ck_assert_uint_eq(total, 0);
 }
 END_TEST
 
@@ -570,7 +763,7 @@ START_TEST(test_seed_rows)
     struct store_dir_office o;
     struct store_dir_district di;
     struct store_dir_department de;
-    struct store_dir_item it[10];
+    struct store_dir_item it[10], it_all[35];
     unsigned total;
 
     ck_assert_int_eq(store_dir_count(st, &n), 0);
@@ -583,8 +776,14 @@ START_TEST(test_seed_rows)
     ck_assert_str_eq(s.department, "DC");
     ck_assert_str_eq(s.name.en, "Domicile certificate");
     ck_assert_str_eq(s.name.ur, "ڈومیسائل سرٹیفکیٹ");
-    ck_assert_str_eq(s.name.ps, "");
-    ck_assert_str_eq(store_dir_name_pick(&s.name, STORE_DIR_PS), "Domicile certificate");
+    /* Pashto and Roman Urdu from translations.csv, documents in every language. */
+    ck_assert_str_eq(s.name.ps, "ډومیسایل سند");
+    ck_assert_str_eq(s.name.ul, "Domicile certificate");
+    ck_assert_str_eq(s.docs.ur,
+                     "شناختی کارڈ کی کاپی، والد کا شناختی کارڈ یا ڈومیسائل، 2 تصاویر، بیان حلفی");
+    ck_assert_str_eq(s.where.ps, "د ډپټي کمشنر دفتر");
+    ck_assert_str_eq(s.description.ul,
+                     "Sooba aur zila ki sakoonat ki sanad, naukri aur dakhlon ke liye.");
     ck_assert_str_eq(s.fee, "Varies");
     ck_assert_str_eq(s.processing_time, "10 days");
     ck_assert_str_eq(s.documents, "CNIC copy; father's CNIC or domicile; 2 photos; affidavit");
@@ -611,9 +810,10 @@ START_TEST(test_seed_rows)
     ck_assert_str_eq(it[0].code, "EDU");
     ck_assert_str_eq(it[1].code, "HED");
     ck_assert_str_eq(store_dir_name_pick(&it[1].name, STORE_DIR_PS), "لوړې زده کړې");
-    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "Elementary & Sec. Education");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_PS), "ابتدايي او ثانوي زده کړې");
+    ck_assert_str_eq(store_dir_name_pick(&it[0].name, STORE_DIR_UL), "Ibtidai o Sanvi Taleem");
     ck_assert_int_eq(store_dir_district_list(st, 0, 1, it, &total), 1);
-    ck_assert_uint_eq(total, 19); /* 96 offices in 19 districts */
+    ck_assert_uint_eq(total, 35); /* every district of Khyber Pakhtunkhwa */
     ck_assert_str_eq(it[0].code, "PSH");
     ck_assert_int_eq(store_dir_office_list(st, "PSH", 0, 10, it, &total), 10);
     ck_assert_uint_eq(total, 26);
@@ -630,7 +830,45 @@ START_TEST(test_seed_rows)
     ck_assert_int_eq(store_dir_service_search(st, "ڈومیسائل", 0, 10, it, &total), 1);
     ck_assert_str_eq(it[0].code, "DOMICILE");
     ck_assert_int_eq(store_dir_service_search(st, "sehat card", 0, 10, it, &total), 4);
-    ck_assert_int_eq(store_dir_service_search(st, "driving licence", 0, 10, it, &total), 3);
+    /* Three by the words, the learner permit by its keyword "license". */
+    ck_assert_int_eq(store_dir_service_search(st, "driving licence", 0, 10, it, &total), 4);
+    ck_assert_str_eq(it[3].code, "DLLEARN");
+    /* Typing errors in three scripts: the driving licence among the results. */
+    static const char *const typos[] = {"lisence", "laisans", "لايسنس", "لیسنس", "drivng"};
+    for (size_t i = 0; i < KP_ARRAY_LEN(typos); i++) {
+        int found = store_dir_service_search(st, typos[i], 0, 10, it, &total), k = 0;
+        while (k < found && strcmp(it[k].code, "DLNEW") != 0)
+            k++;
+        ck_assert_msg(k < found, "'%s' does not find DLNEW (%d found)", typos[i], found);
+    }
+    /* Every district without an office of its own has offices near it. */
+    ck_assert_int_eq(store_dir_district_list(st, 0, 35, it_all, &total), 35);
+    for (unsigned i = 0; i < total; i++) {
+        unsigned own = 0, near = 0;
+        ck_assert_int_ge(store_dir_office_list(st, it_all[i].code, 0, 0, NULL, &own), 0);
+        ck_assert_int_ge(store_dir_office_near(st, it_all[i].code, NULL, 0, 0, NULL, &near), 0);
+        ck_assert_msg(own > 0 || near > 0, "%s: no office, none near", it_all[i].code);
+    }
+    /* Upper Kohistan: Mansehra's three (200 km), then Swat's; five at most. */
+    ck_assert_int_eq(store_dir_office_near(st, "UKH", NULL, 0, 10, it, &total), 5);
+    ck_assert_uint_eq(total, STORE_DIR_NEAR_MAX);
+    ck_assert_str_eq(it[0].parent, "MSH");
+    ck_assert_str_eq(it[4].parent, "SWT"); /* through Lower Kohistan and Shangla, 210 km */
+    /* Every district has an office of each kind "Find an office" offers, or
+       one near (neighbours of neighbours count). */
+    static const char *const kinds[] = {"SEHATCHK", "VEHREG", "FARD",
+                                        "CHARCERT", "DLNEW",  "DOMICILE"};
+    for (size_t k = 0; k < KP_ARRAY_LEN(kinds); k++) {
+        for (unsigned i = 0; i < 35; i++) {
+            unsigned own = 0, near = 0;
+            ck_assert_int_ge(store_dir_office_find(st, kinds[k], it_all[i].code, 0, 0, NULL, &own),
+                             0);
+            ck_assert_int_ge(store_dir_office_near(st, it_all[i].code, kinds[k], 0, 0, NULL, &near),
+                             0);
+            ck_assert_msg(own > 0 || near > 0, "%s: no %s office, none near", it_all[i].code,
+                          kinds[k]);
+        }
+    }
 }
 END_TEST
 
@@ -643,7 +881,7 @@ START_TEST(test_seed_latency)
     struct store_dir_office o;
     const int loops = 2000;
     unsigned total;
-    uint64_t t[8];
+    uint64_t t[9];
     int k = 0;
 
     t[k++] = kp_clock_us();
@@ -668,10 +906,13 @@ START_TEST(test_seed_latency)
     for (int i = 0; i < loops; i++)
         ck_assert_int_eq(store_dir_office_get(st, "PSHHT1", &o), 0);
     t[k++] = kp_clock_us();
+    for (int i = 0; i < loops; i++)
+        ck_assert_int_eq(store_dir_office_near(st, "UKH", "DLNEW", 0, 9, it, &total), 5);
+    t[k++] = kp_clock_us();
     if (getenv("KP_BENCH")) {
         static const char *const names[] = {"department_list", "service_list",  "service_get",
                                             "service_search",  "district_list", "office_find",
-                                            "office_get"};
+                                            "office_get",      "office_near"};
         for (int i = 0; i + 1 < k; i++)
             fprintf(stderr, "directory: %-16s %6.1f us/call (page of 9 with total)\n", names[i],
                     (double)(t[i + 1] - t[i]) / loops);
@@ -694,6 +935,10 @@ Suite *suite_directory(void)
     tcase_add_test(tc, test_dir_lists);
     tcase_add_loop_test(tc, test_dir_search, 0, (int)KP_ARRAY_LEN(search_cases));
     tcase_add_test(tc, test_dir_search_bounds);
+    tcase_add_loop_test(tc, test_dir_fuzzy, 0, (int)KP_ARRAY_LEN(fuzzy_cases));
+    tcase_add_test(tc, test_dir_texts);
+    tcase_add_test(tc, test_dir_near);
+    tcase_add_test(tc, test_dir_search_typos);
     tcase_add_test(tc, test_dir_search_follows);
     tcase_add_test(tc, test_dir_each);
     suite_add_tcase(s, tc);

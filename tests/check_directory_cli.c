@@ -141,6 +141,8 @@ START_TEST(test_cli_seed)
     want(out, "/etc/seed/districts.csv: 35 rows: 35 added, 0 updated, 0 unchanged");
     want(out, "/etc/seed/services.csv: 62 rows: 62 added, 0 updated, 0 unchanged");
     want(out, "/etc/seed/offices.csv: 96 rows: 96 added, 0 updated, 0 unchanged");
+    want(out, "/etc/seed/translations.csv: 1234 rows: 1234 added, 0 updated, 0 unchanged");
+    want(out, "/etc/seed/distances.csv: 68 rows: 68 added, 0 updated, 0 unchanged");
     ck_assert_ptr_null(strstr(out, "importing")); /* no progress bar off a terminal */
     free(out);
     ck_assert_int_eq(db_int("SELECT count(*) FROM office_service"), 382);
@@ -150,8 +152,12 @@ START_TEST(test_cli_seed)
     want(out, "districts.csv: 35 rows: 0 added, 0 updated, 35 unchanged");
     want(out, "services.csv: 62 rows: 0 added, 0 updated, 62 unchanged");
     want(out, "offices.csv: 96 rows: 0 added, 0 updated, 96 unchanged");
+    want(out, "translations.csv: 1234 rows: 0 added, 0 updated, 1234 unchanged");
+    want(out, "distances.csv: 68 rows: 0 added, 0 updated, 68 unchanged");
     free(out);
     ck_assert_int_eq(db_int("SELECT count(*) FROM office_service"), 382);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM dir_text"), 1234);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM district_distance"), 2 * 68);
     /* One file at a time, named explicitly, is the same. */
     char path[1024];
     snprintf(path, sizeof(path), "%s/etc/seed/services.csv", tu_top());
@@ -315,6 +321,27 @@ static const struct {
      "services: a service is listed twice\n"},
     {"offices", "@@,PSH,New office,نیا دفتر,,Mon-Fri 09:00-16:00,091-0000910,FARD",
      "address: empty\n"},
+    {"translations", "school,VEHREG,name,ps,نوم",
+     "kind: 'school' is not department, district, service or office\n"},
+    {"translations", "service,NOPE,name,ps,نوم", "code: unknown service 'NOPE'\n"},
+    {"translations", "district,PSH,documents,ps,سند", "field: a district has no documents\n"},
+    {"translations", "service,VEHREG,fee,ps,سند",
+     "field: 'fee' is not name, description, documents, where, keywords or address\n"},
+    {"translations", "service,VEHREG,name,fr,nom",
+     "lang: 'fr' is not ur, ps or ur-Latn (en: keywords only)\n"},
+    {"translations", "service,VEHREG,name,en,Car",
+     "lang: 'en' is not ur, ps or ur-Latn (en: keywords only)\n"},
+    {"translations", "service,VEHREG,name,ur-Latn,گاڑی",
+     "text: not GSM 7-bit basic ASCII: U+06AF\n"},
+    {"translations", "service,VEHREG,name,ps,Gaari", "text: Latin letter 'G' in Pashto text\n"},
+    {"translations", "service,VEHREG,name,ur,", "text: empty (Urdu names are required)\n"},
+    {"translations", "service,VEHREG,keywords,en,motor",
+     "kind,code,field,lang: duplicate 'seVEHREG key en' (first on line 2)\n"},
+    {"distances", "PSH,NOPE,5", "near: unknown district 'NOPE'\n"},
+    {"distances", "PSH,PSH,5", "near: a district is not near itself\n"},
+    {"distances", "PSH,LSW,0", "km: '0' is not a whole number of km from 1 to 2000\n"},
+    {"distances", "PSH,LKH,2001", "km: '2001' is not a whole number of km from 1 to 2000\n"},
+    {"distances", "PSH,UKH,7", "district,near: duplicate 'PSH UKH' (first on line 2)\n"},
 };
 
 static const char *const good_rows[][2] = {
@@ -323,6 +350,8 @@ static const char *const good_rows[][2] = {
     {"services",
      "NEWSVC,HLTH,New service,نئی خدمت,,Something new.,,Free,None,Same day,Office,no,no"},
     {"offices", "NEWOFF,PSH,New office,نیا دفتر,Main road,Mon-Fri 09:00-16:00,091-0000999,FARD"},
+    {"translations", "service,VEHREG,keywords,en,motorcar"},
+    {"distances", "UKH,PSH,300"},
 };
 
 static const char *const headers[][2] = {
@@ -331,6 +360,8 @@ static const char *const headers[][2] = {
     {"services", "code,department,name_en,name_ur,name_ps,description_en,description_ur,fee,"
                  "documents,processing_time,where_to_apply,online,ussd"},
     {"offices", "code,district,name_en,name_ur,address,hours,phone,services"},
+    {"translations", "kind,code,field,lang,text"},
+    {"distances", "district,near,km"},
 };
 
 START_TEST(test_cli_bad_rows)
@@ -501,7 +532,8 @@ START_TEST(test_cli_service)
               "department:       DC (District Administration)\n"
               "name:             Domicile certificate\n"
               "name (ur):        ڈومیسائل سرٹیفکیٹ\n"
-              "name (ps):        -\n");
+              "name (ps):        ډومیسایل سند\n"
+              "name (ur-Latn):   Domicile certificate\n");
     want(out, "fee:              Varies\n");
     want(out, "processing time:  10 days\n");
     want(out, "online:           no\n");
@@ -518,6 +550,21 @@ START_TEST(test_cli_service)
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "--", "-", NULL), 1);
     want(out, "kpass: search words:");
+    free(out);
+    /* Typing errors in three scripts find the driving licence. */
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "lisence", NULL), 0);
+    want(out, "\nDLNEW     TRANS     Driving licence\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "laisans", NULL), 0);
+    want(out, "\nDLNEW     TRANS     Driving licence\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "--lang", "ur", "لايسنس", NULL),
+                     0);
+    want(out, "\nDLNEW     TRANS     ڈرائیونگ لائسنس\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "search", "--lang", "ps", "جواذ", NULL),
+                     0);
+    want(out, "\nDLNEW     TRANS     د موټر چلولو جواز\n");
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", NULL), 2);
     free(out);
@@ -574,6 +621,41 @@ START_TEST(test_cli_service_remove)
     want(out, "audit: 2 rows, chain intact");
     free(out);
     ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "remove", NULL), 2);
+    free(out);
+}
+END_TEST
+
+/* kpass service check: the shipped seed has every translation; a new row
+   without them is listed, and --strict fails on it. */
+START_TEST(test_cli_service_check)
+{
+    char *out;
+
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "seed", NULL), 0);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "check", "--strict", NULL), 0);
+    ck_assert_str_eq(out, "ur: 0 missing\nps: 0 missing\nur-Latn: 0 missing\n");
+    free(out);
+    test_write("dep.csv", "code,name_en,name_ur,name_ps\nNEWDEP,New department,نیا محکمہ,\n");
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "departments", test_path("dep.csv"), NULL),
+                     0);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "check", NULL), 0);
+    want(out, "department NEWDEP name ps\ndepartment NEWDEP name ur-Latn\n");
+    want(out, "ur: 0 missing\nps: 1 missing\nur-Latn: 1 missing\n");
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "check", "--strict", "--lang", "ps", NULL),
+                     1);
+    ck_assert_str_eq(out, "department NEWDEP name ps\nps: 1 missing\n");
+    free(out);
+    test_write("tr.csv", "kind,code,field,lang,text\ndepartment,NEWDEP,name,ps,نوې څانګه\n"
+                         "department,NEWDEP,name,ur-Latn,Naya mehkama\n");
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "import", "translations", test_path("tr.csv"), NULL),
+                     0);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "check", "--strict", NULL), 0);
+    free(out);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "service", "check", "--lang", "en", NULL), 2);
     free(out);
 }
 END_TEST
@@ -782,6 +864,7 @@ Suite *suite_directory_cli(void)
     tcase_add_test(tc, test_cli_bad_files);
     tcase_add_test(tc, test_cli_seed_atomic);
     tcase_add_test(tc, test_cli_service);
+    tcase_add_test(tc, test_cli_service_check);
     tcase_add_test(tc, test_cli_service_remove);
     tcase_add_test(tc, test_cli_bad_capped);
     tcase_add_test(tc, test_cli_office);

@@ -325,8 +325,8 @@ START_TEST(test_server_code_by_ussd)
     se_server_partner(&d);
     tu_daemon_start(&d);
     out = phone("+923000000101", code_script, "1");
-    ck_assert_msg(strstr(out, "\"screen\":\"If this number is registered, a code will arrive by "
-                              "SMS. Staff will never phone you for it.\"") != NULL,
+    ck_assert_msg(strstr(out, "\"screen\":\"If this number is registered and the digits are right, "
+                              "a code will arrive by SMS. Staff never phone you for it.") != NULL,
                   "%s", out);
     /* The code, on the phone's own bind, from KPASS. */
     line = strstr(out, "{\"sms\":");

@@ -145,8 +145,8 @@ START_TEST(test_bad_reply)
     ck_assert_msg(strncmp(h.text, want, strlen(want)) == 0, "%s: %s", bad_replies[_i].what, h.text);
     ck_assert_uint_eq(h.op, USSD_OP_USSR_REQ);
     /* and the dialog goes on where it was */
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "3", &h);
-    ck_screen_starts(&h, "Health\n1 Child vaccination (EPI)\n");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+    ck_screen_starts(&h, "1 Health\n2 Sehat Card Plus\n");
     close(g.fd);
 }
 END_TEST
@@ -196,8 +196,8 @@ START_TEST(test_release_and_resume)
         ug_dlg_init(&u, callers[choice - 1], 20 + choice);
         ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
         ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
-        ug_hop(&g, &u, USSD_OP_USSR_CONF, "3", &h);
-        ck_screen_starts(&h, "Health\n");
+        ug_hop(&g, &u, USSD_OP_USSR_CONF, "2", &h);
+        ck_screen_starts(&h, "1 Health\n");
         ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
         ck_assert_uint_eq(h.status, SMPP_ESME_ROK);
         ck_assert_msg(!h.screen, "a screen after the release: %s", h.text);
@@ -210,7 +210,7 @@ START_TEST(test_release_and_resume)
         ck_screen_starts(&h, INVALID "Continue where you left off?\n");
         ug_hop(&g, &u, USSD_OP_USSR_CONF, choice == 1 ? "1" : "2", &h);
         if (choice == 1) {
-            ck_screen_starts(&h, "Health\n1 Child vaccination (EPI)\n");
+            ck_screen_starts(&h, "1 Health\n2 Sehat Card Plus\n");
             ug_hop(&g, &u, USSD_OP_USSR_CONF, "0", &h); /* the way back it had */
             ck_screen_starts(&h, DEPTS_EN);
         } else {
@@ -274,15 +274,15 @@ START_TEST(test_two_partners_same_session)
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, DEPTS_EN);
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "3", &h);
-    ck_screen_starts(&h, "Districts\n1 Peshawar\n");
+    ck_screen_starts(&h, "Which office?\n1 Hospital, Sehat Card\n");
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "2", &h);
-    ck_screen_starts(&h, "Higher Education\n");
+    ck_screen_starts(&h, "1 Health\n2 Sehat Card Plus\n");
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "1", &h);
-    ck_screen_starts(&h, "Offices in Peshawar\n");
+    ck_screen_starts(&h, "Division\n1 Peshawar\n");
     ug_hop(&a, &ua, USSD_OP_USSR_CONF, "0", &h);
     ck_screen_starts(&h, DEPTS_EN);
     ug_hop(&b, &ub, USSD_OP_USSR_CONF, "0", &h);
-    ck_screen_starts(&h, "Districts\n");
+    ck_screen_starts(&h, "Which office?\n");
     close(a.fd);
     close(b.fd);
 }
@@ -299,7 +299,7 @@ START_TEST(test_shortcut_and_language)
     ug_daemon_start(&d, NULL);
     ug_bind(&g, &d, "gw", "gw-pw");
     ug_dlg_init(&u, "923001234567", 1);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*1#", &h);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*7*1*1#", &h);
     ck_screen_starts(&h, "Offices in Peshawar\n1 Excise & Taxation office, Peshawar\n");
     ck_assert_uint_eq(h.dc, 0);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);
@@ -311,7 +311,7 @@ START_TEST(test_shortcut_and_language)
     /* the next dial, by shortcut so that no resume is offered: Urdu */
     ug_dlg_init(&u, "923001234567", 2);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1#", &h);
-    ck_screen_starts(&h, "محکمے\n1 ابتدائی و ثانوی تعلیم\n");
+    ck_screen_starts(&h, "محکمے\n1 تعلیم\n");
     /* another number is still in English */
     ug_dlg_init(&other, "923007654321", 2);
     ug_hop(&g, &other, USSD_OP_PSSR_IND, "*789#", &h);
@@ -546,7 +546,12 @@ START_TEST(test_screen_funnel_metrics)
     ck_assert_str_eq(h.text, EXPIRED);
     ug_dlg_init(&u, "923001234569", 5);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h); /* a code: asks for the CNIC digits */
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);     /* ends on otp_sent, either way */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);     /* the same answer, either way */
+    ck_assert_uint_eq(h.op, USSD_OP_USSR_REQ);         /* with the digits again on offer */
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h); /* the third entry ends the dialog */
     ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
     m = tu_http_get(d.http_port, "/metrics", &status);
     ck_assert_int_eq(status, 200);
@@ -555,7 +560,7 @@ START_TEST(test_screen_funnel_metrics)
         "kpass_ussd_screen_views_total{screen=\"departments\",lang=\"en\"} 1\n",
         "kpass_ussd_screen_exits_total{screen=\"departments\",lang=\"en\",reason=\"abort\"} 1\n",
         "kpass_ussd_screen_exits_total{screen=\"main\",lang=\"en\",reason=\"late\"} 1\n",
-        "kpass_ussd_screen_exits_total{screen=\"otp_sent\",lang=\"en\",reason=\"end\"} 1\n",
+        "kpass_ussd_screen_exits_total{screen=\"otp_sent_final\",lang=\"en\",reason=\"end\"} 1\n",
         "kpass_smpp_partner_pdus_total{partner=\"gw\",direction=\"in\"} ",
         "kpass_smpp_partner_throttled_total{partner=\"gw\"} 0\n",
         "kpass_db_commit_seconds_count ",

@@ -70,11 +70,11 @@ done
 
 PHONE="$KPASS phone --password-file $VAR/phone.pw --msisdn $CITIZEN_MSISDN"
 
-say "USSD: find a service (Health > first service > About)"
-$PHONE --script '*789#,1,3,1,1'
+say "USSD: find a service (Health > Health > first service > About)"
+$PHONE --script '*789#,1,2,1,1,1'
 
-say "USSD: find an office by district, with a dialled shortcut (*789*3#)"
-$PHONE --script '*789*3#,1,1'
+say "USSD: find an office by kind, division and district (*789*3#: hospitals, Peshawar)"
+$PHONE --script '*789*3#,1,1,1'
 
 say "USSD: another citizen asks for a verification code (last 4 CNIC digits $USSD_LAST4); it comes by SMS"
 $KPASS phone --password-file "$VAR/phone.pw" --msisdn $USSD_MSISDN \

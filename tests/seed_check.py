@@ -36,6 +36,15 @@ FILES = {
     "citizens.csv": ["cnic", "name_en", "name_ur", "district", "msisdn",
                      "status"],
 }
+# Optional files (issue 11): checked when present.
+OPTIONAL = {
+    "translations.csv": ["kind", "code", "field", "lang", "text"],
+    "distances.csv": ["district", "near", "km"],
+}
+TR_FIELDS = {"department": {"name"}, "district": {"name"},
+             "service": {"name", "description", "documents", "where",
+                         "keywords"},
+             "office": {"name", "address"}}
 
 # English length limits (characters; English fields are GSM 7-bit so one
 # character is one septet).  A USSD screen holds about 182 septets.
@@ -433,7 +442,68 @@ def check_dir(d, real=False):
     check_offices(rep, tables["offices.csv"], dists, servs, real)
     check_citizens(rep, tables["citizens.csv"], dists, real)
     check_cross(rep, tables, real)
+    codes = {"department": depts, "district": dists, "service": servs,
+             "office": {r["code"] for _, r in tables["offices.csv"]}}
+    for name in OPTIONAL:
+        path = os.path.join(d, name)
+        if not os.path.exists(path):
+            continue
+        FILES[name] = OPTIONAL[name]
+        got = read_table(path, name, rep)
+        del FILES[name]
+        if got is None:
+            continue
+        if name == "translations.csv":
+            check_translations(rep, got[1], codes)
+        else:
+            check_distances(rep, got[1], dists, codes["office"], tables)
     return rep, tables
+
+
+def check_translations(rep, rows, codes):
+    seen = {}
+    for lineno, r in rows:
+        loc = f"translations.csv:{lineno}"
+        kind, field, lang, text = r["kind"], r["field"], r["lang"], r["text"]
+        if kind not in TR_FIELDS:
+            rep.err(loc, f"kind: {kind!r} is not a kind")
+            continue
+        if field not in TR_FIELDS[kind]:
+            rep.err(loc, f"field: a {kind} has no {field}")
+        if r["code"] not in codes[kind]:
+            rep.err(loc, f"code: unknown {kind} {r['code']!r}")
+        key = (kind, r["code"], field, lang)
+        if key in seen:
+            rep.err(loc, f"duplicate of line {seen[key]}")
+        seen[key] = lineno
+        if lang == "ur":
+            check_urdu(rep, loc, "text", text, True)
+        elif lang == "ps":
+            check_script(rep, loc, "text", text, PASHTO_FORBIDDEN, "Pashto")
+        elif lang == "ur-Latn" or (lang == "en" and field == "keywords"):
+            check_english(rep, loc, "text", text)
+        else:
+            rep.err(loc, f"lang: {lang!r} is not ur, ps or ur-Latn")
+
+
+def check_distances(rep, rows, dists, offices, tables):
+    with_office = {r["district"] for _, r in tables["offices.csv"]}
+    linked = {}
+    for lineno, r in rows:
+        loc = f"distances.csv:{lineno}"
+        a, b = r["district"], r["near"]
+        for col, v in (("district", a), ("near", b)):
+            if v not in dists:
+                rep.err(loc, f"{col}: unknown district {v!r}")
+        if a == b:
+            rep.err(loc, "near: a district is not near itself")
+        if not r["km"].isdigit() or not 1 <= int(r["km"]) <= 2000:
+            rep.err(loc, f"km: {r['km']!r} is not 1 to 2000")
+        linked.setdefault(a, set()).add(b)
+        linked.setdefault(b, set()).add(a)
+    for dcode in dists:
+        if dcode not in with_office and not (linked.get(dcode, set()) & with_office):
+            rep.err("distances.csv", f"{dcode} has no office and no neighbour with one")
 
 
 # --- self-test -------------------------------------------------------------

@@ -18,7 +18,7 @@
 /* Screens of the shipped menus the tests look for. */
 #define HOME_EN  "Khyber Pass\n1 Find a service\n2 Search by word\n3 Find an office\n"
 #define HOME_UR  "خیبر پاس\n1 سروسز\n"
-#define DEPTS_EN "Departments\n1 Elementary & Sec. Education\n"
+#define DEPTS_EN "Departments\n1 Education\n2 Health, Sehat Card\n"
 #define EXPIRED  "Your session has expired. Please dial *789# again."
 #define INVALID  "Invalid choice\n"
 

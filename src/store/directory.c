@@ -5,6 +5,7 @@
  * second import changes nothing), lookups by code, existence checks and
  * counts.  Lists and search are in directory_list.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "directory_internal.h"
@@ -72,6 +73,19 @@ static const char sql_service_get[] =
 static const char sql_office_get[] =
     "SELECT o.id, o.code, d.code, o.name_en, o.name_ur, o.address, o.hours, o.phone, o.sort "
     "FROM office o JOIN district d ON d.id = o.district_id WHERE o.code = ?1";
+static const char sql_text_get[] =
+    "SELECT field, lang, text FROM dir_text WHERE kind = ?1 AND code = ?2";
+static const char sql_text_same[] =
+    "SELECT 1 FROM dir_text WHERE kind = ?1 AND code = ?2 AND field = ?3 AND lang = ?4 "
+    "AND text = ?5";
+static const char sql_text_set[] =
+    "INSERT OR REPLACE INTO dir_text (kind, code, field, lang, text) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char sql_text_del[] =
+    "DELETE FROM dir_text WHERE kind = ?1 AND code = ?2 AND field = ?3 AND lang = ?4";
+static const char sql_distance_same[] =
+    "SELECT 1 FROM district_distance WHERE district_id = ?1 AND near_id = ?2 AND km = ?3";
+static const char sql_distance_set[] =
+    "INSERT OR REPLACE INTO district_distance (district_id, near_id, km) VALUES (?1, ?2, ?3)";
 static const char sql_office_services[] =
     "SELECT s.code FROM office_service os JOIN service s ON s.id = os.service_id "
     "WHERE os.office_id = ?1 ORDER BY os.pos";
@@ -84,31 +98,223 @@ static const char sql_count[] =
 #define DIR_P_ID     20 /* the row's id (update) */
 #define DIR_P_PARENT 21 /* department_id or district_id */
 
+/* Step a write; a broken CHECK or foreign key is the caller's bad value. */
+static int dir_step_done(struct store *st, sqlite3_stmt *s)
+{
+    int rc = store_step_done(st, s);
+
+    return rc == -KP_ERR_EXISTS ? -KP_ERR_INVAL : rc;
+}
+
+static const char *const dir_lang_tags[STORE_DIR_LANGS] = {"en", "ur", "ps", "ur-Latn"};
+static const char *const dir_field_names[STORE_DIR_FIELDS] = {"name",  "description", "documents",
+                                                              "where", "keywords",    "address"};
+static const char *const dir_kind_names[] = {
+    [STORE_DIR_DEPARTMENT] = "department",
+    [STORE_DIR_DISTRICT] = "district",
+    [STORE_DIR_SERVICE] = "service",
+    [STORE_DIR_OFFICE] = "office",
+};
+
+const char *store_dir_name_in(const struct store_dir_name *n, enum store_dir_lang lang)
+{
+    switch (lang) {
+    case STORE_DIR_UR:
+        return n->ur;
+    case STORE_DIR_PS:
+        return n->ps;
+    case STORE_DIR_UL:
+        return n->ul;
+    default:
+        return n->en;
+    }
+}
+
+const char *store_dir_desc_in(const struct store_dir_desc *d, enum store_dir_lang lang)
+{
+    switch (lang) {
+    case STORE_DIR_UR:
+        return d->ur;
+    case STORE_DIR_PS:
+        return d->ps;
+    case STORE_DIR_UL:
+        return d->ul;
+    default:
+        return d->en;
+    }
+}
+
 const char *store_dir_name_pick(const struct store_dir_name *n, enum store_dir_lang lang)
 {
-    if (lang == STORE_DIR_UR && n->ur[0])
-        return n->ur;
-    if (lang == STORE_DIR_PS && n->ps[0])
-        return n->ps;
-    return n->en;
+    const char *v = store_dir_name_in(n, lang);
+
+    return v[0] ? v : n->en;
 }
 
 const char *store_dir_desc_pick(const struct store_dir_desc *d, enum store_dir_lang lang)
 {
-    if (lang == STORE_DIR_UR && d->ur[0])
-        return d->ur;
-    return d->en;
+    const char *v = store_dir_desc_in(d, lang);
+
+    return v[0] ? v : d->en;
+}
+
+/* The index of s in names[0..n), or -KP_ERR_INVAL. */
+static int dir_lookup(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i] && strcmp(names[i], s) == 0)
+            return i;
+    return -KP_ERR_INVAL;
 }
 
 int store_dir_lang_parse(const char *s)
 {
-    if (strcmp(s, "en") == 0)
-        return STORE_DIR_EN;
-    if (strcmp(s, "ur") == 0)
-        return STORE_DIR_UR;
-    if (strcmp(s, "ps") == 0)
-        return STORE_DIR_PS;
-    return -KP_ERR_INVAL;
+    return dir_lookup(dir_lang_tags, STORE_DIR_LANGS, s);
+}
+
+const char *store_dir_lang_name(enum store_dir_lang lang)
+{
+    return (unsigned)lang < STORE_DIR_LANGS ? dir_lang_tags[lang] : "en";
+}
+
+int store_dir_field_parse(const char *s)
+{
+    return dir_lookup(dir_field_names, STORE_DIR_FIELDS, s);
+}
+
+int store_dir_kind_parse(const char *s)
+{
+    return dir_lookup(dir_kind_names, (int)KP_ARRAY_LEN(dir_kind_names), s);
+}
+
+/* The text of d in lang, writable. */
+static char *dir_desc_slot(struct store_dir_desc *d, int lang)
+{
+    return lang == STORE_DIR_UR   ? d->ur
+           : lang == STORE_DIR_PS ? d->ps
+           : lang == STORE_DIR_UL ? d->ul
+                                  : d->en;
+}
+
+/* Where the translations of one row go: NULL for fields it has none of. */
+struct dir_texts {
+    struct store_dir_name *name;
+    struct store_dir_desc *field[STORE_DIR_FIELDS];
+};
+
+/*
+ * Read the translations of (kind, code) into t: a name in ur or ps fills
+ * only an empty slot (the row's own column wins), every other field its
+ * slot in the language.  0 or -KP_ERR_DB.
+ */
+static int dir_texts_load(struct store *st, enum store_dir_kind kind, const char *code,
+                          struct dir_texts *t)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_text_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, dir_kind_names[kind]);
+    store_bind_text(s, 2, code);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        int f = store_dir_field_parse((const char *)sqlite3_column_text(s, 0));
+        int l = store_dir_lang_parse((const char *)sqlite3_column_text(s, 1));
+        if (f < 0 || l < 0)
+            continue;
+        if (f == STORE_DIR_F_NAME && t->name && l != STORE_DIR_EN) {
+            char *slot = l == STORE_DIR_UR   ? t->name->ur
+                         : l == STORE_DIR_PS ? t->name->ps
+                                             : t->name->ul;
+            if (slot[0] == '\0')
+                store_col_text(s, 2, slot, STORE_DIR_NAME_SIZE);
+        } else if (f != STORE_DIR_F_NAME && t->field[f]) {
+            char *slot = dir_desc_slot(t->field[f], l);
+            if (slot[0] == '\0')
+                store_col_text(s, 2, slot, STORE_DIR_DESC_SIZE);
+        }
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
+int store_dir_text_put(struct store *st, enum store_dir_kind kind, const char *code,
+                       enum store_dir_field field, enum store_dir_lang lang, const char *text)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if ((unsigned)kind >= KP_ARRAY_LEN(dir_kind_names) || (unsigned)field >= STORE_DIR_FIELDS ||
+        (unsigned)lang >= STORE_DIR_LANGS || text == NULL)
+        return -KP_ERR_INVAL;
+    if ((rc = store_dir_exists(st, kind, code)) <= 0)
+        return rc == 0 ? -KP_ERR_NOTFOUND : rc;
+    if ((s = store_stmt(st, text[0] ? sql_text_same : sql_text_del)) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, dir_kind_names[kind]);
+    store_bind_text(s, 2, code);
+    store_bind_text(s, 3, dir_field_names[field]);
+    store_bind_text(s, 4, dir_lang_tags[lang]);
+    if (text[0] == '\0') {
+        if ((rc = dir_step_done(st, s)) < 0)
+            return rc;
+        return sqlite3_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
+    }
+    store_bind_text(s, 5, text);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return STORE_DIR_UNCHANGED;
+    if (rc != SQLITE_DONE || (s = store_stmt(st, sql_text_set)) == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, dir_kind_names[kind]);
+    store_bind_text(s, 2, code);
+    store_bind_text(s, 3, dir_field_names[field]);
+    store_bind_text(s, 4, dir_lang_tags[lang]);
+    store_bind_text(s, 5, text);
+    if ((rc = dir_step_done(st, s)) < 0)
+        return rc;
+    return STORE_DIR_ADDED;
+}
+
+/* Write one direction of a distance: enum store_dir_change or < 0. */
+static int dir_distance_one(struct store *st, int64_t a, int64_t b, unsigned km)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_distance_same);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 2, b);
+    sqlite3_bind_int64(s, 3, km);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return STORE_DIR_UNCHANGED;
+    if (rc != SQLITE_DONE || (s = store_stmt(st, sql_distance_set)) == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int64(s, 2, b);
+    sqlite3_bind_int64(s, 3, km);
+    if ((rc = dir_step_done(st, s)) < 0)
+        return rc;
+    return STORE_DIR_ADDED;
+}
+
+int store_dir_distance_put(struct store *st, const char *district, const char *near, unsigned km)
+{
+    int64_t a, b;
+    int rc, r2;
+
+    if (km < 1 || km > 2000 || strcmp(district, near) == 0)
+        return -KP_ERR_INVAL;
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &a)) < 0 ||
+        (rc = dir_id(st, STORE_DIR_DISTRICT, near, &b)) < 0)
+        return rc;
+    if ((rc = dir_distance_one(st, a, b, km)) < 0 || (r2 = dir_distance_one(st, b, a, km)) < 0)
+        return rc < 0 ? rc : r2;
+    return rc > r2 ? rc : r2;
 }
 
 int dir_id(struct store *st, enum store_dir_kind kind, const char *code, int64_t *id)
@@ -139,6 +345,16 @@ void dir_name_row(sqlite3_stmt *s, int i, struct store_dir_name *n)
     store_col_text(s, i, n->en, sizeof(n->en));
     store_col_text(s, i + 1, n->ur, sizeof(n->ur));
     store_col_text(s, i + 2, n->ps, sizeof(n->ps));
+    store_col_text(s, i + 3, n->ul, sizeof(n->ul));
+}
+
+/* The row's own three name columns (en, ur, ps) from i; ul from dir_texts_load. */
+static void dir_name_cols(sqlite3_stmt *s, int i, struct store_dir_name *n)
+{
+    store_col_text(s, i, n->en, sizeof(n->en));
+    store_col_text(s, i + 1, n->ur, sizeof(n->ur));
+    store_col_text(s, i + 2, n->ps, sizeof(n->ps));
+    n->ul[0] = '\0';
 }
 
 int store_dir_exists(struct store *st, enum store_dir_kind kind, const char *code)
@@ -152,14 +368,6 @@ int store_dir_exists(struct store *st, enum store_dir_kind kind, const char *cod
 }
 
 typedef void (*dir_bind_fn)(sqlite3_stmt *s, const void *row);
-
-/* Step a write; a broken CHECK, NOT NULL or foreign key is the caller's bad value. */
-static int dir_step(struct store *st, sqlite3_stmt *s)
-{
-    int rc = store_step_done(st, s);
-
-    return rc == -KP_ERR_EXISTS ? -KP_ERR_INVAL : rc;
-}
 
 /*
  * Insert the row with code, or update it where a field differs (the
@@ -183,7 +391,7 @@ static int dir_put(struct store *st, enum store_dir_kind kind, const char *code,
         sqlite3_bind_int64(s, DIR_P_PARENT, parent);
     if (!insert)
         sqlite3_bind_int64(s, DIR_P_ID, *id);
-    if ((rc = dir_step(st, s)) < 0)
+    if ((rc = dir_step_done(st, s)) < 0)
         return rc;
     if (insert) {
         *id = sqlite3_last_insert_rowid(st->db);
@@ -300,7 +508,7 @@ static int office_links_set(struct store *st, int64_t office, const int64_t *ids
     if (s == NULL)
         return -KP_ERR_DB;
     sqlite3_bind_int64(s, 1, office);
-    if ((rc = dir_step(st, s)) < 0)
+    if ((rc = dir_step_done(st, s)) < 0)
         return rc;
     for (unsigned i = 0; i < n; i++) {
         if ((s = store_stmt(st, sql_office_link)) == NULL)
@@ -308,7 +516,7 @@ static int office_links_set(struct store *st, int64_t office, const int64_t *ids
         sqlite3_bind_int64(s, 1, office);
         sqlite3_bind_int64(s, 2, ids[i]);
         sqlite3_bind_int(s, 3, (int)i + 1);
-        if ((rc = dir_step(st, s)) < 0)
+        if ((rc = dir_step_done(st, s)) < 0)
             return rc; /* a service listed twice breaks the primary key */
     }
     return 0;
@@ -395,10 +603,11 @@ int store_dir_department_get(struct store *st, const char *code, struct store_di
     if ((rc = dir_get_step(s)) < 0)
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
-    dir_name_row(s, 1, &out->name);
+    dir_name_cols(s, 1, &out->name);
     out->sort = (unsigned)sqlite3_column_int64(s, 4);
     sqlite3_reset(s);
-    return 0;
+    struct dir_texts t = {&out->name, {NULL}};
+    return dir_texts_load(st, STORE_DIR_DEPARTMENT, out->code, &t);
 }
 
 int store_dir_district_get(struct store *st, const char *code, struct store_dir_district *out)
@@ -412,11 +621,12 @@ int store_dir_district_get(struct store *st, const char *code, struct store_dir_
     if ((rc = dir_get_step(s)) < 0)
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
-    dir_name_row(s, 1, &out->name);
+    dir_name_cols(s, 1, &out->name);
     store_col_text(s, 4, out->division, sizeof(out->division));
     out->sort = (unsigned)sqlite3_column_int64(s, 5);
     sqlite3_reset(s);
-    return 0;
+    struct dir_texts t = {&out->name, {NULL}};
+    return dir_texts_load(st, STORE_DIR_DISTRICT, out->code, &t);
 }
 
 int store_dir_service_get(struct store *st, const char *code, struct store_dir_service *out)
@@ -431,7 +641,7 @@ int store_dir_service_get(struct store *st, const char *code, struct store_dir_s
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
     store_col_text(s, 1, out->department, sizeof(out->department));
-    dir_name_row(s, 2, &out->name);
+    dir_name_cols(s, 2, &out->name);
     store_col_text(s, 5, out->description.en, sizeof(out->description.en));
     store_col_text(s, 6, out->description.ur, sizeof(out->description.ur));
     store_col_text(s, 7, out->fee, sizeof(out->fee));
@@ -442,7 +652,18 @@ int store_dir_service_get(struct store *st, const char *code, struct store_dir_s
     out->ussd = sqlite3_column_int(s, 12);
     out->sort = (unsigned)sqlite3_column_int64(s, 13);
     sqlite3_reset(s);
-    return 0;
+    memset(&out->docs, 0, sizeof(out->docs));
+    memset(&out->where, 0, sizeof(out->where));
+    memset(&out->keywords, 0, sizeof(out->keywords));
+    out->description.ps[0] = out->description.ul[0] = '\0';
+    snprintf(out->docs.en, sizeof(out->docs.en), "%s", out->documents);
+    snprintf(out->where.en, sizeof(out->where.en), "%s", out->where_to_apply);
+    struct dir_texts t = {&out->name, {NULL}};
+    t.field[STORE_DIR_F_DESCRIPTION] = &out->description;
+    t.field[STORE_DIR_F_DOCUMENTS] = &out->docs;
+    t.field[STORE_DIR_F_WHERE] = &out->where;
+    t.field[STORE_DIR_F_KEYWORDS] = &out->keywords;
+    return dir_texts_load(st, STORE_DIR_SERVICE, out->code, &t);
 }
 
 int store_dir_office_get(struct store *st, const char *code, struct store_dir_office *out)
@@ -461,8 +682,10 @@ int store_dir_office_get(struct store *st, const char *code, struct store_dir_of
     store_col_text(s, 2, out->district, sizeof(out->district));
     store_col_text(s, 3, out->name.en, sizeof(out->name.en));
     store_col_text(s, 4, out->name.ur, sizeof(out->name.ur));
-    out->name.ps[0] = '\0';
+    out->name.ps[0] = out->name.ul[0] = '\0';
     store_col_text(s, 5, out->address, sizeof(out->address));
+    memset(&out->addr, 0, sizeof(out->addr));
+    snprintf(out->addr.en, sizeof(out->addr.en), "%s", out->address);
     store_col_text(s, 6, out->hours, sizeof(out->hours));
     store_col_text(s, 7, out->phone, sizeof(out->phone));
     out->sort = (unsigned)sqlite3_column_int64(s, 8);
@@ -474,7 +697,11 @@ int store_dir_office_get(struct store *st, const char *code, struct store_dir_of
     while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nservices < STORE_DIR_OFFICE_SERVICES)
         store_col_text(s, 0, out->services[out->nservices++], STORE_DIR_CODE_SIZE);
     sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return -KP_ERR_DB;
+    struct dir_texts t = {&out->name, {NULL}};
+    t.field[STORE_DIR_F_ADDRESS] = &out->addr;
+    return dir_texts_load(st, STORE_DIR_OFFICE, out->code, &t);
 }
 
 int store_dir_count(struct store *st, struct store_dir_counts *out)

@@ -10,6 +10,8 @@
  * office_service_service): a page costs the rows it skips and returns,
  * never a sort of the table.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "directory_internal.h"
@@ -18,64 +20,83 @@
 #include "store_internal.h"
 
 /* ?1 limit, ?2 offset, ?3 the parent's code (copied into each item), ?4 and
-   ?5 row ids. */
+   ?5 row ids.  Names: DIR_*_NAMES (directory_internal.h). */
 static const char sql_department_list[] =
-    "SELECT code, '', name_en, name_ur, name_ps FROM department ORDER BY sort, code "
-    "LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, '', " DIR_DEPT_NAMES("x") " FROM department x ORDER BY x.sort, x.code "
+                                              "LIMIT ?1 OFFSET ?2";
 static const char sql_department_total[] = "SELECT count(*) FROM department";
 static const char sql_service_list[] =
-    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
+                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
 static const char sql_service_total[] = "SELECT count(*) FROM service WHERE department_id = ?4";
+/* Every district: one without an office of its own lists the nearest. */
 static const char sql_district_list[] =
-    "SELECT code, '', name_en, name_ur, name_ps FROM district d "
-    "WHERE EXISTS (SELECT 1 FROM office o WHERE o.district_id = d.id) ORDER BY sort, code "
-    "LIMIT ?1 OFFSET ?2";
-static const char sql_district_total[] =
-    "SELECT count(*) FROM district d WHERE EXISTS (SELECT 1 FROM office o "
-    "WHERE o.district_id = d.id)";
+    "SELECT x.code, '', " DIR_DIST_NAMES("x") " FROM district x ORDER BY x.sort, x.code "
+                                              "LIMIT ?1 OFFSET ?2";
+static const char sql_district_total[] = "SELECT count(*) FROM district";
+static const char sql_district_in[] =
+    "SELECT x.code, ?3, " DIR_DIST_NAMES("x") " FROM district x WHERE x.division = ?3 "
+                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
+static const char sql_district_in_total[] = "SELECT count(*) FROM district WHERE division = ?3";
 static const char sql_office_list[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
+                                             "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_total[] = "SELECT count(*) FROM office WHERE district_id = ?4";
-static const char sql_office_find[] =
-    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM office_service os "
-    "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
-    "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
+static const char sql_office_find[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM office_service os "
+         "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
+         "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_find_total[] =
     "SELECT count(*) FROM office_service WHERE service_id = ?4";
 static const char sql_office_find_in[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office o WHERE district_id = ?5 AND EXISTS "
-    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4) "
-    "ORDER BY sort, code LIMIT ?1 OFFSET ?2";
+    "SELECT o.code, ?3, " DIR_OFF_NAMES("o") " FROM office o WHERE o.district_id = ?5 AND "
+                                             "EXISTS (SELECT 1 FROM office_service os WHERE "
+                                             "os.office_id = o.id AND os.service_id = ?4) "
+                                             "ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
 static const char sql_office_find_in_total[] =
     "SELECT count(*) FROM office o WHERE district_id = ?5 AND EXISTS "
     "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)";
-/* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
-   at most STORE_DIR_SEARCH_MAX. */
+/* For store_dir_office_near: the distance table, and the offices of one
+   district (?5; with ?4, a service id, only those offering it). */
+static const char sql_distances[] = "SELECT district_id, near_id, km FROM district_distance";
+static const char sql_office_in[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM office o "
+         "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?5 AND (?4 IS NULL OR "
+         "EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = "
+         "?4)) "
+         "ORDER BY o.sort, o.code";
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
-static const char sql_search[] =
-    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM service_fts "
-    "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
-    "WHERE service_fts MATCH ?1 "
-    "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
-    "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+/* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
+   at most STORE_DIR_SEARCH_MAX. */
+static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
+    "s") " FROM service_fts "
+         "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
+         "WHERE service_fts MATCH ?1 "
+         "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
+         "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+/* Every service with its names and keywords, for the typing-error rule. */
+static const char sql_search_fuzzy[] =
+    "SELECT s.code, d.code, " DIR_SERV_NAMES("s") ", coalesce((SELECT group_concat(text, ' ') "
+                                                  "FROM dir_text t WHERE t.kind = 'service' AND "
+                                                  "t.code = s.code AND t.field = 'keywords'), '') "
+                                                  "FROM service s JOIN department d ON d.id = "
+                                                  "s.department_id ORDER BY d.sort, s.sort, s.code";
 /* FTS5 'optimize' command: merge the index's segments into one. */
 static const char sql_search_optimize[] =
     "INSERT INTO service_fts (service_fts) VALUES ('optimize')";
-static const char sql_service_all[] =
-    "SELECT s.code, d.code, s.name_en, s.name_ur, s.name_ps FROM department d "
-    "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
+static const char sql_service_all[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
+    "s") " FROM department d "
+         "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
 static const char sql_service_each[] =
-    "SELECT code, ?3, name_en, name_ur, name_ps FROM service WHERE department_id = ?4 "
-    "ORDER BY sort, code";
-static const char sql_office_all[] =
-    "SELECT o.code, d.code, o.name_en, o.name_ur, '' FROM district d "
-    "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
+    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
+                                              "ORDER BY x.sort, x.code";
+static const char sql_office_all[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
+    "o") " FROM district d "
+         "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
 static const char sql_office_each[] =
-    "SELECT code, ?3, name_en, name_ur, '' FROM office WHERE district_id = ?4 "
-    "ORDER BY sort, code";
+    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
+                                             "ORDER BY x.sort, x.code";
 
 /* What one list query needs bound. */
 struct dir_query {
@@ -164,6 +185,14 @@ int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
     return dir_page(st, sql_district_list, sql_district_total, &q, offset, limit, out, total);
 }
 
+int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
+                               unsigned limit, struct store_dir_item *out, unsigned *total)
+{
+    struct dir_query q = {division, 0, 0};
+
+    return dir_page(st, sql_district_in, sql_district_in_total, &q, offset, limit, out, total);
+}
+
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
                           struct store_dir_item *out, unsigned *total)
 {
@@ -173,6 +202,127 @@ int store_dir_office_list(struct store *st, const char *district, unsigned offse
     if (rc < 0)
         return rc;
     return dir_page(st, sql_office_list, sql_office_total, &q, offset, limit, out, total);
+}
+
+/* One road of the distance table. */
+struct dir_road {
+    int64_t from, to;
+    unsigned km;
+};
+
+/* The distance table, both ways as stored; *n roads (freed by the caller). */
+static int dir_roads(struct store *st, struct dir_road **out, size_t *n)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_distances);
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 256;
+            *out = kp_realloc(*out, cap * sizeof(**out));
+        }
+        (*out)[*n].from = sqlite3_column_int64(s, 0);
+        (*out)[*n].to = sqlite3_column_int64(s, 1);
+        (*out)[(*n)++].km = (unsigned)sqlite3_column_int(s, 2);
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
+/*
+ * Dijkstra over the distance table from district id `from`: the other
+ * districts it reaches, nearest first, into near[] (ids; *nnear of them).
+ * A few dozen districts and a few hundred roads: a linear scan for the next
+ * nearest is plenty.
+ */
+static void dir_nearest(const struct dir_road *r, size_t nr, int64_t from, int64_t *near,
+                        size_t *nnear, size_t cap)
+{
+    int64_t *id = kp_calloc(2 * nr + 1, sizeof(*id));
+    unsigned *dist = kp_calloc(2 * nr + 1, sizeof(*dist));
+    unsigned char *done = kp_calloc(2 * nr + 1, 1);
+    size_t n = 0;
+
+    id[n] = from, dist[n++] = 0;
+    *nnear = 0;
+    for (;;) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++)
+            if (!done[i] && (best == n || dist[i] < dist[best]))
+                best = i;
+        if (best == n)
+            break;
+        done[best] = 1;
+        if (id[best] != from && *nnear < cap)
+            near[(*nnear)++] = id[best];
+        for (size_t k = 0; k < nr; k++) {
+            size_t j;
+            if (r[k].from != id[best])
+                continue;
+            for (j = 0; j < n && id[j] != r[k].to; j++)
+                ;
+            if (j == n)
+                id[n] = r[k].to, dist[n] = UINT32_MAX, n++;
+            if (!done[j] && dist[best] + r[k].km < dist[j])
+                dist[j] = dist[best] + r[k].km;
+        }
+    }
+    free(id);
+    free(dist);
+    free(done);
+}
+
+int store_dir_office_near(struct store *st, const char *district, const char *service,
+                          unsigned offset, unsigned limit, struct store_dir_item *out,
+                          unsigned *total)
+{
+    struct store_dir_item found[STORE_DIR_NEAR_MAX];
+    struct dir_road *roads;
+    int64_t from, svc = 0, *near;
+    size_t nroads, nnear;
+    unsigned n = 0, got = 0;
+    int rc;
+
+    if (limit > STORE_DIR_PAGE_MAX)
+        return -KP_ERR_RANGE;
+    if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &from)) < 0)
+        return rc;
+    if (service && (rc = dir_id(st, STORE_DIR_SERVICE, service, &svc)) < 0)
+        return rc;
+    if ((rc = dir_roads(st, &roads, &nroads)) < 0) {
+        free(roads);
+        return rc;
+    }
+    near = kp_calloc(nroads + 1, sizeof(*near));
+    dir_nearest(roads, nroads, from, near, &nnear, nroads + 1);
+    free(roads);
+    /* The offices of the nearest districts, in order, up to the cap. */
+    for (size_t i = 0; rc == 0 && i < nnear && n < STORE_DIR_NEAR_MAX; i++) {
+        sqlite3_stmt *s = store_stmt(st, sql_office_in);
+        struct dir_query q = {NULL, svc, near[i]};
+        if (s == NULL) {
+            rc = -KP_ERR_DB;
+            break;
+        }
+        dir_query_bind(s, &q);
+        while (n < STORE_DIR_NEAR_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+            dir_item_row(s, &found[n++]);
+        sqlite3_reset(s);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    }
+    free(near);
+    if (rc < 0)
+        return rc;
+    for (unsigned i = offset; i < n && got < limit; i++)
+        out[got++] = found[i];
+    if (total)
+        *total = n;
+    return (int)got;
 }
 
 int store_dir_office_find(struct store *st, const char *service, const char *district,
@@ -242,34 +392,116 @@ static int dir_search_expr(const char *query, char *out, size_t cap)
     return words;
 }
 
+/* A service found by the search, and how well (0 best). */
+struct dir_hit {
+    struct store_dir_item item;
+    unsigned score;
+};
+
+/* The words of query (the first STORE_DIR_QUERY_WORDS), NUL-separated in
+   buf; returns their count. */
+static int dir_query_words(const char *query, char *buf, size_t cap, const char **w)
+{
+    int n = 0;
+
+    snprintf(buf, cap, "%s", query);
+    for (char *p = buf; *p && n < STORE_DIR_QUERY_WORDS;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\0')
+            break;
+        w[n++] = p;
+        while (*p && *p != ' ' && *p != '\t')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    return n;
+}
+
+/*
+ * The typing-error pass: append to hits (n of them, at most cap) every
+ * service not found yet whose names or keywords are within the edit bound
+ * of every query word, fewest edits first, then file order.
+ */
+static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit *hits, unsigned *n,
+                            unsigned cap)
+{
+    char buf[STORE_DIR_QUERY_MAX + 1], text[6 * STORE_DIR_NAME_SIZE + STORE_DIR_DESC_SIZE];
+    const char *w[STORE_DIR_QUERY_WORDS];
+    sqlite3_stmt *s;
+    unsigned first = *n;
+    int words = dir_query_words(query, buf, sizeof(buf), w), rc;
+
+    if (words == 0 || (s = store_stmt(st, sql_search_fuzzy)) == NULL)
+        return words == 0 ? 0 : -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        unsigned score = 0, k;
+        int ok = 1;
+        const char *code = (const char *)sqlite3_column_text(s, 0);
+        for (k = 0; k < *n; k++)
+            if (strcmp(hits[k].item.code, code) == 0)
+                break;
+        if (k < *n)
+            continue; /* found by the word search already */
+        snprintf(text, sizeof(text), "%s %s %s %s %s", sqlite3_column_text(s, 2),
+                 sqlite3_column_text(s, 3), sqlite3_column_text(s, 4), sqlite3_column_text(s, 5),
+                 sqlite3_column_text(s, 6));
+        for (int i = 0; i < words && ok; i++) {
+            int d = store_dir_fuzzy_match(w[i], text);
+            ok = d >= 0;
+            score += ok ? (unsigned)d : 0;
+        }
+        if (!ok)
+            continue;
+        /* Keep the pass sorted by score, file order among equals. */
+        for (k = *n; k > first && hits[k - 1].score > score; k--)
+            if (k < cap)
+                hits[k] = hits[k - 1];
+        if (k >= cap)
+            continue;
+        dir_item_row(s, &hits[k].item);
+        hits[k].score = score;
+        if (*n < cap)
+            (*n)++;
+    }
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+}
+
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
                              struct store_dir_item *out, unsigned *total)
 {
     char expr[2 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
+    struct dir_hit *hits;
     sqlite3_stmt *s;
-    unsigned i = 0, n = 0;
+    unsigned i, n = 0, got = 0;
     int rc;
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;
     if (strlen(query) > STORE_DIR_QUERY_MAX || dir_search_expr(query, expr, sizeof(expr)) == 0)
         return -KP_ERR_INVAL;
-    /* Ranking needs every match anyway: walk the first STORE_DIR_SEARCH_MAX
-       once, keeping the page and counting the rest (one MATCH, not two). */
     if ((s = store_stmt(st, sql_search)) == NULL)
         return -KP_ERR_DB;
+    hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
+    /* The word search first (ranked), then the typing-error pass. */
     store_bind_text(s, 1, expr);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i >= offset && n < limit)
-            dir_item_row(s, &out[n++]);
-        i++;
-    }
+    while (n < STORE_DIR_SEARCH_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        dir_item_row(s, &hits[n++].item);
     sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return -KP_ERR_DB;
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        rc = -KP_ERR_DB;
+    else
+        rc = dir_search_fuzzy(st, query, hits, &n, STORE_DIR_SEARCH_MAX);
+    for (i = offset; rc == 0 && i < n && got < limit; i++)
+        out[got++] = hits[i].item;
+    free(hits);
+    if (rc < 0)
+        return rc;
     if (total)
-        *total = i;
-    return (int)n;
+        *total = n;
+    return (int)got;
 }
 
 int store_dir_optimize(struct store *st)

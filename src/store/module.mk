@@ -9,6 +9,7 @@ SRCS += src/store/credential.c
 SRCS += src/store/desk.c
 SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
+SRCS += src/store/directory_fuzzy.c
 SRCS += src/store/directory_list.c
 SRCS += src/store/otp.c
 SRCS += src/store/partner.c

@@ -31,9 +31,9 @@ static const char sql_window[] =
 static const char sql_window_nth[] =
     "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3";
 static const char sql_req_add[] =
-    "INSERT INTO code_request (msisdn, purpose, citizen_id, at) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO code_request (msisdn, purpose, citizen_id, at, lang) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_req_next[] =
-    "SELECT id, msisdn, purpose, citizen_id, at FROM code_request WHERE id <= ?1 "
+    "SELECT id, msisdn, purpose, citizen_id, at, lang FROM code_request WHERE id <= ?1 "
     "ORDER BY id LIMIT 1";
 static const char sql_req_delete[] = "DELETE FROM code_request WHERE id = ?1";
 static const char sql_req_last[] = "SELECT coalesce(max(id), 0) FROM code_request";
@@ -228,7 +228,7 @@ int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lo
 }
 
 int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
-                           int64_t citizen_id, int64_t at, int64_t *id)
+                           const char *lang, int64_t citizen_id, int64_t at, int64_t *id)
 {
     sqlite3_stmt *s = store_stmt(st, sql_req_add);
     int rc;
@@ -242,6 +242,7 @@ int store_code_request_add(struct store *st, const char *msisdn, const char *pur
     else
         sqlite3_bind_null(s, 3);
     sqlite3_bind_int64(s, 4, at);
+    sqlite3_bind_text(s, 5, lang && lang[0] ? lang : "en", -1, SQLITE_STATIC);
     if ((rc = store_step_done(st, s)) == 0 && id)
         *id = sqlite3_last_insert_rowid(st->db);
     return rc;
@@ -263,6 +264,7 @@ int store_code_request_next(struct store *st, int64_t upto, struct store_code_re
         store_col_text(s, 2, out->purpose, sizeof(out->purpose));
         out->citizen_id = sqlite3_column_int64(s, 3);
         out->at = sqlite3_column_int64(s, 4);
+        store_col_text(s, 5, out->lang, sizeof(out->lang));
     }
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;

@@ -369,6 +369,30 @@ static const struct store_migration migrations[] = {
      /* the language of a partner's first-time callers; '': the code's, else en */
      "ALTER TABLE partner ADD COLUMN first_lang TEXT NOT NULL DEFAULT ''"
      "  CHECK (first_lang IN ('', 'en', 'ur', 'ps', 'ur-Latn'));"},
+    {17, /* issue 11: the directory in every language, and distances between districts */
+     /* One translation a row (store_dir_text_put): the rows of the directory
+        tables keep their own name_ur/name_ps columns, everything else in
+        Pashto and Roman Urdu, and Urdu descriptions of documents, places and
+        addresses, lives here.  The row it belongs to is found by kind and
+        code, so that a translation survives the row's re-import; a
+        translation of a row that no longer exists is left behind harmlessly
+        (every read joins on the row) and replaced by a re-import. */
+     "CREATE TABLE dir_text ("
+     "  kind TEXT NOT NULL CHECK (kind IN ('department', 'district', 'service', 'office')),"
+     "  code TEXT NOT NULL CHECK (length(code) BETWEEN 2 AND 8),"
+     "  field TEXT NOT NULL CHECK (field IN ('name', 'description', 'documents', 'where',"
+     "    'keywords', 'address')),"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn')),"
+     "  text TEXT NOT NULL CHECK (length(text) BETWEEN 1 AND 160),"
+     "  PRIMARY KEY (kind, code, field, lang)) WITHOUT ROWID;"
+     "CREATE TABLE district_distance ("
+     "  district_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
+     "  near_id INTEGER NOT NULL REFERENCES district (id) ON DELETE CASCADE,"
+     "  km INTEGER NOT NULL CHECK (km BETWEEN 1 AND 2000),"
+     "  PRIMARY KEY (district_id, near_id), CHECK (district_id <> near_id)) WITHOUT ROWID;"
+     /* A USSD code request's SMS goes out in the dialog's language. */
+     "ALTER TABLE code_request ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
+     "  CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn'));"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -17,12 +17,16 @@
 #include "kpass/store/directory.h"
 
 static const char *const out_found[] = {"found", "not_found", NULL};
+static const char *const out_find[] = {"found", "none", NULL};
+static const char *const out_district[] = {"offices", "none", "not_found", NULL};
 static const char *const out_sent[] = {"sent", "try_later", NULL};
 static const char *const out_reg[] = {"registered", "unregistered", "try_later", NULL};
 static const char *const sets_services[] = {"dept_name", NULL};
 static const char *const sets_offices[] = {"district_name", NULL};
 static const char *const sets_offices_for[] = {"service_name", NULL};
 static const char *const sets_search[] = {"search_count", NULL};
+static const char *const sets_district[] = {"district_name", NULL};
+static const char *const sets_districts[] = {"division_name", NULL};
 static const char *const sets_service[] = {"service_name",   "service_desc", "service_fee",
                                            "service_docs",   "service_time", "service_where",
                                            "service_online", "service_ussd", NULL};
@@ -44,20 +48,24 @@ static int bi_districts(struct kp_builtins *, const struct menu_call *, struct m
 static int bi_offices(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_offices_for(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 static int bi_office(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_find(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_district(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_offices_near(struct kp_builtins *, const struct menu_call *, struct menu_result *);
+static int bi_divisions(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
 typedef int (*bi_fn)(struct kp_builtins *, const struct menu_call *, struct menu_result *);
 
 /* The table, in one order for the compiler (menu_builtin) and for dispatch. */
 static const struct menu_builtin bi_table[] = {
-    {"dir.departments", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
+    {"dir.departments", MENU_BUILTIN_LIST, 0, 1, NULL, NULL},
     {"dir.services", MENU_BUILTIN_LIST, 1, 1, NULL, sets_services},
     {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
     {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
-    {"dir.districts", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
-    {"dir.offices", MENU_BUILTIN_LIST, 1, 1, NULL, sets_offices},
+    {"dir.districts", MENU_BUILTIN_LIST, 0, 1, NULL, sets_districts},
+    {"dir.offices", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
-    {"otp.issue", MENU_BUILTIN_ACTION, 2, 2, out_sent, NULL},
+    {"otp.issue", MENU_BUILTIN_ACTION, 2, 3, out_sent, NULL},
     {"reg.lookup", MENU_BUILTIN_ACTION, 0, 0, out_reg, sets_reg},
     {"sms.service", MENU_BUILTIN_ACTION, 1, 1, out_sent, NULL},
     {"card.suspend", MENU_BUILTIN_ACTION, 1, 1, out_done, NULL},
@@ -65,12 +73,17 @@ static const struct menu_builtin bi_table[] = {
     {"id.uses", MENU_BUILTIN_LIST, 1, 1, NULL, NULL},
     {"id.use", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_use},
     {"id.dispute", MENU_BUILTIN_ACTION, 1, 1, out_flagged, NULL},
+    {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
+    {"dir.district", MENU_BUILTIN_ACTION, 1, 2, out_district, sets_district},
+    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.divisions", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
 };
 
 static const bi_fn bi_fns[] = {
-    bi_departments, bi_services, bi_service,   bi_search,     bi_districts,   bi_offices,
-    bi_offices_for, bi_office,   bi_otp_issue, bi_reg_lookup, bi_sms_service, bi_card_suspend,
-    bi_id_history,  bi_id_uses,  bi_id_use,    bi_id_dispute,
+    bi_departments, bi_services,     bi_service,    bi_search,       bi_districts,
+    bi_offices,     bi_offices_for,  bi_office,     bi_otp_issue,    bi_reg_lookup,
+    bi_sms_service, bi_card_suspend, bi_id_history, bi_id_uses,      bi_id_use,
+    bi_id_dispute,  bi_find,         bi_district,   bi_offices_near, bi_divisions,
 };
 
 _Static_assert(KP_ARRAY_LEN(bi_table) == KP_ARRAY_LEN(bi_fns), "one function per built-in");
@@ -80,14 +93,19 @@ int64_t bi_now(const struct kp_builtins *b)
     return b->now ? b->now : kp_time_s();
 }
 
-/* The directory's names in the dialog's language.  Roman Urdu takes the
-   English (Latin) names until the directory has its own: an Urdu-script
-   name would turn a GSM 7-bit screen into an 80-unit UCS-2 one. */
+/* By tag, so that every menu language the directory has maps to it (Roman
+   Urdu to the directory's Roman Urdu, English where that is missing). */
 enum store_dir_lang bi_lang(const struct menu_call *c)
 {
-    return c->lang == MENU_LANG_UR   ? STORE_DIR_UR
-           : c->lang == MENU_LANG_PS ? STORE_DIR_PS
-                                     : STORE_DIR_EN;
+    const char *tag = menu_lang_name(c->lang);
+    int l = tag ? store_dir_lang_parse(tag) : -1;
+
+    return l < 0 ? STORE_DIR_EN : (enum store_dir_lang)l;
+}
+
+const char *bi_lang_tag(const struct menu_call *c)
+{
+    return store_dir_lang_name(bi_lang(c));
 }
 
 int kp_builtin_pure(const char *name)
@@ -127,13 +145,33 @@ static void bi_items(struct menu_result *res, const struct store_dir_item *v, in
 
 #define BI_PAGE (MENU_LIST_MAX < STORE_DIR_PAGE_MAX ? MENU_LIST_MAX : STORE_DIR_PAGE_MAX)
 
+/*
+ * dir.departments([codes]): every department, or those whose codes the
+ * argument lists (space-separated, in that order; unknown ones left out),
+ * so that a menu can group fifteen topics under a few that fit one page.
+ */
 static int bi_departments(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
+    struct store_dir_department d;
     unsigned total;
-    int n = store_dir_department_list(b->st, 0, BI_PAGE, v, &total);
+    int n;
 
-    if (n < 0)
+    if (c->argc > 0 && c->argv[0][0]) {
+        char code[STORE_DIR_CODE_SIZE];
+        for (const char *p = c->argv[0]; *p;) {
+            size_t len = strcspn(p, " ");
+            if (len > 0 && len < sizeof(code)) {
+                memcpy(code, p, len);
+                code[len] = '\0';
+                if (store_dir_department_get(b->st, code, &d) == 0)
+                    menu_result_item(res, store_dir_name_pick(&d.name, bi_lang(c)), d.code);
+            }
+            p += len + (p[len] == ' ');
+        }
+        return 0;
+    }
+    if ((n = store_dir_department_list(b->st, 0, BI_PAGE, v, &total)) < 0)
         return n;
     bi_items(res, v, n, bi_lang(c));
     return 0;
@@ -160,6 +198,7 @@ static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct 
 static int bi_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_service s;
+    char text[64];
     enum store_dir_lang lang = bi_lang(c);
     int rc = store_dir_service_get(b->st, c->argv[0], &s);
 
@@ -172,12 +211,14 @@ static int bi_service(struct kp_builtins *b, const struct menu_call *c, struct m
     menu_result_outcome(res, "found");
     menu_result_set(res, "service_name", store_dir_name_pick(&s.name, lang));
     menu_result_set(res, "service_desc", store_dir_desc_pick(&s.description, lang));
-    menu_result_set(res, "service_fee", s.fee);
-    menu_result_set(res, "service_docs", s.documents);
-    menu_result_set(res, "service_time", s.processing_time);
-    menu_result_set(res, "service_where", s.where_to_apply);
-    menu_result_set(res, "service_online", s.online ? "yes" : "no");
-    menu_result_set(res, "service_ussd", s.ussd ? "yes" : "no");
+    bi_fee_text(s.fee, lang, text, sizeof(text));
+    menu_result_set(res, "service_fee", text);
+    menu_result_set(res, "service_docs", store_dir_desc_pick(&s.docs, lang));
+    bi_time_text(s.processing_time, lang, text, sizeof(text));
+    menu_result_set(res, "service_time", text);
+    menu_result_set(res, "service_where", store_dir_desc_pick(&s.where, lang));
+    menu_result_set(res, "service_online", bi_yes_no(s.online, lang));
+    menu_result_set(res, "service_ussd", bi_yes_no(s.ussd, lang));
     return 0;
 }
 
@@ -198,28 +239,59 @@ static int bi_search(struct kp_builtins *b, const struct menu_call *c, struct me
     return 0;
 }
 
+/* dir.districts([division]): every district, or those of a division. */
 static int bi_districts(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     unsigned total;
-    int n = store_dir_district_list(b->st, 0, BI_PAGE, v, &total);
+    int n;
 
+    if (c->argc > 0 && c->argv[0][0]) {
+        menu_result_set(res, "division_name", bi_division_label(c->argv[0], bi_lang(c)));
+        n = store_dir_district_list_in(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    } else {
+        n = store_dir_district_list(b->st, 0, BI_PAGE, v, &total);
+    }
     if (n < 0)
         return n;
     bi_items(res, v, n, bi_lang(c));
     return 0;
 }
 
+/* dir.divisions(): the seven divisions, labelled in the dialog's language;
+   the value is the division as the directory's districts name it. */
+static int bi_divisions(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    const char *label, *name;
+
+    (void)b;
+    for (size_t i = 0; (name = bi_division(i, bi_lang(c), &label)) != NULL; i++)
+        menu_result_item(res, label, name);
+    return 0;
+}
+
+/* The optional service argument of the office built-ins: NULL for "any". */
+static const char *bi_service_arg(const struct menu_call *c, unsigned i)
+{
+    return c->argc > i && c->argv[i][0] ? c->argv[i] : NULL;
+}
+
+/* dir.offices(district[, service]): a district's offices, or those of it
+   that offer the service (the kind of office the caller chose). */
 static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
+    const char *service = bi_service_arg(c, 1);
     unsigned total;
     int n;
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
+    if (service)
+        n = store_dir_office_find(b->st, service, c->argv[0], 0, BI_PAGE, v, &total);
+    else
+        n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0;
     if (n < 0)
@@ -251,6 +323,7 @@ static int bi_office(struct kp_builtins *b, const struct menu_call *c, struct me
 {
     struct store_dir_office o;
     struct store_dir_district d;
+    char hours[96];
     enum store_dir_lang lang = bi_lang(c);
     int rc = store_dir_office_get(b->st, c->argv[0], &o);
 
@@ -262,10 +335,78 @@ static int bi_office(struct kp_builtins *b, const struct menu_call *c, struct me
         return rc;
     menu_result_outcome(res, "found");
     menu_result_set(res, "office_name", store_dir_name_pick(&o.name, lang));
-    menu_result_set(res, "office_address", o.address);
-    menu_result_set(res, "office_hours", o.hours);
+    menu_result_set(res, "office_address", store_dir_desc_pick(&o.addr, lang));
+    bi_hours_text(o.hours, lang, hours, sizeof(hours));
+    menu_result_set(res, "office_hours", hours);
     menu_result_set(res, "office_phone", o.phone);
     if (store_dir_district_get(b->st, o.district, &d) == 0)
         menu_result_set(res, "office_district", store_dir_name_pick(&d.name, lang));
+    return 0;
+}
+
+/* dir.find(query): whether a search finds anything, and how many: the menu
+   shows a hint and a way back instead of an empty list. */
+static int bi_find(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_item v[1];
+    unsigned total = 0;
+    char count[16];
+    int n = store_dir_service_search(b->st, c->argv[0], 0, 1, v, &total);
+
+    if (n == -KP_ERR_INVAL) /* no word in the query */
+        n = 0, total = 0;
+    if (n < 0)
+        return n;
+    snprintf(count, sizeof(count), "%u", total);
+    menu_result_set(res, "search_count", count);
+    menu_result_outcome(res, total ? "found" : "none");
+    return 0;
+}
+
+/* dir.district(code[, service]): its name, and whether it has offices of
+   its own (offering service, when given); else the menu lists the nearest
+   (dir.offices_near). */
+static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
+{
+    struct store_dir_district d;
+    const char *service = bi_service_arg(c, 1);
+    unsigned total = 0;
+    int rc = store_dir_district_get(b->st, c->argv[0], &d);
+
+    if (rc == -KP_ERR_NOTFOUND) {
+        menu_result_outcome(res, "not_found");
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    rc = service ? store_dir_office_find(b->st, service, d.code, 0, 0, NULL, &total)
+                 : store_dir_office_list(b->st, d.code, 0, 0, NULL, &total);
+    if (rc == -KP_ERR_NOTFOUND) /* a service the directory does not have: no office */
+        rc = 0, total = 0;
+    if (rc < 0)
+        return rc;
+    menu_result_outcome(res, total ? "offices" : "none");
+    return 0;
+}
+
+/* dir.offices_near(district[, service]): the nearest offices of a district
+   that has none (of that service). */
+static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
+                           struct menu_result *res)
+{
+    struct store_dir_item v[BI_PAGE];
+    struct store_dir_district d;
+    unsigned total;
+    int n;
+
+    if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
+        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND)
+        return 0;
+    if (n < 0)
+        return n;
+    bi_items(res, v, n, bi_lang(c));
     return 0;
 }

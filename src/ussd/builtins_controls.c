@@ -103,7 +103,8 @@ int bi_card_suspend(struct kp_builtins *b, const struct menu_call *c, struct men
     match = bi_confirmed(b, c, c->argv[0], &cz);
     snprintf(purpose, sizeof(purpose), BI_SUSPEND "%s", menu_lang_name(c->lang));
     store_batch(b->st);
-    if (store_code_request_add(b->st, c->msisdn, purpose, match ? cz.id : 0, now, &id) < 0)
+    if (store_code_request_add(b->st, c->msisdn, purpose, menu_lang_name(c->lang),
+                               match ? cz.id : 0, now, &id) < 0)
         return -KP_ERR_DB;
     b->req_last = id;
     return 0;

@@ -112,18 +112,29 @@ int bi_caller_allowed(struct kp_builtins *b, const char *kind, const char *msisd
 }
 
 /*
- * otp.issue(purpose, last4): a code by SMS to the caller's own number when
- * that number is registered to an active citizen whose CNIC ends in last4.
- * The hop does the same work either way (one lookup, one comparison in
- * constant time, one request row) and the same answer; the code is issued
- * after the answer left (kp_builtins_flush), so its work cannot be timed.
+ * otp.issue(purpose, last4[, try]): a code by SMS to the caller's own
+ * number when that number is registered to an active citizen whose CNIC
+ * ends in last4.  The hop does the same work either way (one lookup, one
+ * comparison in constant time, one request row) and the same answer; the
+ * code is issued after the answer left (kp_builtins_flush), so its work
+ * cannot be timed.
+ *
+ * try is the menu's count of entries in this dialog ("" or "1" the first).
+ * The first entry counts against the caller's request limit; a second
+ * and third (BI_OTP_TRIES), which the menu offers whatever happened, so
+ * that a mistyped number can be corrected in the same dialog, do not.
+ * Anything past that counts like a first entry.
  */
+#define BI_OTP_TRIES 3
+
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_citizen cz;
     int64_t now = bi_now(b), id = 0;
     const char *want = "\xff\xff\xff\xff", *typed = "\xfe\xfe\xfe\xfe";
-    int found, match, ok = bi_caller_allowed(b, "u", c->msisdn, now);
+    const char *tried = c->argc > 2 ? c->argv[2] : "";
+    int retry = tried[0] >= '2' && tried[0] <= '0' + BI_OTP_TRIES && tried[1] == '\0';
+    int found, match, ok = retry ? 1 : bi_caller_allowed(b, "u", c->msisdn, now);
 
     codes_note_request(b->codes);
     if (ok < 0)
@@ -140,7 +151,8 @@ int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_r
         typed = c->argv[1];
     match = found & (sodium_memcmp(want, typed, 4) == 0);
     store_batch(b->st);
-    if (store_code_request_add(b->st, c->msisdn, c->argv[0], match ? cz.id : 0, now, &id) < 0)
+    if (store_code_request_add(b->st, c->msisdn, c->argv[0], bi_lang_tag(c), match ? cz.id : 0, now,
+                               &id) < 0)
         return -KP_ERR_DB;
     b->req_last = id;
     return 0; /* the same answer: nothing about the CNIC or the number is revealed */
@@ -169,7 +181,7 @@ static int bi_request_issue(struct kp_builtins *b, const struct store_code_reque
     if (q->citizen_id == 0)
         return 0;
     struct codes_request req = {q->citizen_id, q->purpose, NULL, NULL, NULL, q->msisdn, "ussd"};
-    rc = codes_issue_unseen(b->codes, &req, now, &r);
+    rc = codes_issue_unseen_in(b->codes, &req, q->lang, now, &r);
     if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED) {
         msisdn_mask(q->msisdn, masked);
         log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));
@@ -240,14 +252,16 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
         return rc;
     menu_result_outcome(res, "registered");
     /* The name as a greeting: the first word and the last name's initial. */
-    const char *full = c->lang == MENU_LANG_UR && cz.name_ur[0] ? cz.name_ur : cz.name_en;
+    enum store_dir_lang lang = bi_lang(c);
+    int arabic = lang == STORE_DIR_UR || lang == STORE_DIR_PS;
+    const char *full = arabic && cz.name_ur[0] ? cz.name_ur : cz.name_en;
     const char *sp = strrchr(full, ' ');
     int first = (int)strcspn(full, " ");
     if (sp && sp[1])
         snprintf(name, sizeof(name), "%.*s %.1s.", first, full, sp + 1);
     else
         snprintf(name, sizeof(name), "%.*s", first, full);
-    if (c->lang == MENU_LANG_UR || (unsigned char)name[0] >= 0x80)
+    if (arabic || (unsigned char)name[0] >= 0x80)
         snprintf(name, sizeof(name), "%.*s", first, full); /* no initial in Arabic script */
     menu_result_set(res, "reg_name", name);
     /* From the last 4 digits, as cnic_mask_short writes it: no CNIC decrypted. */
@@ -257,10 +271,10 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
     /* The district by its name in the dialog's language; its code only
        when the directory does not list it. */
     if (store_dir_district_get(b->st, cz.district, &dist) == 0)
-        menu_result_set(res, "reg_district", store_dir_name_pick(&dist.name, bi_lang(c)));
+        menu_result_set(res, "reg_district", store_dir_name_pick(&dist.name, lang));
     else
         menu_result_set(res, "reg_district", cz.district);
-    menu_result_set(res, "reg_status", store_citizen_status_name(cz.status));
+    menu_result_set(res, "reg_status", bi_status_text(store_citizen_status_name(cz.status), lang));
     n = store_citizen_msisdns(b->st, cz.id, nums, 8);
     for (int i = 0; i < n; i++) {
         char m[17];
@@ -271,7 +285,38 @@ int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_
     return 0;
 }
 
-/* sms.service(code): the service's details by SMS to the caller. */
+/* The labels of the details SMS, by enum store_dir_lang. */
+static const struct {
+    const char *fee, *docs, *time, *where, *end;
+} bi_sms_labels[STORE_DIR_LANGS] = {
+    {" Fee: ", ". Documents: ", ". Time: ", ". Apply at: ", "."},
+    {" فیس: ", "۔ دستاویزات: ", "۔ وقت: ", "۔ کہاں: ", "۔"},
+    {" فیس: ", ". اسناد: ", ". وخت: ", ". چېرته: ", "."},
+    {" Fees: ", ". Kaghzat: ", ". Waqt: ", ". Kahan: ", "."},
+};
+
+/* The details of s in lang: every part translated, English only where a
+   translation is missing (kpass service check lists those). */
+static void bi_sms_text(const struct store_dir_service *s, enum store_dir_lang lang, char *text,
+                        size_t size)
+{
+    char fee[64], time[64];
+    const char *desc = store_dir_desc_pick(&s->description, lang);
+    size_t n;
+
+    bi_fee_text(s->fee, lang, fee, sizeof(fee));
+    bi_time_text(s->processing_time, lang, time, sizeof(time));
+    n = (size_t)snprintf(text, size, "%s: %s", store_dir_name_pick(&s->name, lang), desc);
+    if (n < size)
+        snprintf(text + n, size - n, "%s%s%s%s%s%s%s%s%s", bi_sms_labels[lang].fee, fee,
+                 bi_sms_labels[lang].docs, store_dir_desc_pick(&s->docs, lang),
+                 bi_sms_labels[lang].time, time, bi_sms_labels[lang].where,
+                 store_dir_desc_pick(&s->where, lang), bi_sms_labels[lang].end);
+}
+
+/* sms.service(code): the service's details by SMS to the caller, in the
+   dialog's language.  The outbox picks GSM 7-bit or UCS-2 for the whole
+   text and cuts it into as few parts as that allows (sms_split). */
 int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_service s;
@@ -288,8 +333,7 @@ int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu
         menu_result_outcome(res, "try_later");
         return 0;
     }
-    snprintf(text, sizeof(text), "%s: %s Fee: %s. Documents: %s. Time: %s. Apply at: %s.",
-             s.name.en, s.description.en, s.fee, s.documents, s.processing_time, s.where_to_apply);
+    bi_sms_text(&s, bi_lang(c), text, sizeof(text));
     /* Committed before the screen that says it was sent (DESIGN.md §8). */
     if ((rc = store_tx_begin(b->st)) < 0)
         return rc;

@@ -26,6 +26,24 @@ int64_t bi_now(const struct kp_builtins *b);
 extern const struct menu_validators kp_validators;
 /* The directory language for the dialog's (English when it has none). */
 enum store_dir_lang bi_lang(const struct menu_call *c);
+/* The dialog's language tag ("en", "ur", "ps", "ur-Latn"). */
+const char *bi_lang_tag(const struct menu_call *c);
+
+/* Fixed-form directory values in lang (builtins_text.c): a fee ("Free",
+   "Varies", "Rs N"), a processing time, opening hours; anything else is
+   copied as it is. */
+void bi_fee_text(const char *fee, enum store_dir_lang lang, char *out, size_t size);
+void bi_time_text(const char *t, enum store_dir_lang lang, char *out, size_t size);
+void bi_hours_text(const char *h, enum store_dir_lang lang, char *out, size_t size);
+/* "yes"/"no" in lang. */
+const char *bi_yes_no(int yes, enum store_dir_lang lang);
+/* The divisions: how many, the i-th's name as the directory has it (its
+   label in lang in *label; NULL past the end), and a division's label. */
+size_t bi_division_count(void);
+const char *bi_division(size_t i, enum store_dir_lang lang, const char **label);
+const char *bi_division_label(const char *division, enum store_dir_lang lang);
+/* A citizen's status ("active", "blocked", "deceased") in lang. */
+const char *bi_status_text(const char *status, enum store_dir_lang lang);
 int bi_otp_issue(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_reg_lookup(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);
 int bi_sms_service(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res);

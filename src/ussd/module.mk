@@ -3,5 +3,6 @@ SRCS += src/ussd/profile.c
 SRCS += src/ussd/dialog.c
 SRCS += src/ussd/builtins.c
 SRCS += src/ussd/builtins_id.c
+SRCS += src/ussd/builtins_text.c
 SRCS += src/ussd/funnel.c
 SRCS += src/ussd/builtins_controls.c

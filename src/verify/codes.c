@@ -32,6 +32,7 @@ struct codes {
     uint8_t *keys; /* sodium_malloc: otp key, cnic key, SMS sealing key */
     struct otp_policy policy;
     struct codes_stats stats;
+    const char *lang; /* the language of the SMS being issued (codes_issue_unseen_in), or NULL */
 };
 
 const struct codes_stats *codes_stats(const struct codes *c)
@@ -47,15 +48,40 @@ void codes_note_request(struct codes *c)
 static const struct {
     const char *purpose;
     const char *label;
+    const char *ur, *ps, *ul; /* the label in Urdu, Pashto, Roman Urdu */
 } codes_labels[] = {
-    {"identity", "identity check"},
-    {"sehat", "Sehat Card"},
-    {"land", "land record"},
-    {"domicile", "domicile certificate"},
-    {"vehicle", "vehicle registration"},
-    {"licence", "driving licence"},
-    {"birth", "birth registration"},
-    {"service", "service request"},
+    {"identity", "identity check", "شناخت کی تصدیق", "د پېژندنې تصدیق", "shanakht ki tasdeeq"},
+    {"sehat", "Sehat Card", "صحت کارڈ", "صحت کارډ", "Sehat Card"},
+    {"land", "land record", "زمین کا ریکارڈ", "د ځمکې رېکارډ", "zameen ka record"},
+    {"domicile", "domicile certificate", "ڈومیسائل", "ډومیسایل", "domicile"},
+    {"vehicle", "vehicle registration", "گاڑی کی رجسٹریشن", "د موټر ثبت", "gaari ki registration"},
+    {"licence", "driving licence", "ڈرائیونگ لائسنس", "د موټر چلولو جواز", "driving licence"},
+    {"birth", "birth registration", "پیدائش کا اندراج", "د زېږون ثبت", "paidaish ka indraaj"},
+    {"service", "service request", "سروس کی درخواست", "د خدمت غوښتنه", "service ki darkhwast"},
+};
+
+/*
+ * The code message in the other languages.  The code and the warning come
+ * first, so that they are in the first part however the text is cut: an
+ * Urdu or Pashto SMS is UCS-2, 67 characters a part, and "code + never
+ * share it" fits in that (check_codes tests it); purpose and validity
+ * follow.  Roman Urdu stays GSM 7-bit and in one part.
+ */
+static const struct {
+    const char *lang;
+    const char *head;   /* before the code */
+    const char *warn;   /* right after the code */
+    const char *before; /* then the purpose's label and the office */
+    const char *mid;    /* then the minutes */
+    const char *after;
+} codes_texts[] = {
+    {"ur", "خیبر پاس کوڈ ", "۔ کسی کو نہ بتائیں، عملہ کبھی فون نہیں کرتا۔", " برائے ", "۔ ",
+     " منٹ کے لیے۔"},
+    {"ps", "د خیبر پاس کوډ ", ". چا ته یې مه وایئ، کارکوونکي یې هېڅ نه غواړي.", " د ", " لپاره. ",
+     " دقیقې اعتبار لري."},
+    {"ur-Latn", "Khyber Pass code ",
+     ". Kisi ko na batayen, staff kabhi is ke liye phone nahin karta.", " Maqsad: ", ". ",
+     " minute ke liye."},
 };
 
 const char *codes_purpose_label(const char *purpose)
@@ -159,9 +185,29 @@ static void codes_text(const struct codes *c, const struct codes_request *req, c
 {
     /* Whole minutes, rounded down: never more time than the code has. */
     unsigned minutes = c->policy.validity_s / 60;
-    int n = snprintf(text, size, "Khyber Pass: your code for %s%s%s is ",
-                     codes_purpose_label(req->purpose), req->office_name ? " at " : "",
-                     req->office_name ? req->office_name : "");
+    int n;
+
+    for (size_t i = 0; c->lang && i < KP_ARRAY_LEN(codes_texts); i++) {
+        if (strcmp(c->lang, codes_texts[i].lang) != 0)
+            continue;
+        const char *label = codes_purpose_label(req->purpose);
+        for (size_t k = 0; k < KP_ARRAY_LEN(codes_labels); k++)
+            if (strcmp(codes_labels[k].purpose, req->purpose) == 0)
+                label = i == 0   ? codes_labels[k].ur
+                        : i == 1 ? codes_labels[k].ps
+                                 : codes_labels[k].ul;
+        n = snprintf(text, size, "%s", codes_texts[i].head);
+        *code_at = n;
+        n += snprintf(text + n, size - (size_t)n, "%s%s%s%s%s", codes_texts[i].warn,
+                      codes_texts[i].before, label, req->office_name ? ", " : "",
+                      req->office_name ? req->office_name : "");
+        snprintf(text + n, size - (size_t)n, "%s%u%s", codes_texts[i].mid, minutes,
+                 codes_texts[i].after);
+        return;
+    }
+    n = snprintf(text, size, "Khyber Pass: your code for %s%s%s is ",
+                 codes_purpose_label(req->purpose), req->office_name ? " at " : "",
+                 req->office_name ? req->office_name : "");
 
     if (n < 0 || (size_t)n >= size)
         n = (int)strlen(text);
@@ -305,6 +351,17 @@ int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t
                        struct codes_result *res)
 {
     return codes_issue_counted(c, req, now, res, 0);
+}
+
+int codes_issue_unseen_in(struct codes *c, const struct codes_request *req, const char *lang,
+                          int64_t now, struct codes_result *res)
+{
+    int rc;
+
+    c->lang = lang; /* read by codes_text, within this call only */
+    rc = codes_issue_counted(c, req, now, res, 0);
+    c->lang = NULL;
+    return rc;
 }
 
 /*

@@ -38,14 +38,15 @@
 static struct tu_daemon d;
 
 /* Registered callers of etc/seed/citizens.csv and their CNICs' last 4. */
-#define REG1      "923000000101"
-#define REG1_L4   "0011"
-#define REG2      "923110000102"
-#define REG2_L4   "0022"
-#define REG3      "923210000103"
-#define REG3_L4   "0033"
-#define UNREG     "923459999999"
-#define CODE_SENT "If this number is registered, a code will arrive by SMS."
+#define REG1    "923000000101"
+#define REG1_L4 "0011"
+#define REG2    "923110000102"
+#define REG2_L4 "0022"
+#define REG3    "923210000103"
+#define REG3_L4 "0033"
+#define UNREG   "923459999999"
+#define CODE_SENT                                                                                  \
+    "If this number is registered and the digits are right, a code will arrive by SMS."
 #define TRY_LATER "Too many requests."
 
 static void sec_teardown(void)

@@ -8,7 +8,13 @@
  *
  * Texts come in every language at once (struct store_dir_name): the caller
  * picks the dialog's language with store_dir_name_pick(), which falls back
- * to English when a variant is empty.  Every result is copied into memory
+ * to English when a variant is empty (kpass service check lists every such
+ * gap, so that a fallback is a known, reported one).  The Urdu and Pashto
+ * names of the original files are columns of their rows; every other
+ * translation (Pashto where that column is empty, Roman Urdu, descriptions,
+ * documents, where to apply, addresses, search keywords) is a row of the
+ * translations table (store_dir_text_put, etc/seed/translations.csv), read
+ * back into the same structs.  Every result is copied into memory
  * the caller provides; nothing is allocated, so there is nothing to free.
  *
  * Lists are paginated: offset and limit (at most STORE_DIR_PAGE_MAX) in,
@@ -55,11 +61,25 @@
 #define STORE_DIR_SEARCH_MAX  50  /* a search finds at most this many services */
 #define STORE_DIR_QUERY_MAX   100 /* bytes of a search query */
 #define STORE_DIR_QUERY_WORDS 8   /* words of a search query that count */
+#define STORE_DIR_NEAR_MAX    5   /* offices store_dir_office_near finds at most */
 
 enum store_dir_lang {
     STORE_DIR_EN = 0,
     STORE_DIR_UR = 1,
     STORE_DIR_PS = 2,
+    STORE_DIR_UL = 3, /* Roman Urdu (BCP 47 ur-Latn): Urdu in GSM 7-bit Latin letters */
+    STORE_DIR_LANGS
+};
+
+/* The fields a translation can be for (the `field` of translations.csv). */
+enum store_dir_field {
+    STORE_DIR_F_NAME,        /* every kind */
+    STORE_DIR_F_DESCRIPTION, /* services */
+    STORE_DIR_F_DOCUMENTS,   /* services */
+    STORE_DIR_F_WHERE,       /* services: where to apply */
+    STORE_DIR_F_KEYWORDS,    /* services: extra search words, any language (en too) */
+    STORE_DIR_F_ADDRESS,     /* offices */
+    STORE_DIR_FIELDS
 };
 
 /* What an upsert did. */
@@ -81,12 +101,16 @@ struct store_dir_name {
     char en[STORE_DIR_NAME_SIZE];
     char ur[STORE_DIR_NAME_SIZE];
     char ps[STORE_DIR_NAME_SIZE];
+    char ul[STORE_DIR_NAME_SIZE]; /* Roman Urdu */
 };
 
-/* A description: English (required) and Urdu (optional). */
+/* A longer text (description, documents, where to apply, address) in each
+   language; "" where there is none.  For keywords en may be "" too. */
 struct store_dir_desc {
     char en[STORE_DIR_DESC_SIZE];
     char ur[STORE_DIR_DESC_SIZE];
+    char ps[STORE_DIR_DESC_SIZE];
+    char ul[STORE_DIR_DESC_SIZE];
 };
 
 /* One line of a list. */
@@ -123,15 +147,19 @@ struct store_dir_service {
     int online; /* 1: can be done on an official website or app */
     int ussd;   /* 1: can be done or checked over USSD */
     unsigned sort;
+    /* Read only (store_dir_service_get): documents and where_to_apply with
+       their translations (en: the columns above), and the search keywords. */
+    struct store_dir_desc docs, where, keywords;
 };
 
 struct store_dir_office {
     char code[STORE_DIR_CODE_SIZE];
     char district[STORE_DIR_CODE_SIZE];
-    struct store_dir_name name; /* en and ur; ps is always "" */
+    struct store_dir_name name; /* en and ur; ps and ul from translations */
     char address[STORE_DIR_ADDRESS_MAX + 1];
-    char hours[25]; /* "Mon-Fri 09:00-16:00" */
-    char phone[17]; /* "091-0000101" */
+    struct store_dir_desc addr; /* read only: the address translated (en: address) */
+    char hours[25];             /* "Mon-Fri 09:00-16:00" */
+    char phone[17];             /* "091-0000101" */
     unsigned nservices;
     char services[STORE_DIR_OFFICE_SERVICES][STORE_DIR_CODE_SIZE]; /* in the office's order */
     unsigned sort;
@@ -144,10 +172,37 @@ struct store_dir_counts {
 
 /* The name in lang, or the English one when that is empty.  Never NULL. */
 const char *store_dir_name_pick(const struct store_dir_name *n, enum store_dir_lang lang);
-/* The description in lang, or the English one when that is empty.  Never NULL. */
+/* The text in lang, or the English one when that is empty.  Never NULL. */
 const char *store_dir_desc_pick(const struct store_dir_desc *d, enum store_dir_lang lang);
-/* "en", "ur", "ps" -> the language; -KP_ERR_INVAL otherwise. */
+/* The name or text in lang exactly ("" when missing): for checks.  Never NULL. */
+const char *store_dir_name_in(const struct store_dir_name *n, enum store_dir_lang lang);
+const char *store_dir_desc_in(const struct store_dir_desc *d, enum store_dir_lang lang);
+/* "en", "ur", "ps", "ur-Latn" -> the language; -KP_ERR_INVAL otherwise. */
 int store_dir_lang_parse(const char *s);
+/* The language's tag as store_dir_lang_parse takes it. */
+const char *store_dir_lang_name(enum store_dir_lang lang);
+/* "name", "description", "documents", "where", "keywords", "address" ->
+   the field; -KP_ERR_INVAL otherwise. */
+int store_dir_field_parse(const char *s);
+/* "department", "district", "service", "office" -> the kind; -KP_ERR_INVAL otherwise. */
+int store_dir_kind_parse(const char *s);
+
+/*
+ * A translation: the text of field of the row code of kind in lang (at
+ * most STORE_DIR_DESC_MAX characters; "" removes it).  The row must exist
+ * (-KP_ERR_NOTFOUND).  Names in ur and ps that the row itself has win over
+ * a translation.  enum store_dir_change, -KP_ERR_INVAL or -KP_ERR_DB.
+ */
+int store_dir_text_put(struct store *st, enum store_dir_kind kind, const char *code,
+                       enum store_dir_field field, enum store_dir_lang lang, const char *text);
+
+/*
+ * Distances between districts, for "the nearest offices" of a district
+ * that has none: km from district to near (stored both ways).  Both must
+ * exist (-KP_ERR_NOTFOUND); km 1..2000 (-KP_ERR_INVAL).  enum
+ * store_dir_change or -KP_ERR_DB.
+ */
+int store_dir_distance_put(struct store *st, const char *district, const char *near, unsigned km);
 
 /*
  * Upserts: insert the row with that code, or update it when any field
@@ -196,14 +251,29 @@ int store_dir_department_list(struct store *st, unsigned offset, unsigned limit,
 /* The services of a department. */
 int store_dir_service_list(struct store *st, const char *department, unsigned offset,
                            unsigned limit, struct store_dir_item *out, unsigned *total);
-/* The districts that have at least one office. */
+/* Every district (also those without an office: see store_dir_office_near). */
 int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
                             struct store_dir_item *out, unsigned *total);
+/* The districts of a division ("Hazara" ...), each item's parent the
+   division; an unknown division is an empty list. */
+int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
+                               unsigned limit, struct store_dir_item *out, unsigned *total);
 /* The offices of a district. */
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
                           struct store_dir_item *out, unsigned *total);
 /* The offices that offer a service, within district when it is not NULL. */
 int store_dir_office_find(struct store *st, const char *service, const char *district,
+                          unsigned offset, unsigned limit, struct store_dir_item *out,
+                          unsigned *total);
+/*
+ * The offices nearest to district (which has none, or none offering
+ * service when service is not NULL): those of the other districts by
+ * their shortest road distance through the distance table (neighbours of
+ * neighbours too), nearest first, then file order; at most
+ * STORE_DIR_NEAR_MAX, so that the list stays short.  Each item's parent is
+ * the office's district.  As store_dir_office_find.
+ */
+int store_dir_office_near(struct store *st, const char *district, const char *service,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
                           unsigned *total);
 
@@ -215,7 +285,11 @@ int store_dir_office_find(struct store *st, const char *service, const char *dis
  * registration").  Letters are compared without case and without Latin
  * diacritics (Unicode 6.1 case folding, as SQLite's unicode61 tokenizer
  * does); other scripts compare as written.  Best matches first (BM25, a
- * name counting ten times a description), then file order.  At most
+ * name counting ten times a description), then file order.
+ * Then, after those, the services found by the typing-error rule
+ * (store_dir_fuzzy_match): every query word is within a small edit
+ * distance of a word of a name (any language) or of a keyword, best first
+ * (fewest edits), then file order.  At most
  * STORE_DIR_SEARCH_MAX services are ever found: total is capped there,
  * and a page beyond it is empty.
  * Returns the number of items written, -KP_ERR_INVAL for a query with no
@@ -224,6 +298,18 @@ int store_dir_office_find(struct store *st, const char *service, const char *dis
  */
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
                              struct store_dir_item *out, unsigned *total);
+
+/*
+ * The typing-error rule of the search, alone: the number of edits
+ * (insertions, deletions, substitutions, swaps of two neighbours) between
+ * word and the closest word of text, when it is within the bound for
+ * word's length (0 up to 3 characters, 1 up to 5, 2 above; 0 for a word
+ * with a digit), or -1.  A word
+ * that begins a word of text (3 characters or more) is 0.  Compared
+ * without case (ASCII) and with Arabic-script spellings folded (Arabic kaf,
+ * yeh and heh as the Urdu letters, no vowel marks).
+ */
+int store_dir_fuzzy_match(const char *word, const char *text);
 
 /*
  * Merge the search index into one segment (FTS5 'optimize').  Row-by-row

@@ -66,11 +66,12 @@ struct store_code_request {
     char purpose[32];
     int64_t citizen_id; /* 0: no match, nothing to issue */
     int64_t at;
+    char lang[8]; /* the dialog's language ("en", "ur", "ps", "ur-Latn"): the SMS's */
 };
 
-/* Add one (citizen_id 0: no match); *id its row id.  0 or < 0. */
+/* Add one (citizen_id 0: no match; lang NULL: "en"); *id its row id.  0 or < 0. */
 int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
-                           int64_t citizen_id, int64_t at, int64_t *id);
+                           const char *lang, int64_t citizen_id, int64_t at, int64_t *id);
 /* The oldest request with an id at most upto: 0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
 int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out);
 int store_code_request_delete(struct store *st, int64_t id);

@@ -88,6 +88,11 @@ int codes_issue(struct codes *c, const struct codes_request *req, int64_t now,
    nothing of its outcome, so /metrics must not tell either. */
 int codes_issue_unseen(struct codes *c, const struct codes_request *req, int64_t now,
                        struct codes_result *res);
+/* codes_issue_unseen() with the SMS in lang ("ur", "ps", "ur-Latn"; anything
+   else is English): the code and the "never share it" warning first, so
+   that they are in its first part. */
+int codes_issue_unseen_in(struct codes *c, const struct codes_request *req, const char *lang,
+                          int64_t now, struct codes_result *res);
 
 /*
  * Verify a typed code for the binding in req (msisdn is ignored).

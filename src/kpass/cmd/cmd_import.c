@@ -3,7 +3,7 @@
  * kpass import: load the directory's CSV files (formats and rules in
  * etc/seed/README.md) into the store.
  *
- *   kpass import [--dry-run] departments|districts|services|offices FILE
+ *   kpass import [--dry-run] departments|districts|services|offices|translations|distances FILE
  *   kpass import [--dry-run] seed [DIR]
  *
  * Every row is checked (header, field count, codes, references, lengths,
@@ -40,7 +40,8 @@
 #define IMPORT_BAD_SHOWN 50 /* bad rows of a file reported one by one; the rest are counted */
 
 static const char import_usage_text[] =
-    "kpass import [--dry-run] departments|districts|services|offices FILE\n"
+    "kpass import [--dry-run] departments|districts|services|offices|translations|distances "
+    "FILE\n"
     "       kpass import [--dry-run] seed [DIR]\n"
     "       kpass import citizens [--dry-run] FILE";
 
@@ -229,15 +230,51 @@ static int import_office(struct import *im, const struct csv_record *r)
     return store_dir_office_put(im->st, &o);
 }
 
+static int import_text(struct import *im, const struct csv_record *r)
+{
+    struct dir_text_row t;
+    char key[64];
+
+    /* Short enough for the seen set: "seVEHREG key ur-Latn". */
+    snprintf(key, sizeof(key), "%.2s%.8s %.3s %.7s", r->field[0], r->field[1], r->field[2],
+             r->field[3]);
+    import_unique(im, &im->codes, "kind,code,field,lang", key, r->line);
+    if (dir_row_text(r->field, &im->refs, &t, &im->why) > 0 || im->why.len)
+        return 0;
+    return store_dir_text_put(im->st, t.kind, t.code, t.field, t.lang, t.text);
+}
+
+static int import_distance(struct import *im, const struct csv_record *r)
+{
+    struct dir_distance_row d;
+    char key[32];
+
+    /* A pair once, in either order. */
+    if (strcmp(r->field[0], r->field[1]) < 0)
+        snprintf(key, sizeof(key), "%s %s", r->field[0], r->field[1]);
+    else
+        snprintf(key, sizeof(key), "%s %s", r->field[1], r->field[0]);
+    import_unique(im, &im->codes, "district,near", key, r->line);
+    if (dir_row_distance(r->field, &im->refs, &d, &im->why) > 0 || im->why.len)
+        return 0;
+    return store_dir_distance_put(im->st, d.district, d.near, d.km);
+}
+
 static const struct import_kind import_kinds[] = {
     {"departments", dir_department_columns, DIR_DEPARTMENT_COLUMNS, import_department},
     {"districts", dir_district_columns, DIR_DISTRICT_COLUMNS, import_district},
     {"services", dir_service_columns, DIR_SERVICE_COLUMNS, import_service},
     {"offices", dir_office_columns, DIR_OFFICE_COLUMNS, import_office},
+    {"translations", dir_text_columns, DIR_TEXT_COLUMNS, import_text},
+    {"distances", dir_distance_columns, DIR_DISTANCE_COLUMNS, import_distance},
 };
 
 /* The files of a seed folder, in dependency order. */
-static const char *const import_seed_files[] = {"departments", "districts", "services", "offices"};
+static const char *const import_seed_files[] = {"departments", "districts",    "services",
+                                                "offices",     "translations", "distances"};
+/* The first this many are required in a seed folder; the rest are loaded
+   when present (a folder written before issue 11 has none of them). */
+#define IMPORT_SEED_REQUIRED 4
 
 static const struct import_kind *import_kind_find(const char *name)
 {
@@ -475,11 +512,16 @@ static int import_seed(struct kp_cli *cli, const char *dir, int dry)
 
     if (dir == NULL && (dir = found = cli_seed_dir()) == NULL)
         return 1;
-    for (size_t i = 0; i < n; i++) {
+    n = 0;
+    for (size_t i = 0; i < KP_ARRAY_LEN(import_seed_files); i++) {
         struct kp_buf p = KP_BUF_INIT;
         kp_buf_printf(&p, "%s/%s.csv", dir, import_seed_files[i]);
-        paths[i] = kp_buf_steal(&p);
-        kinds[i] = import_kind_find(import_seed_files[i]);
+        if (i >= IMPORT_SEED_REQUIRED && access(p.data, F_OK) != 0) {
+            kp_buf_free(&p);
+            continue;
+        }
+        paths[n] = kp_buf_steal(&p);
+        kinds[n++] = import_kind_find(import_seed_files[i]);
     }
     rc = import_run(cli, kinds, paths, n, dry);
     for (size_t i = 0; i < n; i++)

@@ -19,15 +19,17 @@
 #include "../cli.h"
 #include "kpass/audit/audit.h"
 #include "kpass/core/clock.h"
+#include "dir_rows.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/directory.h"
 
 static const char service_usage_text[] =
-    "kpass service list [--department CODE] [--lang en|ur|ps]\n"
+    "kpass service list [--department CODE] [--lang en|ur|ps|ur-Latn]\n"
     "       kpass service show CODE\n"
-    "       kpass service search [--lang en|ur|ps] WORDS...\n"
+    "       kpass service search [--lang en|ur|ps|ur-Latn] WORDS...\n"
+    "       kpass service check [--lang ur|ps|ur-Latn] [--strict]\n"
     "       kpass service remove [--cascade] CODE";
 
 /* Codes are upper case; accept them typed in lower case. */
@@ -125,8 +127,11 @@ static int service_show(struct kp_cli *cli, char *code)
     service_field("name:", s.name.en);
     service_field("name (ur):", s.name.ur);
     service_field("name (ps):", s.name.ps);
+    service_field("name (ur-Latn):", s.name.ul);
     service_field("description:", s.description.en);
     service_field("description (ur):", s.description.ur);
+    service_field("description (ps):", s.description.ps);
+    service_field("desc. (ur-Latn):", s.description.ul);
     service_field("fee:", s.fee);
     service_field("documents:", s.documents);
     service_field("processing time:", s.processing_time);
@@ -246,5 +251,7 @@ int cmd_service(struct kp_cli *cli, int argc, char **argv)
         return service_search(cli, argc - 1, argv + 1);
     if (strcmp(argv[1], "remove") == 0)
         return service_remove(cli, argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_service_check(cli, argc - 1, argv + 1);
     return cli_usage(service_usage_text);
 }

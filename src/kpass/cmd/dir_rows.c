@@ -25,6 +25,9 @@ const char *const dir_service_columns[DIR_SERVICE_COLUMNS] = {
 const char *const dir_office_columns[DIR_OFFICE_COLUMNS] = {
     "code", "district", "name_en", "name_ur", "address", "hours", "phone", "services"};
 
+const char *const dir_text_columns[DIR_TEXT_COLUMNS] = {"kind", "code", "field", "lang", "text"};
+const char *const dir_distance_columns[DIR_DISTANCE_COLUMNS] = {"district", "near", "km"};
+
 static const char *const dir_divisions[] = {"Peshawar", "Mardan", "Malakand",        "Hazara",
                                             "Kohat",    "Bannu",  "Dera Ismail Khan"};
 
@@ -460,5 +463,94 @@ int dir_row_office(const char *const *f, const struct dir_refs *refs, struct sto
     dir_copy(out->address, sizeof(out->address), f[4]);
     dir_copy(out->hours, sizeof(out->hours), f[5]);
     dir_copy(out->phone, sizeof(out->phone), f[6]);
+    return c.n;
+}
+
+/* Which fields each kind has translations of: a bit per enum store_dir_field. */
+static unsigned dir_text_fields(enum store_dir_kind kind)
+{
+    switch (kind) {
+    case STORE_DIR_SERVICE:
+        return 1u << STORE_DIR_F_NAME | 1u << STORE_DIR_F_DESCRIPTION |
+               1u << STORE_DIR_F_DOCUMENTS | 1u << STORE_DIR_F_WHERE | 1u << STORE_DIR_F_KEYWORDS;
+    case STORE_DIR_OFFICE:
+        return 1u << STORE_DIR_F_NAME | 1u << STORE_DIR_F_ADDRESS;
+    default:
+        return 1u << STORE_DIR_F_NAME;
+    }
+}
+
+/* The longest text of a field in characters (Roman Urdu as the English
+   column's limit where there is one: it is shown in the same 7-bit screen). */
+static size_t dir_text_max(enum store_dir_kind kind, enum store_dir_field field, int latin)
+{
+    switch (field) {
+    case STORE_DIR_F_NAME:
+        if (!latin)
+            return STORE_DIR_NAME_MAX;
+        return kind == STORE_DIR_OFFICE    ? STORE_DIR_OFFICE_NAME_MAX
+               : kind == STORE_DIR_SERVICE ? STORE_DIR_SERVICE_NAME_MAX + 8
+                                           : STORE_DIR_DEPARTMENT_NAME_MAX + 8;
+    case STORE_DIR_F_DOCUMENTS:
+        return STORE_DIR_DOCUMENTS_MAX + 20;
+    case STORE_DIR_F_WHERE:
+        return STORE_DIR_WHERE_MAX + 20;
+    case STORE_DIR_F_ADDRESS:
+        return STORE_DIR_ADDRESS_MAX;
+    default:
+        return STORE_DIR_DESC_MAX;
+    }
+}
+
+int dir_row_text(const char *const *f, const struct dir_refs *refs, struct dir_text_row *out,
+                 struct kp_buf *why)
+{
+    struct dir_check c = {why, 0};
+    int kind = store_dir_kind_parse(f[0]), field = store_dir_field_parse(f[2]);
+    int lang = store_dir_lang_parse(f[3]);
+    char ref[STORE_DIR_CODE_SIZE];
+
+    memset(out, 0, sizeof(*out));
+    if (kind < 0)
+        dir_problem(&c, "kind", "%s is not department, district, service or office", Q(f[0]));
+    if (field < 0)
+        dir_problem(&c, "field",
+                    "%s is not name, description, documents, where, keywords or address", Q(f[2]));
+    else if (kind >= 0 && !(dir_text_fields((enum store_dir_kind)kind) & 1u << field))
+        dir_problem(&c, "field", "a %s has no %s", f[0], f[2]);
+    if (kind >= 0)
+        dir_check_ref(&c, refs, "code", (enum store_dir_kind)kind, f[0], f[1], ref);
+    if (lang < 0 || (lang == STORE_DIR_EN && field != STORE_DIR_F_KEYWORDS))
+        dir_problem(&c, "lang", "%s is not ur, ps or ur-Latn (en: keywords only)", Q(f[3]));
+    if (c.n)
+        return c.n;
+    size_t max = dir_text_max((enum store_dir_kind)kind, (enum store_dir_field)field,
+                              lang == STORE_DIR_UL || lang == STORE_DIR_EN);
+    if (lang == STORE_DIR_UL || lang == STORE_DIR_EN)
+        dir_check_english(&c, "text", f[4], max);
+    else
+        dir_check_arabic(&c, "text", f[4], max, 1, lang == STORE_DIR_UR ? "Urdu" : "Pashto");
+    out->kind = (enum store_dir_kind)kind;
+    out->field = (enum store_dir_field)field;
+    out->lang = (enum store_dir_lang)lang;
+    dir_copy(out->code, sizeof(out->code), ref);
+    dir_copy(out->text, sizeof(out->text), f[4]);
+    return c.n;
+}
+
+int dir_row_distance(const char *const *f, const struct dir_refs *refs,
+                     struct dir_distance_row *out, struct kp_buf *why)
+{
+    struct dir_check c = {why, 0};
+    long km = dir_digits(f[2], strlen(f[2]));
+
+    memset(out, 0, sizeof(*out));
+    dir_check_ref(&c, refs, "district", STORE_DIR_DISTRICT, "district", f[0], out->district);
+    dir_check_ref(&c, refs, "near", STORE_DIR_DISTRICT, "district", f[1], out->near);
+    if (c.n == 0 && strcmp(f[0], f[1]) == 0)
+        dir_problem(&c, "near", "a district is not near itself");
+    if (km < 1 || km > 2000 || f[2][0] == '0')
+        dir_problem(&c, "km", "%s is not a whole number of km from 1 to 2000", Q(f[2]));
+    out->km = km > 0 ? (unsigned)km : 0;
     return c.n;
 }

@@ -19,10 +19,14 @@
 #define DIR_DISTRICT_COLUMNS   5
 #define DIR_SERVICE_COLUMNS    13
 #define DIR_OFFICE_COLUMNS     8
+#define DIR_TEXT_COLUMNS       5
+#define DIR_DISTANCE_COLUMNS   3
 extern const char *const dir_department_columns[DIR_DEPARTMENT_COLUMNS];
 extern const char *const dir_district_columns[DIR_DISTRICT_COLUMNS];
 extern const char *const dir_service_columns[DIR_SERVICE_COLUMNS];
 extern const char *const dir_office_columns[DIR_OFFICE_COLUMNS];
+extern const char *const dir_text_columns[DIR_TEXT_COLUMNS];
+extern const char *const dir_distance_columns[DIR_DISTANCE_COLUMNS];
 
 /* Does code exist as kind?  1 yes, 0 no, < 0 error (reported as a problem). */
 struct dir_refs {
@@ -41,5 +45,28 @@ int dir_row_service(const char *const *f, const struct dir_refs *refs,
                     struct store_dir_service *out, struct kp_buf *why);
 int dir_row_office(const char *const *f, const struct dir_refs *refs, struct store_dir_office *out,
                    struct kp_buf *why);
+
+/* One translation (translations.csv: kind,code,field,lang,text). */
+struct dir_text_row {
+    enum store_dir_kind kind;
+    char code[STORE_DIR_CODE_SIZE];
+    enum store_dir_field field;
+    enum store_dir_lang lang;
+    char text[STORE_DIR_DESC_SIZE];
+};
+int dir_row_text(const char *const *f, const struct dir_refs *refs, struct dir_text_row *out,
+                 struct kp_buf *why);
+
+/* One distance (distances.csv: district,near,km). */
+struct dir_distance_row {
+    char district[STORE_DIR_CODE_SIZE], near[STORE_DIR_CODE_SIZE];
+    unsigned km;
+};
+int dir_row_distance(const char *const *f, const struct dir_refs *refs,
+                     struct dir_distance_row *out, struct kp_buf *why);
+
+/* kpass service check (cmd_service_check.c): missing translations. */
+struct kp_cli;
+int cmd_service_check(struct kp_cli *cli, int argc, char **argv);
 
 #endif
