@@ -358,8 +358,8 @@ struct cov {
     const struct menu_graph *g;
     struct ussd_builtins bt;
     unsigned char shown[COV_SCREENS][MENU_LANG_MAX];
-    char called[16][32]; /* built-ins called, with the languages */
-    unsigned char called_lang[16][MENU_LANG_MAX];
+    char called[64][32]; /* built-ins called, with the languages */
+    unsigned char called_lang[64][MENU_LANG_MAX];
     int ncalled;
 };
 
@@ -378,9 +378,9 @@ static int cov_call(void *ctx, const struct menu_call *call, struct menu_result 
 
     for (i = 0; i < c->ncalled && strcmp(c->called[i], call->name) != 0; i++)
         ;
-    if (i == c->ncalled && i < 16)
+    if (i == c->ncalled && i < (int)KP_ARRAY_LEN(c->called))
         snprintf(c->called[c->ncalled++], sizeof(c->called[0]), "%s", call->name);
-    if (i < 16)
+    if (i < (int)KP_ARRAY_LEN(c->called))
         c->called_lang[i][call->lang] = 1;
     return c->bt.call(c->bt.ctx, call, res);
 }

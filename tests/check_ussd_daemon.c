@@ -223,16 +223,16 @@ START_TEST(test_release_and_resume)
     }
     /* a shortcut says where the caller wants to go: no offer */
     ug_dlg_init(&u, callers[0], 60);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1*3#", &h);
-    ck_screen_starts(&h, "Health\n");
-    ug_hop(&g, &u, USSD_OP_USSR_CONF, "98", &h);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*1*2*1#", &h);
+    ck_screen_starts(&h, "1 Child vaccination (EPI)\n");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "98", &h); /* one page: refused, it stays */
     ug_hop_raw(&g, &u, 0x81, "", 0, 0, &h, 0);
     /* and that dialog is the one a plain redial continues, on its page */
     ug_dlg_init(&u, callers[0], 61);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
     ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
-    ck_screen_starts(&h, "Health\n");
+    ck_screen_starts(&h, "1 Child vaccination (EPI)\n");
     /* left on an info screen (help), or on home: nothing to continue, the
        redial shows home (issue 11) */
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);

@@ -118,8 +118,10 @@ START_TEST(test_history_is_the_callers_own)
     free(tu_desk_sms_wait(w.sms_fd, "your code for identity check"));
     sec_dialog(&g, CIT3, 62, hist, &h);
     ck_assert_str_eq(h.text, "Uses of your identity, newest first: 0\n0 Back");
-    /* The dialog stands on the list: its stored state has no trace of the digits. */
-    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM dialog"), 1);
+    /* The dialog stands on the list: its stored state has no trace of the digits
+       (citizen 2's code dialog stays open too, offering its digits again). */
+    ck_assert_int_eq(tu_sql_int(db, "SELECT count(*) FROM dialog WHERE msisdn LIKE '%" CIT3 "'"),
+                     1);
     ck_assert_int_eq(
         tu_sql_int(db, "SELECT count(*) FROM dialog WHERE instr(state, '" CIT3_L4 "') > 0"), 0);
     /* Looking is audited for the one who looked, once. */
