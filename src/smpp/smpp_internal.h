@@ -206,6 +206,35 @@ void smpp_client_free_slots(struct smpp_partner *p);
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
 
+/* TLVs accepted in one body: a real PDU carries a handful (SMPP 3.4
+   §3.2.4); more is refused with ESME_RINVOPTPARSTREAM. */
+#define SMPP_PDU_TLV_MAX 16
+
+/* sm.c: kpass's own codec for submit_sm, deliver_sm, data_sm and their
+   responses (the PDUs of every USSD hop). */
+/* True when sm.c encodes and decodes command_id. */
+int smpp_sm_handles(uint32_t command_id);
+/*
+ * Decode the body of a whole PDU (len == command_length) whose header
+ * smpp_pdu_decode has put in *out: 0, or -KP_ERR_PARSE with *err as
+ * smpp_pdu_decode says (the same answers as libsmpp34 gives).
+ */
+int smpp_sm_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                   struct smpp_decode_error *err);
+/*
+ * Encode pdu's mandatory parameters after 16 octets left for the header;
+ * *pos: the octets used.  Returns 1 when optional parameters may follow,
+ * 0 when not, -KP_ERR_INVAL for a value SMPP does not allow, -KP_ERR_TOOLONG
+ * when cap is too small.
+ */
+int smpp_sm_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap, size_t *pos);
+
+/* pdu.c, encode.c: libsmpp34 for every body, the hot PDUs included: the
+   oracle that sm.c is tested against (check_smpp_diff.c, fuzz_smpp_diff.c). */
+int smpp_pdu_decode_libsmpp34(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                              struct smpp_decode_error *err);
+int smpp_pdu_encode_libsmpp34(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap);
+
 /* tlv.c: where the TLVs of this body begin (after its mandatory fields),
    or 0 when the command has none or its mandatory part is cut short. */
 size_t smpp_tlv_start(const uint8_t *buf, size_t len, uint32_t command_id);
