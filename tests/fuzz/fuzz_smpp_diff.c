@@ -94,9 +94,9 @@ static int diff_decode(const uint8_t *buf, size_t len, struct smpp_pdu *a, char 
     int ra = smpp_pdu_decode(buf, len, a, &ea);
     int rb = smpp_pdu_decode_libsmpp34(buf, len, &b, &eb);
 
-    if (ra == 0 && rb == -KP_ERR_PARSE && eb.status == SMPP_ESME_RINVSRCADR && !eb.nack &&
+    if (rb == -KP_ERR_PARSE && eb.status == SMPP_ESME_RINVSRCADR && !eb.nack &&
         diff_long_data_source(buf, len))
-        return 1; /* kpass's deliberate difference */
+        return 1; /* kpass's deliberate difference: libsmpp34 stops there, kpass reads on */
     if (ra != rb)
         DIFF("decode: kpass %d, libsmpp34 %d (%s)", ra, rb, smpp_status_name(eb.status));
     if (ra < 0 && (ea.status != eb.status || ea.nack != eb.nack))
@@ -115,6 +115,9 @@ static int diff_encode_allowed(const struct smpp_pdu *p, int ra, int rb)
     if (ra > 0 && rb == -KP_ERR_INVAL && p->command_id == SMPP_DATA_SM &&
         strnlen(p->sm.source_addr, sizeof(p->sm.source_addr)) >= 21)
         return 1; /* 65 octets in SMPP 3.4 §4.7.1, 21 in libsmpp34 */
+    if (ra == SMPP_HEADER_LEN && rb == -KP_ERR_INVAL && p->command_id == SMPP_SUBMIT_SM_RESP &&
+        p->command_status != 0)
+        return 1; /* libsmpp34 checks a message_id it will not send (§4.4.2) */
     return 0;
 }
 
