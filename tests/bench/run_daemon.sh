@@ -70,6 +70,10 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 # of /proc/<pid>/stat (proc(5)), counted after the ")" that ends comm.
 ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 HZ=$(getconf CLK_TCK)
+# One counter from /metrics (empty when this build has no such counter).
+metric() {
+    curl -s "http://127.0.0.1:$HPORT/metrics" 2>/dev/null | awk -v m="$1" '$1 == m {print $2}'
+}
 BENCH="$CLIENT bench --port $PORT --system-id bench --password-file $DIR/bench.pw --binds $BINDS"
 
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
@@ -96,14 +100,24 @@ link)
     ;;
 ussd)
     t0=$(ticks)
+    q0=$(metric kpass_db_statements_total)
+    c0=$(metric kpass_db_commit_seconds_count)
+    h0=$(metric kpass_ussd_hops_total)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
     t1=$(ticks)
+    q1=$(metric kpass_db_statements_total)
+    c1=$(metric kpass_db_commit_seconds_count)
+    h1=$(metric kpass_ussd_hops_total)
     echo "full load: $full"
     rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
     hops=$(echo "$full" | sed -n 's/.*"operations":\([0-9]*\).*/\1/p')
     # (includes the binds and the idle moments around the run: a few ms)
     echo "kpassd CPU: $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${hops:-0}" \
         'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
+    if [ -n "$q0" ] && [ -n "$q1" ] && [ -n "$h1" ]; then
+        echo "kpassd SQL: $(awk -v q=$((q1 - q0)) -v c=$((c1 - c0)) -v h=$((h1 - h0)) \
+            'BEGIN { printf "%.2f statements per hop, %.2f hops per commit\n", h ? q / h : 0, c ? h / c : 0 }')"
+    fi
     half=$((rate / 2))
     echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
         --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
