@@ -91,6 +91,11 @@ struct smpp_link {
        waits here, so that the request's response goes first. */
     int holding;
     struct evbuffer *held;
+    /* Gathering (smpp_hub_gather): what the pass wrote, sent by
+       smpp_hub_flush in one writev once the pass's commit is done. */
+    struct evbuffer *out;
+    TAILQ_ENTRY(smpp_link) out_entry;
+    int in_outq;
 };
 
 /* Client mode: one slot per link we keep to a partner. */
@@ -152,11 +157,13 @@ struct smpp_hub {
     uint8_t auth_key[32];  /* per-process key for the verified-password cache */
     struct kp_cidr *allow; /* union of enabled server-mode partners' allowlists */
     int nallow;
-    int allow_any;        /* one of them allows every address */
-    int allow_known;      /* loaded at least once */
-    uint64_t allow_ms;    /* when it was loaded */
-    char dummy_hash[128]; /* checked for binds refused before their password (server.c) */
-    uint64_t now_ms;      /* time of the current loop pass */
+    int allow_any;                /* one of them allows every address */
+    int allow_known;              /* loaded at least once */
+    uint64_t allow_ms;            /* when it was loaded */
+    char dummy_hash[128];         /* checked for binds refused before their password (server.c) */
+    uint64_t now_ms;              /* time of the current loop pass */
+    int gather;                   /* smpp_hub_gather(): output waits for smpp_hub_flush */
+    TAILQ_HEAD(, smpp_link) outq; /* links with gathered output */
     struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
 };
 
@@ -203,6 +210,9 @@ void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound);
 void smpp_client_free_slots(struct smpp_partner *p);
 
 /* hub.c */
+/* Send a link's gathered output now: one writev, the rest (if the socket is
+   full) left to its bufferevent. */
+void smpp_link_flush(struct smpp_link *l);
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
 
