@@ -4,9 +4,10 @@
  * offers to resume) a dialog, a continue feeds the user's reply to the menu
  * engine, an abort leaves the dialog for a redial; each screen goes back to
  * the partner as deliver_sm, submit_sm or data_sm per its profile.  Dialog
- * state is written to the store inside the group transaction, which the
- * daemon commits at the end of the event-loop pass, before the screen is
- * written to the socket (see kpassd.c).
+ * state is held between hops (dialog_cache.c) and written to the store
+ * inside the group transaction, just before the daemon commits it at the
+ * end of the event-loop pass; the screens leave after that commit (see
+ * kpassd.c and smpp_hub_gather).
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * USSD dialog state in the store, and each MSISDN's chosen language.
- * Dialog rows are written on every hop inside the group transaction
- * (store_batch) and committed once per event-loop pass.
+ * Dialog rows are written inside the group transaction (store_batch), the
+ * pass's dialogs together just before it commits, once per event-loop pass.
  */
 #ifndef KPASS_STORE_DIALOG_H
 #define KPASS_STORE_DIALOG_H
