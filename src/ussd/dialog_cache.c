@@ -55,7 +55,8 @@ void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max)
     c->bucket = kp_calloc(c->nbucket, sizeof(*c->bucket));
     TAILQ_INIT(&c->lru);
     TAILQ_INIT(&c->pending);
-    store_before_commit(st, ussd_cache_flush, c);
+    if (st) /* kpassd -t builds the service without a database */
+        store_before_commit(st, ussd_cache_flush, c);
 }
 
 static void cache_remove(struct ussd_cache *c, struct ussd_held *h)
@@ -79,8 +80,10 @@ void ussd_cache_free(struct ussd_cache *c)
 
     if (c->bucket == NULL)
         return;
-    ussd_cache_flush(c);
-    store_before_commit(c->st, NULL, NULL);
+    if (c->st) {
+        ussd_cache_flush(c);
+        store_before_commit(c->st, NULL, NULL);
+    }
     while ((h = TAILQ_FIRST(&c->lru)) != NULL)
         cache_remove(c, h);
     free(c->bucket);
