@@ -738,7 +738,9 @@ int main(int argc, char **argv)
     store_change_detach(d.st, getpid());
     if (store_flush(d.st) == 0)
         smpp_hub_flush(d.hub);
-    log_info("kpassd: stopped");
+    log_info("kpassd: stopped after %llu SQL statements in %llu commits",
+             (unsigned long long)store_commit_stats(d.st)->statements,
+             (unsigned long long)store_commit_stats(d.st)->count);
     kpd_shutdown(&d);
     return 0;
 }

@@ -292,9 +292,6 @@ static void metrics_store(struct kp_buf *b, const struct store *st)
     kp_buf_printf(b, "kpass_db_commit_seconds_count %llu\n", (unsigned long long)c->count);
     metrics_head(b, "kpass_db_commit_failures_total", "counter", "Commits the database refused.");
     kp_buf_printf(b, "kpass_db_commit_failures_total %llu\n", (unsigned long long)c->failed);
-    metrics_head(b, "kpass_db_statements_total", "counter",
-                 "SQL statements run on the daemon's connection (BEGIN and COMMIT included).");
-    kp_buf_printf(b, "kpass_db_statements_total %llu\n", (unsigned long long)c->statements);
 }
 
 static void metrics_audit(struct kp_buf *b, const struct http_api *a)

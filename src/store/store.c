@@ -326,8 +326,13 @@ int store_integrity_check(struct store *st, struct kp_buf *out)
 }
 
 /* The group transaction's BEGIN and COMMIT, once a pass: prepared once
-   instead of parsed by sqlite3_exec every time. */
-static const char sql_begin[] = "BEGIN";
+   instead of parsed by sqlite3_exec every time.  IMMEDIATE: the write lock
+   is taken here, where a busy database fails the one request that opened
+   the pass, and not at the pass's first write, which may be its
+   before-commit hook (the USSD dialogs): there a read snapshot older than
+   another process's commit could not be upgraded (SQLITE_BUSY_SNAPSHOT)
+   and the whole pass would be lost. */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 
 static int store_run(struct store *st, const char *sql)

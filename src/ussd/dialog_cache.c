@@ -23,7 +23,9 @@
 #include "kpass/core/mem.h"
 #include "dialog_cache.h"
 
-#define USSD_CACHE_MAX 65536
+/* About 400 octets an entry with its state: 6 MB at most.  Dialogs beyond
+   it are still served, from the database. */
+#define USSD_CACHE_MAX 16384
 
 /* FNV-1a over the partner and the key. */
 static unsigned cache_hash(int64_t partner_id, const char *key)

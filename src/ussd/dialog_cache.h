@@ -48,7 +48,7 @@ enum ussd_cache_found {
     USSD_CACHE_GONE,    /* deleted in this pass: there is no such dialog */
 };
 
-/* Hold at most max dialogs (0: 65536) for st; registers the before-commit
+/* Hold at most max dialogs (0: 16384) for st; registers the before-commit
    hook.  st may be NULL (kpassd -t): nothing is ever held then. */
 void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max);
 /* Write what is pending (into the open transaction), then free everything. */

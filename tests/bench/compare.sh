@@ -13,7 +13,8 @@
 #
 # Per run it prints full-load hops/s, the p99 at half of that load and
 # kpassd's CPU microseconds per hop; then the medians and the ratios
-# NEW/OLD (hops/s, CPU per hop, p99) and NEW/npm (hops/s).  The load comes
+# NEW/OLD (hops/s, CPU per hop, p99) and NEW/npm (hops/s); SQL statements
+# per hop where the build logs its count (0 otherwise).  The load comes
 # from NEW's kpass bench for every target, so only the daemon differs.
 #
 # Knobs: KP_BENCH_SECONDS (default 10 here) and the other KP_BENCH_*
@@ -86,9 +87,10 @@ run_kpass() {
     hops=$(sed -n 's/^full load:.*"hops_per_s":\([0-9]*\).*/\1/p' "$out")
     p99=$(sed -n 's/^half load.*"p99_ms":\([0-9.]*\).*/\1/p' "$out")
     cpu=$(sed -n 's/^kpassd CPU: .*, \([0-9.]*\) us per hop/\1/p' "$out")
-    printf '%s %s %s\n' "${hops:-0}" "${p99:-0}" "${cpu:-0}" >>"$2"
-    printf 'round %s %s: %8s hops/s  p99 at half load %7s ms  CPU %6s us/hop\n' \
-        "$r" "$1" "${hops:-?}" "${p99:-?}" "${cpu:-?}"
+    sql=$(sed -n 's/^kpassd SQL: \([0-9.]*\) statements per hop.*/\1/p' "$out")
+    printf '%s %s %s %s\n' "${hops:-0}" "${p99:-0}" "${cpu:-0}" "${sql:-0}" >>"$2"
+    printf 'round %s %s: %8s hops/s  p99 at half load %7s ms  CPU %6s us/hop  SQL %s/hop\n' \
+        "$r" "$1" "${hops:-?}" "${p99:-?}" "${cpu:-?}" "${sql:-?}"
 }
 
 # The same load against bench_server.js --ussd (full load only).
@@ -139,8 +141,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 ah=$(median "$TMP/a.txt" 1) ap=$(median "$TMP/a.txt" 2) ac=$(median "$TMP/a.txt" 3)
 bh=$(median "$TMP/b.txt" 1) bp=$(median "$TMP/b.txt" 2) bc=$(median "$TMP/b.txt" 3)
-echo "median a ($OLD): $ah hops/s, p99 at half load $ap ms, CPU $ac us/hop"
-echo "median b ($NEW): $bh hops/s, p99 at half load $bp ms, CPU $bc us/hop"
+aq=$(median "$TMP/a.txt" 4) bq=$(median "$TMP/b.txt" 4)
+echo "median a ($OLD): $ah hops/s, p99 at half load $ap ms, CPU $ac us/hop, SQL $aq/hop"
+echo "median b ($NEW): $bh hops/s, p99 at half load $bp ms, CPU $bc us/hop, SQL $bq/hop"
 echo "ratio hops/s b/a: $(ratio "$bh" "$ah")"
 echo "ratio CPU per hop b/a: $(ratio "$bc" "$ac")"
 echo "ratio p99 at half load b/a: $(ratio "$bp" "$ap")"
