@@ -184,6 +184,10 @@ void smpp_link_attach_partner(struct smpp_link *l, struct smpp_partner *p);
 uint32_t smpp_link_next_seq(struct smpp_link *l);
 /* Re-enable reading and process what was buffered meanwhile. */
 void smpp_link_resume_read(struct smpp_link *l);
+/* Send a link's gathered output now (smpp_hub_flush): one writev, the rest
+   (if the socket is full) left to its bufferevent; closes the link when it
+   was to close after its last response and that is all out. */
+void smpp_link_flush(struct smpp_link *l);
 
 /* server.c */
 void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind);
@@ -210,9 +214,6 @@ void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound);
 void smpp_client_free_slots(struct smpp_partner *p);
 
 /* hub.c */
-/* Send a link's gathered output now: one writev, the rest (if the socket is
-   full) left to its bufferevent. */
-void smpp_link_flush(struct smpp_link *l);
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
 
