@@ -57,7 +57,7 @@ $KPASS partner add bench --password-file "$DIR/bench.pw" --max-binds 64 >/dev/nu
 
 "$TOP/$BUILD/kpassd" -c "$DIR/kpassd.conf" 2> "$DIR/kpassd.log" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT INT TERM
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT INT TERM
 i=0
 until $KPASS phone --system-id bench --password-file "$DIR/bench.pw" --port "$PORT" \
         --listen 0 >/dev/null 2>&1; do
@@ -74,7 +74,7 @@ HZ=$(getconf CLK_TCK)
 # stops (not on /metrics, see doc/http-api.md); builds without it say so.
 sql_per_hop() {
     hops=$(metric kpass_ussd_hops_total)
-    kill -TERM $pid 2>/dev/null
+    kill -TERM $pid 2>/dev/null || true
     wait $pid 2>/dev/null || true
     line=$(grep 'kpassd: stopped after' "$DIR/kpassd.log" | tail -1)
     q=$(echo "$line" | sed -n 's/.* after \([0-9]*\) SQL statements in \([0-9]*\) commits.*/\1/p')
