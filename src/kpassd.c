@@ -579,6 +579,7 @@ static int kpd_start(struct kpd *d)
     /* the SMSC-facing name is a [daemon] key */
     snprintf(d->smpp_set.system_id, sizeof(d->smpp_set.system_id), "%s", d->cfg.system_id);
     d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
+    smpp_hub_gather(d->hub, 1); /* replies leave after the pass's commit (main) */
     d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
@@ -708,7 +709,8 @@ int main(int argc, char **argv)
     log_info("kpassd: started (pid %ld, database %s)", (long)getpid(), d.cfg.database);
     /* One pass of the loop, then one commit: dialog state written during
        the pass reaches the disk before the replies queued in it are
-       written to their sockets, which happens in the next pass. */
+       written to their sockets, which happens right after it (the hub
+       gathers each link's output until then). */
     while (!d.done) {
         /* USSD code requests committed by the last pass: this pass writes
            their replies without waiting for events, then they are issued. */
@@ -729,12 +731,17 @@ int main(int argc, char **argv)
                       store_errmsg(d.st));
             _exit(1);
         }
+        /* Committed: the pass's replies leave now, one writev per link. */
+        smpp_hub_flush(d.hub);
         kp_builtins_committed(d.builtins);
     }
     /* No daemon follows the counter any more: the CLI stops waiting for one. */
     store_change_detach(d.st, getpid());
-    store_flush(d.st);
-    log_info("kpassd: stopped");
+    if (store_flush(d.st) == 0)
+        smpp_hub_flush(d.hub);
+    log_info("kpassd: stopped after %llu SQL statements in %llu commits",
+             (unsigned long long)store_commit_stats(d.st)->statements,
+             (unsigned long long)store_commit_stats(d.st)->count);
     kpd_shutdown(&d);
     return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * SMPP 3.4 encoding: mandatory parameters through libsmpp34, optional
+ * SMPP 3.4 encoding: mandatory parameters of the hot PDUs by sm.c, of the
+ * session PDUs (and of everything, for the differential tests) through
+ * libsmpp34; optional
  * parameters (TLVs, SMPP 3.4 §3.2.4) appended here so that no TLV list has
  * to be allocated per PDU, and the header written last by us (libsmpp34
  * refuses sequence number 0 and statuses it does not know; we must be able
@@ -181,18 +183,12 @@ static int enc_has_tlvs(uint32_t id)
     }
 }
 
-int smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap)
+/* The mandatory part through libsmpp34: its length, or -KP_ERR_INVAL. */
+static int enc_libsmpp34(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap)
 {
     union enc_raw raw;
     int len = 0;
-    size_t pos;
 
-    if (smpp_command_header_only(pdu->command_id)) {
-        if (cap < SMPP_HEADER_LEN)
-            return -KP_ERR_TOOLONG;
-        smpp_pdu_encode_header(buf, pdu->command_id, pdu->command_status, pdu->sequence_number);
-        return SMPP_HEADER_LEN;
-    }
     memset(&raw, 0, sizeof(raw));
     if (enc_fill(pdu, &raw) < 0)
         return -KP_ERR_INVAL;
@@ -205,17 +201,49 @@ int smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap)
     /* libsmpp34 wants one octet more room than it writes; a failure here is
        a field it refuses or a buffer too small, which callers avoid by
        passing SMPP_PDU_MAX + 1 octets. */
-    if (cap > SMPP_PDU_MAX + 1)
-        cap = SMPP_PDU_MAX + 1;
     if (smpp34_pack(pdu->command_id, buf, (int)cap, &len, &raw) != 0)
         return -KP_ERR_INVAL;
-    pos = (size_t)len;
+    return len;
+}
+
+static int enc_pdu(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap, int pure)
+{
+    size_t pos;
+    int rc;
+
+    if (smpp_command_header_only(pdu->command_id)) {
+        if (cap < SMPP_HEADER_LEN)
+            return -KP_ERR_TOOLONG;
+        smpp_pdu_encode_header(buf, pdu->command_id, pdu->command_status, pdu->sequence_number);
+        return SMPP_HEADER_LEN;
+    }
+    if (cap > SMPP_PDU_MAX + 1)
+        cap = SMPP_PDU_MAX + 1;
+    if (pure && smpp_sm_handles(pdu->command_id)) {
+        if ((rc = smpp_sm_encode(pdu, buf, cap, &pos)) < 0)
+            return rc;
+    } else {
+        if ((rc = enc_libsmpp34(pdu, buf, cap)) < 0)
+            return rc;
+        pos = (size_t)rc;
+    }
     if (enc_has_tlvs(pdu->command_id) && enc_tlvs(&pdu->tlv, buf, cap, &pos) < 0)
         return -KP_ERR_TOOLONG;
     if (pos > SMPP_PDU_MAX)
         return -KP_ERR_TOOLONG;
     enc_put32(buf, (uint32_t)pos);
+    enc_put32(buf + 4, pdu->command_id);
     enc_put32(buf + 8, pdu->command_status);
     enc_put32(buf + 12, pdu->sequence_number);
     return (int)pos;
+}
+
+int smpp_pdu_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap)
+{
+    return enc_pdu(pdu, buf, cap, 1);
+}
+
+int smpp_pdu_encode_libsmpp34(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap)
+{
+    return enc_pdu(pdu, buf, cap, 0);
 }

@@ -100,6 +100,8 @@ static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
         TAILQ_REMOVE(&h->dead, l, hub_entry);
         if (l->held)
             evbuffer_free(l->held);
+        if (l->out)
+            evbuffer_free(l->out);
         free(l->ring);
         free(l);
     }
@@ -120,6 +122,7 @@ struct smpp_hub *smpp_hub_new(struct event_base *base, const struct smpp_setting
     TAILQ_INIT(&h->links);
     TAILQ_INIT(&h->dead);
     TAILQ_INIT(&h->partners);
+    TAILQ_INIT(&h->outq);
     h->reaper = event_new(base, -1, 0, hub_reap_cb, h);
     h->guard = kp_accept_guard_new(base, "smpp");
     h->failmap = kp_calloc(1, sizeof(*h->failmap));
@@ -135,6 +138,21 @@ static void hub_partner_free(struct smpp_partner *p)
     sodium_memzero(p->conf.password, sizeof(p->conf.password));
     sodium_memzero(p->auth_tag, sizeof(p->auth_tag));
     free(p);
+}
+
+void smpp_hub_gather(struct smpp_hub *h, int on)
+{
+    if (!on)
+        smpp_hub_flush(h);
+    h->gather = on != 0;
+}
+
+void smpp_hub_flush(struct smpp_hub *h)
+{
+    struct smpp_link *l;
+
+    while ((l = TAILQ_FIRST(&h->outq)) != NULL)
+        smpp_link_flush(l); /* takes l off outq */
 }
 
 void smpp_hub_free(struct smpp_hub *h)

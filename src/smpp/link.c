@@ -66,6 +66,10 @@ struct smpp_link *smpp_link_new(struct smpp_hub *h, enum smpp_role role, struct 
     h->nlinks++;
     h->stats.links_opened++;
     bufferevent_setcb(bev, link_read_cb, link_write_cb, link_event_cb, l);
+    /* A whole window of requests in one read: USSD PDUs are under 256
+       octets (libevent's default is 16384 a read). */
+    if (h->set.window * 256u > 16384u)
+        bufferevent_set_max_single_read(bev, h->set.window * 256u);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
     return l;
 }
@@ -133,6 +137,42 @@ static void link_detach_partner(struct smpp_link *l)
 
 /* ---- output ---- */
 
+/* The buffer gathered output waits in (smpp_hub_gather), l queued for the flush. */
+static struct evbuffer *link_out(struct smpp_link *l)
+{
+    if (l->out == NULL && (l->out = evbuffer_new()) == NULL)
+        fatalx("smpp: out of memory");
+    if (!l->in_outq) {
+        TAILQ_INSERT_TAIL(&l->hub->outq, l, out_entry);
+        l->in_outq = 1;
+    }
+    return l->out;
+}
+
+void smpp_link_flush(struct smpp_link *l)
+{
+    struct evbuffer *o;
+
+    if (l->in_outq) {
+        TAILQ_REMOVE(&l->hub->outq, l, out_entry);
+        l->in_outq = 0;
+    }
+    if (l->out == NULL || evbuffer_get_length(l->out) == 0)
+        return;
+    if (l->bev == NULL) {
+        evbuffer_drain(l->out, evbuffer_get_length(l->out));
+        return;
+    }
+    o = bufferevent_get_output(l->bev);
+    /* Straight to the socket unless older output still waits there. */
+    if (evbuffer_get_length(o) == 0)
+        evbuffer_write(l->out, bufferevent_getfd(l->bev));
+    if (evbuffer_get_length(l->out) > 0)
+        bufferevent_write_buffer(l->bev, l->out); /* the rest when writable */
+    else if (l->close_after_flush && evbuffer_get_length(o) == 0)
+        smpp_link_close(l, l->state == SMPP_LINK_UNBOUND ? "unbound" : "closed after response");
+}
+
 static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bev == NULL)
@@ -141,6 +181,8 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
         if (l->held == NULL && (l->held = evbuffer_new()) == NULL)
             fatalx("smpp: out of memory");
         evbuffer_add(l->held, buf, len);
+    } else if (l->hub->gather) {
+        evbuffer_add(link_out(l), buf, len);
     } else {
         bufferevent_write(l->bev, buf, len);
     }
@@ -336,7 +378,9 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
     if (smpp_link_write_pdu(l, &resp) < 0)
         smpp_link_write_header(l, SMPP_GENERIC_NACK, SMPP_ESME_RSYSERR, req->sequence_number);
     if (l->held && evbuffer_get_length(l->held) > 0) {
-        if (l->bev)
+        if (l->bev && h->gather)
+            evbuffer_add_buffer(link_out(l), l->held);
+        else if (l->bev)
             bufferevent_write_buffer(l->bev, l->held);
         else
             evbuffer_drain(l->held, evbuffer_get_length(l->held));
@@ -516,6 +560,10 @@ void smpp_link_close(struct smpp_link *l, const char *why)
                      l->partner ? ", " : "", l->partner ? l->partner->conf.system_id : "", why);
     }
     smpp_link_enter_state(l, SMPP_LINK_CLOSED);
+    if (l->in_outq) {
+        TAILQ_REMOVE(&h->outq, l, out_entry);
+        l->in_outq = 0;
+    }
     if (l->auth_job) {
         smpp_server_auth_cancel(l->auth_job);
         l->auth_job = NULL;

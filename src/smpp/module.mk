@@ -7,5 +7,6 @@ SRCS += src/smpp/hub.c
 SRCS += src/smpp/link.c
 SRCS += src/smpp/pdu.c
 SRCS += src/smpp/server.c
+SRCS += src/smpp/sm.c
 SRCS += src/smpp/throttle.c
 SRCS += src/smpp/tlv.c

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * SMPP 3.4 framing and the codec wrapper around libsmpp34 (see smpp_pdu.h
- * for the pitfalls handled here).  This is the only file that includes
- * libsmpp34's headers for decoding and encoding.
+ * SMPP 3.4 framing and decoding: the hot PDUs by sm.c, the session PDUs
+ * (binds, outbind) through a wrapper around libsmpp34 (see pdu.h for the
+ * pitfalls handled here), which also decodes everything for the
+ * differential tests (smpp_pdu_decode_libsmpp34).  This is the only file
+ * that includes libsmpp34's headers for decoding.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -426,10 +428,6 @@ static int pdu_body_decoded(uint32_t id)
     }
 }
 
-/* TLVs accepted in one body: a real PDU carries a handful (SMPP 3.4
-   §3.2.4); more is refused with ESME_RINVOPTPARSTREAM. */
-#define PDU_TLV_MAX 16
-
 /*
  * Run libsmpp34 on a private copy of the PDU: NUL sentinel after the end,
  * and the values it refuses although SMPP 3.4 allows them masked.
@@ -473,8 +471,10 @@ static int pdu_unpack(const uint8_t *buf, size_t len, size_t tlv_start, uint32_t
     return 0;
 }
 
-int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
-                    struct smpp_decode_error *err)
+/* Decode with libsmpp34 for every body (pure 0) or only for the session
+   PDUs, the hot ones going to sm.c (pure 1). */
+static int pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                      struct smpp_decode_error *err, int pure)
 {
     struct smpp_hdr h;
     union pdu_raw raw;
@@ -498,6 +498,8 @@ int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
         return 0; /* known, body not used by kpass (query_sm, submit_multi, ...) */
 
     out->bind.interface_version = 0x34;
+    if (pure && smpp_sm_handles(h.command_id))
+        return smpp_sm_decode(buf, len, out, err);
     tlv_start = smpp_tlv_start(buf, len, h.command_id);
     pdu_heap_begin();
     rc = pdu_unpack(buf, len, tlv_start, h.command_id, &raw, &out->bind.interface_version, err);
@@ -506,6 +508,18 @@ int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
     pdu_raw_take(&raw, h.command_id, out);
     pdu_heap_end();
     if (tlv_start > 0)
-        rc = smpp_tlvs_parse(buf + tlv_start, len - tlv_start, PDU_TLV_MAX, &out->tlv, err);
+        rc = smpp_tlvs_parse(buf + tlv_start, len - tlv_start, SMPP_PDU_TLV_MAX, &out->tlv, err);
     return rc;
+}
+
+int smpp_pdu_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                    struct smpp_decode_error *err)
+{
+    return pdu_decode(buf, len, out, err, 1);
+}
+
+int smpp_pdu_decode_libsmpp34(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                              struct smpp_decode_error *err)
+{
+    return pdu_decode(buf, len, out, err, 0);
 }

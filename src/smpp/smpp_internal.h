@@ -91,6 +91,11 @@ struct smpp_link {
        waits here, so that the request's response goes first. */
     int holding;
     struct evbuffer *held;
+    /* Gathering (smpp_hub_gather): what the pass wrote, sent by
+       smpp_hub_flush in one writev once the pass's commit is done. */
+    struct evbuffer *out;
+    TAILQ_ENTRY(smpp_link) out_entry;
+    int in_outq;
 };
 
 /* Client mode: one slot per link we keep to a partner. */
@@ -152,11 +157,13 @@ struct smpp_hub {
     uint8_t auth_key[32];  /* per-process key for the verified-password cache */
     struct kp_cidr *allow; /* union of enabled server-mode partners' allowlists */
     int nallow;
-    int allow_any;        /* one of them allows every address */
-    int allow_known;      /* loaded at least once */
-    uint64_t allow_ms;    /* when it was loaded */
-    char dummy_hash[128]; /* checked for binds refused before their password (server.c) */
-    uint64_t now_ms;      /* time of the current loop pass */
+    int allow_any;                /* one of them allows every address */
+    int allow_known;              /* loaded at least once */
+    uint64_t allow_ms;            /* when it was loaded */
+    char dummy_hash[128];         /* checked for binds refused before their password (server.c) */
+    uint64_t now_ms;              /* time of the current loop pass */
+    int gather;                   /* smpp_hub_gather(): output waits for smpp_hub_flush */
+    TAILQ_HEAD(, smpp_link) outq; /* links with gathered output */
     struct smpp_pdu_count counters[SMPP_HUB_COUNTERS]; /* open addressing; command_id 0 = empty */
 };
 
@@ -177,6 +184,10 @@ void smpp_link_attach_partner(struct smpp_link *l, struct smpp_partner *p);
 uint32_t smpp_link_next_seq(struct smpp_link *l);
 /* Re-enable reading and process what was buffered meanwhile. */
 void smpp_link_resume_read(struct smpp_link *l);
+/* Send a link's gathered output now (smpp_hub_flush): one writev, the rest
+   (if the socket is full) left to its bufferevent; closes the link when it
+   was to close after its last response and that is all out. */
+void smpp_link_flush(struct smpp_link *l);
 
 /* server.c */
 void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind);
@@ -205,6 +216,35 @@ void smpp_client_free_slots(struct smpp_partner *p);
 /* hub.c */
 struct smpp_partner *smpp_hub_partner_get(struct smpp_hub *h, const struct smpp_partner_conf *c);
 void smpp_hub_link_dead(struct smpp_hub *h, struct smpp_link *l);
+
+/* TLVs accepted in one body: a real PDU carries a handful (SMPP 3.4
+   §3.2.4); more is refused with ESME_RINVOPTPARSTREAM. */
+#define SMPP_PDU_TLV_MAX 16
+
+/* sm.c: kpass's own codec for submit_sm, deliver_sm, data_sm and their
+   responses (the PDUs of every USSD hop). */
+/* True when sm.c encodes and decodes command_id. */
+int smpp_sm_handles(uint32_t command_id);
+/*
+ * Decode the body of a whole PDU (len == command_length) whose header
+ * smpp_pdu_decode has put in *out: 0, or -KP_ERR_PARSE with *err as
+ * smpp_pdu_decode says (the same answers as libsmpp34 gives).
+ */
+int smpp_sm_decode(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                   struct smpp_decode_error *err);
+/*
+ * Encode pdu's mandatory parameters after 16 octets left for the header;
+ * *pos: the octets used.  Returns 1 when optional parameters may follow,
+ * 0 when not, -KP_ERR_INVAL for a value SMPP does not allow, -KP_ERR_TOOLONG
+ * when cap is too small.
+ */
+int smpp_sm_encode(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap, size_t *pos);
+
+/* pdu.c, encode.c: libsmpp34 for every body, the hot PDUs included: the
+   oracle that sm.c is tested against (check_smpp_diff.c, fuzz_smpp_diff.c). */
+int smpp_pdu_decode_libsmpp34(const uint8_t *buf, size_t len, struct smpp_pdu *out,
+                              struct smpp_decode_error *err);
+int smpp_pdu_encode_libsmpp34(const struct smpp_pdu *pdu, uint8_t *buf, size_t cap);
 
 /* tlv.c: where the TLVs of this body begin (after its mandatory fields),
    or 0 when the command has none or its mandatory part is cut short. */

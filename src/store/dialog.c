@@ -14,6 +14,17 @@
 
 static const char sql_put[] = "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") "
                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/* The same for many dialogs in one statement: the pass's dialogs are
+   written in statements of 32, 8 and 1 rows (SQLite's default limit of
+   999 parameters allows 99). */
+#define DIALOG_ROW  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define DIALOG_ROW4 DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW
+#define DIALOG_ROW8 DIALOG_ROW4 ", " DIALOG_ROW4
+static const char sql_put8[] =
+    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8;
+static const char sql_put32[] =
+    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8 ", " DIALOG_ROW8
+    ", " DIALOG_ROW8 ", " DIALOG_ROW8;
 static const char sql_get[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
 static const char sql_latest[] =
@@ -28,23 +39,43 @@ static const char sql_lang_set[] =
     "INSERT INTO msisdn_lang (msisdn, lang, updated_at) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (msisdn) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at";
 
+/* Bind d as the row whose first parameter is i + 1. */
+static void dialog_bind(sqlite3_stmt *s, int i, const struct store_dialog *d)
+{
+    sqlite3_bind_int64(s, i + 1, d->partner_id);
+    sqlite3_bind_text(s, i + 2, d->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, i + 3, d->msisdn, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, i + 4, d->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, i + 5, d->screen, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, i + 6, d->lang, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, i + 7, d->resumable ? 1 : 0);
+    sqlite3_bind_int64(s, i + 8, d->started_at);
+    sqlite3_bind_int64(s, i + 9, d->updated_at);
+    sqlite3_bind_blob(s, i + 10, d->state, (int)d->state_len, SQLITE_STATIC);
+}
+
 int store_dialog_put(struct store *st, const struct store_dialog *d)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_put);
+    return store_dialog_put_many(st, &d, 1);
+}
 
-    if (s == NULL)
-        return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, d->partner_id);
-    sqlite3_bind_text(s, 2, d->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, d->msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, d->version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, d->screen, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, d->lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 7, d->resumable ? 1 : 0);
-    sqlite3_bind_int64(s, 8, d->started_at);
-    sqlite3_bind_int64(s, 9, d->updated_at);
-    sqlite3_bind_blob(s, 10, d->state, (int)d->state_len, SQLITE_STATIC);
-    return store_step_done(st, s);
+int store_dialog_put_many(struct store *st, const struct store_dialog *const *d, size_t n)
+{
+    while (n > 0) {
+        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : 1;
+        sqlite3_stmt *s = store_stmt(st, rows == 32 ? sql_put32 : rows == 8 ? sql_put8 : sql_put);
+        int rc;
+
+        if (s == NULL)
+            return -KP_ERR_DB;
+        for (size_t i = 0; i < rows; i++)
+            dialog_bind(s, (int)i * 10, d[i]);
+        if ((rc = store_step_done(st, s)) < 0)
+            return rc;
+        d += rows;
+        n -= rows;
+    }
+    return 0;
 }
 
 static int dialog_row(sqlite3_stmt *s, struct store_dialog *out, struct kp_buf *state)

@@ -28,6 +28,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
     for (unsigned n = 0; n < STORE_STMT_SLOTS; n++, i = (i + 1) & (STORE_STMT_SLOTS - 1)) {
         struct store_stmt_slot *slot = &st->stmts[i];
         if (slot->sql == sql) {
+            st->commits.statements++;
             sqlite3_reset(slot->stmt);
             sqlite3_clear_bindings(slot->stmt);
             return slot->stmt;
@@ -40,6 +41,7 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
                 return NULL;
             }
             slot->sql = sql;
+            st->commits.statements++;
             return slot->stmt;
         }
     }
@@ -63,6 +65,7 @@ int store_exec(struct store *st, const char *sql)
 {
     char *err = NULL;
 
+    st->commits.statements++;
     if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
         log_warnx("store: %s", err ? err : sqlite3_errmsg(st->db));
         sqlite3_free(err);
@@ -322,11 +325,28 @@ int store_integrity_check(struct store *st, struct kp_buf *out)
     return ok ? 0 : -KP_ERR_DB;
 }
 
+/* The group transaction's BEGIN and COMMIT, once a pass: prepared once
+   instead of parsed by sqlite3_exec every time.  IMMEDIATE: the write lock
+   is taken here, where a busy database fails the one request that opened
+   the pass, and not at the pass's first write, which may be its
+   before-commit hook (the USSD dialogs): there a read snapshot older than
+   another process's commit could not be upgraded (SQLITE_BUSY_SNAPSHOT)
+   and the whole pass would be lost. */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+
+static int store_run(struct store *st, const char *sql)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+
+    return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
+}
+
 int store_batch(struct store *st)
 {
     if (st->in_batch || st->in_tx)
         return 0;
-    if (store_exec(st, "BEGIN") < 0)
+    if (store_run(st, sql_begin) < 0)
         return -KP_ERR_DB;
     st->in_batch = 1;
     return 0;
@@ -344,7 +364,7 @@ const struct store_commit_stats *store_commit_stats(const struct store *st)
 static int store_commit(struct store *st)
 {
     uint64_t t0 = kp_clock_us(), dt;
-    int rc = store_exec(st, "COMMIT");
+    int rc = store_run(st, sql_commit);
 
     dt = kp_clock_us() - t0;
     st->commits.count++;
@@ -360,10 +380,22 @@ static int store_commit(struct store *st)
     return 0;
 }
 
+void store_before_commit(struct store *st, int (*fn)(void *arg), void *arg)
+{
+    st->before_commit = fn;
+    st->before_commit_arg = arg;
+}
+
 int store_flush(struct store *st)
 {
     if (!st->in_batch)
         return 0;
+    if (st->before_commit && st->before_commit(st->before_commit_arg) < 0) {
+        st->in_batch = 0;
+        st->commits.failed++;
+        store_exec(st, "ROLLBACK");
+        return -KP_ERR_DB;
+    }
     st->in_batch = 0;
     return store_commit(st);
 }

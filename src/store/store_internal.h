@@ -31,6 +31,9 @@ struct store {
     int bulk;                /* store_bulk(): no savepoint per change */
     struct store_stmt_slot stmts[STORE_STMT_SLOTS];
     struct store_commit_stats commits;
+    /* store_before_commit(): run just before the group transaction commits. */
+    int (*before_commit)(void *arg);
+    void *before_commit_arg;
 };
 
 /* The cached statement for sql (a static string), reset and unbound; NULL on error. */

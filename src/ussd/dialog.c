@@ -4,9 +4,10 @@
  * offers to resume) a dialog, a continue feeds the user's reply to the menu
  * engine, an abort leaves the dialog for a redial; each screen goes back to
  * the partner as deliver_sm, submit_sm or data_sm per its profile.  Dialog
- * state is written to the store inside the group transaction, which the
- * daemon commits at the end of the event-loop pass, before the screen is
- * written to the socket (see kpassd.c).
+ * state is held between hops (dialog_cache.c) and written to the store
+ * inside the group transaction, just before the daemon commits it at the
+ * end of the event-loop pass; the screens leave after that commit (see
+ * kpassd.c and smpp_hub_gather).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "kpass/id/msisdn.h"
 #include "kpass/store/dialog.h"
 #include "kpass/ussd/dialog.h"
+#include "dialog_cache.h"
 
 #include "kp_paths.h" /* KP_DATADIR: generated from PREFIX */
 
@@ -47,6 +49,7 @@ struct ussd_svc {
     struct kp_buf loaded;                   /* state read from the store, reused */
     struct ussd_stats stats;
     struct ussd_funnel funnel;
+    struct ussd_cache cache; /* dialogs held between hops, written per pass */
     int64_t last_reap;
 };
 
@@ -65,6 +68,7 @@ struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
         u->set.ncodes = 1;
     }
     u->state = menu_state_new();
+    ussd_cache_init(&u->cache, st, 0);
     return u;
 }
 
@@ -72,6 +76,7 @@ void ussd_svc_free(struct ussd_svc *u)
 {
     if (u == NULL)
         return;
+    ussd_cache_free(&u->cache);
     for (unsigned t = 0; t < u->set.ncodes; t++)
         for (int i = 0; i < u->trees[t].ngraphs; i++)
             menu_graph_unref(u->trees[t].graphs[i]);
@@ -146,7 +151,28 @@ static struct ussd_funnel_row *ussd_funnel_of(struct ussd_svc *u, const struct s
 
 int ussd_svc_active(struct ussd_svc *u)
 {
+    if (ussd_cache_flush(&u->cache) < 0)
+        return -KP_ERR_DB;
     return store_dialog_count(u->st);
+}
+
+/* A dialog by its key: held by the loop, else from the database (then held). */
+static int ussd_dialog_get(struct ussd_svc *u, int64_t partner_id, const char *key,
+                           struct store_dialog *d)
+{
+    int rc;
+
+    switch (ussd_cache_find(&u->cache, partner_id, key, d)) {
+    case USSD_CACHE_HELD:
+        return 0;
+    case USSD_CACHE_GONE:
+        return -KP_ERR_NOTFOUND;
+    default:
+        break;
+    }
+    if ((rc = store_dialog_get(u->st, partner_id, key, d, &u->loaded)) == 0)
+        ussd_cache_load(&u->cache, d);
+    return rc;
 }
 
 /* The graph of version in any tree (its tree in *tree), or NULL. */
@@ -223,7 +249,8 @@ static void ussd_limits(const struct ussd_svc *u, const struct smpp_link *l,
         lim->ucs2 = c->ucs2_limit;
 }
 
-/* Write the dialog after a hop: deleted once ended, else stored. */
+/* Write the dialog after a hop: deleted once ended, else stored; both
+   reach the database before the pass commits (dialog_cache.c). */
 static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t partner_id,
                      const struct ussd_mo *mo, int64_t started_at, int64_t now)
 {
@@ -236,7 +263,8 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
         store_lang_set(u->st, mo->msisdn, menu_lang_name(u->screen.lang), now);
     if (u->screen.end) {
         u->stats.ended++;
-        return store_dialog_delete(u->st, partner_id, mo->key);
+        ussd_cache_delete(&u->cache, partner_id, mo->key);
+        return 0;
     }
     memset(&d, 0, sizeof(d));
     d.partner_id = partner_id;
@@ -253,7 +281,8 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
     menu_state_encode(u->state, &u->blob);
     d.state = (const uint8_t *)u->blob.data;
     d.state_len = u->blob.len;
-    return store_dialog_put(u->st, &d);
+    ussd_cache_put(&u->cache, &d);
+    return 0;
 }
 
 /* The graph of version in tree t, or NULL. */
@@ -344,6 +373,8 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
     /* A plain redial soon after a dialog was cut off may continue it
        (unless the user dialled a shortcut: that says where they want to go). */
     if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) && u->set.resume_window_s &&
+        (!ussd_cache_pending_msisdn(&u->cache, partner_id, mo->msisdn) ||
+         ussd_cache_flush(&u->cache) == 0) &&
         store_dialog_latest(u->st, partner_id, mo->msisdn, now - u->set.resume_window_s, &old,
                             &u->loaded) == 0 &&
         (g = ussd_tree_graph(u, (unsigned)t, old.version)) != NULL &&
@@ -352,7 +383,7 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
         char masked[MSISDN_SIZE];
         *gp = g;
         store_batch(u->st);
-        store_dialog_delete(u->st, partner_id, old.key);
+        ussd_cache_delete(&u->cache, partner_id, old.key);
         u->stats.resumed++;
         /* the key holds the whole number: the masked one is logged */
         msisdn_mask(mo->msisdn, masked);
@@ -364,7 +395,8 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
     /* Someone else's session key reused by the gateway: that dialog is over;
        and this caller's earlier dialogs: a new dial supersedes them. */
     store_batch(u->st);
-    store_dialog_delete(u->st, partner_id, mo->key);
+    ussd_cache_delete(&u->cache, partner_id, mo->key);
+    ussd_cache_forget(&u->cache, partner_id, mo->msisdn);
     store_dialog_forget(u->st, partner_id, mo->msisdn);
     u->stats.started++;
     return menu_dialog_begin(g, env, u->state, lang, steps, &u->screen);
@@ -387,7 +419,7 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
     struct store_dialog d;
     struct menu_graph *g;
     unsigned t = 0;
-    int rc = store_dialog_get(u->st, partner_id, mo->key, &d, &u->loaded);
+    int rc = ussd_dialog_get(u, partner_id, mo->key, &d);
 
     if (rc < 0)
         return rc; /* -KP_ERR_NOTFOUND: an unknown session */
@@ -480,7 +512,7 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
     case USSD_ABORT: {
         /* Released by the user or the network: kept for a redial. */
         struct store_dialog d;
-        if (store_dialog_get(u->st, pc->id, mo.key, &d, &u->loaded) == 0)
+        if (ussd_dialog_get(u, pc->id, mo.key, &d) == 0)
             ussd_funnel_of(u, &d)->aborts++;
         u->stats.aborted++;
         log_debug("ussd: %s released (op %u)", masked, mo.op);
@@ -534,6 +566,7 @@ void ussd_svc_tick(struct ussd_svc *u, int64_t now)
         keep = u->set.screen_timeout_s;
     store_batch(u->st);
     n = store_dialog_reap(u->st, now - keep);
+    ussd_cache_reap(&u->cache, now - keep);
     if (n > 0) {
         u->stats.expired += (uint64_t)n;
         log_debug("ussd: %d dialogs expired", n);

@@ -1,6 +1,7 @@
 # ussd: profiles, the dialog table, the built-ins and the funnel
 SRCS += src/ussd/profile.c
 SRCS += src/ussd/dialog.c
+SRCS += src/ussd/dialog_cache.c
 SRCS += src/ussd/builtins.c
 SRCS += src/ussd/builtins_id.c
 SRCS += src/ussd/builtins_text.c

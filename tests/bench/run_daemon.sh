@@ -15,10 +15,16 @@
 #   tests/bench/run_daemon.sh ussd      USSD hops/s at full load, then p99 at
 #                                       half of it, and the daemon's RSS
 #                                       (idle, and sampled every second
-#                                       over at least 1,000,000 hops)
+#                                       over at least 1,000,000 hops); the
+#                                       full-load line is followed by
+#                                       kpassd's CPU time per hop (utime +
+#                                       stime from /proc/<pid>/stat)
 #
 # Everything is loopback and bounded in time.  Knobs: KP_BENCH_SECONDS
-# (default 10), KP_BENCH_BINDS (4), KP_BENCH_SESSIONS (256), KP_BENCH_PORT.
+# (default 10), KP_BENCH_BINDS (4), KP_BENCH_SESSIONS (256), KP_BENCH_PORT,
+# KP_BENCH_RSS (1; 0 leaves out the long RSS run, as compare.sh does),
+# KP_BENCH_CLIENT (the kpass program that generates the load; default the
+# one in KP_BUILD: compare.sh loads two builds with the same generator).
 set -eu
 
 MODE=${1:-ussd}
@@ -31,6 +37,8 @@ SECONDS_=${KP_BENCH_SECONDS:-10}
 BINDS=${KP_BENCH_BINDS:-4}
 SESSIONS=${KP_BENCH_SESSIONS:-256}
 KPASS="$TOP/$BUILD/kpass -c $DIR/kpassd.conf"
+CLIENT="${KP_BENCH_CLIENT:-$TOP/$BUILD/kpass} -c $DIR/kpassd.conf"
+RSS=${KP_BENCH_RSS:-1}
 
 rm -rf "$DIR"
 mkdir -p "$DIR"
@@ -39,7 +47,7 @@ sed -e "s|^database = .*|database = $DIR/kpass.db|" \
     -e "s|^listen = 127.0.0.1:2775|listen = 127.0.0.1:$PORT|" \
     -e "s|^menus = .*|menus = $TOP/menus|" \
     -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HPORT|" \
-    -e "s|^log_level = .*|log_level = warn|" \
+    -e "s|^log_level = .*|log_level = info|" \
     "$TOP/etc/kpassd.conf" > "$DIR/kpassd.conf"
 $KPASS init >/dev/null
 $KPASS import seed "$TOP/etc/seed" >/dev/null
@@ -49,7 +57,7 @@ $KPASS partner add bench --password-file "$DIR/bench.pw" --max-binds 64 >/dev/nu
 
 "$TOP/$BUILD/kpassd" -c "$DIR/kpassd.conf" 2> "$DIR/kpassd.log" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT INT TERM
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true' EXIT INT TERM
 i=0
 until $KPASS phone --system-id bench --password-file "$DIR/bench.pw" --port "$PORT" \
         --listen 0 >/dev/null 2>&1; do
@@ -58,7 +66,31 @@ until $KPASS phone --system-id bench --password-file "$DIR/bench.pw" --port "$PO
 done
 
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
-BENCH="$KPASS bench --port $PORT --system-id bench --password-file $DIR/bench.pw --binds $BINDS"
+# kpassd's CPU time so far in clock ticks: utime + stime, fields 14 and 15
+# of /proc/<pid>/stat (proc(5)), counted after the ")" that ends comm.
+ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
+HZ=$(getconf CLK_TCK)
+# SQL statements per hop over the whole run: kpassd logs its count when it
+# stops (not on /metrics, see doc/http-api.md); builds without it say so.
+sql_per_hop() {
+    hops=$(metric kpass_ussd_hops_total)
+    kill -TERM $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    line=$(grep 'kpassd: stopped after' "$DIR/kpassd.log" | tail -1)
+    q=$(echo "$line" | sed -n 's/.* after \([0-9]*\) SQL statements in \([0-9]*\) commits.*/\1/p')
+    c=$(echo "$line" | sed -n 's/.* after \([0-9]*\) SQL statements in \([0-9]*\) commits.*/\2/p')
+    if [ -n "$q" ] && [ -n "$hops" ]; then
+        echo "kpassd SQL: $(awk -v q="$q" -v c="$c" -v h="$hops" \
+            'BEGIN { printf "%.2f statements per hop, %.1f hops per commit (%d hops)\n", h ? q / h : 0, c ? h / c : 0, h }')"
+    else
+        echo "kpassd SQL: not counted by this build"
+    fi
+}
+# One counter from /metrics (empty when this build has no such counter).
+metric() {
+    curl -s "http://127.0.0.1:$HPORT/metrics" 2>/dev/null | awk -v m="$1" '$1 == m {print $2}'
+}
+BENCH="$CLIENT bench --port $PORT --system-id bench --password-file $DIR/bench.pw --binds $BINDS"
 
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 echo "kpassd idle RSS: $(rss) kB"
@@ -83,12 +115,19 @@ link)
     wait $npid 2>/dev/null || true
     ;;
 ussd)
+    t0=$(ticks)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
+    t1=$(ticks)
     echo "full load: $full"
     rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
+    hops=$(echo "$full" | sed -n 's/.*"operations":\([0-9]*\).*/\1/p')
+    # (includes the binds and the idle moments around the run: a few ms)
+    echo "kpassd CPU: $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${hops:-0}" \
+        'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
     half=$((rate / 2))
     echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
         --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
+    [ "$RSS" = 1 ] || { sql_per_hop; exit 0; }
     # RSS over at least 1,000,000 hops at full load, sampled every second.
     secs=$((1000000 / (rate > 0 ? rate : 1) + 2))
     [ $secs -le 600 ] || secs=600
@@ -101,6 +140,7 @@ ussd)
     echo " $samples"
     echo "long run: $(tail -1 "$DIR/long.json")"
     echo "kpassd RSS after: $(rss) kB"
+    sql_per_hop
     ;;
 *)
     echo "usage: $0 link|ussd" >&2; exit 2

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * SMPP 3.4 PDUs: framing, and a codec that wraps libsmpp34.
+ * SMPP 3.4 PDUs: framing, and a codec.  submit_sm, deliver_sm, data_sm and
+ * their responses (every USSD hop) are kpass's own (src/smpp/sm.c), with
+ * libsmpp34's limits and answers; the session PDUs go through libsmpp34,
+ * which is also the oracle the tests hold sm.c to.
  *
  * Framing is ours (SMPP 3.4 §3.2): the 16-octet header is read first and its
- * command_length bounded before any body is touched.  Bodies are handed to
- * libsmpp34 with its pitfalls worked around here and nowhere else: the
+ * command_length bounded before any body is touched.  The other bodies are
+ * handed to libsmpp34 with its pitfalls worked around here and nowhere else: the
  * buffer always ends in a NUL sentinel (libsmpp34 strlen()s C-octet
  * strings), values libsmpp34 refuses although SMPP allows them
  * (interface_version other than 0x34, vendor command_status 0x400-0x4FF,

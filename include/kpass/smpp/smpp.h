@@ -194,6 +194,16 @@ unsigned smpp_hub_link_count(const struct smpp_hub *h);
 /* Periodic work (session-init, enquire_link, inactivity, response timers,
    reconnects); kpassd calls it from its housekeeping tick. */
 void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms);
+/*
+ * Gathered output (kpassd's loop): with on, every PDU a link writes waits
+ * in memory until smpp_hub_flush(), which sends each link's in one writev,
+ * without arming a write event when the socket takes it all.  kpassd calls
+ * it after the pass's commit: what a reply shows is on disk before the
+ * reply leaves (doc/PERFORMANCE.md, issue 14).  Off (the default), PDUs go
+ * to the bufferevents as they are written.
+ */
+void smpp_hub_gather(struct smpp_hub *h, int on);
+void smpp_hub_flush(struct smpp_hub *h);
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
 /* The PDU counters: up to max of them into out; returns the count. */
 size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max);

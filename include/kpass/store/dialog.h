@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * USSD dialog state in the store, and each MSISDN's chosen language.
- * Dialog rows are written on every hop inside the group transaction
- * (store_batch) and committed once per event-loop pass.
+ * Dialog rows are written inside the group transaction (store_batch), the
+ * pass's dialogs together just before it commits, once per event-loop pass.
  */
 #ifndef KPASS_STORE_DIALOG_H
 #define KPASS_STORE_DIALOG_H
@@ -32,6 +32,10 @@ struct store_dialog {
 
 /* Insert or replace the dialog (partner_id, key).  0 or -KP_ERR_DB. */
 int store_dialog_put(struct store *st, const struct store_dialog *d);
+/* The same for n dialogs (distinct keys) in as few statements as may be:
+   ceil(n / 32) or a few more.  0 or -KP_ERR_DB (some may be written: the
+   caller's transaction is rolled back). */
+int store_dialog_put_many(struct store *st, const struct store_dialog *const *d, size_t n);
 /* Read one dialog; its state is copied into state (out->state points there).
    0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int store_dialog_get(struct store *st, int64_t partner_id, const char *key,

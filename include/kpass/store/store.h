@@ -102,8 +102,21 @@ struct store_commit_stats {
     uint64_t count;
     uint64_t us_sum;
     uint64_t failed;
+    /* SQL statements run (prepared or not), for benchmarks: never on
+       /metrics, where it would tell a registered number's code request
+       from an unregistered one's (tests/security/check_sec_codes.c). */
+    uint64_t statements;
 };
 const struct store_commit_stats *store_commit_stats(const struct store *st);
+
+/*
+ * Have fn(arg) run inside the group transaction just before it commits
+ * (store_flush, and store_tx_begin's flush of it): the USSD service writes
+ * the pass's dialogs there in a few multi-row statements.  A negative
+ * return rolls the transaction back and fails the flush, as a failed
+ * COMMIT does.  One hook per store; fn NULL removes it.
+ */
+void store_before_commit(struct store *st, int (*fn)(void *arg), void *arg);
 
 /* The last SQLite error text (for logs; never contains bound values). */
 const char *store_errmsg(struct store *st);

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The dialogs the event loop holds.  A dialog's state is needed again at
+ * its next hop, a few seconds later, on the same process, which is the
+ * only writer of the dialog table (one daemon per database): reading it
+ * back from SQLite on every hop, and writing it with one statement per hop,
+ * were most of kpassd's SQL (doc/PERFORMANCE.md, issue 14).  Here dialogs
+ * written in a pass are held in memory and written together, in a few
+ * multi-row statements, from the store's before-commit hook: inside the
+ * pass's group transaction, so that the commit that precedes the pass's
+ * replies (kpassd.c) still carries every dialog they show.  Nothing
+ * acknowledged is less durable than before; only reads go away.
+ *
+ * Clean entries are copies of rows; the cache is bounded (least recently
+ * used clean entries go first) and a miss reads the database, so a
+ * restart, or a dialog from before it, only costs a read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "dialog_cache.h"
+
+/* About 400 octets an entry with its state: 6 MB at most.  Dialogs beyond
+   it are still served, from the database. */
+#define USSD_CACHE_MAX 16384
+
+/* FNV-1a over the partner and the key. */
+static unsigned cache_hash(int64_t partner_id, const char *key)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)partner_id;
+
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
+static struct ussd_held **cache_slot(struct ussd_cache *c, int64_t partner_id, const char *key)
+{
+    struct ussd_held **pp = &c->bucket[cache_hash(partner_id, key) & (c->nbucket - 1)];
+
+    while (*pp && ((*pp)->d.partner_id != partner_id || strcmp((*pp)->d.key, key) != 0))
+        pp = &(*pp)->next;
+    return pp;
+}
+
+void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max)
+{
+    memset(c, 0, sizeof(*c));
+    c->st = st;
+    c->max = max ? max : USSD_CACHE_MAX;
+    c->nbucket = 1024;
+    while (c->nbucket < c->max)
+        c->nbucket <<= 1;
+    c->bucket = kp_calloc(c->nbucket, sizeof(*c->bucket));
+    TAILQ_INIT(&c->lru);
+    TAILQ_INIT(&c->pending);
+    if (st) /* kpassd -t builds the service without a database */
+        store_before_commit(st, ussd_cache_flush, c);
+}
+
+static void cache_remove(struct ussd_cache *c, struct ussd_held *h)
+{
+    struct ussd_held **pp = cache_slot(c, h->d.partner_id, h->d.key);
+
+    *pp = h->next;
+    TAILQ_REMOVE(&c->lru, h, lru);
+    if (h->what != USSD_HELD_CLEAN) {
+        TAILQ_REMOVE(&c->pending, h, pending);
+        c->npending--;
+    }
+    c->count--;
+    kp_buf_free(&h->state);
+    free(h);
+}
+
+void ussd_cache_free(struct ussd_cache *c)
+{
+    struct ussd_held *h;
+
+    if (c->bucket == NULL)
+        return;
+    if (c->st) {
+        ussd_cache_flush(c);
+        store_before_commit(c->st, NULL, NULL);
+    }
+    while ((h = TAILQ_FIRST(&c->lru)) != NULL)
+        cache_remove(c, h);
+    free(c->bucket);
+    free(c->rows);
+    memset(c, 0, sizeof(*c));
+}
+
+enum ussd_cache_found ussd_cache_find(struct ussd_cache *c, int64_t partner_id, const char *key,
+                                      struct store_dialog *out)
+{
+    struct ussd_held *h = *cache_slot(c, partner_id, key);
+
+    if (h == NULL) {
+        c->misses++;
+        return USSD_CACHE_UNKNOWN;
+    }
+    c->hits++;
+    if (h->what == USSD_HELD_DELETE)
+        return USSD_CACHE_GONE;
+    TAILQ_REMOVE(&c->lru, h, lru);
+    TAILQ_INSERT_TAIL(&c->lru, h, lru);
+    *out = h->d;
+    return USSD_CACHE_HELD;
+}
+
+/* Make room for one more: the least recently used clean entries go. */
+static void cache_room(struct ussd_cache *c)
+{
+    struct ussd_held *h, *next;
+
+    if (c->count < c->max)
+        return;
+    if (c->npending >= c->max / 2)
+        ussd_cache_flush(c); /* a pass of more hops than half the cache */
+    for (h = TAILQ_FIRST(&c->lru); h && c->count >= c->max; h = next) {
+        next = TAILQ_NEXT(h, lru);
+        if (h->what == USSD_HELD_CLEAN)
+            cache_remove(c, h);
+    }
+}
+
+/* The entry for (partner_id, key), made when missing; most recently used. */
+static struct ussd_held *cache_entry(struct ussd_cache *c, int64_t partner_id, const char *key)
+{
+    struct ussd_held **pp = cache_slot(c, partner_id, key), *h = *pp;
+
+    if (h) {
+        TAILQ_REMOVE(&c->lru, h, lru);
+        TAILQ_INSERT_TAIL(&c->lru, h, lru);
+        return h;
+    }
+    cache_room(c);
+    pp = cache_slot(c, partner_id, key); /* room may have changed the chain */
+    h = kp_calloc(1, sizeof(*h));
+    h->d.partner_id = partner_id;
+    snprintf(h->d.key, sizeof(h->d.key), "%s", key);
+    h->next = *pp;
+    *pp = h;
+    TAILQ_INSERT_TAIL(&c->lru, h, lru);
+    c->count++;
+    return h;
+}
+
+/* Copy d (its state too) into h. */
+static void cache_copy(struct ussd_held *h, const struct store_dialog *d)
+{
+    kp_buf_reset(&h->state);
+    kp_buf_append(&h->state, d->state, d->state_len);
+    h->d = *d;
+    h->d.state = (const uint8_t *)h->state.data;
+    h->d.state_len = h->state.len;
+}
+
+static void cache_mark(struct ussd_cache *c, struct ussd_held *h, enum ussd_held_pending what)
+{
+    if (h->what == USSD_HELD_CLEAN) {
+        TAILQ_INSERT_TAIL(&c->pending, h, pending);
+        c->npending++;
+    }
+    h->what = what;
+}
+
+void ussd_cache_load(struct ussd_cache *c, const struct store_dialog *d)
+{
+    struct ussd_held *h = cache_entry(c, d->partner_id, d->key);
+
+    if (h->what == USSD_HELD_CLEAN)
+        cache_copy(h, d);
+}
+
+void ussd_cache_put(struct ussd_cache *c, const struct store_dialog *d)
+{
+    struct ussd_held *h = cache_entry(c, d->partner_id, d->key);
+
+    cache_copy(h, d);
+    cache_mark(c, h, USSD_HELD_PUT);
+}
+
+void ussd_cache_delete(struct ussd_cache *c, int64_t partner_id, const char *key)
+{
+    struct ussd_held *h = cache_entry(c, partner_id, key);
+
+    cache_mark(c, h, USSD_HELD_DELETE);
+}
+
+void ussd_cache_forget(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    struct ussd_held *h;
+
+    TAILQ_FOREACH(h, &c->lru, lru)
+    if (h->d.partner_id == partner_id && strcmp(h->d.msisdn, msisdn) == 0)
+        cache_mark(c, h, USSD_HELD_DELETE);
+}
+
+int ussd_cache_pending_msisdn(const struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    const struct ussd_held *h;
+
+    /* A deletion of a dialog never held (msisdn unknown) may be anyone's. */
+    TAILQ_FOREACH(h, &c->pending, pending)
+    if (h->d.partner_id == partner_id &&
+        (h->d.msisdn[0] == '\0' || strcmp(h->d.msisdn, msisdn) == 0))
+        return 1;
+    return 0;
+}
+
+int ussd_cache_flush(void *arg)
+{
+    struct ussd_cache *c = arg;
+    struct ussd_held *h, *next;
+    size_t n = 0;
+    int rc = 0;
+
+    if (c->npending == 0)
+        return 0;
+    if (c->cap < c->npending) {
+        c->cap = c->npending * 2;
+        c->rows = kp_realloc(c->rows, c->cap * sizeof(*c->rows));
+    }
+    TAILQ_FOREACH(h, &c->pending, pending)
+    {
+        if (h->what == USSD_HELD_PUT)
+            c->rows[n++] = &h->d;
+        else if (store_dialog_delete(c->st, h->d.partner_id, h->d.key) < 0)
+            rc = -KP_ERR_DB;
+    }
+    if (n > 0 && store_dialog_put_many(c->st, c->rows, n) < 0)
+        rc = -KP_ERR_DB;
+    c->flushes++;
+    /* Written (or the transaction fails and kpassd stops): clean now. */
+    for (h = TAILQ_FIRST(&c->pending); h; h = next) {
+        next = TAILQ_NEXT(h, pending);
+        if (h->what == USSD_HELD_DELETE) {
+            cache_remove(c, h);
+            continue;
+        }
+        TAILQ_REMOVE(&c->pending, h, pending);
+        c->npending--;
+        h->what = USSD_HELD_CLEAN;
+    }
+    return rc;
+}
+
+void ussd_cache_reap(struct ussd_cache *c, int64_t before)
+{
+    struct ussd_held *h, *next;
+
+    for (h = TAILQ_FIRST(&c->lru); h; h = next) {
+        next = TAILQ_NEXT(h, lru);
+        if (h->what == USSD_HELD_CLEAN && h->d.updated_at < before)
+            cache_remove(c, h);
+    }
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * smpp: gathered output (smpp_hub_gather).  kpassd's replies must not
+ * reach a socket before the pass's commit, and then leave in one write:
+ * a link over a socketpair, PDUs written, nothing readable on the other end
+ * until smpp_hub_flush, then all of them in order; a link that closes after
+ * its last response closes at the flush; a closed link's output is dropped.
+ */
+#include <check.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "../src/smpp/smpp_internal.h"
+#include "kpass/smpp/pdu.h"
+
+struct gather_fx {
+    struct event_base *base;
+    struct smpp_hub *hub;
+    struct smpp_link *link;
+    int peer; /* the other end of the socketpair */
+};
+
+static void gather_setup(struct gather_fx *f)
+{
+    struct smpp_settings set;
+    struct smpp_ops ops;
+    struct bufferevent *bev;
+    int sv[2];
+
+    memset(&set, 0, sizeof(set));
+    memset(&ops, 0, sizeof(ops));
+    set.window = 8;
+    f->base = event_base_new();
+    ck_assert_ptr_nonnull(f->base);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    evutil_make_socket_nonblocking(sv[0]);
+    evutil_make_socket_nonblocking(sv[1]);
+    f->hub = smpp_hub_new(f->base, &set, &ops);
+    bev = bufferevent_socket_new(f->base, sv[0], BEV_OPT_CLOSE_ON_FREE);
+    f->link = smpp_link_new(f->hub, SMPP_ROLE_SMSC, bev, NULL, 0);
+    f->peer = sv[1];
+    smpp_hub_gather(f->hub, 1);
+}
+
+static void gather_teardown(struct gather_fx *f)
+{
+    smpp_hub_free(f->hub);
+    event_base_free(f->base);
+    close(f->peer);
+}
+
+/* What the peer can read now, without waiting. */
+static ssize_t gather_read(struct gather_fx *f, uint8_t *buf, size_t cap)
+{
+    return recv(f->peer, buf, cap, MSG_DONTWAIT);
+}
+
+START_TEST(test_gather_until_flush)
+{
+    struct gather_fx f;
+    uint8_t buf[256];
+    ssize_t n;
+
+    gather_setup(&f);
+    for (uint32_t seq = 1; seq <= 3; seq++)
+        smpp_link_write_header(f.link, SMPP_ENQUIRE_LINK_RESP, 0, seq);
+    /* Even a turn of the loop sends nothing before the flush. */
+    event_base_loop(f.base, EVLOOP_NONBLOCK);
+    n = gather_read(&f, buf, sizeof(buf));
+    ck_assert_int_eq(n, -1);
+    ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+    smpp_hub_flush(f.hub);
+    n = gather_read(&f, buf, sizeof(buf));
+    ck_assert_int_eq(n, 3 * SMPP_HEADER_LEN);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(buf[i * 16 + 4], 0x80);
+        ck_assert_uint_eq(buf[i * 16 + 15], (unsigned)(i + 1)); /* in order */
+    }
+    /* Flushed: nothing more, and a second flush writes nothing. */
+    smpp_hub_flush(f.hub);
+    ck_assert_int_eq(gather_read(&f, buf, sizeof(buf)), -1);
+    gather_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_gather_close_after_flush)
+{
+    struct gather_fx f;
+    uint8_t buf[64];
+
+    gather_setup(&f);
+    smpp_link_write_header(f.link, SMPP_GENERIC_NACK, SMPP_ESME_RINVCMDLEN, 9);
+    f.link->close_after_flush = 1;
+    ck_assert_int_ne(smpp_link_state(f.link), SMPP_LINK_CLOSED);
+    smpp_hub_flush(f.hub);
+    ck_assert_int_eq(gather_read(&f, buf, sizeof(buf)), SMPP_HEADER_LEN);
+    ck_assert_int_eq(smpp_link_state(f.link), SMPP_LINK_CLOSED);
+    gather_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_gather_closed_link)
+{
+    struct gather_fx f;
+    uint8_t buf[64];
+
+    gather_setup(&f);
+    smpp_link_write_header(f.link, SMPP_ENQUIRE_LINK_RESP, 0, 1);
+    smpp_link_close(f.link, "test");
+    smpp_hub_flush(f.hub); /* the link is off the queue: nothing, no crash */
+    ck_assert_int_eq(smpp_hub_link_count(f.hub), 0);
+    ck_assert_int_le(gather_read(&f, buf, sizeof(buf)), 0);
+    gather_teardown(&f);
+}
+END_TEST
+
+START_TEST(test_gather_off)
+{
+    struct gather_fx f;
+    uint8_t buf[64];
+
+    gather_setup(&f);
+    smpp_hub_gather(f.hub, 0);
+    smpp_link_write_header(f.link, SMPP_ENQUIRE_LINK_RESP, 0, 1);
+    /* Off: the bufferevent sends it on the next turn of the loop. */
+    event_base_loop(f.base, EVLOOP_NONBLOCK);
+    ck_assert_int_eq(gather_read(&f, buf, sizeof(buf)), SMPP_HEADER_LEN);
+    gather_teardown(&f);
+}
+END_TEST
+
+Suite *suite_smpp_gather(void);
+Suite *suite_smpp_gather(void)
+{
+    Suite *s = suite_create("smpp_gather");
+    TCase *tc = tcase_create("gather");
+
+    tcase_add_test(tc, test_gather_until_flush);
+    tcase_add_test(tc, test_gather_close_after_flush);
+    tcase_add_test(tc, test_gather_closed_link);
+    tcase_add_test(tc, test_gather_off);
+    suite_add_tcase(s, tc);
+    return s;
+}

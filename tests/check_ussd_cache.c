@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ussd: the dialogs the loop holds (src/ussd/dialog_cache.c).  Written
+ * only by the store's before-commit hook, in multi-row statements, inside
+ * the group transaction; read back from memory; deletions and misses; the
+ * bound on entries.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/ussd/dialog_cache.h"
+#include "kpass/core/err.h"
+#include "kpass/store/partner.h"
+#include "kpass/store/store.h"
+#include "testutil.h"
+
+static char *dir;
+static char path[512];
+static struct store *st;
+static int64_t pid;
+
+static void cache_setup(void)
+{
+    struct store_partner p;
+
+    dir = tu_tmpdir("ussdcache");
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    memset(&p, 0, sizeof(p));
+    strcpy(p.system_id, "gw1");
+    strcpy(p.mode, "server");
+    strcpy(p.pwhash, "x");
+    ck_assert_int_eq(store_partner_add(st, &p), 0);
+    pid = p.id;
+    store_group_mode(st, 1);
+}
+
+static void cache_teardown(void)
+{
+    char *argv[] = {(char *)"/bin/rm", (char *)"-rf", dir, NULL};
+
+    store_close(st);
+    tu_run(argv, NULL, NULL, 5000);
+    free(dir);
+}
+
+static void cache_dialog(struct store_dialog *d, int i, const uint8_t *state, size_t n)
+{
+    memset(d, 0, sizeof(*d));
+    d->partner_id = pid;
+    snprintf(d->key, sizeof(d->key), "k%d", i);
+    snprintf(d->msisdn, sizeof(d->msisdn), "9230000%05d", i);
+    strcpy(d->version, "v1");
+    strcpy(d->screen, "main");
+    strcpy(d->lang, "en");
+    d->resumable = 1;
+    d->started_at = 1000;
+    d->updated_at = 1000 + i;
+    d->state = state;
+    d->state_len = n;
+}
+
+static long long cache_rows(void)
+{
+    return tu_sql_int(path, "SELECT count(*) FROM dialog");
+}
+
+/* 40 dialogs: nothing written before the commit, then 32 + 8 rows in two
+   statements (plus COMMIT), each with its state. */
+START_TEST(test_cache_written_at_commit)
+{
+    struct ussd_cache c;
+    struct store_dialog d, got;
+    uint8_t state[3] = {1, 2, 3};
+    uint64_t q0;
+    struct kp_buf buf = {0};
+
+    ussd_cache_init(&c, st, 0);
+    ck_assert_int_eq(store_batch(st), 0);
+    for (int i = 0; i < 40; i++) {
+        state[0] = (uint8_t)i;
+        cache_dialog(&d, i, state, sizeof(state));
+        ussd_cache_put(&c, &d);
+    }
+    ck_assert_int_eq(cache_rows(), 0);
+    q0 = store_commit_stats(st)->statements;
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_uint_eq(store_commit_stats(st)->statements - q0, 3);
+    ck_assert_int_eq(cache_rows(), 40);
+    ck_assert_int_eq(store_dialog_get(st, pid, "k17", &got, &buf), 0);
+    ck_assert_uint_eq(got.state_len, 3);
+    ck_assert_uint_eq(got.state[0], 17);
+    ck_assert_str_eq(got.msisdn, "923000000017");
+    /* Held: read back without the database. */
+    q0 = store_commit_stats(st)->statements;
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k17", &got), USSD_CACHE_HELD);
+    ck_assert_uint_eq(got.state[0], 17);
+    ck_assert_uint_eq(store_commit_stats(st)->statements, q0);
+    kp_buf_free(&buf);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+START_TEST(test_cache_delete)
+{
+    struct ussd_cache c;
+    struct store_dialog d, got;
+    uint8_t state[1] = {9};
+
+    ussd_cache_init(&c, st, 0);
+    store_batch(st);
+    cache_dialog(&d, 1, state, 1);
+    ussd_cache_put(&c, &d);
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_int_eq(cache_rows(), 1);
+    store_batch(st);
+    ussd_cache_delete(&c, pid, "k1");
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k1", &got), USSD_CACHE_GONE);
+    ck_assert_int_eq(cache_rows(), 1); /* not before the commit */
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_int_eq(cache_rows(), 0);
+    /* Deleted and forgotten: the next question goes to the database. */
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k1", &got), USSD_CACHE_UNKNOWN);
+    /* A deletion then a write in one pass: the write wins. */
+    store_batch(st);
+    ussd_cache_delete(&c, pid, "k1");
+    ussd_cache_put(&c, &d);
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_int_eq(cache_rows(), 1);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+START_TEST(test_cache_pending_msisdn)
+{
+    struct ussd_cache c;
+    struct store_dialog d;
+    uint8_t state[1] = {0};
+
+    ussd_cache_init(&c, st, 0);
+    store_batch(st);
+    cache_dialog(&d, 5, state, 1);
+    ussd_cache_put(&c, &d);
+    ck_assert(ussd_cache_pending_msisdn(&c, pid, "923000000005"));
+    ck_assert(!ussd_cache_pending_msisdn(&c, pid, "923000000006"));
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert(!ussd_cache_pending_msisdn(&c, pid, "923000000005"));
+    /* A deletion of a dialog never held: its number is unknown, so any. */
+    store_batch(st);
+    ussd_cache_delete(&c, pid, "never-seen");
+    ck_assert(ussd_cache_pending_msisdn(&c, pid, "923000000006"));
+    ck_assert_int_eq(store_flush(st), 0);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+START_TEST(test_cache_bounded)
+{
+    struct ussd_cache c;
+    struct store_dialog d, got;
+    uint8_t state[1] = {0};
+
+    ussd_cache_init(&c, st, 4);
+    store_batch(st);
+    for (int i = 0; i < 10; i++) {
+        cache_dialog(&d, i, state, 1);
+        ussd_cache_put(&c, &d);
+        ck_assert_uint_le(c.count, 4);
+    }
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_int_eq(cache_rows(), 10); /* evicted ones were written first */
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k0", &got), USSD_CACHE_UNKNOWN);
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k9", &got), USSD_CACHE_HELD);
+    /* Reaped: clean entries older than the bound are forgotten. */
+    ussd_cache_reap(&c, 1000 + 10);
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k9", &got), USSD_CACHE_UNKNOWN);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+Suite *suite_ussd_cache(void);
+Suite *suite_ussd_cache(void)
+{
+    Suite *s = suite_create("ussd_cache");
+    TCase *tc = tcase_create("cache");
+
+    tcase_add_checked_fixture(tc, cache_setup, cache_teardown);
+    tcase_add_test(tc, test_cache_written_at_commit);
+    tcase_add_test(tc, test_cache_delete);
+    tcase_add_test(tc, test_cache_pending_msisdn);
+    tcase_add_test(tc, test_cache_bounded);
+    suite_add_tcase(s, tc);
+    return s;
+}
