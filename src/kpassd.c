@@ -40,6 +40,7 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/change.h"
 #include "kpass/store/citizen.h"
+#include "kpass/ussd/app.h"
 #include "kpass/core/pidlock.h"
 
 #define KPD_TICK_MS 100
@@ -57,6 +58,7 @@ struct kpd {
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
     struct ussd_svc *ussd;
+    struct ussd_apps *apps; /* department apps (ussd/app.h) */
     struct sms_outbox *outbox;
     struct kp_builtins *builtins;
     struct http_api *http;
@@ -584,6 +586,9 @@ static int kpd_start(struct kpd *d)
         return -KP_ERR_CONFIG;
     if ((rc = kpd_menus(d)) < 0)
         return rc;
+    /* Department apps behind the menus' app screens (issue 13). */
+    d->apps = ussd_apps_new(d->base, d->st, d->cnic_key, d->ussd_set.apps_ca_file);
+    ussd_svc_set_apps(d->ussd, d->apps, d->hub);
     if ((rc = kpd_http(d)) < 0)
         return rc;
     /* Everything changed so far is in what was just loaded. */
@@ -618,6 +623,7 @@ static int kpd_start(struct kpd *d)
 static void kpd_shutdown(struct kpd *d)
 {
     http_api_free(d->http);
+    ussd_apps_free(d->apps); /* before the dialogs: no answer may come after them */
     ussd_svc_free(d->ussd);
     smpp_hub_free(d->hub);
     sms_outbox_free(d->outbox);

@@ -39,6 +39,7 @@ static const struct {
     {"import", cmd_import,
      "load CSV files: seed, departments, districts, services, offices, citizens"},
     {"service", cmd_service, "list, show and search the services directory"},
+    {"app", cmd_app, "department USSD apps behind the menus' app screens (add, list, remove)"},
     {"office", cmd_office, "list, show, add and remove offices"},
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
     {"keys", cmd_keys, "signing keys: init, list, rotate, retire, export-public"},

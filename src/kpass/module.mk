@@ -7,6 +7,7 @@ KPASS_SRCS += src/kpass/bench/bench.c
 KPASS_SRCS += src/kpass/bench/bench_ussd.c
 KPASS_SRCS += src/kpass/bench/cmd_bench.c
 KPASS_SRCS += src/kpass/bench/cmd_phone.c
+KPASS_SRCS += src/kpass/cmd/cmd_app.c
 KPASS_SRCS += src/kpass/cmd/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd/cmd_backup.c
 KPASS_SRCS += src/kpass/cmd/cmd_citizen.c

@@ -1,4 +1,5 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+SRCS += src/store/app.c
 SRCS += src/store/audit.c
 SRCS += src/store/change.c
 SRCS += src/store/backup.c

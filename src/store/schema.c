@@ -347,6 +347,17 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  citizen_id INTEGER," /* NULL: the number or the digits did not match */
      "  at INTEGER NOT NULL);"},
+    {18, /* issue 13: department USSD apps (`kpass app`); the secret stays in its file */
+     "CREATE TABLE dept_app ("
+     "  name TEXT PRIMARY KEY,"
+     "  department TEXT NOT NULL," /* pseudonyms are per department */
+     "  url TEXT NOT NULL,"
+     "  secret_file TEXT NOT NULL,"
+     "  timeout_ms INTEGER NOT NULL CHECK (timeout_ms BETWEEN 100 AND 30000),"
+     "  service_codes TEXT NOT NULL DEFAULT ''," /* "*789#,*790#"; '': any */
+     "  enabled INTEGER NOT NULL DEFAULT 1,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -4,3 +4,5 @@ SRCS += src/ussd/dialog.c
 SRCS += src/ussd/builtins.c
 SRCS += src/ussd/builtins_id.c
 SRCS += src/ussd/funnel.c
+SRCS += src/ussd/app_proto.c
+SRCS += src/ussd/app.c

@@ -36,6 +36,7 @@ struct ussd_settings {
     char abort_ops_text[64];   /* abort_ops as written, "0x81, 0x82": read into ... */
     uint8_t abort_ops[USSD_MAX_ABORT_OPS];
     unsigned nabort;
+    char apps_ca_file[512]; /* CA bundle for HTTPS department apps ("": the system's) */
 };
 
 /* Upper bounds of the hop latency histogram, microseconds (Prometheus le=). */
@@ -96,6 +97,15 @@ const char *ussd_svc_version(const struct ussd_svc *u);
  */
 uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
                           int64_t now);
+
+/*
+ * Department apps for the menus' app screens (ussd/app.h), and the hub
+ * to find a partner's links when an app answers.  Both borrowed; free
+ * the apps before the service (no answer may come after it).
+ */
+struct ussd_apps;
+struct smpp_hub;
+void ussd_svc_set_apps(struct ussd_svc *u, struct ussd_apps *apps, struct smpp_hub *hub);
 
 /* Expire and reap old dialogs (from the housekeeping tick, about once a second). */
 void ussd_svc_tick(struct ussd_svc *u, int64_t now);
