@@ -16,7 +16,9 @@
 #include <unistd.h>
 
 #include "kpass/core/clock.h"
+#include "kpass/menu/menu.h"
 #include "kpass/ussd/app.h"
+#include "kpass/ussd/builtins.h"
 #include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
@@ -459,6 +461,49 @@ START_TEST(test_app_cli)
 }
 END_TEST
 
+/* contrib/menus/apps.menu with the shipped menus and the one home line it
+   asks for: it must compile (with the real built-ins) and pass the checker. */
+START_TEST(test_contrib_menu_compiles)
+{
+    static const char *const files[] = {"main", "identity", "offices", "services", "system"};
+    static const char line[] = "  option \"Department services\"   ur \"محکموں کی خدمات\"      "
+                               "-> dept_apps\n";
+    struct ussd_builtins bt = kp_builtins_table(NULL);
+    struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT, bt.validators};
+    struct menu_source src[6];
+    char *text[6], path[1024], *help;
+    struct kp_buf main_menu = KP_BUF_INIT, diag = KP_BUF_INIT;
+    struct menu_graph *g = NULL;
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/menus/%s.menu", tu_top(), files[i]);
+        ck_assert_ptr_nonnull(text[n] = (char *)tu_read_file(path, NULL));
+        src[n] = (struct menu_source){files[i], text[n], strlen(text[n])};
+        n++;
+    }
+    /* the home line goes after "Help", as make demo puts it */
+    help = strstr(text[0], "  option \"Help\"");
+    ck_assert_ptr_nonnull(help);
+    help = strchr(help, '\n') + 1;
+    kp_buf_append(&main_menu, text[0], (size_t)(help - text[0]));
+    kp_buf_puts(&main_menu, line);
+    kp_buf_puts(&main_menu, help);
+    src[0].text = main_menu.data;
+    src[0].len = main_menu.len;
+    snprintf(path, sizeof(path), "%s/contrib/menus/apps.menu", tu_top());
+    ck_assert_ptr_nonnull(text[n] = (char *)tu_read_file(path, NULL));
+    src[n] = (struct menu_source){"apps", text[n], strlen(text[n])};
+    n++;
+    ck_assert_msg(menu_graph_compile(src, n, &opts, &g, &diag) == 0, "%s", diag.data);
+    menu_graph_unref(g);
+    for (size_t i = 0; i < n; i++)
+        free(text[i]);
+    kp_buf_free(&main_menu);
+    kp_buf_free(&diag);
+}
+END_TEST
+
 Suite *suite_dept_apps(void)
 {
     Suite *s = suite_create("dept_apps");
@@ -470,6 +515,9 @@ Suite *suite_dept_apps(void)
     tcase_add_test(tc, test_timeout_and_breaker);
     tcase_add_test(tc, test_timeout_screen_and_unavailable);
     tcase_add_test(tc, test_app_cli);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("menus");
+    tcase_add_test(tc, test_contrib_menu_compiles);
     suite_add_tcase(s, tc);
     return s;
 }

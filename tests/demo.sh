@@ -26,7 +26,12 @@ OFFICE=PSHEX1
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 pid=
+app_pid=
 stop() {
+    if [ -n "$app_pid" ] && kill -0 "$app_pid" 2>/dev/null; then
+        kill -TERM "$app_pid"
+        wait "$app_pid" || true
+    fi
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         kill -TERM "$pid"
         wait "$pid" || true
@@ -40,9 +45,15 @@ mkdir -p "$VAR"
 sed -e "s|^database = .*|database = $VAR/kpass.db|" \
     -e "s|^keys = .*|keys = $VAR/keys|" \
     -e "s|^listen = 127.0.0.1:2775|listen = 127.0.0.1:$SMPP_PORT|" \
-    -e "s|^menus = .*|menus = $TOP/menus|" \
+    -e "s|^menus = .*|menus = $VAR/menus|" \
     -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HTTP_PORT|" \
     "$TOP/etc/kpassd.conf" > "$VAR/kpassd.conf"
+# The shipped menus, linked to the example department services
+# (contrib/menus/apps.menu says how a deployment does the same).
+cp -r "$TOP/menus" "$VAR/menus"
+cp "$TOP/contrib/menus/apps.menu" "$VAR/menus/"
+printf '  option "Department services"   ur "محکموں کی خدمات"      -> dept_apps\n' > "$VAR/apps.line"
+sed -i '/^  option "Help" /r '"$VAR/apps.line" "$VAR/menus/main.menu"
 $KPASS init
 $KPASS import seed "$TOP/etc/seed"
 $KPASS import citizens "$TOP/etc/seed/citizens.csv"
@@ -79,6 +90,34 @@ $PHONE --script '*789*3#,1,1'
 say "USSD: another citizen asks for a verification code (last 4 CNIC digits $USSD_LAST4); it comes by SMS"
 $KPASS phone --password-file "$VAR/phone.pw" --msisdn $USSD_MSISDN \
     --script "*789*4*1#,$USSD_LAST4" --wait-sms 1
+
+say "A department's app over USSD: Excise & Taxation, vehicle token tax (tests/peers/apps/excise.js)"
+if command -v node >/dev/null 2>&1; then
+    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$VAR/excise.secret"
+    chmod 600 "$VAR/excise.secret"
+    # The app's end of the pipe stays open while it runs (it exits at EOF).
+    mkfifo "$VAR/excise.in"
+    node "$TOP/tests/peers/apps/excise.js" --secret-file "$VAR/excise.secret" \
+        < "$VAR/excise.in" > "$VAR/excise.log" &
+    app_pid=$!
+    exec 9> "$VAR/excise.in"
+    j=0
+    until grep -q listening "$VAR/excise.log" 2>/dev/null; do
+        j=$((j + 1)); [ $j -lt 50 ] || break; sleep 0.1
+    done
+    app_port=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$VAR/excise.log" | head -1)
+    $KPASS app add excise --department EXCISE --url "http://127.0.0.1:$app_port/ussd" \
+        --secret-file "$VAR/excise.secret" --timeout 3s --service-code '*789#'
+    $KPASS app list
+    echo "The citizen dials *789*8*1# (Department services, Vehicle token tax), types the CNIC"
+    echo "(kpass sends Excise only a pseudonym of it), the vehicle number, then 1 How to pay:"
+    $PHONE --script "*789*8*1#,$CITIZEN_CNIC,LEA1234,1"
+    echo "What the Excise app received (signed; no phone number, no CNIC):"
+    sed -n 's/.*"fields":\({[^}]*}\).*/  \1/p' "$VAR/excise.log"
+    exec 9>&-
+else
+    echo "(node is not installed: the example app cannot run; see doc/departments.md)"
+fi
 
 say "The office desk: sign in, scan the card, send a code, confirm it"
 # The citizen's phone waits for the desk's code in the background.
