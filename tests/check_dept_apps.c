@@ -9,6 +9,7 @@
  * breaker; `kpass app` itself.
  */
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,6 +462,47 @@ START_TEST(test_app_cli)
 }
 END_TEST
 
+/* The Python example of doc/departments.md (contrib/departments/) as the
+   fard app: kpass's requests pass its checks, its answers come back. */
+START_TEST(test_python_example)
+{
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    char script[1024], url[96], portstr[16], *out = NULL;
+    int port = tu_free_port(), fd = -1;
+
+    world_start();
+    snprintf(script, sizeof(script), "%s/contrib/departments/example_app.py", tu_top());
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    char *argv[] = {"python3", script, "--secret-file", secret, "--port", portstr, NULL};
+    tu_proc_start(&app, argv);
+    app_running = 1;
+    for (int i = 0; i < 50 && fd < 0; i++) {
+        fd = tu_connect(port, 200);
+        if (fd < 0)
+            usleep(100000);
+    }
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/ussd", port);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "app", "add", "fard", "--department", "BOR", "--url",
+                              url, "--secret-file", secret, NULL),
+                     0);
+    free(out);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    ug_dlg_init(&u, CALLER, 60);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*2#", &h);
+    ck_assert_str_eq(h.text, "Board of Revenue\nEnter your fard request number");
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1001", &h);
+    ck_assert_str_eq(h.text, "Request 1001: ready for collection at the Arazi Record Centre.");
+    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    close(g.fd);
+    kill(app.pid, SIGTERM);
+    world_stop();
+}
+END_TEST
+
 /* contrib/menus/apps.menu with the shipped menus and the one home line it
    asks for: it must compile (with the real built-ins) and pass the checker. */
 START_TEST(test_contrib_menu_compiles)
@@ -515,6 +557,7 @@ Suite *suite_dept_apps(void)
     tcase_add_test(tc, test_timeout_and_breaker);
     tcase_add_test(tc, test_timeout_screen_and_unavailable);
     tcase_add_test(tc, test_app_cli);
+    tcase_add_test(tc, test_python_example);
     suite_add_tcase(s, tc);
     tc = tcase_create("menus");
     tcase_add_test(tc, test_contrib_menu_compiles);

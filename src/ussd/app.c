@@ -383,7 +383,9 @@ static struct evhttp_connection *app_connect(struct ussd_apps *a, const struct e
         SSL_CTX *ctx = app_tls(a);
         if (ctx == NULL || (ssl = SSL_new(ctx)) == NULL)
             return NULL;
-        SSL_set_tlsext_host_name(ssl, host); /* SNI, RFC 6066 §3 */
+        char sni[256]; /* the macro takes a char *, not a const one */
+        snprintf(sni, sizeof(sni), "%s", host);
+        SSL_set_tlsext_host_name(ssl, sni); /* SNI, RFC 6066 §3 */
         SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
         if (SSL_set1_host(ssl, host) != 1) { /* the certificate must name host (RFC 6125) */
             SSL_free(ssl);
