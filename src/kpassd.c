@@ -459,7 +459,8 @@ static int kpd_http(struct kpd *d)
     }
     struct http_deps deps = {
         d->st,     d->cfg.database, d->desk_key, d->audit_key, kp_builtins_codes(d->builtins),
-        d->outbox, d->keys,         d->hub,      d->ussd};
+        d->outbox, d->keys,         d->hub,      d->ussd,      d->cnic_key,
+        d->apps};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:

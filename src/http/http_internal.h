@@ -27,6 +27,8 @@ enum http_route {
     HTTP_R_CODE,
     HTTP_R_CONFIRM,
     HTTP_R_GET,
+    HTTP_R_NOTICES,
+    HTTP_R_NOTICE_GET,
     HTTP_R_METRICS,
     HTTP_R_HEALTHZ,
     HTTP_R_READYZ,
@@ -86,7 +88,8 @@ struct http_api {
         int64_t rows;
         uint64_t failures; /* walks that found a broken chain or could not read it */
     } audit;
-    TAILQ_HEAD(, http_conn) conns; /* open connections (conn.c) */
+    struct http_webhooks *webhooks; /* callbacks to departments (webhook.c) */
+    TAILQ_HEAD(, http_conn) conns;  /* open connections (conn.c) */
     unsigned nconns;
     struct event *born;       /* finds connections just accepted */
     uint64_t conns_refused;   /* over a cap: 503 */
@@ -127,6 +130,23 @@ void http_desk_scan(struct http_req *r);
 void http_desk_code(struct http_req *r);
 void http_desk_confirm(struct http_req *r);
 void http_desk_get(struct http_req *r);
+
+/* notices.c: departments' notices by CNIC. */
+struct store_dept;
+struct store_notice;
+/* The department whose bearer token r carries, or a 401 already sent (< 0). */
+int http_dept_auth(struct http_req *r, struct store_dept *dept);
+void http_notice_post(struct http_req *r);
+void http_notice_get(struct http_req *r);
+/* A notice's state as its department sees it; *final once it will not change. */
+const char *http_notice_state(struct store *st, const struct store_notice *n, int *final);
+
+/* webhook.c: the durable queue of signed callbacks to departments. */
+struct http_webhooks;
+struct http_webhooks *http_webhooks_new(struct http_api *a);
+void http_webhooks_free(struct http_webhooks *w);
+/* Queue what is due (notices in a final state) and send what is due (every second). */
+void http_webhooks_tick(struct http_api *a, int64_t now);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

@@ -106,6 +106,8 @@ int cmd_import(struct kp_cli *cli, int argc, char **argv);
 char *cli_seed_dir(void);
 int cmd_service(struct kp_cli *cli, int argc, char **argv);
 int cmd_app(struct kp_cli *cli, int argc, char **argv);
+int cmd_department(struct kp_cli *cli, int argc, char **argv);
+int cmd_webhook(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
 int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
 int cmd_audit(struct kp_cli *cli, int argc, char **argv);

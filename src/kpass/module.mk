@@ -11,6 +11,7 @@ KPASS_SRCS += src/kpass/cmd/cmd_app.c
 KPASS_SRCS += src/kpass/cmd/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd/cmd_backup.c
 KPASS_SRCS += src/kpass/cmd/cmd_citizen.c
+KPASS_SRCS += src/kpass/cmd/cmd_department.c
 KPASS_SRCS += src/kpass/cmd/cmd_desk.c
 KPASS_SRCS += src/kpass/cmd/cmd_import.c
 KPASS_SRCS += src/kpass/cmd/cmd_import_citizens.c
@@ -23,6 +24,7 @@ KPASS_SRCS += src/kpass/cmd/cmd_qr.c
 KPASS_SRCS += src/kpass/cmd/cmd_service.c
 KPASS_SRCS += src/kpass/cmd/cmd_staff.c
 KPASS_SRCS += src/kpass/cmd/cmd_sms.c
+KPASS_SRCS += src/kpass/cmd/cmd_webhook.c
 KPASS_SRCS += src/kpass/cmd/dir_rows.c
 # Private to kpass, but in libkpass.a so that the Check suite and the fuzz
 # targets can reach them: `kpass import citizens`' line reader (see

@@ -8,6 +8,7 @@ SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c
 SRCS += src/store/credential.c
 SRCS += src/store/desk.c
+SRCS += src/store/dept.c
 SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
 SRCS += src/store/directory_list.c

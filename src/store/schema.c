@@ -358,6 +358,49 @@ static const struct store_migration migrations[] = {
      "  enabled INTEGER NOT NULL DEFAULT 1,"
      "  created_at INTEGER NOT NULL,"
      "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
+    {19, /* issue 13: departments as API clients: notices by CNIC, signed callbacks */
+     "CREATE TABLE dept_api ("
+     "  department TEXT PRIMARY KEY,"
+     "  token_hash BLOB NOT NULL UNIQUE," /* BLAKE2b-256 of a random bearer token */
+     "  quota_day INTEGER NOT NULL CHECK (quota_day >= 0),"
+     "  callback_url TEXT NOT NULL DEFAULT '',"
+     "  secret_file TEXT NOT NULL DEFAULT ''," /* callbacks' signing secret stays in its file */
+     "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE dept_template ("
+     "  department TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps')),"
+     "  body TEXT NOT NULL,"
+     "  PRIMARY KEY (department, name, lang)) WITHOUT ROWID;"
+     "CREATE TABLE notice ("
+     "  id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+     "  department TEXT NOT NULL,"
+     "  template TEXT NOT NULL,"
+     "  sms_id INTEGER," /* NULL: the CNIC has no registered number */
+     "  lang TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  callback_done INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+     "CREATE INDEX notice_quota ON notice (department, created_at);"
+     "CREATE INDEX notice_open ON notice (created_at) WHERE callback_done = 0;"
+     "CREATE TABLE webhook ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  department TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  ref TEXT NOT NULL,"
+     "  url TEXT NOT NULL,"
+     "  body TEXT NOT NULL,"
+     "  state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 failed */
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_at INTEGER NOT NULL,"
+     "  last_status INTEGER NOT NULL DEFAULT 0,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL);"
+     "CREATE INDEX webhook_due ON webhook (next_at) WHERE state = 0;"
+     /* a department's callbacks for desk verifications that end VERIFIED, per purpose */
+     "CREATE TABLE dept_subscription ("
+     "  department TEXT NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"},
 };
 
 const struct store_migration *store_migrations(int *count)

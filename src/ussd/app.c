@@ -65,8 +65,19 @@ struct app_call {
     struct app_call *prev, *next;
 };
 
+/* One signed POST of a callback in flight (ussd_apps_post). */
+struct post_call {
+    struct ussd_apps *a;
+    struct evhttp_connection *conn;
+    struct event *deadline;
+    ussd_post_cb cb;
+    void *arg;
+    struct post_call *prev, *next;
+};
+
 struct ussd_apps {
     struct event_base *base;
+    struct post_call *posts;
     struct store *st;
     uint8_t *cnic_key;   /* sodium_malloc: CNIC indexes */
     uint8_t *pseudo_key; /* sodium_malloc: pseudonyms */
@@ -133,6 +144,15 @@ void ussd_apps_free(struct ussd_apps *a)
         if (c->conn)
             evhttp_connection_free(c->conn); /* its request goes without its callback */
         app_call_free(c);
+    }
+    while (a->posts) {
+        struct post_call *c = a->posts;
+        a->posts = c->next;
+        if (c->conn)
+            evhttp_connection_free(c->conn);
+        if (c->deadline)
+            event_free(c->deadline);
+        free(c);
     }
     while (a->rts) {
         struct app_rt *rt = a->rts;
@@ -539,4 +559,102 @@ int ussd_apps_identify(struct ussd_apps *a, const char *app, const char *msisdn,
         return -KP_ERR_DB;
     }
     return 0;
+}
+
+/* ---- signed POSTs of callbacks ---- */
+
+static void post_finish(struct post_call *c, int status)
+{
+    struct ussd_apps *a = c->a;
+    ussd_post_cb cb = c->cb;
+    void *arg = c->arg;
+
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        a->posts = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->deadline)
+        event_free(c->deadline);
+    free(c);
+    cb(arg, status);
+}
+
+static void post_done_cb(struct evhttp_request *req, void *arg)
+{
+    struct post_call *c = arg;
+    struct timeval now = {0, 0};
+
+    event_base_once(c->a->base, -1, EV_TIMEOUT, app_conn_free_cb, c->conn, &now);
+    c->conn = NULL;
+    post_finish(c, req ? evhttp_request_get_response_code(req) : 0);
+}
+
+static void post_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct post_call *c = arg;
+
+    (void)fd;
+    (void)what;
+    evhttp_connection_free(c->conn);
+    c->conn = NULL;
+    post_finish(c, 0);
+}
+
+int ussd_apps_post(struct ussd_apps *a, const char *url, const uint8_t *secret, size_t secret_len,
+                   const char *body, size_t len, const char *delivery, unsigned timeout_ms,
+                   ussd_post_cb cb, void *arg)
+{
+    struct evhttp_uri *uri = evhttp_uri_parse(url);
+    struct post_call *c = kp_calloc(1, sizeof(*c));
+    struct evhttp_request *req;
+    struct evkeyvalq *h;
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    struct kp_buf target = KP_BUF_INIT;
+    char sig[3 + USSD_APP_SIG_HEX + 1], ts[24];
+    int64_t now = kp_time_s();
+    int rc = -KP_ERR_INVAL;
+
+    c->a = a;
+    c->cb = cb;
+    c->arg = arg;
+    if (uri == NULL || (c->conn = app_connect(a, uri, "callback")) == NULL)
+        goto out;
+    evhttp_connection_set_timeout_tv(c->conn, &tv);
+    req = evhttp_request_new(post_done_cb, c);
+    ussd_app_sign(secret, secret_len, now, body, len, sig);
+    snprintf(ts, sizeof(ts), "%lld", (long long)now);
+    h = evhttp_request_get_output_headers(req);
+    evhttp_add_header(h, "Host", evhttp_uri_get_host(uri));
+    evhttp_add_header(h, "Content-Type", "application/json");
+    evhttp_add_header(h, "User-Agent", "kpassd");
+    evhttp_add_header(h, "X-Kpass-Delivery", delivery);
+    evhttp_add_header(h, "X-Kpass-Timestamp", ts);
+    evhttp_add_header(h, "X-Kpass-Signature", sig);
+    evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+    kp_buf_puts(&target, evhttp_uri_get_path(uri) && *evhttp_uri_get_path(uri)
+                             ? evhttp_uri_get_path(uri)
+                             : "/");
+    if (evhttp_uri_get_query(uri))
+        kp_buf_printf(&target, "?%s", evhttp_uri_get_query(uri));
+    if (evhttp_make_request(c->conn, req, EVHTTP_REQ_POST, target.data) < 0)
+        goto out;
+    c->deadline = evtimer_new(a->base, post_deadline_cb, c);
+    evtimer_add(c->deadline, &tv);
+    c->next = a->posts;
+    if (a->posts)
+        a->posts->prev = c;
+    a->posts = c;
+    rc = 0;
+out:
+    if (rc < 0) {
+        if (c->conn)
+            evhttp_connection_free(c->conn);
+        free(c);
+    }
+    if (uri)
+        evhttp_uri_free(uri);
+    kp_buf_free(&target);
+    return rc;
 }

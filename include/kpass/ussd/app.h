@@ -132,6 +132,20 @@ int ussd_apps_ask(struct ussd_apps *a, const struct ussd_app_request *rq, ussd_a
 int ussd_apps_identify(struct ussd_apps *a, const char *app, const char *msisdn, const char *cnic,
                        char out[USSD_APP_PSEUDO_HEX + 1]);
 
+/*
+ * A signed callback to a department (doc/departments.md): body (JSON)
+ * POSTed to url with the headers of an app request and X-Kpass-Delivery:
+ * delivery (the same for every attempt of one callback, so that the
+ * department can drop a repeat).  0 when it is on its way: cb(arg,
+ * status) comes later, once, with the HTTP status, 0 for no answer within
+ * timeout_ms or no connection.  < 0 when it cannot be sent at all (a
+ * URL kpass refuses): then cb is never called.
+ */
+typedef void (*ussd_post_cb)(void *arg, int status);
+int ussd_apps_post(struct ussd_apps *a, const char *url, const uint8_t *secret, size_t secret_len,
+                   const char *body, size_t len, const char *delivery, unsigned timeout_ms,
+                   ussd_post_cb cb, void *arg);
+
 struct ussd_app_stats {
     uint64_t requests, ok, timeouts, errors, refused_open; /* refused_open: cut off */
 };
