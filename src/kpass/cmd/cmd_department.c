@@ -96,7 +96,7 @@ static int dept_add(struct kp_cli *cli, int argc, char **argv)
     struct store_dept d;
     const char *token_file = NULL;
     uint8_t raw[32];
-    char token[65], detail[64];
+    char token[65], detail[64], real[4096];
     int ch, fd, rc;
 
     memset(&d, 0, sizeof(d));
@@ -111,9 +111,11 @@ static int dept_add(struct kp_cli *cli, int argc, char **argv)
             d.quota_day = (unsigned)strtoul(optarg, NULL, 10);
         else if (ch == 'c')
             snprintf(d.callback_url, sizeof(d.callback_url), "%s", optarg);
-        else if (ch == 's' && realpath(optarg, d.secret_file) == NULL)
-            return cli_fail("--secret-file %s: cannot be read", optarg);
-        else if (ch != 's')
+        else if (ch == 's') {
+            if (realpath(optarg, real) == NULL || strlen(real) >= sizeof(d.secret_file))
+                return cli_fail("--secret-file %s: cannot be read", optarg);
+            snprintf(d.secret_file, sizeof(d.secret_file), "%s", real);
+        } else
             return cli_usage(dept_usage_text);
     }
     if (optind != argc || token_file == NULL || !dept_code_ok(argv[1]) ||

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Departments as API clients, end to end through kpassd (issue 13): a
+ * notice by CNIC sent in the citizen's language (Urdu) from the
+ * department's template, its state, the refusals (no token, another
+ * department's notice, an unknown template, a missing parameter, the
+ * daily quota), the audit rows; and a signed callback to a department
+ * whose server is down at first, retried until it answers
+ * (tests/peers/apps/dept_callback.js checks the signature).
+ */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "smpputil.h"
+#include "testutil.h"
+
+#define CITIZEN_CNIC "10000-0000002-2" /* +923110000102 in etc/seed/citizens.csv */
+#define CITIZEN_NUM  "+923110000102"
+#define NOBODY_CNIC  "17301-7654321-9" /* a CNIC kpass has no number for */
+#define SECRET       "the Excise department's callback secret"
+
+static struct tu_daemon d;
+static struct tu_desk_world w;
+static struct tu_proc cb;
+static int cb_running;
+static char token[80], secret[600];
+
+static long long dsql(const char *sql)
+{
+    char path[1024];
+
+    snprintf(path, sizeof(path), "%s/kpass.db", d.dir);
+    return tu_sql_int(path, sql);
+}
+
+static void dexec(const char *sql)
+{
+    char path[1024];
+    sqlite3 *db;
+
+    snprintf(path, sizeof(path), "%s/kpass.db", d.dir);
+    ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* The desk world, department EXCISE with its templates, callbacks to port. */
+static void world_start(int port, unsigned quota)
+{
+    char path[1024], url[96], q[16], *out, *t;
+
+    tu_desk_world_start(&w, &d, "webhook_backoff = 1s\n");
+    snprintf(secret, sizeof(secret), "%s/excise.secret", d.dir);
+    ck_assert_int_eq(tu_write_file(secret, SECRET "\n"), 0);
+    chmod(secret, 0600);
+    snprintf(path, sizeof(path), "%s/excise.token", d.dir);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/kpass", port);
+    snprintf(q, sizeof(q), "%u", quota);
+    free(tu_kpass_ok(&d, NULL, "department", "add", "EXCISE", "--token-file", path, "--quota", q,
+                     "--callback", url, "--secret-file", secret, NULL));
+    t = (char *)tu_read_file(path, NULL);
+    ck_assert_ptr_nonnull(t);
+    t[strcspn(t, "\n")] = '\0';
+    snprintf(token, sizeof(token), "%s", t);
+    free(t);
+    free(tu_kpass_ok(&d, NULL, "department", "template", "EXCISE", "tax_due", "--lang", "en",
+                     "Token tax of Rs {amount} is due on {vehicle}.", NULL));
+    out = tu_kpass_ok(&d, NULL, "department", "template", "EXCISE", "tax_due", "--lang", "ur",
+                      "گاڑی {vehicle} کا ٹوکن ٹیکس {amount} روپے واجب الادا ہے۔", NULL);
+    free(out);
+    cb_running = 0;
+}
+
+static void world_stop(void)
+{
+    if (cb_running)
+        tu_proc_stop(&cb);
+    tu_desk_world_free(&w);
+    tu_daemon_cleanup(&d);
+}
+
+static json_t *notice(const char *bearer, const char *cnic, const char *tpl, int *status)
+{
+    char body[512];
+
+    snprintf(body, sizeof(body),
+             "{\"cnic\":\"%s\",\"template\":\"%s\",\"params\":{\"amount\":\"4,500\","
+             "\"vehicle\":\"LEA1234\"}}",
+             cnic, tpl);
+    return tu_http(&d, "POST", "/v1/notices", bearer, body, status);
+}
+
+START_TEST(test_notice_in_urdu)
+{
+    char path[128], *sms, *dump;
+    json_t *j, *g;
+    int status;
+    char id[40];
+
+    world_start(tu_free_port(), 3);
+    /* the citizen chose Urdu on USSD */
+    dexec("INSERT INTO msisdn_lang (msisdn, lang, updated_at) VALUES ('" CITIZEN_NUM "', 'ur', 0)");
+    j = notice(token, CITIZEN_CNIC, "tax_due", &status);
+    ck_assert_int_eq(status, 202);
+    ck_assert_str_eq(tu_js(j, "state"), "accepted");
+    snprintf(id, sizeof(id), "%s", tu_js(j, "id"));
+    dump = json_dumps(j, 0);
+    ck_assert_ptr_null(strstr(dump, "3110000102")); /* never the number */
+    free(dump);
+    json_decref(j);
+    sms = tu_desk_sms_wait(w.sms_fd, "LEA1234");
+    ck_assert_msg(strstr(sms, "ٹوکن ٹیکس 4,500 روپے") != NULL, "sms: %s", sms);
+    free(sms);
+    snprintf(path, sizeof(path), "/v1/notices/%s", id);
+    g = tu_http(&d, "GET", path, token, NULL, &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(tu_js(g, "template"), "tax_due");
+    ck_assert(strcmp(tu_js(g, "state"), "sent") == 0 || strcmp(tu_js(g, "state"), "sending") == 0);
+    json_decref(g);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM audit WHERE event = 'notice.queued' AND "
+                          "actor = 'dept:EXCISE' AND subject IS NOT NULL"),
+                     1);
+
+    /* refusals */
+    json_decref(notice("not-a-token", CITIZEN_CNIC, "tax_due", &status));
+    ck_assert_int_eq(status, 401);
+    json_decref(tu_http(&d, "GET", path, "not-a-token", NULL, &status));
+    ck_assert_int_eq(status, 401);
+    json_decref(notice(token, CITIZEN_CNIC, "no_such", &status));
+    ck_assert_int_eq(status, 422);
+    json_decref(notice(token, "12345", "tax_due", &status));
+    ck_assert_int_eq(status, 422);
+    json_decref(tu_http(&d, "POST", "/v1/notices", token,
+                        "{\"cnic\":\"" CITIZEN_CNIC "\",\"template\":\"tax_due\"}", &status));
+    ck_assert_int_eq(status, 422); /* {amount} without a value */
+    json_decref(
+        tu_http(&d, "GET", "/v1/notices/00000000000000000000000000000000", token, NULL, &status));
+    ck_assert_int_eq(status, 404);
+    /* another department cannot read EXCISE's notices */
+    snprintf(secret, sizeof(secret), "%s/health.token", d.dir);
+    free(tu_kpass_ok(&d, NULL, "department", "add", "HEALTH", "--token-file", secret, NULL));
+    char *t2 = (char *)tu_read_file(secret, NULL);
+    t2[strcspn(t2, "\n")] = '\0';
+    json_decref(tu_http(&d, "GET", path, t2, NULL, &status));
+    ck_assert_int_eq(status, 404);
+    free(t2);
+    /* the quota: 3 a day, one used; the refused ones did not count */
+    json_decref(notice(token, CITIZEN_CNIC, "tax_due", &status));
+    ck_assert_int_eq(status, 202);
+    json_decref(notice(token, NOBODY_CNIC, "tax_due", &status));
+    ck_assert_int_eq(status, 202); /* the same answer for a CNIC without a number */
+    json_decref(notice(token, CITIZEN_CNIC, "tax_due", &status));
+    ck_assert_int_eq(status, 429);
+    world_stop();
+}
+END_TEST
+
+/* A callback to a department whose server is down, then up: retried, signed, once delivered. */
+START_TEST(test_callback_retried)
+{
+    int port = tu_free_port(), status;
+    char portstr[16], path[128], id[40], *line, *out;
+    json_t *j;
+
+    world_start(port, 10);
+    j = notice(token, NOBODY_CNIC, "tax_due", &status); /* undeliverable: final at once */
+    ck_assert_int_eq(status, 202);
+    snprintf(id, sizeof(id), "%s", tu_js(j, "id"));
+    json_decref(j);
+    snprintf(path, sizeof(path), "/v1/notices/%s", id);
+    j = tu_http(&d, "GET", path, token, NULL, &status);
+    ck_assert_str_eq(tu_js(j, "state"), "undeliverable");
+    json_decref(j);
+    /* nobody listens: attempts fail (1 s, then 2 s later) */
+    for (int i = 0; i < 60 && dsql("SELECT max(attempts) FROM webhook") < 2; i++)
+        usleep(100000);
+    ck_assert_int_ge(dsql("SELECT max(attempts) FROM webhook"), 2);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM webhook WHERE state = 0"), 1);
+    out = tu_kpass_ok(&d, NULL, "webhook", "list", NULL);
+    ck_assert_ptr_nonnull(strstr(out, "pending"));
+    free(out);
+    /* the department's server comes back; kpass webhook retry makes it due now */
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    tu_peer_start(&cb, "apps/dept_callback.js", "--port", portstr, "--secret-file", secret, NULL);
+    cb_running = 1;
+    free(tu_proc_expect(&cb, 5000, "\"listening\"", NULL));
+    free(tu_kpass_ok(&d, NULL, "webhook", "retry", "1", NULL));
+    line = tu_proc_expect(&cb, 8000, "\"callback\"", NULL);
+    ck_assert_msg(line != NULL, "no callback; log:\n%s", tu_daemon_log(&d));
+    ck_assert_ptr_nonnull(strstr(line, "\"type\":\"notice\""));
+    ck_assert_ptr_nonnull(strstr(line, id));
+    ck_assert_ptr_nonnull(strstr(line, "\"state\":\"undeliverable\""));
+    ck_assert_ptr_nonnull(strstr(line, "\"delivery\":\"kpass-1\""));
+    free(line);
+    for (int i = 0; i < 30 && dsql("SELECT state FROM webhook WHERE id = 1") != 1; i++)
+        usleep(100000);
+    ck_assert_int_eq(dsql("SELECT state FROM webhook WHERE id = 1"), 1); /* delivered */
+    out = tu_kpass_ok(&d, NULL, "webhook", "show", "1", NULL);
+    ck_assert_ptr_nonnull(strstr(out, "delivered"));
+    ck_assert_ptr_null(strstr(out, "7654321")); /* no CNIC in what went out */
+    free(out);
+    /* delivered once: not again */
+    ck_assert_ptr_null(tu_proc_expect(&cb, 2500, "\"callback\"", NULL));
+    world_stop();
+}
+END_TEST
+
+Suite *suite_dept_notices(void)
+{
+    Suite *s = suite_create("dept_notices");
+    TCase *tc = tcase_create("e2e");
+
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_notice_in_urdu);
+    tcase_add_test(tc, test_callback_retried);
+    suite_add_tcase(s, tc);
+    return s;
+}
