@@ -211,6 +211,82 @@ START_TEST(test_callback_retried)
 }
 END_TEST
 
+/* A desk verification for a purpose EXCISE subscribed to ends VERIFIED:
+   EXCISE gets the signed receipt, which both example verifiers accept. */
+START_TEST(test_verification_callback)
+{
+    int port = tu_free_port(), status;
+    char portstr[16], path[256], body[96], trust[600], *line, *out, *sa, *id, *sms, *code, *receipt,
+        *p;
+    json_t *j;
+
+    world_start(port, 10);
+    snprintf(trust, sizeof(trust), "%s/trust.list", d.dir);
+    out = tu_kpass_ok(&d, NULL, "keys", "export-public", NULL);
+    ck_assert_int_eq(tu_write_file(trust, out), 0);
+    free(out);
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    tu_peer_start(&cb, "apps/dept_callback.js", "--port", portstr, "--secret-file", secret,
+                  "--trust", trust, NULL);
+    cb_running = 1;
+    free(tu_proc_expect(&cb, 5000, "\"listening\"", NULL));
+    free(tu_kpass_ok(&d, NULL, "department", "subscribe", "EXCISE", "identity", NULL));
+    /* a department without a callback URL cannot subscribe */
+    snprintf(path, sizeof(path), "%s/health.token", d.dir);
+    free(tu_kpass_ok(&d, NULL, "department", "add", "HEALTH", "--token-file", path, NULL));
+    ck_assert_int_eq(
+        tu_kpass(&d, NULL, &out, "department", "subscribe", "HEALTH", "identity", NULL), 1);
+    free(out);
+
+    sa = tu_desk_signin(&d, w.token_a, "PSH-0042", "4821", &status);
+    ck_assert_int_eq(status, 201);
+    id = tu_desk_scan(&d, sa, w.qr, &status, NULL);
+    ck_assert_int_eq(status, 201);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id);
+    json_decref(tu_http(&d, "POST", path, sa, "{\"purpose\":\"identity\"}", &status));
+    ck_assert_int_eq(status, 202);
+    sms = tu_desk_sms_wait(w.sms_fd, "your code for identity check");
+    code = tu_desk_code_of(sms);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", id);
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+    j = tu_http(&d, "POST", path, sa, body, &status);
+    ck_assert_int_eq(status, 200);
+    receipt = strdup(tu_js(j, "receipt"));
+    json_decref(j);
+
+    line = tu_proc_expect(&cb, 8000, "\"callback\"", NULL);
+    ck_assert_msg(line != NULL, "no callback; log:\n%s", tu_daemon_log(&d));
+    ck_assert_ptr_nonnull(strstr(line, "\"type\":\"verification\""));
+    ck_assert_ptr_nonnull(strstr(line, "\"purpose\":\"identity\""));
+    ck_assert_ptr_nonnull(strstr(line, "\"result\":\"verified\""));
+    ck_assert_ptr_nonnull(strstr(line, receipt));
+    ck_assert_ptr_nonnull(strstr(line, "\"receipt_ok\":true"));
+    ck_assert_ptr_null(strstr(line, "0000002"));    /* no CNIC */
+    ck_assert_ptr_null(strstr(line, "3110000102")); /* no number */
+    ck_assert_ptr_nonnull(p = strstr(line, "\"citizenId\":\""));
+    ck_assert_uint_eq(strspn(p + 13, "0123456789abcdef"), 32);
+    free(line);
+    /* The Python verifier of doc/departments.md accepts it, and not a changed one. */
+    snprintf(path, sizeof(path), "%s/contrib/departments/verify_receipt.py", tu_top());
+    char *argv[] = {"/usr/bin/python3", path, trust, receipt, NULL};
+    ck_assert_int_eq(tu_run(argv, NULL, &out, 10000), 0);
+    ck_assert_ptr_nonnull(strstr(out, "'code_confirmed': True"));
+    free(out);
+    receipt[100] = receipt[100] == 'A' ? 'B' : 'A';
+    ck_assert_int_ne(tu_run(argv, NULL, &out, 10000), 0);
+    ck_assert_ptr_nonnull(strstr(out, "refused"));
+    free(out);
+    /* one callback only: the other department was not subscribed */
+    ck_assert_int_eq(dsql("SELECT count(*) FROM webhook WHERE kind = 'verification'"), 1);
+    free(receipt);
+    free(sms);
+    free(code);
+    free(id);
+    free(sa);
+    world_stop();
+}
+END_TEST
+
 Suite *suite_dept_notices(void)
 {
     Suite *s = suite_create("dept_notices");
@@ -219,6 +295,7 @@ Suite *suite_dept_notices(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_notice_in_urdu);
     tcase_add_test(tc, test_callback_retried);
+    tcase_add_test(tc, test_verification_callback);
     suite_add_tcase(s, tc);
     return s;
 }

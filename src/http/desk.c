@@ -522,6 +522,10 @@ void http_desk_confirm(struct http_req *r)
         http_reply_error(r, 500, "internal", "store");
         return;
     }
+    /* Departments subscribed to the purpose hear of it (issue 13), with this commit. */
+    struct http_verified vf = {text, rid, office_name, bio};
+    if (http_webhooks_verified(r->api, &v, c.cnic_index, &vf, now) < 0)
+        log_warnx("http: verification %.8s: the departments' callbacks could not be queued", v.id);
     desk_count(r, &v);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);

@@ -147,6 +147,21 @@ struct http_webhooks *http_webhooks_new(struct http_api *a);
 void http_webhooks_free(struct http_webhooks *w);
 /* Queue what is due (notices in a final state) and send what is due (every second). */
 void http_webhooks_tick(struct http_api *a, int64_t now);
+/* What a VERIFIED callback tells beside the verification's row. */
+struct http_verified {
+    const char *receipt;    /* "KPR1:..." */
+    const char *receipt_id; /* the short id people read out */
+    const char *office_name;
+    const char *biometric; /* "" when none */
+};
+/*
+ * v ended VERIFIED: queue a callback, with the signed receipt and the
+ * department's pseudonym of the citizen (cnic_index), for every department
+ * subscribed to v's purpose.  Inside the caller's transaction, so that it
+ * commits with the verification.  0 or < 0.
+ */
+int http_webhooks_verified(struct http_api *a, const struct store_verification *v,
+                           const uint8_t *cnic_index, const struct http_verified *f, int64_t now);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

@@ -10,7 +10,10 @@
  * later, never never: departments drop repeats by X-Kpass-Delivery.
  *
  * What goes in the queue: a notice's final delivery state, for
- * departments that registered a callback URL (this file, every second).
+ * departments that registered a callback URL (this file, every second);
+ * a desk verification that ended VERIFIED, with its signed KPR1 receipt,
+ * for every department subscribed to its purpose (http_webhooks_verified,
+ * in the confirmation's own transaction).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,6 +29,7 @@
 #include "kpass/core/log.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/dept.h"
+#include "kpass/store/citizen.h"
 #include "kpass/ussd/app.h"
 
 #define WH_FLIGHTS     8     /* callbacks in flight at once */
@@ -226,4 +230,54 @@ void http_webhooks_tick(struct http_api *a, int64_t now)
         if (!wh_flying(w, due[i].id))
             wh_send(w, &due[i], now);
     free(due);
+}
+
+/* Queue one callback of kind for department (inside the caller's transaction). */
+static int wh_queue(struct http_api *a, const struct store_dept *dept, const char *kind,
+                    const char *ref, json_t *j, int64_t now)
+{
+    struct store_webhook *wh = kp_calloc(1, sizeof(*wh));
+    char *body = json_dumps(j, JSON_COMPACT);
+    int rc = -KP_ERR_NOMEM;
+
+    if (body && strlen(body) < sizeof(wh->body)) {
+        snprintf(wh->department, sizeof(wh->department), "%s", dept->department);
+        snprintf(wh->kind, sizeof(wh->kind), "%s", kind);
+        snprintf(wh->ref, sizeof(wh->ref), "%s", ref);
+        snprintf(wh->url, sizeof(wh->url), "%s", dept->callback_url);
+        snprintf(wh->body, sizeof(wh->body), "%s", body);
+        wh->created_at = now;
+        rc = store_webhook_add(a->d.st, wh, NULL);
+    }
+    free(body);
+    free(wh);
+    return rc;
+}
+
+int http_webhooks_verified(struct http_api *a, const struct store_verification *v,
+                           const uint8_t *cnic_index, const struct http_verified *f, int64_t now)
+{
+    char subs[16][17], pseudo[USSD_APP_PSEUDO_HEX + 1];
+    uint8_t key[USSD_APP_KEY_BYTES];
+    int n = store_subscribers(a->d.st, v->purpose, subs, 16), rc = 0;
+
+    if (n <= 0 || a->d.cnic_key == NULL)
+        return n < 0 ? n : 0;
+    ussd_app_pseudo_key(a->d.cnic_key, key);
+    for (int i = 0; i < n && rc == 0; i++) {
+        struct store_dept dept;
+        if (store_dept_get(a->d.st, subs[i], &dept) < 0 || !dept.callback_url[0])
+            continue;
+        /* the department's own pseudonym of the citizen, as its USSD app sees it */
+        ussd_app_pseudonym(key, "cnic", dept.department, cnic_index, CNIC_INDEX_BYTES, pseudo);
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "type", "verification", "id",
+            v->id, "result", "verified", "purpose", v->purpose, "office", v->office, "office_name",
+            f->office_name, "biometric", f->biometric[0] ? f->biometric : "none", "receipt",
+            f->receipt, "receipt_id", f->receipt_id, "citizenId", pseudo, "at", (json_int_t)now);
+        rc = wh_queue(a, &dept, "verification", v->id, j, now);
+        json_decref(j);
+    }
+    sodium_memzero(key, sizeof(key));
+    return rc;
 }
