@@ -50,12 +50,14 @@ static void dexec(const char *sql)
     sqlite3_close(db);
 }
 
-/* The desk world, department EXCISE with its templates, callbacks to port. */
-static void world_start(int port, unsigned quota)
+/* The desk world (extra: more configuration), department EXCISE with its
+   templates, callbacks to port. */
+static void world_start_with(int port, unsigned quota, const char *extra)
 {
-    char path[1024], url[96], q[16], *out, *t;
+    char path[1024], url[96], q[16], conf[256], *out, *t;
 
-    tu_desk_world_start(&w, &d, "webhook_backoff = 1s\n");
+    snprintf(conf, sizeof(conf), "webhook_backoff = 1s\n%s", extra);
+    tu_desk_world_start(&w, &d, conf);
     snprintf(secret, sizeof(secret), "%s/excise.secret", d.dir);
     ck_assert_int_eq(tu_write_file(secret, SECRET "\n"), 0);
     chmod(secret, 0600);
@@ -75,6 +77,11 @@ static void world_start(int port, unsigned quota)
                       "گاڑی {vehicle} کا ٹوکن ٹیکس {amount} روپے واجب الادا ہے۔", NULL);
     free(out);
     cb_running = 0;
+}
+
+static void world_start(int port, unsigned quota)
+{
+    world_start_with(port, quota, "");
 }
 
 static void world_stop(void)
@@ -287,6 +294,95 @@ START_TEST(test_verification_callback)
 }
 END_TEST
 
+/* Verify the citizen at desk A; returns the verification id (malloc'd). */
+static char *desk_verify(void)
+{
+    char path[256], body[96], *sa, *id, *sms, *code;
+    int status;
+
+    sa = tu_desk_signin(&d, w.token_a, "PSH-0042", "4821", &status);
+    ck_assert_int_eq(status, 201);
+    id = tu_desk_scan(&d, sa, w.qr, &status, NULL);
+    ck_assert_int_eq(status, 201);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id);
+    json_decref(tu_http(&d, "POST", path, sa, "{\"purpose\":\"identity\"}", &status));
+    ck_assert_int_eq(status, 202);
+    sms = tu_desk_sms_wait(w.sms_fd, "your code for identity check");
+    code = tu_desk_code_of(sms);
+    snprintf(path, sizeof(path), "/v1/verifications/%s/confirm", id);
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+    json_decref(tu_http(&d, "POST", path, sa, body, &status));
+    ck_assert_int_eq(status, 200);
+    free(sms);
+    free(code);
+    free(sa);
+    return id;
+}
+
+/* "Was this you?" over the operator's gateway (push_gw.js, npm smpp), answered per answer. */
+static void push_run(const char *answer, const char *want_end)
+{
+    struct tu_proc gw;
+    char port[16], *line, *id, *m;
+    int status;
+
+    world_start_with(tu_free_port(), 10, "[ussd]\npush_partner = gw\npush_timeout = 20s\n");
+    free(tu_kpass_ok(&d, "gw-pw\n", "partner", "add", "gw", NULL));
+    snprintf(port, sizeof(port), "%d", d.smpp_port);
+    tu_peer_start(&gw, "push_gw.js", "--port", port, "--system-id", "gw", "--password", "gw-pw",
+                  "--answer", answer, NULL);
+    line = tu_proc_expect(&gw, 5000, "\"bound\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    free(line);
+    id = desk_verify();
+    line = tu_proc_expect(&gw, 5000, "\"push\"", NULL);
+    ck_assert_msg(line != NULL, "no push; log:\n%s", tu_daemon_log(&d));
+    ck_assert_ptr_nonnull(strstr(line, "\"msisdn\":\"923110000102\""));
+    ck_assert_ptr_nonnull(strstr(line, "Your identity was checked at "));
+    ck_assert_ptr_nonnull(strstr(line, "\\n1 It was me\\n2 It was not me"));
+    free(line);
+    line = tu_proc_expect(&gw, 5000, "\"end\"", NULL);
+    ck_assert_msg(line != NULL, "no end; log:\n%s", tu_daemon_log(&d));
+    ck_assert_ptr_nonnull(strstr(line, want_end));
+    ck_assert_ptr_nonnull(strstr(line, "\"op\":17"));
+    ck_assert_ptr_nonnull(strstr(line, "\"session_end\":true"));
+    free(line);
+    /* the SMS notice is sent in any case */
+    free(tu_desk_sms_wait(w.sms_fd, "your identity was verified at Excise"));
+    m = tu_http_get(d.http_port, "/metrics", &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_ptr_nonnull(strstr(m, "kpass_ussd_push_total{result=\"sent\"} 1"));
+    if (strcmp(answer, "2") == 0) {
+        ck_assert_ptr_nonnull(strstr(m, "kpass_ussd_push_total{result=\"not_me\"} 1"));
+        ck_assert_int_eq(dsql("SELECT count(*) FROM verification_dispute"), 1);
+        ck_assert_int_eq(dsql("SELECT count(*) FROM audit WHERE event = 'verification.disputed' "
+                              "AND subject IS NOT NULL"),
+                         1);
+        char *log = tu_daemon_log(&d);
+        ck_assert_ptr_nonnull(strstr(log, "disputed by the citizen"));
+        free(log);
+    } else {
+        ck_assert_ptr_nonnull(strstr(m, "kpass_ussd_push_total{result=\"me\"} 1"));
+        ck_assert_int_eq(dsql("SELECT count(*) FROM verification_dispute"), 0);
+    }
+    free(m);
+    free(id);
+    tu_proc_stop(&gw);
+    world_stop();
+}
+
+START_TEST(test_push_not_me)
+{
+    push_run("2", "Noted: it was not you. Call 1700 now.");
+}
+END_TEST
+
+START_TEST(test_push_it_was_me)
+{
+    push_run("1", "\"text\":\"Thank you.\"");
+}
+END_TEST
+
 Suite *suite_dept_notices(void)
 {
     Suite *s = suite_create("dept_notices");
@@ -296,6 +392,8 @@ Suite *suite_dept_notices(void)
     tcase_add_test(tc, test_notice_in_urdu);
     tcase_add_test(tc, test_callback_retried);
     tcase_add_test(tc, test_verification_callback);
+    tcase_add_test(tc, test_push_not_me);
+    tcase_add_test(tc, test_push_it_was_me);
     suite_add_tcase(s, tc);
     return s;
 }

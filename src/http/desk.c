@@ -526,6 +526,7 @@ void http_desk_confirm(struct http_req *r)
     struct http_verified vf = {text, rid, office_name, bio};
     if (http_webhooks_verified(r->api, &v, c.cnic_index, &vf, now) < 0)
         log_warnx("http: verification %.8s: the departments' callbacks could not be queued", v.id);
+    http_push_verified(r->api, &v, &c, office_name, now); /* "was this you?" */
     desk_count(r, &v);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);

@@ -162,6 +162,10 @@ struct http_verified {
  */
 int http_webhooks_verified(struct http_api *a, const struct store_verification *v,
                            const uint8_t *cnic_index, const struct http_verified *f, int64_t now);
+/* v ended VERIFIED: ask citizen c "was this you?" by a USSD push, if pushes are on. */
+struct store_citizen;
+void http_push_verified(struct http_api *a, const struct store_verification *v,
+                        const struct store_citizen *c, const char *office_name, int64_t now);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

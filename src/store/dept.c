@@ -408,3 +408,18 @@ int store_subscribers(struct store *st, const char *purpose, char (*out)[17], in
     sqlite3_reset(s);
     return n;
 }
+
+static const char sql_dispute_add[] =
+    "INSERT INTO verification_dispute (verification, via, at) VALUES (?1, ?2, ?3)";
+
+int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_dispute_add);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, verification);
+    store_bind_text(s, 2, via);
+    sqlite3_bind_int64(s, 3, at);
+    return store_step_done(st, s);
+}

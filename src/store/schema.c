@@ -400,7 +400,13 @@ static const struct store_migration migrations[] = {
      "CREATE TABLE dept_subscription ("
      "  department TEXT NOT NULL,"
      "  purpose TEXT NOT NULL,"
-     "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"},
+     "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"
+     /* "It was not me": a citizen disputes a verification (the USSD push) */
+     "CREATE TABLE verification_dispute ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  verification TEXT NOT NULL,"
+     "  via TEXT NOT NULL,"
+     "  at INTEGER NOT NULL);"},
 };
 
 const struct store_migration *store_migrations(int *count)

@@ -49,6 +49,7 @@ struct ussd_svc {
     struct ussd_apps *apps;     /* department apps (NULL: every app is unavailable) */
     struct smpp_hub *hub;       /* to find a partner again when an app answers */
     struct ussd_pending *pends; /* hops waiting for an app */
+    struct ussd_pushes *pushes; /* "was this you?" questions waiting for answers */
 };
 
 /*
@@ -348,6 +349,11 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
 
 #define USSD_APP_ASKS 4 /* apps one hop may ask (each failure may lead into another) */
 
+void ussd_svc_set_pushes(struct ussd_svc *u, struct ussd_pushes *p)
+{
+    u->pushes = p;
+}
+
 void ussd_svc_set_apps(struct ussd_svc *u, struct ussd_apps *apps, struct smpp_hub *hub)
 {
     u->apps = apps;
@@ -556,6 +562,9 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
         return status;
     }
     msisdn_mask(mo.msisdn, masked);
+    /* The answer to a "was this you?" push, not a dialog of the menus. */
+    if (ussd_pushes_reply(u->pushes, pc->id, l, &prof, &mo, now))
+        return SMPP_ESME_ROK;
     u->stats.hops++;
     memset(&env, 0, sizeof(env));
     env.ctx = u->b.ctx;
@@ -656,6 +665,9 @@ static const struct conf_key ussd_conf_keys[] = {
      0},
     {"ussd", "apps_ca_file", CONF_TEXT, USSD_OFF(apps_ca_file), 0, USSD_SIZE(apps_ca_file), NULL,
      0},
+    {"ussd", "push_partner", CONF_TEXT, USSD_OFF(push_partner), 0, USSD_SIZE(push_partner), NULL,
+     0},
+    {"ussd", "push_timeout", CONF_SECONDS, USSD_OFF(push_timeout_s), 5000, 600000, NULL, 0},
 };
 
 static void ussd_conf_defaults(void *set)
@@ -673,6 +685,7 @@ static void ussd_conf_defaults(void *set)
     snprintf(s->abort_ops_text, sizeof(s->abort_ops_text), "0x81");
     s->abort_ops[0] = 0x81;
     s->nabort = 1;
+    s->push_timeout_s = 60;
 }
 
 /* "*789#": '*', digits and '*' separators, '#' last (3GPP TS 22.030 §6.5.2). */

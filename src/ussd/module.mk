@@ -6,3 +6,4 @@ SRCS += src/ussd/builtins_id.c
 SRCS += src/ussd/funnel.c
 SRCS += src/ussd/app_proto.c
 SRCS += src/ussd/app.c
+SRCS += src/ussd/push.c

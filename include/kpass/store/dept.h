@@ -71,6 +71,9 @@ int store_subscription_set(struct store *st, const char *department, const char 
 /* The departments subscribed to purpose, at most max.  Count or -KP_ERR_DB. */
 int store_subscribers(struct store *st, const char *purpose, char (*out)[17], int max);
 
+/* A citizen said a verification was not them ("ussd": the push).  0 or -KP_ERR_DB. */
+int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at);
+
 /* ---- the callback queue ---- */
 
 enum store_webhook_state {
