@@ -74,8 +74,8 @@ static long long dsql(const char *sql)
     return tu_sql_int(path, sql);
 }
 
-/* Point d's [ussd] menus at dir. */
-static void conf_menus(const char *dir)
+/* Point d's [ussd] menus at dir (extra: more [ussd] lines after it). */
+static void conf_menus_with(const char *dir, const char *extra)
 {
     char *conf = (char *)tu_read_file(d.conf, NULL), *p, line[700];
     struct kp_buf b = KP_BUF_INIT;
@@ -83,16 +83,23 @@ static void conf_menus(const char *dir)
     ck_assert_ptr_nonnull(conf);
     ck_assert_ptr_nonnull(p = strstr(conf, "menus = "));
     kp_buf_append(&b, conf, (size_t)(p - conf));
-    snprintf(line, sizeof(line), "menus = %s", dir);
+    snprintf(line, sizeof(line), "menus = %s\n%s", dir, extra);
     kp_buf_puts(&b, line);
-    kp_buf_puts(&b, strchr(p, '\n'));
+    kp_buf_puts(&b, strchr(p, '\n') + 1);
     ck_assert_int_eq(tu_write_file(d.conf, b.data), 0);
     kp_buf_free(&b);
     free(conf);
 }
 
+static void world_start_with(const char *extra);
+
 /* kpassd with the apps menu, partner gw, a citizen registered with CALLER's number. */
 static void world_start(void)
+{
+    world_start_with("");
+}
+
+static void world_start_with(const char *extra)
 {
     char path[1024], *out = NULL;
 
@@ -104,7 +111,7 @@ static void world_start(void)
     snprintf(secret, sizeof(secret), "%s/app.secret", d.dir);
     ck_assert_int_eq(tu_write_file(secret, SECRET "\n"), 0);
     chmod(secret, 0600);
-    conf_menus(menus);
+    conf_menus_with(menus, extra);
     ug_seed(&d);
     ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", &out, "partner", "add", "gw", NULL), 0);
     free(out);
@@ -462,6 +469,76 @@ START_TEST(test_app_cli)
 }
 END_TEST
 
+/* HTTPS: the app's certificate is checked against [ussd] apps_ca_file and
+   must name the host of the URL. */
+START_TEST(test_https_app)
+{
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    char cert[700], key[700], extra[800], url[96], *line, *out = NULL;
+    int port;
+
+    world_start();
+    snprintf(cert, sizeof(cert), "%s/app-cert.pem", d.dir);
+    snprintf(key, sizeof(key), "%s/app-key.pem", d.dir);
+    char *argv[] = {"/usr/bin/openssl",
+                    "req",
+                    "-x509",
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1",
+                    "-nodes",
+                    "-keyout",
+                    key,
+                    "-out",
+                    cert,
+                    "-days",
+                    "1",
+                    "-subj",
+                    "/CN=localhost",
+                    "-addext",
+                    "subjectAltName=DNS:localhost",
+                    NULL};
+    ck_assert_int_eq(tu_run(argv, NULL, NULL, 20000), 0);
+    /* the configuration names the CA; the daemon is restarted to read it */
+    tu_daemon_stop(&d, SIGTERM);
+    snprintf(extra, sizeof(extra), "apps_ca_file = %s\n", cert);
+    conf_menus_with(menus, extra);
+    tu_daemon_start(&d);
+    tu_peer_start(&app, "apps/fard.js", "--secret-file", secret, "--tls-cert", cert, "--tls-key",
+                  key, NULL);
+    app_running = 1;
+    line = tu_proc_expect(&app, 5000, "\"listening\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    port = (int)tu_json_int(line, "port");
+    free(line);
+    snprintf(url, sizeof(url), "https://localhost:%d/ussd", port);
+    free(tu_kpass_ok(&d, NULL, "app", "add", "fard", "--department", "BOR", "--url", url,
+                     "--secret-file", secret, NULL));
+    ug_bind(&g, &d, "gw", "gw-pw");
+    ug_dlg_init(&u, CALLER, 70);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*2#", &h);
+    ck_assert_msg(strcmp(h.text, "Board of Revenue\nEnter your fard request number") == 0,
+                  "screen %s; log:\n%s", h.text, tu_daemon_log(&d));
+    free(app_request());
+    /* the same server by its address: the certificate does not name it, so nothing is sent */
+    free(tu_kpass_ok(&d, NULL, "app", "remove", "fard", NULL));
+    snprintf(url, sizeof(url), "https://127.0.0.1:%d/ussd", port);
+    ck_assert_int_eq(tu_kpass(&d, NULL, &out, "app", "add", "fard", "--department", "BOR", "--url",
+                              url, "--secret-file", secret, NULL),
+                     0);
+    free(out);
+    ug_dlg_init(&u, CALLER, 71);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*2#", &h);
+    ck_assert_str_eq(h.text, "Service unavailable, try later.");
+    ck_assert_ptr_null(tu_proc_expect(&app, 500, "\"event\":\"request\"", NULL));
+    close(g.fd);
+    world_stop();
+}
+END_TEST
+
 /* The Python example of doc/departments.md (contrib/departments/) as the
    fard app: kpass's requests pass its checks, its answers come back. */
 START_TEST(test_python_example)
@@ -558,6 +635,7 @@ Suite *suite_dept_apps(void)
     tcase_add_test(tc, test_timeout_screen_and_unavailable);
     tcase_add_test(tc, test_app_cli);
     tcase_add_test(tc, test_python_example);
+    tcase_add_test(tc, test_https_app);
     suite_add_tcase(s, tc);
     tc = tcase_create("menus");
     tcase_add_test(tc, test_contrib_menu_compiles);

@@ -9,6 +9,7 @@
 //   X-Kpass-Timestamp: <unix seconds>
 //   X-Kpass-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 //
+// --tls-cert FILE --tls-key FILE serve HTTPS instead of HTTP.
 // Lines on stdout, one JSON object each (tests read them):
 //   {"event":"listening","port":N}
 //   {"event":"request","app":..,"fields":{..},"ts":..,"sig":..,"body":..}
@@ -21,17 +22,20 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const readline = require('readline');
 
 const WINDOW_S = 300; // a request older or newer than this is refused
 
 function options(argv) {
-    const o = { port: 0, secretFile: '', maxTime: 600000 };
+    const o = { port: 0, secretFile: '', maxTime: 600000, tlsCert: '', tlsKey: '' };
     for (let i = 2; i < argv.length; i++) {
         const v = argv[i + 1];
         if (argv[i] === '--port') o.port = Number(v), i++;
         else if (argv[i] === '--secret-file') o.secretFile = v, i++;
         else if (argv[i] === '--max-time') o.maxTime = Number(v), i++;
+        else if (argv[i] === '--tls-cert') o.tlsCert = v, i++;
+        else if (argv[i] === '--tls-key') o.tlsKey = v, i++;
         else {
             process.stderr.write(`usage: ${argv[1]} --secret-file F [--port N] [--max-time MS]\n`);
             process.exit(2);
@@ -76,7 +80,11 @@ function run(name, answer) {
     const seen = new Map();
     let delay = 0, status = 200;
 
-    const server = http.createServer((req, res) => {
+    // HTTPS with --tls-cert/--tls-key (kpass checks the certificate), else HTTP.
+    const make = o.tlsCert
+        ? (h) => https.createServer({ cert: fs.readFileSync(o.tlsCert), key: fs.readFileSync(o.tlsKey) }, h)
+        : (h) => http.createServer(h);
+    const server = make((req, res) => {
         const chunks = [];
         let size = 0;
         req.on('data', (c) => {
