@@ -383,6 +383,102 @@ START_TEST(test_push_it_was_me)
 }
 END_TEST
 
+/* Scan, then ask for a code: the status of the code step (body in *ans). */
+static int desk_code_after_scan(json_t **ans)
+{
+    char path[256], *sa, *id;
+    int status;
+
+    sa = tu_desk_signin(&d, w.token_a, "PSH-0042", "4821", &status);
+    ck_assert_int_eq(status, 201);
+    id = tu_desk_scan(&d, sa, w.qr, &status, NULL);
+    ck_assert_int_eq(status, 201);
+    usleep(300000); /* the staff member picks the purpose */
+    snprintf(path, sizeof(path), "/v1/verifications/%s/code", id);
+    *ans = tu_http(&d, "POST", path, sa, "{\"purpose\":\"identity\"}", &status);
+    free(id);
+    free(sa);
+    return status;
+}
+
+/* The operator says the citizen's SIM was swapped: the desk's code is held,
+   audited; not swapped: it is sent; no answer in time: the row decides. */
+START_TEST(test_simswap_holds_code)
+{
+    struct tu_proc op;
+    char port[16], url[96], tok[700], *line;
+    json_t *j;
+
+    world_start(tu_free_port(), 10);
+    snprintf(tok, sizeof(tok), "%s/op.token", d.dir);
+    ck_assert_int_eq(tu_write_file(tok, "operator-token-123\n"), 0);
+    tu_peer_start(&op, "apps/simswap.js", "--token", "operator-token-123", "--swapped", CITIZEN_NUM,
+                  NULL);
+    line = tu_proc_expect(&op, 5000, "\"listening\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    snprintf(port, sizeof(port), "%ld", tu_json_int(line, "port"));
+    free(line);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%s/sim-swap/v0/check", port);
+    free(tu_kpass_ok(&d, NULL, "simswap", "set", "ufone", "--url", url, "--prefixes",
+                     "+92311,+92333", "--token-file", tok, "--max-age", "48", "--timeout", "1s",
+                     "--on-timeout", "hold", NULL));
+    /* swapped: held, the citizen gets no code */
+    ck_assert_int_eq(desk_code_after_scan(&j), 409);
+    ck_assert_str_eq(tu_js(j, "error"), "sim_swap");
+    ck_assert_str_eq(tu_js(j, "reason"), "SIM changed recently: verify by other means");
+    json_decref(j);
+    line = tu_proc_expect(&op, 2000, "\"check\"", NULL);
+    ck_assert_ptr_nonnull(strstr(line, "\"phoneNumber\":\"" CITIZEN_NUM "\""));
+    ck_assert_ptr_nonnull(strstr(line, "\"maxAge\":48"));
+    free(line);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM audit WHERE event = 'code.held' AND subject IS "
+                          "NOT NULL"),
+                     1);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM sms_outbox WHERE body LIKE '%identity check%'"), 0);
+    /* the operator is slow: no answer by the code step, and the row says hold */
+    tu_proc_send(&op, "{\"cmd\":\"delay\",\"ms\":3000}");
+    free(tu_proc_expect(&op, 2000, "\"ok\"", NULL));
+    ck_assert_int_eq(desk_code_after_scan(&j), 409);
+    ck_assert_str_eq(tu_js(j, "error"), "sim_unchecked");
+    json_decref(j);
+    /* ... and with send, the code goes */
+    free(tu_kpass_ok(&d, NULL, "simswap", "set", "ufone", "--url", url, "--prefixes",
+                     "+92311,+92333", "--token-file", tok, "--timeout", "1s", "--on-timeout",
+                     "send", NULL));
+    ck_assert_int_eq(desk_code_after_scan(&j), 202);
+    json_decref(j);
+    free(tu_desk_sms_wait(w.sms_fd, "your code for identity check"));
+    tu_proc_stop(&op);
+    world_stop();
+}
+END_TEST
+
+/* Not swapped: the code goes as before. */
+START_TEST(test_simswap_not_swapped)
+{
+    struct tu_proc op;
+    char port[16], url[96], *line;
+    json_t *j;
+
+    world_start(tu_free_port(), 10);
+    tu_peer_start(&op, "apps/simswap.js", "--swapped", "+923330000000", NULL);
+    line = tu_proc_expect(&op, 5000, "\"listening\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    snprintf(port, sizeof(port), "%ld", tu_json_int(line, "port"));
+    free(line);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%s/sim-swap/v0/check", port);
+    free(tu_kpass_ok(&d, NULL, "simswap", "set", "ufone", "--url", url, "--prefixes", "+92311",
+                     NULL));
+    ck_assert_int_eq(desk_code_after_scan(&j), 202);
+    json_decref(j);
+    free(tu_desk_sms_wait(w.sms_fd, "your code for identity check"));
+    ck_assert_ptr_nonnull(line = tu_proc_expect(&op, 2000, "\"check\"", NULL));
+    free(line);
+    tu_proc_stop(&op);
+    world_stop();
+}
+END_TEST
+
 Suite *suite_dept_notices(void)
 {
     Suite *s = suite_create("dept_notices");
@@ -394,6 +490,8 @@ Suite *suite_dept_notices(void)
     tcase_add_test(tc, test_verification_callback);
     tcase_add_test(tc, test_push_not_me);
     tcase_add_test(tc, test_push_it_was_me);
+    tcase_add_test(tc, test_simswap_holds_code);
+    tcase_add_test(tc, test_simswap_not_swapped);
     suite_add_tcase(s, tc);
     return s;
 }

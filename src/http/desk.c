@@ -299,6 +299,7 @@ void http_desk_scan(struct http_req *r)
         return;
     }
     desk_count(r, &v);
+    http_simswap_start(r->api, &v, &cr.citizen); /* answered by the time a code is asked */
     http_reply_json(r, 201,
                     json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned",
                               "citizen", desk_citizen_json(r->api->d.st, &cr.citizen), "credential",
@@ -406,6 +407,8 @@ void http_desk_code(struct http_req *r)
                     c.cnic_index);
         return;
     }
+    if (http_simswap_holds(r, &v, &c)) /* a recent SIM swap holds the code */
+        return;
     desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
     desk_actor(v.desk, actor);
     struct codes_request cr = {c.id, q.purpose, v.office, office_name, v.desk, NULL, actor};

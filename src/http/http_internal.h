@@ -89,6 +89,7 @@ struct http_api {
         uint64_t failures; /* walks that found a broken chain or could not read it */
     } audit;
     struct http_webhooks *webhooks; /* callbacks to departments (webhook.c) */
+    struct http_simswap *simswap;   /* SIM-swap answers by verification (simswap.c) */
     TAILQ_HEAD(, http_conn) conns;  /* open connections (conn.c) */
     unsigned nconns;
     struct event *born;       /* finds connections just accepted */
@@ -166,6 +167,17 @@ int http_webhooks_verified(struct http_api *a, const struct store_verification *
 struct store_citizen;
 void http_push_verified(struct http_api *a, const struct store_verification *v,
                         const struct store_citizen *c, const char *office_name, int64_t now);
+
+/* simswap.c: the operator's SIM-swap check, asked at the scan, applied at the code. */
+struct http_simswap;
+struct http_simswap *http_simswap_new(struct http_api *a);
+void http_simswap_free(struct http_simswap *s);
+/* A card was scanned: ask the operator serving c's number, if one is configured. */
+void http_simswap_start(struct http_api *a, const struct store_verification *v,
+                        const struct store_citizen *c);
+/* At the code step: 1 when the code is held (the 409 sent, audited), else 0. */
+int http_simswap_holds(struct http_req *r, const struct store_verification *v,
+                       const struct store_citizen *c);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

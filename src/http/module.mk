@@ -6,3 +6,4 @@ SRCS += src/http/metrics.c
 SRCS += src/http/notices.c
 SRCS += src/http/webhook.c
 SRCS += src/http/server.c
+SRCS += src/http/simswap.c

@@ -398,6 +398,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     a->guard = kp_accept_guard_new(base, "http");
     http_conns_init(a);
     a->webhooks = http_webhooks_new(a);
+    a->simswap = http_simswap_new(a);
     /* The worker's own connection: SQLite connections are not shared by threads. */
     if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
         store_audit_use_key(a->wst, d->audit_key);
@@ -411,6 +412,7 @@ void http_api_free(struct http_api *a)
         return;
     evhttp_free(a->http);
     http_webhooks_free(a->webhooks);
+    http_simswap_free(a->simswap);
     kp_accept_guard_free(a->guard); /* after its listeners, freed with a->http */
     http_conns_free(a);
     kp_worker_free(a->worker); /* pending sign-ins end before their store */

@@ -128,8 +128,10 @@ static void wh_result(struct wh_flight *f, int status)
     free(f);
 }
 
-static void wh_done(void *arg, int status)
+static void wh_done(void *arg, int status, const char *body, size_t len)
 {
+    (void)body;
+    (void)len;
     wh_result(arg, status);
 }
 
@@ -171,8 +173,9 @@ static void wh_send(struct http_webhooks *w, const struct store_webhook *r, int6
     store_webhook_update(a->d.st, r->id, STORE_WEBHOOK_PENDING, r->attempts, now + WH_LEASE_S,
                          r->last_status, now);
     snprintf(delivery, sizeof(delivery), "kpass-%lld", (long long)r->id);
-    rc = ussd_apps_post(a->d.apps, r->url, secret, slen, r->body, strlen(r->body), delivery,
-                        WH_TIMEOUT_MS, wh_done, f);
+    struct ussd_post post = {r->url, r->body, strlen(r->body), secret,
+                             slen,   NULL,    delivery,        WH_TIMEOUT_MS};
+    rc = ussd_apps_post(a->d.apps, &post, wh_done, f);
     sodium_memzero(secret, sizeof(secret));
     if (rc < 0)
         wh_result(f, 0);

@@ -108,6 +108,7 @@ int cmd_service(struct kp_cli *cli, int argc, char **argv);
 int cmd_app(struct kp_cli *cli, int argc, char **argv);
 int cmd_department(struct kp_cli *cli, int argc, char **argv);
 int cmd_webhook(struct kp_cli *cli, int argc, char **argv);
+int cmd_simswap(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
 int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
 int cmd_audit(struct kp_cli *cli, int argc, char **argv);

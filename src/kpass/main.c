@@ -43,6 +43,7 @@ static const struct {
     {"department", cmd_department,
      "departments as API clients: tokens, SMS templates, verification callbacks"},
     {"webhook", cmd_webhook, "the signed callbacks to departments (list, show, retry)"},
+    {"simswap", cmd_simswap, "operators' SIM-swap checks before desk codes (set, list, remove)"},
     {"office", cmd_office, "list, show, add and remove offices"},
     {"citizen", cmd_citizen, "manage the citizens registry (add, show, list, link, block, ...)"},
     {"keys", cmd_keys, "signing keys: init, list, rotate, retire, export-public"},

@@ -23,6 +23,7 @@ KPASS_SRCS += src/kpass/cmd/cmd_partner.c
 KPASS_SRCS += src/kpass/cmd/cmd_qr.c
 KPASS_SRCS += src/kpass/cmd/cmd_service.c
 KPASS_SRCS += src/kpass/cmd/cmd_staff.c
+KPASS_SRCS += src/kpass/cmd/cmd_simswap.c
 KPASS_SRCS += src/kpass/cmd/cmd_sms.c
 KPASS_SRCS += src/kpass/cmd/cmd_webhook.c
 KPASS_SRCS += src/kpass/cmd/dir_rows.c

@@ -423,3 +423,73 @@ int store_dispute_add(struct store *st, const char *verification, const char *vi
     sqlite3_bind_int64(s, 3, at);
     return store_step_done(st, s);
 }
+
+#define SIMSWAP_COLS "partner, prefixes, url, token_file, max_age_h, timeout_ms, on_timeout"
+
+static const char sql_ss_set[] =
+    "INSERT OR REPLACE INTO simswap_api (" SIMSWAP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_ss_del[] = "DELETE FROM simswap_api WHERE partner = ?1";
+static const char sql_ss_list[] = "SELECT " SIMSWAP_COLS " FROM simswap_api ORDER BY partner";
+
+int store_simswap_set(struct store *st, const struct store_simswap *ss)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_set);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, ss->partner);
+    store_bind_text(s, 2, ss->prefixes);
+    store_bind_text(s, 3, ss->url);
+    store_bind_text(s, 4, ss->token_file);
+    sqlite3_bind_int(s, 5, (int)ss->max_age_h);
+    sqlite3_bind_int(s, 6, (int)ss->timeout_ms);
+    store_bind_text(s, 7, ss->hold_on_timeout ? "hold" : "send");
+    return store_step_done(st, s);
+}
+
+int store_simswap_remove(struct store *st, const char *partner)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_del);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, partner);
+    rc = store_step_done(st, s);
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        return -KP_ERR_NOTFOUND;
+    return rc;
+}
+
+int store_simswap_list(struct store *st, struct store_simswap **out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_list);
+    struct store_simswap *v = NULL;
+    size_t n = 0, cap = 0;
+    char mode[8];
+    int rc;
+
+    *out = NULL;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = kp_grow(v, &cap, n + 1, sizeof(*v));
+        memset(&v[n], 0, sizeof(v[n]));
+        store_col_text(s, 0, v[n].partner, sizeof(v[n].partner));
+        store_col_text(s, 1, v[n].prefixes, sizeof(v[n].prefixes));
+        store_col_text(s, 2, v[n].url, sizeof(v[n].url));
+        store_col_text(s, 3, v[n].token_file, sizeof(v[n].token_file));
+        v[n].max_age_h = (unsigned)sqlite3_column_int(s, 4);
+        v[n].timeout_ms = (unsigned)sqlite3_column_int(s, 5);
+        store_col_text(s, 6, mode, sizeof(mode));
+        v[n].hold_on_timeout = strcmp(mode, "hold") == 0;
+        n++;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -KP_ERR_DB;
+    }
+    *out = v;
+    return (int)n;
+}

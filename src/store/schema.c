@@ -402,6 +402,15 @@ static const struct store_migration migrations[] = {
      "  purpose TEXT NOT NULL,"
      "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"
      /* "It was not me": a citizen disputes a verification (the USSD push) */
+     /* the operators' SIM-swap APIs (CAMARA shaped), by the numbers they serve */
+     "CREATE TABLE simswap_api ("
+     "  partner TEXT PRIMARY KEY," /* the operator's partner system_id */
+     "  prefixes TEXT NOT NULL,"   /* "+92300,+92301": the numbers it answers for */
+     "  url TEXT NOT NULL,"
+     "  token_file TEXT NOT NULL DEFAULT '',"
+     "  max_age_h INTEGER NOT NULL CHECK (max_age_h BETWEEN 1 AND 2400),"
+     "  timeout_ms INTEGER NOT NULL CHECK (timeout_ms BETWEEN 100 AND 30000),"
+     "  on_timeout TEXT NOT NULL CHECK (on_timeout IN ('send', 'hold'))) WITHOUT ROWID;"
      "CREATE TABLE verification_dispute ("
      "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
      "  verification TEXT NOT NULL,"

@@ -563,7 +563,7 @@ int ussd_apps_identify(struct ussd_apps *a, const char *app, const char *msisdn,
 
 /* ---- signed POSTs of callbacks ---- */
 
-static void post_finish(struct post_call *c, int status)
+static void post_finish(struct post_call *c, int status, const char *body, size_t len)
 {
     struct ussd_apps *a = c->a;
     ussd_post_cb cb = c->cb;
@@ -578,17 +578,27 @@ static void post_finish(struct post_call *c, int status)
     if (c->deadline)
         event_free(c->deadline);
     free(c);
-    cb(arg, status);
+    cb(arg, status, body, len);
 }
 
 static void post_done_cb(struct evhttp_request *req, void *arg)
 {
     struct post_call *c = arg;
     struct timeval now = {0, 0};
+    char body[USSD_POST_BODY_MAX + 1];
+    size_t len = 0;
 
+    if (req) {
+        struct evbuffer *in = evhttp_request_get_input_buffer(req);
+        len = evbuffer_get_length(in);
+        if (len > USSD_POST_BODY_MAX)
+            len = 0; /* more than any answer kpass reads: as if empty */
+        evbuffer_copyout(in, body, len);
+    }
+    body[len] = '\0';
     event_base_once(c->a->base, -1, EV_TIMEOUT, app_conn_free_cb, c->conn, &now);
     c->conn = NULL;
-    post_finish(c, req ? evhttp_request_get_response_code(req) : 0);
+    post_finish(c, req ? evhttp_request_get_response_code(req) : 0, body, len);
 }
 
 static void post_deadline_cb(evutil_socket_t fd, short what, void *arg)
@@ -599,19 +609,17 @@ static void post_deadline_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     evhttp_connection_free(c->conn);
     c->conn = NULL;
-    post_finish(c, 0);
+    post_finish(c, 0, "", 0);
 }
 
-int ussd_apps_post(struct ussd_apps *a, const char *url, const uint8_t *secret, size_t secret_len,
-                   const char *body, size_t len, const char *delivery, unsigned timeout_ms,
-                   ussd_post_cb cb, void *arg)
+int ussd_apps_post(struct ussd_apps *a, const struct ussd_post *p, ussd_post_cb cb, void *arg)
 {
-    struct evhttp_uri *uri = evhttp_uri_parse(url);
+    struct evhttp_uri *uri = evhttp_uri_parse(p->url);
     struct post_call *c = kp_calloc(1, sizeof(*c));
     struct evhttp_request *req;
     struct evkeyvalq *h;
-    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    struct kp_buf target = KP_BUF_INIT;
+    struct timeval tv = {p->timeout_ms / 1000, (p->timeout_ms % 1000) * 1000};
+    struct kp_buf target = KP_BUF_INIT, auth = KP_BUF_INIT;
     char sig[3 + USSD_APP_SIG_HEX + 1], ts[24];
     int64_t now = kp_time_s();
     int rc = -KP_ERR_INVAL;
@@ -623,16 +631,23 @@ int ussd_apps_post(struct ussd_apps *a, const char *url, const uint8_t *secret, 
         goto out;
     evhttp_connection_set_timeout_tv(c->conn, &tv);
     req = evhttp_request_new(post_done_cb, c);
-    ussd_app_sign(secret, secret_len, now, body, len, sig);
-    snprintf(ts, sizeof(ts), "%lld", (long long)now);
     h = evhttp_request_get_output_headers(req);
     evhttp_add_header(h, "Host", evhttp_uri_get_host(uri));
     evhttp_add_header(h, "Content-Type", "application/json");
     evhttp_add_header(h, "User-Agent", "kpassd");
-    evhttp_add_header(h, "X-Kpass-Delivery", delivery);
-    evhttp_add_header(h, "X-Kpass-Timestamp", ts);
-    evhttp_add_header(h, "X-Kpass-Signature", sig);
-    evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
+    if (p->delivery)
+        evhttp_add_header(h, "X-Kpass-Delivery", p->delivery);
+    if (p->secret) {
+        ussd_app_sign(p->secret, p->secret_len, now, p->body, p->len, sig);
+        snprintf(ts, sizeof(ts), "%lld", (long long)now);
+        evhttp_add_header(h, "X-Kpass-Timestamp", ts);
+        evhttp_add_header(h, "X-Kpass-Signature", sig);
+    }
+    if (p->bearer) {
+        kp_buf_printf(&auth, "Bearer %s", p->bearer);
+        evhttp_add_header(h, "Authorization", auth.data);
+    }
+    evbuffer_add(evhttp_request_get_output_buffer(req), p->body, p->len);
     kp_buf_puts(&target, evhttp_uri_get_path(uri) && *evhttp_uri_get_path(uri)
                              ? evhttp_uri_get_path(uri)
                              : "/");
@@ -655,6 +670,9 @@ out:
     }
     if (uri)
         evhttp_uri_free(uri);
+    if (auth.data)
+        sodium_memzero(auth.data, auth.len);
+    kp_buf_free(&auth);
     kp_buf_free(&target);
     return rc;
 }

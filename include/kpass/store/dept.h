@@ -74,6 +74,24 @@ int store_subscribers(struct store *st, const char *purpose, char (*out)[17], in
 /* A citizen said a verification was not them ("ussd": the push).  0 or -KP_ERR_DB. */
 int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at);
 
+/* An operator's SIM-swap API (issue 13): which numbers, where, how long to wait. */
+struct store_simswap {
+    char partner[16];
+    char prefixes[256]; /* "+92300,+92301" */
+    char url[256];
+    char token_file[256]; /* its bearer token, "" for none */
+    unsigned max_age_h;   /* a swap this recent holds the code */
+    unsigned timeout_ms;
+    int hold_on_timeout; /* no answer in time: hold (1) or send (0) */
+};
+
+/* Add or replace the row of s.partner.  0 or -KP_ERR_DB. */
+int store_simswap_set(struct store *st, const struct store_simswap *s);
+/* Remove.  0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
+int store_simswap_remove(struct store *st, const char *partner);
+/* Every row into a new array (freed by the caller).  Count or -KP_ERR_DB. */
+int store_simswap_list(struct store *st, struct store_simswap **out);
+
 /* ---- the callback queue ---- */
 
 enum store_webhook_state {

@@ -133,18 +133,33 @@ int ussd_apps_identify(struct ussd_apps *a, const char *app, const char *msisdn,
                        char out[USSD_APP_PSEUDO_HEX + 1]);
 
 /*
- * A signed callback to a department (doc/departments.md): body (JSON)
- * POSTed to url with the headers of an app request and X-Kpass-Delivery:
- * delivery (the same for every attempt of one callback, so that the
- * department can drop a repeat).  0 when it is on its way: cb(arg,
- * status) comes later, once, with the HTTP status, 0 for no answer within
- * timeout_ms or no connection.  < 0 when it cannot be sent at all (a
- * URL kpass refuses): then cb is never called.
+ * A POST of JSON: a signed callback to a department (doc/departments.md:
+ * the headers of an app request, and X-Kpass-Delivery, the same for every
+ * attempt of one callback, so that the department can drop a repeat), or
+ * a question to an operator's API with its bearer token.
  */
-typedef void (*ussd_post_cb)(void *arg, int status);
-int ussd_apps_post(struct ussd_apps *a, const char *url, const uint8_t *secret, size_t secret_len,
-                   const char *body, size_t len, const char *delivery, unsigned timeout_ms,
-                   ussd_post_cb cb, void *arg);
+struct ussd_post {
+    const char *url;
+    const char *body; /* JSON */
+    size_t len;
+    const uint8_t *secret; /* sign with it; NULL: unsigned */
+    size_t secret_len;
+    const char *bearer;   /* Authorization: Bearer ...; NULL: none */
+    const char *delivery; /* X-Kpass-Delivery; NULL: none */
+    unsigned timeout_ms;
+};
+
+#define USSD_POST_BODY_MAX 4096 /* bytes of an answer kpass reads */
+
+/*
+ * 0 when p is on its way: cb(arg, status, body, len) comes later, once,
+ * with the HTTP status (0 for no answer within the timeout or no
+ * connection) and the answer's body (NUL-terminated; empty past
+ * USSD_POST_BODY_MAX).  < 0 when it cannot be sent at all (a URL kpass
+ * refuses): then cb is never called.
+ */
+typedef void (*ussd_post_cb)(void *arg, int status, const char *body, size_t len);
+int ussd_apps_post(struct ussd_apps *a, const struct ussd_post *p, ussd_post_cb cb, void *arg);
 
 struct ussd_app_stats {
     uint64_t requests, ok, timeouts, errors, refused_open; /* refused_open: cut off */

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SIM-swap check before a desk code (issue 13): an operator's API in
+ * the shape of CAMARA "SIM Swap" (POST .../check {"phoneNumber",
+ * "maxAge" in hours} -> {"swapped": true|false}), configured per partner
+ * for the numbers it serves (`kpass simswap set`).  The question goes out
+ * when the card is scanned, so that the answer is in hand when the staff
+ * member asks for a code a few seconds later and the loop never waits:
+ * a recent swap holds the code ("SIM changed recently: verify by other
+ * means"), audited; no answer by then (or a failed call) sends or holds as
+ * the row says.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "http_internal.h"
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/audit.h"
+#include "kpass/store/citizen.h"
+#include "kpass/store/dept.h"
+#include "kpass/ussd/app.h"
+
+#define SS_SLOTS 256
+
+enum ss_state { SS_PENDING = 0, SS_CLEAR, SS_SWAPPED, SS_UNKNOWN };
+
+struct ss_slot {
+    int used;
+    unsigned gen; /* which question an answer belongs to */
+    char verification[33];
+    enum ss_state state;
+    int hold_on_timeout;
+    int64_t at;
+};
+
+struct http_simswap {
+    struct http_api *a;
+    struct ss_slot slots[SS_SLOTS];
+    unsigned gen;
+    uint64_t counts[4]; /* by enum ss_state at the code step, for the log */
+};
+
+struct ss_ask {
+    struct http_simswap *s;
+    size_t slot;
+    unsigned gen;
+};
+
+struct http_simswap *http_simswap_new(struct http_api *a)
+{
+    struct http_simswap *s = kp_calloc(1, sizeof(*s));
+
+    s->a = a;
+    return s;
+}
+
+void http_simswap_free(struct http_simswap *s)
+{
+    free(s);
+}
+
+/* Is msisdn among "+92300,+92301"? */
+static int ss_serves(const char *prefixes, const char *msisdn)
+{
+    for (const char *p = prefixes; *p;) {
+        size_t n = strcspn(p, ", ");
+        if (n && strncmp(msisdn, p, n) == 0)
+            return 1;
+        p += n;
+        p += strspn(p, ", ");
+    }
+    return 0;
+}
+
+static void ss_answer(void *arg, int status, const char *body, size_t len)
+{
+    struct ss_ask *q = arg;
+    struct ss_slot *slot = &q->s->slots[q->slot];
+    json_t *j = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
+    json_t *sw = j ? json_object_get(j, "swapped") : NULL;
+
+    if (slot->used && slot->gen == q->gen)
+        slot->state = json_is_true(sw) ? SS_SWAPPED : json_is_false(sw) ? SS_CLEAR : SS_UNKNOWN;
+    if (!json_is_boolean(sw))
+        log_info("http: the SIM-swap check for verification %.8s had no answer (status %d)",
+                 slot->verification, status);
+    json_decref(j);
+    free(q);
+}
+
+/* The bearer token of the operator's API, from its file (one line). */
+static int ss_token(const char *path, char *out, size_t cap)
+{
+    int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
+    ssize_t n;
+
+    out[0] = '\0';
+    if (fd < 0)
+        return path[0] ? -KP_ERR_IO : 0;
+    n = read(fd, out, cap - 1);
+    close(fd);
+    if (n < 0)
+        return -KP_ERR_IO;
+    out[n] = '\0';
+    out[strcspn(out, "\r\n")] = '\0';
+    return 0;
+}
+
+void http_simswap_start(struct http_api *a, const struct store_verification *v,
+                        const struct store_citizen *c)
+{
+    struct http_simswap *s = a->simswap;
+    struct store_simswap *rows = NULL, *row = NULL;
+    char nums[1][MSISDN_SIZE], token[512], body[128];
+    struct ss_slot *slot = NULL;
+    int n;
+
+    if (s == NULL || a->d.apps == NULL || store_citizen_msisdns(a->d.st, c->id, nums, 1) < 1 ||
+        (n = store_simswap_list(a->d.st, &rows)) <= 0) {
+        free(rows);
+        return;
+    }
+    for (int i = 0; i < n && row == NULL; i++)
+        if (ss_serves(rows[i].prefixes, nums[0]))
+            row = &rows[i];
+    for (size_t i = 0; i < SS_SLOTS && row && slot == NULL; i++)
+        if (!s->slots[i].used || s->slots[i].at < kp_time_s() - 3600)
+            slot = &s->slots[i];
+    if (row && slot) {
+        memset(slot, 0, sizeof(*slot));
+        slot->used = 1;
+        slot->gen = ++s->gen;
+        snprintf(slot->verification, sizeof(slot->verification), "%s", v->id);
+        slot->hold_on_timeout = row->hold_on_timeout;
+        slot->at = kp_time_s();
+        slot->state = SS_UNKNOWN;
+        snprintf(body, sizeof(body), "{\"phoneNumber\":\"%s\",\"maxAge\":%u}", nums[0],
+                 row->max_age_h);
+        if (ss_token(row->token_file, token, sizeof(token)) == 0) {
+            struct ss_ask *q = kp_calloc(1, sizeof(*q));
+            struct ussd_post post = {
+                row->url, body,           strlen(body), NULL, 0, token[0] ? token : NULL,
+                NULL,     row->timeout_ms};
+            q->s = s;
+            q->slot = (size_t)(slot - s->slots);
+            q->gen = slot->gen;
+            if (ussd_apps_post(a->d.apps, &post, ss_answer, q) == 0)
+                slot->state = SS_PENDING;
+            else
+                free(q);
+        }
+        sodium_memzero(token, sizeof(token));
+    }
+    sodium_memzero(body, sizeof(body));
+    free(rows);
+}
+
+int http_simswap_holds(struct http_req *r, const struct store_verification *v,
+                       const struct store_citizen *c)
+{
+    struct http_simswap *s = r->api->simswap;
+    struct ss_slot *slot = NULL;
+    const char *kind, *reason;
+    char actor[48], detail[64];
+    int hold;
+
+    for (size_t i = 0; s && i < SS_SLOTS && slot == NULL; i++)
+        if (s->slots[i].used && strcmp(s->slots[i].verification, v->id) == 0)
+            slot = &s->slots[i];
+    if (slot == NULL)
+        return 0; /* no operator API serves this number */
+    s->counts[slot->state]++;
+    hold = slot->state == SS_SWAPPED ||
+           ((slot->state == SS_PENDING || slot->state == SS_UNKNOWN) && slot->hold_on_timeout);
+    if (!hold)
+        return 0;
+    if (slot->state == SS_SWAPPED) {
+        kind = "sim_swap";
+        reason = "SIM changed recently: verify by other means";
+    } else {
+        kind = "sim_unchecked";
+        reason = "the SIM could not be checked in time: verify by other means";
+    }
+    snprintf(actor, sizeof(actor), "desk:%s", v->desk);
+    snprintf(detail, sizeof(detail), "verification %.8s: code held, %s", v->id,
+             slot->state == SS_SWAPPED ? "SIM swapped recently" : "SIM check unanswered");
+    if (store_batch(r->api->d.st) < 0 || store_audit_append(r->api->d.st, kp_time_s(), "code.held",
+                                                            actor, c->cnic_index, detail) < 0) {
+        http_reply_error(r, 500, "internal", "store");
+        return 1;
+    }
+    http_reply_json(r, 409, json_pack("{s:s, s:s}", "error", kind, "reason", reason));
+    return 1;
+}
