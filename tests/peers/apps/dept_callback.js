@@ -85,7 +85,7 @@ const server = http.createServer((req, res) => {
         let parsed = null;
         try { parsed = JSON.parse(body.toString('utf8')); } catch (e) { parsed = null; }
         const line = { event: 'callback', delivery: req.headers['x-kpass-delivery'] || '', status, body: parsed };
-        if (parsed && parsed.receipt !== undefined) line.receipt_ok = receiptOk(parsed.receipt);
+        if (trustFile && parsed && parsed.receipt !== undefined) line.receipt_ok = receiptOk(parsed.receipt);
         say(line);
         res.writeHead(status);
         res.end();
