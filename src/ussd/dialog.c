@@ -565,6 +565,13 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
     /* The answer to a "was this you?" push, not a dialog of the menus. */
     if (ussd_pushes_reply(u->pushes, pc->id, l, &prof, &mo, now))
         return SMPP_ESME_ROK;
+    /* A reply while a department app still has the last one: the app's
+       answer is the screen this session waits for; this one is dropped. */
+    for (struct ussd_pending *p = u->pends; p; p = p->next)
+        if (p->partner_id == pc->id && strcmp(p->mo.key, mo.key) == 0 && mo.kind != USSD_BEGIN) {
+            log_info("ussd: %s replied before the app answered; reply dropped", masked);
+            return SMPP_ESME_ROK;
+        }
     u->stats.hops++;
     memset(&env, 0, sizeof(env));
     env.ctx = u->b.ctx;
