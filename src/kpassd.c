@@ -592,6 +592,7 @@ static int kpd_start(struct kpd *d)
     /* Department apps behind the menus' app screens (issue 13). */
     d->apps = ussd_apps_new(d->base, d->st, d->cnic_key, d->ussd_set.apps_ca_file);
     ussd_svc_set_apps(d->ussd, d->apps, d->hub);
+    kp_builtins_set_apps(d->builtins, d->apps); /* SIM-swap checks before USSD codes */
     d->pushes = ussd_pushes_new(d->st, d->hub, d->ussd_set.push_partner, d->ussd_set.service_code,
                                 d->ussd_set.push_timeout_s);
     ussd_svc_set_pushes(d->ussd, d->pushes);

@@ -16,8 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpass/ussd/ussd.h"
 #include "smpputil.h"
 #include "testutil.h"
+#include "ussdgw.h"
 
 #define CITIZEN_CNIC "10000-0000002-2" /* +923110000102 in etc/seed/citizens.csv */
 #define CITIZEN_NUM  "+923110000102"
@@ -479,6 +481,57 @@ START_TEST(test_simswap_not_swapped)
 }
 END_TEST
 
+/* A USSD code request from a swapped SIM: the caller hears what every
+   caller hears, and the code is held (audited), never sent. */
+START_TEST(test_simswap_ussd_same_reply)
+{
+    struct tu_proc op;
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    char port[16], url[96], *line, other[1200];
+
+    world_start(tu_free_port(), 10);
+    free(tu_kpass_ok(&d, "gw-pw\n", "partner", "add", "gw", NULL));
+    tu_peer_start(&op, "apps/simswap.js", "--swapped", CITIZEN_NUM, NULL);
+    line = tu_proc_expect(&op, 5000, "\"listening\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    snprintf(port, sizeof(port), "%ld", tu_json_int(line, "port"));
+    free(line);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%s/sim-swap/v0/check", port);
+    free(tu_kpass_ok(&d, NULL, "simswap", "set", "ufone", "--url", url, "--prefixes",
+                     "+92311,+92345", NULL));
+    ug_bind(&g, &d, "gw", "gw-pw");
+    /* someone whose number is not registered at all */
+    ug_dlg_init(&u, "923459999999", 8);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);
+    snprintf(other, sizeof(other), "%s", h.text);
+    ck_assert_ptr_nonnull(strstr(other, "If this number is registered"));
+    /* the registered citizen, whose SIM was swapped: the same answer */
+    ug_dlg_init(&u, "923110000102", 9);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h);
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "0022", &h);
+    ck_assert_str_eq(h.text, other);
+    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    line = tu_proc_expect(&op, 5000, "\"check\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(line, CITIZEN_NUM));
+    free(line);
+    for (int i = 0; i < 30 && dsql("SELECT count(*) FROM audit WHERE event = 'code.held'") < 1; i++)
+        usleep(100000);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM audit WHERE event = 'code.held' AND actor = "
+                          "'ussd' AND subject IS NOT NULL"),
+                     1);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM sms_outbox WHERE is_code = 1"), 0);
+    /* the unregistered number was never asked about: no citizen, no question */
+    ck_assert_ptr_null(tu_proc_expect(&op, 500, "\"check\"", NULL));
+    close(g.fd);
+    tu_proc_stop(&op);
+    world_stop();
+}
+END_TEST
+
 Suite *suite_dept_notices(void)
 {
     Suite *s = suite_create("dept_notices");
@@ -492,6 +545,7 @@ Suite *suite_dept_notices(void)
     tcase_add_test(tc, test_push_it_was_me);
     tcase_add_test(tc, test_simswap_holds_code);
     tcase_add_test(tc, test_simswap_not_swapped);
+    tcase_add_test(tc, test_simswap_ussd_same_reply);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -10,13 +10,9 @@
  * means"), audited; no answer by then (or a failed call) sends or holds as
  * the row says.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <sodium.h>
 
 #include "http_internal.h"
 #include "kpass/core/clock.h"
@@ -67,100 +63,53 @@ void http_simswap_free(struct http_simswap *s)
     free(s);
 }
 
-/* Is msisdn among "+92300,+92301"? */
-static int ss_serves(const char *prefixes, const char *msisdn)
-{
-    for (const char *p = prefixes; *p;) {
-        size_t n = strcspn(p, ", ");
-        if (n && strncmp(msisdn, p, n) == 0)
-            return 1;
-        p += n;
-        p += strspn(p, ", ");
-    }
-    return 0;
-}
-
-static void ss_answer(void *arg, int status, const char *body, size_t len)
+static void ss_answer(void *arg, enum ussd_simswap_answer ans, int hold)
 {
     struct ss_ask *q = arg;
     struct ss_slot *slot = &q->s->slots[q->slot];
-    json_t *j = status == 200 ? json_loadb(body, len, 0, NULL) : NULL;
-    json_t *sw = j ? json_object_get(j, "swapped") : NULL;
 
+    (void)hold;
     if (slot->used && slot->gen == q->gen)
-        slot->state = json_is_true(sw) ? SS_SWAPPED : json_is_false(sw) ? SS_CLEAR : SS_UNKNOWN;
-    if (!json_is_boolean(sw))
-        log_info("http: the SIM-swap check for verification %.8s had no answer (status %d)",
-                 slot->verification, status);
-    json_decref(j);
+        slot->state = ans == USSD_SIMSWAP_SWAPPED ? SS_SWAPPED
+                      : ans == USSD_SIMSWAP_CLEAR ? SS_CLEAR
+                                                  : SS_UNKNOWN;
     free(q);
-}
-
-/* The bearer token of the operator's API, from its file (one line). */
-static int ss_token(const char *path, char *out, size_t cap)
-{
-    int fd = path[0] ? open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) : -1;
-    ssize_t n;
-
-    out[0] = '\0';
-    if (fd < 0)
-        return path[0] ? -KP_ERR_IO : 0;
-    n = read(fd, out, cap - 1);
-    close(fd);
-    if (n < 0)
-        return -KP_ERR_IO;
-    out[n] = '\0';
-    out[strcspn(out, "\r\n")] = '\0';
-    return 0;
 }
 
 void http_simswap_start(struct http_api *a, const struct store_verification *v,
                         const struct store_citizen *c)
 {
     struct http_simswap *s = a->simswap;
-    struct store_simswap *rows = NULL, *row = NULL;
-    char nums[1][MSISDN_SIZE], token[512], body[128];
+    char nums[1][MSISDN_SIZE];
     struct ss_slot *slot = NULL;
-    int n;
+    struct ss_ask *q;
+    int hold = 0, rc;
 
-    if (s == NULL || a->d.apps == NULL || store_citizen_msisdns(a->d.st, c->id, nums, 1) < 1 ||
-        (n = store_simswap_list(a->d.st, &rows)) <= 0) {
-        free(rows);
+    if (s == NULL || a->d.apps == NULL || store_citizen_msisdns(a->d.st, c->id, nums, 1) < 1)
         return;
-    }
-    for (int i = 0; i < n && row == NULL; i++)
-        if (ss_serves(rows[i].prefixes, nums[0]))
-            row = &rows[i];
-    for (size_t i = 0; i < SS_SLOTS && row && slot == NULL; i++)
+    for (size_t i = 0; i < SS_SLOTS && slot == NULL; i++)
         if (!s->slots[i].used || s->slots[i].at < kp_time_s() - 3600)
             slot = &s->slots[i];
-    if (row && slot) {
-        memset(slot, 0, sizeof(*slot));
-        slot->used = 1;
-        slot->gen = ++s->gen;
-        snprintf(slot->verification, sizeof(slot->verification), "%s", v->id);
-        slot->hold_on_timeout = row->hold_on_timeout;
-        slot->at = kp_time_s();
-        slot->state = SS_UNKNOWN;
-        snprintf(body, sizeof(body), "{\"phoneNumber\":\"%s\",\"maxAge\":%u}", nums[0],
-                 row->max_age_h);
-        if (ss_token(row->token_file, token, sizeof(token)) == 0) {
-            struct ss_ask *q = kp_calloc(1, sizeof(*q));
-            struct ussd_post post = {
-                row->url, body,           strlen(body), NULL, 0, token[0] ? token : NULL,
-                NULL,     row->timeout_ms};
-            q->s = s;
-            q->slot = (size_t)(slot - s->slots);
-            q->gen = slot->gen;
-            if (ussd_apps_post(a->d.apps, &post, ss_answer, q) == 0)
-                slot->state = SS_PENDING;
-            else
-                free(q);
-        }
-        sodium_memzero(token, sizeof(token));
+    if (slot == NULL)
+        return;
+    q = kp_calloc(1, sizeof(*q));
+    q->s = s;
+    q->slot = (size_t)(slot - s->slots);
+    q->gen = ++s->gen;
+    rc = ussd_simswap_ask(a->d.apps, a->d.st, nums[0], ss_answer, q, &hold);
+    if (rc == 0) { /* no operator API serves this number */
+        free(q);
+        return;
     }
-    sodium_memzero(body, sizeof(body));
-    free(rows);
+    memset(slot, 0, sizeof(*slot));
+    slot->used = 1;
+    slot->gen = q->gen;
+    snprintf(slot->verification, sizeof(slot->verification), "%s", v->id);
+    slot->hold_on_timeout = hold;
+    slot->at = kp_time_s();
+    slot->state = rc == 1 ? SS_PENDING : SS_UNKNOWN;
+    if (rc < 0)
+        free(q);
 }
 
 int http_simswap_holds(struct http_req *r, const struct store_verification *v,

@@ -7,3 +7,4 @@ SRCS += src/ussd/funnel.c
 SRCS += src/ussd/app_proto.c
 SRCS += src/ussd/app.c
 SRCS += src/ussd/push.c
+SRCS += src/ussd/simswap.c

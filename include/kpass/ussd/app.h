@@ -161,6 +161,26 @@ struct ussd_post {
 typedef void (*ussd_post_cb)(void *arg, int status, const char *body, size_t len);
 int ussd_apps_post(struct ussd_apps *a, const struct ussd_post *p, ussd_post_cb cb, void *arg);
 
+/* ---- the operators' SIM-swap checks (simswap.c) ---- */
+
+enum ussd_simswap_answer {
+    USSD_SIMSWAP_CLEAR = 0, /* no swap within maxAge */
+    USSD_SIMSWAP_SWAPPED,   /* swapped recently: hold the code */
+    USSD_SIMSWAP_UNKNOWN,   /* no answer in time, or not one kpass reads */
+};
+/* The answer; hold: what the operator's row says to do when it is UNKNOWN. */
+typedef void (*ussd_simswap_cb)(void *arg, enum ussd_simswap_answer a, int hold);
+
+/*
+ * Ask the operator that serves msisdn (a simswap_api row, `kpass simswap
+ * set`) whether its SIM was swapped recently.  1: asked, cb comes later,
+ * once; 0: no operator API serves the number (cb never called); < 0: one
+ * serves it but could not be asked (cb never called; *hold_on_timeout
+ * says what its row wants then).
+ */
+int ussd_simswap_ask(struct ussd_apps *a, struct store *st, const char *msisdn, ussd_simswap_cb cb,
+                     void *arg, int *hold_on_timeout);
+
 struct ussd_app_stats {
     uint64_t requests, ok, timeouts, errors, refused_open; /* refused_open: cut off */
 };
