@@ -594,7 +594,7 @@ static int kpd_start(struct kpd *d)
     ussd_svc_set_apps(d->ussd, d->apps, d->hub);
     kp_builtins_set_apps(d->builtins, d->apps); /* SIM-swap checks before USSD codes */
     d->pushes = ussd_pushes_new(d->st, d->hub, d->ussd_set.push_partner, d->ussd_set.service_code,
-                                d->ussd_set.push_timeout_s);
+                                d->ussd_set.push_timeout_s, d->ussd_set.push_code_purposes);
     ussd_svc_set_pushes(d->ussd, d->pushes);
     if ((rc = kpd_http(d)) < 0)
         return rc;

@@ -373,6 +373,37 @@ static void push_run(const char *answer, const char *want_end)
     world_stop();
 }
 
+/* With [ussd] push_code_purposes, a desk code for that purpose is asked about too. */
+START_TEST(test_push_after_code)
+{
+    struct tu_proc gw;
+    char port[16], *line, *id;
+
+    world_start_with(tu_free_port(), 10,
+                     "[ussd]\npush_partner = gw\npush_code_purposes = land, identity\n");
+    free(tu_kpass_ok(&d, "gw-pw\n", "partner", "add", "gw", NULL));
+    snprintf(port, sizeof(port), "%d", d.smpp_port);
+    tu_peer_start(&gw, "push_gw.js", "--port", port, "--system-id", "gw", "--password", "gw-pw",
+                  "--answer", "2", NULL);
+    free(tu_proc_expect(&gw, 5000, "\"bound\"", NULL));
+    id = desk_verify();
+    line = tu_proc_expect(&gw, 5000, "\"push\"", NULL);
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(line, "A code for identity was sent to you from "));
+    free(line);
+    free(tu_proc_expect(&gw, 5000, "\"end\"", NULL));
+    line = tu_proc_expect(&gw, 5000, "\"push\"", NULL); /* then the verification's own */
+    ck_assert_ptr_nonnull(line);
+    ck_assert_ptr_nonnull(strstr(line, "Your identity was checked at "));
+    free(line);
+    free(tu_proc_expect(&gw, 5000, "\"end\"", NULL));
+    ck_assert_int_eq(dsql("SELECT count(*) FROM verification_dispute"), 2);
+    free(id);
+    tu_proc_stop(&gw);
+    world_stop();
+}
+END_TEST
+
 START_TEST(test_push_not_me)
 {
     push_run("2", "Noted: it was not you. Call 1700 now.");
@@ -543,6 +574,7 @@ Suite *suite_dept_notices(void)
     tcase_add_test(tc, test_verification_callback);
     tcase_add_test(tc, test_push_not_me);
     tcase_add_test(tc, test_push_it_was_me);
+    tcase_add_test(tc, test_push_after_code);
     tcase_add_test(tc, test_simswap_holds_code);
     tcase_add_test(tc, test_simswap_not_swapped);
     tcase_add_test(tc, test_simswap_ussd_same_reply);

@@ -435,6 +435,7 @@ void http_desk_code(struct http_req *r)
     /* In the group commit: the code itself is already committed. */
     verify_desk_apply(r->api->d.st, &v, &c, VERIFY_DESK_SEND_CODE, &step, now);
     desk_count(r, &v);
+    http_push_ask(r->api, &v, &c, office_name, q.purpose, now); /* if configured */
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
                               res.msisdn_masked, "expires_at", (json_int_t)res.expires_at));
@@ -529,7 +530,7 @@ void http_desk_confirm(struct http_req *r)
     struct http_verified vf = {text, rid, office_name, bio};
     if (http_webhooks_verified(r->api, &v, c.cnic_index, &vf, now) < 0)
         log_warnx("http: verification %.8s: the departments' callbacks could not be queued", v.id);
-    http_push_verified(r->api, &v, &c, office_name, now); /* "was this you?" */
+    http_push_ask(r->api, &v, &c, office_name, NULL, now); /* "was this you?" */
     desk_count(r, &v);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);

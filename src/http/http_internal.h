@@ -163,10 +163,13 @@ struct http_verified {
  */
 int http_webhooks_verified(struct http_api *a, const struct store_verification *v,
                            const uint8_t *cnic_index, const struct http_verified *f, int64_t now);
-/* v ended VERIFIED: ask citizen c "was this you?" by a USSD push, if pushes are on. */
+/* Ask citizen c "was this you?" by a USSD push, if pushes are on: v ended
+   VERIFIED (purpose NULL), or a desk code for purpose was sent (if the
+   configuration names it). */
 struct store_citizen;
-void http_push_verified(struct http_api *a, const struct store_verification *v,
-                        const struct store_citizen *c, const char *office_name, int64_t now);
+void http_push_ask(struct http_api *a, const struct store_verification *v,
+                   const struct store_citizen *c, const char *office_name, const char *purpose,
+                   int64_t now);
 
 /* simswap.c: the operator's SIM-swap check, asked at the scan, applied at the code. */
 struct http_simswap;

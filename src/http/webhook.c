@@ -288,22 +288,25 @@ int http_webhooks_verified(struct http_api *a, const struct store_verification *
     return rc;
 }
 
-void http_push_verified(struct http_api *a, const struct store_verification *v,
-                        const struct store_citizen *c, const char *office_name, int64_t now)
+void http_push_ask(struct http_api *a, const struct store_verification *v,
+                   const struct store_citizen *c, const char *office_name, const char *purpose,
+                   int64_t now)
 {
     char nums[1][MSISDN_SIZE], lang[4] = "en", hhmm[8];
     time_t local = (time_t)(now + 5 * 3600); /* Pakistan Standard Time, UTC+5, no DST */
     struct tm tm;
     int l, rc;
 
-    if (a->d.pushes == NULL || store_citizen_msisdns(a->d.st, c->id, nums, 1) < 1)
+    if (a->d.pushes == NULL || (purpose && !ussd_pushes_wants_code(a->d.pushes, purpose)) ||
+        store_citizen_msisdns(a->d.st, c->id, nums, 1) < 1)
         return;
     if (store_lang_get(a->d.st, nums[0], lang) < 0 || (l = menu_lang_parse(lang)) < 0)
         l = MENU_LANG_EN;
     gmtime_r(&local, &tm);
     strftime(hhmm, sizeof(hhmm), "%H:%M", &tm);
-    struct ussd_push_req rq = {nums[0],     v->id, c->cnic_index,   v->office,
-                               office_name, hhmm,  a->set.helpline, (enum menu_lang)l};
+    struct ussd_push_req rq = {nums[0],         v->id,       c->cnic_index,
+                               v->office,       office_name, hhmm,
+                               a->set.helpline, purpose,     (enum menu_lang)l};
     rc = ussd_pushes_send(a->d.pushes, &rq, now);
     if (rc < 0 && rc != -KP_ERR_UNSUPPORTED)
         log_info("http: verification %.8s: no \"was this you?\" push (%s); the SMS notice stands",

@@ -675,6 +675,8 @@ static const struct conf_key ussd_conf_keys[] = {
     {"ussd", "push_partner", CONF_TEXT, USSD_OFF(push_partner), 0, USSD_SIZE(push_partner), NULL,
      0},
     {"ussd", "push_timeout", CONF_SECONDS, USSD_OFF(push_timeout_s), 5000, 600000, NULL, 0},
+    {"ussd", "push_code_purposes", CONF_TEXT, USSD_OFF(push_code_purposes), 0,
+     USSD_SIZE(push_code_purposes), NULL, 0},
 };
 
 static void ussd_conf_defaults(void *set)

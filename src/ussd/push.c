@@ -45,15 +45,17 @@ struct push_slot {
 struct ussd_pushes {
     struct store *st;
     struct smpp_hub *hub;
-    char partner[16];   /* system_id of the partner that carries pushes; "" for none */
-    char service[22];   /* the address the push comes from: the service code's digits */
-    unsigned timeout_s; /* how long an answer is waited for */
+    char partner[16];        /* system_id of the partner that carries pushes; "" for none */
+    char service[22];        /* the address the push comes from: the service code's digits */
+    unsigned timeout_s;      /* how long an answer is waited for */
+    char code_purposes[128]; /* "identity,land": desk codes for these are asked about too */
     struct push_slot slots[PUSH_MAX];
     struct ussd_push_stats stats;
 };
 
 struct ussd_pushes *ussd_pushes_new(struct store *st, struct smpp_hub *hub, const char *partner,
-                                    const char *service_code, unsigned timeout_s)
+                                    const char *service_code, unsigned timeout_s,
+                                    const char *code_purposes)
 {
     struct ussd_pushes *p = kp_calloc(1, sizeof(*p));
     size_t n = 0;
@@ -65,7 +67,24 @@ struct ussd_pushes *ussd_pushes_new(struct store *st, struct smpp_hub *hub, cons
         if (*c >= '0' && *c <= '9')
             p->service[n++] = *c;
     p->timeout_s = timeout_s ? timeout_s : 60;
+    snprintf(p->code_purposes, sizeof(p->code_purposes), "%s", code_purposes ? code_purposes : "");
     return p;
+}
+
+int ussd_pushes_wants_code(const struct ussd_pushes *p, const char *purpose)
+{
+    size_t n = strlen(purpose);
+
+    if (p == NULL || p->partner[0] == '\0' || n == 0)
+        return 0;
+    for (const char *c = p->code_purposes; *c;) {
+        size_t len = strcspn(c, ", ");
+        if (len == n && strncmp(c, purpose, n) == 0)
+            return 1;
+        c += len;
+        c += strspn(c, ", ");
+    }
+    return 0;
 }
 
 void ussd_pushes_free(struct ussd_pushes *p)
@@ -82,7 +101,14 @@ const struct ussd_push_stats *ussd_pushes_stats(const struct ussd_pushes *p)
 /* The question, in the citizen's language (one UCS-2 page for Urdu: the office's code). */
 static void push_question(const struct ussd_push_req *rq, char *out, size_t cap)
 {
-    if (rq->lang == MENU_LANG_UR)
+    if (rq->purpose && rq->lang == MENU_LANG_UR)
+        snprintf(out, cap, "%s میں %s بجے آپ کے لیے کوڈ بھیجا گیا\n1 یہ میں تھا\n2 یہ میں نہیں تھا",
+                 rq->office, rq->time);
+    else if (rq->purpose)
+        snprintf(out, cap,
+                 "A code for %s was sent to you from %s at %s.\n1 It was me\n2 It was not me",
+                 rq->purpose, rq->office_name, rq->time);
+    else if (rq->lang == MENU_LANG_UR)
         snprintf(out, cap, "%s میں %s بجے آپ کی شناخت جانچی گئی\n1 یہ میں تھا\n2 یہ میں نہیں تھا",
                  rq->office, rq->time);
     else

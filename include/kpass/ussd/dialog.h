@@ -36,9 +36,10 @@ struct ussd_settings {
     char abort_ops_text[64];   /* abort_ops as written, "0x81, 0x82": read into ... */
     uint8_t abort_ops[USSD_MAX_ABORT_OPS];
     unsigned nabort;
-    char apps_ca_file[512];  /* CA bundle for HTTPS department apps ("": the system's) */
-    char push_partner[16];   /* "was this you?" pushes go over this partner ("": none) */
-    unsigned push_timeout_s; /* ... and wait this long for the answer */
+    char apps_ca_file[512];       /* CA bundle for HTTPS department apps ("": the system's) */
+    char push_partner[16];        /* "was this you?" pushes go over this partner ("": none) */
+    unsigned push_timeout_s;      /* ... and wait this long for the answer */
+    char push_code_purposes[128]; /* desk codes for these purposes are asked about too */
 };
 
 /* Upper bounds of the hop latency histogram, microseconds (Prometheus le=). */
@@ -123,11 +124,15 @@ struct ussd_push_stats {
 
 /*
  * Pushes over the partner whose system_id is partner ("" turns them off),
- * from the digits of service_code, waiting timeout_s for an answer.
+ * from the digits of service_code, waiting timeout_s for an answer; after
+ * verifications, and after desk codes for code_purposes ("identity,land").
  * st and hub borrowed.  Never NULL.
  */
 struct ussd_pushes *ussd_pushes_new(struct store *st, struct smpp_hub *hub, const char *partner,
-                                    const char *service_code, unsigned timeout_s);
+                                    const char *service_code, unsigned timeout_s,
+                                    const char *code_purposes);
+/* Are desk codes for purpose asked about ([ussd] push_code_purposes)? */
+int ussd_pushes_wants_code(const struct ussd_pushes *p, const char *purpose);
 void ussd_pushes_free(struct ussd_pushes *p);
 const struct ussd_push_stats *ussd_pushes_stats(const struct ussd_pushes *p);
 
@@ -139,6 +144,7 @@ struct ussd_push_req {
     const char *office_name;  /* its name (the English text) */
     const char *time;         /* "14:05", local */
     const char *helpline;     /* named when it was not them */
+    const char *purpose;      /* a desk code for it was sent (NULL: the verification ended) */
     enum menu_lang lang;      /* the citizen's */
 };
 
