@@ -445,6 +445,7 @@ START_TEST(test_simswap_holds_code)
     world_start(tu_free_port(), 10);
     snprintf(tok, sizeof(tok), "%s/op.token", d.dir);
     ck_assert_int_eq(tu_write_file(tok, "operator-token-123\n"), 0);
+    chmod(tok, 0600);
     tu_peer_start(&op, "apps/simswap.js", "--token", "operator-token-123", "--swapped", CITIZEN_NUM,
                   NULL);
     line = tu_proc_expect(&op, 5000, "\"listening\"", NULL);

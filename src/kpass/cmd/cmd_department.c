@@ -26,6 +26,18 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/dept.h"
 
+/* A secret's file: a regular file that no one but its owner may read. */
+static int secret_file_ok(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return cli_fail("%s: not a file", path);
+    if (sb.st_mode & 077)
+        return cli_fail("%s: readable by others (chmod 600 it)", path);
+    return 0;
+}
+
 static const char dept_usage_text[] =
     "kpass department add CODE --token-file FILE [--quota N]\n"
     "              [--callback URL --secret-file FILE]\n"
@@ -125,6 +137,8 @@ static int dept_add(struct kp_cli *cli, int argc, char **argv)
         strncmp(d.callback_url, "http://127.0.0.1:", 17) != 0 &&
         strncmp(d.callback_url, "http://localhost:", 17) != 0)
         return cli_fail("--callback %s: https://, or http:// on this host only", d.callback_url);
+    if (d.secret_file[0] && secret_file_ok(d.secret_file) != 0)
+        return 1;
     snprintf(d.department, sizeof(d.department), "%s", argv[1]);
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(token, sizeof(token), raw, sizeof(raw));

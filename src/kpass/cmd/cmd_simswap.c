@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../cli.h"
 #include "kpass/core/clock.h"
@@ -17,6 +18,18 @@
 #include "kpass/core/err.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/dept.h"
+
+/* A secret's file: a regular file that no one but its owner may read. */
+static int secret_file_ok(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return cli_fail("%s: not a file", path);
+    if (sb.st_mode & 077)
+        return cli_fail("%s: readable by others (chmod 600 it)", path);
+    return 0;
+}
 
 static const char simswap_usage_text[] =
     "kpass simswap set PARTNER --url URL --prefixes +92300,+92301\n"
@@ -84,6 +97,8 @@ static int simswap_set(struct kp_cli *cli, int argc, char **argv)
     if (strncmp(s.url, "https://", 8) != 0 && strncmp(s.url, "http://127.0.0.1:", 17) != 0 &&
         strncmp(s.url, "http://localhost:", 17) != 0)
         return cli_fail("--url %s: https://, or http:// on this host only", s.url);
+    if (s.token_file[0] && secret_file_ok(s.token_file) != 0)
+        return 1;
     snprintf(s.partner, sizeof(s.partner), "%s", argv[1]);
     s.timeout_ms = (unsigned)ms;
     if (cli_store_keys(cli) < 0)
