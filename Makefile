@@ -57,7 +57,7 @@ endif
 PKG_CONFIG ?= pkg-config
 NODE       ?= node
 
-PKGS       := libevent_core libevent_extra libsmpp34 sqlite3 libsodium jansson libqrencode libpng
+PKGS       := libevent_core libevent_extra libevent_openssl openssl libsmpp34 sqlite3 libsodium jansson libqrencode libpng
 HAVE_ZBAR  := $(shell $(PKG_CONFIG) --exists zbar 2>/dev/null && echo 1)
 ifeq ($(HAVE_ZBAR),1)
 PKGS       += zbar
@@ -255,7 +255,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	$(call SAY,LINK,$@)
 	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) $(KP_LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(PKG_LIBS) -lm
 
-DEB_PKGS := build-essential pkg-config libevent-dev libsmpp34-dev libsqlite3-dev sqlite3 \
+DEB_PKGS := build-essential pkg-config libevent-dev libssl-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
             libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev
 # What `make deb` needs on top (installed by it); the test suite builds

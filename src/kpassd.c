@@ -41,6 +41,7 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/change.h"
 #include "kpass/store/citizen.h"
+#include "kpass/ussd/app.h"
 #include "kpass/core/pidlock.h"
 
 #define KPD_TICK_MS 100
@@ -58,6 +59,8 @@ struct kpd {
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
     struct ussd_svc *ussd;
+    struct ussd_apps *apps;     /* department apps (ussd/app.h) */
+    struct ussd_pushes *pushes; /* "was this you?" (ussd/dialog.h) */
     struct sms_outbox *outbox;
     struct kp_builtins *builtins;
     struct http_api *http;
@@ -334,6 +337,7 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
     if (!d->stopping) {
         kpd_follow_changes(d);
         ussd_svc_tick(d->ussd, kp_time_s());
+        ussd_pushes_tick(d->pushes, kp_time_s());
         sms_outbox_tick(d->outbox, now);
         if (d->http && now / 1000 != d->last_http_tick) {
             d->last_http_tick = now / 1000;
@@ -458,7 +462,8 @@ static int kpd_http(struct kpd *d)
     }
     struct http_deps deps = {
         d->st,     d->cfg.database, d->desk_key, d->audit_key, kp_builtins_codes(d->builtins),
-        d->outbox, d->keys,         d->hub,      d->ussd};
+        d->outbox, d->keys,         d->hub,      d->ussd,      d->cnic_key,
+        d->apps,   d->pushes};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
@@ -586,6 +591,13 @@ static int kpd_start(struct kpd *d)
         return -KP_ERR_CONFIG;
     if ((rc = kpd_menus(d)) < 0)
         return rc;
+    /* Department apps behind the menus' app screens (issue 13). */
+    d->apps = ussd_apps_new(d->base, d->st, d->cnic_key, d->ussd_set.apps_ca_file);
+    ussd_svc_set_apps(d->ussd, d->apps, d->hub);
+    kp_builtins_set_apps(d->builtins, d->apps); /* SIM-swap checks before USSD codes */
+    d->pushes = ussd_pushes_new(d->st, d->hub, d->ussd_set.push_partner, d->ussd_set.service_code,
+                                d->ussd_set.push_timeout_s, d->ussd_set.push_code_purposes);
+    ussd_svc_set_pushes(d->ussd, d->pushes);
     if ((rc = kpd_http(d)) < 0)
         return rc;
     /* Everything changed so far is in what was just loaded. */
@@ -620,6 +632,8 @@ static int kpd_start(struct kpd *d)
 static void kpd_shutdown(struct kpd *d)
 {
     http_api_free(d->http);
+    ussd_apps_free(d->apps); /* before the dialogs: no answer may come after them */
+    ussd_pushes_free(d->pushes);
     ussd_svc_free(d->ussd);
     smpp_hub_free(d->hub);
     sms_outbox_free(d->outbox);

@@ -60,7 +60,7 @@ static const struct {
     {"screen main info\n  text \"x\"\n  option \"A\" -> main\n",
      "t.menu:3:3: 'option' is not allowed in info screen 'main'\n  option \"A\" -> main\n  ^\n"},
     {"screen main page\n",
-     "t.menu:1:13: expected a screen kind (menu, input, info, end, action or router), found "
+     "t.menu:1:13: expected a screen kind (menu, input, info, end, action, router or app), found "
      "'page'\nscreen main page\n            ^\n"},
     {HOME "screen main info\n  text \"x\"\n",
      "t.menu:3:8: screen 'main' is already defined at t.menu:1\nscreen main info\n       ^\n"},

@@ -305,6 +305,7 @@ void http_desk_scan(struct http_req *r)
         return;
     }
     desk_count(r, &v);
+    http_simswap_start(r->api, &v, &cr.citizen); /* answered by the time a code is asked */
     json_t *b =
         json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:I}}", "id", v.id, "state", "scanned", "citizen",
                   desk_citizen_json(r->api->d.st, &cr.citizen), "credential", "serial", v.serial,
@@ -442,6 +443,8 @@ void http_desk_code(struct http_req *r)
                     c.cnic_index);
         return;
     }
+    if (http_simswap_holds(r, &v, &c)) /* a recent SIM swap holds the code */
+        return;
     desk_office_name(r->api->d.st, v.office, office_name, sizeof(office_name));
     desk_actor(v.desk, actor);
     struct codes_request cr = {c.id, q.purpose, v.office, office_name, v.desk, NULL, actor};
@@ -468,6 +471,7 @@ void http_desk_code(struct http_req *r)
     /* In the group commit: the code itself is already committed. */
     verify_desk_apply(r->api->d.st, &v, &c, VERIFY_DESK_SEND_CODE, &step, now);
     desk_count(r, &v);
+    http_push_ask(r->api, &v, &c, office_name, q.purpose, now); /* if configured */
     http_reply_json(r, 202,
                     json_pack("{s:s, s:s, s:s, s:I}", "id", v.id, "state", "code_sent", "msisdn",
                               res.msisdn_masked, "expires_at", (json_int_t)res.expires_at));
@@ -568,6 +572,11 @@ void http_desk_confirm(struct http_req *r)
         http_reply_error(r, 500, "internal", "store");
         return;
     }
+    /* Departments subscribed to the purpose hear of it (issue 13), with this commit. */
+    struct http_verified vf = {text, rid, office_name, bio};
+    if (http_webhooks_verified(r->api, &v, c.cnic_index, &vf, now) < 0)
+        log_warnx("http: verification %.8s: the departments' callbacks could not be queued", v.id);
+    http_push_ask(r->api, &v, &c, office_name, NULL, now); /* "was this you?" */
     desk_count(r, &v);
     if (r->api->d.outbox)
         sms_outbox_kick(r->api->d.outbox);

@@ -29,6 +29,8 @@ enum http_route {
     HTTP_R_GET,
     HTTP_R_RECEIPT,
     HTTP_R_RESUME, /* lift a suspension its citizen made (issue 15) */
+    HTTP_R_NOTICES,
+    HTTP_R_NOTICE_GET,
     HTTP_R_METRICS,
     HTTP_R_HEALTHZ,
     HTTP_R_READYZ,
@@ -88,7 +90,9 @@ struct http_api {
         int64_t rows;
         uint64_t failures; /* walks that found a broken chain or could not read it */
     } audit;
-    TAILQ_HEAD(, http_conn) conns; /* open connections (conn.c) */
+    struct http_webhooks *webhooks; /* callbacks to departments (webhook.c) */
+    struct http_simswap *simswap;   /* SIM-swap answers by verification (simswap.c) */
+    TAILQ_HEAD(, http_conn) conns;  /* open connections (conn.c) */
     unsigned nconns;
     struct event *born;       /* finds connections just accepted */
     uint64_t conns_refused;   /* over a cap: 503 */
@@ -133,6 +137,56 @@ void http_desk_confirm(struct http_req *r);
 void http_desk_get(struct http_req *r);
 /* GET /v1/receipts/{id} (receipts.c). */
 void http_receipt_get(struct http_req *r);
+
+/* notices.c: departments' notices by CNIC. */
+struct store_dept;
+struct store_notice;
+/* The department whose bearer token r carries, or a 401 already sent (< 0). */
+int http_dept_auth(struct http_req *r, struct store_dept *dept);
+void http_notice_post(struct http_req *r);
+void http_notice_get(struct http_req *r);
+/* A notice's state as its department sees it; *final once it will not change. */
+const char *http_notice_state(struct store *st, const struct store_notice *n, int *final);
+
+/* webhook.c: the durable queue of signed callbacks to departments. */
+struct http_webhooks;
+struct http_webhooks *http_webhooks_new(struct http_api *a);
+void http_webhooks_free(struct http_webhooks *w);
+/* Queue what is due (notices in a final state) and send what is due (every second). */
+void http_webhooks_tick(struct http_api *a, int64_t now);
+/* What a VERIFIED callback tells beside the verification's row. */
+struct http_verified {
+    const char *receipt;    /* "KPR1:..." */
+    const char *receipt_id; /* the short id people read out */
+    const char *office_name;
+    const char *biometric; /* "" when none */
+};
+/*
+ * v ended VERIFIED: queue a callback, with the signed receipt and the
+ * department's pseudonym of the citizen (cnic_index), for every department
+ * subscribed to v's purpose.  Inside the caller's transaction, so that it
+ * commits with the verification.  0 or < 0.
+ */
+int http_webhooks_verified(struct http_api *a, const struct store_verification *v,
+                           const uint8_t *cnic_index, const struct http_verified *f, int64_t now);
+/* Ask citizen c "was this you?" by a USSD push, if pushes are on: v ended
+   VERIFIED (purpose NULL), or a desk code for purpose was sent (if the
+   configuration names it). */
+struct store_citizen;
+void http_push_ask(struct http_api *a, const struct store_verification *v,
+                   const struct store_citizen *c, const char *office_name, const char *purpose,
+                   int64_t now);
+
+/* simswap.c: the operator's SIM-swap check, asked at the scan, applied at the code. */
+struct http_simswap;
+struct http_simswap *http_simswap_new(struct http_api *a);
+void http_simswap_free(struct http_simswap *s);
+/* A card was scanned: ask the operator serving c's number, if one is configured. */
+void http_simswap_start(struct http_api *a, const struct store_verification *v,
+                        const struct store_citizen *c);
+/* At the code step: 1 when the code is held (the 409 sent, audited), else 0. */
+int http_simswap_holds(struct http_req *r, const struct store_verification *v,
+                       const struct store_citizen *c);
 
 /* conn.c: connection caps and the whole-request deadline. */
 void http_conns_init(struct http_api *a);

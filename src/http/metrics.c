@@ -25,6 +25,7 @@
 #include "kpass/smpp/smpp.h"
 #include "kpass/store/store.h"
 #include "kpass/store/sms.h"
+#include "kpass/ussd/app.h"
 #include "kpass/ussd/dialog.h"
 
 /* A label value: backslash, double quote and line feed escaped. */
@@ -157,6 +158,36 @@ static void metrics_funnel(struct kp_buf *b, const struct ussd_funnel *f)
             metrics_screen_label(b, "kpass_ussd_screen_exits_total", r);
             kp_buf_printf(b, ",reason=\"%s\"} %llu\n", reasons[k], (unsigned long long)v[k]);
         }
+    }
+}
+
+/* Department apps and "was this you?" pushes (issue 13). */
+static void metrics_dept(struct kp_buf *b, struct ussd_apps *apps, struct ussd_pushes *pushes)
+{
+    if (apps) {
+        const struct ussd_app_stats *s = ussd_apps_stats(apps);
+        metrics_head(b, "kpass_app_requests_total", "counter",
+                     "Hops handed to department apps, by what came of them.");
+        kp_buf_printf(b, "kpass_app_requests_total{result=\"ok\"} %llu\n",
+                      (unsigned long long)s->ok);
+        kp_buf_printf(b, "kpass_app_requests_total{result=\"timeout\"} %llu\n",
+                      (unsigned long long)s->timeouts);
+        kp_buf_printf(b, "kpass_app_requests_total{result=\"error\"} %llu\n",
+                      (unsigned long long)s->errors);
+        kp_buf_printf(b, "kpass_app_requests_total{result=\"cut_off\"} %llu\n",
+                      (unsigned long long)s->refused_open);
+    }
+    if (pushes) {
+        const struct ussd_push_stats *p = ussd_pushes_stats(pushes);
+        static const char *const names[] = {"sent",       "me",     "not_me",
+                                            "unanswered", "failed", "unsupported"};
+        const uint64_t v[] = {p->sent, p->me, p->not_me, p->unanswered, p->failed, p->unsupported};
+        metrics_head(
+            b, "kpass_ussd_push_total", "counter",
+            "\"Was this you?\" pushes after verifications, by outcome (not_me: disputed).");
+        for (size_t i = 0; i < KP_ARRAY_LEN(names); i++)
+            kp_buf_printf(b, "kpass_ussd_push_total{result=\"%s\"} %llu\n", names[i],
+                          (unsigned long long)v[i]);
     }
 }
 
@@ -415,6 +446,7 @@ void http_metrics(struct http_req *r)
         metrics_smpp(&b, a->d.hub);
     if (a->d.ussd)
         metrics_ussd(&b, a->d.ussd);
+    metrics_dept(&b, a->d.apps, a->d.pushes);
     if (a->d.codes)
         metrics_codes(&b, a->d.codes);
     metrics_disputes(&b);

@@ -41,6 +41,8 @@ const char *const http_route_names[HTTP_R_MAX] = {"/v1/desk/sessions",
                                                   "/v1/verifications/{id}",
                                                   "/v1/receipts/{id}",
                                                   "/v1/credentials/resume",
+                                                  "/v1/notices",
+                                                  "/v1/notices/{id}",
                                                   "/metrics",
                                                   "/healthz",
                                                   "/readyz",
@@ -272,6 +274,13 @@ static enum http_route http_route_of(const char *path, enum evhttp_cmd_type cmd,
     }
     if (strcmp(path, "/v1/credentials/resume") == 0)
         return cmd == EVHTTP_REQ_POST ? HTTP_R_RESUME : HTTP_R_OTHER;
+    if (strcmp(path, "/v1/notices") == 0)
+        return cmd == EVHTTP_REQ_POST ? HTTP_R_NOTICES : HTTP_R_OTHER;
+    if (strncmp(path, "/v1/notices/", 12) == 0 && strlen(path + 12) == 32 &&
+        strspn(path + 12, "0123456789abcdef") == 32) {
+        memcpy(id, path + 12, 33);
+        return cmd == EVHTTP_REQ_GET ? HTTP_R_NOTICE_GET : HTTP_R_OTHER;
+    }
     if (strncmp(path, pre, sizeof(pre) - 1) != 0)
         return HTTP_R_OTHER;
     p = path + sizeof(pre) - 1;
@@ -369,6 +378,12 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     case HTTP_R_RESUME:
         http_desk_resume(&r);
         break;
+    case HTTP_R_NOTICES:
+        http_notice_post(&r);
+        break;
+    case HTTP_R_NOTICE_GET:
+        http_notice_get(&r);
+        break;
     case HTTP_R_METRICS:
         http_metrics(&r);
         break;
@@ -402,6 +417,8 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     evhttp_set_gencb(a->http, http_gen_cb, a);
     a->guard = kp_accept_guard_new(base, "http");
     http_conns_init(a);
+    a->webhooks = http_webhooks_new(a);
+    a->simswap = http_simswap_new(a);
     /* The worker's own connection: SQLite connections are not shared by threads. */
     if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
         audit_use_key(a->wst, d->audit_key);
@@ -414,6 +431,8 @@ void http_api_free(struct http_api *a)
     if (a == NULL)
         return;
     evhttp_free(a->http);
+    http_webhooks_free(a->webhooks);
+    http_simswap_free(a->simswap);
     kp_accept_guard_free(a->guard); /* after its listeners, freed with a->http */
     http_conns_free(a);
     kp_worker_free(a->worker); /* pending sign-ins end before their store */
@@ -518,6 +537,7 @@ static void http_audit_tick(struct http_api *a, int64_t now)
 void http_api_tick(struct http_api *a, int64_t now)
 {
     http_audit_tick(a, now);
+    http_webhooks_tick(a, now);
     store_batch(a->d.st);
     store_session_prune(a->d.st, now);
     store_verification_expire(a->d.st, now - (int64_t)a->set.verification_ttl_s, now);
@@ -550,6 +570,8 @@ static const struct conf_key http_conf_keys[] = {
     {"http", "pin_failures", CONF_UINT, HTTP_OFF(pin_failures), 1, 100, NULL, 0},
     {"http", "trust_proxy", CONF_BOOL, HTTP_OFF(trust_proxy), 0, 0, NULL, 0},
     {"http", "helpline", CONF_TEXT, HTTP_OFF(helpline), 0, HTTP_SIZE(helpline), NULL, 0},
+    {"http", "webhook_backoff", CONF_SECONDS, HTTP_OFF(webhook_backoff_s), 1000, 3600000, NULL, 0},
+    {"http", "webhook_attempts", CONF_UINT, HTTP_OFF(webhook_attempts), 1, 50, NULL, 0},
     {"http", "metrics_token_file", CONF_TEXT, HTTP_OFF(metrics_token_file), 0,
      HTTP_SIZE(metrics_token_file), NULL, 0},
 };
@@ -570,6 +592,8 @@ static void http_conf_defaults(void *set)
     s->desk_rate = 5;
     s->desk_burst = 20;
     s->pin_failures = 5;
+    s->webhook_backoff_s = 10;
+    s->webhook_attempts = 8;
     snprintf(s->helpline, sizeof(s->helpline), "1700");
 }
 

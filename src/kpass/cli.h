@@ -105,6 +105,10 @@ int cmd_import(struct kp_cli *cli, int argc, char **argv);
    one): a malloc'd path, or NULL after reporting. */
 char *cli_seed_dir(void);
 int cmd_service(struct kp_cli *cli, int argc, char **argv);
+int cmd_app(struct kp_cli *cli, int argc, char **argv);
+int cmd_department(struct kp_cli *cli, int argc, char **argv);
+int cmd_webhook(struct kp_cli *cli, int argc, char **argv);
+int cmd_simswap(struct kp_cli *cli, int argc, char **argv);
 int cmd_office(struct kp_cli *cli, int argc, char **argv);
 int cmd_citizen(struct kp_cli *cli, int argc, char **argv);
 int cmd_audit(struct kp_cli *cli, int argc, char **argv);

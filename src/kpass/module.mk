@@ -7,9 +7,11 @@ KPASS_SRCS += src/kpass/bench/bench.c
 KPASS_SRCS += src/kpass/bench/bench_ussd.c
 KPASS_SRCS += src/kpass/bench/cmd_bench.c
 KPASS_SRCS += src/kpass/bench/cmd_phone.c
+KPASS_SRCS += src/kpass/cmd/cmd_app.c
 KPASS_SRCS += src/kpass/cmd/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd/cmd_backup.c
 KPASS_SRCS += src/kpass/cmd/cmd_citizen.c
+KPASS_SRCS += src/kpass/cmd/cmd_department.c
 KPASS_SRCS += src/kpass/cmd/cmd_desk.c
 KPASS_SRCS += src/kpass/cmd/cmd_import.c
 KPASS_SRCS += src/kpass/cmd/cmd_import_citizens.c
@@ -23,7 +25,9 @@ KPASS_SRCS += src/kpass/cmd/cmd_receipt.c
 KPASS_SRCS += src/kpass/cmd/cmd_service.c
 KPASS_SRCS += src/kpass/cmd/cmd_service_check.c
 KPASS_SRCS += src/kpass/cmd/cmd_staff.c
+KPASS_SRCS += src/kpass/cmd/cmd_simswap.c
 KPASS_SRCS += src/kpass/cmd/cmd_sms.c
+KPASS_SRCS += src/kpass/cmd/cmd_webhook.c
 KPASS_SRCS += src/kpass/cmd/dir_rows.c
 # Private to kpass, but in libkpass.a so that the Check suite and the fuzz
 # targets can reach them: `kpass import citizens`' line reader (see

@@ -31,9 +31,10 @@ struct edge_ref {
 
 #define SCR(g, i) (&(g)->screens[i])
 
+/* A screen a hop stops at: shown, or (an app) answered by a department's app. */
 static int displayed(enum menu_kind k)
 {
-    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END;
+    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END || k == MK_APP;
 }
 
 /* Visit every forward edge of screen si. */
@@ -154,6 +155,9 @@ static void check_structure(struct checker *c, uint32_t si)
         if (s->nbr == 0 && !s->has_else)
             menu_diag(c->cc, s->loc, "dead end: action screen '%s' has no 'on' or 'else'", name);
         break;
+    case MK_APP:
+        /* Without `on`/`else` a failing app ends the dialog with the error text. */
+        break;
     case MK_ROUTER:
         if (!s->has_else)
             menu_diag(c->cc, s->loc,
@@ -242,12 +246,34 @@ static void check_texts(struct checker *c)
                       "other languages)");
 }
 
+/* What a department app's hop may end in besides its reply (kpass-menu(5)). */
+static void check_app_outcomes(struct checker *c, const struct menu_screen_def *s)
+{
+    static const char *const known[] = {"timeout", "unavailable", "error"};
+    struct menu_graph *g = c->g;
+
+    for (uint32_t i = s->br; i < s->br + s->nbr; i++) {
+        const char *key = GSTR(g, g->branches[i].key);
+        size_t k = 0;
+        while (k < KP_ARRAY_LEN(known) && strcmp(known[k], key) != 0)
+            k++;
+        if (k == KP_ARRAY_LEN(known))
+            menu_diag(c->cc, g->branches[i].loc,
+                      "app screen '%s': '%s' is not an app outcome (timeout, unavailable, error)",
+                      GSTR(g, s->name), key);
+    }
+}
+
 static void check_outcomes(struct checker *c, uint32_t si)
 {
     struct menu_graph *g = c->g;
     struct menu_screen_def *s = SCR(g, si);
     const struct menu_bi *b = call_bi(g, s->call);
 
+    if (s->kind == MK_APP) {
+        check_app_outcomes(c, s);
+        return;
+    }
     if (s->kind != MK_ACTION || b == NULL)
         return;
     for (uint32_t i = s->br; i < s->br + s->nbr; i++) {

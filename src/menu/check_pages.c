@@ -228,7 +228,7 @@ void menu_check_pages(struct menu_cc *cc, const uint8_t *reach)
         pages_system(&p);
         for (uint32_t si = 0; si < g->nscreens; si++) {
             enum menu_kind k = g->screens[si].kind;
-            if (reach[si] && k != MK_ACTION && k != MK_ROUTER)
+            if (reach[si] && k != MK_ACTION && k != MK_ROUTER && k != MK_APP)
                 pages_screen(&p, si);
         }
     }

@@ -31,9 +31,10 @@ struct flow {
 #define BIT(set, v)    (((set)[(v) / 64] >> ((v) % 64)) & 1)
 #define SETBIT(set, v) ((set)[(v) / 64] |= (uint64_t)1 << ((v) % 64))
 
+/* Screens a hop stops at (an app screen waits for the app's reply). */
 static int shown_kind(enum menu_kind k)
 {
-    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END;
+    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END || k == MK_APP;
 }
 
 /* What an edge sets, ORed into set. */
@@ -214,6 +215,10 @@ static void screen_uses(struct flow *f, uint32_t si)
         use_text(f, si, g->checks[i].text, later, 1);
     if (s->kind == MK_ACTION && s->call != MENU_NONE)
         use_call(f, si, s->call, in);
+    /* An app screen reads its `var` (a CNIC) in the hop that enters it,
+       before sensitive values go: `in`, not what it passes on. */
+    if (s->kind == MK_APP && s->var != MENU_NONE)
+        use(f, si, s->var, in, 0, s->var_loc);
     for (uint32_t b = s->br; s->kind == MK_ROUTER && b < s->br + s->nbr; b++) {
         for (uint32_t k = g->branches[b].cond; k < g->branches[b].cond + g->branches[b].ncond;
              k++) {

@@ -96,6 +96,7 @@ int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct 
     kp_buf_putc(&g->pool, '\0'); /* offset 0 is "" */
     menu_var_intern(g, "lang", 4);
     g->home = MENU_NONE;
+    g->app_text = g->app_id = MENU_NONE;
     memset(&cc, 0, sizeof(cc));
     cc.g = g;
     cc.src = sorted;

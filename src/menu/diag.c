@@ -29,8 +29,8 @@ int menu_lang_parse(const char *name)
 
 const char *menu_kind_name(enum menu_kind kind)
 {
-    static const char *const names[MK__COUNT] = {"menu", "input",  "info",
-                                                 "end",  "action", "router"};
+    static const char *const names[MK__COUNT] = {"menu",   "input",  "info", "end",
+                                                 "action", "router", "app"};
     return names[kind];
 }
 

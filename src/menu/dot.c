@@ -85,14 +85,16 @@ static void dot_cond(struct kp_buf *out, const struct menu_graph *g, const struc
 
 static void dot_node(struct kp_buf *out, const struct menu_graph *g, uint32_t si)
 {
-    static const char *const shapes[MK__COUNT] = {"box",           "parallelogram", "note",
-                                                  "doubleoctagon", "hexagon",       "diamond"};
+    static const char *const shapes[MK__COUNT] = {
+        "box", "parallelogram", "note", "doubleoctagon", "hexagon", "diamond", "house"};
     const struct menu_screen_def *s = &g->screens[si];
 
     kp_buf_printf(out, "  \"%s\" [shape=%s, label=\"%s\\n%s", GSTR(g, s->name), shapes[s->kind],
                   GSTR(g, s->name), menu_kind_name(s->kind));
     if (s->kind == MK_ACTION && s->call != MENU_NONE)
         kp_buf_printf(out, " %s()", GSTR(g, g->calls[s->call].name));
+    if (s->kind == MK_APP && s->app != MENU_NONE)
+        kp_buf_printf(out, " %s", GSTR(g, s->app));
     if (s->kind == MK_INPUT && s->var != MENU_NONE)
         kp_buf_printf(out, "\\n-> {%s}", GSTR(g, g->vars[s->var].name));
     kp_buf_puts(out, "\"");

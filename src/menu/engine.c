@@ -15,9 +15,10 @@
 #include "kpass/text/text.h"
 #include "menu_internal.h"
 
+/* Screens a hop stops at: shown, or (an app) answered by a department's app. */
 static int shown(enum menu_kind k)
 {
-    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END;
+    return k == MK_MENU || k == MK_INPUT || k == MK_INFO || k == MK_END || k == MK_APP;
 }
 
 void menu_screen_free(struct menu_screen *scr)
@@ -25,6 +26,10 @@ void menu_screen_free(struct menu_screen *scr)
     struct menu_scratch *sc = scr->scratch;
 
     kp_buf_free(&scr->text);
+    kp_buf_free(&scr->app_text);
+    if (scr->app_cnic.data)
+        explicit_bzero(scr->app_cnic.data, scr->app_cnic.cap);
+    kp_buf_free(&scr->app_cnic);
     if (sc) {
         struct kp_buf *bufs[] = {&sc->hdr,    &sc->tmp,  &sc->norm, &sc->lines, &sc->argbuf,
                                  &sc->notice, &sc->more, &sc->back, &sc->home,  &sc->top};
@@ -62,6 +67,12 @@ static void hop_start(struct menu_hop *h, const struct menu_graph *g, const stru
     out->end = 0;
     out->lang_changed = 0;
     out->call_error = 0;
+    out->app = NULL;
+    out->app_first = 0;
+    kp_buf_reset(&out->app_text);
+    if (out->app_cnic.len)
+        explicit_bzero(out->app_cnic.data, out->app_cnic.len);
+    kp_buf_reset(&out->app_cnic);
 }
 
 /* End of every hop: sensitive values go, and the resume flag follows the screen. */
@@ -75,9 +86,10 @@ static int hop_finish(struct menu_hop *h, int rc)
     menu_state_drop_sensitive(st);
     st->flags &= (uint8_t)~MST_NORESUME;
     /* Nothing to continue from home (a redial shows it anyway) or from a
-       screen that only tells a result (info, end): no "Continue?" there. */
+       screen that only tells a result (info, end): no "Continue?" there; an
+       app session cannot be picked up again. */
     if ((s->flags & (MF_SENSITIVE | MF_NORESUME)) || st->screen == h->g->home ||
-        s->kind == MK_INFO || s->kind == MK_END)
+        s->kind == MK_INFO || s->kind == MK_END || s->kind == MK_APP)
         st->flags |= MST_NORESUME;
     h->out->lang = (enum menu_lang)st->lang;
     h->out->lang_changed = st->lang != h->lang0;
@@ -92,7 +104,8 @@ static int state_check(const struct menu_graph *g, struct menu_state *st)
         !shown(g->screens[st->screen].kind))
         return -KP_ERR_STATE;
     for (size_t i = 0; i < st->nhist; i++)
-        if (st->hist[i].screen >= g->nscreens || !shown(g->screens[st->hist[i].screen].kind))
+        if (st->hist[i].screen >= g->nscreens || !shown(g->screens[st->hist[i].screen].kind) ||
+            g->screens[st->hist[i].screen].kind == MK_APP)
             return -KP_ERR_STATE;
     for (size_t i = 0; i < st->nslots; i++) {
         if (st->slots[i].var >= g->nvars)
@@ -231,6 +244,23 @@ static const struct menu_edge *step_router(struct menu_hop *h, const struct menu
 }
 
 /*
+ * A new session with a department app: no inputs yet, no pseudonym, and
+ * the CNIC its `var` holds (maybe a sensitive value, about to be
+ * forgotten) handed to the caller, who keeps only a keyed hash of it.
+ */
+static void app_enter(struct menu_hop *h, const struct menu_screen_def *s)
+{
+    size_t len;
+    const char *v;
+
+    menu_state_unset(h->st, h->g->app_text);
+    menu_state_unset(h->st, h->g->app_id);
+    h->out->app_first = 1;
+    if (s->var != MENU_NONE && (v = menu_state_value(h->st, s->var, &len)) != NULL)
+        kp_buf_append(&h->out->app_cnic, v, len);
+}
+
+/*
  * Go to screen target, following action and router screens, and stop at
  * the first screen to show (at its first page).  Returns 0, or 1 when the
  * dialog ended with the system error text.
@@ -245,6 +275,8 @@ static int enter(struct menu_hop *h, uint32_t target)
             h->st->screen = target;
             h->st->pos = 0;
             h->st->next = MENU_NONE;
+            if (s->kind == MK_APP)
+                app_enter(h, s);
             return 0;
         }
         e = s->kind == MK_ACTION ? step_action(h, s) : step_router(h, s);
@@ -359,6 +391,31 @@ static int reply_input(struct menu_hop *h, const struct menu_screen_def *scr, co
     return go(h, &scr->next) ? 0 : menu_render(h, NULL, 0);
 }
 
+/*
+ * A reply on an app screen goes to the app as it is, navigation keys too
+ * (the app owns the rest of the branch), added to the inputs so far:
+ * "1", then "1*2" (the aggregators' `text`).
+ */
+static int reply_app(struct menu_hop *h, const char *s, size_t n)
+{
+    struct menu_scratch *sc = h->sc;
+    size_t len = 0;
+    const char *v = menu_state_value(h->st, h->g->app_text, &len);
+
+    if (n > MENU_INPUT_MAX || memchr(s, '\0', n) || text_utf8_valid(s, n) < 0)
+        return invalid(h, MS_INVALID_INPUT, MENU_NONE);
+    kp_buf_reset(&sc->norm);
+    if (v != NULL) {
+        kp_buf_append(&sc->norm, v, len);
+        kp_buf_putc(&sc->norm, '*');
+    }
+    kp_buf_append(&sc->norm, s, n);
+    if (sc->norm.len > MENU_VALUE_MAX)
+        return menu_render_final(h, MS_ERROR); /* a dialog this long is no use to anyone */
+    menu_state_set(h->st, h->g->app_text, sc->norm.data, sc->norm.len, 0);
+    return menu_render(h, NULL, 0);
+}
+
 static int reply(struct menu_hop *h, const char *s, size_t n)
 {
     const struct menu_graph *g = h->g;
@@ -366,6 +423,8 @@ static int reply(struct menu_hop *h, const char *s, size_t n)
     const struct menu_screen_def *scr = &g->screens[st->screen];
     int rc, ended;
 
+    if (scr->kind == MK_APP)
+        return reply_app(h, s, n);
     if (is(s, n, "00") && scr->kind != MK_END) {
         st->nhist = 0;
         return enter(h, g->home) ? 0 : menu_render(h, NULL, 0);
@@ -436,6 +495,66 @@ int menu_dialog_input(const struct menu_graph *g, const struct menu_env *env, st
     else
         rc = reply(&h, text, len);
     return hop_finish(&h, rc);
+}
+
+/* The hop's state must be waiting on an app screen of g. */
+static int app_check(const struct menu_graph *g, struct menu_state *st)
+{
+    if (state_check(g, st) < 0 || g->screens[st->screen].kind != MK_APP)
+        return -KP_ERR_STATE;
+    return 0;
+}
+
+int menu_dialog_app_reply(const struct menu_graph *g, const struct menu_env *env,
+                          struct menu_state *st, int end, const char *text, size_t len,
+                          struct menu_screen *out)
+{
+    struct menu_hop h;
+    struct menu_page_in in;
+
+    if (app_check(g, st) < 0)
+        return -KP_ERR_STATE;
+    hop_start(&h, g, env, st, out);
+    memset(&in, 0, sizeof(in));
+    kp_buf_reset(&h.sc->hdr);
+    kp_buf_append(&h.sc->hdr, text, len);
+    in.header = h.sc->hdr.data;
+    in.header_len = h.sc->hdr.len;
+    st->pos = 0;
+    menu_render_page(&h, &in, 0); /* no "98 More": the app keeps to one page */
+    st->next = MENU_NONE;
+    if (end) {
+        st->flags |= MST_ENDED;
+        out->end = 1;
+        menu_state_unset(st, g->app_text);
+        menu_state_unset(st, g->app_id);
+    }
+    return hop_finish(&h, 0);
+}
+
+int menu_dialog_app_fail(const struct menu_graph *g, const struct menu_env *env,
+                         struct menu_state *st, const char *outcome, struct menu_screen *out)
+{
+    const struct menu_screen_def *s;
+    const struct menu_branch *b;
+    const struct menu_edge *e;
+    struct menu_hop h;
+
+    if (app_check(g, st) < 0)
+        return -KP_ERR_STATE;
+    hop_start(&h, g, env, st, out);
+    s = &g->screens[st->screen];
+    b = find_branch(g, s, outcome);
+    e = b ? &b->edge : s->has_else ? &s->other : NULL;
+    if (e == NULL) {
+        menu_render_final(&h, MS_ERROR);
+        return hop_finish(&h, 0);
+    }
+    /* Not through go(): "0 Back" must not lead into the app again. */
+    apply_sets(&h, e);
+    if (enter(&h, e->target) == 0)
+        return hop_finish(&h, menu_render(&h, NULL, 0));
+    return hop_finish(&h, 0);
 }
 
 /* Walk a dialled shortcut "2*1#": each step an option key of the screen reached. */
@@ -530,4 +649,21 @@ const char *menu_dial_steps(const char *dialled, const char *service)
     if (*rest == '#' || *rest == '\0')
         return rest;
     return NULL;
+}
+
+int menu_state_app_id_set(struct menu_state *st, const struct menu_graph *g, const char *id)
+{
+    if (g->app_id == MENU_NONE)
+        return -KP_ERR_STATE;
+    menu_state_set(st, g->app_id, id, strlen(id), 0);
+    return 0;
+}
+
+const char *menu_state_app_id(const struct menu_state *st, const struct menu_graph *g)
+{
+    size_t len;
+
+    if (g->app_id == MENU_NONE)
+        return NULL;
+    return menu_state_value(st, g->app_id, &len);
 }

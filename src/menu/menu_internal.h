@@ -23,8 +23,11 @@
 #define MENU_KEY_MAX     4   /* option key text, with its NUL */
 #define MENU_INPUT_MAX   160 /* bytes of one reply an input screen accepts */
 #define MENU_VERSION_LEN 16  /* BLAKE2b output bytes */
+/* Hidden variables of app screens: the inputs so far and the pseudonym. */
+#define MENU_APP_TEXT_VAR ".app"
+#define MENU_APP_ID_VAR   ".appid"
 
-enum menu_kind { MK_MENU, MK_INPUT, MK_INFO, MK_END, MK_ACTION, MK_ROUTER, MK__COUNT };
+enum menu_kind { MK_MENU, MK_INPUT, MK_INFO, MK_END, MK_ACTION, MK_ROUTER, MK_APP, MK__COUNT };
 
 #define MF_SENSITIVE 0x01
 #define MF_NORESUME  0x02
@@ -136,6 +139,7 @@ struct menu_screen_def {
     uint32_t var; /* input: receives the reply */
     uint32_t chk, nchk;
     uint32_t call; /* action */
+    uint32_t app;  /* app: the department app's name (pool), else MENU_NONE */
     uint32_t br, nbr;
     uint8_t has_next, has_else, has_list;
     struct menu_edge next;  /* input `->` */
@@ -162,6 +166,7 @@ struct menu_graph {
     char version[2 * MENU_VERSION_LEN + 1];
     uint8_t digest[MENU_VERSION_LEN];
     uint32_t home;
+    uint32_t app_text, app_id; /* hidden variables of app screens (MENU_NONE without) */
     struct kp_buf pool;
     uint32_t sys[MS__COUNT];    /* text index or MENU_NONE: the English default */
     struct menu_validators val; /* from menu_options; NULL members refuse */
@@ -491,6 +496,8 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len);
 int menu_render_resume(struct menu_hop *h, const char *notice, size_t notice_len);
 /* A system text as the dialog's last screen. */
 int menu_render_final(struct menu_hop *h, enum menu_sys which);
+/* Lay out in (whose texts are set) at st->pos into the hop's screen, and note the next page. */
+void menu_render_page(struct menu_hop *h, struct menu_page_in *in, int more);
 
 /* engine.c: set the variables a built-in returned (names the graph does not use are ignored). */
 void menu_result_apply(struct menu_hop *h, const struct menu_result *r);

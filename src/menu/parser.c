@@ -50,6 +50,28 @@ static struct menu_screen_def *need_screen(struct parser *p, struct menu_loc at,
     return s;
 }
 
+/*
+ * The department app an app screen hands the dialog to: a name as
+ * `kpass app add` registered it.  The inputs sent to it and the caller's
+ * pseudonym live in two hidden variables (their names cannot be written
+ * in a menu, so no screen can show or set them).
+ */
+static void parse_app_name(struct parser *p, uint32_t k)
+{
+    struct menu_graph *g = p->g;
+
+    if (p->lx.tok != TK_IDENT || !menu_name_valid(p->lx.tp, p->lx.tlen)) {
+        menu_parse_unexpected(p, "the name of a department app");
+        return;
+    }
+    g->screens[k].app = menu_pool_add(g, p->lx.tp, p->lx.tlen);
+    if (g->app_text == MENU_NONE) {
+        g->app_text = menu_var_intern(g, MENU_APP_TEXT_VAR, strlen(MENU_APP_TEXT_VAR));
+        g->app_id = menu_var_intern(g, MENU_APP_ID_VAR, strlen(MENU_APP_ID_VAR));
+    }
+    menu_parse_next(p);
+}
+
 static void stmt_screen(struct parser *p)
 {
     struct menu_graph *g = p->g;
@@ -67,7 +89,7 @@ static void stmt_screen(struct parser *p)
     s = &g->screens[k];
     s->name = menu_pool_add(g, p->lx.tp, p->lx.tlen);
     s->loc = p->lx.loc;
-    s->text = s->header = s->var = s->call = MENU_NONE;
+    s->text = s->header = s->var = s->call = s->app = MENU_NONE;
     s->opt = (uint32_t)g->noptions;
     s->chk = (uint32_t)g->nchecks;
     s->br = (uint32_t)g->nbranches;
@@ -84,7 +106,7 @@ static void stmt_screen(struct parser *p)
         if (menu_lex_is(&p->lx, menu_kind_name((enum menu_kind)i)))
             kind = i;
     if (kind < 0) {
-        menu_parse_unexpected(p, "a screen kind (menu, input, info, end, action or router)");
+        menu_parse_unexpected(p, "a screen kind (menu, input, info, end, action, router or app)");
         return;
     }
     s->kind = (enum menu_kind)kind;
@@ -100,6 +122,8 @@ static void stmt_screen(struct parser *p)
     }
     if (s->kind == MK_ACTION)
         g->screens[k].call = menu_parse_call(p);
+    else if (s->kind == MK_APP)
+        parse_app_name(p, k);
 }
 
 static void stmt_text(struct parser *p, struct menu_loc at, const char *kw)
@@ -233,7 +257,7 @@ static void stmt_list(struct parser *p, struct menu_loc at)
 
 static void stmt_var(struct parser *p, struct menu_loc at)
 {
-    struct menu_screen_def *s = need_screen(p, at, "var", KINDS(MK_INPUT));
+    struct menu_screen_def *s = need_screen(p, at, "var", KINDS(MK_INPUT, MK_APP));
     uint32_t var;
 
     if (s == NULL)
@@ -433,7 +457,7 @@ static void stmt_next(struct parser *p, struct menu_loc at)
 static void stmt_on(struct parser *p, struct menu_loc at)
 {
     struct menu_graph *g = p->g;
-    struct menu_screen_def *s = need_screen(p, at, "on", KINDS(MK_ACTION));
+    struct menu_screen_def *s = need_screen(p, at, "on", KINDS(MK_ACTION, MK_APP));
     uint32_t k;
 
     if (s == NULL)
@@ -510,7 +534,7 @@ static void stmt_if(struct parser *p, struct menu_loc at)
 
 static void stmt_else(struct parser *p, struct menu_loc at)
 {
-    struct menu_screen_def *s = need_screen(p, at, "else", KINDS(MK_ACTION, MK_ROUTER));
+    struct menu_screen_def *s = need_screen(p, at, "else", KINDS(MK_ACTION, MK_ROUTER, MK_APP));
 
     if (s == NULL)
         return;

@@ -138,8 +138,7 @@ int menu_items_load(struct menu_hop *h, uint32_t si)
     return rc;
 }
 
-/* Lay out in (whose texts are set) at st->pos into out, and note the next page. */
-static void render_page(struct menu_hop *h, struct menu_page_in *in, int more)
+void menu_render_page(struct menu_hop *h, struct menu_page_in *in, int more)
 {
     struct menu_page_out res;
     const struct menu_limits *lim = &h->env->limits;
@@ -167,6 +166,16 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     struct menu_page_in in;
     int rc;
 
+    if (s->kind == MK_APP) {
+        /* Nothing to show: the caller asks the app (menu_screen.app). */
+        size_t len = 0;
+        const char *v = menu_state_value(st, g->app_text, &len);
+        h->out->app = GSTR(g, s->app);
+        kp_buf_append(&h->out->app_text, v ? v : "", v ? len : 0);
+        st->flags &= (uint8_t) ~(MST_LIST | MST_RESUME);
+        st->list_hash = 0;
+        return 0;
+    }
     memset(&in, 0, sizeof(in));
     if (s->kind == MK_MENU) {
         if ((rc = menu_items_load(h, st->screen)) < 0)
@@ -191,7 +200,7 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     menu_nav_line(g, MS_HOME, lang, &sc->home);
     in.back = s->kind != MK_END && st->nhist ? sc->back.data : NULL;
     in.home = s->kind == MK_INFO && st->screen != g->home ? sc->home.data : NULL;
-    render_page(h, &in, 1);
+    menu_render_page(h, &in, 1);
     st->flags &= (uint8_t) ~(MST_LIST | MST_RESUME);
     if (s->kind == MK_MENU && s->has_list) {
         st->flags |= MST_LIST;
@@ -236,7 +245,7 @@ int menu_render_resume(struct menu_hop *h, const char *notice, size_t notice_len
     in.notice = notice;
     in.notice_len = notice_len;
     h->st->pos = 0;
-    render_page(h, &in, 0);
+    menu_render_page(h, &in, 0);
     /* the dialog's own page is kept for "1 Continue" */
     h->st->pos = pos;
     h->st->next = next;
@@ -255,7 +264,7 @@ int menu_render_final(struct menu_hop *h, enum menu_sys which)
     in.header = sc->hdr.data;
     in.header_len = sc->hdr.len;
     h->st->pos = 0;
-    render_page(h, &in, 0);
+    menu_render_page(h, &in, 0);
     h->st->next = MENU_NONE;
     h->st->flags |= MST_ENDED;
     h->out->end = 1;

@@ -1,4 +1,5 @@
 # store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+SRCS += src/store/app.c
 SRCS += src/store/audit.c
 SRCS += src/store/change.c
 SRCS += src/store/backup.c
@@ -7,6 +8,7 @@ SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c
 SRCS += src/store/credential.c
 SRCS += src/store/desk.c
+SRCS += src/store/dept.c
 SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
 SRCS += src/store/directory_fuzzy.c

@@ -393,6 +393,75 @@ static const struct store_migration migrations[] = {
      /* A USSD code request's SMS goes out in the dialog's language. */
      "ALTER TABLE code_request ADD COLUMN lang TEXT NOT NULL DEFAULT 'en'"
      "  CHECK (lang IN ('en', 'ur', 'ps', 'ur-Latn'));"},
+    {18, /* issue 13: department USSD apps (`kpass app`); the secret stays in its file */
+     "CREATE TABLE dept_app ("
+     "  name TEXT PRIMARY KEY,"
+     "  department TEXT NOT NULL," /* pseudonyms are per department */
+     "  url TEXT NOT NULL,"
+     "  secret_file TEXT NOT NULL,"
+     "  timeout_ms INTEGER NOT NULL CHECK (timeout_ms BETWEEN 100 AND 30000),"
+     "  service_codes TEXT NOT NULL DEFAULT ''," /* "*789#,*790#"; '': any */
+     "  enabled INTEGER NOT NULL DEFAULT 1,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL) WITHOUT ROWID;"},
+    {19, /* issue 13: departments as API clients: notices by CNIC, signed callbacks */
+     "CREATE TABLE dept_api ("
+     "  department TEXT PRIMARY KEY,"
+     "  token_hash BLOB NOT NULL UNIQUE," /* BLAKE2b-256 of a random bearer token */
+     "  quota_day INTEGER NOT NULL CHECK (quota_day >= 0),"
+     "  callback_url TEXT NOT NULL DEFAULT '',"
+     "  secret_file TEXT NOT NULL DEFAULT ''," /* callbacks' signing secret stays in its file */
+     "  created_at INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE dept_template ("
+     "  department TEXT NOT NULL,"
+     "  name TEXT NOT NULL,"
+     "  lang TEXT NOT NULL CHECK (lang IN ('en', 'ur', 'ps')),"
+     "  body TEXT NOT NULL,"
+     "  PRIMARY KEY (department, name, lang)) WITHOUT ROWID;"
+     "CREATE TABLE notice ("
+     "  id TEXT PRIMARY KEY CHECK (length(id) = 32),"
+     "  department TEXT NOT NULL,"
+     "  template TEXT NOT NULL,"
+     "  sms_id INTEGER," /* NULL: the CNIC has no registered number */
+     "  lang TEXT NOT NULL,"
+     "  created_at INTEGER NOT NULL,"
+     "  callback_done INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;"
+     "CREATE INDEX notice_quota ON notice (department, created_at);"
+     "CREATE INDEX notice_open ON notice (created_at) WHERE callback_done = 0;"
+     "CREATE TABLE webhook ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  department TEXT NOT NULL,"
+     "  kind TEXT NOT NULL,"
+     "  ref TEXT NOT NULL,"
+     "  url TEXT NOT NULL,"
+     "  body TEXT NOT NULL,"
+     "  state INTEGER NOT NULL DEFAULT 0," /* 0 pending, 1 delivered, 2 failed */
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_at INTEGER NOT NULL,"
+     "  last_status INTEGER NOT NULL DEFAULT 0,"
+     "  created_at INTEGER NOT NULL,"
+     "  updated_at INTEGER NOT NULL);"
+     "CREATE INDEX webhook_due ON webhook (next_at) WHERE state = 0;"
+     /* a department's callbacks for desk verifications that end VERIFIED, per purpose */
+     "CREATE TABLE dept_subscription ("
+     "  department TEXT NOT NULL,"
+     "  purpose TEXT NOT NULL,"
+     "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"
+     /* "It was not me": a citizen disputes a verification (the USSD push) */
+     /* the operators' SIM-swap APIs (CAMARA shaped), by the numbers they serve */
+     "CREATE TABLE simswap_api ("
+     "  partner TEXT PRIMARY KEY," /* the operator's partner system_id */
+     "  prefixes TEXT NOT NULL,"   /* "+92300,+92301": the numbers it answers for */
+     "  url TEXT NOT NULL,"
+     "  token_file TEXT NOT NULL DEFAULT '',"
+     "  max_age_h INTEGER NOT NULL CHECK (max_age_h BETWEEN 1 AND 2400),"
+     "  timeout_ms INTEGER NOT NULL CHECK (timeout_ms BETWEEN 100 AND 30000),"
+     "  on_timeout TEXT NOT NULL CHECK (on_timeout IN ('send', 'hold'))) WITHOUT ROWID;"
+     "CREATE TABLE verification_dispute ("
+     "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     "  verification TEXT NOT NULL,"
+     "  via TEXT NOT NULL,"
+     "  at INTEGER NOT NULL);"},
 };
 
 const struct store_migration *store_migrations(int *count)

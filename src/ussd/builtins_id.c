@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "builtins_internal.h"
+#include "kpass/audit/audit.h"
 #include "kpass/id/cnic.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
@@ -25,6 +26,8 @@
 #include "kpass/store/directory.h"
 #include "kpass/store/otp.h"
 #include "kpass/store/sms.h"
+#include "kpass/store/audit.h"
+#include "kpass/ussd/app.h"
 
 /* codes_kick_fn for the outbox: send the code just queued now. */
 static void bi_outbox_kick(void *arg)
@@ -169,17 +172,19 @@ int kp_builtins_pending(const struct kp_builtins *b)
     return b && b->req_ready > b->req_done;
 }
 
-/* One request: issued when it matched (its outcome only in the audit log). */
-static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q, int64_t now)
+void kp_builtins_set_apps(struct kp_builtins *b, struct ussd_apps *apps)
+{
+    b->apps = apps;
+}
+
+/* The code of q, now. */
+static int bi_request_issue_now(struct kp_builtins *b, const struct store_code_request *q,
+                                int64_t now)
 {
     struct codes_result r;
     char masked[17];
     int rc;
 
-    if (bi_request_is_suspend(q))
-        return bi_request_suspend(b, q, now);
-    if (q->citizen_id == 0)
-        return 0;
     struct codes_request req = {q->citizen_id, q->purpose, NULL, NULL, NULL, q->msisdn, "ussd"};
     rc = codes_issue_unseen_in(b->codes, &req, q->lang, now, &r);
     if (rc < 0 && rc != -KP_ERR_LIMIT && rc != -KP_ERR_LOCKED) {
@@ -187,6 +192,70 @@ static int bi_request_issue(struct kp_builtins *b, const struct store_code_reque
         log_info("ussd: code for %s not issued: %s", masked, kp_strerror(rc));
     }
     return rc == -KP_ERR_DB ? rc : 0;
+}
+
+/* A request waiting for the operator's SIM-swap answer. */
+struct bi_swap_wait {
+    struct kp_builtins *b;
+    struct store_code_request q;
+};
+
+/* Hold q's code: audited with the citizen as the subject, nothing sent. */
+static void bi_request_hold(struct kp_builtins *b, const struct store_code_request *q,
+                            const char *why)
+{
+    struct store_citizen cz;
+    char detail[80];
+
+    snprintf(detail, sizeof(detail), "USSD code for %s held: %s", q->purpose, why);
+    if (store_citizen_get_by_id(b->st, q->citizen_id, &cz) < 0 || store_batch(b->st) < 0 ||
+        audit_append(b->st, bi_now(b), "code.held", "ussd", cz.cnic_index, detail) < 0)
+        log_warnx("ussd: a held code could not be audited");
+}
+
+static void bi_swap_answer(void *arg, enum ussd_simswap_answer a, int hold)
+{
+    struct bi_swap_wait *w = arg;
+    struct kp_builtins *b = w->b;
+
+    if (a == USSD_SIMSWAP_SWAPPED)
+        bi_request_hold(b, &w->q, "SIM swapped recently");
+    else if (a == USSD_SIMSWAP_UNKNOWN && hold)
+        bi_request_hold(b, &w->q, "SIM check unanswered");
+    else if (store_batch(b->st) == 0 && bi_request_issue_now(b, &w->q, bi_now(b)) == 0 && b->outbox)
+        sms_outbox_kick(b->outbox);
+    sodium_memzero(w, sizeof(*w));
+    free(w);
+}
+
+/*
+ * One request: issued when it matched (its outcome only in the audit log),
+ * after the operator's SIM-swap check when one serves the number.  A stop
+ * while that check is out loses the request (the caller asks again).
+ */
+static int bi_request_issue(struct kp_builtins *b, const struct store_code_request *q, int64_t now)
+{
+    struct bi_swap_wait *w;
+    int hold = 0, rc;
+
+    if (bi_request_is_suspend(q))
+        return bi_request_suspend(b, q, now);
+    if (q->citizen_id == 0)
+        return 0;
+    if (b->apps == NULL)
+        return bi_request_issue_now(b, q, now);
+    w = kp_calloc(1, sizeof(*w));
+    w->b = b;
+    w->q = *q;
+    rc = ussd_simswap_ask(b->apps, b->st, q->msisdn, bi_swap_answer, w, &hold);
+    if (rc == 1)
+        return 0; /* the answer decides */
+    free(w);
+    if (rc < 0 && hold) {
+        bi_request_hold(b, q, "SIM check unanswered");
+        return 0;
+    }
+    return bi_request_issue_now(b, q, now);
 }
 
 int kp_builtins_flush(struct kp_builtins *b)

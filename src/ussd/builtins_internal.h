@@ -19,6 +19,7 @@ struct kp_builtins {
     /* USSD code requests (store_code_request): the newest written, the
        newest known committed, the newest handled. */
     int64_t req_last, req_ready, req_done;
+    struct ussd_apps *apps; /* the operators' SIM-swap checks before a code (may be NULL) */
 };
 
 int64_t bi_now(const struct kp_builtins *b);

@@ -14,12 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
 #include "kpass/core/mem.h"
 #include "kpass/id/msisdn.h"
 #include "kpass/store/dialog.h"
+#include "kpass/ussd/app.h"
 #include "kpass/ussd/dialog.h"
 #include "dialog_cache.h"
 
@@ -51,6 +54,31 @@ struct ussd_svc {
     struct ussd_funnel funnel;
     struct ussd_cache cache; /* dialogs held between hops, written per pass */
     int64_t last_reap;
+    struct ussd_apps *apps;     /* department apps (NULL: every app is unavailable) */
+    struct smpp_hub *hub;       /* to find a partner again when an app answers */
+    struct ussd_pending *pends; /* hops waiting for an app */
+    struct ussd_pushes *pushes; /* "was this you?" questions waiting for answers */
+};
+
+/*
+ * A hop waiting for a department app: everything needed to finish it when
+ * the answer comes, since the PDU, the link and the shared state are gone
+ * by then.  The state is the one the hop left (on the app screen); it is
+ * stored only with the screen that answers it.
+ */
+struct ussd_pending {
+    struct ussd_svc *u;
+    struct ussd_mo mo;
+    struct ussd_profile prof;
+    uint32_t reply_cmd; /* deliver_sm, submit_sm or data_sm, as the link wanted */
+    int64_t partner_id;
+    int64_t started;
+    struct menu_graph *g; /* a reference */
+    struct menu_limits limits;
+    struct kp_buf state;
+    int lang_changed;
+    unsigned asks; /* apps asked in this hop (a failure may lead into another app) */
+    struct ussd_pending *prev, *next;
 };
 
 struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
@@ -72,10 +100,14 @@ struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
     return u;
 }
 
+static void ussd_pending_free(struct ussd_pending *p);
+
 void ussd_svc_free(struct ussd_svc *u)
 {
     if (u == NULL)
         return;
+    while (u->pends) /* the apps were freed first: no answer can come */
+        ussd_pending_free(u->pends);
     ussd_cache_free(&u->cache);
     for (unsigned t = 0; t < u->set.ncodes; t++)
         for (int i = 0; i < u->trees[t].ngraphs; i++)
@@ -450,6 +482,178 @@ static int ussd_continue(struct ussd_svc *u, struct menu_env *env, int64_t partn
 static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
                          int64_t now);
 
+/* ---- hops answered by a department app ---- */
+
+#define USSD_APP_ASKS 4 /* apps one hop may ask (each failure may lead into another) */
+
+void ussd_svc_set_pushes(struct ussd_svc *u, struct ussd_pushes *p)
+{
+    u->pushes = p;
+}
+
+void ussd_svc_set_apps(struct ussd_svc *u, struct ussd_apps *apps, struct smpp_hub *hub)
+{
+    u->apps = apps;
+    u->hub = hub;
+}
+
+static void ussd_pending_free(struct ussd_pending *p)
+{
+    struct ussd_svc *u = p->u;
+
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        u->pends = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    menu_graph_unref(p->g);
+    kp_buf_free(&p->state);
+    free(p);
+}
+
+/* The screen in u->screen to the partner, on whichever of its links may carry it now. */
+static void ussd_pending_send(struct ussd_svc *u, struct ussd_pending *p)
+{
+    struct smpp_partner *sp = u->hub ? smpp_hub_partner(u->hub, p->partner_id) : NULL;
+    struct smpp_pdu mt;
+    int rc;
+
+    rc = ussd_mt_build(&p->mo, p->reply_cmd, u->screen.text.data, u->screen.text.len, u->screen.enc,
+                       u->screen.end, &mt);
+    if (rc == 0)
+        rc = sp ? smpp_partner_send(sp, &mt, ussd_mt_done, u) : -KP_ERR_CLOSED;
+    if (rc < 0) {
+        u->stats.mt_failed++;
+        log_info("ussd: partner %lld: the app's screen cannot be sent: %s",
+                 (long long)p->partner_id, kp_strerror(rc));
+    }
+}
+
+static void ussd_app_ask(struct ussd_svc *u, struct ussd_pending *p);
+
+/* The hop's screen is rendered in u->screen (state in u->state): store it and send it. */
+static void ussd_app_done(struct ussd_svc *u, struct ussd_pending *p)
+{
+    char masked[MSISDN_SIZE];
+    const char *shown;
+
+    if (u->screen.app != NULL && p->asks < USSD_APP_ASKS) {
+        ussd_app_ask(u, p); /* a failure's branch led into another app screen */
+        return;
+    }
+    if (u->screen.app != NULL && menu_system_render(p->g, menu_state_lang(u->state), MENU_SYS_ERROR,
+                                                    &p->limits, &u->screen) == 0)
+        u->screen.end = 1;
+    u->screen.lang_changed |= p->lang_changed;
+    if (ussd_save(u, p->g, p->partner_id, &p->mo, p->started, kp_time_s()) < 0) {
+        msisdn_mask(p->mo.msisdn, masked);
+        log_warnx("ussd: %s dialog not stored", masked);
+        ussd_pending_free(p);
+        return;
+    }
+    shown = menu_state_screen(u->state, p->g);
+    struct ussd_funnel_row *fr =
+        ussd_funnel_row(&u->funnel, shown ? shown : "(none)", u->screen.lang);
+    fr->views++;
+    fr->ends += u->screen.end != 0;
+    ussd_pending_send(u, p);
+    ussd_pending_free(p);
+}
+
+/* The app's answer (or its failure) for p: render it on p's state. */
+static void ussd_app_answer(void *arg, enum ussd_app_outcome o, int end, const char *text,
+                            size_t len)
+{
+    struct ussd_pending *p = arg;
+    struct ussd_svc *u = p->u;
+    struct menu_env env;
+    int rc;
+
+    memset(&env, 0, sizeof(env));
+    env.ctx = u->b.ctx;
+    env.call = u->b.call;
+    env.msisdn = p->mo.msisdn;
+    env.limits = p->limits;
+    rc = menu_state_decode(u->state, (const uint8_t *)p->state.data, p->state.len);
+    if (rc == 0 && o == USSD_APP_OK)
+        rc = menu_dialog_app_reply(p->g, &env, u->state, end, text, len, &u->screen);
+    else if (rc == 0)
+        rc = menu_dialog_app_fail(p->g, &env, u->state, ussd_app_outcome_name(o), &u->screen);
+    if (rc < 0) {
+        if (menu_system_render(p->g, MENU_LANG_EN, MENU_SYS_ERROR, &p->limits, &u->screen) < 0) {
+            ussd_pending_free(p);
+            return;
+        }
+        u->screen.end = 1;
+        store_batch(u->st);
+        ussd_cache_delete(&u->cache, p->partner_id, p->mo.key);
+        ussd_pending_send(u, p);
+        ussd_pending_free(p);
+        return;
+    }
+    ussd_app_done(u, p);
+}
+
+/*
+ * Ask the app u->screen names, with the state in u->state: its text so
+ * far, the caller's pseudonym.  The answer comes to ussd_app_answer();
+ * an app that cannot be asked at all is answered here and now.
+ */
+static void ussd_app_ask(struct ussd_svc *u, struct ussd_pending *p)
+{
+    struct ussd_app_request rq;
+    char pseudo[USSD_APP_PSEUDO_HEX + 1] = "", session[128];
+    const char *id;
+    int rc = USSD_APP_UNAVAILABLE;
+
+    p->asks++;
+    if (u->screen.app_first && u->screen.app_cnic.len && u->apps &&
+        ussd_apps_identify(u->apps, u->screen.app, p->mo.msisdn, u->screen.app_cnic.data, pseudo) ==
+            0)
+        menu_state_app_id_set(u->state, p->g, pseudo);
+    sodium_memzero(pseudo, sizeof(pseudo));
+    id = menu_state_app_id(u->state, p->g);
+    kp_buf_reset(&p->state);
+    menu_state_encode(u->state, &p->state);
+    /* the dialog's identity within kpass; the app sees a keyed hash of it */
+    snprintf(session, sizeof(session), "%lld:%s:%lld", (long long)p->partner_id, p->mo.key,
+             (long long)p->started);
+    rq.app = u->screen.app;
+    rq.session = session;
+    rq.service_code = u->set.service_code;
+    rq.msisdn = p->mo.msisdn;
+    rq.citizen = id ? id : "";
+    rq.text = u->screen.app_text.len ? u->screen.app_text.data : "";
+    rq.lang = menu_lang_name(menu_state_lang(u->state));
+    if (u->apps)
+        rc = ussd_apps_ask(u->apps, &rq, ussd_app_answer, p);
+    if (rc != 0)
+        ussd_app_answer(p, (enum ussd_app_outcome)rc, 0, NULL, 0);
+}
+
+static void ussd_app_start(struct ussd_svc *u, struct smpp_link *l, const struct ussd_profile *prof,
+                           const struct ussd_mo *mo, struct menu_graph *g, int64_t partner_id,
+                           int64_t started, const struct menu_limits *lim)
+{
+    struct ussd_pending *p = kp_calloc(1, sizeof(*p));
+
+    p->u = u;
+    p->mo = *mo;
+    p->prof = *prof;
+    p->reply_cmd = ussd_reply_command(prof, l);
+    p->partner_id = partner_id;
+    p->started = started;
+    p->g = menu_graph_ref(g);
+    p->limits = *lim;
+    p->lang_changed = u->screen.lang_changed;
+    p->next = u->pends;
+    if (u->pends)
+        u->pends->prev = p;
+    u->pends = p;
+    ussd_app_ask(u, p);
+}
+
 /* One hop, timed from the PDU in hand to its screen queued on a link. */
 uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
                           int64_t now)
@@ -495,6 +699,16 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
         return status;
     }
     msisdn_mask(mo.msisdn, masked);
+    /* The answer to a "was this you?" push, not a dialog of the menus. */
+    if (ussd_pushes_reply(u->pushes, pc->id, l, &prof, &mo, now))
+        return SMPP_ESME_ROK;
+    /* A reply while a department app still has the last one: the app's
+       answer is the screen this session waits for; this one is dropped. */
+    for (struct ussd_pending *p = u->pends; p; p = p->next)
+        if (p->partner_id == pc->id && strcmp(p->mo.key, mo.key) == 0 && mo.kind != USSD_BEGIN) {
+            log_info("ussd: %s replied before the app answered; reply dropped", masked);
+            return SMPP_ESME_ROK;
+        }
     u->stats.hops++;
     memset(&env, 0, sizeof(env));
     env.ctx = u->b.ctx;
@@ -538,6 +752,11 @@ static uint32_t ussd_hop(struct ussd_svc *u, struct smpp_link *l, const struct s
             return SMPP_ESME_RSYSERR;
         u->screen.end = 1;
         ussd_send_screen(u, l, &prof, &mo);
+        return SMPP_ESME_ROK;
+    }
+    if (u->screen.app != NULL) {
+        /* The screen is the app's to write: the hop ends when it answers. */
+        ussd_app_start(u, l, &prof, &mo, g, pc->id, started, &env.limits);
         return SMPP_ESME_ROK;
     }
     if (ussd_save(u, g, pc->id, &mo, started, now) < 0) {
@@ -596,6 +815,13 @@ static const struct conf_key ussd_conf_keys[] = {
     {"ussd", "first_lang", CONF_TEXT, USSD_OFF(first_lang), 0, USSD_SIZE(first_lang), NULL, 0},
     {"ussd", "more_codes", CONF_TEXT, USSD_OFF(more_codes_text), 0, USSD_SIZE(more_codes_text),
      NULL, 0},
+    {"ussd", "apps_ca_file", CONF_TEXT, USSD_OFF(apps_ca_file), 0, USSD_SIZE(apps_ca_file), NULL,
+     0},
+    {"ussd", "push_partner", CONF_TEXT, USSD_OFF(push_partner), 0, USSD_SIZE(push_partner), NULL,
+     0},
+    {"ussd", "push_timeout", CONF_SECONDS, USSD_OFF(push_timeout_s), 5000, 600000, NULL, 0},
+    {"ussd", "push_code_purposes", CONF_TEXT, USSD_OFF(push_code_purposes), 0,
+     USSD_SIZE(push_code_purposes), NULL, 0},
 };
 
 static void ussd_conf_defaults(void *set)
@@ -613,6 +839,7 @@ static void ussd_conf_defaults(void *set)
     snprintf(s->abort_ops_text, sizeof(s->abort_ops_text), "0x81");
     s->abort_ops[0] = 0x81;
     s->nabort = 1;
+    s->push_timeout_s = 60;
 }
 
 /* "*789#": '*', digits and '*' separators, '#' last (3GPP TS 22.030 §6.5.2). */

@@ -7,3 +7,7 @@ SRCS += src/ussd/builtins_id.c
 SRCS += src/ussd/builtins_text.c
 SRCS += src/ussd/funnel.c
 SRCS += src/ussd/builtins_controls.c
+SRCS += src/ussd/app_proto.c
+SRCS += src/ussd/app.c
+SRCS += src/ussd/push.c
+SRCS += src/ussd/simswap.c

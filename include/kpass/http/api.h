@@ -21,6 +21,8 @@ struct smpp_hub;
 struct sms_outbox;
 struct store;
 struct ussd_svc;
+struct ussd_apps;
+struct ussd_pushes;
 struct http_api;
 
 #define HTTP_MAX_LISTEN 4
@@ -44,6 +46,8 @@ struct http_settings {
     char metrics_token_file[512];     /* "": /metrics is open (bind it to loopback) */
     unsigned audit_verify_s;          /* [daemon] audit_verify_interval, set by the program */
     char conf_path[256];              /* the configuration file, for errors; set by the program */
+    unsigned webhook_backoff_s;       /* a failed callback's first retry; doubles each time */
+    unsigned webhook_attempts;        /* attempts before a callback is given up (failed) */
     struct kp_addr metrics_listen[1]; /* the operations address ([http] metrics_listen) */
     int nmetrics_listen;
     int metrics_token; /* /metrics wants the bearer token whose hash follows */
@@ -58,9 +62,12 @@ struct http_deps {
     const uint8_t *audit_key;
     struct codes *codes;
     struct sms_outbox *outbox;
-    struct keys_ring *keys; /* trust list and the active signing key */
-    struct smpp_hub *hub;   /* for /metrics and /healthz */
-    struct ussd_svc *ussd;  /* for /metrics */
+    struct keys_ring *keys;     /* trust list and the active signing key */
+    struct smpp_hub *hub;       /* for /metrics and /healthz */
+    struct ussd_svc *ussd;      /* for /metrics */
+    const uint8_t *cnic_key;    /* notices by CNIC: the citizen's index */
+    struct ussd_apps *apps;     /* signed callbacks to departments go out through it */
+    struct ussd_pushes *pushes; /* "was this you?" after a verification (may be NULL) */
 };
 
 struct kp_buf;

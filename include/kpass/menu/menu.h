@@ -278,10 +278,22 @@ struct menu_screen {
     enum menu_lang lang;          /* the dialog's language after this hop */
     int call_error;               /* a built-in failed this hop (its negative code), else 0 */
     struct menu_scratch *scratch; /* the engine's reusable memory */
+    /*
+     * An app screen (kpass-menu(5)): when app is not NULL the hop is not
+     * over.  Nothing is to be sent yet: the caller asks department app
+     * `app` (a name in the graph) with app_text, then hands its answer to
+     * menu_dialog_app_reply() or its failure to menu_dialog_app_fail(),
+     * which render the screen to send.
+     */
+    const char *app;
+    struct kp_buf app_text; /* the inputs since the app screen, joined by '*' ("" at first) */
+    int app_first;          /* this hop entered the app screen: a new app session */
+    struct kp_buf app_cnic; /* app_first: the screen's `var` (a CNIC), wiped at the next hop */
 };
 
 /* clang-format off */
-#define MENU_SCREEN_INIT {KP_BUF_INIT, TEXT_GSM7, 0, 0, 0, MENU_LANG_EN, 0, NULL}
+#define MENU_SCREEN_INIT {KP_BUF_INIT, TEXT_GSM7, 0, 0, 0, MENU_LANG_EN, 0, NULL, \
+                          NULL, KP_BUF_INIT, 0, KP_BUF_INIT}
 /* clang-format on */
 
 /* Release a screen's memory; it is MENU_SCREEN_INIT again afterwards. */
@@ -312,6 +324,35 @@ int menu_dialog_input(const struct menu_graph *g, const struct menu_env *env, st
  */
 int menu_dialog_resume(const struct menu_graph *g, const struct menu_env *env,
                        struct menu_state *st, struct menu_screen *out);
+
+/*
+ * A department app's answer to the hop that left st waiting on an app
+ * screen (menu_screen.app): its text (UTF-8, len bytes, the part after
+ * "CON " or "END ") shown as one page, cut to the env's limits; end: the
+ * dialog ends with it (END), else the next reply goes to the app (CON).
+ * 0, or -KP_ERR_STATE when st is not waiting on an app screen of g.
+ */
+int menu_dialog_app_reply(const struct menu_graph *g, const struct menu_env *env,
+                          struct menu_state *st, int end, const char *text, size_t len,
+                          struct menu_screen *out);
+
+/*
+ * The app gave no usable answer: follow the app screen's `on outcome`
+ * line ("timeout", "unavailable" or "error"), else its `else`, else end
+ * with the "error" system text.  0 or -KP_ERR_STATE as above.  The screen
+ * reached may be another app screen (out->app is then set again).
+ */
+int menu_dialog_app_fail(const struct menu_graph *g, const struct menu_env *env,
+                         struct menu_state *st, const char *outcome, struct menu_screen *out);
+
+/*
+ * The caller's pseudonym for the app of the screen st is on, kept with
+ * the dialog for the app session's later hops (never a CNIC: the caller
+ * stores a keyed hash).  Set returns 0 or -KP_ERR_STATE; get gives NULL
+ * when unset.
+ */
+int menu_state_app_id_set(struct menu_state *st, const struct menu_graph *g, const char *id);
+const char *menu_state_app_id(const struct menu_state *st, const struct menu_graph *g);
 
 /* The system texts a caller may need outside a dialog. */
 enum menu_sys_screen {

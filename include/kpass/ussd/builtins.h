@@ -56,6 +56,16 @@ int kp_builtins_pending(const struct kp_builtins *b);
 int kp_builtins_flush(struct kp_builtins *b);
 int kp_builtins_recover(struct kp_builtins *b);
 
+/*
+ * Ask the operators' SIM-swap APIs (ussd/app.h ussd_simswap_ask) before a
+ * USSD code request's code is issued: a recent swap, or no answer when
+ * the operator's row says hold, holds it (audited as code.held).  The
+ * caller heard the same answer as every other caller long before.  apps
+ * is borrowed; NULL (the default) issues at once.
+ */
+struct ussd_apps;
+void kp_builtins_set_apps(struct kp_builtins *b, struct ussd_apps *apps);
+
 /* The time built-ins use (tests pin it); 0 means the clock. */
 void kp_builtins_set_now(struct kp_builtins *b, int64_t now);
 

@@ -49,6 +49,10 @@ struct ussd_settings {
     char abort_ops_text[64];   /* abort_ops as written, "0x81, 0x82": read into ... */
     uint8_t abort_ops[USSD_MAX_ABORT_OPS];
     unsigned nabort;
+    char apps_ca_file[512];       /* CA bundle for HTTPS department apps ("": the system's) */
+    char push_partner[16];        /* "was this you?" pushes go over this partner ("": none) */
+    unsigned push_timeout_s;      /* ... and wait this long for the answer */
+    char push_code_purposes[128]; /* desk codes for these purposes are asked about too */
 };
 
 /* Upper bounds of the hop latency histogram, microseconds (Prometheus le=). */
@@ -109,6 +113,70 @@ const char *ussd_svc_version(const struct ussd_svc *u);
  */
 uint32_t ussd_svc_request(struct ussd_svc *u, struct smpp_link *l, const struct smpp_pdu *req,
                           int64_t now);
+
+/*
+ * Department apps for the menus' app screens (ussd/app.h), and the hub
+ * to find a partner's links when an app answers.  Both borrowed; free
+ * the apps before the service (no answer may come after it).
+ */
+struct ussd_apps;
+struct smpp_hub;
+void ussd_svc_set_apps(struct ussd_svc *u, struct ussd_apps *apps, struct smpp_hub *hub);
+
+/* ---- "Was this you?" pushes (push.c) ---- */
+
+struct ussd_pushes;
+struct ussd_push_stats {
+    uint64_t sent;        /* questions pushed */
+    uint64_t me;          /* answered "It was me" */
+    uint64_t not_me;      /* answered "It was not me": a dispute (alert on it) */
+    uint64_t unanswered;  /* released, or no answer in time: the SMS notice stands */
+    uint64_t failed;      /* the partner had no link or refused the PDU */
+    uint64_t unsupported; /* the partner's profile cannot carry an answer */
+};
+
+/*
+ * Pushes over the partner whose system_id is partner ("" turns them off),
+ * from the digits of service_code, waiting timeout_s for an answer; after
+ * verifications, and after desk codes for code_purposes ("identity,land").
+ * st and hub borrowed.  Never NULL.
+ */
+struct ussd_pushes *ussd_pushes_new(struct store *st, struct smpp_hub *hub, const char *partner,
+                                    const char *service_code, unsigned timeout_s,
+                                    const char *code_purposes);
+/* Are desk codes for purpose asked about ([ussd] push_code_purposes)? */
+int ussd_pushes_wants_code(const struct ussd_pushes *p, const char *purpose);
+void ussd_pushes_free(struct ussd_pushes *p);
+const struct ussd_push_stats *ussd_pushes_stats(const struct ussd_pushes *p);
+
+struct ussd_push_req {
+    const char *msisdn;       /* the citizen's registered number, E.164 */
+    const char *verification; /* the verification asked about (32 hex) */
+    const uint8_t *subject;   /* the citizen's CNIC index (32 octets), for the audit row */
+    const char *office;       /* its code (the Urdu text) */
+    const char *office_name;  /* its name (the English text) */
+    const char *time;         /* "14:05", local */
+    const char *helpline;     /* named when it was not them */
+    const char *purpose;      /* a desk code for it was sent (NULL: the verification ended) */
+    enum menu_lang lang;      /* the citizen's */
+};
+
+/*
+ * Ask the citizen "was this you?" by a network-initiated USSR.  0 when it
+ * went out; -KP_ERR_UNSUPPORTED (pushes off, or a profile without session
+ * ids), -KP_ERR_CLOSED (no link), -KP_ERR_LIMIT (too many waiting).
+ */
+int ussd_pushes_send(struct ussd_pushes *p, const struct ussd_push_req *rq, int64_t now);
+/*
+ * An MO on l (partner partner_id, parsed with prof): 1 when it answers a
+ * push (then it is handled here), 0 when it is none of ours.
+ */
+int ussd_pushes_reply(struct ussd_pushes *p, int64_t partner_id, struct smpp_link *l,
+                      const struct ussd_profile *prof, const struct ussd_mo *mo, int64_t now);
+/* Forget questions nobody answered in time (from the housekeeping tick). */
+void ussd_pushes_tick(struct ussd_pushes *p, int64_t now);
+/* The service hands answers to pushes to p (borrowed; may be NULL). */
+void ussd_svc_set_pushes(struct ussd_svc *u, struct ussd_pushes *p);
 
 /* Expire and reap old dialogs (from the housekeeping tick, about once a second). */
 void ussd_svc_tick(struct ussd_svc *u, int64_t now);

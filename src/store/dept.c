@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Departments as API clients: dept_api, dept_template, notice and webhook
+ * rows (see store/dept.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kpass/core/clock.h"
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/dept.h"
+#include "store_internal.h"
+
+#define DEPT_COLS "department, token_hash, quota_day, callback_url, secret_file, created_at"
+
+static const char sql_dept_add[] =
+    "INSERT INTO dept_api (" DEPT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_dept_by_token[] = "SELECT " DEPT_COLS " FROM dept_api WHERE token_hash = ?1";
+static const char sql_dept_get[] = "SELECT " DEPT_COLS " FROM dept_api WHERE department = ?1";
+static const char sql_dept_list[] = "SELECT " DEPT_COLS " FROM dept_api ORDER BY department";
+static const char sql_dept_remove[] = "DELETE FROM dept_api WHERE department = ?1";
+static const char sql_tpl_set[] =
+    "INSERT OR REPLACE INTO dept_template (department, name, lang, body) VALUES (?1, ?2, ?3, ?4)";
+static const char sql_tpl_get[] =
+    "SELECT body FROM dept_template WHERE department = ?1 AND name = ?2 AND lang = ?3";
+
+#define NOTICE_COLS "id, department, template, sms_id, lang, created_at, callback_done"
+
+static const char sql_notice_add[] =
+    "INSERT INTO notice (" NOTICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_notice_get[] =
+    "SELECT " NOTICE_COLS " FROM notice WHERE department = ?1 AND id = ?2";
+static const char sql_notice_count[] =
+    "SELECT count(*) FROM notice WHERE department = ?1 AND created_at > ?2";
+static const char sql_notice_open[] = "SELECT " NOTICE_COLS " FROM notice WHERE callback_done = 0 "
+                                      "ORDER BY created_at LIMIT ?1";
+static const char sql_notice_done[] = "UPDATE notice SET callback_done = 1 WHERE id = ?1";
+
+#define WEBHOOK_COLS                                                                               \
+    "id, department, kind, ref, url, body, state, attempts, next_at, last_status, created_at, "    \
+    "updated_at"
+
+static const char sql_wh_add[] =
+    "INSERT INTO webhook (department, kind, ref, url, body, state, attempts, next_at, "
+    "last_status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, 0, ?6, ?6)";
+static const char sql_wh_due[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE state = 0 AND "
+                                 "next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
+static const char sql_wh_update[] = "UPDATE webhook SET state = ?2, attempts = ?3, next_at = ?4, "
+                                    "last_status = ?5, updated_at = ?6 WHERE id = ?1";
+static const char sql_wh_get[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE id = ?1";
+static const char sql_wh_list[] = "SELECT " WEBHOOK_COLS " FROM webhook ORDER BY id DESC LIMIT ?1";
+
+static void dept_row(sqlite3_stmt *s, struct store_dept *d)
+{
+    const void *h = sqlite3_column_blob(s, 1);
+
+    memset(d, 0, sizeof(*d));
+    store_col_text(s, 0, d->department, sizeof(d->department));
+    if (h && sqlite3_column_bytes(s, 1) == STORE_DEPT_HASH_BYTES)
+        memcpy(d->token_hash, h, STORE_DEPT_HASH_BYTES);
+    d->quota_day = (unsigned)sqlite3_column_int(s, 2);
+    store_col_text(s, 3, d->callback_url, sizeof(d->callback_url));
+    store_col_text(s, 4, d->secret_file, sizeof(d->secret_file));
+    d->created_at = sqlite3_column_int64(s, 5);
+}
+
+int store_dept_add(struct store *st, const struct store_dept *d)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_dept_add);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, d->department);
+    store_bind_blob(s, 2, d->token_hash, STORE_DEPT_HASH_BYTES);
+    sqlite3_bind_int(s, 3, (int)d->quota_day);
+    store_bind_text(s, 4, d->callback_url);
+    store_bind_text(s, 5, d->secret_file);
+    sqlite3_bind_int64(s, 6, kp_time_s());
+    return store_step_done(st, s);
+}
+
+/* One row of a dept_api query with a text or blob key. */
+static int dept_one(struct store *st, const char *sql, const char *text, const uint8_t *blob,
+                    struct store_dept *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    if (blob)
+        store_bind_blob(s, 1, blob, STORE_DEPT_HASH_BYTES);
+    else
+        store_bind_text(s, 1, text);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        dept_row(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_dept_by_token(struct store *st, const uint8_t hash[STORE_DEPT_HASH_BYTES],
+                        struct store_dept *out)
+{
+    return dept_one(st, sql_dept_by_token, NULL, hash, out);
+}
+
+int store_dept_get(struct store *st, const char *department, struct store_dept *out)
+{
+    return dept_one(st, sql_dept_get, department, NULL, out);
+}
+
+int store_dept_list(struct store *st, struct store_dept **out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_dept_list);
+    struct store_dept *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = kp_grow(v, &cap, n + 1, sizeof(*v));
+        dept_row(s, &v[n++]);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -KP_ERR_DB;
+    }
+    *out = v;
+    return (int)n;
+}
+
+int store_dept_remove(struct store *st, const char *department)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_dept_remove);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    rc = store_step_done(st, s);
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        return -KP_ERR_NOTFOUND;
+    return rc;
+}
+
+int store_template_set(struct store *st, const char *department, const char *name, const char *lang,
+                       const char *text)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_tpl_set);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    store_bind_text(s, 2, name);
+    store_bind_text(s, 3, lang);
+    store_bind_text(s, 4, text);
+    return store_step_done(st, s);
+}
+
+int store_template_get(struct store *st, const char *department, const char *name, const char *lang,
+                       char *out, size_t cap)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_tpl_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    store_bind_text(s, 2, name);
+    store_bind_text(s, 3, lang);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        store_col_text(s, 0, out, cap);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+static void notice_row(sqlite3_stmt *s, struct store_notice *n)
+{
+    memset(n, 0, sizeof(*n));
+    store_col_text(s, 0, n->id, sizeof(n->id));
+    store_col_text(s, 1, n->department, sizeof(n->department));
+    store_col_text(s, 2, n->template_name, sizeof(n->template_name));
+    n->sms_id = sqlite3_column_int64(s, 3);
+    store_col_text(s, 4, n->lang, sizeof(n->lang));
+    n->created_at = sqlite3_column_int64(s, 5);
+    n->callback_done = sqlite3_column_int(s, 6);
+}
+
+int store_notice_add(struct store *st, const struct store_notice *n)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_notice_add);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, n->id);
+    store_bind_text(s, 2, n->department);
+    store_bind_text(s, 3, n->template_name);
+    if (n->sms_id)
+        sqlite3_bind_int64(s, 4, n->sms_id);
+    else
+        sqlite3_bind_null(s, 4);
+    store_bind_text(s, 5, n->lang);
+    sqlite3_bind_int64(s, 6, n->created_at);
+    sqlite3_bind_int(s, 7, n->callback_done ? 1 : 0);
+    return store_step_done(st, s);
+}
+
+int store_notice_get(struct store *st, const char *department, const char *id,
+                     struct store_notice *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_notice_get);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    store_bind_text(s, 2, id);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        notice_row(s, out);
+    sqlite3_reset(s);
+    if (rc == SQLITE_ROW)
+        return 0;
+    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+int store_notice_count(struct store *st, const char *department, int64_t since)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_notice_count);
+    int rc, n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    sqlite3_bind_int64(s, 2, since);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_reset(s);
+    return rc == SQLITE_ROW ? n : -KP_ERR_DB;
+}
+
+int store_notice_open(struct store *st, struct store_notice *out, int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_notice_open);
+    int rc, n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int(s, 1, max);
+    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        notice_row(s, &out[n++]);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_notice_callback_done(struct store *st, const char *id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_notice_done);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, id);
+    return store_step_done(st, s);
+}
+
+const char *store_webhook_state_name(enum store_webhook_state s)
+{
+    return s == STORE_WEBHOOK_DELIVERED ? "delivered"
+           : s == STORE_WEBHOOK_FAILED  ? "failed"
+                                        : "pending";
+}
+
+static void webhook_row(sqlite3_stmt *s, struct store_webhook *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->id = sqlite3_column_int64(s, 0);
+    store_col_text(s, 1, w->department, sizeof(w->department));
+    store_col_text(s, 2, w->kind, sizeof(w->kind));
+    store_col_text(s, 3, w->ref, sizeof(w->ref));
+    store_col_text(s, 4, w->url, sizeof(w->url));
+    store_col_text(s, 5, w->body, sizeof(w->body));
+    w->state = (enum store_webhook_state)sqlite3_column_int(s, 6);
+    w->attempts = (unsigned)sqlite3_column_int(s, 7);
+    w->next_at = sqlite3_column_int64(s, 8);
+    w->last_status = sqlite3_column_int(s, 9);
+    w->created_at = sqlite3_column_int64(s, 10);
+    w->updated_at = sqlite3_column_int64(s, 11);
+}
+
+int store_webhook_add(struct store *st, const struct store_webhook *w, int64_t *id)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_wh_add);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, w->department);
+    store_bind_text(s, 2, w->kind);
+    store_bind_text(s, 3, w->ref);
+    store_bind_text(s, 4, w->url);
+    store_bind_text(s, 5, w->body);
+    sqlite3_bind_int64(s, 6, w->created_at);
+    rc = store_step_done(st, s);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+/* Rows of a webhook query bound with one int64, at most max. */
+static int webhook_rows(struct store *st, const char *sql, int64_t a, int max,
+                        struct store_webhook *out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql);
+    int n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, a);
+    sqlite3_bind_int(s, 2, max);
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        webhook_row(s, &out[n++]);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_webhook_due(struct store *st, int64_t now, struct store_webhook *out, int max)
+{
+    return webhook_rows(st, sql_wh_due, now, max, out);
+}
+
+int store_webhook_list(struct store *st, struct store_webhook *out, int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_wh_list);
+    int n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int(s, 1, max);
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        webhook_row(s, &out[n++]);
+    sqlite3_reset(s);
+    return n;
+}
+
+int store_webhook_get(struct store *st, int64_t id, struct store_webhook *out)
+{
+    int n = webhook_rows(st, sql_wh_get, id, 1, out);
+
+    return n < 0 ? n : n == 0 ? -KP_ERR_NOTFOUND : 0;
+}
+
+int store_webhook_update(struct store *st, int64_t id, enum store_webhook_state state,
+                         unsigned attempts, int64_t next_at, int last_status, int64_t now)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_wh_update);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, (int)state);
+    sqlite3_bind_int(s, 3, (int)attempts);
+    sqlite3_bind_int64(s, 4, next_at);
+    sqlite3_bind_int(s, 5, last_status);
+    sqlite3_bind_int64(s, 6, now);
+    return store_step_done(st, s);
+}
+
+static const char sql_sub_add[] =
+    "INSERT OR IGNORE INTO dept_subscription (department, purpose) VALUES (?1, ?2)";
+static const char sql_sub_del[] =
+    "DELETE FROM dept_subscription WHERE department = ?1 AND purpose = ?2";
+static const char sql_sub_of[] = "SELECT department FROM dept_subscription WHERE purpose = ?1 "
+                                 "ORDER BY department LIMIT ?2";
+
+int store_subscription_set(struct store *st, const char *department, const char *purpose, int on)
+{
+    sqlite3_stmt *s = store_stmt(st, on ? sql_sub_add : sql_sub_del);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, department);
+    store_bind_text(s, 2, purpose);
+    return store_step_done(st, s);
+}
+
+int store_subscribers(struct store *st, const char *purpose, char (*out)[17], int max)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_sub_of);
+    int n = 0;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, purpose);
+    sqlite3_bind_int(s, 2, max);
+    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+        store_col_text(s, 0, out[n++], 17);
+    sqlite3_reset(s);
+    return n;
+}
+
+static const char sql_dispute_add[] =
+    "INSERT INTO verification_dispute (verification, via, at) VALUES (?1, ?2, ?3)";
+
+int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_dispute_add);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, verification);
+    store_bind_text(s, 2, via);
+    sqlite3_bind_int64(s, 3, at);
+    return store_step_done(st, s);
+}
+
+#define SIMSWAP_COLS "partner, prefixes, url, token_file, max_age_h, timeout_ms, on_timeout"
+
+static const char sql_ss_set[] =
+    "INSERT OR REPLACE INTO simswap_api (" SIMSWAP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_ss_del[] = "DELETE FROM simswap_api WHERE partner = ?1";
+static const char sql_ss_list[] = "SELECT " SIMSWAP_COLS " FROM simswap_api ORDER BY partner";
+
+int store_simswap_set(struct store *st, const struct store_simswap *ss)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_set);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, ss->partner);
+    store_bind_text(s, 2, ss->prefixes);
+    store_bind_text(s, 3, ss->url);
+    store_bind_text(s, 4, ss->token_file);
+    sqlite3_bind_int(s, 5, (int)ss->max_age_h);
+    sqlite3_bind_int(s, 6, (int)ss->timeout_ms);
+    store_bind_text(s, 7, ss->hold_on_timeout ? "hold" : "send");
+    return store_step_done(st, s);
+}
+
+int store_simswap_remove(struct store *st, const char *partner)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_del);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    store_bind_text(s, 1, partner);
+    rc = store_step_done(st, s);
+    if (rc == 0 && sqlite3_changes(st->db) == 0)
+        return -KP_ERR_NOTFOUND;
+    return rc;
+}
+
+int store_simswap_list(struct store *st, struct store_simswap **out)
+{
+    sqlite3_stmt *s = store_stmt(st, sql_ss_list);
+    struct store_simswap *v = NULL;
+    size_t n = 0, cap = 0;
+    char mode[8];
+    int rc;
+
+    *out = NULL;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = kp_grow(v, &cap, n + 1, sizeof(*v));
+        memset(&v[n], 0, sizeof(v[n]));
+        store_col_text(s, 0, v[n].partner, sizeof(v[n].partner));
+        store_col_text(s, 1, v[n].prefixes, sizeof(v[n].prefixes));
+        store_col_text(s, 2, v[n].url, sizeof(v[n].url));
+        store_col_text(s, 3, v[n].token_file, sizeof(v[n].token_file));
+        v[n].max_age_h = (unsigned)sqlite3_column_int(s, 4);
+        v[n].timeout_ms = (unsigned)sqlite3_column_int(s, 5);
+        store_col_text(s, 6, mode, sizeof(mode));
+        v[n].hold_on_timeout = strcmp(mode, "hold") == 0;
+        n++;
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -KP_ERR_DB;
+    }
+    *out = v;
+    return (int)n;
+}
