@@ -50,7 +50,7 @@ struct store_notice {
     char department[17];
     char template_name[33];
     int64_t sms_id; /* 0: no message (no registered number) */
-    char lang[8]; /* "en", "ur", "ps", "ur-Latn" (STORE_LANG_SIZE) */
+    char lang[8];   /* "en", "ur", "ps", "ur-Latn" (STORE_LANG_SIZE) */
     int64_t created_at;
     int callback_done; /* the final state was handed to the callback queue */
 };
