@@ -584,13 +584,14 @@ END_TEST
    asks for: it must compile (with the real built-ins) and pass the checker. */
 START_TEST(test_contrib_menu_compiles)
 {
-    static const char *const files[] = {"main", "identity", "offices", "services", "system"};
+    static const char *const files[] = {"main",     "identity", "offices",
+                                        "services", "system",   "controls"};
     static const char line[] = "  option \"Department services\"   ur \"محکموں کی خدمات\"      "
                                "-> dept_apps\n";
     struct ussd_builtins bt = kp_builtins_table(NULL);
     struct menu_options opts = {bt.table, bt.n, MENU_LIMITS_DEFAULT, bt.validators};
-    struct menu_source src[6];
-    char *text[6], path[1024], *help;
+    struct menu_source src[7];
+    char *text[7], path[1024], *help;
     struct kp_buf main_menu = KP_BUF_INIT, diag = KP_BUF_INIT;
     struct menu_graph *g = NULL;
     size_t n = 0;

@@ -539,13 +539,14 @@ START_TEST(test_simswap_ussd_same_reply)
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "1234", &h);
     snprintf(other, sizeof(other), "%s", h.text);
+    int other_op = h.op;
     ck_assert_ptr_nonnull(strstr(other, "If this number is registered"));
     /* the registered citizen, whose SIM was swapped: the same answer */
     ug_dlg_init(&u, "923110000102", 9);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*4*1#", &h);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "0022", &h);
     ck_assert_str_eq(h.text, other);
-    ck_assert_uint_eq(h.op, USSD_OP_PSSR_RESP);
+    ck_assert_int_eq(h.op, other_op); /* the dialog goes on alike (the digits again) */
     line = tu_proc_expect(&op, 5000, "\"check\"", NULL);
     ck_assert_ptr_nonnull(line);
     ck_assert_ptr_nonnull(strstr(line, CITIZEN_NUM));
