@@ -74,8 +74,8 @@ static int script_load(const char *name, struct script *s, char *why, size_t cap
             continue;
         if (strncmp(line, "caller ", 7) == 0) {
             /* one caller a file: the phone has one number */
-            char number[24] = "", l[16] = "";
-            sscanf(line, "caller %23s lang %15s", number, l);
+            char number[24] = "", l[8] = "";
+            sscanf(line, "caller %23s lang %7s", number, l);
             if (s->nseg && strcmp(number, s->msisdn) != 0) {
                 snprintf(why, cap, "%s:%u: a second caller", name, no);
                 goto bad;

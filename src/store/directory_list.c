@@ -476,7 +476,7 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
     struct dir_hit *hits;
     sqlite3_stmt *s;
     unsigned i, n = 0, got = 0;
-    int rc;
+    int rc = SQLITE_DONE; /* STORE_DIR_SEARCH_MAX > 0: the loop sets it */
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;

@@ -116,7 +116,7 @@ static int app_add(struct kp_cli *cli, int argc, char **argv)
         case 's':
             if (realpath(optarg, real) == NULL || strlen(real) >= sizeof(a.secret_file))
                 return cli_fail("--secret-file %s: cannot be read", optarg);
-            snprintf(a.secret_file, sizeof(a.secret_file), "%s", real);
+            memcpy(a.secret_file, real, strlen(real) + 1); /* its length checked above */
             break;
         case 't':
             if (conf_duration_parse(optarg, &ms) < 0 || ms < 100 || ms > APP_TIMEOUT_MAX_MS)

@@ -127,7 +127,7 @@ static int dept_add(struct kp_cli *cli, int argc, char **argv)
         else if (ch == 's') {
             if (realpath(optarg, real) == NULL || strlen(real) >= sizeof(d.secret_file))
                 return cli_fail("--secret-file %s: cannot be read", optarg);
-            snprintf(d.secret_file, sizeof(d.secret_file), "%s", real);
+            memcpy(d.secret_file, real, strlen(real) + 1); /* its length checked above */
         } else
             return cli_usage(dept_usage_text);
     }

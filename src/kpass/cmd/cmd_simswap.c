@@ -82,7 +82,7 @@ static int simswap_set(struct kp_cli *cli, int argc, char **argv)
         else if (ch == 't') {
             if (realpath(optarg, real) == NULL || strlen(real) >= sizeof(s.token_file))
                 return cli_fail("--token-file %s: cannot be read", optarg);
-            snprintf(s.token_file, sizeof(s.token_file), "%s", real);
+            memcpy(s.token_file, real, strlen(real) + 1); /* its length checked above */
         } else if (ch == 'a')
             s.max_age_h = (unsigned)strtoul(optarg, NULL, 10);
         else if (ch == 'T') {
