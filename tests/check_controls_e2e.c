@@ -274,7 +274,9 @@ START_TEST(test_history_and_dispute)
     out = tu_http_get(d.http_port, "/metrics", &status);
     ck_assert_msg(out && strstr(out, "\nkpass_identity_disputes_total 4\n"), "%s", out);
     free(out);
-    tu_assert_masked(tu_daemon_log(&d));
+    char *log = tu_daemon_log(&d);
+    tu_assert_masked(log);
+    free(log);
     free(sa);
     close(g.fd);
 }
