@@ -239,12 +239,12 @@ START_TEST(test_verification_callback)
                   "--trust", trust, NULL);
     cb_running = 1;
     free(tu_proc_expect(&cb, 5000, "\"listening\"", NULL));
-    free(tu_kpass_ok(&d, NULL, "department", "subscribe", "EXCISE", "identity", NULL));
+    free(tu_kpass_ok(&d, NULL, "department", "subscribe", "EXCISE", "identity", "PSHEX1", NULL));
     /* a department without a callback URL cannot subscribe */
     snprintf(path, sizeof(path), "%s/health.token", d.dir);
     free(tu_kpass_ok(&d, NULL, "department", "add", "HEALTH", "--token-file", path, NULL));
     ck_assert_int_eq(
-        tu_kpass(&d, NULL, &out, "department", "subscribe", "HEALTH", "identity", NULL), 1);
+        tu_kpass(&d, NULL, &out, "department", "subscribe", "HEALTH", "identity", "all", NULL), 1);
     free(out);
 
     sa = tu_desk_signin(&d, w.token_a, "PSH-0042", "4821", &status);
@@ -320,6 +320,24 @@ static char *desk_verify(void)
     free(sa);
     return id;
 }
+
+/* A department hears of the verifications at the offices it named only:
+   subscribed at desk B's office, a verification at desk A's (PSHEX1) queues nothing;
+   "all" takes every office. */
+START_TEST(test_callback_office_scope)
+{
+    char *id;
+
+    world_start(tu_free_port(), 10);
+    free(tu_kpass_ok(&d, NULL, "department", "subscribe", "EXCISE", "identity", "MRDDC1", NULL));
+    id = desk_verify();
+    free(id);
+    ck_assert_int_eq(dsql("SELECT count(*) FROM webhook WHERE kind = 'verification'"), 0);
+    free(tu_kpass_ok(&d, NULL, "department", "subscribe", "EXCISE", "identity", "all", NULL));
+    ck_assert_int_eq(dsql("SELECT count(*) FROM dept_subscription WHERE office = '*'"), 1);
+    world_stop();
+}
+END_TEST
 
 /* "Was this you?" over the operator's gateway (push_gw.js, npm smpp), answered per answer. */
 static void push_run(const char *answer, const char *want_end)
@@ -574,6 +592,7 @@ Suite *suite_dept_notices(void)
     tcase_add_test(tc, test_notice_in_urdu);
     tcase_add_test(tc, test_callback_retried);
     tcase_add_test(tc, test_verification_callback);
+    tcase_add_test(tc, test_callback_office_scope);
     tcase_add_test(tc, test_push_not_me);
     tcase_add_test(tc, test_push_it_was_me);
     tcase_add_test(tc, test_push_after_code);

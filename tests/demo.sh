@@ -144,7 +144,7 @@ if command -v node >/dev/null 2>&1; then
     exec 8> "$VAR/cb.in"
     $KPASS department add EXCISE --token-file "$VAR/excise.token" \
         --callback "http://127.0.0.1:$cb_port/kpass" --secret-file "$VAR/excise-cb.secret"
-    $KPASS department subscribe EXCISE identity
+    $KPASS department subscribe EXCISE identity $OFFICE
     # The gateway answers the push as the citizen would: "2 It was not me".
     node "$TOP/tests/peers/push_gw.js" --port $SMPP_PORT --system-id pushgw --password push123 \
         --answer 2 < "$VAR/gw.in" > "$VAR/push.log" &

@@ -265,7 +265,7 @@ int http_webhooks_verified(struct http_api *a, const struct store_verification *
 {
     char subs[16][17], pseudo[USSD_APP_PSEUDO_HEX + 1];
     uint8_t key[USSD_APP_KEY_BYTES];
-    int n = store_subscribers(a->d.st, v->purpose, subs, 16), rc = 0;
+    int n = store_subscribers(a->d.st, v->purpose, v->office, subs, 16), rc = 0;
 
     if (n <= 0 || a->d.cnic_key == NULL)
         return n < 0 ? n : 0;

@@ -377,13 +377,15 @@ int store_webhook_update(struct store *st, int64_t id, enum store_webhook_state 
 }
 
 static const char sql_sub_add[] =
-    "INSERT OR IGNORE INTO dept_subscription (department, purpose) VALUES (?1, ?2)";
+    "INSERT OR IGNORE INTO dept_subscription (department, purpose, office) VALUES (?1, ?2, ?3)";
 static const char sql_sub_del[] =
-    "DELETE FROM dept_subscription WHERE department = ?1 AND purpose = ?2";
-static const char sql_sub_of[] = "SELECT department FROM dept_subscription WHERE purpose = ?1 "
-                                 "ORDER BY department LIMIT ?2";
+    "DELETE FROM dept_subscription WHERE department = ?1 AND purpose = ?2 AND office = ?3";
+static const char sql_sub_of[] =
+    "SELECT DISTINCT department FROM dept_subscription WHERE purpose = ?1 "
+    "AND (office = ?2 OR office = '*') ORDER BY department LIMIT ?3";
 
-int store_subscription_set(struct store *st, const char *department, const char *purpose, int on)
+int store_subscription_set(struct store *st, const char *department, const char *purpose,
+                           const char *office, int on)
 {
     sqlite3_stmt *s = store_stmt(st, on ? sql_sub_add : sql_sub_del);
 
@@ -391,10 +393,12 @@ int store_subscription_set(struct store *st, const char *department, const char 
         return -KP_ERR_DB;
     store_bind_text(s, 1, department);
     store_bind_text(s, 2, purpose);
+    store_bind_text(s, 3, office);
     return store_step_done(st, s);
 }
 
-int store_subscribers(struct store *st, const char *purpose, char (*out)[17], int max)
+int store_subscribers(struct store *st, const char *purpose, const char *office, char (*out)[17],
+                      int max)
 {
     sqlite3_stmt *s = store_stmt(st, sql_sub_of);
     int n = 0;
@@ -402,7 +406,8 @@ int store_subscribers(struct store *st, const char *purpose, char (*out)[17], in
     if (s == NULL)
         return -KP_ERR_DB;
     store_bind_text(s, 1, purpose);
-    sqlite3_bind_int(s, 2, max);
+    store_bind_text(s, 2, office);
+    sqlite3_bind_int(s, 3, max);
     while (n < max && sqlite3_step(s) == SQLITE_ROW)
         store_col_text(s, 0, out[n++], 17);
     sqlite3_reset(s);

@@ -442,11 +442,12 @@ static const struct store_migration migrations[] = {
      "  created_at INTEGER NOT NULL,"
      "  updated_at INTEGER NOT NULL);"
      "CREATE INDEX webhook_due ON webhook (next_at) WHERE state = 0;"
-     /* a department's callbacks for desk verifications that end VERIFIED, per purpose */
+     /* a department's callbacks for desk verifications that end VERIFIED, per purpose and office */
      "CREATE TABLE dept_subscription ("
      "  department TEXT NOT NULL,"
      "  purpose TEXT NOT NULL,"
-     "  PRIMARY KEY (department, purpose)) WITHOUT ROWID;"
+     "  office TEXT NOT NULL," /* a desk office's code, or '*': every office */
+     "  PRIMARY KEY (department, purpose, office)) WITHOUT ROWID;"
      /* "It was not me": a citizen disputes a verification (the USSD push) */
      /* the operators' SIM-swap APIs (CAMARA shaped), by the numbers they serve */
      "CREATE TABLE simswap_api ("

@@ -66,10 +66,13 @@ int store_notice_count(struct store *st, const char *department, int64_t since);
 int store_notice_open(struct store *st, struct store_notice *out, int max);
 int store_notice_callback_done(struct store *st, const char *id);
 
-/* Subscribe department to VERIFIED verifications for purpose (on), or stop. 0 or -KP_ERR_DB. */
-int store_subscription_set(struct store *st, const char *department, const char *purpose, int on);
-/* The departments subscribed to purpose, at most max.  Count or -KP_ERR_DB. */
-int store_subscribers(struct store *st, const char *purpose, char (*out)[17], int max);
+/* Subscribe department to VERIFIED verifications for purpose at a desk of office
+   ("*": every office) (on), or stop.  0 or -KP_ERR_DB. */
+int store_subscription_set(struct store *st, const char *department, const char *purpose,
+                           const char *office, int on);
+/* The departments subscribed to purpose at office, at most max.  Count or -KP_ERR_DB. */
+int store_subscribers(struct store *st, const char *purpose, const char *office, char (*out)[17],
+                      int max);
 
 /* A citizen said a verification was not them ("ussd": the push).  0 or -KP_ERR_DB. */
 int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at);

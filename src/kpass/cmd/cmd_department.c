@@ -43,7 +43,7 @@ static const char dept_usage_text[] =
     "kpass department add CODE --token-file FILE [--quota N]\n"
     "              [--callback URL --secret-file FILE]\n"
     "       kpass department template CODE NAME --lang en|ur|ps TEXT\n"
-    "       kpass department subscribe|unsubscribe CODE PURPOSE\n"
+    "       kpass department subscribe|unsubscribe CODE PURPOSE OFFICE|all\n"
     "       kpass department list\n"
     "       kpass department remove CODE";
 
@@ -203,7 +203,7 @@ static int dept_template(struct kp_cli *cli, int argc, char **argv)
 }
 
 struct dept_sub {
-    const char *dept, *purpose;
+    const char *dept, *purpose, *office;
     int on;
 };
 
@@ -215,7 +215,20 @@ static int dept_sub_fn(struct kp_cli *cli, const void *arg)
 
     if (rc == 0 && s->on && !d.callback_url[0])
         rc = -KP_ERR_INVAL; /* nowhere to send them */
-    return rc < 0 ? rc : store_subscription_set(cli->st, s->dept, s->purpose, s->on);
+    return rc < 0 ? rc : store_subscription_set(cli->st, s->dept, s->purpose, s->office, s->on);
+}
+
+/* A desk office's code as the desk API names it (PSH-0042), or "all". */
+static int dept_office_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= 16)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
+            return 0;
+    return 1;
 }
 
 static int dept_subscribe(struct kp_cli *cli, int argc, char **argv, int on)
@@ -224,18 +237,22 @@ static int dept_subscribe(struct kp_cli *cli, int argc, char **argv, int on)
     char detail[96];
     int rc;
 
-    if (argc != 3 || !dept_code_ok(argv[1]) || !dept_word_ok(argv[2], 32))
+    if (argc != 4 || !dept_code_ok(argv[1]) || !dept_word_ok(argv[2], 32) ||
+        !dept_office_ok(argv[3]))
         return cli_usage(dept_usage_text);
     s.dept = argv[1];
     s.purpose = argv[2];
+    /* Only the offices named: a department sees no verification it did not ask for. */
+    s.office = strcmp(argv[3], "all") == 0 ? "*" : argv[3];
     s.on = on;
-    snprintf(detail, sizeof(detail), "department %s purpose %s", s.dept, s.purpose);
+    snprintf(detail, sizeof(detail), "department %s purpose %s office %s", s.dept, s.purpose,
+             s.office);
     rc = dept_change(cli, on ? "department.subscribed" : "department.unsubscribed", detail,
                      dept_sub_fn, &s);
     if (rc != 0)
         return rc;
-    printf("%s %s verifications for %s\n", s.dept, on ? "receives" : "no longer receives",
-           s.purpose);
+    printf("%s %s verifications for %s at %s\n", s.dept, on ? "receives" : "no longer receives",
+           s.purpose, strcmp(s.office, "*") == 0 ? "every office" : s.office);
     return 0;
 }
 
