@@ -390,6 +390,14 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
     return 0;
 }
 
+/*
+ * Nearest offices shown in a language written in Arabic script: its pages
+ * are UCS-2 (80 units), where an office's name and district take a third
+ * of a page, so the five nearest would need four pages; the three nearest
+ * fit in at most three (the issue 11 page goals).
+ */
+#define BI_NEAR_UCS2 3
+
 /* dir.offices_near(district[, service]): the nearest offices of a district
    that has none (of that service). */
 static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
@@ -397,12 +405,13 @@ static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
-    unsigned total;
+    enum store_dir_lang lang = bi_lang(c);
+    unsigned total, limit = lang == STORE_DIR_UR || lang == STORE_DIR_PS ? BI_NEAR_UCS2 : BI_PAGE;
     int n;
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
-        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, BI_PAGE, v, &total);
+        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, lang));
+    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0;
     if (n < 0)
