@@ -197,9 +197,12 @@ test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-chec
 # The shipped menus in every language (issue 11): no text without its Urdu,
 # Pashto and Roman Urdu, and the page goals (home and departments on one
 # page, at most 3 pages, no page with fewer than 2 options), measured with
-# the seed data.  Only the files listed are held to it; the others join
-# once they are translated.
-MENU_STRICT = main.menu system.menu
+# the seed data.  Only the files listed are held to it: every one but
+# offices.menu, whose "offices" screen lists three offices of a district
+# as 2 + 1 on Urdu and Pashto pages (two office names and the navigation
+# fill 80 units; no page can give one), and whose "Every office" in a
+# large district runs to many pages (doc/issue11-pages.md).
+MENU_STRICT = controls.menu identity.menu main.menu services.menu system.menu
 menu-check: all
 	$(BUILD)/kpass -c /nonexistent/kpassd.conf menu check --strict --quiet --seed etc/seed \
 		menus $(MENU_STRICT)
