@@ -168,32 +168,38 @@ END_TEST
 
 /* Run `kpass menu check [--options] DIR [FILES]` with up to three of them
    (NULL: none). */
-static int dlg_menu_check(const char *dir, char **out, const char *a1, const char *a2,
-                          const char *a3)
+/* kpass menu check --seed etc/seed [options] dir [files], args NULL-terminated. */
+static int dlg_menu_check_v(const char *dir, char **out, const char *const *args)
 {
-    char bin[1024], seed[1024], d[1024], extra[3][64] = {"", "", ""};
-    char *argv[16] = {bin, "-c", "/nonexistent/kpassd.conf", "menu", "check", "--seed", seed};
-    int n = 7;
-    const char *given[3] = {a1, a2, a3};
+    char bin[1024], seed[1024], d[1024], extra[14][64];
+    char *argv[24] = {bin, "-c", "/nonexistent/kpassd.conf", "menu", "check", "--seed", seed};
+    int n = 7, na = 0;
 
-    for (int i = 0; i < 3 && given[i]; i++) {
-        snprintf(extra[i], sizeof(extra[i]), "%s", given[i]);
-        if (strcmp(given[i], "--no-data") == 0)
+    for (; args[na] && na < 14; na++) {
+        snprintf(extra[na], sizeof(extra[na]), "%s", args[na]);
+        if (strcmp(args[na], "--no-data") == 0)
             n = 5; /* no --seed */
     }
-
     snprintf(bin, sizeof(bin), "%s", tu_bin("kpass"));
     snprintf(seed, sizeof(seed), "%s/etc/seed", tu_top());
     snprintf(d, sizeof(d), "%s", dir);
-    for (int i = 0; i < 3 && extra[i][0]; i++)
+    for (int i = 0; i < na; i++)
         if (strncmp(extra[i], "--", 2) == 0)
             argv[n++] = extra[i];
     argv[n++] = d;
-    for (int i = 0; i < 3 && extra[i][0]; i++)
+    for (int i = 0; i < na; i++)
         if (strncmp(extra[i], "--", 2) != 0)
             argv[n++] = extra[i];
     argv[n] = NULL;
     return tu_run(argv, NULL, out, 60000);
+}
+
+static int dlg_menu_check(const char *dir, char **out, const char *a1, const char *a2,
+                          const char *a3)
+{
+    const char *args[4] = {a1, a1 ? a2 : NULL, a1 && a2 ? a3 : NULL, NULL};
+
+    return dlg_menu_check_v(dir, out, args);
 }
 
 static void dlg_write(const char *dir, const char *name, const char *text)
@@ -209,12 +215,15 @@ static void dlg_write(const char *dir, const char *name, const char *text)
 
 START_TEST(test_menu_check_strict)
 {
+    /* Makefile MENU_STRICT: every file but offices.menu and services.menu,
+       whose office lists still have pages of one office in Urdu and Pashto */
+    static const char *const strict_files[] = {"--strict",  "controls.menu", "identity.menu",
+                                               "main.menu", "system.menu",   NULL};
     char menus[1024], tmp[] = "/tmp/kpass-menu-check-test-XXXXXX", *out = NULL;
 
     /* the shipped files held to it (Makefile MENU_STRICT) pass */
     snprintf(menus, sizeof(menus), "%s/menus", tu_top());
-    ck_assert_msg(dlg_menu_check(menus, &out, "--strict", "main.menu", "system.menu") == 0, "%s",
-                  out);
+    ck_assert_msg(dlg_menu_check_v(menus, &out, strict_files) == 0, "%s", out);
     free(out);
     /* the report: a row per screen and language, with pages and units */
     ck_assert_int_eq(dlg_menu_check(menus, &out, "main.menu", NULL, NULL), 0);
@@ -744,7 +753,7 @@ START_TEST(test_every_screen_shown)
     }
     ck_assert_msg(missing.len == 0, "screens not shown by tests/dialogs:%.3000s", missing.data);
     ck_assert_uint_eq(seen + KP_ARRAY_LEN(unreachable), menu_graph_screens(g));
-    ck_assert_uint_eq(menu_graph_screens(g), 56);
+    ck_assert_uint_eq(menu_graph_screens(g), 60);
     kp_buf_free(&missing);
     kp_buf_free(&dot);
     kp_buf_free(&diag);

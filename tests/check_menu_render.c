@@ -4,7 +4,8 @@
  * limit and one unit over, a GSM extension character (ESC + code) and a
  * UTF-8 sequence at the page break, UCS-2 pages, and, white-box, the page
  * builder over many option sets and limits: every page fits, every option
- * appears exactly once and whole, the text comes back intact.
+ * appears exactly once and whole, the text comes back intact; and the
+ * balancing: no last page of a single option where one could move to it.
  */
 #include "menu_fixture.h"
 
@@ -369,6 +370,140 @@ START_TEST(test_builder_mid_char)
 }
 END_TEST
 
+/* ---- balanced pages: no last page of a single option when one can move ---- */
+
+/* n options "1 xxxxxxxx" .. (10 characters each), "98 More" and "0 Back". */
+static void pb_even(struct pb *p, size_t n, unsigned cap)
+{
+    memset(p, 0, sizeof(*p));
+    for (size_t i = 0; i < n; i++) {
+        p->lens[i] = (size_t)snprintf(p->store[i], sizeof(p->store[i]), "%zu %0*d", i + 1,
+                                      (int)(8 - (i + 1 >= 10)), 0);
+        p->items[i] = p->store[i];
+    }
+    p->in.nitems = n;
+    p->in.items = p->items;
+    p->in.item_len = p->lens;
+    p->in.header = "";
+    p->in.more = "98 More";
+    p->in.back = "0 Back";
+    p->in.enc = TEXT_GSM7;
+    p->in.cap = cap;
+}
+
+/* The options on each page of a walk from pos; returns the pages. */
+static int pb_counts(struct pb *p, size_t pos, unsigned counts[], int max)
+{
+    struct kp_buf page = KP_BUF_INIT;
+    struct menu_page_out res;
+    int pages = 0;
+
+    p->in.pos = pos;
+    do {
+        unsigned n = 0;
+        kp_buf_reset(&page);
+        menu_page_build(&p->in, &page, &res);
+        ck_assert_int_eq(res.truncated, 0);
+        ck_assert_uint_le(res.units, p->in.cap);
+        kp_buf_append(&page, "", 0);
+        for (const char *line = page.data, *nl; line; line = nl ? nl + 1 : NULL) {
+            size_t len = (nl = strchr(line, '\n')) ? (size_t)(nl - line) : strlen(line);
+            for (size_t i = 0; i < p->in.nitems; i++)
+                n += len == p->lens[i] && memcmp(line, p->items[i], len) == 0;
+        }
+        counts[pages++] = n;
+        p->in.pos = res.next;
+    } while (res.next != MENU_NONE && pages < max);
+    kp_buf_free(&page);
+    return pages;
+}
+
+/* Three options fit a page (47 units: 3 x 10, "98 More", "0 Back" and the
+   breaks): 4 options are 2 + 2, not 3 + 1; 7 are 3 + 2 + 2, the page before
+   the last giving one; and a walk resumed at a later page agrees. */
+START_TEST(test_builder_balanced)
+{
+    struct pb p;
+    unsigned c[8];
+
+    pb_even(&p, 4, 47);
+    ck_assert_int_eq(pb_counts(&p, 0, c, 8), 2);
+    ck_assert_uint_eq(c[0], 2);
+    ck_assert_uint_eq(c[1], 2);
+    ck_assert_int_eq(pb_counts(&p, 2, c, 8), 1); /* from the second page's start */
+    ck_assert_uint_eq(c[0], 2);
+
+    pb_even(&p, 7, 47);
+    ck_assert_int_eq(pb_counts(&p, 0, c, 8), 3);
+    ck_assert_uint_eq(c[0], 3);
+    ck_assert_uint_eq(c[1], 2);
+    ck_assert_uint_eq(c[2], 2);
+    ck_assert_int_eq(pb_counts(&p, 3, c, 8), 2);
+    ck_assert_uint_eq(c[0], 2);
+    ck_assert_uint_eq(c[1], 2);
+
+    /* 6 options fill two pages: nothing moves */
+    pb_even(&p, 6, 47);
+    ck_assert_int_eq(pb_counts(&p, 0, c, 8), 2);
+    ck_assert_uint_eq(c[0], 3);
+    ck_assert_uint_eq(c[1], 3);
+}
+END_TEST
+
+/* Two options a page: 3 options stay 2 + 1 (no page can give one and keep
+   two); a single option alone is a screen of one. */
+START_TEST(test_builder_balance_needs_giver)
+{
+    struct pb p;
+    unsigned c[8];
+
+    pb_even(&p, 3, 36);
+    ck_assert_int_eq(pb_counts(&p, 0, c, 8), 2);
+    ck_assert_uint_eq(c[0], 2);
+    ck_assert_uint_eq(c[1], 1);
+
+    pb_even(&p, 1, 36);
+    ck_assert_int_eq(pb_counts(&p, 0, c, 8), 1);
+    ck_assert_uint_eq(c[0], 1);
+}
+END_TEST
+
+/* Random screens at every cap: wherever the last page holds a single
+   option while the page before it holds 3 or more of the same width, the
+   pages were left greedy only because the two could not share a page. */
+START_TEST(test_builder_balance_random)
+{
+    struct pb p;
+    unsigned c[64];
+    int moved = 0;
+
+    for (unsigned seed = 1; seed <= 60; seed++) {
+        pb_make(&p, seed, seed % 2);
+        p.in.header = "";
+        p.in.header_len = 0;
+        for (unsigned cap = pb_min_cap(&p, NULL); cap <= 200; cap++) {
+            int n;
+            p.in.cap = cap;
+            pb_walk(&p, cap, NULL); /* the invariants still hold */
+            n = pb_counts(&p, 0, c, 64);
+            if (n < 2 || c[n - 1] >= 2)
+                continue;
+            /* the last option cannot join the page before's last: those
+               two and the navigation overflow a last page */
+            struct menu_page_in last = p.in;
+            struct kp_buf page = KP_BUF_INIT;
+            struct menu_page_out res;
+            last.pos = p.in.nitems - 2;
+            menu_page_build(&last, &page, &res);
+            if (c[n - 2] >= 3 && res.next == MENU_NONE)
+                moved++; /* would have fit: balancing missed it */
+            kp_buf_free(&page);
+        }
+    }
+    ck_assert_int_eq(moved, 0);
+}
+END_TEST
+
 /* One menu, every cap: a menu line never appears cut, numbering continues. */
 START_TEST(test_menu_every_cap)
 {
@@ -420,6 +555,9 @@ Suite *suite_menu_render(void)
     tcase_add_test(tc, test_builder_never_cuts);
     tcase_add_test(tc, test_builder_cut_fits);
     tcase_add_test(tc, test_builder_mid_char);
+    tcase_add_test(tc, test_builder_balanced);
+    tcase_add_test(tc, test_builder_balance_needs_giver);
+    tcase_add_test(tc, test_builder_balance_random);
     tcase_add_test(tc, test_menu_every_cap);
     suite_add_tcase(s, tc);
     return s;

@@ -314,13 +314,13 @@ static void page_notice(struct page *pg, unsigned budget, unsigned min_content,
         page_cut_line(pg, in->notice, in->notice_len, budget - used - room);
 }
 
-/* Option lines from idx while they fit whole; returns the next index. */
-static size_t page_items(struct page *pg, size_t idx, unsigned budget, int alone,
+/* Option lines from idx (up to stop) while they fit whole; returns the next index. */
+static size_t page_items(struct page *pg, size_t idx, size_t stop, unsigned budget, int alone,
                          struct menu_page_out *res)
 {
     const struct menu_page_in *in = pg->in;
 
-    while (idx < in->nitems) {
+    while (idx < stop) {
         unsigned u = units_of(in, in->items[idx], in->item_len[idx]);
         if (pg->used + line_cost(pg, u) <= budget) {
             page_line(pg, in->items[idx], in->item_len[idx]);
@@ -342,7 +342,12 @@ static size_t page_items(struct page *pg, size_t idx, unsigned budget, int alone
     return idx;
 }
 
-void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res)
+/*
+ * One page from in->pos, its options ending at item index stop at the
+ * latest (in->nitems: as many as fit).  Greedy: whatever fits goes on.
+ */
+static void page_layout(const struct menu_page_in *in, size_t stop, struct kp_buf *out,
+                        struct menu_page_out *res)
 {
     struct page pg = {in, out, 0, 0};
     size_t pos = in->pos, end = in->header_len + in->nitems, start;
@@ -374,13 +379,104 @@ void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct m
         had_header = 1;
     }
     if (pos >= in->header_len)
-        pos = in->header_len + page_items(&pg, pos - in->header_len, budget, !had_header, res);
+        pos =
+            in->header_len + page_items(&pg, pos - in->header_len, stop, budget, !had_header, res);
     if (pos < end && in->more == NULL)
         res->truncated = 1;
     else if (pos < end)
         res->next = pos;
     page_footer(&pg, start, res->next != MENU_NONE);
     res->units = pg.used;
+}
+
+/* Where the greedy page from pos ends (its next), MENU_NONE on the last. */
+static size_t page_greedy_next(const struct menu_page_in *in, size_t pos, struct kp_buf *tmp)
+{
+    struct menu_page_in at = *in;
+    struct menu_page_out res;
+
+    at.pos = pos;
+    kp_buf_reset(tmp);
+    page_layout(&at, in->nitems, tmp, &res);
+    return res.next;
+}
+
+/* Options on the page from start to next (header pieces hold none). */
+static size_t page_count(const struct menu_page_in *in, size_t start, size_t next)
+{
+    size_t from = start > in->header_len ? start : in->header_len;
+
+    return next > from ? next - from : 0;
+}
+
+/*
+ * Move one option forward from page j to the last page: every page after
+ * j starts one option earlier.  Each of them must still hold its options
+ * and the last must fit without "98 More"; otherwise nothing moves.
+ */
+static int pages_shift(const struct menu_page_in *in, size_t *starts, size_t n, size_t j,
+                       struct kp_buf *tmp)
+{
+    for (size_t k = j + 1; k + 1 < n; k++) {
+        size_t next = page_greedy_next(in, starts[k] - 1, tmp);
+        if (next == MENU_NONE || next < starts[k + 1] - 1)
+            return -1;
+    }
+    if (!page_all_fits(in, starts[n - 1] - 1))
+        return -1;
+    for (size_t k = j + 1; k < n; k++)
+        starts[k]--;
+    return 0;
+}
+
+#define PAGES_BALANCE_MAX 64 /* pages of one screen worth balancing */
+
+/*
+ * Where the options of the page at in->pos end, so that the last page
+ * does not hold a single option when the pages before it can give one:
+ * the greedy layout from the screen's first page, then the nearest page
+ * with 3 or more options hands one on (through the pages between, which
+ * keep their counts).  The pages are a function of the screen alone, so
+ * every page of a walk, whichever page it starts from, agrees with the
+ * others; a position that is no page start (stored before a change of
+ * the screen) gets the greedy page.
+ */
+static size_t page_balanced_stop(const struct menu_page_in *in)
+{
+    struct kp_buf tmp = KP_BUF_INIT;
+    struct menu_page_in base = *in;
+    size_t starts[PAGES_BALANCE_MAX], n = 0, end = in->header_len + in->nitems;
+    size_t stop = in->nitems, next = 0, pos = in->pos < end ? in->pos : 0;
+
+    if (in->more == NULL || in->nitems < 2)
+        return stop;
+    /* the notice (an error line) shows over one page: the pages are without it */
+    base.notice = NULL;
+    base.notice_len = 0;
+    do {
+        starts[n++] = next;
+        next = page_greedy_next(&base, next, &tmp);
+    } while (next != MENU_NONE && n < PAGES_BALANCE_MAX);
+    if (next == MENU_NONE && n > 1 && page_count(&base, starts[n - 1], end) < 2) {
+        for (size_t j = n - 1; j-- > 0;) {
+            if (starts[j + 1] <= in->header_len)
+                break; /* a page of the header: no options to give */
+            if (page_count(&base, starts[j], starts[j + 1]) >= 3) {
+                pages_shift(&base, starts, n, j, &tmp);
+                break;
+            }
+        }
+    }
+    for (size_t k = 0; k + 1 < n && next == MENU_NONE; k++)
+        if (starts[k] == pos && starts[k + 1] > in->header_len)
+            stop = starts[k + 1] - in->header_len;
+    kp_buf_free(&tmp);
+    return stop;
+}
+
+void menu_page_build(const struct menu_page_in *in, struct kp_buf *out, struct menu_page_out *res)
+{
+    page_layout(in, page_balanced_stop(in), out, res);
 }
 
 enum text_enc menu_page_enc(const struct menu_page_in *in)

@@ -17,10 +17,13 @@
 #include "kpass/text/text.h"
 #include "menu_internal.h"
 
-#define REP_WALKS_PER_SCREEN 40   /* dialogs walked to one screen in one language */
-#define REP_WALKS_MAX        4000 /* dialogs in one language */
-#define REP_PAGES_MAX        30   /* pages turned in one walk */
-#define REP_STEPS_MAX        48   /* bytes of a dialled path "2*13*4" */
+/* Walks to one screen: enough for every district of every kind of office
+   and of every service's offices in the seed (fewer walks hid the
+   "Every office" list of Peshawar's 26 offices from the page goals). */
+#define REP_WALKS_PER_SCREEN 2500   /* dialogs walked to one screen in one language */
+#define REP_WALKS_MAX        250000 /* dialogs in one language */
+#define REP_PAGES_MAX        30     /* pages turned in one walk */
+#define REP_STEPS_MAX        48     /* bytes of a dialled path "2*13*4" */
 
 size_t menu_graph_home(const struct menu_graph *g)
 {

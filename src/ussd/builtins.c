@@ -276,6 +276,29 @@ static const char *bi_service_arg(const struct menu_call *c, unsigned i)
     return c->argc > i && c->argv[i][0] ? c->argv[i] : NULL;
 }
 
+/*
+ * The length of an office's name without its district's name at the end
+ * ("Land Record Centre Charsadda", "..., Swat", "...، سوات"): under
+ * "Offices in Charsadda" it says nothing new, and on an 80-unit UCS-2 page
+ * it is what keeps a second office off the first page.  The whole name
+ * when it is nothing else or does not end so.
+ */
+static size_t bi_name_in(const char *name, const char *district)
+{
+    size_t n = strlen(name), d = strlen(district);
+
+    if (d == 0 || n <= d + 1 || strcmp(name + n - d, district) != 0 || name[n - d - 1] != ' ')
+        return strlen(name);
+    n -= d + 1;
+    if (n >= 1 && name[n - 1] == ',')
+        n--;
+    else if (n >= 2 && memcmp(name + n - 2, "\xd8\x8c", 2) == 0) /* U+060C ARABIC COMMA */
+        n -= 2;
+    while (n > 0 && name[n - 1] == ' ')
+        n--;
+    return n ? n : strlen(name);
+}
+
 /* dir.offices(district[, service]): a district's offices, or those of it
    that offer the service (the kind of office the caller chose). */
 static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
@@ -286,7 +309,9 @@ static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct m
     unsigned total;
     int n;
 
-    if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
+    if (store_dir_district_get(b->st, c->argv[0], &d) != 0)
+        d.name.en[0] = '\0';
+    else
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
     if (service)
         n = store_dir_office_find(b->st, service, c->argv[0], 0, BI_PAGE, v, &total);
@@ -296,7 +321,14 @@ static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct m
         return 0;
     if (n < 0)
         return n;
-    bi_items(res, v, n, bi_lang(c));
+    for (int i = 0; i < n; i++) {
+        const char *name = store_dir_name_pick(&v[i].name, bi_lang(c));
+        char label[STORE_DIR_NAME_SIZE];
+        int len =
+            (int)bi_name_in(name, d.name.en[0] ? store_dir_name_pick(&d.name, bi_lang(c)) : "");
+        snprintf(label, sizeof(label), "%.*s", len, name);
+        menu_result_item(res, label, v[i].code);
+    }
     return 0;
 }
 
@@ -390,6 +422,15 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
     return 0;
 }
 
+/*
+ * Nearest offices shown in a language written in Arabic script: its pages
+ * are UCS-2 (80 units), where an office's name and district take a third
+ * of a page, so the five nearest needed four pages, with one office on
+ * most of them.  Two, under a short header, share the first page (the
+ * issue 11 page goals: at most 3 pages, none with a single option).
+ */
+#define BI_NEAR_UCS2 2
+
 /* dir.offices_near(district[, service]): the nearest offices of a district
    that has none (of that service). */
 static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
@@ -397,12 +438,13 @@ static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
-    unsigned total;
+    enum store_dir_lang lang = bi_lang(c);
+    unsigned total, limit = lang == STORE_DIR_UR || lang == STORE_DIR_PS ? BI_NEAR_UCS2 : BI_PAGE;
     int n;
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
-        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, BI_PAGE, v, &total);
+        menu_result_set(res, "district_name", store_dir_name_pick(&d.name, lang));
+    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0;
     if (n < 0)
