@@ -21,8 +21,10 @@ static const char sql_get[] = "SELECT " APP_COLS " FROM dept_app WHERE name = ?1
 static const char sql_list[] = "SELECT " APP_COLS " FROM dept_app ORDER BY name";
 static const char sql_remove[] = "DELETE FROM dept_app WHERE name = ?1";
 
-static void app_row(sqlite3_stmt *s, struct store_app *a)
+static void app_row(sqlite3_stmt *s, void *slot)
 {
+    struct store_app *a = slot;
+
     memset(a, 0, sizeof(*a));
     store_col_text(s, 0, a->name, sizeof(a->name));
     store_col_text(s, 1, a->department, sizeof(a->department));
@@ -85,23 +87,9 @@ int store_app_remove(struct store *st, const char *name)
 
 int store_app_list(struct store *st, struct store_app **out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_list);
-    struct store_app *v = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    void *v;
+    int n = store_rows_all(store_stmt(st, sql_list), sizeof(**out), app_row, &v);
 
-    *out = NULL;
-    if (s == NULL)
-        return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        v = kp_grow(v, &cap, n + 1, sizeof(*v));
-        app_row(s, &v[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -KP_ERR_DB;
-    }
     *out = v;
-    return (int)n;
+    return n;
 }

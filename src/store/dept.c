@@ -51,8 +51,10 @@ static const char sql_wh_update[] = "UPDATE webhook SET state = ?2, attempts = ?
 static const char sql_wh_get[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE id = ?1";
 static const char sql_wh_list[] = "SELECT " WEBHOOK_COLS " FROM webhook ORDER BY id DESC LIMIT ?1";
 
-static void dept_row(sqlite3_stmt *s, struct store_dept *d)
+static void dept_row(sqlite3_stmt *s, void *slot)
 {
+    struct store_dept *d = slot;
+
     const void *h = sqlite3_column_blob(s, 1);
 
     memset(d, 0, sizeof(*d));
@@ -115,25 +117,11 @@ int store_dept_get(struct store *st, const char *department, struct store_dept *
 
 int store_dept_list(struct store *st, struct store_dept **out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_dept_list);
-    struct store_dept *v = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    void *v;
+    int n = store_rows_all(store_stmt(st, sql_dept_list), sizeof(**out), dept_row, &v);
 
-    *out = NULL;
-    if (s == NULL)
-        return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        v = kp_grow(v, &cap, n + 1, sizeof(*v));
-        dept_row(s, &v[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -KP_ERR_DB;
-    }
     *out = v;
-    return (int)n;
+    return n;
 }
 
 int store_dept_remove(struct store *st, const char *department)

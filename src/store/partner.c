@@ -32,8 +32,10 @@ static const char sql_update[] =
     "WHERE id = ?18";
 static const char sql_remove[] = "DELETE FROM partner WHERE system_id = ?1";
 
-static void partner_row(sqlite3_stmt *s, struct store_partner *p)
+static void partner_row(sqlite3_stmt *s, void *slot)
 {
+    struct store_partner *p = slot;
+
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(s, 0);
     store_col_text(s, 1, p->system_id, sizeof(p->system_id));
@@ -149,23 +151,9 @@ int store_partner_remove(struct store *st, const char *system_id)
 
 int store_partner_list(struct store *st, struct store_partner **out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_list);
-    struct store_partner *v = NULL;
-    size_t n = 0, cap = 0;
-    int rc;
+    void *v;
+    int n = store_rows_all(store_stmt(st, sql_list), sizeof(**out), partner_row, &v);
 
-    *out = NULL;
-    if (s == NULL)
-        return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        v = kp_grow(v, &cap, n + 1, sizeof(*v));
-        partner_row(s, &v[n++]);
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        free(v);
-        return -KP_ERR_DB;
-    }
     *out = v;
-    return (int)n;
+    return n;
 }

@@ -48,6 +48,28 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
     fatalx("store: statement cache full (raise STORE_STMT_SLOTS)");
 }
 
+int store_rows_all(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *), void **out)
+{
+    char *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    *out = NULL;
+    if (s == NULL)
+        return -KP_ERR_DB;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        v = kp_grow(v, &cap, n + 1, size);
+        row(s, v + n++ * size);
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return -KP_ERR_DB;
+    }
+    *out = v;
+    return (int)n;
+}
+
 int store_step_done(struct store *st, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);

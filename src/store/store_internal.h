@@ -41,6 +41,10 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql);
 /* Step a statement expected to finish (INSERT/UPDATE/DELETE): 0 or -KP_ERR_DB;
    a constraint violation is -KP_ERR_EXISTS. */
 int store_step_done(struct store *st, sqlite3_stmt *s);
+/* Step s (NULL: a failed prepare) to its end, each row read by row(s, slot)
+   into a grown array of size-byte slots (*out, malloc'd; NULL when empty or
+   on error).  The count, or -KP_ERR_DB. */
+int store_rows_all(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *), void **out);
 /* Run a fixed statement list (no parameters), e.g. a migration. */
 int store_exec(struct store *st, const char *sql);
 void store_bind_text(sqlite3_stmt *s, int i, const char *v);
