@@ -57,7 +57,7 @@ endif
 PKG_CONFIG ?= pkg-config
 NODE       ?= node
 
-PKGS       := libevent_core libevent_extra libevent_openssl openssl libsmpp34 sqlite3 libsodium jansson libqrencode libpng
+PKGS       := libevent_core libevent_extra libevent_openssl openssl libsmpp34 sqlite3 libpq libsodium jansson libqrencode libpng
 HAVE_ZBAR  := $(shell $(PKG_CONFIG) --exists zbar 2>/dev/null && echo 1)
 ifeq ($(HAVE_ZBAR),1)
 PKGS       += zbar
@@ -118,7 +118,7 @@ LIB         := $(BUILD)/libkpass.a
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c)) $(sort $(wildcard tests/security/check_*.c))
 TEST_NAMES  := $(patsubst check_%.c,%,$(notdir $(TEST_SRCS)))
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o \
-               $(BUILD)/tests/ussdgw.o $(BUILD)/tests/runner.o
+               $(BUILD)/tests/ussdgw.o $(BUILD)/tests/pgtest.o $(BUILD)/tests/runner.o
 # Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
 # corpus in tests/fuzz/corpus/<name>/ replays under `make test`.
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
@@ -259,6 +259,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	$(Q)$(CC) $(KP_CFLAGS) $(CFLAGS) $(KP_LDFLAGS) -o $@ $(filter %.c,$^) $(LIB) $(PKG_LIBS) -lm
 
 DEB_PKGS := build-essential pkg-config libevent-dev libssl-dev libsmpp34-dev libsqlite3-dev sqlite3 \
+            libpq-dev postgresql-15 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
             libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev
 # What `make deb` needs on top (installed by it); the test suite builds

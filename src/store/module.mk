@@ -7,6 +7,7 @@ SRCS += src/store/checkpoint.c
 SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c
 SRCS += src/store/credential.c
+SRCS += src/store/db_pg.c
 SRCS += src/store/desk.c
 SRCS += src/store/dept.c
 SRCS += src/store/dialog.c

@@ -1,0 +1,862 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The PostgreSQL backend of the store's seam (db.h) over libpq.
+ *
+ * Statements are prepared once per connection under names s1, s2, ...
+ * (the SQL's ?N rewritten to $N), lazily at their first step so that the
+ * parameters' types can be told to the server: an int64 is sent as
+ * BIGINT and a blob as BYTEA, which SQLite's typeless SQL needs
+ * ("?1 + 86400" would otherwise be INTEGER, "?1 + ?2" ambiguous).  Text
+ * and integers travel in text format, blobs in binary; results come back
+ * in text format (integers parsed strictly, bytea decoded from its \x hex
+ * into a buffer of the statement).
+ *
+ * A lost connection (libpq says bad, SQLSTATE class 08 or 57P01..03) is
+ * -KP_ERR_CLOSED and is reset at the next use, so that a node finds the
+ * new primary after a failover by itself (a multi-host DSN with
+ * target_session_attrs=read-write); statements are then prepared again.
+ * A transaction open when the connection broke is lost with it: every
+ * call answers -KP_ERR_CLOSED until the caller ends it (ROLLBACK, or a
+ * COMMIT that answers -KP_ERR_CLOSED), so that no half of it is ever
+ * committed in autocommit on the new connection.
+ *
+ * The password comes only from the passfile; neither it nor the DSN is
+ * ever logged, and error texts carry no bound values (no DETAIL, and
+ * quoted values of data errors masked).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sodium.h>
+
+#include "db_pg.h"
+#include "kpass/core/err.h"
+#include "kpass/core/log.h"
+
+/* pg_type.h's OIDs (stable since PostgreSQL 7). */
+#define PG_BOOLOID  16
+#define PG_BYTEAOID 17
+#define PG_INT8OID  20
+
+#define PG_MAX_PARAMS 32766
+
+enum pg_param_kind { PG_P_NULL = 0, PG_P_INT, PG_P_TEXT, PG_P_BLOB };
+
+struct pg_param {
+    enum pg_param_kind kind;
+    const char *v; /* text (NUL-terminated) or blob, the caller's or own */
+    size_t len;
+    char num[24]; /* an int64 in decimal */
+    char *own;    /* a db_bind_textn() copy */
+};
+
+struct pg_col {
+    uint8_t *p; /* a bytea column decoded */
+    size_t n, cap;
+    int row; /* the row it was decoded from; -1: none */
+};
+
+struct pg_stmt {
+    struct pg_db *db;
+    struct pg_stmt *next;
+    char name[16];
+    char *sql; /* rewritten */
+    int nparams;
+    struct pg_param *params;
+    unsigned gen; /* the connection it was prepared on; 0: not yet */
+    PGresult *res;
+    int row, nrows;
+    struct pg_col *cols;
+    int ncols;
+};
+
+struct pg_db {
+    PGconn *conn;
+    unsigned gen;   /* counts connections: statements of an older one are prepared again */
+    unsigned names; /* the last sN given */
+    int broken;     /* the connection was lost: reset at the next use */
+    int tx_lost;    /* ... while a transaction was open: refuse until it is ended */
+    int readonly;
+    PGTransactionStatusType txs; /* after the last command */
+    int64_t changes;
+    uint64_t round_trips;
+    struct pg_stmt *stmts;
+    char err[256];
+};
+
+/* libpq's notices (e.g. "there is no transaction in progress") go to the
+   debug log, not stderr. */
+static void pg_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    log_debug("store: postgresql: %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+/* The first line of a libpq message, into db->err. */
+static void pg_set_err(struct pg_db *db, const char *what, const char *msg)
+{
+    snprintf(db->err, sizeof(db->err), "%s%s%.*s", what, *what ? ": " : "",
+             (int)strcspn(msg ? msg : "", "\n"), msg ? msg : "");
+}
+
+/* A server error for db->err: the primary message and the SQLSTATE, never
+   DETAIL (it holds the values of the row); data errors (class 22) quote
+   the value they refused, so their quoted parts are masked. */
+static void pg_result_err(struct pg_db *db, const PGresult *r, const char *state)
+{
+    const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    size_t o = 0;
+    int masked = state && strncmp(state, "22", 2) == 0, inq = 0;
+
+    if (m == NULL) {
+        pg_set_err(db, "postgresql", PQerrorMessage(db->conn));
+        return;
+    }
+    for (; *m && o + 1 < sizeof(db->err) - 24; m++) {
+        if (masked && *m == '"') {
+            inq = !inq;
+            if (inq) {
+                memcpy(db->err + o, "\"...\"", 5);
+                o += 5;
+            }
+            continue;
+        }
+        if (!inq)
+            db->err[o++] = *m;
+    }
+    snprintf(db->err + o, sizeof(db->err) - o, " (SQLSTATE %s)", state ? state : "?");
+}
+
+static int pg_in_tx(PGTransactionStatusType t)
+{
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* The connection is gone: reset at the next use, and an open transaction
+   is lost. */
+static int pg_lost(struct pg_db *db)
+{
+    if (!db->broken)
+        log_warnx("store: postgresql connection lost: %s", db->err);
+    db->broken = 1;
+    if (pg_in_tx(db->txs))
+        db->tx_lost = 1;
+    db->txs = PQTRANS_IDLE;
+    return -KP_ERR_CLOSED;
+}
+
+/* The -KP_ERR_* of a failed result (r may be NULL: out of memory or the
+   connection gone). */
+static int pg_error(struct pg_db *db, const PGresult *r)
+{
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+    if (r)
+        pg_result_err(db, r, state);
+    else
+        pg_set_err(db, "postgresql", PQerrorMessage(db->conn));
+    if (PQstatus(db->conn) != CONNECTION_OK || state == NULL)
+        return pg_lost(db);
+    if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+        strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
+        return pg_lost(db);
+    db->txs = PQtransactionStatus(db->conn);
+    if (strncmp(state, "23", 2) == 0)
+        return -KP_ERR_EXISTS;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+        return -KP_ERR_BUSY;
+    return -KP_ERR_DB;
+}
+
+/* What every new connection is told. */
+static int pg_session_setup(struct pg_db *db)
+{
+    PGresult *r;
+    int ok;
+
+    PQsetNoticeProcessor(db->conn, pg_notice, NULL);
+    if (!db->readonly)
+        return 0;
+    db->round_trips++;
+    r = PQexec(db->conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        pg_error(db, r);
+    PQclear(r);
+    return ok ? 0 : -KP_ERR_DB;
+}
+
+/* A usable connection: a lost one is reset (libpq tries every host of the
+   DSN again), and the statements will be prepared anew on it. */
+static int pg_conn(struct pg_db *db)
+{
+    if (!db->broken && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    if (!db->broken)
+        pg_lost(db);
+    PQreset(db->conn);
+    db->round_trips++;
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        pg_set_err(db, "postgresql: reconnecting", PQerrorMessage(db->conn));
+        return -KP_ERR_CLOSED;
+    }
+    db->gen++;
+    db->broken = 0;
+    db->txs = PQTRANS_IDLE;
+    if (pg_session_setup(db) < 0)
+        return -KP_ERR_CLOSED;
+    log_info("store: postgresql connection re-established (%s:%s)", PQhost(db->conn),
+             PQport(db->conn));
+    return 0;
+}
+
+/* Read the password: the first line of a file only its owner can read. */
+static int pg_read_passfile(const char *path, char *pw, size_t size, char *why, size_t whysize)
+{
+    struct stat sb;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+    if (fd < 0) {
+        snprintf(why, whysize, "passfile %s: %s", path, strerror(errno));
+        return -KP_ERR_DB;
+    }
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(why, whysize, "passfile %s: not a regular file", path);
+        close(fd);
+        return -KP_ERR_DB;
+    }
+    if (sb.st_mode & 077) {
+        snprintf(why, whysize,
+                 "passfile %s is readable by group or others (mode %03o): refused; "
+                 "chmod 600 it",
+                 path, (unsigned)(sb.st_mode & 0777));
+        close(fd);
+        return -KP_ERR_DB;
+    }
+    n = read(fd, pw, size - 1);
+    close(fd);
+    if (n < 0) {
+        snprintf(why, whysize, "passfile %s: %s", path, strerror(errno));
+        return -KP_ERR_DB;
+    }
+    pw[n] = '\0';
+    pw[strcspn(pw, "\r\n")] = '\0';
+    if (pw[0] == '\0') {
+        snprintf(why, whysize, "passfile %s: empty first line", path);
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
+/* A connection that failed before a session: was the server there? */
+static int pg_connect_err(PGconn *conn, const char *msg)
+{
+    if (PQconnectionNeedsPassword(conn))
+        return -KP_ERR_DB; /* no passfile, and the server wants one */
+    /* The server answered (authentication, no such database or role): a
+       configuration error.  Not there, starting, stopping or in recovery:
+       try again later. */
+    if (strstr(msg, "starting up") || strstr(msg, "shutting down") || strstr(msg, "in recovery") ||
+        strstr(msg, "not yet accepting"))
+        return -KP_ERR_CLOSED;
+    return strstr(msg, "FATAL") ? -KP_ERR_DB : -KP_ERR_CLOSED;
+}
+
+int db_pg_open(const struct db_params *p, struct pg_db **out)
+{
+    struct pg_db *db;
+    char *pw = NULL;
+    int rc;
+
+    *out = NULL;
+    if (p->dsn == NULL) {
+        log_warnx("store: postgresql: no dsn");
+        return -KP_ERR_DB;
+    }
+    if ((db = calloc(1, sizeof(*db))) == NULL)
+        return -KP_ERR_NOMEM;
+    db->readonly = p->readonly;
+    if (p->passfile) {
+        if ((pw = sodium_malloc(1024)) == NULL) {
+            free(db);
+            return -KP_ERR_NOMEM;
+        }
+        if ((rc = pg_read_passfile(p->passfile, pw, 1024, db->err, sizeof(db->err))) < 0) {
+            log_warnx("store: %s", db->err);
+            sodium_free(pw);
+            free(db);
+            return rc;
+        }
+    }
+    /* Defaults first: the DSN (expanded from dbname) overrides them; the
+       password last, so that the file wins over anything in the DSN. */
+    const char *kw[] = {"connect_timeout", "client_encoding",      "application_name",
+                        "dbname",          pw ? "password" : NULL, NULL};
+    const char *val[] = {"5", "UTF8", "kpassd", p->dsn, pw, NULL};
+    db->conn = PQconnectdbParams(kw, val, 1);
+    if (pw)
+        sodium_free(pw); /* wiped; libpq keeps its own copy for PQreset() */
+    db->round_trips++;
+    if (db->conn == NULL) {
+        free(db);
+        return -KP_ERR_NOMEM;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        pg_set_err(db, "cannot connect to postgresql", PQerrorMessage(db->conn));
+        log_warnx("store: %s", db->err);
+        rc = pg_connect_err(db->conn, PQerrorMessage(db->conn));
+        db_pg_close(db);
+        return rc;
+    }
+    db->gen = 1;
+    db->txs = PQTRANS_IDLE;
+    if ((rc = pg_session_setup(db)) < 0) {
+        log_warnx("store: %s", db->err);
+        db_pg_close(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_pg_close(struct pg_db *db)
+{
+    if (db == NULL)
+        return;
+    while (db->stmts)
+        db_pg_finalize(db->stmts);
+    PQfinish(db->conn);
+    free(db);
+}
+
+const char *db_pg_errmsg(struct pg_db *db)
+{
+    return db->err[0] ? db->err : "no error";
+}
+
+int64_t db_pg_changes(struct pg_db *db)
+{
+    return db->changes;
+}
+
+uint64_t db_pg_round_trips(struct pg_db *db)
+{
+    return db->round_trips;
+}
+
+/* Does sql start with keyword (any case, after blanks), as a whole word? */
+static int pg_starts(const char *sql, const char *keyword)
+{
+    size_t n = strlen(keyword);
+
+    while (isspace((unsigned char)*sql))
+        sql++;
+    return strncasecmp(sql, keyword, n) == 0 && !isalnum((unsigned char)sql[n]) && sql[n] != '_';
+}
+
+/* The caller ends a transaction the lost connection took with it. */
+static int pg_exec_lost(struct pg_db *db, const char *sql)
+{
+    if (pg_starts(sql, "ROLLBACK")) {
+        const char *p = sql + strspn(sql, " \t\r\n") + 8;
+        if (!pg_starts(p, "TO")) {
+            db->tx_lost = 0;
+            return 0;
+        }
+    } else if (pg_starts(sql, "COMMIT") || pg_starts(sql, "END")) {
+        db->tx_lost = 0;
+        snprintf(db->err, sizeof(db->err),
+                 "postgresql: the connection was lost in the "
+                 "transaction; nothing of it was committed");
+        return -KP_ERR_CLOSED;
+    }
+    snprintf(db->err, sizeof(db->err),
+             "postgresql: the connection was lost in the transaction; end it first");
+    return -KP_ERR_CLOSED;
+}
+
+int db_pg_exec(struct pg_db *db, const char *sql)
+{
+    PGresult *r;
+    int rc = 0;
+
+    if (db->tx_lost)
+        return pg_exec_lost(db, sql);
+    if ((rc = pg_conn(db)) < 0)
+        return rc;
+    db->round_trips++;
+    r = PQexec(db->conn, sql);
+    switch (PQresultStatus(r)) {
+    case PGRES_COMMAND_OK:
+    case PGRES_TUPLES_OK:
+    case PGRES_EMPTY_QUERY:
+        db->txs = PQtransactionStatus(db->conn);
+        break;
+    default:
+        rc = pg_error(db, r);
+        break;
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* Copy a quoted part ('...' or "...", the quote doubled inside) or a
+   comment; the index after it, or -1 when it does not end. */
+static long pg_skip(const char *sql, long i)
+{
+    char q = sql[i];
+
+    if (q == '\'' || q == '"') {
+        for (i++; sql[i]; i++)
+            if (sql[i] == q) {
+                if (sql[i + 1] != q)
+                    return i + 1;
+                i++;
+            }
+        return -1;
+    }
+    if (q == '-') { /* -- to the end of the line */
+        while (sql[i] && sql[i] != '\n')
+            i++;
+        return i;
+    }
+    const char *e = strstr(sql + i + 2, "*/"); /* a C comment */
+    return e ? (long)(e - sql) + 2 : -1;
+}
+
+int db_pg_rewrite(const char *sql, char **out, int *nparams)
+{
+    size_t len = strlen(sql);
+    char *o = malloc(len * 6 + 1), *w = o;
+    long i = 0, max = 0;
+
+    *out = NULL;
+    *nparams = 0;
+    if (o == NULL)
+        return -KP_ERR_NOMEM;
+    while (sql[i]) {
+        char c = sql[i];
+        if (c == '\'' || c == '"' || (c == '-' && sql[i + 1] == '-') ||
+            (c == '/' && sql[i + 1] == '*')) {
+            long e = pg_skip(sql, i);
+            if (e < 0)
+                goto bad;
+            memcpy(w, sql + i, (size_t)(e - i));
+            w += e - i;
+            i = e;
+            continue;
+        }
+        if (c == '?' || (c == '$' && isdigit((unsigned char)sql[i + 1]))) {
+            long n;
+            i++;
+            if (isdigit((unsigned char)sql[i])) {
+                n = 0;
+                while (isdigit((unsigned char)sql[i])) {
+                    n = n * 10 + (sql[i++] - '0');
+                    if (n > PG_MAX_PARAMS)
+                        goto bad;
+                }
+                if (n == 0)
+                    goto bad;
+            } else {
+                n = max + 1;
+                if (n > PG_MAX_PARAMS)
+                    goto bad;
+            }
+            if (n > max)
+                max = n;
+            w += sprintf(w, "$%ld", n);
+            continue;
+        }
+        *w++ = c;
+        i++;
+    }
+    *w = '\0';
+    *out = o;
+    *nparams = (int)max;
+    return 0;
+bad:
+    free(o);
+    return -KP_ERR_PARSE;
+}
+
+int db_pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
+{
+    struct pg_stmt *s;
+    int rc;
+
+    *out = NULL;
+    if ((s = calloc(1, sizeof(*s))) == NULL)
+        return -KP_ERR_NOMEM;
+    if ((rc = db_pg_rewrite(sql, &s->sql, &s->nparams)) < 0) {
+        snprintf(db->err, sizeof(db->err), "postgresql: cannot read the statement's parameters");
+        free(s);
+        return -KP_ERR_DB;
+    }
+    if (s->nparams && (s->params = calloc((size_t)s->nparams, sizeof(*s->params))) == NULL) {
+        free(s->sql);
+        free(s);
+        return -KP_ERR_NOMEM;
+    }
+    s->db = db;
+    snprintf(s->name, sizeof(s->name), "s%u", ++db->names);
+    s->next = db->stmts;
+    db->stmts = s;
+    *out = s;
+    return 0;
+}
+
+static void pg_clear_result(struct pg_stmt *s)
+{
+    PQclear(s->res);
+    s->res = NULL;
+    s->row = s->nrows = 0;
+}
+
+void db_pg_finalize(struct pg_stmt *s)
+{
+    struct pg_stmt **pp;
+
+    if (s == NULL)
+        return;
+    for (pp = &s->db->stmts; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    pg_clear_result(s);
+    for (int i = 0; i < s->nparams; i++)
+        free(s->params[i].own);
+    for (int i = 0; i < s->ncols; i++)
+        free(s->cols[i].p);
+    free(s->cols);
+    free(s->params);
+    free(s->sql);
+    free(s);
+}
+
+static struct pg_param *pg_param(struct pg_stmt *s, int i)
+{
+    struct pg_param *p;
+
+    if (i < 1 || i > s->nparams) {
+        log_warnx("store: postgresql: parameter %d of %d bound", i, s->nparams);
+        return NULL;
+    }
+    p = &s->params[i - 1];
+    free(p->own);
+    memset(p, 0, sizeof(*p));
+    return p;
+}
+
+void db_pg_reset(struct pg_stmt *s)
+{
+    pg_clear_result(s);
+    for (int i = 0; i < s->nparams; i++) {
+        free(s->params[i].own);
+        memset(&s->params[i], 0, sizeof(s->params[i]));
+    }
+}
+
+void db_pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
+{
+    struct pg_param *p = pg_param(s, i);
+
+    if (p == NULL)
+        return;
+    p->kind = PG_P_INT;
+    snprintf(p->num, sizeof(p->num), "%lld", (long long)v);
+    p->v = p->num;
+}
+
+void db_pg_bind_text(struct pg_stmt *s, int i, const char *v)
+{
+    struct pg_param *p = pg_param(s, i);
+
+    if (p == NULL || v == NULL)
+        return;
+    p->kind = PG_P_TEXT;
+    p->v = v;
+}
+
+void db_pg_bind_textn(struct pg_stmt *s, int i, const char *v, size_t n)
+{
+    struct pg_param *p = pg_param(s, i);
+
+    if (p == NULL || v == NULL)
+        return;
+    /* Text parameters travel NUL-terminated: a copy. */
+    if ((p->own = malloc(n + 1)) == NULL)
+        return;
+    memcpy(p->own, v, n);
+    p->own[n] = '\0';
+    p->kind = PG_P_TEXT;
+    p->v = p->own;
+}
+
+void db_pg_bind_blob(struct pg_stmt *s, int i, const void *v, size_t n)
+{
+    struct pg_param *p = pg_param(s, i);
+
+    if (p == NULL)
+        return;
+    p->kind = PG_P_BLOB;
+    p->v = n ? v : ""; /* a NULL value would be SQL NULL, not zero bytes */
+    p->len = n;
+}
+
+void db_pg_bind_null(struct pg_stmt *s, int i)
+{
+    pg_param(s, i);
+}
+
+/* PQprepare on this connection, telling the server the types it cannot
+   guess from SQLite's SQL: int64 is BIGINT, a blob BYTEA. */
+static int pg_stmt_prepare(struct pg_stmt *s)
+{
+    struct pg_db *db = s->db;
+    Oid types[64], *tp = types;
+    PGresult *r;
+    int rc = 0;
+
+    if (s->nparams > (int)(sizeof(types) / sizeof(types[0])) &&
+        (tp = calloc((size_t)s->nparams, sizeof(*tp))) == NULL)
+        return -KP_ERR_NOMEM;
+    for (int i = 0; i < s->nparams; i++)
+        tp[i] = s->params[i].kind == PG_P_INT    ? PG_INT8OID
+                : s->params[i].kind == PG_P_BLOB ? PG_BYTEAOID
+                                                 : 0;
+    db->round_trips++;
+    r = PQprepare(db->conn, s->name, s->sql, s->nparams, tp);
+    if (PQresultStatus(r) == PGRES_COMMAND_OK)
+        s->gen = db->gen;
+    else
+        rc = pg_error(db, r);
+    PQclear(r);
+    if (tp != types)
+        free(tp);
+    return rc;
+}
+
+/* INSERT, UPDATE, DELETE (with or without RETURNING) set db_changes(). */
+static void pg_note_changes(struct pg_db *db, PGresult *r)
+{
+    const char *st = PQcmdStatus(r), *n = PQcmdTuples(r);
+
+    if (strncmp(st, "INSERT", 6) == 0 || strncmp(st, "UPDATE", 6) == 0 ||
+        strncmp(st, "DELETE", 6) == 0 || strncmp(st, "MERGE", 5) == 0)
+        db->changes = *n ? strtoll(n, NULL, 10) : 0;
+}
+
+static int pg_stmt_exec(struct pg_stmt *s)
+{
+    struct pg_db *db = s->db;
+    const char *vals[64], **vp = vals;
+    int lens[64], fmts[64], *lp = lens, *fp = fmts, rc;
+    PGresult *r;
+
+    if (s->nparams > 64) {
+        vp = calloc((size_t)s->nparams, sizeof(*vp));
+        lp = calloc((size_t)s->nparams, sizeof(*lp));
+        fp = calloc((size_t)s->nparams, sizeof(*fp));
+        if (vp == NULL || lp == NULL || fp == NULL) {
+            rc = -KP_ERR_NOMEM;
+            goto out;
+        }
+    }
+    for (int i = 0; i < s->nparams; i++) {
+        const struct pg_param *p = &s->params[i];
+        vp[i] = p->kind == PG_P_NULL ? NULL : p->v;
+        lp[i] = p->kind == PG_P_BLOB ? (int)p->len : 0;
+        fp[i] = p->kind == PG_P_BLOB;
+    }
+    db->round_trips++;
+    r = PQexecPrepared(db->conn, s->name, s->nparams, vp, lp, fp, 0);
+    switch (PQresultStatus(r)) {
+    case PGRES_TUPLES_OK:
+        pg_note_changes(db, r);
+        db->txs = PQtransactionStatus(db->conn);
+        s->res = r;
+        s->nrows = PQntuples(r);
+        s->row = 0;
+        rc = s->nrows > 0 ? DB_ROW : DB_DONE;
+        if (rc == DB_DONE)
+            pg_clear_result(s);
+        break;
+    case PGRES_COMMAND_OK:
+        pg_note_changes(db, r);
+        db->txs = PQtransactionStatus(db->conn);
+        PQclear(r);
+        rc = DB_DONE;
+        break;
+    default:
+        rc = pg_error(db, r);
+        PQclear(r);
+        break;
+    }
+out:
+    if (vp != vals) {
+        free(vp);
+        free(lp);
+        free(fp);
+    }
+    return rc;
+}
+
+int db_pg_step(struct pg_stmt *s)
+{
+    struct pg_db *db = s->db;
+    int rc;
+
+    if (s->res) { /* the next row of the result */
+        if (++s->row < s->nrows)
+            return DB_ROW;
+        pg_clear_result(s);
+        return DB_DONE;
+    }
+    if (db->tx_lost) {
+        snprintf(db->err, sizeof(db->err),
+                 "postgresql: the connection was lost in the transaction; end it first");
+        return -KP_ERR_CLOSED;
+    }
+    if ((rc = pg_conn(db)) < 0)
+        return rc;
+    if (s->gen != db->gen && (rc = pg_stmt_prepare(s)) < 0)
+        return rc;
+    return pg_stmt_exec(s);
+}
+
+int db_pg_column_count(struct pg_stmt *s)
+{
+    return s->res ? PQnfields(s->res) : 0;
+}
+
+/* Is column i of the current row there? */
+static int pg_has(struct pg_stmt *s, int i)
+{
+    return s->res && s->row < s->nrows && i >= 0 && i < PQnfields(s->res);
+}
+
+int db_pg_col_is_null(struct pg_stmt *s, int i)
+{
+    return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
+}
+
+int64_t db_pg_col_int64(struct pg_stmt *s, int i)
+{
+    const char *t;
+    char *end;
+    long long v;
+
+    if (db_pg_col_is_null(s, i))
+        return 0;
+    t = PQgetvalue(s->res, s->row, i);
+    if (PQftype(s->res, i) == PG_BOOLOID) /* SQLite's booleans are 0/1 */
+        return t[0] == 't';
+    errno = 0;
+    v = strtoll(t, &end, 10);
+    if (errno != 0 || end == t || *end != '\0') {
+        log_warnx("store: postgresql: column %d of %s is not a 64-bit integer", i, s->name);
+        return 0;
+    }
+    return v;
+}
+
+const char *db_pg_col_text(struct pg_stmt *s, int i)
+{
+    if (db_pg_col_is_null(s, i))
+        return NULL;
+    return PQgetvalue(s->res, s->row, i);
+}
+
+static int pg_hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Column i (bytea) decoded from its text form (\x and hex, the default
+   bytea_output) into the statement's buffer for that column. */
+static struct pg_col *pg_col_decode(struct pg_stmt *s, int i)
+{
+    int nf = PQnfields(s->res);
+    struct pg_col *c;
+    const char *t;
+    size_t len;
+
+    if (s->ncols < nf) {
+        struct pg_col *nc = realloc(s->cols, (size_t)nf * sizeof(*nc));
+        if (nc == NULL)
+            return NULL;
+        for (int k = s->ncols; k < nf; k++)
+            nc[k] = (struct pg_col){NULL, 0, 0, -1};
+        s->cols = nc;
+        s->ncols = nf;
+    }
+    c = &s->cols[i];
+    if (c->row == s->row && c->p != NULL)
+        return c;
+    t = PQgetvalue(s->res, s->row, i);
+    len = (size_t)PQgetlength(s->res, s->row, i);
+    if (len < 2 || t[0] != '\\' || t[1] != 'x' || len % 2) {
+        log_warnx("store: postgresql: column %d of %s is not bytea in hex", i, s->name);
+        return NULL;
+    }
+    if (c->cap < len / 2 || c->p == NULL) {
+        uint8_t *np = realloc(c->p, len / 2 + 1);
+        if (np == NULL)
+            return NULL;
+        c->p = np;
+        c->cap = len / 2 + 1;
+    }
+    c->n = 0;
+    for (size_t k = 2; k < len; k += 2) {
+        int hi = pg_hexval(t[k]), lo = pg_hexval(t[k + 1]);
+        if (hi < 0 || lo < 0) {
+            log_warnx("store: postgresql: column %d of %s is not bytea in hex", i, s->name);
+            return NULL;
+        }
+        c->p[c->n++] = (uint8_t)(hi << 4 | lo);
+    }
+    c->row = s->row;
+    return c;
+}
+
+const void *db_pg_col_blob(struct pg_stmt *s, int i)
+{
+    struct pg_col *c;
+
+    if (db_pg_col_is_null(s, i))
+        return NULL;
+    if (PQftype(s->res, i) != PG_BYTEAOID)
+        return PQgetvalue(s->res, s->row, i);
+    c = pg_col_decode(s, i);
+    return c ? c->p : NULL;
+}
+
+size_t db_pg_col_bytes(struct pg_stmt *s, int i)
+{
+    struct pg_col *c;
+
+    if (db_pg_col_is_null(s, i))
+        return 0;
+    if (PQftype(s->res, i) != PG_BYTEAOID)
+        return (size_t)PQgetlength(s->res, s->row, i);
+    c = pg_col_decode(s, i);
+    return c ? c->n : 0;
+}
