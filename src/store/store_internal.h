@@ -61,5 +61,7 @@ struct store_migration {
     const char *sql;
 };
 const struct store_migration *store_migrations(int *count);
+/* schema_pg.c: the same numbers for PostgreSQL, from 19 on (19 is all of SQLite's 1..19). */
+const struct store_migration *store_migrations_pg(int *count);
 
 #endif
