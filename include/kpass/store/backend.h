@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Which database the store runs on: kpassd.conf's [store] section (the
+ * store module owns it) and opening the configured one.  SQLite on one
+ * node is the default ([daemon] database names its file); PostgreSQL
+ * serves several nodes (issue 12, doc/kpassd.conf.5).
+ */
+#ifndef KPASS_STORE_BACKEND_H
+#define KPASS_STORE_BACKEND_H
+
+#include "kpass/core/conf.h"
+
+struct store;
+
+enum store_backend {
+    STORE_BACKEND_SQLITE = 0,
+    STORE_BACKEND_POSTGRESQL = 1,
+};
+
+struct store_settings {
+    int backend;    /* enum store_backend ([store] backend) */
+    char *dsn;      /* libpq connection string, no password ([store] dsn) */
+    char *passfile; /* the file holding the password, 0600 ([store] passfile) */
+};
+
+extern const struct conf_table store_conf_table;
+/* Free the strings the parser gave set; the struct itself is the caller's. */
+void store_settings_free(struct store_settings *set);
+
+/*
+ * Open the configured store: SQLite at sqlite_path ([daemon] database),
+ * or PostgreSQL at set->dsn with set->passfile.  flags as store_open().
+ * 0, or store_open()'s errors; -KP_ERR_CLOSED: PostgreSQL not reachable
+ * (try again later), -KP_ERR_UNSUPPORTED: a build without that backend.
+ */
+int store_open_conf(const struct store_settings *set, const char *sqlite_path, unsigned flags,
+                    struct store **out);
+/* For messages: the SQLite file, or "PostgreSQL" (never the DSN: it may
+   name hosts and users an error message need not spread). */
+const char *store_conf_name(const struct store_settings *set, const char *sqlite_path);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * kpassd.conf's [store] section: the backend, PostgreSQL's connection
+ * string and password file, and opening the store they name.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kpass/core/err.h"
+#include "kpass/core/mem.h"
+#include "kpass/store/backend.h"
+#include "store_internal.h"
+
+/* CONF_CHOICE writes an int. */
+_Static_assert(sizeof(enum store_backend) == sizeof(int), "backend is written as an int");
+
+#define STORE_OFF(f) offsetof(struct store_settings, f)
+
+static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
+
+static const struct conf_key store_conf_keys[] = {
+    {"store", "backend", CONF_CHOICE, STORE_OFF(backend), 0, 0, store_backends, 0},
+    {"store", "dsn", CONF_STRING, STORE_OFF(dsn), 0, 0, NULL, 0},
+    {"store", "passfile", CONF_STRING, STORE_OFF(passfile), 0, 0, NULL, 0},
+};
+
+static void store_conf_defaults(void *set)
+{
+    memset(set, 0, sizeof(struct store_settings));
+}
+
+/* Does the connection string carry a password?  Keyword/value form
+   ("password = x") or a URI's user:password@. */
+static int store_dsn_has_password(const char *dsn)
+{
+    const char *p = dsn;
+
+    while ((p = strcasestr(p, "password")) != NULL) {
+        const char *q = p + 8;
+        int word = p == dsn || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '&' || p[-1] == '?';
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (word && *q == '=')
+            return 1;
+        p += 8;
+    }
+    if (strncmp(dsn, "postgres://", 11) == 0 || strncmp(dsn, "postgresql://", 13) == 0) {
+        const char *auth = strstr(dsn, "://") + 3;
+        size_t n = strcspn(auth, "/?"); /* user:password@host,host:port */
+        const char *at = memchr(auth, '@', n);
+        if (at && memchr(auth, ':', (size_t)(at - auth)))
+            return 1;
+    }
+    return 0;
+}
+
+/* PostgreSQL needs its DSN; the password lives in passfile, never in the
+   configuration (which is readable by the kpass group and copied around). */
+static void store_conf_check(void *set, struct conf_report *r)
+{
+    struct store_settings *s = set;
+
+    if (s->backend == STORE_BACKEND_POSTGRESQL && (s->dsn == NULL || s->dsn[0] == '\0'))
+        conf_report(r, conf_report_line(r, "backend"), "backend = postgresql needs dsn");
+    if (s->dsn && store_dsn_has_password(s->dsn))
+        conf_report(r, conf_report_line(r, "dsn"),
+                    "dsn: no password in the configuration; put it in passfile");
+    if (s->passfile && s->passfile[0] != '/')
+        conf_report(r, conf_report_line(r, "passfile"), "passfile: an absolute path");
+}
+
+const struct conf_table store_conf_table = {"store", store_conf_keys, KP_ARRAY_LEN(store_conf_keys),
+                                            store_conf_defaults, store_conf_check};
+
+void store_settings_free(struct store_settings *set)
+{
+    free(set->dsn);
+    free(set->passfile);
+    set->dsn = set->passfile = NULL;
+}
+
+const char *store_conf_name(const struct store_settings *set, const char *sqlite_path)
+{
+    return set && set->backend == STORE_BACKEND_POSTGRESQL ? "PostgreSQL" : sqlite_path;
+}
+
+int store_open_conf(const struct store_settings *set, const char *sqlite_path, unsigned flags,
+                    struct store **out)
+{
+    struct db_params p = {
+        .kind = DB_POSTGRESQL,
+        .readonly = (flags & STORE_READONLY) != 0,
+    };
+
+    if (set == NULL || set->backend == STORE_BACKEND_SQLITE)
+        return store_open(sqlite_path, flags, out);
+    p.dsn = set->dsn;
+    p.passfile = set->passfile;
+    return store_open_params(&p, flags, out);
+}
