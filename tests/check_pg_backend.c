@@ -264,6 +264,52 @@ START_TEST(test_transactions)
 }
 END_TEST
 
+/* BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO travel with the next command,
+   a statement's Parse with its first execution: counted round trips. */
+START_TEST(test_round_trips)
+{
+    struct pg_db *db = pg_fresh("trips");
+    struct pg_stmt *ins;
+    uint64_t t0;
+
+    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE x (v BIGINT PRIMARY KEY)"), 0);
+    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO x (v) VALUES (?1)", &ins), 0);
+    t0 = db_pg_round_trips(db);
+    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
+    ck_assert_int_eq(db_pg_exec(db, "SAVEPOINT c"), 0);
+    db_pg_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_pg_step(ins), DB_DONE); /* BEGIN, SAVEPOINT, Parse, insert */
+    ck_assert_int_eq(db_pg_exec(db, "RELEASE c"), 0);
+    ck_assert_int_eq(db_pg_exec(db, "SAVEPOINT c"), 0);
+    db_pg_reset(ins);
+    db_pg_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS); /* RELEASE, SAVEPOINT, insert */
+    ck_assert_int_eq(db_pg_exec(db, "ROLLBACK TO c"), 0);
+    db_pg_reset(ins);
+    db_pg_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_pg_step(ins), DB_DONE); /* ROLLBACK TO, insert */
+    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_pg_round_trips(db) - t0, 4);
+    ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 2);
+    /* an empty transaction costs nothing */
+    t0 = db_pg_round_trips(db);
+    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
+    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_pg_round_trips(db) - t0, 0);
+    /* a failure in the pipeline (BEGIN and a duplicate) is the step's, and
+       the transaction is ended as usual */
+    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
+    db_pg_reset(ins);
+    db_pg_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
+    /* PostgreSQL turns that COMMIT into a ROLLBACK: the caller hears of it */
+    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), -KP_ERR_DB);
+    ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 2);
+    db_pg_finalize(ins);
+    db_pg_close(db);
+}
+END_TEST
+
 /* stderr into a file, to read what was logged. */
 static int pg_capture_stderr(const char *path)
 {
@@ -433,6 +479,7 @@ Suite *suite_pg_backend(void)
     tcase_add_test(tc, test_types);
     tcase_add_test(tc, test_constraints_changes_returning);
     tcase_add_test(tc, test_transactions);
+    tcase_add_test(tc, test_round_trips);
     tcase_add_test(tc, test_passfile_and_secrets);
     tcase_add_test(tc, test_dead_first_host);
     suite_add_tcase(s, tc);

@@ -48,6 +48,7 @@
 #define PG_INT8OID  20
 
 #define PG_MAX_PARAMS 32766
+#define PG_DEFER_MAX  16
 
 enum pg_param_kind { PG_P_NULL = 0, PG_P_INT, PG_P_TEXT, PG_P_BLOB };
 
@@ -72,6 +73,9 @@ struct pg_stmt {
     char *sql; /* rewritten */
     int nparams;
     struct pg_param *params;
+    Oid *types;        /* PQprepare's, from the first bindings */
+    const char **vals; /* PQexecPrepared's */
+    int *lens, *fmts;
     unsigned gen; /* the connection it was prepared on; 0: not yet */
     PGresult *res;
     int row, nrows;
@@ -90,8 +94,19 @@ struct pg_db {
     int64_t changes;
     uint64_t round_trips;
     struct pg_stmt *stmts;
+    /* BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO: sent with the next command
+       instead of alone (PG_DEFER_MAX at most). */
+    char *defer[PG_DEFER_MAX];
+    int ndefer;
     char err[256];
 };
+
+static void pg_defer_clear(struct pg_db *db)
+{
+    for (int i = 0; i < db->ndefer; i++)
+        free(db->defer[i]);
+    db->ndefer = 0;
+}
 
 /* libpq's notices (e.g. "there is no transaction in progress") go to the
    debug log, not stderr. */
@@ -335,6 +350,7 @@ void db_pg_close(struct pg_db *db)
         return;
     while (db->stmts)
         db_pg_finalize(db->stmts);
+    pg_defer_clear(db);
     PQfinish(db->conn);
     free(db);
 }
@@ -364,6 +380,39 @@ static int pg_starts(const char *sql, const char *keyword)
     return strncasecmp(sql, keyword, n) == 0 && !isalnum((unsigned char)sql[n]) && sql[n] != '_';
 }
 
+/*
+ * Commands whose answer tells the caller nothing it needs before its next
+ * statement: BEGIN, SAVEPOINT, RELEASE and ROLLBACK TO cannot fail on a
+ * sound connection in a sound transaction, and if they do, the next
+ * statement fails too (the transaction is aborted).  They wait and travel
+ * with the next command: a loop pass's transaction costs one round trip
+ * less, a change in a savepoint two less.  One statement each, no ';'.
+ */
+static int pg_deferrable(const char *sql)
+{
+    const char *semi = strchr(sql, ';');
+
+    if (semi && semi[strspn(semi, "; \t\r\n")] != '\0')
+        return 0;
+    if (pg_starts(sql, "BEGIN") || pg_starts(sql, "SAVEPOINT") || pg_starts(sql, "RELEASE"))
+        return 1;
+    return pg_starts(sql, "ROLLBACK") && pg_starts(sql + strspn(sql, " \t\r\n") + 8, "TO");
+}
+
+/* Only a deferred BEGIN, and now the end of that transaction: nothing
+   was done, nothing to send (an empty loop pass costs no round trip). */
+static int pg_defer_empty_tx(struct pg_db *db, const char *sql)
+{
+    if (db->ndefer != 1 || !pg_starts(db->defer[0], "BEGIN"))
+        return 0;
+    if (!pg_starts(sql, "COMMIT") && !pg_starts(sql, "END") &&
+        !(pg_starts(sql, "ROLLBACK") && !pg_starts(sql + strspn(sql, " \t\r\n") + 8, "TO")))
+        return 0;
+    pg_defer_clear(db);
+    db->txs = PQTRANS_IDLE;
+    return 1;
+}
+
 /* The caller ends a transaction the lost connection took with it. */
 static int pg_exec_lost(struct pg_db *db, const char *sql)
 {
@@ -388,19 +437,55 @@ static int pg_exec_lost(struct pg_db *db, const char *sql)
 int db_pg_exec(struct pg_db *db, const char *sql)
 {
     PGresult *r;
+    char *joined = NULL;
     int rc = 0;
 
-    if (db->tx_lost)
+    if (db->tx_lost) {
+        pg_defer_clear(db);
         return pg_exec_lost(db, sql);
+    }
+    if (pg_defer_empty_tx(db, sql))
+        return 0;
+    if (pg_deferrable(sql) && db->ndefer < PG_DEFER_MAX && !db->broken) {
+        if ((db->defer[db->ndefer] = strdup(sql)) == NULL)
+            return -KP_ERR_NOMEM;
+        db->ndefer++;
+        if (pg_starts(sql, "BEGIN"))
+            db->txs = PQTRANS_INTRANS;
+        return 0;
+    }
     if ((rc = pg_conn(db)) < 0)
         return rc;
+    if (db->ndefer > 0) { /* one simple query: the deferred commands, then sql */
+        size_t n = strlen(sql) + 1;
+        for (int i = 0; i < db->ndefer; i++)
+            n += strlen(db->defer[i]) + 2;
+        if ((joined = malloc(n)) == NULL)
+            return -KP_ERR_NOMEM;
+        joined[0] = '\0';
+        for (int i = 0; i < db->ndefer; i++) {
+            strcat(joined, db->defer[i]);
+            strcat(joined, "; ");
+        }
+        strcat(joined, sql);
+        pg_defer_clear(db);
+    }
     db->round_trips++;
-    r = PQexec(db->conn, sql);
+    r = PQexec(db->conn, joined ? joined : sql);
+    free(joined);
     switch (PQresultStatus(r)) {
     case PGRES_COMMAND_OK:
     case PGRES_TUPLES_OK:
     case PGRES_EMPTY_QUERY:
         db->txs = PQtransactionStatus(db->conn);
+        /* PostgreSQL answers the COMMIT of a failed transaction with a
+           ROLLBACK, and no error: the caller must not think it committed. */
+        if ((pg_starts(sql, "COMMIT") || pg_starts(sql, "END")) &&
+            strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+            snprintf(db->err, sizeof(db->err),
+                     "postgresql: a statement of the transaction had failed: rolled back");
+            rc = -KP_ERR_DB;
+        }
         break;
     default:
         rc = pg_error(db, r);
@@ -490,6 +575,22 @@ bad:
     return -KP_ERR_PARSE;
 }
 
+static void pg_stmt_free(struct pg_stmt *s)
+{
+    for (int i = 0; s->params && i < s->nparams; i++)
+        free(s->params[i].own);
+    for (int i = 0; i < s->ncols; i++)
+        free(s->cols[i].p);
+    free(s->cols);
+    free(s->params);
+    free(s->types);
+    free(s->vals);
+    free(s->lens);
+    free(s->fmts);
+    free(s->sql);
+    free(s);
+}
+
 int db_pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
 {
     struct pg_stmt *s;
@@ -503,10 +604,17 @@ int db_pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
         free(s);
         return -KP_ERR_DB;
     }
-    if (s->nparams && (s->params = calloc((size_t)s->nparams, sizeof(*s->params))) == NULL) {
-        free(s->sql);
-        free(s);
-        return -KP_ERR_NOMEM;
+    if (s->nparams) {
+        size_t n = (size_t)s->nparams;
+        s->params = calloc(n, sizeof(*s->params));
+        s->types = calloc(n, sizeof(*s->types));
+        s->vals = calloc(n, sizeof(*s->vals));
+        s->lens = calloc(n, sizeof(*s->lens));
+        s->fmts = calloc(n, sizeof(*s->fmts));
+        if (!s->params || !s->types || !s->vals || !s->lens || !s->fmts) {
+            pg_stmt_free(s);
+            return -KP_ERR_NOMEM;
+        }
     }
     s->db = db;
     snprintf(s->name, sizeof(s->name), "s%u", ++db->names);
@@ -535,14 +643,7 @@ void db_pg_finalize(struct pg_stmt *s)
             break;
         }
     pg_clear_result(s);
-    for (int i = 0; i < s->nparams; i++)
-        free(s->params[i].own);
-    for (int i = 0; i < s->ncols; i++)
-        free(s->cols[i].p);
-    free(s->cols);
-    free(s->params);
-    free(s->sql);
-    free(s);
+    pg_stmt_free(s);
 }
 
 static struct pg_param *pg_param(struct pg_stmt *s, int i)
@@ -620,32 +721,26 @@ void db_pg_bind_null(struct pg_stmt *s, int i)
     pg_param(s, i);
 }
 
-/* PQprepare on this connection, telling the server the types it cannot
-   guess from SQLite's SQL: int64 is BIGINT, a blob BYTEA. */
-static int pg_stmt_prepare(struct pg_stmt *s)
+/* The parameters' types for PQprepare, telling the server what it cannot
+   guess from SQLite's SQL: int64 is BIGINT, a blob BYTEA (0: the server
+   infers it). */
+static void pg_stmt_types(struct pg_stmt *s)
 {
-    struct pg_db *db = s->db;
-    Oid types[64], *tp = types;
-    PGresult *r;
-    int rc = 0;
-
-    if (s->nparams > (int)(sizeof(types) / sizeof(types[0])) &&
-        (tp = calloc((size_t)s->nparams, sizeof(*tp))) == NULL)
-        return -KP_ERR_NOMEM;
     for (int i = 0; i < s->nparams; i++)
-        tp[i] = s->params[i].kind == PG_P_INT    ? PG_INT8OID
-                : s->params[i].kind == PG_P_BLOB ? PG_BYTEAOID
-                                                 : 0;
-    db->round_trips++;
-    r = PQprepare(db->conn, s->name, s->sql, s->nparams, tp);
-    if (PQresultStatus(r) == PGRES_COMMAND_OK)
-        s->gen = db->gen;
-    else
-        rc = pg_error(db, r);
-    PQclear(r);
-    if (tp != types)
-        free(tp);
-    return rc;
+        s->types[i] = s->params[i].kind == PG_P_INT    ? PG_INT8OID
+                      : s->params[i].kind == PG_P_BLOB ? PG_BYTEAOID
+                                                       : 0;
+}
+
+/* The bound values as PQexecPrepared takes them: text format, blobs binary. */
+static void pg_stmt_values(struct pg_stmt *s)
+{
+    for (int i = 0; i < s->nparams; i++) {
+        const struct pg_param *p = &s->params[i];
+        s->vals[i] = p->kind == PG_P_NULL ? NULL : p->v;
+        s->lens[i] = p->kind == PG_P_BLOB ? (int)p->len : 0;
+        s->fmts[i] = p->kind == PG_P_BLOB;
+    }
 }
 
 /* INSERT, UPDATE, DELETE (with or without RETURNING) set db_changes(). */
@@ -658,58 +753,128 @@ static void pg_note_changes(struct pg_db *db, PGresult *r)
         db->changes = *n ? strtoll(n, NULL, 10) : 0;
 }
 
-static int pg_stmt_exec(struct pg_stmt *s)
+/* The statement's result (taken): its first row, done, or the error. */
+static int pg_stmt_result(struct pg_stmt *s, PGresult *r)
 {
     struct pg_db *db = s->db;
-    const char *vals[64], **vp = vals;
-    int lens[64], fmts[64], *lp = lens, *fp = fmts, rc;
-    PGresult *r;
+    int rc;
 
-    if (s->nparams > 64) {
-        vp = calloc((size_t)s->nparams, sizeof(*vp));
-        lp = calloc((size_t)s->nparams, sizeof(*lp));
-        fp = calloc((size_t)s->nparams, sizeof(*fp));
-        if (vp == NULL || lp == NULL || fp == NULL) {
-            rc = -KP_ERR_NOMEM;
-            goto out;
-        }
-    }
-    for (int i = 0; i < s->nparams; i++) {
-        const struct pg_param *p = &s->params[i];
-        vp[i] = p->kind == PG_P_NULL ? NULL : p->v;
-        lp[i] = p->kind == PG_P_BLOB ? (int)p->len : 0;
-        fp[i] = p->kind == PG_P_BLOB;
-    }
-    db->round_trips++;
-    r = PQexecPrepared(db->conn, s->name, s->nparams, vp, lp, fp, 0);
     switch (PQresultStatus(r)) {
     case PGRES_TUPLES_OK:
         pg_note_changes(db, r);
-        db->txs = PQtransactionStatus(db->conn);
         s->res = r;
         s->nrows = PQntuples(r);
         s->row = 0;
         rc = s->nrows > 0 ? DB_ROW : DB_DONE;
         if (rc == DB_DONE)
             pg_clear_result(s);
-        break;
+        return rc;
     case PGRES_COMMAND_OK:
         pg_note_changes(db, r);
-        db->txs = PQtransactionStatus(db->conn);
         PQclear(r);
-        rc = DB_DONE;
-        break;
+        return DB_DONE;
     default:
         rc = pg_error(db, r);
         PQclear(r);
-        break;
+        return rc;
     }
-out:
-    if (vp != vals) {
-        free(vp);
-        free(lp);
-        free(fp);
+}
+
+/* Prepared and current: one PQexecPrepared. */
+static int pg_stmt_exec(struct pg_stmt *s)
+{
+    struct pg_db *db = s->db;
+    int rc;
+
+    pg_stmt_values(s);
+    db->round_trips++;
+    rc = pg_stmt_result(
+        s, PQexecPrepared(db->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0));
+    if (rc >= 0)
+        db->txs = PQtransactionStatus(db->conn);
+    return rc;
+}
+
+/* Read one queued command's result (and the NULL that ends it); the
+   first error of the pipeline is kept in *rc, the later ones are only
+   PGRES_PIPELINE_ABORTED.  The result is returned when keep, else freed. */
+static PGresult *pg_pipe_read(struct pg_db *db, int *rc, int keep)
+{
+    PGresult *r = PQgetResult(db->conn), *extra;
+
+    if (r == NULL) {
+        if (*rc == 0)
+            *rc = pg_error(db, NULL);
+        return NULL;
     }
+    while ((extra = PQgetResult(db->conn)) != NULL) /* a command's end */
+        PQclear(extra);
+    if (keep)
+        return r;
+    if (*rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+        *rc = pg_error(db, r);
+    PQclear(r);
+    return NULL;
+}
+
+/*
+ * One round trip for what would be several: the deferred commands
+ * (BEGIN, SAVEPOINT, RELEASE: see db_pg_exec), the statement's Parse when
+ * this connection has not seen it, and the statement, sent in libpq's
+ * pipeline mode and read back in order up to the Sync.  Within the
+ * caller's transaction a Sync commits nothing.  The first failure is the
+ * answer; everything after it in the pipeline was skipped by the server.
+ */
+static int pg_stmt_pipeline(struct pg_stmt *s, int prepare)
+{
+    struct pg_db *db = s->db;
+    PGresult *r;
+    int rc = 0, ndefer = db->ndefer, sent = 1;
+
+    if (!PQenterPipelineMode(db->conn)) {
+        pg_set_err(db, "postgresql: pipeline", PQerrorMessage(db->conn));
+        return -KP_ERR_DB;
+    }
+    for (int i = 0; i < ndefer && sent; i++)
+        sent = PQsendQueryParams(db->conn, db->defer[i], 0, NULL, NULL, NULL, NULL, 0);
+    pg_defer_clear(db);
+    if (prepare && sent) {
+        pg_stmt_types(s);
+        sent = PQsendPrepare(db->conn, s->name, s->sql, s->nparams, s->types);
+    }
+    pg_stmt_values(s);
+    if (sent)
+        sent = PQsendQueryPrepared(db->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0) &&
+               PQpipelineSync(db->conn);
+    db->round_trips++;
+    if (!sent) {
+        rc = pg_error(db, NULL);
+        PQexitPipelineMode(db->conn);
+        return rc;
+    }
+    for (int i = 0; i < ndefer; i++)
+        pg_pipe_read(db, &rc, 0);
+    if (prepare) {
+        int before = rc;
+        pg_pipe_read(db, &rc, 0);
+        if (rc == 0 && before == 0)
+            s->gen = db->gen;
+    }
+    r = pg_pipe_read(db, &rc, 1);
+    if (r && rc == 0)
+        rc = pg_stmt_result(s, r);
+    else
+        PQclear(r);
+    /* the Sync's own result, then out of pipeline mode */
+    if (!db->broken && (r = PQgetResult(db->conn)) != NULL) {
+        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && rc == 0)
+            rc = pg_error(db, r);
+        PQclear(r);
+    }
+    if (!PQexitPipelineMode(db->conn) && rc == 0)
+        rc = pg_error(db, NULL);
+    if (!db->broken)
+        db->txs = PQtransactionStatus(db->conn);
     return rc;
 }
 
@@ -731,8 +896,8 @@ int db_pg_step(struct pg_stmt *s)
     }
     if ((rc = pg_conn(db)) < 0)
         return rc;
-    if (s->gen != db->gen && (rc = pg_stmt_prepare(s)) < 0)
-        return rc;
+    if (s->gen != db->gen || db->ndefer > 0)
+        return pg_stmt_pipeline(s, s->gen != db->gen);
     return pg_stmt_exec(s);
 }
 
