@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/store/db_sqlite.h"
 #include "../src/store/store_internal.h"
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
@@ -47,7 +48,7 @@ static long long db_int(const char *sql)
     sqlite3_stmt *s;
     long long v = -1;
 
-    ck_assert_int_eq(sqlite3_prepare_v2(st->db, sql, -1, &s, NULL), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_prepare_v2(db_sqlite_handle(st->db), sql, -1, &s, NULL), SQLITE_OK);
     if (sqlite3_step(s) == SQLITE_ROW)
         v = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);

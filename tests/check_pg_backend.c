@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../src/store/db.h"
 #include "../src/store/db_pg.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
@@ -29,27 +30,27 @@ static void pg_setup(void)
 }
 
 /* A connection to a fresh schema. */
-static struct pg_db *pg_fresh(const char *tag)
+static struct db *pg_fresh(const char *tag)
 {
     char *dsn = tu_pg_fresh(tag);
     struct db_params p = {.kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile};
-    struct pg_db *db = NULL;
-    int rc = db_pg_open(&p, &db);
+    struct db *db = NULL;
+    int rc = db_open(&p, &db);
 
     ck_assert_msg(rc == 0, "open: %d", rc);
     free(dsn);
     return db;
 }
 
-static int pg_count(struct pg_db *db, const char *sql)
+static int pg_count(struct db *db, const char *sql)
 {
-    struct pg_stmt *s;
+    struct db_stmt *s;
     int n;
 
-    ck_assert_int_eq(db_pg_prepare(db, sql, &s), 0);
-    ck_assert_int_eq(db_pg_step(s), DB_ROW);
-    n = (int)db_pg_col_int64(s, 0);
-    db_pg_finalize(s);
+    ck_assert_int_eq(db_prepare(db, sql, &s), 0);
+    ck_assert_int_eq(db_step(s), DB_ROW);
+    n = (int)db_col_int64(s, 0);
+    db_finalize(s);
     return n;
 }
 
@@ -97,170 +98,168 @@ END_TEST
 
 START_TEST(test_types)
 {
-    struct pg_db *db = pg_fresh("types");
-    struct pg_stmt *ins, *sel;
+    struct db *db = pg_fresh("types");
+    struct db_stmt *ins, *sel;
     static const uint8_t zeros[] = {0, 1, 0, 0xff, 0};
     const char *urdu = "\xd8\xa7\xd8\xb1\xd8\xaf\xd9\x88 \xe2\x9c\x93"; /* "اردو ✓" */
 
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE t (k BIGINT PRIMARY KEY, i BIGINT, s TEXT, "
-                                    "b BYTEA)"),
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE t (k BIGINT PRIMARY KEY, i BIGINT, s TEXT, "
+                                 "b BYTEA)"),
                      0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO t (k, i, s, b) VALUES (?1, ?2, ?3, ?4)", &ins),
-                     0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO t (k, i, s, b) VALUES (?1, ?2, ?3, ?4)", &ins), 0);
     /* 1: the extremes, UTF-8, a blob with zero bytes */
-    db_pg_bind_int64(ins, 1, 1);
-    db_pg_bind_int64(ins, 2, INT64_MIN);
-    db_pg_bind_text(ins, 3, urdu);
-    db_pg_bind_blob(ins, 4, zeros, sizeof(zeros));
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    ck_assert_int_eq(db_pg_changes(db), 1);
-    db_pg_reset(ins);
+    db_bind_int64(ins, 1, 1);
+    db_bind_int64(ins, 2, INT64_MIN);
+    db_bind_text(ins, 3, urdu);
+    db_bind_blob(ins, 4, zeros, sizeof(zeros));
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    ck_assert_int_eq(db_changes(db), 1);
+    db_reset(ins);
     /* 2: NULLs; 3: an empty text and an empty (not NULL) blob, textn */
-    db_pg_bind_int64(ins, 1, 2);
-    db_pg_bind_null(ins, 2);
-    db_pg_bind_text(ins, 3, NULL);
-    db_pg_bind_null(ins, 4);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 3);
-    db_pg_bind_int64(ins, 2, INT64_MAX);
-    db_pg_bind_textn(ins, 3, "abcdef", 3);
-    db_pg_bind_blob(ins, 4, NULL, 0);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    db_pg_finalize(ins);
+    db_bind_int64(ins, 1, 2);
+    db_bind_null(ins, 2);
+    db_bind_text(ins, 3, NULL);
+    db_bind_null(ins, 4);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 3);
+    db_bind_int64(ins, 2, INT64_MAX);
+    db_bind_textn(ins, 3, "abcdef", 3);
+    db_bind_blob(ins, 4, NULL, 0);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    db_finalize(ins);
 
-    ck_assert_int_eq(db_pg_prepare(db, "SELECT k, i, s, b FROM t ORDER BY k", &sel), 0);
-    ck_assert_int_eq(db_pg_step(sel), DB_ROW);
-    ck_assert_int_eq(db_pg_column_count(sel), 4);
-    ck_assert(db_pg_col_int64(sel, 1) == INT64_MIN);
-    ck_assert_str_eq(db_pg_col_text(sel, 2), urdu);
-    ck_assert_uint_eq(db_pg_col_bytes(sel, 2), strlen(urdu));
-    ck_assert_uint_eq(db_pg_col_bytes(sel, 3), sizeof(zeros));
-    ck_assert_mem_eq(db_pg_col_blob(sel, 3), zeros, sizeof(zeros));
-    ck_assert_int_eq(db_pg_step(sel), DB_ROW);
-    ck_assert(db_pg_col_is_null(sel, 1) && db_pg_col_is_null(sel, 2) && db_pg_col_is_null(sel, 3));
-    ck_assert_ptr_null(db_pg_col_text(sel, 2));
-    ck_assert_ptr_null(db_pg_col_blob(sel, 3));
-    ck_assert_int_eq(db_pg_col_int64(sel, 1), 0);
-    ck_assert_int_eq(db_pg_step(sel), DB_ROW);
-    ck_assert(db_pg_col_int64(sel, 1) == INT64_MAX);
-    ck_assert_str_eq(db_pg_col_text(sel, 2), "abc");
-    ck_assert(!db_pg_col_is_null(sel, 3));
-    ck_assert_uint_eq(db_pg_col_bytes(sel, 3), 0);
-    ck_assert_int_eq(db_pg_step(sel), DB_DONE);
-    db_pg_finalize(sel);
+    ck_assert_int_eq(db_prepare(db, "SELECT k, i, s, b FROM t ORDER BY k", &sel), 0);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_column_count(sel), 4);
+    ck_assert(db_col_int64(sel, 1) == INT64_MIN);
+    ck_assert_str_eq(db_col_text(sel, 2), urdu);
+    ck_assert_uint_eq(db_col_bytes(sel, 2), strlen(urdu));
+    ck_assert_uint_eq(db_col_bytes(sel, 3), sizeof(zeros));
+    ck_assert_mem_eq(db_col_blob(sel, 3), zeros, sizeof(zeros));
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert(db_col_is_null(sel, 1) && db_col_is_null(sel, 2) && db_col_is_null(sel, 3));
+    ck_assert_ptr_null(db_col_text(sel, 2));
+    ck_assert_ptr_null(db_col_blob(sel, 3));
+    ck_assert_int_eq(db_col_int64(sel, 1), 0);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert(db_col_int64(sel, 1) == INT64_MAX);
+    ck_assert_str_eq(db_col_text(sel, 2), "abc");
+    ck_assert(!db_col_is_null(sel, 3));
+    ck_assert_uint_eq(db_col_bytes(sel, 3), 0);
+    ck_assert_int_eq(db_step(sel), DB_DONE);
+    db_finalize(sel);
 
     /* SQLite's typeless arithmetic: the int64 parameter is BIGINT. */
-    ck_assert_int_eq(db_pg_prepare(db, "SELECT ?1 + 86400, ?1 + ?2, ?3 = 1", &sel), 0);
-    db_pg_bind_int64(sel, 1, 4102444800000LL);
-    db_pg_bind_int64(sel, 2, 1);
-    db_pg_bind_int64(sel, 3, 1);
-    ck_assert_int_eq(db_pg_step(sel), DB_ROW);
-    ck_assert(db_pg_col_int64(sel, 0) == 4102444800000LL + 86400);
-    ck_assert(db_pg_col_int64(sel, 1) == 4102444800001LL);
-    ck_assert_int_eq(db_pg_col_int64(sel, 2), 1); /* a boolean reads as 0/1 */
-    db_pg_finalize(sel);
+    ck_assert_int_eq(db_prepare(db, "SELECT ?1 + 86400, ?1 + ?2, ?3 = 1", &sel), 0);
+    db_bind_int64(sel, 1, 4102444800000LL);
+    db_bind_int64(sel, 2, 1);
+    db_bind_int64(sel, 3, 1);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert(db_col_int64(sel, 0) == 4102444800000LL + 86400);
+    ck_assert(db_col_int64(sel, 1) == 4102444800001LL);
+    ck_assert_int_eq(db_col_int64(sel, 2), 1); /* a boolean reads as 0/1 */
+    db_finalize(sel);
 
     /* Integers parsed strictly: no prefix of a text, no fraction. */
-    ck_assert_int_eq(db_pg_prepare(db, "SELECT '12abc', 1.5, '', 'f'::boolean, '-42'", &sel), 0);
-    ck_assert_int_eq(db_pg_step(sel), DB_ROW);
-    ck_assert_int_eq(db_pg_col_int64(sel, 0), 0);
-    ck_assert_int_eq(db_pg_col_int64(sel, 1), 0);
-    ck_assert_int_eq(db_pg_col_int64(sel, 2), 0);
-    ck_assert_int_eq(db_pg_col_int64(sel, 3), 0);
-    ck_assert_int_eq(db_pg_col_int64(sel, 4), -42);
-    db_pg_finalize(sel);
-    db_pg_close(db);
+    ck_assert_int_eq(db_prepare(db, "SELECT '12abc', 1.5, '', 'f'::boolean, '-42'", &sel), 0);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_col_int64(sel, 0), 0);
+    ck_assert_int_eq(db_col_int64(sel, 1), 0);
+    ck_assert_int_eq(db_col_int64(sel, 2), 0);
+    ck_assert_int_eq(db_col_int64(sel, 3), 0);
+    ck_assert_int_eq(db_col_int64(sel, 4), -42);
+    db_finalize(sel);
+    db_close(db);
 }
 END_TEST
 
 START_TEST(test_constraints_changes_returning)
 {
-    struct pg_db *db = pg_fresh("cons");
-    struct pg_stmt *ins, *upd;
+    struct db *db = pg_fresh("cons");
+    struct db_stmt *ins, *upd;
 
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE u (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
-                                    "PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT NOT NULL "
-                                    "CHECK (n >= 0))"),
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE u (id BIGINT GENERATED BY DEFAULT AS IDENTITY "
+                                 "PRIMARY KEY, name TEXT NOT NULL UNIQUE, n BIGINT NOT NULL "
+                                 "CHECK (n >= 0))"),
                      0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO u (name, n) VALUES (?, ?) RETURNING id", &ins),
-                     0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO u (name, n) VALUES (?, ?) RETURNING id", &ins), 0);
     for (int i = 1; i <= 3; i++) {
         char name[8];
         snprintf(name, sizeof(name), "n%d", i);
-        db_pg_reset(ins);
-        db_pg_bind_text(ins, 1, name);
-        db_pg_bind_int64(ins, 2, i);
-        ck_assert_int_eq(db_pg_step(ins), DB_ROW);
-        ck_assert_int_eq(db_pg_col_int64(ins, 0), i);
-        ck_assert_int_eq(db_pg_changes(db), 1);
-        ck_assert_int_eq(db_pg_step(ins), DB_DONE);
+        db_reset(ins);
+        db_bind_text(ins, 1, name);
+        db_bind_int64(ins, 2, i);
+        ck_assert_int_eq(db_step(ins), DB_ROW);
+        ck_assert_int_eq(db_col_int64(ins, 0), i);
+        ck_assert_int_eq(db_changes(db), 1);
+        ck_assert_int_eq(db_step(ins), DB_DONE);
     }
     /* unique, CHECK and NOT NULL all refuse the change: EXISTS */
-    db_pg_reset(ins);
-    db_pg_bind_text(ins, 1, "n1");
-    db_pg_bind_int64(ins, 2, 5);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
-    ck_assert_ptr_nonnull(strstr(db_pg_errmsg(db), "23505"));
-    db_pg_reset(ins);
-    db_pg_bind_text(ins, 1, "n9");
-    db_pg_bind_int64(ins, 2, -1);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
-    db_pg_reset(ins);
-    db_pg_bind_null(ins, 1);
-    db_pg_bind_int64(ins, 2, 1);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
+    db_reset(ins);
+    db_bind_text(ins, 1, "n1");
+    db_bind_int64(ins, 2, 5);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    ck_assert_ptr_nonnull(strstr(db_errmsg(db), "23505"));
+    db_reset(ins);
+    db_bind_text(ins, 1, "n9");
+    db_bind_int64(ins, 2, -1);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    db_reset(ins);
+    db_bind_null(ins, 1);
+    db_bind_int64(ins, 2, 1);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
     /* a syntax error is DB, at the first step (prepared lazily) */
-    ck_assert_int_eq(db_pg_prepare(db, "SELEC 1", &upd), 0);
-    ck_assert_int_eq(db_pg_step(upd), -KP_ERR_DB);
-    db_pg_finalize(upd);
+    ck_assert_int_eq(db_prepare(db, "SELEC 1", &upd), 0);
+    ck_assert_int_eq(db_step(upd), -KP_ERR_DB);
+    db_finalize(upd);
 
-    ck_assert_int_eq(db_pg_prepare(db, "UPDATE u SET n = n + 10 WHERE id >= ?1", &upd), 0);
-    db_pg_bind_int64(upd, 1, 2);
-    ck_assert_int_eq(db_pg_step(upd), DB_DONE);
-    ck_assert_int_eq(db_pg_changes(db), 2);
-    db_pg_reset(upd);
-    db_pg_bind_int64(upd, 1, 99);
-    ck_assert_int_eq(db_pg_step(upd), DB_DONE);
-    ck_assert_int_eq(db_pg_changes(db), 0);
+    ck_assert_int_eq(db_prepare(db, "UPDATE u SET n = n + 10 WHERE id >= ?1", &upd), 0);
+    db_bind_int64(upd, 1, 2);
+    ck_assert_int_eq(db_step(upd), DB_DONE);
+    ck_assert_int_eq(db_changes(db), 2);
+    db_reset(upd);
+    db_bind_int64(upd, 1, 99);
+    ck_assert_int_eq(db_step(upd), DB_DONE);
+    ck_assert_int_eq(db_changes(db), 0);
     /* a SELECT leaves the count alone (as SQLite's changes()) */
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM u"), 3);
-    ck_assert_int_eq(db_pg_changes(db), 0);
-    db_pg_finalize(upd);
-    db_pg_finalize(ins);
-    db_pg_close(db);
+    ck_assert_int_eq(db_changes(db), 0);
+    db_finalize(upd);
+    db_finalize(ins);
+    db_close(db);
 }
 END_TEST
 
 START_TEST(test_transactions)
 {
-    struct pg_db *db = pg_fresh("tx");
-    struct pg_stmt *ins;
+    struct db *db = pg_fresh("tx");
+    struct db_stmt *ins;
 
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE x (v BIGINT PRIMARY KEY)"), 0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO x (v) VALUES (?1)", &ins), 0);
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    db_pg_bind_int64(ins, 1, 1);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    ck_assert_int_eq(db_pg_exec(db, "ROLLBACK"), 0);
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE x (v BIGINT PRIMARY KEY)"), 0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO x (v) VALUES (?1)", &ins), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "ROLLBACK"), 0);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 0);
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    ck_assert_int_eq(db_pg_exec(db, "SAVEPOINT a"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
-    ck_assert_int_eq(db_pg_exec(db, "ROLLBACK TO a"), 0);
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "SAVEPOINT a"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    ck_assert_int_eq(db_exec(db, "ROLLBACK TO a"), 0);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 1);
     /* a failing statement list: DB, and nothing of it stays */
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN; INSERT INTO x VALUES (3); SELEC; COMMIT"), -KP_ERR_DB);
-    ck_assert_int_eq(db_pg_exec(db, "ROLLBACK"), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN; INSERT INTO x VALUES (3); SELEC; COMMIT"), -KP_ERR_DB);
+    ck_assert_int_eq(db_exec(db, "ROLLBACK"), 0);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 1);
-    db_pg_finalize(ins);
-    db_pg_close(db);
+    db_finalize(ins);
+    db_close(db);
 }
 END_TEST
 
@@ -268,45 +267,45 @@ END_TEST
    a statement's Parse with its first execution: counted round trips. */
 START_TEST(test_round_trips)
 {
-    struct pg_db *db = pg_fresh("trips");
-    struct pg_stmt *ins;
+    struct db *db = pg_fresh("trips");
+    struct db_stmt *ins;
     uint64_t t0;
 
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE x (v BIGINT PRIMARY KEY)"), 0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO x (v) VALUES (?1)", &ins), 0);
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE x (v BIGINT PRIMARY KEY)"), 0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO x (v) VALUES (?1)", &ins), 0);
     t0 = db_pg_round_trips(db);
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    ck_assert_int_eq(db_pg_exec(db, "SAVEPOINT c"), 0);
-    db_pg_bind_int64(ins, 1, 1);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE); /* BEGIN, SAVEPOINT, Parse, insert */
-    ck_assert_int_eq(db_pg_exec(db, "RELEASE c"), 0);
-    ck_assert_int_eq(db_pg_exec(db, "SAVEPOINT c"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 1);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS); /* RELEASE, SAVEPOINT, insert */
-    ck_assert_int_eq(db_pg_exec(db, "ROLLBACK TO c"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE); /* ROLLBACK TO, insert */
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    ck_assert_int_eq(db_exec(db, "SAVEPOINT c"), 0);
+    db_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_step(ins), DB_DONE); /* BEGIN, SAVEPOINT, Parse, insert */
+    ck_assert_int_eq(db_exec(db, "RELEASE c"), 0);
+    ck_assert_int_eq(db_exec(db, "SAVEPOINT c"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS); /* RELEASE, SAVEPOINT, insert */
+    ck_assert_int_eq(db_exec(db, "ROLLBACK TO c"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_step(ins), DB_DONE); /* ROLLBACK TO, insert */
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
     ck_assert_int_eq(db_pg_round_trips(db) - t0, 4);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 2);
     /* an empty transaction costs nothing */
     t0 = db_pg_round_trips(db);
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
     ck_assert_int_eq(db_pg_round_trips(db) - t0, 0);
     /* a failure in the pipeline (BEGIN and a duplicate) is the step's, and
        the transaction is ended as usual */
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
     /* PostgreSQL turns that COMMIT into a ROLLBACK: the caller hears of it */
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), -KP_ERR_DB);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), -KP_ERR_DB);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 2);
-    db_pg_finalize(ins);
-    db_pg_close(db);
+    db_finalize(ins);
+    db_close(db);
 }
 END_TEST
 
@@ -325,8 +324,8 @@ START_TEST(test_passfile_and_secrets)
 {
     char *dir = tu_tmpdir("pgpass"), file[300], log[300], dsn[700];
     struct db_params p = {.kind = DB_POSTGRESQL, .dsn = pg->dsn, .passfile = file};
-    struct pg_db *db = NULL;
-    struct pg_stmt *s;
+    struct db *db = NULL;
+    struct db_stmt *s;
     char *text;
     int saved;
 
@@ -338,40 +337,40 @@ START_TEST(test_passfile_and_secrets)
     /* readable by the group: refused with the reason, nothing sent */
     ck_assert_int_eq(tu_write_file(file, pg->password), 0);
     ck_assert_int_eq(chmod(file, 0640), 0);
-    ck_assert_int_eq(db_pg_open(&p, &db), -KP_ERR_DB);
+    ck_assert_int_eq(db_open(&p, &db), -KP_ERR_DB);
     ck_assert_ptr_null(db);
     /* a wrong password: refused by the server (DB, not CLOSED) */
     ck_assert_int_eq(chmod(file, 0600), 0);
     ck_assert_int_eq(tu_write_file(file, "not-the-password\n"), 0);
-    ck_assert_int_eq(db_pg_open(&p, &db), -KP_ERR_DB);
+    ck_assert_int_eq(db_open(&p, &db), -KP_ERR_DB);
     /* no passfile at all */
     p.passfile = NULL;
-    ck_assert_int_eq(db_pg_open(&p, &db), -KP_ERR_DB);
+    ck_assert_int_eq(db_open(&p, &db), -KP_ERR_DB);
     /* the right one, with a password in the DSN too: the file wins, and
        the DSN's is logged nowhere either */
     ck_assert_int_eq(tu_write_file(file, pg->password), 0);
     snprintf(dsn, sizeof(dsn), "%s password=dsn-secret-%s", pg->dsn, pg->password);
     p.dsn = dsn;
     p.passfile = file;
-    ck_assert_int_eq(db_pg_open(&p, &db), 0);
+    ck_assert_int_eq(db_open(&p, &db), 0);
     /* errors that could carry values: a data error over the password
        itself, a unique violation whose DETAIL holds the key */
-    ck_assert_int_eq(db_pg_prepare(db, "SELECT CAST(?1 AS BIGINT)", &s), 0);
-    db_pg_bind_text(s, 1, pg->password);
-    ck_assert_int_eq(db_pg_step(s), -KP_ERR_DB);
-    ck_assert_ptr_null(strstr(db_pg_errmsg(db), pg->password));
-    ck_assert_ptr_nonnull(strstr(db_pg_errmsg(db), "22P02"));
-    db_pg_finalize(s);
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TEMP TABLE k (v TEXT UNIQUE)"), 0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO k VALUES (?1)", &s), 0);
+    ck_assert_int_eq(db_prepare(db, "SELECT CAST(?1 AS BIGINT)", &s), 0);
+    db_bind_text(s, 1, pg->password);
+    ck_assert_int_eq(db_step(s), -KP_ERR_DB);
+    ck_assert_ptr_null(strstr(db_errmsg(db), pg->password));
+    ck_assert_ptr_nonnull(strstr(db_errmsg(db), "22P02"));
+    db_finalize(s);
+    ck_assert_int_eq(db_exec(db, "CREATE TEMP TABLE k (v TEXT UNIQUE)"), 0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO k VALUES (?1)", &s), 0);
     for (int i = 0; i < 2; i++) {
-        db_pg_reset(s);
-        db_pg_bind_text(s, 1, pg->password);
-        db_pg_step(s);
+        db_reset(s);
+        db_bind_text(s, 1, pg->password);
+        db_step(s);
     }
-    ck_assert_ptr_null(strstr(db_pg_errmsg(db), pg->password));
-    db_pg_finalize(s);
-    db_pg_close(db);
+    ck_assert_ptr_null(strstr(db_errmsg(db), pg->password));
+    db_finalize(s);
+    db_close(db);
 
     fflush(stderr);
     dup2(saved, 2);
@@ -390,74 +389,74 @@ START_TEST(test_dead_first_host)
 {
     char dsn[700];
     struct db_params p = {.kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile};
-    struct pg_db *db = NULL;
+    struct db *db = NULL;
 
     /* nothing listens on the first port: libpq goes on to the second */
     snprintf(dsn, sizeof(dsn),
              "host=127.0.0.1,127.0.0.1 port=%d,%d user=kpass dbname=kpass "
              "target_session_attrs=read-write",
              tu_free_port(), pg->port);
-    ck_assert_int_eq(db_pg_open(&p, &db), 0);
+    ck_assert_int_eq(db_open(&p, &db), 0);
     ck_assert_int_eq(pg_count(db, "SELECT 41 + 1"), 42);
-    db_pg_close(db);
+    db_close(db);
     /* no host alive at all: CLOSED (try later), not DB */
     snprintf(dsn, sizeof(dsn), "host=127.0.0.1 port=%d user=kpass dbname=kpass", tu_free_port());
-    ck_assert_int_eq(db_pg_open(&p, &db), -KP_ERR_CLOSED);
+    ck_assert_int_eq(db_open(&p, &db), -KP_ERR_CLOSED);
 }
 END_TEST
 
 START_TEST(test_server_restart)
 {
-    struct pg_db *db = pg_fresh("restart");
-    struct pg_stmt *ins, *cnt;
+    struct db *db = pg_fresh("restart");
+    struct db_stmt *ins, *cnt;
 
-    ck_assert_int_eq(db_pg_exec(db, "CREATE TABLE r (v BIGINT PRIMARY KEY)"), 0);
-    ck_assert_int_eq(db_pg_prepare(db, "INSERT INTO r (v) VALUES (?1)", &ins), 0);
-    ck_assert_int_eq(db_pg_prepare(db, "SELECT count(*) FROM r", &cnt), 0);
-    db_pg_bind_int64(ins, 1, 1);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE r (v BIGINT PRIMARY KEY)"), 0);
+    ck_assert_int_eq(db_prepare(db, "INSERT INTO r (v) VALUES (?1)", &ins), 0);
+    ck_assert_int_eq(db_prepare(db, "SELECT count(*) FROM r", &cnt), 0);
+    db_bind_int64(ins, 1, 1);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
 
     /* killed while idle: CLOSED, then back by itself, statements prepared again */
     ck_assert_int_eq(tu_pg_crash(), 0);
-    db_pg_reset(cnt);
-    ck_assert_int_eq(db_pg_step(cnt), -KP_ERR_CLOSED);
-    db_pg_reset(cnt);
-    ck_assert_int_eq(db_pg_step(cnt), -KP_ERR_CLOSED); /* still down */
+    db_reset(cnt);
+    ck_assert_int_eq(db_step(cnt), -KP_ERR_CLOSED);
+    db_reset(cnt);
+    ck_assert_int_eq(db_step(cnt), -KP_ERR_CLOSED); /* still down */
     ck_assert_int_eq(tu_pg_restart(), 0);
-    db_pg_reset(cnt);
-    ck_assert_msg(db_pg_step(cnt) == DB_ROW, "%s", db_pg_errmsg(db));
-    ck_assert_int_eq(db_pg_col_int64(cnt, 0), 1);
+    db_reset(cnt);
+    ck_assert_msg(db_step(cnt) == DB_ROW, "%s", db_errmsg(db));
+    ck_assert_int_eq(db_col_int64(cnt, 0), 1);
 
     /* killed inside a transaction: the rest of it is refused, COMMIT says
        CLOSED, and nothing of it was committed */
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
     ck_assert_int_eq(tu_pg_crash(), 0);
     ck_assert_int_eq(tu_pg_restart(), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 3);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_CLOSED);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 4);
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_CLOSED);
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), -KP_ERR_CLOSED);
-    db_pg_reset(cnt);
-    ck_assert_int_eq(db_pg_step(cnt), DB_ROW);
-    ck_assert_int_eq(db_pg_col_int64(cnt, 0), 1);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 3);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_CLOSED);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 4);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_CLOSED);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), -KP_ERR_CLOSED);
+    db_reset(cnt);
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 1);
     /* and the connection serves the next transaction */
-    ck_assert_int_eq(db_pg_exec(db, "BEGIN"), 0);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 5);
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    ck_assert_int_eq(db_pg_exec(db, "COMMIT"), 0);
-    db_pg_reset(cnt);
-    ck_assert_int_eq(db_pg_step(cnt), DB_ROW);
-    ck_assert_int_eq(db_pg_col_int64(cnt, 0), 2);
-    db_pg_finalize(ins);
-    db_pg_finalize(cnt);
-    db_pg_close(db);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 5);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
+    db_reset(cnt);
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 2);
+    db_finalize(ins);
+    db_finalize(cnt);
+    db_close(db);
 }
 END_TEST
 

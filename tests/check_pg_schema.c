@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/store/db.h"
 #include "../src/store/db_pg.h"
 #include "../src/store/store_internal.h"
 #include "kpass/core/err.h"
@@ -58,23 +59,23 @@ static void sqlite_lines(sqlite3 *db, const char *sql, struct lines *l)
     sqlite3_finalize(s);
 }
 
-static void pg_lines(struct pg_db *db, const char *sql, struct lines *l)
+static void pg_lines(struct db *db, const char *sql, struct lines *l)
 {
-    struct pg_stmt *s;
+    struct db_stmt *s;
     int rc;
 
-    ck_assert_int_eq(db_pg_prepare(db, sql, &s), 0);
-    while ((rc = db_pg_step(s)) == DB_ROW) {
+    ck_assert_int_eq(db_prepare(db, sql, &s), 0);
+    while ((rc = db_step(s)) == DB_ROW) {
         char line[512] = "";
-        for (int i = 0; i < db_pg_column_count(s); i++) {
-            const char *t = db_pg_col_text(s, i);
+        for (int i = 0; i < db_column_count(s); i++) {
+            const char *t = db_col_text(s, i);
             snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s", i ? " " : "",
                      t ? t : "-");
         }
         lines_add(l, line);
     }
-    ck_assert_msg(rc == DB_DONE, "%s: %s", sql, db_pg_errmsg(db));
-    db_pg_finalize(s);
+    ck_assert_msg(rc == DB_DONE, "%s: %s", sql, db_errmsg(db));
+    db_finalize(s);
 }
 
 /* The SQLite side's tables, without FTS5's. */
@@ -150,25 +151,24 @@ static void pg_setup(void)
 }
 
 /* A fresh schema with the PostgreSQL migrations applied. */
-static struct pg_db *pg_schema(const char *tag)
+static struct db *pg_schema(const char *tag)
 {
     char *dsn = tu_pg_fresh(tag);
     struct db_params p = {.kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile};
-    struct pg_db *db = NULL;
+    struct db *db = NULL;
     int n;
     const struct store_migration *m = store_migrations_pg(&n);
 
-    ck_assert_int_eq(db_pg_open(&p, &db), 0);
+    ck_assert_int_eq(db_open(&p, &db), 0);
     free(dsn);
     for (int i = 0; i < n; i++)
-        ck_assert_msg(db_pg_exec(db, m[i].sql) == 0, "migration %d: %s", m[i].version,
-                      db_pg_errmsg(db));
+        ck_assert_msg(db_exec(db, m[i].sql) == 0, "migration %d: %s", m[i].version, db_errmsg(db));
     return db;
 }
 
 START_TEST(test_same_schema)
 {
-    struct pg_db *db = pg_schema("same");
+    struct db *db = pg_schema("same");
     sqlite3 *sq;
     int n, npg;
     const struct store_migration *m = store_migrations(&n), *mp = store_migrations_pg(&npg);
@@ -191,51 +191,51 @@ START_TEST(test_same_schema)
         free(b.s);
     }
     sqlite3_close(sq);
-    db_pg_close(db);
+    db_close(db);
 }
 END_TEST
 
 /* The audit log's guard: appended with the next id only, never changed. */
 START_TEST(test_audit_append_only)
 {
-    struct pg_db *db = pg_schema("audit");
-    struct pg_stmt *ins;
+    struct db *db = pg_schema("audit");
+    struct db_stmt *ins;
     static const uint8_t z[32];
 
-    ck_assert_int_eq(db_pg_prepare(db,
-                                   "INSERT INTO audit (id, at, event, actor, prev, hash) "
-                                   "VALUES (?1, 1, 'citizen.added', 'test', ?2, ?2)",
-                                   &ins),
+    ck_assert_int_eq(db_prepare(db,
+                                "INSERT INTO audit (id, at, event, actor, prev, hash) "
+                                "VALUES (?1, 1, 'citizen.added', 'test', ?2, ?2)",
+                                &ins),
                      0);
-    db_pg_bind_int64(ins, 1, 2); /* not the next */
-    db_pg_bind_blob(ins, 2, z, sizeof(z));
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 1);
-    db_pg_bind_blob(ins, 2, z, sizeof(z));
-    ck_assert_int_eq(db_pg_step(ins), DB_DONE);
-    db_pg_reset(ins);
-    db_pg_bind_int64(ins, 1, 2);
-    db_pg_bind_blob(ins, 2, z, 31); /* a hash of the wrong length */
-    ck_assert_int_eq(db_pg_step(ins), -KP_ERR_EXISTS);
-    db_pg_finalize(ins);
-    ck_assert_int_eq(db_pg_exec(db, "UPDATE audit SET actor = 'x'"), -KP_ERR_EXISTS);
-    ck_assert_int_eq(db_pg_exec(db, "DELETE FROM audit"), -KP_ERR_EXISTS);
-    ck_assert_int_eq(db_pg_exec(db, "TRUNCATE audit"), -KP_ERR_EXISTS);
+    db_bind_int64(ins, 1, 2); /* not the next */
+    db_bind_blob(ins, 2, z, sizeof(z));
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 1);
+    db_bind_blob(ins, 2, z, sizeof(z));
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 2);
+    db_bind_blob(ins, 2, z, 31); /* a hash of the wrong length */
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    db_finalize(ins);
+    ck_assert_int_eq(db_exec(db, "UPDATE audit SET actor = 'x'"), -KP_ERR_EXISTS);
+    ck_assert_int_eq(db_exec(db, "DELETE FROM audit"), -KP_ERR_EXISTS);
+    ck_assert_int_eq(db_exec(db, "TRUNCATE audit"), -KP_ERR_EXISTS);
     /* the GLOB checks as expressions: a bad event name, a bad code */
-    ck_assert_int_eq(db_pg_exec(db, "INSERT INTO department (code, name_en, name_ur) "
-                                    "VALUES ('ab', 'A', 'A')"),
+    ck_assert_int_eq(db_exec(db, "INSERT INTO department (code, name_en, name_ur) "
+                                 "VALUES ('ab', 'A', 'A')"),
                      -KP_ERR_EXISTS);
-    ck_assert_int_eq(db_pg_exec(db, "INSERT INTO department (code, name_en, name_ur) "
-                                    "VALUES ('AB1', 'A', 'A')"),
+    ck_assert_int_eq(db_exec(db, "INSERT INTO department (code, name_en, name_ur) "
+                                 "VALUES ('AB1', 'A', 'A')"),
                      0);
-    ck_assert_int_eq(db_pg_exec(db, "INSERT INTO audit (id, at, event, actor, prev, hash) "
-                                    "SELECT 2, 1, 'nodot', 'test', prev, hash FROM audit"),
+    ck_assert_int_eq(db_exec(db, "INSERT INTO audit (id, at, event, actor, prev, hash) "
+                                 "SELECT 2, 1, 'nodot', 'test', prev, hash FROM audit"),
                      -KP_ERR_EXISTS);
-    ck_assert_int_eq(db_pg_exec(db, "INSERT INTO audit (id, at, event, actor, prev, hash) "
-                                    "SELECT 2, 1, 'otp.issued', 'test', prev, hash FROM audit"),
+    ck_assert_int_eq(db_exec(db, "INSERT INTO audit (id, at, event, actor, prev, hash) "
+                                 "SELECT 2, 1, 'otp.issued', 'test', prev, hash FROM audit"),
                      0);
-    db_pg_close(db);
+    db_close(db);
 }
 END_TEST
 

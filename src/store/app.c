@@ -21,7 +21,7 @@ static const char sql_get[] = "SELECT " APP_COLS " FROM dept_app WHERE name = ?1
 static const char sql_list[] = "SELECT " APP_COLS " FROM dept_app ORDER BY name";
 static const char sql_remove[] = "DELETE FROM dept_app WHERE name = ?1";
 
-static void app_row(sqlite3_stmt *s, void *slot)
+static void app_row(struct db_stmt *s, void *slot)
 {
     struct store_app *a = slot;
 
@@ -30,57 +30,57 @@ static void app_row(sqlite3_stmt *s, void *slot)
     store_col_text(s, 1, a->department, sizeof(a->department));
     store_col_text(s, 2, a->url, sizeof(a->url));
     store_col_text(s, 3, a->secret_file, sizeof(a->secret_file));
-    a->timeout_ms = (unsigned)sqlite3_column_int(s, 4);
+    a->timeout_ms = (unsigned)db_col_int64(s, 4);
     store_col_text(s, 5, a->service_codes, sizeof(a->service_codes));
-    a->enabled = sqlite3_column_int(s, 6);
-    a->created_at = sqlite3_column_int64(s, 7);
-    a->updated_at = sqlite3_column_int64(s, 8);
+    a->enabled = db_col_int64(s, 6);
+    a->created_at = db_col_int64(s, 7);
+    a->updated_at = db_col_int64(s, 8);
 }
 
 int store_app_add(struct store *st, const struct store_app *a)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_add);
+    struct db_stmt *s = store_stmt(st, sql_add);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, a->name);
-    store_bind_text(s, 2, a->department);
-    store_bind_text(s, 3, a->url);
-    store_bind_text(s, 4, a->secret_file);
-    sqlite3_bind_int(s, 5, (int)a->timeout_ms);
-    store_bind_text(s, 6, a->service_codes);
-    sqlite3_bind_int(s, 7, a->enabled ? 1 : 0);
-    sqlite3_bind_int64(s, 8, kp_time_s());
+    db_bind_text(s, 1, a->name);
+    db_bind_text(s, 2, a->department);
+    db_bind_text(s, 3, a->url);
+    db_bind_text(s, 4, a->secret_file);
+    db_bind_int64(s, 5, a->timeout_ms);
+    db_bind_text(s, 6, a->service_codes);
+    db_bind_int64(s, 7, a->enabled ? 1 : 0);
+    db_bind_int64(s, 8, kp_time_s());
     return store_step_done(st, s);
 }
 
 int store_app_get(struct store *st, const char *name, struct store_app *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, name);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, name);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         app_row(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_app_remove(struct store *st, const char *name)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_remove);
+    struct db_stmt *s = store_stmt(st, sql_remove);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, name);
+    db_bind_text(s, 1, name);
     rc = store_step_done(st, s);
-    if (rc == 0 && sqlite3_changes(st->db) == 0)
+    if (rc == 0 && db_changes(st->db) == 0)
         return -KP_ERR_NOTFOUND;
     return rc;
 }

@@ -24,14 +24,15 @@ static const char sql_insert[] =
     "INSERT INTO audit (" AUDIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_walk[] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id";
 static const char sql_get[] = "SELECT " AUDIT_COLS " FROM audit WHERE id = ?1";
-/* ?1 subject, ?2 event (NULL: any), ?3 since, ?4 before id, ?5 limit */
+/* The filters each has, in this order: subject, event (NULL: any), then
+   since, before id and limit (audit_list_bind). */
 static const char sql_list_subject[] =
     "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND (?2 IS NULL OR event = ?2) "
     "AND at >= ?3 AND id < ?4 ORDER BY id DESC LIMIT ?5";
-static const char sql_list_event[] = "SELECT " AUDIT_COLS " FROM audit WHERE event = ?2 "
-                                     "AND at >= ?3 AND id < ?4 ORDER BY id DESC LIMIT ?5";
+static const char sql_list_event[] = "SELECT " AUDIT_COLS " FROM audit WHERE event = ?1 "
+                                     "AND at >= ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4";
 static const char sql_list_recent[] = "SELECT " AUDIT_COLS " FROM audit WHERE "
-                                      "at >= ?3 AND id < ?4 ORDER BY id DESC LIMIT ?5";
+                                      "at >= ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3";
 
 void store_audit_set_chain(struct store *st, const void *chain)
 {
@@ -145,33 +146,33 @@ int store_audit_detail_check(const char *detail)
 
 int store_audit_head(struct store *st, int64_t *id, uint8_t hash[STORE_AUDIT_HASH_BYTES])
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if (!store_in_tx(st))
         return -KP_ERR_STATE;
     if ((s = store_stmt(st, sql_head)) == NULL)
         return -KP_ERR_DB;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) {
+    rc = db_step(s);
+    if (rc == DB_DONE) {
         *id = 0;
         memset(hash, 0, AUDIT_HASH);
         rc = 0;
-    } else if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == AUDIT_HASH) {
-        *id = sqlite3_column_int64(s, 0);
-        memcpy(hash, sqlite3_column_blob(s, 1), AUDIT_HASH);
+    } else if (rc == DB_ROW && db_col_bytes(s, 1) == AUDIT_HASH) {
+        *id = db_col_int64(s, 0);
+        memcpy(hash, db_col_blob(s, 1), AUDIT_HASH);
         rc = 0;
     } else {
         log_warnx("store: cannot read the audit log's last row");
         rc = -KP_ERR_DB;
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return rc;
 }
 
 int store_audit_insert(struct store *st, const struct store_audit_row *r)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if (!store_in_tx(st))
@@ -182,17 +183,17 @@ int store_audit_insert(struct store *st, const struct store_audit_row *r)
         return rc;
     if ((s = store_stmt(st, sql_insert)) == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, r->id);
-    sqlite3_bind_int64(s, 2, r->at);
-    store_bind_text(s, 3, r->event);
-    store_bind_text(s, 4, r->actor);
+    db_bind_int64(s, 1, r->id);
+    db_bind_int64(s, 2, r->at);
+    db_bind_text(s, 3, r->event);
+    db_bind_text(s, 4, r->actor);
     if (r->has_subject)
-        store_bind_blob(s, 5, r->subject, STORE_AUDIT_SUBJECT_BYTES);
+        db_bind_blob(s, 5, r->subject, STORE_AUDIT_SUBJECT_BYTES);
     else
-        sqlite3_bind_null(s, 5);
-    store_bind_text(s, 6, r->detail);
-    store_bind_blob(s, 7, r->prev, AUDIT_HASH);
-    store_bind_blob(s, 8, r->hash, AUDIT_HASH);
+        db_bind_null(s, 5);
+    db_bind_text(s, 6, r->detail);
+    db_bind_blob(s, 7, r->prev, AUDIT_HASH);
+    db_bind_blob(s, 8, r->hash, AUDIT_HASH);
     /* The triggers refuse an id that is not the next one: not a caller's error. */
     if ((rc = store_step_done(st, s)) < 0)
         return rc == -KP_ERR_EXISTS ? -KP_ERR_DB : rc;
@@ -202,45 +203,45 @@ int store_audit_insert(struct store *st, const struct store_audit_row *r)
 int store_audit_walk(struct store *st, store_audit_walk_fn fn, void *ctx)
 {
     struct store_audit_raw r;
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc, stop = 0;
 
     if ((s = store_stmt(st, sql_walk)) == NULL)
         return -KP_ERR_DB;
     /* One statement: one read snapshot of the whole table (WAL). */
-    while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r.id = sqlite3_column_int64(s, 0);
-        r.at = sqlite3_column_int64(s, 1);
-        r.event = sqlite3_column_text(s, 2);
-        r.event_len = (size_t)sqlite3_column_bytes(s, 2);
-        r.actor = sqlite3_column_text(s, 3);
-        r.actor_len = (size_t)sqlite3_column_bytes(s, 3);
-        r.subject = sqlite3_column_blob(s, 4);
-        r.subject_len = (size_t)sqlite3_column_bytes(s, 4);
-        r.detail = sqlite3_column_text(s, 5);
-        r.detail_len = (size_t)sqlite3_column_bytes(s, 5);
-        r.prev = sqlite3_column_blob(s, 6);
-        r.prev_len = (size_t)sqlite3_column_bytes(s, 6);
-        r.hash = sqlite3_column_blob(s, 7);
-        r.hash_len = (size_t)sqlite3_column_bytes(s, 7);
+    while (stop == 0 && (rc = db_step(s)) == DB_ROW) {
+        r.id = db_col_int64(s, 0);
+        r.at = db_col_int64(s, 1);
+        r.event = db_col_text(s, 2);
+        r.event_len = db_col_bytes(s, 2);
+        r.actor = db_col_text(s, 3);
+        r.actor_len = db_col_bytes(s, 3);
+        r.subject = db_col_blob(s, 4);
+        r.subject_len = db_col_bytes(s, 4);
+        r.detail = db_col_text(s, 5);
+        r.detail_len = db_col_bytes(s, 5);
+        r.prev = db_col_blob(s, 6);
+        r.prev_len = db_col_bytes(s, 6);
+        r.hash = db_col_blob(s, 7);
+        r.hash_len = db_col_bytes(s, 7);
         stop = fn(ctx, &r);
     }
-    sqlite3_reset(s);
+    db_reset(s);
     if (stop != 0)
         return stop;
-    if (rc != SQLITE_DONE) {
-        log_warnx("store: reading the audit log: %s", sqlite3_errmsg(st->db));
+    if (rc != DB_DONE) {
+        log_warnx("store: reading the audit log: %s", db_errmsg(st->db));
         return -KP_ERR_DB;
     }
     return 0;
 }
 
 /* A 32-octet column, or zeros (and *ok = 0) when it is anything else. */
-static void audit_blob32(sqlite3_stmt *s, int i, uint8_t out[AUDIT_HASH], int *ok)
+static void audit_blob32(struct db_stmt *s, int i, uint8_t out[AUDIT_HASH], int *ok)
 {
-    const void *p = sqlite3_column_blob(s, i);
+    const void *p = db_col_blob(s, i);
 
-    if (p != NULL && sqlite3_column_bytes(s, i) == AUDIT_HASH) {
+    if (p != NULL && db_col_bytes(s, i) == AUDIT_HASH) {
         memcpy(out, p, AUDIT_HASH);
     } else {
         memset(out, 0, AUDIT_HASH);
@@ -248,17 +249,17 @@ static void audit_blob32(sqlite3_stmt *s, int i, uint8_t out[AUDIT_HASH], int *o
     }
 }
 
-static void audit_row_read(sqlite3_stmt *s, struct store_audit_row *r)
+static void audit_row_read(struct db_stmt *s, struct store_audit_row *r)
 {
     int ok = 1;
 
     memset(r, 0, sizeof(*r));
-    r->id = sqlite3_column_int64(s, 0);
-    r->at = sqlite3_column_int64(s, 1);
+    r->id = db_col_int64(s, 0);
+    r->at = db_col_int64(s, 1);
     store_col_text(s, 2, r->event, sizeof(r->event));
     store_col_text(s, 3, r->actor, sizeof(r->actor));
-    if (sqlite3_column_bytes(s, 4) == STORE_AUDIT_SUBJECT_BYTES) {
-        memcpy(r->subject, sqlite3_column_blob(s, 4), STORE_AUDIT_SUBJECT_BYTES);
+    if (db_col_bytes(s, 4) == STORE_AUDIT_SUBJECT_BYTES) {
+        memcpy(r->subject, db_col_blob(s, 4), STORE_AUDIT_SUBJECT_BYTES);
         r->has_subject = 1;
     }
     store_col_text(s, 5, r->detail, sizeof(r->detail));
@@ -268,19 +269,35 @@ static void audit_row_read(sqlite3_stmt *s, struct store_audit_row *r)
 
 int store_audit_get(struct store *st, int64_t id, struct store_audit_row *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_int64(s, 1, id);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         audit_row_read(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+}
+
+/* Bind f's filters to the parameters of the statement store_audit_list picked. */
+static void audit_list_bind(struct db_stmt *s, const struct store_audit_filter *f)
+{
+    int i = 1;
+
+    if (f->subject) {
+        db_bind_blob(s, i++, f->subject, STORE_AUDIT_SUBJECT_BYTES);
+        db_bind_text(s, i++, f->event);
+    } else if (f->event) {
+        db_bind_text(s, i++, f->event);
+    }
+    db_bind_int64(s, i++, f->since ? f->since : INT64_MIN);
+    db_bind_int64(s, i++, f->before_id > 0 ? f->before_id : INT64_MAX);
+    db_bind_int64(s, i, f->limit);
 }
 
 int store_audit_list(struct store *st, const struct store_audit_filter *f,
@@ -289,7 +306,7 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
     const char *sql = f->subject ? sql_list_subject : f->event ? sql_list_event : sql_list_recent;
     struct store_audit_row *v = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     *out = NULL;
@@ -297,18 +314,13 @@ int store_audit_list(struct store *st, const struct store_audit_filter *f,
         return -KP_ERR_INVAL;
     if ((s = store_stmt(st, sql)) == NULL)
         return -KP_ERR_DB;
-    if (f->subject)
-        store_bind_blob(s, 1, f->subject, STORE_AUDIT_SUBJECT_BYTES);
-    store_bind_text(s, 2, f->event);
-    sqlite3_bind_int64(s, 3, f->since ? f->since : INT64_MIN);
-    sqlite3_bind_int64(s, 4, f->before_id > 0 ? f->before_id : INT64_MAX);
-    sqlite3_bind_int64(s, 5, f->limit);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    audit_list_bind(s, f);
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, sizeof(*v));
         audit_row_read(s, &v[n++]);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }

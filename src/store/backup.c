@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Online backups (store_backup.h): sqlite3_backup_* from a read-only
- * connection into a new file, and the manifest's counts.
+ * connection into a new file -- SQLite only, by nature: it copies the
+ * file -- and the manifest's counts, on any backend.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,15 +101,24 @@ static const char sql_audit_last[] = "SELECT id, hash FROM audit ORDER BY id DES
 
 static int64_t backup_count(struct store *st, const char *sql)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int64_t n = -1;
 
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (db_prepare(st->db, sql, &s) < 0)
         return -1;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_step(s) == DB_ROW)
+        n = db_col_int64(s, 0);
+    db_finalize(s);
     return n;
+}
+
+/* The read transaction of store_counts_read: one snapshot for every count.
+   SQLite's BEGIN reads one commit's view until COMMIT; PostgreSQL's default
+   (READ COMMITTED) would take a new one per statement. */
+static const char *backup_begin_sql(struct store *st)
+{
+    return db_kind(st->db) == DB_SQLITE ? "BEGIN"
+                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 }
 
 int store_counts_read(struct store *st, struct store_counts *out)
@@ -116,25 +126,24 @@ int store_counts_read(struct store *st, struct store_counts *out)
     int64_t *v[] = {&out->partners,      &out->citizens, &out->credentials,
                     &out->offices,       &out->desks,    &out->staff,
                     &out->verifications, &out->sms,      &out->audit_rows};
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc = 0;
 
     memset(out, 0, sizeof(*out));
     /* One read transaction: every count from the same commit. */
-    if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(st->db, backup_begin_sql(st)) < 0)
         return -KP_ERR_DB;
     out->schema = store_schema_version(st);
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
         *v[i] = backup_count(st, sql_count[i]);
-    if (sqlite3_prepare_v2(st->db, sql_audit_last, -1, &s, NULL) == SQLITE_OK) {
-        if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
-            out->audit_head_id = sqlite3_column_int64(s, 0);
-            sodium_bin2hex(out->audit_head_hex, sizeof(out->audit_head_hex),
-                           sqlite3_column_blob(s, 1), 32);
+    if (db_prepare(st->db, sql_audit_last, &s) == 0) {
+        if (db_step(s) == DB_ROW && db_col_bytes(s, 1) == 32) {
+            out->audit_head_id = db_col_int64(s, 0);
+            sodium_bin2hex(out->audit_head_hex, sizeof(out->audit_head_hex), db_col_blob(s, 1), 32);
         }
-        sqlite3_finalize(s);
+        db_finalize(s);
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(st->db, "COMMIT") < 0)
         rc = -KP_ERR_DB;
     return rc;
 }

@@ -24,63 +24,63 @@ static const char sql_detach[] =
 
 int64_t store_change_bump(struct store *st, enum store_change_kind kind)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_bump);
+    struct db_stmt *s = store_stmt(st, sql_bump);
     int64_t v = -KP_ERR_DB;
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int(s, 1, kind == STORE_CHANGE_KEYS);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
+    db_bind_int64(s, 1, kind == STORE_CHANGE_KEYS);
+    rc = db_step(s);
+    if (rc == DB_ROW)
+        v = db_col_int64(s, 0);
     /* RETURNING: the change is made when the statement has run to its end. */
-    if (rc == SQLITE_ROW && sqlite3_step(s) != SQLITE_DONE)
+    if (rc == DB_ROW && db_step(s) != DB_DONE)
         v = -KP_ERR_DB;
-    sqlite3_reset(s);
+    db_reset(s);
     return v;
 }
 
 int store_change_get(struct store *st, struct store_change *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (s == NULL)
         return -KP_ERR_DB;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        out->version = sqlite3_column_int64(s, 0);
-        out->keys_version = sqlite3_column_int64(s, 1);
-        out->applied = sqlite3_column_int64(s, 2);
-        out->applied_at = sqlite3_column_int64(s, 3);
-        out->daemon_pid = (pid_t)sqlite3_column_int64(s, 4);
+    rc = db_step(s);
+    if (rc == DB_ROW) {
+        out->version = db_col_int64(s, 0);
+        out->keys_version = db_col_int64(s, 1);
+        out->applied = db_col_int64(s, 2);
+        out->applied_at = db_col_int64(s, 3);
+        out->daemon_pid = (pid_t)db_col_int64(s, 4);
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_ROW ? 0 : -KP_ERR_DB;
 }
 
 int store_change_applied(struct store *st, int64_t version, int64_t now, pid_t pid)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
 
     if (st->group && store_batch(st) < 0)
         return -KP_ERR_DB;
     if ((s = store_stmt(st, sql_applied)) == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, version);
-    sqlite3_bind_int64(s, 2, now);
-    sqlite3_bind_int64(s, 3, (int64_t)pid);
+    db_bind_int64(s, 1, version);
+    db_bind_int64(s, 2, now);
+    db_bind_int64(s, 3, pid);
     return store_step_done(st, s);
 }
 
 int store_change_detach(struct store *st, pid_t pid)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_detach);
+    struct db_stmt *s = store_stmt(st, sql_detach);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, (int64_t)pid);
+    db_bind_int64(s, 1, pid);
     return store_step_done(st, s);
 }

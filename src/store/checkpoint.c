@@ -25,6 +25,7 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/checkpoint.h"
 #include "kpass/core/worker.h"
+#include "db_sqlite.h"
 #include "store_internal.h"
 
 struct store_checkpointer {
@@ -44,8 +45,8 @@ static void ckpt_run(void *arg)
 {
     struct store_checkpointer *c = arg;
 
-    c->rc =
-        sqlite3_wal_checkpoint_v2(c->own->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &c->log, &c->done);
+    c->rc = sqlite3_wal_checkpoint_v2(db_sqlite_handle(c->own->db), NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                      &c->log, &c->done);
 }
 
 static void ckpt_done(void *arg)
@@ -84,14 +85,15 @@ struct store_checkpointer *store_checkpointer_new(struct store *st, struct event
     struct store_checkpointer *c;
     struct store *own;
 
-    if (st->readonly || store_open(st->path, 0, &own) < 0)
+    /* A WAL to checkpoint is SQLite's; another backend has none. */
+    if (st->readonly || db_kind(st->db) != DB_SQLITE || store_open(st->path, 0, &own) < 0)
         return NULL;
     c = kp_calloc(1, sizeof(*c));
     c->st = st;
     c->own = own;
     c->pages = pages > 0 && pages < 1000000 ? (int)pages : 1000;
     c->worker = kp_worker_new(base);
-    sqlite3_wal_hook(st->db, ckpt_wal_hook, c);
+    sqlite3_wal_hook(db_sqlite_handle(st->db), ckpt_wal_hook, c);
     return c;
 }
 
@@ -105,7 +107,7 @@ void store_checkpointer_free(struct store_checkpointer *c)
     if (c == NULL)
         return;
     /* Back to SQLite's own checkpoints on the loop's connection. */
-    sqlite3_wal_autocheckpoint(c->st->db, 1000);
+    sqlite3_wal_autocheckpoint(db_sqlite_handle(c->st->db), 1000);
     kp_worker_free(c->worker);
     store_close(c->own);
     free(c);

@@ -112,50 +112,48 @@ const char *store_credential_status(const struct store_credential *c, int64_t no
     return "valid";
 }
 
-static void cred_row(sqlite3_stmt *s, struct store_credential *c)
+static void cred_row(struct db_stmt *s, struct store_credential *c)
 {
     memset(c, 0, sizeof(*c));
     /* The table's CHECKs guarantee the hex; a damaged value reads as zeros. */
-    if (cred_hex((const char *)sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0),
-                 c->serial, KP1_SERIAL_BYTES) < 0)
+    if (cred_hex(db_col_text(s, 0), db_col_bytes(s, 0), c->serial, KP1_SERIAL_BYTES) < 0)
         memset(c->serial, 0, KP1_SERIAL_BYTES);
-    c->citizen_id = sqlite3_column_int64(s, 1);
-    if (cred_hex((const char *)sqlite3_column_text(s, 2), (size_t)sqlite3_column_bytes(s, 2),
-                 c->key_id, TRUST_ID_BYTES) < 0)
+    c->citizen_id = db_col_int64(s, 1);
+    if (cred_hex(db_col_text(s, 2), db_col_bytes(s, 2), c->key_id, TRUST_ID_BYTES) < 0)
         memset(c->key_id, 0, TRUST_ID_BYTES);
-    c->issued_at = sqlite3_column_int64(s, 3);
-    c->valid_days = (unsigned)sqlite3_column_int(s, 4);
-    c->expires_at = sqlite3_column_int64(s, 5);
-    c->revoked = sqlite3_column_type(s, 6) != SQLITE_NULL;
-    c->revoked_at = c->revoked ? sqlite3_column_int64(s, 6) : 0;
+    c->issued_at = db_col_int64(s, 3);
+    c->valid_days = (unsigned)db_col_int64(s, 4);
+    c->expires_at = db_col_int64(s, 5);
+    c->revoked = !db_col_is_null(s, 6);
+    c->revoked_at = c->revoked ? db_col_int64(s, 6) : 0;
     store_col_text(s, 7, c->revoke_reason, sizeof(c->revoke_reason));
-    c->suspended = sqlite3_column_type(s, 8) != SQLITE_NULL;
-    c->suspended_at = c->suspended ? sqlite3_column_int64(s, 8) : 0;
+    c->suspended = !db_col_is_null(s, 8);
+    c->suspended_at = c->suspended ? db_col_int64(s, 8) : 0;
 }
 
 int store_credential_get(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                          struct store_credential *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     char hex[STORE_CREDENTIAL_SERIAL_HEX];
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     store_credential_serial_hex(serial, hex);
-    store_bind_text(s, 1, hex);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, hex);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         cred_row(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_credential_list(struct store *st, int64_t citizen_id, struct store_credential **out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_list);
+    struct db_stmt *s = store_stmt(st, sql_list);
     struct store_credential *v = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -163,14 +161,14 @@ int store_credential_list(struct store *st, int64_t citizen_id, struct store_cre
     *out = NULL;
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, citizen_id);
-    sqlite3_bind_int(s, 2, STORE_CREDENTIAL_LIST_MAX);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    db_bind_int64(s, 1, citizen_id);
+    db_bind_int64(s, 2, STORE_CREDENTIAL_LIST_MAX);
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, sizeof(*v));
         cred_row(s, &v[n++]);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }
@@ -187,19 +185,19 @@ static int cred_fields_valid(const struct store_credential *c)
 
 static int cred_insert(struct store *st, const struct store_credential *c)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_insert);
+    struct db_stmt *s = store_stmt(st, sql_insert);
     char hex[STORE_CREDENTIAL_SERIAL_HEX], key[TRUST_ID_HEX];
 
     if (s == NULL)
         return -KP_ERR_DB;
     store_credential_serial_hex(c->serial, hex);
     trust_id_hex(c->key_id, key);
-    store_bind_text(s, 1, hex);
-    sqlite3_bind_int64(s, 2, c->citizen_id);
-    store_bind_text(s, 3, key);
-    sqlite3_bind_int64(s, 4, c->issued_at);
-    sqlite3_bind_int64(s, 5, c->valid_days);
-    sqlite3_bind_int64(s, 6, c->expires_at);
+    db_bind_text(s, 1, hex);
+    db_bind_int64(s, 2, c->citizen_id);
+    db_bind_text(s, 3, key);
+    db_bind_int64(s, 4, c->issued_at);
+    db_bind_int64(s, 5, c->valid_days);
+    db_bind_int64(s, 6, c->expires_at);
     return store_step_done(st, s);
 }
 
@@ -218,39 +216,39 @@ int store_credential_insert(struct store *st, const struct store_credential *c)
 int store_credential_mark_revoked(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],
                                   const char *reason, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_revoke);
+    struct db_stmt *s = store_stmt(st, sql_revoke);
     char hex[STORE_CREDENTIAL_SERIAL_HEX];
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     store_credential_serial_hex(serial, hex);
-    store_bind_text(s, 1, hex);
-    sqlite3_bind_int64(s, 2, now);
-    store_bind_text(s, 3, reason);
+    db_bind_text(s, 1, hex);
+    db_bind_int64(s, 2, now);
+    db_bind_text(s, 3, reason);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
+    return db_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
 
-/* Run sql (?1 the serial, ?2 now when it has one); 0 when one row changed, else -KP_ERR_NOTFOUND.
- */
+/* Run sql (?1 the serial, ?2 now when the statement is sql_suspend); 0 when one row
+   changed, else -KP_ERR_NOTFOUND. */
 static int cred_mark(struct store *st, const char *sql, const uint8_t serial[KP1_SERIAL_BYTES],
                      int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     char hex[STORE_CREDENTIAL_SERIAL_HEX];
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     store_credential_serial_hex(serial, hex);
-    store_bind_text(s, 1, hex);
-    if (sqlite3_bind_parameter_count(s) >= 2)
-        sqlite3_bind_int64(s, 2, now);
+    db_bind_text(s, 1, hex);
+    if (sql == sql_suspend)
+        db_bind_int64(s, 2, now);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
+    return db_changes(st->db) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
 
 int store_credential_mark_suspended(struct store *st, const uint8_t serial[KP1_SERIAL_BYTES],

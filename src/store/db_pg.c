@@ -38,6 +38,7 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
+#include "db_backend.h"
 #include "db_pg.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
@@ -67,6 +68,7 @@ struct pg_col {
 };
 
 struct pg_stmt {
+    struct db_stmt base; /* first: db.c's dispatch */
     struct pg_db *db;
     struct pg_stmt *next;
     char name[16];
@@ -84,6 +86,7 @@ struct pg_stmt {
 };
 
 struct pg_db {
+    struct db base; /* first: db.c's dispatch */
     PGconn *conn;
     unsigned gen;   /* counts connections: statements of an older one are prepared again */
     unsigned names; /* the last sN given */
@@ -100,6 +103,9 @@ struct pg_db {
     int ndefer;
     char err[256];
 };
+
+static void pg_close(struct pg_db *db);
+static void pg_finalize(struct pg_stmt *s);
 
 static void pg_defer_clear(struct pg_db *db)
 {
@@ -287,7 +293,7 @@ static int pg_connect_err(PGconn *conn, const char *msg)
     return strstr(msg, "FATAL") ? -KP_ERR_DB : -KP_ERR_CLOSED;
 }
 
-int db_pg_open(const struct db_params *p, struct pg_db **out)
+static int pg_open(const struct db_params *p, struct pg_db **out)
 {
     struct pg_db *db;
     char *pw = NULL;
@@ -300,6 +306,7 @@ int db_pg_open(const struct db_params *p, struct pg_db **out)
     }
     if ((db = calloc(1, sizeof(*db))) == NULL)
         return -KP_ERR_NOMEM;
+    db->base.ops = &db_pg_ops;
     db->readonly = p->readonly;
     if (p->passfile) {
         if ((pw = sodium_malloc(1024)) == NULL) {
@@ -330,42 +337,42 @@ int db_pg_open(const struct db_params *p, struct pg_db **out)
         pg_set_err(db, "cannot connect to postgresql", PQerrorMessage(db->conn));
         log_warnx("store: %s", db->err);
         rc = pg_connect_err(db->conn, PQerrorMessage(db->conn));
-        db_pg_close(db);
+        pg_close(db);
         return rc;
     }
     db->gen = 1;
     db->txs = PQTRANS_IDLE;
     if ((rc = pg_session_setup(db)) < 0) {
         log_warnx("store: %s", db->err);
-        db_pg_close(db);
+        pg_close(db);
         return rc;
     }
     *out = db;
     return 0;
 }
 
-void db_pg_close(struct pg_db *db)
+static void pg_close(struct pg_db *db)
 {
     if (db == NULL)
         return;
     while (db->stmts)
-        db_pg_finalize(db->stmts);
+        pg_finalize(db->stmts);
     pg_defer_clear(db);
     PQfinish(db->conn);
     free(db);
 }
 
-const char *db_pg_errmsg(struct pg_db *db)
+static const char *pg_errmsg(struct pg_db *db)
 {
     return db->err[0] ? db->err : "no error";
 }
 
-int64_t db_pg_changes(struct pg_db *db)
+static int64_t pg_changes(struct pg_db *db)
 {
     return db->changes;
 }
 
-uint64_t db_pg_round_trips(struct pg_db *db)
+static uint64_t pg_round_trips(struct pg_db *db)
 {
     return db->round_trips;
 }
@@ -434,7 +441,7 @@ static int pg_exec_lost(struct pg_db *db, const char *sql)
     return -KP_ERR_CLOSED;
 }
 
-int db_pg_exec(struct pg_db *db, const char *sql)
+static int pg_exec(struct pg_db *db, const char *sql)
 {
     PGresult *r;
     char *joined = NULL;
@@ -591,7 +598,7 @@ static void pg_stmt_free(struct pg_stmt *s)
     free(s);
 }
 
-int db_pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
+static int pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
 {
     struct pg_stmt *s;
     int rc;
@@ -599,6 +606,7 @@ int db_pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
     *out = NULL;
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return -KP_ERR_NOMEM;
+    s->base.ops = &db_pg_ops;
     if ((rc = db_pg_rewrite(sql, &s->sql, &s->nparams)) < 0) {
         snprintf(db->err, sizeof(db->err), "postgresql: cannot read the statement's parameters");
         free(s);
@@ -631,7 +639,7 @@ static void pg_clear_result(struct pg_stmt *s)
     s->row = s->nrows = 0;
 }
 
-void db_pg_finalize(struct pg_stmt *s)
+static void pg_finalize(struct pg_stmt *s)
 {
     struct pg_stmt **pp;
 
@@ -660,7 +668,7 @@ static struct pg_param *pg_param(struct pg_stmt *s, int i)
     return p;
 }
 
-void db_pg_reset(struct pg_stmt *s)
+static void pg_reset(struct pg_stmt *s)
 {
     pg_clear_result(s);
     for (int i = 0; i < s->nparams; i++) {
@@ -669,7 +677,7 @@ void db_pg_reset(struct pg_stmt *s)
     }
 }
 
-void db_pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
+static void pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
 {
     struct pg_param *p = pg_param(s, i);
 
@@ -680,7 +688,7 @@ void db_pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
     p->v = p->num;
 }
 
-void db_pg_bind_text(struct pg_stmt *s, int i, const char *v)
+static void pg_bind_text(struct pg_stmt *s, int i, const char *v)
 {
     struct pg_param *p = pg_param(s, i);
 
@@ -690,7 +698,7 @@ void db_pg_bind_text(struct pg_stmt *s, int i, const char *v)
     p->v = v;
 }
 
-void db_pg_bind_textn(struct pg_stmt *s, int i, const char *v, size_t n)
+static void pg_bind_textn(struct pg_stmt *s, int i, const char *v, size_t n)
 {
     struct pg_param *p = pg_param(s, i);
 
@@ -705,7 +713,7 @@ void db_pg_bind_textn(struct pg_stmt *s, int i, const char *v, size_t n)
     p->v = p->own;
 }
 
-void db_pg_bind_blob(struct pg_stmt *s, int i, const void *v, size_t n)
+static void pg_bind_blob(struct pg_stmt *s, int i, const void *v, size_t n)
 {
     struct pg_param *p = pg_param(s, i);
 
@@ -716,7 +724,7 @@ void db_pg_bind_blob(struct pg_stmt *s, int i, const void *v, size_t n)
     p->len = n;
 }
 
-void db_pg_bind_null(struct pg_stmt *s, int i)
+static void pg_bind_null(struct pg_stmt *s, int i)
 {
     pg_param(s, i);
 }
@@ -878,7 +886,7 @@ static int pg_stmt_pipeline(struct pg_stmt *s, int prepare)
     return rc;
 }
 
-int db_pg_step(struct pg_stmt *s)
+static int pg_step(struct pg_stmt *s)
 {
     struct pg_db *db = s->db;
     int rc;
@@ -901,7 +909,7 @@ int db_pg_step(struct pg_stmt *s)
     return pg_stmt_exec(s);
 }
 
-int db_pg_column_count(struct pg_stmt *s)
+static int pg_column_count(struct pg_stmt *s)
 {
     return s->res ? PQnfields(s->res) : 0;
 }
@@ -912,18 +920,18 @@ static int pg_has(struct pg_stmt *s, int i)
     return s->res && s->row < s->nrows && i >= 0 && i < PQnfields(s->res);
 }
 
-int db_pg_col_is_null(struct pg_stmt *s, int i)
+static int pg_col_is_null(struct pg_stmt *s, int i)
 {
     return !pg_has(s, i) || PQgetisnull(s->res, s->row, i);
 }
 
-int64_t db_pg_col_int64(struct pg_stmt *s, int i)
+static int64_t pg_col_int64(struct pg_stmt *s, int i)
 {
     const char *t;
     char *end;
     long long v;
 
-    if (db_pg_col_is_null(s, i))
+    if (pg_col_is_null(s, i))
         return 0;
     t = PQgetvalue(s->res, s->row, i);
     if (PQftype(s->res, i) == PG_BOOLOID) /* SQLite's booleans are 0/1 */
@@ -937,9 +945,9 @@ int64_t db_pg_col_int64(struct pg_stmt *s, int i)
     return v;
 }
 
-const char *db_pg_col_text(struct pg_stmt *s, int i)
+static const char *pg_col_text(struct pg_stmt *s, int i)
 {
-    if (db_pg_col_is_null(s, i))
+    if (pg_col_is_null(s, i))
         return NULL;
     return PQgetvalue(s->res, s->row, i);
 }
@@ -1002,11 +1010,11 @@ static struct pg_col *pg_col_decode(struct pg_stmt *s, int i)
     return c;
 }
 
-const void *db_pg_col_blob(struct pg_stmt *s, int i)
+static const void *pg_col_blob(struct pg_stmt *s, int i)
 {
     struct pg_col *c;
 
-    if (db_pg_col_is_null(s, i))
+    if (pg_col_is_null(s, i))
         return NULL;
     if (PQftype(s->res, i) != PG_BYTEAOID)
         return PQgetvalue(s->res, s->row, i);
@@ -1014,14 +1022,140 @@ const void *db_pg_col_blob(struct pg_stmt *s, int i)
     return c ? c->p : NULL;
 }
 
-size_t db_pg_col_bytes(struct pg_stmt *s, int i)
+static size_t pg_col_bytes(struct pg_stmt *s, int i)
 {
     struct pg_col *c;
 
-    if (db_pg_col_is_null(s, i))
+    if (pg_col_is_null(s, i))
         return 0;
     if (PQftype(s->res, i) != PG_BYTEAOID)
         return (size_t)PQgetlength(s->res, s->row, i);
     c = pg_col_decode(s, i);
     return c ? c->n : 0;
+}
+
+/* ---- db.h's table: db.c calls these with the heads the structs start with ---- */
+
+#define PG(d)  ((struct pg_db *)(d))
+#define PGS(s) ((struct pg_stmt *)(s))
+
+static int pgo_open(const struct db_params *p, struct db **out)
+{
+    struct pg_db *db = NULL;
+    int rc = pg_open(p, &db);
+
+    *out = rc == 0 ? &db->base : NULL;
+    return rc;
+}
+
+static int pgo_prepare(struct db *d, const char *sql, struct db_stmt **out)
+{
+    struct pg_stmt *s = NULL;
+    int rc = pg_prepare(PG(d), sql, &s);
+
+    *out = rc == 0 ? &s->base : NULL;
+    return rc;
+}
+
+static void pgo_close(struct db *d)
+{
+    pg_close(PG(d));
+}
+static const char *pgo_errmsg(struct db *d)
+{
+    return pg_errmsg(PG(d));
+}
+static int pgo_exec(struct db *d, const char *sql)
+{
+    return pg_exec(PG(d), sql);
+}
+static int64_t pgo_changes(struct db *d)
+{
+    return pg_changes(PG(d));
+}
+static void pgo_finalize(struct db_stmt *s)
+{
+    pg_finalize(PGS(s));
+}
+static void pgo_reset(struct db_stmt *s)
+{
+    pg_reset(PGS(s));
+}
+static void pgo_bind_int64(struct db_stmt *s, int i, int64_t v)
+{
+    pg_bind_int64(PGS(s), i, v);
+}
+static void pgo_bind_text(struct db_stmt *s, int i, const char *v)
+{
+    pg_bind_text(PGS(s), i, v);
+}
+static void pgo_bind_textn(struct db_stmt *s, int i, const char *v, size_t n)
+{
+    pg_bind_textn(PGS(s), i, v, n);
+}
+static void pgo_bind_blob(struct db_stmt *s, int i, const void *v, size_t n)
+{
+    pg_bind_blob(PGS(s), i, v, n);
+}
+static void pgo_bind_null(struct db_stmt *s, int i)
+{
+    pg_bind_null(PGS(s), i);
+}
+static int pgo_step(struct db_stmt *s)
+{
+    return pg_step(PGS(s));
+}
+static int pgo_column_count(struct db_stmt *s)
+{
+    return pg_column_count(PGS(s));
+}
+static int pgo_col_is_null(struct db_stmt *s, int i)
+{
+    return pg_col_is_null(PGS(s), i);
+}
+static int64_t pgo_col_int64(struct db_stmt *s, int i)
+{
+    return pg_col_int64(PGS(s), i);
+}
+static const char *pgo_col_text(struct db_stmt *s, int i)
+{
+    return pg_col_text(PGS(s), i);
+}
+static const void *pgo_col_blob(struct db_stmt *s, int i)
+{
+    return pg_col_blob(PGS(s), i);
+}
+static size_t pgo_col_bytes(struct db_stmt *s, int i)
+{
+    return pg_col_bytes(PGS(s), i);
+}
+
+const struct db_ops db_pg_ops = {
+    .kind = DB_POSTGRESQL,
+    .name = "postgresql",
+    .open = pgo_open,
+    .close = pgo_close,
+    .errmsg = pgo_errmsg,
+    .exec = pgo_exec,
+    .prepare = pgo_prepare,
+    .finalize = pgo_finalize,
+    .reset = pgo_reset,
+    .bind_int64 = pgo_bind_int64,
+    .bind_text = pgo_bind_text,
+    .bind_textn = pgo_bind_textn,
+    .bind_blob = pgo_bind_blob,
+    .bind_null = pgo_bind_null,
+    .step = pgo_step,
+    .column_count = pgo_column_count,
+    .col_is_null = pgo_col_is_null,
+    .col_int64 = pgo_col_int64,
+    .col_text = pgo_col_text,
+    .col_blob = pgo_col_blob,
+    .col_bytes = pgo_col_bytes,
+    .changes = pgo_changes,
+};
+
+uint64_t db_pg_round_trips(struct db *d)
+{
+    return d != NULL && d->ops == &db_pg_ops ? pg_round_trips(PG(d)) : 0;
 }

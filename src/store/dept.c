@@ -43,7 +43,8 @@ static const char sql_notice_done[] = "UPDATE notice SET callback_done = 1 WHERE
 
 static const char sql_wh_add[] =
     "INSERT INTO webhook (department, kind, ref, url, body, state, attempts, next_at, "
-    "last_status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, 0, ?6, ?6)";
+    "last_status, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, 0, ?6, 0, ?6, ?6) "
+    "RETURNING id";
 static const char sql_wh_due[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE state = 0 AND "
                                  "next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
 static const char sql_wh_update[] = "UPDATE webhook SET state = ?2, attempts = ?3, next_at = ?4, "
@@ -51,34 +52,34 @@ static const char sql_wh_update[] = "UPDATE webhook SET state = ?2, attempts = ?
 static const char sql_wh_get[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE id = ?1";
 static const char sql_wh_list[] = "SELECT " WEBHOOK_COLS " FROM webhook ORDER BY id DESC LIMIT ?1";
 
-static void dept_row(sqlite3_stmt *s, void *slot)
+static void dept_row(struct db_stmt *s, void *slot)
 {
     struct store_dept *d = slot;
 
-    const void *h = sqlite3_column_blob(s, 1);
+    const void *h = db_col_blob(s, 1);
 
     memset(d, 0, sizeof(*d));
     store_col_text(s, 0, d->department, sizeof(d->department));
-    if (h && sqlite3_column_bytes(s, 1) == STORE_DEPT_HASH_BYTES)
+    if (h && db_col_bytes(s, 1) == STORE_DEPT_HASH_BYTES)
         memcpy(d->token_hash, h, STORE_DEPT_HASH_BYTES);
-    d->quota_day = (unsigned)sqlite3_column_int(s, 2);
+    d->quota_day = (unsigned)db_col_int64(s, 2);
     store_col_text(s, 3, d->callback_url, sizeof(d->callback_url));
     store_col_text(s, 4, d->secret_file, sizeof(d->secret_file));
-    d->created_at = sqlite3_column_int64(s, 5);
+    d->created_at = db_col_int64(s, 5);
 }
 
 int store_dept_add(struct store *st, const struct store_dept *d)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_dept_add);
+    struct db_stmt *s = store_stmt(st, sql_dept_add);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, d->department);
-    store_bind_blob(s, 2, d->token_hash, STORE_DEPT_HASH_BYTES);
-    sqlite3_bind_int(s, 3, (int)d->quota_day);
-    store_bind_text(s, 4, d->callback_url);
-    store_bind_text(s, 5, d->secret_file);
-    sqlite3_bind_int64(s, 6, kp_time_s());
+    db_bind_text(s, 1, d->department);
+    db_bind_blob(s, 2, d->token_hash, STORE_DEPT_HASH_BYTES);
+    db_bind_int64(s, 3, d->quota_day);
+    db_bind_text(s, 4, d->callback_url);
+    db_bind_text(s, 5, d->secret_file);
+    db_bind_int64(s, 6, kp_time_s());
     return store_step_done(st, s);
 }
 
@@ -86,22 +87,22 @@ int store_dept_add(struct store *st, const struct store_dept *d)
 static int dept_one(struct store *st, const char *sql, const char *text, const uint8_t *blob,
                     struct store_dept *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     if (blob)
-        store_bind_blob(s, 1, blob, STORE_DEPT_HASH_BYTES);
+        db_bind_blob(s, 1, blob, STORE_DEPT_HASH_BYTES);
     else
-        store_bind_text(s, 1, text);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+        db_bind_text(s, 1, text);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         dept_row(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_dept_by_token(struct store *st, const uint8_t hash[STORE_DEPT_HASH_BYTES],
@@ -126,14 +127,14 @@ int store_dept_list(struct store *st, struct store_dept **out)
 
 int store_dept_remove(struct store *st, const char *department)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_dept_remove);
+    struct db_stmt *s = store_stmt(st, sql_dept_remove);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
+    db_bind_text(s, 1, department);
     rc = store_step_done(st, s);
-    if (rc == 0 && sqlite3_changes(st->db) == 0)
+    if (rc == 0 && db_changes(st->db) == 0)
         return -KP_ERR_NOTFOUND;
     return rc;
 }
@@ -141,124 +142,124 @@ int store_dept_remove(struct store *st, const char *department)
 int store_template_set(struct store *st, const char *department, const char *name, const char *lang,
                        const char *text)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_tpl_set);
+    struct db_stmt *s = store_stmt(st, sql_tpl_set);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
-    store_bind_text(s, 2, name);
-    store_bind_text(s, 3, lang);
-    store_bind_text(s, 4, text);
+    db_bind_text(s, 1, department);
+    db_bind_text(s, 2, name);
+    db_bind_text(s, 3, lang);
+    db_bind_text(s, 4, text);
     return store_step_done(st, s);
 }
 
 int store_template_get(struct store *st, const char *department, const char *name, const char *lang,
                        char *out, size_t cap)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_tpl_get);
+    struct db_stmt *s = store_stmt(st, sql_tpl_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
-    store_bind_text(s, 2, name);
-    store_bind_text(s, 3, lang);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, department);
+    db_bind_text(s, 2, name);
+    db_bind_text(s, 3, lang);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         store_col_text(s, 0, out, cap);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
-static void notice_row(sqlite3_stmt *s, struct store_notice *n)
+static void notice_row(struct db_stmt *s, struct store_notice *n)
 {
     memset(n, 0, sizeof(*n));
     store_col_text(s, 0, n->id, sizeof(n->id));
     store_col_text(s, 1, n->department, sizeof(n->department));
     store_col_text(s, 2, n->template_name, sizeof(n->template_name));
-    n->sms_id = sqlite3_column_int64(s, 3);
+    n->sms_id = db_col_int64(s, 3);
     store_col_text(s, 4, n->lang, sizeof(n->lang));
-    n->created_at = sqlite3_column_int64(s, 5);
-    n->callback_done = sqlite3_column_int(s, 6);
+    n->created_at = db_col_int64(s, 5);
+    n->callback_done = db_col_int64(s, 6);
 }
 
 int store_notice_add(struct store *st, const struct store_notice *n)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_notice_add);
+    struct db_stmt *s = store_stmt(st, sql_notice_add);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, n->id);
-    store_bind_text(s, 2, n->department);
-    store_bind_text(s, 3, n->template_name);
+    db_bind_text(s, 1, n->id);
+    db_bind_text(s, 2, n->department);
+    db_bind_text(s, 3, n->template_name);
     if (n->sms_id)
-        sqlite3_bind_int64(s, 4, n->sms_id);
+        db_bind_int64(s, 4, n->sms_id);
     else
-        sqlite3_bind_null(s, 4);
-    store_bind_text(s, 5, n->lang);
-    sqlite3_bind_int64(s, 6, n->created_at);
-    sqlite3_bind_int(s, 7, n->callback_done ? 1 : 0);
+        db_bind_null(s, 4);
+    db_bind_text(s, 5, n->lang);
+    db_bind_int64(s, 6, n->created_at);
+    db_bind_int64(s, 7, n->callback_done ? 1 : 0);
     return store_step_done(st, s);
 }
 
 int store_notice_get(struct store *st, const char *department, const char *id,
                      struct store_notice *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_notice_get);
+    struct db_stmt *s = store_stmt(st, sql_notice_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
-    store_bind_text(s, 2, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, department);
+    db_bind_text(s, 2, id);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         notice_row(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_notice_count(struct store *st, const char *department, int64_t since)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_notice_count);
+    struct db_stmt *s = store_stmt(st, sql_notice_count);
     int rc, n = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
-    sqlite3_bind_int64(s, 2, since);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        n = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? n : -KP_ERR_DB;
+    db_bind_text(s, 1, department);
+    db_bind_int64(s, 2, since);
+    rc = db_step(s);
+    if (rc == DB_ROW)
+        n = db_col_int64(s, 0);
+    db_reset(s);
+    return rc == DB_ROW ? n : -KP_ERR_DB;
 }
 
 int store_notice_open(struct store *st, struct store_notice *out, int max)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_notice_open);
+    struct db_stmt *s = store_stmt(st, sql_notice_open);
     int rc, n = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int(s, 1, max);
-    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+    db_bind_int64(s, 1, max);
+    while (n < max && (rc = db_step(s)) == DB_ROW)
         notice_row(s, &out[n++]);
-    sqlite3_reset(s);
+    db_reset(s);
     return n;
 }
 
 int store_notice_callback_done(struct store *st, const char *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_notice_done);
+    struct db_stmt *s = store_stmt(st, sql_notice_done);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
+    db_bind_text(s, 1, id);
     return store_step_done(st, s);
 }
 
@@ -269,39 +270,40 @@ const char *store_webhook_state_name(enum store_webhook_state s)
                                         : "pending";
 }
 
-static void webhook_row(sqlite3_stmt *s, struct store_webhook *w)
+static void webhook_row(struct db_stmt *s, struct store_webhook *w)
 {
     memset(w, 0, sizeof(*w));
-    w->id = sqlite3_column_int64(s, 0);
+    w->id = db_col_int64(s, 0);
     store_col_text(s, 1, w->department, sizeof(w->department));
     store_col_text(s, 2, w->kind, sizeof(w->kind));
     store_col_text(s, 3, w->ref, sizeof(w->ref));
     store_col_text(s, 4, w->url, sizeof(w->url));
     store_col_text(s, 5, w->body, sizeof(w->body));
-    w->state = (enum store_webhook_state)sqlite3_column_int(s, 6);
-    w->attempts = (unsigned)sqlite3_column_int(s, 7);
-    w->next_at = sqlite3_column_int64(s, 8);
-    w->last_status = sqlite3_column_int(s, 9);
-    w->created_at = sqlite3_column_int64(s, 10);
-    w->updated_at = sqlite3_column_int64(s, 11);
+    w->state = (enum store_webhook_state)db_col_int64(s, 6);
+    w->attempts = (unsigned)db_col_int64(s, 7);
+    w->next_at = db_col_int64(s, 8);
+    w->last_status = db_col_int64(s, 9);
+    w->created_at = db_col_int64(s, 10);
+    w->updated_at = db_col_int64(s, 11);
 }
 
 int store_webhook_add(struct store *st, const struct store_webhook *w, int64_t *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_wh_add);
+    struct db_stmt *s = store_stmt(st, sql_wh_add);
+    int64_t added;
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, w->department);
-    store_bind_text(s, 2, w->kind);
-    store_bind_text(s, 3, w->ref);
-    store_bind_text(s, 4, w->url);
-    store_bind_text(s, 5, w->body);
-    sqlite3_bind_int64(s, 6, w->created_at);
-    rc = store_step_done(st, s);
+    db_bind_text(s, 1, w->department);
+    db_bind_text(s, 2, w->kind);
+    db_bind_text(s, 3, w->ref);
+    db_bind_text(s, 4, w->url);
+    db_bind_text(s, 5, w->body);
+    db_bind_int64(s, 6, w->created_at);
+    rc = store_step_id(st, s, &added);
     if (rc == 0 && id)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = added;
     return rc;
 }
 
@@ -309,16 +311,16 @@ int store_webhook_add(struct store *st, const struct store_webhook *w, int64_t *
 static int webhook_rows(struct store *st, const char *sql, int64_t a, int max,
                         struct store_webhook *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     int n = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, a);
-    sqlite3_bind_int(s, 2, max);
-    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+    db_bind_int64(s, 1, a);
+    db_bind_int64(s, 2, max);
+    while (n < max && db_step(s) == DB_ROW)
         webhook_row(s, &out[n++]);
-    sqlite3_reset(s);
+    db_reset(s);
     return n;
 }
 
@@ -329,15 +331,15 @@ int store_webhook_due(struct store *st, int64_t now, struct store_webhook *out, 
 
 int store_webhook_list(struct store *st, struct store_webhook *out, int max)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_wh_list);
+    struct db_stmt *s = store_stmt(st, sql_wh_list);
     int n = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int(s, 1, max);
-    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+    db_bind_int64(s, 1, max);
+    while (n < max && db_step(s) == DB_ROW)
         webhook_row(s, &out[n++]);
-    sqlite3_reset(s);
+    db_reset(s);
     return n;
 }
 
@@ -351,16 +353,16 @@ int store_webhook_get(struct store *st, int64_t id, struct store_webhook *out)
 int store_webhook_update(struct store *st, int64_t id, enum store_webhook_state state,
                          unsigned attempts, int64_t next_at, int last_status, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_wh_update);
+    struct db_stmt *s = store_stmt(st, sql_wh_update);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, (int)state);
-    sqlite3_bind_int(s, 3, (int)attempts);
-    sqlite3_bind_int64(s, 4, next_at);
-    sqlite3_bind_int(s, 5, last_status);
-    sqlite3_bind_int64(s, 6, now);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, state);
+    db_bind_int64(s, 3, attempts);
+    db_bind_int64(s, 4, next_at);
+    db_bind_int64(s, 5, last_status);
+    db_bind_int64(s, 6, now);
     return store_step_done(st, s);
 }
 
@@ -375,30 +377,30 @@ static const char sql_sub_of[] =
 int store_subscription_set(struct store *st, const char *department, const char *purpose,
                            const char *office, int on)
 {
-    sqlite3_stmt *s = store_stmt(st, on ? sql_sub_add : sql_sub_del);
+    struct db_stmt *s = store_stmt(st, on ? sql_sub_add : sql_sub_del);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, department);
-    store_bind_text(s, 2, purpose);
-    store_bind_text(s, 3, office);
+    db_bind_text(s, 1, department);
+    db_bind_text(s, 2, purpose);
+    db_bind_text(s, 3, office);
     return store_step_done(st, s);
 }
 
 int store_subscribers(struct store *st, const char *purpose, const char *office, char (*out)[17],
                       int max)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_sub_of);
+    struct db_stmt *s = store_stmt(st, sql_sub_of);
     int n = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, purpose);
-    store_bind_text(s, 2, office);
-    sqlite3_bind_int(s, 3, max);
-    while (n < max && sqlite3_step(s) == SQLITE_ROW)
+    db_bind_text(s, 1, purpose);
+    db_bind_text(s, 2, office);
+    db_bind_int64(s, 3, max);
+    while (n < max && db_step(s) == DB_ROW)
         store_col_text(s, 0, out[n++], 17);
-    sqlite3_reset(s);
+    db_reset(s);
     return n;
 }
 
@@ -407,13 +409,13 @@ static const char sql_dispute_add[] =
 
 int store_dispute_add(struct store *st, const char *verification, const char *via, int64_t at)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_dispute_add);
+    struct db_stmt *s = store_stmt(st, sql_dispute_add);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, verification);
-    store_bind_text(s, 2, via);
-    sqlite3_bind_int64(s, 3, at);
+    db_bind_text(s, 1, verification);
+    db_bind_text(s, 2, via);
+    db_bind_int64(s, 3, at);
     return store_step_done(st, s);
 }
 
@@ -426,37 +428,37 @@ static const char sql_ss_list[] = "SELECT " SIMSWAP_COLS " FROM simswap_api ORDE
 
 int store_simswap_set(struct store *st, const struct store_simswap *ss)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_ss_set);
+    struct db_stmt *s = store_stmt(st, sql_ss_set);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, ss->partner);
-    store_bind_text(s, 2, ss->prefixes);
-    store_bind_text(s, 3, ss->url);
-    store_bind_text(s, 4, ss->token_file);
-    sqlite3_bind_int(s, 5, (int)ss->max_age_h);
-    sqlite3_bind_int(s, 6, (int)ss->timeout_ms);
-    store_bind_text(s, 7, ss->hold_on_timeout ? "hold" : "send");
+    db_bind_text(s, 1, ss->partner);
+    db_bind_text(s, 2, ss->prefixes);
+    db_bind_text(s, 3, ss->url);
+    db_bind_text(s, 4, ss->token_file);
+    db_bind_int64(s, 5, ss->max_age_h);
+    db_bind_int64(s, 6, ss->timeout_ms);
+    db_bind_text(s, 7, ss->hold_on_timeout ? "hold" : "send");
     return store_step_done(st, s);
 }
 
 int store_simswap_remove(struct store *st, const char *partner)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_ss_del);
+    struct db_stmt *s = store_stmt(st, sql_ss_del);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, partner);
+    db_bind_text(s, 1, partner);
     rc = store_step_done(st, s);
-    if (rc == 0 && sqlite3_changes(st->db) == 0)
+    if (rc == 0 && db_changes(st->db) == 0)
         return -KP_ERR_NOTFOUND;
     return rc;
 }
 
 int store_simswap_list(struct store *st, struct store_simswap **out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_ss_list);
+    struct db_stmt *s = store_stmt(st, sql_ss_list);
     struct store_simswap *v = NULL;
     size_t n = 0, cap = 0;
     char mode[8];
@@ -465,21 +467,21 @@ int store_simswap_list(struct store *st, struct store_simswap **out)
     *out = NULL;
     if (s == NULL)
         return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, sizeof(*v));
         memset(&v[n], 0, sizeof(v[n]));
         store_col_text(s, 0, v[n].partner, sizeof(v[n].partner));
         store_col_text(s, 1, v[n].prefixes, sizeof(v[n].prefixes));
         store_col_text(s, 2, v[n].url, sizeof(v[n].url));
         store_col_text(s, 3, v[n].token_file, sizeof(v[n].token_file));
-        v[n].max_age_h = (unsigned)sqlite3_column_int(s, 4);
-        v[n].timeout_ms = (unsigned)sqlite3_column_int(s, 5);
+        v[n].max_age_h = (unsigned)db_col_int64(s, 4);
+        v[n].timeout_ms = (unsigned)db_col_int64(s, 5);
         store_col_text(s, 6, mode, sizeof(mode));
         v[n].hold_on_timeout = strcmp(mode, "hold") == 0;
         n++;
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }

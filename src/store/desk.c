@@ -77,29 +77,29 @@ int store_desk_name_valid(const char *name, unsigned max_chars)
     return 0;
 }
 
-static void desk_row(sqlite3_stmt *s, struct store_desk *d)
+static void desk_row(struct db_stmt *s, struct store_desk *d)
 {
     memset(d, 0, sizeof(*d));
     store_col_text(s, 0, d->id, sizeof(d->id));
     store_col_text(s, 1, d->office, sizeof(d->office));
-    d->seq = (unsigned)sqlite3_column_int(s, 2);
+    d->seq = (unsigned)db_col_int64(s, 2);
     store_col_text(s, 3, d->name, sizeof(d->name));
-    d->created_at = sqlite3_column_int64(s, 4);
-    d->revoked_at = sqlite3_column_type(s, 5) == SQLITE_NULL ? 0 : sqlite3_column_int64(s, 5);
+    d->created_at = db_col_int64(s, 4);
+    d->revoked_at = db_col_is_null(s, 5) ? 0 : db_col_int64(s, 5);
 }
 
 /* The next number of office, inside the open transaction.  >= 1 or < 0. */
 static int desk_next_seq(struct store *st, const char *office)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_next_seq);
+    struct db_stmt *s = store_stmt(st, sql_next_seq);
     int64_t seq = -1;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, office);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        seq = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+    db_bind_text(s, 1, office);
+    if (db_step(s) == DB_ROW)
+        seq = db_col_int64(s, 0);
+    db_reset(s);
     if (seq < 1)
         return -KP_ERR_DB;
     return seq > STORE_DESK_SEQ_MAX ? -KP_ERR_LIMIT : (int)seq;
@@ -109,17 +109,17 @@ static int desk_next_seq(struct store *st, const char *office)
 static int desk_insert(struct store *st, const struct store_desk *d,
                        const uint8_t hash[STORE_DESK_HASH_BYTES])
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if ((s = store_stmt(st, sql_insert)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, d->id);
-    store_bind_text(s, 2, d->office);
-    sqlite3_bind_int(s, 3, (int)d->seq);
-    store_bind_text(s, 4, d->name);
-    store_bind_blob(s, 5, hash, STORE_DESK_HASH_BYTES);
-    sqlite3_bind_int64(s, 6, d->created_at);
+    db_bind_text(s, 1, d->id);
+    db_bind_text(s, 2, d->office);
+    db_bind_int64(s, 3, d->seq);
+    db_bind_text(s, 4, d->name);
+    db_bind_blob(s, 5, hash, STORE_DESK_HASH_BYTES);
+    db_bind_int64(s, 6, d->created_at);
     if ((rc = store_step_done(st, s)) < 0)
         return rc == -KP_ERR_EXISTS ? -KP_ERR_DB : rc; /* checked before: a broken invariant */
     return 0;
@@ -159,24 +159,24 @@ int store_desk_insert(struct store *st, const char *office, const char *name,
 
 int store_desk_get(struct store *st, const char *id, struct store_desk *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, id);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         desk_row(s, out);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_desk_list(struct store *st, const char *office, struct store_desk **out)
 {
-    sqlite3_stmt *s = store_stmt(st, office ? sql_list_office : sql_list_all);
+    struct db_stmt *s = store_stmt(st, office ? sql_list_office : sql_list_all);
     struct store_desk *v = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -185,13 +185,13 @@ int store_desk_list(struct store *st, const char *office, struct store_desk **ou
     if (s == NULL)
         return -KP_ERR_DB;
     if (office)
-        store_bind_text(s, 1, office);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        db_bind_text(s, 1, office);
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, sizeof(*v));
         desk_row(s, &v[n++]);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }
@@ -202,7 +202,7 @@ int store_desk_list(struct store *st, const char *office, struct store_desk **ou
 int store_desk_mark_revoked(struct store *st, const char *id, int64_t now)
 {
     enum store_scope scope;
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if ((rc = store_scope_begin(st, &scope)) < 0)
@@ -210,9 +210,9 @@ int store_desk_mark_revoked(struct store *st, const char *id, int64_t now)
     if ((s = store_stmt(st, sql_revoke)) == NULL) {
         rc = -KP_ERR_DB;
     } else {
-        store_bind_text(s, 1, id);
-        sqlite3_bind_int64(s, 2, now);
-        if ((rc = store_step_done(st, s)) == 0 && sqlite3_changes(st->db) != 1)
+        db_bind_text(s, 1, id);
+        db_bind_int64(s, 2, now);
+        if ((rc = store_step_done(st, s)) == 0 && db_changes(st->db) != 1)
             rc = -KP_ERR_NOTFOUND;
     }
     /* Its sessions end with it. */
@@ -224,22 +224,22 @@ int store_desk_mark_revoked(struct store *st, const char *id, int64_t now)
 int store_desk_by_hash(struct store *st, const uint8_t hash[STORE_DESK_HASH_BYTES],
                        struct store_desk *out)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc, match = 0;
 
     memset(out, 0, sizeof(*out));
     if ((s = store_stmt(st, sql_by_hash)) == NULL)
         return -KP_ERR_DB;
-    store_bind_blob(s, 1, hash, STORE_DESK_HASH_BYTES);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 6) == STORE_DESK_HASH_BYTES) {
+    db_bind_blob(s, 1, hash, STORE_DESK_HASH_BYTES);
+    rc = db_step(s);
+    if (rc == DB_ROW && db_col_bytes(s, 6) == STORE_DESK_HASH_BYTES) {
         /* The lookup matched the index; compare again in constant time. */
-        match = sodium_memcmp(sqlite3_column_blob(s, 6), hash, STORE_DESK_HASH_BYTES) == 0;
+        match = sodium_memcmp(db_col_blob(s, 6), hash, STORE_DESK_HASH_BYTES) == 0;
         if (match)
             desk_row(s, out);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return -KP_ERR_DB;
     return match ? 0 : -KP_ERR_NOTFOUND;
 }

@@ -40,18 +40,18 @@ static const char sql_lang_set[] =
     "ON CONFLICT (msisdn) DO UPDATE SET lang = excluded.lang, updated_at = excluded.updated_at";
 
 /* Bind d as the row whose first parameter is i + 1. */
-static void dialog_bind(sqlite3_stmt *s, int i, const struct store_dialog *d)
+static void dialog_bind(struct db_stmt *s, int i, const struct store_dialog *d)
 {
-    sqlite3_bind_int64(s, i + 1, d->partner_id);
-    sqlite3_bind_text(s, i + 2, d->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, i + 3, d->msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, i + 4, d->version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, i + 5, d->screen, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, i + 6, d->lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, i + 7, d->resumable ? 1 : 0);
-    sqlite3_bind_int64(s, i + 8, d->started_at);
-    sqlite3_bind_int64(s, i + 9, d->updated_at);
-    sqlite3_bind_blob(s, i + 10, d->state, (int)d->state_len, SQLITE_STATIC);
+    db_bind_int64(s, i + 1, d->partner_id);
+    db_bind_text(s, i + 2, d->key);
+    db_bind_text(s, i + 3, d->msisdn);
+    db_bind_text(s, i + 4, d->version);
+    db_bind_text(s, i + 5, d->screen);
+    db_bind_text(s, i + 6, d->lang);
+    db_bind_int64(s, i + 7, d->resumable ? 1 : 0);
+    db_bind_int64(s, i + 8, d->started_at);
+    db_bind_int64(s, i + 9, d->updated_at);
+    db_bind_blob(s, i + 10, d->state, d->state_len);
 }
 
 int store_dialog_put(struct store *st, const struct store_dialog *d)
@@ -63,7 +63,7 @@ int store_dialog_put_many(struct store *st, const struct store_dialog *const *d,
 {
     while (n > 0) {
         size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : 1;
-        sqlite3_stmt *s = store_stmt(st, rows == 32 ? sql_put32 : rows == 8 ? sql_put8 : sql_put);
+        struct db_stmt *s = store_stmt(st, rows == 32 ? sql_put32 : rows == 8 ? sql_put8 : sql_put);
         int rc;
 
         if (s == NULL)
@@ -78,127 +78,127 @@ int store_dialog_put_many(struct store *st, const struct store_dialog *const *d,
     return 0;
 }
 
-static int dialog_row(sqlite3_stmt *s, struct store_dialog *out, struct kp_buf *state)
+static int dialog_row(struct db_stmt *s, struct store_dialog *out, struct kp_buf *state)
 {
-    int rc = sqlite3_step(s);
+    int rc = db_step(s);
 
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
     }
     memset(out, 0, sizeof(*out));
-    out->partner_id = sqlite3_column_int64(s, 0);
+    out->partner_id = db_col_int64(s, 0);
     store_col_text(s, 1, out->key, sizeof(out->key));
     store_col_text(s, 2, out->msisdn, sizeof(out->msisdn));
     store_col_text(s, 3, out->version, sizeof(out->version));
     store_col_text(s, 4, out->screen, sizeof(out->screen));
     store_col_text(s, 5, out->lang, sizeof(out->lang));
-    out->resumable = sqlite3_column_int(s, 6);
-    out->started_at = sqlite3_column_int64(s, 7);
-    out->updated_at = sqlite3_column_int64(s, 8);
+    out->resumable = db_col_int64(s, 6);
+    out->started_at = db_col_int64(s, 7);
+    out->updated_at = db_col_int64(s, 8);
     kp_buf_reset(state);
-    kp_buf_append(state, sqlite3_column_blob(s, 9), (size_t)sqlite3_column_bytes(s, 9));
+    kp_buf_append(state, db_col_blob(s, 9), db_col_bytes(s, 9));
     out->state = (const uint8_t *)state->data;
     out->state_len = state->len;
-    sqlite3_reset(s);
+    db_reset(s);
     return 0;
 }
 
 int store_dialog_get(struct store *st, int64_t partner_id, const char *key,
                      struct store_dialog *out, struct kp_buf *state)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, partner_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, partner_id);
+    db_bind_text(s, 2, key);
     return dialog_row(s, out, state);
 }
 
 int store_dialog_latest(struct store *st, int64_t partner_id, const char *msisdn, int64_t since,
                         struct store_dialog *out, struct kp_buf *state)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_latest);
+    struct db_stmt *s = store_stmt(st, sql_latest);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, partner_id);
-    sqlite3_bind_text(s, 2, msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, since);
+    db_bind_int64(s, 1, partner_id);
+    db_bind_text(s, 2, msisdn);
+    db_bind_int64(s, 3, since);
     return dialog_row(s, out, state);
 }
 
 int store_dialog_delete(struct store *st, int64_t partner_id, const char *key)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_delete);
+    struct db_stmt *s = store_stmt(st, sql_delete);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, partner_id);
-    sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, partner_id);
+    db_bind_text(s, 2, key);
     return store_step_done(st, s);
 }
 
 int store_dialog_forget(struct store *st, int64_t partner_id, const char *msisdn)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_forget);
+    struct db_stmt *s = store_stmt(st, sql_forget);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, partner_id);
-    sqlite3_bind_text(s, 2, msisdn, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, partner_id);
+    db_bind_text(s, 2, msisdn);
     return store_step_done(st, s);
 }
 
 int store_dialog_reap(struct store *st, int64_t before)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_reap);
+    struct db_stmt *s = store_stmt(st, sql_reap);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, before);
+    db_bind_int64(s, 1, before);
     rc = store_step_done(st, s);
-    return rc < 0 ? rc : sqlite3_changes(st->db);
+    return rc < 0 ? rc : db_changes(st->db);
 }
 
 int store_dialog_count(struct store *st)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_count);
+    struct db_stmt *s = store_stmt(st, sql_count);
     int n = -KP_ERR_DB;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        n = sqlite3_column_int(s, 0);
-    sqlite3_reset(s);
+    if (db_step(s) == DB_ROW)
+        n = db_col_int64(s, 0);
+    db_reset(s);
     return n;
 }
 
 int store_lang_get(struct store *st, const char *msisdn, char lang[STORE_LANG_SIZE])
 {
-    sqlite3_stmt *s = store_stmt(st, sql_lang_get);
+    struct db_stmt *s = store_stmt(st, sql_lang_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, msisdn);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         store_col_text(s, 0, lang, STORE_LANG_SIZE);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_lang_set(struct store *st, const char *msisdn, const char *lang, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_lang_set);
+    struct db_stmt *s = store_stmt(st, sql_lang_set);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_text(s, 1, msisdn);
+    db_bind_text(s, 2, lang);
+    db_bind_int64(s, 3, now);
     return store_step_done(st, s);
 }

@@ -18,39 +18,48 @@ static const char sql_district_id[] = "SELECT id FROM district WHERE code = ?1";
 static const char sql_service_id[] = "SELECT id FROM service WHERE code = ?1";
 static const char sql_office_id[] = "SELECT id FROM office WHERE code = ?1";
 
+/*
+ * Inserts and updates share their parameters: ?1 the code, then the row's
+ * fields, then the parent's id (services and offices), then, in updates,
+ * the row's id (dir_put).  An update's WHERE compares every field, so that
+ * an identical row is not written; the columns are NOT NULL and so are the
+ * values bound, which makes <> the same as SQLite's IS NOT (PostgreSQL has
+ * no IS NOT for values, and SQLite's IS DISTINCT FROM is 3.39's).
+ */
 static const char sql_department_insert[] =
-    "INSERT INTO department (code, name_en, name_ur, name_ps, sort) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO department (code, name_en, name_ur, name_ps, sort) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "RETURNING id";
 static const char sql_department_update[] =
     "UPDATE department SET name_en = ?2, name_ur = ?3, name_ps = ?4, sort = ?5 "
-    "WHERE id = ?20 AND (name_en IS NOT ?2 OR name_ur IS NOT ?3 OR name_ps IS NOT ?4 "
-    "OR sort IS NOT ?5)";
+    "WHERE id = ?6 AND code = ?1 AND (name_en <> ?2 OR name_ur <> ?3 OR name_ps <> ?4 "
+    "OR sort <> ?5)";
 static const char sql_district_insert[] =
     "INSERT INTO district (code, name_en, name_ur, name_ps, division, sort) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 static const char sql_district_update[] =
     "UPDATE district SET name_en = ?2, name_ur = ?3, name_ps = ?4, division = ?5, sort = ?6 "
-    "WHERE id = ?20 AND (name_en IS NOT ?2 OR name_ur IS NOT ?3 OR name_ps IS NOT ?4 "
-    "OR division IS NOT ?5 OR sort IS NOT ?6)";
+    "WHERE id = ?7 AND code = ?1 AND (name_en <> ?2 OR name_ur <> ?3 OR name_ps <> ?4 "
+    "OR division <> ?5 OR sort <> ?6)";
 static const char sql_service_insert[] =
     "INSERT INTO service (code, department_id, name_en, name_ur, name_ps, description_en, "
     "description_ur, fee, documents, processing_time, where_to_apply, online, ussd, sort) "
-    "VALUES (?1, ?21, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    "VALUES (?1, ?14, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id";
 static const char sql_service_update[] =
-    "UPDATE service SET department_id = ?21, name_en = ?2, name_ur = ?3, name_ps = ?4, "
+    "UPDATE service SET department_id = ?14, name_en = ?2, name_ur = ?3, name_ps = ?4, "
     "description_en = ?5, description_ur = ?6, fee = ?7, documents = ?8, "
     "processing_time = ?9, where_to_apply = ?10, online = ?11, ussd = ?12, sort = ?13 "
-    "WHERE id = ?20 AND (department_id IS NOT ?21 OR name_en IS NOT ?2 OR name_ur IS NOT ?3 "
-    "OR name_ps IS NOT ?4 OR description_en IS NOT ?5 OR description_ur IS NOT ?6 "
-    "OR fee IS NOT ?7 OR documents IS NOT ?8 OR processing_time IS NOT ?9 "
-    "OR where_to_apply IS NOT ?10 OR online IS NOT ?11 OR ussd IS NOT ?12 OR sort IS NOT ?13)";
+    "WHERE id = ?15 AND code = ?1 AND (department_id <> ?14 OR name_en <> ?2 "
+    "OR name_ur <> ?3 OR name_ps <> ?4 OR description_en <> ?5 OR description_ur <> ?6 "
+    "OR fee <> ?7 OR documents <> ?8 OR processing_time <> ?9 "
+    "OR where_to_apply <> ?10 OR online <> ?11 OR ussd <> ?12 OR sort <> ?13)";
 static const char sql_office_insert[] =
     "INSERT INTO office (code, district_id, name_en, name_ur, address, hours, phone, sort) "
-    "VALUES (?1, ?21, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id";
 static const char sql_office_update[] =
-    "UPDATE office SET district_id = ?21, name_en = ?2, name_ur = ?3, address = ?4, "
+    "UPDATE office SET district_id = ?8, name_en = ?2, name_ur = ?3, address = ?4, "
     "hours = ?5, phone = ?6, sort = ?7 "
-    "WHERE id = ?20 AND (district_id IS NOT ?21 OR name_en IS NOT ?2 OR name_ur IS NOT ?3 "
-    "OR address IS NOT ?4 OR hours IS NOT ?5 OR phone IS NOT ?6 OR sort IS NOT ?7)";
+    "WHERE id = ?9 AND code = ?1 AND (district_id <> ?8 OR name_en <> ?2 OR name_ur <> ?3 "
+    "OR address <> ?4 OR hours <> ?5 OR phone <> ?6 OR sort <> ?7)";
 static const char sql_office_links[] =
     "SELECT service_id FROM office_service WHERE office_id = ?1 ORDER BY pos";
 static const char sql_office_unlink[] = "DELETE FROM office_service WHERE office_id = ?1";
@@ -94,12 +103,14 @@ static const char sql_count[] =
     "(SELECT count(*) FROM service), (SELECT count(*) FROM office), "
     "(SELECT count(*) FROM office_service)";
 
-/* Parameter numbers shared by the insert and update statements. */
-#define DIR_P_ID     20 /* the row's id (update) */
-#define DIR_P_PARENT 21 /* department_id or district_id */
+/* The number of each kind's last field parameter (?1 the code included). */
+#define DIR_F_DEPARTMENT 5
+#define DIR_F_DISTRICT   6
+#define DIR_F_SERVICE    13
+#define DIR_F_OFFICE     7
 
 /* Step a write; a broken CHECK or foreign key is the caller's bad value. */
-static int dir_step_done(struct store *st, sqlite3_stmt *s)
+static int dir_step_done(struct store *st, struct db_stmt *s)
 {
     int rc = store_step_done(st, s);
 
@@ -210,16 +221,16 @@ struct dir_texts {
 static int dir_texts_load(struct store *st, enum store_dir_kind kind, const char *code,
                           struct dir_texts *t)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_text_get);
+    struct db_stmt *s = store_stmt(st, sql_text_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, dir_kind_names[kind]);
-    store_bind_text(s, 2, code);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        int f = store_dir_field_parse((const char *)sqlite3_column_text(s, 0));
-        int l = store_dir_lang_parse((const char *)sqlite3_column_text(s, 1));
+    db_bind_text(s, 1, dir_kind_names[kind]);
+    db_bind_text(s, 2, code);
+    while ((rc = db_step(s)) == DB_ROW) {
+        int f = store_dir_field_parse(db_col_text(s, 0));
+        int l = store_dir_lang_parse(db_col_text(s, 1));
         if (f < 0 || l < 0)
             continue;
         if (f == STORE_DIR_F_NAME && t->name && l != STORE_DIR_EN) {
@@ -234,14 +245,14 @@ static int dir_texts_load(struct store *st, enum store_dir_kind kind, const char
                 store_col_text(s, 2, slot, STORE_DIR_DESC_SIZE);
         }
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -KP_ERR_DB;
 }
 
 int store_dir_text_put(struct store *st, enum store_dir_kind kind, const char *code,
                        enum store_dir_field field, enum store_dir_lang lang, const char *text)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if ((unsigned)kind >= KP_ARRAY_LEN(dir_kind_names) || (unsigned)field >= STORE_DIR_FIELDS ||
@@ -251,27 +262,27 @@ int store_dir_text_put(struct store *st, enum store_dir_kind kind, const char *c
         return rc == 0 ? -KP_ERR_NOTFOUND : rc;
     if ((s = store_stmt(st, text[0] ? sql_text_same : sql_text_del)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, dir_kind_names[kind]);
-    store_bind_text(s, 2, code);
-    store_bind_text(s, 3, dir_field_names[field]);
-    store_bind_text(s, 4, dir_lang_tags[lang]);
+    db_bind_text(s, 1, dir_kind_names[kind]);
+    db_bind_text(s, 2, code);
+    db_bind_text(s, 3, dir_field_names[field]);
+    db_bind_text(s, 4, dir_lang_tags[lang]);
     if (text[0] == '\0') {
         if ((rc = dir_step_done(st, s)) < 0)
             return rc;
-        return sqlite3_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
+        return db_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
     }
-    store_bind_text(s, 5, text);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 5, text);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc == DB_ROW)
         return STORE_DIR_UNCHANGED;
-    if (rc != SQLITE_DONE || (s = store_stmt(st, sql_text_set)) == NULL)
+    if (rc != DB_DONE || (s = store_stmt(st, sql_text_set)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, dir_kind_names[kind]);
-    store_bind_text(s, 2, code);
-    store_bind_text(s, 3, dir_field_names[field]);
-    store_bind_text(s, 4, dir_lang_tags[lang]);
-    store_bind_text(s, 5, text);
+    db_bind_text(s, 1, dir_kind_names[kind]);
+    db_bind_text(s, 2, code);
+    db_bind_text(s, 3, dir_field_names[field]);
+    db_bind_text(s, 4, dir_lang_tags[lang]);
+    db_bind_text(s, 5, text);
     if ((rc = dir_step_done(st, s)) < 0)
         return rc;
     return STORE_DIR_ADDED;
@@ -280,23 +291,23 @@ int store_dir_text_put(struct store *st, enum store_dir_kind kind, const char *c
 /* Write one direction of a distance: enum store_dir_change or < 0. */
 static int dir_distance_one(struct store *st, int64_t a, int64_t b, unsigned km)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_distance_same);
+    struct db_stmt *s = store_stmt(st, sql_distance_same);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, a);
-    sqlite3_bind_int64(s, 2, b);
-    sqlite3_bind_int64(s, 3, km);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_bind_int64(s, 1, a);
+    db_bind_int64(s, 2, b);
+    db_bind_int64(s, 3, km);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc == DB_ROW)
         return STORE_DIR_UNCHANGED;
-    if (rc != SQLITE_DONE || (s = store_stmt(st, sql_distance_set)) == NULL)
+    if (rc != DB_DONE || (s = store_stmt(st, sql_distance_set)) == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, a);
-    sqlite3_bind_int64(s, 2, b);
-    sqlite3_bind_int64(s, 3, km);
+    db_bind_int64(s, 1, a);
+    db_bind_int64(s, 2, b);
+    db_bind_int64(s, 3, km);
     if ((rc = dir_step_done(st, s)) < 0)
         return rc;
     return STORE_DIR_ADDED;
@@ -325,22 +336,22 @@ int dir_id(struct store *st, enum store_dir_kind kind, const char *code, int64_t
         [STORE_DIR_SERVICE] = sql_service_id,
         [STORE_DIR_OFFICE] = sql_office_id,
     };
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if ((unsigned)kind >= KP_ARRAY_LEN(sql) || (s = store_stmt(st, sql[kind])) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, code);
+    rc = db_step(s);
+    if (rc == DB_ROW)
+        *id = db_col_int64(s, 0);
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
-void dir_name_row(sqlite3_stmt *s, int i, struct store_dir_name *n)
+void dir_name_row(struct db_stmt *s, int i, struct store_dir_name *n)
 {
     store_col_text(s, i, n->en, sizeof(n->en));
     store_col_text(s, i + 1, n->ur, sizeof(n->ur));
@@ -349,7 +360,7 @@ void dir_name_row(sqlite3_stmt *s, int i, struct store_dir_name *n)
 }
 
 /* The row's own three name columns (en, ur, ps) from i; ul from dir_texts_load. */
-static void dir_name_cols(sqlite3_stmt *s, int i, struct store_dir_name *n)
+static void dir_name_cols(struct db_stmt *s, int i, struct store_dir_name *n)
 {
     store_col_text(s, i, n->en, sizeof(n->en));
     store_col_text(s, i + 1, n->ur, sizeof(n->ur));
@@ -367,52 +378,55 @@ int store_dir_exists(struct store *st, enum store_dir_kind kind, const char *cod
     return rc < 0 ? rc : 1;
 }
 
-typedef void (*dir_bind_fn)(sqlite3_stmt *s, const void *row);
+typedef void (*dir_bind_fn)(struct db_stmt *s, const void *row);
 
 /*
  * Insert the row with code, or update it where a field differs (the
  * update's WHERE compares every field, so an identical row is not
- * written).  *id receives the row id.  enum store_dir_change or < 0.
+ * written).  bind binds the fields, ?2 to ?fields; the parent's id (when
+ * not 0) and the row's id follow.  *id receives the row id.
+ * enum store_dir_change or < 0.
  */
 static int dir_put(struct store *st, enum store_dir_kind kind, const char *code,
-                   const char *sql_insert, const char *sql_update, dir_bind_fn bind,
+                   const char *sql_insert, const char *sql_update, dir_bind_fn bind, int fields,
                    const void *row, int64_t parent, int64_t *id)
 {
-    sqlite3_stmt *s;
-    int rc = dir_id(st, kind, code, id), insert = rc == -KP_ERR_NOTFOUND;
+    struct db_stmt *s;
+    int rc = dir_id(st, kind, code, id), insert = rc == -KP_ERR_NOTFOUND, p = fields + 1;
 
     if (rc < 0 && !insert)
         return rc;
     if ((s = store_stmt(st, insert ? sql_insert : sql_update)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     bind(s, row);
     if (parent)
-        sqlite3_bind_int64(s, DIR_P_PARENT, parent);
+        db_bind_int64(s, p++, parent);
     if (!insert)
-        sqlite3_bind_int64(s, DIR_P_ID, *id);
-    if ((rc = dir_step_done(st, s)) < 0)
-        return rc;
+        db_bind_int64(s, p, *id);
     if (insert) {
-        *id = sqlite3_last_insert_rowid(st->db);
+        if ((rc = store_step_id(st, s, id)) < 0)
+            return rc == -KP_ERR_EXISTS ? -KP_ERR_INVAL : rc;
         return STORE_DIR_ADDED;
     }
-    return sqlite3_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
+    if ((rc = dir_step_done(st, s)) < 0)
+        return rc;
+    return db_changes(st->db) ? STORE_DIR_UPDATED : STORE_DIR_UNCHANGED;
 }
 
-static void dir_bind_names(sqlite3_stmt *s, int i, const struct store_dir_name *n)
+static void dir_bind_names(struct db_stmt *s, int i, const struct store_dir_name *n)
 {
-    store_bind_text(s, i, n->en);
-    store_bind_text(s, i + 1, n->ur);
-    store_bind_text(s, i + 2, n->ps);
+    db_bind_text(s, i, n->en);
+    db_bind_text(s, i + 1, n->ur);
+    db_bind_text(s, i + 2, n->ps);
 }
 
-static void department_bind(sqlite3_stmt *s, const void *row)
+static void department_bind(struct db_stmt *s, const void *row)
 {
     const struct store_dir_department *d = row;
 
     dir_bind_names(s, 2, &d->name);
-    sqlite3_bind_int64(s, 5, d->sort);
+    db_bind_int64(s, 5, d->sort);
 }
 
 int store_dir_department_put(struct store *st, const struct store_dir_department *d)
@@ -420,16 +434,16 @@ int store_dir_department_put(struct store *st, const struct store_dir_department
     int64_t id;
 
     return dir_put(st, STORE_DIR_DEPARTMENT, d->code, sql_department_insert, sql_department_update,
-                   department_bind, d, 0, &id);
+                   department_bind, DIR_F_DEPARTMENT, d, 0, &id);
 }
 
-static void district_bind(sqlite3_stmt *s, const void *row)
+static void district_bind(struct db_stmt *s, const void *row)
 {
     const struct store_dir_district *d = row;
 
     dir_bind_names(s, 2, &d->name);
-    store_bind_text(s, 5, d->division);
-    sqlite3_bind_int64(s, 6, d->sort);
+    db_bind_text(s, 5, d->division);
+    db_bind_int64(s, 6, d->sort);
 }
 
 int store_dir_district_put(struct store *st, const struct store_dir_district *d)
@@ -437,23 +451,23 @@ int store_dir_district_put(struct store *st, const struct store_dir_district *d)
     int64_t id;
 
     return dir_put(st, STORE_DIR_DISTRICT, d->code, sql_district_insert, sql_district_update,
-                   district_bind, d, 0, &id);
+                   district_bind, DIR_F_DISTRICT, d, 0, &id);
 }
 
-static void service_bind(sqlite3_stmt *s, const void *row)
+static void service_bind(struct db_stmt *s, const void *row)
 {
     const struct store_dir_service *v = row;
 
     dir_bind_names(s, 2, &v->name);
-    store_bind_text(s, 5, v->description.en);
-    store_bind_text(s, 6, v->description.ur);
-    store_bind_text(s, 7, v->fee);
-    store_bind_text(s, 8, v->documents);
-    store_bind_text(s, 9, v->processing_time);
-    store_bind_text(s, 10, v->where_to_apply);
-    sqlite3_bind_int(s, 11, v->online ? 1 : 0);
-    sqlite3_bind_int(s, 12, v->ussd ? 1 : 0);
-    sqlite3_bind_int64(s, 13, v->sort);
+    db_bind_text(s, 5, v->description.en);
+    db_bind_text(s, 6, v->description.ur);
+    db_bind_text(s, 7, v->fee);
+    db_bind_text(s, 8, v->documents);
+    db_bind_text(s, 9, v->processing_time);
+    db_bind_text(s, 10, v->where_to_apply);
+    db_bind_int64(s, 11, v->online ? 1 : 0);
+    db_bind_int64(s, 12, v->ussd ? 1 : 0);
+    db_bind_int64(s, 13, v->sort);
 }
 
 int store_dir_service_put(struct store *st, const struct store_dir_service *v)
@@ -464,58 +478,58 @@ int store_dir_service_put(struct store *st, const struct store_dir_service *v)
     if ((rc = dir_id(st, STORE_DIR_DEPARTMENT, v->department, &dept)) < 0)
         return rc;
     return dir_put(st, STORE_DIR_SERVICE, v->code, sql_service_insert, sql_service_update,
-                   service_bind, v, dept, &id);
+                   service_bind, DIR_F_SERVICE, v, dept, &id);
 }
 
-static void office_bind(sqlite3_stmt *s, const void *row)
+static void office_bind(struct db_stmt *s, const void *row)
 {
     const struct store_dir_office *o = row;
 
-    store_bind_text(s, 2, o->name.en);
-    store_bind_text(s, 3, o->name.ur);
-    store_bind_text(s, 4, o->address);
-    store_bind_text(s, 5, o->hours);
-    store_bind_text(s, 6, o->phone);
-    sqlite3_bind_int64(s, 7, o->sort);
+    db_bind_text(s, 2, o->name.en);
+    db_bind_text(s, 3, o->name.ur);
+    db_bind_text(s, 4, o->address);
+    db_bind_text(s, 5, o->hours);
+    db_bind_text(s, 6, o->phone);
+    db_bind_int64(s, 7, o->sort);
 }
 
 /* 1 when the office's stored links are ids[0..n) in that order, 0 if not, < 0 on error. */
 static int office_links_same(struct store *st, int64_t office, const int64_t *ids, unsigned n)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_office_links);
+    struct db_stmt *s = store_stmt(st, sql_office_links);
     unsigned i = 0;
     int rc, same = 1;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, office);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (i >= n || sqlite3_column_int64(s, 0) != ids[i])
+    db_bind_int64(s, 1, office);
+    while ((rc = db_step(s)) == DB_ROW) {
+        if (i >= n || db_col_int64(s, 0) != ids[i])
             same = 0;
         i++;
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_DONE)
         return -KP_ERR_DB;
     return same && i == n;
 }
 
 static int office_links_set(struct store *st, int64_t office, const int64_t *ids, unsigned n)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_office_unlink);
+    struct db_stmt *s = store_stmt(st, sql_office_unlink);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, office);
+    db_bind_int64(s, 1, office);
     if ((rc = dir_step_done(st, s)) < 0)
         return rc;
     for (unsigned i = 0; i < n; i++) {
         if ((s = store_stmt(st, sql_office_link)) == NULL)
             return -KP_ERR_DB;
-        sqlite3_bind_int64(s, 1, office);
-        sqlite3_bind_int64(s, 2, ids[i]);
-        sqlite3_bind_int(s, 3, (int)i + 1);
+        db_bind_int64(s, 1, office);
+        db_bind_int64(s, 2, ids[i]);
+        db_bind_int64(s, 3, i + 1);
         if ((rc = dir_step_done(st, s)) < 0)
             return rc; /* a service listed twice breaks the primary key */
     }
@@ -535,7 +549,7 @@ int store_dir_office_put(struct store *st, const struct store_dir_office *o)
         if ((rc = dir_id(st, STORE_DIR_SERVICE, o->services[i], &ids[i])) < 0)
             return rc;
     change = dir_put(st, STORE_DIR_OFFICE, o->code, sql_office_insert, sql_office_update,
-                     office_bind, o, district, &id);
+                     office_bind, DIR_F_OFFICE, o, district, &id);
     if (change < 0)
         return change;
     if ((rc = office_links_same(st, id, ids, o->nservices)) < 0)
@@ -549,94 +563,94 @@ int store_dir_office_put(struct store *st, const struct store_dir_office *o)
 
 int store_dir_office_remove(struct store *st, const char *code)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_office_remove);
+    struct db_stmt *s = store_stmt(st, sql_office_remove);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    return sqlite3_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
+    return db_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
 }
 
 int store_dir_service_remove(struct store *st, const char *code, int cascade)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if (cascade) {
         if ((s = store_stmt(st, sql_service_unlink)) == NULL)
             return -KP_ERR_DB;
-        store_bind_text(s, 1, code);
+        db_bind_text(s, 1, code);
         if ((rc = store_step_done(st, s)) < 0)
             return rc;
     }
     if ((s = store_stmt(st, sql_service_remove)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     /* Without cascade, office_service's foreign key refuses (-KP_ERR_EXISTS). */
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    return sqlite3_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
+    return db_changes(st->db) ? 0 : -KP_ERR_NOTFOUND;
 }
 
 /* Step a single-row lookup: 1 with a row, or -KP_ERR_NOTFOUND / -KP_ERR_DB (reset). */
-static int dir_get_step(sqlite3_stmt *s)
+static int dir_get_step(struct db_stmt *s)
 {
-    int rc = sqlite3_step(s);
+    int rc = db_step(s);
 
-    if (rc == SQLITE_ROW)
+    if (rc == DB_ROW)
         return 1;
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_dir_department_get(struct store *st, const char *code, struct store_dir_department *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_department_get);
+    struct db_stmt *s = store_stmt(st, sql_department_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     if ((rc = dir_get_step(s)) < 0)
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
     dir_name_cols(s, 1, &out->name);
-    out->sort = (unsigned)sqlite3_column_int64(s, 4);
-    sqlite3_reset(s);
+    out->sort = (unsigned)db_col_int64(s, 4);
+    db_reset(s);
     struct dir_texts t = {&out->name, {NULL}};
     return dir_texts_load(st, STORE_DIR_DEPARTMENT, out->code, &t);
 }
 
 int store_dir_district_get(struct store *st, const char *code, struct store_dir_district *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_district_get);
+    struct db_stmt *s = store_stmt(st, sql_district_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     if ((rc = dir_get_step(s)) < 0)
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
     dir_name_cols(s, 1, &out->name);
     store_col_text(s, 4, out->division, sizeof(out->division));
-    out->sort = (unsigned)sqlite3_column_int64(s, 5);
-    sqlite3_reset(s);
+    out->sort = (unsigned)db_col_int64(s, 5);
+    db_reset(s);
     struct dir_texts t = {&out->name, {NULL}};
     return dir_texts_load(st, STORE_DIR_DISTRICT, out->code, &t);
 }
 
 int store_dir_service_get(struct store *st, const char *code, struct store_dir_service *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_service_get);
+    struct db_stmt *s = store_stmt(st, sql_service_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     if ((rc = dir_get_step(s)) < 0)
         return rc;
     store_col_text(s, 0, out->code, sizeof(out->code));
@@ -648,10 +662,10 @@ int store_dir_service_get(struct store *st, const char *code, struct store_dir_s
     store_col_text(s, 8, out->documents, sizeof(out->documents));
     store_col_text(s, 9, out->processing_time, sizeof(out->processing_time));
     store_col_text(s, 10, out->where_to_apply, sizeof(out->where_to_apply));
-    out->online = sqlite3_column_int(s, 11);
-    out->ussd = sqlite3_column_int(s, 12);
-    out->sort = (unsigned)sqlite3_column_int64(s, 13);
-    sqlite3_reset(s);
+    out->online = db_col_int64(s, 11);
+    out->ussd = db_col_int64(s, 12);
+    out->sort = (unsigned)db_col_int64(s, 13);
+    db_reset(s);
     memset(&out->docs, 0, sizeof(out->docs));
     memset(&out->where, 0, sizeof(out->where));
     memset(&out->keywords, 0, sizeof(out->keywords));
@@ -668,16 +682,16 @@ int store_dir_service_get(struct store *st, const char *code, struct store_dir_s
 
 int store_dir_office_get(struct store *st, const char *code, struct store_dir_office *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_office_get);
+    struct db_stmt *s = store_stmt(st, sql_office_get);
     int64_t id;
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, code);
+    db_bind_text(s, 1, code);
     if ((rc = dir_get_step(s)) < 0)
         return rc;
-    id = sqlite3_column_int64(s, 0);
+    id = db_col_int64(s, 0);
     store_col_text(s, 1, out->code, sizeof(out->code));
     store_col_text(s, 2, out->district, sizeof(out->district));
     store_col_text(s, 3, out->name.en, sizeof(out->name.en));
@@ -688,16 +702,16 @@ int store_dir_office_get(struct store *st, const char *code, struct store_dir_of
     snprintf(out->addr.en, sizeof(out->addr.en), "%s", out->address);
     store_col_text(s, 6, out->hours, sizeof(out->hours));
     store_col_text(s, 7, out->phone, sizeof(out->phone));
-    out->sort = (unsigned)sqlite3_column_int64(s, 8);
-    sqlite3_reset(s);
+    out->sort = (unsigned)db_col_int64(s, 8);
+    db_reset(s);
     if ((s = store_stmt(st, sql_office_services)) == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     out->nservices = 0;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && out->nservices < STORE_DIR_OFFICE_SERVICES)
+    while ((rc = db_step(s)) == DB_ROW && out->nservices < STORE_DIR_OFFICE_SERVICES)
         store_col_text(s, 0, out->services[out->nservices++], STORE_DIR_CODE_SIZE);
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return -KP_ERR_DB;
     struct dir_texts t = {&out->name, {NULL}};
     t.field[STORE_DIR_F_ADDRESS] = &out->addr;
@@ -706,18 +720,18 @@ int store_dir_office_get(struct store *st, const char *code, struct store_dir_of
 
 int store_dir_count(struct store *st, struct store_dir_counts *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_count);
+    struct db_stmt *s = store_stmt(st, sql_count);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    if ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        out->departments = (unsigned)sqlite3_column_int64(s, 0);
-        out->districts = (unsigned)sqlite3_column_int64(s, 1);
-        out->services = (unsigned)sqlite3_column_int64(s, 2);
-        out->offices = (unsigned)sqlite3_column_int64(s, 3);
-        out->links = (unsigned)sqlite3_column_int64(s, 4);
+    if ((rc = db_step(s)) == DB_ROW) {
+        out->departments = (unsigned)db_col_int64(s, 0);
+        out->districts = (unsigned)db_col_int64(s, 1);
+        out->services = (unsigned)db_col_int64(s, 2);
+        out->offices = (unsigned)db_col_int64(s, 3);
+        out->links = (unsigned)db_col_int64(s, 4);
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_ROW ? 0 : -KP_ERR_DB;
 }

@@ -6,16 +6,16 @@
 #ifndef KPASS_STORE_DIRECTORY_INTERNAL_H
 #define KPASS_STORE_DIRECTORY_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
+#include "db.h"
 #include "kpass/store/directory.h"
 
 /* The row id of code in the table of kind: 0, -KP_ERR_NOTFOUND or -KP_ERR_DB. */
 int dir_id(struct store *st, enum store_dir_kind kind, const char *code, int64_t *id);
 
 /* Fill a name from columns i (en), i + 1 (ur), i + 2 (ps), i + 3 (ur-Latn). */
-void dir_name_row(sqlite3_stmt *s, int i, struct store_dir_name *n);
+void dir_name_row(struct db_stmt *s, int i, struct store_dir_name *n);
 
 /*
  * SQL: the four name columns of a row of kind K (a string literal) under

@@ -19,103 +19,162 @@
 #include "kpass/core/mem.h"
 #include "store_internal.h"
 
-/* ?1 limit, ?2 offset, ?3 the parent's code (copied into each item), ?4 and
-   ?5 row ids.  Names: DIR_*_NAMES (directory_internal.h). */
-static const char sql_department_list[] =
+/*
+ * A list query and the parameters it has, numbered in this order from ?1
+ * (dir_query_bind): the page's limit and offset, the parent's code
+ * (copied into each item; CAST: a parameter that is only selected has no
+ * type PostgreSQL could infer), a row id, a second row id.  Names:
+ * DIR_*_NAMES (directory_internal.h).
+ */
+enum {
+    DIR_Q_PAGE = 1,   /* limit, offset */
+    DIR_Q_PARENT = 2, /* text */
+    DIR_Q_ID = 4,     /* NULL when 0 */
+    DIR_Q_ID2 = 8,
+};
+
+struct dir_sql {
+    const char *sql;
+    unsigned params; /* DIR_Q_* */
+};
+
+static const struct dir_sql sql_department_list = {
     "SELECT x.code, '', " DIR_DEPT_NAMES("x") " FROM department x ORDER BY x.sort, x.code "
-                                              "LIMIT ?1 OFFSET ?2";
-static const char sql_department_total[] = "SELECT count(*) FROM department";
-static const char sql_service_list[] =
-    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
-                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
-static const char sql_service_total[] = "SELECT count(*) FROM service WHERE department_id = ?4";
+                                              "LIMIT ?1 OFFSET ?2",
+    DIR_Q_PAGE};
+static const struct dir_sql sql_department_total = {"SELECT count(*) FROM department", 0};
+static const struct dir_sql sql_service_list = {
+    "SELECT x.code, CAST(?3 AS TEXT), " DIR_SERV_NAMES(
+        "x") " FROM service x WHERE x.department_id = ?4 "
+             "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_PARENT | DIR_Q_ID};
+static const struct dir_sql sql_service_total = {
+    "SELECT count(*) FROM service WHERE department_id = ?1", DIR_Q_ID};
 /* Every district: one without an office of its own lists the nearest. */
-static const char sql_district_list[] =
+static const struct dir_sql sql_district_list = {
     "SELECT x.code, '', " DIR_DIST_NAMES("x") " FROM district x ORDER BY x.sort, x.code "
-                                              "LIMIT ?1 OFFSET ?2";
-static const char sql_district_total[] = "SELECT count(*) FROM district";
-static const char sql_district_in[] =
-    "SELECT x.code, ?3, " DIR_DIST_NAMES("x") " FROM district x WHERE x.division = ?3 "
-                                              "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
-static const char sql_district_in_total[] = "SELECT count(*) FROM district WHERE division = ?3";
-static const char sql_office_list[] =
-    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
-                                             "ORDER BY x.sort, x.code LIMIT ?1 OFFSET ?2";
-static const char sql_office_total[] = "SELECT count(*) FROM office WHERE district_id = ?4";
-static const char sql_office_find[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
-    "o") " FROM office_service os "
-         "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
-         "WHERE os.service_id = ?4 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
-static const char sql_office_find_total[] =
-    "SELECT count(*) FROM office_service WHERE service_id = ?4";
-static const char sql_office_find_in[] =
-    "SELECT o.code, ?3, " DIR_OFF_NAMES("o") " FROM office o WHERE o.district_id = ?5 AND "
-                                             "EXISTS (SELECT 1 FROM office_service os WHERE "
-                                             "os.office_id = o.id AND os.service_id = ?4) "
-                                             "ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2";
-static const char sql_office_find_in_total[] =
-    "SELECT count(*) FROM office o WHERE district_id = ?5 AND EXISTS "
-    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?4)";
+                                              "LIMIT ?1 OFFSET ?2",
+    DIR_Q_PAGE};
+static const struct dir_sql sql_district_total = {"SELECT count(*) FROM district", 0};
+static const struct dir_sql sql_district_in = {
+    "SELECT x.code, CAST(?3 AS TEXT), " DIR_DIST_NAMES("x") " FROM district x WHERE x.division = "
+                                                            "?3 ORDER BY x.sort, x.code LIMIT ?1 "
+                                                            "OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_PARENT};
+static const struct dir_sql sql_district_in_total = {
+    "SELECT count(*) FROM district WHERE division = ?1", DIR_Q_PARENT};
+static const struct dir_sql sql_office_list = {
+    "SELECT x.code, CAST(?3 AS TEXT), " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = "
+                                                           "?4 ORDER BY x.sort, x.code LIMIT ?1 "
+                                                           "OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_PARENT | DIR_Q_ID};
+static const struct dir_sql sql_office_total = {
+    "SELECT count(*) FROM office WHERE district_id = ?1", DIR_Q_ID};
+static const struct dir_sql sql_office_find = {
+    "SELECT o.code, d.code, " DIR_OFF_NAMES(
+        "o") " FROM office_service os "
+             "JOIN office o ON o.id = os.office_id JOIN district d ON d.id = o.district_id "
+             "WHERE os.service_id = ?3 ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_ID};
+static const struct dir_sql sql_office_find_total = {
+    "SELECT count(*) FROM office_service WHERE service_id = ?1", DIR_Q_ID};
+static const struct dir_sql sql_office_find_in = {
+    "SELECT o.code, CAST(?3 AS TEXT), " DIR_OFF_NAMES(
+        "o") " FROM office o WHERE o.district_id = ?5 AND "
+             "EXISTS (SELECT 1 FROM office_service os WHERE "
+             "os.office_id = o.id AND os.service_id = ?4) "
+             "ORDER BY o.sort, o.code LIMIT ?1 OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_PARENT | DIR_Q_ID | DIR_Q_ID2};
+static const struct dir_sql sql_office_find_in_total = {
+    "SELECT count(*) FROM office o WHERE district_id = ?2 AND EXISTS "
+    "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?1)",
+    DIR_Q_ID | DIR_Q_ID2};
 /* For store_dir_office_near: the distance table, and the offices of one
-   district (?5; with ?4, a service id, only those offering it). */
+   district (?2; with ?1, a service id, only those offering it). */
 static const char sql_distances[] = "SELECT district_id, near_id, km FROM district_distance";
-static const char sql_office_in[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
-    "o") " FROM office o "
-         "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?5 AND (?4 IS NULL OR "
-         "EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = "
-         "?4)) "
-         "ORDER BY o.sort, o.code";
+static const struct dir_sql sql_office_in = {
+    "SELECT o.code, d.code, " DIR_OFF_NAMES(
+        "o") " FROM office o "
+             "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?2 AND (?1 IS NULL "
+             "OR EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND "
+             "os.service_id = ?1)) "
+             "ORDER BY o.sort, o.code",
+    DIR_Q_ID | DIR_Q_ID2};
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
 /* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
-   at most STORE_DIR_SEARCH_MAX. */
+   at most STORE_DIR_SEARCH_MAX.  SQLite's FTS5: store_dir_service_search
+   runs it on SQLite only. */
 static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
     "s") " FROM service_fts "
          "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
          "WHERE service_fts MATCH ?1 "
          "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
          "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
-/* Every service with its names and keywords, for the typing-error rule. */
+/* Every service with its names and its keywords in each language (one
+   row each in dir_text: a subquery per language, where SQLite would say
+   group_concat and PostgreSQL string_agg), for the typing-error rule. */
+#define DIR_KEYWORDS(L)                                                                            \
+    "coalesce((SELECT text FROM dir_text t WHERE t.kind = 'service' AND t.code = s.code AND "      \
+    "t.field = 'keywords' AND t.lang = '" L "'), '')"
+#define DIR_KEYWORD_COL 6 /* the first of the four */
 static const char sql_search_fuzzy[] =
-    "SELECT s.code, d.code, " DIR_SERV_NAMES("s") ", coalesce((SELECT group_concat(text, ' ') "
-                                                  "FROM dir_text t WHERE t.kind = 'service' AND "
-                                                  "t.code = s.code AND t.field = 'keywords'), '') "
-                                                  "FROM service s JOIN department d ON d.id = "
-                                                  "s.department_id ORDER BY d.sort, s.sort, s.code";
+    "SELECT s.code, d.code, " DIR_SERV_NAMES("s") ", " DIR_KEYWORDS("en") ", " DIR_KEYWORDS(
+        "ps") ", " DIR_KEYWORDS("ur") ", " DIR_KEYWORDS("ur-Latn") " FROM service s JOIN "
+                                                                   "department d ON d.id = "
+                                                                   "s.department_id ORDER BY "
+                                                                   "d.sort, s.sort, s.code";
 /* FTS5 'optimize' command: merge the index's segments into one. */
 static const char sql_search_optimize[] =
     "INSERT INTO service_fts (service_fts) VALUES ('optimize')";
-static const char sql_service_all[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
-    "s") " FROM department d "
-         "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code";
-static const char sql_service_each[] =
-    "SELECT x.code, ?3, " DIR_SERV_NAMES("x") " FROM service x WHERE x.department_id = ?4 "
-                                              "ORDER BY x.sort, x.code";
-static const char sql_office_all[] = "SELECT o.code, d.code, " DIR_OFF_NAMES(
-    "o") " FROM district d "
-         "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code";
-static const char sql_office_each[] =
-    "SELECT x.code, ?3, " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = ?4 "
-                                             "ORDER BY x.sort, x.code";
+static const struct dir_sql sql_service_all = {
+    "SELECT s.code, d.code, " DIR_SERV_NAMES(
+        "s") " FROM department d "
+             "JOIN service s ON s.department_id = d.id ORDER BY d.sort, d.code, s.sort, s.code",
+    0};
+static const struct dir_sql sql_service_each = {
+    "SELECT x.code, CAST(?1 AS TEXT), " DIR_SERV_NAMES(
+        "x") " FROM service x WHERE x.department_id = ?2 "
+             "ORDER BY x.sort, x.code",
+    DIR_Q_PARENT | DIR_Q_ID};
+static const struct dir_sql sql_office_all = {
+    "SELECT o.code, d.code, " DIR_OFF_NAMES(
+        "o") " FROM district d "
+             "JOIN office o ON o.district_id = d.id ORDER BY d.sort, d.code, o.sort, o.code",
+    0};
+static const struct dir_sql sql_office_each = {
+    "SELECT x.code, CAST(?1 AS TEXT), " DIR_OFF_NAMES("x") " FROM office x WHERE x.district_id = "
+                                                           "?2 ORDER BY x.sort, x.code",
+    DIR_Q_PARENT | DIR_Q_ID};
 
 /* What one list query needs bound. */
 struct dir_query {
-    const char *parent; /* ?3 (text), or NULL */
-    int64_t id;         /* ?4, or 0 */
-    int64_t id2;        /* ?5, or 0 */
+    const char *parent; /* DIR_Q_PARENT */
+    int64_t id;         /* DIR_Q_ID, or 0 */
+    int64_t id2;        /* DIR_Q_ID2, or 0 */
 };
 
-static void dir_query_bind(sqlite3_stmt *s, const struct dir_query *q)
+/* Bind the parameters q of the statement of sql has, from ?1 (limit and
+   offset too when it is a page). */
+static void dir_query_bind(struct db_stmt *s, const struct dir_sql *sql, const struct dir_query *q,
+                           unsigned limit, unsigned offset)
 {
-    if (q->parent)
-        store_bind_text(s, 3, q->parent);
-    if (q->id)
-        sqlite3_bind_int64(s, 4, q->id);
-    if (q->id2)
-        sqlite3_bind_int64(s, 5, q->id2);
+    int i = 1;
+
+    if (sql->params & DIR_Q_PAGE) {
+        db_bind_int64(s, i++, limit);
+        db_bind_int64(s, i++, offset);
+    }
+    if (sql->params & DIR_Q_PARENT)
+        db_bind_text(s, i++, q->parent);
+    if ((sql->params & DIR_Q_ID) && q->id)
+        db_bind_int64(s, i, q->id);
+    i += (sql->params & DIR_Q_ID) != 0;
+    if ((sql->params & DIR_Q_ID2) && q->id2)
+        db_bind_int64(s, i, q->id2);
 }
 
-static void dir_item_row(sqlite3_stmt *s, struct store_dir_item *it)
+static void dir_item_row(struct db_stmt *s, struct store_dir_item *it)
 {
     store_col_text(s, 0, it->code, sizeof(it->code));
     store_col_text(s, 1, it->parent, sizeof(it->parent));
@@ -123,36 +182,34 @@ static void dir_item_row(sqlite3_stmt *s, struct store_dir_item *it)
 }
 
 /* One page of sql into out, and the count of sql_total into *total. */
-static int dir_page(struct store *st, const char *sql, const char *sql_total,
+static int dir_page(struct store *st, const struct dir_sql *sql, const struct dir_sql *sql_total,
                     const struct dir_query *q, unsigned offset, unsigned limit,
                     struct store_dir_item *out, unsigned *total)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     unsigned n = 0;
-    int rc = SQLITE_DONE;
+    int rc = DB_DONE;
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;
     if (limit > 0) {
-        if ((s = store_stmt(st, sql)) == NULL)
+        if ((s = store_stmt(st, sql->sql)) == NULL)
             return -KP_ERR_DB;
-        sqlite3_bind_int(s, 1, (int)limit);
-        sqlite3_bind_int64(s, 2, offset);
-        dir_query_bind(s, q);
-        while (n < limit && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        dir_query_bind(s, sql, q, limit, offset);
+        while (n < limit && (rc = db_step(s)) == DB_ROW)
             dir_item_row(s, &out[n++]);
-        sqlite3_reset(s);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_reset(s);
+        if (rc != DB_ROW && rc != DB_DONE)
             return -KP_ERR_DB;
     }
     if (total) {
-        if ((s = store_stmt(st, sql_total)) == NULL)
+        if ((s = store_stmt(st, sql_total->sql)) == NULL)
             return -KP_ERR_DB;
-        dir_query_bind(s, q);
-        rc = sqlite3_step(s);
-        *total = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(s, 0) : 0;
-        sqlite3_reset(s);
-        if (rc != SQLITE_ROW)
+        dir_query_bind(s, sql_total, q, 0, 0);
+        rc = db_step(s);
+        *total = rc == DB_ROW ? (unsigned)db_col_int64(s, 0) : 0;
+        db_reset(s);
+        if (rc != DB_ROW)
             return -KP_ERR_DB;
     }
     return (int)n;
@@ -163,7 +220,7 @@ int store_dir_department_list(struct store *st, unsigned offset, unsigned limit,
 {
     struct dir_query q = {NULL, 0, 0};
 
-    return dir_page(st, sql_department_list, sql_department_total, &q, offset, limit, out, total);
+    return dir_page(st, &sql_department_list, &sql_department_total, &q, offset, limit, out, total);
 }
 
 int store_dir_service_list(struct store *st, const char *department, unsigned offset,
@@ -174,7 +231,7 @@ int store_dir_service_list(struct store *st, const char *department, unsigned of
 
     if (rc < 0)
         return rc;
-    return dir_page(st, sql_service_list, sql_service_total, &q, offset, limit, out, total);
+    return dir_page(st, &sql_service_list, &sql_service_total, &q, offset, limit, out, total);
 }
 
 int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
@@ -182,7 +239,7 @@ int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
 {
     struct dir_query q = {NULL, 0, 0};
 
-    return dir_page(st, sql_district_list, sql_district_total, &q, offset, limit, out, total);
+    return dir_page(st, &sql_district_list, &sql_district_total, &q, offset, limit, out, total);
 }
 
 int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
@@ -190,7 +247,7 @@ int store_dir_district_list_in(struct store *st, const char *division, unsigned 
 {
     struct dir_query q = {division, 0, 0};
 
-    return dir_page(st, sql_district_in, sql_district_in_total, &q, offset, limit, out, total);
+    return dir_page(st, &sql_district_in, &sql_district_in_total, &q, offset, limit, out, total);
 }
 
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
@@ -201,7 +258,7 @@ int store_dir_office_list(struct store *st, const char *district, unsigned offse
 
     if (rc < 0)
         return rc;
-    return dir_page(st, sql_office_list, sql_office_total, &q, offset, limit, out, total);
+    return dir_page(st, &sql_office_list, &sql_office_total, &q, offset, limit, out, total);
 }
 
 /* One road of the distance table. */
@@ -213,7 +270,7 @@ struct dir_road {
 /* The distance table, both ways as stored; *n roads (freed by the caller). */
 static int dir_roads(struct store *st, struct dir_road **out, size_t *n)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_distances);
+    struct db_stmt *s = store_stmt(st, sql_distances);
     size_t cap = 0;
     int rc;
 
@@ -221,17 +278,17 @@ static int dir_roads(struct store *st, struct dir_road **out, size_t *n)
     *n = 0;
     if (s == NULL)
         return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         if (*n == cap) {
             cap = cap ? 2 * cap : 256;
             *out = kp_realloc(*out, cap * sizeof(**out));
         }
-        (*out)[*n].from = sqlite3_column_int64(s, 0);
-        (*out)[*n].to = sqlite3_column_int64(s, 1);
-        (*out)[(*n)++].km = (unsigned)sqlite3_column_int(s, 2);
+        (*out)[*n].from = db_col_int64(s, 0);
+        (*out)[*n].to = db_col_int64(s, 1);
+        (*out)[(*n)++].km = (unsigned)db_col_int64(s, 2);
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -KP_ERR_DB;
 }
 
 /*
@@ -303,17 +360,17 @@ int store_dir_office_near(struct store *st, const char *district, const char *se
     free(roads);
     /* The offices of the nearest districts, in order, up to the cap. */
     for (size_t i = 0; rc == 0 && i < nnear && n < STORE_DIR_NEAR_MAX; i++) {
-        sqlite3_stmt *s = store_stmt(st, sql_office_in);
+        struct db_stmt *s = store_stmt(st, sql_office_in.sql);
         struct dir_query q = {NULL, svc, near[i]};
         if (s == NULL) {
             rc = -KP_ERR_DB;
             break;
         }
-        dir_query_bind(s, &q);
-        while (n < STORE_DIR_NEAR_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+        dir_query_bind(s, &sql_office_in, &q, 0, 0);
+        while (n < STORE_DIR_NEAR_MAX && (rc = db_step(s)) == DB_ROW)
             dir_item_row(s, &found[n++]);
-        sqlite3_reset(s);
-        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+        db_reset(s);
+        rc = rc == DB_ROW || rc == DB_DONE ? 0 : -KP_ERR_DB;
     }
     free(near);
     if (rc < 0)
@@ -335,10 +392,11 @@ int store_dir_office_find(struct store *st, const char *service, const char *dis
     if (rc < 0)
         return rc;
     if (district == NULL)
-        return dir_page(st, sql_office_find, sql_office_find_total, &q, offset, limit, out, total);
+        return dir_page(st, &sql_office_find, &sql_office_find_total, &q, offset, limit, out,
+                        total);
     if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id2)) < 0)
         return rc;
-    return dir_page(st, sql_office_find_in, sql_office_find_in_total, &q, offset, limit, out,
+    return dir_page(st, &sql_office_find_in, &sql_office_find_in_total, &q, offset, limit, out,
                     total);
 }
 
@@ -419,6 +477,23 @@ static int dir_query_words(const char *query, char *buf, size_t cap, const char 
     return n;
 }
 
+/* The names of a sql_search_fuzzy row and its keywords (the non-empty ones,
+   one space apart) as one text. */
+static void dir_fuzzy_text(struct db_stmt *s, char *text, size_t cap)
+{
+    int n = snprintf(text, cap, "%s %s %s %s ", db_col_text(s, 2), db_col_text(s, 3),
+                     db_col_text(s, 4), db_col_text(s, 5));
+    const char *sep = "";
+
+    for (int i = DIR_KEYWORD_COL; i < DIR_KEYWORD_COL + 4 && n >= 0 && (size_t)n < cap; i++) {
+        const char *k = db_col_text(s, i);
+        if (k == NULL || k[0] == '\0')
+            continue;
+        n += snprintf(text + n, cap - (size_t)n, "%s%s", sep, k);
+        sep = " ";
+    }
+}
+
 /*
  * The typing-error pass: append to hits (n of them, at most cap) every
  * service not found yet whose names or keywords are within the edit bound
@@ -429,24 +504,22 @@ static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit 
 {
     char buf[STORE_DIR_QUERY_MAX + 1], text[6 * STORE_DIR_NAME_SIZE + STORE_DIR_DESC_SIZE];
     const char *w[STORE_DIR_QUERY_WORDS];
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     unsigned first = *n;
     int words = dir_query_words(query, buf, sizeof(buf), w), rc;
 
     if (words == 0 || (s = store_stmt(st, sql_search_fuzzy)) == NULL)
         return words == 0 ? 0 : -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         unsigned score = 0, k;
         int ok = 1;
-        const char *code = (const char *)sqlite3_column_text(s, 0);
+        const char *code = db_col_text(s, 0);
         for (k = 0; k < *n; k++)
             if (strcmp(hits[k].item.code, code) == 0)
                 break;
         if (k < *n)
             continue; /* found by the word search already */
-        snprintf(text, sizeof(text), "%s %s %s %s %s", sqlite3_column_text(s, 2),
-                 sqlite3_column_text(s, 3), sqlite3_column_text(s, 4), sqlite3_column_text(s, 5),
-                 sqlite3_column_text(s, 6));
+        dir_fuzzy_text(s, text, sizeof(text));
         for (int i = 0; i < words && ok; i++) {
             int d = store_dir_fuzzy_match(w[i], text);
             ok = d >= 0;
@@ -465,8 +538,8 @@ static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit 
         if (*n < cap)
             (*n)++;
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_DONE ? 0 : -KP_ERR_DB;
 }
 
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
@@ -474,23 +547,27 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
 {
     char expr[2 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
     struct dir_hit *hits;
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     unsigned i, n = 0, got = 0;
-    int rc = SQLITE_DONE; /* STORE_DIR_SEARCH_MAX > 0: the loop sets it */
+    int rc = DB_DONE; /* STORE_DIR_SEARCH_MAX > 0: the loop sets it */
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;
     if (strlen(query) > STORE_DIR_QUERY_MAX || dir_search_expr(query, expr, sizeof(expr)) == 0)
         return -KP_ERR_INVAL;
+    /* The ranked word search is FTS5's; another backend needs its own
+       full-text index (not in this build's schema). */
+    if (db_kind(st->db) != DB_SQLITE)
+        return -KP_ERR_UNSUPPORTED;
     if ((s = store_stmt(st, sql_search)) == NULL)
         return -KP_ERR_DB;
     hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
     /* The word search first (ranked), then the typing-error pass. */
-    store_bind_text(s, 1, expr);
-    while (n < STORE_DIR_SEARCH_MAX && (rc = sqlite3_step(s)) == SQLITE_ROW)
+    db_bind_text(s, 1, expr);
+    while (n < STORE_DIR_SEARCH_MAX && (rc = db_step(s)) == DB_ROW)
         dir_item_row(s, &hits[n++].item);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    db_reset(s);
+    if (rc != DB_DONE && rc != DB_ROW)
         rc = -KP_ERR_DB;
     else
         rc = dir_search_fuzzy(st, query, hits, &n, STORE_DIR_SEARCH_MAX);
@@ -506,28 +583,30 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
 
 int store_dir_optimize(struct store *st)
 {
+    if (db_kind(st->db) != DB_SQLITE)
+        return 0; /* no FTS5 index to merge */
     return store_exec(st, sql_search_optimize);
 }
 
-static int dir_each(struct store *st, const char *sql, const struct dir_query *q,
+static int dir_each(struct store *st, const struct dir_sql *sql, const struct dir_query *q,
                     store_dir_each_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql->sql);
     struct store_dir_item it;
     int rc, stop = 0;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    dir_query_bind(s, q);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    dir_query_bind(s, sql, q, 0, 0);
+    while ((rc = db_step(s)) == DB_ROW) {
         dir_item_row(s, &it);
         if ((stop = fn(ctx, &it)) != 0)
             break;
     }
-    sqlite3_reset(s);
+    db_reset(s);
     if (stop)
         return stop;
-    return rc == SQLITE_DONE ? 0 : -KP_ERR_DB;
+    return rc == DB_DONE ? 0 : -KP_ERR_DB;
 }
 
 int store_dir_service_each(struct store *st, const char *department, store_dir_each_fn fn,
@@ -537,10 +616,10 @@ int store_dir_service_each(struct store *st, const char *department, store_dir_e
     int rc;
 
     if (department == NULL)
-        return dir_each(st, sql_service_all, &q, fn, ctx);
+        return dir_each(st, &sql_service_all, &q, fn, ctx);
     if ((rc = dir_id(st, STORE_DIR_DEPARTMENT, department, &q.id)) < 0)
         return rc;
-    return dir_each(st, sql_service_each, &q, fn, ctx);
+    return dir_each(st, &sql_service_each, &q, fn, ctx);
 }
 
 int store_dir_office_each(struct store *st, const char *district, store_dir_each_fn fn, void *ctx)
@@ -549,8 +628,8 @@ int store_dir_office_each(struct store *st, const char *district, store_dir_each
     int rc;
 
     if (district == NULL)
-        return dir_each(st, sql_office_all, &q, fn, ctx);
+        return dir_each(st, &sql_office_all, &q, fn, ctx);
     if ((rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id)) < 0)
         return rc;
-    return dir_each(st, sql_office_each, &q, fn, ctx);
+    return dir_each(st, &sql_office_each, &q, fn, ctx);
 }

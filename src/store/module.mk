@@ -1,4 +1,4 @@
-# store: SQLite open, pragmas, migrations, prepared statements; one file per table family
+# store: the backend seam (db.h: db.c, db_sqlite.c), migrations, prepared statements; one file per table family
 SRCS += src/store/app.c
 SRCS += src/store/audit.c
 SRCS += src/store/change.c
@@ -7,7 +7,9 @@ SRCS += src/store/checkpoint.c
 SRCS += src/store/citizen.c
 SRCS += src/store/citizen_fields.c
 SRCS += src/store/credential.c
+SRCS += src/store/db.c
 SRCS += src/store/db_pg.c
+SRCS += src/store/db_sqlite.c
 SRCS += src/store/desk.c
 SRCS += src/store/dept.c
 SRCS += src/store/dialog.c
@@ -20,5 +22,6 @@ SRCS += src/store/schema.c
 SRCS += src/store/schema_pg.c
 SRCS += src/store/sms.c
 SRCS += src/store/staff.c
+SRCS += src/store/store_conf.c
 SRCS += src/store/store.c
 SRCS += src/store/verification.c

@@ -19,7 +19,7 @@ static const char sql_supersede[] =
     "AND desk = ?4 AND use = 0";
 static const char sql_insert[] =
     "INSERT INTO otp_code (citizen_id, purpose, office, desk, hash, msisdn, issued_at, "
-    "expires_at, sms_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    "expires_at, sms_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id";
 static const char sql_latest[] =
     "SELECT " OTP_COLS " FROM otp_code WHERE citizen_id = ?1 AND purpose = ?2 AND office = ?3 "
     "AND desk = ?4 ORDER BY id DESC LIMIT 1";
@@ -31,7 +31,8 @@ static const char sql_window[] =
 static const char sql_window_nth[] =
     "SELECT at FROM otp_log WHERE key = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 1 OFFSET ?3";
 static const char sql_req_add[] =
-    "INSERT INTO code_request (msisdn, purpose, citizen_id, at, lang) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO code_request (msisdn, purpose, citizen_id, at, lang) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "RETURNING id";
 static const char sql_req_next[] =
     "SELECT id, msisdn, purpose, citizen_id, at, lang FROM code_request WHERE id <= ?1 "
     "ORDER BY id LIMIT 1";
@@ -45,18 +46,18 @@ static const char sql_lock_put[] =
     "ON CONFLICT (citizen_id) DO UPDATE SET failures = excluded.failures, "
     "lockouts = excluded.lockouts, locked_until = excluded.locked_until";
 
-static void otp_bind_binding(sqlite3_stmt *s, int64_t citizen_id, const char *purpose,
+static void otp_bind_binding(struct db_stmt *s, int64_t citizen_id, const char *purpose,
                              const char *office, const char *desk)
 {
-    sqlite3_bind_int64(s, 1, citizen_id);
-    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, office ? office : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, desk ? desk : "", -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, citizen_id);
+    db_bind_text(s, 2, purpose);
+    db_bind_text(s, 3, office ? office : "");
+    db_bind_text(s, 4, desk ? desk : "");
 }
 
 int store_otp_insert(struct store *st, struct store_otp *p)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_supersede);
+    struct db_stmt *s = store_stmt(st, sql_supersede);
     int rc;
 
     if (s == NULL)
@@ -67,228 +68,227 @@ int store_otp_insert(struct store *st, struct store_otp *p)
     if ((s = store_stmt(st, sql_insert)) == NULL)
         return -KP_ERR_DB;
     otp_bind_binding(s, p->citizen_id, p->purpose, p->office, p->desk);
-    sqlite3_bind_blob(s, 5, p->hash, OTP_HASH_BYTES, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, p->msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 7, p->issued_at);
-    sqlite3_bind_int64(s, 8, p->expires_at);
+    db_bind_blob(s, 5, p->hash, OTP_HASH_BYTES);
+    db_bind_text(s, 6, p->msisdn);
+    db_bind_int64(s, 7, p->issued_at);
+    db_bind_int64(s, 8, p->expires_at);
     if (p->sms_id)
-        sqlite3_bind_int64(s, 9, p->sms_id);
+        db_bind_int64(s, 9, p->sms_id);
     else
-        sqlite3_bind_null(s, 9);
-    if ((rc = store_step_done(st, s)) == 0)
-        p->id = sqlite3_last_insert_rowid(st->db);
-    return rc;
+        db_bind_null(s, 9);
+    return store_step_id(st, s, &p->id);
 }
 
 int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose, const char *office,
                      const char *desk, struct store_otp *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_latest);
+    struct db_stmt *s = store_stmt(st, sql_latest);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     otp_bind_binding(s, citizen_id, purpose, office, desk);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(s);
-        return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    rc = db_step(s);
+    if (rc != DB_ROW) {
+        db_reset(s);
+        return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
     }
     memset(out, 0, sizeof(*out));
-    out->id = sqlite3_column_int64(s, 0);
-    out->citizen_id = sqlite3_column_int64(s, 1);
+    out->id = db_col_int64(s, 0);
+    out->citizen_id = db_col_int64(s, 1);
     store_col_text(s, 2, out->purpose, sizeof(out->purpose));
     store_col_text(s, 3, out->office, sizeof(out->office));
     store_col_text(s, 4, out->desk, sizeof(out->desk));
-    if (sqlite3_column_bytes(s, 5) == OTP_HASH_BYTES)
-        memcpy(out->hash, sqlite3_column_blob(s, 5), OTP_HASH_BYTES);
+    if (db_col_bytes(s, 5) == OTP_HASH_BYTES)
+        memcpy(out->hash, db_col_blob(s, 5), OTP_HASH_BYTES);
     store_col_text(s, 6, out->msisdn, sizeof(out->msisdn));
-    out->issued_at = sqlite3_column_int64(s, 7);
-    out->expires_at = sqlite3_column_int64(s, 8);
-    out->tries = (unsigned)sqlite3_column_int(s, 9);
-    out->use = (enum store_otp_use)sqlite3_column_int(s, 10);
-    out->sms_id = sqlite3_column_int64(s, 11);
-    sqlite3_reset(s);
+    out->issued_at = db_col_int64(s, 7);
+    out->expires_at = db_col_int64(s, 8);
+    out->tries = (unsigned)db_col_int64(s, 9);
+    out->use = (enum store_otp_use)db_col_int64(s, 10);
+    out->sms_id = db_col_int64(s, 11);
+    db_reset(s);
     return 0;
 }
 
 int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_tries);
+    struct db_stmt *s = store_stmt(st, sql_tries);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, (int)tries);
-    sqlite3_bind_int(s, 3, (int)use);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, tries);
+    db_bind_int64(s, 3, use);
     return store_step_done(st, s);
 }
 
 int store_otp_consume(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_consume);
+    struct db_stmt *s = store_stmt(st, sql_consume);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
     /* Exactly one consumer: "UPDATE ... WHERE use = 0" (DESIGN.md §6). */
-    return sqlite3_changes(st->db) == 1 ? 0 : -KP_ERR_USED;
+    return db_changes(st->db) == 1 ? 0 : -KP_ERR_USED;
 }
 
 int store_otp_log(struct store *st, const char *key, int64_t at)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_log);
+    struct db_stmt *s = store_stmt(st, sql_log);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, at);
+    db_bind_text(s, 1, key);
+    db_bind_int64(s, 2, at);
     return store_step_done(st, s);
 }
 
-/* key and since into s, stepped to its one row; SQLITE_ROW or another code. */
-static int otp_window_step(sqlite3_stmt *s, const char *key, int64_t since)
+/* key and since into s, stepped to its one row; DB_ROW or another code. */
+static int otp_window_step(struct db_stmt *s, const char *key, int64_t since)
 {
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, since);
-    return sqlite3_step(s);
+    db_bind_text(s, 1, key);
+    db_bind_int64(s, 2, since);
+    return db_step(s);
 }
 
 int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
                      struct otp_recent *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_window);
+    struct db_stmt *s = store_stmt(st, sql_window);
     int rc;
 
     memset(out, 0, sizeof(*out));
     if (s == NULL)
         return -KP_ERR_DB;
     rc = otp_window_step(s, key, since);
-    if (rc == SQLITE_ROW) {
-        out->count = (uint32_t)sqlite3_column_int64(s, 0);
-        out->newest = sqlite3_column_int64(s, 1);
+    if (rc == DB_ROW) {
+        out->count = (uint32_t)db_col_int64(s, 0);
+        out->newest = db_col_int64(s, 1);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW)
+    db_reset(s);
+    if (rc != DB_ROW)
         return -KP_ERR_DB;
     if (nth == 0 || out->count < nth)
         return 0;
     /* The window is full: when does its oldest counted issue leave it? */
     if ((s = store_stmt(st, sql_window_nth)) == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 3, (int64_t)nth - 1);
+    db_bind_int64(s, 3, nth - 1);
     rc = otp_window_step(s, key, since);
-    if (rc == SQLITE_ROW)
-        out->nth = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : -KP_ERR_DB;
+    if (rc == DB_ROW)
+        out->nth = db_col_int64(s, 0);
+    db_reset(s);
+    return rc == DB_ROW ? 0 : -KP_ERR_DB;
 }
 
 int store_otp_log_prune(struct store *st, int64_t before)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_prune);
+    struct db_stmt *s = store_stmt(st, sql_prune);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, before);
+    db_bind_int64(s, 1, before);
     return store_step_done(st, s);
 }
 
 int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_lock_get);
+    struct db_stmt *s = store_stmt(st, sql_lock_get);
 
     memset(out, 0, sizeof(*out));
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, citizen_id);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        out->failures = (uint32_t)sqlite3_column_int(s, 0);
-        out->lockouts = (uint32_t)sqlite3_column_int(s, 1);
-        out->locked_until = sqlite3_column_int64(s, 2);
+    db_bind_int64(s, 1, citizen_id);
+    if (db_step(s) == DB_ROW) {
+        out->failures = (uint32_t)db_col_int64(s, 0);
+        out->lockouts = (uint32_t)db_col_int64(s, 1);
+        out->locked_until = db_col_int64(s, 2);
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return 0;
 }
 
 int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lock *l)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_lock_put);
+    struct db_stmt *s = store_stmt(st, sql_lock_put);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, citizen_id);
-    sqlite3_bind_int(s, 2, (int)l->failures);
-    sqlite3_bind_int(s, 3, (int)l->lockouts);
-    sqlite3_bind_int64(s, 4, l->locked_until);
+    db_bind_int64(s, 1, citizen_id);
+    db_bind_int64(s, 2, l->failures);
+    db_bind_int64(s, 3, l->lockouts);
+    db_bind_int64(s, 4, l->locked_until);
     return store_step_done(st, s);
 }
 
 int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
                            const char *lang, int64_t citizen_id, int64_t at, int64_t *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_req_add);
+    struct db_stmt *s = store_stmt(st, sql_req_add);
+    int64_t added;
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, purpose, -1, SQLITE_STATIC);
+    db_bind_text(s, 1, msisdn);
+    db_bind_text(s, 2, purpose);
     if (citizen_id)
-        sqlite3_bind_int64(s, 3, citizen_id);
+        db_bind_int64(s, 3, citizen_id);
     else
-        sqlite3_bind_null(s, 3);
-    sqlite3_bind_int64(s, 4, at);
-    sqlite3_bind_text(s, 5, lang && lang[0] ? lang : "en", -1, SQLITE_STATIC);
-    if ((rc = store_step_done(st, s)) == 0 && id)
-        *id = sqlite3_last_insert_rowid(st->db);
+        db_bind_null(s, 3);
+    db_bind_int64(s, 4, at);
+    db_bind_text(s, 5, lang && lang[0] ? lang : "en");
+    if ((rc = store_step_id(st, s, &added)) == 0 && id)
+        *id = added;
     return rc;
 }
 
 int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_req_next);
+    struct db_stmt *s = store_stmt(st, sql_req_next);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, upto);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(s, 1, upto);
+    rc = db_step(s);
+    if (rc == DB_ROW) {
         memset(out, 0, sizeof(*out));
-        out->id = sqlite3_column_int64(s, 0);
+        out->id = db_col_int64(s, 0);
         store_col_text(s, 1, out->msisdn, sizeof(out->msisdn));
         store_col_text(s, 2, out->purpose, sizeof(out->purpose));
-        out->citizen_id = sqlite3_column_int64(s, 3);
-        out->at = sqlite3_column_int64(s, 4);
+        out->citizen_id = db_col_int64(s, 3);
+        out->at = db_col_int64(s, 4);
         store_col_text(s, 5, out->lang, sizeof(out->lang));
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    db_reset(s);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_code_request_delete(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_req_delete);
+    struct db_stmt *s = store_stmt(st, sql_req_delete);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     return store_step_done(st, s);
 }
 
 int64_t store_code_request_last(struct store *st)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_req_last);
+    struct db_stmt *s = store_stmt(st, sql_req_last);
     int64_t v = -KP_ERR_DB;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
+    if (db_step(s) == DB_ROW)
+        v = db_col_int64(s, 0);
+    db_reset(s);
     return v;
 }

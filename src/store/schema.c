@@ -470,3 +470,13 @@ const struct store_migration *store_migrations(int *count)
     *count = (int)KP_ARRAY_LEN(migrations);
     return migrations;
 }
+
+const struct store_migration *store_migrations_kind(enum db_kind kind, int *count)
+{
+    if (kind == DB_SQLITE)
+        return store_migrations(count);
+    if (kind == DB_POSTGRESQL)
+        return store_migrations_pg(count);
+    *count = 0;
+    return NULL;
+}

@@ -17,11 +17,12 @@
 
 static const char sql_queue[] =
     "INSERT INTO sms_outbox (msisdn, body, is_code, state, next_attempt_at, expires_at, "
-    "created_at, updated_at, subject) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4, ?4, ?6)";
+    "created_at, updated_at, subject) VALUES (?1, ?2, ?3, 'queued', ?4, ?5, ?4, ?4, ?6) "
+    "RETURNING id";
 static const char sql_queue_code[] =
     "INSERT INTO sms_outbox (msisdn, body, is_code, state, next_attempt_at, expires_at, "
     "created_at, updated_at, subject, code_at, code_box) "
-    "VALUES (?1, ?2, 1, 'queued', ?3, ?4, ?3, ?3, ?5, ?6, ?7)";
+    "VALUES (?1, ?2, 1, 'queued', ?3, ?4, ?3, ?3, ?5, ?6, ?7) RETURNING id";
 static const char sql_set_ref[] = "UPDATE sms_outbox SET concat_ref = ?2 WHERE id = ?1";
 static const char sql_due[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
@@ -83,22 +84,23 @@ int sms_state_parse(const char *name)
 int store_sms_queue(struct store *st, const char *msisdn, const char *body, int is_code,
                     const char *subject, int64_t expires_at, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_queue);
+    struct db_stmt *s = store_stmt(st, sql_queue);
+    int64_t added;
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     if (strlen(body) >= STORE_SMS_BODY_MAX)
         return -KP_ERR_TOOLONG;
-    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, is_code ? 1 : 0);
-    sqlite3_bind_int64(s, 4, now);
-    sqlite3_bind_int64(s, 5, expires_at);
-    store_bind_text(s, 6, subject);
-    rc = store_step_done(st, s);
+    db_bind_text(s, 1, msisdn);
+    db_bind_text(s, 2, body);
+    db_bind_int64(s, 3, is_code ? 1 : 0);
+    db_bind_int64(s, 4, now);
+    db_bind_int64(s, 5, expires_at);
+    db_bind_text(s, 6, subject);
+    rc = store_step_id(st, s, &added);
     if (rc == 0 && id)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = added;
     return rc;
 }
 
@@ -106,7 +108,8 @@ int store_sms_queue_code(struct store *st, const char *msisdn, const char *body,
                          const uint8_t box[OTP_SEALED_BYTES], const char *subject,
                          int64_t expires_at, int64_t now, int64_t *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_queue_code);
+    struct db_stmt *s = store_stmt(st, sql_queue_code);
+    int64_t added;
     int rc;
 
     if (s == NULL)
@@ -115,117 +118,116 @@ int store_sms_queue_code(struct store *st, const char *msisdn, const char *body,
         return -KP_ERR_TOOLONG;
     if (code_at < 0 || (size_t)code_at > strlen(body))
         return -KP_ERR_INVAL;
-    sqlite3_bind_text(s, 1, msisdn, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_int64(s, 4, expires_at);
-    store_bind_text(s, 5, subject);
-    sqlite3_bind_int(s, 6, code_at);
-    sqlite3_bind_blob(s, 7, box, OTP_SEALED_BYTES, SQLITE_STATIC);
-    rc = store_step_done(st, s);
+    db_bind_text(s, 1, msisdn);
+    db_bind_text(s, 2, body);
+    db_bind_int64(s, 3, now);
+    db_bind_int64(s, 4, expires_at);
+    db_bind_text(s, 5, subject);
+    db_bind_int64(s, 6, code_at);
+    db_bind_blob(s, 7, box, OTP_SEALED_BYTES);
+    rc = store_step_id(st, s, &added);
     if (rc == 0 && id)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = added;
     return rc;
 }
 
 int store_sms_set_ref(struct store *st, int64_t id, int ref)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_set_ref);
+    struct db_stmt *s = store_stmt(st, sql_set_ref);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, ref);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, ref);
     return store_step_done(st, s);
 }
 
-static void sms_row(sqlite3_stmt *s, struct store_sms *m)
+static void sms_row(struct db_stmt *s, struct store_sms *m)
 {
     char state[16];
     int sv;
 
     memset(m, 0, sizeof(*m));
-    m->id = sqlite3_column_int64(s, 0);
+    m->id = db_col_int64(s, 0);
     store_col_text(s, 1, m->msisdn, sizeof(m->msisdn));
-    m->scrubbed = sqlite3_column_type(s, 2) == SQLITE_NULL;
+    m->scrubbed = db_col_is_null(s, 2);
     store_col_text(s, 2, m->body, sizeof(m->body));
-    m->is_code = sqlite3_column_int(s, 3);
+    m->is_code = db_col_int64(s, 3);
     store_col_text(s, 4, state, sizeof(state));
     sv = sms_state_parse(state);
     m->state = sv < 0 ? SMS_FAILED : (enum sms_state)sv;
-    m->partner_id = sqlite3_column_int64(s, 5);
-    m->attempts = (unsigned)sqlite3_column_int(s, 6);
-    m->next_attempt_at = sqlite3_column_int64(s, 7);
-    m->expires_at = sqlite3_column_int64(s, 8);
+    m->partner_id = db_col_int64(s, 5);
+    m->attempts = (unsigned)db_col_int64(s, 6);
+    m->next_attempt_at = db_col_int64(s, 7);
+    m->expires_at = db_col_int64(s, 8);
     store_col_text(s, 9, m->message_id, sizeof(m->message_id));
-    m->parts = (unsigned)sqlite3_column_int(s, 10);
-    m->last_status = (uint32_t)sqlite3_column_int64(s, 11);
-    m->created_at = sqlite3_column_int64(s, 12);
-    m->updated_at = sqlite3_column_int64(s, 13);
+    m->parts = (unsigned)db_col_int64(s, 10);
+    m->last_status = (uint32_t)db_col_int64(s, 11);
+    m->created_at = db_col_int64(s, 12);
+    m->updated_at = db_col_int64(s, 13);
     store_col_text(s, 14, m->subject, sizeof(m->subject));
     m->code_at = -1;
-    if (sqlite3_column_type(s, 15) != SQLITE_NULL &&
-        sqlite3_column_bytes(s, 16) == OTP_SEALED_BYTES) {
-        m->code_at = sqlite3_column_int(s, 15);
-        memcpy(m->code_box, sqlite3_column_blob(s, 16), OTP_SEALED_BYTES);
+    if (!db_col_is_null(s, 15) && db_col_bytes(s, 16) == OTP_SEALED_BYTES) {
+        m->code_at = db_col_int64(s, 15);
+        memcpy(m->code_box, db_col_blob(s, 16), OTP_SEALED_BYTES);
     }
-    m->concat_ref = sqlite3_column_type(s, 17) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 17);
+    m->concat_ref = db_col_is_null(s, 17) ? -1 : db_col_int64(s, 17);
 }
 
-static int sms_rows(sqlite3_stmt *s, struct store_sms *out, int max)
+static int sms_rows(struct db_stmt *s, struct store_sms *out, int max)
 {
     int n = 0, rc;
 
-    while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW)
+    while (n < max && (rc = db_step(s)) == DB_ROW)
         sms_row(s, &out[n++]);
-    sqlite3_reset(s);
+    db_reset(s);
     return n;
 }
 
 int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_due);
+    struct db_stmt *s = store_stmt(st, sql_due);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, max);
+    db_bind_int64(s, 1, now);
+    db_bind_int64(s, 2, max);
     return sms_rows(s, out, max);
 }
 
 int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
                      int64_t next_attempt_at, int64_t partner_id, uint32_t last_status, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_update);
+    struct db_stmt *s = store_stmt(st, sql_update);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, sms_state_name(state), -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, (int)attempts);
-    sqlite3_bind_int64(s, 4, next_attempt_at);
-    sqlite3_bind_int64(s, 5, partner_id);
-    sqlite3_bind_int64(s, 6, last_status);
-    sqlite3_bind_int64(s, 7, now);
+    db_bind_int64(s, 1, id);
+    db_bind_text(s, 2, sms_state_name(state));
+    db_bind_int64(s, 3, attempts);
+    db_bind_int64(s, 4, next_attempt_at);
+    db_bind_int64(s, 5, partner_id);
+    db_bind_int64(s, 6, last_status);
+    db_bind_int64(s, 7, now);
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
-    return sqlite3_changes(st->db);
+    return db_changes(st->db);
 }
 
 int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,
                    const char *message_id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_part);
+    struct db_stmt *s = store_stmt(st, sql_part);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
     if (message_id && message_id[0]) { /* else no receipt can name it: only counted */
-        sqlite3_bind_int64(s, 1, id);
-        sqlite3_bind_int(s, 2, (int)part);
-        sqlite3_bind_int64(s, 3, partner_id);
-        sqlite3_bind_text(s, 4, message_id, -1, SQLITE_STATIC);
+        db_bind_int64(s, 1, id);
+        db_bind_int64(s, 2, part);
+        db_bind_int64(s, 3, partner_id);
+        db_bind_text(s, 4, message_id);
         if ((rc = store_step_done(st, s)) < 0)
             return rc;
     } else {
@@ -234,34 +236,34 @@ int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_
     s = store_stmt(st, sql_part_seen);
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, (int)part);
-    sqlite3_bind_text(s, 3, message_id, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, part);
+    db_bind_text(s, 3, message_id);
     return store_step_done(st, s);
 }
 
 int store_sms_by_message_id(struct store *st, int64_t partner_id, const char *message_id,
                             struct store_sms *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_by_mid);
+    struct db_stmt *s = store_stmt(st, sql_by_mid);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, partner_id);
-    sqlite3_bind_text(s, 2, message_id, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, partner_id);
+    db_bind_text(s, 2, message_id);
     return sms_rows(s, out, 1) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
 
 static int sms_exec_now(struct store *st, const char *sql, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, now);
+    db_bind_int64(s, 1, now);
     rc = store_step_done(st, s);
-    return rc < 0 ? rc : sqlite3_changes(st->db);
+    return rc < 0 ? rc : db_changes(st->db);
 }
 
 int store_sms_expire(struct store *st, int64_t now)
@@ -281,41 +283,40 @@ int store_sms_recover(struct store *st, int64_t now)
 
 int store_sms_get(struct store *st, int64_t id, struct store_sms *out)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     return sms_rows(s, out, 1) == 1 ? 0 : -KP_ERR_NOTFOUND;
 }
 
 int store_sms_list(struct store *st, int state, struct store_sms *out, int max)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_list);
+    struct db_stmt *s = store_stmt(st, sql_list);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(s, 1, state < 0 ? "" : sms_state_name((enum sms_state)state), -1,
-                      SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, max);
+    db_bind_text(s, 1, state < 0 ? "" : sms_state_name((enum sms_state)state));
+    db_bind_int64(s, 2, max);
     return sms_rows(s, out, max);
 }
 
 int store_sms_counts(struct store *st, uint64_t counts[SMS_STATE_MAX])
 {
-    sqlite3_stmt *s = store_stmt(st, sql_counts);
+    struct db_stmt *s = store_stmt(st, sql_counts);
     char name[16];
 
     memset(counts, 0, sizeof(uint64_t) * SMS_STATE_MAX);
     if (s == NULL)
         return -KP_ERR_DB;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    while (db_step(s) == DB_ROW) {
         int sv;
         store_col_text(s, 0, name, sizeof(name));
         if ((sv = sms_state_parse(name)) >= 0)
-            counts[sv] = (uint64_t)sqlite3_column_int64(s, 1);
+            counts[sv] = (uint64_t)db_col_int64(s, 1);
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return 0;
 }
 
@@ -324,15 +325,15 @@ static const char sql_oldest[] =
 
 int store_sms_oldest_pending(struct store *st, int64_t *created_at)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_oldest);
+    struct db_stmt *s = store_stmt(st, sql_oldest);
     int rc = -KP_ERR_DB;
 
     if (s == NULL)
         return rc;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        rc = sqlite3_column_type(s, 0) == SQLITE_NULL ? -KP_ERR_NOTFOUND : 0;
-        *created_at = sqlite3_column_int64(s, 0);
+    if (db_step(s) == DB_ROW) {
+        rc = db_col_is_null(s, 0) ? -KP_ERR_NOTFOUND : 0;
+        *created_at = db_col_int64(s, 0);
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return rc;
 }

@@ -74,17 +74,17 @@ int store_staff_pin_valid(const char *pin)
     return same || up || down ? -KP_ERR_DENIED : 0;
 }
 
-static void staff_row(sqlite3_stmt *s, struct store_staff *f, char hash[STAFF_HASH_SIZE])
+static void staff_row(struct db_stmt *s, struct store_staff *f, char hash[STAFF_HASH_SIZE])
 {
     memset(f, 0, sizeof(*f));
     store_col_text(s, 0, f->id, sizeof(f->id));
     store_col_text(s, 1, f->office, sizeof(f->office));
     store_col_text(s, 2, f->name, sizeof(f->name));
-    f->failed_pins = (unsigned)sqlite3_column_int(s, 3);
-    f->locked = sqlite3_column_int(s, 4) != 0;
-    f->created_at = sqlite3_column_int64(s, 5);
-    f->updated_at = sqlite3_column_int64(s, 6);
-    f->pin_version = sqlite3_column_int64(s, 7);
+    f->failed_pins = (unsigned)db_col_int64(s, 3);
+    f->locked = db_col_int64(s, 4) != 0;
+    f->created_at = db_col_int64(s, 5);
+    f->updated_at = db_col_int64(s, 6);
+    f->pin_version = db_col_int64(s, 7);
     if (hash != NULL)
         store_col_text(s, 8, hash, STAFF_HASH_SIZE);
 }
@@ -93,19 +93,19 @@ static void staff_row(sqlite3_stmt *s, struct store_staff *f, char hash[STAFF_HA
 static int staff_read(struct store *st, const char *id, struct store_staff *out,
                       char hash[STAFF_HASH_SIZE])
 {
-    sqlite3_stmt *s = store_stmt(st, sql_get);
+    struct db_stmt *s = store_stmt(st, sql_get);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_text(s, 1, id);
+    rc = db_step(s);
+    if (rc == DB_ROW)
         staff_row(s, out, hash);
-    sqlite3_reset(s);
-    if (rc == SQLITE_ROW)
+    db_reset(s);
+    if (rc == DB_ROW)
         return 0;
-    return rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    return rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_staff_get(struct store *st, const char *id, struct store_staff *out)
@@ -121,7 +121,7 @@ int store_staff_get_hash(struct store *st, const char *id, struct store_staff *o
 
 int store_staff_list(struct store *st, const char *office, struct store_staff **out)
 {
-    sqlite3_stmt *s = store_stmt(st, office ? sql_list_office : sql_list_all);
+    struct db_stmt *s = store_stmt(st, office ? sql_list_office : sql_list_all);
     struct store_staff *v = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -130,13 +130,13 @@ int store_staff_list(struct store *st, const char *office, struct store_staff **
     if (s == NULL)
         return -KP_ERR_DB;
     if (office)
-        store_bind_text(s, 1, office);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        db_bind_text(s, 1, office);
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, sizeof(*v));
         staff_row(s, &v[n++], NULL);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }
@@ -145,84 +145,84 @@ int store_staff_list(struct store *st, const char *office, struct store_staff **
 }
 
 /* Step s (its parameters bound) and require one changed row: 0, -KP_ERR_NOTFOUND or < 0. */
-static int staff_step_one(struct store *st, sqlite3_stmt *s)
+static int staff_step_one(struct store *st, struct db_stmt *s)
 {
     int rc = store_step_done(st, s);
 
-    if (rc == 0 && sqlite3_changes(st->db) != 1)
+    if (rc == 0 && db_changes(st->db) != 1)
         rc = -KP_ERR_NOTFOUND;
     return rc;
 }
 
 int store_staff_insert(struct store *st, const struct store_staff *f, const char *hash, int64_t now)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     int rc;
 
     if ((rc = store_dir_exists(st, STORE_DIR_OFFICE, f->office)) <= 0)
         return rc == 0 ? -KP_ERR_NOTFOUND : rc;
     if ((s = store_stmt(st, sql_insert)) == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, f->id);
-    store_bind_text(s, 2, f->office);
-    store_bind_text(s, 3, f->name);
-    store_bind_text(s, 4, hash);
-    sqlite3_bind_int64(s, 5, now);
+    db_bind_text(s, 1, f->id);
+    db_bind_text(s, 2, f->office);
+    db_bind_text(s, 3, f->name);
+    db_bind_text(s, 4, hash);
+    db_bind_int64(s, 5, now);
     return store_step_done(st, s); /* -KP_ERR_EXISTS: the office is there, so the id is taken */
 }
 
 int store_staff_set_locked(struct store *st, const char *id, int lock, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_lock);
+    struct db_stmt *s = store_stmt(st, sql_lock);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    sqlite3_bind_int(s, 2, lock != 0);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_text(s, 1, id);
+    db_bind_int64(s, 2, lock != 0);
+    db_bind_int64(s, 3, now);
     return staff_step_one(st, s);
 }
 
 int store_staff_set_hash(struct store *st, const char *id, const char *hash, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_set_pin);
+    struct db_stmt *s = store_stmt(st, sql_set_pin);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    store_bind_text(s, 2, hash);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_text(s, 1, id);
+    db_bind_text(s, 2, hash);
+    db_bind_int64(s, 3, now);
     return staff_step_one(st, s);
 }
 
 int store_staff_delete(struct store *st, const char *id)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_remove);
+    struct db_stmt *s = store_stmt(st, sql_remove);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
+    db_bind_text(s, 1, id);
     return staff_step_one(st, s);
 }
 
 int store_staff_failures_add(struct store *st, const char *id, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_pin_wrong);
+    struct db_stmt *s = store_stmt(st, sql_pin_wrong);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    sqlite3_bind_int64(s, 2, now);
+    db_bind_text(s, 1, id);
+    db_bind_int64(s, 2, now);
     return staff_step_one(st, s);
 }
 
 int store_staff_failures_clear(struct store *st, const char *id, int64_t now)
 {
-    sqlite3_stmt *s = store_stmt(st, sql_pin_right);
+    struct db_stmt *s = store_stmt(st, sql_pin_right);
 
     if (s == NULL)
         return -KP_ERR_DB;
-    store_bind_text(s, 1, id);
-    sqlite3_bind_int64(s, 2, now);
+    db_bind_text(s, 1, id);
+    db_bind_int64(s, 2, now);
     return staff_step_one(st, s);
 }

@@ -1,26 +1,23 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Opening the SQLite store, pragmas, migrations, the statement cache and
- * transactions (see store.h for the two kinds of transaction).
+ * Opening the store on its backend (db.h; the SQLite file's pragmas are
+ * db_sqlite.c's), migrations, the statement cache and transactions (see
+ * store.h for the two kinds of transaction).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/core/log.h"
 #include "kpass/core/mem.h"
+#include "db_sqlite.h"
 #include "store_internal.h"
 
-sqlite3_stmt *store_stmt(struct store *st, const char *sql)
+struct db_stmt *store_stmt(struct store *st, const char *sql)
 {
     uintptr_t h = (uintptr_t)sql;
     unsigned i = (unsigned)((h >> 4) ^ (h >> 12)) & (STORE_STMT_SLOTS - 1);
@@ -29,14 +26,12 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
         struct store_stmt_slot *slot = &st->stmts[i];
         if (slot->sql == sql) {
             st->commits.statements++;
-            sqlite3_reset(slot->stmt);
-            sqlite3_clear_bindings(slot->stmt);
+            db_reset(slot->stmt);
             return slot->stmt;
         }
         if (slot->sql == NULL) {
-            if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &slot->stmt, NULL) !=
-                SQLITE_OK) {
-                log_warnx("store: cannot prepare statement: %s", sqlite3_errmsg(st->db));
+            if (db_prepare(st->db, sql, &slot->stmt) < 0) {
+                log_warnx("store: cannot prepare statement: %s", db_errmsg(st->db));
                 slot->stmt = NULL;
                 return NULL;
             }
@@ -48,7 +43,8 @@ sqlite3_stmt *store_stmt(struct store *st, const char *sql)
     fatalx("store: statement cache full (raise STORE_STMT_SLOTS)");
 }
 
-int store_rows_all(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, void *), void **out)
+int store_rows_all(struct db_stmt *s, size_t size, void (*row)(struct db_stmt *, void *),
+                   void **out)
 {
     char *v = NULL;
     size_t n = 0, cap = 0;
@@ -57,12 +53,12 @@ int store_rows_all(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, voi
     *out = NULL;
     if (s == NULL)
         return -KP_ERR_DB;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         v = kp_grow(v, &cap, n + 1, size);
         row(s, v + n++ * size);
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
+    db_reset(s);
+    if (rc != DB_DONE) {
         free(v);
         return -KP_ERR_DB;
     }
@@ -70,49 +66,53 @@ int store_rows_all(sqlite3_stmt *s, size_t size, void (*row)(sqlite3_stmt *, voi
     return (int)n;
 }
 
-int store_step_done(struct store *st, sqlite3_stmt *s)
+/* A failed step's code for the store's callers: a refused constraint is
+   -KP_ERR_EXISTS, anything else -KP_ERR_DB (logged), as before the seam. */
+static int store_step_fail(struct store *st, int rc)
 {
-    int rc = sqlite3_step(s);
-
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-        return 0;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return -KP_ERR_EXISTS;
-    log_warnx("store: %s", sqlite3_errmsg(st->db));
+    if (rc == -KP_ERR_EXISTS)
+        return rc;
+    log_warnx("store: %s", db_errmsg(st->db));
     return -KP_ERR_DB;
+}
+
+int store_step_done(struct store *st, struct db_stmt *s)
+{
+    int rc = db_step(s);
+
+    db_reset(s);
+    return rc >= 0 ? 0 : store_step_fail(st, rc);
+}
+
+int store_step_id(struct store *st, struct db_stmt *s, int64_t *id)
+{
+    int rc = db_step(s);
+
+    if (rc == DB_ROW) {
+        *id = db_col_int64(s, 0);
+        /* RETURNING: the change is made when the statement has run to its end. */
+        rc = db_step(s);
+    } else if (rc == DB_DONE) {
+        rc = -KP_ERR_DB; /* no row inserted, no id */
+    }
+    db_reset(s);
+    return rc >= 0 ? 0 : store_step_fail(st, rc);
 }
 
 int store_exec(struct store *st, const char *sql)
 {
-    char *err = NULL;
-
     st->commits.statements++;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_warnx("store: %s", err ? err : sqlite3_errmsg(st->db));
-        sqlite3_free(err);
+    if (db_exec(st->db, sql) < 0) {
+        log_warnx("store: %s", db_errmsg(st->db));
         return -KP_ERR_DB;
     }
     return 0;
 }
 
-void store_bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_col_text(struct db_stmt *s, int i, char *dst, size_t size)
 {
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
-void store_bind_blob(sqlite3_stmt *s, int i, const void *v, size_t n)
-{
-    sqlite3_bind_blob(s, i, v, (int)n, SQLITE_TRANSIENT);
-}
-
-void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+    const char *t = db_col_text(s, i);
+    size_t n = t ? db_col_bytes(s, i) : 0;
 
     if (n >= size)
         n = size - 1;
@@ -123,21 +123,34 @@ void store_col_text(sqlite3_stmt *s, int i, char *dst, size_t size)
 
 const char *store_errmsg(struct store *st)
 {
-    return sqlite3_errmsg(st->db);
+    return db_errmsg(st->db);
+}
+
+/* The first column of a one-off statement's first row (with ?1 = arg when
+   the statement has a parameter), into *v.  1 with a row, 0 without or
+   when the statement cannot be prepared (no table yet: a new database). */
+static int store_read_int(struct store *st, const char *sql, int64_t arg, int64_t *v)
+{
+    struct db_stmt *s;
+    int found;
+
+    if (db_prepare(st->db, sql, &s) < 0)
+        return 0;
+    if (arg)
+        db_bind_int64(s, 1, arg);
+    found = db_step(s) == DB_ROW;
+    if (found)
+        *v = db_col_int64(s, 0);
+    db_finalize(s);
+    return found;
 }
 
 static int store_read_version(struct store *st)
 {
-    sqlite3_stmt *s;
-    int v = 0;
+    int64_t v = 0;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT max(version) FROM schema_version", -1, &s, NULL) !=
-        SQLITE_OK)
-        return 0; /* no table yet: a new file */
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
-    return v;
+    store_read_int(st, "SELECT max(version) FROM schema_version", 0, &v);
+    return (int)v;
 }
 
 int store_schema_version(struct store *st)
@@ -155,50 +168,56 @@ int store_schema_latest(void)
 
 static int store_has_version(struct store *st, int version)
 {
-    sqlite3_stmt *s;
-    int found = 0;
+    int64_t v;
 
-    if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM schema_version WHERE version = ?1", -1, &s,
-                           NULL) != SQLITE_OK)
-        return 0; /* no table yet: a new file */
-    sqlite3_bind_int(s, 1, version);
-    found = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
-    return found;
+    return store_read_int(st, "SELECT 1 FROM schema_version WHERE version = ?1", version, &v);
 }
 
-/* Apply every migration the file has not had, in order, each in its own
-   transaction with its schema_version row. */
+/* The BEGIN of a write transaction.  SQLite: IMMEDIATE, the write lock
+   taken at once (see sql_begin below); PostgreSQL has no such mode and
+   takes its row locks as it writes. */
+static const char *store_begin_sql(const struct store *st)
+{
+    return db_kind(st->db) == DB_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN";
+}
+
+/* Apply every migration the database has not had, in order, each in its
+   own transaction with its schema_version row. */
 static int store_migrate(struct store *st)
 {
     int n, have = store_read_version(st);
-    const struct store_migration *m = store_migrations(&n);
+    const struct store_migration *m = store_migrations_kind(db_kind(st->db), &n);
 
+    if (m == NULL) {
+        log_warnx("store: this build has no schema for this database's backend");
+        return -KP_ERR_UNSUPPORTED;
+    }
     if (have > m[n - 1].version) {
-        log_warnx("store: %s is at schema %d, newer than this program (%d)", st->path, have,
-                  m[n - 1].version);
+        log_warnx("store: %s is at schema %d, newer than this program (%d)",
+                  st->path ? st->path : "the database", have, m[n - 1].version);
         return -KP_ERR_DB;
     }
     for (int i = 0; i < n; i++) {
-        sqlite3_stmt *s;
+        struct db_stmt *s;
         if (store_has_version(st, m[i].version))
             continue;
-        if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+        if (store_exec(st, store_begin_sql(st)) < 0)
             return -KP_ERR_DB;
         if (store_exec(st, m[i].sql) < 0)
             goto fail;
-        if (sqlite3_prepare_v2(st->db,
-                               "INSERT INTO schema_version (version, applied_at) "
-                               "VALUES (?1, ?2)",
-                               -1, &s, NULL) != SQLITE_OK)
+        if (db_prepare(st->db,
+                       "INSERT INTO schema_version (version, applied_at) "
+                       "VALUES (?1, ?2)",
+                       &s) < 0)
             goto fail;
-        sqlite3_bind_int(s, 1, m[i].version);
-        sqlite3_bind_int64(s, 2, kp_time_s());
-        int rc = sqlite3_step(s);
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE || store_exec(st, "COMMIT") < 0)
+        db_bind_int64(s, 1, m[i].version);
+        db_bind_int64(s, 2, kp_time_s());
+        int rc = db_step(s);
+        db_finalize(s);
+        if (rc != DB_DONE || store_exec(st, "COMMIT") < 0)
             goto fail;
-        log_info("store: %s migrated to schema %d", st->path, m[i].version);
+        log_info("store: %s migrated to schema %d", st->path ? st->path : "the database",
+                 m[i].version);
     }
     return 0;
 fail:
@@ -213,81 +232,50 @@ int store_migrate_now(struct store *st)
     return store_migrate(st);
 }
 
-/*
- * The database holds names and phone numbers: a new file is made 0600
- * before SQLite sees it (SQLite gives its -wal and -shm files the
- * database's mode), and an existing one open to group or others is named
- * in the log so that the operator fixes it.  Returns -KP_ERR_NOTFOUND when
- * the file is missing and create is not set.
- */
-static int store_file_prepare(const char *path, int create)
-{
-    struct stat sb;
-    int fd;
-
-    if (stat(path, &sb) == 0) {
-        if (sb.st_mode & (S_IRWXG | S_IRWXO))
-            log_warnx("store: %s is mode %04o: group or others may read it; "
-                      "chmod 600 it (and its -wal and -shm)",
-                      path, (unsigned)(sb.st_mode & 07777));
-        return 0;
-    }
-    if (!create)
-        return -KP_ERR_NOTFOUND;
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0 && errno != EEXIST) {
-        log_warn("store: cannot create %s", path);
-        return -KP_ERR_DB;
-    }
-    if (fd >= 0)
-        close(fd); /* an empty file is an empty SQLite database */
-    return 0;
-}
-
 int store_open(const char *path, unsigned flags, struct store **out)
 {
+    struct db_params p = {
+        .kind = DB_SQLITE,
+        .path = path,
+        .readonly = (flags & STORE_READONLY) != 0,
+        .create = (flags & STORE_CREATE) != 0,
+    };
+
+    return store_open_params(&p, flags, out);
+}
+
+int store_open_params(const struct db_params *p, unsigned flags, struct store **out)
+{
+    const char *name = p->kind == DB_SQLITE ? p->path : "the database";
     struct store *st;
-    int oflags = SQLITE_OPEN_NOMUTEX;
+    struct db *db;
     int rc;
 
     *out = NULL;
-    if (flags & STORE_READONLY)
-        oflags |= SQLITE_OPEN_READONLY;
-    else
-        oflags |= SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    if ((rc = store_file_prepare(path, (flags & STORE_CREATE) && !(flags & STORE_READONLY))) < 0)
-        return rc;
+    if ((rc = db_open(p, &db)) < 0)
+        return rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_UNSUPPORTED || rc == -KP_ERR_CLOSED
+                   ? rc
+                   : -KP_ERR_DB;
     st = kp_calloc(1, sizeof(*st));
-    st->path = kp_strdup(path);
+    st->db = db;
+    st->path = p->kind == DB_SQLITE ? kp_strdup(p->path) : NULL;
     st->readonly = (flags & STORE_READONLY) != 0;
-    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
-        log_warnx("store: cannot open %s: %s", path, st->db ? sqlite3_errmsg(st->db) : "?");
-        goto fail;
-    }
-    sqlite3_extended_result_codes(st->db, 1);
-    /* DESIGN.md §8.  secure_delete: a scrubbed code message's old text is
-       zeroed in the file, not left in the page's free space (Debian builds
-       SQLite with it on by default; other builds do not). */
-    sqlite3_busy_timeout(st->db, 5000);
-    if ((!st->readonly && store_exec(st, "PRAGMA journal_mode=WAL") < 0) ||
-        store_exec(st, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                       "PRAGMA temp_store=MEMORY; PRAGMA secure_delete=ON") < 0)
-        goto fail;
     if (flags & STORE_CURRENT) {
         int have = store_read_version(st);
         if (have < store_schema_latest()) {
-            log_warnx("store: %s is at schema %d, this program needs %d (run: kpass migrate)", path,
+            log_warnx("store: %s is at schema %d, this program needs %d (run: kpass migrate)", name,
                       have, store_schema_latest());
             store_close(st);
             return -KP_ERR_STATE;
         }
         if (have > store_schema_latest()) {
-            log_warnx("store: %s is at schema %d, newer than this program (%d)", path, have,
+            log_warnx("store: %s is at schema %d, newer than this program (%d)", name, have,
                       store_schema_latest());
             goto fail;
         }
-    } else if (!st->readonly && store_migrate(st) < 0) {
-        goto fail;
+    } else if (!st->readonly && (rc = store_migrate(st)) < 0) {
+        store_close(st);
+        return rc == -KP_ERR_UNSUPPORTED ? rc : -KP_ERR_DB;
     }
     *out = st;
     return 0;
@@ -304,9 +292,8 @@ void store_close(struct store *st)
         if (st->in_batch)
             store_flush(st);
         for (unsigned i = 0; i < STORE_STMT_SLOTS; i++)
-            if (st->stmts[i].stmt)
-                sqlite3_finalize(st->stmts[i].stmt);
-        sqlite3_close(st->db);
+            db_finalize(st->stmts[i].stmt);
+        db_close(st->db);
     }
     free(st->path);
     free(st);
@@ -330,21 +317,11 @@ int store_writable(const struct store *st)
 
 int store_integrity_check(struct store *st, struct kp_buf *out)
 {
-    sqlite3_stmt *s;
-    int ok = 1;
-
-    if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
-        return -KP_ERR_DB;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
-        if (t && strcmp(t, "ok") != 0) {
-            ok = 0;
-            if (out)
-                kp_buf_printf(out, "%s\n", t);
-        }
-    }
-    sqlite3_finalize(s);
-    return ok ? 0 : -KP_ERR_DB;
+    /* SQLite's own check of its file; a PostgreSQL server checks its pages
+       itself (data checksums) and has no equivalent to run here. */
+    if (db_kind(st->db) != DB_SQLITE)
+        return -KP_ERR_UNSUPPORTED;
+    return db_sqlite_integrity(st->db, out);
 }
 
 /* The group transaction's BEGIN and COMMIT, once a pass: prepared once
@@ -355,11 +332,12 @@ int store_integrity_check(struct store *st, struct kp_buf *out)
    another process's commit could not be upgraded (SQLITE_BUSY_SNAPSHOT)
    and the whole pass would be lost. */
 static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_begin_pg[] = "BEGIN";
 static const char sql_commit[] = "COMMIT";
 
 static int store_run(struct store *st, const char *sql)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
 
     return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
 }
@@ -368,7 +346,7 @@ int store_batch(struct store *st)
 {
     if (st->in_batch || st->in_tx)
         return 0;
-    if (store_run(st, sql_begin) < 0)
+    if (store_run(st, db_kind(st->db) == DB_SQLITE ? sql_begin : sql_begin_pg) < 0)
         return -KP_ERR_DB;
     st->in_batch = 1;
     return 0;
@@ -430,7 +408,7 @@ int store_tx_begin(struct store *st)
     }
     if (store_flush(st) < 0)
         return -KP_ERR_DB;
-    if (store_exec(st, "BEGIN IMMEDIATE") < 0)
+    if (store_exec(st, store_begin_sql(st)) < 0)
         return -KP_ERR_DB;
     st->in_tx = 1;
     return 0;
@@ -468,7 +446,7 @@ static const char sql_scope_undo[] = "ROLLBACK TO kp_scope";
 
 static int store_scope_step(struct store *st, const char *sql)
 {
-    sqlite3_stmt *s = store_stmt(st, sql);
+    struct db_stmt *s = store_stmt(st, sql);
 
     return s == NULL ? -KP_ERR_DB : store_step_done(st, s);
 }
@@ -476,9 +454,7 @@ static int store_scope_step(struct store *st, const char *sql)
 int store_bulk(struct store *st)
 {
     st->bulk = 1;
-    /* 256 MiB of page cache at most (allocated as used): the CNIC index
-       takes inserts in random order, which a small cache turns into I/O. */
-    return store_exec(st, "PRAGMA cache_size = -262144");
+    return db_kind(st->db) == DB_SQLITE ? db_sqlite_bulk(st->db) : 0;
 }
 
 int store_scope_begin(struct store *st, enum store_scope *scope)

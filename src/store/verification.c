@@ -53,71 +53,71 @@ const char *store_verification_state_name(enum store_verification_state s)
 
 int store_session_add(struct store *st, const struct store_session *s)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_session_add);
+    struct db_stmt *q = store_stmt(st, sql_session_add);
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_blob(q, 1, s->hash, 32, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, s->desk, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, s->staff, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, s->office, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, s->created_at);
-    sqlite3_bind_int64(q, 6, s->expires_at);
-    sqlite3_bind_int64(q, 7, s->pin_version);
+    db_bind_blob(q, 1, s->hash, 32);
+    db_bind_text(q, 2, s->desk);
+    db_bind_text(q, 3, s->staff);
+    db_bind_text(q, 4, s->office);
+    db_bind_int64(q, 5, s->created_at);
+    db_bind_int64(q, 6, s->expires_at);
+    db_bind_int64(q, 7, s->pin_version);
     return store_step_done(st, q);
 }
 
 int store_session_get(struct store *st, const uint8_t hash[32], int64_t now,
                       struct store_session *out)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_session_get);
+    struct db_stmt *q = store_stmt(st, sql_session_get);
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_blob(q, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, now);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    db_bind_blob(q, 1, hash, 32);
+    db_bind_int64(q, 2, now);
+    rc = db_step(q);
+    if (rc == DB_ROW) {
         memset(out, 0, sizeof(*out));
         memcpy(out->hash, hash, 32);
         store_col_text(q, 0, out->desk, sizeof(out->desk));
         store_col_text(q, 1, out->staff, sizeof(out->staff));
         store_col_text(q, 2, out->office, sizeof(out->office));
-        out->created_at = sqlite3_column_int64(q, 3);
-        out->expires_at = sqlite3_column_int64(q, 4);
-        out->pin_version = sqlite3_column_int64(q, 5);
+        out->created_at = db_col_int64(q, 3);
+        out->expires_at = db_col_int64(q, 4);
+        out->pin_version = db_col_int64(q, 5);
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    db_reset(q);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_session_prune(struct store *st, int64_t now)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_session_prune);
+    struct db_stmt *q = store_stmt(st, sql_session_prune);
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(q, 1, now);
+    db_bind_int64(q, 1, now);
     rc = store_step_done(st, q);
-    return rc < 0 ? rc : sqlite3_changes(st->db);
+    return rc < 0 ? rc : db_changes(st->db);
 }
 
 /* Run a DELETE of sessions by one text or blob key; how many went, or < 0. */
 static int session_delete(struct store *st, const char *sql, const void *key, int blob)
 {
-    sqlite3_stmt *q = store_stmt(st, sql);
+    struct db_stmt *q = store_stmt(st, sql);
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
     if (blob)
-        sqlite3_bind_blob(q, 1, key, 32, SQLITE_STATIC);
+        db_bind_blob(q, 1, key, 32);
     else
-        sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+        db_bind_text(q, 1, key);
     rc = store_step_done(st, q);
-    return rc < 0 ? rc : sqlite3_changes(st->db);
+    return rc < 0 ? rc : db_changes(st->db);
 }
 
 int store_session_end(struct store *st, const uint8_t hash[32])
@@ -137,35 +137,35 @@ int store_session_end_staff(struct store *st, const char *staff)
 
 int store_verification_expire(struct store *st, int64_t before, int64_t now)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_verif_expire);
+    struct db_stmt *q = store_stmt(st, sql_verif_expire);
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_int64(q, 1, before);
-    sqlite3_bind_int64(q, 2, now);
+    db_bind_int64(q, 1, before);
+    db_bind_int64(q, 2, now);
     rc = store_step_done(st, q);
-    return rc < 0 ? rc : sqlite3_changes(st->db);
+    return rc < 0 ? rc : db_changes(st->db);
 }
 
 int store_verification_add(struct store *st, const struct store_verification *v)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_verif_add);
+    struct db_stmt *q = store_stmt(st, sql_verif_add);
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(q, 1, v->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, v->office, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, v->desk, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, v->staff, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 5, v->citizen_id);
-    sqlite3_bind_text(q, 6, v->serial, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 7, store_verification_state_name(v->state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 8, v->purpose, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 9, v->receipt_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 10, v->biometric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 11, v->created_at);
-    sqlite3_bind_text(q, 12, v->receipt, -1, SQLITE_STATIC);
+    db_bind_text(q, 1, v->id);
+    db_bind_text(q, 2, v->office);
+    db_bind_text(q, 3, v->desk);
+    db_bind_text(q, 4, v->staff);
+    db_bind_int64(q, 5, v->citizen_id);
+    db_bind_text(q, 6, v->serial);
+    db_bind_text(q, 7, store_verification_state_name(v->state));
+    db_bind_text(q, 8, v->purpose);
+    db_bind_text(q, 9, v->receipt_id);
+    db_bind_text(q, 10, v->biometric);
+    db_bind_int64(q, 11, v->created_at);
+    db_bind_text(q, 12, v->receipt);
     return store_step_done(st, q);
 }
 
@@ -173,21 +173,21 @@ int store_verification_add(struct store *st, const struct store_verification *v)
 static int verification_read(struct store *st, const char *sql, const char *key,
                              struct store_verification *out)
 {
-    sqlite3_stmt *q = store_stmt(st, sql);
+    struct db_stmt *q = store_stmt(st, sql);
     char state[16];
     int rc;
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    db_bind_text(q, 1, key);
+    rc = db_step(q);
+    if (rc == DB_ROW) {
         memset(out, 0, sizeof(*out));
         store_col_text(q, 0, out->id, sizeof(out->id));
         store_col_text(q, 1, out->office, sizeof(out->office));
         store_col_text(q, 2, out->desk, sizeof(out->desk));
         store_col_text(q, 3, out->staff, sizeof(out->staff));
-        out->citizen_id = sqlite3_column_int64(q, 4);
+        out->citizen_id = db_col_int64(q, 4);
         store_col_text(q, 5, out->serial, sizeof(out->serial));
         store_col_text(q, 6, state, sizeof(state));
         for (unsigned i = 0; i < KP_ARRAY_LEN(verif_states); i++)
@@ -196,12 +196,12 @@ static int verification_read(struct store *st, const char *sql, const char *key,
         store_col_text(q, 7, out->purpose, sizeof(out->purpose));
         store_col_text(q, 8, out->receipt_id, sizeof(out->receipt_id));
         store_col_text(q, 9, out->biometric, sizeof(out->biometric));
-        out->created_at = sqlite3_column_int64(q, 10);
-        out->updated_at = sqlite3_column_int64(q, 11);
+        out->created_at = db_col_int64(q, 10);
+        out->updated_at = db_col_int64(q, 11);
         store_col_text(q, 12, out->receipt, sizeof(out->receipt));
     }
-    sqlite3_reset(q);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
+    db_reset(q);
+    return rc == DB_ROW ? 0 : rc == DB_DONE ? -KP_ERR_NOTFOUND : -KP_ERR_DB;
 }
 
 int store_verification_get(struct store *st, const char *id, struct store_verification *out)
@@ -216,16 +216,16 @@ int store_verification_by_receipt(struct store *st, const char *rid, struct stor
 
 int store_verification_update(struct store *st, const struct store_verification *v)
 {
-    sqlite3_stmt *q = store_stmt(st, sql_verif_update);
+    struct db_stmt *q = store_stmt(st, sql_verif_update);
 
     if (q == NULL)
         return -KP_ERR_DB;
-    sqlite3_bind_text(q, 1, v->id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, store_verification_state_name(v->state), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 3, v->purpose, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 4, v->receipt_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 5, v->biometric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 6, v->updated_at);
-    sqlite3_bind_text(q, 7, v->receipt, -1, SQLITE_STATIC);
+    db_bind_text(q, 1, v->id);
+    db_bind_text(q, 2, store_verification_state_name(v->state));
+    db_bind_text(q, 3, v->purpose);
+    db_bind_text(q, 4, v->receipt_id);
+    db_bind_text(q, 5, v->biometric);
+    db_bind_int64(q, 6, v->updated_at);
+    db_bind_text(q, 7, v->receipt);
     return store_step_done(st, q);
 }

@@ -13,8 +13,9 @@ struct store;
 struct store_checkpointer;
 
 /* Take over st's checkpoints once its WAL holds pages frames (0: 1000).
-   NULL when st is read-only or a second connection cannot be opened (then
-   SQLite's automatic checkpoints stay in place). */
+   NULL when st is read-only, not on SQLite (no WAL to checkpoint), or a
+   second connection cannot be opened (then SQLite's automatic checkpoints
+   stay in place). */
 struct store_checkpointer *store_checkpointer_new(struct store *st, struct event_base *base,
                                                   unsigned pages);
 /* Checkpoints completed by the thread. */
