@@ -8,6 +8,7 @@
 #
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
+#   make test-pg    the store-level suites with the store on PostgreSQL (KP_TEST_STORE)
 #   make layers     the layer check alone (make test runs it first)
 #   make format-check  clang-format 14 --dry-run over src, tests, include (make test runs it)
 #   make debug      the same binaries with ASan+UBSan under build/debug
@@ -126,7 +127,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
+.PHONY: all test test-pg layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -193,6 +194,21 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 
 test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
 	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+
+# The store-level suites again with the store on PostgreSQL (a private
+# server for the run, tests/pgtest.h): KP_TEST_STORE=postgresql makes
+# tu_store_open() and tu_daemon_prepare() use it.  PG_SUITES=... for a few.
+PG_SUITES ?= pg_backend pg_schema store audit citizen codes credential desk directory office \
+             registry sms_store sms_retry sms_cli verify_desk ussd_cache dialogs \
+             builtins_lang ussd_durability daemon desk_e2e sms_e2e ussd_daemon
+test-pg: all $(CHECK_BIN)
+	@fail=""; for s in $(PG_SUITES); do \
+		line=$$(KP_TEST_STORE=postgresql KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) CK_RUN_SUITE=$$s \
+			$(CHECK_BIN) 2>&1 | grep -E '^[0-9]+%: Checks'); \
+		echo "$$s: $$line"; \
+		case "$$line" in 100%*) ;; *) fail="$$fail $$s";; esac; \
+	done; \
+	if [ -n "$$fail" ]; then echo "test-pg: failing on PostgreSQL:$$fail"; exit 1; fi
 
 # The shipped menus in every language (issue 11): no text without its Urdu,
 # Pashto and Roman Urdu, and the page goals (home and departments on one

@@ -29,6 +29,7 @@
 #include "kpass/sms/sms.h"
 #include "kpass/sms/outbox.h"
 #include "kpass/smpp/smpp.h"
+#include "kpass/store/backend.h"
 #include "kpass/store/store.h"
 #include "kpass/store/checkpoint.h"
 #include "kpass/partner/partner.h"
@@ -50,11 +51,12 @@ struct kpd {
     struct event_base *base;
     const char *conf_path;
     struct kp_config cfg;
-    struct otp_policy otp;         /* [otp], the modules' own settings */
-    struct sms_settings sms;       /* [sms] */
-    struct ussd_settings ussd_set; /* [ussd] */
-    struct http_settings http_set; /* [http] */
-    struct smpp_settings smpp_set; /* [smpp] */
+    struct otp_policy otp;           /* [otp], the modules' own settings */
+    struct sms_settings sms;         /* [sms] */
+    struct ussd_settings ussd_set;   /* [ussd] */
+    struct http_settings http_set;   /* [http] */
+    struct smpp_settings smpp_set;   /* [smpp] */
+    struct store_settings store_set; /* [store]: SQLite ([daemon] database) or PostgreSQL */
     struct store *st;
     struct store_checkpointer *ckpt; /* WAL checkpoints off the loop */
     struct smpp_hub *hub;
@@ -272,8 +274,10 @@ static void kpd_follow_changes(struct kpd *d)
 /* The modules' own sections of kpassd.conf, beside core's (config.h). */
 static void kpd_config_sections(struct kp_config *c, struct otp_policy *otp,
                                 struct sms_settings *sms, struct ussd_settings *ussd,
-                                struct http_settings *http, struct smpp_settings *smpp)
+                                struct http_settings *http, struct smpp_settings *smpp,
+                                struct store_settings *store)
 {
+    kp_config_add(c, &store_conf_table, store);
     kp_config_add(c, &smpp_conf_table, smpp);
     kp_config_add(c, &ussd_conf_table, ussd);
     kp_config_add(c, &sms_conf_table, sms);
@@ -289,13 +293,15 @@ static void kpd_reload(struct kpd *d)
     struct ussd_settings ussd;
     struct http_settings http;
     struct smpp_settings smpp;
+    struct store_settings store; /* read to check the file; the connection stays */
     struct kp_buf err = KP_BUF_INIT;
 
     kp_config_init(&c);
-    kpd_config_sections(&c, &otp, &sms, &ussd, &http, &smpp);
+    kpd_config_sections(&c, &otp, &sms, &ussd, &http, &smpp, &store);
     if (kp_config_load(&c, d->conf_path, &err) < 0) {
         log_warnx("kpassd: reload refused, keeping the running configuration:\n%s", err.data);
         kp_config_free(&c);
+        store_settings_free(&store);
         kp_buf_free(&err);
         return;
     }
@@ -306,6 +312,7 @@ static void kpd_reload(struct kpd *d)
     log_set_level(d->debug ? KP_LOG_DEBUG : (enum kp_log_level)c.log_level);
     d->cfg.log_level = c.log_level;
     kp_config_free(&c);
+    store_settings_free(&store);
     kpd_clients_load(d);
     smpp_hub_refresh_allowlist(d->hub);
     kpd_reload_keys(d);
@@ -356,7 +363,8 @@ static int kpd_load_config(struct kpd *d)
     int rc;
 
     kp_config_init(&d->cfg);
-    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set, &d->smpp_set);
+    kpd_config_sections(&d->cfg, &d->otp, &d->sms, &d->ussd_set, &d->http_set, &d->smpp_set,
+                        &d->store_set);
     rc = kp_config_load(&d->cfg, d->conf_path, &err);
     if (rc < 0)
         fprintf(stderr, "%s", err.data);
@@ -461,9 +469,9 @@ static int kpd_http(struct kpd *d)
         goto out;
     }
     struct http_deps deps = {
-        d->st,     d->cfg.database, d->desk_key, d->audit_key, kp_builtins_codes(d->builtins),
-        d->outbox, d->keys,         d->hub,      d->ussd,      d->cnic_key,
-        d->apps,   d->pushes};
+        d->st,     d->cfg.database, d->desk_key,  d->audit_key, kp_builtins_codes(d->builtins),
+        d->outbox, d->keys,         d->hub,       d->ussd,      d->cnic_key,
+        d->apps,   d->pushes,       &d->store_set};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
@@ -536,7 +544,8 @@ static int kpd_lock(struct kpd *d)
 static int kpd_check_paths(const struct kpd *d)
 {
     struct kp_buf err = KP_BUF_INIT;
-    int bad = kp_config_path_check(&d->cfg, "database", d->cfg.database, KP_PATH_WRITE, &err) < 0;
+    int bad = d->store_set.backend == STORE_BACKEND_SQLITE &&
+              kp_config_path_check(&d->cfg, "database", d->cfg.database, KP_PATH_WRITE, &err) < 0;
 
     bad |= kp_config_path_check(&d->cfg, "keys", d->cfg.keys_dir, KP_PATH_DIR, &err) < 0;
     if (bad)
@@ -558,19 +567,19 @@ static int kpd_start(struct kpd *d)
 
     if ((rc = kpd_check_nofile(d)) < 0)
         return rc;
-    rc = store_open(d->cfg.database, STORE_CURRENT, &d->st);
+    const char *dbname = store_conf_name(&d->store_set, d->cfg.database);
+    rc = store_open_conf(&d->store_set, d->cfg.database, STORE_CURRENT, &d->st);
     if (rc == -KP_ERR_NOTFOUND) {
-        log_error("kpassd: no database at %s (run: kpass -c %s init)", d->cfg.database,
-                  d->conf_path);
+        log_error("kpassd: no database at %s (run: kpass -c %s init)", dbname, d->conf_path);
         return rc;
     }
     if (rc == -KP_ERR_STATE) {
-        log_error("kpassd: the database %s has an older schema (run: kpass -c %s migrate)",
-                  d->cfg.database, d->conf_path);
+        log_error("kpassd: the database %s has an older schema (run: kpass -c %s migrate)", dbname,
+                  d->conf_path);
         return rc;
     }
     if (rc < 0) {
-        log_error("kpassd: cannot open the database %s", d->cfg.database);
+        log_error("kpassd: cannot open the database %s", dbname);
         return rc;
     }
     d->base = event_base_new();
@@ -657,6 +666,7 @@ static void kpd_shutdown(struct kpd *d)
     if (d->base)
         event_base_free(d->base);
     kp_config_free(&d->cfg);
+    store_settings_free(&d->store_set);
     kp_pidlock_release(d->lock_fd);
 }
 
@@ -720,7 +730,8 @@ int main(int argc, char **argv)
         kpd_shutdown(&d);
         return 1;
     }
-    log_info("kpassd: started (pid %ld, database %s)", (long)getpid(), d.cfg.database);
+    log_info("kpassd: started (pid %ld, database %s)", (long)getpid(),
+             store_conf_name(&d.store_set, d.cfg.database));
     /* One pass of the loop, then one commit: dialog state written during
        the pass reaches the disk before the replies queued in it are
        written to their sockets, which happens right after it (the hub

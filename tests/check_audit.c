@@ -178,7 +178,7 @@ static void make_log(int n)
     struct store *st;
     static const char *const events[] = {"citizen.imported", "code.issued", "partner.added"};
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     audit_use_key(st, key);
     ck_assert_int_eq(store_tx_begin(st), 0);
     for (int i = 0; i < n; i++) {
@@ -200,7 +200,7 @@ static int verify_with(const uint8_t *k, struct audit_report *rep)
     struct store *st;
     int rc;
 
-    ck_assert_int_eq(store_open(path, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
     audit_use_key(st, k);
     rc = audit_verify(st, rep);
     store_close(st);
@@ -214,7 +214,7 @@ START_TEST(test_append_verify)
     struct store_audit_row row, *v;
     struct store_audit_filter f = {NULL, NULL, 0, 0, 3};
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     /* No key, no transaction: refused. */
     ck_assert_int_eq(audit_append(st, 1, "code.issued", "kpass", NULL, ""), -KP_ERR_STATE);
     ck_assert_int_eq(audit_verify(st, &rep), -KP_ERR_STATE);
@@ -363,7 +363,7 @@ START_TEST(test_golden_chain)
     for (int i = 0; i < AUDIT_KEY_BYTES; i++)
         k[i] = (uint8_t)i;
     memset(subject, 0xAA, sizeof(subject));
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     audit_use_key(st, k);
     ck_assert_int_eq(store_tx_begin(st), 0);
     ck_assert_int_eq(audit_append(st, 1735689600, "code.issued", "kpass", subject, "serial 1"), 1);

@@ -54,7 +54,7 @@ static void bl_setup(void)
     ck_assert_msg(tu_kpass(&d, NULL, &out, "import", "citizens", citizens, NULL) == 0, "%s", out);
     free(out);
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     snprintf(keydir, sizeof(keydir), "%s/keys", d.dir);
     ck_assert_int_eq(keys_secret_load(keydir, "cnic.key", &keys[0], &err), 0);
     ck_assert_int_eq(keys_secret_load(keydir, "audit.key", &keys[1], &err), 0);

@@ -323,7 +323,7 @@ static struct store *open_keyed(void)
 {
     struct store *st;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     audit_use_key(st, akey);
@@ -756,7 +756,7 @@ START_TEST(test_store_no_keys)
     struct store *st;
     struct store_citizen c;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     fill(&c, "Ahmad", "احمد", "PSH", 0);
     ck_assert_int_eq(registry_citizen_add(reg, "1000000000011", &c, "kpass", 1), -KP_ERR_STATE);

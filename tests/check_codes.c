@@ -68,7 +68,7 @@ static void codes_setup(void)
     randombytes_buf(otp_key, sizeof(otp_key));
     randombytes_buf(cnic_key, sizeof(cnic_key));
     randombytes_buf(audit_key, sizeof(audit_key));
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
     audit_use_key(st, audit_key);
@@ -721,7 +721,7 @@ static void store_reopen(void)
     svc = NULL;
     registry_free(reg);
     store_close(st); /* the last connection: the WAL is checkpointed and removed */
-    ck_assert_int_eq(store_open(path, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, cnic_key), 0);
     audit_use_key(st, audit_key);

@@ -60,7 +60,7 @@ static void cred_setup(void)
     snprintf(path, sizeof(path), "%s/t.db", dir);
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     reg = registry_new(st);
     ck_assert_int_eq(registry_use_key(reg, ckey), 0);
     audit_use_key(st, akey);

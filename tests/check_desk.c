@@ -58,7 +58,7 @@ static void desk_setup(void)
     randombytes_buf(audit_key, sizeof(audit_key));
     randombytes_buf(partner_key, sizeof(partner_key));
     ck_assert_int_eq(office_desk_key_derive(partner_key, key), 0);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
     strcpy(d.code, "PSH");
@@ -341,7 +341,7 @@ START_TEST(test_token_not_stored)
                           files[i]);
         }
         store_close(st);
-        ck_assert_int_eq(store_open(path, 0, &st), 0);
+        ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
         audit_use_key(st, audit_key);
     }
     /* What is stored still opens the desk: the scan looked at the right place. */
@@ -758,7 +758,7 @@ START_TEST(test_audit_holds_no_pin)
     st = NULL;
     ck_assert_int_eq(file_has(path, "$argon2id$", 10), 1);
     ck_assert_int_eq(file_has(path, "6047", 4), 0);
-    ck_assert_int_eq(store_open(path, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
 }
 END_TEST
 
@@ -774,7 +774,7 @@ static void *worker_main(void *arg)
     struct store *mine;
     struct store_staff s;
 
-    if (store_open(path, 0, &mine) < 0)
+    if (tu_store_open(path, 0, &mine) < 0)
         return NULL;
     audit_use_key(mine, audit_key);
     for (int i = 0; i < w->wrong; i++)
@@ -799,7 +799,7 @@ START_TEST(test_concurrent_checks)
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             ck_assert_int_eq(w[i].rc[j], -KP_ERR_WRONG);
-    ck_assert_int_eq(store_open(path, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
     audit_use_key(st, audit_key);
     ck_assert_int_eq(store_staff_get(st, "PSH-0042", &s), 0);
     ck_assert_uint_eq(s.failed_pins, 4); /* every failure counted */

@@ -665,7 +665,7 @@ static void cov_open(struct tu_daemon *d, const char *seeded, struct store **st,
     ck_assert_uint_eq(fwrite(data, 1, len, f), len);
     fclose(f);
     free(data);
-    ck_assert_int_eq(store_open(db, 0, st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, st), 0);
     snprintf(keydir, sizeof(keydir), "%s/keys", d->dir);
     ck_assert_int_eq(keys_secret_load(keydir, "cnic.key", &keys[0], &err), 0);
     ck_assert_int_eq(keys_secret_load(keydir, "audit.key", &keys[1], &err), 0);

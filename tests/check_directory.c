@@ -30,7 +30,7 @@ static void dir_setup(void)
 {
     dir = tu_tmpdir("directory");
     snprintf(path, sizeof(path), "%s/t.db", dir);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
 }
 
 static void dir_teardown(void)
@@ -747,7 +747,7 @@ static void seed_setup(void)
     ck_assert_msg(rc == 0, "kpass import seed: %d: %s", rc, out);
     free(out);
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
 }
 
 static void seed_teardown(void)

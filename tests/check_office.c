@@ -38,7 +38,7 @@ static void office_setup(void)
     randombytes_buf(audit_key, sizeof(audit_key));
     randombytes_buf(partner, sizeof(partner));
     ck_assert_int_eq(office_desk_key_derive(partner, key), 0);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     audit_use_key(st, audit_key);
     memset(&d, 0, sizeof(d));
     strcpy(d.code, "PSH");

@@ -381,6 +381,8 @@ START_TEST(test_passfile_and_secrets)
     ck_assert_msg(strstr(text, pg->password) == NULL, "the password was logged: %s", text);
     ck_assert_ptr_null(strstr(text, "dsn-secret"));
     free(text);
+    char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+    tu_run(rm, NULL, NULL, 10000);
     free(dir);
 }
 END_TEST

@@ -33,7 +33,7 @@ static void rg_setup(void)
     snprintf(path, sizeof(path), "%s/t.db", dir);
     randombytes_buf(ckey, sizeof(ckey));
     randombytes_buf(akey, sizeof(akey));
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     audit_use_key(st, akey);
     reg = registry_new(st);
 }

@@ -30,7 +30,7 @@ static void cli_setup(void)
 
     tu_daemon_prepare(&d, NULL);
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     /* 1: a code, waiting; 2: a code, delivered and scrubbed; 3: information,
        failed; 4: information, long, sent. */
     ck_assert_int_eq(store_sms_queue(st, "+923001234567",

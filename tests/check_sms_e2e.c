@@ -147,7 +147,7 @@ int64_t se_queue(struct tu_daemon *dd, const char *msisdn, const char *text, int
     int64_t id = 0, now = (int64_t)time(NULL);
 
     snprintf(db, sizeof(db), "%s/kpass.db", dd->dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_int_eq(store_tx_begin(st), 0);
     ck_assert_int_eq(store_sms_queue(st, msisdn, text, is_code, NULL, now + valid_s, now, &id), 0);
     ck_assert_int_eq(store_tx_commit(st), 0);
@@ -511,7 +511,7 @@ START_TEST(test_client_code_and_receipt)
     struct store *st;
     struct store_sms *m = calloc(1, sizeof(*m));
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_int_eq(store_sms_get(st, 1, m), 0);
     ck_assert(m->scrubbed);
     store_close(st);

@@ -188,7 +188,7 @@ START_TEST(test_refusals)
         se_show(&d, 1, "last status", value, sizeof(value));
         ck_assert_ptr_nonnull(strstr(value, refusals[_i].name));
         snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-        ck_assert_int_eq(store_open(db, 0, &st), 0);
+        ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
         ck_assert_int_eq(store_sms_get(st, 1, m), 0);
         ck_assert(m->scrubbed);
         store_close(st);
@@ -289,7 +289,7 @@ START_TEST(test_expires_unsent)
     se_show(&d, 2, "state", value, sizeof(value));
     ck_assert_str_eq(value, "queued");
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_int_eq(store_sms_get(st, 1, m), 0);
     ck_assert(m->scrubbed);
     store_close(st);
@@ -352,7 +352,7 @@ static uint64_t sent_count(const char *db, int timeout_ms)
 
     do {
         usleep(100000);
-        ck_assert_int_eq(store_open(db, STORE_READONLY, &st), 0);
+        ck_assert_int_eq(tu_store_open(db, STORE_READONLY, &st), 0);
         ck_assert_int_eq(store_sms_counts(st, counts), 0);
         store_close(st);
     } while (counts[SMS_SENT] < CRASH_N && now_ms() < deadline);
@@ -372,7 +372,7 @@ START_TEST(test_crash)
     se_prepare(&d, NULL);
     se_client_partner(&d, port);
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_int_eq(store_tx_begin(st), 0);
     for (int i = 1; i <= CRASH_N; i++) {
         char text[64];
@@ -411,7 +411,7 @@ START_TEST(test_crash)
     ck_assert_int_le(reported, 64 + 64); /* the window, and the ones answered but not committed */
     /* The file is sound. */
     ck_assert_int_eq(tu_daemon_stop(&d, SIGTERM), 0);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_msg(store_integrity_check(st, &report) == 0, "%s", report.data);
     uint64_t counts[SMS_STATE_MAX];
     ck_assert_int_eq(store_sms_counts(st, counts), 0);

@@ -29,7 +29,7 @@ static void sms_setup(void)
 {
     dir = tu_tmpdir("smsstore");
     snprintf(path, sizeof(path), "%s/t.db", dir);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     rows = kp_calloc(64, sizeof(*rows));
 }
 

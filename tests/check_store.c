@@ -60,15 +60,15 @@ START_TEST(test_open_and_migrate)
        count the migrations, not the latest version. */
     store_migrations(&nmigrations);
     /* No file and no STORE_CREATE: not found, nothing created. */
-    ck_assert_int_eq(store_open(path, 0, &st), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), -KP_ERR_NOTFOUND);
     ck_assert_ptr_null(st);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     ck_assert_int_eq(store_schema_version(st), store_schema_latest());
     store_close(st);
     /* Every migration recorded once; reopening applies nothing again. */
     ck_assert_int_eq(sql_int("SELECT count(*) FROM schema_version"), nmigrations);
     ck_assert_int_eq(sql_int("SELECT max(version) FROM schema_version"), store_schema_latest());
-    ck_assert_int_eq(store_open(path, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), 0);
     store_close(st);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM schema_version"), nmigrations);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM sqlite_master WHERE name = 'partner'"), 1);
@@ -94,7 +94,7 @@ START_TEST(test_pragmas)
 {
     struct store *st;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     ck_assert_int_eq(conn_int(st, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
     ck_assert_int_eq(conn_int(st, "SELECT synchronous FROM pragma_synchronous"), 1); /* NORMAL */
     ck_assert_int_eq(conn_int(st, "SELECT foreign_keys FROM pragma_foreign_keys"), 1);
@@ -108,12 +108,12 @@ START_TEST(test_newer_schema_refused)
     struct store *st;
     char sql[128];
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     store_close(st);
     snprintf(sql, sizeof(sql), "INSERT INTO schema_version VALUES (%d, 0)",
              store_schema_latest() + 1);
     sql_exec(sql);
-    ck_assert_int_eq(store_open(path, 0, &st), -KP_ERR_DB);
+    ck_assert_int_eq(tu_store_open(path, 0, &st), -KP_ERR_DB);
 }
 END_TEST
 
@@ -123,7 +123,7 @@ START_TEST(test_transactions)
     struct partner p;
     struct kp_buf rep = KP_BUF_INIT;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     memset(&p, 0, sizeof(p));
     strcpy(p.conf.pwhash, "h");
     p.conf.enabled = 1;
@@ -166,7 +166,7 @@ START_TEST(test_checkpoint_thread)
     long long before;
     int i;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     snprintf(wal, sizeof(wal), "%s-wal", path);
     c = store_checkpointer_new(st, base, 8);
     ck_assert_ptr_nonnull(c);
@@ -199,7 +199,7 @@ START_TEST(test_partner_crud)
     struct store *st;
     struct partner p, q, *v;
 
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     memset(&p, 0, sizeof(p));
     strcpy(p.conf.system_id, "gw1");
     p.conf.mode = SMPP_PARTNER_CLIENT;

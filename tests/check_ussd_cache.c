@@ -27,7 +27,7 @@ static void cache_setup(void)
 
     dir = tu_tmpdir("ussdcache");
     snprintf(path, sizeof(path), "%s/t.db", dir);
-    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    ck_assert_int_eq(tu_store_open(path, STORE_CREATE, &st), 0);
     memset(&p, 0, sizeof(p));
     strcpy(p.system_id, "gw1");
     strcpy(p.mode, "server");

@@ -38,7 +38,7 @@ static void db_check(void)
     struct kp_buf out = KP_BUF_INIT;
 
     snprintf(db, sizeof(db), "%s/kpass.db", d.dir);
-    ck_assert_int_eq(store_open(db, 0, &st), 0);
+    ck_assert_int_eq(tu_store_open(db, 0, &st), 0);
     ck_assert_msg(store_integrity_check(st, &out) == 0, "%s", out.data);
     kp_buf_free(&out);
     store_close(st);

@@ -2,7 +2,10 @@
 /*
  * The tests' private PostgreSQL server (see pgtest.h).
  */
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
@@ -53,13 +56,18 @@ int tu_pg_available(const char **why)
     return 1;
 }
 
-/* Run a server program, as `postgres` when we are root; its exit status. */
-static int tu_pg_run(const char *prog, char *const args[], char **out)
+static int tu_pg_spawn(char *const argv[], const char *log);
+
+/* Run a server program, as `postgres` when we are root, its output
+   appended to the folder's pgtest.log; its exit status.  No ck_assert in
+   here: the runner starts the server outside any test. */
+static int tu_pg_run(const char *prog, char *const args[])
 {
-    char path[256], *argv[32];
+    char path[256], log[300], *argv[32];
     int n = 0;
 
     snprintf(path, sizeof(path), "%s/%s", tu_pg_bindir(), prog);
+    snprintf(log, sizeof(log), "%s/pgtest.log", pg.dir);
     if (geteuid() == 0) {
         argv[n++] = (char *)"/usr/sbin/runuser";
         argv[n++] = (char *)"-u";
@@ -70,24 +78,26 @@ static int tu_pg_run(const char *prog, char *const args[], char **out)
     for (int i = 0; args[i] && n < 31; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    return tu_run(argv, NULL, out, 60000);
+    return tu_pg_spawn(argv, log);
 }
 
 /* The folder belongs to the server's user when that is not us. */
-static void tu_pg_chown(const char *path)
+static int tu_pg_chown(const char *path)
 {
     struct passwd *pw;
 
     if (geteuid() != 0)
-        return;
-    pw = getpwnam("postgres");
-    ck_assert_msg(pw != NULL, "pgtest: running as root and there is no postgres user");
-    ck_assert_int_eq(chown(path, pw->pw_uid, pw->pw_gid), 0);
+        return 0;
+    if ((pw = getpwnam("postgres")) == NULL) {
+        fprintf(stderr, "pgtest: running as root and there is no postgres user\n");
+        return -1;
+    }
+    return chown(path, pw->pw_uid, pw->pw_gid);
 }
 
 static int tu_pg_ctl_start(void)
 {
-    char data[300], log[300], opts[600], *out = NULL;
+    char data[300], log[300], opts[600];
     int rc;
 
     snprintf(data, sizeof(data), "%s/data", pg.dir);
@@ -102,16 +112,15 @@ static int tu_pg_ctl_start(void)
              "-c max_connections=200 -c shared_buffers=32MB",
              pg.port, pg.dir);
     char *args[] = {"start", "-w", "-t", "60", "-D", data, "-l", log, "-o", opts, NULL};
-    rc = tu_pg_run("pg_ctl", args, &out);
+    rc = tu_pg_run("pg_ctl", args);
     if (rc != 0)
-        fprintf(stderr, "pgtest: pg_ctl start: %s\n", out ? out : "");
-    free(out);
+        fprintf(stderr, "pgtest: pg_ctl start failed (%s/pgtest.log)\n", pg.dir);
     return rc == 0 ? 0 : -1;
 }
 
-/* Run argv[0] with its output discarded; the exit status or -1.  No
-   ck_assert: this runs from the exit handler too. */
-static int tu_pg_spawn(char *const argv[])
+/* Run argv[0] with its output appended to log (NULL: discarded); the
+   exit status or -1.  No ck_assert: this runs from the exit handler too. */
+static int tu_pg_spawn(char *const argv[], const char *log)
 {
     int status;
     pid_t pid = fork();
@@ -119,7 +128,7 @@ static int tu_pg_spawn(char *const argv[])
     if (pid < 0)
         return -1;
     if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
+        int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
@@ -142,7 +151,7 @@ static int tu_pg_ctl_stop(void)
     char *user[] = {
         "/usr/sbin/runuser", "-u", "postgres", "--", ctl, "stop", "-w", "-t", "30", "-m",
         "immediate",         "-D", data,       NULL};
-    return tu_pg_spawn(geteuid() == 0 ? user : user + 4) == 0 ? 0 : -1;
+    return tu_pg_spawn(geteuid() == 0 ? user : user + 4, NULL) == 0 ? 0 : -1;
 }
 
 int tu_pg_admin(const char *sql)
@@ -152,8 +161,10 @@ int tu_pg_admin(const char *sql)
     PGresult *r;
     int rc = 0;
 
-    snprintf(conninfo, sizeof(conninfo), "host=%s/sock port=%d user=postgres dbname=kpass", pg.dir,
-             pg.port);
+    snprintf(conninfo, sizeof(conninfo),
+             "host=%s/sock port=%d user=postgres dbname=kpass "
+             "options='-c client_min_messages=warning'",
+             pg.dir, pg.port);
     c = PQconnectdb(conninfo);
     if (PQstatus(c) != CONNECTION_OK) {
         fprintf(stderr, "pgtest: admin connection: %s", PQerrorMessage(c));
@@ -176,24 +187,89 @@ static void tu_pg_atexit(void)
         tu_pg_stop();
 }
 
-/* initdb, a password for the role kpass (written to the passfile), the
-   server started, the database made. */
-static void tu_pg_init(void)
+/* A free loopback port (the kernel's choice), or -1. */
+static int tu_pg_port(void)
 {
-    char path[300], sock[300], *out = NULL;
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+    if (fd < 0)
+        return -1;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+        getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+        port = ntohs(sin.sin_port);
+    close(fd);
+    return port;
+}
+
+/* The role's password, 0600. */
+static int tu_pg_passfile(void)
+{
     uint8_t raw[16];
-    int fd;
+    int fd, ok;
 
-    char *dir = tu_tmpdir("pg");
-    snprintf(pg.dir, sizeof(pg.dir), "%s", dir);
-    free(dir);
-    chmod(pg.dir, 0700);
-    tu_pg_chown(pg.dir);
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(pg.password, sizeof(pg.password), raw, sizeof(raw));
+    snprintf(pg.passfile, sizeof(pg.passfile), "%s/passfile", pg.dir);
+    if ((fd = open(pg.passfile, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+        return -1;
+    ok = write(fd, pg.password, strlen(pg.password)) == (ssize_t)strlen(pg.password) &&
+         write(fd, "\n", 1) == 1;
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* The role kpass with that password and its database. */
+static int tu_pg_roles(void)
+{
+    char conninfo[600], sql[300];
+    PGconn *c;
+    PGresult *r;
+    int ok;
+
+    snprintf(conninfo, sizeof(conninfo), "host=%s/sock port=%d user=postgres dbname=postgres",
+             pg.dir, pg.port);
+    c = PQconnectdb(conninfo);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "pgtest: %s", PQerrorMessage(c));
+        PQfinish(c);
+        return -1;
+    }
+    snprintf(sql, sizeof(sql), "CREATE ROLE kpass LOGIN PASSWORD '%s'", pg.password);
+    PQclear(PQexec(c, sql));
+    r = PQexec(c, "CREATE DATABASE kpass OWNER kpass TEMPLATE template0");
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "pgtest: %s", PQerrorMessage(c));
+    PQclear(r);
+    PQfinish(c);
+    return ok ? 0 : -1;
+}
+
+/* initdb, the server started, the role and its database; 0 or -1 (said
+   on stderr). */
+static int tu_pg_init(void)
+{
+    char path[300], sock[300], tmpl[] = "/tmp/kpass-test-pg-XXXXXX";
+
+    if (mkdtemp(tmpl) == NULL) {
+        perror("pgtest: mkdtemp");
+        return -1;
+    }
+    snprintf(pg.dir, sizeof(pg.dir), "%s", tmpl);
+    pg_owner = getpid(); /* from here on, tu_pg_stop() removes the folder */
+    atexit(tu_pg_atexit);
     snprintf(sock, sizeof(sock), "%s/sock", pg.dir);
-    ck_assert_int_eq(mkdir(sock, 0700), 0);
-    tu_pg_chown(sock);
-
     snprintf(path, sizeof(path), "%s/data", pg.dir);
+    if (chmod(pg.dir, 0700) < 0 || tu_pg_chown(pg.dir) < 0 || mkdir(sock, 0700) < 0 ||
+        tu_pg_chown(sock) < 0) {
+        perror("pgtest: the server's folder");
+        return -1;
+    }
     /* The superuser is trusted on the socket (a folder only it and root
        can open); over TCP everybody gives a password (SCRAM). */
     char *args[] = {"-D",
@@ -207,39 +283,16 @@ static void tu_pg_init(void)
                     "--auth-host=scram-sha-256",
                     "--no-sync",
                     NULL};
-    int rc = tu_pg_run("initdb", args, &out);
-    ck_assert_msg(rc == 0, "pgtest: initdb failed: %s", out ? out : "");
-    free(out);
-
-    pg.port = tu_free_port();
-    ck_assert_msg(tu_pg_ctl_start() == 0, "pgtest: the server did not start (%s/server.log)",
-                  pg.dir);
-    pg_owner = getpid();
-    atexit(tu_pg_atexit);
-
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2hex(pg.password, sizeof(pg.password), raw, sizeof(raw));
-    snprintf(pg.passfile, sizeof(pg.passfile), "%s/passfile", pg.dir);
-    fd = open(pg.passfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, pg.password, strlen(pg.password)), (ssize_t)strlen(pg.password));
-    ck_assert_int_eq(write(fd, "\n", 1), 1);
-    close(fd);
-
-    /* The admin connection names the database kpass: make it from
-       template1 first over a plain connection. */
-    char conninfo[600], sql[300];
-    snprintf(conninfo, sizeof(conninfo), "host=%s port=%d user=postgres dbname=postgres", sock,
-             pg.port);
-    PGconn *c = PQconnectdb(conninfo);
-    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pgtest: %s", PQerrorMessage(c));
-    snprintf(sql, sizeof(sql), "CREATE ROLE kpass LOGIN PASSWORD '%s'", pg.password);
-    PQclear(PQexec(c, sql));
-    PGresult *r = PQexec(c, "CREATE DATABASE kpass OWNER kpass TEMPLATE template0");
-    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "pgtest: %s", PQerrorMessage(c));
-    PQclear(r);
-    PQfinish(c);
+    if (tu_pg_run("initdb", args) != 0) {
+        fprintf(stderr, "pgtest: initdb failed (%s/pgtest.log)\n", pg.dir);
+        return -1;
+    }
+    if ((pg.port = tu_pg_port()) < 0 || tu_pg_ctl_start() < 0)
+        return -1;
+    if (tu_pg_passfile() < 0 || tu_pg_roles() < 0)
+        return -1;
     snprintf(pg.dsn, sizeof(pg.dsn), "host=127.0.0.1 port=%d user=kpass dbname=kpass", pg.port);
+    return 0;
 }
 
 const struct tu_pg *tu_pg_start(void)
@@ -248,7 +301,11 @@ const struct tu_pg *tu_pg_start(void)
         return &pg;
     if (!tu_pg_available(NULL))
         return NULL;
-    tu_pg_init();
+    if (tu_pg_init() < 0) {
+        fprintf(stderr, "pgtest: the private PostgreSQL did not start (%s)\n", pg.dir);
+        tu_pg_stop();
+        return NULL;
+    }
     return &pg;
 }
 
@@ -261,7 +318,7 @@ void tu_pg_stop(void)
     tu_pg_ctl_stop();
     pg_owner = 0;
     pg.port = 0;
-    tu_pg_spawn(argv);
+    tu_pg_spawn(argv, NULL);
 }
 
 char *tu_pg_fresh(const char *tag)
@@ -288,4 +345,53 @@ int tu_pg_crash(void)
 int tu_pg_restart(void)
 {
     return tu_pg_ctl_start();
+}
+
+int tu_pg_wanted(void)
+{
+    const char *v = getenv("KP_TEST_STORE");
+
+    return v && strcmp(v, "postgresql") == 0;
+}
+
+/* FNV-1a: a short, stable schema name for a path. */
+static uint32_t tu_pg_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+char *tu_pg_dsn_for(const char *path)
+{
+    char sql[200], schema[32], *dsn;
+
+    ck_assert_msg(tu_pg_start() != NULL, "KP_TEST_STORE=postgresql but PostgreSQL 15 is missing");
+    snprintf(schema, sizeof(schema), "p_%08x_%zu", tu_pg_hash(path), strlen(path));
+    snprintf(sql, sizeof(sql), "CREATE SCHEMA IF NOT EXISTS %s AUTHORIZATION kpass", schema);
+    ck_assert_int_eq(tu_pg_admin(sql), 0);
+    ck_assert_int_ge(asprintf(&dsn, "%s options='-c search_path=%s'", pg.dsn, schema), 0);
+    return dsn;
+}
+
+long long tu_pg_sql_int(const char *path, const char *sql)
+{
+    char *dsn = tu_pg_dsn_for(path), conninfo[1024];
+    long long v = -1;
+    PGconn *c;
+    PGresult *r;
+
+    snprintf(conninfo, sizeof(conninfo), "%s password=%s", dsn, pg.password);
+    free(dsn);
+    c = PQconnectdb(conninfo);
+    ck_assert_msg(PQstatus(c) == CONNECTION_OK, "pgtest: %s", PQerrorMessage(c));
+    r = PQexec(c, sql);
+    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "pgtest: %s: %s", sql, PQerrorMessage(c));
+    if (PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+        v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    PQfinish(c);
+    return v;
 }

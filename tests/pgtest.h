@@ -36,6 +36,15 @@ void tu_pg_stop(void);
 /* A fresh, empty schema for one test case: a DSN (malloc'd) that selects
    it through search_path.  tag names it in the server's log. */
 char *tu_pg_fresh(const char *tag);
+/* KP_TEST_STORE=postgresql: the store-level tests run on PostgreSQL. */
+int tu_pg_wanted(void);
+/* The schema that stands for the SQLite file path (the same path, the
+   same schema: a test that opens its store twice finds its rows), made
+   on first use; a DSN (malloc'd) selecting it. */
+char *tu_pg_dsn_for(const char *path);
+/* Run sql (one value) in path's schema: tu_sql_int() on PostgreSQL. */
+long long tu_pg_sql_int(const char *path, const char *sql);
+
 /* Kill the server at once (immediate shutdown: what a crash looks like to
    a client) and start it again on the same port and data; 0 or -1. */
 int tu_pg_crash(void);

@@ -5,9 +5,11 @@
  * suite with CK_RUN_SUITE=<name>, one case with CK_RUN_CASE=<name>.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "kpass/core/log.h"
+#include "pgtest.h"
 
 #define KP_SUITE(n) Suite *suite_##n(void);
 #define KP_FUZZER(n)
@@ -24,6 +26,15 @@ int main(void)
     log_init("check", KP_LOG_STDERR,
              lv && log_level_parse(lv) >= 0 ? (enum kp_log_level)log_level_parse(lv)
                                             : KP_LOG_ERROR);
+
+    /* KP_TEST_STORE=postgresql: one private server for the whole run,
+       started here so that every forked test shares it. */
+    if (tu_pg_wanted() && tu_pg_start() == NULL) {
+        const char *why = "";
+        tu_pg_available(&why);
+        fprintf(stderr, "KP_TEST_STORE=postgresql: %s\n", why);
+        return EXIT_FAILURE;
+    }
 
 #define KP_SUITE(n) srunner_add_suite(sr, suite_##n());
 #include "kp_suites.h"

@@ -26,7 +26,10 @@
 #include "kpass/id/keys.h"
 #include "kpass/id/kp1.h"
 #include "kpass/smpp/pdu.h"
+#include "kpass/store/backend.h"
+#include "kpass/store/store.h"
 #include "kpass/text/text.h"
+#include "pgtest.h"
 #include "smpputil.h"
 #include "testutil.h"
 
@@ -314,6 +317,15 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
              "listen = 127.0.0.1:%d\n"
              "%s\n",
              d->dir, d->dir, d->smpp_port, tu_top(), d->http_port, extra_conf ? extra_conf : "");
+    if (tu_pg_wanted()) { /* KP_TEST_STORE=postgresql: the same daemon on PostgreSQL */
+        char path[600], *dsn;
+        snprintf(path, sizeof(path), "%s/kpass.db", d->dir);
+        dsn = tu_pg_dsn_for(path);
+        snprintf(text + strlen(text), sizeof(text) - strlen(text),
+                 "\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n", dsn,
+                 tu_pg_start()->passfile);
+        free(dsn);
+    }
     ck_assert_int_eq(tu_write_file(d->conf, text), 0);
     rc = tu_kpass(d, NULL, &out, "init", NULL);
     ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);
@@ -623,6 +635,8 @@ long long tu_sql_int(const char *path, const char *sql)
     sqlite3_stmt *s;
     long long v = -1;
 
+    if (tu_pg_wanted())
+        return tu_pg_sql_int(path, sql);
     ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
     ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
     if (sqlite3_step(s) == SQLITE_ROW)
@@ -838,4 +852,18 @@ char *tu_desk_scan(struct tu_daemon *d, const char *session, const char *qr, int
     else
         json_decref(j);
     return id;
+}
+
+int tu_store_open(const char *path, unsigned flags, struct store **out)
+{
+    struct store_settings set = {STORE_BACKEND_POSTGRESQL, NULL, NULL};
+    int rc;
+
+    if (!tu_pg_wanted())
+        return store_open(path, flags, out);
+    set.dsn = tu_pg_dsn_for(path);
+    set.passfile = strdup(tu_pg_start()->passfile);
+    rc = store_open_conf(&set, path, flags, out);
+    store_settings_free(&set);
+    return rc;
 }

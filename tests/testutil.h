@@ -88,6 +88,11 @@ void tu_assert_masked(const char *out);
 /* The first column of the first row of sql on the database at path, -1 for no row. */
 long long tu_sql_int(const char *path, const char *sql);
 
+struct store;
+/* store_open(path, flags), or with KP_TEST_STORE=postgresql the PostgreSQL
+   schema standing for path (pgtest.h): the store-level suites run on both. */
+int tu_store_open(const char *path, unsigned flags, struct store **out);
+
 struct keys_signer;
 struct trust_list;
 /* Two fixed signing keys (seeds 0, 1, ..., 31 and 0x42 x 32): a active and

@@ -28,6 +28,7 @@
 #include "kpass/http/request.h"
 #include "kpass/core/log.h"
 #include "kpass/core/mem.h"
+#include "kpass/store/backend.h"
 #include "kpass/store/store.h"
 #include "kpass/store/audit.h"
 #include "kpass/core/worker.h"
@@ -420,7 +421,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     a->webhooks = http_webhooks_new(a);
     a->simswap = http_simswap_new(a);
     /* The worker's own connection: SQLite connections are not shared by threads. */
-    if (d->db_path && store_open(d->db_path, 0, &a->wst) == 0 && d->audit_key)
+    if (d->db_path && store_open_conf(d->store_set, d->db_path, 0, &a->wst) == 0 && d->audit_key)
         audit_use_key(a->wst, d->audit_key);
     a->worker = kp_worker_new(base);
     return a;

@@ -17,6 +17,7 @@
 #include "kpass/smpp/smpp.h"
 #include "kpass/sms/outbox.h"
 #include "kpass/ussd/dialog.h"
+#include "kpass/store/backend.h"
 #include "kpass/store/store.h"
 
 struct kp_cli {
@@ -25,8 +26,9 @@ struct kp_cli {
     struct ussd_settings ussd; /* [ussd]: the menus folder, the page limits */
     struct otp_policy otp;     /* [otp], [sms]: read so that the file is accepted whole */
     struct sms_settings sms;
-    struct http_settings http; /* [http]: where kpass desk finds the API */
-    struct smpp_settings smpp; /* [smpp]: where kpass bench and phone find kpassd */
+    struct http_settings http;   /* [http]: where kpass desk finds the API */
+    struct smpp_settings smpp;   /* [smpp]: where kpass bench and phone find kpassd */
+    struct store_settings store; /* [store]: SQLite ([daemon] database) or PostgreSQL */
     int cfg_loaded;
     struct store *st;
     struct registry *reg; /* the citizen registry over st, once cli_store_keys() made it */

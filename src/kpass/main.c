@@ -100,6 +100,7 @@ int cli_config(struct kp_cli *cli)
         return 0;
     kp_config_init(&cli->cfg);
     /* the modules' sections kpassd reads, in its order */
+    kp_config_add(&cli->cfg, &store_conf_table, &cli->store);
     kp_config_add(&cli->cfg, &smpp_conf_table, &cli->smpp);
     kp_config_add(&cli->cfg, &ussd_conf_table, &cli->ussd);
     kp_config_add(&cli->cfg, &sms_conf_table, &cli->sms);
@@ -125,14 +126,15 @@ int cli_store(struct kp_cli *cli)
     if ((rc = cli_config(cli)) < 0)
         return rc;
     /* Only init and migrate change the schema; migrate backs up first. */
-    rc = store_open(cli->cfg.database, STORE_CURRENT, &cli->st);
+    const char *name = store_conf_name(&cli->store, cli->cfg.database);
+    rc = store_open_conf(&cli->store, cli->cfg.database, STORE_CURRENT, &cli->st);
     if (rc == -KP_ERR_NOTFOUND)
-        cli_fail("no database at %s (run: kpass -c %s init)", cli->cfg.database, cli->conf_path);
+        cli_fail("no database at %s (run: kpass -c %s init)", name, cli->conf_path);
     else if (rc == -KP_ERR_STATE)
-        cli_fail("the database %s has an older schema (run: kpass -c %s migrate)",
-                 cli->cfg.database, cli->conf_path);
+        cli_fail("the database %s has an older schema (run: kpass -c %s migrate)", name,
+                 cli->conf_path);
     else if (rc < 0)
-        cli_fail("cannot open the database %s", cli->cfg.database);
+        cli_fail("cannot open the database %s", name);
     return rc;
 }
 
@@ -414,8 +416,10 @@ int main(int argc, char **argv)
         store_close(cli.st);
         keys_secret_free(cli.cnic_key);
         keys_secret_free(cli.audit_key);
-        if (cli.cfg_loaded)
+        if (cli.cfg_loaded) {
             kp_config_free(&cli.cfg);
+            store_settings_free(&cli.store);
+        }
         return rc;
     }
     fprintf(stderr, "kpass: unknown command '%s'\n", argv[optind]);

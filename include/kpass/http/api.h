@@ -62,12 +62,13 @@ struct http_deps {
     const uint8_t *audit_key;
     struct codes *codes;
     struct sms_outbox *outbox;
-    struct keys_ring *keys;     /* trust list and the active signing key */
-    struct smpp_hub *hub;       /* for /metrics and /healthz */
-    struct ussd_svc *ussd;      /* for /metrics */
-    const uint8_t *cnic_key;    /* notices by CNIC: the citizen's index */
-    struct ussd_apps *apps;     /* signed callbacks to departments go out through it */
-    struct ussd_pushes *pushes; /* "was this you?" after a verification (may be NULL) */
+    struct keys_ring *keys;                 /* trust list and the active signing key */
+    struct smpp_hub *hub;                   /* for /metrics and /healthz */
+    struct ussd_svc *ussd;                  /* for /metrics */
+    const uint8_t *cnic_key;                /* notices by CNIC: the citizen's index */
+    struct ussd_apps *apps;                 /* signed callbacks to departments go out through it */
+    struct ussd_pushes *pushes;             /* "was this you?" after a verification (may be NULL) */
+    const struct store_settings *store_set; /* [store]: the worker's connection (NULL: SQLite) */
 };
 
 struct kp_buf;

@@ -54,10 +54,12 @@ int cmd_init(struct kp_cli *cli, int argc, char **argv)
     free(dbdir);
     if (rc < 0)
         return cli_fail("cannot create the folder of %s: %s", cli->cfg.database, strerror(-rc));
-    rc = store_open(cli->cfg.database, STORE_CREATE, &cli->st);
+    /* The folder stays made on PostgreSQL too: kpassd's lock file lives there. */
+    const char *name = store_conf_name(&cli->store, cli->cfg.database);
+    rc = store_open_conf(&cli->store, cli->cfg.database, STORE_CREATE, &cli->st);
     if (rc < 0)
-        return cli_fail("cannot create the database %s", cli->cfg.database);
-    printf("database %s: schema %d\n", cli->cfg.database, store_schema_version(cli->st));
+        return cli_fail("cannot create the database %s", name);
+    printf("database %s: schema %d\n", name, store_schema_version(cli->st));
 
     rc = init_mkdirs(cli->cfg.keys_dir, 0700);
     if (rc < 0)
