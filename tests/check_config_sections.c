@@ -17,6 +17,7 @@
 #include "kpass/http/api.h"
 #include "kpass/id/otp.h"
 #include "kpass/sms/outbox.h"
+#include "kpass/store/backend.h"
 #include "kpass/ussd/dialog.h"
 #include "testutil.h"
 
@@ -260,6 +261,57 @@ START_TEST(test_http_section)
 }
 END_TEST
 
+/* [store]: the store module's; the password never in the file. */
+static const struct {
+    const char *text;
+    const char *error; /* the report, NULL: parses */
+    int backend;
+} store_cases[] = {
+    {"", NULL, STORE_BACKEND_SQLITE},
+    {"[store]\nbackend = postgresql\ndsn = host=10.0.0.1,10.0.0.2 dbname=kpass "
+     "target_session_attrs=read-write\npassfile = /etc/kpass/pg.pass\n",
+     NULL, STORE_BACKEND_POSTGRESQL},
+    {"[store]\nbackend = postgresql\ndsn = postgresql://kpass@db1,db2/kpass\n", NULL,
+     STORE_BACKEND_POSTGRESQL},
+    {"[store]\nbackend = postgresql\n", "t.conf:2: backend = postgresql needs dsn\n", 0},
+    {"[store]\nbackend = mysql\n", NULL, -1},
+    {"[store]\nbackend = postgresql\ndsn = host=db password=hunter2\n",
+     "t.conf:3: dsn: no password in the configuration; put it in passfile\n", 0},
+    {"[store]\nbackend = postgresql\ndsn = host=db PASSWORD  =hunter2\n",
+     "t.conf:3: dsn: no password in the configuration; put it in passfile\n", 0},
+    {"[store]\nbackend = postgresql\ndsn = postgresql://kpass:hunter2@db/kpass\n",
+     "t.conf:3: dsn: no password in the configuration; put it in passfile\n", 0},
+    {"[store]\nbackend = postgresql\ndsn = host=db passfile=/x\npassfile = pg.pass\n",
+     "t.conf:4: passfile: an absolute path\n", 0},
+};
+
+START_TEST(test_store_section)
+{
+    struct kp_config c;
+    struct store_settings st;
+    struct kp_buf err = KP_BUF_INIT;
+    const char *text = store_cases[_i].text;
+    int rc;
+
+    kp_config_init(&c);
+    kp_config_add(&c, &store_conf_table, &st);
+    rc = kp_config_parse(&c, "t.conf", text, strlen(text), &err);
+    if (store_cases[_i].backend < 0) { /* a value the choice list lacks */
+        ck_assert_int_eq(rc, -KP_ERR_CONFIG);
+    } else if (store_cases[_i].error) {
+        ck_assert_int_eq(rc, -KP_ERR_CONFIG);
+        ck_assert_str_eq(err.data, store_cases[_i].error);
+        ck_assert_ptr_null(strstr(err.data, "hunter2"));
+    } else {
+        ck_assert_msg(rc == 0, "%s", err.data);
+        ck_assert_int_eq(st.backend, store_cases[_i].backend);
+    }
+    store_settings_free(&st);
+    kp_buf_free(&err);
+    kp_config_free(&c);
+}
+END_TEST
+
 Suite *suite_config_sections(void)
 {
     Suite *s = suite_create("config_sections");
@@ -273,6 +325,8 @@ Suite *suite_config_sections(void)
     tcase_add_test(tc, test_http_section);
     tcase_add_loop_test(tc, test_ussd_section, 0,
                         (int)(sizeof(ussd_cases) / sizeof(ussd_cases[0])));
+    tcase_add_loop_test(tc, test_store_section, 0,
+                        (int)(sizeof(store_cases) / sizeof(store_cases[0])));
     suite_add_tcase(s, tc);
     return s;
 }
