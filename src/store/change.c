@@ -11,14 +11,15 @@
 
 static const char sql_bump[] =
     "UPDATE change_counter SET version = version + 1, "
-    "keys_version = CASE WHEN ?1 THEN version + 1 ELSE keys_version END WHERE id = 1 "
+    "keys_version = CASE WHEN ?1 = 1 THEN version + 1 ELSE keys_version END WHERE id = 1 "
     "RETURNING version";
 static const char sql_get[] =
     "SELECT version, keys_version, applied, applied_at, daemon_pid FROM change_counter "
     "WHERE id = 1";
+/* applied: the larger of the two (the column is NOT NULL). */
 static const char sql_applied[] =
-    "UPDATE change_counter SET applied = max(applied, ?1), applied_at = ?2, daemon_pid = ?3 "
-    "WHERE id = 1";
+    "UPDATE change_counter SET applied = CASE WHEN applied > ?1 THEN applied ELSE ?1 END, "
+    "applied_at = ?2, daemon_pid = ?3 WHERE id = 1";
 static const char sql_detach[] =
     "UPDATE change_counter SET daemon_pid = 0 WHERE id = 1 AND daemon_pid = ?1";
 

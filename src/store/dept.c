@@ -21,7 +21,8 @@ static const char sql_dept_get[] = "SELECT " DEPT_COLS " FROM dept_api WHERE dep
 static const char sql_dept_list[] = "SELECT " DEPT_COLS " FROM dept_api ORDER BY department";
 static const char sql_dept_remove[] = "DELETE FROM dept_api WHERE department = ?1";
 static const char sql_tpl_set[] =
-    "INSERT OR REPLACE INTO dept_template (department, name, lang, body) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO dept_template (department, name, lang, body) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (department, name, lang) DO UPDATE SET body = excluded.body";
 static const char sql_tpl_get[] =
     "SELECT body FROM dept_template WHERE department = ?1 AND name = ?2 AND lang = ?3";
 
@@ -49,7 +50,8 @@ static const char sql_wh_due[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE sta
                                  "next_at <= ?1 ORDER BY next_at, id LIMIT ?2";
 static const char sql_wh_update[] = "UPDATE webhook SET state = ?2, attempts = ?3, next_at = ?4, "
                                     "last_status = ?5, updated_at = ?6 WHERE id = ?1";
-static const char sql_wh_get[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE id = ?1";
+/* LIMIT ?2: webhook_rows binds a row count to every webhook query. */
+static const char sql_wh_get[] = "SELECT " WEBHOOK_COLS " FROM webhook WHERE id = ?1 LIMIT ?2";
 static const char sql_wh_list[] = "SELECT " WEBHOOK_COLS " FROM webhook ORDER BY id DESC LIMIT ?1";
 
 static void dept_row(struct db_stmt *s, void *slot)
@@ -367,7 +369,8 @@ int store_webhook_update(struct store *st, int64_t id, enum store_webhook_state 
 }
 
 static const char sql_sub_add[] =
-    "INSERT OR IGNORE INTO dept_subscription (department, purpose, office) VALUES (?1, ?2, ?3)";
+    "INSERT INTO dept_subscription (department, purpose, office) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (department, purpose, office) DO NOTHING";
 static const char sql_sub_del[] =
     "DELETE FROM dept_subscription WHERE department = ?1 AND purpose = ?2 AND office = ?3";
 static const char sql_sub_of[] =
@@ -422,7 +425,10 @@ int store_dispute_add(struct store *st, const char *verification, const char *vi
 #define SIMSWAP_COLS "partner, prefixes, url, token_file, max_age_h, timeout_ms, on_timeout"
 
 static const char sql_ss_set[] =
-    "INSERT OR REPLACE INTO simswap_api (" SIMSWAP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    "INSERT INTO simswap_api (" SIMSWAP_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (partner) DO UPDATE SET prefixes = excluded.prefixes, url = excluded.url, "
+    "token_file = excluded.token_file, max_age_h = excluded.max_age_h, "
+    "timeout_ms = excluded.timeout_ms, on_timeout = excluded.on_timeout";
 static const char sql_ss_del[] = "DELETE FROM simswap_api WHERE partner = ?1";
 static const char sql_ss_list[] = "SELECT " SIMSWAP_COLS " FROM simswap_api ORDER BY partner";
 

@@ -29,8 +29,10 @@ static const char sql_list_all[] = "SELECT " DESK_COLS " FROM desk ORDER BY offi
 static const char sql_next_seq[] = "SELECT coalesce(max(seq), 0) + 1 FROM desk WHERE office = ?1";
 static const char sql_insert[] = "INSERT INTO desk (id, office, seq, name, token_hash, created_at) "
                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char sql_revoke[] = "UPDATE desk SET revoked_at = max(?2, created_at) "
-                                 "WHERE id = ?1 AND revoked_at IS NULL";
+/* revoked_at: the later of now and created_at (NOT NULL), which the table's CHECK needs. */
+static const char sql_revoke[] =
+    "UPDATE desk SET revoked_at = CASE WHEN created_at > ?2 THEN created_at ELSE ?2 END "
+    "WHERE id = ?1 AND revoked_at IS NULL";
 
 /* Keep the change when rc >= 0, undo it otherwise.  Returns rc or a commit error. */
 static int desk_scope_end(struct store *st, enum store_scope scope, int rc)

@@ -12,19 +12,27 @@
     "partner_id, session_key, msisdn, graph_version, screen, lang, resumable, started_at, "        \
     "updated_at, state"
 
-static const char sql_put[] = "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") "
-                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+/* An upsert that writes every column but the key: what INSERT OR REPLACE
+   did (the table has no other unique key, trigger or row id to lose). */
+#define DIALOG_UPSERT                                                                              \
+    " ON CONFLICT (partner_id, session_key) DO UPDATE SET msisdn = excluded.msisdn, "              \
+    "graph_version = excluded.graph_version, screen = excluded.screen, lang = excluded.lang, "     \
+    "resumable = excluded.resumable, started_at = excluded.started_at, "                           \
+    "updated_at = excluded.updated_at, state = excluded.state"
+static const char sql_put[] = "INSERT INTO dialog (" DIALOG_COLS ") "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" DIALOG_UPSERT;
 /* The same for many dialogs in one statement: the pass's dialogs are
    written in statements of 32, 8 and 1 rows (SQLite's default limit of
-   999 parameters allows 99). */
+   999 parameters allows 99).  A key appears once per statement (the
+   pass's cache holds one entry per dialog): PostgreSQL refuses an upsert
+   that reaches the same row twice. */
 #define DIALOG_ROW  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 #define DIALOG_ROW4 DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW
 #define DIALOG_ROW8 DIALOG_ROW4 ", " DIALOG_ROW4
 static const char sql_put8[] =
-    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8;
-static const char sql_put32[] =
-    "INSERT OR REPLACE INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8 ", " DIALOG_ROW8
-    ", " DIALOG_ROW8 ", " DIALOG_ROW8;
+    "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8 DIALOG_UPSERT;
+static const char sql_put32[] = "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8
+                                ", " DIALOG_ROW8 ", " DIALOG_ROW8 ", " DIALOG_ROW8 DIALOG_UPSERT;
 static const char sql_get[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
 static const char sql_latest[] =

@@ -88,13 +88,15 @@ static const char sql_text_same[] =
     "SELECT 1 FROM dir_text WHERE kind = ?1 AND code = ?2 AND field = ?3 AND lang = ?4 "
     "AND text = ?5";
 static const char sql_text_set[] =
-    "INSERT OR REPLACE INTO dir_text (kind, code, field, lang, text) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO dir_text (kind, code, field, lang, text) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (kind, code, field, lang) DO UPDATE SET text = excluded.text";
 static const char sql_text_del[] =
     "DELETE FROM dir_text WHERE kind = ?1 AND code = ?2 AND field = ?3 AND lang = ?4";
 static const char sql_distance_same[] =
     "SELECT 1 FROM district_distance WHERE district_id = ?1 AND near_id = ?2 AND km = ?3";
 static const char sql_distance_set[] =
-    "INSERT OR REPLACE INTO district_distance (district_id, near_id, km) VALUES (?1, ?2, ?3)";
+    "INSERT INTO district_distance (district_id, near_id, km) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (district_id, near_id) DO UPDATE SET km = excluded.km";
 static const char sql_office_services[] =
     "SELECT s.code FROM office_service os JOIN service s ON s.id = os.service_id "
     "WHERE os.office_id = ?1 ORDER BY os.pos";

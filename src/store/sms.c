@@ -35,12 +35,15 @@ static const char sql_update[] =
     "updated_at = ?7 WHERE id = ?1 "
     "AND state NOT IN ('delivered', 'undeliverable', 'expired', 'failed')";
 static const char sql_part[] =
-    "INSERT OR REPLACE INTO sms_part (sms_id, part, partner_id, message_id) "
-    "VALUES (?1, ?2, ?3, ?4)";
-/* parts: how many parts were accepted; message_id: the first part's. */
+    "INSERT INTO sms_part (sms_id, part, partner_id, message_id) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (sms_id, part) DO UPDATE SET partner_id = excluded.partner_id, "
+    "message_id = excluded.message_id";
+/* parts: how many parts were accepted (the larger of the two; parts is
+   NOT NULL); message_id: the first part's.  CAST: PostgreSQL types a
+   parameter from its first use, and ?3 is text. */
 static const char sql_part_seen[] =
-    "UPDATE sms_outbox SET parts = max(parts, ?2), "
-    "message_id = CASE WHEN ?2 = 1 THEN ?3 ELSE message_id END WHERE id = ?1";
+    "UPDATE sms_outbox SET parts = CASE WHEN parts > ?2 THEN parts ELSE ?2 END, "
+    "message_id = CASE WHEN ?2 = 1 THEN CAST(?3 AS TEXT) ELSE message_id END WHERE id = ?1";
 static const char sql_by_mid[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE id = (SELECT sms_id FROM sms_part "
     "WHERE partner_id = ?1 AND message_id = ?2 ORDER BY sms_id DESC LIMIT 1)";
