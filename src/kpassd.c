@@ -764,9 +764,10 @@ int main(int argc, char **argv)
     store_change_detach(d.st, getpid());
     if (store_flush(d.st) == 0)
         smpp_hub_flush(d.hub);
-    log_info("kpassd: stopped after %llu SQL statements in %llu commits",
+    log_info("kpassd: stopped after %llu SQL statements in %llu commits, %llu database round "
+             "trips",
              (unsigned long long)store_commit_stats(d.st)->statements,
-             (unsigned long long)store_commit_stats(d.st)->count);
+             (unsigned long long)store_commit_stats(d.st)->count, store_round_trips(d.st));
     kpd_shutdown(&d);
     return 0;
 }

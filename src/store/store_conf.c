@@ -11,6 +11,7 @@
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
 #include "kpass/store/backend.h"
+#include "db_pg.h"
 #include "store_internal.h"
 
 /* CONF_CHOICE writes an int. */
@@ -99,4 +100,9 @@ int store_open_conf(const struct store_settings *set, const char *sqlite_path, u
     p.dsn = set->dsn;
     p.passfile = set->passfile;
     return store_open_params(&p, flags, out);
+}
+
+unsigned long long store_round_trips(const struct store *st)
+{
+    return db_pg_round_trips(st->db);
 }

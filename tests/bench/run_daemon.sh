@@ -24,7 +24,9 @@
 # (default 10), KP_BENCH_BINDS (4), KP_BENCH_SESSIONS (256), KP_BENCH_PORT,
 # KP_BENCH_RSS (1; 0 leaves out the long RSS run, as compare.sh does),
 # KP_BENCH_CLIENT (the kpass program that generates the load; default the
-# one in KP_BUILD: compare.sh loads two builds with the same generator).
+# one in KP_BUILD: compare.sh loads two builds with the same generator),
+# KP_BENCH_DSN and KP_BENCH_PASSFILE (the store on PostgreSQL: an empty
+# database, e.g. from tests/bench/pg_server.sh; default SQLite).
 set -eu
 
 MODE=${1:-ussd}
@@ -49,6 +51,10 @@ sed -e "s|^database = .*|database = $DIR/kpass.db|" \
     -e "s|^listen = 127.0.0.1:8780|listen = 127.0.0.1:$HPORT|" \
     -e "s|^log_level = .*|log_level = info|" \
     "$TOP/etc/kpassd.conf" > "$DIR/kpassd.conf"
+if [ -n "${KP_BENCH_DSN:-}" ]; then
+    printf '\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n' "$KP_BENCH_DSN" \
+        "$KP_BENCH_PASSFILE" >> "$DIR/kpassd.conf"
+fi
 $KPASS init >/dev/null
 $KPASS import seed "$TOP/etc/seed" >/dev/null
 $KPASS import citizens "$TOP/etc/seed/citizens.csv" >/dev/null
@@ -79,9 +85,10 @@ sql_per_hop() {
     line=$(grep 'kpassd: stopped after' "$DIR/kpassd.log" | tail -1)
     q=$(echo "$line" | sed -n 's/.* after \([0-9]*\) SQL statements in \([0-9]*\) commits.*/\1/p')
     c=$(echo "$line" | sed -n 's/.* after \([0-9]*\) SQL statements in \([0-9]*\) commits.*/\2/p')
+    r=$(echo "$line" | sed -n 's/.* commits, \([0-9]*\) database round trips.*/\1/p')
     if [ -n "$q" ] && [ -n "$hops" ]; then
-        echo "kpassd SQL: $(awk -v q="$q" -v c="$c" -v h="$hops" \
-            'BEGIN { printf "%.2f statements per hop, %.1f hops per commit (%d hops)\n", h ? q / h : 0, c ? h / c : 0, h }')"
+        echo "kpassd SQL: $(awk -v q="$q" -v c="$c" -v h="$hops" -v r="${r:-0}" \
+            'BEGIN { printf "%.2f statements per hop, %.1f hops per commit, %.2f round trips per hop (%d hops)\n", h ? q / h : 0, c ? h / c : 0, h ? r / h : 0, h }')"
     else
         echo "kpassd SQL: not counted by this build"
     fi

@@ -39,4 +39,8 @@ int store_open_conf(const struct store_settings *set, const char *sqlite_path, u
    name hosts and users an error message need not spread). */
 const char *store_conf_name(const struct store_settings *set, const char *sqlite_path);
 
+/* Round trips to the database server so far (benchmarks: kpassd logs
+   them when it stops); 0 on SQLite, which has none. */
+unsigned long long store_round_trips(const struct store *st);
+
 #endif
