@@ -304,6 +304,28 @@ START_TEST(test_round_trips)
     /* PostgreSQL turns that COMMIT into a ROLLBACK: the caller hears of it */
     ck_assert_int_eq(db_exec(db, "COMMIT"), -KP_ERR_DB);
     ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 2);
+    /* the same with BEGIN and COMMIT prepared and stepped (the store's
+       group transaction): deferred, and the failed COMMIT is a failure */
+    struct db_stmt *begin, *commit;
+    ck_assert_int_eq(db_prepare(db, "BEGIN", &begin), 0);
+    ck_assert_int_eq(db_prepare(db, "COMMIT", &commit), 0);
+    t0 = db_pg_round_trips(db);
+    ck_assert_int_eq(db_step(begin), DB_DONE);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 3);
+    ck_assert_int_eq(db_step(ins), DB_DONE);
+    ck_assert_int_eq(db_step(commit), DB_DONE);
+    ck_assert_int_eq(db_pg_round_trips(db) - t0, 2);
+    db_reset(begin);
+    ck_assert_int_eq(db_step(begin), DB_DONE);
+    db_reset(ins);
+    db_bind_int64(ins, 1, 3);
+    ck_assert_int_eq(db_step(ins), -KP_ERR_EXISTS);
+    db_reset(commit);
+    ck_assert_int_eq(db_step(commit), -KP_ERR_DB);
+    ck_assert_int_eq(pg_count(db, "SELECT count(*) FROM x"), 3);
+    db_finalize(begin);
+    db_finalize(commit);
     db_finalize(ins);
     db_close(db);
 }

@@ -79,6 +79,7 @@ struct pg_stmt {
     const char **vals; /* PQexecPrepared's */
     int *lens, *fmts;
     unsigned gen; /* the connection it was prepared on; 0: not yet */
+    int control;  /* BEGIN, COMMIT, SAVEPOINT...: stepped as db_exec() */
     PGresult *res;
     int row, nrows;
     struct pg_col *cols;
@@ -626,6 +627,11 @@ static int pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
     }
     s->db = db;
     snprintf(s->name, sizeof(s->name), "s%u", ++db->names);
+    /* The store prepares its group transaction's BEGIN and COMMIT once
+       (cheaper on SQLite): here they take db_exec()'s path, which defers
+       BEGIN and checks what COMMIT did. */
+    s->control = s->nparams == 0 && (pg_deferrable(s->sql) || pg_starts(s->sql, "COMMIT") ||
+                                     pg_starts(s->sql, "END") || pg_starts(s->sql, "ROLLBACK"));
     s->next = db->stmts;
     db->stmts = s;
     *out = s;
@@ -897,6 +903,8 @@ static int pg_step(struct pg_stmt *s)
         pg_clear_result(s);
         return DB_DONE;
     }
+    if (s->control)
+        return (rc = pg_exec(db, s->sql)) < 0 ? rc : DB_DONE;
     if (db->tx_lost) {
         snprintf(db->err, sizeof(db->err),
                  "postgresql: the connection was lost in the transaction; end it first");
