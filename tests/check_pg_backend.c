@@ -150,6 +150,21 @@ START_TEST(test_types)
     ck_assert_int_eq(db_step(sel), DB_DONE);
     db_finalize(sel);
 
+    /* a blob read from the first row of two executions: each its own */
+    ck_assert_int_eq(db_prepare(db, "SELECT b FROM t WHERE k = ?1", &sel), 0);
+    db_bind_int64(sel, 1, 1);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_mem_eq(db_col_blob(sel, 0), zeros, sizeof(zeros));
+    db_reset(sel);
+    db_bind_int64(sel, 1, 3);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_uint_eq(db_col_bytes(sel, 0), 0);
+    db_reset(sel);
+    db_bind_int64(sel, 1, 1);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_uint_eq(db_col_bytes(sel, 0), sizeof(zeros));
+    db_finalize(sel);
+
     /* SQLite's typeless arithmetic: the int64 parameter is BIGINT. */
     ck_assert_int_eq(db_prepare(db, "SELECT ?1 + 86400, ?1 + ?2, ?3 = 1", &sel), 0);
     db_bind_int64(sel, 1, 4102444800000LL);

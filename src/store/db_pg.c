@@ -643,6 +643,8 @@ static void pg_clear_result(struct pg_stmt *s)
     PQclear(s->res);
     s->res = NULL;
     s->row = s->nrows = 0;
+    for (int i = 0; i < s->ncols; i++) /* the decoded blobs were of that result */
+        s->cols[i].row = -1;
 }
 
 static void pg_finalize(struct pg_stmt *s)
