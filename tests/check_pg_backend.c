@@ -165,6 +165,32 @@ START_TEST(test_types)
     ck_assert_uint_eq(db_col_bytes(sel, 0), sizeof(zeros));
     db_finalize(sel);
 
+    /* an optional filter ("?1 IS NULL OR col = ?1") bound NULL: typed as
+       text for a text column, as BIGINT for an integer one, also inside a
+       transaction, which it leaves usable */
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    ck_assert_int_eq(db_prepare(db, "SELECT count(*) FROM t WHERE (?1 IS NULL OR s = ?1)", &sel),
+                     0);
+    db_bind_null(sel, 1);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_col_int64(sel, 0), 3);
+    db_reset(sel);
+    db_bind_text(sel, 1, "abc");
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_col_int64(sel, 0), 1);
+    db_finalize(sel);
+    ck_assert_int_eq(db_prepare(db, "SELECT count(*) FROM t WHERE (?1 IS NULL OR k = ?1)", &sel),
+                     0);
+    db_bind_null(sel, 1);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_col_int64(sel, 0), 3);
+    db_reset(sel);
+    db_bind_int64(sel, 1, 2);
+    ck_assert_int_eq(db_step(sel), DB_ROW);
+    ck_assert_int_eq(db_col_int64(sel, 0), 1);
+    db_finalize(sel);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
+
     /* SQLite's typeless arithmetic: the int64 parameter is BIGINT. */
     ck_assert_int_eq(db_prepare(db, "SELECT ?1 + 86400, ?1 + ?2, ?3 = 1", &sel), 0);
     db_bind_int64(sel, 1, 4102444800000LL);

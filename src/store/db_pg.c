@@ -47,6 +47,7 @@
 #define PG_BOOLOID  16
 #define PG_BYTEAOID 17
 #define PG_INT8OID  20
+#define PG_TEXTOID  25
 
 #define PG_MAX_PARAMS 32766
 #define PG_DEFER_MAX  16
@@ -76,6 +77,8 @@ struct pg_stmt {
     int nparams;
     struct pg_param *params;
     Oid *types;        /* PQprepare's, from the first bindings */
+    uint8_t *nulltest; /* the parameter is tested "IS [NOT] NULL": see pg_stmt_parse() */
+    int has_nulltest;
     const char **vals; /* PQexecPrepared's */
     int *lens, *fmts;
     unsigned gen; /* the connection it was prepared on; 0: not yet */
@@ -583,6 +586,41 @@ bad:
     return -KP_ERR_PARSE;
 }
 
+/* Mark the parameters the SQL tests with IS NULL / IS NOT NULL ("?2 IS
+   NULL OR event = ?2": an optional filter).  PostgreSQL types a parameter
+   at its first use, and "$2 IS NULL" gives it none. */
+static void pg_mark_nulltests(struct pg_stmt *s)
+{
+    const char *q = s->sql;
+
+    while (*q) {
+        if (*q == '\'' || *q == '"' || (q[0] == '-' && q[1] == '-') ||
+            (q[0] == '/' && q[1] == '*')) {
+            long e = pg_skip(q, 0);
+            if (e < 0)
+                return;
+            q += e;
+            continue;
+        }
+        if (*q != '$' || !isdigit((unsigned char)q[1])) {
+            q++;
+            continue;
+        }
+        char *end;
+        long n = strtol(q + 1, &end, 10);
+        const char *t = end + strspn(end, " \t\r\n");
+        q = end;
+        if (strncasecmp(t, "IS", 2) == 0 && isspace((unsigned char)t[2])) {
+            t += 2 + strspn(t + 2, " \t\r\n");
+            if ((strncasecmp(t, "NULL", 4) == 0 || strncasecmp(t, "NOT", 3) == 0) && n >= 1 &&
+                n <= s->nparams) {
+                s->nulltest[n - 1] = 1;
+                s->has_nulltest = 1;
+            }
+        }
+    }
+}
+
 static void pg_stmt_free(struct pg_stmt *s)
 {
     for (int i = 0; s->params && i < s->nparams; i++)
@@ -595,6 +633,7 @@ static void pg_stmt_free(struct pg_stmt *s)
     free(s->vals);
     free(s->lens);
     free(s->fmts);
+    free(s->nulltest);
     free(s->sql);
     free(s);
 }
@@ -620,11 +659,13 @@ static int pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
         s->vals = calloc(n, sizeof(*s->vals));
         s->lens = calloc(n, sizeof(*s->lens));
         s->fmts = calloc(n, sizeof(*s->fmts));
-        if (!s->params || !s->types || !s->vals || !s->lens || !s->fmts) {
+        s->nulltest = calloc(n, 1);
+        if (!s->params || !s->types || !s->vals || !s->lens || !s->fmts || !s->nulltest) {
             pg_stmt_free(s);
             return -KP_ERR_NOMEM;
         }
     }
+    pg_mark_nulltests(s);
     s->db = db;
     snprintf(s->name, sizeof(s->name), "s%u", ++db->names);
     /* The store prepares its group transaction's BEGIN and COMMIT once
@@ -894,6 +935,47 @@ static int pg_stmt_pipeline(struct pg_stmt *s, int prepare)
     return rc;
 }
 
+/*
+ * Prepare a statement with a parameter tested IS NULL while it is bound
+ * NULL or text: the server cannot type it ("could not determine data
+ * type"), so it is tried as TEXT, then as BIGINT (an optional id),
+ * before the statement's first execution and apart from it.  Inside a
+ * transaction each try is wrapped in a savepoint: a failed Parse would
+ * abort the caller's transaction.  Once per statement and connection.
+ */
+static int pg_stmt_parse(struct pg_stmt *s)
+{
+    static const Oid tries[] = {PG_TEXTOID, PG_INT8OID};
+    struct pg_db *db = s->db;
+    int in_tx = PQtransactionStatus(db->conn) == PQTRANS_INTRANS, rc = -KP_ERR_DB;
+
+    for (size_t k = 0; k < sizeof(tries) / sizeof(tries[0]); k++) {
+        PGresult *r;
+        pg_stmt_types(s);
+        for (int i = 0; i < s->nparams; i++)
+            if (s->nulltest[i] && s->types[i] == 0)
+                s->types[i] = tries[k];
+        if (in_tx)
+            PQclear(PQexec(db->conn, "SAVEPOINT kp_parse"));
+        db->round_trips += in_tx ? 3 : 1;
+        r = PQprepare(db->conn, s->name, s->sql, s->nparams, s->types);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            PQclear(r);
+            if (in_tx)
+                PQclear(PQexec(db->conn, "RELEASE kp_parse"));
+            s->gen = db->gen;
+            return 0;
+        }
+        rc = pg_error(db, r);
+        PQclear(r);
+        if (rc == -KP_ERR_CLOSED)
+            return rc;
+        if (in_tx)
+            PQclear(PQexec(db->conn, "ROLLBACK TO kp_parse"));
+    }
+    return rc;
+}
+
 static int pg_step(struct pg_stmt *s)
 {
     struct pg_db *db = s->db;
@@ -913,6 +995,8 @@ static int pg_step(struct pg_stmt *s)
         return -KP_ERR_CLOSED;
     }
     if ((rc = pg_conn(db)) < 0)
+        return rc;
+    if (s->gen != db->gen && s->has_nulltest && (rc = pg_stmt_parse(s)) < 0)
         return rc;
     if (s->gen != db->gen || db->ndefer > 0)
         return pg_stmt_pipeline(s, s->gen != db->gen);
