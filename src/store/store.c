@@ -304,6 +304,13 @@ int store_writable(const struct store *st)
     char dir[1024];
     const char *slash;
 
+    /* PostgreSQL: the server answers, and as a primary (a standby found
+       after a failover cannot take writes).  One round trip, for /readyz. */
+    if (db_kind(st->db) == DB_POSTGRESQL)
+        return !st->readonly && db_exec(st->db, "DO $$BEGIN IF pg_is_in_recovery() THEN "
+                                                "RAISE EXCEPTION 'a standby'; END IF; END$$") == 0
+                   ? 0
+                   : -KP_ERR_IO;
     if (st->readonly || st->path == NULL || access(st->path, W_OK) < 0)
         return -KP_ERR_IO;
     slash = strrchr(st->path, '/');
