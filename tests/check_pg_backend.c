@@ -372,6 +372,97 @@ START_TEST(test_round_trips)
 }
 END_TEST
 
+/* Inside a transaction a DELETE or an upsert waits in the pipeline: the
+   transaction's writes and its COMMIT are one round trip; a read after
+   them sees them; db_changes() waits for their counts; a failure among
+   them fails the COMMIT, and nothing of the transaction stays. */
+START_TEST(test_queued_writes)
+{
+    struct db *db = pg_fresh("queue");
+    struct db_stmt *up, *del, *cnt;
+    uint64_t t0;
+
+    ck_assert_int_eq(db_exec(db, "CREATE TABLE q (k BIGINT PRIMARY KEY, v BIGINT NOT NULL "
+                                 "CHECK (v >= 0))"),
+                     0);
+    ck_assert_int_eq(db_prepare(db,
+                                "INSERT INTO q (k, v) VALUES (?1, ?2) ON CONFLICT (k) "
+                                "DO UPDATE SET v = excluded.v",
+                                &up),
+                     0);
+    ck_assert_int_eq(db_prepare(db, "DELETE FROM q WHERE k >= ?1", &del), 0);
+    ck_assert_int_eq(db_prepare(db, "SELECT count(*), coalesce(sum(v), 0) FROM q", &cnt), 0);
+    /* warm: every statement parsed on this connection */
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    db_reset(cnt);
+    db_bind_int64(up, 1, 0);
+    db_bind_int64(up, 2, 0);
+    ck_assert_int_eq(db_step(up), DB_DONE);
+    db_bind_int64(del, 1, 0);
+    ck_assert_int_eq(db_step(del), DB_DONE);
+    ck_assert_int_eq(db_changes(db), 1);
+
+    t0 = db_pg_round_trips(db);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    for (int i = 1; i <= 5; i++) {
+        db_reset(up);
+        db_bind_int64(up, 1, i);
+        db_bind_int64(up, 2, i * 10);
+        ck_assert_int_eq(db_step(up), DB_DONE);
+    }
+    db_reset(del);
+    db_bind_int64(del, 1, 5);
+    ck_assert_int_eq(db_step(del), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), 0);
+    ck_assert_int_eq(db_pg_round_trips(db) - t0, 1);
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 4);
+    ck_assert_int_eq(db_col_int64(cnt, 1), 100);
+    db_reset(cnt);
+
+    /* a read in the transaction sees the queued writes, and db_changes()
+       has their count */
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(del);
+    db_bind_int64(del, 1, 3);
+    ck_assert_int_eq(db_step(del), DB_DONE);
+    ck_assert_int_eq(db_changes(db), 2);
+    db_reset(up);
+    db_bind_int64(up, 1, 9);
+    db_bind_int64(up, 2, 1);
+    ck_assert_int_eq(db_step(up), DB_DONE);
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 3);
+    db_reset(cnt);
+    ck_assert_int_eq(db_exec(db, "ROLLBACK"), 0);
+
+    /* a queued write the CHECK refuses: the step said done, the COMMIT
+       fails with the refusal, and the whole transaction is gone */
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_reset(del);
+    db_bind_int64(del, 1, 1);
+    ck_assert_int_eq(db_step(del), DB_DONE);
+    db_reset(up);
+    db_bind_int64(up, 1, 7);
+    db_bind_int64(up, 2, -1);
+    ck_assert_int_eq(db_step(up), DB_DONE);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), -KP_ERR_EXISTS);
+    ck_assert_int_eq(db_exec(db, "ROLLBACK"), 0); /* what a caller does: harmless */
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 4);
+    db_reset(cnt);
+    /* outside a transaction nothing waits: the refusal is the step's */
+    db_reset(up);
+    db_bind_int64(up, 1, 7);
+    db_bind_int64(up, 2, -1);
+    ck_assert_int_eq(db_step(up), -KP_ERR_EXISTS);
+    db_finalize(up);
+    db_finalize(del);
+    db_finalize(cnt);
+    db_close(db);
+}
+END_TEST
+
 /* stderr into a file, to read what was logged. */
 static int pg_capture_stderr(const char *path)
 {
@@ -544,6 +635,7 @@ Suite *suite_pg_backend(void)
     tcase_add_test(tc, test_constraints_changes_returning);
     tcase_add_test(tc, test_transactions);
     tcase_add_test(tc, test_round_trips);
+    tcase_add_test(tc, test_queued_writes);
     tcase_add_test(tc, test_passfile_and_secrets);
     tcase_add_test(tc, test_dead_first_host);
     suite_add_tcase(s, tc);

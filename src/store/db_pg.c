@@ -83,10 +83,24 @@ struct pg_stmt {
     int *lens, *fmts;
     unsigned gen; /* the connection it was prepared on; 0: not yet */
     int control;  /* BEGIN, COMMIT, SAVEPOINT...: stepped as db_exec() */
+    int queue;    /* a write whose result may wait for the commit (pg_queueable) */
     PGresult *res;
     int row, nrows;
     struct pg_col *cols;
     int ncols;
+};
+
+/* What a result owed by the pipeline answers. */
+enum pg_pend_kind {
+    PG_PEND_CMD = 1, /* a deferred BEGIN, SAVEPOINT... */
+    PG_PEND_PARSE,   /* a statement's Parse (s->gen is taken back if it fails) */
+    PG_PEND_WRITE,   /* a queued write (its row count: db_changes()) */
+    PG_PEND_LAST,    /* the statement or command whose result the caller waits for */
+};
+
+struct pg_pend {
+    enum pg_pend_kind kind;
+    struct pg_stmt *s;
 };
 
 struct pg_db {
@@ -105,11 +119,18 @@ struct pg_db {
        instead of alone (PG_DEFER_MAX at most). */
     char *defer[PG_DEFER_MAX];
     int ndefer;
+    /* Sent in pipeline mode, results owed (see pg_pipe_sync()). */
+    struct pg_pend *pend;
+    int npend, cappend;
+    int piped;
     char err[256];
 };
 
 static void pg_close(struct pg_db *db);
 static void pg_finalize(struct pg_stmt *s);
+static int pg_pipe_open(struct pg_db *db);
+static int pg_pend_add(struct pg_db *db, enum pg_pend_kind kind, struct pg_stmt *s);
+static int pg_pipe_sync(struct pg_db *db, PGresult **last);
 
 static void pg_defer_clear(struct pg_db *db)
 {
@@ -173,6 +194,8 @@ static int pg_lost(struct pg_db *db)
     if (!db->broken)
         log_warnx("store: postgresql connection lost: %s", db->err);
     db->broken = 1;
+    db->piped = 0; /* PQreset() leaves pipeline mode and drops what was owed */
+    db->npend = 0;
     if (pg_in_tx(db->txs))
         db->tx_lost = 1;
     db->txs = PQTRANS_IDLE;
@@ -362,6 +385,7 @@ static void pg_close(struct pg_db *db)
     while (db->stmts)
         pg_finalize(db->stmts);
     pg_defer_clear(db);
+    free(db->pend);
     PQfinish(db->conn);
     free(db);
 }
@@ -373,6 +397,9 @@ static const char *pg_errmsg(struct pg_db *db)
 
 static int64_t pg_changes(struct pg_db *db)
 {
+    /* Queued writes: their counts come with the sync. */
+    if (db->npend > 0 && pg_pipe_sync(db, NULL) < 0)
+        return -1;
     return db->changes;
 }
 
@@ -410,11 +437,30 @@ static int pg_deferrable(const char *sql)
     return pg_starts(sql, "ROLLBACK") && pg_starts(sql + strspn(sql, " \t\r\n") + 8, "TO");
 }
 
+/*
+ * A write whose answer the caller does not need before its commit: a
+ * DELETE, or an upsert (INSERT ... ON CONFLICT), without RETURNING.
+ * Inside a transaction these are queued in the pipeline and their results
+ * read with the next statement that needs one, or with the COMMIT: no
+ * round trip of their own.  A failure among them (nothing a sound caller
+ * provokes) then fails that later call, and the transaction.  Not queued:
+ * a plain INSERT (its unique violation, -KP_ERR_EXISTS, is an answer
+ * callers act on), an UPDATE (callers check its row count: claims,
+ * counters), anything with RETURNING.  db_changes() waits for them.
+ */
+static int pg_queueable(const char *sql)
+{
+    if (strcasestr(sql, "RETURNING") != NULL)
+        return 0;
+    return pg_starts(sql, "DELETE") ||
+           (pg_starts(sql, "INSERT") && strcasestr(sql, "ON CONFLICT") != NULL);
+}
+
 /* Only a deferred BEGIN, and now the end of that transaction: nothing
    was done, nothing to send (an empty loop pass costs no round trip). */
 static int pg_defer_empty_tx(struct pg_db *db, const char *sql)
 {
-    if (db->ndefer != 1 || !pg_starts(db->defer[0], "BEGIN"))
+    if (db->ndefer != 1 || db->piped || !pg_starts(db->defer[0], "BEGIN"))
         return 0;
     if (!pg_starts(sql, "COMMIT") && !pg_starts(sql, "END") &&
         !(pg_starts(sql, "ROLLBACK") && !pg_starts(sql + strspn(sql, " \t\r\n") + 8, "TO")))
@@ -445,6 +491,58 @@ static int pg_exec_lost(struct pg_db *db, const char *sql)
     return -KP_ERR_CLOSED;
 }
 
+/* PostgreSQL answers the COMMIT of a failed transaction with a ROLLBACK,
+   and no error: the caller must not think it committed. */
+static int pg_commit_check(struct pg_db *db, const char *sql, PGresult *r)
+{
+    if ((pg_starts(sql, "COMMIT") || pg_starts(sql, "END")) &&
+        strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
+        snprintf(db->err, sizeof(db->err),
+                 "postgresql: a statement of the transaction had failed: rolled back");
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
+/* One statement (a trailing ';' allowed): the extended protocol takes no more. */
+static int pg_single(const char *sql)
+{
+    const char *semi = strchr(sql, ';');
+
+    return semi == NULL || semi[strspn(semi, "; \t\r\n")] == '\0';
+}
+
+/*
+ * A command after deferred commands or queued writes: all of it in one
+ * round trip.  When a queued write failed, the server skipped the rest:
+ * a COMMIT then answers that failure, and the transaction the server
+ * still holds open (aborted) is rolled back here.
+ */
+static int pg_exec_piped(struct pg_db *db, const char *sql)
+{
+    PGresult *r;
+    int rc;
+
+    if ((rc = pg_pipe_open(db)) < 0)
+        return rc;
+    if (!PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+        return pg_error(db, NULL);
+    if ((rc = pg_pend_add(db, PG_PEND_LAST, NULL)) < 0)
+        return rc;
+    if ((rc = pg_pipe_sync(db, &r)) < 0) {
+        if (!db->broken && (pg_starts(sql, "COMMIT") || pg_starts(sql, "END")) &&
+            PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+            db->round_trips++;
+            PQclear(PQexec(db->conn, "ROLLBACK"));
+            db->txs = PQtransactionStatus(db->conn);
+        }
+        return rc;
+    }
+    rc = r ? pg_commit_check(db, sql, r) : 0;
+    PQclear(r);
+    return rc;
+}
+
 static int pg_exec(struct pg_db *db, const char *sql)
 {
     PGresult *r;
@@ -466,6 +564,10 @@ static int pg_exec(struct pg_db *db, const char *sql)
         return 0;
     }
     if ((rc = pg_conn(db)) < 0)
+        return rc;
+    if ((db->piped || db->ndefer > 0) && pg_single(sql))
+        return pg_exec_piped(db, sql);
+    if ((rc = pg_pipe_sync(db, NULL)) < 0) /* owed results first: PQexec needs none */
         return rc;
     if (db->ndefer > 0) { /* one simple query: the deferred commands, then sql */
         size_t n = strlen(sql) + 1;
@@ -489,14 +591,7 @@ static int pg_exec(struct pg_db *db, const char *sql)
     case PGRES_TUPLES_OK:
     case PGRES_EMPTY_QUERY:
         db->txs = PQtransactionStatus(db->conn);
-        /* PostgreSQL answers the COMMIT of a failed transaction with a
-           ROLLBACK, and no error: the caller must not think it committed. */
-        if ((pg_starts(sql, "COMMIT") || pg_starts(sql, "END")) &&
-            strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
-            snprintf(db->err, sizeof(db->err),
-                     "postgresql: a statement of the transaction had failed: rolled back");
-            rc = -KP_ERR_DB;
-        }
+        rc = pg_commit_check(db, sql, r);
         break;
     default:
         rc = pg_error(db, r);
@@ -673,6 +768,7 @@ static int pg_prepare(struct pg_db *db, const char *sql, struct pg_stmt **out)
        BEGIN and checks what COMMIT did. */
     s->control = s->nparams == 0 && (pg_deferrable(s->sql) || pg_starts(s->sql, "COMMIT") ||
                                      pg_starts(s->sql, "END") || pg_starts(s->sql, "ROLLBACK"));
+    s->queue = pg_queueable(s->sql);
     s->next = db->stmts;
     db->stmts = s;
     *out = s;
@@ -694,6 +790,9 @@ static void pg_finalize(struct pg_stmt *s)
 
     if (s == NULL)
         return;
+    for (int i = 0; i < s->db->npend; i++) /* owed results no longer point at it */
+        if (s->db->pend[i].s == s)
+            s->db->pend[i].s = NULL;
     for (pp = &s->db->stmts; *pp; pp = &(*pp)->next)
         if (*pp == s) {
             *pp = s->next;
@@ -852,86 +951,131 @@ static int pg_stmt_exec(struct pg_stmt *s)
     return rc;
 }
 
-/* Read one queued command's result (and the NULL that ends it); the
-   first error of the pipeline is kept in *rc, the later ones are only
-   PGRES_PIPELINE_ABORTED.  The result is returned when keep, else freed. */
-static PGresult *pg_pipe_read(struct pg_db *db, int *rc, int keep)
+static int pg_pend_add(struct pg_db *db, enum pg_pend_kind kind, struct pg_stmt *s)
 {
-    PGresult *r = PQgetResult(db->conn), *extra;
+    if (db->npend == db->cappend) {
+        int cap = db->cappend ? db->cappend * 2 : 32;
+        struct pg_pend *np = realloc(db->pend, (size_t)cap * sizeof(*np));
+        if (np == NULL)
+            return -KP_ERR_NOMEM;
+        db->pend = np;
+        db->cappend = cap;
+    }
+    db->pend[db->npend++] = (struct pg_pend){kind, s};
+    return 0;
+}
+
+/* Into libpq's pipeline mode, the deferred commands sent first. */
+static int pg_pipe_open(struct pg_db *db)
+{
+    int rc = 0;
+
+    if (!db->piped) {
+        if (!PQenterPipelineMode(db->conn)) {
+            pg_set_err(db, "postgresql: pipeline", PQerrorMessage(db->conn));
+            return -KP_ERR_DB;
+        }
+        db->piped = 1;
+    }
+    for (int i = 0; i < db->ndefer && rc == 0; i++) {
+        if (!PQsendQueryParams(db->conn, db->defer[i], 0, NULL, NULL, NULL, NULL, 0))
+            rc = pg_error(db, NULL);
+        else
+            rc = pg_pend_add(db, PG_PEND_CMD, NULL);
+    }
+    pg_defer_clear(db);
+    return rc;
+}
+
+/* Send s, its Parse first when this connection has not seen it. */
+static int pg_pipe_send(struct pg_stmt *s, enum pg_pend_kind kind)
+{
+    struct pg_db *db = s->db;
+    int rc;
+
+    if (s->gen != db->gen) {
+        pg_stmt_types(s);
+        if (!PQsendPrepare(db->conn, s->name, s->sql, s->nparams, s->types))
+            return pg_error(db, NULL);
+        if ((rc = pg_pend_add(db, PG_PEND_PARSE, s)) < 0)
+            return rc;
+        s->gen = db->gen; /* taken back by pg_pipe_sync() if the Parse fails */
+    }
+    pg_stmt_values(s);
+    if (!PQsendQueryPrepared(db->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0))
+        return pg_error(db, NULL);
+    return pg_pend_add(db, kind, s);
+}
+
+/* One owed result (and the NULL that ends its command), filed by kind;
+   the first failure is kept in *rc (the server skips what follows it:
+   PGRES_PIPELINE_ABORTED).  The PG_PEND_LAST result is returned. */
+static PGresult *pg_pipe_take(struct pg_db *db, const struct pg_pend *e, int *rc)
+{
+    PGresult *r = PQgetResult(db->conn), *x;
+    ExecStatusType st;
+    int ok;
 
     if (r == NULL) {
         if (*rc == 0)
             *rc = pg_error(db, NULL);
         return NULL;
     }
-    while ((extra = PQgetResult(db->conn)) != NULL) /* a command's end */
-        PQclear(extra);
-    if (keep)
-        return r;
-    if (*rc == 0 && PQresultStatus(r) != PGRES_COMMAND_OK)
+    while ((x = PQgetResult(db->conn)) != NULL)
+        PQclear(x);
+    st = PQresultStatus(r);
+    ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (e->kind == PG_PEND_PARSE && !ok && e->s)
+        e->s->gen = 0;
+    if (e->kind == PG_PEND_WRITE && ok)
+        pg_note_changes(db, r);
+    if (!ok && st != PGRES_PIPELINE_ABORTED && *rc == 0)
         *rc = pg_error(db, r);
+    if (e->kind == PG_PEND_LAST && ok && *rc == 0)
+        return r;
     PQclear(r);
     return NULL;
 }
 
 /*
- * One round trip for what would be several: the deferred commands
- * (BEGIN, SAVEPOINT, RELEASE: see db_pg_exec), the statement's Parse when
- * this connection has not seen it, and the statement, sent in libpq's
- * pipeline mode and read back in order up to the Sync.  Within the
- * caller's transaction a Sync commits nothing.  The first failure is the
- * answer; everything after it in the pipeline was skipped by the server.
+ * One round trip for everything sent since the last: the deferred
+ * commands, Parses, queued writes and the statement the caller waits
+ * for, read back in order up to the Sync (within the caller's
+ * transaction a Sync commits nothing).  0 and *last (that statement's
+ * result, when asked for), or the first failure.
  */
-static int pg_stmt_pipeline(struct pg_stmt *s, int prepare)
+static int pg_pipe_sync(struct pg_db *db, PGresult **last)
 {
-    struct pg_db *db = s->db;
-    PGresult *r;
-    int rc = 0, ndefer = db->ndefer, sent = 1;
+    PGresult *r, *keep = NULL;
+    int rc = 0, n = db->npend;
 
-    if (!PQenterPipelineMode(db->conn)) {
-        pg_set_err(db, "postgresql: pipeline", PQerrorMessage(db->conn));
-        return -KP_ERR_DB;
-    }
-    for (int i = 0; i < ndefer && sent; i++)
-        sent = PQsendQueryParams(db->conn, db->defer[i], 0, NULL, NULL, NULL, NULL, 0);
-    pg_defer_clear(db);
-    if (prepare && sent) {
-        pg_stmt_types(s);
-        sent = PQsendPrepare(db->conn, s->name, s->sql, s->nparams, s->types);
-    }
-    pg_stmt_values(s);
-    if (sent)
-        sent = PQsendQueryPrepared(db->conn, s->name, s->nparams, s->vals, s->lens, s->fmts, 0) &&
-               PQpipelineSync(db->conn);
+    if (last)
+        *last = NULL;
+    if (!db->piped)
+        return 0;
     db->round_trips++;
-    if (!sent) {
-        rc = pg_error(db, NULL);
-        PQexitPipelineMode(db->conn);
-        return rc;
-    }
-    for (int i = 0; i < ndefer; i++)
-        pg_pipe_read(db, &rc, 0);
-    if (prepare) {
-        int before = rc;
-        pg_pipe_read(db, &rc, 0);
-        if (rc == 0 && before == 0)
-            s->gen = db->gen;
-    }
-    r = pg_pipe_read(db, &rc, 1);
-    if (r && rc == 0)
-        rc = pg_stmt_result(s, r);
-    else
-        PQclear(r);
-    /* the Sync's own result, then out of pipeline mode */
-    if (!db->broken && (r = PQgetResult(db->conn)) != NULL) {
-        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && rc == 0)
+    if (!PQpipelineSync(db->conn))
+        return pg_error(db, NULL);
+    for (int i = 0; i < n && !db->broken; i++)
+        if ((r = pg_pipe_take(db, &db->pend[i], &rc)) != NULL)
+            keep = r;
+    if (!db->broken) {
+        r = PQgetResult(db->conn); /* the Sync's own */
+        if ((r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) && rc == 0)
             rc = pg_error(db, r);
         PQclear(r);
     }
-    if (!PQexitPipelineMode(db->conn) && rc == 0)
-        rc = pg_error(db, NULL);
-    if (!db->broken)
+    db->npend = 0;
+    if (!db->broken) {
+        if (!PQexitPipelineMode(db->conn) && rc == 0)
+            rc = pg_error(db, NULL);
+        db->piped = 0;
         db->txs = PQtransactionStatus(db->conn);
+    }
+    if (rc < 0 || last == NULL)
+        PQclear(keep);
+    else
+        *last = keep;
     return rc;
 }
 
@@ -996,11 +1140,22 @@ static int pg_step(struct pg_stmt *s)
     }
     if ((rc = pg_conn(db)) < 0)
         return rc;
-    if (s->gen != db->gen && s->has_nulltest && (rc = pg_stmt_parse(s)) < 0)
+    if (s->gen != db->gen && s->has_nulltest) {
+        if ((rc = pg_pipe_sync(db, NULL)) < 0 || (rc = pg_stmt_parse(s)) < 0)
+            return rc;
+    }
+    if (s->queue && pg_in_tx(db->txs)) { /* its result waits for the next sync */
+        if ((rc = pg_pipe_open(db)) < 0 || (rc = pg_pipe_send(s, PG_PEND_WRITE)) < 0)
+            return rc;
+        return DB_DONE;
+    }
+    if (!db->piped && db->ndefer == 0 && s->gen == db->gen)
+        return pg_stmt_exec(s);
+    PGresult *r;
+    if ((rc = pg_pipe_open(db)) < 0 || (rc = pg_pipe_send(s, PG_PEND_LAST)) < 0 ||
+        (rc = pg_pipe_sync(db, &r)) < 0)
         return rc;
-    if (s->gen != db->gen || db->ndefer > 0)
-        return pg_stmt_pipeline(s, s->gen != db->gen);
-    return pg_stmt_exec(s);
+    return pg_stmt_result(s, r);
 }
 
 static int pg_column_count(struct pg_stmt *s)
