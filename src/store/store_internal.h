@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Private to src/store/: the store structure, the prepared-statement cache
- * and small binding helpers.  Every statement is prepared once from a
- * static SQL string and cached by that string's address; no SQL is ever
- * built from input.
+ * and the step and row helpers, over the backend seam (db.h).  Every
+ * statement is prepared once from a static SQL string and cached by that
+ * string's address; no SQL is ever built from input.
  */
 #ifndef KPASS_STORE_INTERNAL_H
 #define KPASS_STORE_INTERNAL_H

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The SQLite store: opening with the pragmas DESIGN.md §8 requires (WAL,
- * synchronous=NORMAL, foreign keys, busy timeout), numbered migrations
- * applied at open, and transactions.  SQL lives only in src/store/, behind
- * functions named for what they do (store_partner.h, ...), so that another
- * backend can replace this one without touching callers.
+ * The store: opening (a SQLite file with the pragmas DESIGN.md §8
+ * requires: WAL, synchronous=NORMAL, foreign keys, busy timeout), numbered
+ * migrations applied at open, and transactions.  SQL lives only in
+ * src/store/, behind functions named for what they do (store_partner.h,
+ * ...), over a backend seam (src/store/db.h), so that another backend can
+ * replace SQLite without touching callers.
  *
  * Two kinds of transaction:
  *   - the group transaction: hot-path writes (dialog state) call
@@ -57,7 +58,8 @@ int store_schema_latest(void);
 int store_writable(const struct store *st);
 /* Apply the migrations the file has not had (kpass migrate).  0 or -KP_ERR_DB. */
 int store_migrate_now(struct store *st);
-/* PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in out. */
+/* SQLite's PRAGMA integrity_check; 0 when "ok", else -KP_ERR_DB with the report in
+   out; -KP_ERR_UNSUPPORTED on another backend (its server checks its own pages). */
 int store_integrity_check(struct store *st, struct kp_buf *out);
 
 /* Open the group transaction if none is open.  0 or -KP_ERR_DB. */
