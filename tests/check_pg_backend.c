@@ -610,6 +610,20 @@ START_TEST(test_server_restart)
     db_reset(cnt);
     ck_assert_int_eq(db_step(cnt), DB_ROW);
     ck_assert_int_eq(db_col_int64(cnt, 0), 2);
+    /* killed with queued writes owed: the COMMIT that would send them
+       says CLOSED, and they are not there */
+    struct db_stmt *del;
+    ck_assert_int_eq(db_prepare(db, "DELETE FROM r WHERE v >= ?1", &del), 0);
+    ck_assert_int_eq(db_exec(db, "BEGIN"), 0);
+    db_bind_int64(del, 1, 0);
+    ck_assert_int_eq(db_step(del), DB_DONE); /* queued */
+    ck_assert_int_eq(tu_pg_crash(), 0);
+    ck_assert_int_eq(tu_pg_restart(), 0);
+    ck_assert_int_eq(db_exec(db, "COMMIT"), -KP_ERR_CLOSED);
+    db_reset(cnt);
+    ck_assert_int_eq(db_step(cnt), DB_ROW);
+    ck_assert_int_eq(db_col_int64(cnt, 0), 2);
+    db_finalize(del);
     db_finalize(ins);
     db_finalize(cnt);
     db_close(db);

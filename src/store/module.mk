@@ -9,6 +9,7 @@ SRCS += src/store/citizen_fields.c
 SRCS += src/store/credential.c
 SRCS += src/store/db.c
 SRCS += src/store/db_pg.c
+SRCS += src/store/db_pg_stmt.c
 SRCS += src/store/db_sqlite.c
 SRCS += src/store/desk.c
 SRCS += src/store/dept.c
