@@ -226,7 +226,7 @@ START_TEST(test_constraints_changes_returning)
                      0);
     ck_assert_int_eq(db_prepare(db, "INSERT INTO u (name, n) VALUES (?, ?) RETURNING id", &ins), 0);
     for (int i = 1; i <= 3; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "n%d", i);
         db_reset(ins);
         db_bind_text(ins, 1, name);
