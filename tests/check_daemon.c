@@ -96,6 +96,7 @@ START_TEST(test_port_busy)
              "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n[smpp]\nlisten = 127.0.0.1:%d\n"
              "[ussd]\nmenus = %s/menus\n[http]\nlisten = 127.0.0.1:%d\n",
              d2.dir, d2.dir, d.smpp_port, tu_top(), d2.http_port);
+    tu_daemon_store_conf(&d2, text + strlen(text), sizeof(text) - strlen(text));
     ck_assert_int_eq(tu_write_file(d2.conf, text), 0);
     ck_assert_int_eq(run_kpassd(d2.conf, &out, "-d"), 1);
     tu_daemon_cleanup(&d2);

@@ -291,6 +291,20 @@ char *tu_http_get(int port, const char *path, int *status)
     return copy;
 }
 
+void tu_daemon_store_conf(const struct tu_daemon *d, char *out, size_t size)
+{
+    char path[600], *dsn;
+
+    out[0] = '\0';
+    if (!tu_pg_wanted())
+        return;
+    snprintf(path, sizeof(path), "%s/kpass.db", d->dir);
+    dsn = tu_pg_dsn_for(path);
+    snprintf(out, size, "\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n", dsn,
+             tu_pg_start()->passfile);
+    free(dsn);
+}
+
 void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
 {
     char text[4096];
@@ -317,15 +331,8 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
              "listen = 127.0.0.1:%d\n"
              "%s\n",
              d->dir, d->dir, d->smpp_port, tu_top(), d->http_port, extra_conf ? extra_conf : "");
-    if (tu_pg_wanted()) { /* KP_TEST_STORE=postgresql: the same daemon on PostgreSQL */
-        char path[600], *dsn;
-        snprintf(path, sizeof(path), "%s/kpass.db", d->dir);
-        dsn = tu_pg_dsn_for(path);
-        snprintf(text + strlen(text), sizeof(text) - strlen(text),
-                 "\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n", dsn,
-                 tu_pg_start()->passfile);
-        free(dsn);
-    }
+    /* KP_TEST_STORE=postgresql: the same daemon on PostgreSQL */
+    tu_daemon_store_conf(d, text + strlen(text), sizeof(text) - strlen(text));
     ck_assert_int_eq(tu_write_file(d->conf, text), 0);
     rc = tu_kpass(d, NULL, &out, "init", NULL);
     ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);

@@ -68,6 +68,9 @@ struct tu_daemon {
  * appended (may be NULL; "[section]\nkey = value" text), and `kpass init`.
  */
 void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf);
+/* The [store] lines of d's kpassd.conf ("" on SQLite; KP_TEST_STORE=postgresql:
+   its schema), for a test that writes the file itself. */
+void tu_daemon_store_conf(const struct tu_daemon *d, char *out, size_t size);
 /* Start kpassd (with d->nofile descriptors if set) and wait until its SMPP port accepts. */
 void tu_daemon_start(struct tu_daemon *d);
 /* Send sig and wait for exit (bounded); returns the exit status or 128+signal. */
