@@ -62,7 +62,7 @@ static const struct menu_builtin bi_table[] = {
     {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
     {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
     {"dir.districts", MENU_BUILTIN_LIST, 0, 1, NULL, sets_districts},
-    {"dir.offices", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.offices", MENU_BUILTIN_LIST, 1, 3, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
     {"otp.issue", MENU_BUILTIN_ACTION, 2, 3, out_sent, NULL},
@@ -74,8 +74,8 @@ static const struct menu_builtin bi_table[] = {
     {"id.use", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_use},
     {"id.dispute", MENU_BUILTIN_ACTION, 1, 1, out_flagged, NULL},
     {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
-    {"dir.district", MENU_BUILTIN_ACTION, 1, 2, out_district, sets_district},
-    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.district", MENU_BUILTIN_ACTION, 1, 3, out_district, sets_district},
+    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 3, NULL, sets_offices},
     {"dir.divisions", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
 };
 
@@ -270,7 +270,8 @@ static int bi_divisions(struct kp_builtins *b, const struct menu_call *c, struct
     return 0;
 }
 
-/* The optional service argument of the office built-ins: NULL for "any". */
+/* Optional argument i of the office built-ins (a service, a topic's
+   departments): NULL when absent or empty, for "any". */
 static const char *bi_service_arg(const struct menu_call *c, unsigned i)
 {
     return c->argc > i && c->argv[i][0] ? c->argv[i] : NULL;
@@ -299,13 +300,32 @@ static size_t bi_name_in(const char *name, const char *district)
     return n ? n : strlen(name);
 }
 
-/* dir.offices(district[, service]): a district's offices, or those of it
-   that offer the service (the kind of office the caller chose). */
+/*
+ * The offices of district d for the office built-ins' optional arguments
+ * (dir.offices, dir.district): those offering c's service (argument 1)
+ * when it is not empty, else those of a main department its argument 2
+ * lists (a topic of "Every office"), else all of them.  As the store's
+ * lists.
+ */
+static int bi_district_offices(struct kp_builtins *b, const struct menu_call *c, const char *d,
+                               unsigned limit, struct store_dir_item *v, unsigned *total)
+{
+    const char *service = bi_service_arg(c, 1), *depts = bi_service_arg(c, 2);
+
+    if (service)
+        return store_dir_office_find(b->st, service, d, 0, limit, v, total);
+    if (depts)
+        return store_dir_office_list_dept(b->st, d, depts, 0, limit, v, total);
+    return store_dir_office_list(b->st, d, 0, limit, v, total);
+}
+
+/* dir.offices(district[, service[, depts]]): a district's offices, or
+   those of it that offer the service (the kind of office the caller
+   chose), or those of a topic (bi_district_offices). */
 static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
-    const char *service = bi_service_arg(c, 1);
     unsigned total;
     int n;
 
@@ -313,11 +333,8 @@ static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct m
         d.name.en[0] = '\0';
     else
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    if (service)
-        n = store_dir_office_find(b->st, service, c->argv[0], 0, BI_PAGE, v, &total);
-    else
-        n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
-    if (n == -KP_ERR_NOTFOUND)
+    n = bi_district_offices(b, c, c->argv[0], BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND || n == -KP_ERR_INVAL)
         return 0;
     if (n < 0)
         return n;
@@ -395,13 +412,13 @@ static int bi_find(struct kp_builtins *b, const struct menu_call *c, struct menu
     return 0;
 }
 
-/* dir.district(code[, service]): its name, and whether it has offices of
-   its own (offering service, when given); else the menu lists the nearest
+/* dir.district(code[, service[, depts]]): its name, and whether it has
+   offices of its own (offering service, or of a topic, when given:
+   bi_district_offices); else the menu lists the nearest
    (dir.offices_near). */
 static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_district d;
-    const char *service = bi_service_arg(c, 1);
     unsigned total = 0;
     int rc = store_dir_district_get(b->st, c->argv[0], &d);
 
@@ -412,9 +429,9 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
     if (rc < 0)
         return rc;
     menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    rc = service ? store_dir_office_find(b->st, service, d.code, 0, 0, NULL, &total)
-                 : store_dir_office_list(b->st, d.code, 0, 0, NULL, &total);
-    if (rc == -KP_ERR_NOTFOUND) /* a service the directory does not have: no office */
+    rc = bi_district_offices(b, c, d.code, 0, NULL, &total);
+    /* a service the directory does not have, a topic of no code: no office */
+    if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_INVAL)
         rc = 0, total = 0;
     if (rc < 0)
         return rc;
@@ -431,8 +448,8 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
  */
 #define BI_NEAR_UCS2 2
 
-/* dir.offices_near(district[, service]): the nearest offices of a district
-   that has none (of that service). */
+/* dir.offices_near(district[, service[, depts]]): the nearest offices of
+   a district that has none (of that service, or of that topic). */
 static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
                            struct menu_result *res)
 {
@@ -444,8 +461,11 @@ static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, lang));
-    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
-    if (n == -KP_ERR_NOTFOUND)
+    if (bi_service_arg(c, 1) == NULL && bi_service_arg(c, 2) != NULL)
+        n = store_dir_office_near_dept(b->st, c->argv[0], c->argv[2], 0, limit, v, &total);
+    else
+        n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
+    if (n == -KP_ERR_NOTFOUND || n == -KP_ERR_INVAL)
         return 0;
     if (n < 0)
         return n;
