@@ -8,6 +8,8 @@
 #
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
+#   make test-cluster  the HA PostgreSQL cluster suite (tests/cluster/, root)
+#   make bench-failover  five failovers of that cluster, min/median/max
 #   make layers     the layer check alone (make test runs it first)
 #   make format-check  clang-format 14 --dry-run over src, tests, include (make test runs it)
 #   make debug      the same binaries with ASan+UBSan under build/debug
@@ -126,7 +128,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
+.PHONY: all test test-cluster cluster-bins bench-failover layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -193,6 +195,38 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 
 test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
 	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+
+# The local HA PostgreSQL cluster (tests/cluster/, doc/cluster.md): etcd,
+# Patroni and two PostgreSQL 15 nodes; its own suite (cluster_pg) and the
+# failover probe of tests/bench/failover.sh, on libpq alone.  Not in
+# `make test`: the suite takes one to two minutes (it starts a cluster,
+# fails it over and rejoins the old primary).
+PQ_CFLAGS   := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null))
+PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
+CLUSTER_BIN := $(BUILD)/tests/check_cluster
+PROBE_BIN   := $(BUILD)/tests/failover_probe
+
+$(BUILD)/tests/cluster/%.o: tests/cluster/%.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)
+	$(Q)$(CC) $(KP_CFLAGS) $(PQ_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests/cluster -MMD -MP -c -o $@ $<
+
+$(CLUSTER_BIN): $(BUILD)/tests/cluster/check_cluster_pg.o $(BUILD)/tests/cluster/pgcluster.o
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CHECK_LIBS)
+
+$(PROBE_BIN): $(BUILD)/tests/cluster/failover_probe.o $(BUILD)/tests/cluster/pgcluster.o
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $^ $(PQ_LIBS)
+
+cluster-bins: $(CLUSTER_BIN) $(PROBE_BIN)
+
+test-cluster: cluster-bins
+	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CLUSTER_BIN)
+
+# Five failovers in a row: seconds of unavailability, min/median/max.
+bench-failover: cluster-bins
+	sh tests/bench/failover.sh $(BUILD)
 
 # The shipped menus in every language (issue 11): no text without its Urdu,
 # Pashto and Roman Urdu, and the page goals (home and departments on one
@@ -367,3 +401,4 @@ clean:
 FORCE:
 
 -include $(OBJS:.o=.d) $(KPASS_OBJS:.o=.d) $(KPASSD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(wildcard $(BUILD)/tests/cluster/*.d)
