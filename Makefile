@@ -294,7 +294,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libssl-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
-            libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev
+            libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev \
+            postgresql-15 libpq-dev etcd-server patroni
+# postgresql-15, etcd-server and patroni are the HA cluster of
+# tests/cluster/ (make test-cluster, doc/cluster.md); Patroni brings
+# python3-psycopg2 and python3-etcd with it.  Debian may start the system's
+# own PostgreSQL (5432) and etcd (2379) on install: the cluster scripts
+# neither need nor touch them (their own ports, folders and processes).
 # What `make deb` needs on top (installed by it); the test suite builds
 # the package too, hence debhelper, fakeroot and dpkg-dev in the list above.
 DEB_DEPS := debhelper lintian dpkg-dev fakeroot
