@@ -256,6 +256,12 @@ static int fail(struct pgc_failover *r, const char *fmt, ...)
     return -1;
 }
 
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
 /* The table of the measurement: one row per acknowledged write, `run`
    keeping successive measurements apart. */
 static int probe_table(const char *dir, long *run, struct pgc_failover *r)
@@ -267,6 +273,8 @@ static int probe_table(const char *dir, long *run, struct pgc_failover *r)
 
     if (c == NULL)
         return fail(r, "connect: %s", err);
+    /* The second run's "already exists, skipping" is no news. */
+    PQsetNoticeProcessor(c, quiet, NULL);
     res = PQexec(c, "CREATE TABLE IF NOT EXISTS failover_probe ("
                     "run bigint NOT NULL, id bigint NOT NULL, at timestamptz DEFAULT now(), "
                     "PRIMARY KEY (run, id))");
