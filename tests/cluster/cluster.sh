@@ -91,9 +91,9 @@ tree() {
 # detached, so it is not Patroni's child).
 postmaster_pid() {
 	local pf="$DIR/$1/data/postmaster.pid" pid
-	[ -r "$pf" ] || return 0
-	pid=$(head -n 1 "$pf")
-	[ -r "/proc/$pid/cmdline" ] || return 0
+	# The file goes away when PostgreSQL stops: no noise if it just did.
+	pid=$(head -n 1 "$pf" 2>/dev/null) || return 0
+	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
 	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$DIR/$1/data" && echo "$pid"
 	return 0
 }
