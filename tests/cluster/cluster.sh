@@ -69,7 +69,7 @@ alive() {
 	[ -s "$pidfile" ] || return 1
 	pid=$(cat "$pidfile")
 	[ -r "/proc/$pid/cmdline" ] || return 1
-	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$what"
+	{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$what"
 }
 
 # The process ids of PIDS and of all their descendants.
@@ -94,7 +94,7 @@ postmaster_pid() {
 	# The file goes away when PostgreSQL stops: no noise if it just did.
 	pid=$(head -n 1 "$pf" 2>/dev/null) || return 0
 	[ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 0
-	tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$DIR/$1/data" && echo "$pid"
+	{ tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "$DIR/$1/data" && echo "$pid"
 	return 0
 }
 
