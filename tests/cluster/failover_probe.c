@@ -20,12 +20,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: failover_probe DIR\n");
         return 2;
     }
-    if (pgc_failover(argv[1], 50, 20, 20, 90, &r) < 0) {
+    if (pgc_failover(argv[1], NULL, 50, 20, 20, 90, &r) < 0) {
         fprintf(stderr, "failover_probe: %s\n", r.error);
         return 1;
     }
     printf("{\"gap_s\":%.3f,\"kill_to_ok_s\":%.3f,\"acked\":%ld,\"indoubt\":%ld,\"lost\":%ld,"
-           "\"old\":\"%s\",\"new\":\"%s\"}\n",
-           r.gap_s, r.kill_to_ok, r.acked, r.indoubt, r.lost, r.old_primary, r.new_primary);
+           "\"killed\":\"%s\",\"primary\":\"%s\"}\n",
+           r.gap_s, r.kill_to_ok, r.acked, r.indoubt, r.lost, r.killed, r.primary);
     return r.lost == 0 ? 0 : 1;
 }

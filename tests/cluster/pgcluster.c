@@ -309,7 +309,7 @@ static int probe_verify(const char *dir, long run, const struct ids *acked, stru
     if (c == NULL)
         return fail(r, "verify: connect: %s", err);
     node = pgc_node_of_port(dir, atoi(PQport(c)));
-    snprintf(r->new_primary, sizeof(r->new_primary), "%.15s", node ? node : "?");
+    snprintf(r->primary, sizeof(r->primary), "%.15s", node ? node : "?");
     snprintf(runs, sizeof(runs), "%ld", run);
     res = PQexecParams(c, "SELECT id FROM failover_probe WHERE run = $1", 1, NULL, params, NULL,
                        NULL, 0);
@@ -345,7 +345,7 @@ struct probe {
     PGconn *c;
     struct ids acked;
     double last_ok, kill_done;
-    int killer_fd, failed, after;
+    int killer_fd, after;
     pid_t killer;
 };
 
@@ -358,10 +358,8 @@ static void probe_write(struct probe *p, struct pgc_failover *r)
     long id;
     double t;
 
-    if (p->c == NULL && (p->c = pgc_connect(p->dir, 0, NULL)) == NULL) {
-        p->failed |= p->killer != 0 || p->kill_done > 0;
+    if (p->c == NULL && (p->c = pgc_connect(p->dir, 0, NULL)) == NULL)
         return;
-    }
     id = p->next++;
     snprintf(runs, sizeof(runs), "%ld", p->run);
     snprintf(ids, sizeof(ids), "%ld", id);
@@ -371,7 +369,9 @@ static void probe_write(struct probe *p, struct pgc_failover *r)
         t = pgc_now();
         if (p->last_ok > 0 && t - p->last_ok > r->gap_s)
             r->gap_s = t - p->last_ok;
-        if (p->failed && p->after++ == 0 && p->kill_done > 0)
+        /* After the kill returned: the node is dead, so this commit went
+           through whatever recovery it needed. */
+        if (p->kill_done > 0 && p->after++ == 0)
             r->kill_to_ok = t - p->kill_done;
         p->last_ok = t;
         ids_add(&p->acked, id);
@@ -379,7 +379,6 @@ static void probe_write(struct probe *p, struct pgc_failover *r)
     }
     /* Sent, but no acknowledgement: the row may or may not be there. */
     r->indoubt++;
-    p->failed |= p->killer != 0 || p->kill_done > 0;
     PQfinish(p->c);
     p->c = NULL;
 }
@@ -401,13 +400,13 @@ static int probe_reap(struct probe *p, struct pgc_failover *r)
     close(p->killer_fd);
     out[strcspn(out, "\n")] = '\0';
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return fail(r, "kill-primary failed: %.200s", out);
-    snprintf(r->old_primary, sizeof(r->old_primary), "%.15s", out);
+        return fail(r, "kill failed: %.200s", out);
+    snprintf(r->killed, sizeof(r->killed), "%.15s", out);
     return 0;
 }
 
-int pgc_failover(const char *dir, int period_ms, int before, int after, double deadline_s,
-                 struct pgc_failover *r)
+int pgc_failover(const char *dir, const char *victim, int period_ms, int before, int after,
+                 double deadline_s, struct pgc_failover *r)
 {
     struct probe p = {0};
     double start = pgc_now(), tick = start;
@@ -430,9 +429,9 @@ int pgc_failover(const char *dir, int period_ms, int before, int after, double d
             break;
         }
         if (p.killer == 0 && p.kill_done == 0 && (long)p.acked.n >= before) {
-            p.killer = run_start("kill-primary", dir, NULL, &p.killer_fd);
+            p.killer = run_start(victim ? "kill-node" : "kill-primary", dir, victim, &p.killer_fd);
             if (p.killer < 0) {
-                rc = fail(r, "cannot run kill-primary");
+                rc = fail(r, "cannot run cluster.sh");
                 break;
             }
         }

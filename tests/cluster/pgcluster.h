@@ -36,21 +36,21 @@ struct pgc_failover {
     double kill_to_ok; /* from the kill's return to the first commit after it */
     long acked;        /* commits acknowledged to the client */
     long indoubt;      /* sent, but no answer (connection lost) */
-    long lost;         /* acknowledged, yet missing on the new primary */
-    char old_primary[16];
-    char new_primary[16];
-    char error[256]; /* why it failed, when pgc_failover returns -1 */
+    long lost;         /* acknowledged, yet missing on the primary afterwards */
+    char killed[16];   /* the node killed */
+    char primary[16];  /* the primary afterwards */
+    char error[256];   /* why it failed, when pgc_failover returns -1 */
 };
 
 /* A client writes one row per period_ms through the DSN (each INSERT its
-   own transaction, reconnecting after any error), kills the primary's
-   whole node with `cluster.sh kill-primary` once `before` rows are
-   acknowledged, keeps writing until `after` rows are acknowledged after
-   the outage, then reads the rows back on the new primary.  Every wait is
-   bounded (deadline_s in all).  Returns 0 with *r filled, -1 with
-   r->error. */
-int pgc_failover(const char *dir, int period_ms, int before, int after, double deadline_s,
-                 struct pgc_failover *r);
+   own transaction, reconnecting after any error); once `before` rows are
+   acknowledged, a whole node is killed (`cluster.sh kill-primary`, or
+   `kill-node victim` when victim is not NULL); the client keeps writing
+   until `after` rows are acknowledged after the kill, then reads the rows
+   back on the primary.  Every wait is bounded (deadline_s in all).
+   Returns 0 with *r filled, -1 with r->error. */
+int pgc_failover(const char *dir, const char *victim, int period_ms, int before, int after,
+                 double deadline_s, struct pgc_failover *r);
 
 /* Seconds on the monotonic clock. */
 double pgc_now(void);
