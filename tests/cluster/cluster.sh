@@ -25,6 +25,10 @@
 #   cluster.sh kill-primary DIR    kill -9 the primary's whole node (Patroni
 #                                  and PostgreSQL: a machine dying), print it
 #   cluster.sh kill-node DIR NAME  the same for node1 or node2
+#   cluster.sh freeze-node DIR NAME
+#   cluster.sh thaw-node DIR NAME  SIGSTOP / SIGCONT of a whole node: a
+#                                  machine that hangs or is cut off without
+#                                  closing its connections
 #
 # Run as root, PostgreSQL, Patroni and etcd run as the user `postgres`
 # (PostgreSQL refuses to run as root); otherwise as the caller.  Nothing
@@ -325,6 +329,14 @@ kill_node() {
 	echo "$1"
 }
 
+signal_node() {
+	local pids
+	pids=$(node_pids "$2")
+	[ -n "$pids" ] || die "$2 does not run"
+	kill "-$1" $pids 2>/dev/null || true
+	echo "$2"
+}
+
 # Patroni first (a TERM stops its PostgreSQL cleanly), replicas before the
 # primary (so that the standby does not take over during the stop), then
 # etcd; whatever is left after the bounded wait is killed.
@@ -405,6 +417,11 @@ kill-node)
 	load "$2"
 	case ${3:-} in node1 | node2) ;; *) usage ;; esac
 	kill_node "$3"
+	;;
+freeze-node | thaw-node)
+	load "$2"
+	case ${3:-} in node1 | node2) ;; *) usage ;; esac
+	if [ "$cmd" = freeze-node ]; then signal_node STOP "$3"; else signal_node CONT "$3"; fi
 	;;
 *)
 	usage
