@@ -17,7 +17,8 @@
 #   cluster.sh primary DIR         the primary now: name host port
 #   cluster.sh wait-primary DIR [SECONDS]
 #                                  wait for a node that is primary (Patroni's
-#                                  GET /primary answers 200), print it
+#                                  GET /primary answers 200 and PostgreSQL
+#                                  has left recovery), print it
 #   cluster.sh wait-sync DIR [SECONDS]
 #                                  wait for a primary with a streaming
 #                                  synchronous standby and every started node
@@ -34,7 +35,8 @@
 # (PostgreSQL refuses to run as root); otherwise as the caller.  Nothing
 # listens beyond 127.0.0.1.  Timings come from the environment:
 # KP_CLUSTER_TTL (10), KP_CLUSTER_LOOP_WAIT (1), KP_CLUSTER_RETRY_TIMEOUT
-# (4), read when DIR is first created.  Every wait is bounded.
+# (4), read when DIR is first created.  Every wait is bounded (start:
+# KP_CLUSTER_WAIT, 120 s).
 set -eu
 
 ADDR=127.0.0.1
@@ -135,7 +137,7 @@ render() {
 		-e "s|@REST_PORT@|${3:-}|g" -e "s|@PG_PORT@|${4:-}|g" -e "s|@DATA@|$DIR/${2:-}/data|g" \
 		-e "s|@RUN@|$DIR/${2:-}/run|g" -e "s|@ETCD_HOSTS@|$ADDR:$ETCD_CLIENT|g" \
 		-e "s|@ETCD_SCHEME@|http|g" -e "s|@TTL@|$TTL|g" -e "s|@LOOP_WAIT@|$LOOP_WAIT|g" \
-		-e "s|@RETRY_TIMEOUT@|$RETRY_TIMEOUT|g" -e "s|@POST_BOOTSTRAP@|$HERE/post-bootstrap.sh|g" \
+		-e "s|@RETRY_TIMEOUT@|$RETRY_TIMEOUT|g" -e "s|@POST_BOOTSTRAP@|$DIR/post-bootstrap.sh|g" \
 		-e "s|@SHARED_BUFFERS@|16MB|g" -e "s|@CLIENT_NET@|$ADDR/32|g" \
 		-e "s|@ETCD_NAME@|e1|g" -e "s|@ETCD_DATA@|$DIR/etcd/data|g" \
 		-e "s|@ETCD_ADDR@|$ADDR|g" -e "s|@ETCD_CLIENT_PORT@|$ETCD_CLIENT|g" \
@@ -171,6 +173,8 @@ EOF
 			"$(secret)" "$(secret)" >"$DIR/secrets.env"
 		secret >"$DIR/kpass.password"
 	)
+	# A copy the servers' user can reach wherever the source tree lives.
+	install -m 755 "$HERE/post-bootstrap.sh" "$DIR/post-bootstrap.sh"
 	mkdir -p "$DIR/etcd/data"
 	render "$HERE/etcd.yml.in" >"$DIR/etcd/etcd.yml"
 	for n in $NODES; do
