@@ -318,7 +318,8 @@ wait_sync() {
 		sleep 0.2
 	done
 	members >&2 || true
-	die "no primary with a synchronous standby within ${1:-90} s (see $DIR/node*/patroni.log)"
+	die "no primary with a synchronous standby within ${1:-90} s (see $DIR/node*/patroni.log;" \
+		"cluster.sh stop $DIR stops what runs)"
 }
 
 # Freeze the whole node, then kill it: nothing it does after the moment of

@@ -8,19 +8,19 @@
 #   post-bootstrap.sh CONNSTRING       (Patroni appends the superuser's URL)
 #
 # The password is read from the file named by KPASS_DB_PASSWORD_FILE (set in
-# Patroni's environment), never from the command line or the YAML, so it
-# does not appear in `ps` or in the configuration.  It reaches the server
-# inside the ALTER ROLE statement over the local socket and is stored as a
-# SCRAM-SHA-256 verifier (password_encryption, PostgreSQL 15's default).
+# Patroni's environment), never from the command line or the YAML: psql
+# reads the file itself (\set with a backquoted cat), so the password is in
+# no process's arguments (`ps`).  It reaches the server inside the ALTER
+# ROLE statement over the connection Patroni gives, and is stored as a
+# SCRAM-SHA-256 verifier (password_encryption, PostgreSQL 15's default);
+# log_statement is off by default, so it is not logged either.
 set -eu
 conn=${1:?usage: post-bootstrap.sh CONNSTRING}
 pwfile=${KPASS_DB_PASSWORD_FILE:?KPASS_DB_PASSWORD_FILE is not set}
-pw=$(cat "$pwfile")
-[ -n "$pw" ] || { echo "post-bootstrap: $pwfile is empty" >&2; exit 1; }
+[ -s "$pwfile" ] || { echo "post-bootstrap: $pwfile is missing or empty" >&2; exit 1; }
 
-# psql's :'pw' quotes the value as a literal; the statement is not logged
-# (log_statement is off by default).
-psql -X -q -v ON_ERROR_STOP=1 -v pw="$pw" -d "$conn" <<'SQL'
+psql -X -q -v ON_ERROR_STOP=1 -d "$conn" <<'SQL'
+\set pw `cat "$KPASS_DB_PASSWORD_FILE"`
 SET synchronous_commit = local;
 CREATE ROLE kpass LOGIN;
 ALTER ROLE kpass PASSWORD :'pw';
