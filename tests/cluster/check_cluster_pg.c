@@ -143,25 +143,44 @@ static char *value(PGconn *c, const char *sql)
     return v;
 }
 
-/* Waits at most `seconds` for a query on one node to answer `want`
-   (a standby replays what it has flushed a moment later). */
+/* The first value of a query's first row (malloc'd), or NULL with the
+   error in *why (malloc'd). */
+static char *value_try(PGconn *c, const char *sql, char **why)
+{
+    PGresult *r = PQexec(c, sql);
+    char *v = NULL;
+
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+        v = strdup(PQgetvalue(r, 0, 0));
+    else
+        *why = strdup(PQerrorMessage(c));
+    PQclear(r);
+    return v;
+}
+
+/* Waits at most `seconds` for a query on one node to answer `want`: a
+   synchronous standby has the WAL of an acknowledged commit on disk, and
+   replays it a moment later (until then the table may not even exist). */
 static void await_value(int port, const char *sql, const char *want, double seconds)
 {
     double until = pgc_now() + seconds;
-    char *v = NULL;
+    char *v = NULL, *why = NULL;
 
     for (;;) {
         PGconn *c = connect_to(port);
         free(v);
-        v = value(c, sql);
+        free(why);
+        why = NULL;
+        v = value_try(c, sql, &why);
         PQfinish(c);
-        if (strcmp(v, want) == 0 || pgc_now() > until)
+        if ((v && strcmp(v, want) == 0) || pgc_now() > until)
             break;
         usleep(100 * 1000);
     }
-    ck_assert_msg(strcmp(v, want) == 0, "port %d: %s gave %s, not %s (after %.0f s)", port, sql, v,
-                  want, seconds);
+    ck_assert_msg(v && strcmp(v, want) == 0, "port %d: %s gave %s, not %s (after %.0f s)", port,
+                  sql, v ? v : why, want, seconds);
     free(v);
+    free(why);
 }
 
 /* Up: one leader, one synchronous standby on the same timeline; the
