@@ -196,7 +196,7 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 # The local HA PostgreSQL cluster (tests/cluster/, doc/cluster.md): etcd,
 # Patroni and two PostgreSQL 15 nodes; its own suite (cluster_pg) and the
 # failover probe of tests/bench/failover.sh, on libpq alone.  The suite
-# takes 45 to 66 s here (it starts a cluster, fails it over, rejoins the old
+# takes 38 to 66 s here (it starts a cluster, fails it over, rejoins the old
 # primary, loses the standby): over make test's share, so it runs under
 # `make test-cluster` (.ci/run runs both).
 PQ_CFLAGS   := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null))

@@ -11,7 +11,7 @@
  * leaves the primary writing alone within seconds (not strict), losing
  * nothing; stop leaves no process.
  *
- * Not in `make test` (45 to 66 s here): `make test-cluster` builds
+ * Not in `make test` (38 to 66 s here): `make test-cluster` builds
  * build/tests/check_cluster and runs it.  The tests of one case
  * share one cluster and run in order.
  */
