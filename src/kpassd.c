@@ -629,6 +629,20 @@ static int kpd_start(struct kpd *d)
     return 0;
 }
 
+/* One line per prepared statement run, for the benchmarks' statements per
+   hop (tests/bench/run_daemon.sh): its count and the start of its text. */
+static void kpd_log_stmt(const char *sql, uint64_t runs, void *arg)
+{
+    char text[96];
+    size_t i;
+
+    (void)arg;
+    for (i = 0; sql[i] && i + 1 < sizeof(text); i++)
+        text[i] = sql[i] == '\n' || sql[i] == '\t' ? ' ' : sql[i];
+    text[i] = '\0';
+    log_info("kpassd: SQL %llu x %s", (unsigned long long)runs, text);
+}
+
 static void kpd_shutdown(struct kpd *d)
 {
     http_api_free(d->http);
@@ -756,6 +770,7 @@ int main(int argc, char **argv)
     log_info("kpassd: stopped after %llu SQL statements in %llu commits",
              (unsigned long long)store_commit_stats(d.st)->statements,
              (unsigned long long)store_commit_stats(d.st)->count);
+    store_stmt_each(d.st, kpd_log_stmt, NULL);
     kpd_shutdown(&d);
     return 0;
 }
