@@ -257,6 +257,7 @@ static void kpd_follow_changes(struct kpd *d)
 
     if (store_change_get(d->st, &c) < 0 || c.version == d->change_applied)
         return;
+    kp_builtins_dir_changed(d->builtins); /* the directory, perhaps */
     if (c.keys_version > d->keys_version) {
         if (kpd_reload_keys(d) < 0)
             return;
