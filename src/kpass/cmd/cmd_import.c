@@ -507,6 +507,7 @@ static int import_run(struct kp_cli *cli, const struct import_kind *const *kinds
     }
     if (store_tx_commit(cli->st) < 0)
         return cli_fail("cannot commit: %s", store_errmsg(cli->st));
+    cli_change_report(cli, "directory imported", "USSD dialogs show it");
     return 0;
 }
 
