@@ -155,6 +155,7 @@ struct bi_dept_memo {
 static const struct store_dir_department *bi_department(struct kp_builtins *b, const char *code)
 {
     struct bi_dept_memo *m;
+    struct store_dir_department d;
     int rc;
 
     for (unsigned i = 0; i < b->ndepts; i++)
@@ -162,14 +163,16 @@ static const struct store_dir_department *bi_department(struct kp_builtins *b, c
             return b->depts[i].found ? &b->depts[i].d : NULL;
     if (strlen(code) >= STORE_DIR_CODE_SIZE)
         return NULL;
-    if (b->depts == NULL)
-        b->depts = kp_calloc(BI_DEPT_MEMO, sizeof(*b->depts));
-    m = &b->depts[b->ndepts < BI_DEPT_MEMO ? b->ndepts : BI_DEPT_MEMO - 1];
-    rc = store_dir_department_get(b->st, code, &m->d);
+    rc = store_dir_department_get(b->st, code, &d);
     if (rc < 0 && rc != -KP_ERR_NOTFOUND)
         return NULL; /* not remembered: the next call asks again */
+    if (b->depts == NULL)
+        b->depts = kp_calloc(BI_DEPT_MEMO, sizeof(*b->depts));
+    /* full: the last slot takes each new code in turn */
+    m = &b->depts[b->ndepts < BI_DEPT_MEMO ? b->ndepts : BI_DEPT_MEMO - 1];
     snprintf(m->code, sizeof(m->code), "%s", code);
     m->found = rc == 0;
+    m->d = d;
     if (b->ndepts < BI_DEPT_MEMO)
         b->ndepts++;
     return m->found ? &m->d : NULL;
