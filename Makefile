@@ -8,6 +8,8 @@
 #
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
+#   make test-cluster  the HA PostgreSQL cluster suite (tests/cluster/; about a minute)
+#   make bench-failover  five failovers of that cluster, min/median/max
 #   make layers     the layer check alone (make test runs it first)
 #   make format-check  clang-format 14 --dry-run over src, tests, include (make test runs it)
 #   make debug      the same binaries with ASan+UBSan under build/debug
@@ -126,7 +128,7 @@ FUZZ_NAMES  := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 FUZZ_OBJS   := $(FUZZ_SRCS:%.c=$(BUILD)/%.o)
 CHECK_BIN   := $(BUILD)/tests/check_kpass
 
-.PHONY: all test layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
+.PHONY: all test test-cluster cluster-bins bench-failover layers format-check menu-check debug debug-test fuzz fuzz-long bench demo deps deb-deps deb deb-package install uninstall clean tags FORCE
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/kpassd $(BUILD)/kpass
@@ -191,8 +193,41 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The local HA PostgreSQL cluster (tests/cluster/, doc/cluster.md): etcd,
+# Patroni and two PostgreSQL 15 nodes; its own suite (cluster_pg) and the
+# failover probe of tests/bench/failover.sh, on libpq alone.  The suite
+# takes 38 to 66 s here (it starts a cluster, fails it over, rejoins the old
+# primary, loses the standby): over make test's share, so it runs under
+# `make test-cluster` (.ci/run runs both).
+PQ_CFLAGS   := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null))
+PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
+CLUSTER_BIN := $(BUILD)/tests/check_cluster
+PROBE_BIN   := $(BUILD)/tests/failover_probe
+
 test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
 	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+
+$(BUILD)/tests/cluster/%.o: tests/cluster/%.c
+	@mkdir -p $(@D)
+	$(call SAY,CC,$<)
+	$(Q)$(CC) $(KP_CFLAGS) $(PQ_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests/cluster -MMD -MP -c -o $@ $<
+
+$(CLUSTER_BIN): $(BUILD)/tests/cluster/check_cluster_pg.o $(BUILD)/tests/cluster/pgcluster.o
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CHECK_LIBS)
+
+$(PROBE_BIN): $(BUILD)/tests/cluster/failover_probe.o $(BUILD)/tests/cluster/pgcluster.o
+	$(call SAY,LINK,$@)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $^ $(PQ_LIBS)
+
+cluster-bins: $(CLUSTER_BIN) $(PROBE_BIN)
+
+test-cluster: cluster-bins
+	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CLUSTER_BIN)
+
+# Five failovers in a row: seconds of unavailability, min/median/max.
+bench-failover: cluster-bins
+	sh tests/bench/failover.sh $(BUILD)
 
 # The shipped menus in every language (issue 11): no text without its Urdu,
 # Pashto and Roman Urdu, and the page goals (home and departments on one
@@ -257,7 +292,13 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 
 DEB_PKGS := build-essential pkg-config libevent-dev libssl-dev libsmpp34-dev libsqlite3-dev sqlite3 \
             libsodium-dev check libsubunit-dev libjansson-dev libqrencode-dev libpng-dev \
-            libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev
+            libzbar-dev clang clang-format-14 curl debhelper fakeroot dpkg-dev \
+            postgresql-15 libpq-dev etcd-server patroni
+# postgresql-15, etcd-server and patroni are the HA cluster of
+# tests/cluster/ (make test-cluster, doc/cluster.md); Patroni brings
+# python3-psycopg2 and python3-etcd with it.  Debian may start the system's
+# own PostgreSQL (5432) and etcd (2379) on install: the cluster scripts
+# neither need nor touch them (their own ports, folders and processes).
 # What `make deb` needs on top (installed by it); the test suite builds
 # the package too, hence debhelper, fakeroot and dpkg-dev in the list above.
 DEB_DEPS := debhelper lintian dpkg-dev fakeroot
@@ -364,3 +405,4 @@ clean:
 FORCE:
 
 -include $(OBJS:.o=.d) $(KPASS_OBJS:.o=.d) $(KPASSD_OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)
+-include $(wildcard $(BUILD)/tests/cluster/*.d)

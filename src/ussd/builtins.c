@@ -135,6 +135,55 @@ void kp_builtins_set_now(struct kp_builtins *b, int64_t now)
 
 /* ---- the services directory ---- */
 
+/*
+ * Departments by code, as read: dir.departments' groups and dir.services'
+ * title ask for the same few on every walk through "Find a service", two
+ * statements each (the row and its translations).  Only operators change
+ * the directory, with kpass, which bumps the change counter in the same
+ * transaction; kpassd drops the memo when it sees the counter move
+ * (kp_builtins_dir_changed), before it tells the CLI the change is in force.
+ */
+#define BI_DEPT_MEMO 64 /* the directory has 15; codes beyond are read each time */
+
+struct bi_dept_memo {
+    char code[STORE_DIR_CODE_SIZE];
+    int found;
+    struct store_dir_department d;
+};
+
+/* The department code names, or NULL (none such, or the store failed). */
+static const struct store_dir_department *bi_department(struct kp_builtins *b, const char *code)
+{
+    struct bi_dept_memo *m;
+    struct store_dir_department d;
+    int rc;
+
+    for (unsigned i = 0; i < b->ndepts; i++)
+        if (strcmp(b->depts[i].code, code) == 0)
+            return b->depts[i].found ? &b->depts[i].d : NULL;
+    if (strlen(code) >= STORE_DIR_CODE_SIZE)
+        return NULL;
+    rc = store_dir_department_get(b->st, code, &d);
+    if (rc < 0 && rc != -KP_ERR_NOTFOUND)
+        return NULL; /* not remembered: the next call asks again */
+    if (b->depts == NULL)
+        b->depts = kp_calloc(BI_DEPT_MEMO, sizeof(*b->depts));
+    /* full: the last slot takes each new code in turn */
+    m = &b->depts[b->ndepts < BI_DEPT_MEMO ? b->ndepts : BI_DEPT_MEMO - 1];
+    snprintf(m->code, sizeof(m->code), "%s", code);
+    m->found = rc == 0;
+    m->d = d;
+    if (b->ndepts < BI_DEPT_MEMO)
+        b->ndepts++;
+    return m->found ? &m->d : NULL;
+}
+
+void kp_builtins_dir_changed(struct kp_builtins *b)
+{
+    if (b)
+        b->ndepts = 0;
+}
+
 /* Add list items in the caller's language (MENU_LIST_MAX at most). */
 static void bi_items(struct menu_result *res, const struct store_dir_item *v, int n,
                      enum store_dir_lang lang)
@@ -153,7 +202,7 @@ static void bi_items(struct menu_result *res, const struct store_dir_item *v, in
 static int bi_departments(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
-    struct store_dir_department d;
+    const struct store_dir_department *d;
     unsigned total;
     int n;
 
@@ -164,8 +213,8 @@ static int bi_departments(struct kp_builtins *b, const struct menu_call *c, stru
             if (len > 0 && len < sizeof(code)) {
                 memcpy(code, p, len);
                 code[len] = '\0';
-                if (store_dir_department_get(b->st, code, &d) == 0)
-                    menu_result_item(res, store_dir_name_pick(&d.name, bi_lang(c)), d.code);
+                if ((d = bi_department(b, code)) != NULL)
+                    menu_result_item(res, store_dir_name_pick(&d->name, bi_lang(c)), d->code);
             }
             p += len + (p[len] == ' ');
         }
@@ -180,12 +229,12 @@ static int bi_departments(struct kp_builtins *b, const struct menu_call *c, stru
 static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
-    struct store_dir_department d;
+    const struct store_dir_department *d;
     unsigned total;
     int n;
 
-    if (store_dir_department_get(b->st, c->argv[0], &d) == 0)
-        menu_result_set(res, "dept_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    if ((d = bi_department(b, c->argv[0])) != NULL)
+        menu_result_set(res, "dept_name", store_dir_name_pick(&d->name, bi_lang(c)));
     n = store_dir_service_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0; /* an empty list: the menu shows only its own options */
