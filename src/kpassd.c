@@ -259,6 +259,7 @@ static void kpd_follow_changes(struct kpd *d)
 
     if (store_change_get(d->st, &c) < 0 || c.version == d->change_applied)
         return;
+    kp_builtins_dir_changed(d->builtins); /* the directory, perhaps */
     if (c.keys_version > d->keys_version) {
         if (kpd_reload_keys(d) < 0)
             return;
@@ -638,6 +639,20 @@ static int kpd_start(struct kpd *d)
     return 0;
 }
 
+/* One line per prepared statement run, for the benchmarks' statements per
+   hop (tests/bench/run_daemon.sh): its count and the start of its text. */
+static void kpd_log_stmt(const char *sql, uint64_t runs, void *arg)
+{
+    char text[96];
+    size_t i;
+
+    (void)arg;
+    for (i = 0; sql[i] && i + 1 < sizeof(text); i++)
+        text[i] = sql[i] == '\n' || sql[i] == '\t' ? ' ' : sql[i];
+    text[i] = '\0';
+    log_info("kpassd: SQL %llu x %s", (unsigned long long)runs, text);
+}
+
 static void kpd_shutdown(struct kpd *d)
 {
     http_api_free(d->http);
@@ -768,6 +783,7 @@ int main(int argc, char **argv)
              "trips",
              (unsigned long long)store_commit_stats(d.st)->statements,
              (unsigned long long)store_commit_stats(d.st)->count, store_round_trips(d.st));
+    store_stmt_each(d.st, kpd_log_stmt, NULL);
     kpd_shutdown(&d);
     return 0;
 }

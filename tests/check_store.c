@@ -18,6 +18,10 @@
 #include "kpass/core/err.h"
 #include "kpass/store/store.h"
 #include "kpass/store/checkpoint.h"
+#include "kpass/store/dept.h"
+#include "kpass/store/dialog.h"
+#include "kpass/store/partner.h"
+#include "kpass/store/sms.h"
 #include "kpass/partner/partner.h"
 #include "testutil.h"
 
@@ -251,6 +255,101 @@ START_TEST(test_partner_crud)
 }
 END_TEST
 
+/* The upserts that were INSERT OR REPLACE write every column a second
+   time, and the one that was INSERT OR IGNORE keeps one row. */
+START_TEST(test_upserts_write_every_column)
+{
+    struct store *st;
+    struct store_partner pa;
+    struct store_dialog d, got;
+    struct store_simswap ss, *v;
+    struct store_sms m;
+    struct kp_buf state = {0};
+    char subs[4][17], body[32];
+    static const uint8_t s1[] = {1, 2, 3}, s2[] = {9, 8, 7, 6};
+    int64_t sms;
+
+    ck_assert_int_eq(store_open(path, STORE_CREATE, &st), 0);
+    memset(&pa, 0, sizeof(pa));
+    strcpy(pa.system_id, "gw");
+    strcpy(pa.mode, "server");
+    strcpy(pa.pwhash, "x");
+    ck_assert_int_eq(store_partner_add(st, &pa), 0);
+    memset(&d, 0, sizeof(d));
+    d.partner_id = pa.id;
+    strcpy(d.key, "k1");
+    strcpy(d.msisdn, "+923001234567");
+    strcpy(d.version, "v1");
+    strcpy(d.screen, "home");
+    strcpy(d.lang, "en");
+    d.resumable = 1;
+    d.started_at = 10;
+    d.updated_at = 11;
+    d.state = s1;
+    d.state_len = sizeof(s1);
+    ck_assert_int_eq(store_dialog_put(st, &d), 0);
+    strcpy(d.msisdn, "+923007654321");
+    strcpy(d.version, "v2");
+    strcpy(d.screen, "codes");
+    strcpy(d.lang, "ur");
+    d.resumable = 0;
+    d.started_at = 20;
+    d.updated_at = 21;
+    d.state = s2;
+    d.state_len = sizeof(s2);
+    ck_assert_int_eq(store_dialog_put(st, &d), 0);
+    ck_assert_int_eq(store_dialog_count(st), 1);
+    ck_assert_int_eq(store_dialog_get(st, pa.id, "k1", &got, &state), 0);
+    ck_assert_str_eq(got.msisdn, "+923007654321");
+    ck_assert_str_eq(got.version, "v2");
+    ck_assert_str_eq(got.screen, "codes");
+    ck_assert_str_eq(got.lang, "ur");
+    ck_assert_int_eq(got.resumable, 0);
+    ck_assert(got.started_at == 20 && got.updated_at == 21);
+    ck_assert_uint_eq(got.state_len, sizeof(s2));
+    ck_assert_int_eq(memcmp(got.state, s2, sizeof(s2)), 0);
+    kp_buf_free(&state);
+
+    memset(&ss, 0, sizeof(ss));
+    strcpy(ss.partner, "gw");
+    strcpy(ss.prefixes, "+92300");
+    strcpy(ss.url, "https://a.example/");
+    ss.max_age_h = 24;
+    ss.timeout_ms = 500;
+    ck_assert_int_eq(store_simswap_set(st, &ss), 0);
+    strcpy(ss.prefixes, "+92301");
+    strcpy(ss.url, "https://b.example/");
+    strcpy(ss.token_file, "/etc/t");
+    ss.max_age_h = 48;
+    ss.timeout_ms = 900;
+    ss.hold_on_timeout = 1;
+    ck_assert_int_eq(store_simswap_set(st, &ss), 0);
+    ck_assert_int_eq(store_simswap_list(st, &v), 1);
+    ck_assert_str_eq(v[0].prefixes, "+92301");
+    ck_assert_str_eq(v[0].url, "https://b.example/");
+    ck_assert_str_eq(v[0].token_file, "/etc/t");
+    ck_assert(v[0].max_age_h == 48 && v[0].timeout_ms == 900 && v[0].hold_on_timeout == 1);
+    free(v);
+
+    ck_assert_int_eq(store_template_set(st, "EXCISE", "due", "en", "first"), 0);
+    ck_assert_int_eq(store_template_set(st, "EXCISE", "due", "en", "second"), 0);
+    ck_assert_int_eq(store_template_get(st, "EXCISE", "due", "en", body, sizeof(body)), 0);
+    ck_assert_str_eq(body, "second");
+    ck_assert_int_eq(store_subscription_set(st, "EXCISE", "identity", "*", 1), 0);
+    ck_assert_int_eq(store_subscription_set(st, "EXCISE", "identity", "*", 1), 0);
+    ck_assert_int_eq(store_subscribers(st, "identity", "MRDDC1", subs, 4), 1);
+
+    ck_assert_int_eq(store_sms_queue(st, "+923001234567", "hello", 0, NULL, 100, 1, &sms), 0);
+    ck_assert_int_eq(store_sms_part(st, sms, 1, pa.id, "mid-a"), 0);
+    ck_assert_int_eq(store_sms_part(st, sms, 1, pa.id, "mid-b"), 0);
+    ck_assert_int_eq(store_sms_by_message_id(st, pa.id, "mid-a", &m), -KP_ERR_NOTFOUND);
+    ck_assert_int_eq(store_sms_by_message_id(st, pa.id, "mid-b", &m), 0);
+    ck_assert(m.id == sms && m.parts == 1);
+    ck_assert_str_eq(m.message_id, "mid-b");
+    store_close(st);
+}
+END_TEST
+
 /* The seam (db.h) on SQLite: rows, columns, NULLs, changes, and the error
    codes the store above it relies on. */
 START_TEST(test_seam_rows_and_errors)
@@ -364,6 +463,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, test_transactions);
     tcase_add_test(tc, test_partner_crud);
     tcase_add_test(tc, test_checkpoint_thread);
+    tcase_add_test(tc, test_upserts_write_every_column);
     tcase_add_test(tc, test_seam_rows_and_errors);
     tcase_add_test(tc, test_seam_dialect_guard);
     tcase_add_test(tc, test_seam_other_backend);

@@ -12,6 +12,7 @@
 
 #include "../src/ussd/dialog_cache.h"
 #include "kpass/core/err.h"
+#include "kpass/store/dialog.h"
 #include "kpass/store/partner.h"
 #include "kpass/store/store.h"
 #include "testutil.h"
@@ -180,6 +181,127 @@ START_TEST(test_cache_bounded)
 }
 END_TEST
 
+/* Deletions go in multi-row statements too: 40 in two (32 + 8). */
+START_TEST(test_cache_deletes_batched)
+{
+    struct ussd_cache c;
+    struct store_dialog d;
+    uint8_t state[1] = {0};
+    uint64_t q0;
+
+    ussd_cache_init(&c, st, 0);
+    store_batch(st);
+    for (int i = 0; i < 41; i++) {
+        cache_dialog(&d, i, state, 1);
+        ussd_cache_put(&c, &d);
+    }
+    ck_assert_int_eq(store_flush(st), 0);
+    store_batch(st);
+    for (int i = 0; i < 40; i++) {
+        char key[8];
+        snprintf(key, sizeof(key), "k%d", i);
+        ussd_cache_delete(&c, pid, key);
+    }
+    q0 = store_commit_stats(st)->statements;
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_uint_eq(store_commit_stats(st)->statements - q0, 3); /* and COMMIT */
+    ck_assert_int_eq(cache_rows(), 1);
+    ck_assert_int_eq(tu_sql_int(path, "SELECT count(*) FROM dialog WHERE session_key = 'k40'"), 1);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+/* The one dialog a number has: known once said, unsaid by a write or a read
+   of another of its dialogs, "none" once that one is deleted; per partner. */
+START_TEST(test_cache_sole)
+{
+    struct ussd_cache c;
+    struct store_dialog d;
+    uint8_t state[1] = {0};
+    const char *k;
+
+    ussd_cache_init(&c, st, 0);
+    cache_dialog(&d, 1, state, 1); /* k1 of 923000000001 */
+    ck_assert_ptr_null(ussd_cache_sole(&c, pid, d.msisdn));
+    store_batch(st);
+    ussd_cache_sole_set(&c, pid, d.msisdn, "k1");
+    ck_assert_ptr_null(ussd_cache_sole(&c, pid + 1, d.msisdn));
+    ussd_cache_put(&c, &d); /* its own dialog: still the only one */
+    ck_assert_ptr_nonnull(k = ussd_cache_sole(&c, pid, d.msisdn));
+    ck_assert_str_eq(k, "k1");
+    ck_assert_int_eq(store_flush(st), 0);
+    /* another dialog of the number written: not known any more */
+    store_batch(st);
+    strcpy(d.key, "k1b");
+    ussd_cache_put(&c, &d);
+    ck_assert_ptr_null(ussd_cache_sole(&c, pid, d.msisdn));
+    ck_assert_int_eq(store_flush(st), 0);
+    /* nor after a read of another one */
+    ussd_cache_sole_set(&c, pid, d.msisdn, "k1");
+    strcpy(d.key, "k1c");
+    ussd_cache_load(&c, &d);
+    ck_assert_ptr_null(ussd_cache_sole(&c, pid, d.msisdn));
+    /* deleted: the number has none */
+    ussd_cache_sole_set(&c, pid, d.msisdn, "k1");
+    store_batch(st);
+    ussd_cache_delete(&c, pid, "k1");
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_ptr_nonnull(k = ussd_cache_sole(&c, pid, d.msisdn));
+    ck_assert_str_eq(k, "");
+    ussd_cache_sole_drop(&c, pid, d.msisdn);
+    ck_assert_ptr_null(ussd_cache_sole(&c, pid, d.msisdn));
+    ussd_cache_free(&c);
+}
+END_TEST
+
+/* Forgetting a number lets its dialogs go, pending writes too: nothing of
+   it is written at the commit (the caller deleted its rows by number). */
+START_TEST(test_cache_forget)
+{
+    struct ussd_cache c;
+    struct store_dialog d, got;
+    uint8_t state[1] = {0};
+
+    ussd_cache_init(&c, st, 0);
+    store_batch(st);
+    cache_dialog(&d, 1, state, 1);
+    ussd_cache_put(&c, &d);
+    ck_assert_int_eq(store_flush(st), 0);
+    store_batch(st);
+    strcpy(d.key, "k1b");
+    ussd_cache_put(&c, &d);
+    cache_dialog(&d, 2, state, 1);
+    ussd_cache_put(&c, &d);
+    ussd_cache_forget(&c, pid, "923000000001");
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k1", &got), USSD_CACHE_UNKNOWN);
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k1b", &got), USSD_CACHE_UNKNOWN);
+    ck_assert_int_eq(store_dialog_forget(st, pid, "923000000001"), 0);
+    ck_assert_int_eq(store_flush(st), 0);
+    ck_assert_int_eq(cache_rows(), 1); /* k2 only */
+    ck_assert_int_eq(ussd_cache_find(&c, pid, "k2", &got), USSD_CACHE_HELD);
+    ussd_cache_free(&c);
+}
+END_TEST
+
+/* Languages by number: unknown until read or written, "" for none. */
+START_TEST(test_cache_lang)
+{
+    struct ussd_cache c;
+    char lang[STORE_LANG_SIZE];
+
+    ussd_cache_init(&c, st, 0);
+    ck_assert_int_eq(ussd_cache_lang(&c, "+923000000001", lang), 0);
+    ussd_cache_lang_set(&c, "+923000000001", "");
+    ck_assert_int_eq(ussd_cache_lang(&c, "+923000000001", lang), 1);
+    ck_assert_str_eq(lang, "");
+    ussd_cache_lang_set(&c, "+923000000001", "ur");
+    ck_assert_int_eq(ussd_cache_lang(&c, "+923000000001", lang), 1);
+    ck_assert_str_eq(lang, "ur");
+    ck_assert_int_eq(ussd_cache_lang(&c, "+923000000002", lang), 0);
+    ussd_cache_free(&c);
+}
+END_TEST
+
 Suite *suite_ussd_cache(void);
 Suite *suite_ussd_cache(void)
 {
@@ -191,6 +313,10 @@ Suite *suite_ussd_cache(void)
     tcase_add_test(tc, test_cache_delete);
     tcase_add_test(tc, test_cache_pending_msisdn);
     tcase_add_test(tc, test_cache_bounded);
+    tcase_add_test(tc, test_cache_deletes_batched);
+    tcase_add_test(tc, test_cache_sole);
+    tcase_add_test(tc, test_cache_forget);
+    tcase_add_test(tc, test_cache_lang);
     suite_add_tcase(s, tc);
     return s;
 }

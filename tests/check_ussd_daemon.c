@@ -299,7 +299,7 @@ START_TEST(test_shortcut_and_language)
     ug_daemon_start(&d, NULL);
     ug_bind(&g, &d, "gw", "gw-pw");
     ug_dlg_init(&u, "923001234567", 1);
-    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*7*1*1#", &h);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789*3*7*3*1*1#", &h); /* every office: vehicles */
     ck_screen_starts(&h, "Offices in Peshawar\n1 Excise & Taxation office\n");
     ck_assert_uint_eq(h.dc, 0);
     ug_hop(&g, &u, USSD_OP_USSR_CONF, "00", &h);

@@ -225,7 +225,7 @@ START_TEST(test_sighup_menus)
     ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
     tu_daemon_start(&d);
     ug_bind(&g, &d, "gw", "gw-pw");
-    log_wait("60 screens", 1);
+    log_wait("61 screens", 1);
 
     /* broken: an option to a screen that does not exist */
     snprintf(file, sizeof(file), "%s/main.menu", dir);
@@ -248,7 +248,7 @@ START_TEST(test_sighup_menus)
     ug_hop(&g, &old, USSD_OP_PSSR_IND, "*789#", &h);
     ck_screen_starts(&h, HOME_EN);
     kill(d.pid, SIGHUP);
-    log_wait("60 screens", 2);
+    log_wait("61 screens", 2);
     /* the dialog in flight stays on its graph */
     ug_hop(&g, &old, USSD_OP_USSR_CONF, "1", &h);
     ck_screen_starts(&h, DEPTS_EN);
@@ -292,7 +292,7 @@ START_TEST(test_restart_after_reload)
     ck_assert_int_eq(tu_kpass(&d, "gw-pw\n", NULL, "partner", "add", "gw", NULL), 0);
     tu_daemon_start(&d);
     ug_bind(&g, &d, "gw", "gw-pw");
-    log_wait("60 screens", 1);
+    log_wait("61 screens", 1);
     for (int choice = 1; choice <= 2; choice++) {
         const char *caller = choice == 1 ? "923001234567" : "923007654321";
         ug_dlg_init(&u, caller, 10 * choice);
@@ -305,7 +305,7 @@ START_TEST(test_restart_after_reload)
             snprintf(file, sizeof(file), "%s/services.menu", dir);
             file_edit(file, "text \"Departments\" ", "text \"All departments\" ");
             kill(d.pid, SIGHUP);
-            log_wait("60 screens", 2);
+            log_wait("61 screens", 2);
         }
         ug_dlg_init(&u, caller, 10 * choice + 1);
         ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
@@ -331,7 +331,7 @@ START_TEST(test_restart_after_reload)
     snprintf(file, sizeof(file), "%s/services.menu", dir);
     file_edit(file, "text \"All departments\" ", "text \"Every department\" ");
     kill(d.pid, SIGHUP);
-    log_wait("60 screens", 3);
+    log_wait("61 screens", 3);
     ug_dlg_init(&u, "923001234567", 31);
     ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
     ck_assert_str_eq(h.text, "Continue where you left off?\n1 Continue\n2 Start again");

@@ -22,13 +22,18 @@
 static const char sql_put[] = "INSERT INTO dialog (" DIALOG_COLS ") "
                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" DIALOG_UPSERT;
 /* The same for many dialogs in one statement: the pass's dialogs are
-   written in statements of 32, 8 and 1 rows (SQLite's default limit of
-   999 parameters allows 99).  A key appears once per statement (the
+   written in statements of 32, 8, 4, 2 and 1 rows (SQLite's default limit
+   of 999 parameters allows 99).  A key appears once per statement (the
    pass's cache holds one entry per dialog): PostgreSQL refuses an upsert
    that reaches the same row twice. */
 #define DIALOG_ROW  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-#define DIALOG_ROW4 DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW ", " DIALOG_ROW
+#define DIALOG_ROW2 DIALOG_ROW ", " DIALOG_ROW
+#define DIALOG_ROW4 DIALOG_ROW2 ", " DIALOG_ROW2
 #define DIALOG_ROW8 DIALOG_ROW4 ", " DIALOG_ROW4
+static const char sql_put2[] =
+    "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW2 DIALOG_UPSERT;
+static const char sql_put4[] =
+    "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW4 DIALOG_UPSERT;
 static const char sql_put8[] =
     "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8 DIALOG_UPSERT;
 static const char sql_put32[] = "INSERT INTO dialog (" DIALOG_COLS ") VALUES " DIALOG_ROW8
@@ -39,6 +44,17 @@ static const char sql_latest[] =
     "SELECT " DIALOG_COLS " FROM dialog WHERE msisdn = ?2 AND partner_id = ?1 "
     "AND updated_at >= ?3 ORDER BY updated_at DESC LIMIT 1";
 static const char sql_delete[] = "DELETE FROM dialog WHERE partner_id = ?1 AND session_key = ?2";
+/* Deletions by key likewise, as ORs of the primary key (each term a search
+   of it; a row value IN (VALUES ...) would scan the table). */
+#define DIALOG_KEY  "(partner_id = ? AND session_key = ?)"
+#define DIALOG_KEY2 DIALOG_KEY " OR " DIALOG_KEY
+#define DIALOG_KEY4 DIALOG_KEY2 " OR " DIALOG_KEY2
+#define DIALOG_KEY8 DIALOG_KEY4 " OR " DIALOG_KEY4
+static const char sql_delete2[] = "DELETE FROM dialog WHERE " DIALOG_KEY2;
+static const char sql_delete4[] = "DELETE FROM dialog WHERE " DIALOG_KEY4;
+static const char sql_delete8[] = "DELETE FROM dialog WHERE " DIALOG_KEY8;
+static const char sql_delete32[] = "DELETE FROM dialog WHERE " DIALOG_KEY8 " OR " DIALOG_KEY8
+                                   " OR " DIALOG_KEY8 " OR " DIALOG_KEY8;
 static const char sql_forget[] = "DELETE FROM dialog WHERE msisdn = ?2 AND partner_id = ?1";
 static const char sql_reap[] = "DELETE FROM dialog WHERE updated_at < ?1";
 static const char sql_count[] = "SELECT count(*) FROM dialog";
@@ -69,9 +85,11 @@ int store_dialog_put(struct store *st, const struct store_dialog *d)
 
 int store_dialog_put_many(struct store *st, const struct store_dialog *const *d, size_t n)
 {
+    static const char *const sql[] = {sql_put, sql_put2, sql_put4, sql_put8, sql_put32};
+
     while (n > 0) {
-        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : 1;
-        struct db_stmt *s = store_stmt(st, rows == 32 ? sql_put32 : rows == 8 ? sql_put8 : sql_put);
+        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+        struct db_stmt *s = store_stmt(st, sql[rows == 32 ? 4 : rows == 8 ? 3 : rows / 2]);
         int rc;
 
         if (s == NULL)
@@ -146,6 +164,30 @@ int store_dialog_delete(struct store *st, int64_t partner_id, const char *key)
     db_bind_int64(s, 1, partner_id);
     db_bind_text(s, 2, key);
     return store_step_done(st, s);
+}
+
+int store_dialog_delete_many(struct store *st, const struct store_dialog *const *d, size_t n)
+{
+    static const char *const sql[] = {sql_delete, sql_delete2, sql_delete4, sql_delete8,
+                                      sql_delete32};
+
+    while (n > 0) {
+        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+        struct db_stmt *s = store_stmt(st, sql[rows == 32 ? 4 : rows == 8 ? 3 : rows / 2]);
+        int rc;
+
+        if (s == NULL)
+            return -KP_ERR_DB;
+        for (size_t i = 0; i < rows; i++) {
+            db_bind_int64(s, (int)i * 2 + 1, d[i]->partner_id);
+            db_bind_text(s, (int)i * 2 + 2, d[i]->key);
+        }
+        if ((rc = store_step_done(st, s)) < 0)
+            return rc;
+        d += rows;
+        n -= rows;
+    }
+    return 0;
 }
 
 int store_dialog_forget(struct store *st, int64_t partner_id, const char *msisdn)

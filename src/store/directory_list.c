@@ -23,7 +23,8 @@
  * A list query and the parameters it has, numbered in this order from ?1
  * (dir_query_bind): the page's limit and offset, the parent's code
  * (copied into each item; CAST: a parameter that is only selected has no
- * type PostgreSQL could infer), a row id, a second row id.  Names:
+ * type PostgreSQL could infer), a row id, a second row id, the main
+ * departments wanted (DIR_OFF_MAIN_IN).  Names:
  * DIR_*_NAMES (directory_internal.h).
  */
 enum {
@@ -31,6 +32,7 @@ enum {
     DIR_Q_PARENT = 2, /* text */
     DIR_Q_ID = 4,     /* NULL when 0 */
     DIR_Q_ID2 = 8,
+    DIR_Q_DEPTS = 16, /* text: dir_depts_key's " CODE CODE ", NULL: any */
 };
 
 struct dir_sql {
@@ -89,17 +91,42 @@ static const struct dir_sql sql_office_find_in_total = {
     "SELECT count(*) FROM office o WHERE district_id = ?2 AND EXISTS "
     "(SELECT 1 FROM office_service os WHERE os.office_id = o.id AND os.service_id = ?1)",
     DIR_Q_ID | DIR_Q_ID2};
+/*
+ * An office's main department: that of the first service it lists (the
+ * order of offices.csv), so that every office with a service is in
+ * exactly one department's list.  ?P is the wanted department codes with
+ * a space before and after each (" EDU HED "), bound as a parameter; the
+ * code is in it when removing it changes it (replace(), where SQLite
+ * would say instr and PostgreSQL strpos; both case-sensitive, as instr).
+ */
+#define DIR_OFF_MAIN_IN(A, P)                                                                      \
+    "replace(?" P ", ' ' || (SELECT d6.code FROM office_service os6 JOIN service s6 ON s6.id = "   \
+    "os6.service_id JOIN department d6 ON d6.id = s6.department_id WHERE os6.office_id = " A       \
+    ".id ORDER BY os6.pos LIMIT 1) || ' ', '') <> ?" P
+static const struct dir_sql sql_office_dept = {
+    "SELECT x.code, CAST(?3 AS TEXT), " DIR_OFF_NAMES(
+        "x") " FROM office x WHERE x.district_id = ?4 AND " DIR_OFF_MAIN_IN("x",
+                                                                            "5") " ORDER BY "
+                                                                                 "x.sort, x.code "
+                                                                                 "LIMIT ?1 "
+                                                                                 "OFFSET ?2",
+    DIR_Q_PAGE | DIR_Q_PARENT | DIR_Q_ID | DIR_Q_DEPTS};
+static const struct dir_sql sql_office_dept_total = {
+    "SELECT count(*) FROM office x WHERE x.district_id = ?1 AND " DIR_OFF_MAIN_IN("x", "2"),
+    DIR_Q_ID | DIR_Q_DEPTS};
 /* For store_dir_office_near: the distance table, and the offices of one
-   district (?2; with ?1, a service id, only those offering it). */
+   district (?2; with ?1, a service id, only those offering it; with ?3,
+   only those of those main departments). */
 static const char sql_distances[] = "SELECT district_id, near_id, km FROM district_distance";
 static const struct dir_sql sql_office_in = {
     "SELECT o.code, d.code, " DIR_OFF_NAMES(
         "o") " FROM office o "
              "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?2 AND (?1 IS NULL "
              "OR EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND "
-             "os.service_id = ?1)) "
-             "ORDER BY o.sort, o.code",
-    DIR_Q_ID | DIR_Q_ID2};
+             "os.service_id = ?1)) AND (?3 IS NULL OR " DIR_OFF_MAIN_IN("o", "3") ") "
+                                                                                  "ORDER BY "
+                                                                                  "o.sort, o.code",
+    DIR_Q_ID | DIR_Q_ID2 | DIR_Q_DEPTS};
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
 /* Best first: BM25 with names (en, ur, ps) ten times the descriptions;
@@ -152,6 +179,7 @@ struct dir_query {
     const char *parent; /* DIR_Q_PARENT */
     int64_t id;         /* DIR_Q_ID, or 0 */
     int64_t id2;        /* DIR_Q_ID2, or 0 */
+    const char *depts;  /* DIR_Q_DEPTS: " CODE CODE " (dir_depts_key), or NULL */
 };
 
 /* Bind the parameters q of the statement of sql has, from ?1 (limit and
@@ -172,6 +200,41 @@ static void dir_query_bind(struct db_stmt *s, const struct dir_sql *sql, const s
     i += (sql->params & DIR_Q_ID) != 0;
     if ((sql->params & DIR_Q_ID2) && q->id2)
         db_bind_int64(s, i, q->id2);
+    i += (sql->params & DIR_Q_ID2) != 0;
+    if (sql->params & DIR_Q_DEPTS)
+        db_bind_text(s, i, q->depts);
+}
+
+#define DIR_DEPTS_SIZE 256 /* " CODE CODE ... " of a department filter */
+/*
+ * Department codes as the SQL of a main-department filter wants them:
+ * each word of depts with one space before and after ("EDU  HED" ->
+ * " EDU HED "), so that instr() matches whole codes only.  Returns the
+ * number of codes, or -KP_ERR_INVAL when there is none or they are too
+ * long together.
+ */
+static int dir_depts_key(const char *depts, char *out, size_t cap)
+{
+    size_t n = 0;
+    int codes = 0;
+
+    if (cap < 2)
+        return -KP_ERR_INVAL;
+    out[n++] = ' ';
+    for (const char *p = depts; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len > 0) {
+            if (n + len + 2 > cap)
+                return -KP_ERR_INVAL;
+            memcpy(out + n, p, len);
+            n += len;
+            out[n++] = ' ';
+            codes++;
+        }
+        p += len + (p[len] == ' ');
+    }
+    out[n] = '\0';
+    return codes ? codes : -KP_ERR_INVAL;
 }
 
 static void dir_item_row(struct db_stmt *s, struct store_dir_item *it)
@@ -218,7 +281,7 @@ static int dir_page(struct store *st, const struct dir_sql *sql, const struct di
 int store_dir_department_list(struct store *st, unsigned offset, unsigned limit,
                               struct store_dir_item *out, unsigned *total)
 {
-    struct dir_query q = {NULL, 0, 0};
+    struct dir_query q = {NULL, 0, 0, NULL};
 
     return dir_page(st, &sql_department_list, &sql_department_total, &q, offset, limit, out, total);
 }
@@ -226,7 +289,7 @@ int store_dir_department_list(struct store *st, unsigned offset, unsigned limit,
 int store_dir_service_list(struct store *st, const char *department, unsigned offset,
                            unsigned limit, struct store_dir_item *out, unsigned *total)
 {
-    struct dir_query q = {department, 0, 0};
+    struct dir_query q = {department, 0, 0, NULL};
     int rc = dir_id(st, STORE_DIR_DEPARTMENT, department, &q.id);
 
     if (rc < 0)
@@ -237,7 +300,7 @@ int store_dir_service_list(struct store *st, const char *department, unsigned of
 int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
                             struct store_dir_item *out, unsigned *total)
 {
-    struct dir_query q = {NULL, 0, 0};
+    struct dir_query q = {NULL, 0, 0, NULL};
 
     return dir_page(st, &sql_district_list, &sql_district_total, &q, offset, limit, out, total);
 }
@@ -245,7 +308,7 @@ int store_dir_district_list(struct store *st, unsigned offset, unsigned limit,
 int store_dir_district_list_in(struct store *st, const char *division, unsigned offset,
                                unsigned limit, struct store_dir_item *out, unsigned *total)
 {
-    struct dir_query q = {division, 0, 0};
+    struct dir_query q = {division, 0, 0, NULL};
 
     return dir_page(st, &sql_district_in, &sql_district_in_total, &q, offset, limit, out, total);
 }
@@ -253,12 +316,25 @@ int store_dir_district_list_in(struct store *st, const char *division, unsigned 
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
                           struct store_dir_item *out, unsigned *total)
 {
-    struct dir_query q = {district, 0, 0};
+    struct dir_query q = {district, 0, 0, NULL};
     int rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id);
 
     if (rc < 0)
         return rc;
     return dir_page(st, &sql_office_list, &sql_office_total, &q, offset, limit, out, total);
+}
+
+int store_dir_office_list_dept(struct store *st, const char *district, const char *depts,
+                               unsigned offset, unsigned limit, struct store_dir_item *out,
+                               unsigned *total)
+{
+    char key[DIR_DEPTS_SIZE];
+    struct dir_query q = {district, 0, 0, key};
+    int rc = dir_depts_key(depts, key, sizeof(key));
+
+    if (rc < 0 || (rc = dir_id(st, STORE_DIR_DISTRICT, district, &q.id)) < 0)
+        return rc;
+    return dir_page(st, &sql_office_dept, &sql_office_dept_total, &q, offset, limit, out, total);
 }
 
 /* One road of the distance table. */
@@ -334,9 +410,12 @@ static void dir_nearest(const struct dir_road *r, size_t nr, int64_t from, int64
     free(done);
 }
 
-int store_dir_office_near(struct store *st, const char *district, const char *service,
-                          unsigned offset, unsigned limit, struct store_dir_item *out,
-                          unsigned *total)
+/* store_dir_office_near and store_dir_office_near_dept: the offices of
+   the nearest districts offering service (if not NULL) and of a main
+   department in depts_key (if not NULL, as dir_depts_key makes it). */
+static int dir_office_near(struct store *st, const char *district, const char *service,
+                           const char *depts_key, unsigned offset, unsigned limit,
+                           struct store_dir_item *out, unsigned *total)
 {
     struct store_dir_item found[STORE_DIR_NEAR_MAX];
     struct dir_road *roads;
@@ -361,7 +440,7 @@ int store_dir_office_near(struct store *st, const char *district, const char *se
     /* The offices of the nearest districts, in order, up to the cap. */
     for (size_t i = 0; rc == 0 && i < nnear && n < STORE_DIR_NEAR_MAX; i++) {
         struct db_stmt *s = store_stmt(st, sql_office_in.sql);
-        struct dir_query q = {NULL, svc, near[i]};
+        struct dir_query q = {NULL, svc, near[i], depts_key};
         if (s == NULL) {
             rc = -KP_ERR_DB;
             break;
@@ -382,11 +461,30 @@ int store_dir_office_near(struct store *st, const char *district, const char *se
     return (int)got;
 }
 
+int store_dir_office_near(struct store *st, const char *district, const char *service,
+                          unsigned offset, unsigned limit, struct store_dir_item *out,
+                          unsigned *total)
+{
+    return dir_office_near(st, district, service, NULL, offset, limit, out, total);
+}
+
+int store_dir_office_near_dept(struct store *st, const char *district, const char *depts,
+                               unsigned offset, unsigned limit, struct store_dir_item *out,
+                               unsigned *total)
+{
+    char key[DIR_DEPTS_SIZE];
+    int rc = dir_depts_key(depts, key, sizeof(key));
+
+    if (rc < 0)
+        return rc;
+    return dir_office_near(st, district, NULL, key, offset, limit, out, total);
+}
+
 int store_dir_office_find(struct store *st, const char *service, const char *district,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
                           unsigned *total)
 {
-    struct dir_query q = {district, 0, 0};
+    struct dir_query q = {district, 0, 0, NULL};
     int rc = dir_id(st, STORE_DIR_SERVICE, service, &q.id);
 
     if (rc < 0)
@@ -612,7 +710,7 @@ static int dir_each(struct store *st, const struct dir_sql *sql, const struct di
 int store_dir_service_each(struct store *st, const char *department, store_dir_each_fn fn,
                            void *ctx)
 {
-    struct dir_query q = {department, 0, 0};
+    struct dir_query q = {department, 0, 0, NULL};
     int rc;
 
     if (department == NULL)
@@ -624,7 +722,7 @@ int store_dir_service_each(struct store *st, const char *department, store_dir_e
 
 int store_dir_office_each(struct store *st, const char *district, store_dir_each_fn fn, void *ctx)
 {
-    struct dir_query q = {district, 0, 0};
+    struct dir_query q = {district, 0, 0, NULL};
     int rc;
 
     if (district == NULL)

@@ -26,6 +26,7 @@ struct db_stmt *store_stmt(struct store *st, const char *sql)
         struct store_stmt_slot *slot = &st->stmts[i];
         if (slot->sql == sql) {
             st->commits.statements++;
+            slot->runs++;
             db_reset(slot->stmt);
             return slot->stmt;
         }
@@ -36,6 +37,7 @@ struct db_stmt *store_stmt(struct store *st, const char *sql)
                 return NULL;
             }
             slot->sql = sql;
+            slot->runs = 1;
             st->commits.statements++;
             return slot->stmt;
         }
@@ -365,6 +367,14 @@ const unsigned store_commit_bounds_us[STORE_COMMIT_BUCKETS] = {50,   100,  250, 
 const struct store_commit_stats *store_commit_stats(const struct store *st)
 {
     return &st->commits;
+}
+
+void store_stmt_each(const struct store *st, void (*fn)(const char *sql, uint64_t runs, void *arg),
+                     void *arg)
+{
+    for (unsigned i = 0; i < STORE_STMT_SLOTS; i++)
+        if (st->stmts[i].sql && st->stmts[i].runs)
+            fn(st->stmts[i].sql, st->stmts[i].runs, arg);
 }
 
 /* COMMIT, timed; ROLLBACK when it fails. */

@@ -18,6 +18,7 @@
 struct store_stmt_slot {
     const char *sql;
     struct db_stmt *stmt;
+    uint64_t runs; /* store_stmt() calls: store_stmt_each() */
 };
 
 struct store {

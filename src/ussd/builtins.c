@@ -62,7 +62,7 @@ static const struct menu_builtin bi_table[] = {
     {"dir.service", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_service},
     {"dir.search", MENU_BUILTIN_LIST, 1, 1, NULL, sets_search},
     {"dir.districts", MENU_BUILTIN_LIST, 0, 1, NULL, sets_districts},
-    {"dir.offices", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.offices", MENU_BUILTIN_LIST, 1, 3, NULL, sets_offices},
     {"dir.offices_for", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices_for},
     {"dir.office", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_office},
     {"otp.issue", MENU_BUILTIN_ACTION, 2, 3, out_sent, NULL},
@@ -74,8 +74,8 @@ static const struct menu_builtin bi_table[] = {
     {"id.use", MENU_BUILTIN_ACTION, 1, 1, out_found, sets_use},
     {"id.dispute", MENU_BUILTIN_ACTION, 1, 1, out_flagged, NULL},
     {"dir.find", MENU_BUILTIN_ACTION, 1, 1, out_find, sets_search},
-    {"dir.district", MENU_BUILTIN_ACTION, 1, 2, out_district, sets_district},
-    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 2, NULL, sets_offices},
+    {"dir.district", MENU_BUILTIN_ACTION, 1, 3, out_district, sets_district},
+    {"dir.offices_near", MENU_BUILTIN_LIST, 1, 3, NULL, sets_offices},
     {"dir.divisions", MENU_BUILTIN_LIST, 0, 0, NULL, NULL},
 };
 
@@ -135,6 +135,55 @@ void kp_builtins_set_now(struct kp_builtins *b, int64_t now)
 
 /* ---- the services directory ---- */
 
+/*
+ * Departments by code, as read: dir.departments' groups and dir.services'
+ * title ask for the same few on every walk through "Find a service", two
+ * statements each (the row and its translations).  Only operators change
+ * the directory, with kpass, which bumps the change counter in the same
+ * transaction; kpassd drops the memo when it sees the counter move
+ * (kp_builtins_dir_changed), before it tells the CLI the change is in force.
+ */
+#define BI_DEPT_MEMO 64 /* the directory has 15; codes beyond are read each time */
+
+struct bi_dept_memo {
+    char code[STORE_DIR_CODE_SIZE];
+    int found;
+    struct store_dir_department d;
+};
+
+/* The department code names, or NULL (none such, or the store failed). */
+static const struct store_dir_department *bi_department(struct kp_builtins *b, const char *code)
+{
+    struct bi_dept_memo *m;
+    struct store_dir_department d;
+    int rc;
+
+    for (unsigned i = 0; i < b->ndepts; i++)
+        if (strcmp(b->depts[i].code, code) == 0)
+            return b->depts[i].found ? &b->depts[i].d : NULL;
+    if (strlen(code) >= STORE_DIR_CODE_SIZE)
+        return NULL;
+    rc = store_dir_department_get(b->st, code, &d);
+    if (rc < 0 && rc != -KP_ERR_NOTFOUND)
+        return NULL; /* not remembered: the next call asks again */
+    if (b->depts == NULL)
+        b->depts = kp_calloc(BI_DEPT_MEMO, sizeof(*b->depts));
+    /* full: the last slot takes each new code in turn */
+    m = &b->depts[b->ndepts < BI_DEPT_MEMO ? b->ndepts : BI_DEPT_MEMO - 1];
+    snprintf(m->code, sizeof(m->code), "%s", code);
+    m->found = rc == 0;
+    m->d = d;
+    if (b->ndepts < BI_DEPT_MEMO)
+        b->ndepts++;
+    return m->found ? &m->d : NULL;
+}
+
+void kp_builtins_dir_changed(struct kp_builtins *b)
+{
+    if (b)
+        b->ndepts = 0;
+}
+
 /* Add list items in the caller's language (MENU_LIST_MAX at most). */
 static void bi_items(struct menu_result *res, const struct store_dir_item *v, int n,
                      enum store_dir_lang lang)
@@ -153,7 +202,7 @@ static void bi_items(struct menu_result *res, const struct store_dir_item *v, in
 static int bi_departments(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
-    struct store_dir_department d;
+    const struct store_dir_department *d;
     unsigned total;
     int n;
 
@@ -164,8 +213,8 @@ static int bi_departments(struct kp_builtins *b, const struct menu_call *c, stru
             if (len > 0 && len < sizeof(code)) {
                 memcpy(code, p, len);
                 code[len] = '\0';
-                if (store_dir_department_get(b->st, code, &d) == 0)
-                    menu_result_item(res, store_dir_name_pick(&d.name, bi_lang(c)), d.code);
+                if ((d = bi_department(b, code)) != NULL)
+                    menu_result_item(res, store_dir_name_pick(&d->name, bi_lang(c)), d->code);
             }
             p += len + (p[len] == ' ');
         }
@@ -180,12 +229,12 @@ static int bi_departments(struct kp_builtins *b, const struct menu_call *c, stru
 static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
-    struct store_dir_department d;
+    const struct store_dir_department *d;
     unsigned total;
     int n;
 
-    if (store_dir_department_get(b->st, c->argv[0], &d) == 0)
-        menu_result_set(res, "dept_name", store_dir_name_pick(&d.name, bi_lang(c)));
+    if ((d = bi_department(b, c->argv[0])) != NULL)
+        menu_result_set(res, "dept_name", store_dir_name_pick(&d->name, bi_lang(c)));
     n = store_dir_service_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
     if (n == -KP_ERR_NOTFOUND)
         return 0; /* an empty list: the menu shows only its own options */
@@ -270,7 +319,8 @@ static int bi_divisions(struct kp_builtins *b, const struct menu_call *c, struct
     return 0;
 }
 
-/* The optional service argument of the office built-ins: NULL for "any". */
+/* Optional argument i of the office built-ins (a service, a topic's
+   departments): NULL when absent or empty, for "any". */
 static const char *bi_service_arg(const struct menu_call *c, unsigned i)
 {
     return c->argc > i && c->argv[i][0] ? c->argv[i] : NULL;
@@ -299,13 +349,32 @@ static size_t bi_name_in(const char *name, const char *district)
     return n ? n : strlen(name);
 }
 
-/* dir.offices(district[, service]): a district's offices, or those of it
-   that offer the service (the kind of office the caller chose). */
+/*
+ * The offices of district d for the office built-ins' optional arguments
+ * (dir.offices, dir.district): those offering c's service (argument 1)
+ * when it is not empty, else those of a main department its argument 2
+ * lists (a topic of "Every office"), else all of them.  As the store's
+ * lists.
+ */
+static int bi_district_offices(struct kp_builtins *b, const struct menu_call *c, const char *d,
+                               unsigned limit, struct store_dir_item *v, unsigned *total)
+{
+    const char *service = bi_service_arg(c, 1), *depts = bi_service_arg(c, 2);
+
+    if (service)
+        return store_dir_office_find(b->st, service, d, 0, limit, v, total);
+    if (depts)
+        return store_dir_office_list_dept(b->st, d, depts, 0, limit, v, total);
+    return store_dir_office_list(b->st, d, 0, limit, v, total);
+}
+
+/* dir.offices(district[, service[, depts]]): a district's offices, or
+   those of it that offer the service (the kind of office the caller
+   chose), or those of a topic (bi_district_offices). */
 static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_item v[BI_PAGE];
     struct store_dir_district d;
-    const char *service = bi_service_arg(c, 1);
     unsigned total;
     int n;
 
@@ -313,11 +382,8 @@ static int bi_offices(struct kp_builtins *b, const struct menu_call *c, struct m
         d.name.en[0] = '\0';
     else
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    if (service)
-        n = store_dir_office_find(b->st, service, c->argv[0], 0, BI_PAGE, v, &total);
-    else
-        n = store_dir_office_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);
-    if (n == -KP_ERR_NOTFOUND)
+    n = bi_district_offices(b, c, c->argv[0], BI_PAGE, v, &total);
+    if (n == -KP_ERR_NOTFOUND || n == -KP_ERR_INVAL)
         return 0;
     if (n < 0)
         return n;
@@ -395,13 +461,13 @@ static int bi_find(struct kp_builtins *b, const struct menu_call *c, struct menu
     return 0;
 }
 
-/* dir.district(code[, service]): its name, and whether it has offices of
-   its own (offering service, when given); else the menu lists the nearest
+/* dir.district(code[, service[, depts]]): its name, and whether it has
+   offices of its own (offering service, or of a topic, when given:
+   bi_district_offices); else the menu lists the nearest
    (dir.offices_near). */
 static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct menu_result *res)
 {
     struct store_dir_district d;
-    const char *service = bi_service_arg(c, 1);
     unsigned total = 0;
     int rc = store_dir_district_get(b->st, c->argv[0], &d);
 
@@ -412,9 +478,9 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
     if (rc < 0)
         return rc;
     menu_result_set(res, "district_name", store_dir_name_pick(&d.name, bi_lang(c)));
-    rc = service ? store_dir_office_find(b->st, service, d.code, 0, 0, NULL, &total)
-                 : store_dir_office_list(b->st, d.code, 0, 0, NULL, &total);
-    if (rc == -KP_ERR_NOTFOUND) /* a service the directory does not have: no office */
+    rc = bi_district_offices(b, c, d.code, 0, NULL, &total);
+    /* a service the directory does not have, a topic of no code: no office */
+    if (rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_INVAL)
         rc = 0, total = 0;
     if (rc < 0)
         return rc;
@@ -431,8 +497,8 @@ static int bi_district(struct kp_builtins *b, const struct menu_call *c, struct 
  */
 #define BI_NEAR_UCS2 2
 
-/* dir.offices_near(district[, service]): the nearest offices of a district
-   that has none (of that service). */
+/* dir.offices_near(district[, service[, depts]]): the nearest offices of
+   a district that has none (of that service, or of that topic). */
 static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
                            struct menu_result *res)
 {
@@ -444,8 +510,11 @@ static int bi_offices_near(struct kp_builtins *b, const struct menu_call *c,
 
     if (store_dir_district_get(b->st, c->argv[0], &d) == 0)
         menu_result_set(res, "district_name", store_dir_name_pick(&d.name, lang));
-    n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
-    if (n == -KP_ERR_NOTFOUND)
+    if (bi_service_arg(c, 1) == NULL && bi_service_arg(c, 2) != NULL)
+        n = store_dir_office_near_dept(b->st, c->argv[0], c->argv[2], 0, limit, v, &total);
+    else
+        n = store_dir_office_near(b->st, c->argv[0], bi_service_arg(c, 1), 0, limit, v, &total);
+    if (n == -KP_ERR_NOTFOUND || n == -KP_ERR_INVAL)
         return 0;
     if (n < 0)
         return n;

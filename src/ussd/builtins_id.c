@@ -62,6 +62,7 @@ void kp_builtins_free(struct kp_builtins *b)
     if (b == NULL)
         return;
     codes_free(b->codes);
+    free(b->depts);
     free(b);
 }
 

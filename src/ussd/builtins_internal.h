@@ -20,6 +20,10 @@ struct kp_builtins {
        newest known committed, the newest handled. */
     int64_t req_last, req_ready, req_done;
     struct ussd_apps *apps; /* the operators' SIM-swap checks before a code (may be NULL) */
+    /* Departments read by code (bi_department): every dial of the home
+       walk shows some; dropped when the change counter moves. */
+    struct bi_dept_memo *depts;
+    unsigned ndepts;
 };
 
 int64_t bi_now(const struct kp_builtins *b);

@@ -291,8 +291,9 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
 
     if (store_batch(u->st) < 0)
         return -KP_ERR_DB;
-    if (u->screen.lang_changed)
-        store_lang_set(u->st, mo->msisdn, menu_lang_name(u->screen.lang), now);
+    if (u->screen.lang_changed &&
+        store_lang_set(u->st, mo->msisdn, menu_lang_name(u->screen.lang), now) == 0)
+        ussd_cache_lang_set(&u->cache, mo->msisdn, menu_lang_name(u->screen.lang));
     if (u->screen.end) {
         u->stats.ended++;
         ussd_cache_delete(&u->cache, partner_id, mo->key);
@@ -361,10 +362,16 @@ static int ussd_tree_for(const struct ussd_svc *u, const char *dialled, const ch
 static enum menu_lang ussd_lang_of(struct ussd_svc *u, const char *msisdn, int tree,
                                    int partner_lang)
 {
-    char lang[STORE_LANG_SIZE];
-    int l;
+    char lang[STORE_LANG_SIZE] = "";
+    int l, rc = 0;
 
-    if (store_lang_get(u->st, msisdn, lang) == 0 && (l = menu_lang_parse(lang)) >= 0)
+    /* Remembered after the first read: only this process writes it. */
+    if (!ussd_cache_lang(&u->cache, msisdn, lang)) {
+        rc = store_lang_get(u->st, msisdn, lang);
+        if (rc == 0 || rc == -KP_ERR_NOTFOUND)
+            ussd_cache_lang_set(&u->cache, msisdn, rc == 0 ? lang : "");
+    }
+    if (rc == 0 && lang[0] && (l = menu_lang_parse(lang)) >= 0)
         return (enum menu_lang)l;
     if (tree > 0 && u->set.codes[tree].lang >= 0)
         return (enum menu_lang)u->set.codes[tree].lang;
@@ -385,16 +392,59 @@ static int ussd_system(struct ussd_svc *u, const struct menu_limits *lim, enum m
 
 /* ---- the hop ---- */
 
+/*
+ * The number's one dialog at the partner, from what the loop holds: 1 and
+ * *held when the number has no dialog in the database but that one (what
+ * the pass will write counted), 0 when it has none, -1 when that is not
+ * known here (a restart, a dialog let go): then the database says.
+ */
+static int ussd_sole_dialog(struct ussd_svc *u, int64_t partner_id, const char *msisdn,
+                            struct store_dialog *held)
+{
+    const char *key = ussd_cache_sole(&u->cache, partner_id, msisdn);
+
+    if (key == NULL)
+        return -1;
+    if (key[0] == '\0')
+        return 0;
+    switch (ussd_cache_find(&u->cache, partner_id, key, held)) {
+    case USSD_CACHE_HELD:
+        return strcmp(held->msisdn, msisdn) == 0 ? 1 : -1;
+    case USSD_CACHE_GONE:
+        return 0; /* deleted in this pass */
+    default:
+        return -1; /* let go (the bound, a reap): it may still be in the database */
+    }
+}
+
+/* The caller's latest dialog updated since since, for a redial to resume. */
+static int ussd_latest(struct ussd_svc *u, int64_t partner_id, const struct ussd_mo *mo,
+                       int64_t since, int sole, const struct store_dialog *held,
+                       struct store_dialog *old)
+{
+    if (sole >= 0) {
+        if (sole == 0 || held->updated_at < since)
+            return -KP_ERR_NOTFOUND;
+        *old = *held;
+        return 0;
+    }
+    /* The database must have this pass's writes of the number first. */
+    if (ussd_cache_pending_msisdn(&u->cache, partner_id, mo->msisdn) &&
+        ussd_cache_flush(&u->cache) < 0)
+        return -KP_ERR_DB;
+    return store_dialog_latest(u->st, partner_id, mo->msisdn, since, old, &u->loaded);
+}
+
 static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smpp_partner_conf *pc,
                       const struct ussd_mo *mo, int64_t now, struct menu_graph **gp,
                       int64_t *started)
 {
     int64_t partner_id = pc->id;
     const char *steps;
-    int t = ussd_tree_for(u, mo->text, &steps);
+    int t = ussd_tree_for(u, mo->text, &steps), sole;
     struct menu_graph *g;
     enum menu_lang lang;
-    struct store_dialog old;
+    struct store_dialog old, held;
 
     if (t < 0)
         return -KP_ERR_UNSUPPORTED; /* a code no menus serve: the caller is told */
@@ -402,13 +452,11 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
     lang = ussd_lang_of(u, mo->msisdn, t, menu_lang_parse(pc->first_lang));
     *gp = g;
     *started = now;
+    sole = ussd_sole_dialog(u, partner_id, mo->msisdn, &held);
     /* A plain redial soon after a dialog was cut off may continue it
        (unless the user dialled a shortcut: that says where they want to go). */
     if ((steps == NULL || steps[0] == '\0' || strcmp(steps, "#") == 0) && u->set.resume_window_s &&
-        (!ussd_cache_pending_msisdn(&u->cache, partner_id, mo->msisdn) ||
-         ussd_cache_flush(&u->cache) == 0) &&
-        store_dialog_latest(u->st, partner_id, mo->msisdn, now - u->set.resume_window_s, &old,
-                            &u->loaded) == 0 &&
+        ussd_latest(u, partner_id, mo, now - u->set.resume_window_s, sole, &held, &old) == 0 &&
         (g = ussd_tree_graph(u, (unsigned)t, old.version)) != NULL &&
         menu_state_decode(u->state, old.state, old.state_len) == 0 &&
         menu_state_resumable(u->state) && menu_dialog_resume(g, env, u->state, &u->screen) == 0) {
@@ -416,6 +464,9 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
         *gp = g;
         store_batch(u->st);
         ussd_cache_delete(&u->cache, partner_id, old.key);
+        /* The resumed dialog was the number's only one: now this one is. */
+        if (sole > 0)
+            ussd_cache_sole_set(&u->cache, partner_id, mo->msisdn, mo->key);
         u->stats.resumed++;
         /* the key holds the whole number: the masked one is logged */
         msisdn_mask(mo->msisdn, masked);
@@ -425,11 +476,21 @@ static int ussd_begin(struct ussd_svc *u, struct menu_env *env, const struct smp
     g = u->trees[t].graphs[0];
     *gp = g;
     /* Someone else's session key reused by the gateway: that dialog is over;
-       and this caller's earlier dialogs: a new dial supersedes them. */
+       and this caller's earlier dialogs: a new dial supersedes them (one
+       DELETE by number, unless the loop knows the one there is). */
     store_batch(u->st);
     ussd_cache_delete(&u->cache, partner_id, mo->key);
-    ussd_cache_forget(&u->cache, partner_id, mo->msisdn);
-    store_dialog_forget(u->st, partner_id, mo->msisdn);
+    if (sole > 0 && strcmp(held.key, mo->key) != 0)
+        ussd_cache_delete(&u->cache, partner_id, held.key);
+    if (sole < 0) {
+        ussd_cache_forget(&u->cache, partner_id, mo->msisdn);
+        if (store_dialog_forget(u->st, partner_id, mo->msisdn) < 0)
+            ussd_cache_sole_drop(&u->cache, partner_id, mo->msisdn);
+        else
+            ussd_cache_sole_set(&u->cache, partner_id, mo->msisdn, mo->key);
+    } else {
+        ussd_cache_sole_set(&u->cache, partner_id, mo->msisdn, mo->key);
+    }
     u->stats.started++;
     return menu_dialog_begin(g, env, u->state, lang, steps, &u->screen);
 }

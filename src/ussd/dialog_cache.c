@@ -27,6 +27,10 @@
    it are still served, from the database. */
 #define USSD_CACHE_MAX 16384
 
+/* Slots of each memo by number (languages, sole dialogs): 1.5 MB, touched
+   as numbers come. */
+#define USSD_MEMO_SLOTS 16384
+
 /* FNV-1a over the partner and the key. */
 static unsigned cache_hash(int64_t partner_id, const char *key)
 {
@@ -57,8 +61,11 @@ void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max)
     c->bucket = kp_calloc(c->nbucket, sizeof(*c->bucket));
     TAILQ_INIT(&c->lru);
     TAILQ_INIT(&c->pending);
-    if (st) /* kpassd -t builds the service without a database */
-        store_before_commit(st, ussd_cache_flush, c);
+    if (st == NULL) /* kpassd -t builds the service without a database */
+        return;
+    store_before_commit(st, ussd_cache_flush, c);
+    c->langs = kp_calloc(USSD_MEMO_SLOTS, sizeof(*c->langs));
+    c->soles = kp_calloc(USSD_MEMO_SLOTS, sizeof(*c->soles));
 }
 
 static void cache_remove(struct ussd_cache *c, struct ussd_held *h)
@@ -90,6 +97,8 @@ void ussd_cache_free(struct ussd_cache *c)
         cache_remove(c, h);
     free(c->bucket);
     free(c->rows);
+    free(c->langs);
+    free(c->soles);
     memset(c, 0, sizeof(*c));
 }
 
@@ -168,10 +177,94 @@ static void cache_mark(struct ussd_cache *c, struct ussd_held *h, enum ussd_held
     h->what = what;
 }
 
+/* The sole-dialog slot of (partner_id, msisdn), whoever's it holds. */
+static struct ussd_sole *sole_slot(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    return &c->soles[cache_hash(partner_id, msisdn) & (USSD_MEMO_SLOTS - 1)];
+}
+
+/* The slot of (partner_id, msisdn) when it is theirs, else NULL. */
+static struct ussd_sole *sole_find(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    struct ussd_sole *s;
+
+    if (c->soles == NULL || msisdn[0] == '\0')
+        return NULL;
+    s = sole_slot(c, partner_id, msisdn);
+    return s->partner_id == partner_id && strcmp(s->msisdn, msisdn) == 0 ? s : NULL;
+}
+
+/* d is, or is to be, in the database: the number may now have another dialog. */
+static void sole_check(struct ussd_cache *c, const struct store_dialog *d)
+{
+    struct ussd_sole *s = sole_find(c, d->partner_id, d->msisdn);
+
+    if (s && strcmp(s->key, d->key) != 0)
+        s->msisdn[0] = '\0';
+}
+
+const char *ussd_cache_sole(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    struct ussd_sole *s = sole_find(c, partner_id, msisdn);
+
+    return s ? s->key : NULL;
+}
+
+void ussd_cache_sole_set(struct ussd_cache *c, int64_t partner_id, const char *msisdn,
+                         const char *key)
+{
+    struct ussd_sole *s;
+
+    if (c->soles == NULL || strlen(msisdn) >= sizeof(s->msisdn) || strlen(key) >= sizeof(s->key))
+        return;
+    s = sole_slot(c, partner_id, msisdn);
+    s->partner_id = partner_id;
+    memcpy(s->msisdn, msisdn, strlen(msisdn) + 1);
+    memcpy(s->key, key, strlen(key) + 1);
+}
+
+void ussd_cache_sole_drop(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
+{
+    struct ussd_sole *s = sole_find(c, partner_id, msisdn);
+
+    if (s)
+        s->msisdn[0] = '\0';
+}
+
+static struct ussd_lang_memo *lang_slot(struct ussd_cache *c, const char *msisdn)
+{
+    return &c->langs[cache_hash(0, msisdn) & (USSD_MEMO_SLOTS - 1)];
+}
+
+int ussd_cache_lang(struct ussd_cache *c, const char *msisdn, char lang[STORE_LANG_SIZE])
+{
+    struct ussd_lang_memo *m;
+
+    if (c->langs == NULL || msisdn[0] == '\0')
+        return 0;
+    m = lang_slot(c, msisdn);
+    if (strcmp(m->msisdn, msisdn) != 0)
+        return 0;
+    memcpy(lang, m->lang, STORE_LANG_SIZE);
+    return 1;
+}
+
+void ussd_cache_lang_set(struct ussd_cache *c, const char *msisdn, const char *lang)
+{
+    struct ussd_lang_memo *m;
+
+    if (c->langs == NULL || strlen(msisdn) >= sizeof(m->msisdn) || strlen(lang) >= sizeof(m->lang))
+        return;
+    m = lang_slot(c, msisdn);
+    memcpy(m->msisdn, msisdn, strlen(msisdn) + 1);
+    memcpy(m->lang, lang, strlen(lang) + 1);
+}
+
 void ussd_cache_load(struct ussd_cache *c, const struct store_dialog *d)
 {
     struct ussd_held *h = cache_entry(c, d->partner_id, d->key);
 
+    sole_check(c, d);
     if (h->what == USSD_HELD_CLEAN)
         cache_copy(h, d);
 }
@@ -180,6 +273,7 @@ void ussd_cache_put(struct ussd_cache *c, const struct store_dialog *d)
 {
     struct ussd_held *h = cache_entry(c, d->partner_id, d->key);
 
+    sole_check(c, d);
     cache_copy(h, d);
     cache_mark(c, h, USSD_HELD_PUT);
 }
@@ -193,11 +287,15 @@ void ussd_cache_delete(struct ussd_cache *c, int64_t partner_id, const char *key
 
 void ussd_cache_forget(struct ussd_cache *c, int64_t partner_id, const char *msisdn)
 {
-    struct ussd_held *h;
+    struct ussd_held *h, *next;
 
-    TAILQ_FOREACH(h, &c->lru, lru)
-    if (h->d.partner_id == partner_id && strcmp(h->d.msisdn, msisdn) == 0)
-        cache_mark(c, h, USSD_HELD_DELETE);
+    /* Let go rather than marked for deletion: the caller's one DELETE by
+       number takes their rows, and a pending write must not bring one back. */
+    for (h = TAILQ_FIRST(&c->lru); h; h = next) {
+        next = TAILQ_NEXT(h, lru);
+        if (h->d.partner_id == partner_id && strcmp(h->d.msisdn, msisdn) == 0)
+            cache_remove(c, h);
+    }
 }
 
 int ussd_cache_pending_msisdn(const struct ussd_cache *c, int64_t partner_id, const char *msisdn)
@@ -216,7 +314,7 @@ int ussd_cache_flush(void *arg)
 {
     struct ussd_cache *c = arg;
     struct ussd_held *h, *next;
-    size_t n = 0;
+    size_t n = 0, del;
     int rc = 0;
 
     if (c->npending == 0)
@@ -225,13 +323,17 @@ int ussd_cache_flush(void *arg)
         c->cap = c->npending * 2;
         c->rows = kp_realloc(c->rows, c->cap * sizeof(*c->rows));
     }
+    /* Rows to write from the front of rows, keys to delete from the back. */
+    del = c->npending;
     TAILQ_FOREACH(h, &c->pending, pending)
     {
         if (h->what == USSD_HELD_PUT)
             c->rows[n++] = &h->d;
-        else if (store_dialog_delete(c->st, h->d.partner_id, h->d.key) < 0)
-            rc = -KP_ERR_DB;
+        else
+            c->rows[--del] = &h->d;
     }
+    if (del < c->npending && store_dialog_delete_many(c->st, c->rows + del, c->npending - del) < 0)
+        rc = -KP_ERR_DB;
     if (n > 0 && store_dialog_put_many(c->st, c->rows, n) < 0)
         rc = -KP_ERR_DB;
     c->flushes++;
@@ -239,6 +341,9 @@ int ussd_cache_flush(void *arg)
     for (h = TAILQ_FIRST(&c->pending); h; h = next) {
         next = TAILQ_NEXT(h, pending);
         if (h->what == USSD_HELD_DELETE) {
+            struct ussd_sole *so = sole_find(c, h->d.partner_id, h->d.msisdn);
+            if (so && strcmp(so->key, h->d.key) == 0)
+                so->key[0] = '\0'; /* the number has no dialog left */
             cache_remove(c, h);
             continue;
         }

@@ -29,6 +29,19 @@ struct ussd_held {
 
 TAILQ_HEAD(ussd_held_list, ussd_held);
 
+/* A number's language as msisdn_lang has it, remembered (lang "": none). */
+struct ussd_lang_memo {
+    char msisdn[sizeof(((struct store_dialog *)0)->msisdn)];
+    char lang[STORE_LANG_SIZE];
+};
+
+/* The one dialog a number can have at a partner in the database (below). */
+struct ussd_sole {
+    int64_t partner_id;
+    char msisdn[sizeof(((struct store_dialog *)0)->msisdn)];
+    char key[sizeof(((struct store_dialog *)0)->key)];
+};
+
 struct ussd_cache {
     struct store *st;
     struct ussd_held **bucket;
@@ -39,6 +52,10 @@ struct ussd_cache {
     const struct store_dialog **rows; /* scratch for store_dialog_put_many */
     size_t cap;
     uint64_t hits, misses, flushes; /* for doc/PERFORMANCE.md */
+    /* Direct-mapped, USSD_MEMO_SLOTS each (a collision forgets the older):
+       what a dial would otherwise read by number. */
+    struct ussd_lang_memo *langs;
+    struct ussd_sole *soles;
 };
 
 /* What the cache knows of a dialog. */
@@ -62,11 +79,33 @@ void ussd_cache_load(struct ussd_cache *c, const struct store_dialog *d);
 void ussd_cache_put(struct ussd_cache *c, const struct store_dialog *d);
 /* (partner_id, key) is to be deleted before the pass commits. */
 void ussd_cache_delete(struct ussd_cache *c, int64_t partner_id, const char *key);
-/* Every dialog of msisdn at partner_id held is to be deleted before the pass
-   commits (a new dial supersedes them; store_dialog_forget takes the rest). */
+/* Every dialog of msisdn at partner_id held is let go, pending writes too:
+   the caller deletes the number's rows (store_dialog_forget) in this pass. */
 void ussd_cache_forget(struct ussd_cache *c, int64_t partner_id, const char *msisdn);
 /* True when a pending write concerns msisdn (a read by msisdn must flush first). */
 int ussd_cache_pending_msisdn(const struct ussd_cache *c, int64_t partner_id, const char *msisdn);
+/*
+ * The language remembered for msisdn (msisdn_lang, which only this process
+ * writes): 1 and lang ("" when the number has none), or 0 when not known.
+ */
+int ussd_cache_lang(struct ussd_cache *c, const char *msisdn, char lang[STORE_LANG_SIZE]);
+/* Remember msisdn's language as read or written ("": it has none). */
+void ussd_cache_lang_set(struct ussd_cache *c, const char *msisdn, const char *lang);
+
+/*
+ * The key of the only dialog msisdn may have at partner_id in the database
+ * (pending writes counted), or NULL when that is not known.  A dial that
+ * deleted the number's other dialogs says so (ussd_cache_sole_set); a write
+ * of one of its dialogs under another key, or a read of one, unsays it.
+ * Only this process writes dialogs, so the knowledge holds while it runs;
+ * a restart starts without it and asks the database.
+ */
+const char *ussd_cache_sole(struct ussd_cache *c, int64_t partner_id, const char *msisdn);
+void ussd_cache_sole_set(struct ussd_cache *c, int64_t partner_id, const char *msisdn,
+                         const char *key);
+/* Not known any more. */
+void ussd_cache_sole_drop(struct ussd_cache *c, int64_t partner_id, const char *msisdn);
+
 /* Write what is pending: a few multi-row statements.  0 or -KP_ERR_DB.
    Also the store's before-commit hook (arg: the cache). */
 int ussd_cache_flush(void *arg);

@@ -51,6 +51,7 @@ struct ussd_pushes {
     unsigned timeout_s;      /* how long an answer is waited for */
     char code_purposes[128]; /* "identity,land": desk codes for these are asked about too */
     struct push_slot slots[PUSH_MAX];
+    unsigned nused; /* slots in use: none, and a hop need not look (issue 14) */
     struct ussd_push_stats stats;
 };
 
@@ -206,6 +207,8 @@ int ussd_pushes_send(struct ussd_pushes *p, const struct ussd_push_req *rq, int6
         p->stats.failed++;
         return rc;
     }
+    if (!slot->used)
+        p->nused++;
     memset(slot, 0, sizeof(*slot));
     slot->used = 1;
     slot->partner_id = pc->id;
@@ -255,7 +258,7 @@ int ussd_pushes_reply(struct ussd_pushes *p, int64_t partner_id, struct smpp_lin
     struct push_slot *s = NULL;
     char text[200];
 
-    if (p == NULL)
+    if (p == NULL || p->nused == 0)
         return 0;
     for (size_t i = 0; i < PUSH_MAX && s == NULL; i++)
         if (p->slots[i].used && p->slots[i].partner_id == partner_id &&
@@ -264,6 +267,7 @@ int ussd_pushes_reply(struct ussd_pushes *p, int64_t partner_id, struct smpp_lin
     if (s == NULL || (mo->kind != USSD_CONTINUE && mo->kind != USSD_ABORT))
         return 0;
     s->used = 0;
+    p->nused--;
     if (mo->kind == USSD_ABORT || now > s->expires_at) {
         p->stats.unanswered++;
         return 1; /* released, or too late: the SMS notice stands */
@@ -291,6 +295,7 @@ void ussd_pushes_tick(struct ussd_pushes *p, int64_t now)
     for (size_t i = 0; i < PUSH_MAX; i++)
         if (p->slots[i].used && now > p->slots[i].expires_at) {
             p->slots[i].used = 0;
+            p->nused--;
             p->stats.unanswered++;
             log_info("ussd: no answer to the push for verification %.8s; the SMS notice stands",
                      p->slots[i].verification);

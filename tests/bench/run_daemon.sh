@@ -89,6 +89,11 @@ sql_per_hop() {
     if [ -n "$q" ] && [ -n "$hops" ]; then
         echo "kpassd SQL: $(awk -v q="$q" -v c="$c" -v h="$hops" -v r="${r:-0}" \
             'BEGIN { printf "%.2f statements per hop, %.1f hops per commit, %.2f round trips per hop (%d hops)\n", h ? q / h : 0, c ? h / c : 0, h ? r / h : 0, h }')"
+        # Which statements (builds that log them: "kpassd: SQL N x TEXT"),
+        # per hop and per commit (one commit a loop pass), most first.
+        sed -n 's/.*kpassd: SQL \([0-9]*\) x \(.*\)/\1 \2/p' "$DIR/kpassd.log" | sort -rn |
+            awk -v h="$hops" -v c="$c" '{ n = $1; $1 = ""
+                printf "  %7.3f per hop %7.2f per pass %s\n", h ? n / h : 0, c ? n / c : 0, $0 }'
     else
         echo "kpassd SQL: not counted by this build"
     fi

@@ -46,6 +46,9 @@ int store_dialog_get(struct store *st, int64_t partner_id, const char *key,
 int store_dialog_latest(struct store *st, int64_t partner_id, const char *msisdn, int64_t since,
                         struct store_dialog *out, struct kp_buf *state);
 int store_dialog_delete(struct store *st, int64_t partner_id, const char *key);
+/* Delete the dialogs (partner_id, key) of d[0..n) (other fields unread), in
+   as few statements as store_dialog_put_many.  0 or -KP_ERR_DB. */
+int store_dialog_delete_many(struct store *st, const struct store_dialog *const *d, size_t n);
 /* Delete every dialog of msisdn at partner_id (a new dial supersedes them). */
 int store_dialog_forget(struct store *st, int64_t partner_id, const char *msisdn);
 /* Delete dialogs not updated since before; returns how many, or -KP_ERR_DB. */

@@ -261,6 +261,18 @@ int store_dir_district_list_in(struct store *st, const char *division, unsigned 
 /* The offices of a district. */
 int store_dir_office_list(struct store *st, const char *district, unsigned offset, unsigned limit,
                           struct store_dir_item *out, unsigned *total);
+/*
+ * The offices of a district whose main department is one of depts
+ * (department codes separated by spaces, "EDU HED"; unknown codes match
+ * nothing).  An office's main department is the department of the first
+ * service it lists (offices.csv puts an office's main business first), so
+ * that every office is in exactly one department's list: "Every office"
+ * of a large district split by topic.  As store_dir_office_list, and
+ * -KP_ERR_INVAL when depts names no code or is over 250 bytes.
+ */
+int store_dir_office_list_dept(struct store *st, const char *district, const char *depts,
+                               unsigned offset, unsigned limit, struct store_dir_item *out,
+                               unsigned *total);
 /* The offices that offer a service, within district when it is not NULL. */
 int store_dir_office_find(struct store *st, const char *service, const char *district,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
@@ -276,6 +288,12 @@ int store_dir_office_find(struct store *st, const char *service, const char *dis
 int store_dir_office_near(struct store *st, const char *district, const char *service,
                           unsigned offset, unsigned limit, struct store_dir_item *out,
                           unsigned *total);
+/* The same for the offices of a main department in depts (as
+   store_dir_office_list_dept): a district without one of its own lists
+   the nearest of that topic. */
+int store_dir_office_near_dept(struct store *st, const char *district, const char *depts,
+                               unsigned offset, unsigned limit, struct store_dir_item *out,
+                               unsigned *total);
 
 /*
  * Keyword search over service names (en, ur, ps) and descriptions (en,

@@ -110,6 +110,11 @@ struct store_commit_stats {
     uint64_t statements;
 };
 const struct store_commit_stats *store_commit_stats(const struct store *st);
+/* fn(sql, runs) for each prepared statement run so far (unordered): which
+   statements make up the count above, for benchmarks; kpassd logs them when
+   it stops (doc/PERFORMANCE.md).  The rest of the count is sqlite3_exec's. */
+void store_stmt_each(const struct store *st, void (*fn)(const char *sql, uint64_t runs, void *arg),
+                     void *arg);
 
 /*
  * Have fn(arg) run inside the group transaction just before it commits

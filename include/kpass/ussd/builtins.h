@@ -66,6 +66,10 @@ int kp_builtins_recover(struct kp_builtins *b);
 struct ussd_apps;
 void kp_builtins_set_apps(struct kp_builtins *b, struct ussd_apps *apps);
 
+/* The directory may have changed (the change counter moved): forget what
+   was read of it.  kpassd calls it before acknowledging a change. */
+void kp_builtins_dir_changed(struct kp_builtins *b);
+
 /* The time built-ins use (tests pin it); 0 means the clock. */
 void kp_builtins_set_now(struct kp_builtins *b, int64_t now);
 

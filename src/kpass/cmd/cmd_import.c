@@ -34,6 +34,7 @@
 #include "kpass/core/csv.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
+#include "kpass/store/change.h"
 #include "kpass/store/directory.h"
 #include "kp_paths.h" /* KP_DATADIR */
 
@@ -498,8 +499,15 @@ static int import_run(struct kp_cli *cli, const struct import_kind *const *kinds
         store_tx_rollback(cli->st);
         return cli_fail("cannot optimize the search index: %s", store_errmsg(cli->st));
     }
+    /* kpassd keeps what it reads of the directory (departments) until the
+       change counter moves: moved in the same transaction as the rows. */
+    if (store_change_bump(cli->st, STORE_CHANGE_STATE) < 0) {
+        store_tx_rollback(cli->st);
+        return cli_fail("cannot note the change: %s", store_errmsg(cli->st));
+    }
     if (store_tx_commit(cli->st) < 0)
         return cli_fail("cannot commit: %s", store_errmsg(cli->st));
+    cli_change_report(cli, "directory imported", "USSD dialogs show it");
     return 0;
 }
 

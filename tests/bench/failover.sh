@@ -1,0 +1,70 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+#
+# Failover of the HA PostgreSQL cluster (doc/cluster.md, doc/PERFORMANCE.md):
+# start the cluster of tests/cluster/cluster.sh in a scratch folder, then
+# N times (KP_BENCH_FAILOVERS, default 5) in a row:
+#
+#   a client writes one row per 50 ms through the multi-host DSN, each
+#   INSERT its own synchronous commit, reconnecting after any error
+#   (build/tests/failover_probe); once 20 rows are acknowledged the
+#   primary's whole node (Patroni and PostgreSQL) is killed with SIGKILL;
+#   the client keeps writing until 20 more rows are acknowledged; every
+#   acknowledged row is then looked for on the new primary;
+#   the killed node is started again and rejoins as the synchronous standby
+#   (cluster.sh start waits for it), so that each round starts from the
+#   same shape.
+#
+# "Unavailability" is the longest time between two acknowledged commits the
+# client saw.  Prints one JSON line per failover, then a Markdown table row
+# with min/median/max for doc/PERFORMANCE.md.  Exits 1 if any acknowledged
+# row was lost or a failover did not complete.  Run as root (PostgreSQL
+# runs as postgres) or as a user who may run PostgreSQL.
+#
+#   make bench-failover           (builds the probe, then runs this)
+#   sh tests/bench/failover.sh [BUILD]
+set -eu
+
+BUILD=${1:-${KP_BUILD:-build}}
+TOP=$(cd "$(dirname "$0")/../.." && pwd -P)
+N=${KP_BENCH_FAILOVERS:-5}
+PROBE="$TOP/$BUILD/tests/failover_probe"
+CLUSTER="$TOP/tests/cluster/cluster.sh"
+export KP_TOP="$TOP"
+
+[ -x "$PROBE" ] || { echo "failover.sh: $PROBE missing (make cluster-bins)" >&2; exit 1; }
+DIR=$(mktemp -d /tmp/kpass-bench-failover-XXXXXX)
+cleanup() {
+	"$CLUSTER" stop "$DIR" >/dev/null 2>&1 || true
+	if [ -n "${KP_KEEP:-}" ]; then echo "kept $DIR" >&2; else rm -rf "$DIR"; fi
+}
+trap cleanup EXIT INT TERM
+
+t0=$(date +%s)
+"$CLUSTER" start "$DIR"
+echo "cluster up in $(($(date +%s) - t0)) s: $("$CLUSTER" primary "$DIR")" >&2
+
+gaps=""
+lost=0
+i=1
+while [ "$i" -le "$N" ]; do
+	line=$("$PROBE" "$DIR") || { echo "failover $i: failed ($line)" >&2; exit 1; }
+	echo "$line"
+	gaps="$gaps $(echo "$line" | sed 's/.*"gap_s":\([0-9.]*\).*/\1/')"
+	l=$(echo "$line" | sed 's/.*"lost":\([0-9]*\).*/\1/')
+	lost=$((lost + l))
+	t0=$(date +%s)
+	"$CLUSTER" start "$DIR"
+	echo "rejoined in $(($(date +%s) - t0)) s" >&2
+	i=$((i + 1))
+done
+
+echo "$gaps" | tr ' ' '\n' | grep . | sort -n | awk -v n="$N" -v lost="$lost" '
+	{ v[NR] = $1 }
+	END {
+		med = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "| failovers | unavailability min | median | max | acknowledged rows lost |\n"
+		printf "|---|---|---|---|---|\n"
+		printf "| %d | %.2f s | %.2f s | %.2f s | %d |\n", n, v[1], med, v[NR], lost
+	}'
+[ "$lost" -eq 0 ]
