@@ -8,6 +8,7 @@
 #
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
+#                   (SHARDS=n suites at a time, 2 unless told; SHARDS=1 one by one)
 #   make layers     the layer check alone (make test runs it first)
 #   make format-check  clang-format 14 --dry-run over src, tests, include (make test runs it)
 #   make debug      the same binaries with ASan+UBSan under build/debug
@@ -191,8 +192,18 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 	cd tests/peers && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The suites run SHARDS at a time (tests/runner.c): they mostly wait on
+# daemons, peers and timers, so two shards on two cores take about half the
+# time of one.  The runner takes the longest suites first, from the
+# seconds in tests/suite-times.txt; refresh that file with
+# `make test SHARDS=1 TEST_TIMES=tests/suite-times.txt` after adding a
+# long suite (an unknown suite is started first meanwhile).
+SHARDS     ?= 2
+TEST_TIMES ?=
+TEST_ENV    = KP_TOP=$(CURDIR) KP_TEST_SHARDS=$(SHARDS) KP_TEST_TIMES=$(TEST_TIMES)
+
 test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
-	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+	KP_BUILD=$(BUILD) $(TEST_ENV) $(CHECK_BIN)
 
 # The shipped menus in every language (issue 11): no text without its Urdu,
 # Pashto and Roman Urdu, and the page goals (home and departments on one
@@ -223,7 +234,7 @@ debug:
 	$(MAKE) BUILD=build/debug OPT='-O1 -g' SANITIZE=address,undefined all build/debug/tests/check_kpass
 
 debug-test: debug tests/peers/node_modules/.kp-installed
-	KP_BUILD=build/debug KP_TOP=$(CURDIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	KP_BUILD=build/debug $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/debug/tests/check_kpass
 
 # libFuzzer: the library is rebuilt with clang and coverage instrumentation;
