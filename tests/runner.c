@@ -14,7 +14,9 @@
  * machine's load shifts.  Each suite's output is kept in a file and printed
  * in the suites' order at the end, followed by one summary line in Check's
  * form with the sums of every suite.  KP_TEST_TIMES=<file> writes each
- * suite's seconds to file (the form of tests/suite-times.txt).
+ * suite's seconds to file (the form of tests/suite-times.txt);
+ * KP_TEST_XML=<dir> keeps Check's XML report of each suite, with each
+ * test's duration, as <dir>/<suite>.xml.
  */
 #include <check.h>
 #include <errno.h>
@@ -97,9 +99,15 @@ static int suite_skipped(size_t i)
 static void suite_run(size_t i, const char *out_path, struct suite_result *r)
 {
     SRunner *sr = srunner_create(suites[i].make());
+    const char *xml = getenv("KP_TEST_XML");
+    char xml_path[1024];
     int saved_out = -1, saved_err = -1;
     double t0;
 
+    if (xml != NULL && *xml != '\0') {
+        snprintf(xml_path, sizeof(xml_path), "%s/%s.xml", xml, suites[i].name);
+        srunner_set_xml(sr, xml_path);
+    }
     if (out_path != NULL) {
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0) {

@@ -166,8 +166,10 @@ int tu_run(char *const argv[], const char *in, char **out, int timeout_ms)
     uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
     pid_t pid;
 
-    ck_assert_int_eq(pipe(pin), 0);
-    ck_assert_int_eq(pipe(pout), 0);
+    /* Close-on-exec: a process started later (kpassd, another peer) must
+       not hold this child's stdin open, or it never sees its end. */
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -476,8 +478,10 @@ void tu_proc_start(struct tu_proc *p, char *const argv[])
     int pin[2], pout[2];
 
     memset(p, 0, sizeof(*p));
-    ck_assert_int_eq(pipe(pin), 0);
-    ck_assert_int_eq(pipe(pout), 0);
+    /* Close-on-exec: a process started later (kpassd, another peer) must
+       not hold this child's stdin open, or it never sees its end. */
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
     p->pid = fork();
     ck_assert_int_ge(p->pid, 0);
     if (p->pid == 0) {
