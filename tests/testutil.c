@@ -130,7 +130,7 @@ int tu_free_port(void)
     for (int tries = 0; tries < 64; tries++) {
         struct sockaddr_in sin;
         socklen_t len = sizeof(sin);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port, seen = 0;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port, seen = 0;
 
         ck_assert_int_ge(fd, 0);
         memset(&sin, 0, sizeof(sin));
@@ -241,7 +241,7 @@ int tu_connect(int port, int timeout_ms)
 
     do {
         struct sockaddr_in sin;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         memset(&sin, 0, sizeof(sin));
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
