@@ -25,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -252,6 +254,7 @@ static void run_sharded(struct run_state *st, int nshards)
     }
     fflush(stdout);
     fflush(stderr);
+    pid_t runner = getpid();
     for (int s = 0; s < nshards; s++) {
         pids[s] = fork();
         if (pids[s] < 0) {
@@ -259,6 +262,11 @@ static void run_sharded(struct run_state *st, int nshards)
             exit(EXIT_FAILURE);
         }
         if (pids[s] == 0) {
+            /* A worker ends with the runner (killed by a CI timeout, say)
+               rather than go on writing to its output. */
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != runner)
+                _exit(1);
             worker_loop(st, order, dir, s + 1);
             fflush(stdout);
             _exit(0);
