@@ -461,6 +461,19 @@ char *tu_daemon_log(struct tu_daemon *d)
     return s ? s : strdup("");
 }
 
+char *tu_daemon_log_wait(struct tu_daemon *d, const char *want, int timeout_ms)
+{
+    uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
+    char *log = tu_daemon_log(d);
+
+    while (strstr(log, want) == NULL && tu_ms() < deadline) {
+        free(log);
+        usleep(50000);
+        log = tu_daemon_log(d);
+    }
+    return log;
+}
+
 void tu_daemon_cleanup(struct tu_daemon *d)
 {
     char *argv[] = {(char *)"/bin/rm", (char *)"-rf", d->dir, NULL};
