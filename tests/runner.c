@@ -124,8 +124,10 @@ static void suite_run(size_t i, const char *out_path, struct suite_result *r)
         }
         fflush(stdout);
         fflush(stderr);
-        saved_out = dup(1);
-        saved_err = dup(2);
+        /* Close-on-exec: the daemons a suite starts must not hold the
+           runner's own output open. */
+        saved_out = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        saved_err = fcntl(2, F_DUPFD_CLOEXEC, 3);
         dup2(fd, 1);
         dup2(fd, 2);
         close(fd);

@@ -322,7 +322,8 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
     free(out);
 }
 
-void tu_daemon_start(struct tu_daemon *d)
+/* Fork and exec kpassd on d's folder (its output appended to d->log). */
+static pid_t tu_daemon_spawn(struct tu_daemon *d)
 {
     pid_t pid = fork();
 
@@ -343,13 +344,86 @@ void tu_daemon_start(struct tu_daemon *d)
         execl(tu_bin("kpassd"), "kpassd", "-c", d->conf, (char *)NULL);
         _exit(127);
     }
-    d->pid = pid;
-    int fd = tu_connect(d->smpp_port, 5000);
-    if (fd < 0) {
-        char *log = tu_daemon_log(d);
-        ck_abort_msg("kpassd did not listen on %d: %s", d->smpp_port, log);
+    return pid;
+}
+
+/* Replace every "127.0.0.1:from" (the whole number) in d's configuration
+   by "127.0.0.1:to". */
+static void tu_conf_port(struct tu_daemon *d, int from, int to)
+{
+    char old[32], new[32], *text = (char *)tu_read_file(d->conf, NULL);
+    struct kp_buf b = KP_BUF_INIT;
+    const char *p = text, *q;
+    size_t ol;
+
+    ck_assert_ptr_nonnull(text);
+    ol = (size_t)snprintf(old, sizeof(old), "127.0.0.1:%d", from);
+    snprintf(new, sizeof(new), "127.0.0.1:%d", to);
+    for (; (q = strstr(p, old)) != NULL; p = q + ol) {
+        kp_buf_append(&b, p, (size_t)(q - p));
+        if (q[ol] >= '0' && q[ol] <= '9')
+            kp_buf_append(&b, old, ol); /* another port that starts the same */
+        else
+            kp_buf_append(&b, new, strlen(new));
     }
-    close(fd);
+    kp_buf_append(&b, p, strlen(p) + 1);
+    ck_assert_int_eq(tu_write_file(d->conf, b.data), 0);
+    kp_buf_free(&b);
+    free(text);
+}
+
+/*
+ * Start kpassd and wait until it says it started (its listeners bound) or
+ * its SMPP port accepts.  The ports were free when tu_daemon_prepare chose
+ * them, but another test (another shard, another checkout) or a client's
+ * outgoing connection may take one before kpassd binds it: a start that
+ * fails for a port in use is tried again on new ports (up to 3 times), and
+ * a connection to a port some other process holds is not taken for ours.
+ */
+void tu_daemon_start(struct tu_daemon *d)
+{
+    char said[64];
+
+    for (int attempt = 0;; attempt++) {
+        size_t before = 0, len = 0;
+        int status, exited = 0, started = 0;
+        char *log = (char *)tu_read_file(d->log, &before);
+        uint64_t deadline = tu_ms() + 10000;
+
+        free(log);
+        d->pid = tu_daemon_spawn(d);
+        snprintf(said, sizeof(said), "kpassd: started (pid %ld,", (long)d->pid);
+        while (!started && !exited && tu_ms() < deadline) {
+            usleep(10000);
+            exited = waitpid(d->pid, &status, WNOHANG) == d->pid;
+            log = tu_daemon_log(d);
+            started = strstr(log, said) != NULL;
+            free(log);
+        }
+        if (exited) {
+            log = (char *)tu_read_file(d->log, &len);
+            const char *mine = log && len >= before ? log + before : "";
+            d->pid = 0;
+            if (attempt < 3 && strstr(mine, "Address already in use") != NULL) {
+                free(log);
+                int smpp = tu_free_port(), http = tu_free_port();
+                tu_conf_port(d, d->smpp_port, smpp);
+                tu_conf_port(d, d->http_port, http);
+                d->smpp_port = smpp;
+                d->http_port = http;
+                continue;
+            }
+            ck_abort_msg("kpassd exited (status %#x) at its start: %s", status, mine);
+        }
+        /* Started, or silent at its log level: its SMPP port must accept. */
+        int fd = tu_connect(d->smpp_port, 5000);
+        if (fd < 0) {
+            log = tu_daemon_log(d);
+            ck_abort_msg("kpassd did not listen on %d: %s", d->smpp_port, log);
+        }
+        close(fd);
+        return;
+    }
 }
 
 int tu_daemon_stop(struct tu_daemon *d, int sig)
