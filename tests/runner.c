@@ -11,7 +11,8 @@
  * CPU.  The workers take the suites longest first (tests/suite-times.txt,
  * the measured seconds; a suite not in it counts as longer than any), each
  * the next one free, which keeps the shards' ends close however the
- * machine's load shifts.  Each suite's output is kept in a file and printed
+ * machine's load shifts; a suite marked "alone" there (it measures time)
+ * runs after them, by itself.  Each suite's output is kept in a file and printed
  * in the suites' order at the end, followed by one summary line in Check's
  * form with the sums of every suite.  KP_TEST_TIMES=<file> writes each
  * suite's seconds to file (the form of tests/suite-times.txt);
@@ -158,36 +159,44 @@ static void suite_run(size_t i, const char *out_path, struct suite_result *r)
 }
 
 /* Seconds of each suite from tests/suite-times.txt ("name seconds" lines,
-   '#' comments); a suite not there gets -1. */
-static void weights_load(double *w)
+   '#' comments); a suite not there gets -1.  "name seconds alone" marks a
+   suite that measures time and must not share the machine with another
+   suite (alone[i] set). */
+static void weights_load(double *w, int *alone)
 {
-    char path[1024], line[256], name[128];
+    char path[1024], line[256], name[128], flag[16];
     const char *top = getenv("KP_TOP");
     double secs;
     FILE *f;
 
-    for (size_t i = 0; i < NSUITES; i++)
+    for (size_t i = 0; i < NSUITES; i++) {
         w[i] = -1;
+        alone[i] = 0;
+    }
     snprintf(path, sizeof(path), "%s/tests/suite-times.txt", top && *top ? top : ".");
     if ((f = fopen(path, "r")) == NULL)
         return;
     while (fgets(line, sizeof(line), f) != NULL) {
-        if (line[0] == '#' || sscanf(line, "%127s %lf", name, &secs) != 2)
+        flag[0] = '\0';
+        if (line[0] == '#' || sscanf(line, "%127s %lf %15s", name, &secs, flag) < 2)
             continue;
         for (size_t i = 0; i < NSUITES; i++)
-            if (strcmp(name, suites[i].name) == 0)
+            if (strcmp(name, suites[i].name) == 0) {
                 w[i] = secs;
+                alone[i] = strcmp(flag, "alone") == 0;
+            }
     }
     fclose(f);
 }
 
 /* The suites longest first: an unknown one (weight -1) first of all, as it
-   may be long; equal weights in the list's order. */
-static void order_by_weight(size_t *order)
+   may be long; equal weights in the list's order.  alone[i]: see
+   weights_load. */
+static void order_by_weight(size_t *order, int *alone)
 {
     double w[NSUITES];
 
-    weights_load(w);
+    weights_load(w, alone);
     for (size_t i = 0; i < NSUITES; i++)
         order[i] = i;
     for (size_t i = 1; i < NSUITES; i++) {
@@ -201,29 +210,37 @@ static void order_by_weight(size_t *order)
     }
 }
 
-/* A worker: take the next suite in order until none is left. */
-static void worker_loop(struct run_state *st, const size_t *order, const char *dir, int shard)
+/* Run suite i with its output kept in dir, and say so in one line. */
+static void suite_run_kept(struct run_state *st, size_t i, const char *dir, int shard)
 {
+    struct suite_result *r = &st->r[i];
     char path[512], line[256];
 
+    if (suite_skipped(i)) {
+        r->state = SUITE_DONE;
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/%zu.out", dir, i);
+    suite_run(i, path, r);
+    /* One write per line: the shards share the terminal. */
+    int n =
+        snprintf(line, sizeof(line), "  [%d] %-22s %3d checks, %d failures, %d errors, %6.1f s\n",
+                 shard, suites[i].name, r->checked, r->failed, r->errors, r->secs);
+    if (write(1, line, (size_t)n) < 0)
+        perror("write");
+}
+
+/* A worker: take the next suite in order until none is left (the ones
+   that run alone are left for later). */
+static void worker_loop(struct run_state *st, const size_t *order, const int *alone,
+                        const char *dir, int shard)
+{
     for (;;) {
         unsigned k = atomic_fetch_add(&st->next, 1);
         if (k >= NSUITES)
             break;
-        size_t i = order[k];
-        struct suite_result *r = &st->r[i];
-        if (suite_skipped(i)) {
-            r->state = SUITE_DONE;
-            continue;
-        }
-        snprintf(path, sizeof(path), "%s/%zu.out", dir, i);
-        suite_run(i, path, r);
-        /* One write per line: the shards share the terminal. */
-        int n = snprintf(line, sizeof(line),
-                         "  [%d] %-22s %3d checks, %d failures, %d errors, %6.1f s\n", shard,
-                         suites[i].name, r->checked, r->failed, r->errors, r->secs);
-        if (write(1, line, (size_t)n) < 0)
-            break;
+        if (!alone[order[k]])
+            suite_run_kept(st, order[k], dir, shard);
     }
 }
 
@@ -248,8 +265,9 @@ static void run_sharded(struct run_state *st, int nshards)
     size_t order[NSUITES];
     char dir[] = "/tmp/kpass-test-run-XXXXXX", path[512];
     pid_t pids[KP_SHARDS_MAX];
+    int alone[NSUITES];
 
-    order_by_weight(order);
+    order_by_weight(order, alone);
     if (mkdtemp(dir) == NULL) {
         perror("mkdtemp");
         exit(EXIT_FAILURE);
@@ -269,7 +287,7 @@ static void run_sharded(struct run_state *st, int nshards)
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != runner)
                 _exit(1);
-            worker_loop(st, order, dir, s + 1);
+            worker_loop(st, order, alone, dir, s + 1);
             fflush(stdout);
             _exit(0);
         }
@@ -281,6 +299,11 @@ static void run_sharded(struct run_state *st, int nshards)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             fprintf(stderr, "check: shard %d ended abnormally (status %#x)\n", s + 1, status);
     }
+    /* Then the suites that measure time, one by one, with no other suite
+       of this run beside them: as in a serial run. */
+    for (size_t k = 0; k < NSUITES; k++)
+        if (alone[order[k]])
+            suite_run_kept(st, order[k], dir, 0);
     printf("\n");
     for (size_t i = 0; i < NSUITES; i++) {
         snprintf(path, sizeof(path), "%s/%zu.out", dir, i);
@@ -298,7 +321,12 @@ static void run_sharded(struct run_state *st, int nshards)
 static void times_write(const struct run_state *st, const char *path)
 {
     size_t order[NSUITES], n = 0;
-    FILE *f = fopen(path, "w");
+    double w[NSUITES];
+    int alone[NSUITES];
+    FILE *f;
+
+    weights_load(w, alone); /* the "alone" marks stay */
+    f = fopen(path, "w");
 
     if (f == NULL) {
         perror(path);
@@ -313,11 +341,12 @@ static void times_write(const struct run_state *st, const char *path)
             order[b] = order[b - 1];
             order[b - 1] = t;
         }
-    fprintf(
-        f,
-        "# suite seconds (wall), written by KP_TEST_TIMES; the runner takes the longest first\n");
+    fprintf(f,
+            "# suite seconds (wall), written by KP_TEST_TIMES; the runner takes the longest first\n"
+            "# (\"alone\": the suite measures time and runs by itself after the others)\n");
     for (size_t k = 0; k < n; k++)
-        fprintf(f, "%s %.1f\n", suites[order[k]].name, st->r[order[k]].secs);
+        fprintf(f, "%s %.1f%s\n", suites[order[k]].name, st->r[order[k]].secs,
+                alone[order[k]] ? " alone" : "");
     fclose(f);
 }
 
