@@ -12,9 +12,9 @@
  * the measured seconds; a suite not in it counts as longer than any), each
  * the next one free, which keeps the shards' ends close however the
  * machine's load shifts; a suite marked "alone" there (it measures time)
- * runs after them, by itself.  Each suite's output is kept in a file and printed
- * in the suites' order at the end, followed by one summary line in Check's
- * form with the sums of every suite.  KP_TEST_TIMES=<file> writes each
+ * runs after them, by itself.  Each suite's output is kept in a file and
+ * printed in the suites' order at the end, followed by one summary line in
+ * Check's form with the sums of every suite.  KP_TEST_TIMES=<file> writes each
  * suite's seconds to file (the form of tests/suite-times.txt);
  * KP_TEST_XML=<dir> keeps Check's XML report of each suite, with each
  * test's duration, as <dir>/<suite>.xml.
@@ -22,11 +22,11 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
