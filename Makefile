@@ -193,11 +193,13 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 	@touch $@
 
 # The suites run SHARDS at a time (tests/runner.c): they mostly wait on
-# daemons, peers and timers, so two shards on two cores take about half the
-# time of one.  The runner takes the longest suites first, from the
-# seconds in tests/suite-times.txt; refresh that file with
-# `make test SHARDS=1 TEST_TIMES=tests/suite-times.txt` after adding a
-# long suite (an unknown suite is started first meanwhile).
+# daemons, peers and timers, so two shards on two cores take well under
+# the time of one (doc/PERFORMANCE.md: under 4 minutes for make test, 8
+# before).  The runner takes the longest suites first, from the seconds
+# in tests/suite-times.txt, and a suite marked "alone" there by itself
+# at the end; refresh the file with `make test SHARDS=1
+# TEST_TIMES=tests/suite-times.txt` after adding a long suite (an unknown
+# suite is started first meanwhile).
 SHARDS     ?= 2
 TEST_TIMES ?=
 TEST_ENV    = KP_TOP=$(CURDIR) KP_TEST_SHARDS=$(SHARDS) KP_TEST_TIMES=$(TEST_TIMES)
