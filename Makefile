@@ -194,7 +194,7 @@ tests/peers/node_modules/.kp-installed: tests/peers/package.json tests/peers/pac
 
 # The suites run SHARDS at a time (tests/runner.c): they mostly wait on
 # daemons, peers and timers, so two shards on two cores take well under
-# the time of one (doc/PERFORMANCE.md: under 4 minutes for make test, 8
+# the time of one (doc/PERFORMANCE.md: about 4 minutes for make test, 8
 # before).  The runner takes the longest suites first, from the seconds
 # in tests/suite-times.txt, and a suite marked "alone" there by itself
 # at the end; refresh the file with `make test SHARDS=1
