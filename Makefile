@@ -8,6 +8,7 @@
 #
 #   make            build kpassd and kpass (warnings are errors; WERROR= to relax)
 #   make test       build and run every test; ends with Check's summary line
+#                   (SHARDS=n suites at a time, 2 unless told; SHARDS=1 one by one)
 #   make test-pg    the store-level suites with the store on PostgreSQL (KP_TEST_STORE)
 #   make test-cluster  the HA PostgreSQL cluster suite (tests/cluster/; about a minute)
 #   make bench-failover  five failovers of that cluster, min/median/max
@@ -205,8 +206,20 @@ PQ_LIBS     := $(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
 CLUSTER_BIN := $(BUILD)/tests/check_cluster
 PROBE_BIN   := $(BUILD)/tests/failover_probe
 
+# The suites run SHARDS at a time (tests/runner.c): they mostly wait on
+# daemons, peers and timers, so two shards on two cores take well under
+# the time of one (doc/PERFORMANCE.md: about 4 minutes for make test, 8
+# before).  The runner takes the longest suites first, from the seconds
+# in tests/suite-times.txt, and a suite marked "alone" there by itself
+# at the end; refresh the file with `make test SHARDS=1
+# TEST_TIMES=tests/suite-times.txt` after adding a long suite (an unknown
+# suite is started first meanwhile).
+SHARDS     ?= 2
+TEST_TIMES ?=
+TEST_ENV    = KP_TOP=$(CURDIR) KP_TEST_SHARDS=$(SHARDS) KP_TEST_TIMES=$(TEST_TIMES)
+
 test: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed layers format-check menu-check
-	KP_BUILD=$(BUILD) KP_TOP=$(CURDIR) $(CHECK_BIN)
+	KP_BUILD=$(BUILD) $(TEST_ENV) $(CHECK_BIN)
 
 # The store-level suites again with the store on PostgreSQL (a private
 # server for the run, tests/pgtest.h): KP_TEST_STORE=postgresql makes
@@ -277,7 +290,7 @@ debug:
 	$(MAKE) BUILD=build/debug OPT='-O1 -g' SANITIZE=address,undefined all build/debug/tests/check_kpass
 
 debug-test: debug tests/peers/node_modules/.kp-installed
-	KP_BUILD=build/debug KP_TOP=$(CURDIR) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	KP_BUILD=build/debug $(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/debug/tests/check_kpass
 
 # libFuzzer: the library is rebuilt with clang and coverage instrumentation;

@@ -689,8 +689,16 @@ START_TEST(test_daemon_walks_chain)
         ck_assert_int_eq(tu_kpass(&d, "pw\n", NULL, "partner", "add", id, NULL), 0);
     }
     tu_daemon_start(&d);
-    usleep(1500000);
-    m = tu_http_get(d.http_port, "/metrics", &status);
+    /* Bounded: the first walk is due within a second of the start. */
+    for (int i = 0; i < 50; i++) {
+        m = tu_http_get(d.http_port, "/metrics", &status);
+        if (m != NULL && metric_value(m, "\nkpass_audit_rows ") == 3)
+            break;
+        free(m);
+        m = NULL;
+        usleep(100000);
+    }
+    ck_assert_ptr_nonnull(m);
     ck_assert_int_eq(status, 200);
     ck_assert_int_eq(metric_value(m, "\nkpass_audit_chain_ok "), 1);
     ck_assert_int_eq(metric_value(m, "\nkpass_audit_rows "), 3);

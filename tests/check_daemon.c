@@ -132,12 +132,11 @@ START_TEST(test_sighup)
              d.dir, d.dir, d.smpp_port);
     tu_write_file(d.conf, text);
     kill(d.pid, SIGHUP);
-    usleep(300000);
+    log = tu_daemon_log_wait(&d, "reload refused, keeping the running configuration", 5000);
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "esme", "secret", &st);
     ck_assert_int_ge(fd, 0);
     ck_assert_uint_eq(st, 0);
     close(fd);
-    log = tu_daemon_log(&d);
     ck_assert_ptr_nonnull(strstr(log, "reload refused, keeping the running configuration"));
     ck_assert_ptr_nonnull(strstr(log, "unknown key 'bogus'"));
     free(log);
@@ -148,7 +147,7 @@ START_TEST(test_sighup)
              d.dir, d.dir, d.smpp_port);
     tu_write_file(d.conf, text);
     kill(d.pid, SIGHUP);
-    usleep(300000);
+    free(tu_daemon_log_wait(&d, "kpassd: reloaded", 5000));
     fd = tu_smpp_bind(d.smpp_port, SMPP_BIND_TRANSCEIVER, "esme", "secret", &st);
     close(fd);
     usleep(200000);

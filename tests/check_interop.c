@@ -136,8 +136,7 @@ START_TEST(test_client_dead_peer)
     free(line);
     /* ...and a peer that stops answering (still connected) is found dead. */
     kill(smsc.pid, SIGSTOP);
-    usleep(1500000);
-    char *log = tu_daemon_log(&d);
+    char *log = tu_daemon_log_wait(&d, "no answer to enquire_link", 5000);
     ck_assert_msg(strstr(log, "no answer to enquire_link") != NULL, "log: %s", log);
     free(log);
     kill(smsc.pid, SIGCONT);

@@ -133,7 +133,7 @@ int tu_free_port(void)
     for (int tries = 0; tries < 64; tries++) {
         struct sockaddr_in sin;
         socklen_t len = sizeof(sin);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port, seen = 0;
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port, seen = 0;
 
         ck_assert_int_ge(fd, 0);
         memset(&sin, 0, sizeof(sin));
@@ -169,8 +169,10 @@ int tu_run(char *const argv[], const char *in, char **out, int timeout_ms)
     uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
     pid_t pid;
 
-    ck_assert_int_eq(pipe(pin), 0);
-    ck_assert_int_eq(pipe(pout), 0);
+    /* Close-on-exec: a process started later (kpassd, another peer) must
+       not hold this child's stdin open, or it never sees its end. */
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
@@ -242,7 +244,7 @@ int tu_connect(int port, int timeout_ms)
 
     do {
         struct sockaddr_in sin;
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         memset(&sin, 0, sizeof(sin));
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
@@ -339,7 +341,8 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
     free(out);
 }
 
-void tu_daemon_start(struct tu_daemon *d)
+/* Fork and exec kpassd on d's folder (its output appended to d->log). */
+static pid_t tu_daemon_spawn(struct tu_daemon *d)
 {
     pid_t pid = fork();
 
@@ -360,13 +363,86 @@ void tu_daemon_start(struct tu_daemon *d)
         execl(tu_bin("kpassd"), "kpassd", "-c", d->conf, (char *)NULL);
         _exit(127);
     }
-    d->pid = pid;
-    int fd = tu_connect(d->smpp_port, 5000);
-    if (fd < 0) {
-        char *log = tu_daemon_log(d);
-        ck_abort_msg("kpassd did not listen on %d: %s", d->smpp_port, log);
+    return pid;
+}
+
+/* Replace every "127.0.0.1:from" (the whole number) in d's configuration
+   by "127.0.0.1:to". */
+static void tu_conf_port(struct tu_daemon *d, int from, int to)
+{
+    char old[32], new[32], *text = (char *)tu_read_file(d->conf, NULL);
+    struct kp_buf b = KP_BUF_INIT;
+    const char *p = text, *q;
+    size_t ol;
+
+    ck_assert_ptr_nonnull(text);
+    ol = (size_t)snprintf(old, sizeof(old), "127.0.0.1:%d", from);
+    snprintf(new, sizeof(new), "127.0.0.1:%d", to);
+    for (; (q = strstr(p, old)) != NULL; p = q + ol) {
+        kp_buf_append(&b, p, (size_t)(q - p));
+        if (q[ol] >= '0' && q[ol] <= '9')
+            kp_buf_append(&b, old, ol); /* another port that starts the same */
+        else
+            kp_buf_append(&b, new, strlen(new));
     }
-    close(fd);
+    kp_buf_append(&b, p, strlen(p) + 1);
+    ck_assert_int_eq(tu_write_file(d->conf, b.data), 0);
+    kp_buf_free(&b);
+    free(text);
+}
+
+/*
+ * Start kpassd and wait until it says it started (its listeners bound) or
+ * its SMPP port accepts.  The ports were free when tu_daemon_prepare chose
+ * them, but another test (another shard, another checkout) or a client's
+ * outgoing connection may take one before kpassd binds it: a start that
+ * fails for a port in use is tried again on new ports (up to 3 times), and
+ * a connection to a port some other process holds is not taken for ours.
+ */
+void tu_daemon_start(struct tu_daemon *d)
+{
+    char said[64];
+
+    for (int attempt = 0;; attempt++) {
+        size_t before = 0, len = 0;
+        int status, exited = 0, started = 0;
+        char *log = (char *)tu_read_file(d->log, &before);
+        uint64_t deadline = tu_ms() + 10000;
+
+        free(log);
+        d->pid = tu_daemon_spawn(d);
+        snprintf(said, sizeof(said), "kpassd: started (pid %ld,", (long)d->pid);
+        while (!started && !exited && tu_ms() < deadline) {
+            usleep(10000);
+            exited = waitpid(d->pid, &status, WNOHANG) == d->pid;
+            log = tu_daemon_log(d);
+            started = strstr(log, said) != NULL;
+            free(log);
+        }
+        if (exited) {
+            log = (char *)tu_read_file(d->log, &len);
+            const char *mine = log && len >= before ? log + before : "";
+            d->pid = 0;
+            if (attempt < 3 && strstr(mine, "Address already in use") != NULL) {
+                free(log);
+                int smpp = tu_free_port(), http = tu_free_port();
+                tu_conf_port(d, d->smpp_port, smpp);
+                tu_conf_port(d, d->http_port, http);
+                d->smpp_port = smpp;
+                d->http_port = http;
+                continue;
+            }
+            ck_abort_msg("kpassd exited (status %#x) at its start: %s", status, mine);
+        }
+        /* Started, or silent at its log level: its SMPP port must accept. */
+        int fd = tu_connect(d->smpp_port, 5000);
+        if (fd < 0) {
+            log = tu_daemon_log(d);
+            ck_abort_msg("kpassd did not listen on %d: %s", d->smpp_port, log);
+        }
+        close(fd);
+        return;
+    }
 }
 
 int tu_daemon_stop(struct tu_daemon *d, int sig)
@@ -478,6 +554,19 @@ char *tu_daemon_log(struct tu_daemon *d)
     return s ? s : strdup("");
 }
 
+char *tu_daemon_log_wait(struct tu_daemon *d, const char *want, int timeout_ms)
+{
+    uint64_t deadline = tu_ms() + (uint64_t)timeout_ms;
+    char *log = tu_daemon_log(d);
+
+    while (strstr(log, want) == NULL && tu_ms() < deadline) {
+        free(log);
+        usleep(50000);
+        log = tu_daemon_log(d);
+    }
+    return log;
+}
+
 void tu_daemon_cleanup(struct tu_daemon *d)
 {
     char *argv[] = {(char *)"/bin/rm", (char *)"-rf", d->dir, NULL};
@@ -495,8 +584,10 @@ void tu_proc_start(struct tu_proc *p, char *const argv[])
     int pin[2], pout[2];
 
     memset(p, 0, sizeof(*p));
-    ck_assert_int_eq(pipe(pin), 0);
-    ck_assert_int_eq(pipe(pout), 0);
+    /* Close-on-exec: a process started later (kpassd, another peer) must
+       not hold this child's stdin open, or it never sees its end. */
+    ck_assert_int_eq(pipe2(pin, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pout, O_CLOEXEC), 0);
     p->pid = fork();
     ck_assert_int_ge(p->pid, 0);
     if (p->pid == 0) {

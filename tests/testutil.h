@@ -103,6 +103,9 @@ struct trust_list;
 void tu_signers(struct keys_signer *a, struct keys_signer *b, struct trust_list *t);
 /* The daemon's log so far (malloc'd). */
 char *tu_daemon_log(struct tu_daemon *d);
+/* The daemon's log (malloc'd) once it holds want, or as it is after
+   timeout_ms: a wait on what the daemon says, not a fixed sleep. */
+char *tu_daemon_log_wait(struct tu_daemon *d, const char *want, int timeout_ms);
 /* Stop if running, and remove the folder unless KP_KEEP is set. */
 void tu_daemon_cleanup(struct tu_daemon *d);
 
