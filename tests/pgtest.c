@@ -181,7 +181,7 @@ int tu_pg_admin(const char *sql)
     return rc;
 }
 
-static void tu_pg_atexit(void)
+void tu_pg_stop_own(void)
 {
     if (pg_owner == getpid())
         tu_pg_stop();
@@ -262,7 +262,7 @@ static int tu_pg_init(void)
     }
     snprintf(pg.dir, sizeof(pg.dir), "%s", tmpl);
     pg_owner = getpid(); /* from here on, tu_pg_stop() removes the folder */
-    atexit(tu_pg_atexit);
+    atexit(tu_pg_stop_own);
     snprintf(sock, sizeof(sock), "%s/sock", pg.dir);
     snprintf(path, sizeof(path), "%s/data", pg.dir);
     if (chmod(pg.dir, 0700) < 0 || tu_pg_chown(pg.dir) < 0 || mkdir(sock, 0700) < 0 ||

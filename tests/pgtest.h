@@ -33,6 +33,9 @@ const struct tu_pg *tu_pg_start(void);
    the process that started it (forked test children inherit the exit
    handler and must not stop their parent's server). */
 void tu_pg_stop(void);
+/* tu_pg_stop() if this process started the server: for a process that
+   ends with _exit() (a shard worker), where atexit() does not run. */
+void tu_pg_stop_own(void);
 /* A fresh, empty schema for one test case: a DSN (malloc'd) that selects
    it through search_path.  tag names it in the server's log. */
 char *tu_pg_fresh(const char *tag);

@@ -290,6 +290,7 @@ static void run_sharded(struct run_state *st, int nshards)
                 _exit(1);
             worker_loop(st, order, alone, dir, s + 1);
             fflush(stdout);
+            tu_pg_stop_own(); /* a server a suite of this worker started */
             _exit(0);
         }
     }
