@@ -569,7 +569,7 @@ static int kpd_start(struct kpd *d)
     if ((rc = kpd_check_nofile(d)) < 0)
         return rc;
     const char *dbname = store_conf_name(&d->store_set, d->cfg.database);
-    rc = store_open_conf(&d->store_set, d->cfg.database, STORE_CURRENT, &d->st);
+    rc = store_open_conf(&d->store_set, d->cfg.database, STORE_CURRENT | STORE_EXCLUSIVE, &d->st);
     if (rc == -KP_ERR_NOTFOUND) {
         log_error("kpassd: no database at %s (run: kpass -c %s init)", dbname, d->conf_path);
         return rc;
@@ -577,6 +577,12 @@ static int kpd_start(struct kpd *d)
     if (rc == -KP_ERR_STATE) {
         log_error("kpassd: the database %s has an older schema (run: kpass -c %s migrate)", dbname,
                   d->conf_path);
+        return rc;
+    }
+    if (rc == -KP_ERR_BUSY && d->store_set.backend == STORE_BACKEND_POSTGRESQL) {
+        log_error("kpassd: another kpassd is using the database %s (one daemon per database "
+                  "until the cluster's rules are built: doc/cluster.md)",
+                  dbname);
         return rc;
     }
     if (rc < 0) {

@@ -85,6 +85,41 @@ START_TEST(test_one_daemon_per_database)
 }
 END_TEST
 
+/* The same on PostgreSQL, where no file is shared: a second kpassd whose
+   SQLite path differs but whose [store] names the same PostgreSQL schema
+   is refused by the database's own lock, the first serves on, and once it
+   is gone a new one starts (a session advisory lock, src/store/db_pg.c). */
+START_TEST(test_one_daemon_per_database_pg)
+{
+    char text[4096], store[1024], second[400], *out = NULL;
+    struct tu_daemon two;
+    int rc;
+
+    setenv("KP_TEST_STORE", "postgresql", 1); /* this forked case only */
+    tu_daemon_prepare(&d, NULL);
+    tu_daemon_start(&d);
+    tu_daemon_store_conf(&d, store, sizeof(store));
+    ck_assert_msg(strstr(store, "backend = postgresql") != NULL, "%s", store);
+    snprintf(second, sizeof(second), "%s/second", d.dir);
+    ck_assert_int_eq(mkdir(second, 0700), 0);
+    memset(&two, 0, sizeof(two));
+    snprintf(two.conf, sizeof(two.conf), "%s/kpassd.conf", second);
+    snprintf(text, sizeof(text),
+             "[daemon]\ndatabase = %s/kpass.db\nkeys = %s/keys\n[smpp]\nlisten = 127.0.0.1:%d\n"
+             "[ussd]\nmenus = %s/menus\n[http]\nlisten = 127.0.0.1:%d\n%s",
+             second, d.dir, tu_free_port(), tu_top(), tu_free_port(), store);
+    ck_assert_int_eq(tu_write_file(two.conf, text), 0);
+    rc = kpassd_run(&two, NULL, &out);
+    ck_assert_msg(rc == 1, "second kpassd: exit %d: %s", rc, out);
+    ck_assert_msg(strstr(out, "another kpassd is using the database PostgreSQL") != NULL, "%s",
+                  out);
+    free(out);
+    ck_assert_int_eq(kill(d.pid, 0), 0);
+    ck_assert_int_eq(tu_daemon_stop(&d, SIGTERM), 0);
+    tu_daemon_start(&d);
+}
+END_TEST
+
 START_TEST(test_modes)
 {
     char path[1024], *out = NULL;
@@ -261,6 +296,7 @@ Suite *suite_ops(void)
     tcase_add_checked_fixture(tc, NULL, ops_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_one_daemon_per_database);
+    tcase_add_test(tc, test_one_daemon_per_database_pg);
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_check_paths);
     tcase_add_test(tc, test_migrate);

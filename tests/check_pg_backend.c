@@ -630,6 +630,35 @@ START_TEST(test_server_restart)
 }
 END_TEST
 
+/* One daemon per installation (STORE_EXCLUSIVE): a second exclusive
+   connection to the same schema is refused while the first lives; a plain
+   connection (kpass, the http worker) is not; another schema is another
+   installation; the lock is free again once its holder closes. */
+START_TEST(test_daemon_lock)
+{
+    char *dsn = tu_pg_fresh("lock"), *other = tu_pg_fresh("lock2");
+    struct db_params p = {
+        .kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile, .exclusive = 1};
+    struct db_params plain = {.kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile};
+    struct db_params elsewhere = {
+        .kind = DB_POSTGRESQL, .dsn = other, .passfile = pg->passfile, .exclusive = 1};
+    struct db *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+    ck_assert_int_eq(db_open(&p, &a), 0);
+    ck_assert_int_eq(db_open(&p, &b), -KP_ERR_BUSY);
+    ck_assert_ptr_null(b);
+    ck_assert_int_eq(db_open(&plain, &c), 0);
+    ck_assert_int_eq(db_open(&elsewhere, &d), 0);
+    db_close(a);
+    ck_assert_int_eq(db_open(&p, &b), 0);
+    db_close(b);
+    db_close(c);
+    db_close(d);
+    free(dsn);
+    free(other);
+}
+END_TEST
+
 Suite *suite_pg_backend(void)
 {
     Suite *s = suite_create("pg_backend");
@@ -652,6 +681,7 @@ Suite *suite_pg_backend(void)
     tcase_add_test(tc, test_queued_writes);
     tcase_add_test(tc, test_passfile_and_secrets);
     tcase_add_test(tc, test_dead_first_host);
+    tcase_add_test(tc, test_daemon_lock);
     suite_add_tcase(s, tc);
     tc = tcase_create("restart");
     tcase_set_timeout(tc, 120);

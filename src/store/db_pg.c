@@ -139,6 +139,40 @@ int db_pg_error(struct pg_db *db, const PGresult *r)
     return -KP_ERR_DB;
 }
 
+/*
+ * One kpassd per database until the cluster's rules are built (issue 12):
+ * the daemon's caches (dialogs, a number's language, departments) and the
+ * audit chain's next row assume no other daemon writes to its tables.  On SQLite a lock
+ * file beside the database says so; here a session advisory lock does,
+ * taken on every new connection (after a failover the new primary holds no
+ * lock, and another daemon may have started meanwhile).  -KP_ERR_BUSY when
+ * another session holds it.
+ */
+/* The lock's two keys: kpass's own class and the schema the tables live in
+   (one daemon per installation; several may share a PostgreSQL database). */
+#define PG_DAEMON_LOCK "SELECT pg_try_advisory_lock(1802526579, hashtext(current_schema()))"
+
+static int pg_daemon_lock(struct pg_db *db)
+{
+    PGresult *r;
+    int held;
+
+    db->round_trips++;
+    r = PQexec(db->conn, PG_DAEMON_LOCK);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        db_pg_error(db, r);
+        PQclear(r);
+        return -KP_ERR_DB;
+    }
+    held = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (!held) {
+        db_pg_set_err(db, "postgresql", "another kpassd holds this database's lock");
+        return -KP_ERR_BUSY;
+    }
+    return 0;
+}
+
 /* What every new connection is told. */
 static int pg_session_setup(struct pg_db *db)
 {
@@ -146,6 +180,8 @@ static int pg_session_setup(struct pg_db *db)
     int ok;
 
     PQsetNoticeProcessor(db->conn, pg_notice, NULL);
+    if (db->exclusive && (ok = pg_daemon_lock(db)) < 0)
+        return ok;
     if (!db->readonly)
         return 0;
     db->round_trips++;
@@ -174,8 +210,11 @@ int db_pg_conn(struct pg_db *db)
     db->gen++;
     db->broken = 0;
     db->txs = PQTRANS_IDLE;
-    if (pg_session_setup(db) < 0)
+    if (pg_session_setup(db) < 0) {
+        db->broken = 1; /* not ours yet (the lock, say): set up again on the next use */
+        log_warnx("store: %s", db->err);
         return -KP_ERR_CLOSED;
+    }
     log_info("store: postgresql connection re-established (%s:%s)", PQhost(db->conn),
              PQport(db->conn));
     return 0;
@@ -249,6 +288,7 @@ static int pg_open(const struct db_params *p, struct pg_db **out)
         return -KP_ERR_NOMEM;
     db->base.ops = &db_pg_ops;
     db->readonly = p->readonly;
+    db->exclusive = p->exclusive;
     if (p->passfile) {
         if ((pw = sodium_malloc(1024)) == NULL) {
             free(db);

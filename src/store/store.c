@@ -255,7 +255,8 @@ int store_open_params(const struct db_params *p, unsigned flags, struct store **
 
     *out = NULL;
     if ((rc = db_open(p, &db)) < 0)
-        return rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_UNSUPPORTED || rc == -KP_ERR_CLOSED
+        return rc == -KP_ERR_NOTFOUND || rc == -KP_ERR_UNSUPPORTED || rc == -KP_ERR_CLOSED ||
+                       rc == -KP_ERR_BUSY
                    ? rc
                    : -KP_ERR_DB;
     st = kp_calloc(1, sizeof(*st));

@@ -93,6 +93,7 @@ int store_open_conf(const struct store_settings *set, const char *sqlite_path, u
     struct db_params p = {
         .kind = DB_POSTGRESQL,
         .readonly = (flags & STORE_READONLY) != 0,
+        .exclusive = (flags & STORE_EXCLUSIVE) != 0,
     };
 
     if (set == NULL || set->backend == STORE_BACKEND_SQLITE)

@@ -38,6 +38,10 @@ enum store_flags {
     STORE_CREATE = 1 << 0,   /* create the file if missing */
     STORE_READONLY = 1 << 1, /* no migrations, no writes */
     STORE_CURRENT = 1 << 2,  /* no migrations: an older schema is refused (kpass migrate) */
+    /* PostgreSQL: hold the database's one-daemon lock (a session advisory
+       lock, taken again on every reconnect); -KP_ERR_BUSY when another
+       connection holds it.  SQLite: kpassd's lock file does this. */
+    STORE_EXCLUSIVE = 1 << 3,
 };
 
 /*
