@@ -659,6 +659,35 @@ START_TEST(test_daemon_lock)
 }
 END_TEST
 
+/* A passfile in libpq's own format (host:port:database:user:password, one
+   line per database node, as tests/cluster/cluster.sh writes it): libpq
+   picks the line of the host it reaches; a wrong password there is
+   refused like a wrong plain one. */
+START_TEST(test_passfile_pgpass_format)
+{
+    char *dir = tu_tmpdir("pgpass2"), file[300], text[600];
+    struct db_params p = {.kind = DB_POSTGRESQL, .dsn = pg->dsn, .passfile = file};
+    struct db *db = NULL;
+
+    snprintf(file, sizeof(file), "%s/pass", dir);
+    snprintf(text, sizeof(text), "127.0.0.1:1:kpass:kpass:wrong\n127.0.0.1:%d:kpass:kpass:%s\n",
+             pg->port, pg->password);
+    ck_assert_int_eq(tu_write_file(file, text), 0);
+    ck_assert_int_eq(chmod(file, 0600), 0);
+    ck_assert_int_eq(db_open(&p, &db), 0);
+    ck_assert_int_eq(pg_count(db, "SELECT 1"), 1);
+    db_close(db);
+    db = NULL;
+    snprintf(text, sizeof(text), "127.0.0.1:%d:kpass:kpass:not-%s\n", pg->port, pg->password);
+    ck_assert_int_eq(tu_write_file(file, text), 0);
+    ck_assert_int_eq(db_open(&p, &db), -KP_ERR_DB);
+    ck_assert_ptr_null(db);
+    char *rm[] = {"/bin/rm", "-rf", dir, NULL};
+    tu_run(rm, NULL, NULL, 10000);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_pg_backend(void)
 {
     Suite *s = suite_create("pg_backend");
@@ -680,6 +709,7 @@ Suite *suite_pg_backend(void)
     tcase_add_test(tc, test_round_trips);
     tcase_add_test(tc, test_queued_writes);
     tcase_add_test(tc, test_passfile_and_secrets);
+    tcase_add_test(tc, test_passfile_pgpass_format);
     tcase_add_test(tc, test_dead_first_host);
     tcase_add_test(tc, test_daemon_lock);
     suite_add_tcase(s, tc);

@@ -220,6 +220,23 @@ int db_pg_conn(struct pg_db *db)
     return 0;
 }
 
+/* A first line of five fields, host:port:database:user:password (':' and
+   '\\' escaped with '\\'): libpq's own password file format, which the HA
+   cluster writes (one line per database node); libpq then reads it itself
+   and picks the line of the host it reaches. */
+static int pg_passfile_is_pgpass(const char *line)
+{
+    int colons = 0;
+
+    for (const char *c = line; *c != '\0'; c++) {
+        if (*c == '\\' && c[1] != '\0')
+            c++;
+        else if (*c == ':')
+            colons++;
+    }
+    return colons == 4;
+}
+
 /* Read the password: the first line of a file only its owner can read. */
 static int pg_read_passfile(const char *path, char *pw, size_t size, char *why, size_t whysize)
 {
@@ -302,10 +319,13 @@ static int pg_open(const struct db_params *p, struct pg_db **out)
         }
     }
     /* Defaults first: the DSN (expanded from dbname) overrides them; the
-       password last, so that the file wins over anything in the DSN. */
-    const char *kw[] = {"connect_timeout", "client_encoding",      "application_name",
-                        "dbname",          pw ? "password" : NULL, NULL};
-    const char *val[] = {"5", "UTF8", "kpassd", p->dsn, pw, NULL};
+       password (or libpq's password file) last, so that the file wins over
+       anything in the DSN. */
+    const char *pwkw = pw && pg_passfile_is_pgpass(pw) ? "passfile" : "password";
+    const char *pwval = pw && strcmp(pwkw, "passfile") == 0 ? p->passfile : pw;
+    const char *kw[] = {"connect_timeout", "client_encoding", "application_name",
+                        "dbname",          pw ? pwkw : NULL,  NULL};
+    const char *val[] = {"5", "UTF8", "kpassd", p->dsn, pwval, NULL};
     db->conn = PQconnectdbParams(kw, val, 1);
     if (pw)
         sodium_free(pw); /* wiped; libpq keeps its own copy for PQreset() */
