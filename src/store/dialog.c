@@ -83,13 +83,26 @@ int store_dialog_put(struct store *st, const struct store_dialog *d)
     return store_dialog_put_many(st, &d, 1);
 }
 
+/* A pass's dialogs go in statements of 32, 8, 4, 2 and 1 rows: the rows of
+   the next statement for n left, and that statement's index in a table of
+   the five sizes, smallest first. */
+static size_t dialog_chunk(size_t n)
+{
+    return n >= 32 ? 32 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
+}
+
+static size_t dialog_chunk_index(size_t rows)
+{
+    return rows == 32 ? 4 : rows == 8 ? 3 : rows / 2;
+}
+
 int store_dialog_put_many(struct store *st, const struct store_dialog *const *d, size_t n)
 {
     static const char *const sql[] = {sql_put, sql_put2, sql_put4, sql_put8, sql_put32};
 
     while (n > 0) {
-        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
-        struct db_stmt *s = store_stmt(st, sql[rows == 32 ? 4 : rows == 8 ? 3 : rows / 2]);
+        size_t rows = dialog_chunk(n);
+        struct db_stmt *s = store_stmt(st, sql[dialog_chunk_index(rows)]);
         int rc;
 
         if (s == NULL)
@@ -172,8 +185,8 @@ int store_dialog_delete_many(struct store *st, const struct store_dialog *const 
                                       sql_delete32};
 
     while (n > 0) {
-        size_t rows = n >= 32 ? 32 : n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1;
-        struct db_stmt *s = store_stmt(st, sql[rows == 32 ? 4 : rows == 8 ? 3 : rows / 2]);
+        size_t rows = dialog_chunk(n);
+        struct db_stmt *s = store_stmt(st, sql[dialog_chunk_index(rows)]);
         int rc;
 
         if (s == NULL)
