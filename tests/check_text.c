@@ -400,6 +400,20 @@ START_TEST(test_encode_refused)
 }
 END_TEST
 
+/* text_word_ok: the names menus, templates and the APIs use. */
+START_TEST(test_word_ok)
+{
+    ck_assert_int_eq(text_word_ok("code_sent2", 32), 1);
+    ck_assert_int_eq(text_word_ok("a", 1), 1);
+    ck_assert_int_eq(text_word_ok("ab", 1), 0);
+    ck_assert_int_eq(text_word_ok("", 32), 0);
+    ck_assert_int_eq(text_word_ok("Code", 32), 0);
+    ck_assert_int_eq(text_word_ok("code-sent", 32), 0);
+    ck_assert_int_eq(text_word_ok("code sent", 32), 0);
+    ck_assert_int_eq(text_word_ok("caf\xc3\xa9", 32), 0);
+}
+END_TEST
+
 START_TEST(test_utf8_helpers)
 {
     uint32_t cp = 0;
@@ -419,6 +433,7 @@ Suite *suite_text(void)
     TCase *tc = tcase_create("gsm7");
 
     tcase_add_test(tc, test_gsm7_every_char);
+    tcase_add_test(tc, test_word_ok);
     tcase_add_test(tc, test_gsm7_every_septet);
     tcase_add_loop_test(tc, test_gsm7_golden, 0, (int)KP_ARRAY_LEN(gsm_golden));
     suite_add_tcase(s, tc);

@@ -71,18 +71,6 @@ static int notice_value_ok(const char *v)
     return 1;
 }
 
-static int notice_name_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > max)
-        return 0;
-    for (; *s; s++)
-        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
-
 /*
  * The template with {name} replaced by params' values into out.  0, or
  * -KP_ERR_INVAL with *why: a placeholder without a value, or too long.
@@ -137,7 +125,7 @@ static int notice_parse(struct http_req *r, json_t **root, char cnic[CNIC_SIZE],
     c = json_string_value(json_object_get(j, "cnic"));
     *tpl = json_string_value(json_object_get(j, "template"));
     *params = json_object_get(j, "params");
-    if (c == NULL || *tpl == NULL || !notice_name_ok(*tpl, 32) ||
+    if (c == NULL || *tpl == NULL || !text_word_ok(*tpl, 32) ||
         (*params && (!json_is_object(*params) || json_object_size(*params) > NOTICE_PARAMS))) {
         http_reply_error(r, 400, "bad_request", "cnic, template (and params) expected");
         return -KP_ERR_PARSE;

@@ -88,6 +88,9 @@ int cli_read_secret(const char *prompt, const char *file, char *out, size_t cap)
  */
 int cli_desk_key(struct kp_cli *cli, uint8_t **key);
 
+/* A secret's file (a token, a signing secret): a regular file no one but
+   its owner may read.  0, or 1 (reported). */
+int cli_secret_file(const char *path);
 /* Print "kpass: <message>" to stderr; returns 1 (an exit status). */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print usage text for a subcommand to stderr; returns 2. */

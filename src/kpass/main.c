@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,17 @@ int cli_fail(const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return 1;
+}
+
+int cli_secret_file(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
+        return cli_fail("%s: not a file", path);
+    if (sb.st_mode & 077)
+        return cli_fail("%s: readable by others (chmod 600 it)", path);
+    return 0;
 }
 
 int cli_usage(const char *text)

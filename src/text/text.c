@@ -427,3 +427,15 @@ int text_decode(const uint8_t *in, size_t len, int data_coding, struct kp_buf *o
     out->data[out->len] = '\0';
     return n;
 }
+
+int text_word_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > max)
+        return 0;
+    for (; *s; s++)
+        if (!(*s >= 'a' && *s <= 'z') && !(*s >= '0' && *s <= '9') && *s != '_')
+            return 0;
+    return 1;
+}

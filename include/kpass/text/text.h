@@ -28,6 +28,9 @@ enum text_enc {
  * Returns 0 or -KP_ERR_ENCODING.
  */
 int text_utf8_valid(const char *s, size_t len);
+/* A name as menus, templates and the APIs write it: 1 to max bytes of
+   a-z, 0-9 and _.  1 or 0. */
+int text_word_ok(const char *s, size_t max);
 
 /* Append s to out with every invalid UTF-8 sequence replaced by U+FFFD
    (one per maximal subpart, Unicode §3.9). */

@@ -22,6 +22,7 @@
 #include "kpass/core/err.h"
 #include "kpass/store/app.h"
 #include "kpass/store/audit.h"
+#include "kpass/text/text.h"
 
 static const char app_usage_text[] =
     "kpass app add NAME --department CODE --url URL --secret-file PATH\n"
@@ -31,18 +32,6 @@ static const char app_usage_text[] =
 
 #define APP_TIMEOUT_DEFAULT_MS 3000u /* well inside a USSD screen's budget */
 #define APP_TIMEOUT_MAX_MS     10000u
-
-static int app_name_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n >= sizeof(((struct store_app *)0)->name))
-        return 0;
-    for (; *s; s++)
-        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
 
 /* http:// only to this host; https:// to any; no user:password@ in it. */
 static int app_url_ok(const char *url)
@@ -134,7 +123,7 @@ static int app_add(struct kp_cli *cli, int argc, char **argv)
     }
     if (optind != argc || !a.department[0] || !a.url[0] || !a.secret_file[0])
         return cli_usage(app_usage_text);
-    if (!app_name_ok(argv[1]))
+    if (!text_word_ok(argv[1], sizeof(((struct store_app *)0)->name) - 1))
         return cli_fail("app name %s: lower-case letters, digits and _ (as the menus write it)",
                         argv[1]);
     snprintf(a.name, sizeof(a.name), "%s", argv[1]);

@@ -26,18 +26,7 @@
 #include "kpass/core/err.h"
 #include "kpass/store/audit.h"
 #include "kpass/store/dept.h"
-
-/* A secret's file: a regular file that no one but its owner may read. */
-static int secret_file_ok(const char *path)
-{
-    struct stat sb;
-
-    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
-        return cli_fail("%s: not a file", path);
-    if (sb.st_mode & 077)
-        return cli_fail("%s: readable by others (chmod 600 it)", path);
-    return 0;
-}
+#include "kpass/text/text.h"
 
 static const char dept_usage_text[] =
     "kpass department add CODE --token-file FILE [--quota N]\n"
@@ -55,18 +44,6 @@ static int dept_code_ok(const char *s)
         return 0;
     for (; *s; s++)
         if (!isupper((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
-            return 0;
-    return 1;
-}
-
-static int dept_word_ok(const char *s, size_t max)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > max)
-        return 0;
-    for (; *s; s++)
-        if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '_')
             return 0;
     return 1;
 }
@@ -138,7 +115,7 @@ static int dept_add(struct kp_cli *cli, int argc, char **argv)
         strncmp(d.callback_url, "http://127.0.0.1:", 17) != 0 &&
         strncmp(d.callback_url, "http://localhost:", 17) != 0)
         return cli_fail("--callback %s: https://, or http:// on this host only", d.callback_url);
-    if (d.secret_file[0] && secret_file_ok(d.secret_file) != 0)
+    if (d.secret_file[0] && cli_secret_file(d.secret_file) != 0)
         return 1;
     snprintf(d.department, sizeof(d.department), "%s", argv[1]);
     randombytes_buf(raw, sizeof(raw));
@@ -190,7 +167,7 @@ static int dept_template(struct kp_cli *cli, int argc, char **argv)
     t.name = argv[2];
     t.lang = argv[4];
     t.text = argv[5];
-    if (!dept_code_ok(t.dept) || !dept_word_ok(t.name, 32) ||
+    if (!dept_code_ok(t.dept) || !text_word_ok(t.name, 32) ||
         (strcmp(t.lang, "en") && strcmp(t.lang, "ur") && strcmp(t.lang, "ps")))
         return cli_usage(dept_usage_text);
     if (strlen(t.text) == 0 || strlen(t.text) > STORE_TEMPLATE_MAX)
@@ -237,7 +214,7 @@ static int dept_subscribe(struct kp_cli *cli, int argc, char **argv, int on)
     char detail[96];
     int rc;
 
-    if (argc != 4 || !dept_code_ok(argv[1]) || !dept_word_ok(argv[2], 32) ||
+    if (argc != 4 || !dept_code_ok(argv[1]) || !text_word_ok(argv[2], 32) ||
         !dept_office_ok(argv[3]))
         return cli_usage(dept_usage_text);
     s.dept = argv[1];

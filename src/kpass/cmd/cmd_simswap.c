@@ -20,18 +20,6 @@
 #include "kpass/store/audit.h"
 #include "kpass/store/dept.h"
 
-/* A secret's file: a regular file that no one but its owner may read. */
-static int secret_file_ok(const char *path)
-{
-    struct stat sb;
-
-    if (stat(path, &sb) < 0 || !S_ISREG(sb.st_mode))
-        return cli_fail("%s: not a file", path);
-    if (sb.st_mode & 077)
-        return cli_fail("%s: readable by others (chmod 600 it)", path);
-    return 0;
-}
-
 static const char simswap_usage_text[] =
     "kpass simswap set PARTNER --url URL --prefixes +92300,+92301\n"
     "              [--token-file FILE] [--max-age HOURS] [--timeout DURATION]\n"
@@ -98,7 +86,7 @@ static int simswap_set(struct kp_cli *cli, int argc, char **argv)
     if (strncmp(s.url, "https://", 8) != 0 && strncmp(s.url, "http://127.0.0.1:", 17) != 0 &&
         strncmp(s.url, "http://localhost:", 17) != 0)
         return cli_fail("--url %s: https://, or http:// on this host only", s.url);
-    if (s.token_file[0] && secret_file_ok(s.token_file) != 0)
+    if (s.token_file[0] && cli_secret_file(s.token_file) != 0)
         return 1;
     snprintf(s.partner, sizeof(s.partner), "%s", argv[1]);
     s.timeout_ms = (unsigned)ms;
