@@ -283,6 +283,11 @@ static const struct {
      "t.conf:3: dsn: no password in the configuration; put it in passfile\n", 0},
     {"[store]\nbackend = postgresql\ndsn = host=db passfile=/x\npassfile = pg.pass\n",
      "t.conf:4: passfile: an absolute path\n", 0},
+    {"[store]\nbackend = postgresql\ndsn = host=db\nnodes = several\n", NULL,
+     STORE_BACKEND_POSTGRESQL},
+    {"[store]\nnodes = several\n",
+     "t.conf:2: nodes = several needs backend = postgresql (a SQLite file has one node)\n", 0},
+    {"[store]\nnodes = many\n", NULL, -1},
 };
 
 START_TEST(test_store_section)

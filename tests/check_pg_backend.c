@@ -659,6 +659,33 @@ START_TEST(test_daemon_lock)
 }
 END_TEST
 
+/* Nodes of a cluster ([store] nodes = several) hold the lock in shared
+   mode: two of them run side by side; a node configured as the only one is
+   refused while they run, and a shared node is refused while a lone node
+   runs. */
+START_TEST(test_daemon_lock_shared)
+{
+    char *dsn = tu_pg_fresh("lock3");
+    struct db_params one = {
+        .kind = DB_POSTGRESQL, .dsn = dsn, .passfile = pg->passfile, .exclusive = 1};
+    struct db_params several = one;
+    struct db *a = NULL, *b = NULL, *c = NULL;
+
+    several.shared = 1;
+    ck_assert_int_eq(db_open(&several, &a), 0);
+    ck_assert_int_eq(db_open(&several, &b), 0);
+    ck_assert_int_eq(db_open(&one, &c), -KP_ERR_BUSY);
+    db_close(a);
+    db_close(b);
+    ck_assert_int_eq(db_open(&one, &c), 0);
+    a = NULL;
+    ck_assert_int_eq(db_open(&several, &a), -KP_ERR_BUSY);
+    ck_assert_ptr_null(a);
+    db_close(c);
+    free(dsn);
+}
+END_TEST
+
 /* A passfile in libpq's own format (host:port:database:user:password, one
    line per database node, as tests/cluster/cluster.sh writes it): libpq
    picks the line of the host it reaches; a wrong password there is
@@ -712,6 +739,7 @@ Suite *suite_pg_backend(void)
     tcase_add_test(tc, test_passfile_pgpass_format);
     tcase_add_test(tc, test_dead_first_host);
     tcase_add_test(tc, test_daemon_lock);
+    tcase_add_test(tc, test_daemon_lock_shared);
     suite_add_tcase(s, tc);
     tc = tcase_create("restart");
     tcase_set_timeout(tc, 120);

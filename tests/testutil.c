@@ -954,7 +954,7 @@ char *tu_desk_scan(struct tu_daemon *d, const char *session, const char *qr, int
 
 int tu_store_open(const char *path, unsigned flags, struct store **out)
 {
-    struct store_settings set = {STORE_BACKEND_POSTGRESQL, NULL, NULL};
+    struct store_settings set = {.backend = STORE_BACKEND_POSTGRESQL};
     int rc;
 
     if (!tu_pg_wanted())

@@ -55,7 +55,8 @@ struct db_params {
     const char *passfile; /* DB_POSTGRESQL: the file holding the password, or NULL */
     int readonly;         /* open for reading only */
     int create;           /* DB_SQLITE: create the file if missing (0600) */
-    int exclusive;        /* DB_POSTGRESQL: hold the one-daemon advisory lock */
+    int exclusive;        /* DB_POSTGRESQL: hold the daemons' advisory lock */
+    int shared;           /* ... in shared mode: several nodes ([store] nodes) */
 };
 
 /* Open a connection.  0, -KP_ERR_NOTFOUND (no such file), -KP_ERR_DB

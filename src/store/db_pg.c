@@ -140,17 +140,20 @@ int db_pg_error(struct pg_db *db, const PGresult *r)
 }
 
 /*
- * One kpassd per database until the cluster's rules are built (issue 12):
- * the daemon's caches (dialogs, a number's language, departments) and the
- * audit chain's next row assume no other daemon writes to its tables.  On SQLite a lock
- * file beside the database says so; here a session advisory lock does,
- * taken on every new connection (after a failover the new primary holds no
- * lock, and another daemon may have started meanwhile).  -KP_ERR_BUSY when
- * another session holds it.
+ * The daemons' lock ([store] nodes).  A node alone on its database
+ * (nodes = one) keeps state in memory that assumes no other daemon writes
+ * (dialogs, a number's language, departments), so it holds the lock
+ * exclusively; nodes of a cluster (nodes = several) hold it in shared mode,
+ * which keeps a lone node out while they run, and them out while it does.
+ * On SQLite a lock file beside the database does this.  Taken on every new
+ * connection (after a failover the new primary holds no lock, and another
+ * daemon may have started meanwhile).  -KP_ERR_BUSY when refused.
  */
 /* The lock's two keys: kpass's own class and the schema the tables live in
-   (one daemon per installation; several may share a PostgreSQL database). */
+   (one installation per schema; several may share a PostgreSQL database). */
 #define PG_DAEMON_LOCK "SELECT pg_try_advisory_lock(1802526579, hashtext(current_schema()))"
+#define PG_DAEMON_LOCK_SHARED                                                                      \
+    "SELECT pg_try_advisory_lock_shared(1802526579, hashtext(current_schema()))"
 
 static int pg_daemon_lock(struct pg_db *db)
 {
@@ -158,7 +161,7 @@ static int pg_daemon_lock(struct pg_db *db)
     int held;
 
     db->round_trips++;
-    r = PQexec(db->conn, PG_DAEMON_LOCK);
+    r = PQexec(db->conn, db->shared ? PG_DAEMON_LOCK_SHARED : PG_DAEMON_LOCK);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         db_pg_error(db, r);
         PQclear(r);
@@ -167,7 +170,11 @@ static int pg_daemon_lock(struct pg_db *db)
     held = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
     if (!held) {
-        db_pg_set_err(db, "postgresql", "another kpassd holds this database's lock");
+        db_pg_set_err(db, "postgresql",
+                      db->shared ? "a kpassd configured as the database's only node (nodes = "
+                                   "one) is using it"
+                                 : "another kpassd holds this database's lock (several nodes "
+                                   "need nodes = several on each)");
         return -KP_ERR_BUSY;
     }
     return 0;
@@ -306,6 +313,7 @@ static int pg_open(const struct db_params *p, struct pg_db **out)
     db->base.ops = &db_pg_ops;
     db->readonly = p->readonly;
     db->exclusive = p->exclusive;
+    db->shared = p->shared;
     if (p->passfile) {
         if ((pw = sodium_malloc(1024)) == NULL) {
             free(db);

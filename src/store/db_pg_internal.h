@@ -83,7 +83,8 @@ struct pg_db {
     int broken;     /* the connection was lost: reset at the next use */
     int tx_lost;    /* ... while a transaction was open: refuse until it is ended */
     int readonly;
-    int exclusive;               /* holds (and retakes) the one-daemon advisory lock */
+    int exclusive;               /* holds (and retakes) the daemons' advisory lock */
+    int shared;                  /* ... in shared mode ([store] nodes = several) */
     PGTransactionStatusType txs; /* after the last command */
     int64_t changes;
     uint64_t round_trips;

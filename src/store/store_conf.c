@@ -20,11 +20,13 @@ _Static_assert(sizeof(enum store_backend) == sizeof(int), "backend is written as
 #define STORE_OFF(f) offsetof(struct store_settings, f)
 
 static const char *const store_backends[] = {"sqlite", "postgresql", NULL};
+static const char *const store_node_counts[] = {"one", "several", NULL};
 
 static const struct conf_key store_conf_keys[] = {
     {"store", "backend", CONF_CHOICE, STORE_OFF(backend), 0, 0, store_backends, 0},
     {"store", "dsn", CONF_STRING, STORE_OFF(dsn), 0, 0, NULL, 0},
     {"store", "passfile", CONF_STRING, STORE_OFF(passfile), 0, 0, NULL, 0},
+    {"store", "nodes", CONF_CHOICE, STORE_OFF(nodes), 0, 0, store_node_counts, 0},
 };
 
 static void store_conf_defaults(void *set)
@@ -68,6 +70,9 @@ static void store_conf_check(void *set, struct conf_report *r)
     if (s->dsn && store_dsn_has_password(s->dsn))
         conf_report(r, conf_report_line(r, "dsn"),
                     "dsn: no password in the configuration; put it in passfile");
+    if (s->nodes == STORE_NODES_SEVERAL && s->backend != STORE_BACKEND_POSTGRESQL)
+        conf_report(r, conf_report_line(r, "nodes"),
+                    "nodes = several needs backend = postgresql (a SQLite file has one node)");
     if (s->passfile && s->passfile[0] != '/')
         conf_report(r, conf_report_line(r, "passfile"), "passfile: an absolute path");
 }
@@ -95,12 +100,24 @@ int store_open_conf(const struct store_settings *set, const char *sqlite_path, u
         .readonly = (flags & STORE_READONLY) != 0,
         .exclusive = (flags & STORE_EXCLUSIVE) != 0,
     };
+    struct store *st;
+    int rc;
 
     if (set == NULL || set->backend == STORE_BACKEND_SQLITE)
         return store_open(sqlite_path, flags, out);
     p.dsn = set->dsn;
     p.passfile = set->passfile;
-    return store_open_params(&p, flags, out);
+    p.shared = set->nodes == STORE_NODES_SEVERAL;
+    if ((rc = store_open_params(&p, flags, &st)) < 0)
+        return rc;
+    st->shared = p.shared;
+    *out = st;
+    return 0;
+}
+
+int store_shared(const struct store *st)
+{
+    return st->shared;
 }
 
 unsigned long long store_round_trips(const struct store *st)

@@ -25,6 +25,7 @@ struct store {
     struct db *db;
     char *path; /* the SQLite file; NULL on another backend */
     int readonly;
+    int shared;              /* [store] nodes = several: other daemons write too */
     int in_batch;            /* the group transaction is open */
     int in_tx;               /* an explicit transaction is open */
     int group;               /* store_group_mode(): atomic changes join the group transaction */

@@ -17,10 +17,24 @@ enum store_backend {
     STORE_BACKEND_POSTGRESQL = 1,
 };
 
+/*
+ * How many kpassd nodes share the database ([store] nodes).  One: the
+ * daemon holds the database's lock alone and may keep what it wrote in
+ * memory (dialogs, memos: issue 14).  Several (PostgreSQL only): every node
+ * holds the lock in shared mode, so a node configured for one is refused
+ * while others run, and the reverse; what another node may change is read
+ * from the database, never trusted from memory (doc/cluster.md).
+ */
+enum store_nodes {
+    STORE_NODES_ONE = 0,
+    STORE_NODES_SEVERAL = 1,
+};
+
 struct store_settings {
     int backend;    /* enum store_backend ([store] backend) */
     char *dsn;      /* libpq connection string, no password ([store] dsn) */
     char *passfile; /* the file holding the password, 0600 ([store] passfile) */
+    int nodes;      /* enum store_nodes ([store] nodes) */
 };
 
 extern const struct conf_table store_conf_table;
@@ -35,6 +49,9 @@ void store_settings_free(struct store_settings *set);
  */
 int store_open_conf(const struct store_settings *set, const char *sqlite_path, unsigned flags,
                     struct store **out);
+/* The daemon shares its database with other nodes ([store] nodes =
+   several): 1, else 0 (always 0 on SQLite). */
+int store_shared(const struct store *st);
 /* For messages: the SQLite file, or "PostgreSQL" (never the DSN: it may
    name hosts and users an error message need not spread). */
 const char *store_conf_name(const struct store_settings *set, const char *sqlite_path);
