@@ -122,7 +122,8 @@ LIB         := $(BUILD)/libkpass.a
 TEST_SRCS   := $(sort $(wildcard tests/check_*.c)) $(sort $(wildcard tests/security/check_*.c))
 TEST_NAMES  := $(patsubst check_%.c,%,$(notdir $(TEST_SRCS)))
 TEST_OBJS   := $(TEST_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o \
-               $(BUILD)/tests/ussdgw.o $(BUILD)/tests/pgtest.o $(BUILD)/tests/runner.o
+               $(BUILD)/tests/ussdgw.o $(BUILD)/tests/pgtest.o $(BUILD)/tests/nodes.o \
+               $(BUILD)/tests/runner.o
 # Fuzz targets: tests/fuzz/fuzz_<name>.c defines KP_FUZZ_TARGET(<name>); the
 # corpus in tests/fuzz/corpus/<name>/ replays under `make test`.
 FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))

@@ -580,9 +580,12 @@ static int kpd_start(struct kpd *d)
         return rc;
     }
     if (rc == -KP_ERR_BUSY && d->store_set.backend == STORE_BACKEND_POSTGRESQL) {
-        log_error("kpassd: another kpassd is using the database %s (one daemon per database "
-                  "until the cluster's rules are built: doc/cluster.md)",
-                  dbname);
+        log_error("kpassd: another kpassd is using the database %s: %s ([store] nodes, "
+                  "kpassd.conf(5))",
+                  dbname,
+                  d->store_set.nodes == STORE_NODES_SEVERAL
+                      ? "it runs as the database's only node (nodes = one)"
+                      : "a second node needs nodes = several on every node");
         return rc;
     }
     if (rc < 0) {

@@ -307,11 +307,9 @@ void tu_daemon_store_conf(const struct tu_daemon *d, char *out, size_t size)
     free(dsn);
 }
 
-void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
+void tu_daemon_configure(struct tu_daemon *d, const char *extra_conf)
 {
     char text[4096];
-    char *out = NULL;
-    int rc;
 
     memset(d, 0, sizeof(*d));
     d->dir = tu_tmpdir("kpassd");
@@ -336,6 +334,14 @@ void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
     /* KP_TEST_STORE=postgresql: the same daemon on PostgreSQL */
     tu_daemon_store_conf(d, text + strlen(text), sizeof(text) - strlen(text));
     ck_assert_int_eq(tu_write_file(d->conf, text), 0);
+}
+
+void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf)
+{
+    char *out = NULL;
+    int rc;
+
+    tu_daemon_configure(d, extra_conf);
     rc = tu_kpass(d, NULL, &out, "init", NULL);
     ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);
     free(out);

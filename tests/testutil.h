@@ -68,6 +68,8 @@ struct tu_daemon {
  * appended (may be NULL; "[section]\nkey = value" text), and `kpass init`.
  */
 void tu_daemon_prepare(struct tu_daemon *d, const char *extra_conf);
+/* The same without `kpass init`: the folder and kpassd.conf only. */
+void tu_daemon_configure(struct tu_daemon *d, const char *extra_conf);
 /* The [store] lines of d's kpassd.conf ("" on SQLite; KP_TEST_STORE=postgresql:
    its schema), for a test that writes the file itself. */
 void tu_daemon_store_conf(const struct tu_daemon *d, char *out, size_t size);
