@@ -61,6 +61,9 @@ static const struct {
     {"[smpp]\nwindow = 2\nwindow = 3\n", "t.conf:3: window: given twice in [smpp]\n"},
     {"[daemon]\nsystem_id = abcdefghijklmnop\n",
      "t.conf:2: system_id: at most 15 characters (SMPP 3.4 §5.2.1)\n"},
+    {"[daemon]\nnode = node 1\n",
+     "t.conf:2: node: 1 to 63 letters, digits, '.', '-' or '_' (it names this node in the "
+     "database, logs and metrics)\n"},
     {"[smpp]\nreconnect_min = 10s\nreconnect_max = 1s\n",
      "t.conf:2: reconnect_min is larger than reconnect_max\n"},
 };

@@ -20,11 +20,15 @@ void tu_nodes_prepare(struct tu_nodes *c, int n, const char *extra_conf)
     memset(c, 0, sizeof(*c));
     c->n = n;
     c->dsn = tu_pg_fresh("nodes");
-    snprintf(extra, sizeof(extra),
-             "%s\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\nnodes = several\n",
-             extra_conf ? extra_conf : "", c->dsn, pg->passfile);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
+        /* each its own name, as on its own machine */
+        snprintf(
+            extra, sizeof(extra),
+            "[daemon]\nnode = node%d\n%s\n[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n"
+            "nodes = several\n",
+            i, extra_conf ? extra_conf : "", c->dsn, pg->passfile);
         tu_daemon_configure(&c->node[i], extra);
+    }
     rc = tu_kpass(&c->node[0], NULL, &out, "init", NULL);
     ck_assert_msg(rc == 0, "kpass init failed (%d): %s", rc, out);
     free(out);

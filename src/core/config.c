@@ -7,6 +7,7 @@
  * ussd/dialog.c, [sms] sms/outbox.c, [otp] id/otp.c, [http] http/server.c.
  */
 #include <errno.h>
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,10 +33,34 @@ static const struct conf_key config_keys[] = {
     {"daemon", "database", CONF_STRING, OFF(database), 0, 0, NULL, 0},
     {"daemon", "keys", CONF_STRING, OFF(keys_dir), 0, 0, NULL, 0},
     {"daemon", "system_id", CONF_STRING, OFF(system_id), 0, 0, NULL, 0},
+    {"daemon", "node", CONF_STRING, OFF(node), 0, 0, NULL, 0},
     {"daemon", "log_level", CONF_CHOICE, OFF(log_level), 0, 0, log_levels, 0},
     {"daemon", "log_target", CONF_CHOICE, OFF(log_target), 0, 0, log_targets, 0},
     {"daemon", "audit_verify_interval", CONF_DURATION, OFF(audit_verify_ms), 0, MS_DAY, NULL, 0},
 };
+
+/* A node's name as the database, the logs and the metrics carry it. */
+static int kp_config_node_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > 63)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '.' && *s != '-' && *s != '_')
+            return 0;
+    return 1;
+}
+
+/* The default node name: the host's (a cluster runs one node per machine). */
+static char *kp_config_hostname(void)
+{
+    char h[256];
+
+    if (gethostname(h, sizeof(h)) < 0 || (h[sizeof(h) - 1] = '\0', !kp_config_node_ok(h)))
+        return kp_strdup("kpassd");
+    return kp_strdup(h);
+}
 
 void kp_config_init(struct kp_config *c)
 {
@@ -43,6 +68,7 @@ void kp_config_init(struct kp_config *c)
     c->database = kp_strdup(KP_STATEDIR "/kpass.db");
     c->keys_dir = kp_strdup(KP_STATEDIR "/keys");
     c->system_id = kp_strdup("kpass");
+    c->node = kp_config_hostname();
     c->log_level = KP_LOG_INFO;
     c->log_target = KP_CONFIG_LOG_STDERR;
     c->audit_verify_ms = 3600000;
@@ -65,6 +91,7 @@ void kp_config_free(struct kp_config *c)
     free(c->database);
     free(c->keys_dir);
     free(c->system_id);
+    free(c->node);
     memset(c, 0, sizeof(*c));
 }
 
@@ -76,6 +103,10 @@ static void kp_config_check(void *set, struct conf_report *r)
     if (strlen(c->system_id) > 15)
         conf_report(r, conf_report_line(r, "system_id"),
                     "system_id: at most 15 characters (SMPP 3.4 §5.2.1)");
+    if (!kp_config_node_ok(c->node))
+        conf_report(r, conf_report_line(r, "node"),
+                    "node: 1 to 63 letters, digits, '.', '-' or '_' (it names this node in the "
+                    "database, logs and metrics)");
 }
 
 /* [daemon]: its defaults are kp_config_init's (the strings are owned). */

@@ -34,6 +34,7 @@ struct kp_config {
     char *database;
     char *keys_dir;
     char *system_id;
+    char *node;               /* this node's name in a cluster (default: the host's) */
     int log_level;            /* enum kp_log_level */
     int log_target;           /* enum kp_config_log_target */
     unsigned audit_verify_ms; /* how often kpassd walks the audit chain; 0: never */
