@@ -605,6 +605,8 @@ static int kpd_start(struct kpd *d)
     d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
     smpp_hub_gather(d->hub, 1); /* replies leave after the pass's commit (main) */
     d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
+    if (store_shared(d->st))
+        sms_outbox_set_node(d->outbox, d->cfg.node); /* claims with a lease (cluster.md 5.3) */
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;
