@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The SMS outbox and client-mode binds on three kpassd nodes (issue 12,
+ * doc/cluster.md 5.3 and 5.4), against smsc.js:
+ *   - a partner with 2 binds over 3 nodes: exactly 2 binds at the SMSC;
+ *     a code asked for by USSD on the node without a bind goes out over a
+ *     bind of another node; its receipt, delivered over the third node's
+ *     bind, settles the message; kill -9 a node holding a bind: the bind
+ *     moves to the node that had none within the retry time;
+ *   - kill -9 the node sending (the SMSC withholds its answers): another
+ *     node sends its messages after the lease, and every message the SMSC
+ *     saw twice was counted as recovered; none is seen twice otherwise.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kpass/core/mem.h"
+#include "kpass/store/backend.h"
+#include "kpass/store/sms.h"
+#include "kpass/store/store.h"
+#include "nodes.h"
+#include "pgtest.h"
+#include "sms_e2e.h"
+#include "ussdgw.h"
+
+#define CS_SESSIONS 64
+
+static struct tu_nodes c;
+static struct tu_proc smsc;
+
+/* The SMSC's sessions as its events tell them: bound or not. */
+struct cs_peer {
+    int bound[CS_SESSIONS];
+    int live, max_live;
+};
+
+static void cs_teardown(void)
+{
+    tu_nodes_cleanup(&c);
+    se_smsc_stop(&smsc);
+}
+
+static uint64_t cs_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct store *cs_store(void)
+{
+    struct store_settings set = {.backend = STORE_BACKEND_POSTGRESQL};
+    struct store *st = NULL;
+
+    set.dsn = strdup(c.dsn);
+    set.passfile = strdup(tu_pg_start()->passfile);
+    ck_assert_int_eq(store_open_conf(&set, c.node[0].dir, 0, &st), 0);
+    store_settings_free(&set);
+    return st;
+}
+
+/* Citizens, the USSD gateway "gw" and the client-mode SMSC partner with binds links. */
+static void cs_prepare(int binds, const char *smsc_opt)
+{
+    char csv[600], pw[600], portarg[32], bindsarg[16], *out = NULL;
+    int port, rc;
+
+    tu_nodes_prepare(&c, 3, "[sms]\nlease = 3s\n");
+    ug_seed(&c.node[0]);
+    snprintf(csv, sizeof(csv), "%s/etc/seed/citizens.csv", tu_top());
+    rc = tu_kpass(&c.node[0], NULL, &out, "import", "citizens", csv, NULL);
+    ck_assert_msg(rc == 0, "import citizens: %s", out);
+    free(out);
+    rc = tu_kpass(&c.node[0], "gw-pw\n", &out, "partner", "add", "gw", NULL);
+    ck_assert_msg(rc == 0, "partner add gw: %s", out);
+    free(out);
+    port = se_smsc_start(&smsc, 0, smsc_opt, NULL);
+    snprintf(pw, sizeof(pw), "%s/pw", c.node[0].dir);
+    ck_assert_int_eq(tu_write_file(pw, "pw4smsc\n"), 0);
+    snprintf(portarg, sizeof(portarg), "--port=%d", port);
+    snprintf(bindsarg, sizeof(bindsarg), "--binds=%d", binds);
+    rc = tu_kpass(&c.node[0], NULL, &out, "partner", "add", "kpass", "--client", "--host=127.0.0.1",
+                  portarg, bindsarg, "--sms", "--password-file", pw, NULL);
+    ck_assert_msg(rc == 0, "partner add kpass: %s", out);
+    free(out);
+    tu_nodes_start(&c);
+}
+
+/* Fold one smsc.js line into the sessions' state. */
+static void cs_note(struct cs_peer *p, const char *line)
+{
+    long s = tu_json_int(line, "session");
+
+    if (s <= 0 || s >= CS_SESSIONS)
+        return;
+    if (strstr(line, "\"event\":\"bind\"") && strstr(line, "\"status\":0") && !p->bound[s]) {
+        p->bound[s] = 1;
+        p->live++;
+    } else if ((strstr(line, "\"event\":\"close\"") || strstr(line, "\"event\":\"unbind\"")) &&
+               p->bound[s]) {
+        p->bound[s] = 0;
+        p->live--;
+    }
+    if (p->live > p->max_live)
+        p->max_live = p->live;
+}
+
+/* Read smsc.js until want sessions are bound and nothing changed for
+   quiet_ms (or timeout_ms passed); the binds bound then. */
+static int cs_settle(struct cs_peer *p, int want, int quiet_ms, int timeout_ms)
+{
+    uint64_t end = cs_ms() + (uint64_t)timeout_ms;
+
+    while (cs_ms() < end) {
+        char *line = tu_proc_expect(&smsc, quiet_ms, NULL);
+        if (line == NULL) {
+            if (p->live == want)
+                break;
+            continue;
+        }
+        cs_note(p, line);
+        free(line);
+    }
+    return p->live;
+}
+
+/* How many slots a node's log says it holds now. */
+static int cs_node_slots(int i)
+{
+    char *log = tu_daemon_log(&c.node[i]);
+    int n = 0;
+
+    for (const char *q = log; (q = strstr(q, "this node holds the slot")) != NULL; q++)
+        n++;
+    for (const char *q = log; (q = strstr(q, "this node gives the slot up")) != NULL; q++)
+        n--;
+    free(log);
+    return n;
+}
+
+/* The newest message in the outbox. */
+static void cs_newest(struct store *st, struct store_sms *m)
+{
+    ck_assert_int_eq(store_sms_list(st, -1, m, 1), 1);
+}
+
+/* Poll until message id reaches state; 0 or -1. */
+static int cs_wait_state(struct store *st, int64_t id, enum sms_state state, int timeout_ms)
+{
+    struct store_sms m;
+
+    for (uint64_t end = cs_ms() + (uint64_t)timeout_ms; cs_ms() < end; usleep(100000))
+        if (store_sms_get(st, id, &m) == 0 && m.state == state)
+            return 0;
+    return -1;
+}
+
+START_TEST(test_code_receipt_and_binds)
+{
+    struct cs_peer p = {{0}, 0, 0};
+    struct ug_gw g;
+    struct ug_dlg u;
+    struct ug_hop h;
+    struct store_sms m;
+    struct store *st;
+    char *line, cmd[1024];
+    int a = -1, sender, receiver = -1, slots[3], sum = 0;
+    static const char *const hops[] = {"4", "1", "0011"}; /* Ahmad Khan: ...0001-1 */
+
+    cs_prepare(2, NULL);
+    /* 2 binds over 3 nodes: exactly 2 at the SMSC, one node without. */
+    ck_assert_int_eq(cs_settle(&p, 2, 5000, 30000), 2);
+    ck_assert_int_le(p.max_live, 2);
+    for (int i = 0; i < 3; i++) {
+        slots[i] = cs_node_slots(i);
+        ck_assert_msg(slots[i] >= 0 && slots[i] <= 1, "node%d holds %d slots", i, slots[i]);
+        sum += slots[i];
+        if (slots[i] == 0)
+            a = i;
+    }
+    ck_assert_int_eq(sum, 2);
+    ck_assert_int_ge(a, 0);
+
+    /* The code, asked for by USSD on the node without an SMS link. */
+    ug_bind(&g, &c.node[a], "gw", "gw-pw");
+    ug_dlg_init(&u, "923000000101", 5);
+    ug_hop(&g, &u, 1, "*789#", &h);
+    for (size_t i = 0; i < KP_ARRAY_LEN(hops); i++)
+        ug_hop(&g, &u, 18, hops[i], &h);
+    ck_assert_msg(strstr(h.text, "a code will arrive by SMS") != NULL, "%s", h.text);
+    close(g.fd);
+    line = se_next_sms(&smsc, 10000);
+    ck_assert_msg(line != NULL, "the code was not sent");
+    sender = (int)tu_json_int(line, "session");
+    free(line);
+    ck_assert_msg(sender > 0 && sender < CS_SESSIONS && p.bound[sender],
+                  "sent on session %d, not a bound one", sender);
+    for (int s = 1; s < CS_SESSIONS; s++)
+        if (p.bound[s] && s != sender)
+            receiver = s;
+    ck_assert_int_gt(receiver, 0);
+
+    st = cs_store();
+    cs_newest(st, &m);
+    ck_assert_int_eq(cs_wait_state(st, m.id, SMS_SENT, 5000), 0);
+    ck_assert_int_eq(store_sms_get(st, m.id, &m), 0);
+    ck_assert_int_eq(m.attempts, 1);
+    ck_assert_msg(m.message_id[0] != '\0', "no message_id kept");
+
+    /* The receipt, over the other node's bind. */
+    snprintf(cmd, sizeof(cmd),
+             "{\"cmd\":\"send\",\"session\":%d,\"pdu\":\"deliver_sm\",\"fields\":{"
+             "\"source_addr\":\"923000000101\",\"destination_addr\":\"KPASS\",\"esm_class\":4,"
+             "\"short_message\":\"id:%s sub:001 dlvrd:001 submit date:2612080000 done "
+             "date:2612080000 stat:DELIVRD err:000 text:x\",\"receipted_message_id\":\"%s\","
+             "\"message_state\":2}}",
+             receiver, m.message_id, m.message_id);
+    tu_proc_send(&smsc, cmd);
+    line = tu_proc_expect(&smsc, 5000, "\"event\":\"resp\"", "deliver_sm_resp", NULL);
+    ck_assert_msg(line != NULL, "no answer to the receipt");
+    ck_assert_msg(strstr(line, "\"command_status\":0") != NULL, "%s", line);
+    ck_assert_int_eq(tu_json_int(line, "session"), receiver);
+    free(line);
+    ck_assert_int_eq(cs_wait_state(st, m.id, SMS_DELIVERED, 5000), 0);
+    store_close(st);
+
+    /* kill -9 a node holding a bind: the node that had none takes it. */
+    int victim = (a + 1) % 3;
+    uint64_t t0 = cs_ms();
+    ck_assert_int_eq(tu_daemon_stop(&c.node[victim], SIGKILL), 128 + SIGKILL);
+    ck_assert_ptr_nonnull(tu_daemon_log_wait(&c.node[a], "this node holds the slot", 15000));
+    ck_assert_int_eq(cs_settle(&p, 2, 3000, 20000), 2);
+    ck_assert_msg(cs_ms() - t0 < 12000, "the bind took %llu ms to move",
+                  (unsigned long long)(cs_ms() - t0));
+    ck_assert_int_eq(cs_node_slots(a), 1);
+    ck_assert_int_le(p.max_live, 2);
+}
+END_TEST
+
+#define CS_MSGS 12
+
+START_TEST(test_kill_sender_takeover)
+{
+    struct cs_peer p = {{0}, 0, 0};
+    struct store *st;
+    int64_t ids[CS_MSGS], now = (int64_t)time(NULL);
+    int x = -1, seen_x[CS_MSGS] = {0}, seen_y[CS_MSGS] = {0}, old_session = -1;
+    int dup = 0, recovered = 0, n_x = 0;
+    char text[200], cmd[512];
+
+    cs_prepare(1, "--no-resp");
+    ck_assert_int_eq(cs_settle(&p, 1, 5000, 30000), 1);
+    for (int i = 0; i < 3; i++)
+        if (cs_node_slots(i) == 1)
+            x = i;
+    ck_assert_int_ge(x, 0);
+    for (int s = 1; s < CS_SESSIONS; s++)
+        if (p.bound[s])
+            old_session = s;
+
+    st = cs_store();
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    for (int i = 0; i < CS_MSGS; i++) {
+        snprintf(text, sizeof(text), "cluster message %02d", i);
+        ck_assert_int_eq(
+            store_sms_queue(st, "+923000000101", text, 0, NULL, now + 600, now, &ids[i]), 0);
+    }
+    ck_assert_int_eq(store_tx_commit(st), 0);
+
+    /* Node x claims and sends; the SMSC never answers. */
+    for (char *line; (line = se_next_sms(&smsc, 3000)) != NULL; free(line)) {
+        int k;
+        ck_assert_int_eq(se_json_str(line, "text", text, sizeof(text)), 0);
+        ck_assert_int_eq(sscanf(text, "cluster message %d", &k), 1);
+        ck_assert_int_eq(tu_json_int(line, "session"), old_session);
+        seen_x[k]++;
+        n_x++;
+    }
+    ck_assert_int_gt(n_x, 0);
+
+    ck_assert_int_eq(tu_daemon_stop(&c.node[x], SIGKILL), 128 + SIGKILL);
+    /* Another node binds and sends what is left, and x's claims after the lease;
+       this time the test answers as the SMSC. */
+    int left = CS_MSGS;
+    for (uint64_t end = cs_ms() + 30000; left > 0 && cs_ms() < end;) {
+        char *line = tu_proc_expect(&smsc, 1000, NULL);
+        int k;
+        if (line == NULL)
+            continue;
+        cs_note(&p, line);
+        if (strstr(line, "\"event\":\"pdu\"") && strstr(line, "\"command\":\"submit_sm\"")) {
+            int s = (int)tu_json_int(line, "session");
+            ck_assert_int_ne(s, old_session);
+            ck_assert_int_eq(se_json_str(line, "text", text, sizeof(text)), 0);
+            ck_assert_int_eq(sscanf(text, "cluster message %d", &k), 1);
+            seen_y[k]++;
+            left--;
+            snprintf(cmd, sizeof(cmd),
+                     "{\"cmd\":\"send\",\"session\":%d,\"pdu\":\"submit_sm_resp\","
+                     "\"sequence_number\":%ld,\"fields\":{\"message_id\":\"m%d\"}}",
+                     s, tu_json_int(line, "sequence_number"), k);
+            tu_proc_send(&smsc, cmd);
+        }
+        free(line);
+    }
+    ck_assert_int_eq(left, 0);
+    for (int k = 0; k < CS_MSGS; k++) {
+        ck_assert_msg(seen_y[k] == 1, "message %d sent %d times by the survivors", k, seen_y[k]);
+        dup += seen_x[k] > 0;
+        ck_assert_int_eq(cs_wait_state(st, ids[k], SMS_SENT, 10000), 0);
+    }
+    /* Every message the SMSC saw twice was counted by the node that took it over. */
+    for (int i = 0; i < 3; i++) {
+        char *log;
+        if (i == x)
+            continue;
+        log = tu_daemon_log(&c.node[i]);
+        for (const char *q = log;
+             (q = strstr(q, "message(s) of a node whose lease passed")) != NULL; q++) {
+            const char *b = q;
+            while (b > log && b[-1] != ':')
+                b--;
+            recovered += atoi(b);
+        }
+        free(log);
+    }
+    ck_assert_int_eq(dup, n_x);
+    ck_assert_msg(recovered == dup, "%d sent twice, %d counted", dup, recovered);
+    store_close(st);
+}
+END_TEST
+
+Suite *suite_cluster_sms(void)
+{
+    Suite *s = suite_create("cluster_sms");
+    TCase *tc = tcase_create("sms");
+    const char *why;
+
+    if (!tu_pg_available(&why)) {
+        fprintf(stderr, "cluster_sms: %s\n", why);
+        return s;
+    }
+    tcase_add_checked_fixture(tc, NULL, cs_teardown);
+    tcase_set_timeout(tc, 90);
+    tcase_add_test(tc, test_code_receipt_and_binds);
+    tcase_add_test(tc, test_kill_sender_takeover);
+    suite_add_tcase(s, tc);
+    return s;
+}
