@@ -9,7 +9,8 @@
  *     moves to the node that had none within the retry time;
  *   - kill -9 the node sending (the SMSC withholds its answers): another
  *     node sends its messages after the lease, and every message the SMSC
- *     saw twice was counted as recovered; none is seen twice otherwise.
+ *     saw twice was counted as recovered; none is seen twice otherwise;
+ *   - 3 binds on 3 nodes sending at once: every message exactly once.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -213,6 +214,19 @@ START_TEST(test_code_receipt_and_binds)
     ck_assert_int_eq(m.attempts, 1);
     ck_assert_msg(m.message_id[0] != '\0', "no message_id kept");
 
+    /* A receipt no node knows: a temporary error (0x64, ESME_RX_T_APPN),
+       since on a cluster its message_id may not be committed yet. */
+    snprintf(cmd, sizeof(cmd),
+             "{\"cmd\":\"send\",\"session\":%d,\"pdu\":\"deliver_sm\",\"fields\":{"
+             "\"source_addr\":\"923000000101\",\"destination_addr\":\"KPASS\",\"esm_class\":4,"
+             "\"receipted_message_id\":\"nobody\",\"message_state\":2}}",
+             receiver);
+    tu_proc_send(&smsc, cmd);
+    line = tu_proc_expect(&smsc, 5000, "\"event\":\"resp\"", "deliver_sm_resp", NULL);
+    ck_assert_msg(line != NULL, "no answer to the receipt");
+    ck_assert_msg(strstr(line, "\"command_status\":100") != NULL, "%s", line);
+    free(line);
+
     /* The receipt, over the other node's bind. */
     snprintf(cmd, sizeof(cmd),
              "{\"cmd\":\"send\",\"session\":%d,\"pdu\":\"deliver_sm\",\"fields\":{"
@@ -336,6 +350,53 @@ START_TEST(test_kill_sender_takeover)
 }
 END_TEST
 
+#define CS_MANY 150
+
+/* 3 binds on 3 nodes, each node dispatching at once: every message goes
+   out exactly once (claims), and more than one node sends. */
+START_TEST(test_each_once)
+{
+    struct cs_peer p = {{0}, 0, 0};
+    struct store *st;
+    int64_t ids[CS_MANY], now = (int64_t)time(NULL);
+    int seen[CS_MANY] = {0}, by[CS_SESSIONS] = {0}, senders = 0, got = 0;
+    char text[200];
+
+    cs_prepare(3, NULL);
+    ck_assert_int_eq(cs_settle(&p, 3, 5000, 30000), 3);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(cs_node_slots(i), 1);
+    st = cs_store();
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    for (int i = 0; i < CS_MANY; i++) {
+        snprintf(text, sizeof(text), "cluster message %03d", i);
+        ck_assert_int_eq(
+            store_sms_queue(st, "+923000000101", text, 0, NULL, now + 600, now, &ids[i]), 0);
+    }
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    for (char *line; got < CS_MANY && (line = se_next_sms(&smsc, 10000)) != NULL; free(line)) {
+        int k, s = (int)tu_json_int(line, "session");
+        ck_assert_int_eq(se_json_str(line, "text", text, sizeof(text)), 0);
+        ck_assert_int_eq(sscanf(text, "cluster message %d", &k), 1);
+        ck_assert_int_lt(k, CS_MANY);
+        seen[k]++;
+        got++;
+        if (s > 0 && s < CS_SESSIONS && by[s]++ == 0)
+            senders++;
+    }
+    ck_assert_int_eq(got, CS_MANY);
+    /* nothing more comes */
+    char *extra = se_next_sms(&smsc, 3000);
+    ck_assert_msg(extra == NULL, "sent again: %s", extra);
+    for (int k = 0; k < CS_MANY; k++) {
+        ck_assert_msg(seen[k] == 1, "message %d sent %d times", k, seen[k]);
+        ck_assert_int_eq(cs_wait_state(st, ids[k], SMS_SENT, 10000), 0);
+    }
+    ck_assert_int_ge(senders, 2);
+    store_close(st);
+}
+END_TEST
+
 Suite *suite_cluster_sms(void)
 {
     Suite *s = suite_create("cluster_sms");
@@ -350,6 +411,7 @@ Suite *suite_cluster_sms(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, test_code_receipt_and_binds);
     tcase_add_test(tc, test_kill_sender_takeover);
+    tcase_add_test(tc, test_each_once);
     suite_add_tcase(s, tc);
     return s;
 }
