@@ -346,6 +346,21 @@ START_TEST(test_kill_sender_takeover)
     }
     ck_assert_int_eq(dup, n_x);
     ck_assert_msg(recovered == dup, "%d sent twice, %d counted", dup, recovered);
+    /* ... and in the survivors' metrics */
+    int counted = 0;
+    for (int i = 0; i < 3; i++) {
+        int status = 0;
+        char *m, *q;
+        if (i == x)
+            continue;
+        m = tu_http_get(c.node[i].http_port, "/metrics", &status);
+        ck_assert_int_eq(status, 200);
+        q = strstr(m, "kpass_sms_events_total{event=\"recovered\"} ");
+        ck_assert_ptr_nonnull(q);
+        counted += atoi(q + strlen("kpass_sms_events_total{event=\"recovered\"} "));
+        free(m);
+    }
+    ck_assert_int_eq(counted, dup);
     store_close(st);
 }
 END_TEST
