@@ -22,6 +22,7 @@
 
 #include "kpass/core/mem.h"
 #include "kpass/store/backend.h"
+#include "kpass/store/slot.h"
 #include "kpass/store/sms.h"
 #include "kpass/store/store.h"
 #include "nodes.h"
@@ -412,6 +413,95 @@ START_TEST(test_each_once)
 }
 END_TEST
 
+/* A node's store on a fresh schema (nodes = several, the daemons' lock shared). */
+static struct store *cs_node_store(const char *dsn)
+{
+    struct store_settings set = {.backend = STORE_BACKEND_POSTGRESQL, .nodes = STORE_NODES_SEVERAL};
+    struct store *st = NULL;
+
+    set.dsn = strdup(dsn);
+    set.passfile = strdup(tu_pg_start()->passfile);
+    ck_assert_int_eq(store_open_conf(&set, "claims", STORE_CREATE | STORE_EXCLUSIVE, &st), 0);
+    store_settings_free(&set);
+    ck_assert_int_eq(store_shared(st), 1);
+    return st;
+}
+
+/* The claims in the store, two nodes side by side, clock given. */
+START_TEST(test_store_claims)
+{
+    char *dsn = tu_pg_fresh("claims");
+    struct store *a = cs_node_store(dsn), *b = cs_node_store(dsn);
+    struct store_sms m[4];
+    int64_t id[4], t = 1000000;
+
+    ck_assert_int_eq(store_tx_begin(a), 0);
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(store_sms_queue(a, "+923000000101", "x", 0, NULL, t + 600, t, &id[i]), 0);
+    ck_assert_int_eq(store_tx_commit(a), 0);
+    /* A claims one and has not committed: B skips that row, it does not wait for it. */
+    ck_assert_int_eq(store_tx_begin(a), 0);
+    ck_assert_int_eq(store_sms_claim(a, "na", t, t + 10, m, 1), 1);
+    ck_assert_int_eq(m[0].id, id[0]);
+    ck_assert_int_eq(m[0].state, SMS_SENDING);
+    ck_assert_int_eq(store_tx_begin(b), 0);
+    ck_assert_int_eq(store_sms_claim(b, "nb", t, t + 10, m, 1), 1);
+    ck_assert_int_eq(m[0].id, id[1]);
+    ck_assert_int_eq(store_tx_commit(b), 0);
+    ck_assert_int_eq(store_tx_commit(a), 0);
+    /* Committed claims are no one else's: B takes the other two, then nothing. */
+    ck_assert_int_eq(store_sms_claim(b, "nb", t, t + 10, m, 4), 2);
+    ck_assert_int_eq(store_sms_claim(a, "na", t, t + 10, m, 4), 0);
+    /* Only the claim's holder settles it. */
+    ck_assert_int_eq(store_sms_settle(b, "nb", id[0], SMS_SENT, 1, t, 0, 0, t), 0);
+    ck_assert_int_eq(store_sms_settle(b, "nb", id[2], SMS_SENT, 1, t, 0, 0, t), 1);
+    ck_assert_int_eq(store_sms_settle(b, "nb", id[2], SMS_QUEUED, 1, t, 0, 0, t), 0);
+    /* A renews (id[0] to t + 30); B's id[1] and id[3] stay at t + 10. */
+    ck_assert_int_eq(store_sms_renew(a, "na", t + 5, t + 30), 0);
+    ck_assert_int_eq(store_sms_takeover(a, t + 10), 0); /* not passed yet */
+    ck_assert_int_eq(store_sms_takeover(a, t + 11), 2);
+    ck_assert_int_eq(store_sms_get(a, id[1], &m[0]), 0);
+    ck_assert_int_eq(m[0].state, SMS_QUEUED);
+    /* A passed lease is not revived by a late renewal. */
+    ck_assert_int_eq(store_sms_renew(a, "na", t + 31, t + 60), 0);
+    ck_assert_int_eq(store_sms_takeover(b, t + 31), 1);
+    ck_assert_int_eq(store_sms_settle(a, "na", id[0], SMS_SENT, 1, t, 0, 0, t + 31), 0);
+    /* At start a node takes back only its own claims. */
+    ck_assert_int_eq(store_sms_claim(a, "na", t + 40, t + 50, m, 1), 1);
+    ck_assert_int_eq(store_sms_claim(b, "nb", t + 40, t + 50, m, 1), 1);
+    ck_assert_int_eq(store_sms_recover_node(b, "nb", t + 41), 1);
+    ck_assert_int_eq(store_sms_recover_node(b, "nb", t + 41), 0);
+    store_close(a);
+    store_close(b);
+    free(dsn);
+}
+END_TEST
+
+/* Bind slots: one node per slot; holding twice is holding once; a
+   node's slots go with its connection. */
+START_TEST(test_store_slots)
+{
+    char *dsn = tu_pg_fresh("slots");
+    struct store *a = cs_node_store(dsn), *b = cs_node_store(dsn);
+
+    ck_assert_int_eq(store_nodes_live(a), 2);
+    ck_assert_int_eq(store_slot_hold(a, 7, 0), 1);
+    ck_assert_int_eq(store_slot_hold(b, 7, 0), 0);
+    ck_assert_int_eq(store_slot_hold(b, 7, 1), 1);
+    ck_assert_int_eq(store_slot_hold(b, 8, 0), 1); /* another partner's slot 0 */
+    ck_assert_int_eq(store_slot_hold(a, 7, 0), 1); /* already held: not taken twice */
+    ck_assert_int_eq(store_slot_release(a, 7, 0), 0);
+    ck_assert_int_eq(store_slot_hold(b, 7, 0), 1); /* one release freed it */
+    ck_assert_int_eq(store_slot_hold(a, 7, 0), 0);
+    store_close(b);
+    ck_assert_int_eq(store_nodes_live(a), 1);
+    ck_assert_int_eq(store_slot_hold(a, 7, 0), 1);
+    ck_assert_int_eq(store_slot_hold(a, 7, 1), 1);
+    store_close(a);
+    free(dsn);
+}
+END_TEST
+
 Suite *suite_cluster_sms(void)
 {
     Suite *s = suite_create("cluster_sms");
@@ -427,6 +517,11 @@ Suite *suite_cluster_sms(void)
     tcase_add_test(tc, test_code_receipt_and_binds);
     tcase_add_test(tc, test_kill_sender_takeover);
     tcase_add_test(tc, test_each_once);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("store");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_store_claims);
+    tcase_add_test(tc, test_store_slots);
     suite_add_tcase(s, tc);
     return s;
 }
