@@ -68,12 +68,20 @@ static struct store *cs_store(void)
 }
 
 /* Citizens, the USSD gateway "gw" and the client-mode SMSC partner with binds links. */
+static void cs_prepare_n(int nodes, int binds, const char *smsc_opt, const char *partner_opt);
+
 static void cs_prepare(int binds, const char *smsc_opt)
+{
+    cs_prepare_n(3, binds, smsc_opt, NULL);
+}
+
+/* partner_opt: one more option of `kpass partner add`, or NULL. */
+static void cs_prepare_n(int nodes, int binds, const char *smsc_opt, const char *partner_opt)
 {
     char csv[600], pw[600], portarg[32], bindsarg[16], *out = NULL;
     int port, rc;
 
-    tu_nodes_prepare(&c, 3, "[sms]\nlease = 3s\n");
+    tu_nodes_prepare(&c, nodes, "[sms]\nlease = 3s\n");
     ug_seed(&c.node[0]);
     snprintf(csv, sizeof(csv), "%s/etc/seed/citizens.csv", tu_top());
     rc = tu_kpass(&c.node[0], NULL, &out, "import", "citizens", csv, NULL);
@@ -88,7 +96,7 @@ static void cs_prepare(int binds, const char *smsc_opt)
     snprintf(portarg, sizeof(portarg), "--port=%d", port);
     snprintf(bindsarg, sizeof(bindsarg), "--binds=%d", binds);
     rc = tu_kpass(&c.node[0], NULL, &out, "partner", "add", "kpass", "--client", "--host=127.0.0.1",
-                  portarg, bindsarg, "--sms", "--password-file", pw, NULL);
+                  portarg, bindsarg, "--sms", "--password-file", pw, partner_opt, NULL);
     ck_assert_msg(rc == 0, "partner add kpass: %s", out);
     free(out);
     tu_nodes_start(&c);
@@ -413,6 +421,49 @@ START_TEST(test_each_once)
 }
 END_TEST
 
+/* A partner slower than the node's window: what a node claimed and could
+   not send at once goes back to the queue (not left claimed until the
+   lease, which would count them as recovered). */
+START_TEST(test_throttled_claims)
+{
+    struct cs_peer p = {{0}, 0, 0};
+    struct store *st;
+    int64_t ids[10], now = (int64_t)time(NULL);
+    int seen[10] = {0}, got = 0, status = 0;
+    char text[200], *m, *q;
+    const char *key = "kpass_sms_events_total{event=\"recovered\"} ";
+
+    cs_prepare_n(1, 1, NULL, "--throughput=2");
+    ck_assert_int_eq(cs_settle(&p, 1, 3000, 30000), 1);
+    st = cs_store();
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    for (int i = 0; i < 10; i++) {
+        snprintf(text, sizeof(text), "cluster message %02d", i);
+        ck_assert_int_eq(
+            store_sms_queue(st, "+923000000101", text, 0, NULL, now + 600, now, &ids[i]), 0);
+    }
+    ck_assert_int_eq(store_tx_commit(st), 0);
+    for (char *line; got < 10 && (line = se_next_sms(&smsc, 10000)) != NULL; free(line)) {
+        int k;
+        ck_assert_int_eq(se_json_str(line, "text", text, sizeof(text)), 0);
+        ck_assert_int_eq(sscanf(text, "cluster message %d", &k), 1);
+        seen[k]++;
+        got++;
+    }
+    ck_assert_int_eq(got, 10);
+    for (int k = 0; k < 10; k++) {
+        ck_assert_int_eq(seen[k], 1);
+        ck_assert_int_eq(cs_wait_state(st, ids[k], SMS_SENT, 5000), 0);
+    }
+    m = tu_http_get(c.node[0].http_port, "/metrics", &status);
+    ck_assert_int_eq(status, 200);
+    ck_assert_ptr_nonnull(q = strstr(m, key));
+    ck_assert_int_eq(atoi(q + strlen(key)), 0);
+    free(m);
+    store_close(st);
+}
+END_TEST
+
 /* A node's store on a fresh schema (nodes = several, the daemons' lock shared). */
 static struct store *cs_node_store(const char *dsn)
 {
@@ -494,6 +545,9 @@ START_TEST(test_store_slots)
     ck_assert_int_eq(store_slot_hold(b, 7, 0), 1); /* one release freed it */
     ck_assert_int_eq(store_slot_hold(a, 7, 0), 0);
     store_close(b);
+    /* the server ends b's session (and its locks) a moment after it closed */
+    for (int i = 0; i < 50 && store_nodes_live(a) != 1; i++)
+        usleep(100000);
     ck_assert_int_eq(store_nodes_live(a), 1);
     ck_assert_int_eq(store_slot_hold(a, 7, 0), 1);
     ck_assert_int_eq(store_slot_hold(a, 7, 1), 1);
@@ -517,6 +571,7 @@ Suite *suite_cluster_sms(void)
     tcase_add_test(tc, test_code_receipt_and_binds);
     tcase_add_test(tc, test_kill_sender_takeover);
     tcase_add_test(tc, test_each_once);
+    tcase_add_test(tc, test_throttled_claims);
     suite_add_tcase(s, tc);
     tc = tcase_create("store");
     tcase_set_timeout(tc, 30);

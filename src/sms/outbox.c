@@ -492,6 +492,11 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
         ob->picks[npicks] = ob_mark(ob, chosen, &ob->due[i], now) ? chosen : NULL;
         npicks++;
     }
+    /* Claimed but no partner could take them now: back in the queue, as
+       they were, or they would wait for the lease under this node's renewals. */
+    for (int i = (int)npicks; ob->node && i < n; i++)
+        store_sms_settle(ob->st, ob->node, ob->due[i].id, SMS_QUEUED, ob->due[i].attempts,
+                         ob->due[i].next_attempt_at, 0, ob->due[i].last_status, now);
     /* Commit the marks before any PDU is written: whatever may have gone
        out is SENDING in the file, so that after a crash recovery counts
        every possible duplicate.  (A write event already active in this
