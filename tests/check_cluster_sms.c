@@ -556,6 +556,33 @@ START_TEST(test_store_slots)
 }
 END_TEST
 
+/* The database restarts (what a failover looks like to a node: a new
+   server without the node's locks): a slot another node took meanwhile is
+   found taken, not believed held; once free it is taken again. */
+START_TEST(test_store_slots_restart)
+{
+    char *dsn = tu_pg_fresh("slots2");
+    struct store *a = cs_node_store(dsn), *b;
+    int rc = -1;
+
+    ck_assert_int_eq(store_slot_hold(a, 9, 0), 1);
+    ck_assert_int_eq(tu_pg_crash(), 0);
+    ck_assert_int_eq(tu_pg_restart(), 0);
+    b = cs_node_store(dsn);
+    ck_assert_int_eq(store_slot_hold(b, 9, 0), 1); /* a's lock went with the old server */
+    for (int i = 0; i < 20 && (rc = store_slot_hold(a, 9, 0)) < 0; i++)
+        usleep(100000); /* a reconnects on its next statements */
+    ck_assert_int_eq(rc, 0);
+    store_close(b);
+    rc = 0;
+    for (int i = 0; i < 50 && (rc = store_slot_hold(a, 9, 0)) != 1; i++)
+        usleep(100000);
+    ck_assert_int_eq(rc, 1);
+    store_close(a);
+    free(dsn);
+}
+END_TEST
+
 Suite *suite_cluster_sms(void)
 {
     Suite *s = suite_create("cluster_sms");
@@ -577,6 +604,7 @@ Suite *suite_cluster_sms(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_store_claims);
     tcase_add_test(tc, test_store_slots);
+    tcase_add_test(tc, test_store_slots_restart);
     suite_add_tcase(s, tc);
     return s;
 }
