@@ -261,6 +261,8 @@ START_TEST(test_code_receipt_and_binds)
     ck_assert_int_eq(cs_settle(&p, 2, 3000, 20000), 2);
     ck_assert_msg(cs_ms() - t0 < 12000, "the bind took %llu ms to move",
                   (unsigned long long)(cs_ms() - t0));
+    fprintf(stderr, "cluster_sms: the bind moved and 2 were bound again %llu ms after kill -9\n",
+            (unsigned long long)(cs_ms() - t0));
     ck_assert_int_eq(cs_node_slots(a), 1);
     ck_assert_int_le(p.max_live, 2);
 }
@@ -308,6 +310,7 @@ START_TEST(test_kill_sender_takeover)
     ck_assert_int_gt(n_x, 0);
 
     ck_assert_int_eq(tu_daemon_stop(&c.node[x], SIGKILL), 128 + SIGKILL);
+    uint64_t t0 = cs_ms(), t_last = 0;
     /* Another node binds and sends what is left, and x's claims after the lease;
        this time the test answers as the SMSC. */
     int left = CS_MSGS;
@@ -324,6 +327,7 @@ START_TEST(test_kill_sender_takeover)
             ck_assert_int_eq(sscanf(text, "cluster message %d", &k), 1);
             seen_y[k]++;
             left--;
+            t_last = cs_ms();
             snprintf(cmd, sizeof(cmd),
                      "{\"cmd\":\"send\",\"session\":%d,\"pdu\":\"submit_sm_resp\","
                      "\"sequence_number\":%ld,\"fields\":{\"message_id\":\"m%d\"}}",
@@ -333,6 +337,10 @@ START_TEST(test_kill_sender_takeover)
         free(line);
     }
     ck_assert_int_eq(left, 0);
+    fprintf(stderr,
+            "cluster_sms: %d messages of the killed node sent by another %llu ms after "
+            "kill -9\n",
+            n_x, (unsigned long long)(t_last - t0));
     for (int k = 0; k < CS_MSGS; k++) {
         ck_assert_msg(seen_y[k] == 1, "message %d sent %d times by the survivors", k, seen_y[k]);
         dup += seen_x[k] > 0;
