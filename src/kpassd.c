@@ -33,6 +33,7 @@
 #include "kpass/store/store.h"
 #include "kpass/store/checkpoint.h"
 #include "kpass/partner/partner.h"
+#include "kpass/partner/slots.h"
 #include "kpass/ussd/dialog.h"
 #include "kpass/ussd/builtins.h"
 #include "kpass/http/api.h"
@@ -46,6 +47,8 @@
 #include "kpass/core/pidlock.h"
 
 #define KPD_TICK_MS 100
+/* How often a cluster node checks its client-mode slots and tries free ones. */
+#define KPD_SLOT_PERIOD_MS 2000
 
 struct kpd {
     struct event_base *base;
@@ -604,7 +607,12 @@ static int kpd_start(struct kpd *d)
     snprintf(d->smpp_set.system_id, sizeof(d->smpp_set.system_id), "%s", d->cfg.system_id);
     d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
     smpp_hub_gather(d->hub, 1); /* replies leave after the pass's commit (main) */
+    if (store_shared(d->st))    /* a partner's client binds shared by the nodes (cluster.md 5.4) */
+        smpp_hub_set_slot_gate(d->hub, partner_slots_gate, partner_slots_release, d->st,
+                               KPD_SLOT_PERIOD_MS);
     d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
+    if (store_shared(d->st))
+        sms_outbox_set_node(d->outbox, d->cfg.node); /* claims with a lease (cluster.md 5.3) */
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;
