@@ -346,6 +346,66 @@ START_TEST(test_kill_node_mid_dialog)
 }
 END_TEST
 
+/* Lines of `kpass audit show --event event --json` through node i. */
+static int cd_events(int i, const char *event)
+{
+    char *out = NULL;
+    int n = 0;
+
+    ck_assert_msg(tu_kpass(&c.node[i], NULL, &out, "audit", "show", "--event", event, "--json",
+                           "--limit", "1000", NULL) == 0,
+                  "%s", out);
+    for (const char *p = out; (p = strchr(p, '{')) != NULL; p = strchr(p, '\n'))
+        n++;
+    free(out);
+    return n;
+}
+
+/*
+ * The ten registered callers ask for a code at once, each through one of
+ * the three nodes: ten codes issued, none twice.  Each node issues the
+ * requests of its passes and, with them, any older one committed on
+ * another node; the claim (FOR UPDATE SKIP LOCKED) keeps that to one node.
+ */
+START_TEST(test_code_requests_three_nodes)
+{
+    struct ug_dlg u[10];
+    struct ug_hop h;
+    struct smpp_pdu mo;
+    uint32_t seq[10];
+    int issued = 0;
+
+    cd_start();
+    for (int j = 0; j < 10; j++) {
+        static const char *const msisdn[] = {
+            "923000000101", "923110000102", "923210000103", "923330000104", "923450000105",
+            "923000000106", "923110000107", "923210000108", "923330000109", "923450000110"};
+        ug_dlg_init(&u[j], msisdn[j], 100 + j);
+        ug_hop(&gw[j % 3], &u[j], 1, "*789*4#", &h);
+        ck_assert_msg(strstr(h.text, "A code for") != NULL, "%s", h.text);
+        ug_hop(&gw[(j + 1) % 3], &u[j], 18, "2", &h);
+        ck_assert_msg(strstr(h.text, "last 4 digits") != NULL, "%s", h.text);
+    }
+    /* The digits of all ten, sent before any answer is read. */
+    for (int j = 0; j < 10; j++) {
+        static const char *const digits[] = {"0011", "0022", "0033", "0044", "0055",
+                                             "0066", "0077", "0088", "0099", "0100"};
+        ug_mo_make(&mo, &u[j], 18, digits[j], 4, 0);
+        mo.sequence_number = seq[j] = gw[(j + 2) % 3].seq++;
+        ug_send(&gw[(j + 2) % 3], &mo);
+    }
+    for (int j = 0; j < 10; j++) {
+        ug_collect(&gw[(j + 2) % 3], seq[j], &h, 1);
+        ck_assert_uint_eq(h.status, SMPP_ESME_ROK);
+    }
+    for (int t = 0; t < 50 && (issued = cd_events(0, "code.issued")) < 10; t++)
+        usleep(100000);
+    usleep(500000); /* a second issue of one would come in that time */
+    ck_assert_int_eq(cd_events(1, "code.issued"), 10);
+    ck_assert_int_eq(cd_events(2, "code.refused"), 0);
+}
+END_TEST
+
 /* Append n audit rows, one transaction each, on a connection of our own;
    exit status 0 when every one was made. */
 static void cd_appender(const struct tu_nodes *cl, int who, int n)
@@ -438,6 +498,7 @@ Suite *suite_cluster_dialogs(void)
     tcase_add_test(tc, test_department_edit_every_node);
     tcase_add_test(tc, test_kill_node_mid_dialog);
     tcase_add_test(tc, test_audit_appends_three_at_once);
+    tcase_add_test(tc, test_code_requests_three_nodes);
     suite_add_tcase(s, tc);
     return s;
 }
