@@ -458,9 +458,20 @@ START_TEST(test_audit_appends_three_at_once)
     pid_t pid[3];
     long before, after;
     uint64_t t0, ms;
+    int one = 0;
 
     cd_start();
     before = cd_audit_rows(0);
+    /* one alone first: what three at once are compared with (doc/cluster.md 5.2) */
+    t0 = kp_clock_us();
+    ck_assert_int_ge(pid[0] = fork(), 0);
+    if (pid[0] == 0)
+        cd_appender(&c, 0, CD_APPENDS);
+    ck_assert_int_eq(waitpid(pid[0], &one, 0), pid[0]);
+    ck_assert_msg(WIFEXITED(one) && WEXITSTATUS(one) == 0, "appender alone: status %d", one);
+    ms = (kp_clock_us() - t0) / 1000;
+    fprintf(stderr, "cluster_dialogs: %d audit appends from 1 process in %llu ms (%.0f/s)\n",
+            CD_APPENDS, (unsigned long long)ms, ms ? 1000.0 * CD_APPENDS / (double)ms : 0.0);
     t0 = kp_clock_us();
     for (int i = 0; i < 3; i++) {
         ck_assert_int_ge(pid[i] = fork(), 0);
@@ -477,7 +488,7 @@ START_TEST(test_audit_appends_three_at_once)
     fprintf(stderr, "cluster_dialogs: %d audit appends from 3 processes in %llu ms (%.0f/s)\n",
             3 * CD_APPENDS, (unsigned long long)ms, ms ? 3000.0 * CD_APPENDS / (double)ms : 0.0);
     after = cd_audit_rows(1);
-    ck_assert_int_eq(after, before + 3 * CD_APPENDS);
+    ck_assert_int_eq(after, before + 4 * CD_APPENDS);
 }
 END_TEST
 
