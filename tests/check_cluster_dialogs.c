@@ -346,6 +346,19 @@ START_TEST(test_kill_node_mid_dialog)
 }
 END_TEST
 
+/* "audit: N rows, chain intact" from node i's CLI: N. */
+static long cd_audit_rows(int i)
+{
+    char *out = NULL;
+    long rows = -1;
+
+    ck_assert_msg(tu_kpass(&c.node[i], NULL, &out, "audit", "verify", NULL) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "chain intact") != NULL, "%s", out);
+    ck_assert_int_eq(sscanf(out, "audit: %ld rows", &rows), 1);
+    free(out);
+    return rows;
+}
+
 /* Lines of `kpass audit show --event event --json` through node i. */
 static int cd_events(int i, const char *event)
 {
@@ -403,6 +416,8 @@ START_TEST(test_code_requests_three_nodes)
     usleep(500000); /* a second issue of one would come in that time */
     ck_assert_int_eq(cd_events(1, "code.issued"), 10);
     ck_assert_int_eq(cd_events(2, "code.refused"), 0);
+    /* the rows of three nodes' passes: one chain */
+    ck_assert_int_ge(cd_audit_rows(2), 10);
 }
 END_TEST
 
@@ -434,19 +449,6 @@ static void cd_appender(const struct tu_nodes *cl, int who, int n)
         }
     }
     _exit(bad ? 1 : 0);
-}
-
-/* "audit: N rows, chain intact" from node i's CLI: N. */
-static long cd_audit_rows(int i)
-{
-    char *out = NULL;
-    long rows = -1;
-
-    ck_assert_msg(tu_kpass(&c.node[i], NULL, &out, "audit", "verify", NULL) == 0, "%s", out);
-    ck_assert_msg(strstr(out, "chain intact") != NULL, "%s", out);
-    ck_assert_int_eq(sscanf(out, "audit: %ld rows", &rows), 1);
-    free(out);
-    return rows;
 }
 
 #define CD_APPENDS 300
