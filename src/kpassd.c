@@ -368,11 +368,13 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
  * keeps running, and the next pass tries again (the backend reconnects
  * at most every 250 ms to 1 s meanwhile).  kpassd(8), doc/cluster.md 5.7.
  *
- * ESME_RTHROTTLED, not ESME_RSYSERR: both are temporary to Kannel
- * (smsc_smpp.c's smpp_status_to_smscconn_failure_reason), but RTHROTTLED
- * also makes it hold back before the next attempt, and osmo-msc maps
- * RTHROTTLED to a congestion cause (try later) where RSYSERR reads as a
- * network failure; "try again shortly" is what we mean.
+ * ESME_RTHROTTLED, not ESME_RSYSERR: what a partner does with a status
+ * is what counts.  Kannel's smsc_smpp.c counts RTHROTTLED as temporary in
+ * every version (re-queued, and it holds back its next submits a while:
+ * throttling_err_time), RSYSERR only in newer ones (older ones reject the
+ * message for good); osmo-msc turns a deliver_sm_resp's RSYSERR into
+ * "destination out of order" for the phone.  "Try again shortly, keep
+ * the link" is what RTHROTTLED says; RSYSERR says "broken".
  */
 static void kpd_pass_failed(struct kpd *d, int commit_failed)
 {
