@@ -17,13 +17,19 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpass/smpp/pdu.h"
+#include "kpass/ussd/ussd.h"
 #include "pgcluster.h"
+#include "smpputil.h"
+#include "testutil.h"
+#include "ussdgw.h"
 
 static char dir[256];
 static int start_rc = -1;
@@ -312,6 +318,198 @@ START_TEST(test_rejoin)
 }
 END_TEST
 
+/* ---- a kpassd node on the cluster (kpassd.8, doc/cluster.md 5.7) ---- */
+
+static struct tu_daemon node;
+static struct tu_desk_world world;
+
+static void node_teardown(void)
+{
+    if (node.dir) {
+        tu_desk_world_free(&world);
+        tu_daemon_cleanup(&node);
+        memset(&node, 0, sizeof(node));
+    }
+}
+
+/* One dial (*789#) of a new number through g, as a gateway sends it: 1
+   when answered ESME_ROK and the home screen came, 0 when refused (the
+   database away: a temporary status, no screen), within 5 s. */
+static int node_dial(struct ug_gw *g, const char *addr)
+{
+    struct ug_dlg u;
+    struct smpp_pdu mo, p, r;
+    uint32_t seq, status = 0;
+    int resp = 0, screen = 0;
+    double until = pgc_now() + 5;
+
+    ug_dlg_init(&u, addr, 7);
+    ug_mo_make(&mo, &u, USSD_OP_PSSR_IND, "*789#", 5, 0);
+    mo.sequence_number = seq = g->seq++;
+    ck_assert_int_eq(tu_smpp_send(g->fd, &mo), 0);
+    while ((!resp || (status == SMPP_ESME_ROK && !screen)) && pgc_now() < until) {
+        int rc = tu_smpp_recv(g->fd, &p, 1000);
+        if (rc == -1)
+            continue;
+        ck_assert_msg(rc == 0, "the gateway's link to kpassd broke (%d)", rc);
+        if (p.command_id == SMPP_SUBMIT_SM_RESP && p.sequence_number == seq) {
+            resp = 1;
+            status = p.command_status;
+        } else if (p.command_id == SMPP_DELIVER_SM || p.command_id == SMPP_DATA_SM) {
+            screen = 1;
+            smpp_pdu_init(&r, smpp_resp_id(p.command_id), p.sequence_number);
+            ck_assert_int_eq(tu_smpp_send(g->fd, &r), 0);
+        } else if (p.command_id == SMPP_ENQUIRE_LINK) {
+            smpp_pdu_init(&r, SMPP_ENQUIRE_LINK_RESP, p.sequence_number);
+            ck_assert_int_eq(tu_smpp_send(g->fd, &r), 0);
+        }
+    }
+    ck_assert_msg(resp, "no answer to a dial within 5 s");
+    ck_assert_msg(status == SMPP_ESME_ROK || status == SMPP_ESME_RTHROTTLED, "status 0x%x", status);
+    ck_assert_msg(status != SMPP_ESME_RTHROTTLED || !screen, "a screen with a refusal");
+    return status == SMPP_ESME_ROK && screen;
+}
+
+#define NODE_ACKS_MAX 4000
+
+/*
+ * A kpassd node on the cluster's DSN and passfile, under a steady load of
+ * USSD dials (each a new number) and desk verifications (each a QR scan)
+ * through the node: kill -9 of the primary's whole node; Patroni promotes
+ * the standby; the node reconnects by itself (never exits, its SMPP link
+ * stays bound); the longest time between two operations the node
+ * acknowledged is at most 15 s; every dial and verification acknowledged
+ * is in the database afterwards; the audit chain verifies.  One node, not
+ * three (the time of make test): see doc/cluster.md 5.7.
+ */
+START_TEST(test_kpassd_failover)
+{
+    char conf[1400], dsn[512], path[300], addr[32], *session, **ids, *before;
+    struct ug_gw g;
+    double last_ok, gap = 0, t_kill = 0, first_after = 0;
+    long dials = 0, dials_after = 0, scans_after = 0, refused = 0;
+    int nids = 0, st = 0, port, killed = 0;
+    FILE *f;
+
+    need_cluster();
+    before = primary(&port);
+    snprintf(path, sizeof(path), "%s/dsn", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "r"));
+    ck_assert_ptr_nonnull(fgets(dsn, sizeof(dsn), f));
+    fclose(f);
+    dsn[strcspn(dsn, "\n")] = '\0';
+    snprintf(conf, sizeof(conf),
+             "rate_per_desk = 1000\nburst_per_desk = 1000\n[store]\nbackend = postgresql\n"
+             "dsn = %s\npassfile = %s/passfile\n",
+             dsn, dir);
+    tu_desk_world_prepare(&world, &node, conf);
+    free(tu_kpass_ok(&node, "gw-pw\n", "partner", "add", "gw", NULL));
+    tu_desk_world_run(&world, &node);
+    ug_bind(&g, &node, "gw", "gw-pw");
+    session = tu_desk_signin(&node, world.token_a, "PSH-0042", "4821", &st);
+    ck_assert_int_eq(st, 201);
+    ids = calloc(NODE_ACKS_MAX, sizeof(*ids));
+
+    last_ok = pgc_now();
+    while ((dials_after < 10 || scans_after < 10) && nids < NODE_ACKS_MAX) {
+        char *out = NULL, *id;
+        double now;
+        int ok;
+
+        ck_assert_msg(!killed || pgc_now() - t_kill < 60, "kpassd not back 60 s after the kill");
+        snprintf(addr, sizeof(addr), "9230%08ld", (10000000 + dials) % 100000000);
+        ok = node_dial(&g, addr);
+        now = pgc_now();
+        if (ok) {
+            dials++;
+            dials_after += killed;
+            if (now - last_ok > gap)
+                gap = now - last_ok;
+            last_ok = now;
+        } else {
+            refused++;
+        }
+        id = tu_desk_scan(&node, session, world.qr, &st, NULL);
+        now = pgc_now();
+        if (id) {
+            ids[nids++] = id;
+            scans_after += killed;
+            if (now - last_ok > gap)
+                gap = now - last_ok;
+            last_ok = now;
+        } else {
+            ck_assert_msg(st == 503, "a scan answered %d during the failover", st);
+            refused++;
+        }
+        if (killed && first_after == 0 && ok && id)
+            first_after = now - t_kill;
+        if (!killed && dials >= 10 && nids >= 10) {
+            int rc = pgc_run("kill-primary", dir, NULL, &out, 30000);
+            ck_assert_msg(rc == 0, "kill-primary: %d\n%s", rc, out);
+            free(out);
+            killed = 1;
+            t_kill = pgc_now();
+        }
+        usleep(20 * 1000);
+    }
+    fprintf(stderr,
+            "cluster_pg: kpassd through a failover: %.2f s without an acknowledged operation, "
+            "both served again %.2f s after the kill; %ld dials and %d verifications "
+            "acknowledged, %ld refused with a temporary status\n",
+            gap, first_after, dials, nids, refused);
+    ck_assert_msg(gap <= 15.0, "%.2f s without an acknowledged operation (target 15 s)", gap);
+    ck_assert_int_eq(kill(node.pid, 0), 0); /* never exited */
+    {
+        char *after = primary(&port), sql[160], *v;
+        PGconn *c = connect_to(0);
+        int found = 0;
+        ck_assert_str_ne(after, before); /* Patroni promoted the standby */
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*)::text FROM dialog WHERE msisdn LIKE '%%9230%%'");
+        v = value(c, sql);
+        ck_assert_msg(atol(v) >= dials, "%s dialogs, %ld dials acknowledged", v, dials);
+        free(v);
+        for (int i = 0; i < nids; i++) {
+            const char *pv[1] = {ids[i]};
+            PGresult *r = PQexecParams(c, "SELECT 1 FROM verification WHERE id = $1", 1, NULL, pv,
+                                       NULL, NULL, 0);
+            found += PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+            PQclear(r);
+            free(ids[i]);
+        }
+        ck_assert_msg(found == nids, "%d of %d acknowledged verifications lost", nids - found,
+                      nids);
+        PQfinish(c);
+        free(after);
+    }
+    free(ids);
+    free(tu_kpass_ok(&node, NULL, "audit", "verify", NULL));
+    close(g.fd);
+    free(session);
+    free(before);
+    ck_assert_int_eq(tu_daemon_stop(&node, SIGTERM), 0);
+}
+END_TEST
+
+/* The node killed by the case above, started again, rejoins as the
+   synchronous standby, so that the standby's loss below finds two. */
+START_TEST(test_rejoin_again)
+{
+    struct member m[4];
+    char *out;
+    int n, rc;
+
+    need_cluster();
+    rc = pgc_run("start", dir, NULL, &out, 180000);
+    ck_assert_msg(rc == 0, "start again: %d\n%s", rc, out);
+    free(out);
+    n = members(m);
+    ck_assert_int_eq(n, 2);
+    ck_assert_ptr_nonnull(role(m, n, "leader"));
+    ck_assert_ptr_nonnull(role(m, n, "sync_standby"));
+}
+END_TEST
+
 /* kill -9 of the synchronous standby's whole node under the same load:
    not strict, the primary stops waiting for it and goes on alone (the
    choice of doc/cluster.md); the stall is short, nothing acknowledged is
@@ -397,10 +595,13 @@ static Suite *suite_cluster_pg(void)
     TCase *tc = tcase_create("failover");
 
     tcase_add_unchecked_fixture(tc, cluster_setup, cluster_teardown);
+    tcase_add_checked_fixture(tc, NULL, node_teardown);
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_up);
     tcase_add_test(tc, test_failover);
     tcase_add_test(tc, test_rejoin);
+    tcase_add_test(tc, test_kpassd_failover);
+    tcase_add_test(tc, test_rejoin_again);
     tcase_add_test(tc, test_standby_loss);
     tcase_add_test(tc, test_stop);
     suite_add_tcase(s, tc);
