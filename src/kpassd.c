@@ -827,7 +827,7 @@ int main(int argc, char **argv)
         }
         if (rc < 0 || store_losses(d.st) != losses) {
             kpd_pass_failed(&d, rc < 0);
-        } else if (d.failing) {
+        } else if (d.failing && !store_away(d.st)) { /* a pass that used the database */
             log_info("kpassd: the database is back (%llu pass(es) failed meanwhile)",
                      d.passes_failed);
             d.failing = 0;
