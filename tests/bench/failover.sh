@@ -26,10 +26,10 @@
 #
 # KP_BENCH_MODE=kpassd: the same N failovers as a kpassd node sees them
 # (doc/cluster.md 5.7): build/tests/check_cluster with
-# KP_CLUSTER_KPASSD_ROUNDS=N starts the cluster and, each round, a kpassd
-# node on it (a schema of its own) under USSD dials and desk verifications
-# through the node, kills the primary, and measures the longest time
-# between two operations the node acknowledged; the killed node rejoins
+# KP_CLUSTER_KPASSD_ROUNDS=N starts the cluster and, each round, three
+# kpassd nodes on it (a schema of their own) under USSD dials and desk
+# verifications through them, kills the primary, and measures the longest
+# time between two operations acknowledged; the killed database node rejoins
 # before the next round.  "lost" counts acknowledged verifications missing
 # afterwards (and acknowledged dials whose dialog is missing fail the round).
 #
@@ -72,7 +72,7 @@ if [ "${KP_BENCH_MODE:-}" = kpassd ]; then
 	lost=$(grep '^kpassd_failover: ' "$LOG" | sed 's/.*"lost":\([0-9]*\).*/\1/' |
 		awk '{ s += $1 } END { print s + 0 }')
 	rm -f "$LOG"
-	table "$gaps" "$N" "$lost" "USSD + desk through a kpassd node"
+	table "$gaps" "$N" "$lost" "USSD + desk through kpassd nodes"
 	[ "$lost" -eq 0 ]
 	exit
 fi

@@ -9,7 +9,10 @@
  * lost; the old primary, started again, rejoins as the synchronous
  * standby (pg_rewind) and replicates; kill -9 of the standby's node
  * leaves the primary writing alone within seconds (not strict), losing
- * nothing; stop leaves no process.
+ * nothing; three kpassd nodes on the cluster go through a kill -9 of the
+ * primary under USSD and desk load (test_kpassd_failover); stop leaves no
+ * process.  KP_CLUSTER_KPASSD_ROUNDS=N runs only N rounds of that
+ * failover (tests/bench/failover.sh, KP_BENCH_MODE=kpassd).
  *
  * Not in `make test` (38 to 66 s here): `make test-cluster` builds
  * build/tests/check_cluster and runs it.  The tests of one case
@@ -318,17 +321,22 @@ START_TEST(test_rejoin)
 }
 END_TEST
 
-/* ---- a kpassd node on the cluster (kpassd.8, doc/cluster.md 5.7) ---- */
+/* ---- kpassd nodes on the cluster (kpassd.8, doc/cluster.md 5.7) ---- */
 
-static struct tu_daemon node;
+/* Three kpassd nodes of one cluster ([store] nodes = several), as on three
+   machines; node 0 has the desk world (tests/testutil.h). */
+#define NODE_N 3
+static struct tu_daemon nodes[NODE_N];
 static struct tu_desk_world world;
 
 static void node_teardown(void)
 {
-    if (node.dir) {
+    if (nodes[0].dir)
         tu_desk_world_free(&world);
-        tu_daemon_cleanup(&node);
-        memset(&node, 0, sizeof(node));
+    for (int i = 0; i < NODE_N; i++) {
+        if (nodes[i].dir)
+            tu_daemon_cleanup(&nodes[i]);
+        memset(&nodes[i], 0, sizeof(nodes[i]));
     }
 }
 
@@ -373,19 +381,21 @@ static int node_dial(struct ug_gw *g, const char *addr)
 #define NODE_ACKS_MAX 4000
 
 /*
- * A kpassd node on the cluster's DSN and passfile, under a steady load of
- * USSD dials (each a new number) and desk verifications (each a QR scan)
- * through the node: kill -9 of the primary's whole node; Patroni promotes
- * the standby; the node reconnects by itself (never exits, its SMPP link
- * stays bound); the longest time between two operations the node
- * acknowledged is at most 15 s; every dial and verification acknowledged
- * is in the database afterwards; the audit chain verifies.  One node, not
- * three (the time of make test): see doc/cluster.md 5.7.
+ * Three kpassd nodes on the cluster's DSN and passfile (nodes = several),
+ * under a steady load of USSD dials (each a new number) and desk
+ * verifications (each a QR scan) spread over them: kill -9 of the
+ * primary's whole node; Patroni promotes the standby; every node
+ * reconnects by itself and serves again (none exits, the gateways' links
+ * stay bound); the longest time between two operations acknowledged is at
+ * most 15 s; every dial and verification acknowledged is in the database
+ * afterwards; the audit chain verifies.  No code or SMS in the load
+ * (doc/cluster.md 5.7).
  */
 static void node_failover(int round)
 {
     char conf[1400], dsn[512], path[300], addr[32], schema[32] = "public", *session, **ids, *before;
-    struct ug_gw g;
+    struct ug_gw gws[NODE_N];
+    long served_after[NODE_N] = {0};
     double last_ok, gap = 0, t_kill = 0, first_after = 0;
     long dials = 0, dials_after = 0, scans_after = 0, refused = 0;
     int nids = 0, st = 0, port, killed = 0;
@@ -408,43 +418,64 @@ static void node_failover(int round)
         snprintf(dsn + strlen(dsn), sizeof(dsn) - strlen(dsn), " options='-c search_path=%s'",
                  schema);
     }
-    snprintf(conf, sizeof(conf),
-             "rate_per_desk = 1000\nburst_per_desk = 1000\nrate_per_address = 1000\n"
-             "burst_per_address = 1000\n[store]\nbackend = postgresql\n"
-             "dsn = %s\npassfile = %s/passfile\n",
-             dsn, dir);
-    tu_desk_world_prepare(&world, &node, conf);
-    free(tu_kpass_ok(&node, "gw-pw\n", "partner", "add", "gw", NULL));
-    tu_desk_world_run(&world, &node);
-    ug_bind(&g, &node, "gw", "gw-pw");
-    session = tu_desk_signin(&node, world.token_a, "PSH-0042", "4821", &st);
+    for (int i = NODE_N - 1; i >= 0; i--) {
+        snprintf(conf, sizeof(conf),
+                 "rate_per_desk = 1000\nburst_per_desk = 1000\nrate_per_address = 1000\n"
+                 "burst_per_address = 1000\n[daemon]\nnode = node%d\n[store]\n"
+                 "backend = postgresql\ndsn = %s\npassfile = %s/passfile\nnodes = several\n",
+                 i, dsn, dir);
+        if (i > 0) {
+            tu_daemon_configure(&nodes[i], conf);
+            continue;
+        }
+        tu_desk_world_prepare(&world, &nodes[0], conf);
+    }
+    free(tu_kpass_ok(&nodes[0], "gw-pw\n", "partner", "add", "gw", NULL));
+    tu_desk_world_run(&world, &nodes[0]);
+    for (int i = 1; i < NODE_N; i++) { /* the cluster's keys, node 0's */
+        char keys[600];
+        snprintf(keys, sizeof(keys), "%s/keys", nodes[0].dir);
+        char *cp[] = {(char *)"/bin/cp", (char *)"-a", keys, nodes[i].dir, NULL};
+        ck_assert_int_eq(tu_run(cp, NULL, NULL, 10000), 0);
+        tu_daemon_start(&nodes[i]);
+    }
+    for (int i = 0; i < NODE_N; i++)
+        ug_bind(&gws[i], &nodes[i], "gw", "gw-pw");
+    session = tu_desk_signin(&nodes[0], world.token_a, "PSH-0042", "4821", &st);
     ck_assert_int_eq(st, 201);
     ids = calloc(NODE_ACKS_MAX, sizeof(*ids));
 
     last_ok = pgc_now();
-    while ((dials_after < 10 || scans_after < 10) && nids < NODE_ACKS_MAX) {
+    /* Hop i goes to node i % 3, its scan to node (i + 1) % 3: every node
+       serves both kinds, and must come back by itself. */
+    for (long i = 0; (dials_after < 10 || scans_after < 10 || served_after[0] == 0 ||
+                      served_after[1] == 0 || served_after[2] == 0) &&
+                     nids < NODE_ACKS_MAX;
+         i++) {
         char *out = NULL, *id;
         double now;
-        int ok;
+        int ok, k = (int)(i % NODE_N);
 
         ck_assert_msg(!killed || pgc_now() - t_kill < 60, "kpassd not back 60 s after the kill");
         snprintf(addr, sizeof(addr), "9230%08ld", (10000000 + dials) % 100000000);
-        ok = node_dial(&g, addr);
+        ok = node_dial(&gws[k], addr);
         now = pgc_now();
         if (ok) {
             dials++;
             dials_after += killed;
+            served_after[k] += killed;
             if (now - last_ok > gap)
                 gap = now - last_ok;
             last_ok = now;
         } else {
             refused++;
         }
-        id = tu_desk_scan(&node, session, world.qr, &st, NULL);
+        id = tu_desk_scan(&nodes[(k + 1) % NODE_N], session, world.qr, &st, NULL);
         now = pgc_now();
         if (id) {
             ids[nids++] = id;
             scans_after += killed;
+            served_after[(k + 1) % NODE_N] += killed;
             if (now - last_ok > gap)
                 gap = now - last_ok;
             last_ok = now;
@@ -463,7 +494,8 @@ static void node_failover(int round)
         }
         usleep(ok && id ? 20 * 1000 : 100 * 1000); /* a gateway waits a little after a refusal */
     }
-    ck_assert_int_eq(kill(node.pid, 0), 0); /* never exited */
+    for (int i = 0; i < NODE_N; i++)
+        ck_assert_msg(kill(nodes[i].pid, 0) == 0, "node%d exited", i); /* none exited */
     {
         char *after = primary(&port), sql[160], *v;
         PGconn *c = connect_to(0);
@@ -496,11 +528,13 @@ static void node_failover(int round)
     }
     free(ids);
     ck_assert_msg(gap <= 15.0, "%.2f s without an acknowledged operation (target 15 s)", gap);
-    free(tu_kpass_ok(&node, NULL, "audit", "verify", NULL));
-    close(g.fd);
+    free(tu_kpass_ok(&nodes[0], NULL, "audit", "verify", NULL));
+    for (int i = 0; i < NODE_N; i++)
+        close(gws[i].fd);
     free(session);
     free(before);
-    ck_assert_int_eq(tu_daemon_stop(&node, SIGTERM), 0);
+    for (int i = 0; i < NODE_N; i++)
+        ck_assert_int_eq(tu_daemon_stop(&nodes[i], SIGTERM), 0);
 }
 
 START_TEST(test_kpassd_failover)
