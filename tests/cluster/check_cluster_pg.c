@@ -544,7 +544,7 @@ START_TEST(test_kpassd_failover)
 END_TEST
 
 /* One round of the benchmark (KP_CLUSTER_KPASSD_ROUNDS): the failover
-   through a kpassd node, then the killed node rejoins. */
+   through three kpassd nodes, then the killed node rejoins. */
 START_TEST(test_kpassd_round)
 {
     char *out;
