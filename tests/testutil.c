@@ -872,7 +872,7 @@ void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const cha
 
 void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
 {
-    char conf[256], cit[1024], *out;
+    char conf[1024], cit[1024], *out;
 
     memset(w, 0, sizeof(*w));
     w->sms_fd = -1;

@@ -124,3 +124,13 @@ unsigned long long store_round_trips(const struct store *st)
 {
     return db_pg_round_trips(st->db);
 }
+
+unsigned long long store_losses(const struct store *st)
+{
+    return db_pg_losses(st->db);
+}
+
+int store_away(const struct store *st)
+{
+    return db_pg_away(st->db);
+}

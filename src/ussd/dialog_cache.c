@@ -112,6 +112,20 @@ void ussd_cache_free(struct ussd_cache *c)
     memset(c, 0, sizeof(*c));
 }
 
+void ussd_cache_drop(struct ussd_cache *c)
+{
+    struct ussd_held *h;
+
+    if (c->bucket == NULL)
+        return;
+    while ((h = TAILQ_FIRST(&c->lru)) != NULL)
+        cache_remove(c, h);
+    if (c->langs)
+        memset(c->langs, 0, USSD_MEMO_SLOTS * sizeof(*c->langs));
+    if (c->soles)
+        memset(c->soles, 0, USSD_MEMO_SLOTS * sizeof(*c->soles));
+}
+
 enum ussd_cache_found ussd_cache_find(struct ussd_cache *c, int64_t partner_id, const char *key,
                                       struct store_dialog *out)
 {

@@ -74,6 +74,10 @@ enum ussd_cache_found {
 void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max);
 /* Write what is pending (into the open transaction), then free everything. */
 void ussd_cache_free(struct ussd_cache *c);
+/* Forget everything held, pending writes and memos included, writing
+   nothing: the pass that wrote them was not committed (the database went
+   away), so the database, read again at the next miss, is the truth. */
+void ussd_cache_drop(struct ussd_cache *c);
 /* Look a dialog up; *out (HELD) borrows the entry's state until the next call. */
 enum ussd_cache_found ussd_cache_find(struct ussd_cache *c, int64_t partner_id, const char *key,
                                       struct store_dialog *out);

@@ -220,6 +220,18 @@ void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms);
  */
 void smpp_hub_gather(struct smpp_hub *h, int on);
 void smpp_hub_flush(struct smpp_hub *h);
+/*
+ * The pass's commit failed (the database away: kpassd.8): rewrite every
+ * link's gathered output before smpp_hub_flush() sends it.  Each
+ * submit_sm, deliver_sm or data_sm response becomes a bare response with
+ * status (its request is to be sent again); each submit_sm, deliver_sm or
+ * data_sm we sent in the pass (a USSD screen, an SMS) is withdrawn, its
+ * callback told -KP_ERR_CLOSED as if the link had dropped it; everything
+ * else (enquire_link and its response, bind and unbind responses,
+ * generic_nack) stays, so that links stay bound.  Returns the responses
+ * rewritten.
+ */
+unsigned smpp_hub_abort(struct smpp_hub *h, uint32_t status);
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
 /* The PDU counters: up to max of them into out; returns the count. */
 size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max);
