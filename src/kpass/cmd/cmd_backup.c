@@ -402,10 +402,14 @@ int cmd_migrate(struct kp_cli *cli, int argc, char **argv)
     struct tm tm;
     int lock, rc;
 
+    if (argc > 1 && (strcmp(argv[1], "--from") == 0 || strcmp(argv[1], "--to") == 0))
+        return cmd_migrate_move(cli, argc, argv);
     if (argc == 3 && strcmp(argv[1], "--backup") == 0)
         backup = argv[2];
     else if (argc != 1)
-        return cli_usage("kpass [-c file] migrate [--backup DIR]");
+        return cli_usage("kpass [-c file] migrate [--backup DIR]\n"
+                         "       kpass [-c file] migrate --from sqlite:FILE --to postgresql:DSN "
+                         "[--passfile PATH]");
     if (cli_config(cli) < 0)
         return 1;
     umask(077);
