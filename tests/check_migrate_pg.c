@@ -243,6 +243,41 @@ START_TEST(test_move_wrong_password)
 }
 END_TEST
 
+/* On PostgreSQL: backup and restore point to the server's tools; migrate
+   applies the schema's migrations, and is refused while a node runs. */
+START_TEST(test_pg_backup_refused)
+{
+    char extra[2048], tag[1024], dir[1100], *dsn, *out = NULL;
+    int rc;
+
+    tu_daemon_configure(&d, NULL);
+    snprintf(tag, sizeof(tag), "%s/pg", d.dir);
+    dsn = tu_pg_dsn_for(tag);
+    snprintf(extra, sizeof(extra), "[store]\nbackend = postgresql\ndsn = %s\npassfile = %s\n", dsn,
+             tu_pg_start()->passfile);
+    tu_daemon_configure(&r, extra);
+    free(tu_kpass_ok(&r, NULL, "init", NULL));
+    snprintf(dir, sizeof(dir), "%s/bk", r.dir);
+    rc = tu_kpass(&r, NULL, &out, "backup", dir, NULL);
+    ck_assert_msg(rc == 1 && strstr(out, "pg_basebackup") && strstr(out, "pg_dump") &&
+                      strstr(out, "keys folder"),
+                  "%d: %s", rc, out);
+    free(out);
+    ck_assert_int_eq(access(dir, F_OK), -1);
+    rc = tu_kpass(&r, NULL, &out, "restore", dir, NULL);
+    ck_assert_msg(rc == 1 && strstr(out, "pg_basebackup"), "%d: %s", rc, out);
+    free(out);
+    rc = tu_kpass(&r, NULL, &out, "migrate", NULL);
+    ck_assert_msg(rc == 0 && strstr(out, "nothing to do"), "%d: %s", rc, out);
+    free(out);
+    tu_daemon_start(&r);
+    rc = tu_kpass(&r, NULL, &out, "migrate", NULL);
+    ck_assert_msg(rc == 1 && strstr(out, "stop every node"), "%d: %s", rc, out);
+    free(out);
+    free(dsn);
+}
+END_TEST
+
 Suite *suite_migrate_pg(void)
 {
     Suite *s = suite_create("migrate_pg");
@@ -257,6 +292,7 @@ Suite *suite_migrate_pg(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_move_whole);
     tcase_add_test(tc, test_move_wrong_password);
+    tcase_add_test(tc, test_pg_backup_refused);
     suite_add_tcase(s, tc);
     return s;
 }
