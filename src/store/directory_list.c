@@ -100,9 +100,10 @@ static const struct dir_sql sql_office_find_in_total = {
  * would say instr and PostgreSQL strpos; both case-sensitive, as instr).
  */
 #define DIR_OFF_MAIN_IN(A, P)                                                                      \
-    "replace(?" P ", ' ' || (SELECT d6.code FROM office_service os6 JOIN service s6 ON s6.id = "   \
+    "replace(CAST(?" P                                                                             \
+    " AS TEXT), ' ' || (SELECT d6.code FROM office_service os6 JOIN service s6 ON s6.id = "        \
     "os6.service_id JOIN department d6 ON d6.id = s6.department_id WHERE os6.office_id = " A       \
-    ".id ORDER BY os6.pos LIMIT 1) || ' ', '') <> ?" P
+    ".id ORDER BY os6.pos LIMIT 1) || ' ', '') <> CAST(?" P " AS TEXT)"
 static const struct dir_sql sql_office_dept = {
     "SELECT x.code, CAST(?3 AS TEXT), " DIR_OFF_NAMES(
         "x") " FROM office x WHERE x.district_id = ?4 AND " DIR_OFF_MAIN_IN("x",
@@ -123,9 +124,10 @@ static const struct dir_sql sql_office_in = {
         "o") " FROM office o "
              "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?2 AND (?1 IS NULL "
              "OR EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND "
-             "os.service_id = ?1)) AND (?3 IS NULL OR " DIR_OFF_MAIN_IN("o", "3") ") "
-                                                                                  "ORDER BY "
-                                                                                  "o.sort, o.code",
+             "os.service_id = ?1)) AND (CAST(?3 AS TEXT) IS NULL OR " DIR_OFF_MAIN_IN(
+                 "o", "3") ") "
+                           "ORDER BY "
+                           "o.sort, o.code",
     DIR_Q_ID | DIR_Q_ID2 | DIR_Q_DEPTS};
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
