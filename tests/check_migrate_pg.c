@@ -201,6 +201,11 @@ START_TEST(test_move_whole)
     rc = tu_kpass(&r, NULL, &out, "audit", "verify", NULL);
     ck_assert_msg(rc == 0, "audit verify on PostgreSQL: %d: %s", rc, out);
     free(out);
+    /* The word search on PostgreSQL finds the moved services (migration 22's
+       index is an expression over them: nothing to rebuild). */
+    rc = tu_kpass(&r, NULL, &out, "service", "search", "domicile", NULL);
+    ck_assert_msg(rc == 0 && strstr(out, "DOMICILE"), "%d: %s", rc, out);
+    free(out);
     rc = tu_kpass(&r, NULL, &out, "citizen", "show", "17301-7612345-1", NULL);
     ck_assert_msg(rc == 0 && strstr(out, "زرغونہ خان"), "%d: %s", rc, out);
     free(out);
@@ -226,6 +231,13 @@ START_TEST(test_move_wrong_password)
                   "%d: %s", rc, out);
     ck_assert_ptr_null(strstr(out, "not-the-password"));
     free(out);
+    /* A password in the DSN (visible to ps) is refused before anything. */
+    char *withpw = NULL;
+    ck_assert_int_ge(asprintf(&withpw, "%s password=x", dsn), 0);
+    rc = run_move(withpw, pw, &out);
+    ck_assert_msg(rc != 0 && strstr(out, "must not hold the password"), "%d: %s", rc, out);
+    free(out);
+    free(withpw);
     /* A passfile others may read is refused before any connection. */
     ck_assert_int_eq(chmod(pw, 0644), 0);
     rc = run_move(dsn, pw, &out);
