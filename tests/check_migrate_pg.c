@@ -255,6 +255,41 @@ START_TEST(test_move_wrong_password)
 }
 END_TEST
 
+/* A table or column of the SQLite file that the PostgreSQL schema lacks
+   (a schema change made in one list only) stops the move: nothing is
+   dropped silently, nothing committed. */
+START_TEST(test_move_unknown_table)
+{
+    static const char *const ddl[] = {"CREATE TABLE extra_new (id INTEGER PRIMARY KEY, v TEXT); "
+                                      "INSERT INTO extra_new (v) VALUES ('x')",
+                                      "ALTER TABLE msisdn_lang ADD COLUMN extra_col TEXT"};
+    static const char *const want[] = {"has no table extra_new",
+                                       "has no column msisdn_lang.extra_col"};
+    char path[1024], tag[1024], *dsn, *out = NULL;
+    sqlite3 *db;
+    int rc;
+
+    tu_pg_start();
+    tu_daemon_prepare(&d, NULL);
+    snprintf(path, sizeof(path), "%s/kpass.db", d.dir);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+        ck_assert_int_eq(sqlite3_exec(db, ddl[i], NULL, NULL, NULL), SQLITE_OK);
+        if (i == 1)
+            ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE extra_new", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        snprintf(tag, sizeof(tag), "%s/moved%d", d.dir, i);
+        dsn = tu_pg_dsn_for(tag);
+        rc = run_move(dsn, tu_pg_start()->passfile, &out);
+        ck_assert_msg(rc != 0 && strstr(out, want[i]) && strstr(out, "nothing was committed"),
+                      "%d: %s", rc, out);
+        free(out);
+        ck_assert_int_eq(tu_pg_sql_int(tag, "SELECT count(*) FROM partner"), 0);
+        free(dsn);
+    }
+}
+END_TEST
+
 /* On PostgreSQL: backup and restore point to the server's tools; migrate
    applies the schema's migrations, and is refused while a node runs. */
 START_TEST(test_pg_backup_refused)
@@ -305,6 +340,7 @@ Suite *suite_migrate_pg(void)
     tcase_add_test(tc, test_move_whole);
     tcase_add_test(tc, test_move_wrong_password);
     tcase_add_test(tc, test_pg_backup_refused);
+    tcase_add_test(tc, test_move_unknown_table);
     suite_add_tcase(s, tc);
     return s;
 }

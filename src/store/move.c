@@ -118,8 +118,9 @@ static int mv_source_tables(struct store *src, struct mv_plan *p, struct kp_buf 
     while ((rc = db_step(s)) == DB_ROW) {
         const char *name = db_col_text(s, 0), *def = db_col_text(s, 1);
         if (!mv_ident_ok(name)) {
+            mv_fail(why, -KP_ERR_STATE, "source: a table named %.64s", name);
             db_finalize(s);
-            return mv_fail(why, -KP_ERR_STATE, "source: a table named %.64s", name);
+            return -KP_ERR_STATE;
         }
         if (strncmp(def, "CREATE VIRTUAL TABLE", 20) == 0) {
             if (nvirt < (int)KP_ARRAY_LEN(virt))
@@ -160,8 +161,9 @@ static int mv_target_tables(struct store *dst, struct mv_plan *p, struct kp_buf 
     while ((rc = db_step(s)) == DB_ROW) {
         const char *name = db_col_text(s, 0);
         if (!mv_ident_ok(name)) {
+            mv_fail(why, -KP_ERR_STATE, "target: a table named %.64s", name);
             db_reset(s);
-            return mv_fail(why, -KP_ERR_STATE, "target: a table named %.64s", name);
+            return -KP_ERR_STATE;
         }
         p->target = kp_realloc(p->target, ((size_t)p->ntarget + 1) * sizeof(*p->target));
         snprintf(p->target[p->ntarget++], MV_TABLE, "%s", name);
@@ -211,8 +213,9 @@ static int mv_columns(struct store *src, struct store *dst, struct mv_table *t, 
         const char *col = db_col_text(s, 0);
         int64_t pkpos = db_col_int64(s, 1);
         if (!mv_ident_ok(col) || t->ncols == MV_COLS) {
+            mv_fail(why, -KP_ERR_STATE, "%s: column %.64s cannot be moved", t->name, col);
             db_reset(s);
-            return mv_fail(why, -KP_ERR_STATE, "%s: column %.64s cannot be moved", t->name, col);
+            return -KP_ERR_STATE;
         }
         snprintf(t->cols[t->ncols], MV_TABLE, "%s", col);
         if (pkpos >= 1 && pkpos <= (int64_t)KP_ARRAY_LEN(pk)) {
@@ -227,11 +230,11 @@ static int mv_columns(struct store *src, struct store *dst, struct mv_table *t, 
             db_reset(s);
             return mv_fail(why, -KP_ERR_STATE,
                            "the PostgreSQL schema has no column %s.%s: this build cannot move it",
-                           t->name, col);
+                           t->name, t->cols[t->ncols]);
         }
         if (mv_type_of(db_col_text(d, 0), &t->type[t->ncols]) < 0) {
-            mv_fail(why, -KP_ERR_STATE, "%s.%s: type %.40s cannot be moved", t->name, col,
-                    db_col_text(d, 0));
+            mv_fail(why, -KP_ERR_STATE, "%s.%s: type %.40s cannot be moved", t->name,
+                    t->cols[t->ncols], db_col_text(d, 0));
             db_reset(d);
             db_reset(s);
             return -KP_ERR_STATE;
