@@ -20,6 +20,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpass/store/backend.h"
+#include "kpass/store/directory.h"
+#include "kpass/store/store.h"
 #include "kpass/ussd/ussd.h"
 #include "pgtest.h"
 #include "smpputil.h"
@@ -77,6 +80,81 @@ static void populate(void)
     free(tu_desk_sms_wait(w.sms_fd, "your code for identity check"));
     free(id);
     free(session);
+}
+
+/* Search words: every word of the services' names, and a prefix of each. */
+struct words {
+    char w[2000][64];
+    int n;
+};
+
+static void words_add(struct words *ws, const char *text)
+{
+    char buf[256], *save = NULL;
+
+    snprintf(buf, sizeof(buf), "%s", text);
+    for (char *t = strtok_r(buf, " ,()/-", &save); t && ws->n + 2 < 2000;
+         t = strtok_r(NULL, " ,()/-", &save)) {
+        if (strlen(t) < 2 || strlen(t) >= 64)
+            continue;
+        snprintf(ws->w[ws->n++], 64, "%s", t);
+        if (strlen(t) > 4 && (unsigned char)t[0] < 0x80)
+            snprintf(ws->w[ws->n++], 64, "%.3s", t);
+    }
+}
+
+static int words_of(void *ctx, const struct store_dir_item *it)
+{
+    words_add(ctx, it->name.en);
+    words_add(ctx, it->name.ur);
+    words_add(ctx, it->name.ps);
+    return 0;
+}
+
+/* The word search on the moved PostgreSQL schema against SQLite's FTS5 on
+   the file it came from, for every word of every service's names (and
+   prefixes): the same services, always; how many queries list them in
+   another order (ts_rank is not bm25), and how many have another first
+   hit, are counted.  Returns the queries run. */
+static int compare_search(const char *file, const char *dsn, int *order_differs, int *first_differs)
+{
+    struct store_settings set = {.backend = STORE_BACKEND_POSTGRESQL};
+    struct store_dir_item a[STORE_DIR_PAGE_MAX], b[STORE_DIR_PAGE_MAX];
+    struct store *sq = NULL, *pg = NULL;
+    struct words *ws = calloc(1, sizeof(*ws));
+    unsigned ta, tb;
+
+    set.dsn = strdup(dsn);
+    set.passfile = strdup(tu_pg_start()->passfile);
+    ck_assert_int_eq(store_open(file, STORE_READONLY, &sq), 0);
+    ck_assert_int_eq(store_open_conf(&set, NULL, STORE_READONLY, &pg), 0);
+    ck_assert_int_eq(store_dir_service_each(sq, NULL, words_of, ws), 0);
+    ck_assert_int_gt(ws->n, 100);
+    for (int i = 0; i < ws->n; i++) {
+        int na = store_dir_service_search(sq, ws->w[i], 0, STORE_DIR_PAGE_MAX, a, &ta);
+        int nb = store_dir_service_search(pg, ws->w[i], 0, STORE_DIR_PAGE_MAX, b, &tb);
+        int same_order = 1;
+        ck_assert_msg(na == nb && ta == tb, "'%s': SQLite %d (%u), PostgreSQL %d (%u)", ws->w[i],
+                      na, ta, nb, tb);
+        for (int k = 0; k < na; k++) {
+            int found = 0;
+            same_order &= strcmp(a[k].code, b[k].code) == 0;
+            for (int j = 0; j < nb && !found; j++)
+                found = strcmp(a[k].code, b[j].code) == 0;
+            ck_assert_msg(found, "'%s': %s found by SQLite only", ws->w[i], a[k].code);
+        }
+        *first_differs += na > 0 && strcmp(a[0].code, b[0].code) != 0;
+        *order_differs += !same_order;
+        if (!same_order && getenv("KP_VERBOSE"))
+            fprintf(stderr, "order differs: '%s' (%d hits; first %s / %s)\n", ws->w[i], na,
+                    a[0].code, b[0].code);
+    }
+    store_close(sq);
+    store_close(pg);
+    store_settings_free(&set);
+    int n = ws->n;
+    free(ws);
+    return n;
 }
 
 static int run_move(const char *dsn, const char *passfile, char **out)
@@ -172,6 +250,14 @@ START_TEST(test_move_whole)
     ck_assert_int_gt(tu_pg_sql_int(tag, "SELECT nextval(pg_get_serial_sequence('citizen', 'id'))"),
                      tu_pg_sql_int(tag, "SELECT max(id) FROM citizen"));
     free(out);
+
+    snprintf(extra, sizeof(extra), "%s/kpass.db", d.dir);
+    int order_differs = 0, first_differs = 0,
+        queries = compare_search(extra, dsn, &order_differs, &first_differs);
+    fprintf(stderr,
+            "migrate_pg: word search, %d queries: %d in another order, %d with another first hit\n",
+            queries, order_differs, first_differs);
+    ck_assert_int_gt(queries, 100);
 
     /* Again into the same schema: it holds data now. */
     rc = run_move(dsn, pg->passfile, &out);
