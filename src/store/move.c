@@ -500,6 +500,35 @@ static int mv_sequences(struct store *dst, int *count, struct kp_buf *why)
                          : mv_fail(why, -KP_ERR_DB, "identity sequences: %s", db_errmsg(dst->db));
 }
 
+/* No row in any of the target's tables but the migrations' own. */
+static int mv_target_empty(struct store *dst, const struct mv_plan *p, struct kp_buf *why)
+{
+    int rc;
+
+    for (int i = 0; i < p->ntarget; i++) {
+        if (mv_is_own(p->target[i]))
+            continue;
+        if ((rc = mv_has_rows(dst, p->target[i])) != 0)
+            return rc < 0 ? mv_fail(why, rc, "target: %s", db_errmsg(dst->db))
+                          : mv_fail(why, -KP_ERR_EXISTS,
+                                    "the target schema already holds data (table %s): a move "
+                                    "goes into a new, empty schema",
+                                    p->target[i]);
+    }
+    return 0;
+}
+
+int store_move_target_empty(struct store *dst, struct kp_buf *why)
+{
+    struct mv_plan p = {0};
+    int rc;
+
+    if ((rc = mv_target_tables(dst, &p, why)) == 0)
+        rc = mv_target_empty(dst, &p, why);
+    free(p.target);
+    return rc;
+}
+
 /* The plan: tables, columns, order; the target must hold no rows. */
 static int mv_plan(struct store *src, struct store *dst, struct mv_plan *p, struct kp_buf *why)
 {
@@ -520,16 +549,8 @@ static int mv_plan(struct store *src, struct store *dst, struct mv_plan *p, stru
         if ((rc = mv_columns(src, dst, &p->t[i], why)) < 0)
             return rc;
     }
-    for (int i = 0; i < p->ntarget; i++) {
-        if (mv_is_own(p->target[i]))
-            continue;
-        if ((rc = mv_has_rows(dst, p->target[i])) != 0)
-            return rc < 0 ? mv_fail(why, rc, "target: %s", db_errmsg(dst->db))
-                          : mv_fail(why, -KP_ERR_EXISTS,
-                                    "the target schema already holds data (table %s): a move "
-                                    "goes into a new, empty schema",
-                                    p->target[i]);
-    }
+    if ((rc = mv_target_empty(dst, p, why)) < 0)
+        return rc;
     return mv_order(dst, p, why);
 }
 

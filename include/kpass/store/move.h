@@ -51,5 +51,12 @@ struct store_move_report {
 int store_move_copy(struct store *src, struct store *dst, struct store_move_report *rep,
                     struct kp_buf *why);
 void store_move_report_free(struct store_move_report *rep);
+/*
+ * Before the target is migrated (opened STORE_READONLY): 0 when none of
+ * its tables (if any) holds a row but the migrations' own, else
+ * -KP_ERR_EXISTS with the table in why (or -KP_ERR_DB), so that a move
+ * into a database in use is refused before its schema is touched.
+ */
+int store_move_target_empty(struct store *dst, struct kp_buf *why);
 
 #endif

@@ -91,8 +91,21 @@ static int move_open(const struct move_args *a, struct store **src, struct store
         return cli_fail("%s has an older schema: run `kpass migrate` on it first", a->from);
     if (rc < 0)
         return cli_fail("cannot open the database %s", a->from);
-    /* STORE_EXCLUSIVE: no kpassd may start on the target during the move. */
-    rc = store_open_conf(&set, NULL, STORE_EXCLUSIVE, dst);
+    /* A target in use is refused before its schema is migrated; then
+       STORE_EXCLUSIVE: no kpassd may start on the target during the move. */
+    if ((rc = store_open_conf(&set, NULL, STORE_READONLY, dst)) == 0) {
+        struct kp_buf why = KP_BUF_INIT;
+        rc = store_move_target_empty(*dst, &why);
+        store_close(*dst);
+        *dst = NULL;
+        if (rc < 0) {
+            cli_fail("%s", why.data ? why.data : "cannot read the target");
+            kp_buf_free(&why);
+            return 1;
+        }
+        kp_buf_free(&why);
+        rc = store_open_conf(&set, NULL, STORE_EXCLUSIVE, dst);
+    }
     if (rc == -KP_ERR_BUSY)
         return cli_fail("a kpassd is running on the target database: stop it first");
     if (rc == -KP_ERR_CLOSED)
