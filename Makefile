@@ -231,16 +231,18 @@ test: all $(CHECK_BIN) cluster-bins tests/peers/node_modules/.kp-installed layer
 # The store-level suites again with the store on PostgreSQL (a private
 # server for the run, tests/pgtest.h): KP_TEST_STORE=postgresql makes
 # tu_store_open() and tu_daemon_prepare() use it.  PG_SUITES lists those
-# that pass whole on PostgreSQL; PG_SUITES_PARTLY those that do not yet,
-# and why: the directory's word search is SQLite's FTS5 (directory,
-# dialogs, builtins_lang, sms_e2e, ussd_daemon); the test reads or edits
-# the SQLite file itself (store, audit, codes, credential, desk, desk_e2e,
-# daemon's missing-file case); an identity leaves a gap where a refused
-# INSERT took a number (citizen).  make test-pg PG_SUITES='...' for others.
+# that pass whole on PostgreSQL (dialogs: its screen-coverage case copies
+# the seeded SQLite file per transcript and runs on SQLite only; the
+# transcripts run on both); PG_SUITES_PARTLY those that do not yet, and
+# why: the test reads or edits the SQLite file itself (store, audit, codes,
+# credential, desk, desk_e2e, daemon's missing-file case); an identity
+# leaves a gap where a refused INSERT took a number (citizen).  The word
+# search runs on PostgreSQL since migration 22 (directory, dialogs,
+# builtins_lang, sms_e2e, ussd_daemon moved here).  make test-pg
+# PG_SUITES='...' for others.
 PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk \
-             ussd_cache ussd_durability
-PG_SUITES_PARTLY = store audit citizen codes credential desk directory dialogs builtins_lang \
-                   daemon desk_e2e sms_e2e ussd_daemon
+             ussd_cache ussd_durability directory dialogs builtins_lang sms_e2e ussd_daemon
+PG_SUITES_PARTLY = store audit citizen codes credential desk daemon desk_e2e
 test-pg: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed
 	KP_BUILD=$(BUILD) KP_TEST_STORE=postgresql KP_TEST_SUITES="$(PG_SUITES)" $(TEST_ENV) $(CHECK_BIN)
 

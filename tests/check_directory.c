@@ -20,6 +20,7 @@
 #include "kpass/core/mem.h"
 #include "kpass/store/store.h"
 #include "kpass/store/directory.h"
+#include "pgtest.h"
 #include "testutil.h"
 
 static char *dir;
@@ -43,15 +44,16 @@ static void dir_teardown(void)
     free(dir);
 }
 
+/* One value through the store's own connection (either backend). */
 static long long db_int(const char *sql)
 {
-    sqlite3_stmt *s;
+    struct db_stmt *s;
     long long v = -1;
 
-    ck_assert_int_eq(sqlite3_prepare_v2(db_sqlite_handle(st->db), sql, -1, &s, NULL), SQLITE_OK);
-    if (sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    ck_assert_int_eq(db_prepare(st->db, sql, &s), 0);
+    if (db_step(s) == DB_ROW)
+        v = db_col_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
@@ -735,12 +737,13 @@ START_TEST(test_dir_search_follows)
     /* A change of sort only does not touch the index; the index checks out. */
     s.sort = 7;
     ck_assert_int_eq(store_dir_service_put(st, &s), STORE_DIR_UPDATED);
-    ck_assert_int_eq(store_exec(st, "INSERT INTO service_fts (service_fts) "
-                                    "VALUES ('integrity-check')"),
-                     0);
+    if (!tu_pg_wanted()) /* FTS5's own check; PostgreSQL's index is an expression's */
+        ck_assert_int_eq(store_exec(st, "INSERT INTO service_fts (service_fts) "
+                                        "VALUES ('integrity-check')"),
+                         0);
     ck_assert_int_eq(store_dir_optimize(st), 0);
     ck_assert_int_eq(store_dir_service_search(st, "motor", 0, 4, it, &total), 1);
-    ck_assert_int_eq(store_integrity_check(st, &rep), 0);
+    ck_assert_int_eq(store_integrity_check(st, &rep), tu_pg_wanted() ? -KP_ERR_UNSUPPORTED : 0);
     kp_buf_free(&rep);
 }
 END_TEST
@@ -1017,7 +1020,8 @@ START_TEST(test_seed_latency)
     struct store_dir_item it[9];
     struct store_dir_service s;
     struct store_dir_office o;
-    const int loops = 2000;
+    /* PostgreSQL: a round trip per call on a shared machine; fewer loops. */
+    const int loops = tu_pg_wanted() ? 100 : 2000;
     unsigned total;
     uint64_t t[9];
     int k = 0;

@@ -128,6 +128,9 @@ int cmd_sms(struct kp_cli *cli, int argc, char **argv);
 int cmd_backup(struct kp_cli *cli, int argc, char **argv);
 int cmd_restore(struct kp_cli *cli, int argc, char **argv);
 int cmd_migrate(struct kp_cli *cli, int argc, char **argv);
+/* `kpass migrate --from sqlite:FILE --to postgresql:DSN ...` (cmd_move.c), which
+   cmd_migrate hands over to. */
+int cmd_migrate_move(struct kp_cli *cli, int argc, char **argv);
 /* `kpass import citizens ...` (argv[0] = "citizens"), for whichever cmd_import dispatches. */
 int import_citizens(struct kp_cli *cli, int argc, char **argv);
 

@@ -57,7 +57,8 @@ static const struct {
     {"sms", cmd_sms, "the SMS outbox: list messages, show one (numbers masked)"},
     {"backup", cmd_backup, "an online backup: database, keys, configuration, manifest"},
     {"restore", cmd_restore, "bring a backup back into an empty data folder"},
-    {"migrate", cmd_migrate, "back up, then bring the database to this version's schema"},
+    {"migrate", cmd_migrate,
+     "back up, then bring the database to this version's schema; or move it to PostgreSQL"},
     {"bench", cmd_bench, "load a running SMPP server and measure it"},
 };
 

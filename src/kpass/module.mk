@@ -10,6 +10,7 @@ KPASS_SRCS += src/kpass/bench/cmd_phone.c
 KPASS_SRCS += src/kpass/cmd/cmd_app.c
 KPASS_SRCS += src/kpass/cmd/cmd_audit.c
 KPASS_SRCS += src/kpass/cmd/cmd_backup.c
+KPASS_SRCS += src/kpass/cmd/cmd_move.c
 KPASS_SRCS += src/kpass/cmd/cmd_citizen.c
 KPASS_SRCS += src/kpass/cmd/cmd_department.c
 KPASS_SRCS += src/kpass/cmd/cmd_desk.c

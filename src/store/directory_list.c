@@ -100,9 +100,10 @@ static const struct dir_sql sql_office_find_in_total = {
  * would say instr and PostgreSQL strpos; both case-sensitive, as instr).
  */
 #define DIR_OFF_MAIN_IN(A, P)                                                                      \
-    "replace(?" P ", ' ' || (SELECT d6.code FROM office_service os6 JOIN service s6 ON s6.id = "   \
+    "replace(CAST(?" P                                                                             \
+    " AS TEXT), ' ' || (SELECT d6.code FROM office_service os6 JOIN service s6 ON s6.id = "        \
     "os6.service_id JOIN department d6 ON d6.id = s6.department_id WHERE os6.office_id = " A       \
-    ".id ORDER BY os6.pos LIMIT 1) || ' ', '') <> ?" P
+    ".id ORDER BY os6.pos LIMIT 1) || ' ', '') <> CAST(?" P " AS TEXT)"
 static const struct dir_sql sql_office_dept = {
     "SELECT x.code, CAST(?3 AS TEXT), " DIR_OFF_NAMES(
         "x") " FROM office x WHERE x.district_id = ?4 AND " DIR_OFF_MAIN_IN("x",
@@ -123,9 +124,10 @@ static const struct dir_sql sql_office_in = {
         "o") " FROM office o "
              "JOIN district d ON d.id = o.district_id WHERE o.district_id = ?2 AND (?1 IS NULL "
              "OR EXISTS (SELECT 1 FROM office_service os WHERE os.office_id = o.id AND "
-             "os.service_id = ?1)) AND (?3 IS NULL OR " DIR_OFF_MAIN_IN("o", "3") ") "
-                                                                                  "ORDER BY "
-                                                                                  "o.sort, o.code",
+             "os.service_id = ?1)) AND (CAST(?3 AS TEXT) IS NULL OR " DIR_OFF_MAIN_IN(
+                 "o", "3") ") "
+                           "ORDER BY "
+                           "o.sort, o.code",
     DIR_Q_ID | DIR_Q_ID2 | DIR_Q_DEPTS};
 #define DIR_STR_(x) #x
 #define DIR_STR(x)  DIR_STR_(x)
@@ -137,6 +139,18 @@ static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
          "JOIN service s ON s.id = service_fts.rowid JOIN department d ON d.id = s.department_id "
          "WHERE service_fts MATCH ?1 "
          "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
+         "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+/* The same on PostgreSQL (schema_pg.c, 22): the GIN expression index
+   service_search, ranked by ts_rank weighted as bm25 above (names A,
+   descriptions D: 1.0 and 0.1) and divided by the text's length
+   (normalization 2), so that, as with bm25, shorter texts come first. */
+#define DIR_PG_VECTOR                                                                              \
+    "service_search(s.name_en, s.name_ur, s.name_ps, s.description_en, s.description_ur)"
+#define DIR_PG_QUERY "to_tsquery('simple'::regconfig, service_search_fold(?1))"
+static const char sql_search_pg[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
+    "s") " FROM service s JOIN department d ON d.id = s.department_id "
+         "WHERE " DIR_PG_VECTOR " @@ " DIR_PG_QUERY " "
+         "ORDER BY ts_rank(" DIR_PG_VECTOR ", " DIR_PG_QUERY ", 2) DESC, s.sort, s.code "
          "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
 /* Every service with its names and its keywords in each language (one
    row each in dir_text: a subquery per language, where SQLite would say
@@ -548,6 +562,47 @@ static int dir_search_expr(const char *query, char *out, size_t cap)
     return words;
 }
 
+/*
+ * The same words as a PostgreSQL tsquery: each word's runs of word bytes
+ * (what the index keeps as words: service_search_words) become quoted
+ * prefix lexemes, all joined by & ("veh reg" -> 'veh':* & 'reg':*).  A
+ * run holds only ASCII letters and digits and non-ASCII bytes, never a
+ * quote, a backslash or an operator, so the input cannot become tsquery
+ * syntax.  Returns the number of words kept (as dir_search_expr).
+ */
+static int dir_search_tsquery(const char *query, char *out, size_t cap)
+{
+    size_t n = 0;
+    int words = 0, runs = 0;
+    const char *p = query;
+
+    while (*p && words < STORE_DIR_QUERY_WORDS) {
+        const char *w;
+        int useful = 0;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        for (w = p; *p && *p != ' ' && *p != '\t'; p++)
+            useful |= dir_word_byte((unsigned char)*p);
+        if (!useful)
+            continue;
+        if (n + 8 * (size_t)(p - w) + 8 >= cap)
+            break;
+        words++;
+        while (w < p) {
+            const char *r = w;
+            while (r < p && dir_word_byte((unsigned char)*r))
+                r++;
+            if (r > w) {
+                n += (size_t)snprintf(out + n, cap - n, "%s'%.*s':*", runs++ ? " & " : "",
+                                      (int)(r - w), w);
+            }
+            w = r < p ? r + 1 : r;
+        }
+    }
+    out[n] = '\0';
+    return words;
+}
+
 /* A service found by the search, and how well (0 best). */
 struct dir_hit {
     struct store_dir_item item;
@@ -643,7 +698,8 @@ static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit 
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
                              struct store_dir_item *out, unsigned *total)
 {
-    char expr[2 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
+    /* FTS5: bytes doubled; tsquery: a run per byte at worst, 8 more each. */
+    char expr[9 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
     struct dir_hit *hits;
     struct db_stmt *s;
     unsigned i, n = 0, got = 0;
@@ -651,13 +707,19 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
 
     if (limit > STORE_DIR_PAGE_MAX)
         return -KP_ERR_RANGE;
-    if (strlen(query) > STORE_DIR_QUERY_MAX || dir_search_expr(query, expr, sizeof(expr)) == 0)
+    if (strlen(query) > STORE_DIR_QUERY_MAX)
         return -KP_ERR_INVAL;
-    /* The ranked word search is FTS5's; another backend needs its own
-       full-text index (not in this build's schema). */
-    if (db_kind(st->db) != DB_SQLITE)
-        return -KP_ERR_UNSUPPORTED;
-    if ((s = store_stmt(st, sql_search)) == NULL)
+    /* The ranked word search: FTS5's on SQLite, the GIN index's on PostgreSQL. */
+    if (db_kind(st->db) == DB_SQLITE) {
+        if (dir_search_expr(query, expr, sizeof(expr)) == 0)
+            return -KP_ERR_INVAL;
+        s = store_stmt(st, sql_search);
+    } else {
+        if (dir_search_tsquery(query, expr, sizeof(expr)) == 0)
+            return -KP_ERR_INVAL;
+        s = store_stmt(st, sql_search_pg);
+    }
+    if (s == NULL)
         return -KP_ERR_DB;
     hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
     /* The word search first (ranked), then the typing-error pass. */

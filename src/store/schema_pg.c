@@ -405,6 +405,36 @@ static const struct store_migration migrations_pg[] = {
      "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT;"
      "ALTER TABLE sms_outbox ADD COLUMN lease_until BIGINT;"
      "CREATE INDEX sms_claims ON sms_outbox (lease_until) WHERE state = 'sending';"},
+    {22, /* issue 12: the directory's word search (SQLite's FTS5 service_fts):
+            an expression GIN index over the service texts, names weighted A
+            and descriptions D (ts_rank: ten times, as bm25's 10.0 and 1.0).
+            Words are what FTS5's unicode61 tokenizer keeps: runs of ASCII
+            letters and digits and of anything not ASCII (Urdu and Pashto
+            letters with their marks stay whole); Latin letters with
+            diacritics folded to their base letter first (remove_diacritics).
+            Tokenizing here, not by the server's parser and locale, makes the
+            words the same on every server. */
+     "CREATE FUNCTION service_search_fold(t text) RETURNS text"
+     "  LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
+     "  RETURN translate(t, "
+     "'ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪ"
+     "īĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž',"
+     "    "
+     "'aaaaaaceeeeiiiinooooouuuuyaaaaaaceeeeiiiinooooouuuuyyaaaaaaccccccccddeeeeeeeeeegggggggghhiii"
+     "iiiiiijjkkllllllnnnnnnoooooorrrrrrssssssssttttuuuuuuuuuuuuwwyyyzzzzzz');"
+     "CREATE FUNCTION service_search_words(t text) RETURNS text"
+     "  LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT"
+     "  RETURN regexp_replace(service_search_fold(t), "
+     "'[\\x01-\\x2f\\x3a-\\x40\\x5b-\\x60\\x7b-\\x7f]+',"
+     "    ' ', 'g');"
+     "CREATE FUNCTION service_search(n_en text, n_ur text, n_ps text, d_en text, d_ur text)"
+     "  RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE"
+     "  RETURN setweight(to_tsvector('simple'::regconfig,"
+     "    service_search_words(n_en || ' ' || n_ur || ' ' || n_ps)), 'A') ||"
+     "    setweight(to_tsvector('simple'::regconfig, service_search_words(d_en || ' ' || d_ur)),"
+     "    'D');"
+     "CREATE INDEX service_search ON service USING gin"
+     "  (service_search(name_en, name_ur, name_ps, description_en, description_ur));"},
 };
 
 const struct store_migration *store_migrations_pg(int *count)

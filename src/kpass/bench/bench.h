@@ -28,6 +28,7 @@ struct bench_opts {
     const char *dial;
     const char *inputs;
     unsigned sessions;
+    unsigned msisdn_base; /* the first subscriber's index (several generators, distinct numbers) */
     const char *service_code;
     unsigned rate; /* hops per second offered; 0: as fast as answers come */
 };

@@ -38,7 +38,6 @@ struct ub {
     int ninputs;
     struct ub_session *s;
     unsigned ns;
-    uint32_t msisdn_base; /* numbers are 923400000000 + index */
     uint64_t ended;
     /* --rate: sessions ready to send, a ring of ns entries */
     unsigned *ready;
@@ -60,7 +59,7 @@ static void ub_send(struct bench *b, struct bench_conn *c, unsigned idx)
     strcpy(p.sm.service_type, "USSD");
     p.sm.source_addr_ton = 1;
     p.sm.source_addr_npi = 1;
-    snprintf(p.sm.source_addr, sizeof(p.sm.source_addr), "9234%08u", idx);
+    snprintf(p.sm.source_addr, sizeof(p.sm.source_addr), "9234%08u", u->o->msisdn_base + idx);
     snprintf(p.sm.destination_addr, sizeof(p.sm.destination_addr), "%s", u->o->service_code);
     p.sm.sm_length = (uint8_t)strlen(text);
     memcpy(p.sm.short_message, text, p.sm.sm_length);
@@ -160,7 +159,8 @@ static void ub_on_pdu(struct bench *b, struct bench_conn *c, const struct smpp_p
     r[SMPP_HEADER_LEN] = 0;
     bench_send(c, r, sizeof(r));
     if (!(p->tlv.present & SMPP_TLV_USSD_SERVICE_OP) || strlen(p->sm.destination_addr) != 12 ||
-        (idx = (unsigned)strtoul(p->sm.destination_addr + 4, NULL, 10)) >= u->ns) {
+        (idx = (unsigned)strtoul(p->sm.destination_addr + 4, NULL, 10) - u->o->msisdn_base) >=
+            u->ns) {
         bench_error(b, "a screen for no session");
         return;
     }

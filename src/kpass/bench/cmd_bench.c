@@ -23,7 +23,7 @@ static const char bench_usage_text[] =
     "                   [--binds N] [--window W] [--seconds T]\n"
     "                   [--mode link] [--pdu enquire_link|submit_sm]\n"
     "                   [--mode ussd --dial '*789#' --inputs 1,2,00 --sessions S\n"
-    "                    [--service-code 789] [--rate HOPS_PER_S]]";
+    "                    [--service-code 789] [--rate HOPS_PER_S] [--msisdn-base N]]";
 
 struct link_bench {
     uint8_t pdu[512]; /* the request, sequence number patched per send */
@@ -145,6 +145,7 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
         {"sessions", required_argument, NULL, 'S'},
         {"service-code", required_argument, NULL, 'c'},
         {"rate", required_argument, NULL, 'r'},
+        {"msisdn-base", required_argument, NULL, 'b'},
         {NULL, 0, NULL, 0},
     };
     struct bench_opts o = {.host = "127.0.0.1",
@@ -211,6 +212,10 @@ int cmd_bench(struct kp_cli *cli, int argc, char **argv)
             break;
         case 'c':
             o.service_code = optarg;
+            break;
+        case 'b':
+            if (bench_uint("msisdn-base", optarg, 0, 90000000, &o.msisdn_base))
+                return 1;
             break;
         case 'r':
             if (bench_uint("rate", optarg, 1, 10000000, &o.rate))

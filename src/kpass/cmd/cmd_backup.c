@@ -234,12 +234,31 @@ static int bk_backup_to(struct kp_cli *cli, const char *dir)
     return 0;
 }
 
+/*
+ * On PostgreSQL, backups are the database server's: a base backup with its
+ * WAL archive (pg_basebackup, or what Patroni's replicas and the site's
+ * backup tool already do) restores to any moment, and pg_dump gives one
+ * consistent logical copy.  kpass copying rows itself would be a slower,
+ * weaker pg_dump, so it says where to go instead (doc/cluster.md 5.8).
+ */
+static int bk_pg_refuse(const char *what)
+{
+    return cli_fail("kpass %s is for SQLite; on PostgreSQL use the server's tools: "
+                    "pg_basebackup with WAL archiving (or your Patroni cluster's backups) for "
+                    "point-in-time restores, pg_dump -Fc for one consistent copy; and keep a "
+                    "copy of the keys folder, which is not in the database "
+                    "(doc/cluster.md, 5.8)",
+                    what);
+}
+
 int cmd_backup(struct kp_cli *cli, int argc, char **argv)
 {
     if (argc != 2)
         return cli_usage("kpass [-c file] backup DIR");
     if (cli_config(cli) < 0)
         return 1;
+    if (cli->store.backend == STORE_BACKEND_POSTGRESQL)
+        return bk_pg_refuse("backup");
     umask(077);
     return bk_backup_to(cli, argv[1]) < 0 ? 1 : 0;
 }
@@ -355,6 +374,8 @@ int cmd_restore(struct kp_cli *cli, int argc, char **argv)
         return cli_usage("kpass [-c file] restore DIR");
     if (cli_config(cli) < 0)
         return 1;
+    if (cli->store.backend == STORE_BACKEND_POSTGRESQL)
+        return bk_pg_refuse("restore");
     umask(077);
     if (bk_join(db, argv[1], "kpass.db") < 0 || bk_join(keys, argv[1], "keys") < 0 ||
         bk_manifest_read(argv[1], &want, want_hash) < 0)
@@ -393,6 +414,39 @@ int cmd_restore(struct kp_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* kpass migrate on PostgreSQL: the schema's migrations under the daemons'
+   lock taken alone (refused while any node runs); the backup before it
+   is the server's (bk_pg_refuse). */
+static int bk_migrate_pg(struct kp_cli *cli)
+{
+    struct store *st = NULL;
+    int rc, before;
+
+    rc = store_open_conf(&cli->store, NULL, STORE_CURRENT | STORE_EXCLUSIVE, &st);
+    if (rc == 0) {
+        printf("PostgreSQL: schema %d, nothing to do\n", store_schema_version(st));
+        store_close(st);
+        return 0;
+    }
+    if (rc == -KP_ERR_BUSY)
+        return cli_fail("kpassd nodes are running on the database: stop every node before "
+                        "migrating");
+    if (rc != -KP_ERR_STATE)
+        return cli_fail("cannot open the PostgreSQL database (the reason is above)");
+    printf("kpass does not back up PostgreSQL: have a recent base backup or pg_dump "
+           "(doc/cluster.md, 5.8)\n");
+    if ((rc = store_open_conf(&cli->store, NULL, STORE_READONLY, &st)) < 0)
+        return cli_fail("cannot open the PostgreSQL database (the reason is above)");
+    before = store_schema_version(st);
+    store_close(st);
+    if ((rc = store_open_conf(&cli->store, NULL, STORE_EXCLUSIVE, &st)) < 0)
+        return cli_fail("migration failed (the reason is above); each migration is one "
+                        "transaction: the database is at the last one that committed");
+    printf("PostgreSQL: migrated from schema %d to %d\n", before, store_schema_version(st));
+    store_close(st);
+    return 0;
+}
+
 int cmd_migrate(struct kp_cli *cli, int argc, char **argv)
 {
     char dir[BK_PATH], when[32];
@@ -402,12 +456,18 @@ int cmd_migrate(struct kp_cli *cli, int argc, char **argv)
     struct tm tm;
     int lock, rc;
 
+    if (argc > 1 && (strcmp(argv[1], "--from") == 0 || strcmp(argv[1], "--to") == 0))
+        return cmd_migrate_move(cli, argc, argv);
     if (argc == 3 && strcmp(argv[1], "--backup") == 0)
         backup = argv[2];
     else if (argc != 1)
-        return cli_usage("kpass [-c file] migrate [--backup DIR]");
+        return cli_usage("kpass [-c file] migrate [--backup DIR]\n"
+                         "       kpass [-c file] migrate --from sqlite:FILE --to postgresql:DSN "
+                         "[--passfile PATH]");
     if (cli_config(cli) < 0)
         return 1;
+    if (cli->store.backend == STORE_BACKEND_POSTGRESQL)
+        return backup ? bk_pg_refuse("migrate --backup") : bk_migrate_pg(cli);
     umask(077);
     if ((lock = bk_lock(cli, "migrating")) < 0)
         return 1;
