@@ -337,6 +337,17 @@ int ussd_cache_pending_msisdn(const struct ussd_cache *c, int64_t partner_id, co
     return 0;
 }
 
+/* Rows in primary-key order (partner, session key). */
+static int row_order(const void *a, const void *b)
+{
+    const struct store_dialog *x = *(const struct store_dialog *const *)a;
+    const struct store_dialog *y = *(const struct store_dialog *const *)b;
+
+    if (x->partner_id != y->partner_id)
+        return x->partner_id < y->partner_id ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
 int ussd_cache_flush(void *arg)
 {
     struct ussd_cache *c = arg;
@@ -358,6 +369,15 @@ int ussd_cache_flush(void *arg)
             c->rows[n++] = &h->d;
         else
             c->rows[--del] = &h->d;
+    }
+    /* On a cluster two nodes' passes may write the same rows (a gateway
+       that sends one dialog's hops to several nodes, a retried hop): each
+       locks them in key order, so neither waits for a row the other
+       locked after one it wants (a deadlock: PostgreSQL fails one of the
+       two passes after a second). */
+    if (c->shared) {
+        qsort(c->rows, n, sizeof(*c->rows), row_order);
+        qsort(c->rows + del, c->npending - del, sizeof(*c->rows), row_order);
     }
     if (del < c->npending && store_dialog_delete_many(c->st, c->rows + del, c->npending - del) < 0)
         rc = -KP_ERR_DB;
