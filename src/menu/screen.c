@@ -7,7 +7,6 @@
  * UCS-2) and the page at the state's position.  The page builder itself is
  * in render.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +37,15 @@ void menu_hop_text(struct menu_hop *h, uint32_t text, struct kp_buf *out)
     menu_hop_tpl(h, menu_text_tpl(h->g, text, (enum menu_lang)h->st->lang), out);
 }
 
+/* An option key (at most MENU_KEY_MAX - 1 characters) into dst. */
+static void key_copy(char dst[MENU_KEY_MAX], const char *key)
+{
+    size_t n = strnlen(key, MENU_KEY_MAX - 1);
+
+    memcpy(dst, key, n);
+    dst[n] = '\0';
+}
+
 static void item_add(struct menu_scratch *sc, const char *key, const char *label, size_t len,
                      uint32_t opt, uint32_t val)
 {
@@ -51,13 +59,27 @@ static void item_add(struct menu_scratch *sc, const char *key, const char *label
         sc->item_val = kp_realloc(sc->item_val, sc->cap_items * sizeof(*sc->item_val));
         sc->item_off = kp_realloc(sc->item_off, sc->cap_items * sizeof(*sc->item_off));
     }
-    snprintf(sc->keys[i], MENU_KEY_MAX, "%s", key);
+    key_copy(sc->keys[i], key);
     sc->item_off[i] = sc->lines.len;
     menu_item_line(&sc->lines, key, label, len);
     sc->item_len[i] = sc->lines.len - sc->item_off[i];
     sc->item_opt[i] = opt;
     sc->item_val[i] = val;
     sc->nitems++;
+}
+
+/* Auto key 1..99 as its digits (the checker's "%u" of key % 100). */
+static void key_format(char dst[MENU_KEY_MAX], unsigned key)
+{
+    key %= 100;
+    if (key >= 10) {
+        dst[0] = (char)('0' + key / 10);
+        dst[1] = (char)('0' + key % 10);
+        dst[2] = '\0';
+    } else {
+        dst[0] = (char)('0' + key);
+        dst[1] = '\0';
+    }
 }
 
 static uint32_t list_hash(const struct menu_result *r)
@@ -94,7 +116,7 @@ static int items_list(struct menu_hop *h, uint32_t oi, const uint8_t *used, size
         while (key && used[key]);
         if (key == 0)
             break; /* past 99: cannot be numbered */
-        snprintf(kbuf, sizeof(kbuf), "%u", key % 100);
+        key_format(kbuf, key);
         const char *label = RSTR(&sc->res, sc->res.items[k].a);
         item_add(sc, kbuf, label, strlen(label), oi, sc->res.items[k].b);
     }
@@ -164,7 +186,8 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     struct menu_scratch *sc = h->sc;
     enum menu_lang lang = (enum menu_lang)st->lang;
     struct menu_page_in in;
-    int rc;
+    uint32_t pos;
+    int rc, back, memo;
 
     if (s->kind == MK_APP) {
         /* Nothing to show: the caller asks the app (menu_screen.app). */
@@ -176,6 +199,10 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
         st->list_hash = 0;
         return 0;
     }
+    back = s->kind != MK_END && st->nhist;
+    memo = notice == NULL && menu_memo_on(h);
+    if (memo && menu_memo_get(h, back) == 0)
+        goto shown;
     memset(&in, 0, sizeof(in));
     if (s->kind == MK_MENU) {
         if ((rc = menu_items_load(h, st->screen)) < 0)
@@ -198,9 +225,13 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     menu_nav_line(g, MS_MORE, lang, &sc->more);
     menu_nav_line(g, MS_BACK, lang, &sc->back);
     menu_nav_line(g, MS_HOME, lang, &sc->home);
-    in.back = s->kind != MK_END && st->nhist ? sc->back.data : NULL;
+    in.back = back ? sc->back.data : NULL;
     in.home = s->kind == MK_INFO && st->screen != g->home ? sc->home.data : NULL;
+    pos = st->pos;
     menu_render_page(h, &in, 1);
+    if (memo)
+        menu_memo_put(h, back, pos);
+shown:
     st->flags &= (uint8_t) ~(MST_LIST | MST_RESUME);
     if (s->kind == MK_MENU && s->has_list) {
         st->flags |= MST_LIST;
