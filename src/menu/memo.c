@@ -78,9 +78,13 @@ static struct menu_memo *memo_slot(struct menu_hop *h, int back)
     uint32_t k = st->screen * 2654435761u ^ st->pos * 40503u ^ (uint32_t)st->lang << 1 ^
                  (uint32_t)(back != 0);
 
+    unsigned n = h->sc->memo_slots;
+
+    if (n == 0 || n > MENU_MEMO_SLOTS)
+        n = MENU_MEMO_SLOTS;
     if (h->sc->memo == NULL)
         h->sc->memo = kp_calloc(MENU_MEMO_SLOTS, sizeof(*h->sc->memo));
-    return &h->sc->memo[(k ^ k >> 16) % MENU_MEMO_SLOTS];
+    return &h->sc->memo[(k ^ k >> 16) % n];
 }
 
 int menu_memo_get(struct menu_hop *h, int back)

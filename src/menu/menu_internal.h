@@ -495,6 +495,7 @@ struct menu_scratch {
     uint32_t loaded; /* screen whose items are loaded this hop, or MENU_NONE */
     uint32_t list_hash;
     struct menu_memo *memo; /* MENU_MEMO_SLOTS pages, allocated at first use */
+    unsigned memo_slots;    /* how many of them are used (0: all; tests: 1, every key collides) */
     int no_memo;            /* render every page (the report reads the items loaded) */
 };
 
