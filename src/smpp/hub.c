@@ -98,10 +98,8 @@ static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     while ((l = TAILQ_FIRST(&h->dead)) != NULL) {
         TAILQ_REMOVE(&h->dead, l, hub_entry);
-        if (l->held)
-            evbuffer_free(l->held);
-        if (l->out)
-            evbuffer_free(l->out);
+        kp_buf_free(&l->held);
+        kp_buf_free(&l->out);
         free(l->ring);
         free(l);
     }
