@@ -41,6 +41,7 @@ void menu_screen_free(struct menu_screen *scr)
         free(sc->keys);
         free(sc->item_opt);
         free(sc->item_val);
+        free(sc->item_units);
         menu_result_free(&sc->res);
         menu_memo_free(sc);
         free(sc);

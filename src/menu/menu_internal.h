@@ -353,6 +353,7 @@ struct menu_page_in {
     size_t header_len;
     const char *const *items; /* full option lines "N label" */
     const size_t *item_len;
+    const unsigned *item_units; /* each line's units in enc, or NULL: counted as needed */
     size_t nitems;
     const char *back, *home, *more; /* footer lines (NULL: not shown) */
     const char *top;                /* a one-line header atop every page (no '\n'), or NULL */
@@ -488,8 +489,9 @@ struct menu_scratch {
     size_t *item_len;
     size_t *item_off; /* into lines */
     char (*keys)[MENU_KEY_MAX];
-    uint32_t *item_opt; /* option index of each item */
-    uint32_t *item_val; /* list: result arena offset of the value, else MENU_NONE */
+    uint32_t *item_opt;   /* option index of each item */
+    uint32_t *item_val;   /* list: result arena offset of the value, else MENU_NONE */
+    unsigned *item_units; /* units of each line in the page's encoding (menu_render_page) */
     size_t nitems, cap_items;
     struct menu_result res;
     uint32_t loaded; /* screen whose items are loaded this hop, or MENU_NONE */

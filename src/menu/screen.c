@@ -58,6 +58,7 @@ static void item_add(struct menu_scratch *sc, const char *key, const char *label
         sc->item_opt = kp_realloc(sc->item_opt, sc->cap_items * sizeof(*sc->item_opt));
         sc->item_val = kp_realloc(sc->item_val, sc->cap_items * sizeof(*sc->item_val));
         sc->item_off = kp_realloc(sc->item_off, sc->cap_items * sizeof(*sc->item_off));
+        sc->item_units = kp_realloc(sc->item_units, sc->cap_items * sizeof(*sc->item_units));
     }
     key_copy(sc->keys[i], key);
     sc->item_off[i] = sc->lines.len;
@@ -160,13 +161,43 @@ int menu_items_load(struct menu_hop *h, uint32_t si)
     return rc;
 }
 
+/*
+ * The page's encoding (menu_page_enc's answer) and, for option lines that
+ * are the scratch's, each line's units in it, counted once here instead
+ * of at every fit the page builder tries: a line that GSM 7-bit cannot
+ * hold fails text_units as it fails text_choose.
+ */
+static enum text_enc page_enc_units(struct menu_scratch *sc, struct menu_page_in *in)
+{
+    struct menu_page_in rest = *in;
+    enum text_enc enc;
+    int u;
+
+    if (in->nitems == 0 || in->items != (const char *const *)sc->items)
+        return menu_page_enc(in);
+    rest.nitems = 0;
+    enc = menu_page_enc(&rest);
+    for (size_t i = 0; i < in->nitems && enc == TEXT_GSM7; i++) {
+        if ((u = text_units(in->items[i], in->item_len[i], TEXT_GSM7)) < 0)
+            enc = TEXT_UCS2;
+        sc->item_units[i] = u < 0 ? 0 : (unsigned)u;
+    }
+    if (enc == TEXT_UCS2)
+        for (size_t i = 0; i < in->nitems; i++) {
+            u = text_units(in->items[i], in->item_len[i], TEXT_UCS2);
+            sc->item_units[i] = u < 0 ? 0 : (unsigned)u;
+        }
+    in->item_units = sc->item_units;
+    return enc;
+}
+
 void menu_render_page(struct menu_hop *h, struct menu_page_in *in, int more)
 {
     struct menu_page_out res;
     const struct menu_limits *lim = &h->env->limits;
 
     in->more = more ? h->sc->more.data : NULL;
-    in->enc = menu_page_enc(in);
+    in->enc = page_enc_units(h->sc, in);
     in->cap = in->enc == TEXT_GSM7 ? lim->gsm7 : lim->ucs2;
     in->pos = h->st->pos;
     kp_buf_reset(&h->out->text);
