@@ -504,6 +504,43 @@ START_TEST(test_builder_balance_random)
 }
 END_TEST
 
+/* Random screens at every cap and position: the units of the option lines
+   given (counted once by the engine, item_units) or counted by the
+   builder as it goes, the same pages. */
+START_TEST(test_builder_item_units)
+{
+    struct pb p;
+    unsigned units[40];
+
+    for (unsigned seed = 1; seed <= 40; seed++) {
+        pb_make(&p, seed, seed % 2);
+        for (size_t i = 0; i < p.in.nitems; i++) {
+            int u = text_units(p.items[i], p.lens[i], p.in.enc);
+            ck_assert_int_ge(u, 0);
+            units[i] = (unsigned)u;
+        }
+        for (unsigned cap = pb_min_cap(&p, NULL); cap <= 200; cap += 7)
+            for (size_t pos = 0; pos < p.in.header_len + p.in.nitems; pos += 3) {
+                struct menu_page_in with = p.in, without = p.in;
+                struct kp_buf a = KP_BUF_INIT, b = KP_BUF_INIT;
+                struct menu_page_out ra, rb;
+                with.cap = without.cap = cap;
+                with.pos = without.pos = pos;
+                with.item_units = units;
+                without.item_units = NULL;
+                menu_page_build(&with, &a, &ra);
+                menu_page_build(&without, &b, &rb);
+                ck_assert_str_eq(a.data, b.data);
+                ck_assert_uint_eq(ra.units, rb.units);
+                ck_assert_uint_eq(ra.next, rb.next);
+                ck_assert_int_eq(ra.truncated, rb.truncated);
+                kp_buf_free(&a);
+                kp_buf_free(&b);
+            }
+    }
+}
+END_TEST
+
 /* One menu, every cap: a menu line never appears cut, numbering continues. */
 START_TEST(test_menu_every_cap)
 {
@@ -558,6 +595,7 @@ Suite *suite_menu_render(void)
     tcase_add_test(tc, test_builder_balanced);
     tcase_add_test(tc, test_builder_balance_needs_giver);
     tcase_add_test(tc, test_builder_balance_random);
+    tcase_add_test(tc, test_builder_item_units);
     tcase_add_test(tc, test_menu_every_cap);
     suite_add_tcase(s, tc);
     return s;

@@ -4,7 +4,8 @@
  * reach a socket before the pass's commit, and then leave in one write:
  * a link over a socketpair, PDUs written, nothing readable on the other end
  * until smpp_hub_flush, then all of them in order; a link that closes after
- * its last response closes at the flush; a closed link's output is dropped.
+ * its last response closes at the flush; a closed link's output is dropped;
+ * more than the socket takes leaves in order, the rest when writable.
  * A failed pass (smpp_hub_abort, the database away): its responses to
  * submit_sm/deliver_sm/data_sm become ESME_RTHROTTLED, the deliver_sm we
  * sent is withdrawn (its callback told, its window slot free), and
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
@@ -199,6 +201,46 @@ START_TEST(test_gather_abort)
 }
 END_TEST
 
+/*
+ * More than the socket takes at once (the peer not reading): the flush
+ * writes what fits, the bufferevent the rest when the socket is writable
+ * again; the peer gets every PDU once, in order.  Then a second pass of
+ * the same size, while the first's rest may still wait: behind it.
+ */
+START_TEST(test_gather_socket_full)
+{
+    enum { N = 40000 }; /* 640 KB of headers, beyond a socketpair's buffer */
+    struct gather_fx f;
+    static uint8_t buf[2 * N * SMPP_HEADER_LEN];
+    size_t got = 0;
+    int sndbuf = 16384;
+
+    gather_setup(&f);
+    setsockopt(bufferevent_getfd(f.link->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t seq = 1; seq <= N; seq++)
+            smpp_link_write_header(f.link, SMPP_ENQUIRE_LINK_RESP, 0, pass * N + seq);
+        smpp_hub_flush(f.hub);
+        ck_assert_uint_eq(f.link->out.len, 0);
+        ck_assert_uint_gt(evbuffer_get_length(bufferevent_get_output(f.link->bev)), 0);
+    }
+    for (int turns = 0; turns < 100000 && got < sizeof(buf); turns++) {
+        ssize_t n = gather_read(&f, buf + got, sizeof(buf) - got);
+        if (n > 0)
+            got += (size_t)n;
+        event_base_loop(f.base, EVLOOP_NONBLOCK);
+    }
+    ck_assert_uint_eq(got, sizeof(buf));
+    for (uint32_t i = 0; i < 2 * N; i++) {
+        const uint8_t *p = buf + (size_t)i * SMPP_HEADER_LEN;
+        uint32_t seq = (uint32_t)p[12] << 24 | (uint32_t)p[13] << 16 | p[14] << 8 | p[15];
+        ck_assert_uint_eq(p[4], 0x80);
+        ck_assert_uint_eq(seq, i + 1);
+    }
+    gather_teardown(&f);
+}
+END_TEST
+
 Suite *suite_smpp_gather(void);
 Suite *suite_smpp_gather(void)
 {
@@ -210,6 +252,7 @@ Suite *suite_smpp_gather(void)
     tcase_add_test(tc, test_gather_closed_link);
     tcase_add_test(tc, test_gather_off);
     tcase_add_test(tc, test_gather_abort);
+    tcase_add_test(tc, test_gather_socket_full);
     suite_add_tcase(s, tc);
     return s;
 }

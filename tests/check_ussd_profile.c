@@ -118,6 +118,49 @@ START_TEST(test_op_values)
 }
 END_TEST
 
+/*
+ * The session keys at the edges of their parts (its session 0 and 255, umr
+ * 0 and 65535, a 21-digit service code) are what the
+ * former snprintf formats gave: stored dialogs are found by them.
+ */
+START_TEST(test_session_keys)
+{
+    static const uint16_t its[] = {0x0000, 0x0104, 0xff01, 0x2a04};
+    static const uint16_t umr[] = {0, 1, 9, 10, 65535};
+    static const char *const services[] = {"789", "123456789012345678901", "1"};
+    static const char *const numbers[] = {"923001234567", "923459876543"};
+    struct smpp_pdu pdu;
+    struct ussd_mo mo;
+    uint32_t status;
+    char want[64];
+
+    for (size_t s = 0; s < KP_ARRAY_LEN(services); s++)
+        for (size_t n = 0; n < KP_ARRAY_LEN(numbers); n++)
+            for (size_t i = 0; i < KP_ARRAY_LEN(its); i++) {
+                mo_init(&pdu, SMPP_DELIVER_SM, 1, "*789#");
+                strcpy(pdu.sm.destination_addr, services[s]);
+                strcpy(pdu.sm.source_addr, numbers[n]);
+                pdu.tlv.its_session_info = its[i];
+                pdu.tlv.user_message_reference = umr[i];
+                ck_assert_int_eq(
+                    ussd_mo_parse(ussd_profile_find("its-session"), &pdu, &mo, &status), 0);
+                snprintf(want, sizeof(want), "its:%u:+%s", its[i] >> 8, numbers[n]);
+                ck_assert_str_eq(mo.key, want);
+                ck_assert_str_eq(mo.service, services[s]);
+                ck_assert_int_eq(ussd_mo_parse(ussd_profile_find("umr"), &pdu, &mo, &status), 0);
+                snprintf(want, sizeof(want), "umr:%u:+%s", umr[i], numbers[n]);
+                ck_assert_str_eq(mo.key, want);
+                pdu.tlv.user_message_reference = umr[4];
+                ck_assert_int_eq(ussd_mo_parse(ussd_profile_find("umr"), &pdu, &mo, &status), 0);
+                snprintf(want, sizeof(want), "umr:65535:+%s", numbers[n]);
+                ck_assert_str_eq(mo.key, want);
+                ck_assert_int_eq(ussd_mo_parse(ussd_profile_find("msisdn"), &pdu, &mo, &status), 0);
+                snprintf(want, sizeof(want), "msisdn:+%s:%s", numbers[n], services[s]);
+                ck_assert_str_eq(mo.key, want);
+            }
+}
+END_TEST
+
 /* A configured abort op makes that value a release, and only that one. */
 START_TEST(test_abort_ops_configured)
 {
@@ -499,6 +542,7 @@ Suite *suite_ussd_profile(void)
     tcase_add_test(tc, test_profiles_known);
     tcase_add_loop_test(tc, test_op_values, 0, (int)(np * KP_ARRAY_LEN(ops)));
     tcase_add_test(tc, test_abort_ops_configured);
+    tcase_add_test(tc, test_session_keys);
     tcase_add_loop_test(tc, test_refusals, 0, (int)KP_ARRAY_LEN(refusals));
     tcase_add_test(tc, test_not_ussd);
     tcase_add_loop_test(tc, test_texts, 0, (int)KP_ARRAY_LEN(texts));

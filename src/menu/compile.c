@@ -132,6 +132,7 @@ int menu_graph_compile(const struct menu_source *src, size_t nsrc, const struct 
         rc = -KP_ERR_CONFIG;
         goto out;
     }
+    menu_fixed_mark(g);
 out:
     if (cc.errors > MENU_DIAG_MAX)
         kp_buf_printf(diag, "menu: %u more errors not shown\n", cc.errors - MENU_DIAG_MAX);

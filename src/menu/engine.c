@@ -41,19 +41,27 @@ void menu_screen_free(struct menu_screen *scr)
         free(sc->keys);
         free(sc->item_opt);
         free(sc->item_val);
+        free(sc->item_units);
         menu_result_free(&sc->res);
+        menu_memo_free(sc);
         free(sc);
     }
     memset(scr, 0, sizeof(*scr));
 }
 
+struct menu_scratch *menu_scratch_get(struct menu_screen *scr)
+{
+    if (scr->scratch == NULL) {
+        scr->scratch = kp_calloc(1, sizeof(*scr->scratch));
+        scr->scratch->res.outcome = MENU_NONE;
+    }
+    return scr->scratch;
+}
+
 static void hop_start(struct menu_hop *h, const struct menu_graph *g, const struct menu_env *env,
                       struct menu_state *st, struct menu_screen *out)
 {
-    if (out->scratch == NULL) {
-        out->scratch = kp_calloc(1, sizeof(*out->scratch));
-        out->scratch->res.outcome = MENU_NONE;
-    }
+    menu_scratch_get(out);
     h->g = g;
     h->env = env;
     h->st = st;
@@ -320,7 +328,28 @@ static int go(struct menu_hop *h, const struct menu_edge *e)
     return 0;
 }
 
-/* Option key on the current menu screen: 1 when taken (ended or moved), 0 when no such key. */
+/*
+ * A screen without a list: its options' keys were numbered by the checker
+ * (check_keys), so the reply is matched without rendering a label.
+ */
+static int choose_static(struct menu_hop *h, const char *key, size_t len, int *ended)
+{
+    const struct menu_screen_def *s = &h->g->screens[h->st->screen];
+
+    for (uint32_t i = s->opt; i < s->opt + s->nopt; i++) {
+        const struct menu_option *o = &h->g->options[i];
+        if (strlen(o->key) == len && memcmp(o->key, key, len) == 0) {
+            *ended = go(h, &o->edge);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * Option key on the current menu screen: 1 when taken (ended or moved), 0
+ * when no such key.  A screen with a list must have its items loaded.
+ */
 static int choose(struct menu_hop *h, const char *key, size_t len, int *ended)
 {
     struct menu_scratch *sc = h->sc;
@@ -328,6 +357,8 @@ static int choose(struct menu_hop *h, const char *key, size_t len, int *ended)
     *ended = 0;
     if (len == 0 || len >= MENU_KEY_MAX)
         return 0;
+    if (!h->g->screens[h->st->screen].has_list)
+        return choose_static(h, key, len, ended);
     for (size_t i = 0; i < sc->nitems; i++) {
         if (strlen(sc->keys[i]) != len || memcmp(sc->keys[i], key, len) != 0)
             continue;
@@ -442,7 +473,7 @@ static int reply(struct menu_hop *h, const char *s, size_t n)
     }
     switch (scr->kind) {
     case MK_MENU:
-        if ((rc = menu_items_load(h, st->screen)) < 0)
+        if (scr->has_list && (rc = menu_items_load(h, st->screen)) < 0)
             return rc;
         if (scr->has_list && h->sc->list_hash != st->list_hash) {
             st->pos = 0; /* the list changed since it was shown: show it again */
@@ -566,7 +597,7 @@ static int walk(struct menu_hop *h, const char *p)
         size_t n = strspn(p, "0123456789");
         if (n == 0 || h->g->screens[h->st->screen].kind != MK_MENU)
             break;
-        if ((rc = menu_items_load(h, h->st->screen)) < 0)
+        if (h->g->screens[h->st->screen].has_list && (rc = menu_items_load(h, h->st->screen)) < 0)
             return rc;
         if (!choose(h, p, n, &ended))
             break;

@@ -142,6 +142,9 @@ struct menu_screen_def {
     uint32_t app;  /* app: the department app's name (pool), else MENU_NONE */
     uint32_t br, nbr;
     uint8_t has_next, has_else, has_list;
+    /* Bit per language: no variable in the screen's texts and no list, so
+       its pages depend only on the page and "0 Back" (menu_memo). */
+    uint8_t fixed;
     struct menu_edge next;  /* input `->` */
     struct menu_edge other; /* action/router `else` */
     struct menu_loc loc;
@@ -350,6 +353,7 @@ struct menu_page_in {
     size_t header_len;
     const char *const *items; /* full option lines "N label" */
     const size_t *item_len;
+    const unsigned *item_units; /* each line's units in enc, or NULL: counted as needed */
     size_t nitems;
     const char *back, *home, *more; /* footer lines (NULL: not shown) */
     const char *top;                /* a one-line header atop every page (no '\n'), or NULL */
@@ -459,6 +463,24 @@ void menu_state_drop_sensitive(struct menu_state *st);
 int menu_validate(const struct menu_graph *g, const struct menu_check *chk, const char *s,
                   size_t len, struct kp_buf *out);
 
+/*
+ * One rendered page of a fixed screen (menu_screen_def.fixed), kept so
+ * that the next hop showing it copies it instead of laying it out again.
+ * The graph's digest is part of the key: a reloaded graph with other
+ * sources misses (and the same sources give the same pages).
+ */
+struct menu_memo {
+    uint8_t digest[MENU_VERSION_LEN];
+    uint32_t screen, pos, next;
+    uint8_t lang, back, used;
+    enum text_enc enc;
+    unsigned gsm7, ucs2; /* the limits it was laid out in */
+    unsigned units;
+    struct kp_buf text;
+};
+
+#define MENU_MEMO_SLOTS 64 /* direct-mapped; a collision only costs a layout */
+
 struct menu_scratch {
     struct kp_buf hdr, tmp, norm, lines, argbuf, notice;
     struct kp_buf more, back, home; /* navigation lines in the dialog's language */
@@ -467,12 +489,16 @@ struct menu_scratch {
     size_t *item_len;
     size_t *item_off; /* into lines */
     char (*keys)[MENU_KEY_MAX];
-    uint32_t *item_opt; /* option index of each item */
-    uint32_t *item_val; /* list: result arena offset of the value, else MENU_NONE */
+    uint32_t *item_opt;   /* option index of each item */
+    uint32_t *item_val;   /* list: result arena offset of the value, else MENU_NONE */
+    unsigned *item_units; /* units of each line in the page's encoding (menu_render_page) */
     size_t nitems, cap_items;
     struct menu_result res;
     uint32_t loaded; /* screen whose items are loaded this hop, or MENU_NONE */
     uint32_t list_hash;
+    struct menu_memo *memo; /* MENU_MEMO_SLOTS pages, allocated at first use */
+    unsigned memo_slots;    /* how many of them are used (0: all; tests: 1, every key collides) */
+    int no_memo;            /* render every page (the report reads the items loaded) */
 };
 
 /* One hop in progress. */
@@ -490,6 +516,17 @@ void menu_hop_tpl(struct menu_hop *h, uint32_t tpl, struct kp_buf *out);
 void menu_hop_text(struct menu_hop *h, uint32_t text, struct kp_buf *out);
 /* Build the option lines of menu screen si (its list built-in is called once per hop). */
 int menu_items_load(struct menu_hop *h, uint32_t si);
+/* Set menu_screen_def.fixed for every screen of g (once, when compiled). */
+void menu_fixed_mark(struct menu_graph *g);
+/* memo.c: release the scratch's kept pages. */
+void menu_memo_free(struct menu_scratch *sc);
+/* memo.c: may the page of the screen the hop is on be kept (a fixed screen)? */
+int menu_memo_on(const struct menu_hop *h);
+/* memo.c: the kept page at st->pos with or without "0 Back" into the hop's
+   screen (st->next too): 0, or -1 when none is kept. */
+int menu_memo_get(struct menu_hop *h, int back);
+/* memo.c: keep the page just rendered from position pos. */
+void menu_memo_put(struct menu_hop *h, int back, uint32_t pos);
 /* Render the screen st is on, at st->pos, with an optional notice line. */
 int menu_render(struct menu_hop *h, const char *notice, size_t notice_len);
 /* The "Continue / Start again" prompt. */
@@ -499,6 +536,8 @@ int menu_render_final(struct menu_hop *h, enum menu_sys which);
 /* Lay out in (whose texts are set) at st->pos into the hop's screen, and note the next page. */
 void menu_render_page(struct menu_hop *h, struct menu_page_in *in, int more);
 
+/* engine.c: the screen's scratch memory, allocated at its first use. */
+struct menu_scratch *menu_scratch_get(struct menu_screen *scr);
 /* engine.c: set the variables a built-in returned (names the graph does not use are ignored). */
 void menu_result_apply(struct menu_hop *h, const struct menu_result *r);
 /* engine.c: evaluate call's arguments and run it through the env into res. */

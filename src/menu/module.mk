@@ -9,6 +9,7 @@ SRCS += src/menu/compile.c
 SRCS += src/menu/diag.c
 SRCS += src/menu/lexer.c
 SRCS += src/menu/load.c
+SRCS += src/menu/memo.c
 SRCS += src/menu/parser.c
 SRCS += src/menu/pool.c
 SRCS += src/menu/render.c

@@ -120,14 +120,24 @@ static unsigned line_cost(const struct page *pg, unsigned units)
     return units + (pg->lines ? 1 : 0);
 }
 
-static void page_line(struct page *pg, const char *s, size_t len)
+/* Units of option line i (counted by the caller once per page when given). */
+static unsigned item_units_of(const struct menu_page_in *in, size_t i)
 {
-    unsigned u = units_of(pg->in, s, len);
+    return in->item_units ? in->item_units[i] : units_of(in, in->items[i], in->item_len[i]);
+}
 
+/* Add a line of u units. */
+static void page_line_units(struct page *pg, const char *s, size_t len, unsigned u)
+{
     pg->used += line_cost(pg, u);
     if (pg->lines++)
         kp_buf_putc(pg->out, '\n');
     kp_buf_append(pg->out, s, len);
+}
+
+static void page_line(struct page *pg, const char *s, size_t len)
+{
+    page_line_units(pg, s, len, units_of(pg->in, s, len));
 }
 
 /*
@@ -242,7 +252,7 @@ static int page_all_fits(const struct menu_page_in *in, size_t pos)
     if (pos < in->header_len)
         ADD(units_of(in, in->header + pos, in->header_len - pos));
     for (size_t i = pos > in->header_len ? pos - in->header_len : 0; i < in->nitems; i++) {
-        ADD(units_of(in, in->items[i], in->item_len[i]));
+        ADD(item_units_of(in, i));
         if (u > in->cap)
             return 0;
     }
@@ -321,9 +331,9 @@ static size_t page_items(struct page *pg, size_t idx, size_t stop, unsigned budg
     const struct menu_page_in *in = pg->in;
 
     while (idx < stop) {
-        unsigned u = units_of(in, in->items[idx], in->item_len[idx]);
+        unsigned u = item_units_of(in, idx);
         if (pg->used + line_cost(pg, u) <= budget) {
-            page_line(pg, in->items[idx], in->item_len[idx]);
+            page_line_units(pg, in->items[idx], in->item_len[idx], u);
             idx++;
             alone = 0;
             continue;
@@ -369,8 +379,7 @@ static void page_layout(const struct menu_page_in *in, size_t stop, struct kp_bu
     if (pos < in->header_len)
         min_content = 1;
     else if (pos < end)
-        min_content =
-            units_of(in, in->items[pos - in->header_len], in->item_len[pos - in->header_len]);
+        min_content = item_units_of(in, pos - in->header_len);
     page_top(&pg); /* first: what follows counts pg.used */
     if (in->notice_len)
         page_notice(&pg, budget, min_content, res);

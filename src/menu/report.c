@@ -391,6 +391,7 @@ int menu_graph_report(const struct menu_graph *g, const struct menu_env *env,
     r.env = w.env = env;
     w.pure = pure;
     w.st = menu_state_new();
+    menu_scratch_get(&w.scr)->no_memo = 1; /* walk_one reads the items each page loaded */
     w.count = kp_calloc(g->nscreens + 1, sizeof(*w.count));
     for (int l = 0; l < MENU_LANG_MAX; l++) {
         enum menu_lang lang = (enum menu_lang)l;

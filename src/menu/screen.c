@@ -7,7 +7,6 @@
  * UCS-2) and the page at the state's position.  The page builder itself is
  * in render.c.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +37,15 @@ void menu_hop_text(struct menu_hop *h, uint32_t text, struct kp_buf *out)
     menu_hop_tpl(h, menu_text_tpl(h->g, text, (enum menu_lang)h->st->lang), out);
 }
 
+/* An option key (at most MENU_KEY_MAX - 1 characters) into dst. */
+static void key_copy(char dst[MENU_KEY_MAX], const char *key)
+{
+    size_t n = strnlen(key, MENU_KEY_MAX - 1);
+
+    memcpy(dst, key, n);
+    dst[n] = '\0';
+}
+
 static void item_add(struct menu_scratch *sc, const char *key, const char *label, size_t len,
                      uint32_t opt, uint32_t val)
 {
@@ -50,14 +58,29 @@ static void item_add(struct menu_scratch *sc, const char *key, const char *label
         sc->item_opt = kp_realloc(sc->item_opt, sc->cap_items * sizeof(*sc->item_opt));
         sc->item_val = kp_realloc(sc->item_val, sc->cap_items * sizeof(*sc->item_val));
         sc->item_off = kp_realloc(sc->item_off, sc->cap_items * sizeof(*sc->item_off));
+        sc->item_units = kp_realloc(sc->item_units, sc->cap_items * sizeof(*sc->item_units));
     }
-    snprintf(sc->keys[i], MENU_KEY_MAX, "%s", key);
+    key_copy(sc->keys[i], key);
     sc->item_off[i] = sc->lines.len;
     menu_item_line(&sc->lines, key, label, len);
     sc->item_len[i] = sc->lines.len - sc->item_off[i];
     sc->item_opt[i] = opt;
     sc->item_val[i] = val;
     sc->nitems++;
+}
+
+/* Auto key 1..99 as its digits (the checker's "%u" of key % 100). */
+static void key_format(char dst[MENU_KEY_MAX], unsigned key)
+{
+    key %= 100;
+    if (key >= 10) {
+        dst[0] = (char)('0' + key / 10);
+        dst[1] = (char)('0' + key % 10);
+        dst[2] = '\0';
+    } else {
+        dst[0] = (char)('0' + key);
+        dst[1] = '\0';
+    }
 }
 
 static uint32_t list_hash(const struct menu_result *r)
@@ -94,7 +117,7 @@ static int items_list(struct menu_hop *h, uint32_t oi, const uint8_t *used, size
         while (key && used[key]);
         if (key == 0)
             break; /* past 99: cannot be numbered */
-        snprintf(kbuf, sizeof(kbuf), "%u", key % 100);
+        key_format(kbuf, key);
         const char *label = RSTR(&sc->res, sc->res.items[k].a);
         item_add(sc, kbuf, label, strlen(label), oi, sc->res.items[k].b);
     }
@@ -138,13 +161,43 @@ int menu_items_load(struct menu_hop *h, uint32_t si)
     return rc;
 }
 
+/*
+ * The page's encoding (menu_page_enc's answer) and, for option lines that
+ * are the scratch's, each line's units in it, counted once here instead
+ * of at every fit the page builder tries: a line that GSM 7-bit cannot
+ * hold fails text_units as it fails text_choose.
+ */
+static enum text_enc page_enc_units(struct menu_scratch *sc, struct menu_page_in *in)
+{
+    struct menu_page_in rest = *in;
+    enum text_enc enc;
+    int u;
+
+    if (in->nitems == 0 || in->items != (const char *const *)sc->items)
+        return menu_page_enc(in);
+    rest.nitems = 0;
+    enc = menu_page_enc(&rest);
+    for (size_t i = 0; i < in->nitems && enc == TEXT_GSM7; i++) {
+        if ((u = text_units(in->items[i], in->item_len[i], TEXT_GSM7)) < 0)
+            enc = TEXT_UCS2;
+        sc->item_units[i] = u < 0 ? 0 : (unsigned)u;
+    }
+    if (enc == TEXT_UCS2)
+        for (size_t i = 0; i < in->nitems; i++) {
+            u = text_units(in->items[i], in->item_len[i], TEXT_UCS2);
+            sc->item_units[i] = u < 0 ? 0 : (unsigned)u;
+        }
+    in->item_units = sc->item_units;
+    return enc;
+}
+
 void menu_render_page(struct menu_hop *h, struct menu_page_in *in, int more)
 {
     struct menu_page_out res;
     const struct menu_limits *lim = &h->env->limits;
 
     in->more = more ? h->sc->more.data : NULL;
-    in->enc = menu_page_enc(in);
+    in->enc = page_enc_units(h->sc, in);
     in->cap = in->enc == TEXT_GSM7 ? lim->gsm7 : lim->ucs2;
     in->pos = h->st->pos;
     kp_buf_reset(&h->out->text);
@@ -164,7 +217,8 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     struct menu_scratch *sc = h->sc;
     enum menu_lang lang = (enum menu_lang)st->lang;
     struct menu_page_in in;
-    int rc;
+    uint32_t pos;
+    int rc, back, memo;
 
     if (s->kind == MK_APP) {
         /* Nothing to show: the caller asks the app (menu_screen.app). */
@@ -176,6 +230,10 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
         st->list_hash = 0;
         return 0;
     }
+    back = s->kind != MK_END && st->nhist;
+    memo = notice == NULL && menu_memo_on(h);
+    if (memo && menu_memo_get(h, back) == 0)
+        goto shown;
     memset(&in, 0, sizeof(in));
     if (s->kind == MK_MENU) {
         if ((rc = menu_items_load(h, st->screen)) < 0)
@@ -198,9 +256,13 @@ int menu_render(struct menu_hop *h, const char *notice, size_t notice_len)
     menu_nav_line(g, MS_MORE, lang, &sc->more);
     menu_nav_line(g, MS_BACK, lang, &sc->back);
     menu_nav_line(g, MS_HOME, lang, &sc->home);
-    in.back = s->kind != MK_END && st->nhist ? sc->back.data : NULL;
+    in.back = back ? sc->back.data : NULL;
     in.home = s->kind == MK_INFO && st->screen != g->home ? sc->home.data : NULL;
+    pos = st->pos;
     menu_render_page(h, &in, 1);
+    if (memo)
+        menu_memo_put(h, back, pos);
+shown:
     st->flags &= (uint8_t) ~(MST_LIST | MST_RESUME);
     if (s->kind == MK_MENU && s->has_list) {
         st->flags |= MST_LIST;

@@ -98,10 +98,8 @@ static void hub_reap_cb(evutil_socket_t fd, short what, void *arg)
     (void)what;
     while ((l = TAILQ_FIRST(&h->dead)) != NULL) {
         TAILQ_REMOVE(&h->dead, l, hub_entry);
-        if (l->held)
-            evbuffer_free(l->held);
-        if (l->out)
-            evbuffer_free(l->out);
+        kp_buf_free(&l->held);
+        kp_buf_free(&l->out);
         free(l->ring);
         free(l);
     }
@@ -426,17 +424,17 @@ static void hub_withdraw(struct smpp_link *l, uint32_t seq)
  */
 static unsigned hub_abort_link(struct smpp_link *l, uint32_t status)
 {
-    struct evbuffer *old = l->out, *keep = evbuffer_new();
+    struct kp_buf keep = KP_BUF_INIT;
+    const uint8_t *p = (const uint8_t *)l->out.data;
+    size_t at = 0, left = l->out.len;
     uint32_t *gone = NULL;
     size_t ngone = 0, cap = 0;
     unsigned n = 0;
-    uint8_t hdr[SMPP_HEADER_LEN];
 
-    if (keep == NULL)
-        fatalx("smpp: out of memory");
-    while (evbuffer_copyout(old, hdr, sizeof(hdr)) == (ev_ssize_t)sizeof(hdr)) {
+    while (left >= SMPP_HEADER_LEN) {
+        const uint8_t *hdr = p + at;
         uint32_t len = hub_be32(hdr), cid = hub_be32(hdr + 4), seq = hub_be32(hdr + 12);
-        if (len < SMPP_HEADER_LEN || len > evbuffer_get_length(old))
+        if (len < SMPP_HEADER_LEN || len > left)
             break; /* cannot be: link_write adds whole PDUs */
         if (smpp_is_resp(cid) && hub_is_sm(cid & ~SMPP_RESP_BIT)) {
             struct smpp_pdu resp;
@@ -445,22 +443,24 @@ static unsigned hub_abort_link(struct smpp_link *l, uint32_t status)
             smpp_pdu_init(&resp, cid, seq);
             resp.command_status = status;
             if ((m = smpp_pdu_encode(&resp, buf, sizeof(buf))) > 0) {
-                evbuffer_add(keep, buf, (size_t)m);
+                kp_buf_append(&keep, buf, (size_t)m);
                 smpp_hub_count(l->hub, cid, status, 1);
                 n++;
             }
-            evbuffer_drain(old, len);
         } else if (hub_is_sm(cid)) {
             gone = kp_grow(gone, &cap, ngone + 1, sizeof(*gone));
             gone[ngone++] = seq;
-            evbuffer_drain(old, len);
         } else {
-            evbuffer_remove_buffer(old, keep, len);
+            kp_buf_append(&keep, hdr, len);
         }
+        at += len;
+        left -= len;
     }
-    evbuffer_drain(old, evbuffer_get_length(old));
-    evbuffer_add_buffer(old, keep);
-    evbuffer_free(keep);
+    /* the link keeps its buffer's memory (link.c): the kept PDUs go back in it */
+    kp_buf_reset(&l->out);
+    if (keep.len > 0)
+        kp_buf_append(&l->out, keep.data, keep.len);
+    kp_buf_free(&keep);
     for (size_t i = 0; i < ngone && l->state != SMPP_LINK_CLOSED; i++)
         hub_withdraw(l, gone[i]);
     free(gone);
@@ -473,7 +473,7 @@ unsigned smpp_hub_abort(struct smpp_hub *h, uint32_t status)
     unsigned n = 0;
 
     TAILQ_FOREACH(l, &h->outq, out_entry)
-    if (l->out)
+    if (l->out.len > 0)
         n += hub_abort_link(l, status);
     return n;
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -138,15 +139,38 @@ static void link_detach_partner(struct smpp_link *l)
 /* ---- output ---- */
 
 /* The buffer gathered output waits in (smpp_hub_gather), l queued for the flush. */
-static struct evbuffer *link_out(struct smpp_link *l)
+static struct kp_buf *link_out(struct smpp_link *l)
 {
-    if (l->out == NULL && (l->out = evbuffer_new()) == NULL)
-        fatalx("smpp: out of memory");
     if (!l->in_outq) {
         TAILQ_INSERT_TAIL(&l->hub->outq, l, out_entry);
         l->in_outq = 1;
     }
-    return l->out;
+    return &l->out;
+}
+
+#define LINK_OUT_KEEP (256 * 1024) /* a gathered buffer larger than this is let go */
+
+/*
+ * Write b to the socket as far as it takes it (the bufferevent's own
+ * output is empty); the rest, or all of it after an error, goes to the
+ * bufferevent, which writes it when writable or reports the error.
+ */
+static void link_out_write(struct smpp_link *l, const struct kp_buf *b)
+{
+    size_t done = 0;
+    ssize_t n;
+
+    while (done < b->len) {
+        n = write(bufferevent_getfd(l->bev), b->data + done, b->len - done);
+        if (n > 0)
+            done += (size_t)n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            break; /* EAGAIN: the rest when writable; an error: the bufferevent sees it */
+    }
+    if (done < b->len)
+        bufferevent_write(l->bev, b->data + done, b->len - done);
 }
 
 void smpp_link_flush(struct smpp_link *l)
@@ -157,19 +181,22 @@ void smpp_link_flush(struct smpp_link *l)
         TAILQ_REMOVE(&l->hub->outq, l, out_entry);
         l->in_outq = 0;
     }
-    if (l->out == NULL || evbuffer_get_length(l->out) == 0)
+    if (l->out.len == 0)
         return;
-    if (l->bev == NULL) {
-        evbuffer_drain(l->out, evbuffer_get_length(l->out));
-        return;
+    if (l->bev != NULL) {
+        o = bufferevent_get_output(l->bev);
+        /* Straight to the socket unless older output still waits there. */
+        if (evbuffer_get_length(o) == 0)
+            link_out_write(l, &l->out);
+        else
+            bufferevent_write(l->bev, l->out.data, l->out.len);
     }
-    o = bufferevent_get_output(l->bev);
-    /* Straight to the socket unless older output still waits there. */
-    if (evbuffer_get_length(o) == 0)
-        evbuffer_write(l->out, bufferevent_getfd(l->bev));
-    if (evbuffer_get_length(l->out) > 0)
-        bufferevent_write_buffer(l->bev, l->out); /* the rest when writable */
-    else if (l->close_after_flush && evbuffer_get_length(o) == 0)
+    if (l->out.cap > LINK_OUT_KEEP)
+        kp_buf_free(&l->out);
+    else
+        kp_buf_reset(&l->out);
+    if (l->bev != NULL && l->close_after_flush &&
+        evbuffer_get_length(bufferevent_get_output(l->bev)) == 0)
         smpp_link_close(l, l->state == SMPP_LINK_UNBOUND ? "unbound" : "closed after response");
 }
 
@@ -177,15 +204,12 @@ static void link_write(struct smpp_link *l, const uint8_t *buf, size_t len)
 {
     if (l->bev == NULL)
         return;
-    if (l->holding) {
-        if (l->held == NULL && (l->held = evbuffer_new()) == NULL)
-            fatalx("smpp: out of memory");
-        evbuffer_add(l->held, buf, len);
-    } else if (l->hub->gather) {
-        evbuffer_add(link_out(l), buf, len);
-    } else {
+    if (l->holding)
+        kp_buf_append(&l->held, buf, len);
+    else if (l->hub->gather)
+        kp_buf_append(link_out(l), buf, len);
+    else
         bufferevent_write(l->bev, buf, len);
-    }
     l->hub->stats.pdus_out++;
     if (l->partner)
         l->partner->stats.pdus_out++;
@@ -377,13 +401,12 @@ static void link_request(struct smpp_link *l, const struct smpp_pdu *req)
         resp.message_id[0] = '\0';
     if (smpp_link_write_pdu(l, &resp) < 0)
         smpp_link_write_header(l, SMPP_GENERIC_NACK, SMPP_ESME_RSYSERR, req->sequence_number);
-    if (l->held && evbuffer_get_length(l->held) > 0) {
+    if (l->held.len > 0) {
         if (l->bev && h->gather)
-            evbuffer_add_buffer(link_out(l), l->held);
+            kp_buf_append(link_out(l), l->held.data, l->held.len);
         else if (l->bev)
-            bufferevent_write_buffer(l->bev, l->held);
-        else
-            evbuffer_drain(l->held, evbuffer_get_length(l->held));
+            bufferevent_write(l->bev, l->held.data, l->held.len);
+        kp_buf_reset(&l->held);
     }
 }
 

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "kpass/core/bucket.h"
+#include "kpass/core/buf.h"
 #include "kpass/smpp/smpp.h"
 #include "kpass/smpp/pdu.h"
 
@@ -90,10 +91,12 @@ struct smpp_link {
     /* While a request is handled, what the handler sends on this link
        waits here, so that the request's response goes first. */
     int holding;
-    struct evbuffer *held;
+    struct kp_buf held;
     /* Gathering (smpp_hub_gather): what the pass wrote, sent by
-       smpp_hub_flush in one writev once the pass's commit is done. */
-    struct evbuffer *out;
+       smpp_hub_flush in one write once the pass's commit is done.  Flat
+       buffers that keep their memory from pass to pass: no allocation
+       per PDU (an evbuffer allocates and frees a chain each pass). */
+    struct kp_buf out;
     TAILQ_ENTRY(smpp_link) out_entry;
     int in_outq;
 };

@@ -289,6 +289,12 @@ static void ussd_limits(const struct ussd_svc *u, const struct smpp_link *l,
 
 /* Write the dialog after a hop: deleted once ended, else stored; both
    reach the database before the pass commits (dialog_cache.c). */
+/* src into a zeroed field of size bytes, cut as snprintf would (every hop: no snprintf). */
+static void field_copy(char *dst, size_t size, const char *src)
+{
+    memcpy(dst, src, strnlen(src, size - 1));
+}
+
 static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t partner_id,
                      const struct ussd_mo *mo, int64_t started_at, int64_t now)
 {
@@ -309,10 +315,10 @@ static int ussd_save(struct ussd_svc *u, const struct menu_graph *g, int64_t par
     d.partner_id = partner_id;
     memcpy(d.key, mo->key, sizeof(d.key));
     memcpy(d.msisdn, mo->msisdn, sizeof(d.msisdn));
-    snprintf(d.version, sizeof(d.version), "%s", menu_graph_version(g));
+    field_copy(d.version, sizeof(d.version), menu_graph_version(g));
     screen = menu_state_screen(u->state, g);
-    snprintf(d.screen, sizeof(d.screen), "%s", screen ? screen : "");
-    snprintf(d.lang, sizeof(d.lang), "%s", menu_lang_name(menu_state_lang(u->state)));
+    field_copy(d.screen, sizeof(d.screen), screen ? screen : "");
+    field_copy(d.lang, sizeof(d.lang), menu_lang_name(menu_state_lang(u->state)));
     d.resumable = menu_state_resumable(u->state);
     d.started_at = started_at;
     d.updated_at = now;

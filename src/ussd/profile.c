@@ -54,6 +54,39 @@ static enum ussd_kind ussd_kind_of(const struct ussd_profile *p, uint8_t op)
     }
 }
 
+/*
+ * The session key from its parts (prefix, a number or none, the MSISDN,
+ * the service or none), without snprintf on every hop: the parts are
+ * bounded (at most 45 characters with the longest MSISDN and service),
+ * so the key always fits.
+ */
+static void ussd_key(char key[64], const char *prefix, int has_num, uint32_t num, const char *a,
+                     const char *b)
+{
+    char digits[10];
+    size_t n = strlen(prefix), k = 0;
+
+    memcpy(key, prefix, n);
+    if (has_num) {
+        do
+            digits[k++] = (char)('0' + num % 10);
+        while ((num /= 10) != 0);
+        while (k)
+            key[n++] = digits[--k];
+        key[n++] = ':';
+    }
+    k = strnlen(a, 16);
+    memcpy(key + n, a, k);
+    n += k;
+    if (b) {
+        key[n++] = ':';
+        k = strnlen(b, 21);
+        memcpy(key + n, b, k);
+        n += k;
+    }
+    key[n] = '\0';
+}
+
 /* The message text: short_message, or message_payload (data_sm, long texts). */
 static void ussd_mo_text(const struct smpp_pdu *pdu, struct ussd_mo *out)
 {
@@ -85,6 +118,7 @@ int ussd_mo_parse(const struct ussd_profile *p, const struct smpp_pdu *pdu, stru
                   uint32_t *status)
 {
     enum msisdn_fault fault;
+    size_t n;
 
     memset(out, 0, offsetof(struct ussd_mo, text) + 1);
     if (!(pdu->tlv.present & SMPP_TLV_USSD_SERVICE_OP)) {
@@ -99,7 +133,9 @@ int ussd_mo_parse(const struct ussd_profile *p, const struct smpp_pdu *pdu, stru
     out->dst_npi = pdu->sm.dest_addr_npi;
     memcpy(out->src_addr, pdu->sm.source_addr, sizeof(out->src_addr));
     memcpy(out->dst_addr, pdu->sm.destination_addr, sizeof(out->dst_addr));
-    snprintf(out->service, sizeof(out->service), "%.21s", pdu->sm.destination_addr);
+    n = strnlen(pdu->sm.destination_addr, sizeof(out->service) - 1);
+    memcpy(out->service, pdu->sm.destination_addr, n);
+    out->service[n] = '\0';
     if (msisdn_from_smpp(pdu->sm.source_addr_ton, pdu->sm.source_addr_npi, pdu->sm.source_addr,
                          out->msisdn, &fault) < 0) {
         *status = SMPP_ESME_RINVSRCADR;
@@ -121,17 +157,17 @@ int ussd_mo_parse(const struct ussd_profile *p, const struct smpp_pdu *pdu, stru
             *status = SMPP_ESME_RMISSINGOPTPARAM;
             return -KP_ERR_INVAL;
         }
-        snprintf(out->key, sizeof(out->key), "its:%u:%s", out->its >> 8, out->msisdn);
+        ussd_key(out->key, "its:", 1, out->its >> 8, out->msisdn, NULL);
         break;
     case USSD_SID_UMR:
         if (!out->has_umr) {
             *status = SMPP_ESME_RMISSINGOPTPARAM;
             return -KP_ERR_INVAL;
         }
-        snprintf(out->key, sizeof(out->key), "umr:%u:%s", out->umr, out->msisdn);
+        ussd_key(out->key, "umr:", 1, out->umr, out->msisdn, NULL);
         break;
     case USSD_SID_MSISDN:
-        snprintf(out->key, sizeof(out->key), "msisdn:%s:%.21s", out->msisdn, out->service);
+        ussd_key(out->key, "msisdn:", 0, 0, out->msisdn, out->service);
         break;
     }
     ussd_mo_text(pdu, out);
