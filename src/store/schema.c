@@ -463,6 +463,16 @@ static const struct store_migration migrations[] = {
      "  verification TEXT NOT NULL,"
      "  via TEXT NOT NULL,"
      "  at INTEGER NOT NULL);"},
+    {21, /* issue 12: security limits counted in the database, whichever node is asked:
+            failed SMPP binds per source address and minute, and one row per issue
+            key whose lock serialises "count the window, then log" across nodes */
+     "CREATE TABLE bind_failure ("
+     "  addr TEXT PRIMARY KEY,"
+     "  window_start INTEGER NOT NULL,"
+     "  failures INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE otp_gate ("
+     "  key TEXT PRIMARY KEY,"
+     "  at INTEGER NOT NULL) WITHOUT ROWID;"},
 };
 
 const struct store_migration *store_migrations(int *count)

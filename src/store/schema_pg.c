@@ -401,6 +401,14 @@ static const struct store_migration migrations_pg[] = {
      "  verification TEXT NOT NULL,"
      "  via TEXT NOT NULL,"
      "  at BIGINT NOT NULL);"},
+    {21, /* issue 12: security limits counted in the database (schema.c's 21) */
+     "CREATE TABLE bind_failure ("
+     "  addr TEXT PRIMARY KEY,"
+     "  window_start BIGINT NOT NULL,"
+     "  failures BIGINT NOT NULL);"
+     "CREATE TABLE otp_gate ("
+     "  key TEXT PRIMARY KEY,"
+     "  at BIGINT NOT NULL);"},
 };
 
 const struct store_migration *store_migrations_pg(int *count)
