@@ -497,9 +497,9 @@ static int kpd_http(struct kpd *d)
         goto out;
     }
     struct http_deps deps = {
-        d->st,     d->cfg.database, d->desk_key,  d->audit_key, kp_builtins_codes(d->builtins),
-        d->outbox, d->keys,         d->hub,       d->ussd,      d->cnic_key,
-        d->apps,   d->pushes,       &d->store_set};
+        d->st,     d->cfg.database, d->desk_key,   d->audit_key, kp_builtins_codes(d->builtins),
+        d->outbox, d->keys,         d->hub,        d->ussd,      d->cnic_key,
+        d->apps,   d->pushes,       &d->store_set, d->cfg.node};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
