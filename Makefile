@@ -237,7 +237,7 @@ test: all $(CHECK_BIN) cluster-bins tests/peers/node_modules/.kp-installed layer
 # the SQLite file itself (store, audit, codes, credential, desk, desk_e2e,
 # daemon's missing-file case); an identity leaves a gap where a refused
 # INSERT took a number (citizen).  make test-pg PG_SUITES='...' for others.
-PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk \
+PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk limits_store \
              ussd_cache ussd_durability
 PG_SUITES_PARTLY = store audit citizen codes credential desk directory dialogs builtins_lang \
                    daemon desk_e2e sms_e2e ussd_daemon
