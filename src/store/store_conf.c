@@ -148,8 +148,17 @@ void store_health(struct store *st, struct store_health *out)
             out->role = STORE_ROLE_SQLITE;
         return;
     }
-    if ((s = store_stmt(st, sql_health_pg)) == NULL)
+    /* Inside the pass's transaction, behind a savepoint: a question that
+       fails must not take the pass's changes with it. */
+    enum store_scope scope;
+    int inside = store_in_tx(st);
+    if (inside && store_scope_begin(st, &scope) < 0)
         return;
+    if ((s = store_stmt(st, sql_health_pg)) == NULL) {
+        if (inside)
+            store_scope_end(st, scope, 0);
+        return;
+    }
     if (db_step(s) == DB_ROW) {
         visible = db_col_int64(s, 1) != 0;
         out->role = db_col_int64(s, 0) ? STORE_ROLE_STANDBY : STORE_ROLE_PRIMARY;
@@ -161,6 +170,8 @@ void store_health(struct store *st, struct store_health *out)
         }
     }
     db_reset(s);
+    if (inside)
+        store_scope_end(st, scope, 0);
 }
 
 const char *store_role_name(enum store_role role)
