@@ -247,11 +247,16 @@ test-pg: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed
 $(BUILD)/tests/cluster/%.o: tests/cluster/%.c
 	@mkdir -p $(@D)
 	$(call SAY,CC,$<)
-	$(Q)$(CC) $(KP_CFLAGS) $(PQ_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests/cluster -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(KP_CFLAGS) $(PQ_CFLAGS) $(CHECK_CFLAGS) $(CFLAGS) -Itests/cluster -Itests -MMD -MP -c -o $@ $<
 
-$(CLUSTER_BIN): $(BUILD)/tests/cluster/check_cluster_pg.o $(BUILD)/tests/cluster/pgcluster.o
+# The suite also runs a kpassd node on the cluster (tests/testutil.h's daemon,
+# ussdgw.h's gateway): it links the test helpers and libkpass.
+CLUSTER_HELPERS := $(BUILD)/tests/testutil.o $(BUILD)/tests/smpputil.o $(BUILD)/tests/ussdgw.o \
+                   $(BUILD)/tests/pgtest.o
+$(CLUSTER_BIN): $(BUILD)/tests/cluster/check_cluster_pg.o $(BUILD)/tests/cluster/pgcluster.o \
+                $(CLUSTER_HELPERS) $(LIB)
 	$(call SAY,LINK,$@)
-	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $^ $(PQ_LIBS) $(CHECK_LIBS)
+	$(Q)$(CC) $(KP_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(PKG_LIBS) $(PQ_LIBS) $(CHECK_LIBS) -lm
 
 $(PROBE_BIN): $(BUILD)/tests/cluster/failover_probe.o $(BUILD)/tests/cluster/pgcluster.o
 	$(call SAY,LINK,$@)

@@ -35,6 +35,7 @@
 #include "kpass/store/checkpoint.h"
 #include "kpass/store/limits.h"
 #include "kpass/partner/partner.h"
+#include "kpass/partner/slots.h"
 #include "kpass/ussd/dialog.h"
 #include "kpass/ussd/builtins.h"
 #include "kpass/http/api.h"
@@ -48,6 +49,8 @@
 #include "kpass/core/pidlock.h"
 
 #define KPD_TICK_MS 100
+/* How often a cluster node checks its client-mode slots and tries free ones. */
+#define KPD_SLOT_PERIOD_MS 2000
 
 struct kpd {
     struct event_base *base;
@@ -83,6 +86,8 @@ struct kpd {
     int done;
     uint64_t stop_deadline_ms;
     int lock_fd; /* <database>.lock, held for our life (one daemon per database) */
+    int failing; /* the last pass failed for want of the database (kpd_pass_failed) */
+    unsigned long long passes_failed;
 };
 
 static void kpd_usage(void)
@@ -383,6 +388,44 @@ static void kpd_tick_cb(evutil_socket_t fd, short what, void *arg)
         d->done = 1;
 }
 
+/*
+ * A pass that failed for want of the database (PostgreSQL: the connection
+ * lost, a failover, a COMMIT whose answer never came or that was refused):
+ * nothing it did may be told.  Its SMPP requests are answered with
+ * ESME_RTHROTTLED instead of their replies, its screens and SMS are
+ * withheld, and what the modules hold in memory from it is forgotten
+ * (the database, when back, is the truth).  Links stay bound, the daemon
+ * keeps running, and the next pass tries again (the backend reconnects
+ * at most every 250 ms to 1 s meanwhile).  kpassd(8), doc/cluster.md 5.7.
+ *
+ * ESME_RTHROTTLED, not ESME_RSYSERR: what a partner does with a status
+ * is what counts.  Kannel's smsc_smpp.c counts RTHROTTLED as temporary in
+ * every version (re-queued, and it holds back its next submits a while:
+ * throttling_err_time), RSYSERR only in newer ones (older ones reject the
+ * message for good); osmo-msc turns a deliver_sm_resp's RSYSERR into
+ * "destination out of order" for the phone.  "Try again shortly, keep
+ * the link" is what RTHROTTLED says; RSYSERR says "broken".
+ */
+static void kpd_pass_failed(struct kpd *d, int commit_failed)
+{
+    unsigned n = smpp_hub_abort(d->hub, SMPP_ESME_RTHROTTLED);
+
+    d->passes_failed++;
+    /* Even when the commit went through (a read failed, the connection
+       came back later in the pass), dialogs held may wait for a write
+       that the pass could not open: forgotten, they are read again. */
+    ussd_svc_abort(d->ussd);
+    if (commit_failed)
+        kp_builtins_aborted(d->builtins);
+    if (!d->failing)
+        log_warnx("kpassd: the database is away (%s): %u request(s) of this pass answered "
+                  "ESME_RTHROTTLED, its replies withheld; retrying",
+                  store_errmsg(d->st), n);
+    else
+        log_debug("kpassd: database still away: %u request(s) answered ESME_RTHROTTLED", n);
+    d->failing = 1;
+}
+
 /* ---- start-up ---- */
 
 static int kpd_load_config(struct kpd *d)
@@ -635,7 +678,12 @@ static int kpd_start(struct kpd *d)
     }
     d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
     smpp_hub_gather(d->hub, 1); /* replies leave after the pass's commit (main) */
+    if (store_shared(d->st))    /* a partner's client binds shared by the nodes (cluster.md 5.4) */
+        smpp_hub_set_slot_gate(d->hub, partner_slots_gate, partner_slots_release, d->st,
+                               KPD_SLOT_PERIOD_MS);
     d->outbox = sms_outbox_new(d->st, d->hub, &d->sms);
+    if (store_shared(d->st))
+        sms_outbox_set_node(d->outbox, d->cfg.node); /* claims with a lease (cluster.md 5.3) */
     sms_outbox_recover(d->outbox, kp_time_s());
     if (kpd_builtins(d) < 0)
         return -KP_ERR_CONFIG;
@@ -793,8 +841,12 @@ int main(int argc, char **argv)
        gathers each link's output until then). */
     while (!d.done) {
         /* USSD code requests committed by the last pass: this pass writes
-           their replies without waiting for events, then they are issued. */
-        int flags = kp_builtins_pending(d.builtins) ? EVLOOP_ONCE | EVLOOP_NONBLOCK : EVLOOP_ONCE;
+           their replies without waiting for events, then they are issued
+           (not while the database is away: the loop would spin). */
+        int flags = kp_builtins_pending(d.builtins) && !store_away(d.st)
+                        ? EVLOOP_ONCE | EVLOOP_NONBLOCK
+                        : EVLOOP_ONCE;
+        unsigned long long losses = store_losses(d.st);
         if (event_base_loop(d.base, flags) < 0)
             break;
         if (!d.stopping)
@@ -802,7 +854,8 @@ int main(int argc, char **argv)
         /* SMS queued in the pass (a code, a confirmation) go out now, not at the next tick. */
         if (!d.stopping)
             sms_outbox_flush(d.outbox, kp_clock_ms());
-        if (store_flush(d.st) < 0) {
+        int rc = store_flush(d.st);
+        if (rc < 0 && d.store_set.backend == STORE_BACKEND_SQLITE) {
             /* Disk full or an I/O error: the pass's changes are gone, and
                the replies that told of them must not leave.  Stop here,
                before the loop writes them; partners retry elsewhere. */
@@ -811,9 +864,19 @@ int main(int argc, char **argv)
                       store_errmsg(d.st));
             _exit(1);
         }
-        /* Committed: the pass's replies leave now, one writev per link. */
+        if (rc < 0 || store_losses(d.st) != losses) {
+            kpd_pass_failed(&d, rc < 0);
+        } else if (d.failing && !store_away(d.st)) { /* a pass that used the database */
+            log_info("kpassd: the database is back (%llu pass(es) failed meanwhile)",
+                     d.passes_failed);
+            d.failing = 0;
+            d.passes_failed = 0;
+        }
+        /* Committed (or refused above): the pass's replies leave now, one
+           writev per link. */
         smpp_hub_flush(d.hub);
-        kp_builtins_committed(d.builtins);
+        if (rc == 0)
+            kp_builtins_committed(d.builtins);
     }
     /* No daemon follows the counter any more: the CLI stops waiting for one. */
     store_change_detach(d.st, getpid());

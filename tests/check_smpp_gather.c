@@ -5,6 +5,10 @@
  * a link over a socketpair, PDUs written, nothing readable on the other end
  * until smpp_hub_flush, then all of them in order; a link that closes after
  * its last response closes at the flush; a closed link's output is dropped.
+ * A failed pass (smpp_hub_abort, the database away): its responses to
+ * submit_sm/deliver_sm/data_sm become ESME_RTHROTTLED, the deliver_sm we
+ * sent is withdrawn (its callback told, its window slot free), and
+ * enquire_link_resp leaves as it was.
  */
 #include <check.h>
 #include <errno.h>
@@ -16,6 +20,7 @@
 #include <event2/event.h>
 
 #include "../src/smpp/smpp_internal.h"
+#include "kpass/core/err.h"
 #include "kpass/smpp/pdu.h"
 
 struct gather_fx {
@@ -134,6 +139,66 @@ START_TEST(test_gather_off)
 }
 END_TEST
 
+static void abort_sent_cb(struct smpp_link *l, const struct smpp_pdu *resp, int err, void *arg)
+{
+    (void)l;
+    ck_assert_ptr_null(resp);
+    *(int *)arg = err;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+START_TEST(test_gather_abort)
+{
+    struct gather_fx f;
+    struct smpp_pdu r, mt;
+    uint8_t buf[1024];
+    ssize_t n;
+    size_t at = 0;
+    int told = 1, npdu = 0;
+    const uint32_t want_cmd[] = {SMPP_ENQUIRE_LINK_RESP, SMPP_DELIVER_SM_RESP, SMPP_SUBMIT_SM_RESP};
+    const uint32_t want_status[] = {0, SMPP_ESME_RTHROTTLED, SMPP_ESME_RTHROTTLED};
+
+    gather_setup(&f);
+    f.link->state = SMPP_LINK_BOUND_TRX;
+    smpp_link_write_header(f.link, SMPP_ENQUIRE_LINK_RESP, 0, 1);
+    smpp_pdu_init(&r, SMPP_DELIVER_SM_RESP, 2);
+    ck_assert_int_eq(smpp_link_write_pdu(f.link, &r), 0);
+    smpp_pdu_init(&mt, SMPP_DELIVER_SM, 0); /* a screen of the pass */
+    strcpy(mt.sm.source_addr, "789");
+    strcpy(mt.sm.destination_addr, "923001234567");
+    mt.sm.sm_length = 2;
+    memcpy(mt.sm.short_message, "hi", 2);
+    ck_assert_int_eq(smpp_link_send(f.link, &mt, abort_sent_cb, &told), 0);
+    ck_assert_uint_eq(f.link->outstanding, 1);
+    smpp_pdu_init(&r, SMPP_SUBMIT_SM_RESP, 3);
+    strcpy(r.message_id, "m3");
+    ck_assert_int_eq(smpp_link_write_pdu(f.link, &r), 0);
+
+    ck_assert_uint_eq(smpp_hub_abort(f.hub, SMPP_ESME_RTHROTTLED), 2);
+    ck_assert_int_eq(told, -KP_ERR_CLOSED);
+    ck_assert_uint_eq(f.link->outstanding, 0);
+    smpp_hub_flush(f.hub);
+    n = gather_read(&f, buf, sizeof(buf));
+    ck_assert_int_gt(n, 0);
+    while (at + SMPP_HEADER_LEN <= (size_t)n) {
+        uint32_t len = be32(buf + at);
+        ck_assert_int_lt(npdu, 3);
+        ck_assert_uint_eq(be32(buf + at + 4), want_cmd[npdu]);
+        ck_assert_uint_eq(be32(buf + at + 8), want_status[npdu]);
+        ck_assert_uint_eq(be32(buf + at + 12), (uint32_t)npdu + 1);
+        at += len;
+        npdu++;
+    }
+    ck_assert_int_eq(npdu, 3); /* and no deliver_sm */
+    ck_assert_uint_eq(at, (size_t)n);
+    gather_teardown(&f);
+}
+END_TEST
+
 Suite *suite_smpp_gather(void);
 Suite *suite_smpp_gather(void)
 {
@@ -144,6 +209,7 @@ Suite *suite_smpp_gather(void)
     tcase_add_test(tc, test_gather_close_after_flush);
     tcase_add_test(tc, test_gather_closed_link);
     tcase_add_test(tc, test_gather_off);
+    tcase_add_test(tc, test_gather_abort);
     suite_add_tcase(s, tc);
     return s;
 }

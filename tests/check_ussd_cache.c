@@ -198,7 +198,7 @@ START_TEST(test_cache_deletes_batched)
     ck_assert_int_eq(store_flush(st), 0);
     store_batch(st);
     for (int i = 0; i < 40; i++) {
-        char key[8];
+        char key[16];
         snprintf(key, sizeof(key), "k%d", i);
         ussd_cache_delete(&c, pid, key);
     }

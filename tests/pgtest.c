@@ -25,7 +25,8 @@
 #define TU_PG_BINDIR "/usr/lib/postgresql/15/bin"
 
 static struct tu_pg pg;
-static pid_t pg_owner; /* the process that started it; 0: not running */
+static pid_t pg_owner;    /* the process that started it; 0: not running */
+static int pg_watch = -1; /* the owner's end of the watchdog's pipe */
 static int pg_schemas;
 
 static const char *tu_pg_bindir(void)
@@ -250,6 +251,53 @@ static int tu_pg_roles(void)
     return ok ? 0 : -1;
 }
 
+/*
+ * A process that stops the server when its owner dies without stopping it
+ * (a test case killed at its timeout, a runner killed with -9: the exit
+ * handler does not run and the server, a daemon of its own, would be left
+ * behind).  It waits for EOF on a pipe whose write end only the owner holds
+ * (close-on-exec: kpassd, curl and the other programs the tests run do not
+ * inherit it); in a session of its own, so that a kill of the owner's
+ * process group spares it.  Best effort: without it only the exit handler
+ * stops the server, as before.
+ */
+static void tu_pg_watchdog(void)
+{
+    int p[2];
+    pid_t pid;
+    char c;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return;
+    if ((pid = fork()) < 0) {
+        close(p[0]);
+        close(p[1]);
+        return;
+    }
+    if (pid > 0) {
+        close(p[0]);
+        pg_watch = p[1];
+        return;
+    }
+    setsid();
+    /* Hold nothing of the owner's (a shard's output pipe would keep its
+       reader waiting for EOF). */
+    for (int fd = 0; fd < 1024; fd++)
+        if (fd != p[0])
+            close(fd);
+    for (;;) {
+        ssize_t r = read(p[0], &c, 1);
+        if (r == 0 || (r < 0 && errno != EINTR))
+            break;
+    }
+    if (access(pg.dir, F_OK) == 0) { /* the owner did not stop it */
+        char *rm[] = {(char *)"/bin/rm", (char *)"-rf", pg.dir, NULL};
+        tu_pg_ctl_stop();
+        tu_pg_spawn(rm, NULL);
+    }
+    _exit(0);
+}
+
 /* initdb, the server started, the role and its database; 0 or -1 (said
    on stderr). */
 static int tu_pg_init(void)
@@ -263,6 +311,7 @@ static int tu_pg_init(void)
     snprintf(pg.dir, sizeof(pg.dir), "%s", tmpl);
     pg_owner = getpid(); /* from here on, tu_pg_stop() removes the folder */
     atexit(tu_pg_stop_own);
+    tu_pg_watchdog();
     snprintf(sock, sizeof(sock), "%s/sock", pg.dir);
     snprintf(path, sizeof(path), "%s/data", pg.dir);
     if (chmod(pg.dir, 0700) < 0 || tu_pg_chown(pg.dir) < 0 || mkdir(sock, 0700) < 0 ||
@@ -319,6 +368,10 @@ void tu_pg_stop(void)
     pg_owner = 0;
     pg.port = 0;
     tu_pg_spawn(argv, NULL);
+    if (pg_watch >= 0) { /* the watchdog finds the folder gone and leaves */
+        close(pg_watch);
+        pg_watch = -1;
+    }
 }
 
 char *tu_pg_fresh(const char *tag)

@@ -792,7 +792,7 @@ json_t *tu_http(struct tu_daemon *d, const char *method, const char *path, const
 
     snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", d->http_port, path);
     argv[i++] = (char *)"/usr/bin/curl";
-    argv[i++] = (char *)"-s";
+    argv[i++] = (char *)"-sS"; /* quiet, but a failure says why */
     argv[i++] = (char *)"-w";
     argv[i++] = (char *)"\n%{http_code}";
     snprintf(m, sizeof(m), "%s", method);
@@ -809,7 +809,8 @@ json_t *tu_http(struct tu_daemon *d, const char *method, const char *path, const
     }
     argv[i++] = url;
     argv[i] = NULL;
-    ck_assert_int_eq(tu_run(argv, NULL, &out, 20000), 0);
+    int rc = tu_run(argv, NULL, &out, 20000);
+    ck_assert_msg(rc == 0, "curl %s %s: exit %d: %s", method, path, rc, out ? out : "");
     free(b);
     char *nl = strrchr(out, '\n');
     ck_assert_ptr_nonnull(nl);
@@ -871,7 +872,7 @@ void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const cha
 
 void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
 {
-    char conf[256];
+    char conf[1024];
 
     snprintf(conf, sizeof(conf), "[http]\npin_failures = 3\n%s", extra ? extra : "");
     tu_daemon_prepare(d, conf);

@@ -189,15 +189,34 @@ void http_conns_free(struct http_api *a)
         event_free(a->born);
 }
 
-static struct http_conn *http_conn_of(struct http_api *a, struct evhttp_request *req)
+static struct http_conn *http_conn_by_evcon(struct http_api *a, struct evhttp_connection *evcon)
 {
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     struct http_conn *c;
 
     TAILQ_FOREACH(c, &a->conns, entry)
     if (c->born && c->evcon == evcon)
         return c;
     return NULL;
+}
+
+static struct http_conn *http_conn_of(struct http_api *a, struct evhttp_request *req)
+{
+    return http_conn_by_evcon(a, evhttp_request_get_connection(req));
+}
+
+void http_conn_closed(struct http_api *a, struct evhttp_connection *evcon)
+{
+    struct http_conn *c = http_conn_by_evcon(a, evcon);
+
+    if (c != NULL)
+        http_conn_close_cb(evcon, c);
+}
+
+void http_conn_watch(struct http_api *a, struct evhttp_connection *evcon)
+{
+    struct http_conn *c = http_conn_by_evcon(a, evcon);
+
+    evhttp_connection_set_closecb(evcon, c ? http_conn_close_cb : NULL, c);
 }
 
 /* The reply is written: a kept-alive connection has timeout for its next request. */

@@ -81,8 +81,8 @@ static void desk_signin_closed(struct evhttp_connection *evcon, void *arg)
 {
     struct desk_signin *s = arg;
 
-    (void)evcon;
     s->req = NULL; /* libevent frees the request; the result is still recorded */
+    http_conn_closed(s->api, evcon);
 }
 
 /* In the worker thread, on the worker's own store connection. */
@@ -109,7 +109,7 @@ static void desk_signin_done(void *arg)
         goto out;
     snprintf(actor, sizeof(actor), "desk:%s", s->desk.id);
     r->req = s->req;
-    evhttp_connection_set_closecb(evhttp_request_get_connection(s->req), NULL, NULL);
+    http_conn_watch(s->api, evhttp_request_get_connection(s->req));
     snprintf(r->session.desk, sizeof(r->session.desk), "%s", s->desk.id);
     if (s->rc == -KP_ERR_LOCKED) {
         desk_refuse(r, 423, "locked", "this staff member is locked: ask an administrator", NULL);

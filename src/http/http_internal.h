@@ -198,6 +198,16 @@ void http_conns_init(struct http_api *a);
 void http_conns_free(struct http_api *a);
 /* A whole request arrived on its connection: stop its deadline until the reply is written. */
 void http_conn_dispatched(struct http_api *a, struct evhttp_request *req);
+/*
+ * evhttp keeps one close callback per connection, and this file's forgets
+ * the connection (and its deadline timer).  A handler that sets its own
+ * (desk.c's sign-in, answered from the worker) calls http_conn_closed()
+ * from it and gives the connection back with http_conn_watch() when done:
+ * otherwise the deadline fires on a connection evhttp has freed (kpassd
+ * crashed 10 s after any desk sign-in).
+ */
+void http_conn_closed(struct http_api *a, struct evhttp_connection *evcon);
+void http_conn_watch(struct http_api *a, struct evhttp_connection *evcon);
 
 /* metrics.c */
 void http_metrics(struct http_req *r);

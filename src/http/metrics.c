@@ -316,6 +316,9 @@ static void metrics_sms(struct kp_buf *b, struct store *st, struct sms_outbox *o
                   (unsigned long long)s->retried);
     kp_buf_printf(b, "kpass_sms_events_total{event=\"receipt\"} %llu\n",
                   (unsigned long long)s->receipts);
+    /* re-queued after a crash or a dead node's lease: each possibly sent twice */
+    kp_buf_printf(b, "kpass_sms_events_total{event=\"recovered\"} %llu\n",
+                  (unsigned long long)s->recovered);
 }
 
 static void metrics_store(struct kp_buf *b, const struct store *st)

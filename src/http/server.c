@@ -136,8 +136,28 @@ void http_reply_json(struct http_req *r, int status, json_t *body)
     http_count(r, status);
 }
 
+/*
+ * The database away (PostgreSQL: lost, a failover): what failed is not
+ * the request but the moment.  A 500 then is a 503 with Retry-After, so
+ * that a desk client waits a second and tries again (kpassd.8); nothing
+ * of the request was committed, or, for a COMMIT whose answer never came,
+ * it may have been, and a retry finds it done (doc/http-api.md).
+ */
+#define HTTP_AWAY_RETRY "1"
+static int http_store_away(const struct http_req *r)
+{
+    return r->api->d.st != NULL && store_away(r->api->d.st);
+}
+
 void http_reply_error(struct http_req *r, int status, const char *kind, const char *reason)
 {
+    if (status == 500 && http_store_away(r)) {
+        status = 503;
+        kind = "unavailable";
+        reason = "the database is away, retry";
+        evhttp_add_header(evhttp_request_get_output_headers(r->req), "Retry-After",
+                          HTTP_AWAY_RETRY);
+    }
     json_t *b = json_pack("{s:s, s:s}", "error", kind, "reason", reason);
 
     enum evhttp_cmd_type cmd = evhttp_request_get_command(r->req);
@@ -351,6 +371,13 @@ static void http_gen_cb(struct evhttp_request *req, void *arg)
     if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ && r.route != HTTP_R_READYZ &&
         http_limit(&r, key, a->set.addr_rate, a->set.addr_burst) < 0)
         return;
+    /* The database away: the desk's routes answer 503 at once, without a
+       connection attempt each (the operations routes still answer). */
+    if (r.route != HTTP_R_METRICS && r.route != HTTP_R_HEALTHZ && r.route != HTTP_R_READYZ &&
+        r.route != HTTP_R_OTHER && http_store_away(&r)) {
+        http_reply_error(&r, 500, "internal", "store");
+        return;
+    }
     /* evhttp already refused bodies over the limit (413). */
     r.body_len = evbuffer_get_length(in);
     r.body = r.body_len ? (const char *)evbuffer_pullup(in, -1) : "";

@@ -66,7 +66,9 @@ const char *cli_actor(void);
  * the daemon to confirm it has applied it, and only then print
  * "<done>: <in_force> from now on".  Otherwise say what is true: no
  * daemon is running (it applies at start), or the running one has not
- * confirmed yet.  The store must be open.
+ * confirmed yet.  On a cluster's store (store_shared) any node's
+ * confirmation counts and no pid is looked at: the nodes run on other
+ * machines.  The store must be open.
  */
 void cli_change_report(struct kp_cli *cli, const char *done, const char *in_force);
 

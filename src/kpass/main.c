@@ -172,6 +172,30 @@ static int cli_daemon_alive(pid_t pid)
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
+/* A cluster's nodes (store_shared) record the pid of whichever applied
+   last, on whatever machine: no use to kill(2) here.  The CLI then waits
+   for a confirmation alone. */
+static void cli_change_report_nodes(struct kp_cli *cli, const char *done, const char *in_force,
+                                    struct store_change *c, int64_t want)
+{
+    const struct timespec step = {0, CLI_CHANGE_STEP_MS * 1000000L};
+
+    for (int i = 0; i < CLI_CHANGE_WAIT_MS / CLI_CHANGE_STEP_MS; i++) {
+        if (c->applied >= want) {
+            printf("%s: %s from now on (a node confirmed it; every node reads it within "
+                   "0.1 s)\n",
+                   done, in_force);
+            return;
+        }
+        nanosleep(&step, NULL);
+        if (store_change_get(cli->st, c) < 0)
+            break;
+    }
+    printf("%s; no kpassd node has confirmed it within %d s: it takes effect when the nodes "
+           "next read the database (every 0.1 s while they run, or when they start)\n",
+           done, CLI_CHANGE_WAIT_MS / 1000);
+}
+
 void cli_change_report(struct kp_cli *cli, const char *done, const char *in_force)
 {
     struct store_change c;
@@ -183,6 +207,10 @@ void cli_change_report(struct kp_cli *cli, const char *done, const char *in_forc
         return;
     }
     want = c.version;
+    if (store_shared(cli->st)) {
+        cli_change_report_nodes(cli, done, in_force, &c, want);
+        return;
+    }
     for (int i = 0; cli_daemon_alive(c.daemon_pid) && i < CLI_CHANGE_WAIT_MS / CLI_CHANGE_STEP_MS;
          i++) {
         if (c.applied >= want) {

@@ -65,11 +65,65 @@ int smpp_client_note_failure(struct smpp_client_slot *slot, const char *why, uin
     return 1;
 }
 
+/* A gated slot is given back (its link is gone): another node may take it. */
+static void client_release(struct smpp_client_slot *slot)
+{
+    struct smpp_hub *h = slot->partner->hub;
+
+    if (h->gate_release && (slot->held || slot->releasing))
+        h->gate_release(h->gate_arg, &slot->partner->conf, slot->index);
+    slot->held = 0;
+    slot->releasing = 0;
+}
+
 void smpp_client_link_closed(struct smpp_client_slot *slot, int was_bound)
 {
     slot->link = NULL;
+    if (slot->releasing || (slot->partner->retired && slot->held))
+        client_release(slot);
     if (!slot->partner->retired)
         client_schedule(slot, was_bound);
+}
+
+void smpp_hub_set_slot_gate(struct smpp_hub *h, smpp_slot_gate_cb gate,
+                            smpp_slot_release_cb release, void *arg, unsigned period_ms)
+{
+    h->gate = gate;
+    h->gate_release = release;
+    h->gate_arg = arg;
+    h->gate_period_ms = period_ms ? period_ms : 1000;
+}
+
+/* Ask the gate which slots this node may bind now; unbind the ones it
+   may not any more (their release follows their close). */
+static void client_gate(struct smpp_partner *p, uint64_t now_ms)
+{
+    struct smpp_hub *h = p->hub;
+    int *held = kp_calloc(p->nslots, sizeof(*held));
+
+    p->gate_next_ms = now_ms + h->gate_period_ms;
+    for (unsigned i = 0; i < p->nslots; i++)
+        held[i] = p->slots[i].releasing ? -1 : p->slots[i].held;
+    h->gate(h->gate_arg, &p->conf, p->nslots, held);
+    for (unsigned i = 0; i < p->nslots; i++) {
+        struct smpp_client_slot *slot = &p->slots[i];
+        if (slot->releasing)
+            continue;
+        if (held[i] == 1 && !slot->held) {
+            log_info("smpp: partner %s bind %u: this node holds the slot", p->conf.system_id, i);
+            slot->held = 1;
+            slot->backoff_ms = 0;
+            slot->next_attempt_ms = now_ms;
+        } else if (held[i] != 1 && slot->held) {
+            log_info("smpp: partner %s bind %u: this node gives the slot up", p->conf.system_id, i);
+            slot->releasing = 1;
+            if (slot->link)
+                smpp_link_unbind(slot->link);
+            else
+                client_release(slot);
+        }
+    }
+    free(held);
 }
 
 static void client_on_bind_resp(struct smpp_link *l, const struct smpp_pdu *resp, int err,
@@ -180,9 +234,12 @@ static void client_connect(struct smpp_client_slot *slot)
 
 void smpp_client_tick(struct smpp_partner *p, uint64_t now_ms)
 {
+    if (p->hub->gate && !p->retired && now_ms >= p->gate_next_ms)
+        client_gate(p, now_ms);
     for (unsigned i = 0; i < p->nslots; i++) {
         struct smpp_client_slot *slot = &p->slots[i];
-        if (slot->link == NULL && !p->retired && now_ms >= slot->next_attempt_ms)
+        if (slot->link == NULL && !p->retired && now_ms >= slot->next_attempt_ms &&
+            (p->hub->gate == NULL || slot->held))
             client_connect(slot);
     }
 }
@@ -212,6 +269,7 @@ void smpp_hub_connect(struct smpp_hub *h, const struct smpp_partner_conf *conf)
             l->slot = NULL;
             smpp_link_unbind(l);
         }
+        client_release(&p->slots[i]); /* may bind once this link is gone: briefly one more */
     }
     p->slots = kp_realloc(p->slots, want * sizeof(*p->slots));
     for (unsigned i = p->nslots; i < want; i++) {
@@ -243,6 +301,8 @@ void smpp_hub_retire_clients(struct smpp_hub *h, const int64_t *keep_ids, size_t
         p->retired = 1;
         for (unsigned i = 0; i < p->nslots; i++)
             if (p->slots[i].link)
-                smpp_link_unbind(p->slots[i].link);
+                smpp_link_unbind(p->slots[i].link); /* released once closed */
+            else
+                client_release(&p->slots[i]);
     }
 }

@@ -389,3 +389,91 @@ int smpp_bind_type_parse(const char *s)
             return (int)i;
     return -KP_ERR_INVAL;
 }
+
+/* The messages a failed pass must not send, and whose answers it must not give. */
+static int hub_is_sm(uint32_t command_id)
+{
+    return command_id == SMPP_SUBMIT_SM || command_id == SMPP_DELIVER_SM ||
+           command_id == SMPP_DATA_SM;
+}
+
+static uint32_t hub_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Our request seq, withdrawn: its window slot is freed and its callback
+   told, as for a link that closed before sending it. */
+static void hub_withdraw(struct smpp_link *l, uint32_t seq)
+{
+    for (unsigned i = 0; i < l->ring_count; i++) {
+        struct smpp_pending *p = &l->ring[(l->ring_head + i) & (l->ring_cap - 1)];
+        if (p->done || p->seq != seq)
+            continue;
+        p->done = 1;
+        l->outstanding--;
+        if (p->cb)
+            p->cb(l, NULL, -KP_ERR_CLOSED, p->arg);
+        return;
+    }
+}
+
+/*
+ * One link's gathered output, PDU by PDU (link_write adds whole PDUs):
+ * kept, rewritten or withdrawn as smpp_hub_abort() says.  The sequence
+ * numbers withdrawn are told after the rewrite, since their callbacks may
+ * write to the link again.
+ */
+static unsigned hub_abort_link(struct smpp_link *l, uint32_t status)
+{
+    struct evbuffer *old = l->out, *keep = evbuffer_new();
+    uint32_t *gone = NULL;
+    size_t ngone = 0, cap = 0;
+    unsigned n = 0;
+    uint8_t hdr[SMPP_HEADER_LEN];
+
+    if (keep == NULL)
+        fatalx("smpp: out of memory");
+    while (evbuffer_copyout(old, hdr, sizeof(hdr)) == (ev_ssize_t)sizeof(hdr)) {
+        uint32_t len = hub_be32(hdr), cid = hub_be32(hdr + 4), seq = hub_be32(hdr + 12);
+        if (len < SMPP_HEADER_LEN || len > evbuffer_get_length(old))
+            break; /* cannot be: link_write adds whole PDUs */
+        if (smpp_is_resp(cid) && hub_is_sm(cid & ~SMPP_RESP_BIT)) {
+            struct smpp_pdu resp;
+            uint8_t buf[SMPP_PDU_MAX + 1];
+            int m;
+            smpp_pdu_init(&resp, cid, seq);
+            resp.command_status = status;
+            if ((m = smpp_pdu_encode(&resp, buf, sizeof(buf))) > 0) {
+                evbuffer_add(keep, buf, (size_t)m);
+                smpp_hub_count(l->hub, cid, status, 1);
+                n++;
+            }
+            evbuffer_drain(old, len);
+        } else if (hub_is_sm(cid)) {
+            gone = kp_grow(gone, &cap, ngone + 1, sizeof(*gone));
+            gone[ngone++] = seq;
+            evbuffer_drain(old, len);
+        } else {
+            evbuffer_remove_buffer(old, keep, len);
+        }
+    }
+    evbuffer_drain(old, evbuffer_get_length(old));
+    evbuffer_add_buffer(old, keep);
+    evbuffer_free(keep);
+    for (size_t i = 0; i < ngone && l->state != SMPP_LINK_CLOSED; i++)
+        hub_withdraw(l, gone[i]);
+    free(gone);
+    return n;
+}
+
+unsigned smpp_hub_abort(struct smpp_hub *h, uint32_t status)
+{
+    struct smpp_link *l;
+    unsigned n = 0;
+
+    TAILQ_FOREACH(l, &h->outq, out_entry)
+    if (l->out)
+        n += hub_abort_link(l, status);
+    return n;
+}

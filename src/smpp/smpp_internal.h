@@ -114,7 +114,9 @@ struct smpp_client_slot {
     char last_why[64]; /* the last failure, while the slot has not bound since */
     unsigned repeats;  /* the same failure again, not logged since last_log_ms */
     uint64_t last_log_ms;
-    int quiet; /* this failure was not logged: neither is the retry */
+    int quiet;     /* this failure was not logged: neither is the retry */
+    int held;      /* with a slot gate: this node may bind the slot */
+    int releasing; /* with a slot gate: given up, released once its link closed */
 };
 
 struct smpp_partner {
@@ -128,7 +130,8 @@ struct smpp_partner {
     int auth_tag_valid;
     struct smpp_client_slot *slots; /* client mode */
     unsigned nslots;
-    int retired; /* client mode: removed by a reload, slots stop reconnecting */
+    int retired;           /* client mode: removed by a reload, slots stop reconnecting */
+    uint64_t gate_next_ms; /* client mode with a slot gate: when to ask it again */
     struct smpp_partner_stats stats;
 };
 
@@ -144,6 +147,10 @@ struct smpp_hub {
     struct event_base *base;
     struct smpp_settings set;
     struct smpp_ops ops;
+    smpp_slot_gate_cb gate; /* NULL: every client-mode slot binds */
+    smpp_slot_release_cb gate_release;
+    void *gate_arg;
+    unsigned gate_period_ms;
     struct smpp_stats stats;
     TAILQ_HEAD(, smpp_link) links;
     TAILQ_HEAD(, smpp_link) dead; /* closed, freed by the reaper */

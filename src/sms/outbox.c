@@ -49,6 +49,8 @@ struct sms_outbox {
     uint8_t *code_key; /* sodium_malloc: opens sealed codes; NULL: none given */
     unsigned rr;       /* round robin over partners */
     int64_t last_housekeeping;
+    char *node;         /* a cluster node's name: claim with a lease; NULL: the only node */
+    int64_t last_renew; /* when the claims' leases were last renewed */
     sms_audit_cb audit;
     void *audit_arg;
     struct store_sms due[OB_BATCH];
@@ -91,6 +93,7 @@ void sms_outbox_free(struct sms_outbox *ob)
     if (ob == NULL)
         return;
     sodium_free(ob->code_key);
+    free(ob->node);
     free(ob);
 }
 
@@ -143,6 +146,12 @@ static void ob_wipe(struct sms_outbox *ob)
     ob->parts.n = 0;
 }
 
+void sms_outbox_set_node(struct sms_outbox *ob, const char *node)
+{
+    free(ob->node);
+    ob->node = node ? kp_strdup(node) : NULL;
+}
+
 void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg)
 {
     ob->audit = cb;
@@ -167,7 +176,8 @@ void sms_outbox_kick(struct sms_outbox *ob)
 
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now)
 {
-    int n = store_sms_recover(ob->st, now);
+    int n =
+        ob->node ? store_sms_recover_node(ob->st, ob->node, now) : store_sms_recover(ob->st, now);
 
     if (n > 0) {
         ob->stats.recovered += (uint64_t)n;
@@ -218,6 +228,16 @@ const struct sms_partner_stats *sms_outbox_partner_stats(const struct sms_outbox
     return ob->pstats;
 }
 
+/* The end of a flight into the store: a cluster node only while the
+   message is still its claim (store_sms_settle). */
+static int ob_settle(struct sms_outbox *ob, int64_t id, enum sms_state to, unsigned attempts,
+                     int64_t next, int64_t partner_id, uint32_t status, int64_t now)
+{
+    if (ob->node)
+        return store_sms_settle(ob->st, ob->node, id, to, attempts, next, partner_id, status, now);
+    return store_sms_update(ob->st, id, to, attempts, next, partner_id, status, now);
+}
+
 static void ob_finish(struct ob_flight *f)
 {
     struct sms_outbox *ob = f->ob;
@@ -227,10 +247,11 @@ static void ob_finish(struct ob_flight *f)
     enum sms_state to = sms_next(SMS_SENDING, ev, 0, f->attempts, &ob->set.rules, &retry);
 
     store_batch(ob->st);
-    if (store_sms_update(ob->st, f->id, to, f->attempts, now + retry, f->partner_id, f->status,
-                         now) == 0) {
+    if (ob_settle(ob, f->id, to, f->attempts, now + retry, f->partner_id, f->status, now) == 0) {
         /* Already final: a receipt for an earlier part overtook the
-           response to the last one.  It was accepted; nothing to retry. */
+           response to the last one.  Or (cluster) our lease passed and
+           another node took the message over: it counted the resend.
+           It was accepted; nothing to retry. */
         if (to == SMS_SENT) {
             ob->stats.sent++;
             ob_pstats(ob, f->partner_id)->sent++;
@@ -451,7 +472,10 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
     if (want > OB_BATCH)
         want = OB_BATCH;
     store_batch(ob->st);
-    n = store_sms_due(ob->st, now, ob->due, (int)want);
+    if (ob->node)
+        n = store_sms_claim(ob->st, ob->node, now, now + ob->set.lease_s, ob->due, (int)want);
+    else
+        n = store_sms_due(ob->st, now, ob->due, (int)want);
     ob->pending = n == (int)want; /* a full batch: there may be more */
     for (int i = 0; i < n; i++) {
         struct smpp_partner *chosen = NULL;
@@ -468,6 +492,11 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
         ob->picks[npicks] = ob_mark(ob, chosen, &ob->due[i], now) ? chosen : NULL;
         npicks++;
     }
+    /* Claimed but no partner could take them now: back in the queue, as
+       they were, or they would wait for the lease under this node's renewals. */
+    for (int i = (int)npicks; ob->node && i < n; i++)
+        store_sms_settle(ob->st, ob->node, ob->due[i].id, SMS_QUEUED, ob->due[i].attempts,
+                         ob->due[i].next_attempt_at, 0, ob->due[i].last_status, now);
     /* Commit the marks before any PDU is written: whatever may have gone
        out is SENDING in the file, so that after a crash recovery counts
        every possible duplicate.  (A write event already active in this
@@ -478,6 +507,31 @@ static void ob_dispatch(struct sms_outbox *ob, uint64_t now_ms)
     for (unsigned i = 0; i < npicks; i++)
         if (ob->picks[i] != NULL)
             ob_send(ob, ob->picks[i], &ob->due[i], now);
+}
+
+/*
+ * A cluster node's leases, once a second: renew its own while it waits
+ * for answers (at a third of the lease, so that two renewals may fail
+ * before it passes), and put back in the queue the messages of a node
+ * whose lease passed (it died, or lost the database).  Those may have
+ * reached the SMSC already: they are counted as recovered, the only
+ * possible duplicates, as at a single node's start.
+ */
+static void ob_leases(struct sms_outbox *ob, int64_t now)
+{
+    int n;
+
+    if (ob->inflight > 0 && now - ob->last_renew >= ob->set.lease_s / 3) {
+        if (store_sms_renew(ob->st, ob->node, now, now + ob->set.lease_s) == 0)
+            ob->last_renew = now;
+    }
+    n = store_sms_takeover(ob->st, now);
+    if (n > 0) {
+        ob->stats.recovered += (uint64_t)n;
+        log_warnx("sms: node %s: %d message(s) of a node whose lease passed are queued again "
+                  "and may reach their recipients twice",
+                  ob->node, n);
+    }
 }
 
 void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
@@ -494,6 +548,8 @@ void sms_outbox_tick(struct sms_outbox *ob, uint64_t now_ms)
             log_info("sms: %d message(s) expired before they could be sent", n);
         }
         store_sms_scrub(ob->st, now);
+        if (ob->node)
+            ob_leases(ob, now);
         ob->pending = 1; /* retries come due with time */
     }
     if (ob->pending)
@@ -520,7 +576,16 @@ uint32_t sms_outbox_receipt(struct sms_outbox *ob, struct smpp_link *l, const st
     ob->stats.receipts++;
     if (p == NULL ||
         store_sms_by_message_id(ob->st, smpp_partner_conf(p)->id, r->message_id, &m) < 0) {
-        /* Acknowledged anyway: a refusal would only make the SMSC resend it. */
+        /* On a cluster the node that sent the message may not have
+           committed its message_id yet (the receipt overtook it to another
+           node): a temporary error makes the SMSC offer it again.  On one
+           node the id was committed before the receipt could be read:
+           acknowledged, as a refusal would only make the SMSC resend it. */
+        if (ob->node) {
+            log_info("sms: node %s: receipt for a message_id not known (yet) on link %u", ob->node,
+                     smpp_link_id(l));
+            return SMPP_ESME_RX_T_APPN;
+        }
         log_info("sms: receipt for unknown message_id on link %u", smpp_link_id(l));
         return SMPP_ESME_ROK;
     }
@@ -569,6 +634,7 @@ static const struct conf_key sms_conf_keys[] = {
     {"sms", "long_messages", CONF_CHOICE, SMS_OFF(long_mode), 0, 0, sms_longs, 0},
     {"sms", "max_inflight", CONF_UINT, SMS_OFF(max_inflight), 1, 100000, NULL, 0},
     {"sms", "validity", CONF_SECONDS, SMS_OFF(validity_s), 60000, 7u * SMS_MS_DAY, NULL, 0},
+    {"sms", "lease", CONF_SECONDS, SMS_OFF(lease_s), 3000, 3600000, NULL, 0},
 };
 
 static void sms_conf_defaults(void *set)
@@ -584,6 +650,7 @@ static void sms_conf_defaults(void *set)
     s->long_mode = SMS_LONG_UDH;
     s->max_inflight = 1024;
     s->validity_s = 24u * 3600u;
+    s->lease_s = 30;
 }
 
 /* The sender fits its type of number (SMPP 3.4 §5.2.8: 11 alphanumeric

@@ -20,6 +20,19 @@
 #define AUDIT_LIST_MAX 10000
 
 static const char sql_head[] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+/*
+ * PostgreSQL: the chain's appends, one transaction at a time (doc/cluster.md
+ * 5.2).  Several processes append (kpassd nodes, the CLI); without this two
+ * would read the same head, and the second INSERT of the same id would fail
+ * its whole transaction (a kpassd pass).  The lock is the transaction's:
+ * taken before the head is read, so that the read (a new snapshot in READ
+ * COMMITTED) sees the previous holder's commit, and held to COMMIT or
+ * ROLLBACK.  Its key is the schema's, as the daemons' lock (db_pg.c), so
+ * schemas side by side do not wait on each other.  Taken again at each
+ * append (it stacks): a savepoint rolled back may have released it.
+ */
+static const char sql_head_lock_pg[] =
+    "SELECT pg_advisory_xact_lock(1802526561, hashtext(current_schema()))";
 static const char sql_insert[] =
     "INSERT INTO audit (" AUDIT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 static const char sql_walk[] = "SELECT " AUDIT_COLS " FROM audit ORDER BY id";
@@ -144,6 +157,25 @@ int store_audit_detail_check(const char *detail)
     return 0;
 }
 
+/* Wait for the chain's lock (PostgreSQL); 0 or -KP_ERR_DB. */
+static int audit_head_lock(struct store *st)
+{
+    struct db_stmt *s = store_stmt(st, sql_head_lock_pg);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    rc = db_step(s);
+    if (rc == DB_ROW)
+        rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) {
+        log_warnx("store: cannot take the audit log's lock");
+        return -KP_ERR_DB;
+    }
+    return 0;
+}
+
 int store_audit_head(struct store *st, int64_t *id, uint8_t hash[STORE_AUDIT_HASH_BYTES])
 {
     struct db_stmt *s;
@@ -151,6 +183,8 @@ int store_audit_head(struct store *st, int64_t *id, uint8_t hash[STORE_AUDIT_HAS
 
     if (!store_in_tx(st))
         return -KP_ERR_STATE;
+    if (db_kind(st->db) == DB_POSTGRESQL && audit_head_lock(st) < 0)
+        return -KP_ERR_DB;
     if ((s = store_stmt(st, sql_head)) == NULL)
         return -KP_ERR_DB;
     rc = db_step(s);

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -200,18 +201,51 @@ static int pg_session_setup(struct pg_db *db)
     return ok ? 0 : -KP_ERR_DB;
 }
 
+/*
+ * Reconnect attempts while the database is away: the first at once (a
+ * failover's new primary is often there already), then at most one per
+ * PG_RETRY_MIN_MS, the wait growing to PG_RETRY_MAX_MS.  Every call in
+ * between answers -KP_ERR_CLOSED at once, so that a daemon whose
+ * database is gone answers each request quickly instead of spending a
+ * connection attempt (up to connect_timeout per host) on each.
+ */
+#define PG_RETRY_MIN_MS 250u
+#define PG_RETRY_MAX_MS 1000u
+
+static uint64_t pg_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
 /* A usable connection: a lost one is reset (libpq tries every host of the
    DSN again), and the statements will be prepared anew on it. */
 int db_pg_conn(struct pg_db *db)
 {
+    uint64_t now;
+
     if (!db->broken && PQstatus(db->conn) == CONNECTION_OK)
         return 0;
     if (!db->broken)
         pg_lost(db);
+    now = pg_now_ms();
+    if (now < db->retry_ms) {
+        snprintf(db->err, sizeof(db->err),
+                 "postgresql: the database is away (next attempt in "
+                 "%u ms)",
+                 (unsigned)(db->retry_ms - now));
+        return -KP_ERR_CLOSED;
+    }
     PQreset(db->conn);
     db->round_trips++;
     if (PQstatus(db->conn) != CONNECTION_OK) {
         db_pg_set_err(db, "postgresql: reconnecting", PQerrorMessage(db->conn));
+        db->backoff_ms = db->backoff_ms ? db->backoff_ms * 2 : PG_RETRY_MIN_MS;
+        if (db->backoff_ms > PG_RETRY_MAX_MS)
+            db->backoff_ms = PG_RETRY_MAX_MS;
+        db->retry_ms = pg_now_ms() + db->backoff_ms;
         return -KP_ERR_CLOSED;
     }
     db->gen++;
@@ -219,9 +253,13 @@ int db_pg_conn(struct pg_db *db)
     db->txs = PQTRANS_IDLE;
     if (pg_session_setup(db) < 0) {
         db->broken = 1; /* not ours yet (the lock, say): set up again on the next use */
+        db->backoff_ms = PG_RETRY_MAX_MS;
+        db->retry_ms = pg_now_ms() + db->backoff_ms;
         log_warnx("store: %s", db->err);
         return -KP_ERR_CLOSED;
     }
+    db->backoff_ms = 0;
+    db->retry_ms = 0;
     log_info("store: postgresql connection re-established (%s:%s)", PQhost(db->conn),
              PQport(db->conn));
     return 0;
@@ -297,6 +335,16 @@ static int pg_connect_err(PGconn *conn, const char *msg)
     return strstr(msg, "FATAL") ? -KP_ERR_DB : -KP_ERR_CLOSED;
 }
 
+/*
+ * PG_TCP_DEFAULTS: a connection whose server vanished (a host powered off,
+ * a network cut: no RST ever comes) must not leave a read blocked for the
+ * kernel's default of minutes (tcp_retries2: ~15 min) while the event
+ * loop waits on it.  Unless the DSN says otherwise: connect_timeout 5 s a
+ * host, TCP keepalives after 5 s idle every 2 s, 3 probes (an idle dead
+ * peer found in ~11 s), and tcp_user_timeout 10 s (unacknowledged data,
+ * e.g. a COMMIT sent to a dead host, fails the connection after 10 s).
+ * Then the multi-host DSN finds the new primary (kpassd.conf(5)).
+ */
 static int pg_open(const struct db_params *p, struct pg_db **out)
 {
     struct pg_db *db;
@@ -331,9 +379,20 @@ static int pg_open(const struct db_params *p, struct pg_db **out)
        anything in the DSN. */
     const char *pwkw = pw && pg_passfile_is_pgpass(pw) ? "passfile" : "password";
     const char *pwval = pw && strcmp(pwkw, "passfile") == 0 ? p->passfile : pw;
-    const char *kw[] = {"connect_timeout", "client_encoding", "application_name",
-                        "dbname",          pw ? pwkw : NULL,  NULL};
-    const char *val[] = {"5", "UTF8", "kpassd", p->dsn, pwval, NULL};
+    /* The TCP bounds (PG_TCP_DEFAULTS) come before the DSN, which may set
+       its own. */
+    const char *kw[] = {"connect_timeout",
+                        "client_encoding",
+                        "application_name",
+                        "keepalives",
+                        "keepalives_idle",
+                        "keepalives_interval",
+                        "keepalives_count",
+                        "tcp_user_timeout",
+                        "dbname",
+                        pw ? pwkw : NULL,
+                        NULL};
+    const char *val[] = {"5", "UTF8", "kpassd", "1", "5", "2", "3", "10000", p->dsn, pwval, NULL};
     db->conn = PQconnectdbParams(kw, val, 1);
     if (pw)
         sodium_free(pw); /* wiped; libpq keeps its own copy for PQreset() */
@@ -380,8 +439,10 @@ static const char *pg_errmsg(struct pg_db *db)
 static int64_t pg_changes(struct pg_db *db)
 {
     /* Queued writes: their counts come with the sync. */
-    if (db->npend > 0 && db_pg_pipe_sync(db, NULL) < 0)
+    if (db->npend > 0 && db_pg_pipe_sync(db, NULL) < 0) {
+        db->losses += db->broken != 0;
         return -1;
+    }
     return db->changes;
 }
 
@@ -748,7 +809,10 @@ static const char *pgo_errmsg(struct db *d)
 }
 static int pgo_exec(struct db *d, const char *sql)
 {
-    return db_pg_exec(PG(d), sql);
+    int rc = db_pg_exec(PG(d), sql);
+
+    PG(d)->losses += rc == -KP_ERR_CLOSED;
+    return rc;
 }
 static int64_t pgo_changes(struct db *d)
 {
@@ -784,7 +848,10 @@ static void pgo_bind_null(struct db_stmt *s, int i)
 }
 static int pgo_step(struct db_stmt *s)
 {
-    return db_pg_step(PGS(s));
+    int rc = db_pg_step(PGS(s));
+
+    PGS(s)->db->losses += rc == -KP_ERR_CLOSED;
+    return rc;
 }
 static int pgo_column_count(struct db_stmt *s)
 {
@@ -839,4 +906,14 @@ const struct db_ops db_pg_ops = {
 uint64_t db_pg_round_trips(struct db *d)
 {
     return d != NULL && d->ops == &db_pg_ops ? pg_round_trips(PG(d)) : 0;
+}
+
+uint64_t db_pg_losses(struct db *d)
+{
+    return d != NULL && d->ops == &db_pg_ops ? PG(d)->losses : 0;
+}
+
+int db_pg_away(struct db *d)
+{
+    return d != NULL && d->ops == &db_pg_ops && PG(d)->broken;
 }

@@ -26,4 +26,13 @@ int db_pg_rewrite(const char *sql, char **out, int *nparams);
    benchmarks); 0 for a connection of another backend. */
 uint64_t db_pg_round_trips(struct db *db);
 
+/* Calls answered -KP_ERR_CLOSED (the connection lost, or not yet back)
+   since the connection opened: the daemon compares it across a loop pass
+   to know that something of the pass failed for want of the database
+   (kpassd.8, "When the database is away").  0 on another backend. */
+uint64_t db_pg_losses(struct db *db);
+/* 1 while the connection is lost and not yet re-established; 0 on
+   another backend. */
+int db_pg_away(struct db *db);
+
 #endif

@@ -78,10 +78,13 @@ struct pg_pend {
 struct pg_db {
     struct db base; /* first: db.c's dispatch */
     PGconn *conn;
-    unsigned gen;   /* counts connections: statements of an older one are prepared again */
-    unsigned names; /* the last sN given */
-    int broken;     /* the connection was lost: reset at the next use */
-    int tx_lost;    /* ... while a transaction was open: refuse until it is ended */
+    unsigned gen;        /* counts connections: statements of an older one are prepared again */
+    unsigned names;      /* the last sN given */
+    int broken;          /* the connection was lost: reset at the next use */
+    uint64_t retry_ms;   /* broken: no reconnect attempt before this (kp_clock_ms) */
+    unsigned backoff_ms; /* ... the wait after the next failed attempt */
+    uint64_t losses;     /* calls answered -KP_ERR_CLOSED (db_pg_losses) */
+    int tx_lost;         /* ... while a transaction was open: refuse until it is ended */
     int readonly;
     int exclusive;               /* holds (and retakes) the daemons' advisory lock */
     int shared;                  /* ... in shared mode ([store] nodes = several) */

@@ -386,22 +386,36 @@ static int pg_pipe_send(struct pg_stmt *s, enum pg_pend_kind kind)
  * Prepare a statement with a parameter tested IS NULL while it is bound
  * NULL or text: the server cannot type it ("could not determine data
  * type"), so it is tried as TEXT, then as BIGINT (an optional id),
- * before the statement's first execution and apart from it.  Inside a
+ * before the statement's first execution and apart from it; with several
+ * such parameters each mix of the two is tried (an optional id beside an
+ * optional text: sql_office_in in directory_list.c), all TEXT first and
+ * all BIGINT last, at most PG_PARSE_MIXED of them mixed.  Inside a
  * transaction each try is wrapped in a savepoint: a failed Parse would
  * abort the caller's transaction.  Once per statement and connection.
  */
+#define PG_PARSE_MIXED 4 /* untyped parameters mixed; beyond, all alike */
+
 static int pg_stmt_parse(struct pg_stmt *s)
 {
-    static const Oid tries[] = {PG_TEXTOID, PG_INT8OID};
     struct pg_db *db = s->db;
     int in_tx = PQtransactionStatus(db->conn) == PQTRANS_INTRANS, rc = -KP_ERR_DB;
+    unsigned untyped = 0, last;
 
-    for (size_t k = 0; k < sizeof(tries) / sizeof(tries[0]); k++) {
+    pg_stmt_types(s);
+    for (int i = 0; i < s->nparams; i++)
+        untyped += s->nulltest[i] && s->types[i] == 0;
+    last = untyped > PG_PARSE_MIXED ? 1 : (1u << untyped) - 1;
+    /* mask bit j: the j-th untyped parameter as BIGINT; t = 0 all TEXT,
+       t = 1 all BIGINT (last), then the mixes 1 .. last - 1 (the rarest) */
+    for (unsigned t = 0; t <= last; t++) {
+        unsigned mask = t == 0 ? 0 : t == 1 ? last : t - 1, j = 0;
         PGresult *r;
+        if (untyped > PG_PARSE_MIXED)
+            mask = t ? ~0u : 0;
         pg_stmt_types(s);
         for (int i = 0; i < s->nparams; i++)
             if (s->nulltest[i] && s->types[i] == 0)
-                s->types[i] = tries[k];
+                s->types[i] = (mask >> (j++ % 32)) & 1 ? PG_INT8OID : PG_TEXTOID;
         if (in_tx)
             PQclear(PQexec(db->conn, "SAVEPOINT kp_parse"));
         db->round_trips += in_tx ? 3 : 1;

@@ -22,6 +22,7 @@ SRCS += src/store/otp.c
 SRCS += src/store/partner.c
 SRCS += src/store/schema.c
 SRCS += src/store/schema_pg.c
+SRCS += src/store/slot.c
 SRCS += src/store/sms.c
 SRCS += src/store/staff.c
 SRCS += src/store/store_conf.c

@@ -44,6 +44,11 @@ static const char sql_req_add[] =
 static const char sql_req_next[] =
     "SELECT id, msisdn, purpose, citizen_id, at, lang FROM code_request WHERE id <= ?1 "
     "ORDER BY id LIMIT 1";
+/* PostgreSQL: the row is claimed until the issuing pass commits; another
+   node's flush passes over it (doc/cluster.md 5.1), so none is issued twice. */
+static const char sql_req_next_pg[] =
+    "SELECT id, msisdn, purpose, citizen_id, at, lang FROM code_request WHERE id <= ?1 "
+    "ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
 static const char sql_req_delete[] = "DELETE FROM code_request WHERE id = ?1";
 static const char sql_req_last[] = "SELECT coalesce(max(id), 0) FROM code_request";
 static const char sql_prune[] = "DELETE FROM otp_log WHERE at < ?1";
@@ -356,7 +361,8 @@ int store_code_request_add(struct store *st, const char *msisdn, const char *pur
 
 int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out)
 {
-    struct db_stmt *s = store_stmt(st, sql_req_next);
+    struct db_stmt *s =
+        store_stmt(st, db_kind(st->db) == DB_POSTGRESQL ? sql_req_next_pg : sql_req_next);
     int rc;
 
     if (s == NULL)

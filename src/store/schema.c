@@ -463,6 +463,12 @@ static const struct store_migration migrations[] = {
      "  verification TEXT NOT NULL,"
      "  via TEXT NOT NULL,"
      "  at INTEGER NOT NULL);"},
+    {20, /* issue 12: a cluster node claims the messages it sends for a lease
+            (claimed_by its [daemon] node, lease_until in seconds); a dead
+            node's claims are taken over once the lease passed */
+     "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT;"
+     "ALTER TABLE sms_outbox ADD COLUMN lease_until INTEGER;"
+     "CREATE INDEX sms_claims ON sms_outbox (lease_until) WHERE state = 'sending';"},
     {21, /* issue 12: security limits counted in the database, whichever node is asked:
             failed SMPP binds per source address and minute, and one row per issue
             key whose lock serialises "count the window, then log" across nodes */

@@ -401,6 +401,10 @@ static const struct store_migration migrations_pg[] = {
      "  verification TEXT NOT NULL,"
      "  via TEXT NOT NULL,"
      "  at BIGINT NOT NULL);"},
+    {20, /* issue 12: SMS claims with a lease (schema.c's 20) */
+     "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT;"
+     "ALTER TABLE sms_outbox ADD COLUMN lease_until BIGINT;"
+     "CREATE INDEX sms_claims ON sms_outbox (lease_until) WHERE state = 'sending';"},
     {21, /* issue 12: security limits counted in the database (schema.c's 21) */
      "CREATE TABLE bind_failure ("
      "  addr TEXT PRIMARY KEY,"

@@ -56,6 +56,35 @@ static const char sql_scrub[] =
 static const char sql_recover[] =
     "UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?1, updated_at = ?1 "
     "WHERE state = 'sending'";
+/*
+ * The cluster's claims (issue 12, doc/cluster.md 5.3).  A node takes up
+ * to ?4 due messages for itself in one statement: SKIP LOCKED passes over
+ * rows another node is claiming in its open transaction, and a committed
+ * claim is 'sending', which no one else picks.  The lease is renewed while
+ * the node waits for its answers; once it passed, any node puts the
+ * message back in the queue.
+ */
+static const char sql_claim[] =
+    "UPDATE sms_outbox SET state = 'sending', claimed_by = ?2, lease_until = ?3, updated_at = ?1 "
+    "WHERE id IN (SELECT id FROM sms_outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
+    "AND expires_at > ?1 ORDER BY next_attempt_at, id LIMIT ?4 FOR UPDATE SKIP LOCKED) "
+    "RETURNING " SMS_COLS;
+static const char sql_renew[] = "UPDATE sms_outbox SET lease_until = ?3 "
+                                "WHERE claimed_by = ?2 AND state = 'sending' AND lease_until >= ?1";
+static const char sql_takeover[] =
+    "UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?1, updated_at = ?1 "
+    "WHERE state = 'sending' AND lease_until < ?1";
+/* At a node's start: what it claimed in its previous life, and what a
+   single node left (no lease), not what the other nodes are sending. */
+static const char sql_recover_node[] =
+    "UPDATE sms_outbox SET state = 'queued', next_attempt_at = ?1, updated_at = ?1 "
+    "WHERE state = 'sending' AND (claimed_by = ?2 OR lease_until IS NULL)";
+/* sql_update, for the node whose claim it is: after its lease passed and
+   another node took the message over, a late answer changes nothing. */
+static const char sql_settle[] =
+    "UPDATE sms_outbox SET state = ?2, attempts = ?3, next_attempt_at = ?4, "
+    "partner_id = CASE WHEN ?5 = 0 THEN partner_id ELSE ?5 END, last_status = ?6, "
+    "updated_at = ?7 WHERE id = ?1 AND claimed_by = ?8 AND state = 'sending'";
 static const char sql_get[] = "SELECT " SMS_COLS " FROM sms_outbox WHERE id = ?1";
 static const char sql_list[] =
     "SELECT " SMS_COLS " FROM sms_outbox WHERE ?1 = '' OR state = ?1 ORDER BY id DESC LIMIT ?2";
@@ -198,14 +227,18 @@ int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
     return sms_rows(s, out, max);
 }
 
-int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
-                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status, int64_t now)
+/* sql_update or sql_settle (node: the claim's holder). */
+static int sms_update(struct store *st, const char *node, int64_t id, enum sms_state state,
+                      unsigned attempts, int64_t next_attempt_at, int64_t partner_id,
+                      uint32_t last_status, int64_t now)
 {
-    struct db_stmt *s = store_stmt(st, sql_update);
+    struct db_stmt *s = store_stmt(st, node ? sql_settle : sql_update);
     int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
+    if (node)
+        db_bind_text(s, 8, node);
     db_bind_int64(s, 1, id);
     db_bind_text(s, 2, sms_state_name(state));
     db_bind_int64(s, 3, attempts);
@@ -216,6 +249,68 @@ int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigne
     if ((rc = store_step_done(st, s)) < 0)
         return rc;
     return db_changes(st->db);
+}
+
+int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
+                     int64_t next_attempt_at, int64_t partner_id, uint32_t last_status, int64_t now)
+{
+    return sms_update(st, NULL, id, state, attempts, next_attempt_at, partner_id, last_status, now);
+}
+
+int store_sms_settle(struct store *st, const char *node, int64_t id, enum sms_state state,
+                     unsigned attempts, int64_t next_attempt_at, int64_t partner_id,
+                     uint32_t last_status, int64_t now)
+{
+    return sms_update(st, node, id, state, attempts, next_attempt_at, partner_id, last_status, now);
+}
+
+int store_sms_claim(struct store *st, const char *node, int64_t now, int64_t lease_until,
+                    struct store_sms *out, int max)
+{
+    struct db_stmt *s = store_stmt(st, sql_claim);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    db_bind_int64(s, 1, now);
+    db_bind_text(s, 2, node);
+    db_bind_int64(s, 3, lease_until);
+    db_bind_int64(s, 4, max);
+    return sms_rows(s, out, max);
+}
+
+/* One of the node statements: ?1 now, ?2 the node, ?3 a time (bound
+   only when the statement has it). */
+static int sms_exec_node(struct store *st, const char *sql, int64_t now, const char *node,
+                         int64_t t, int count)
+{
+    struct db_stmt *s = store_stmt(st, sql);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    db_bind_int64(s, 1, now);
+    if (node)
+        db_bind_text(s, 2, node);
+    if (t)
+        db_bind_int64(s, 3, t);
+    rc = store_step_done(st, s);
+    return rc < 0 || !count ? rc : db_changes(st->db);
+}
+
+int store_sms_renew(struct store *st, const char *node, int64_t now, int64_t lease_until)
+{
+    /* Not counted: db_changes() would wait for the database (pipeline). */
+    return sms_exec_node(st, sql_renew, now, node, lease_until, 0);
+}
+
+int store_sms_takeover(struct store *st, int64_t now)
+{
+    return sms_exec_node(st, sql_takeover, now, NULL, 0, 1);
+}
+
+int store_sms_recover_node(struct store *st, const char *node, int64_t now)
+{
+    return sms_exec_node(st, sql_recover_node, now, node, 0, 1);
 }
 
 int store_sms_part(struct store *st, int64_t id, unsigned part, int64_t partner_id,

@@ -148,6 +148,10 @@ void store_health(struct store *st, struct store_health *out)
             out->role = STORE_ROLE_SQLITE;
         return;
     }
+    /* Away: told so, without asking (the question would wait for a
+       reconnect, and count as a loss that fails the pass). */
+    if (store_away(st))
+        return;
     /* Inside the pass's transaction, behind a savepoint: a question that
        fails must not take the pass's changes with it. */
     enum store_scope scope;
@@ -186,4 +190,14 @@ const char *store_role_name(enum store_role role)
     default:
         return "unreachable";
     }
+}
+
+unsigned long long store_losses(const struct store *st)
+{
+    return db_pg_losses(st->db);
+}
+
+int store_away(const struct store *st)
+{
+    return db_pg_away(st->db);
 }

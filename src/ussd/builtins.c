@@ -14,6 +14,8 @@
 #include "kpass/core/clock.h"
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
+#include "kpass/store/backend.h"
+#include "kpass/store/change.h"
 #include "kpass/store/directory.h"
 
 static const char *const out_found[] = {"found", "not_found", NULL};
@@ -142,6 +144,12 @@ void kp_builtins_set_now(struct kp_builtins *b, int64_t now)
  * the directory, with kpass, which bumps the change counter in the same
  * transaction; kpassd drops the memo when it sees the counter move
  * (kp_builtins_dir_changed), before it tells the CLI the change is in force.
+ *
+ * On a node of a cluster the CLI may have run against another node and
+ * this one may not have ticked yet: there each builtin that shows
+ * departments reads the counter first (bi_dept_fresh: one row, instead of
+ * two statements per department) and drops the memo when it moved, so the
+ * next screen after the change's commit shows it on every node.
  */
 #define BI_DEPT_MEMO 64 /* the directory has 15; codes beyond are read each time */
 
@@ -178,6 +186,27 @@ static const struct store_dir_department *bi_department(struct kp_builtins *b, c
     return m->found ? &m->d : NULL;
 }
 
+/*
+ * On a shared store: drop the memo when the change counter moved since it
+ * was filled.  The counter is read before the departments, so a memo is
+ * never older than the version it is kept under.  -KP_ERR_DB: the caller
+ * reads nothing from the memo then (the store failed, the screen too).
+ */
+static int bi_dept_fresh(struct kp_builtins *b)
+{
+    struct store_change ch;
+
+    if (!store_shared(b->st))
+        return 0; /* one node: kpassd's tick drops it (kp_builtins_dir_changed) */
+    if (store_change_get(b->st, &ch) < 0)
+        return -KP_ERR_DB;
+    if (ch.version != b->depts_version) {
+        b->ndepts = 0;
+        b->depts_version = ch.version;
+    }
+    return 0;
+}
+
 void kp_builtins_dir_changed(struct kp_builtins *b)
 {
     if (b)
@@ -208,6 +237,8 @@ static int bi_departments(struct kp_builtins *b, const struct menu_call *c, stru
 
     if (c->argc > 0 && c->argv[0][0]) {
         char code[STORE_DIR_CODE_SIZE];
+        if (bi_dept_fresh(b) < 0)
+            return -KP_ERR_DB;
         for (const char *p = c->argv[0]; *p;) {
             size_t len = strcspn(p, " ");
             if (len > 0 && len < sizeof(code)) {
@@ -233,6 +264,8 @@ static int bi_services(struct kp_builtins *b, const struct menu_call *c, struct 
     unsigned total;
     int n;
 
+    if (bi_dept_fresh(b) < 0)
+        return -KP_ERR_DB;
     if ((d = bi_department(b, c->argv[0])) != NULL)
         menu_result_set(res, "dept_name", store_dir_name_pick(&d->name, bi_lang(c)));
     n = store_dir_service_list(b->st, c->argv[0], 0, BI_PAGE, v, &total);

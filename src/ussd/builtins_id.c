@@ -168,6 +168,15 @@ void kp_builtins_committed(struct kp_builtins *b)
         b->req_ready = b->req_last;
 }
 
+void kp_builtins_aborted(struct kp_builtins *b)
+{
+    if (b == NULL)
+        return;
+    b->req_last = b->req_ready;
+    if (b->req_ready > 0)
+        b->req_done = 0;
+}
+
 int kp_builtins_pending(const struct kp_builtins *b)
 {
     return b && b->req_ready > b->req_done;

@@ -24,6 +24,7 @@ struct kp_builtins {
        walk shows some; dropped when the change counter moves. */
     struct bi_dept_memo *depts;
     unsigned ndepts;
+    int64_t depts_version; /* shared store: the counter the memo was filled under */
 };
 
 int64_t bi_now(const struct kp_builtins *b);

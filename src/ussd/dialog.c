@@ -102,6 +102,12 @@ struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
 
 static void ussd_pending_free(struct ussd_pending *p);
 
+void ussd_svc_abort(struct ussd_svc *u)
+{
+    if (u)
+        ussd_cache_drop(&u->cache);
+}
+
 void ussd_svc_free(struct ussd_svc *u)
 {
     if (u == NULL)

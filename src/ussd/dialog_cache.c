@@ -14,6 +14,13 @@
  * Clean entries are copies of rows; the cache is bounded (least recently
  * used clean entries go first) and a miss reads the database, so a
  * restart, or a dialog from before it, only costs a read.
+ *
+ * On a node of a cluster ([store] nodes = several) the gateway may send the
+ * next hop to another node, so this process is no longer the dialogs' only
+ * writer: nothing is held across passes.  The cache keeps only the pass's
+ * own writes (still written together from the hook, then let go), every
+ * hop reads its dialog from the database, and the memos by number below
+ * are off (doc/cluster.md 5.1).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +28,7 @@
 
 #include "kpass/core/err.h"
 #include "kpass/core/mem.h"
+#include "kpass/store/backend.h"
 #include "dialog_cache.h"
 
 /* About 400 octets an entry with its state: 6 MB at most.  Dialogs beyond
@@ -64,6 +72,8 @@ void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max)
     if (st == NULL) /* kpassd -t builds the service without a database */
         return;
     store_before_commit(st, ussd_cache_flush, c);
+    if ((c->shared = store_shared(st)) != 0)
+        return; /* no memo by number: another node may change what it says */
     c->langs = kp_calloc(USSD_MEMO_SLOTS, sizeof(*c->langs));
     c->soles = kp_calloc(USSD_MEMO_SLOTS, sizeof(*c->soles));
 }
@@ -100,6 +110,20 @@ void ussd_cache_free(struct ussd_cache *c)
     free(c->langs);
     free(c->soles);
     memset(c, 0, sizeof(*c));
+}
+
+void ussd_cache_drop(struct ussd_cache *c)
+{
+    struct ussd_held *h;
+
+    if (c->bucket == NULL)
+        return;
+    while ((h = TAILQ_FIRST(&c->lru)) != NULL)
+        cache_remove(c, h);
+    if (c->langs)
+        memset(c->langs, 0, USSD_MEMO_SLOTS * sizeof(*c->langs));
+    if (c->soles)
+        memset(c->soles, 0, USSD_MEMO_SLOTS * sizeof(*c->soles));
 }
 
 enum ussd_cache_found ussd_cache_find(struct ussd_cache *c, int64_t partner_id, const char *key,
@@ -262,8 +286,11 @@ void ussd_cache_lang_set(struct ussd_cache *c, const char *msisdn, const char *l
 
 void ussd_cache_load(struct ussd_cache *c, const struct store_dialog *d)
 {
-    struct ussd_held *h = cache_entry(c, d->partner_id, d->key);
+    struct ussd_held *h;
 
+    if (c->shared)
+        return; /* the next hop may change it on another node: read it again */
+    h = cache_entry(c, d->partner_id, d->key);
     sole_check(c, d);
     if (h->what == USSD_HELD_CLEAN)
         cache_copy(h, d);
@@ -350,6 +377,8 @@ int ussd_cache_flush(void *arg)
         TAILQ_REMOVE(&c->pending, h, pending);
         c->npending--;
         h->what = USSD_HELD_CLEAN;
+        if (c->shared)
+            cache_remove(c, h); /* the pass's commit is the last it is sure of */
     }
     return rc;
 }

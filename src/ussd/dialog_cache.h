@@ -56,6 +56,9 @@ struct ussd_cache {
        what a dial would otherwise read by number. */
     struct ussd_lang_memo *langs;
     struct ussd_sole *soles;
+    /* store_shared(): other nodes write dialogs too, so only the pass's own
+       writes are held (until they are written) and the memos are off. */
+    int shared;
 };
 
 /* What the cache knows of a dialog. */
@@ -66,10 +69,15 @@ enum ussd_cache_found {
 };
 
 /* Hold at most max dialogs (0: 16384) for st; registers the before-commit
-   hook.  st may be NULL (kpassd -t): nothing is ever held then. */
+   hook.  st may be NULL (kpassd -t): nothing is ever held then.  On a
+   shared store only the pass's pending writes are held, and no memo. */
 void ussd_cache_init(struct ussd_cache *c, struct store *st, unsigned max);
 /* Write what is pending (into the open transaction), then free everything. */
 void ussd_cache_free(struct ussd_cache *c);
+/* Forget everything held, pending writes and memos included, writing
+   nothing: the pass that wrote them was not committed (the database went
+   away), so the database, read again at the next miss, is the truth. */
+void ussd_cache_drop(struct ussd_cache *c);
 /* Look a dialog up; *out (HELD) borrows the entry's state until the next call. */
 enum ussd_cache_found ussd_cache_find(struct ussd_cache *c, int64_t partner_id, const char *key,
                                       struct store_dialog *out);
@@ -86,7 +94,8 @@ void ussd_cache_forget(struct ussd_cache *c, int64_t partner_id, const char *msi
 int ussd_cache_pending_msisdn(const struct ussd_cache *c, int64_t partner_id, const char *msisdn);
 /*
  * The language remembered for msisdn (msisdn_lang, which only this process
- * writes): 1 and lang ("" when the number has none), or 0 when not known.
+ * writes): 1 and lang ("" when the number has none), or 0 when not known
+ * (always on a shared store, where other nodes write it too).
  */
 int ussd_cache_lang(struct ussd_cache *c, const char *msisdn, char lang[STORE_LANG_SIZE]);
 /* Remember msisdn's language as read or written ("": it has none). */
@@ -98,7 +107,8 @@ void ussd_cache_lang_set(struct ussd_cache *c, const char *msisdn, const char *l
  * deleted the number's other dialogs says so (ussd_cache_sole_set); a write
  * of one of its dialogs under another key, or a read of one, unsays it.
  * Only this process writes dialogs, so the knowledge holds while it runs;
- * a restart starts without it and asks the database.
+ * a restart starts without it and asks the database.  On a shared store
+ * it is never known (NULL): other nodes write the number's dialogs too.
  */
 const char *ussd_cache_sole(struct ussd_cache *c, int64_t partner_id, const char *msisdn);
 void ussd_cache_sole_set(struct ussd_cache *c, int64_t partner_id, const char *msisdn,

@@ -9,7 +9,10 @@
  * lost; the old primary, started again, rejoins as the synchronous
  * standby (pg_rewind) and replicates; kill -9 of the standby's node
  * leaves the primary writing alone within seconds (not strict), losing
- * nothing; stop leaves no process.
+ * nothing; three kpassd nodes on the cluster go through a kill -9 of the
+ * primary under USSD and desk load (test_kpassd_failover); stop leaves no
+ * process.  KP_CLUSTER_KPASSD_ROUNDS=N runs only N rounds of that
+ * failover (tests/bench/failover.sh, KP_BENCH_MODE=kpassd).
  *
  * Not in `make test` (38 to 66 s here): `make test-cluster` builds
  * build/tests/check_cluster and runs it.  The tests of one case
@@ -17,13 +20,19 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kpass/smpp/pdu.h"
+#include "kpass/ussd/ussd.h"
 #include "pgcluster.h"
+#include "smpputil.h"
+#include "testutil.h"
+#include "ussdgw.h"
 
 static char dir[256];
 static int start_rc = -1;
@@ -312,6 +321,262 @@ START_TEST(test_rejoin)
 }
 END_TEST
 
+/* ---- kpassd nodes on the cluster (kpassd.8, doc/cluster.md 5.7) ---- */
+
+/* Three kpassd nodes of one cluster ([store] nodes = several), as on three
+   machines; node 0 has the desk world (tests/testutil.h). */
+#define NODE_N 3
+static struct tu_daemon nodes[NODE_N];
+static struct tu_desk_world world;
+
+static void node_teardown(void)
+{
+    if (nodes[0].dir)
+        tu_desk_world_free(&world);
+    for (int i = 0; i < NODE_N; i++) {
+        if (nodes[i].dir)
+            tu_daemon_cleanup(&nodes[i]);
+        memset(&nodes[i], 0, sizeof(nodes[i]));
+    }
+}
+
+/* One dial (*789#) of a new number through g, as a gateway sends it: 1
+   when answered ESME_ROK and the home screen came, 0 when refused (the
+   database away: a temporary status, no screen), within 5 s. */
+static int node_dial(struct ug_gw *g, const char *addr)
+{
+    struct ug_dlg u;
+    struct smpp_pdu mo, p, r;
+    uint32_t seq, status = 0;
+    int resp = 0, screen = 0;
+    double until = pgc_now() + 5;
+
+    ug_dlg_init(&u, addr, 7);
+    ug_mo_make(&mo, &u, USSD_OP_PSSR_IND, "*789#", 5, 0);
+    mo.sequence_number = seq = g->seq++;
+    ck_assert_int_eq(tu_smpp_send(g->fd, &mo), 0);
+    while ((!resp || (status == SMPP_ESME_ROK && !screen)) && pgc_now() < until) {
+        int rc = tu_smpp_recv(g->fd, &p, 1000);
+        if (rc == -1)
+            continue;
+        ck_assert_msg(rc == 0, "the gateway's link to kpassd broke (%d)", rc);
+        if (p.command_id == SMPP_SUBMIT_SM_RESP && p.sequence_number == seq) {
+            resp = 1;
+            status = p.command_status;
+        } else if (p.command_id == SMPP_DELIVER_SM || p.command_id == SMPP_DATA_SM) {
+            screen = 1;
+            smpp_pdu_init(&r, smpp_resp_id(p.command_id), p.sequence_number);
+            ck_assert_int_eq(tu_smpp_send(g->fd, &r), 0);
+        } else if (p.command_id == SMPP_ENQUIRE_LINK) {
+            smpp_pdu_init(&r, SMPP_ENQUIRE_LINK_RESP, p.sequence_number);
+            ck_assert_int_eq(tu_smpp_send(g->fd, &r), 0);
+        }
+    }
+    ck_assert_msg(resp, "no answer to a dial within 5 s");
+    ck_assert_msg(status == SMPP_ESME_ROK || status == SMPP_ESME_RTHROTTLED, "status 0x%x", status);
+    ck_assert_msg(status != SMPP_ESME_RTHROTTLED || !screen, "a screen with a refusal");
+    return status == SMPP_ESME_ROK && screen;
+}
+
+#define NODE_ACKS_MAX 4000
+
+/*
+ * Three kpassd nodes on the cluster's DSN and passfile (nodes = several),
+ * under a steady load of USSD dials (each a new number) and desk
+ * verifications (each a QR scan) spread over them: kill -9 of the
+ * primary's whole node; Patroni promotes the standby; every node
+ * reconnects by itself and serves again (none exits, the gateways' links
+ * stay bound); the longest time between two operations acknowledged is at
+ * most 15 s; every dial and verification acknowledged is in the database
+ * afterwards; the audit chain verifies.  No code or SMS in the load
+ * (doc/cluster.md 5.7).
+ */
+static void node_failover(int round)
+{
+    char conf[1400], dsn[512], path[300], addr[32], schema[32] = "public", *session, **ids, *before;
+    struct ug_gw gws[NODE_N];
+    long served_after[NODE_N] = {0};
+    double last_ok, gap = 0, t_kill = 0, first_after = 0;
+    long dials = 0, dials_after = 0, scans_after = 0, refused = 0;
+    int nids = 0, st = 0, port, killed = 0;
+    FILE *f;
+
+    need_cluster();
+    before = primary(&port);
+    snprintf(path, sizeof(path), "%s/dsn", dir);
+    ck_assert_ptr_nonnull(f = fopen(path, "r"));
+    ck_assert_ptr_nonnull(fgets(dsn, sizeof(dsn), f));
+    fclose(f);
+    dsn[strcspn(dsn, "\n")] = '\0';
+    if (round >= 0) { /* a schema of its own for each round of the benchmark */
+        char sql[96];
+        PGconn *c = connect_to(0);
+        snprintf(schema, sizeof(schema), "kp_r%d", round);
+        snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
+        exec_ok(c, sql);
+        PQfinish(c);
+        snprintf(dsn + strlen(dsn), sizeof(dsn) - strlen(dsn), " options='-c search_path=%s'",
+                 schema);
+    }
+    for (int i = NODE_N - 1; i >= 0; i--) {
+        snprintf(conf, sizeof(conf),
+                 "rate_per_desk = 1000\nburst_per_desk = 1000\nrate_per_address = 1000\n"
+                 "burst_per_address = 1000\n[daemon]\nnode = node%d\n[store]\n"
+                 "backend = postgresql\ndsn = %s\npassfile = %s/passfile\nnodes = several\n",
+                 i, dsn, dir);
+        if (i > 0) {
+            tu_daemon_configure(&nodes[i], conf);
+            continue;
+        }
+        tu_desk_world_prepare(&world, &nodes[0], conf);
+    }
+    free(tu_kpass_ok(&nodes[0], "gw-pw\n", "partner", "add", "gw", NULL));
+    tu_desk_world_run(&world, &nodes[0]);
+    for (int i = 1; i < NODE_N; i++) { /* the cluster's keys, node 0's */
+        char keys[600];
+        snprintf(keys, sizeof(keys), "%s/keys", nodes[0].dir);
+        char *cp[] = {(char *)"/bin/cp", (char *)"-a", keys, nodes[i].dir, NULL};
+        ck_assert_int_eq(tu_run(cp, NULL, NULL, 10000), 0);
+        tu_daemon_start(&nodes[i]);
+    }
+    for (int i = 0; i < NODE_N; i++)
+        ug_bind(&gws[i], &nodes[i], "gw", "gw-pw");
+    session = tu_desk_signin(&nodes[0], world.token_a, "PSH-0042", "4821", &st);
+    ck_assert_int_eq(st, 201);
+    ids = calloc(NODE_ACKS_MAX, sizeof(*ids));
+
+    last_ok = pgc_now();
+    /* Hop i goes to node i % 3, its scan to node (i + 1) % 3: every node
+       serves both kinds, and must come back by itself. */
+    for (long i = 0; (dials_after < 10 || scans_after < 10 || served_after[0] == 0 ||
+                      served_after[1] == 0 || served_after[2] == 0) &&
+                     nids < NODE_ACKS_MAX;
+         i++) {
+        char *out = NULL, *id;
+        double now;
+        int ok, k = (int)(i % NODE_N);
+
+        ck_assert_msg(!killed || pgc_now() - t_kill < 60, "kpassd not back 60 s after the kill");
+        snprintf(addr, sizeof(addr), "9230%08ld", (10000000 + dials) % 100000000);
+        ok = node_dial(&gws[k], addr);
+        now = pgc_now();
+        if (ok) {
+            dials++;
+            dials_after += killed;
+            served_after[k] += killed;
+            if (now - last_ok > gap)
+                gap = now - last_ok;
+            last_ok = now;
+        } else {
+            refused++;
+        }
+        id = tu_desk_scan(&nodes[(k + 1) % NODE_N], session, world.qr, &st, NULL);
+        now = pgc_now();
+        if (id) {
+            ids[nids++] = id;
+            scans_after += killed;
+            served_after[(k + 1) % NODE_N] += killed;
+            if (now - last_ok > gap)
+                gap = now - last_ok;
+            last_ok = now;
+        } else {
+            ck_assert_msg(st == 503, "a scan answered %d during the failover", st);
+            refused++;
+        }
+        if (killed && first_after == 0 && ok && id)
+            first_after = now - t_kill;
+        if (!killed && dials >= 10 && nids >= 10) {
+            int rc = pgc_run("kill-primary", dir, NULL, &out, 30000);
+            ck_assert_msg(rc == 0, "kill-primary: %d\n%s", rc, out);
+            free(out);
+            killed = 1;
+            t_kill = pgc_now();
+        }
+        usleep(ok && id ? 20 * 1000 : 100 * 1000); /* a gateway waits a little after a refusal */
+    }
+    for (int i = 0; i < NODE_N; i++)
+        ck_assert_msg(kill(nodes[i].pid, 0) == 0, "node%d exited", i); /* none exited */
+    {
+        char *after = primary(&port), sql[160], *v;
+        PGconn *c = connect_to(0);
+        int found = 0;
+        ck_assert_str_ne(after, before); /* Patroni promoted the standby */
+        snprintf(sql, sizeof(sql), "SET search_path = %s", schema);
+        exec_ok(c, sql);
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*)::text FROM dialog WHERE msisdn LIKE '%%9230%%'");
+        v = value(c, sql);
+        ck_assert_msg(atol(v) >= dials, "%s dialogs, %ld dials acknowledged", v, dials);
+        free(v);
+        for (int i = 0; i < nids; i++) {
+            const char *pv[1] = {ids[i]};
+            PGresult *r = PQexecParams(c, "SELECT 1 FROM verification WHERE id = $1", 1, NULL, pv,
+                                       NULL, NULL, 0);
+            found += PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+            PQclear(r);
+            free(ids[i]);
+        }
+        /* One line for tests/bench/failover.sh (KP_BENCH_MODE=kpassd) and the log. */
+        fprintf(stderr,
+                "kpassd_failover: {\"round\":%d,\"gap_s\":%.2f,\"first_after_s\":%.2f,"
+                "\"dials\":%ld,\"verifications\":%d,\"refused\":%ld,\"lost\":%d}\n",
+                round, gap, first_after, dials, nids, refused, nids - found);
+        ck_assert_msg(found == nids, "%d of %d acknowledged verifications lost", nids - found,
+                      nids);
+        PQfinish(c);
+        free(after);
+    }
+    free(ids);
+    ck_assert_msg(gap <= 15.0, "%.2f s without an acknowledged operation (target 15 s)", gap);
+    free(tu_kpass_ok(&nodes[0], NULL, "audit", "verify", NULL));
+    for (int i = 0; i < NODE_N; i++)
+        close(gws[i].fd);
+    free(session);
+    free(before);
+    for (int i = 0; i < NODE_N; i++)
+        ck_assert_int_eq(tu_daemon_stop(&nodes[i], SIGTERM), 0);
+}
+
+START_TEST(test_kpassd_failover)
+{
+    node_failover(-1);
+}
+END_TEST
+
+/* One round of the benchmark (KP_CLUSTER_KPASSD_ROUNDS): the failover
+   through three kpassd nodes, then the killed node rejoins. */
+START_TEST(test_kpassd_round)
+{
+    char *out;
+    int rc;
+
+    node_failover(_i);
+    node_teardown();
+    rc = pgc_run("start", dir, NULL, &out, 180000);
+    ck_assert_msg(rc == 0, "start again: %d\n%s", rc, out);
+    free(out);
+}
+END_TEST
+
+/* The node killed by the case above, started again, rejoins as the
+   synchronous standby, so that the standby's loss below finds two. */
+START_TEST(test_rejoin_again)
+{
+    struct member m[4];
+    char *out;
+    int n, rc;
+
+    need_cluster();
+    rc = pgc_run("start", dir, NULL, &out, 180000);
+    ck_assert_msg(rc == 0, "start again: %d\n%s", rc, out);
+    free(out);
+    n = members(m);
+    ck_assert_int_eq(n, 2);
+    ck_assert_ptr_nonnull(role(m, n, "leader"));
+    ck_assert_ptr_nonnull(role(m, n, "sync_standby"));
+}
+END_TEST
+
 /* kill -9 of the synchronous standby's whole node under the same load:
    not strict, the primary stops waiting for it and goes on alone (the
    choice of doc/cluster.md); the stall is short, nothing acknowledged is
@@ -395,12 +660,26 @@ static Suite *suite_cluster_pg(void)
 {
     Suite *s = suite_create("cluster_pg");
     TCase *tc = tcase_create("failover");
+    const char *rounds = getenv("KP_CLUSTER_KPASSD_ROUNDS");
+
+    /* tests/bench/failover.sh, KP_BENCH_MODE=kpassd: only the rounds. */
+    if (rounds && atoi(rounds) > 0) {
+        tcase_add_unchecked_fixture(tc, cluster_setup, cluster_teardown);
+        tcase_add_checked_fixture(tc, NULL, node_teardown);
+        tcase_set_timeout(tc, 300);
+        tcase_add_loop_test(tc, test_kpassd_round, 0, atoi(rounds));
+        suite_add_tcase(s, tc);
+        return s;
+    }
 
     tcase_add_unchecked_fixture(tc, cluster_setup, cluster_teardown);
+    tcase_add_checked_fixture(tc, NULL, node_teardown);
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_up);
     tcase_add_test(tc, test_failover);
     tcase_add_test(tc, test_rejoin);
+    tcase_add_test(tc, test_kpassd_failover);
+    tcase_add_test(tc, test_rejoin_again);
     tcase_add_test(tc, test_standby_loss);
     tcase_add_test(tc, test_stop);
     suite_add_tcase(s, tc);

@@ -195,6 +195,22 @@ void smpp_hub_refresh_allowlist(struct smpp_hub *h);
 void smpp_hub_stop_listening(struct smpp_hub *h);
 /* Start or update client-mode partners: keep conf->binds links to each. */
 void smpp_hub_connect(struct smpp_hub *h, const struct smpp_partner_conf *conf);
+/*
+ * Client-mode slots a cluster shares (doc/cluster.md 5.4).  Every
+ * period_ms and for each client-mode partner, the hub asks gate which of
+ * its nslots this node may bind: held[i] comes in as 1 (held), 0 (not
+ * held) or -1 (given up, its link still closing: leave it) and goes out
+ * as 1 or 0.  A slot that stops being held is unbound; once its link is
+ * closed (at once when it had none) release is called for it, so that
+ * another node can only take it after this node's bind is gone.  A slot
+ * that becomes held binds at once.  Without a gate (the default) every
+ * slot binds, as on a lone node.
+ */
+typedef void (*smpp_slot_gate_cb)(void *arg, const struct smpp_partner_conf *c, unsigned nslots,
+                                  int *held);
+typedef void (*smpp_slot_release_cb)(void *arg, const struct smpp_partner_conf *c, unsigned slot);
+void smpp_hub_set_slot_gate(struct smpp_hub *h, smpp_slot_gate_cb gate,
+                            smpp_slot_release_cb release, void *arg, unsigned period_ms);
 /* Forget client-mode partners not in keep_ids (reload).  Their links unbind. */
 void smpp_hub_retire_clients(struct smpp_hub *h, const int64_t *keep_ids, size_t n);
 /* Send unbind on every bound link; done when smpp_hub_link_count() reaches 0
@@ -214,6 +230,18 @@ void smpp_hub_tick(struct smpp_hub *h, uint64_t now_ms);
  */
 void smpp_hub_gather(struct smpp_hub *h, int on);
 void smpp_hub_flush(struct smpp_hub *h);
+/*
+ * The pass's commit failed (the database away: kpassd.8): rewrite every
+ * link's gathered output before smpp_hub_flush() sends it.  Each
+ * submit_sm, deliver_sm or data_sm response becomes a bare response with
+ * status (its request is to be sent again); each submit_sm, deliver_sm or
+ * data_sm we sent in the pass (a USSD screen, an SMS) is withdrawn, its
+ * callback told -KP_ERR_CLOSED as if the link had dropped it; everything
+ * else (enquire_link and its response, bind and unbind responses,
+ * generic_nack) stays, so that links stay bound.  Returns the responses
+ * rewritten.
+ */
+unsigned smpp_hub_abort(struct smpp_hub *h, uint32_t status);
 const struct smpp_stats *smpp_hub_stats(const struct smpp_hub *h);
 /* The PDU counters: up to max of them into out; returns the count. */
 size_t smpp_hub_pdu_counts(const struct smpp_hub *h, struct smpp_pdu_count *out, size_t max);

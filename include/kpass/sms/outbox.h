@@ -27,6 +27,7 @@ struct sms_settings {
     enum sms_long long_mode;
     unsigned max_inflight; /* messages in flight at once, over all partners */
     unsigned validity_s;   /* default validity of informational messages */
+    unsigned lease_s;      /* cluster: how long a node's claim on a message lasts unrenewed */
 };
 
 struct sms_stats {
@@ -49,6 +50,14 @@ extern const struct conf_table sms_conf_table;
 struct sms_outbox *sms_outbox_new(struct store *st, struct smpp_hub *hub,
                                   const struct sms_settings *s);
 void sms_outbox_free(struct sms_outbox *ob);
+/*
+ * A node of a cluster (store_shared()): messages are claimed under node,
+ * its [daemon] node name (unique in the cluster), with a lease of [sms]
+ * lease, renewed while it waits for answers; when a node's lease passes,
+ * another node queues its messages again (counted as recovered).  NULL,
+ * the default: the database's only node (today's path).  Copied.
+ */
+void sms_outbox_set_node(struct sms_outbox *ob, const char *node);
 void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg);
 /*
  * The key that opens the codes sealed beside code messages (otp.h),
@@ -57,7 +66,8 @@ void sms_outbox_set_audit(struct sms_outbox *ob, sms_audit_cb cb, void *arg);
  */
 void sms_outbox_set_code_key(struct sms_outbox *ob, const uint8_t key[32]);
 
-/* At start: put messages left in flight by a crash back in the queue (logged). */
+/* At start: put messages left in flight by a crash back in the queue
+   (logged); a cluster node only its own (sms_outbox_set_node). */
 int sms_outbox_recover(struct sms_outbox *ob, int64_t now);
 /*
  * New messages were queued (committed): they go out at the end of this

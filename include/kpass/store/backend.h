@@ -86,4 +86,17 @@ const char *store_conf_name(const struct store_settings *set, const char *sqlite
    them when it stops); 0 on SQLite, which has none. */
 unsigned long long store_round_trips(const struct store *st);
 
+/*
+ * The database away (PostgreSQL: the connection lost, a failover, a
+ * restart).  store_losses() counts the calls that failed for want of the
+ * connection: the daemon reads it before and after a loop pass, and a
+ * pass in which it grew is failed as a whole (its replies withheld, its
+ * requests answered with a temporary error; kpassd(8)).  store_away() is
+ * 1 while the connection is lost and not yet back (reconnects are tried
+ * at most every 250 ms to 1 s meanwhile), so that the desk API answers
+ * 503.  Both 0 on SQLite, whose failures stop the daemon instead.
+ */
+unsigned long long store_losses(const struct store *st);
+int store_away(const struct store *st);
+
 #endif

@@ -83,7 +83,9 @@ struct store_code_request {
 /* Add one (citizen_id 0: no match; lang NULL: "en"); *id its row id.  0 or < 0. */
 int store_code_request_add(struct store *st, const char *msisdn, const char *purpose,
                            const char *lang, int64_t citizen_id, int64_t at, int64_t *id);
-/* The oldest request with an id at most upto: 0, -KP_ERR_NOTFOUND, -KP_ERR_DB. */
+/* The oldest request with an id at most upto: 0, -KP_ERR_NOTFOUND, -KP_ERR_DB.
+   On PostgreSQL it is claimed (held to the commit; call it in the transaction
+   that deletes it) and requests other nodes hold are passed over. */
 int store_code_request_next(struct store *st, int64_t upto, struct store_code_request *out);
 int store_code_request_delete(struct store *st, int64_t id);
 /* The newest request's id (0: none), or -KP_ERR_DB. */

@@ -86,6 +86,32 @@ int store_sms_due(struct store *st, int64_t now, struct store_sms *out, int max)
 int store_sms_update(struct store *st, int64_t id, enum sms_state state, unsigned attempts,
                      int64_t next_attempt_at, int64_t partner_id, uint32_t last_status,
                      int64_t now);
+/*
+ * The cluster's claims (store_shared(), doc/cluster.md 5.3).  node is the
+ * claiming node's [daemon] node name; times are in seconds.
+ *
+ * store_sms_claim: up to max queued messages due at now become SENDING,
+ * claimed by node until lease_until, and are returned (PostgreSQL: FOR
+ * UPDATE SKIP LOCKED, so nodes claiming at once never get the same row).
+ * Count or -KP_ERR_DB.  Commit before sending any of them.
+ */
+int store_sms_claim(struct store *st, const char *node, int64_t now, int64_t lease_until,
+                    struct store_sms *out, int max);
+/* The node still works on its SENDING messages: their lease runs to
+   lease_until (a lease already passed is not revived: another node may
+   be taking the message over).  0 or -KP_ERR_DB. */
+int store_sms_renew(struct store *st, const char *node, int64_t now, int64_t lease_until);
+/* SENDING messages whose lease passed (their node died or lost the
+   database) go back to QUEUED; how many (each possibly sent twice). */
+int store_sms_takeover(struct store *st, int64_t now);
+/* At a node's start: its own SENDING messages from before (and unleased
+   ones) go back to QUEUED; how many.  Other nodes' claims stay. */
+int store_sms_recover_node(struct store *st, const char *node, int64_t now);
+/* store_sms_update for the node holding the claim: 1 when it moved, 0
+   when the message is no longer SENDING under node's claim. */
+int store_sms_settle(struct store *st, const char *node, int64_t id, enum sms_state state,
+                     unsigned attempts, int64_t next_attempt_at, int64_t partner_id,
+                     uint32_t last_status, int64_t now);
 /* Record the part-th part accepted (1, 2, ...): the message's parts counts
    them; a message_id (for receipts; empty or NULL when the answer carried
    none, as deliver_sm_resp does) is kept, and the message's is part 1's. */

@@ -51,6 +51,12 @@ struct codes *kp_builtins_codes(struct kp_builtins *b);
  * kp_builtins_recover() makes the requests a crash left due.
  */
 void kp_builtins_committed(struct kp_builtins *b);
+/* Instead of kp_builtins_committed() when the pass's commit failed (the
+   database away): the pass's requests are not due (if its commit in fact
+   went through, they are issued with the next committed one, or at the
+   next start), and the requests it issued are issued again, since their
+   deletion was not committed either. */
+void kp_builtins_aborted(struct kp_builtins *b);
 int kp_builtins_pending(const struct kp_builtins *b);
 /* Issue (or drop) the committed requests.  Returns how many, or < 0. */
 int kp_builtins_flush(struct kp_builtins *b);

@@ -96,6 +96,10 @@ struct ussd_svc;
 /* The service over st (borrowed).  No graph yet: call ussd_svc_load(). */
 struct ussd_svc *ussd_svc_new(struct store *st, const struct ussd_settings *s,
                               const struct ussd_builtins *b);
+/* The loop pass's commit failed (kpassd.8, the database away): the
+   dialogs held in memory may show what was not committed, so they are
+   forgotten, and read again from the database at their next hop. */
+void ussd_svc_abort(struct ussd_svc *u);
 void ussd_svc_free(struct ussd_svc *u);
 
 /*
