@@ -224,9 +224,7 @@ END_TEST
  * = 3): the member is locked, and the right PIN is refused on every node.
  * This held before issue 12: the count is "failed_pins = failed_pins + 1"
  * in the database, whose row lock orders checks made at once on several
- * nodes.  The PINs go one after the other: sent at once, two nodes' audit
- * rows can still collide until the audit chain is serialised across nodes
- * (a separate change), which is not what this test is about.
+ * nodes.  Here the PINs go one after the other (at once: below).
  */
 START_TEST(test_pins_spread_over_nodes)
 {
@@ -240,6 +238,39 @@ START_TEST(test_pins_spread_over_nodes)
         ck_assert_msg(s == NULL && st == (k < 2 ? 401 : 423), "wrong PIN %d on node %d: %d", k, k,
                       st);
     }
+    for (int k = 0; k < 3; k++) {
+        char *s = tu_desk_signin(&c.node[k], w.token_a, "PSH-0042", "4821", &st);
+        ck_assert_msg(s == NULL && st == 423, "node %d: the right PIN after 3 wrong ones: %d", k,
+                      st);
+    }
+}
+END_TEST
+
+/*
+ * The same three wrong PINs written to the three nodes at once: the row
+ * lock of "failed_pins = failed_pins + 1" orders them, and the audit
+ * rows they write are serialised across nodes, so each is answered (401,
+ * or 423 for the one that locked or came after it) and the member is
+ * locked on every node.
+ */
+START_TEST(test_pins_at_once_over_nodes)
+{
+    char bodies[3][200], *body[3], result[3][16];
+    char *path[3] = {(char *)"/v1/desk/sessions", (char *)"/v1/desk/sessions",
+                     (char *)"/v1/desk/sessions"};
+    int status[3], st;
+
+    cluster_start(NULL, 1);
+    for (int k = 0; k < 3; k++) {
+        snprintf(bodies[k], sizeof(bodies[k]),
+                 "{\"desk_token\":\"%s\",\"staff_id\":\"PSH-0042\",\"pin\":\"%04d\"}", w.token_a,
+                 1357 + 2 * k);
+        body[k] = bodies[k];
+    }
+    cluster_post_at_once(3, path, NULL, body, status, result);
+    for (int k = 0; k < 3; k++)
+        ck_assert_msg(status[k] == 401 || status[k] == 423, "PIN %d: %d %s", k, status[k],
+                      result[k]);
     for (int k = 0; k < 3; k++) {
         char *s = tu_desk_signin(&c.node[k], w.token_a, "PSH-0042", "4821", &st);
         ck_assert_msg(s == NULL && st == 423, "node %d: the right PIN after 3 wrong ones: %d", k,
@@ -264,6 +295,7 @@ Suite *suite_sec_cluster(void)
     tcase_add_test(tc, test_issue_limit_spread_over_nodes);
     tcase_add_test(tc, test_binds_spread_over_nodes);
     tcase_add_test(tc, test_pins_spread_over_nodes);
+    tcase_add_test(tc, test_pins_at_once_over_nodes);
     suite_add_tcase(s, tc);
     return s;
 }
