@@ -240,7 +240,7 @@ test: all $(CHECK_BIN) cluster-bins tests/peers/node_modules/.kp-installed layer
 # search runs on PostgreSQL since migration 22 (directory, dialogs,
 # builtins_lang, sms_e2e, ussd_daemon moved here).  make test-pg
 # PG_SUITES='...' for others.
-PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk \
+PG_SUITES ?= pg_backend pg_schema office registry sms_store sms_retry sms_cli verify_desk limits_store \
              ussd_cache ussd_durability directory dialogs builtins_lang sms_e2e ussd_daemon
 PG_SUITES_PARTLY = store audit citizen codes credential desk daemon desk_e2e
 test-pg: all $(CHECK_BIN) tests/peers/node_modules/.kp-installed

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -32,6 +33,7 @@
 #include "kpass/store/backend.h"
 #include "kpass/store/store.h"
 #include "kpass/store/checkpoint.h"
+#include "kpass/store/limits.h"
 #include "kpass/partner/partner.h"
 #include "kpass/partner/slots.h"
 #include "kpass/ussd/dialog.h"
@@ -109,6 +111,31 @@ static int kpd_partner_lookup(void *arg, const char *system_id, struct smpp_part
     if (rc == 0)
         *out = p.conf;
     return rc;
+}
+
+/*
+ * Failed binds on a node of a cluster: counted in the database, each count
+ * one statement, so that binds spread over the nodes meet the limit of one
+ * node (store/limits.h).  The window is on the wall clock, which the nodes
+ * share (the hub's clock is each node's own monotonic one).
+ */
+static int kpd_bind_failure_take(void *arg, const char *addr, uint64_t now_ms, unsigned *count,
+                                 int64_t *window)
+{
+    struct kpd *d = arg;
+    struct timespec ts;
+
+    (void)now_ms;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return store_bind_failure_take(d->st, addr, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000,
+                                   60000, count, window);
+}
+
+static void kpd_bind_failure_give(void *arg, const char *addr, int64_t window)
+{
+    struct kpd *d = arg;
+
+    store_bind_failure_give(d->st, addr, window);
 }
 
 /* The union of enabled server-mode partners' allowlists (accept-time check). */
@@ -513,9 +540,9 @@ static int kpd_http(struct kpd *d)
         goto out;
     }
     struct http_deps deps = {
-        d->st,     d->cfg.database, d->desk_key,  d->audit_key, kp_builtins_codes(d->builtins),
-        d->outbox, d->keys,         d->hub,       d->ussd,      d->cnic_key,
-        d->apps,   d->pushes,       &d->store_set};
+        d->st,     d->cfg.database, d->desk_key,   d->audit_key, kp_builtins_codes(d->builtins),
+        d->outbox, d->keys,         d->hub,        d->ussd,      d->cnic_key,
+        d->apps,   d->pushes,       &d->store_set, d->cfg.node};
     d->http = http_api_new(d->base, hs, &deps);
     rc = http_api_listen(d->http);
 out:
@@ -645,6 +672,10 @@ static int kpd_start(struct kpd *d)
         log_warnx("kpassd: WAL checkpoints stay on the event loop");
     /* the SMSC-facing name is a [daemon] key */
     snprintf(d->smpp_set.system_id, sizeof(d->smpp_set.system_id), "%s", d->cfg.system_id);
+    if (store_shared(d->st)) {
+        ops.bind_failure_take = kpd_bind_failure_take;
+        ops.bind_failure_give = kpd_bind_failure_give;
+    }
     d->hub = smpp_hub_new(d->base, &d->smpp_set, &ops);
     smpp_hub_gather(d->hub, 1); /* replies leave after the pass's commit (main) */
     if (store_shared(d->st))    /* a partner's client binds shared by the nodes (cluster.md 5.4) */

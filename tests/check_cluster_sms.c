@@ -372,9 +372,13 @@ START_TEST(test_kill_sender_takeover)
             continue;
         m = tu_http_get(c.node[i].http_port, "/metrics", &status);
         ck_assert_int_eq(status, 200);
-        q = strstr(m, "kpass_sms_events_total{event=\"recovered\"} ");
+        /* a cluster node labels its samples with its name */
+        char key[96];
+        snprintf(key, sizeof(key), "kpass_sms_events_total{node=\"node%d\",event=\"recovered\"} ",
+                 i);
+        q = strstr(m, key);
         ck_assert_ptr_nonnull(q);
-        counted += atoi(q + strlen("kpass_sms_events_total{event=\"recovered\"} "));
+        counted += atoi(q + strlen(key));
         free(m);
     }
     ck_assert_int_eq(counted, dup);
@@ -439,7 +443,7 @@ START_TEST(test_throttled_claims)
     int64_t ids[10], now = (int64_t)time(NULL);
     int seen[10] = {0}, got = 0, status = 0;
     char text[200], *m, *q;
-    const char *key = "kpass_sms_events_total{event=\"recovered\"} ";
+    const char *key = "kpass_sms_events_total{node=\"node0\",event=\"recovered\"} ";
 
     cs_prepare_n(1, 1, NULL, "--throughput=2");
     ck_assert_int_eq(cs_settle(&p, 1, 3000, 30000), 1);

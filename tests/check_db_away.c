@@ -80,6 +80,28 @@ static void link_alive(struct ug_gw *g)
     ck_assert_uint_eq(r.sequence_number, e.sequence_number);
 }
 
+/* /healthz answers status with role within 3 s (the cache follows the
+   daemon's one-second tick). */
+static void health_is(int status, const char *role)
+{
+    int st = 0;
+    json_t *j = NULL;
+
+    for (int i = 0; i < 30; i++) {
+        char *body = tu_http_get(d.http_port, "/healthz", &st);
+        json_decref(j);
+        j = body ? json_loads(body, 0, NULL) : NULL;
+        free(body);
+        const char *r = json_string_value(json_object_get(j, "role"));
+        if (st == status && r && strcmp(r, role) == 0)
+            break;
+        usleep(100 * 1000);
+    }
+    ck_assert_msg(st == status, "/healthz %d, want %d", st, status);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "role")), role);
+    json_decref(j);
+}
+
 START_TEST(test_db_away_and_back)
 {
     struct ug_gw g;
@@ -128,6 +150,9 @@ START_TEST(test_db_away_and_back)
     usleep(1500 * 1000); /* past the 503's connection deadline */
     ck_assert_int_eq(kill(d.pid, 0), 0);
     log_has("the database is away");
+    /* /healthz, from the tick's cache (a tick has passed): unreachable,
+       503, so that a load balancer leaves the node out */
+    health_is(503, "unreachable");
 
     ck_assert_int_eq(tu_pg_restart(), 0);
     pg_stopped = 0;
@@ -156,6 +181,7 @@ START_TEST(test_db_away_and_back)
     free(tu_desk_scan(&d, session, w.qr, &st, NULL));
     ck_assert_int_eq(st, 201);
     log_has("the database is back");
+    health_is(200, "primary");
     free(session);
     close(g.fd);
     ck_assert_int_eq(tu_daemon_stop(&d, SIGTERM), 0);

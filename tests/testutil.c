@@ -872,12 +872,19 @@ void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const cha
 
 void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra)
 {
-    char conf[1024], cit[1024], *out;
+    char conf[1024];
+
+    snprintf(conf, sizeof(conf), "[http]\npin_failures = 3\n%s", extra ? extra : "");
+    tu_daemon_prepare(d, conf);
+    tu_desk_world_fill(w, d);
+}
+
+void tu_desk_world_fill(struct tu_desk_world *w, struct tu_daemon *d)
+{
+    char cit[1024], *out;
 
     memset(w, 0, sizeof(*w));
     w->sms_fd = -1;
-    snprintf(conf, sizeof(conf), "[http]\npin_failures = 3\n%s", extra ? extra : "");
-    tu_daemon_prepare(d, conf);
     free(tu_kpass_ok(d, NULL, "import", "seed", NULL));
     snprintf(cit, sizeof(cit), "%s/etc/seed/citizens.csv", tu_top());
     free(tu_kpass_ok(d, NULL, "import", "citizens", cit, NULL));

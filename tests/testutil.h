@@ -168,6 +168,9 @@ void tu_desk_world_start(struct tu_desk_world *w, struct tu_daemon *d, const cha
 /* The two halves of tu_desk_world_start, for a test that adds to the database in between. */
 void tu_desk_world_prepare(struct tu_desk_world *w, struct tu_daemon *d, const char *extra);
 void tu_desk_world_run(struct tu_desk_world *w, struct tu_daemon *d);
+/* The world's rows into d's database (prepared, not started): a cluster's
+   nodes (nodes.h) share them. */
+void tu_desk_world_fill(struct tu_desk_world *w, struct tu_daemon *d);
 /* Close sms_fd and free w's strings (the daemon is the caller's to clean up). */
 void tu_desk_world_free(struct tu_desk_world *w);
 /* POST /v1/desk/sessions; the session token (malloc'd) when 201, else NULL. */

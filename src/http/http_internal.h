@@ -14,6 +14,7 @@
 
 #include "kpass/core/bucket.h"
 #include "kpass/http/api.h"
+#include "kpass/store/backend.h"
 #include "kpass/store/verification.h"
 
 struct kp_accept_guard;
@@ -81,6 +82,9 @@ struct http_api {
     uint64_t requests[HTTP_R_MAX][HTTP_STATUS_SLOTS];
     uint64_t refusals; /* every 4xx */
     struct http_office_stat offices[HTTP_OFFICES];
+    /* The database's role and lag, asked on the daemon's tick (once a
+       second), so that /healthz and /metrics answer without a round trip. */
+    struct store_health health;
     /* The audit chain, walked in the worker every set.audit_verify_s. */
     struct {
         int running;

@@ -338,6 +338,68 @@ static void metrics_store(struct kp_buf *b, const struct store *st)
     kp_buf_printf(b, "kpass_db_commit_failures_total %llu\n", (unsigned long long)c->failed);
 }
 
+/* The database's role and replication lag, as /healthz has them. */
+static void metrics_db_health(struct kp_buf *b, const struct store_health *h, const char *node)
+{
+    metrics_head(b, "kpass_node_info", "gauge", "This node's name ([daemon] node).");
+    kp_buf_puts(b, "kpass_node_info{name=\"");
+    metrics_label(b, node ? node : "");
+    kp_buf_puts(b, "\"} 1\n");
+    static const enum store_role roles[] = {STORE_ROLE_UNREACHABLE, STORE_ROLE_SQLITE,
+                                            STORE_ROLE_PRIMARY, STORE_ROLE_STANDBY};
+
+    metrics_head(b, "kpass_db_role", "gauge",
+                 "1 for what the database is to this node (asked once a second).");
+    for (size_t i = 0; i < KP_ARRAY_LEN(roles); i++)
+        kp_buf_printf(b, "kpass_db_role{role=\"%s\"} %d\n", store_role_name(roles[i]),
+                      h->role == roles[i]);
+    metrics_head(b, "kpass_db_replication_lag_seconds", "gauge",
+                 "Primary: the slowest synchronous standby's replay lag; standby: the age of "
+                 "the last transaction replayed (absent when not known).");
+    if (h->lag_ms >= 0)
+        kp_buf_printf(b, "kpass_db_replication_lag_seconds %.3f\n", h->lag_ms / 1e3);
+    metrics_head(b, "kpass_db_sync_standbys", "gauge",
+                 "Synchronous standbys streaming from the primary (absent when not visible).");
+    if (h->sync_standbys >= 0)
+        kp_buf_printf(b, "kpass_db_sync_standbys %d\n", h->sync_standbys);
+}
+
+/*
+ * Every sample of in, labelled node="<node>", into out: a cluster's nodes
+ * are scraped apart and summed by the reader, so that each sample says
+ * whose it is.  Comment lines are copied as they are.
+ */
+static void metrics_label_node(const struct kp_buf *in, const char *node, struct kp_buf *out)
+{
+    const char *p = in->data ? in->data : "", *end = p + in->len;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        size_t name = strcspn(p, "{ \n");
+
+        if (*p == '#' || name >= len || (p[name] != '{' && p[name] != ' ')) {
+            kp_buf_append(out, p, len);
+        } else {
+            kp_buf_append(out, p, name);
+            kp_buf_puts(out, "{node=\"");
+            metrics_label(out, node);
+            kp_buf_putc(out, '"');
+            if (p[name] == '{' && p[name + 1] != '}') {
+                kp_buf_putc(out, ',');
+                kp_buf_append(out, p + name + 1, len - name - 1);
+            } else if (p[name] == '{') {
+                kp_buf_putc(out, '}');
+                kp_buf_append(out, p + name + 2, len - name - 2);
+            } else {
+                kp_buf_putc(out, '}');
+                kp_buf_append(out, p + name, len - name);
+            }
+        }
+        p += len;
+    }
+}
+
 static void metrics_audit(struct kp_buf *b, const struct http_api *a)
 {
     metrics_head(b, "kpass_audit_chain_ok", "gauge",
@@ -458,24 +520,50 @@ void http_metrics(struct http_req *r)
         metrics_sms_partners(&b, a->d.hub, a->d.outbox);
     }
     metrics_store(&b, a->d.st);
+    metrics_db_health(&b, &a->health, a->d.node);
     metrics_audit(&b, a);
     /* This request counts itself: it is answered 200 below. */
     a->requests[HTTP_R_METRICS][0]++;
     metrics_http(&b, a);
     a->requests[HTTP_R_METRICS][0]--;
+    /* On a node of a cluster every sample says whose it is; one node's
+       samples stay as they were (scrapers and their queries keep working). */
+    if (store_shared(a->d.st) && a->d.node && a->d.node[0]) {
+        struct kp_buf lb = KP_BUF_INIT;
+        metrics_label_node(&b, a->d.node, &lb);
+        kp_buf_free(&b);
+        b = lb;
+    }
     http_reply_text(r, 200, b.data ? b.data : "", b.len);
     kp_buf_free(&b);
 }
 
+/*
+ * Alive, and what the database is to this node, from the tick's cache (no
+ * round trip here).  200 when the node can write: SQLite, or a PostgreSQL
+ * primary; 503 when the database is unreachable or is a standby (no write
+ * would go through), so that a load balancer leaves the node out.  The
+ * replication lag is told, never judged: a synchronous standby that lags
+ * slows commits but loses nothing.
+ */
 void http_healthz(struct http_req *r)
 {
     struct http_api *a = r->api;
-    int db = store_schema_version(a->d.st) > 0;
+    const struct store_health *h = &a->health;
+    int db = h->role == STORE_ROLE_SQLITE || h->role == STORE_ROLE_PRIMARY;
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i}", "status", db ? "ok" : "degraded", "node",
+                          a->d.node ? a->d.node : "", "database", db ? "ok" : "unavailable", "role",
+                          store_role_name(h->role), "smpp_links",
+                          a->d.hub ? (int)smpp_hub_link_count(a->d.hub) : 0);
 
-    http_reply_json(r, db ? 200 : 503,
-                    json_pack("{s:s, s:s, s:i}", "status", db ? "ok" : "degraded", "database",
-                              db ? "ok" : "unavailable", "smpp_links",
-                              a->d.hub ? (int)smpp_hub_link_count(a->d.hub) : 0));
+    if (h->role == STORE_ROLE_PRIMARY || h->role == STORE_ROLE_STANDBY) {
+        json_object_set_new(j, "lag_ms", h->lag_ms >= 0 ? json_integer(h->lag_ms) : json_null());
+        if (h->role == STORE_ROLE_PRIMARY)
+            json_object_set_new(j, "sync_standbys",
+                                h->sync_standbys >= 0 ? json_integer(h->sync_standbys)
+                                                      : json_null());
+    }
+    http_reply_json(r, db ? 200 : 503, j);
 }
 
 /*

@@ -451,6 +451,7 @@ struct http_api *http_api_new(struct event_base *base, const struct http_setting
     if (d->db_path && store_open_conf(d->store_set, d->db_path, 0, &a->wst) == 0 && d->audit_key)
         audit_use_key(a->wst, d->audit_key);
     a->worker = kp_worker_new(base);
+    store_health(a->d.st, &a->health);
     return a;
 }
 
@@ -564,6 +565,7 @@ static void http_audit_tick(struct http_api *a, int64_t now)
 
 void http_api_tick(struct http_api *a, int64_t now)
 {
+    store_health(a->d.st, &a->health);
     http_audit_tick(a, now);
     http_webhooks_tick(a, now);
     store_batch(a->d.st);

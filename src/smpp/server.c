@@ -188,14 +188,53 @@ void smpp_hub_stop_listening(struct smpp_hub *h)
     h->nlisteners = 0;
 }
 
+/*
+ * Is the link's address past the failed-bind limit?  1 yes, 0 no, < 0 the
+ * count is not known.  Counted outside (a cluster's nodes share it), the
+ * attempt takes its place now and the link holds it until the bind ends:
+ * binds tried at once on several nodes cannot all pass before any failed.
+ */
+static int server_failures_over(struct smpp_link *l)
+{
+    struct smpp_hub *h = l->hub;
+    char addr[INET6_ADDRSTRLEN];
+    unsigned n;
+
+    if (h->ops.bind_failure_take == NULL)
+        return smpp_failmap_blocked(h->failmap, (struct sockaddr *)&l->peer, h->now_ms);
+    smpp_failmap_addr((struct sockaddr *)&l->peer, addr, sizeof(addr));
+    if (h->ops.bind_failure_take(h->ops.arg, addr, h->now_ms, &n, &l->bind_place) < 0)
+        return -KP_ERR_DB;
+    return n > h->failmap->limit;
+}
+
+/* The bind ended: a failure that counts keeps its place (or is counted
+   now, in memory); anything else gives the place back. */
+static void server_failures_settle(struct smpp_link *l, int failed)
+{
+    struct smpp_hub *h = l->hub;
+    char addr[INET6_ADDRSTRLEN];
+
+    if (h->ops.bind_failure_take == NULL) {
+        if (failed)
+            smpp_failmap_record(h->failmap, (struct sockaddr *)&l->peer, h->now_ms);
+        return;
+    }
+    if (l->bind_place && !failed && h->ops.bind_failure_give) {
+        smpp_failmap_addr((struct sockaddr *)&l->peer, addr, sizeof(addr));
+        h->ops.bind_failure_give(h->ops.arg, addr, l->bind_place);
+    }
+    l->bind_place = 0;
+}
+
 static void server_bind_fail(struct smpp_link *l, const struct smpp_pdu *bind, uint32_t status,
                              const char *why, int count)
 {
     struct smpp_hub *h = l->hub;
 
     h->stats.binds_failed++;
-    if (count && l->peerlen)
-        smpp_failmap_record(h->failmap, (struct sockaddr *)&l->peer, h->now_ms);
+    if (l->peerlen)
+        server_failures_settle(l, count);
     /* The system_id is not a secret; the password is never logged. */
     log_info("smpp: link %u bind as '%s' from %s refused: %s (%s)", l->id, bind->bind.system_id,
              l->peer_text, why, smpp_status_name(status));
@@ -348,8 +387,10 @@ void smpp_server_bind(struct smpp_link *l, const struct smpp_pdu *bind)
     uint8_t tag[32];
     int rc;
 
-    if (l->peerlen && smpp_failmap_blocked(h->failmap, (struct sockaddr *)&l->peer, h->now_ms)) {
-        server_bind_fail(l, bind, SMPP_ESME_RBINDFAIL, "too many failed binds from this address",
+    if (l->peerlen && (rc = server_failures_over(l)) != 0) {
+        server_bind_fail(l, bind, rc < 0 ? SMPP_ESME_RSYSERR : SMPP_ESME_RBINDFAIL,
+                         rc < 0 ? "failed-bind count unavailable"
+                                : "too many failed binds from this address",
                          0);
         return;
     }
@@ -424,6 +465,8 @@ void smpp_server_auth_done(struct smpp_link *l, const struct smpp_pdu *bind, int
         memcpy(p->auth_tag, tag, sizeof(p->auth_tag));
         p->auth_tag_valid = 1;
     }
+    if (l->peerlen)
+        server_failures_settle(l, 0);
     smpp_link_attach_partner(l, p);
     smpp_link_enter_state(l, smpp_fsm_bound_state(bind->command_id));
     smpp_pdu_init(&resp, smpp_resp_id(bind->command_id), bind->sequence_number);

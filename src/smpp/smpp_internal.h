@@ -39,6 +39,8 @@ struct smpp_failmap {
 /* True when addr has failed limit times within the current minute. */
 int smpp_failmap_blocked(struct smpp_failmap *m, const struct sockaddr *sa, uint64_t now_ms);
 void smpp_failmap_record(struct smpp_failmap *m, const struct sockaddr *sa, uint64_t now_ms);
+/* The address the failed-bind limit counts by (no port), as text. */
+void smpp_failmap_addr(const struct sockaddr *sa, char *out, size_t size);
 
 /* One of our outstanding requests. */
 struct smpp_pending {
@@ -86,6 +88,7 @@ struct smpp_link {
     TAILQ_HEAD(, smpp_queued) queue;
     unsigned queued;
     struct smpp_auth_job *auth_job; /* a bind's password being checked by the worker */
+    int64_t bind_place;             /* ops.bind_failure_take's window held by this bind, or 0 */
     int close_after_flush;
     int in_partner; /* on partner->links */
     /* While a request is handled, what the handler sends on this link

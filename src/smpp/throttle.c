@@ -4,7 +4,9 @@
  * failed too often in the last minute are refused without a password
  * check.  Pure: the caller passes the time.
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "smpp_internal.h"
@@ -68,4 +70,14 @@ void smpp_failmap_record(struct smpp_failmap *m, const struct sockaddr *sa, uint
         e->count = 0;
     }
     e->count++;
+}
+
+void smpp_failmap_addr(const struct sockaddr *sa, char *out, size_t size)
+{
+    const void *a = sa->sa_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+    if (inet_ntop(sa->sa_family, a, out, (socklen_t)size) == NULL)
+        snprintf(out, size, "?");
 }

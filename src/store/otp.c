@@ -8,6 +8,7 @@
 
 #include "kpass/core/err.h"
 #include "kpass/store/otp.h"
+#include "kpass/store/backend.h"
 #include "store_internal.h"
 
 #define OTP_COLS                                                                                   \
@@ -23,7 +24,14 @@ static const char sql_insert[] =
 static const char sql_latest[] =
     "SELECT " OTP_COLS " FROM otp_code WHERE citizen_id = ?1 AND purpose = ?2 AND office = ?3 "
     "AND desk = ?4 ORDER BY id DESC LIMIT 1";
-static const char sql_tries[] = "UPDATE otp_code SET tries = ?2, use = ?3 WHERE id = ?1";
+/* A wrong try counted in one statement, on the row as it is now: the
+   try that reaches ?2 kills the code, and none counts on a code that
+   another node killed, consumed or superseded meanwhile. */
+static const char sql_wrong[] =
+    "UPDATE otp_code SET tries = tries + 1, "
+    "use = CASE WHEN tries + 1 >= ?2 THEN 2 ELSE use END WHERE id = ?1 AND use = 0 "
+    "RETURNING tries";
+static const char sql_use[] = "SELECT use FROM otp_code WHERE id = ?1";
 static const char sql_consume[] = "UPDATE otp_code SET use = 1 WHERE id = ?1 AND use = 0";
 static const char sql_log[] = "INSERT INTO otp_log (key, at) VALUES (?1, ?2)";
 static const char sql_window[] =
@@ -44,12 +52,24 @@ static const char sql_req_next_pg[] =
 static const char sql_req_delete[] = "DELETE FROM code_request WHERE id = ?1";
 static const char sql_req_last[] = "SELECT coalesce(max(id), 0) FROM code_request";
 static const char sql_prune[] = "DELETE FROM otp_log WHERE at < ?1";
+static const char sql_gate_prune[] = "DELETE FROM otp_gate WHERE at < ?1";
+/* Taking the key's row holds its lock until the transaction ends. */
+static const char sql_gate[] = "INSERT INTO otp_gate (key, at) VALUES (?1, ?2) "
+                               "ON CONFLICT (key) DO UPDATE SET at = excluded.at";
 static const char sql_lock_get[] =
     "SELECT failures, lockouts, locked_until FROM otp_lock WHERE citizen_id = ?1";
-static const char sql_lock_put[] =
-    "INSERT INTO otp_lock (citizen_id, failures, lockouts, locked_until) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT (citizen_id) DO UPDATE SET failures = excluded.failures, "
-    "lockouts = excluded.lockouts, locked_until = excluded.locked_until";
+/* A wrong try on the citizen's record, counted in one statement. */
+static const char sql_lock_fail[] =
+    "INSERT INTO otp_lock (citizen_id, failures, lockouts, locked_until) VALUES (?1, 1, 0, 0) "
+    "ON CONFLICT (citizen_id) DO UPDATE SET failures = otp_lock.failures + 1 "
+    "RETURNING failures, lockouts, locked_until";
+static const char sql_lock_start[] =
+    "UPDATE otp_lock SET failures = 0, lockouts = lockouts + 1, locked_until = ?2 "
+    "WHERE citizen_id = ?1";
+/* A success clears the record, unless a lockout began meanwhile. */
+static const char sql_lock_clear[] =
+    "UPDATE otp_lock SET failures = 0, lockouts = 0, locked_until = 0 "
+    "WHERE citizen_id = ?1 AND locked_until <= ?2";
 
 static void otp_bind_binding(struct db_stmt *s, int64_t citizen_id, const char *purpose,
                              const char *office, const char *desk)
@@ -116,16 +136,47 @@ int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose, 
     return 0;
 }
 
-int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use)
+int store_otp_gone(struct store *st, int64_t id)
 {
-    struct db_stmt *s = store_stmt(st, sql_tries);
+    struct db_stmt *s = store_stmt(st, sql_use);
+    int64_t use = -1;
 
     if (s == NULL)
         return -KP_ERR_DB;
     db_bind_int64(s, 1, id);
-    db_bind_int64(s, 2, tries);
-    db_bind_int64(s, 3, use);
-    return store_step_done(st, s);
+    if (db_step(s) == DB_ROW)
+        use = db_col_int64(s, 0);
+    db_reset(s);
+    switch (use) {
+    case STORE_OTP_USED:
+        return -KP_ERR_USED;
+    case STORE_OTP_DEAD:
+        return -KP_ERR_LIMIT;
+    case STORE_OTP_SUPERSEDED:
+        return -KP_ERR_NOTFOUND;
+    default:
+        return -KP_ERR_DB;
+    }
+}
+
+int store_otp_wrong(struct store *st, int64_t id, unsigned max_tries, unsigned *tries)
+{
+    struct db_stmt *s = store_stmt(st, sql_wrong);
+    int rc;
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    db_bind_int64(s, 1, id);
+    db_bind_int64(s, 2, max_tries);
+    rc = db_step(s);
+    if (rc == DB_ROW) {
+        *tries = (unsigned)db_col_int64(s, 0);
+        rc = db_step(s); /* RETURNING: the change is made at the statement's end */
+    }
+    db_reset(s);
+    if (rc < 0)
+        return store_step_fail(st, rc);
+    return db_changes(st->db) == 1 ? 0 : store_otp_gone(st, id);
 }
 
 int store_otp_consume(struct store *st, int64_t id)
@@ -161,14 +212,34 @@ static int otp_window_step(struct db_stmt *s, const char *key, int64_t since)
     return db_step(s);
 }
 
+/*
+ * On a node of a cluster, take key's gate row first: its lock, held to the
+ * end of the transaction, makes "count the window, then log an issue" of
+ * one key a single step across nodes; another node's count of that key
+ * waits for this transaction and then sees its issue.  One node needs no
+ * gate: its event loop is the only writer.
+ */
+static int otp_gate(struct store *st, const char *key, int64_t since)
+{
+    struct db_stmt *s;
+
+    if (!store_shared(st))
+        return 0;
+    if (store_batch(st) < 0 || (s = store_stmt(st, sql_gate)) == NULL)
+        return -KP_ERR_DB;
+    db_bind_text(s, 1, key);
+    db_bind_int64(s, 2, since);
+    return store_step_done(st, s);
+}
+
 int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
                      struct otp_recent *out)
 {
-    struct db_stmt *s = store_stmt(st, sql_window);
+    struct db_stmt *s;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (s == NULL)
+    if (otp_gate(st, key, since) < 0 || (s = store_stmt(st, sql_window)) == NULL)
         return -KP_ERR_DB;
     rc = otp_window_step(s, key, since);
     if (rc == DB_ROW) {
@@ -194,9 +265,13 @@ int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t 
 int store_otp_log_prune(struct store *st, int64_t before)
 {
     struct db_stmt *s = store_stmt(st, sql_prune);
+    int rc;
 
     if (s == NULL)
         return -KP_ERR_DB;
+    db_bind_int64(s, 1, before);
+    if ((rc = store_step_done(st, s)) < 0 || (s = store_stmt(st, sql_gate_prune)) == NULL)
+        return rc < 0 ? rc : -KP_ERR_DB;
     db_bind_int64(s, 1, before);
     return store_step_done(st, s);
 }
@@ -218,16 +293,47 @@ int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *ou
     return 0;
 }
 
-int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lock *l)
+int store_otp_lock_fail(struct store *st, int64_t citizen_id, struct otp_lock *out)
 {
-    struct db_stmt *s = store_stmt(st, sql_lock_put);
+    struct db_stmt *s = store_stmt(st, sql_lock_fail);
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL)
+        return -KP_ERR_DB;
+    db_bind_int64(s, 1, citizen_id);
+    rc = db_step(s);
+    if (rc == DB_ROW) {
+        out->failures = (uint32_t)db_col_int64(s, 0);
+        out->lockouts = (uint32_t)db_col_int64(s, 1);
+        out->locked_until = db_col_int64(s, 2);
+        rc = db_step(s);
+    } else if (rc == DB_DONE) {
+        rc = -KP_ERR_DB;
+    }
+    db_reset(s);
+    return rc < 0 ? store_step_fail(st, rc) : 0;
+}
+
+int store_otp_lock_start(struct store *st, int64_t citizen_id, int64_t until)
+{
+    struct db_stmt *s = store_stmt(st, sql_lock_start);
 
     if (s == NULL)
         return -KP_ERR_DB;
     db_bind_int64(s, 1, citizen_id);
-    db_bind_int64(s, 2, l->failures);
-    db_bind_int64(s, 3, l->lockouts);
-    db_bind_int64(s, 4, l->locked_until);
+    db_bind_int64(s, 2, until);
+    return store_step_done(st, s);
+}
+
+int store_otp_lock_clear(struct store *st, int64_t citizen_id, int64_t now)
+{
+    struct db_stmt *s = store_stmt(st, sql_lock_clear);
+
+    if (s == NULL)
+        return -KP_ERR_DB;
+    db_bind_int64(s, 1, citizen_id);
+    db_bind_int64(s, 2, now);
     return store_step_done(st, s);
 }
 

@@ -469,6 +469,16 @@ static const struct store_migration migrations[] = {
      "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT;"
      "ALTER TABLE sms_outbox ADD COLUMN lease_until INTEGER;"
      "CREATE INDEX sms_claims ON sms_outbox (lease_until) WHERE state = 'sending';"},
+    {21, /* issue 12: security limits counted in the database, whichever node is asked:
+            failed SMPP binds per source address and minute, and one row per issue
+            key whose lock serialises "count the window, then log" across nodes */
+     "CREATE TABLE bind_failure ("
+     "  addr TEXT PRIMARY KEY,"
+     "  window_start INTEGER NOT NULL,"
+     "  failures INTEGER NOT NULL) WITHOUT ROWID;"
+     "CREATE TABLE otp_gate ("
+     "  key TEXT PRIMARY KEY,"
+     "  at INTEGER NOT NULL) WITHOUT ROWID;"},
     {22, /* issue 12: PostgreSQL's word search index (schema_pg.c); SQLite's is
             FTS5's service_fts since 2: nothing to do, the number kept in step */
      "SELECT 1;"},

@@ -405,6 +405,14 @@ static const struct store_migration migrations_pg[] = {
      "ALTER TABLE sms_outbox ADD COLUMN claimed_by TEXT;"
      "ALTER TABLE sms_outbox ADD COLUMN lease_until BIGINT;"
      "CREATE INDEX sms_claims ON sms_outbox (lease_until) WHERE state = 'sending';"},
+    {21, /* issue 12: security limits counted in the database (schema.c's 21) */
+     "CREATE TABLE bind_failure ("
+     "  addr TEXT PRIMARY KEY,"
+     "  window_start BIGINT NOT NULL,"
+     "  failures BIGINT NOT NULL);"
+     "CREATE TABLE otp_gate ("
+     "  key TEXT PRIMARY KEY,"
+     "  at BIGINT NOT NULL);"},
     {22, /* issue 12: the directory's word search (SQLite's FTS5 service_fts):
             an expression GIN index over the service texts, names weighted A
             and descriptions D (ts_rank: ten times, as bm25's 10.0 and 1.0).

@@ -68,9 +68,8 @@ int store_rows_all(struct db_stmt *s, size_t size, void (*row)(struct db_stmt *,
     return (int)n;
 }
 
-/* A failed step's code for the store's callers: a refused constraint is
-   -KP_ERR_EXISTS, anything else -KP_ERR_DB (logged), as before the seam. */
-static int store_step_fail(struct store *st, int rc)
+/* As before the seam (store_internal.h). */
+int store_step_fail(struct store *st, int rc)
 {
     if (rc == -KP_ERR_EXISTS)
         return rc;

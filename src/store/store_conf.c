@@ -125,6 +125,73 @@ unsigned long long store_round_trips(const struct store *st)
     return db_pg_round_trips(st->db);
 }
 
+/* PostgreSQL only (pg_* functions): role, visibility, synchronous
+   standbys, and the lag that matters for each role. */
+static const char sql_health_pg[] =
+    "SELECT pg_is_in_recovery(), pg_has_role(current_user, 'pg_read_all_stats', 'USAGE'), "
+    "(SELECT count(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')), "
+    "CASE WHEN pg_is_in_recovery() THEN "
+    "CAST(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) * 1000 AS BIGINT) "
+    "ELSE (SELECT CAST(coalesce(max(EXTRACT(EPOCH FROM replay_lag)), 0) * 1000 AS BIGINT) "
+    "FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')) END";
+
+void store_health(struct store *st, struct store_health *out)
+{
+    struct db_stmt *s;
+    int visible;
+
+    out->role = STORE_ROLE_UNREACHABLE;
+    out->sync_standbys = -1;
+    out->lag_ms = -1;
+    if (db_kind(st->db) == DB_SQLITE) {
+        if (store_schema_version(st) > 0)
+            out->role = STORE_ROLE_SQLITE;
+        return;
+    }
+    /* Away: told so, without asking (the question would wait for a
+       reconnect, and count as a loss that fails the pass). */
+    if (store_away(st))
+        return;
+    /* Inside the pass's transaction, behind a savepoint: a question that
+       fails must not take the pass's changes with it. */
+    enum store_scope scope;
+    int inside = store_in_tx(st);
+    if (inside && store_scope_begin(st, &scope) < 0)
+        return;
+    if ((s = store_stmt(st, sql_health_pg)) == NULL) {
+        if (inside)
+            store_scope_end(st, scope, 0);
+        return;
+    }
+    if (db_step(s) == DB_ROW) {
+        visible = db_col_int64(s, 1) != 0;
+        out->role = db_col_int64(s, 0) ? STORE_ROLE_STANDBY : STORE_ROLE_PRIMARY;
+        if (out->role == STORE_ROLE_STANDBY) {
+            out->lag_ms = db_col_is_null(s, 3) ? -1 : db_col_int64(s, 3);
+        } else if (visible) {
+            out->sync_standbys = (int)db_col_int64(s, 2);
+            out->lag_ms = out->sync_standbys > 0 ? db_col_int64(s, 3) : -1;
+        }
+    }
+    db_reset(s);
+    if (inside)
+        store_scope_end(st, scope, 0);
+}
+
+const char *store_role_name(enum store_role role)
+{
+    switch (role) {
+    case STORE_ROLE_SQLITE:
+        return "sqlite";
+    case STORE_ROLE_PRIMARY:
+        return "primary";
+    case STORE_ROLE_STANDBY:
+        return "standby";
+    default:
+        return "unreachable";
+    }
+}
+
 unsigned long long store_losses(const struct store *st)
 {
     return db_pg_losses(st->db);

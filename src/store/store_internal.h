@@ -50,6 +50,9 @@ int store_step_done(struct store *st, struct db_stmt *s);
 /* Step an INSERT ... RETURNING id to its end: 0 with *id set, or as
    store_step_done(). */
 int store_step_id(struct store *st, struct db_stmt *s, int64_t *id);
+/* A failed step's code for the store's callers: -KP_ERR_EXISTS as it is,
+   anything else -KP_ERR_DB (logged). */
+int store_step_fail(struct store *st, int rc);
 /* Step s (NULL: a failed prepare) to its end, each row read by row(s, slot)
    into a grown array of size-byte slots (*out, malloc'd; NULL when empty or
    on error).  The count, or -KP_ERR_DB. */

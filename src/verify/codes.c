@@ -391,7 +391,49 @@ static int codes_code_state(struct codes *c, const struct codes_request *req, co
     return 1;
 }
 
-/* Decide and write back the counters; the decision, or -KP_ERR_DB. */
+/*
+ * A wrong try (decided on the rows as read): counted on the code, then on
+ * the citizen, each in one statement on the row as it is now, so that
+ * tries on several nodes at once all count.  Every wrong try counts on the
+ * code, the one that locks the citizen out too, or the code would get one
+ * more try after the lockout.  The decision, or -KP_ERR_DB.
+ */
+static int codes_verify_wrong(struct codes *c, int64_t citizen_id, int64_t code_id, int64_t now,
+                              struct otp_verdict *v)
+{
+    const struct otp_policy *p = &c->policy;
+    struct otp_lock lock;
+    unsigned tries = 0;
+    int rc;
+
+    memset(v, 0, sizeof(*v));
+    /* Killed, consumed or superseded by another node meanwhile: nothing counts. */
+    if ((rc = store_otp_wrong(c->st, code_id, p->max_tries, &tries)) < 0)
+        return rc == -KP_ERR_USED || rc == -KP_ERR_LIMIT || rc == -KP_ERR_NOTFOUND ? rc
+                                                                                   : -KP_ERR_DB;
+    v->tries_left = tries >= p->max_tries ? 0 : p->max_tries - tries;
+    if (store_otp_lock_fail(c->st, citizen_id, &lock) < 0)
+        return -KP_ERR_DB;
+    if (now < lock.locked_until) { /* locked out by another node meanwhile */
+        v->until = lock.locked_until;
+        return -KP_ERR_LOCKED;
+    }
+    if (lock.failures < p->lockout_after)
+        return -KP_ERR_WRONG;
+    /* This transaction holds the record's row since store_otp_lock_fail. */
+    v->until = now + (int64_t)otp_lockout_length(p, lock.lockouts);
+    v->lockout_started = 1;
+    if (store_otp_lock_start(c->st, citizen_id, v->until) < 0)
+        return -KP_ERR_DB;
+    return -KP_ERR_LOCKED;
+}
+
+/*
+ * Decide on the rows as read, then count in the database: the decision
+ * (otp_verify_decide) reads; the counters are never written back from
+ * what was read, since another node may have counted meanwhile.
+ * The decision, or -KP_ERR_DB.
+ */
 static int codes_verify_apply(struct codes *c, const struct codes_request *req, const char *typed,
                               int64_t now, int64_t citizen_id, struct otp_verdict *v)
 {
@@ -405,18 +447,16 @@ static int codes_verify_apply(struct codes *c, const struct codes_request *req, 
     if ((have = codes_code_state(c, req, typed, citizen_id, &row, &cs, &matched)) < 0)
         return have;
     rc = otp_verify_decide(&c->policy, have ? &cs : NULL, &lock, matched, now, v);
-    if (rc == 0 && (rc = store_otp_consume(c->st, row.id)) < 0 && rc != -KP_ERR_USED)
+    if (have && (rc == -KP_ERR_WRONG || (rc == -KP_ERR_LOCKED && v->lockout_started)))
+        return codes_verify_wrong(c, citizen_id, row.id, now, v);
+    if (rc != 0)
+        return rc;
+    /* Right: consumed once, unless killed or used on another node meanwhile. */
+    if ((rc = store_otp_consume(c->st, row.id)) == -KP_ERR_USED)
+        return store_otp_gone(c->st, row.id);
+    if (rc < 0 || store_otp_lock_clear(c->st, citizen_id, now) < 0)
         return -KP_ERR_DB;
-    /* Every wrong try counts on the code: the one that locked the citizen
-       out too, or the code would get one more try after the lockout. */
-    if (have && (rc == -KP_ERR_WRONG || (rc == -KP_ERR_LOCKED && v->lockout_started)) &&
-        store_otp_set_tries(c->st, row.id, cs.wrong_tries,
-                            cs.wrong_tries >= c->policy.max_tries ? STORE_OTP_DEAD
-                                                                  : STORE_OTP_LIVE) < 0)
-        return -KP_ERR_DB;
-    if (store_otp_lock_put(c->st, citizen_id, &lock) < 0)
-        return -KP_ERR_DB;
-    return rc;
+    return 0;
 }
 
 static int codes_verify_tx(struct codes *c, const struct codes_request *req, const char *typed,

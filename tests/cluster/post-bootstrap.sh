@@ -25,4 +25,7 @@ SET synchronous_commit = local;
 CREATE ROLE kpass LOGIN;
 ALTER ROLE kpass PASSWORD :'pw';
 CREATE DATABASE kpass OWNER kpass;
+-- /healthz and /metrics read the synchronous standby's lag from
+-- pg_stat_replication, whose details only pg_monitor's members see
+GRANT pg_monitor TO kpass;
 SQL

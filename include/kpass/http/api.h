@@ -69,6 +69,7 @@ struct http_deps {
     struct ussd_apps *apps;                 /* signed callbacks to departments go out through it */
     struct ussd_pushes *pushes;             /* "was this you?" after a verification (may be NULL) */
     const struct store_settings *store_set; /* [store]: the worker's connection (NULL: SQLite) */
+    const char *node;                       /* [daemon] node: /healthz and every metric's label */
 };
 
 struct kp_buf;

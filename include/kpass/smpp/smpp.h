@@ -105,6 +105,16 @@ struct smpp_ops {
                            struct smpp_pdu *resp);
     /* A link became bound / is closing (may be NULL). */
     void (*on_bound)(void *arg, struct smpp_link *l);
+    /* Failed binds per source address counted outside the hub, for every
+       node of a cluster (kpassd: in the database); NULL: the hub counts
+       them in memory, for itself.  take: one attempt's place in addr's
+       window open at now_ms, *count the attempts in it with this one and
+       *window its start (0, or < 0: refused as a system error); give:
+       the place back, when the bind did not fail or failed in a way that
+       does not count. */
+    int (*bind_failure_take)(void *arg, const char *addr, uint64_t now_ms, unsigned *count,
+                             int64_t *window);
+    void (*bind_failure_give)(void *arg, const char *addr, int64_t window);
     void (*on_closed)(void *arg, struct smpp_link *l);
 };
 

@@ -52,6 +52,32 @@ int store_open_conf(const struct store_settings *set, const char *sqlite_path, u
 /* The daemon shares its database with other nodes ([store] nodes =
    several): 1, else 0 (always 0 on SQLite). */
 int store_shared(const struct store *st);
+/* What the node's database is to it, for /healthz and /metrics. */
+enum store_role {
+    STORE_ROLE_UNREACHABLE = 0, /* the last question went unanswered */
+    STORE_ROLE_SQLITE,          /* an embedded file: no roles, no replication */
+    STORE_ROLE_PRIMARY,         /* PostgreSQL that takes writes */
+    STORE_ROLE_STANDBY,         /* PostgreSQL in recovery: read-only */
+};
+
+struct store_health {
+    enum store_role role;
+    int sync_standbys; /* primary: synchronous standbys streaming; -1 not visible to us */
+    int64_t lag_ms;    /* primary: the slowest synchronous standby's replay lag (0 when
+                          caught up and idle); standby: the age of the last transaction
+                          replayed; -1 unknown */
+};
+
+/*
+ * Ask the database what it is (one round trip on PostgreSQL; SQLite: one
+ * read of the schema version).  The lag comes from pg_stat_replication,
+ * which shows it only to roles with pg_read_all_stats (pg_monitor has it):
+ * without it sync_standbys and lag_ms are -1.  Always fills *out.
+ */
+void store_health(struct store *st, struct store_health *out);
+/* "unreachable", "sqlite", "primary", "standby". */
+const char *store_role_name(enum store_role role);
+
 /* For messages: the SQLite file, or "PostgreSQL" (never the DSN: it may
    name hosts and users an error message need not spread). */
 const char *store_conf_name(const struct store_settings *set, const char *sqlite_path);

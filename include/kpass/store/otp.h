@@ -39,16 +39,27 @@ int store_otp_insert(struct store *st, struct store_otp *p);
 /* The newest code of a binding (any use state): 0, -KP_ERR_NOTFOUND. */
 int store_otp_latest(struct store *st, int64_t citizen_id, const char *purpose, const char *office,
                      const char *desk, struct store_otp *out);
-/* Record a wrong try count, or a consumption (exactly once: -KP_ERR_USED if raced). */
-int store_otp_set_tries(struct store *st, int64_t id, unsigned tries, enum store_otp_use use);
+/*
+ * Count a wrong try on a live code in one statement (never read, then
+ * written: several nodes may count on the same code): *tries is its count
+ * now, and the try that reaches max_tries kills it.  0, or what the code
+ * became meanwhile (store_otp_gone).
+ */
+int store_otp_wrong(struct store *st, int64_t id, unsigned max_tries, unsigned *tries);
+/* Consume a live code, exactly once: -KP_ERR_USED if it is no longer live. */
 int store_otp_consume(struct store *st, int64_t id);
+/* Why code id is not live: -KP_ERR_USED, -KP_ERR_LIMIT (dead),
+   -KP_ERR_NOTFOUND (superseded), or -KP_ERR_DB. */
+int store_otp_gone(struct store *st, int64_t id);
 
 /* The issue log: keys such as "c:<citizen id>" or "m:<msisdn>". */
 int store_otp_log(struct store *st, const char *key, int64_t at);
 /*
  * The issues under key at or after since, counted in the database: their
  * number, the newest, and the nth newest (nth >= 1; 0 when there are
- * fewer).  0 or -KP_ERR_DB.
+ * fewer).  0 or -KP_ERR_DB.  On a node of a cluster (store_shared) this
+ * opens the group transaction and holds key's lock in it, so that the
+ * count and the store_otp_log that follows are one step on every node.
  */
 int store_otp_window(struct store *st, const char *key, int64_t since, uint32_t nth,
                      struct otp_recent *out);
@@ -82,6 +93,12 @@ int64_t store_code_request_last(struct store *st);
 
 /* A citizen's lockout counters (zero when none stored). */
 int store_otp_lock_get(struct store *st, int64_t citizen_id, struct otp_lock *out);
-int store_otp_lock_put(struct store *st, int64_t citizen_id, const struct otp_lock *l);
+/* Count a wrong try on the citizen's record in one statement; *out the
+   record after it.  The row stays locked to the transaction's end. */
+int store_otp_lock_fail(struct store *st, int64_t citizen_id, struct otp_lock *out);
+/* Start a lockout until until: failures back to 0, one more lockout. */
+int store_otp_lock_start(struct store *st, int64_t citizen_id, int64_t until);
+/* A success: the record cleared, unless a lockout is in force at now. */
+int store_otp_lock_clear(struct store *st, int64_t citizen_id, int64_t now);
 
 #endif
