@@ -716,7 +716,8 @@ static int dir_search_pg(struct store *st, const char *query, struct dir_hit *hi
         idf[i] = dir_bm25_idf(rows, with[i]);
     for (size_t k = 0; k < nfound; k++)
         found[k].score = dir_bm25_score(q, &found[k].row, idf, (double)words / (double)rows);
-    qsort(found, nfound, sizeof(*found), dir_ranked_cmp);
+    if (nfound > 1) /* found is NULL when nothing is */
+        qsort(found, nfound, sizeof(*found), dir_ranked_cmp);
     for (*n = 0; *n < nfound && *n < STORE_DIR_SEARCH_MAX; (*n)++)
         hits[*n].item = found[*n].item;
     rc = 0;
