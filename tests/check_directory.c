@@ -448,6 +448,62 @@ START_TEST(test_dir_search)
 }
 END_TEST
 
+/* Words split as FTS5's unicode61 splits them, and bm25's order, on either
+   backend (PostgreSQL: directory_rank.c): query -> the codes found. */
+static const struct {
+    const char *query;
+    const char *want;
+} word_cases[] = {
+    {"تجدید", "URSTOP"}, /* an Urdu full stop ends a word: "پاسپورٹ۔تجدید" */
+    {"فارم", "ZWNJ"},    /* so does a zero-width non-joiner (a format character) */
+    {"guide", "QUOTE"},  /* and curly quotes */
+    {"smart", "DASH"},   /* and an en dash */
+    {"naive", "NAIVE"},  /* diacritics folded: "Naïve" */
+    {"ÉCOLE", "NAIVE"},  /* in the query too */
+    {"plan-b", "PLANB"}, /* a word with a hyphen is a phrase: its words in a row */
+    {"،", ""},           /* only punctuation: nothing, as FTS5 */
+    {"fee", "FEE2 FEE1 FEE4 FEE3"}, /* bm25: names 10, descriptions 1, tf saturates */
+    {"fee refund", "FEE1 FEE3"},
+    {"sched", "FEE2 FEE3"},
+};
+
+static void word_fixture(void)
+{
+    ck_assert_int_eq(store_tx_begin(st), 0);
+    put_department("D1", "First", "", 1);
+    put_service("URSTOP", "D1", "Passport", "پاسپورٹ۔تجدید", 1);
+    put_service("ZWNJ", "D1", "Form B", "ب\u200cفارم", 2);
+    put_service("QUOTE", "D1", "Citizen \u201cguide\u201d", "Read it.", 3);
+    put_service("DASH", "D1", "Card\u2013smart", "A card.", 4);
+    put_service("NAIVE", "D1", "Naïve École", "French words.", 5);
+    put_service("PLANB", "D1", "Plan-B office", "The other plan.", 6);
+    put_service("FEE1", "D1", "Fee refund", "Refund of a fee paid twice.", 7);
+    put_service("FEE2", "D1", "Fee fee schedule", "Fees.", 8);
+    put_service("FEE3", "D1", "Schedule", "Fee fee fee fee fee fee and a refund of the fee paid.",
+                9);
+    put_service("FEE4", "D1", "Tax appeal with fee", "Appeal a tax.", 10);
+    ck_assert_int_eq(store_tx_commit(st), 0);
+}
+
+START_TEST(test_dir_search_words)
+{
+    struct store_dir_item it[STORE_DIR_PAGE_MAX];
+    struct kp_buf got = KP_BUF_INIT;
+    unsigned total;
+    int n;
+
+    word_fixture();
+    n = store_dir_service_search(st, word_cases[_i].query, 0, STORE_DIR_PAGE_MAX, it, &total);
+    ck_assert_msg(n >= 0, "'%s': %d", word_cases[_i].query, n);
+    for (int i = 0; i < n; i++)
+        kp_buf_printf(&got, "%s%s", i ? " " : "", it[i].code);
+    kp_buf_append(&got, "", 0);
+    ck_assert_msg(strcmp(got.data, word_cases[_i].want) == 0, "'%s': %s instead of %s",
+                  word_cases[_i].query, got.data, word_cases[_i].want);
+    kp_buf_free(&got);
+}
+END_TEST
+
 /* The typing-error rule: word, text -> edits, or -1. */
 static const struct {
     const char *word, *text;
@@ -1076,6 +1132,7 @@ Suite *suite_directory(void)
     tcase_add_loop_test(tc, test_dir_service_pages, 0, (int)KP_ARRAY_LEN(page_cases));
     tcase_add_test(tc, test_dir_lists);
     tcase_add_loop_test(tc, test_dir_search, 0, (int)KP_ARRAY_LEN(search_cases));
+    tcase_add_loop_test(tc, test_dir_search_words, 0, (int)KP_ARRAY_LEN(word_cases));
     tcase_add_test(tc, test_dir_search_bounds);
     tcase_add_loop_test(tc, test_dir_fuzzy, 0, (int)KP_ARRAY_LEN(fuzzy_cases));
     tcase_add_test(tc, test_dir_texts);

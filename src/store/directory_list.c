@@ -140,18 +140,13 @@ static const char sql_search[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
          "WHERE service_fts MATCH ?1 "
          "ORDER BY bm25(service_fts, 10.0, 10.0, 10.0, 1.0, 1.0), s.sort, s.code "
          "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
-/* The same on PostgreSQL (schema_pg.c, 22): the GIN expression index
-   service_search, ranked by ts_rank weighted as bm25 above (names A,
-   descriptions D: 1.0 and 0.1) and divided by the text's length
-   (normalization 2), so that, as with bm25, shorter texts come first. */
-#define DIR_PG_VECTOR                                                                              \
-    "service_search(s.name_en, s.name_ur, s.name_ps, s.description_en, s.description_ur)"
-#define DIR_PG_QUERY "to_tsquery('simple'::regconfig, service_search_fold(?1))"
+/* The same on PostgreSQL, which has no bm25: every service with the texts
+   service_fts indexes, in the order that breaks ties (directory_rank.c
+   finds and ranks them as FTS5 would). */
 static const char sql_search_pg[] = "SELECT s.code, d.code, " DIR_SERV_NAMES(
-    "s") " FROM service s JOIN department d ON d.id = s.department_id "
-         "WHERE " DIR_PG_VECTOR " @@ " DIR_PG_QUERY " "
-         "ORDER BY ts_rank(" DIR_PG_VECTOR ", " DIR_PG_QUERY ", 2) DESC, s.sort, s.code "
-         "LIMIT " DIR_STR(STORE_DIR_SEARCH_MAX);
+    "s") ", s.name_en, s.name_ur, s.name_ps, s.description_en, s.description_ur "
+         "FROM service s JOIN department d ON d.id = s.department_id ORDER BY s.sort, s.code";
+#define DIR_PG_TEXT_COL 6 /* the first of the five texts */
 /* Every service with its names and its keywords in each language (one
    row each in dir_text: a subquery per language, where SQLite would say
    group_concat and PostgreSQL string_agg), for the typing-error rule. */
@@ -562,47 +557,6 @@ static int dir_search_expr(const char *query, char *out, size_t cap)
     return words;
 }
 
-/*
- * The same words as a PostgreSQL tsquery: each word's runs of word bytes
- * (what the index keeps as words: service_search_words) become quoted
- * prefix lexemes, all joined by & ("veh reg" -> 'veh':* & 'reg':*).  A
- * run holds only ASCII letters and digits and non-ASCII bytes, never a
- * quote, a backslash or an operator, so the input cannot become tsquery
- * syntax.  Returns the number of words kept (as dir_search_expr).
- */
-static int dir_search_tsquery(const char *query, char *out, size_t cap)
-{
-    size_t n = 0;
-    int words = 0, runs = 0;
-    const char *p = query;
-
-    while (*p && words < STORE_DIR_QUERY_WORDS) {
-        const char *w;
-        int useful = 0;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        for (w = p; *p && *p != ' ' && *p != '\t'; p++)
-            useful |= dir_word_byte((unsigned char)*p);
-        if (!useful)
-            continue;
-        if (n + 8 * (size_t)(p - w) + 8 >= cap)
-            break;
-        words++;
-        while (w < p) {
-            const char *r = w;
-            while (r < p && dir_word_byte((unsigned char)*r))
-                r++;
-            if (r > w) {
-                n += (size_t)snprintf(out + n, cap - n, "%s'%.*s':*", runs++ ? " & " : "",
-                                      (int)(r - w), w);
-            }
-            w = r < p ? r + 1 : r;
-        }
-    }
-    out[n] = '\0';
-    return words;
-}
-
 /* A service found by the search, and how well (0 best). */
 struct dir_hit {
     struct store_dir_item item;
@@ -695,11 +649,89 @@ static int dir_search_fuzzy(struct store *st, const char *query, struct dir_hit 
     return rc == DB_DONE ? 0 : -KP_ERR_DB;
 }
 
+/* A service the PostgreSQL search found: its row, how bm25 sees it, its
+   bm25, and its place in sql_search_pg (which breaks ties). */
+struct dir_ranked {
+    struct store_dir_item item;
+    struct dir_bm25_row row;
+    double score;
+    unsigned order;
+};
+
+/* Best bm25 first (the lowest), then sql_search_pg's order, as sql_search. */
+static int dir_ranked_cmp(const void *a, const void *b)
+{
+    const struct dir_ranked *x = a, *y = b;
+
+    if (x->score != y->score)
+        return x->score < y->score ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * The word search on PostgreSQL: every service read; those with every
+ * phrase of query ranked by FTS5's bm25 over the counts of all of them
+ * (rows, words, rows with each phrase: what FTS5 keeps in its index), the
+ * best STORE_DIR_SEARCH_MAX into hits (*n of them).  The service table is
+ * small (hundreds of rows): reading it is cheaper than a second index.
+ */
+static int dir_search_pg(struct store *st, const char *query, struct dir_hit *hits, unsigned *n)
+{
+    struct dir_bm25_query *q = kp_calloc(1, sizeof(*q));
+    struct dir_ranked *found = NULL;
+    struct db_stmt *s = NULL;
+    size_t cap = 0, nfound = 0;
+    long rows = 0, words = 0, with[STORE_DIR_QUERY_WORDS] = {0};
+    double idf[STORE_DIR_QUERY_WORDS];
+    int rc = -KP_ERR_INVAL;
+
+    if (dir_bm25_query(query, q) == 0 || (s = store_stmt(st, sql_search_pg)) == NULL) {
+        rc = q->n == 0 ? -KP_ERR_INVAL : -KP_ERR_DB;
+        goto out;
+    }
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *col[DIR_BM25_COLS];
+        struct dir_bm25_row r;
+        for (int c = 0; c < DIR_BM25_COLS; c++)
+            col[c] = db_col_text(s, DIR_PG_TEXT_COL + c);
+        dir_bm25_row(q, col, &r);
+        rows++;
+        words += r.len;
+        for (int i = 0; i < q->n; i++)
+            with[i] += r.freq[i] > 0.0;
+        if (!r.match)
+            continue;
+        found = kp_grow(found, &cap, nfound + 1, sizeof(*found));
+        dir_item_row(s, &found[nfound].item);
+        found[nfound].row = r;
+        found[nfound].order = (unsigned)nfound;
+        nfound++;
+    }
+    db_reset(s);
+    if (rc != DB_DONE) {
+        rc = -KP_ERR_DB;
+        goto out;
+    }
+    for (int i = 0; i < q->n; i++)
+        idf[i] = dir_bm25_idf(rows, with[i]);
+    for (size_t k = 0; k < nfound; k++)
+        found[k].score = dir_bm25_score(q, &found[k].row, idf, (double)words / (double)rows);
+    if (nfound > 1) /* found is NULL when nothing is */
+        qsort(found, nfound, sizeof(*found), dir_ranked_cmp);
+    for (*n = 0; *n < nfound && *n < STORE_DIR_SEARCH_MAX; (*n)++)
+        hits[*n].item = found[*n].item;
+    rc = 0;
+out:
+    free(found);
+    free(q);
+    return rc;
+}
+
 int store_dir_service_search(struct store *st, const char *query, unsigned offset, unsigned limit,
                              struct store_dir_item *out, unsigned *total)
 {
-    /* FTS5: bytes doubled; tsquery: a run per byte at worst, 8 more each. */
-    char expr[9 * STORE_DIR_QUERY_MAX + 8 * STORE_DIR_QUERY_WORDS + 16];
+    /* FTS5: every byte doubled at worst, and " AND ", quotes and '*'. */
+    char expr[2 * STORE_DIR_QUERY_MAX + 10 * STORE_DIR_QUERY_WORDS + 16];
     struct dir_hit *hits;
     struct db_stmt *s;
     unsigned i, n = 0, got = 0;
@@ -709,24 +741,26 @@ int store_dir_service_search(struct store *st, const char *query, unsigned offse
         return -KP_ERR_RANGE;
     if (strlen(query) > STORE_DIR_QUERY_MAX)
         return -KP_ERR_INVAL;
-    /* The ranked word search: FTS5's on SQLite, the GIN index's on PostgreSQL. */
-    if (db_kind(st->db) == DB_SQLITE) {
+    /* The ranked word search first (FTS5's on SQLite, the same ranks
+       computed here on PostgreSQL), then the typing-error pass. */
+    if (db_kind(st->db) != DB_SQLITE) {
+        hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
+        if ((rc = dir_search_pg(st, query, hits, &n)) < 0) {
+            free(hits);
+            return rc;
+        }
+        rc = DB_DONE;
+    } else {
         if (dir_search_expr(query, expr, sizeof(expr)) == 0)
             return -KP_ERR_INVAL;
-        s = store_stmt(st, sql_search);
-    } else {
-        if (dir_search_tsquery(query, expr, sizeof(expr)) == 0)
-            return -KP_ERR_INVAL;
-        s = store_stmt(st, sql_search_pg);
+        if ((s = store_stmt(st, sql_search)) == NULL)
+            return -KP_ERR_DB;
+        hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
+        db_bind_text(s, 1, expr);
+        while (n < STORE_DIR_SEARCH_MAX && (rc = db_step(s)) == DB_ROW)
+            dir_item_row(s, &hits[n++].item);
+        db_reset(s);
     }
-    if (s == NULL)
-        return -KP_ERR_DB;
-    hits = kp_calloc(STORE_DIR_SEARCH_MAX, sizeof(*hits));
-    /* The word search first (ranked), then the typing-error pass. */
-    db_bind_text(s, 1, expr);
-    while (n < STORE_DIR_SEARCH_MAX && (rc = db_step(s)) == DB_ROW)
-        dir_item_row(s, &hits[n++].item);
-    db_reset(s);
     if (rc != DB_DONE && rc != DB_ROW)
         rc = -KP_ERR_DB;
     else

@@ -17,6 +17,7 @@ SRCS += src/store/dialog.c
 SRCS += src/store/directory.c
 SRCS += src/store/directory_fuzzy.c
 SRCS += src/store/directory_list.c
+SRCS += src/store/directory_rank.c
 SRCS += src/store/limits.c
 SRCS += src/store/move.c
 SRCS += src/store/otp.c

@@ -415,7 +415,8 @@ static const struct store_migration migrations_pg[] = {
      "  at BIGINT NOT NULL);"},
     {22, /* issue 12: the directory's word search (SQLite's FTS5 service_fts):
             an expression GIN index over the service texts, names weighted A
-            and descriptions D (ts_rank: ten times, as bm25's 10.0 and 1.0).
+            and descriptions D.  No longer read: the search finds and ranks
+            as FTS5's bm25 in C (directory_rank.c); kept, as a migration.
             Words are what FTS5's unicode61 tokenizer keeps: runs of ASCII
             letters and digits and of anything not ASCII (Urdu and Pashto
             letters with their marks stay whole); Latin letters with
