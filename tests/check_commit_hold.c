@@ -15,7 +15,10 @@
  * same hold with kpassd's backend terminated under it (the connection
  * lost mid-COMMIT): the hop is answered ESME_RTHROTTLED with no screen,
  * the link stays bound, and the resent hop continues from the screen the
- * phone last saw.  A loop that wrote a pass's replies before its COMMIT
+ * phone last saw.  And a COMMIT the server refuses with the connection
+ * intact (SQLSTATE 40001 from a deferred constraint trigger the test
+ * installs): the same ESME_RTHROTTLED, and the next hop served once the
+ * trigger is gone.  A loop that wrote a pass's replies before its COMMIT
  * came back (an asynchronous COMMIT that does not hold them) fails the
  * first test; one that told the phone of a rolled-back hop fails the
  * second.  Runs on PostgreSQL whatever KP_TEST_STORE says.
@@ -70,9 +73,8 @@ static long long pq_int(PGconn *c, const char *sql)
     return v;
 }
 
-/* A session in the daemon's schema that holds every write to the dialog
-   table back (reads go on) until it commits. */
-static PGconn *hold_dialogs(void)
+/* A session in the daemon's schema (no lock taken). */
+static PGconn *daemon_session(void)
 {
     char path[600], conninfo[1200], *dsn;
     PGconn *c;
@@ -83,6 +85,15 @@ static PGconn *hold_dialogs(void)
     free(dsn);
     c = PQconnectdb(conninfo);
     ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+    return c;
+}
+
+/* A session in the daemon's schema that holds every write to the dialog
+   table back (reads go on) until it commits. */
+static PGconn *hold_dialogs(void)
+{
+    PGconn *c = daemon_session();
+
     pq_ok(c, "BEGIN");
     pq_ok(c, "LOCK TABLE dialog IN SHARE MODE");
     return c;
@@ -214,6 +225,40 @@ START_TEST(test_commit_lost_is_throttled)
 }
 END_TEST
 
+/* A COMMIT the server refuses with the connection intact (a serialization
+   failure, SQLSTATE 40001, raised by a deferred constraint trigger at
+   COMMIT: what a conflicting node provokes): the pass fails as when the
+   connection is lost, and the next one is served. */
+START_TEST(test_commit_refused_is_throttled)
+{
+    struct ug_gw g;
+    struct ug_dlg u, again;
+    struct ug_hop h;
+
+    setenv("KP_TEST_STORE", "postgresql", 1);
+    ug_daemon_start(&d, NULL);
+    ug_bind(&g, &d, "gw", "gw-pw");
+    ug_dlg_init(&u, "923001234567", 12);
+    ug_hop(&g, &u, USSD_OP_PSSR_IND, "*789#", &h);
+    ck_screen_starts(&h, HOME_EN);
+
+    holder = daemon_session();
+    pq_ok(holder, "CREATE FUNCTION kp_refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+                  "RAISE EXCEPTION 'refused by the test' USING ERRCODE = '40001'; END$$");
+    pq_ok(holder, "CREATE CONSTRAINT TRIGGER kp_refuse AFTER INSERT OR UPDATE ON dialog "
+                  "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION kp_refuse()");
+    again = u;
+    ug_hop_raw(&g, &u, USSD_OP_USSR_CONF, "1", 1, 0, &h, 0);
+    ck_assert_msg(h.status == SMPP_ESME_RTHROTTLED, "status 0x%x after a refused COMMIT", h.status);
+    ck_assert_msg(!h.screen, "a screen of a hop whose COMMIT was refused: %s", h.text);
+
+    pq_ok(holder, "DROP TRIGGER kp_refuse ON dialog");
+    u = again;
+    ug_hop(&g, &u, USSD_OP_USSR_CONF, "1", &h);
+    ck_screen_starts(&h, DEPTS_EN);
+}
+END_TEST
+
 Suite *suite_commit_hold(void)
 {
     Suite *s = suite_create("commit_hold");
@@ -228,6 +273,7 @@ Suite *suite_commit_hold(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_replies_wait_for_commit);
     tcase_add_test(tc, test_commit_lost_is_throttled);
+    tcase_add_test(tc, test_commit_refused_is_throttled);
     suite_add_tcase(s, tc);
     return s;
 }
