@@ -76,6 +76,14 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 # of /proc/<pid>/stat (proc(5)), counted after the ")" that ends comm.
 ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 HZ=$(getconf CLK_TCK)
+# The PostgreSQL server's CPU so far in clock ticks (KP_BENCH_PGPID: its
+# postmaster; its backends, kpassd's among them, are its children): how
+# much of the machine the database takes per hop.  0 without it.
+pgticks() {
+    [ -n "${KP_BENCH_PGPID:-}" ] || { echo 0; return; }
+    for f in /proc/[0-9]*/stat; do sed 's/.*) //' "$f" 2>/dev/null || true; done |
+        awk -v pp="$KP_BENCH_PGPID" '$2 == pp { s += $12 + $13 } END { print s + 0 }'
+}
 # SQL statements per hop over the whole run: kpassd logs its count when it
 # stops (not on /metrics, see doc/http-api.md); builds without it say so.
 sql_per_hop() {
@@ -128,14 +136,19 @@ link)
     ;;
 ussd)
     t0=$(ticks)
+    p0=$(pgticks)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
     t1=$(ticks)
+    p1=$(pgticks)
     echo "full load: $full"
     rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
     hops=$(echo "$full" | sed -n 's/.*"operations":\([0-9]*\).*/\1/p')
     # (includes the binds and the idle moments around the run: a few ms)
     echo "kpassd CPU: $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${hops:-0}" \
         'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
+    [ -z "${KP_BENCH_PGPID:-}" ] ||
+        echo "postgres CPU: $(awk -v t=$((p1 - p0)) -v hz="$HZ" -v n="${hops:-0}" \
+            'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
     half=$((rate / 2))
     echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
         --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
