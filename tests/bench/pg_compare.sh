@@ -14,7 +14,7 @@
 # "-c synchronous_commit=off": what waiting for the COMMIT's WAL flush
 # costs).  Prints one line per run (hops/s at full load, p99 at half of
 # it, kpassd CPU per hop and, on PostgreSQL, the server's, round trips
-# per hop) and the medians.
+# per hop, the loop's time in COMMIT) and the medians.
 set -eu
 TOP=$(pwd)
 ROUNDS=${KP_BENCH_ROUNDS:-2}
@@ -51,9 +51,10 @@ run() {
     p99=$(grep '^half load' "$OUT/$1$2.log" | field p99_ms)
     cpu=$(sed -n 's/^kpassd CPU: .*, \([0-9.]*\) us per hop/\1/p' "$OUT/$1$2.log")
     pg=$(sed -n 's/^postgres CPU: .*, \([0-9.]*\) us per hop/\1/p' "$OUT/$1$2.log")
+    cw=$(sed -n 's/^commit wait: .*(\([0-9]*%\)), .*, \([0-9]*\) us each/\1 \2/p' "$OUT/$1$2.log")
     rt=$(sed -n 's/.* \([0-9.]*\) round trips per hop.*/\1/p' "$OUT/$1$2.log")
     echo "$1 round $2: ${hops:-?} hops/s, p99 ${p99:-?} ms at half load, ${cpu:-?} us CPU/hop" \
-        "${pg:+(postgres $pg) }${rt:-?} round trips/hop, load $(cut -d' ' -f1 /proc/loadavg)"
+        "${pg:+(postgres $pg) }${rt:-?} round trips/hop${cw:+, in COMMIT ${cw%% *} of the time (${cw#* } us each)}, load $(cut -d' ' -f1 /proc/loadavg)"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"

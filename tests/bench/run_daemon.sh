@@ -137,9 +137,13 @@ link)
 ussd)
     t0=$(ticks)
     p0=$(pgticks)
+    w0=$(metric kpass_db_commit_seconds_sum)
+    n0=$(metric kpass_db_commit_seconds_count)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
     t1=$(ticks)
     p1=$(pgticks)
+    w1=$(metric kpass_db_commit_seconds_sum)
+    n1=$(metric kpass_db_commit_seconds_count)
     echo "full load: $full"
     rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
     hops=$(echo "$full" | sed -n 's/.*"operations":\([0-9]*\).*/\1/p')
@@ -149,6 +153,12 @@ ussd)
     [ -z "${KP_BENCH_PGPID:-}" ] ||
         echo "postgres CPU: $(awk -v t=$((p1 - p0)) -v hz="$HZ" -v n="${hops:-0}" \
             'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
+    # The loop's time spent in COMMITs (blocking, one per pass): what an
+    # asynchronous COMMIT could give back to the loop (doc/cluster.md 5.9).
+    [ -z "$w1" ] || echo "commit wait: $(awk -v w0="${w0:-0}" -v w1="$w1" -v n0="${n0:-0}" \
+        -v n1="${n1:-0}" -v s="$SECONDS_" 'BEGIN { n = n1 - n0; w = w1 - w0
+            printf "%.2f s of the %d s run (%.0f%%), %d commits, %.0f us each\n", w, s,
+                100 * w / s, n, n ? w * 1e6 / n : 0 }')"
     half=$((rate / 2))
     echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
         --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
