@@ -100,14 +100,16 @@ static PGconn *hold_dialogs(void)
 }
 
 /* kpassd's backend waits on the holder's lock (within 3 s): its pass's
-   transaction is held, not merely slow. */
+   transaction is held, not merely slow.  'dialog'::regclass is the table
+   of this daemon's schema (the holder's search_path), not another
+   test's. */
 static void kpassd_waits(PGconn *c)
 {
     long long n = 0;
     uint64_t until = kp_clock_ms() + 3000;
 
-    while ((n = pq_int(c, "SELECT count(*) FROM pg_locks l JOIN pg_class k ON k.oid = "
-                          "l.relation WHERE k.relname = 'dialog' AND NOT l.granted")) == 0 &&
+    while ((n = pq_int(c, "SELECT count(*) FROM pg_locks WHERE relation = 'dialog'::regclass "
+                          "AND NOT granted")) == 0 &&
            kp_clock_ms() < until)
         usleep(20 * 1000);
     ck_assert_msg(n > 0, "kpassd's transaction is not waiting on the dialog table");
@@ -201,8 +203,8 @@ START_TEST(test_commit_lost_is_throttled)
         kpassd_waits(holder);
         silent(&g, 500);
         /* The connection lost under the waiting COMMIT. */
-        pq_ok(holder, "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class k ON "
-                      "k.oid = l.relation WHERE k.relname = 'dialog' AND NOT l.granted");
+        pq_ok(holder, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = "
+                      "'dialog'::regclass AND NOT granted");
         ug_collect(&g, seq, &h, 0);
     }
     ck_assert_msg(h.status == SMPP_ESME_RTHROTTLED, "status 0x%x after a lost COMMIT", h.status);
