@@ -99,14 +99,14 @@ static PGconn *hold_dialogs(void)
     return c;
 }
 
-/* kpassd's backend waits on the holder's lock (within 3 s): its pass's
+/* kpassd's backend waits on the holder's lock (within 10 s): its pass's
    transaction is held, not merely slow.  'dialog'::regclass is the table
    of this daemon's schema (the holder's search_path), not another
    test's. */
 static void kpassd_waits(PGconn *c)
 {
     long long n = 0;
-    uint64_t until = kp_clock_ms() + 3000;
+    uint64_t until = kp_clock_ms() + 10000;
 
     while ((n = pq_int(c, "SELECT count(*) FROM pg_locks WHERE relation = 'dialog'::regclass "
                           "AND NOT granted")) == 0 &&
