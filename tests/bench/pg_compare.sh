@@ -10,8 +10,11 @@
 #   sh tests/bench/pg_compare.sh
 #
 # Knobs: KP_BENCH_ROUNDS (2: A B A B), KP_BENCH_SECONDS (5 per load step),
-# KP_BUILD.  Prints one line per run (hops/s at full load, p99 at half of
-# it, kpassd CPU per hop, round trips per hop) and the medians.
+# KP_BUILD, KP_BENCH_PGOPTS (session settings for the B runs, e.g.
+# "-c synchronous_commit=off": what waiting for the COMMIT's WAL flush
+# costs).  Prints one line per run (hops/s at full load, p99 at half of
+# it, kpassd CPU per hop and, on PostgreSQL, the server's, round trips
+# per hop, the loop's time in COMMIT) and the medians.
 set -eu
 TOP=$(pwd)
 ROUNDS=${KP_BENCH_ROUNDS:-2}
@@ -35,7 +38,9 @@ run() {
     dir=$OUT/$1$2
     if [ "$1" = B ]; then
         pgsql "CREATE SCHEMA r$2"
-        KP_BENCH_DSN="$DSN options='-c search_path=r$2'" KP_BENCH_PASSFILE=$PASSFILE \
+        opts="-c search_path=r$2${KP_BENCH_PGOPTS:+ $KP_BENCH_PGOPTS}"
+        KP_BENCH_PGPID=$(head -1 "$PGDIR/data/postmaster.pid") \
+            KP_BENCH_DSN="$DSN options='$opts'" KP_BENCH_PASSFILE=$PASSFILE \
             KP_BENCH_DIR=$dir KP_BENCH_SECONDS=$SECS KP_BENCH_RSS=0 KP_BENCH_PORT=$((27900 + $2 * 10)) \
             sh "$TOP/tests/bench/run_daemon.sh" ussd > "$OUT/$1$2.log" 2>&1
     else
@@ -45,8 +50,11 @@ run() {
     hops=$(grep '^full load' "$OUT/$1$2.log" | field hops_per_s)
     p99=$(grep '^half load' "$OUT/$1$2.log" | field p99_ms)
     cpu=$(sed -n 's/^kpassd CPU: .*, \([0-9.]*\) us per hop/\1/p' "$OUT/$1$2.log")
+    pg=$(sed -n 's/^postgres CPU: .*, \([0-9.]*\) us per hop/\1/p' "$OUT/$1$2.log")
+    cw=$(sed -n 's/^commit wait: .*(\([0-9]*%\)), .*, \([0-9]*\) us each/\1 \2/p' "$OUT/$1$2.log")
     rt=$(sed -n 's/.* \([0-9.]*\) round trips per hop.*/\1/p' "$OUT/$1$2.log")
-    echo "$1 round $2: ${hops:-?} hops/s, p99 ${p99:-?} ms at half load, ${cpu:-?} us CPU/hop, ${rt:-?} round trips/hop, load $(cut -d' ' -f1 /proc/loadavg)"
+    echo "$1 round $2: ${hops:-?} hops/s, p99 ${p99:-?} ms at half load, ${cpu:-?} us CPU/hop" \
+        "${pg:+(postgres $pg) }${rt:-?} round trips/hop${cw:+, in COMMIT ${cw%% *} of the time (${cw#* } us each)}, load $(cut -d' ' -f1 /proc/loadavg)"
 }
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"

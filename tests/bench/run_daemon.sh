@@ -76,6 +76,14 @@ rss() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }
 # of /proc/<pid>/stat (proc(5)), counted after the ")" that ends comm.
 ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}'; }
 HZ=$(getconf CLK_TCK)
+# The PostgreSQL server's CPU so far in clock ticks (KP_BENCH_PGPID: its
+# postmaster; its backends, kpassd's among them, are its children): how
+# much of the machine the database takes per hop.  0 without it.
+pgticks() {
+    [ -n "${KP_BENCH_PGPID:-}" ] || { echo 0; return; }
+    for f in /proc/[0-9]*/stat; do sed 's/.*) //' "$f" 2>/dev/null || true; done |
+        awk -v pp="$KP_BENCH_PGPID" '$2 == pp { s += $12 + $13 } END { print s + 0 }'
+}
 # SQL statements per hop over the whole run: kpassd logs its count when it
 # stops (not on /metrics, see doc/http-api.md); builds without it say so.
 sql_per_hop() {
@@ -128,14 +136,29 @@ link)
     ;;
 ussd)
     t0=$(ticks)
+    p0=$(pgticks)
+    w0=$(metric kpass_db_commit_seconds_sum)
+    n0=$(metric kpass_db_commit_seconds_count)
     full=$($BENCH --mode ussd --sessions "$SESSIONS" --inputs 1,2,00 --seconds "$SECONDS_" | tail -1)
     t1=$(ticks)
+    p1=$(pgticks)
+    w1=$(metric kpass_db_commit_seconds_sum)
+    n1=$(metric kpass_db_commit_seconds_count)
     echo "full load: $full"
     rate=$(echo "$full" | sed -n 's/.*"hops_per_s":\([0-9]*\).*/\1/p')
     hops=$(echo "$full" | sed -n 's/.*"operations":\([0-9]*\).*/\1/p')
     # (includes the binds and the idle moments around the run: a few ms)
     echo "kpassd CPU: $(awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="${hops:-0}" \
         'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
+    [ -z "${KP_BENCH_PGPID:-}" ] ||
+        echo "postgres CPU: $(awk -v t=$((p1 - p0)) -v hz="$HZ" -v n="${hops:-0}" \
+            'BEGIN { printf "%.0f ms, %.2f us per hop\n", t * 1000 / hz, n ? t * 1e6 / hz / n : 0 }')"
+    # The loop's time spent in COMMITs (blocking, one per pass): what an
+    # asynchronous COMMIT could give back to the loop (doc/cluster.md 5.9).
+    [ -z "$w1" ] || echo "commit wait: $(awk -v w0="${w0:-0}" -v w1="$w1" -v n0="${n0:-0}" \
+        -v n1="${n1:-0}" -v s="$SECONDS_" 'BEGIN { n = n1 - n0; w = w1 - w0
+            printf "%.2f s of the %d s run (%.0f%%), %d commits, %.0f us each\n", w, s,
+                100 * w / s, n, n ? w * 1e6 / n : 0 }')"
     half=$((rate / 2))
     echo "half load ($half hops/s offered): $($BENCH --mode ussd --sessions "$SESSIONS" \
         --inputs 1,2,00 --seconds "$SECONDS_" --rate "$half" | tail -1)"
