@@ -389,7 +389,11 @@ END_TEST
 #define CS_MANY 150
 
 /* 3 binds on 3 nodes, each node dispatching at once: every message goes
-   out exactly once (claims), and more than one node sends. */
+   out exactly once (claims), and more than one node sends.  The partner's
+   pace (60 a second on each node) keeps one node from sending all of them
+   before the others' next look at the outbox (once a second): without it
+   a fast machine let the first node drain the queue alone (seen in CI),
+   which leaves the claims' concurrency untested. */
 START_TEST(test_each_once)
 {
     struct cs_peer p = {{0}, 0, 0};
@@ -398,7 +402,7 @@ START_TEST(test_each_once)
     int seen[CS_MANY] = {0}, by[CS_SESSIONS] = {0}, senders = 0, got = 0;
     char text[200];
 
-    cs_prepare(3, NULL);
+    cs_prepare_n(3, 3, NULL, "--throughput=60");
     ck_assert_int_eq(cs_settle(&p, 3, 5000, 30000), 3);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(cs_node_slots(i), 1);

@@ -5,18 +5,19 @@
  * COMMIT that never comes back fails its pass as kpd_pass_failed says.
  *
  * The test holds the pass's transaction back from outside: a second
- * session takes LOCK TABLE dialog IN SHARE MODE, so the dialog's upsert
- * that every hop writes (queued in libpq's pipeline, sent with the
- * COMMIT) waits for it; pg_locks shows kpassd's backend waiting, so the
- * hold is real and not a slow machine.  While it waits, no response and
- * no screen may reach the gateway, neither of that hop nor of a hop of
- * another subscriber sent after it (a later pass never overtakes an
- * earlier one).  Released, both arrive, the first hop's first.  Then the
- * same hold with kpassd's backend terminated under it (the connection
- * lost mid-COMMIT): the hop is answered ESME_RTHROTTLED with no screen,
- * the link stays bound, and the resent hop continues from the screen the
- * phone last saw.  And a COMMIT the server refuses with the connection
- * intact (SQLSTATE 40001 from a deferred constraint trigger the test
+ * session locks the caller's dialog row (SELECT ... FOR UPDATE), so the
+ * upsert of that row that the hop writes (queued in libpq's pipeline, sent
+ * with the COMMIT) waits for it; pg_locks shows kpassd's backend waiting
+ * on the holder's transaction, so the hold is real and not a slow machine.
+ * The row, not the table: a table lock also held back the dialogs' expiry
+ * (a DELETE kpassd runs every second), and a pass blocked on that one,
+ * with the hop not yet read, was what the test then killed (seen in CI).  While it waits, no
+ * response and no screen may reach the gateway, neither of that hop nor of a hop of another
+ * subscriber sent after it (a later pass never overtakes an earlier one).  Released, both arrive,
+ * the first hop's first.  Then the same hold with kpassd's backend terminated under it (the
+ * connection lost mid-COMMIT): the hop is answered ESME_RTHROTTLED with no screen, the link stays
+ * bound, and the resent hop continues from the screen the phone last saw.  And a COMMIT the server
+ * refuses with the connection intact (SQLSTATE 40001 from a deferred constraint trigger the test
  * installs): the same ESME_RTHROTTLED, and the next hop served once the
  * trigger is gone.  A loop that wrote a pass's replies before its COMMIT
  * came back (an asynchronous COMMIT that does not hold them) fails the
@@ -73,6 +74,12 @@ static long long pq_int(PGconn *c, const char *sql)
     return v;
 }
 
+/* The sessions waiting on the holder's transaction (its id as text: the
+   tests' server is young, its xid epoch 0). */
+#define HOLD_WAITERS(what)                                                                         \
+    "SELECT " what " FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted AND "          \
+    "transactionid::text = pg_current_xact_id()::text"
+
 /* A session in the daemon's schema (no lock taken). */
 static PGconn *daemon_session(void)
 {
@@ -88,31 +95,30 @@ static PGconn *daemon_session(void)
     return c;
 }
 
-/* A session in the daemon's schema that holds every write to the dialog
-   table back (reads go on) until it commits. */
+/* A session in the daemon's schema that holds every write to the test
+   caller's dialog rows back (reads go on) until it commits. */
 static PGconn *hold_dialogs(void)
 {
     PGconn *c = daemon_session();
 
     pq_ok(c, "BEGIN");
-    pq_ok(c, "LOCK TABLE dialog IN SHARE MODE");
+    ck_assert_int_ge(pq_int(c, "SELECT count(*) FROM (SELECT 1 FROM dialog WHERE msisdn LIKE "
+                               "'%3001234567' FOR UPDATE) AS held"),
+                     1);
     return c;
 }
 
-/* kpassd's backend waits on the holder's lock (within 10 s): its pass's
-   transaction is held, not merely slow.  'dialog'::regclass is the table
-   of this daemon's schema (the holder's search_path), not another
-   test's. */
+/* kpassd's backend waits on the holder's transaction (within 10 s): its
+   pass's transaction is held, not merely slow.  Only a writer of the held
+   rows waits on it (other tests' sessions never see them). */
 static void kpassd_waits(PGconn *c)
 {
     long long n = 0;
     uint64_t until = kp_clock_ms() + 10000;
 
-    while ((n = pq_int(c, "SELECT count(*) FROM pg_locks WHERE relation = 'dialog'::regclass "
-                          "AND NOT granted")) == 0 &&
-           kp_clock_ms() < until)
+    while ((n = pq_int(c, HOLD_WAITERS("count(*)"))) == 0 && kp_clock_ms() < until)
         usleep(20 * 1000);
-    ck_assert_msg(n > 0, "kpassd's transaction is not waiting on the dialog table");
+    ck_assert_msg(n > 0, "kpassd's transaction is not waiting on the held dialog");
 }
 
 /* Nothing at all arrives on g within ms. */
@@ -203,8 +209,7 @@ START_TEST(test_commit_lost_is_throttled)
         kpassd_waits(holder);
         silent(&g, 500);
         /* The connection lost under the waiting COMMIT. */
-        pq_ok(holder, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE relation = "
-                      "'dialog'::regclass AND NOT granted");
+        pq_ok(holder, HOLD_WAITERS("pg_terminate_backend(pid)"));
         ug_collect(&g, seq, &h, 0);
     }
     ck_assert_msg(h.status == SMPP_ESME_RTHROTTLED, "status 0x%x after a lost COMMIT", h.status);
