@@ -354,6 +354,45 @@ START_TEST(test_locked_out_at_scan)
 }
 END_TEST
 
+/* A code the database fails to check (a failing statement: a trigger the
+   test adds) is answered 500, not refused as "no_code", which sent the
+   desk for a new code and hid the failure; once the database works again
+   the same code confirms. */
+START_TEST(test_confirm_db_failure)
+{
+    char body[64], wrong[8];
+    int status;
+    json_t *j;
+
+    tu_desk_world_start(&w, &d, "[otp]\nissue_gap = 0\n");
+    char *s = tu_desk_signin(&d, w.token_a, "PSH-0042", "4821", &status);
+    ck_assert_int_eq(status, 201);
+    char *id = tu_desk_scan(&d, s, w.qr, &status, &j);
+    ck_assert_int_eq(status, 201);
+    json_decref(j);
+    ck_assert_int_eq(de_post(s, id, "code", "{\"purpose\":\"identity\"}", NULL), 202);
+    char *code = de_code();
+    tu_sql_int(de_db(), "CREATE TRIGGER kp_test_fail BEFORE UPDATE ON otp_code "
+                        "BEGIN SELECT RAISE(ABORT, 'the disk failed'); END");
+    de_wrong(code, 0, wrong);
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", wrong);
+    status = de_post(s, id, "confirm", body, &j);
+    ck_assert_msg(status == 500, "a code the database could not check: %d %s", status,
+                  tu_js(j, "result") ? tu_js(j, "result") : "");
+    ck_assert_str_eq(tu_js(j, "error"), "internal");
+    json_decref(j);
+    tu_sql_int(de_db(), "DROP TRIGGER kp_test_fail");
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+    status = de_post(s, id, "confirm", body, &j);
+    ck_assert_int_eq(status, 200);
+    ck_assert_str_eq(tu_js(j, "result"), "verified");
+    json_decref(j);
+    free(code);
+    free(id);
+    free(s);
+}
+END_TEST
+
 Suite *suite_desk_dead_ends(void)
 {
     Suite *s = suite_create("desk_dead_ends");
@@ -364,6 +403,7 @@ Suite *suite_desk_dead_ends(void)
     tcase_add_test(tc, test_desk_keeps_the_check);
     tcase_add_test(tc, test_desk_expired_code);
     tcase_add_test(tc, test_locked_out_at_scan);
+    tcase_add_test(tc, test_confirm_db_failure);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -477,6 +477,13 @@ void http_desk_code(struct http_req *r)
                               res.msisdn_masked, "expires_at", (json_int_t)res.expires_at));
 }
 
+/* codes_verify's answers about the code itself; anything else is a failure to check it. */
+static int desk_verify_refusal(int rc)
+{
+    return rc == -KP_ERR_WRONG || rc == -KP_ERR_EXPIRED || rc == -KP_ERR_USED ||
+           rc == -KP_ERR_LIMIT || rc == -KP_ERR_LOCKED || rc == -KP_ERR_NOTFOUND;
+}
+
 static const char *desk_verify_result(int rc)
 {
     switch (rc) {
@@ -530,6 +537,13 @@ void http_desk_confirm(struct http_req *r)
     struct codes_request cr = {c.id, v.purpose, v.office, NULL, v.desk, NULL, actor};
     rc = codes_verify(r->api->d.codes, &cr, q.code, now, &res);
     sodium_memzero(q.code, sizeof(q.code));
+    if (rc < 0 && !desk_verify_refusal(rc)) {
+        /* The code could not be checked (the database failed): not a
+           refusal, which would send the desk for a new code; 500, or 503
+           while the database is away (http_reply_error). */
+        http_reply_error(r, 500, "internal", "the code could not be checked");
+        return;
+    }
     if (rc < 0) {
         /* Locked out: the verification ends.  A code that can no longer be
            confirmed does not end it: a new one may be sent (the answer's
